@@ -1,0 +1,110 @@
+# rectd / rectctl — one Makefile.
+#   make run     install missing deps, build, start rectd on config/rectd.conf
+#   make test    install missing deps, build, run every test (unit, end-to-end,
+#                and both again under ASan+UBSan)
+#   make bench   benchmarks (not part of make test)
+#   make deps    install the Debian packages this needs (apt-get, as root)
+
+CC      ?= cc
+CONFIG  ?= config/rectd.conf
+BUILD   ?= build
+SAN     ?=
+PKGS    := libzmq lmdb libconfig jansson libsodium libutf8proc
+CSTD    := -std=c17 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
+WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wno-unused-parameter
+OPT     ?= -O2 -g
+LOCALEDIR ?= /usr/local/share/locale
+
+# Debian packages needed to build and test (dpkg names).
+DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
+             libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext
+DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
+CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Icommon -Idaemon -Iclient \
+           $(PKG_CFLAGS) -DLOCALEDIR='"$(LOCALEDIR)"'
+LDFLAGS += $(SAN)
+LDLIBS  += $(PKG_LIBS)
+
+COMMON_SRC := $(wildcard common/*.c)
+DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+# The default build puts rectd and rectctl in the repo root, so that
+# ./rectctl finds config/rectd.conf beside it; sanitizer builds stay in BUILD.
+ifeq ($(BUILD),build)
+BINDIR := .
+else
+BINDIR := $(BUILD)
+endif
+
+.PHONY: all deps run test unit e2e sanitize bench clean format
+all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN)
+
+$(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h daemon/*.h client/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BINDIR)/rectd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Install what is missing. As root: apt-get. Otherwise print the command.
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	      || { echo "make deps: apt-get failed"; exit 1; }; \
+	  else \
+	    echo "make deps: missing packages. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@mkdir -p var
+	./rectd -c $(CONFIG)
+
+unit: $(UNIT_BIN)
+	@./tests/run-unit $(UNIT_BIN)
+
+e2e: $(BINDIR)/rectd $(BINDIR)/rectctl
+	@RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl /usr/bin/python3 tests/e2e.py
+
+# Unit and end-to-end tests again, built with ASan + UBSan; any report fails.
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build/asan CC=clang OPT='-O1 -g -fno-omit-frame-pointer' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' unit e2e
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@./tests/run-all
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@/usr/bin/python3 tests/bench.py
+
+format:
+	clang-format -i $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c)
+
+clean:
+	rm -rf build rectd rectctl

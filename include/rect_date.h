@@ -1,0 +1,50 @@
+/*
+ * rect_date.h - calendar dates and instants (common/date.c).
+ *
+ * Deadlines are calendar dates, stored and sent as "YYYY-MM-DD". Instants are
+ * UTC, sent as "YYYY-MM-DDTHH:MM:SSZ". "Today" is a date in the configured
+ * zone and is computed from rect_now(), the one clock of the program.
+ */
+#ifndef RECT_DATE_H
+#define RECT_DATE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define RECT_DATE_LEN 11    /* "YYYY-MM-DD" + NUL */
+#define RECT_INSTANT_LEN 21 /* "YYYY-MM-DDTHH:MM:SSZ" + NUL */
+
+/*
+ * Parse a calendar date written as 2026-12-31, 2026/12/31 or 2026年12月31日
+ * (months and days may have one digit; surrounding blanks are ignored).
+ * The date must exist (no 2026-02-30) and lie in years 1900..9999.
+ * On success writes the canonical "YYYY-MM-DD" into out and returns 0;
+ * otherwise returns -1 and leaves out unspecified.
+ */
+int date_parse(const char *text, char out[RECT_DATE_LEN]);
+
+/* Days from 1970-01-01 to a canonical date; -1 if not canonical. */
+long date_days(const char *ymd);
+
+/* The current instant. Every "now" in the program comes from here. */
+time_t rect_now(void);
+
+/* Format a UTC instant as "YYYY-MM-DDTHH:MM:SSZ". */
+void instant_format(time_t t, char out[RECT_INSTANT_LEN]);
+
+/* Parse "YYYY-MM-DDTHH:MM:SSZ"; returns 0 and stores *t, or -1. */
+int instant_parse(const char *text, time_t *t);
+
+/*
+ * Format an instant in an IANA zone as "YYYY-MM-DD HH:MM" (local wall time).
+ * zone NULL means UTC. out must hold 17 bytes.
+ */
+void instant_format_local(time_t t, const char *zone, char *out, size_t outlen);
+
+/* Today's date in an IANA zone, as "YYYY-MM-DD". */
+void date_today(time_t now, const char *zone, char out[RECT_DATE_LEN]);
+
+/* 1 if zone names an installed IANA time zone, else 0. */
+int zone_exists(const char *zone);
+
+#endif

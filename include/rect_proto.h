@@ -1,0 +1,160 @@
+/*
+ * rect_proto.h - what rectd and rectctl share on the wire: protocol version,
+ * states, kinds, roles, actions, error codes and rectctl's exit codes.
+ *
+ * Header-only. Every name here is an English identifier that appears
+ * verbatim in the JSON protocol (docs/PROTOCOL.md); user-facing text is the
+ * client's business and goes through gettext there.
+ */
+#ifndef RECT_PROTO_H
+#define RECT_PROTO_H
+
+#include <stddef.h>
+#include <string.h>
+
+#define RECT_PROTOCOL_VERSION 1
+#define RECT_VERSION "0.1.0"
+
+/* Limits that are part of the protocol, not of the config. */
+#define RECT_MAX_FILES 16       /* attachment frames per request */
+#define RECT_MAX_CLIENT_ID 64   /* bytes in "client" */
+#define RECT_MAX_TEXT 65536     /* bytes in one text field (title, note, ...) */
+#define RECT_MAX_NAME 128       /* bytes in ref, inspection, file names */
+
+/* ---- item states ----------------------------------------------------- */
+typedef enum {
+    RECT_ST_CLAIMED = 0,
+    RECT_ST_ASSIGNED,
+    RECT_ST_RECTIFYING,
+    RECT_ST_VERIFIED,
+    RECT_ST_CLOSED,
+    RECT_ST_COUNT,
+    RECT_ST_NONE = -1 /* before the claim */
+} rect_state;
+
+static const char *const rect_state_names[RECT_ST_COUNT] = {
+    "claimed", "assigned", "rectifying", "verified", "closed",
+};
+
+/* ---- item kinds ------------------------------------------------------ */
+typedef enum { RECT_KIND_IMMEDIATE = 0, RECT_KIND_LONG_TERM, RECT_KIND_COUNT } rect_kind;
+
+static const char *const rect_kind_names[RECT_KIND_COUNT] = {"immediate", "long-term"};
+/* The plan's Chinese words for the kinds, accepted wherever a kind is. */
+static const char *const rect_kind_names_zh[RECT_KIND_COUNT] = {"立查立改", "长期坚持"};
+
+/* ---- roles (a user holds a set of them: a bit mask) ------------------- */
+typedef enum {
+    RECT_ROLE_ADMIN = 1 << 0,
+    RECT_ROLE_LEADER = 1 << 1,
+    RECT_ROLE_OWNER = 1 << 2,
+    RECT_ROLE_VERIFIER = 1 << 3,
+    RECT_ROLE_VIEWER = 1 << 4,
+} rect_role;
+#define RECT_ROLE_COUNT 5
+#define RECT_ROLE_ANY 0x1f
+
+static const char *const rect_role_names[RECT_ROLE_COUNT] = {
+    "admin", "leader", "owner", "verifier", "viewer",
+};
+
+/* ---- actions: the verbs that change an item (event "action") ----------- */
+typedef enum {
+    RECT_ACT_CLAIM = 0,
+    RECT_ACT_ASSIGN,
+    RECT_ACT_START,
+    RECT_ACT_EVIDENCE,
+    RECT_ACT_VERIFY_PASS,
+    RECT_ACT_VERIFY_REJECT,
+    RECT_ACT_CLOSE,
+    RECT_ACT_REOPEN,
+    RECT_ACT_COUNT
+} rect_action;
+
+static const char *const rect_action_names[RECT_ACT_COUNT] = {
+    "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
+};
+
+/* ---- error codes: 0 is success, errors are negative ------------------- */
+/* X(enum, wire name) - the wire name is the "code" of an error reply. */
+#define RECT_ERRORS(X)                                                         \
+    X(RECT_E_BAD_REQUEST, "bad_request")                                       \
+    X(RECT_E_BAD_UTF8, "bad_utf8")                                             \
+    X(RECT_E_TOO_LARGE, "too_large")                                           \
+    X(RECT_E_UNSUPPORTED_VERSION, "unsupported_version")                       \
+    X(RECT_E_UNKNOWN_COMMAND, "unknown_command")                               \
+    X(RECT_E_UNKNOWN_FIELD, "unknown_field")                                   \
+    X(RECT_E_MISSING_FIELD, "missing_field")                                   \
+    X(RECT_E_BAD_TYPE, "bad_type")                                             \
+    X(RECT_E_BAD_VALUE, "bad_value")                                           \
+    X(RECT_E_BAD_DATE, "bad_date")                                             \
+    X(RECT_E_UNKNOWN_USER, "unknown_user")                                     \
+    X(RECT_E_UNKNOWN_NAME, "unknown_name")                                     \
+    X(RECT_E_NOT_FOUND, "not_found")                                           \
+    X(RECT_E_AMBIGUOUS_REF, "ambiguous_ref")                                   \
+    X(RECT_E_DUPLICATE_REF, "duplicate_ref")                                   \
+    X(RECT_E_PERMISSION_DENIED, "permission_denied")                           \
+    X(RECT_E_INVALID_TRANSITION, "invalid_transition")                         \
+    X(RECT_E_MISSING_EVIDENCE, "missing_evidence")                             \
+    X(RECT_E_BAD_IMPORT, "bad_import")                                         \
+    X(RECT_E_STORAGE_FULL, "storage_full")                                     \
+    X(RECT_E_NOMEM, "out_of_memory")                                           \
+    X(RECT_E_INTERNAL, "internal")
+
+typedef enum {
+    RECT_OK = 0,
+    RECT_E_FIRST_ = -1000,
+#define RECT_X_ENUM(e, s) e,
+    RECT_ERRORS(RECT_X_ENUM)
+#undef RECT_X_ENUM
+    RECT_E_LAST_
+} rect_err;
+
+/* Wire name of a (negative) error code; "internal" for anything unknown. */
+static inline const char *rect_err_name(int code)
+{
+    static const char *const names[] = {
+#define RECT_X_NAME(e, s) s,
+        RECT_ERRORS(RECT_X_NAME)
+#undef RECT_X_NAME
+    };
+    int i = code - RECT_E_FIRST_ - 1;
+    if (i < 0 || (size_t)i >= sizeof names / sizeof names[0])
+        return "internal";
+    return names[i];
+}
+
+/* Error code for a wire name, or RECT_E_INTERNAL if unknown. */
+static inline int rect_err_from_name(const char *name)
+{
+    for (int c = RECT_E_FIRST_ + 1; c < RECT_E_LAST_; c++)
+        if (strcmp(rect_err_name(c), name) == 0)
+            return c;
+    return RECT_E_INTERNAL;
+}
+
+/* ---- rectctl exit codes (documented in README and --help) ------------- */
+enum {
+    RECT_EXIT_OK = 0,
+    RECT_EXIT_USAGE = 1,
+    RECT_EXIT_UNREACHABLE = 2,
+    RECT_EXIT_REFUSED = 3,
+};
+
+/* Index of name in a table of n names, or -1. */
+static inline int rect_lookup(const char *const *table, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        if (name && strcmp(table[i], name) == 0)
+            return i;
+    return -1;
+}
+
+/* Kind from its English identifier or its Chinese plan word; -1 if neither. */
+static inline int rect_kind_parse(const char *s)
+{
+    int k = rect_lookup(rect_kind_names, RECT_KIND_COUNT, s);
+    return k >= 0 ? k : rect_lookup(rect_kind_names_zh, RECT_KIND_COUNT, s);
+}
+
+#endif

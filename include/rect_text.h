@@ -1,0 +1,28 @@
+/*
+ * rect_text.h - UTF-8 text helpers on top of utf8proc (common/text.c).
+ */
+#ifndef RECT_TEXT_H
+#define RECT_TEXT_H
+
+#include <stddef.h>
+
+/* 1 if s[0..len) is valid UTF-8 with no NUL, else 0. */
+int text_valid_utf8(const char *s, size_t len);
+
+/*
+ * 1 if s (valid UTF-8) contains no control characters other than
+ * newline (and tab when allow_tab): what a text field may hold.
+ */
+int text_clean(const char *s, int allow_newline);
+
+/* Terminal display width of a UTF-8 string (CJK counts 2, combining 0). */
+int text_width(const char *s);
+
+/*
+ * Copy at most `width` display columns of s into out (outlen bytes, always
+ * NUL-terminated), ending with "…" when it had to cut. Newlines become spaces.
+ * Returns the display width of what was written.
+ */
+int text_fit(const char *s, int width, char *out, size_t outlen);
+
+#endif
