@@ -1,0 +1,67 @@
+/*
+ * cmd.h - what a command handler gets and gives.
+ *
+ * The dispatcher (dispatch.c) has already checked the envelope, the acting
+ * user and the arguments' names and types against the command table, and
+ * opened the transaction; a handler reads c->args, does its work through
+ * store_* and item_*, and either sets c->result (return 0) or fails with
+ * cmd_fail() (returning a negative rect_err). The dispatcher then commits or
+ * aborts. Handlers never touch ZeroMQ or LMDB directly.
+ */
+#ifndef RECT_CMD_H
+#define RECT_CMD_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "rect_cfg.h"
+#include "rect_date.h"
+#include "store.h"
+
+/* An attached file: bytes of one binary frame, valid during the request. */
+typedef struct {
+    const void *data;
+    size_t len;
+} cmd_file;
+
+typedef struct {
+    const rect_cfg *cfg;
+    const rect_user *actor; /* the configured user named in "user" */
+    json_t *args;           /* borrowed: the request's args object */
+    const cmd_file *files;  /* attached frames, n_files of them */
+    size_t n_files;
+    store_txn *txn;         /* read-only for read commands */
+    time_t now;
+    char now_text[RECT_INSTANT_LEN]; /* now as a UTC instant */
+    json_t *result;         /* set by the handler; owned by the dispatcher */
+    uint64_t seq;           /* sequence number of the last event item_apply appended */
+    char msg[1024];         /* error message when the handler fails */
+} cmd_ctx;
+
+typedef int (*cmd_fn)(cmd_ctx *c);
+
+/* Set c->msg from a format and return code (a negative rect_err). */
+int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* String argument or NULL when absent. Lives as long as c->args. */
+const char *cmd_str(cmd_ctx *c, const char *name);
+
+/* Read commands (cmd_query.c). */
+int cmd_ping(cmd_ctx *c);
+int cmd_list(cmd_ctx *c);
+int cmd_show(cmd_ctx *c);
+int cmd_history(cmd_ctx *c);
+
+/* Write commands (cmd_items.c). */
+int cmd_add(cmd_ctx *c);
+int cmd_import(cmd_ctx *c);
+int cmd_assign(cmd_ctx *c);
+int cmd_start(cmd_ctx *c);
+int cmd_evidence(cmd_ctx *c);
+int cmd_verify(cmd_ctx *c);
+int cmd_close(cmd_ctx *c);
+int cmd_reopen(cmd_ctx *c);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * cmd_items.c - write commands: claim (add, import), assign, start,
+ * evidence, verify, close, reopen. Who may do what is workflow.c's call;
+ * these handlers gather the values, ask wf_check, and apply the change.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "import.h"
+#include "item.h"
+#include "rect_proto.h"
+#include "resolve.h"
+#include "workflow.h"
+
+/* Ask the rule book; on refusal c->msg names the item and the reason. */
+static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
+{
+    wf_item wi = {RECT_ST_NONE, NULL, 0};
+    if (item) {
+        wi.state = item_state(item);
+        wi.owner = json_string_value(json_object_get(item, "owner"));
+        wi.evidence_count = (long)json_integer_value(json_object_get(item, "evidence_count"));
+    }
+    wf_actor who = {c->actor->name, c->actor->roles};
+    char why[512], label[160];
+    int rc = wf_check(a, &wi, &who, to, why, sizeof why);
+    if (rc == 0)
+        return 0;
+    if (item)
+        return cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why);
+    return cmd_fail(c, rc, "%s", why);
+}
+
+/* Guard, then apply: set gets the resulting state; result {"item": ...}. */
+static int s_act(cmd_ctx *c, json_t *item, rect_action a, json_t *set, const char *comment,
+                 json_t *extra)
+{
+    rect_state to;
+    int rc = s_guard(c, item, a, &to);
+    if (rc) {
+        json_decref(set);
+        json_decref(extra);
+        return rc;
+    }
+    json_object_set_new(set, "state", json_string(rect_state_names[to]));
+    json_t *out;
+    if ((rc = item_apply(c, item, a, set, comment, extra, &out)))
+        return rc;
+    c->result = json_pack("{so}", "item", out);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+/* Load args.item, run s_act, drop the loaded item. */
+static int s_act_loaded(cmd_ctx *c, rect_action a, json_t *set, const char *comment, json_t *extra)
+{
+    json_t *item;
+    int rc = item_load(c, &item);
+    if (rc) {
+        json_decref(set);
+        json_decref(extra);
+        return rc;
+    }
+    rc = s_act(c, item, a, set, comment, extra);
+    json_decref(item);
+    return rc;
+}
+
+/* The four assignment values, canonical. */
+typedef struct {
+    const char *owner, *unit, *leader;
+    char deadline[RECT_DATE_LEN];
+} assignment;
+
+static int s_assignment(cmd_ctx *c, assignment *as)
+{
+    int rc;
+    if ((rc = resolve(c, "owner", cmd_str(c, "owner"), RESOLVE_USER, &as->owner)) ||
+        (rc = resolve(c, "unit", cmd_str(c, "unit"), RESOLVE_UNIT, &as->unit)) ||
+        (rc = resolve(c, "leader", cmd_str(c, "leader"), RESOLVE_LEADER, &as->leader)) ||
+        (rc = resolve_date(c, "deadline", cmd_str(c, "deadline"), as->deadline)))
+        return rc;
+    return 0;
+}
+
+static json_t *s_assign_set(const char *owner, const char *unit, const char *leader,
+                            const char *deadline)
+{
+    return json_pack("{ssssssss}", "owner", owner, "unit", unit, "leader", leader, "deadline", deadline);
+}
+
+/* Claim one item (and assign it when owner is given); the new item in *out. */
+static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *inspection,
+                   const char *note, json_t **out)
+{
+    uint64_t id;
+    int rc = store_ref_find(c->txn, f[IMP_REF], inspection, &id);
+    if (rc == 0)
+        return cmd_fail(c, RECT_E_DUPLICATE_REF, "inspection %s already has an item with ref %s (id %llu)",
+                        inspection, f[IMP_REF], (unsigned long long)id);
+    if (rc != RECT_E_NOT_FOUND)
+        return cmd_fail(c, rc, "cannot look up ref %s", f[IMP_REF]);
+    json_t *set = json_pack("{ssssssssssssssss}", "ref", f[IMP_REF], "inspection", inspection, "source",
+                            f[IMP_SOURCE], "kind", f[IMP_KIND], "title", f[IMP_TITLE], "description",
+                            f[IMP_DESCRIPTION] ? f[IMP_DESCRIPTION] : "", "measures",
+                            f[IMP_MEASURES] ? f[IMP_MEASURES] : "", "state",
+                            rect_state_names[RECT_ST_CLAIMED]);
+    if (!set)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    json_t *item;
+    if ((rc = item_apply(c, NULL, RECT_ACT_CLAIM, set, note, NULL, &item)))
+        return rc;
+    id = (uint64_t)json_integer_value(json_object_get(item, "id"));
+    if ((rc = store_ref_put(c->txn, f[IMP_REF], inspection, id))) {
+        json_decref(item);
+        return cmd_fail(c, rc, "cannot record ref %s", f[IMP_REF]);
+    }
+    if (f[IMP_OWNER]) {
+        rect_state to;
+        if ((rc = s_guard(c, item, RECT_ACT_ASSIGN, &to))) {
+            json_decref(item);
+            return rc;
+        }
+        json_t *as = s_assign_set(f[IMP_OWNER], f[IMP_UNIT], f[IMP_LEADER], f[IMP_DEADLINE]);
+        json_object_set_new(as, "state", json_string(rect_state_names[to]));
+        json_t *assigned;
+        rc = item_apply(c, item, RECT_ACT_ASSIGN, as, note, NULL, &assigned);
+        json_decref(item);
+        if (rc)
+            return rc;
+        item = assigned;
+    }
+    *out = item;
+    return 0;
+}
+
+static const char *s_inspection(cmd_ctx *c)
+{
+    const char *i = cmd_str(c, "inspection");
+    return i ? i : c->cfg->default_inspection;
+}
+
+int cmd_add(cmd_ctx *c)
+{
+    rect_state to;
+    int rc = s_guard(c, NULL, RECT_ACT_CLAIM, &to);
+    if (rc)
+        return rc;
+    const char *f[IMP_NFIELDS] = {0};
+    f[IMP_REF] = cmd_str(c, "ref");
+    f[IMP_TITLE] = cmd_str(c, "title");
+    f[IMP_DESCRIPTION] = cmd_str(c, "description");
+    f[IMP_MEASURES] = cmd_str(c, "measures");
+    if ((rc = resolve(c, "source", cmd_str(c, "source"), RESOLVE_SOURCE, &f[IMP_SOURCE])) ||
+        (rc = resolve(c, "kind", cmd_str(c, "kind"), RESOLVE_KIND, &f[IMP_KIND])))
+        return rc;
+
+    static const char *const as_keys[] = {"owner", "unit", "leader", "deadline"};
+    int given = 0;
+    for (int i = 0; i < 4; i++)
+        given += cmd_str(c, as_keys[i]) != NULL;
+    assignment as;
+    if (given && given < 4)
+        return cmd_fail(c, RECT_E_MISSING_FIELD,
+                        "add: to assign while adding, give all of owner, unit, leader and deadline (or none)");
+    if (given) {
+        if ((rc = s_assignment(c, &as)))
+            return rc;
+        f[IMP_OWNER] = as.owner;
+        f[IMP_UNIT] = as.unit;
+        f[IMP_LEADER] = as.leader;
+        f[IMP_DEADLINE] = as.deadline;
+    }
+    json_t *item;
+    if ((rc = s_claim(c, f, s_inspection(c), cmd_str(c, "note"), &item)))
+        return rc;
+    c->result = json_pack("{so}", "item", item);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int cmd_import(cmd_ctx *c)
+{
+    rect_state to;
+    int rc = s_guard(c, NULL, RECT_ACT_CLAIM, &to);
+    if (rc)
+        return rc;
+    imp_plan *plan;
+    char err[IMP_ERRLEN];
+    if ((rc = imp_parse(c->files[0].data, c->files[0].len, c->cfg, &plan, err, sizeof err)))
+        return cmd_fail(c, rc, "%s", err);
+
+    const char *inspection = s_inspection(c);
+    int dry = json_is_true(json_object_get(c->args, "dry_run"));
+    json_t *ids = json_array();
+    size_t assigned = 0;
+    for (size_t i = 0; i < plan->n && rc == 0; i++) {
+        const imp_row *row = &plan->rows[i];
+        uint64_t id;
+        rc = store_ref_find(c->txn, row->f[IMP_REF], inspection, &id);
+        if (rc == 0) {
+            rc = cmd_fail(c, RECT_E_BAD_IMPORT, "line %ld, column %s (ref): inspection %s already has an item with ref %s (id %llu)",
+                          row->line, imp_field_name_zh(IMP_REF), inspection, row->f[IMP_REF], (unsigned long long)id);
+            break;
+        }
+        if (rc != RECT_E_NOT_FOUND) {
+            rc = cmd_fail(c, rc, "line %ld: cannot look up ref %s", row->line, row->f[IMP_REF]);
+            break;
+        }
+        rc = 0;
+        assigned += row->f[IMP_OWNER] != NULL;
+        if (dry)
+            continue;
+        json_t *item;
+        if ((rc = s_claim(c, (const char *const *)row->f, inspection, NULL, &item))) {
+            char why[sizeof c->msg];
+            snprintf(why, sizeof why, "%s", c->msg);
+            cmd_fail(c, rc, "line %ld: %s", row->line, why);
+            break;
+        }
+        json_array_append(ids, json_object_get(item, "id"));
+        json_decref(item);
+    }
+    size_t n = plan->n;
+    imp_plan_destroy(&plan);
+    if (rc) {
+        json_decref(ids);
+        return rc;
+    }
+    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)n, "assigned", (json_int_t)assigned,
+                          "ids", ids, "dry_run", dry);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int cmd_assign(cmd_ctx *c)
+{
+    assignment as;
+    int rc = s_assignment(c, &as);
+    if (rc)
+        return rc;
+    return s_act_loaded(c, RECT_ACT_ASSIGN, s_assign_set(as.owner, as.unit, as.leader, as.deadline),
+                        cmd_str(c, "note"), NULL);
+}
+
+int cmd_start(cmd_ctx *c)
+{
+    return s_act_loaded(c, RECT_ACT_START, json_object(), cmd_str(c, "note"), NULL);
+}
+
+int cmd_evidence(cmd_ctx *c)
+{
+    json_t *item;
+    int rc = item_load(c, &item);
+    if (rc)
+        return rc;
+    rect_state to;
+    if ((rc = s_guard(c, item, RECT_ACT_EVIDENCE, &to))) {
+        json_decref(item);
+        return rc;
+    }
+    /* Files are stored once, by content; the event names them. */
+    json_t *names = json_object_get(c->args, "files"), *files = json_array();
+    for (size_t i = 0; i < c->n_files; i++) {
+        unsigned char sha[32];
+        char hex[65];
+        if ((rc = store_blob_put(c->txn, c->files[i].data, c->files[i].len, sha))) {
+            json_decref(files);
+            json_decref(item);
+            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
+                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
+                                       : "cannot store file %zu", i + 1);
+        }
+        store_hex(sha, 32, hex);
+        json_array_append_new(files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256",
+                                               hex, "size", (json_int_t)c->files[i].len));
+    }
+    json_int_t count = json_integer_value(json_object_get(item, "evidence_count"));
+    json_t *set = json_pack("{sI}", "evidence_count", count + 1);
+    rc = s_act(c, item, RECT_ACT_EVIDENCE, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    json_decref(item);
+    if (rc == 0)
+        json_object_set_new(c->result, "evidence",
+                            json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));
+    json_decref(files);
+    return rc;
+}
+
+int cmd_verify(cmd_ctx *c)
+{
+    const char *result = cmd_str(c, "result");
+    int pass = strcmp(result, "pass") == 0;
+    if (!pass && strcmp(result, "reject") != 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE, "verify: result must be \"pass\" or \"reject\", not \"%s\"", result);
+    json_t *item;
+    int rc = item_load(c, &item);
+    if (rc)
+        return rc;
+    json_t *set = json_object();
+    if (!pass)
+        json_object_set_new(set, "rejections",
+                            json_integer(json_integer_value(json_object_get(item, "rejections")) + 1));
+    rc = s_act(c, item, pass ? RECT_ACT_VERIFY_PASS : RECT_ACT_VERIFY_REJECT, set, cmd_str(c, "opinion"), NULL);
+    json_decref(item);
+    return rc;
+}
+
+int cmd_close(cmd_ctx *c)
+{
+    return s_act_loaded(c, RECT_ACT_CLOSE, json_object(), cmd_str(c, "note"), NULL);
+}
+
+int cmd_reopen(cmd_ctx *c)
+{
+    return s_act_loaded(c, RECT_ACT_REOPEN, json_object(), cmd_str(c, "reason"), NULL);
+}

@@ -1,0 +1,457 @@
+/*
+ * dispatch.c - the command table and the one request path (see dispatch.h).
+ */
+#include "dispatch.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rect_proto.h"
+#include "rect_text.h"
+
+typedef enum {
+    ARG_NAME, /* single-line string, at most RECT_MAX_NAME bytes (ref, inspection) */
+    ARG_LINE, /* single-line string, at most RECT_MAX_TEXT bytes (title, user, date) */
+    ARG_TEXT, /* multi-line string, at most RECT_MAX_TEXT bytes (notes, descriptions) */
+    ARG_ITEM, /* integer id or a NAME string */
+    ARG_BOOL,
+    ARG_FILES, /* array of file names (NAME strings) */
+} arg_type;
+
+typedef struct {
+    const char *name;
+    arg_type type;
+    int required; /* present, and non-blank for strings */
+} arg_spec;
+
+enum { FILES_NONE, FILES_ONE, FILES_NAMED };
+
+typedef struct {
+    const char *name;
+    cmd_fn fn;
+    int write;
+    /*
+     * Roles that may call the command at all. Item actions say ANY here:
+     * who may do what to which item is workflow.c's rule book.
+     */
+    unsigned roles;
+    int files; /* FILES_NONE, FILES_ONE (import), FILES_NAMED (args.files) */
+    arg_spec args[16];
+} cmd_spec;
+
+#define ITEM {"item", ARG_ITEM, 1}
+static const cmd_spec s_commands[] = {
+    {"ping", cmd_ping, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"list", cmd_list, 0, RECT_ROLE_ANY, FILES_NONE,
+     {{"state", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"source", ARG_NAME, 0},
+      {"kind", ARG_NAME, 0}, {"inspection", ARG_NAME, 0}, {"leader", ARG_NAME, 0}, {0}}},
+    {"show", cmd_show, 0, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
+    {"history", cmd_history, 0, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
+    {"add", cmd_add, 1, RECT_ROLE_ANY, FILES_NONE,
+     {{"ref", ARG_NAME, 1}, {"source", ARG_NAME, 1}, {"kind", ARG_NAME, 1}, {"title", ARG_LINE, 1},
+      {"description", ARG_TEXT, 0}, {"measures", ARG_TEXT, 0}, {"inspection", ARG_NAME, 0},
+      {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"leader", ARG_NAME, 0},
+      {"deadline", ARG_NAME, 0}, {"note", ARG_TEXT, 0}, {0}}},
+    {"import", cmd_import, 1, RECT_ROLE_ANY, FILES_ONE,
+     {{"inspection", ARG_NAME, 0}, {"dry_run", ARG_BOOL, 0}, {0}}},
+    {"assign", cmd_assign, 1, RECT_ROLE_ANY, FILES_NONE,
+     {ITEM, {"owner", ARG_NAME, 1}, {"unit", ARG_NAME, 1}, {"leader", ARG_NAME, 1},
+      {"deadline", ARG_NAME, 1}, {"note", ARG_TEXT, 0}, {0}}},
+    {"start", cmd_start, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 0}, {0}}},
+    {"evidence", cmd_evidence, 1, RECT_ROLE_ANY, FILES_NAMED,
+     {ITEM, {"note", ARG_TEXT, 1}, {"files", ARG_FILES, 0}, {0}}},
+    {"verify", cmd_verify, 1, RECT_ROLE_ANY, FILES_NONE,
+     {ITEM, {"result", ARG_NAME, 1}, {"opinion", ARG_TEXT, 1}, {0}}},
+    {"close", cmd_close, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 1}, {0}}},
+    {"reopen", cmd_reopen, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"reason", ARG_TEXT, 1}, {0}}},
+};
+
+int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+const char *cmd_str(cmd_ctx *c, const char *name)
+{
+    return json_string_value(json_object_get(c->args, name));
+}
+
+static const cmd_spec *s_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (strcmp(s_commands[i].name, name) == 0)
+            return &s_commands[i];
+    return NULL;
+}
+
+static int s_fail(char *msg, size_t len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int s_fail(char *msg, size_t len, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+static int s_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+            return 0;
+    return 1;
+}
+
+/* Check one string value against its type. */
+static int s_check_string(const char *cmd, const char *name, const char *s, arg_type type,
+                          int required, char *msg, size_t len)
+{
+    size_t n = strlen(s);
+    size_t max = type == ARG_NAME || type == ARG_ITEM || type == ARG_FILES ? RECT_MAX_NAME : RECT_MAX_TEXT;
+    if (required && s_blank(s))
+        return s_fail(msg, len, RECT_E_MISSING_FIELD, "%s: %s must not be empty", cmd, name);
+    if (n > max)
+        return s_fail(msg, len, RECT_E_BAD_VALUE, "%s: %s is too long (%zu bytes; at most %zu)", cmd,
+                      name, n, max);
+    if (!text_clean(s, type == ARG_TEXT))
+        return s_fail(msg, len, RECT_E_BAD_VALUE, "%s: %s contains control characters%s", cmd, name,
+                      type == ARG_TEXT ? " (only newline and tab are allowed)" : " or a line break");
+    return 0;
+}
+
+static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *r, char *msg,
+                        size_t len)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(args, key, v) {
+        const arg_spec *a = spec->args;
+        while (a->name && strcmp(a->name, key) != 0)
+            a++;
+        if (!a->name)
+            return s_fail(msg, len, RECT_E_UNKNOWN_FIELD, "%s does not take an argument \"%s\"",
+                          spec->name, key);
+        int rc = 0;
+        switch (a->type) {
+        case ARG_BOOL:
+            if (!json_is_boolean(v))
+                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be true or false", spec->name, key);
+            break;
+        case ARG_ITEM:
+            if (json_is_integer(v))
+                break;
+            if (!json_is_string(v))
+                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an id (integer) or a ref (string)",
+                              spec->name, key);
+            rc = s_check_string(spec->name, key, json_string_value(v), a->type, 1, msg, len);
+            break;
+        case ARG_FILES: {
+            if (!json_is_array(v))
+                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an array of file names",
+                              spec->name, key);
+            size_t i;
+            json_t *f;
+            json_array_foreach(v, i, f) {
+                if (!json_is_string(f))
+                    return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s[%zu] must be a string", spec->name,
+                                  key, i);
+                if ((rc = s_check_string(spec->name, "a file name", json_string_value(f), a->type, 1,
+                                         msg, len)))
+                    return rc;
+            }
+            break;
+        }
+        default:
+            if (!json_is_string(v))
+                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be a string", spec->name, key);
+            rc = s_check_string(spec->name, key, json_string_value(v), a->type, a->required, msg, len);
+        }
+        if (rc)
+            return rc;
+    }
+    for (const arg_spec *a = spec->args; a->name; a++)
+        if (a->required && !json_object_get(args, a->name))
+            return s_fail(msg, len, RECT_E_MISSING_FIELD, "%s needs the argument \"%s\"", spec->name,
+                          a->name);
+
+    size_t want = 0;
+    if (spec->files == FILES_ONE)
+        want = 1;
+    else if (spec->files == FILES_NAMED)
+        want = json_array_size(json_object_get(args, "files"));
+    if (r->n_files != want)
+        return s_fail(msg, len, RECT_E_BAD_VALUE,
+                      spec->files == FILES_ONE ? "%s needs exactly %zu attached frame (the file); got %zu"
+                                               : "%s: %zu file(s) named but %zu frame(s) attached",
+                      spec->name, want, r->n_files);
+    return 0;
+}
+
+static int s_client_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > RECT_MAX_CLIENT_ID)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_' || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg,
+                      size_t len)
+{
+    static const char *const top[] = {"v", "cmd", "user", "args", "client", "seq"};
+    json_error_t jerr;
+    json_t *req = NULL;
+    int rc;
+    *req_out = NULL;
+
+    if (r->req_len > (size_t)cfg->max_request_kb * 1024)
+        return s_fail(msg, len, RECT_E_TOO_LARGE, "the request is %zu bytes; the limit is %u KiB (daemon.max_request_kb)",
+                      r->req_len, cfg->max_request_kb);
+    if (r->too_many_files)
+        return s_fail(msg, len, RECT_E_TOO_LARGE, "more than %d attached frames", RECT_MAX_FILES);
+    for (size_t i = 0; i < r->n_files; i++)
+        if (r->files[i].len > (size_t)cfg->max_attachment_mb << 20)
+            return s_fail(msg, len, RECT_E_TOO_LARGE,
+                          "attached frame %zu is %zu bytes; the limit is %u MiB (daemon.max_attachment_mb)",
+                          i + 1, r->files[i].len, cfg->max_attachment_mb);
+    if (r->req_len == 0)
+        return s_fail(msg, len, RECT_E_BAD_REQUEST, "the request frame is empty: send one JSON object");
+
+    req = json_loadb(r->req, r->req_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!req) {
+        if (json_error_code(&jerr) == json_error_invalid_utf8)
+            return s_fail(msg, len, RECT_E_BAD_UTF8, "the request is not valid UTF-8 (byte %d)", jerr.position);
+        return s_fail(msg, len, RECT_E_BAD_REQUEST, "the request is not JSON: %s (line %d, column %d)",
+                      jerr.text, jerr.line, jerr.column);
+    }
+    if (!json_is_object(req)) {
+        rc = s_fail(msg, len, RECT_E_BAD_REQUEST, "the request must be a JSON object");
+        goto fail;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(req, key, v) {
+        size_t i = 0;
+        while (i < sizeof top / sizeof top[0] && strcmp(top[i], key) != 0)
+            i++;
+        if (i == sizeof top / sizeof top[0]) {
+            rc = s_fail(msg, len, RECT_E_UNKNOWN_FIELD, "unknown request key \"%s\" (allowed: v, cmd, user, args, client, seq)", key);
+            goto fail;
+        }
+    }
+    json_t *jv = json_object_get(req, "v"), *jcmd = json_object_get(req, "cmd"),
+           *juser = json_object_get(req, "user"), *jargs = json_object_get(req, "args");
+    if (!jv) {
+        rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "the request needs \"v\": 1");
+        goto fail;
+    }
+    if (!json_is_integer(jv) || json_integer_value(jv) != RECT_PROTOCOL_VERSION) {
+        rc = s_fail(msg, len, RECT_E_UNSUPPORTED_VERSION, "this rectd speaks protocol version %d only",
+                    RECT_PROTOCOL_VERSION);
+        goto fail;
+    }
+    if (!jcmd || !juser) {
+        rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "the request needs \"%s\"", jcmd ? "user" : "cmd");
+        goto fail;
+    }
+    if (!json_is_string(jcmd) || !json_is_string(juser) || (jargs && !json_is_object(jargs))) {
+        rc = s_fail(msg, len, RECT_E_BAD_TYPE, "\"cmd\" and \"user\" must be strings and \"args\" an object");
+        goto fail;
+    }
+    const cmd_spec *spec = s_find(json_string_value(jcmd));
+    if (!spec) {
+        char shown[64];
+        text_fit(json_string_value(jcmd), 40, shown, sizeof shown);
+        rc = s_fail(msg, len, RECT_E_UNKNOWN_COMMAND, "unknown command \"%s\"", shown);
+        goto fail;
+    }
+    const rect_user *u = cfg_user(cfg, json_string_value(juser));
+    if (!u) {
+        char shown[64];
+        text_fit(json_string_value(juser), 40, shown, sizeof shown);
+        rc = s_fail(msg, len, RECT_E_UNKNOWN_USER, "\"%s\" is not a configured user (see users in the config)", shown);
+        goto fail;
+    }
+    if (!(u->roles & spec->roles)) {
+        rc = s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s may not use %s", u->name, spec->name);
+        goto fail;
+    }
+    if (spec->write) {
+        json_t *jc = json_object_get(req, "client"), *js = json_object_get(req, "seq");
+        if (!jc || !js) {
+            rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
+            goto fail;
+        }
+        if (!json_is_string(jc) || !json_is_integer(js)) {
+            rc = s_fail(msg, len, RECT_E_BAD_TYPE, "\"client\" must be a string and \"seq\" an integer");
+            goto fail;
+        }
+        if (!s_client_ok(json_string_value(jc)) || json_integer_value(js) < 1) {
+            rc = s_fail(msg, len, RECT_E_BAD_VALUE,
+                        "\"client\" must be 1-64 characters of A-Z a-z 0-9 _ - . and \"seq\" at least 1");
+            goto fail;
+        }
+    }
+    if (!jargs) {
+        json_object_set_new(req, "args", json_object());
+        jargs = json_object_get(req, "args");
+    }
+    if ((rc = s_check_args(spec, jargs, r, msg, len)))
+        goto fail;
+    *req_out = req;
+    return 0;
+fail:
+    json_decref(req);
+    return rc;
+}
+
+/* Serialise a reply; on allocation failure a static one. */
+static void s_reply(dispatch_req *r, int code, const char *msg, json_t *result)
+{
+    json_t *rep = code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
+                            : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
+                                        "message", msg);
+    char *text = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+    json_decref(rep);
+    if (!text) {
+        static const char oom[] = "{\"ok\":false,\"error\":{\"code\":\"out_of_memory\",\"message\":\"rectd is out of memory\"}}";
+        text = strdup(oom);
+    }
+    free(r->reply);
+    r->reply = text;
+    r->reply_len = text ? strlen(text) : 0;
+}
+
+static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispatch_req *r)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->actor = cfg_user(cfg, json_string_value(json_object_get(req, "user")));
+    c->args = json_object_get(req, "args");
+    c->files = r->files;
+    c->n_files = r->n_files;
+    c->now = rect_now();
+    instant_format(c->now, c->now_text);
+}
+
+static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *req,
+                       const cmd_spec *spec)
+{
+    cmd_ctx c;
+    s_ctx_init(&c, cfg, req, r);
+    int rc = store_begin(st, 0, NULL, &c.txn);
+    if (rc == 0) {
+        rc = spec->fn(&c);
+        store_abort(&c.txn);
+    } else {
+        snprintf(c.msg, sizeof c.msg, "cannot read the database");
+    }
+    s_reply(r, rc, c.msg, c.result);
+    json_decref(c.result);
+}
+
+/* Run one write inside the shared transaction; 1 if it changed the database. */
+static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
+                       const cmd_spec *spec)
+{
+    cmd_ctx c;
+    s_ctx_init(&c, cfg, req, r);
+    const char *client = json_string_value(json_object_get(req, "client"));
+    uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
+    int rc = store_begin(NULL, 1, parent, &c.txn);
+    if (rc) {
+        s_reply(r, rc, "cannot begin a transaction", NULL);
+        return 0;
+    }
+    char *stored = NULL;
+    size_t stored_len;
+    rc = store_reply_get(c.txn, client, seq, &stored, &stored_len);
+    if (rc == 0) { /* a retry: answer as before, change nothing */
+        store_abort(&c.txn);
+        free(r->reply);
+        r->reply = stored;
+        r->reply_len = stored_len;
+        return 0;
+    }
+    if (rc == RECT_E_NOT_FOUND) {
+        rc = spec->fn(&c);
+        if (rc == 0) {
+            s_reply(r, 0, NULL, c.result);
+            rc = store_reply_put(c.txn, client, seq, r->reply, r->reply_len, cfg->reply_cache);
+        }
+    }
+    if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
+        json_decref(c.result);
+        return 1;
+    }
+    store_abort(&c.txn);
+    if (rc == RECT_E_STORAGE_FULL)
+        snprintf(c.msg, sizeof c.msg,
+                 "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
+                 (unsigned long long)cfg->map_size_mb);
+    else if (!c.msg[0])
+        snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", spec->name, rect_err_name(rc));
+    s_reply(r, rc, c.msg, NULL);
+    json_decref(c.result);
+    return 0;
+}
+
+void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+{
+    json_t *parsed[n ? n : 1];
+    char msg[1024];
+
+    /* Validate all; answer refusals and reads first (no write txn is open yet). */
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].reply = NULL;
+        msg[0] = '\0';
+        int rc = dispatch_validate(cfg, &reqs[i], &parsed[i], msg, sizeof msg);
+        if (rc) {
+            s_reply(&reqs[i], rc, msg, NULL);
+            continue;
+        }
+        const cmd_spec *spec = s_find(json_string_value(json_object_get(parsed[i], "cmd")));
+        if (!spec->write) {
+            s_run_read(cfg, st, &reqs[i], parsed[i], spec);
+            json_decref(parsed[i]);
+            parsed[i] = NULL;
+        }
+    }
+
+    /* Writes: one shared transaction, one nested transaction each. */
+    store_txn *txn = NULL;
+    int changed = 0, rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!parsed[i])
+            continue;
+        if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
+            break;
+        changed += s_run_write(cfg, txn, &reqs[i], parsed[i],
+                               s_find(json_string_value(json_object_get(parsed[i], "cmd"))));
+    }
+    if (txn)
+        rc = changed ? store_commit(&txn) : (store_abort(&txn), 0);
+    if (rc) {
+        /* Nothing of this batch is durable: every write answer becomes the error. */
+        snprintf(msg, sizeof msg,
+                 rc == RECT_E_STORAGE_FULL
+                     ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
+                     : "the transaction could not be committed; nothing was changed");
+        for (size_t i = 0; i < n; i++)
+            if (parsed[i])
+                s_reply(&reqs[i], rc, msg, NULL);
+    }
+    for (size_t i = 0; i < n; i++)
+        json_decref(parsed[i]);
+}

@@ -1,0 +1,44 @@
+/*
+ * dispatch.h - the one request path: decode -> validate -> look up the
+ * command -> open the transaction -> handler -> commit -> reply.
+ *
+ * Requests that arrive together are handed over as a batch: read commands
+ * each get a read transaction; write commands share one write transaction
+ * (group commit), each in its own nested transaction so that one refusal
+ * does not undo its neighbours. Replies are final only after the shared
+ * transaction committed.
+ */
+#ifndef RECT_DISPATCH_H
+#define RECT_DISPATCH_H
+
+#include <stddef.h>
+
+#include "cmd.h"
+#include "rect_cfg.h"
+#include "rect_proto.h"
+#include "store.h"
+
+typedef struct {
+    /* in: frame 1 and the attached frames (borrowed, valid during dispatch_run) */
+    const char *req;
+    size_t req_len;
+    cmd_file files[RECT_MAX_FILES];
+    size_t n_files;
+    int too_many_files; /* more than RECT_MAX_FILES frames followed */
+    /* out: the reply (malloc'd, caller frees) */
+    char *reply;
+    size_t reply_len;
+} dispatch_req;
+
+/* Process a batch of n requests; every reqs[i].reply is set on return. */
+void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n);
+
+/*
+ * Decode and validate one request without running it (exposed for tests):
+ * 0 and the parsed request in *req_out (caller decrefs), or a rect_err with
+ * a message in msg.
+ */
+int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg,
+                      size_t msglen);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * item.c - loading items by reference and changing them through events.
+ */
+#include "item.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int s_all_digits(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
+}
+
+/* Resolve the "item" argument to an id. */
+static int s_resolve(cmd_ctx *c, uint64_t *id)
+{
+    json_t *arg = json_object_get(c->args, "item");
+    if (json_is_integer(arg)) {
+        if (json_integer_value(arg) < 1)
+            return cmd_fail(c, RECT_E_BAD_VALUE, "item id must be 1 or more");
+        *id = (uint64_t)json_integer_value(arg);
+        return 0;
+    }
+    const char *ref = json_string_value(arg);
+    if (s_all_digits(ref)) {
+        if (strlen(ref) > 18)
+            return cmd_fail(c, RECT_E_NOT_FOUND, "no item with id %s", ref);
+        *id = strtoull(ref, NULL, 10);
+        return 0;
+    }
+    int rc = store_ref_find(c->txn, ref, NULL, id);
+    if (rc == RECT_E_NOT_FOUND && strchr(ref, '/')) {
+        /* INSPECTION/REF */
+        char buf[2 * RECT_MAX_NAME + 2];
+        snprintf(buf, sizeof buf, "%s", ref);
+        char *slash = strchr(buf, '/');
+        *slash = '\0';
+        rc = store_ref_find(c->txn, slash + 1, buf, id);
+    }
+    if (rc == RECT_E_NOT_FOUND)
+        return cmd_fail(c, rc, "no item \"%s\": give an id (rectctl list shows them), a ref, or INSPECTION/REF", ref);
+    if (rc == RECT_E_AMBIGUOUS_REF)
+        return cmd_fail(c, rc, "ref \"%s\" exists in several inspections: use INSPECTION/%s or the item's id", ref, ref);
+    if (rc)
+        return cmd_fail(c, rc, "cannot look up item \"%s\"", ref);
+    return 0;
+}
+
+int item_load(cmd_ctx *c, json_t **item)
+{
+    uint64_t id;
+    int rc = s_resolve(c, &id);
+    if (rc)
+        return rc;
+    rc = store_item_get(c->txn, id, item);
+    if (rc == RECT_E_NOT_FOUND)
+        return cmd_fail(c, rc, "no item with id %llu", (unsigned long long)id);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read item %llu", (unsigned long long)id);
+    return 0;
+}
+
+rect_state item_state(const json_t *item)
+{
+    int s = rect_lookup(rect_state_names, RECT_ST_COUNT, json_string_value(json_object_get(item, "state")));
+    return s < 0 ? RECT_ST_NONE : (rect_state)s;
+}
+
+const char *item_label(const json_t *item, char *buf, size_t len)
+{
+    snprintf(buf, len, "item %lld (%s)", (long long)json_integer_value(json_object_get(item, "id")),
+             json_string_value(json_object_get(item, "ref")) ? json_string_value(json_object_get(item, "ref")) : "?");
+    return buf;
+}
+
+/* The wire order of an item's fields; a new item starts with all of them. */
+static const char *const s_fields[] = {
+    "id", "ref", "inspection", "source", "kind", "title", "description", "measures", "leader",
+    "unit", "owner", "deadline", "state", "created", "updated", "evidence_count", "rejections",
+};
+
+int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
+               json_t *extra, json_t **item_out)
+{
+    int rc = RECT_E_NOMEM;
+    int claim = item == NULL;
+    json_t *old = NULL, *now = NULL, *changes = json_object(), *ev = NULL;
+    if (item_out)
+        *item_out = NULL;
+    if (!changes)
+        goto done;
+
+    if (claim) {
+        uint64_t id;
+        if ((rc = store_next_item_id(c->txn, &id)))
+            goto done;
+        rc = RECT_E_NOMEM;
+        if (!(now = json_object()))
+            goto done;
+        for (size_t i = 0; i < sizeof s_fields / sizeof s_fields[0]; i++)
+            json_object_set_new(now, s_fields[i], json_null());
+        json_object_set_new(now, "id", json_integer((json_int_t)id));
+        json_object_set_new(now, "created", json_string(c->now_text));
+        json_object_set_new(now, "evidence_count", json_integer(0));
+        json_object_set_new(now, "rejections", json_integer(0));
+        json_object_set_new(now, "description", json_string(""));
+        json_object_set_new(now, "measures", json_string(""));
+        /* A claim records every field it sets, so items rebuild from events. */
+        for (size_t i = 1; i < sizeof s_fields / sizeof s_fields[0]; i++) {
+            const char *f = s_fields[i];
+            if (strcmp(f, "created") == 0 || strcmp(f, "updated") == 0)
+                continue;
+            json_t *v = json_object_get(set, f);
+            if (v)
+                json_object_set(now, f, v);
+            json_object_set_new(changes, f, json_pack("[nO]", json_object_get(now, f)));
+        }
+    } else {
+        if (!(old = json_deep_copy(item)) || !(now = json_deep_copy(item)))
+            goto done;
+        const char *key;
+        json_t *v;
+        json_object_foreach(set, key, v) {
+            json_t *was = json_object_get(now, key);
+            if (was && json_equal(was, v))
+                continue;
+            json_object_set_new(changes, key, json_pack("[OO]", was ? was : json_null(), v));
+            json_object_set(now, key, v);
+        }
+    }
+    json_object_set_new(now, "updated", json_string(c->now_text));
+
+    ev = json_pack("{sIsssssssOss}", "item", json_integer_value(json_object_get(now, "id")), "action",
+                   rect_action_names[action], "actor", c->actor->name, "at", c->now_text, "changes",
+                   changes, "comment", comment ? comment : "");
+    if (!ev)
+        goto done;
+    if (extra && json_object_update(ev, extra))
+        goto done;
+    if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_item_put(c->txn, old, now)))
+        goto done;
+    if (item_out) {
+        *item_out = now;
+        now = NULL;
+    }
+    rc = 0;
+done:
+    json_decref(set);
+    json_decref(extra);
+    json_decref(changes);
+    json_decref(ev);
+    json_decref(old);
+    json_decref(now);
+    if (rc && !c->msg[0])
+        cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
+                            ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
+                            : "cannot record the change; nothing was changed");
+    return rc;
+}

@@ -1,0 +1,157 @@
+/*
+ * server.c - the ZeroMQ loop: receive requests, hand batches to dispatch,
+ * send replies. Nothing here blocks on a client: sends never wait (a
+ * vanished peer's reply is dropped), receives only wait in zmq_poll.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zmq.h>
+
+#include "dispatch.h"
+
+/* Requests taken from the socket in one go and, if writes, committed together. */
+#define BATCH_MAX 64
+/* identity + delimiter + request + attachments */
+#define PARTS_MAX (3 + RECT_MAX_FILES)
+
+typedef struct {
+    zmq_msg_t parts[PARTS_MAX];
+    int nparts;
+    int delim;    /* 1 if a REQ-style empty delimiter follows the identity */
+    int too_many; /* frames beyond PARTS_MAX were dropped */
+} s_msg;
+
+static void s_msg_close(s_msg *m)
+{
+    for (int i = 0; i < m->nparts; i++)
+        zmq_msg_close(&m->parts[i]);
+    m->nparts = 0;
+}
+
+/* Receive one whole multipart message. 0, or -1 (EAGAIN when nothing waits). */
+static int s_recv(void *sock, s_msg *m, int flags)
+{
+    int more = 1;
+    m->nparts = m->delim = m->too_many = 0;
+    while (more) {
+        zmq_msg_t part;
+        zmq_msg_init(&part);
+        if (zmq_msg_recv(&part, sock, m->nparts == 0 ? flags : 0) < 0) {
+            zmq_msg_close(&part);
+            if (m->nparts == 0)
+                return -1;
+            break; /* a message is atomic: cannot happen short of shutdown */
+        }
+        more = zmq_msg_more(&part);
+        if (m->nparts < PARTS_MAX) {
+            m->parts[m->nparts++] = part;
+        } else {
+            m->too_many = 1;
+            zmq_msg_close(&part);
+        }
+    }
+    return 0;
+}
+
+/* Point a dispatch request at the frames of a message. */
+static void s_frame(s_msg *m, dispatch_req *r)
+{
+    memset(r, 0, sizeof *r);
+    int i = 1;
+    if (m->nparts > 1 && zmq_msg_size(&m->parts[1]) == 0) {
+        m->delim = 1;
+        i = 2;
+    }
+    if (i < m->nparts) {
+        r->req = zmq_msg_data(&m->parts[i]);
+        r->req_len = zmq_msg_size(&m->parts[i]);
+        i++;
+    }
+    for (; i < m->nparts; i++) {
+        r->files[r->n_files].data = zmq_msg_data(&m->parts[i]);
+        r->files[r->n_files++].len = zmq_msg_size(&m->parts[i]);
+    }
+    r->too_many_files = m->too_many;
+}
+
+static void s_send(void *sock, s_msg *m, dispatch_req *r)
+{
+    /* ROUTER drops what it cannot route; DONTWAIT keeps a full pipe from blocking us. */
+    if (zmq_send(sock, zmq_msg_data(&m->parts[0]), zmq_msg_size(&m->parts[0]), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    if (m->delim && zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return;
+    zmq_send(sock, r->reply ? r->reply : "", r->reply_len, ZMQ_DONTWAIT);
+}
+
+int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+    int rc = -1;
+    void *ctx = zmq_ctx_new(), *sock = NULL;
+    s_msg *msgs = calloc(BATCH_MAX, sizeof *msgs);
+    dispatch_req *reqs = calloc(BATCH_MAX, sizeof *reqs);
+    if (!ctx || !msgs || !reqs) {
+        snprintf(err, errlen, "cannot set up ZeroMQ: out of memory");
+        goto done;
+    }
+    sock = zmq_socket(ctx, ZMQ_ROUTER);
+    int linger = 0;
+    /* Frames beyond this are refused by ZeroMQ itself (the peer is disconnected). */
+    int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;
+    if ((int64_t)cfg->max_request_kb * 1024 + (1 << 20) > maxmsg)
+        maxmsg = (int64_t)cfg->max_request_kb * 1024 + (1 << 20);
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+
+    /* An ipc socket file only rectd's user may open. */
+    mode_t old = umask(0077);
+    int brc = zmq_bind(sock, cfg->endpoint);
+    umask(old);
+    if (brc != 0) {
+        snprintf(err, errlen, "cannot bind %s: %s", cfg->endpoint, zmq_strerror(errno));
+        goto done;
+    }
+    if (strncmp(cfg->endpoint, "ipc://", 6) == 0)
+        chmod(cfg->endpoint + 6, 0600);
+
+    while (!*stop) {
+        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+        int n = zmq_poll(&item, 1, 1000);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
+            goto done;
+        }
+        if (n == 0)
+            continue;
+        size_t batch = 0;
+        while (batch < BATCH_MAX && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
+            s_frame(&msgs[batch], &reqs[batch]);
+            batch++;
+        }
+        dispatch_run(cfg, st, reqs, batch);
+        for (size_t i = 0; i < batch; i++) {
+            s_send(sock, &msgs[i], &reqs[i]);
+            free(reqs[i].reply);
+            reqs[i].reply = NULL;
+            s_msg_close(&msgs[i]);
+        }
+    }
+    rc = 0;
+done:
+    if (sock)
+        zmq_close(sock);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    if (rc == 0 && strncmp(cfg->endpoint, "ipc://", 6) == 0)
+        remove(cfg->endpoint + 6);
+    free(msgs);
+    free(reqs);
+    return rc;
+}

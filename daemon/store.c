@@ -1,0 +1,703 @@
+/*
+ * store.c - LMDB storage for rectd (see store.h for the layout).
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rect_proto.h"
+
+const char *const store_index_fields[] = {
+    "state", "owner", "unit", "source", "deadline", "leader", "inspection",
+};
+const int store_index_count = sizeof store_index_fields / sizeof store_index_fields[0];
+#define N_INDEX ((int)(sizeof store_index_fields / sizeof store_index_fields[0]))
+
+struct store {
+    MDB_env *env;
+    int lock_fd;
+    MDB_dbi meta, items, events, item_events, refs, blobs, replies, reply_log;
+    MDB_dbi idx[N_INDEX];
+};
+
+struct store_txn {
+    store *s;
+    MDB_txn *txn;
+};
+
+/* Translate an LMDB return code at the edge. */
+static int s_err(int rc, const char *what)
+{
+    if (rc == 0)
+        return 0;
+    if (rc == MDB_NOTFOUND)
+        return RECT_E_NOT_FOUND;
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+        return RECT_E_STORAGE_FULL;
+    if (rc == ENOMEM)
+        return RECT_E_NOMEM;
+    fprintf(stderr, "rectd: lmdb %s: %s\n", what, mdb_strerror(rc));
+    return RECT_E_INTERNAL;
+}
+
+static void s_be64(uint64_t v, unsigned char out[8])
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)(v & 0xff);
+}
+
+static uint64_t s_get64(const void *p)
+{
+    const unsigned char *b = p;
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | b[i];
+    return v;
+}
+
+void store_hex(const unsigned char *in, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* ---- meta ----------------------------------------------------------------- */
+
+static int s_meta_get(store_txn *t, const char *key, void *buf, size_t len, int *found)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+    *found = 0;
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return s_err(rc, "meta get");
+    if (v.mv_size != len)
+        return s_err(MDB_CORRUPTED, "meta size");
+    memcpy(buf, v.mv_data, len);
+    *found = 1;
+    return 0;
+}
+
+static int s_meta_put(store_txn *t, const char *key, const void *buf, size_t len)
+{
+    MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)buf};
+    return s_err(mdb_put(t->txn, t->s->meta, &k, &v, 0), "meta put");
+}
+
+/* Read a counter (0 if absent). */
+static int s_counter(store_txn *t, const char *key, uint64_t *val)
+{
+    unsigned char b[8];
+    int found, rc = s_meta_get(t, key, b, 8, &found);
+    *val = found ? s_get64(b) : 0;
+    return rc;
+}
+
+static int s_counter_set(store_txn *t, const char *key, uint64_t val)
+{
+    unsigned char b[8];
+    s_be64(val, b);
+    return s_meta_put(t, key, b, 8);
+}
+
+/* ---- open / close ------------------------------------------------------- */
+
+/*
+ * Bring an older schema up to STORE_SCHEMA_VERSION. Version 1 is the first:
+ * there is nothing to migrate yet. A future version adds a case per step.
+ */
+static int s_migrate(store_txn *t, uint32_t from)
+{
+    (void)t;
+    (void)from;
+    return 0;
+}
+
+static int s_open_dbs(store *s, char *err, size_t errlen)
+{
+    static const char *idx_names[N_INDEX] = {
+        "idx_state", "idx_owner", "idx_unit", "idx_source", "idx_deadline", "idx_leader", "idx_inspection",
+    };
+    struct { const char *name; MDB_dbi *dbi; } dbs[] = {
+        {"meta", &s->meta},       {"items", &s->items}, {"events", &s->events},
+        {"item_events", &s->item_events}, {"refs", &s->refs}, {"blobs", &s->blobs},
+        {"replies", &s->replies}, {"reply_log", &s->reply_log},
+    };
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    if (rc)
+        goto fail;
+    for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+        if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi)))
+            goto fail_txn;
+    for (int i = 0; i < N_INDEX; i++)
+        if ((rc = mdb_dbi_open(txn, idx_names[i], MDB_CREATE, &s->idx[i])))
+            goto fail_txn;
+
+    store_txn t = {s, txn};
+    unsigned char b[4];
+    int found;
+    if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
+        goto fail_rect;
+    uint32_t version = found ? (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] : 0;
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "the data was written by a newer rectd (schema version %u; this rectd understands "
+                 "up to %u): run the newer rectd, or restore a backup made for this version",
+                 version, STORE_SCHEMA_VERSION);
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    if (version < STORE_SCHEMA_VERSION) {
+        if (found && (rc = s_migrate(&t, version)))
+            goto fail_rect;
+        unsigned char v[4] = {0, 0, 0, STORE_SCHEMA_VERSION};
+        if ((rc = s_meta_put(&t, "schema", v, 4)))
+            goto fail_rect;
+    }
+    if ((rc = mdb_txn_commit(txn)))
+        goto fail;
+    return 0;
+
+fail_rect:
+    mdb_txn_abort(txn);
+    snprintf(err, errlen, "cannot initialise the database: %s", rect_err_name(rc));
+    return -1;
+fail_txn:
+    mdb_txn_abort(txn);
+fail:
+    snprintf(err, errlen, "cannot open the databases: %s", mdb_strerror(rc));
+    return -1;
+}
+
+int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, size_t errlen)
+{
+    char path[4096];
+    int rc;
+    store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->lock_fd = -1;
+
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
+        goto fail;
+    }
+    snprintf(path, sizeof path, "%s/rectd.lock", dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+        char pid[32] = "";
+        ssize_t n = pread(s->lock_fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        snprintf(err, errlen, "another rectd (pid %s) is already using data_dir %s: stop it first",
+                 pid[0] ? pid : "?", dir);
+        goto fail;
+    }
+    char pidline[32];
+    int n = snprintf(pidline, sizeof pidline, "%ld\n", (long)getpid());
+    if (ftruncate(s->lock_fd, 0) != 0 || pwrite(s->lock_fd, pidline, (size_t)n, 0) != n) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        goto fail;
+    }
+
+    if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_maxdbs(s->env, 32)) ||
+        (rc = mdb_env_set_mapsize(s->env, (size_t)map_size_mb << 20))) {
+        snprintf(err, errlen, "cannot set up LMDB: %s", mdb_strerror(rc));
+        goto fail;
+    }
+    /* Full durability: no NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC or NOLOCK. */
+    if ((rc = mdb_env_open(s->env, dir, 0, 0600))) {
+        snprintf(err, errlen, "cannot open LMDB environment in %s: %s", dir, mdb_strerror(rc));
+        goto fail;
+    }
+    int dead = 0;
+    mdb_reader_check(s->env, &dead);
+    if (dead)
+        fprintf(stderr, "rectd: cleared %d stale LMDB reader slot(s)\n", dead);
+    if (s_open_dbs(s, err, errlen) != 0)
+        goto fail;
+    *out = s;
+    return 0;
+
+fail:
+    store_close(&s);
+    return -1;
+}
+
+void store_close(store **s_p)
+{
+    if (!s_p || !*s_p)
+        return;
+    store *s = *s_p;
+    if (s->env)
+        mdb_env_close(s->env);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd); /* releases the flock */
+    free(s);
+    *s_p = NULL;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+int store_begin(store *s, int write, store_txn *parent, store_txn **out)
+{
+    store_txn *t = malloc(sizeof *t);
+    if (!t)
+        return RECT_E_NOMEM;
+    if (parent)
+        s = parent->s;
+    t->s = s;
+    int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc) {
+        free(t);
+        return s_err(rc, "txn begin");
+    }
+    *out = t;
+    return 0;
+}
+
+int store_commit(store_txn **t_p)
+{
+    store_txn *t = *t_p;
+    int rc = mdb_txn_commit(t->txn);
+    free(t);
+    *t_p = NULL;
+    return s_err(rc, "commit");
+}
+
+void store_abort(store_txn **t_p)
+{
+    if (!t_p || !*t_p)
+        return;
+    mdb_txn_abort((*t_p)->txn);
+    free(*t_p);
+    *t_p = NULL;
+}
+
+/* ---- items and indexes -------------------------------------------------- */
+
+int store_item_get(store_txn *t, uint64_t id, json_t **item)
+{
+    unsigned char kb[8];
+    s_be64(id, kb);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, t->s->items, &k, &v);
+    if (rc)
+        return s_err(rc, "item get");
+    json_error_t jerr;
+    *item = json_loadb(v.mv_data, v.mv_size, 0, &jerr);
+    if (!*item) {
+        fprintf(stderr, "rectd: stored item %llu is not JSON: %s\n", (unsigned long long)id, jerr.text);
+        return RECT_E_INTERNAL;
+    }
+    return 0;
+}
+
+/* Build value ‖ 0 ‖ id(8) into buf; returns length or -1 if too long. */
+static int s_index_key(const char *value, uint64_t id, unsigned char *buf, size_t buflen)
+{
+    size_t n = strlen(value);
+    if (n + 9 > buflen)
+        return -1;
+    memcpy(buf, value, n);
+    buf[n] = 0;
+    s_be64(id, buf + n + 1);
+    return (int)(n + 9);
+}
+
+static const char *s_field(const json_t *item, const char *field)
+{
+    return item ? json_string_value(json_object_get(item, field)) : NULL;
+}
+
+int store_item_put(store_txn *t, const json_t *old, const json_t *item)
+{
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
+    unsigned char kb[8], ib[512];
+    s_be64(id, kb);
+    char *text = json_dumps(item, JSON_COMPACT);
+    if (!text)
+        return RECT_E_NOMEM;
+    MDB_val k = {8, kb}, v = {strlen(text), text};
+    int rc = s_err(mdb_put(t->txn, t->s->items, &k, &v, 0), "item put");
+    free(text);
+    if (rc)
+        return rc;
+
+    for (int i = 0; i < N_INDEX; i++) {
+        const char *was = s_field(old, store_index_fields[i]);
+        const char *now = s_field(item, store_index_fields[i]);
+        if (was && now && strcmp(was, now) == 0)
+            continue;
+        if (was) {
+            int n = s_index_key(was, id, ib, sizeof ib);
+            MDB_val ik = {(size_t)n, ib};
+            if (n < 0)
+                return RECT_E_INTERNAL;
+            rc = mdb_del(t->txn, t->s->idx[i], &ik, NULL);
+            if (rc && rc != MDB_NOTFOUND)
+                return s_err(rc, "index del");
+        }
+        if (now) {
+            int n = s_index_key(now, id, ib, sizeof ib);
+            MDB_val ik = {(size_t)n, ib}, empty = {0, ""};
+            if (n < 0)
+                return RECT_E_INTERNAL;
+            if ((rc = s_err(mdb_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put")))
+                return rc;
+        }
+    }
+    return 0;
+}
+
+int store_next_item_id(store_txn *t, uint64_t *id)
+{
+    uint64_t next;
+    int rc = s_counter(t, "next_item", &next);
+    if (rc)
+        return rc;
+    if (next == 0)
+        next = 1;
+    *id = next;
+    return s_counter_set(t, "next_item", next + 1);
+}
+
+/* ---- refs --------------------------------------------------------------- */
+
+static int s_ref_key(const char *ref, const char *inspection, unsigned char *buf, size_t buflen)
+{
+    size_t a = strlen(ref), b = inspection ? strlen(inspection) : 0;
+    if (a + 1 + b > buflen)
+        return -1;
+    memcpy(buf, ref, a);
+    buf[a] = 0;
+    if (b)
+        memcpy(buf + a + 1, inspection, b);
+    return (int)(a + 1 + b);
+}
+
+int store_ref_find(store_txn *t, const char *ref, const char *inspection, uint64_t *id)
+{
+    unsigned char kb[512];
+    int n = s_ref_key(ref, inspection, kb, sizeof kb);
+    if (n < 0)
+        return RECT_E_NOT_FOUND;
+    MDB_val k = {(size_t)n, kb}, v;
+    if (inspection) {
+        int rc = mdb_get(t->txn, t->s->refs, &k, &v);
+        if (rc)
+            return s_err(rc, "ref get");
+        *id = s_get64(v.mv_data);
+        return 0;
+    }
+    /* Any inspection: a cursor range over ref ‖ 0 ‖ *. */
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->refs, &cur);
+    if (rc)
+        return s_err(rc, "cursor");
+    size_t prefix = strlen(ref) + 1;
+    int found = 0;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size >= prefix && memcmp(k.mv_data, kb, prefix) == 0) {
+        if (found++)
+            break;
+        *id = s_get64(v.mv_data);
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND)
+        return s_err(rc, "ref scan");
+    if (found == 0)
+        return RECT_E_NOT_FOUND;
+    return found > 1 ? RECT_E_AMBIGUOUS_REF : 0;
+}
+
+int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_t id)
+{
+    unsigned char kb[512], vb[8];
+    int n = s_ref_key(ref, inspection, kb, sizeof kb);
+    if (n < 0)
+        return RECT_E_BAD_VALUE;
+    s_be64(id, vb);
+    MDB_val k = {(size_t)n, kb}, v = {8, vb};
+    int rc = mdb_put(t->txn, t->s->refs, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return RECT_E_DUPLICATE_REF;
+    return s_err(rc, "ref put");
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
+{
+    uint64_t next;
+    unsigned char head[32] = {0}, hash[32], kb[8], ikb[16];
+    int found, rc;
+    if ((rc = s_counter(t, "next_seq", &next)) || (rc = s_meta_get(t, "head", head, 32, &found)))
+        return rc;
+    if (next == 0)
+        next = 1;
+    if (json_object_set_new(ev, "seq", json_integer((json_int_t)next)))
+        return RECT_E_NOMEM;
+
+    /* Canonical bytes: compact, sorted keys, UTF-8 (see docs/PROTOCOL.md). */
+    char *canon = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!canon)
+        return RECT_E_NOMEM;
+    size_t clen = strlen(canon);
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, head, 32);
+    crypto_hash_sha256_update(&st, (const unsigned char *)canon, clen);
+    crypto_hash_sha256_final(&st, hash);
+
+    s_be64(next, kb);
+    MDB_val k = {8, kb}, v = {64 + clen, NULL};
+    rc = mdb_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    if (rc == 0) {
+        memcpy(v.mv_data, head, 32);
+        memcpy((char *)v.mv_data + 32, hash, 32);
+        memcpy((char *)v.mv_data + 64, canon, clen);
+    }
+    free(canon);
+    if ((rc = s_err(rc, "event put")))
+        return rc;
+
+    s_be64((uint64_t)json_integer_value(json_object_get(ev, "item")), ikb);
+    s_be64(next, ikb + 8);
+    MDB_val ik = {16, ikb}, empty = {0, ""};
+    if ((rc = s_err(mdb_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put")) ||
+        (rc = s_counter_set(t, "next_seq", next + 1)) || (rc = s_meta_put(t, "head", hash, 32)))
+        return rc;
+    if (seq_out)
+        *seq_out = next;
+    return 0;
+}
+
+/* Decode a stored event value into a new JSON object with prev and hash. */
+static json_t *s_event_decode(const MDB_val *v)
+{
+    if (v->mv_size < 64)
+        return NULL;
+    json_t *ev = json_loadb((const char *)v->mv_data + 64, v->mv_size - 64, 0, NULL);
+    if (!ev)
+        return NULL;
+    char hex[65];
+    store_hex(v->mv_data, 32, hex);
+    json_object_set_new(ev, "prev", json_string(hex));
+    store_hex((const unsigned char *)v->mv_data + 32, 32, hex);
+    json_object_set_new(ev, "hash", json_string(hex));
+    return ev;
+}
+
+int store_item_events(store_txn *t, uint64_t id, json_t **out)
+{
+    unsigned char kb[16] = {0};
+    s_be64(id, kb);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->item_events, &cur);
+    if (rc)
+        return s_err(rc, "cursor");
+    json_t *arr = json_array();
+    MDB_val k = {16, kb}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, kb, 8) == 0) {
+        MDB_val ek = {8, (char *)k.mv_data + 8}, ev;
+        if ((rc = mdb_get(t->txn, t->s->events, &ek, &ev)))
+            break;
+        json_t *e = s_event_decode(&ev);
+        if (!e || json_array_append_new(arr, e)) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc && rc != MDB_NOTFOUND) {
+        json_decref(arr);
+        return s_err(rc, "events scan");
+    }
+    *out = arr;
+    return 0;
+}
+
+/* ---- blobs -------------------------------------------------------------- */
+
+int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha256[32])
+{
+    crypto_hash_sha256(sha256, data, len);
+    MDB_val k = {32, sha256}, v = {len, (void *)data};
+    int rc = mdb_put(t->txn, t->s->blobs, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST)
+        return 0; /* stored once: same bytes, same address */
+    return s_err(rc, "blob put");
+}
+
+/* ---- scans -------------------------------------------------------------- */
+
+static int s_index_of(const char *field)
+{
+    for (int i = 0; i < N_INDEX; i++)
+        if (strcmp(store_index_fields[i], field) == 0)
+            return i;
+    return -1;
+}
+
+int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx)
+{
+    int i = s_index_of(field);
+    unsigned char kb[512];
+    size_t prefix = strlen(value) + 1;
+    if (i < 0 || prefix + 8 > sizeof kb)
+        return RECT_E_INTERNAL;
+    memcpy(kb, value, prefix);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->idx[i], &cur);
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k = {prefix, kb}, v;
+    int r = 0;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == prefix + 8 && memcmp(k.mv_data, kb, prefix) == 0) {
+        if ((r = cb(t, s_get64((char *)k.mv_data + prefix), ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "index scan") : 0;
+}
+
+int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->items, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && k.mv_size == 8) {
+        if ((r = cb(t, s_get64(k.mv_data), ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "item scan") : 0;
+}
+
+int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32])
+{
+    MDB_stat st;
+    int rc, found;
+    if ((rc = mdb_stat(t->txn, t->s->items, &st)))
+        return s_err(rc, "stat");
+    *items = st.ms_entries;
+    if ((rc = mdb_stat(t->txn, t->s->events, &st)))
+        return s_err(rc, "stat");
+    *events = st.ms_entries;
+    memset(head, 0, 32);
+    return s_meta_get(t, "head", head, 32, &found);
+}
+
+/* ---- idempotent replies ------------------------------------------------- */
+
+static int s_reply_key(const char *client, uint64_t seq, unsigned char *buf, size_t buflen)
+{
+    size_t n = strlen(client);
+    if (n + 9 > buflen)
+        return -1;
+    memcpy(buf, client, n);
+    buf[n] = 0;
+    s_be64(seq, buf + n + 1);
+    return (int)(n + 9);
+}
+
+int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, size_t *len)
+{
+    unsigned char kb[128];
+    int n = s_reply_key(client, seq, kb, sizeof kb);
+    if (n < 0)
+        return RECT_E_NOT_FOUND;
+    MDB_val k = {(size_t)n, kb}, v;
+    int rc = mdb_get(t->txn, t->s->replies, &k, &v);
+    if (rc)
+        return s_err(rc, "reply get");
+    if (!(*buf = malloc(v.mv_size + 1)))
+        return RECT_E_NOMEM;
+    memcpy(*buf, v.mv_data, v.mv_size);
+    (*buf)[v.mv_size] = '\0';
+    *len = v.mv_size;
+    return 0;
+}
+
+int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *buf, size_t len,
+                    uint64_t keep)
+{
+    unsigned char kb[128], nb[8];
+    int n = s_reply_key(client, seq, kb, sizeof kb), rc;
+    uint64_t next;
+    if (n < 0)
+        return RECT_E_BAD_VALUE;
+    MDB_val k = {(size_t)n, kb}, v = {len, (void *)buf};
+    if ((rc = s_err(mdb_put(t->txn, t->s->replies, &k, &v, 0), "reply put")) ||
+        (rc = s_counter(t, "next_reply", &next)))
+        return rc;
+    s_be64(next, nb);
+    MDB_val lk = {8, nb}, lv = {(size_t)n, kb};
+    if ((rc = s_err(mdb_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
+        (rc = s_counter_set(t, "next_reply", next + 1)))
+        return rc;
+
+    /* Prune the oldest beyond keep. */
+    MDB_stat st;
+    if ((rc = mdb_stat(t->txn, t->s->reply_log, &st)))
+        return s_err(rc, "stat");
+    if (st.ms_entries <= keep)
+        return 0;
+    size_t excess = st.ms_entries - keep;
+    MDB_cursor *cur;
+    if ((rc = mdb_cursor_open(t->txn, t->s->reply_log, &cur)))
+        return s_err(rc, "cursor");
+    MDB_val ck, cv;
+    while (excess-- > 0 && (rc = mdb_cursor_get(cur, &ck, &cv, MDB_FIRST)) == 0) {
+        unsigned char old[128];
+        if (cv.mv_size > sizeof old) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        memcpy(old, cv.mv_data, cv.mv_size); /* copy before the tree changes */
+        MDB_val ok = {cv.mv_size, old};
+        if ((rc = mdb_cursor_del(cur, 0)))
+            break;
+        rc = mdb_del(t->txn, t->s->replies, &ok, NULL);
+        if (rc && rc != MDB_NOTFOUND)
+            break;
+        rc = 0;
+    }
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "reply prune") : 0;
+}

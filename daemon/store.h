@@ -1,0 +1,116 @@
+/*
+ * store.h - rectd's persistent state in one LMDB environment. store.c is the
+ * only file that speaks LMDB; LMDB errors are translated to rect_err here.
+ *
+ * Named databases (keys sort the way we scan: integers are 8-byte big-endian):
+ *   meta        "schema" u32, "next_item" u64, "next_seq" u64, "head" 32 bytes,
+ *               "next_reply" u64
+ *   items       id -> item JSON (compact)
+ *   events      seq -> prev hash (32) ‖ hash (32) ‖ canonical event JSON
+ *   item_events id ‖ seq -> ""                      (an item's history)
+ *   refs        ref ‖ 0 ‖ inspection -> id            (ref lookup, uniqueness)
+ *   idx_state, idx_owner, idx_unit, idx_source, idx_deadline, idx_leader,
+ *   idx_inspection   value ‖ 0 ‖ id -> ""          (secondary indexes)
+ *   blobs       sha256 (32) -> file bytes            (evidence, stored once)
+ *   replies     client ‖ 0 ‖ seq -> reply bytes      (idempotent retries)
+ *   reply_log   n -> client ‖ 0 ‖ seq                (pruning, oldest first)
+ *
+ * Everything a handler reads from a transaction is copied out (jansson
+ * values, malloc'd buffers): no MDB_val outlives its transaction.
+ */
+#ifndef RECT_STORE_H
+#define RECT_STORE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The schema version this rectd writes and understands. Raise it when the
+ * meaning or layout of a stored byte changes; add the migration from the
+ * previous version to s_migrate() in store.c and a test that opens a
+ * database written by the previous version.
+ */
+#define STORE_SCHEMA_VERSION 1
+
+typedef struct store store;
+typedef struct store_txn store_txn;
+
+/* Index names accepted by store_scan_index: also the item field indexed. */
+extern const char *const store_index_fields[];
+extern const int store_index_count;
+
+/*
+ * Open (creating if needed) the environment in dir, with a map of
+ * map_size_mb MiB, full durability. Takes an exclusive lock on dir so a
+ * second rectd refuses to start. Returns 0 and a new store (caller owns,
+ * store_close) or -1 with a message in err.
+ */
+int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, size_t errlen);
+
+/* Close the environment and release the lock. Accepts NULL. */
+void store_close(store **s_p);
+
+/*
+ * Begin a transaction: read-only if !write. A write transaction may be
+ * nested in a parent write transaction (parent may be NULL; when given, s
+ * may be NULL). 0 or rect_err.
+ */
+int store_begin(store *s, int write, store_txn *parent, store_txn **out);
+/* Commit and free *t (set to NULL). Returns 0 or rect_err (the txn is gone either way). */
+int store_commit(store_txn **t);
+/* Abort and free *t (set to NULL). Accepts NULL. */
+void store_abort(store_txn **t);
+
+/* Items. store_item_get: 0 and a new reference in *item, RECT_E_NOT_FOUND, or rect_err. */
+int store_item_get(store_txn *t, uint64_t id, json_t **item);
+/*
+ * Write item (its "id" names the key) and update every secondary index from
+ * old (the item as stored before, NULL for a new item) to item.
+ */
+int store_item_put(store_txn *t, const json_t *old, const json_t *item);
+/* Reserve the next item id. */
+int store_next_item_id(store_txn *t, uint64_t *id);
+
+/*
+ * Find an item by ref. inspection NULL: any inspection, RECT_E_AMBIGUOUS_REF
+ * if several. 0 and *id, or RECT_E_NOT_FOUND.
+ */
+int store_ref_find(store_txn *t, const char *ref, const char *inspection, uint64_t *id);
+/* Record ref in inspection for id; RECT_E_DUPLICATE_REF if taken. */
+int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_t id);
+
+/*
+ * Append an event. ev must hold item, action, actor, at, changes, comment
+ * (and files for evidence); this sets "seq", computes the chain hash and
+ * stores it. *seq_out (may be NULL) gets the new sequence number.
+ */
+int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out);
+/* An item's events in seq order, each with "prev" and "hash": new array in *out. */
+int store_item_events(store_txn *t, uint64_t id, json_t **out);
+
+/* Store a blob by content; sha256 gets its 32-byte address. */
+int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha256[32]);
+
+/* Scan the items of an index value in id order: cb returns 0 to go on, 1 to stop, <0 error. */
+typedef int (*store_id_cb)(store_txn *t, uint64_t id, void *ctx);
+int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx);
+/* Scan every item in id order. */
+int store_scan_items(store_txn *t, store_id_cb cb, void *ctx);
+
+/* Counts: items, events; head seq and hash (32 zero bytes when empty). */
+int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32]);
+
+/*
+ * Stored reply of (client, seq): 0 and a malloc'd copy in *buf and *len (caller
+ * frees), RECT_E_NOT_FOUND, or rect_err.
+ */
+int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, size_t *len);
+/* Store a reply; prune the oldest beyond keep. */
+int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *buf, size_t len,
+                    uint64_t keep);
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void store_hex(const unsigned char *in, size_t n, char *out);
+
+#endif
