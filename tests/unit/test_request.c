@@ -1,0 +1,224 @@
+/*
+ * test_request.c - request validation: every malformed request is refused
+ * with the right code and a message, before any handler or transaction.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dispatch.h"
+#include "rect_cfg.h"
+#include "rect_proto.h"
+
+static rect_cfg *s_cfg;
+
+static int s_setup(void **state)
+{
+    (void)state;
+    char err[512];
+    if (cfg_load("config/rectd.conf", &s_cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    cfg_destroy(&s_cfg);
+    return 0;
+}
+
+/* Validate a request text with n_files attachments of size `size`; return the code, msg in out. */
+static int s_check_files(const char *text, size_t n_files, size_t size, char *msg, size_t len)
+{
+    static char blob[4];
+    dispatch_req r;
+    memset(&r, 0, sizeof r);
+    r.req = text;
+    r.req_len = strlen(text);
+    r.n_files = n_files > RECT_MAX_FILES ? RECT_MAX_FILES : n_files;
+    r.too_many_files = n_files > RECT_MAX_FILES;
+    for (size_t i = 0; i < r.n_files; i++) {
+        r.files[i].data = blob;
+        r.files[i].len = size;
+    }
+    json_t *req = NULL;
+    msg[0] = '\0';
+    int rc = dispatch_validate(s_cfg, &r, &req, msg, len);
+    if (rc == 0)
+        assert_non_null(req);
+    else
+        assert_null(req);
+    json_decref(req);
+    return rc;
+}
+
+static int s_check(const char *text, char *msg, size_t len)
+{
+    return s_check_files(text, 0, 0, msg, len);
+}
+
+/* Assert that text is refused with code (0: accepted) and the message holds needle. */
+static void s_expect(const char *text, int code, const char *needle)
+{
+    char m[1024];
+    int rc = s_check(text, m, sizeof m);
+    assert_string_equal(rect_err_name(rc), rect_err_name(code));
+    if (needle && !strstr(m, needle))
+        fail_msg("message \"%s\" lacks \"%s\"", m, needle);
+}
+#define EXPECT(text, code, needle) s_expect(text, code, needle)
+
+#define W "\"client\":\"t-1\",\"seq\":1"
+
+static void test_valid_read_and_write_requests_pass(void **state)
+{
+    (void)state;
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"wangyan\"}", 0, NULL);
+    EXPECT("{\"v\":1,\"cmd\":\"show\",\"user\":\"xiaoliu\",\"args\":{\"item\":3}}", 0, NULL);
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":\"GJ-01\",\"note\":\"开始\"}," W "}", 0, NULL);
+    EXPECT("{\"v\":1,\"cmd\":\"verify\",\"user\":\"maqing\",\"args\":{\"item\":1,\"result\":\"pass\",\"opinion\":\"合格\\n材料齐全\"}," W "}",
+           0, NULL);
+}
+
+static void test_not_json_is_bad_request(void **state)
+{
+    (void)state;
+    EXPECT("hello", RECT_E_BAD_REQUEST, "not JSON");
+    EXPECT("{\"v\":1,", RECT_E_BAD_REQUEST, "not JSON");
+    EXPECT("[1,2]", RECT_E_BAD_REQUEST, "JSON object");
+    EXPECT("", RECT_E_BAD_REQUEST, "empty");
+    EXPECT("{\"v\":1,\"v\":1,\"cmd\":\"ping\",\"user\":\"wangyan\"}", RECT_E_BAD_REQUEST, "duplicate");
+}
+
+static void test_invalid_utf8_is_bad_utf8(void **state)
+{
+    (void)state;
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"\xff\xfe\"}", RECT_E_BAD_UTF8, "UTF-8");
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"\xe7\x8e\"}", RECT_E_BAD_UTF8, "UTF-8");
+}
+
+static void test_envelope_keys_are_checked(void **state)
+{
+    (void)state;
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"wangyan\",\"extra\":1}", RECT_E_UNKNOWN_FIELD, "extra");
+    EXPECT("{\"cmd\":\"ping\",\"user\":\"wangyan\"}", RECT_E_MISSING_FIELD, "\"v\"");
+    EXPECT("{\"v\":2,\"cmd\":\"ping\",\"user\":\"wangyan\"}", RECT_E_UNSUPPORTED_VERSION, "version 1");
+    EXPECT("{\"v\":\"1\",\"cmd\":\"ping\",\"user\":\"wangyan\"}", RECT_E_UNSUPPORTED_VERSION, NULL);
+    EXPECT("{\"v\":1,\"user\":\"wangyan\"}", RECT_E_MISSING_FIELD, "cmd");
+    EXPECT("{\"v\":1,\"cmd\":\"ping\"}", RECT_E_MISSING_FIELD, "user");
+    EXPECT("{\"v\":1,\"cmd\":7,\"user\":\"wangyan\"}", RECT_E_BAD_TYPE, NULL);
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"wangyan\",\"args\":[]}", RECT_E_BAD_TYPE, "object");
+}
+
+static void test_unknown_command_and_user_are_named(void **state)
+{
+    (void)state;
+    EXPECT("{\"v\":1,\"cmd\":\"drop\",\"user\":\"wangyan\"}", RECT_E_UNKNOWN_COMMAND, "drop");
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"nobody\"}", RECT_E_UNKNOWN_USER, "nobody");
+    /* The acting user is named by login name, not display name. */
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"王燕\"}", RECT_E_UNKNOWN_USER, NULL);
+}
+
+static void test_writes_need_client_and_seq(void **state)
+{
+    (void)state;
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1}}", RECT_E_MISSING_FIELD, "client");
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a\",\"seq\":\"1\"}",
+           RECT_E_BAD_TYPE, "seq");
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a b\",\"seq\":1}",
+           RECT_E_BAD_VALUE, "client");
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a\",\"seq\":0}",
+           RECT_E_BAD_VALUE, "seq");
+}
+
+static void test_arguments_are_checked_against_the_table(void **state)
+{
+    (void)state;
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1,\"colour\":\"red\"}," W "}",
+           RECT_E_UNKNOWN_FIELD, "colour");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1}," W "}", RECT_E_MISSING_FIELD,
+           "note");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"  \"}," W "}",
+           RECT_E_MISSING_FIELD, "empty");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1.5,\"note\":\"x\"}," W "}",
+           RECT_E_BAD_TYPE, "item");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":7}," W "}",
+           RECT_E_BAD_TYPE, "note");
+    EXPECT("{\"v\":1,\"cmd\":\"import\",\"user\":\"wangyan\",\"args\":{\"dry_run\":\"yes\"}," W "}",
+           RECT_E_BAD_TYPE, "dry_run");
+    EXPECT("{\"v\":1,\"cmd\":\"evidence\",\"user\":\"liming\",\"args\":{\"item\":1,\"note\":\"x\",\"files\":\"a.jpg\"}," W "}",
+           RECT_E_BAD_TYPE, "files");
+}
+
+static void test_control_characters_and_long_names_are_refused(void **state)
+{
+    (void)state;
+    /* A title is one line; a note may have newlines but no other controls. */
+    EXPECT("{\"v\":1,\"cmd\":\"add\",\"user\":\"wangyan\",\"args\":{\"ref\":\"X\",\"source\":\"national\",\"kind\":\"immediate\",\"title\":\"a\\nb\"}," W "}",
+           RECT_E_BAD_VALUE, "title");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"a\\u0007b\"}," W "}",
+           RECT_E_BAD_VALUE, "control");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"a\\u0000b\"}," W "}",
+           RECT_E_BAD_REQUEST, NULL);
+    char big[600];
+    snprintf(big, sizeof big,
+             "{\"v\":1,\"cmd\":\"show\",\"user\":\"wangyan\",\"args\":{\"item\":\"%0200d\"}}", 0);
+    memset(strstr(big, "000"), 'A', 200);
+    EXPECT(big, RECT_E_BAD_VALUE, "too long");
+}
+
+static void test_frame_and_attachment_limits(void **state)
+{
+    (void)state;
+    char m[1024];
+    size_t n = (size_t)s_cfg->max_request_kb * 1024 + 1;
+    char *huge = malloc(n + 1);
+    assert_non_null(huge);
+    memset(huge, ' ', n);
+    huge[n] = '\0';
+    assert_int_equal(s_check(huge, m, sizeof m), RECT_E_TOO_LARGE);
+    assert_non_null(strstr(m, "max_request_kb"));
+    free(huge);
+
+    const char *ev = "{\"v\":1,\"cmd\":\"evidence\",\"user\":\"liming\",\"args\":{\"item\":1,\"note\":\"x\",\"files\":[\"a\",\"b\"]}," W "}";
+    assert_int_equal(s_check_files(ev, 2, 10, m, sizeof m), 0);
+    assert_int_equal(s_check_files(ev, 1, 10, m, sizeof m), RECT_E_BAD_VALUE);
+    assert_non_null(strstr(m, "2 file(s) named but 1 frame(s)"));
+    assert_int_equal(s_check_files(ev, 17, 10, m, sizeof m), RECT_E_TOO_LARGE);
+    assert_int_equal(s_check_files(ev, 2, ((size_t)s_cfg->max_attachment_mb << 20) + 1, m, sizeof m),
+                     RECT_E_TOO_LARGE);
+    assert_non_null(strstr(m, "max_attachment_mb"));
+
+    const char *imp = "{\"v\":1,\"cmd\":\"import\",\"user\":\"wangyan\"," W "}";
+    assert_int_equal(s_check_files(imp, 1, 10, m, sizeof m), 0);
+    assert_int_equal(s_check_files(imp, 0, 0, m, sizeof m), RECT_E_BAD_VALUE);
+    assert_non_null(strstr(m, "exactly 1"));
+    /* A command that takes no files refuses stray frames. */
+    assert_int_equal(s_check_files("{\"v\":1,\"cmd\":\"ping\",\"user\":\"wangyan\"}", 1, 3, m, sizeof m),
+                     RECT_E_BAD_VALUE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid_read_and_write_requests_pass),
+        cmocka_unit_test(test_not_json_is_bad_request),
+        cmocka_unit_test(test_invalid_utf8_is_bad_utf8),
+        cmocka_unit_test(test_envelope_keys_are_checked),
+        cmocka_unit_test(test_unknown_command_and_user_are_named),
+        cmocka_unit_test(test_writes_need_client_and_seq),
+        cmocka_unit_test(test_arguments_are_checked_against_the_table),
+        cmocka_unit_test(test_control_characters_and_long_names_are_refused),
+        cmocka_unit_test(test_frame_and_attachment_limits),
+    };
+    return cmocka_run_group_tests_name("request validation", tests, s_setup, s_teardown);
+}

@@ -1,0 +1,238 @@
+/*
+ * test_store.c - the LMDB layer: the hash chain, refs, indexes, idempotent
+ * replies and their pruning, the data_dir lock and the schema guard.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <lmdb.h>
+#include <sodium.h>
+
+#include "rect_proto.h"
+#include "store.h"
+
+typedef struct {
+    char dir[64];
+    store *st;
+} fixture;
+
+static int s_setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    char err[512];
+    snprintf(f->dir, sizeof f->dir, "/tmp/rectd-store-XXXXXX");
+    if (!mkdtemp(f->dir) || store_open(f->dir, 16, &f->st, err, sizeof err) != 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    fixture *f = *state;
+    char cmd[128];
+    store_close(&f->st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(f);
+    return 0;
+}
+
+static json_t *s_event(int item, const char *action)
+{
+    return json_pack("{sisssssss{s[ns]}ss}", "item", item, "action", action, "actor", "wangyan", "at",
+                     "2026-11-29T06:00:00Z", "changes", "state", "claimed", "comment", "备注");
+}
+
+static void test_events_form_a_sha256_chain_over_canonical_bytes(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    uint64_t seq;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    json_t *e1 = s_event(1, "claim"), *e2 = s_event(2, "claim"), *e3 = s_event(1, "start");
+    assert_int_equal(store_event_append(t, e1, &seq), 0);
+    assert_int_equal(seq, 1);
+    assert_int_equal(store_event_append(t, e2, &seq), 0);
+    assert_int_equal(store_event_append(t, e3, &seq), 0);
+    assert_int_equal(seq, 3);
+    assert_int_equal(store_commit(&t), 0);
+
+    /* Recompute item 1's chain links independently: hash = SHA-256(prev ‖ canonical). */
+    assert_int_equal(store_begin(f->st, 0, NULL, &t), 0);
+    json_t *events;
+    assert_int_equal(store_item_events(t, 1, &events), 0);
+    assert_int_equal(json_array_size(events), 2);
+    json_t *ev = json_array_get(events, 1);
+    assert_int_equal(json_integer_value(json_object_get(ev, "seq")), 3);
+
+    unsigned char prev[32], h[32];
+    const char *prev_hex = json_string_value(json_object_get(ev, "prev"));
+    assert_int_equal(sodium_hex2bin(prev, 32, prev_hex, 64, NULL, NULL, NULL), 0);
+    json_t *bare = json_deep_copy(ev);
+    json_object_del(bare, "prev");
+    json_object_del(bare, "hash");
+    char *canon = json_dumps(bare, JSON_COMPACT | JSON_SORT_KEYS);
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, prev, 32);
+    crypto_hash_sha256_update(&st, (unsigned char *)canon, strlen(canon));
+    crypto_hash_sha256_final(&st, h);
+    char hex[65];
+    store_hex(h, 32, hex);
+    assert_string_equal(hex, json_string_value(json_object_get(ev, "hash")));
+    /* The first event links to 32 zero bytes. */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(events, 0), "prev")),
+                        "0000000000000000000000000000000000000000000000000000000000000000");
+
+    uint64_t items, nev;
+    unsigned char head[32];
+    assert_int_equal(store_counts(t, &items, &nev, head), 0);
+    assert_int_equal(nev, 3);
+    assert_memory_equal(head, h, 32);
+    store_abort(&t);
+    free(canon);
+    json_decref(bare);
+    json_decref(events);
+    json_decref(e1);
+    json_decref(e2);
+    json_decref(e3);
+}
+
+static void test_refs_are_unique_per_inspection_and_ambiguous_across(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    uint64_t id;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    assert_int_equal(store_ref_put(t, "GJ-01", "2025-assessment", 1), 0);
+    assert_int_equal(store_ref_put(t, "GJ-01", "2025-assessment", 2), RECT_E_DUPLICATE_REF);
+    assert_int_equal(store_ref_find(t, "GJ-01", NULL, &id), 0);
+    assert_int_equal(id, 1);
+    /* "GJ-0" is a prefix of "GJ-01" but not the same ref. */
+    assert_int_equal(store_ref_find(t, "GJ-0", NULL, &id), RECT_E_NOT_FOUND);
+    assert_int_equal(store_ref_put(t, "GJ-01", "2026-review", 7), 0);
+    assert_int_equal(store_ref_find(t, "GJ-01", NULL, &id), RECT_E_AMBIGUOUS_REF);
+    assert_int_equal(store_ref_find(t, "GJ-01", "2026-review", &id), 0);
+    assert_int_equal(id, 7);
+    store_abort(&t);
+}
+
+static int s_collect(store_txn *t, uint64_t id, void *ctx)
+{
+    (void)t;
+    json_array_append_new(ctx, json_integer((json_int_t)id));
+    return 0;
+}
+
+static void test_indexes_follow_item_changes(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    json_t *a = json_pack("{sisssssn}", "id", 1, "state", "claimed", "source", "national", "owner");
+    json_t *b = json_pack("{sisssssn}", "id", 2, "state", "claimed", "source", "county", "owner");
+    assert_int_equal(store_item_put(t, NULL, a), 0);
+    assert_int_equal(store_item_put(t, NULL, b), 0);
+    json_t *a2 = json_pack("{sissssss}", "id", 1, "state", "assigned", "source", "national", "owner", "liming");
+    assert_int_equal(store_item_put(t, a, a2), 0);
+
+    json_t *ids = json_array();
+    assert_int_equal(store_scan_index(t, "state", "claimed", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 1);
+    assert_int_equal(json_integer_value(json_array_get(ids, 0)), 2);
+    json_array_clear(ids);
+    assert_int_equal(store_scan_index(t, "owner", "liming", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 1);
+    assert_int_equal(json_integer_value(json_array_get(ids, 0)), 1);
+    json_array_clear(ids);
+    /* "liming" must not match an index value that merely starts with it. */
+    assert_int_equal(store_scan_index(t, "owner", "limin", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 0);
+    store_abort(&t);
+    json_decref(ids);
+    json_decref(a);
+    json_decref(a2);
+    json_decref(b);
+}
+
+static void test_replies_are_kept_and_pruned_oldest_first(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    char *buf;
+    size_t len;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    for (uint64_t seq = 1; seq <= 5; seq++) {
+        char text[32];
+        snprintf(text, sizeof text, "{\"ok\":true,\"n\":%llu}", (unsigned long long)seq);
+        assert_int_equal(store_reply_put(t, "c1", seq, text, strlen(text), 3), 0);
+    }
+    assert_int_equal(store_reply_get(t, "c1", 1, &buf, &len), RECT_E_NOT_FOUND);
+    assert_int_equal(store_reply_get(t, "c1", 2, &buf, &len), RECT_E_NOT_FOUND);
+    assert_int_equal(store_reply_get(t, "c1", 3, &buf, &len), 0);
+    assert_string_equal(buf, "{\"ok\":true,\"n\":3}");
+    assert_int_equal(len, strlen(buf));
+    free(buf);
+    assert_int_equal(store_reply_get(t, "c2", 5, &buf, &len), RECT_E_NOT_FOUND);
+    store_abort(&t);
+}
+
+static void test_second_open_of_a_data_dir_is_refused(void **state)
+{
+    fixture *f = *state;
+    store *other = NULL;
+    char err[512];
+    assert_int_not_equal(store_open(f->dir, 16, &other, err, sizeof err), 0);
+    assert_null(other);
+    assert_non_null(strstr(err, "already using data_dir"));
+    assert_non_null(strstr(err, f->dir));
+}
+
+static void test_newer_schema_is_refused_with_a_clear_message(void **state)
+{
+    fixture *f = *state;
+    store_close(&f->st);
+    /* Write schema version 99 behind the store's back, as a newer rectd would. */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 32);
+    assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    unsigned char v[4] = {0, 0, 0, 99};
+    MDB_val k = {6, "schema"}, val = {4, v};
+    assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+
+    char err[512];
+    assert_int_not_equal(store_open(f->dir, 16, &f->st, err, sizeof err), 0);
+    assert_non_null(strstr(err, "newer rectd"));
+    assert_non_null(strstr(err, "99"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_events_form_a_sha256_chain_over_canonical_bytes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_indexes_follow_item_changes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
