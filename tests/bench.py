@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""make bench: rectd's throughput, measured side by side in one run.
+
+Not a test: numbers vary with the machine and its load. Compare the ratios
+printed at the end (all measured in the same run on the same machine), not
+absolute values across machines.
+
+  1. durable writes: one client doing `add` after `add` (one fsync'd
+     transaction each) vs 8 clients at once (requests that arrive together
+     share one transaction: group commit);
+  2. import of a 10,000-row plan in one request (one transaction);
+  3. reads over 10,000+ items: `list --owner X` (index range) vs `list`
+     (full scan) vs `list --kind immediate` (no index: full scan + filter).
+"""
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+import zmq
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RECTD = os.environ.get("RECTD", os.path.join(ROOT, "rectd"))
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.node()}: {os.cpu_count()} cores ({cpu}), {mem:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+class Rectd:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="rb-", dir="/tmp")
+        self.endpoint = f"ipc://{self.dir}/r.sock"
+        conf = open(os.path.join(ROOT, "config", "rectd.conf"), encoding="utf-8").read()
+        lines = []
+        for line in conf.splitlines():
+            s = line.strip()
+            if s.startswith("endpoint") and "=" in s:
+                line = f'    endpoint = "{self.endpoint}";'
+            elif s.startswith("data_dir") and "=" in s:
+                line = f'    data_dir = "{self.dir}/data";'
+            elif s.startswith("map_size_mb") and "=" in s:
+                line = "    map_size_mb = 4096;"
+            lines.append(line)
+        self.conf = os.path.join(self.dir, "rectd.conf")
+        with open(self.conf, "w", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n")
+        self.log = open(os.path.join(self.dir, "rectd.log"), "w")
+        self.proc = subprocess.Popen([RECTD, "-c", self.conf], stderr=self.log)
+        self.ctx = zmq.Context()
+        for _ in range(100):
+            if os.path.exists(self.endpoint[6:]):
+                break
+            time.sleep(0.05)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(10)
+        self.ctx.term()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Client:
+    def __init__(self, r, name):
+        self.s = r.ctx.socket(zmq.REQ)
+        self.s.setsockopt(zmq.LINGER, 0)
+        self.s.connect(r.endpoint)
+        self.name, self.seq = name, 0
+
+    def call(self, cmd, args=None, files=(), user="wangyan"):
+        self.seq += 1
+        req = {"v": 1, "cmd": cmd, "user": user, "args": args or {}, "client": self.name, "seq": self.seq}
+        self.s.send_multipart([json.dumps(req).encode()] + list(files))
+        rep = json.loads(self.s.recv())
+        if not rep["ok"]:
+            raise RuntimeError(rep["error"])
+        return rep["result"]
+
+    def close(self):
+        self.s.close()
+
+
+def add_args(ref):
+    return {"ref": ref, "source": "national", "kind": "long-term", "title": f"基准测试问题 {ref}",
+            "owner": "liming", "unit": "cun1", "leader": "zhanghua", "deadline": "2027-06-30"}
+
+
+def bench_writes(r, clients, per_client):
+    def worker(i, out):
+        c = Client(r, f"w{clients}-{i}")
+        for n in range(per_client):
+            c.call("add", add_args(f"W{clients}-{i}-{n}"))
+        c.close()
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i, None)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    dt = time.perf_counter() - t0
+    return clients * per_client / dt
+
+
+def plan_csv(n, prefix):
+    rows = ["ref,source,kind,title,description,owner,unit,leader,deadline"]
+    owners = ["liming", "zhaoli", "sunqiang", "zhouping", "wugang"]
+    for i in range(n):
+        rows.append(f'{prefix}{i},national,{"immediate" if i % 5 == 0 else "long-term"},'
+                    f'问题{i},"描述,含逗号 {i}",{owners[i % 5]},cun{1 + i % 4},zhanghua,2027-06-30')
+    return ("\n".join(rows) + "\n").encode()
+
+
+def timed(fn, repeat=5):
+    best = None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        res = fn()
+        dt = time.perf_counter() - t0
+        best = dt if best is None or dt < best else best
+    return best, res
+
+
+def main():
+    print("machine:", machine())
+    r = Rectd()
+    try:
+        w1 = bench_writes(r, 1, 200)
+        w8 = bench_writes(r, 8, 100)
+        print(f"durable adds, 1 client : {w1:8.0f} items/s")
+        print(f"durable adds, 8 clients: {w8:8.0f} items/s  (group commit: {w8 / w1:.1f}x)")
+
+        c = Client(r, "imp")
+        data = plan_csv(10000, "B")
+        t0 = time.perf_counter()
+        res = c.call("import", {"inspection": "bench"}, files=[data])
+        dt = time.perf_counter() - t0
+        print(f"import 10,000 rows     : {dt:8.2f} s ({res['imported'] / dt:.0f} rows/s, one transaction)")
+
+        t_idx, a = timed(lambda: c.call("list", {"owner": "zhaoli"}))
+        t_all, b = timed(lambda: c.call("list"))
+        t_kind, k = timed(lambda: c.call("list", {"kind": "immediate"}))
+        print(f"list --owner (index)   : {t_idx * 1000:8.1f} ms for {len(a['items'])} items")
+        print(f"list (all)             : {t_all * 1000:8.1f} ms for {len(b['items'])} items")
+        print(f"list --kind (scan)     : {t_kind * 1000:8.1f} ms for {len(k['items'])} items")
+        print(f"ratio all/owner        : {t_all / t_idx:.1f}x for {len(b['items']) / max(1, len(a['items'])):.1f}x the items")
+        c.close()
+    finally:
+        r.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
