@@ -10,8 +10,9 @@
 int text_valid_utf8(const char *s, size_t len);
 
 /*
- * 1 if s (valid UTF-8) contains no control characters other than
- * newline (and tab when allow_tab): what a text field may hold.
+ * 1 if s is valid UTF-8 with no control characters (C0, DEL, C1) and no
+ * U+2028/U+2029: what a text field may hold. allow_newline permits "\n"
+ * and "\t" (multi-line text); "\r" is never allowed. NULL gives 0.
  */
 int text_clean(const char *s, int allow_newline);
 

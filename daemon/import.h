@@ -1,0 +1,113 @@
+/*
+ * import.h - the CSV plan parser behind the `import` command.
+ *
+ * Turns the bytes of a CSV file (a township's rectification plan, usually
+ * exported from a spreadsheet) into normalized rows: names resolved against
+ * the config, kinds and dates in their canonical form. No I/O and no
+ * storage: the caller decides what to do with the rows. The format is
+ * described in README "Import format"; in short:
+ *
+ *   - UTF-8, optional BOM, LF or CRLF, RFC 4180 quoting ("" is a quote;
+ *     quoted fields may hold commas and newlines);
+ *   - a header row naming the columns, in any order, in English
+ *     (case-insensitive) or Chinese:
+ *       ref/编号  source/问题来源  kind/整改类型  title/问题
+ *       description/问题描述  measures/整改措施  leader/责任领导
+ *       unit/责任单位  owner/责任人  deadline/整改时限
+ *     ref, source, kind and title are required; a serial-number column
+ *     no/序号 is accepted and ignored; a column with an empty header cell
+ *     is accepted as long as no row puts a value in it;
+ *   - one row per item; rows whose cells are all empty are skipped.
+ */
+#ifndef RECT_IMPORT_H
+#define RECT_IMPORT_H
+
+#include <stddef.h>
+
+#include "rect_cfg.h"
+
+/* The fields of a plan row, in the order of imp_row.f. */
+enum imp_field {
+    IMP_REF,
+    IMP_SOURCE,
+    IMP_KIND,
+    IMP_TITLE,
+    IMP_DESCRIPTION,
+    IMP_MEASURES,
+    IMP_LEADER,
+    IMP_UNIT,
+    IMP_OWNER,
+    IMP_DEADLINE,
+    IMP_NFIELDS
+};
+
+/*
+ * One validated row. Every string is NUL-terminated UTF-8, trimmed, and owned
+ * by the plan (valid until imp_plan_destroy):
+ *   f[IMP_REF], f[IMP_TITLE]         single line, never NULL;
+ *   f[IMP_SOURCE]                    the configured source id;
+ *   f[IMP_KIND]                      "immediate" or "long-term";
+ *   f[IMP_DESCRIPTION], f[IMP_MEASURES]  may hold newlines (LF only);
+ *                                    "" when the column is absent or empty;
+ *   f[IMP_LEADER], f[IMP_OWNER]      configured user names (not display
+ *                                    names); the leader has role leader;
+ *   f[IMP_UNIT]                      the configured unit id;
+ *   f[IMP_DEADLINE]                  "YYYY-MM-DD".
+ * The four assignment fields (leader, unit, owner, deadline) are either all
+ * NULL (the row only claims the item) or all non-NULL (claim and assign).
+ */
+typedef struct {
+    long line; /* physical line of the file where the row starts (1-based) */
+    char *f[IMP_NFIELDS];
+} imp_row;
+
+/* The rows of a plan, in file order. */
+typedef struct {
+    imp_row *rows;
+    size_t n; /* >= 1: a plan without rows is refused */
+} imp_plan;
+
+/* A size for the err buffer of imp_parse that no message outgrows. */
+#define IMP_ERRLEN 512
+
+/*
+ * Parse and validate a CSV plan: data[0..len) (need not be NUL-terminated)
+ * against cfg, which must outlive the call only (the plan copies what it
+ * keeps).
+ *
+ * Returns 0 and stores a new plan in *out (caller owns it; free with
+ * imp_plan_destroy). Otherwise stores NULL in *out and returns
+ *   RECT_E_BAD_IMPORT  the file is not a valid plan: err says why, naming
+ *                      the line (and the column where there is one) of the
+ *                      first problem in file order, e.g.
+ *                      `line 7, column 责任人 (owner): unknown user "王五"; ...`.
+ *                      Line numbers count physical lines from 1, so a row
+ *                      after a multi-line quoted field starts further down.
+ *   RECT_E_NOMEM       an allocation failed; err says "out of memory".
+ * err (errlen bytes, IMP_ERRLEN is plenty) is always NUL-terminated when
+ * errlen > 0; it may be NULL when errlen is 0. Nothing is left allocated on
+ * failure.
+ */
+int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out, char *err,
+              size_t errlen);
+
+/* Free a plan and set *plan_p to NULL. Accepts NULL and *plan_p == NULL. */
+void imp_plan_destroy(imp_plan **plan_p);
+
+/* English name of a field ("ref", "owner", ...); "?" if f is out of range.
+ * A static string. */
+const char *imp_field_name(enum imp_field f);
+
+/* The plan's Chinese column name of a field ("编号", "责任人", ...); "?" if f
+ * is out of range. A static string. */
+const char *imp_field_name_zh(enum imp_field f);
+
+/*
+ * Route every allocation of this module (and of libcsv on its behalf)
+ * through realloc_fn / free_fn, so tests can make allocations fail.
+ * realloc_fn is called as realloc (with NULL to allocate). NULL restores
+ * the C library's. Not thread-safe: set it before parsing, not during.
+ */
+void imp_set_allocator(void *(*realloc_fn)(void *, size_t), void (*free_fn)(void *));
+
+#endif
