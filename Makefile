@@ -46,7 +46,7 @@ else
 BINDIR := $(BUILD)
 endif
 
-.PHONY: all deps run test unit e2e sanitize bench clean format
+.PHONY: all deps run test unit e2e sanitize bench fuzz clean format
 all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h daemon/*.h client/*.h)
@@ -59,7 +59,7 @@ $(BINDIR)/rectd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
@@ -108,3 +108,14 @@ format:
 
 clean:
 	rm -rf build rectd rectctl
+
+# Coverage-guided fuzzing (clang libFuzzer + ASan/UBSan); FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@mkdir -p build/fuzz
+	@for t in request import; do \
+	  clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon -Idaemon $(PKG_CFLAGS) \
+	    -o build/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c $(DAEMON_SRC) $(COMMON_SRC) $(PKG_LIBS) || exit 1; \
+	  mkdir -p build/fuzz/corpus-$$t; \
+	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
+	done

@@ -22,7 +22,7 @@ int cmd_ping(cmd_ctx *c)
     for (int i = 0; i < RECT_ROLE_COUNT; i++)
         if (c->actor->roles & (1u << i))
             json_array_append_new(roles, json_string(rect_role_names[i]));
-    c->result = json_pack("{sssssisOsssssssIsIs{sIss}}", "server", "rectd", "version", RECT_VERSION,
+    c->result = json_pack("{sssssisosssssssIsIs{sIss}}", "server", "rectd", "version", RECT_VERSION,
                           "protocol", RECT_PROTOCOL_VERSION, "user",
                           json_pack("{sssssO}", "name", c->actor->name, "display", c->actor->display,
                                     "roles", roles),
