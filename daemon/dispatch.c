@@ -407,6 +407,28 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     return 0;
 }
 
+/* One line on stderr per write: who did what, and how it ended. */
+static void s_log(json_t *req, const dispatch_req *r)
+{
+    char when[RECT_INSTANT_LEN];
+    instant_format(rect_now(), when);
+    json_t *rep = json_loadb(r->reply, r->reply_len, 0, NULL);
+    json_t *err = json_object_get(rep, "error");
+    json_t *item = json_object_get(json_object_get(rep, "result"), "item");
+    json_t *arg = json_object_get(json_object_get(req, "args"), "item");
+    char target[64] = "";
+    if (item)
+        snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(json_object_get(item, "id")));
+    else if (json_is_integer(arg))
+        snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
+    else if (json_is_string(arg))
+        snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
+    fprintf(stderr, "%s %s %s%s: %s\n", when, json_string_value(json_object_get(req, "user")),
+            json_string_value(json_object_get(req, "cmd")), target,
+            err ? json_string_value(json_object_get(err, "code")) : "ok");
+    json_decref(rep);
+}
+
 void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
 {
     json_t *parsed[n ? n : 1];
@@ -452,6 +474,9 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             if (parsed[i])
                 s_reply(&reqs[i], rc, msg, NULL);
     }
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (parsed[i])
+            s_log(parsed[i], &reqs[i]);
         json_decref(parsed[i]);
+    }
 }
