@@ -16,6 +16,8 @@
 
 /* Requests taken from the socket in one go and, if writes, committed together. */
 #define BATCH_MAX 64
+/* ...and at most about this many bytes of them held in memory at once. */
+#define BATCH_BYTES (64u << 20)
 /* identity + delimiter + request + attachments */
 #define PARTS_MAX (3 + RECT_MAX_FILES)
 
@@ -130,8 +132,10 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
         }
         if (n == 0)
             continue;
-        size_t batch = 0;
-        while (batch < BATCH_MAX && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
+        size_t batch = 0, bytes = 0;
+        while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
+            for (int i = 0; i < msgs[batch].nparts; i++)
+                bytes += zmq_msg_size(&msgs[batch].parts[i]);
             s_frame(&msgs[batch], &reqs[batch]);
             batch++;
         }
