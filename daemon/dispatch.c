@@ -215,6 +215,10 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     int rc;
     *req_out = NULL;
 
+    if (r->no_delimiter)
+        return s_fail(msg, len, RECT_E_BAD_REQUEST,
+                      "the message lacks the empty delimiter frame before the request: use a REQ "
+                      "socket, or send an empty frame first from a DEALER");
     if (r->req_len > (size_t)cfg->max_request_kb * 1024)
         return s_fail(msg, len, RECT_E_TOO_LARGE, "the request is %zu bytes; the limit is %u KiB (daemon.max_request_kb)",
                       r->req_len, cfg->max_request_kb);

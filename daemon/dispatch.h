@@ -25,6 +25,7 @@ typedef struct {
     cmd_file files[RECT_MAX_FILES];
     size_t n_files;
     int too_many_files; /* more than RECT_MAX_FILES frames followed */
+    int no_delimiter;   /* the empty delimiter frame was missing */
     /* out: the reply (malloc'd, caller frees) */
     char *reply;
     size_t reply_len;

@@ -24,7 +24,7 @@
 typedef struct {
     zmq_msg_t parts[PARTS_MAX];
     int nparts;
-    int delim;    /* 1 if a REQ-style empty delimiter follows the identity */
+    int delim;    /* 1 if the empty delimiter (as REQ sends it) follows the identity */
     int too_many; /* frames beyond PARTS_MAX were dropped */
 } s_msg;
 
@@ -64,10 +64,12 @@ static int s_recv(void *sock, s_msg *m, int flags)
 static void s_frame(s_msg *m, dispatch_req *r)
 {
     memset(r, 0, sizeof *r);
-    int i = 1;
+    int i = 2;
     if (m->nparts > 1 && zmq_msg_size(&m->parts[1]) == 0) {
         m->delim = 1;
-        i = 2;
+    } else {
+        r->no_delimiter = 1; /* refused; the reply goes back without one */
+        return;
     }
     if (i < m->nparts) {
         r->req = zmq_msg_data(&m->parts[i]);
