@@ -1,0 +1,132 @@
+/*
+ * cli.h - rectctl's command table and what its entries share: parsed
+ * options, the invocation context and the request a command builds.
+ *
+ * main.c parses the command line, checks it against the table, loads the
+ * config, sends the request and prints the reply; cmds.c holds the table
+ * and the per-command hooks (extra checks, files, human output).
+ */
+#ifndef RECTCTL_CLI_H
+#define RECTCTL_CLI_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "rect_cfg.h"
+#include "rect_proto.h"
+
+#define CLI_MAX_OPTS 16 /* options of one command */
+#define CLI_MAX_POS 1   /* positional arguments of one command */
+#define CLI_MAX_MULTI RECT_MAX_FILES /* values of a repeatable option */
+
+/* cli_opt.flags */
+enum {
+    CLI_VALUE = 1 << 0,    /* takes a value: --opt V or --opt=V */
+    CLI_REQUIRED = 1 << 1, /* must be given */
+    CLI_MULTI = 1 << 2,    /* may repeat (values kept in order); at most one per command */
+};
+
+/* One command option. Strings marked N_() are translated when printed. */
+typedef struct {
+    const char *name;    /* long name without "--" */
+    const char *key;     /* args key it fills as given (string, or true for a flag);
+                            NULL when the command's build hook uses it */
+    unsigned flags;      /* CLI_* */
+    const char *metavar; /* N_("USER"); NULL for a flag */
+    const char *help;    /* N_() one line */
+} cli_opt;
+
+/* A command line after parsing: borrowed pointers into argv. */
+typedef struct {
+    const char *val[CLI_MAX_OPTS]; /* per option: its value, "" for a flag given, or NULL */
+    const char *multi[CLI_MAX_MULTI]; /* values of the CLI_MULTI option, in order */
+    size_t n_multi;
+    const char *pos[CLI_MAX_POS];
+    int n_pos;
+} cli_args;
+
+/* Global options: they may stand before or after the command name. */
+typedef struct {
+    const char *config; /* -c / --config, or NULL */
+    const char *as;     /* --as, or NULL */
+    int json;           /* --json */
+    int help;           /* -h / --help */
+    int version;        /* -V / --version */
+} cli_globals;
+
+/* What a command runs with. Everything is owned by main(). */
+typedef struct {
+    cli_globals g;
+    const char *cfg_path;  /* the config used (from -c or the default) */
+    rect_cfg *cfg;         /* loaded config; NULL for local commands */
+    const char *user_name; /* acting user's configured name (or as given when this
+                              config does not know it); lives as long as cfg/argv */
+} cli_ctx;
+
+/* One attached file, read fully. */
+typedef struct {
+    char *data;       /* owned (NULL for an empty file) */
+    size_t size;
+    const char *path; /* borrowed from argv */
+} cli_file;
+
+/* The request a command builds: args and the frames that follow it. */
+typedef struct {
+    json_t *args;                     /* owned */
+    cli_file files[CLI_MAX_MULTI];    /* frames 2.., in order */
+    size_t n_files;
+} cli_request;
+
+typedef struct cli_cmd cli_cmd;
+
+/* cli_cmd.flags */
+enum {
+    CLI_WRITE = 1 << 0, /* a write command: the request carries client and seq */
+};
+
+struct cli_cmd {
+    const char *name;
+    unsigned flags;       /* CLI_WRITE */
+    const char *pos;      /* metavar of the positional argument ("ID", "FILE") or NULL */
+    int pos_min;          /* positional arguments required (0 or 1) */
+    const char *pos_key;  /* args key of the positional argument, or NULL */
+    const cli_opt *opts;  /* terminated by an entry with name NULL */
+    /*
+     * Extra checks and arguments after the generic ones (options with a
+     * key are already in req->args). Prints its own message and returns an
+     * exit code (0 to go on). NULL if none.
+     */
+    int (*build)(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
+    /* Human output of a successful result (not used with --json). */
+    void (*print)(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+    /* A command that runs without config or rectd (help); NULL otherwise. */
+    int (*local)(const cli_ctx *ctx, const cli_args *a);
+    const char *usage;   /* N_(): what follows "rectctl NAME" */
+    const char *summary; /* N_(): one line for `rectctl --help` */
+    const char *help;    /* N_(): a paragraph and an example for `rectctl NAME --help` */
+};
+
+/* The command table, in the order `rectctl --help` lists it. */
+extern const cli_cmd cli_commands[];
+extern const size_t cli_n_commands;
+
+/* The command called name, or NULL. */
+const cli_cmd *cli_command_find(const char *name);
+
+/* Index of the option called name in cmd->opts, or -1. */
+int cli_opt_index(const cli_cmd *cmd, const char *name);
+
+/*
+ * The help of the `help` command: rectctl's overview, or with a
+ * positional argument that command's help, on stdout. Returns an exit code.
+ * Defined in main.c.
+ */
+int cli_help(const cli_ctx *ctx, const cli_args *a);
+
+/*
+ * Print "rectctl: " and a formatted message on stderr, with a newline.
+ * fmt is normally a translated string.
+ */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

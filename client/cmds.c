@@ -1,0 +1,513 @@
+/*
+ * cmds.c - rectctl's commands: the one table that drives dispatch and
+ * `rectctl --help`, and the per-command hooks (checks the generic parser
+ * cannot do, attached files, one-line confirmations).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "i18n.h"
+#include "render.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+/* The value of the option called name, or NULL if not given. */
+static const char *s_opt(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    int i = cli_opt_index(cmd, name);
+    return i >= 0 ? a->val[i] : NULL;
+}
+
+/*
+ * Read the file at path fully into f, refusing files larger than the
+ * config's max_attachment_mb. Returns 0, or RECT_EXIT_USAGE after a message.
+ * On success f->data is owned by f (freed by main with the request).
+ */
+static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *f)
+{
+    uint64_t limit = (uint64_t)ctx->cfg->max_attachment_mb * 1024 * 1024;
+    int rc = RECT_EXIT_USAGE;
+    struct stat st;
+    size_t cap = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    f->path = path;
+    f->data = NULL;
+    f->size = 0;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        cli_error(_("cannot read %s: %s"), path, strerror(errno));
+        goto done;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        cli_error(_("cannot read %s: %s"), path, strerror(EISDIR));
+        goto done;
+    }
+    /* Regular files are checked before reading; pipes while reading. */
+    for (;;) {
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > limit)
+            break;
+        if (f->size == cap) {
+            size_t want = cap ? cap * 2 : (S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536);
+            char *p = realloc(f->data, want);
+            if (!p) {
+                cli_error(_("cannot read %s: %s"), path, strerror(ENOMEM));
+                goto done;
+            }
+            f->data = p;
+            cap = want;
+        }
+        ssize_t n = read(fd, f->data + f->size, cap - f->size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            cli_error(_("cannot read %s: %s"), path, strerror(errno));
+            goto done;
+        }
+        if (n == 0) {
+            rc = RECT_EXIT_OK;
+            break;
+        }
+        f->size += (size_t)n;
+        if ((uint64_t)f->size > limit)
+            break;
+    }
+    if (rc != RECT_EXIT_OK) {
+        cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
+                    "(daemon.max_attachment_mb in %s)"),
+                  path, (unsigned)ctx->cfg->max_attachment_mb, ctx->cfg_path);
+    }
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc != RECT_EXIT_OK) {
+        free(f->data);
+        f->data = NULL;
+        f->size = 0;
+    }
+    return rc;
+}
+
+/* The item of a result and its "item 3 (GJ-03)" name in buf. */
+static const json_t *s_item(const json_t *result, char *buf, size_t len)
+{
+    const json_t *item = json_object_get(result, "item");
+    render_item_name(item, buf, len);
+    return item;
+}
+
+static const char *s_get(const json_t *obj, const char *key)
+{
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "-";
+}
+
+static long long s_int(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* "item 3 (GJ-03) is now STATE" */
+static void s_print_now(const json_t *result)
+{
+    char name[256], state[96];
+    const json_t *item = s_item(result, name, sizeof name);
+    printf(_("%s is now %s\n"), name, render_state(s_get(item, "state"), state, sizeof state));
+}
+
+/* ---- ping --------------------------------------------------------------- */
+
+static const cli_opt s_no_opts[] = {{NULL, NULL, 0, NULL, NULL}};
+
+static void s_ping_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    render_ping(stdout, ctx->cfg, result);
+}
+
+/* ---- import ------------------------------------------------------------- */
+
+static const cli_opt s_import_opts[] = {
+    {"inspection", "inspection", CLI_VALUE, N_("NAME"),
+     N_("inspection the items belong to (default: daemon.default_inspection)")},
+    {"dry-run", "dry_run", 0, NULL, N_("check the file only; store nothing")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static int s_import_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                          cli_request *req)
+{
+    int rc = s_read_file(ctx, a->pos[0], &req->files[0]);
+    if (rc == RECT_EXIT_OK)
+        req->n_files = 1;
+    return rc;
+}
+
+static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    long long n = s_int(result, "imported");
+    long long assigned = s_int(result, "assigned");
+    unsigned long pl = n < 0 ? 0 : (unsigned long)n;
+    if (json_is_true(json_object_get(result, "dry_run")))
+        printf(ngettext("import check passed: %lld row would be imported\n",
+                        "import check passed: %lld rows would be imported\n", pl),
+               n);
+    else
+        printf(ngettext("imported %lld item (%lld assigned)\n",
+                        "imported %lld items (%lld assigned)\n", pl),
+               n, assigned);
+}
+
+/* ---- add ---------------------------------------------------------------- */
+
+static const cli_opt s_add_opts[] = {
+    {"ref", "ref", CLI_VALUE | CLI_REQUIRED, N_("REF"),
+     N_("the item's reference in its inspection, e.g. GJ-03")},
+    {"source", "source", CLI_VALUE | CLI_REQUIRED, N_("SOURCE"),
+     N_("where the problem was fed back from (source id or name)")},
+    {"kind", "kind", CLI_VALUE | CLI_REQUIRED, N_("KIND"),
+     N_("immediate (立查立改) or long-term (长期坚持)")},
+    {"title", "title", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("the problem, in one line")},
+    {"description", "description", CLI_VALUE, N_("TEXT"), N_("the problem in detail")},
+    {"measures", "measures", CLI_VALUE, N_("TEXT"), N_("the planned rectification measures")},
+    {"inspection", "inspection", CLI_VALUE, N_("NAME"),
+     N_("inspection (default: daemon.default_inspection)")},
+    {"owner", "owner", CLI_VALUE, N_("USER"), N_("assign at once: the owner (责任人)")},
+    {"unit", "unit", CLI_VALUE, N_("UNIT"), N_("assign at once: the responsible unit")},
+    {"leader", "leader", CLI_VALUE, N_("USER"), N_("assign at once: the responsible leader")},
+    {"deadline", "deadline", CLI_VALUE, N_("DATE"),
+     N_("assign at once: the deadline, YYYY-MM-DD")},
+    {"note", "note", CLI_VALUE, N_("TEXT"), N_("a comment for the record")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static int s_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                       cli_request *req)
+{
+    static const char *const together[] = {"owner", "unit", "leader", "deadline"};
+    int given = 0;
+    for (size_t i = 0; i < 4; i++)
+        given += s_opt(cmd, a, together[i]) != NULL;
+    if (given != 0 && given != 4) {
+        cli_error(_("add: --owner, --unit, --leader and --deadline go together "
+                    "(give all four to assign the item, or none)"));
+        return RECT_EXIT_USAGE;
+    }
+    return RECT_EXIT_OK;
+}
+
+static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    char name[256];
+    const json_t *item = s_item(result, name, sizeof name);
+    const char *owner = json_string_value(json_object_get(item, "owner"));
+    if (owner)
+        printf(_("claimed %s and assigned it: owner %s, deadline %s\n"), name,
+               render_user(ctx->cfg, owner), s_get(item, "deadline"));
+    else
+        printf(_("claimed %s\n"), name);
+}
+
+/* ---- list --------------------------------------------------------------- */
+
+static const cli_opt s_list_opts[] = {
+    {"state", "state", CLI_VALUE, N_("STATE"),
+     N_("claimed, assigned, rectifying, verified or closed")},
+    {"owner", "owner", CLI_VALUE, N_("USER"), N_("items of this owner")},
+    {"unit", "unit", CLI_VALUE, N_("UNIT"), N_("items of this unit")},
+    {"source", "source", CLI_VALUE, N_("SOURCE"), N_("items from this source")},
+    {"kind", "kind", CLI_VALUE, N_("KIND"), N_("immediate or long-term")},
+    {"inspection", "inspection", CLI_VALUE, N_("NAME"), N_("items of this inspection")},
+    {"leader", "leader", CLI_VALUE, N_("USER"), N_("items under this leader")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static void s_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    render_list(stdout, ctx->cfg, result, render_term_width());
+}
+
+/* ---- show, history ------------------------------------------------------ */
+
+static void s_show_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    render_show(stdout, ctx->cfg, result);
+}
+
+static void s_history_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    render_history(stdout, ctx->cfg, result);
+}
+
+/* ---- assign ------------------------------------------------------------- */
+
+static const cli_opt s_assign_opts[] = {
+    {"owner", "owner", CLI_VALUE | CLI_REQUIRED, N_("USER"),
+     N_("who rectifies it (责任人): name or display name")},
+    {"unit", "unit", CLI_VALUE | CLI_REQUIRED, N_("UNIT"),
+     N_("responsible unit (责任单位): id or name")},
+    {"leader", "leader", CLI_VALUE | CLI_REQUIRED, N_("USER"),
+     N_("responsible leader (责任领导), a user with role leader")},
+    {"deadline", "deadline", CLI_VALUE | CLI_REQUIRED, N_("DATE"),
+     N_("deadline (整改时限): YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日")},
+    {"note", "note", CLI_VALUE, N_("TEXT"), N_("a comment for the record")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    char name[256], state[96];
+    const json_t *item = s_item(result, name, sizeof name);
+    printf(_("%s is now %s: owner %s, deadline %s\n"), name,
+           render_state(s_get(item, "state"), state, sizeof state),
+           render_user(ctx->cfg, json_string_value(json_object_get(item, "owner"))),
+           s_get(item, "deadline"));
+}
+
+/* ---- start, close, reopen ----------------------------------------------- */
+
+static const cli_opt s_start_opts[] = {
+    {"note", "note", CLI_VALUE, N_("TEXT"), N_("a comment for the record")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static void s_now_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    s_print_now(result);
+}
+
+static const cli_opt s_close_opts[] = {
+    {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+     N_("why the item can be struck off (销号)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static const cli_opt s_reopen_opts[] = {
+    {"reason", "reason", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+     N_("why the problem is back (反弹)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static void s_reopen_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    char name[256], state[96];
+    const json_t *item = s_item(result, name, sizeof name);
+    printf(_("%s is reopened and now %s\n"), name,
+           render_state(s_get(item, "state"), state, sizeof state));
+}
+
+/* ---- evidence ------------------------------------------------------------ */
+
+static const cli_opt s_evidence_opts[] = {
+    {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("what was done (required)")},
+    {"file", NULL, CLI_VALUE | CLI_MULTI, N_("PATH"),
+     N_("attach a file (photo, document); repeat for more, at most 16")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static int s_evidence_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                            cli_request *req)
+{
+    if (a->n_multi == 0)
+        return RECT_EXIT_OK;
+    json_t *names = json_array();
+    if (!names || json_object_set_new(req->args, "files", names) != 0) {
+        cli_error(_("out of memory"));
+        return RECT_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < a->n_multi; i++) {
+        int rc = s_read_file(ctx, a->multi[i], &req->files[i]);
+        if (rc != RECT_EXIT_OK)
+            return rc;
+        req->n_files = i + 1;
+        const char *slash = strrchr(a->multi[i], '/');
+        const char *base = slash ? slash + 1 : a->multi[i];
+        json_t *s = json_string(base);
+        if (!s || !*base) {
+            json_decref(s);
+            cli_error(_("--file: \"%s\" has no usable file name"), a->multi[i]);
+            return RECT_EXIT_USAGE;
+        }
+        json_array_append_new(names, s);
+    }
+    return RECT_EXIT_OK;
+}
+
+static void s_evidence_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    char name[256];
+    s_item(result, name, sizeof name);
+    const json_t *ev = json_object_get(result, "evidence");
+    size_t n = json_array_size(json_object_get(ev, "files"));
+    char seq[32];
+    render_int(ev, "seq", seq, sizeof seq);
+    if (n == 0) {
+        printf(_("evidence #%s added to %s\n"), seq, name);
+        return;
+    }
+    printf(ngettext("evidence #%s added to %s (%zu file)\n",
+                    "evidence #%s added to %s (%zu files)\n", n),
+           seq, name, n);
+}
+
+/* ---- verify ------------------------------------------------------------- */
+
+static const cli_opt s_verify_opts[] = {
+    {"pass", NULL, 0, NULL, N_("accept the rectification (验收通过)")},
+    {"reject", NULL, 0, NULL, N_("send it back for more work (退回整改)")},
+    {"opinion", "opinion", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+     N_("the verifier's opinion (required)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static int s_verify_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                          cli_request *req)
+{
+    int pass = s_opt(cmd, a, "pass") != NULL;
+    int reject = s_opt(cmd, a, "reject") != NULL;
+    if (pass == reject) {
+        cli_error(_("verify: give exactly one of --pass and --reject"));
+        return RECT_EXIT_USAGE;
+    }
+    json_object_set_new(req->args, "result", json_string(pass ? "pass" : "reject"));
+    return RECT_EXIT_OK;
+}
+
+static void s_verify_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    char name[256];
+    const json_t *item = s_item(result, name, sizeof name);
+    if (s_opt(cli_command_find("verify"), a, "reject")) {
+        long long n = s_int(item, "rejections");
+        printf(ngettext("%s is sent back for rectification (%lld rejection so far)\n",
+                        "%s is sent back for rectification (%lld rejections so far)\n",
+                        n < 0 ? 0 : (unsigned long)n),
+               name, n);
+    } else {
+        s_print_now(result);
+    }
+}
+
+/* ---- help --------------------------------------------------------------- */
+
+static int s_help_local(const cli_ctx *ctx, const cli_args *a)
+{
+    return cli_help(ctx, a);
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+const cli_cmd cli_commands[] = {
+    {"ping", 0, NULL, 0, NULL, s_no_opts, NULL, s_ping_print, NULL, "",
+     N_("check that rectd answers; show the server, your user, today and counts"),
+     N_("Example:\n  rectctl ping")},
+    {"import", CLI_WRITE, N_("FILE"), 1, NULL, s_import_opts, s_import_build, s_import_print,
+     NULL, N_("FILE [--inspection NAME] [--dry-run]"),
+     N_("claim the items of a CSV plan (all rows or none)"),
+     N_("FILE is the plan as CSV (UTF-8); its format is in the README, \"Import format\".\n"
+        "Rows with owner, unit, leader and deadline are assigned as well.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl import examples/plan.csv --dry-run\n"
+        "  rectctl import examples/plan.csv --inspection 2025-assessment")},
+    {"add", CLI_WRITE, NULL, 0, NULL, s_add_opts, s_add_build, s_add_print, NULL,
+     N_("--ref REF --source SOURCE --kind KIND --title TEXT [--description TEXT]\n"
+        "       [--measures TEXT] [--inspection NAME]\n"
+        "       [--owner USER --unit UNIT --leader USER --deadline DATE] [--note TEXT]"),
+     N_("claim one item (认领), and optionally assign it"),
+     N_("Claims one problem for the town, e.g. one found by self-inspection (举一反三).\n"
+        "\n"
+        "Example:\n"
+        "  rectctl add --ref ZC-01 --source county --kind long-term \\\n"
+        "      --title \"监测户收入核查不及时\" --owner 李明 --unit 托托村 \\\n"
+        "      --leader zhanghua --deadline 2026-12-31")},
+    {"list", 0, NULL, 0, NULL, s_list_opts, NULL, s_list_print, NULL,
+     N_("[--state STATE] [--owner USER] [--unit UNIT] [--source SOURCE] [--kind KIND]\n"
+        "       [--inspection NAME] [--leader USER]"),
+     N_("list items (the ledger, 台账), filtered"),
+     N_("Filters combine: an item is listed when it matches all of them.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl list --state rectifying --owner 李明")},
+    {"show", 0, N_("ID"), 1, "item", s_no_opts, NULL, s_show_print, NULL, N_("ID"),
+     N_("show one item and its evidence"),
+     N_("Shows every field, the state, and each evidence entry with its files.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl show GJ-03")},
+    {"history", 0, N_("ID"), 1, "item", s_no_opts, NULL, s_history_print, NULL, N_("ID"),
+     N_("show every recorded change of one item"),
+     N_("Who did what and when: the item's events, oldest first.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl history 3")},
+    {"assign", CLI_WRITE, N_("ID"), 1, "item", s_assign_opts, NULL, s_assign_print,
+     NULL,
+     N_("ID --owner USER --unit UNIT --leader USER --deadline YYYY-MM-DD [--note TEXT]"),
+     N_("assign an item (交办): owner, unit, leader, deadline"),
+     N_("Works on claimed and assigned items; a rectifying item is reassigned and stays\n"
+        "rectifying.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl assign GJ-03 --owner 李明 --unit 托托村 --leader zhanghua \\\n"
+        "      --deadline 2026-12-31")},
+    {"start", CLI_WRITE, N_("ID"), 1, "item", s_start_opts, NULL, s_now_print, NULL,
+     N_("ID [--note TEXT]"), N_("start rectifying an assigned item (整改中)"),
+     N_("Done by the item's owner (or an admin).\n"
+        "\n"
+        "Example:\n"
+        "  rectctl start GJ-03 --note \"已制定整改方案\"")},
+    {"evidence", CLI_WRITE, N_("ID"), 1, "item", s_evidence_opts, s_evidence_build,
+     s_evidence_print, NULL, N_("ID --note TEXT [--file PATH]..."),
+     N_("log evidence (佐证材料): a note and files"),
+     N_("Files are sent whole and stored by content; each must fit daemon.max_attachment_mb.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl evidence GJ-03 --note \"入户核查记录\" --file 照片1.jpg --file 台账.pdf")},
+    {"verify", CLI_WRITE, N_("ID"), 1, "item", s_verify_opts, s_verify_build, s_verify_print,
+     NULL, N_("ID (--pass|--reject) --opinion TEXT"),
+     N_("accept (验收) or send back (退回整改) a rectifying item"),
+     N_("Done by a verifier who is not the item's owner; --pass needs evidence.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl verify GJ-03 --pass --opinion \"整改到位\"")},
+    {"close", CLI_WRITE, N_("ID"), 1, "item", s_close_opts, NULL, s_now_print, NULL,
+     N_("ID --note TEXT"), N_("strike off a verified item (销号)"),
+     N_("Done by an admin or leader who is not the item's owner.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl close GJ-03 --note \"对账销号\"")},
+    {"reopen", CLI_WRITE, N_("ID"), 1, "item", s_reopen_opts, NULL, s_reopen_print, NULL,
+     N_("ID --reason TEXT"), N_("reopen a verified or closed item whose problem came back"),
+     N_("The item goes back to rectifying.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl reopen GJ-03 --reason \"回访发现问题反弹\"")},
+    {"help", 0, N_("COMMAND"), 0, NULL, s_no_opts, NULL, NULL, s_help_local, N_("[COMMAND]"),
+     N_("show this overview, or a command's options and an example"),
+     N_("Example:\n  rectctl help assign")},
+};
+
+const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
+
+const cli_cmd *cli_command_find(const char *name)
+{
+    for (size_t i = 0; i < cli_n_commands; i++)
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    return NULL;
+}
+
+int cli_opt_index(const cli_cmd *cmd, const char *name)
+{
+    for (int i = 0; cmd->opts[i].name; i++)
+        if (strcmp(cmd->opts[i].name, name) == 0)
+            return i;
+    return -1;
+}

@@ -1,0 +1,22 @@
+/*
+ * i18n.h - gettext for rectctl. Every user-facing string goes through _();
+ * strings in static tables are marked with N_() and translated where they
+ * are printed. msgids are English; protocol identifiers (state names, error
+ * codes, JSON keys) are never translated on the wire.
+ *
+ * Extract with (from the top folder, on every client .c file):
+ *   xgettext -k_ -kN_ -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS:
+ *            -o po/rectctl.pot client/main.c client/cmds.c client/render.c
+ */
+#ifndef RECTCTL_I18N_H
+#define RECTCTL_I18N_H
+
+#include <libintl.h>
+
+#define _(s) gettext(s)
+#define N_(s) (s)
+
+/* The text domain of rectctl's message catalogue. */
+#define CLI_TEXTDOMAIN "rectctl"
+
+#endif

@@ -1,0 +1,545 @@
+/*
+ * rectctl - the command-line client of rectd.
+ *
+ *   rectctl [-c CONFIG] [--as USER] [--json] COMMAND [ARGS...]
+ *
+ * Parses the command line against the command table (cmds.c), loads the
+ * config, resolves the acting user, builds one request, sends it with
+ * Lazy Pirate retries (conn.c) and prints the reply (render.c).
+ * Exit codes: 0 done, 1 usage error, 2 rectd unreachable, 3 refused by rectd.
+ */
+#include <libintl.h>
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "conn.h"
+#include "i18n.h"
+#include "rect_cfg.h"
+#include "rect_proto.h"
+#include "rect_text.h"
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("rectctl: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+/* ---- help ------------------------------------------------------------- */
+
+/* The global options, for `rectctl --help`. */
+static const struct {
+    const char *spelling;
+    const char *help;
+} s_globals_help[] = {
+    {"-c, --config FILE", N_("config file (default: $RECTD_CONFIG, config/rectd.conf beside\n"
+                             "the program, /etc/rectd/rectd.conf)")},
+    {"--as USER", N_("act as USER (name or display name); default: $RECTCTL_USER,\n"
+                     "then client.user from the config")},
+    {"--json", N_("print the reply's result as JSON, unchanged")},
+    {"-h, --help", N_("show this help, or a command's help after its name")},
+    {"-V, --version", N_("show the version")},
+};
+
+/* Print s with every line after the first indented by `indent` columns. */
+static void s_indented(const char *s, int indent)
+{
+    for (const char *p = s; *p; p++) {
+        fputc(*p, stdout);
+        if (*p == '\n')
+            printf("%*s", indent, "");
+    }
+}
+
+/* Print a two-column list entry: `left` padded to `width` columns, then help. */
+static void s_entry(const char *left, int width, const char *help)
+{
+    printf("  %s", left);
+    int pad = width - text_width(left);
+    printf("%*s", pad > 0 ? pad : 0, "");
+    s_indented(help, width + 2);
+    fputc('\n', stdout);
+}
+
+/* `rectctl --help`: commands, global options, config path, exit codes. */
+static void s_help_overview(const cli_ctx *ctx)
+{
+    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--json] COMMAND [ARGS...]\n"));
+    printf("\n%s\n", _("rectctl talks to rectd, which keeps the ledger (台账) of inspection findings\n"
+                       "and their rectification: claim, assign, rectify, verify, close."));
+    printf("\n%s\n", _("Commands:"));
+    int w = 0;
+    for (size_t i = 0; i < cli_n_commands; i++) {
+        int cw = text_width(cli_commands[i].name);
+        if (cw > w)
+            w = cw;
+    }
+    for (size_t i = 0; i < cli_n_commands; i++)
+        s_entry(cli_commands[i].name, w + 2, gettext(cli_commands[i].summary));
+
+    printf("\n%s\n", _("Global options (before or after the command):"));
+    w = 0;
+    for (size_t i = 0; i < sizeof s_globals_help / sizeof s_globals_help[0]; i++) {
+        int cw = text_width(s_globals_help[i].spelling);
+        if (cw > w)
+            w = cw;
+    }
+    for (size_t i = 0; i < sizeof s_globals_help / sizeof s_globals_help[0]; i++)
+        s_entry(s_globals_help[i].spelling, w + 2, gettext(s_globals_help[i].help));
+
+    printf("\n%s %s\n", _("Config file:"), ctx->cfg_path);
+    printf("\n%s\n", _("Exit codes:"));
+    printf("  0  %s\n", _("done"));
+    printf("  1  %s\n", _("usage error (bad options, unreadable file, bad config)"));
+    printf("  2  %s\n", _("rectd unreachable"));
+    printf("  3  %s\n", _("refused by rectd (the message says why)"));
+    printf("\n%s\n", _("Run 'rectctl help COMMAND' or 'rectctl COMMAND --help' for a command's\n"
+                       "options and an example."));
+}
+
+/* `rectctl COMMAND --help`: usage, summary, options, example. */
+static void s_help_command(const cli_cmd *cmd)
+{
+    printf(_("usage: rectctl %s %s\n"), cmd->name, gettext(cmd->usage));
+    printf("\n%s\n", gettext(cmd->summary));
+    if (cmd->opts[0].name) {
+        printf("\n%s\n", _("Options:"));
+        char left[128];
+        int w = 0;
+        for (int i = 0; cmd->opts[i].name; i++) {
+            const cli_opt *o = &cmd->opts[i];
+            snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
+                     o->metavar ? gettext(o->metavar) : "");
+            int lw = text_width(left);
+            if (lw > w)
+                w = lw;
+        }
+        for (int i = 0; cmd->opts[i].name; i++) {
+            const cli_opt *o = &cmd->opts[i];
+            snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
+                     o->metavar ? gettext(o->metavar) : "");
+            s_entry(left, w + 2, gettext(o->help));
+        }
+    }
+    if (cmd->pos_key && strcmp(cmd->pos_key, "item") == 0)
+        printf("\n%s\n", _("ID is the item's number, its ref (e.g. GJ-03), or INSPECTION/REF."));
+    printf("\n%s\n", gettext(cmd->help));
+    printf("\n%s\n", _("Global options (-c FILE, --as USER, --json) may come before or after "
+                       "the command;\nsee 'rectctl --help'."));
+}
+
+int cli_help(const cli_ctx *ctx, const cli_args *a)
+{
+    if (a->n_pos == 0) {
+        s_help_overview(ctx);
+        return RECT_EXIT_OK;
+    }
+    const cli_cmd *cmd = cli_command_find(a->pos[0]);
+    if (!cmd) {
+        cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), a->pos[0]);
+        return RECT_EXIT_USAGE;
+    }
+    s_help_command(cmd);
+    return RECT_EXIT_OK;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/*
+ * 1 if tok is "--name" or "--name=VALUE"; then *inline_val is VALUE or NULL.
+ */
+static int s_long(const char *tok, const char *name, const char **inline_val)
+{
+    size_t n = strlen(name);
+    if (strncmp(tok, "--", 2) != 0 || strncmp(tok + 2, name, n) != 0)
+        return 0;
+    if (tok[2 + n] == '\0') {
+        *inline_val = NULL;
+        return 1;
+    }
+    if (tok[2 + n] == '=') {
+        *inline_val = tok + 3 + n;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * The value of an option that takes one: inline ("--opt=V", "-cV") or the
+ * next argument. Returns it and advances *i, or NULL after a message.
+ */
+static const char *s_value(int argc, char **argv, int *i, const char *inline_val,
+                           const char *spelling)
+{
+    if (inline_val)
+        return inline_val;
+    if (*i + 1 >= argc) {
+        cli_error(_("option %s needs a value"), spelling);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+/*
+ * Try argv[*i] as a global option. Returns 1 if it was one (consuming its
+ * value), 0 if not, -1 after a message.
+ */
+static int s_parse_global(int argc, char **argv, int *i, cli_globals *g)
+{
+    const char *tok = argv[*i];
+    const char *iv = NULL;
+    const char **target = NULL;
+    const char *spelling = NULL;
+    int *flag = NULL;
+
+    if (strcmp(tok, "-c") == 0 || s_long(tok, "config", &iv)) {
+        target = &g->config, spelling = "--config";
+    } else if (strncmp(tok, "-c", 2) == 0 && tok[2] != '-') {
+        target = &g->config, spelling = "-c", iv = tok + 2;
+    } else if (s_long(tok, "as", &iv)) {
+        target = &g->as, spelling = "--as";
+    } else if (s_long(tok, "json", &iv)) {
+        flag = &g->json, spelling = "--json";
+    } else if (strcmp(tok, "-h") == 0 || s_long(tok, "help", &iv)) {
+        flag = &g->help, spelling = "--help";
+    } else if (strcmp(tok, "-V") == 0 || s_long(tok, "version", &iv)) {
+        flag = &g->version, spelling = "--version";
+    } else {
+        return 0;
+    }
+    if (flag) {
+        if (iv) {
+            cli_error(_("option %s takes no value"), spelling);
+            return -1;
+        }
+        *flag = 1;
+        return 1;
+    }
+    *target = s_value(argc, argv, i, iv, spelling);
+    if (!*target)
+        return -1;
+    if (!**target) {
+        cli_error(_("option %s needs a value"), spelling);
+        return -1;
+    }
+    return 1;
+}
+
+/*
+ * Try argv[*i] as an option of cmd. Returns 1 if it was one, -1 after a
+ * message (unknown, repeated, missing value).
+ */
+static int s_parse_cmd_opt(int argc, char **argv, int *i, const cli_cmd *cmd, cli_args *a)
+{
+    const char *tok = argv[*i];
+    const char *iv = NULL;
+    for (int k = 0; cmd->opts[k].name; k++) {
+        const cli_opt *o = &cmd->opts[k];
+        if (!s_long(tok, o->name, &iv))
+            continue;
+        char spelling[64];
+        snprintf(spelling, sizeof spelling, "--%s", o->name);
+        if (!(o->flags & CLI_VALUE)) {
+            if (iv) {
+                cli_error(_("option %s takes no value"), spelling);
+                return -1;
+            }
+            a->val[k] = "";
+            return 1;
+        }
+        const char *v = s_value(argc, argv, i, iv, spelling);
+        if (!v)
+            return -1;
+        if (o->flags & CLI_MULTI) {
+            if (a->n_multi == CLI_MAX_MULTI) {
+                cli_error(_("%s: at most %d %s options"), cmd->name, CLI_MAX_MULTI, spelling);
+                return -1;
+            }
+            a->multi[a->n_multi++] = v;
+            a->val[k] = v;
+            return 1;
+        }
+        if (a->val[k]) {
+            cli_error(_("%s: option %s given twice"), cmd->name, spelling);
+            return -1;
+        }
+        a->val[k] = v;
+        return 1;
+    }
+    cli_error(_("%s: unknown option %s (see 'rectctl %s --help')"), cmd->name, tok, cmd->name);
+    return -1;
+}
+
+/*
+ * Parse the whole command line: global options anywhere, the first word
+ * that is not an option is the command, then its options and arguments.
+ * "--" ends the options. Returns 0, or RECT_EXIT_USAGE after a message.
+ */
+static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p, cli_args *a)
+{
+    const cli_cmd *cmd = NULL;
+    int only_words = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *tok = argv[i];
+        if (!only_words && strcmp(tok, "--") == 0) {
+            only_words = 1;
+            continue;
+        }
+        if (only_words || tok[0] != '-' || tok[1] == '\0') {
+            if (!cmd) {
+                cmd = cli_command_find(tok);
+                if (!cmd) {
+                    cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), tok);
+                    return RECT_EXIT_USAGE;
+                }
+            } else if (!cmd->pos || a->n_pos == CLI_MAX_POS) {
+                cli_error(_("%s: unexpected argument \"%s\" (see 'rectctl %s --help')"),
+                          cmd->name, tok, cmd->name);
+                return RECT_EXIT_USAGE;
+            } else {
+                a->pos[a->n_pos++] = tok;
+            }
+            continue;
+        }
+        int rc = s_parse_global(argc, argv, &i, g);
+        if (rc < 0)
+            return RECT_EXIT_USAGE;
+        if (rc > 0)
+            continue;
+        if (!cmd) {
+            cli_error(_("unknown option %s (see 'rectctl --help')"), tok);
+            return RECT_EXIT_USAGE;
+        }
+        if (s_parse_cmd_opt(argc, argv, &i, cmd, a) < 0)
+            return RECT_EXIT_USAGE;
+    }
+    *cmd_p = cmd;
+    return RECT_EXIT_OK;
+}
+
+/* Required options and arguments of a parsed command. 0 or a usage error. */
+static int s_check(const cli_cmd *cmd, const cli_args *a)
+{
+    if (a->n_pos < cmd->pos_min) {
+        cli_error(_("%s: missing %s (usage: rectctl %s %s)"), cmd->name, gettext(cmd->pos),
+                  cmd->name, gettext(cmd->usage));
+        return RECT_EXIT_USAGE;
+    }
+    for (int k = 0; cmd->opts[k].name; k++) {
+        if ((cmd->opts[k].flags & CLI_REQUIRED) && !a->val[k]) {
+            cli_error(_("%s: --%s is required (see 'rectctl %s --help')"), cmd->name,
+                      cmd->opts[k].name, cmd->name);
+            return RECT_EXIT_USAGE;
+        }
+    }
+    return RECT_EXIT_OK;
+}
+
+/* ---- running a command -------------------------------------------------- */
+
+/*
+ * The acting user: --as, else $RECTCTL_USER, else client.user; by name or
+ * display name. Returns 0 and sets ctx->user_name, or a usage error when
+ * none is given at all.
+ */
+static int s_resolve_user(cli_ctx *ctx)
+{
+    const char *who = ctx->g.as;
+    if (!who || !*who)
+        who = getenv("RECTCTL_USER");
+    if (!who || !*who)
+        who = ctx->cfg->client_user;
+    if (!who || !*who) {
+        cli_error(_("who are you? Give --as USER, set RECTCTL_USER, or set client.user in %s"),
+                  ctx->cfg_path);
+        return RECT_EXIT_USAGE;
+    }
+    /* A name this config does not know is sent as given: rectd, whose
+     * config is the one that counts, refuses it with unknown_user. */
+    const rect_user *u = cfg_user_find(ctx->cfg, who);
+    ctx->user_name = u ? u->name : who;
+    return RECT_EXIT_OK;
+}
+
+/* args from the positional argument and the options that carry a key. */
+static int s_generic_args(const cli_cmd *cmd, const cli_args *a, json_t *args)
+{
+    if (cmd->pos_key && a->n_pos > 0) {
+        json_t *v = json_string(a->pos[0]);
+        if (!v) {
+            cli_error(_("%s: not valid UTF-8 text"), gettext(cmd->pos));
+            return RECT_EXIT_USAGE;
+        }
+        json_object_set_new(args, cmd->pos_key, v);
+    }
+    for (int k = 0; cmd->opts[k].name; k++) {
+        const cli_opt *o = &cmd->opts[k];
+        if (!o->key || !a->val[k])
+            continue;
+        json_t *v = (o->flags & CLI_VALUE) ? json_string(a->val[k]) : json_true();
+        if (!v) {
+            cli_error(_("--%s: not valid UTF-8 text"), o->name);
+            return RECT_EXIT_USAGE;
+        }
+        json_object_set_new(args, o->key, v);
+    }
+    return RECT_EXIT_OK;
+}
+
+/* Print a successful result: as JSON, or through the command's printer. */
+static void s_output(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                     const json_t *result)
+{
+    if (ctx->g.json || !cmd->print) {
+        char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+        if (text) {
+            puts(text);
+            free(text);
+        }
+        return;
+    }
+    cmd->print(ctx, a, result);
+}
+
+/*
+ * Build the request of cmd, send it and print the reply.
+ * Returns the exit code.
+ */
+static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
+{
+    cli_request req = {0};
+    json_t *request = NULL;
+    json_t *reply = NULL;
+    conn_t *conn = NULL;
+    char client[CONN_CLIENT_ID_LEN + 1] = "";
+    int rc;
+
+    req.args = json_object();
+    if (!req.args) {
+        cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    }
+    rc = s_generic_args(cmd, a, req.args);
+    if (rc == RECT_EXIT_OK && cmd->build)
+        rc = cmd->build(ctx, cmd, a, &req);
+    if (rc != RECT_EXIT_OK)
+        goto done;
+
+    if ((cmd->flags & CLI_WRITE) && conn_client_id(client) != 0) {
+        cli_error(_("cannot initialise libsodium"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    }
+    request = conn_request_new(cmd->name, ctx->user_name, json_incref(req.args),
+                               cmd->flags & CLI_WRITE, client);
+    conn = conn_new(ctx->cfg->endpoint, ctx->cfg->client_timeout_ms, ctx->cfg->client_retries);
+    if (!request || !conn) {
+        cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    }
+
+    conn_frame frames[CLI_MAX_MULTI];
+    for (size_t i = 0; i < req.n_files; i++)
+        frames[i] = (conn_frame){req.files[i].data, req.files[i].size};
+    int crc = conn_call(conn, request, frames, req.n_files, &reply);
+    switch (crc) {
+    case CONN_OK:
+        break;
+    case CONN_E_NOSOCKET:
+        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"),
+                  ctx->cfg->endpoint);
+        rc = RECT_EXIT_UNREACHABLE;
+        goto done;
+    case CONN_E_MALFORMED:
+        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    case CONN_E_NOMEM:
+        cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    default:
+        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
+        rc = RECT_EXIT_UNREACHABLE;
+        goto done;
+    }
+
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        s_output(ctx, cmd, a, json_object_get(reply, "result"));
+        rc = RECT_EXIT_OK;
+    } else {
+        json_t *err = json_object_get(reply, "error");
+        /* TRANSLATORS: rectd's refusal: its English message, then its error code. */
+        cli_error(_("%s (%s)"), json_string_value(json_object_get(err, "message")),
+                  json_string_value(json_object_get(err, "code")));
+        rc = RECT_EXIT_REFUSED;
+    }
+
+done:
+    json_decref(reply);
+    conn_destroy(&conn);
+    json_decref(request);
+    for (size_t i = 0; i < req.n_files; i++)
+        free(req.files[i].data);
+    json_decref(req.args);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    cli_ctx ctx = {0};
+    cli_args a = {0};
+    const cli_cmd *cmd = NULL;
+    char err[1024];
+    int rc;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(CLI_TEXTDOMAIN, LOCALEDIR);
+    textdomain(CLI_TEXTDOMAIN);
+
+    rc = s_parse(argc, argv, &ctx.g, &cmd, &a);
+    if (rc != RECT_EXIT_OK)
+        return rc;
+    ctx.cfg_path = ctx.g.config ? ctx.g.config : cfg_default_path();
+
+    if (ctx.g.version) {
+        printf(_("rectctl %s (protocol %d)\n"), RECT_VERSION, RECT_PROTOCOL_VERSION);
+        return RECT_EXIT_OK;
+    }
+    if (ctx.g.help) {
+        if (cmd && !cmd->local)
+            s_help_command(cmd);
+        else
+            s_help_overview(&ctx);
+        return RECT_EXIT_OK;
+    }
+    if (!cmd) {
+        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--json] COMMAND [ARGS...]\n"
+                          "Try 'rectctl --help'.\n"));
+        return RECT_EXIT_USAGE;
+    }
+    rc = s_check(cmd, &a);
+    if (rc != RECT_EXIT_OK)
+        return rc;
+    if (cmd->local)
+        return cmd->local(&ctx, &a);
+
+    if (cfg_load(ctx.cfg_path, &ctx.cfg, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return RECT_EXIT_USAGE;
+    }
+    rc = s_resolve_user(&ctx);
+    if (rc == RECT_EXIT_OK)
+        rc = s_run(&ctx, cmd, &a);
+    cfg_destroy(&ctx.cfg);
+    return rc;
+}

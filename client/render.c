@@ -1,0 +1,538 @@
+/*
+ * render.c - tables and details for people. Columns are measured in display
+ * columns (text_width), not bytes, so Chinese text lines up; long cells are
+ * cut with text_fit.
+ */
+#include "render.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "i18n.h"
+#include "rect_date.h"
+#include "rect_proto.h"
+#include "rect_text.h"
+
+/* Columns between two table columns. */
+#define S_GAP 2
+/* Bytes for one fitted cell: up to 4 bytes a column, plus "…". */
+#define S_CELL_MAX_COLS 1000
+#define S_CELL_BYTES (S_CELL_MAX_COLS * 4 + 8)
+/* Fewest columns for the list's title on a narrow terminal. */
+#define S_TITLE_MIN 16
+
+/* Labels of states, kinds and actions: msgids are the wire identifiers. */
+static const char *const s_state_labels[RECT_ST_COUNT] = {
+    N_("claimed"), N_("assigned"), N_("rectifying"), N_("verified"), N_("closed"),
+};
+static const char *const s_kind_labels[RECT_KIND_COUNT] = {N_("immediate"), N_("long-term")};
+static const char *const s_action_labels[RECT_ACT_COUNT] = {
+    N_("claim"), N_("assign"), N_("start"), N_("evidence"),
+    N_("verify"), N_("reject"), N_("close"), N_("reopen"),
+};
+
+/* ---- small accessors: a missing or mistyped field reads as NULL / -1 ---- */
+
+static const char *s_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static long long s_int(const json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+const char *render_int(const json_t *obj, const char *key, char *buf, size_t len)
+{
+    json_t *v = json_object_get(obj, key);
+    if (json_is_integer(v))
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+    else
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+static const char *s_or_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+/* Print n spaces. */
+static void s_pad(FILE *out, int n)
+{
+    for (; n > 0; n--)
+        fputc(' ', out);
+}
+
+/* Print s cut to width columns; pad to exactly width unless last. */
+static void s_cell(FILE *out, const char *s, int width, int right, int last)
+{
+    char buf[S_CELL_BYTES];
+    int w = text_fit(s, width > S_CELL_MAX_COLS ? S_CELL_MAX_COLS : width, buf, sizeof buf);
+    if (right)
+        s_pad(out, width - w);
+    fputs(buf, out);
+    if (!right && !last)
+        s_pad(out, width - w);
+}
+
+/*
+ * Print a possibly multi-line text; lines after the first are indented by
+ * `indent` columns. Ends with a newline.
+ */
+static void s_multiline(FILE *out, const char *text, int indent)
+{
+    const char *p = text;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        fwrite(p, 1, n, out);
+        fputc('\n', out);
+        if (!nl)
+            break;
+        p = nl + 1;
+        s_pad(out, indent);
+    }
+}
+
+/* A byte count for people: "980 B", "12.1 KiB", "3.4 MiB". */
+static const char *s_size(long long n, char *buf, size_t len)
+{
+    if (n < 0)
+        snprintf(buf, len, "-");
+    else if (n < 1024)
+        snprintf(buf, len, _("%lld B"), n);
+    else if (n < 1024 * 1024)
+        snprintf(buf, len, _("%.1f KiB"), (double)n / 1024.0);
+    else
+        snprintf(buf, len, _("%.1f MiB"), (double)n / (1024.0 * 1024.0));
+    return buf;
+}
+
+/* ---- shared pieces ------------------------------------------------------ */
+
+int render_term_width(void)
+{
+    struct winsize ws;
+    if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return RENDER_DEFAULT_WIDTH;
+}
+
+const char *render_user(const rect_cfg *cfg, const char *name)
+{
+    if (!name)
+        return "-";
+    const rect_user *u = cfg ? cfg_user(cfg, name) : NULL;
+    return u && u->display && *u->display ? u->display : name;
+}
+
+const char *render_unit(const rect_cfg *cfg, const char *id)
+{
+    if (!id)
+        return "-";
+    const rect_named *n = cfg ? cfg_unit_find(cfg, id) : NULL;
+    return n && n->name && *n->name ? n->name : id;
+}
+
+const char *render_source(const rect_cfg *cfg, const char *id)
+{
+    if (!id)
+        return "-";
+    const rect_named *n = cfg ? cfg_source_find(cfg, id) : NULL;
+    return n && n->name && *n->name ? n->name : id;
+}
+
+const char *render_state(const char *state, char *buf, size_t len)
+{
+    int i = rect_lookup(rect_state_names, RECT_ST_COUNT, state);
+    const char *label = i >= 0 ? gettext(s_state_labels[i]) : NULL;
+    if (!label || strcmp(label, state) == 0)
+        snprintf(buf, len, "%s", s_or_dash(state));
+    else
+        /* TRANSLATORS: a state: its English identifier, then its translated label. */
+        snprintf(buf, len, _("%1$s (%2$s)"), state, label);
+    return buf;
+}
+
+const char *render_kind(const char *kind)
+{
+    int i = rect_lookup(rect_kind_names, RECT_KIND_COUNT, kind);
+    return i >= 0 ? gettext(s_kind_labels[i]) : s_or_dash(kind);
+}
+
+/* The translated label of an event action, or the identifier itself. */
+static const char *s_action(const char *action)
+{
+    int i = rect_lookup(rect_action_names, RECT_ACT_COUNT, action);
+    return i >= 0 ? gettext(s_action_labels[i]) : s_or_dash(action);
+}
+
+const char *render_item_name(const json_t *item, char *buf, size_t len)
+{
+    const char *ref = s_str(item, "ref");
+    char id[32];
+    render_int(item, "id", id, sizeof id);
+    if (ref && *ref)
+        snprintf(buf, len, _("item %s (%s)"), id, ref);
+    else
+        snprintf(buf, len, _("item %s"), id);
+    return buf;
+}
+
+const char *render_instant(const char *utc, const char *zone, char *buf, size_t len)
+{
+    time_t t;
+    if (!utc)
+        snprintf(buf, len, "-");
+    else if (instant_parse(utc, &t) == 0 && len >= 17)
+        instant_format_local(t, zone, buf, len);
+    else
+        snprintf(buf, len, "%s", utc);
+    return buf;
+}
+
+/* ---- list ------------------------------------------------------------- */
+
+enum { C_ID, C_REF, C_STATE, C_KIND, C_SOURCE, C_OWNER, C_DEADLINE, C_TITLE, C_COUNT };
+
+/* Column headers, and the most columns a column may take (title: the rest). */
+static const char *const s_list_heads[C_COUNT] = {
+    N_("ID"), N_("REF"), N_("STATE"), N_("KIND"), N_("SOURCE"), N_("OWNER"), N_("DEADLINE"),
+    N_("TITLE"),
+};
+static const int s_list_max[C_COUNT] = {8, 16, 28, 16, 20, 14, 10, 0};
+
+/* The cells of one row; the pointers live as long as the row, item and cfg. */
+typedef struct {
+    char id[24];
+    char state[96];
+    const char *cell[C_COUNT];
+} s_row;
+
+static void s_row_fill(s_row *r, const rect_cfg *cfg, const json_t *item)
+{
+    r->cell[C_ID] = render_int(item, "id", r->id, sizeof r->id);
+    r->cell[C_REF] = s_or_dash(s_str(item, "ref"));
+    r->cell[C_STATE] = render_state(s_str(item, "state"), r->state, sizeof r->state);
+    r->cell[C_KIND] = render_kind(s_str(item, "kind"));
+    r->cell[C_SOURCE] = render_source(cfg, s_str(item, "source"));
+    r->cell[C_OWNER] = render_user(cfg, s_str(item, "owner"));
+    r->cell[C_DEADLINE] = s_or_dash(s_str(item, "deadline"));
+    r->cell[C_TITLE] = s_or_dash(s_str(item, "title"));
+}
+
+void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width)
+{
+    json_t *items = json_object_get(result, "items");
+    size_t n = json_array_size(items);
+    int w[C_COUNT];
+    s_row row;
+
+    if (n > 0) {
+        for (int c = 0; c < C_COUNT; c++)
+            w[c] = text_width(gettext(s_list_heads[c]));
+        for (size_t i = 0; i < n; i++) {
+            s_row_fill(&row, cfg, json_array_get(items, i));
+            for (int c = 0; c < C_TITLE; c++) {
+                int cw = text_width(row.cell[c]);
+                if (cw > w[c])
+                    w[c] = cw;
+            }
+        }
+        /* Cap every column but the title; the title gets what is left. */
+        int used = 0;
+        for (int c = 0; c < C_TITLE; c++) {
+            int head = text_width(gettext(s_list_heads[c]));
+            int cap = s_list_max[c] > head ? s_list_max[c] : head;
+            if (w[c] > cap)
+                w[c] = cap;
+            used += w[c] + S_GAP;
+        }
+        /* On a narrow terminal, cut other columns (with "…") before the
+         * title drops below its minimum: the least telling ones first. */
+        static const struct {
+            int col, min;
+        } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_REF, 6}, {C_OWNER, 6}, {C_STATE, 8}};
+        for (size_t j = 0; j < sizeof shrink / sizeof shrink[0]; j++) {
+            int c = shrink[j].col;
+            while (width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
+                w[c]--;
+                used--;
+            }
+        }
+        w[C_TITLE] = width - used;
+        if (w[C_TITLE] < S_TITLE_MIN)
+            w[C_TITLE] = S_TITLE_MIN;
+
+        for (int c = 0; c < C_COUNT; c++) {
+            s_cell(out, gettext(s_list_heads[c]), w[c], c == C_ID, c == C_TITLE);
+            if (c != C_TITLE)
+                s_pad(out, S_GAP);
+        }
+        fputc('\n', out);
+        for (size_t i = 0; i < n; i++) {
+            s_row_fill(&row, cfg, json_array_get(items, i));
+            for (int c = 0; c < C_COUNT; c++) {
+                s_cell(out, row.cell[c], w[c], c == C_ID, c == C_TITLE);
+                if (c != C_TITLE)
+                    s_pad(out, S_GAP);
+            }
+            fputc('\n', out);
+        }
+    }
+    fprintf(out, ngettext("%zu item\n", "%zu items\n", n), n);
+}
+
+/* ---- show ------------------------------------------------------------- */
+
+/* Print "label:" padded to `indent` columns (labels are translated). */
+static void s_label(FILE *out, const char *label, int indent)
+{
+    /* TRANSLATORS: a field label followed by its value, e.g. "owner:". */
+    char buf[256];
+    snprintf(buf, sizeof buf, _("%s:"), label);
+    fputs(buf, out);
+    s_pad(out, indent - text_width(buf));
+}
+
+/* "display (name)" when the two differ, else just one of them. */
+static const char *s_both(const char *shown, const char *raw, char *buf, size_t len)
+{
+    if (!raw)
+        return "-";
+    if (strcmp(shown, raw) == 0)
+        return raw;
+    snprintf(buf, len, "%s (%s)", shown, raw);
+    return buf;
+}
+
+/* The deadline, with how overdue it is when the item is still open. */
+static const char *s_deadline(const rect_cfg *cfg, const json_t *item, char *buf, size_t len)
+{
+    const char *deadline = s_str(item, "deadline");
+    const char *state = s_str(item, "state");
+    if (!deadline)
+        return "-";
+    snprintf(buf, len, "%s", deadline);
+    int open = state && strcmp(state, "verified") != 0 && strcmp(state, "closed") != 0;
+    char today[RECT_DATE_LEN];
+    date_today(rect_now(), cfg ? cfg->timezone : NULL, today);
+    long late = date_days(today) - date_days(deadline);
+    if (open && date_days(deadline) >= 0 && late > 0)
+        snprintf(buf, len, ngettext("%s (overdue by %ld day)", "%s (overdue by %ld days)",
+                                    (unsigned long)late),
+                 deadline, late);
+    return buf;
+}
+
+/* One evidence file line: "name  12.1 KiB  sha256 9b1e3c4d5e6f". */
+static void s_file(FILE *out, const json_t *file, int indent)
+{
+    char size[32];
+    const char *sha = s_str(file, "sha256");
+    s_pad(out, indent);
+    fprintf(out, _("%s  %s  sha256 %.12s\n"), s_or_dash(s_str(file, "name")),
+            s_size(s_int(file, "size"), size, sizeof size), s_or_dash(sha));
+}
+
+void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
+{
+    const json_t *item = json_object_get(result, "item");
+    const char *zone = cfg ? cfg->timezone : NULL;
+    static const char *const labels[] = {
+        N_("ID"),     N_("ref"),    N_("inspection"), N_("source"),  N_("kind"),
+        N_("title"),  N_("description"), N_("measures"), N_("leader"), N_("unit"),
+        N_("owner"),  N_("deadline"), N_("state"),    N_("created"), N_("updated"),
+        N_("evidence"), N_("rejections"),
+    };
+    enum { L_COUNT = sizeof labels / sizeof labels[0] };
+    char bufs[L_COUNT][128];
+    const char *values[L_COUNT];
+    const char *raw;
+    int k = 0;
+
+    values[k] = render_int(item, "id", bufs[k], sizeof bufs[k]), k++;
+    values[k++] = s_or_dash(s_str(item, "ref"));
+    values[k++] = s_or_dash(s_str(item, "inspection"));
+    raw = s_str(item, "source");
+    values[k] = s_both(render_source(cfg, raw), raw, bufs[k], sizeof bufs[k]), k++;
+    values[k++] = render_kind(s_str(item, "kind"));
+    values[k++] = s_or_dash(s_str(item, "title"));
+    values[k++] = s_or_dash(s_str(item, "description"));
+    values[k++] = s_or_dash(s_str(item, "measures"));
+    raw = s_str(item, "leader");
+    values[k] = s_both(render_user(cfg, raw), raw, bufs[k], sizeof bufs[k]), k++;
+    raw = s_str(item, "unit");
+    values[k] = s_both(render_unit(cfg, raw), raw, bufs[k], sizeof bufs[k]), k++;
+    raw = s_str(item, "owner");
+    values[k] = s_both(render_user(cfg, raw), raw, bufs[k], sizeof bufs[k]), k++;
+    values[k] = s_deadline(cfg, item, bufs[k], sizeof bufs[k]), k++;
+    values[k] = render_state(s_str(item, "state"), bufs[k], sizeof bufs[k]), k++;
+    values[k] = render_instant(s_str(item, "created"), zone, bufs[k], sizeof bufs[k]), k++;
+    values[k] = render_instant(s_str(item, "updated"), zone, bufs[k], sizeof bufs[k]), k++;
+    values[k] = render_int(item, "evidence_count", bufs[k], sizeof bufs[k]), k++;
+    values[k] = render_int(item, "rejections", bufs[k], sizeof bufs[k]), k++;
+
+    char tmp[256];
+    int indent = 0;
+    for (int i = 0; i < L_COUNT; i++) {
+        snprintf(tmp, sizeof tmp, _("%s:"), gettext(labels[i]));
+        int lw = text_width(tmp) + 1;
+        if (lw > indent)
+            indent = lw;
+    }
+    for (int i = 0; i < L_COUNT; i++) {
+        s_label(out, gettext(labels[i]), indent);
+        s_multiline(out, values[i], indent);
+    }
+
+    json_t *evidence = json_object_get(result, "evidence");
+    size_t n = json_array_size(evidence);
+    if (n == 0)
+        return;
+    fputc('\n', out);
+    fprintf(out, _("Evidence (%zu):\n"), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *e = json_array_get(evidence, i);
+        char when[64], seq[32];
+        fprintf(out, "  #%s  %s  %s\n", render_int(e, "seq", seq, sizeof seq),
+                render_instant(s_str(e, "at"), zone, when, sizeof when),
+                render_user(cfg, s_str(e, "actor")));
+        s_pad(out, 6);
+        s_multiline(out, s_or_dash(s_str(e, "note")), 6);
+        json_t *files = json_object_get(e, "files");
+        for (size_t f = 0; f < json_array_size(files); f++)
+            s_file(out, json_array_get(files, f), 6);
+    }
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+/* A changed value for people, by field: names shown by display name. */
+static const char *s_value(const rect_cfg *cfg, const char *field, const json_t *v, char *buf,
+                           size_t len)
+{
+    if (!v || json_is_null(v))
+        return "-";
+    if (json_is_string(v) && !*json_string_value(v))
+        return "\"\"";
+    if (json_is_integer(v)) {
+        snprintf(buf, len, "%lld", (long long)json_integer_value(v));
+        return buf;
+    }
+    if (!json_is_string(v)) {
+        char *dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        snprintf(buf, len, "%s", dump ? dump : "?");
+        free(dump);
+        return buf;
+    }
+    const char *s = json_string_value(v);
+    if (strcmp(field, "owner") == 0 || strcmp(field, "leader") == 0)
+        return render_user(cfg, s);
+    if (strcmp(field, "unit") == 0)
+        return render_unit(cfg, s);
+    if (strcmp(field, "source") == 0)
+        return render_source(cfg, s);
+    if (strcmp(field, "kind") == 0)
+        return render_kind(s);
+    if (strcmp(field, "state") == 0)
+        return render_state(s, buf, len);
+    return s;
+}
+
+/* "  field: old → new" for every change of one event, in the reply's order. */
+static void s_changes(FILE *out, const rect_cfg *cfg, const json_t *changes)
+{
+    const char *field;
+    json_t *pair;
+    json_object_foreach((json_t *)changes, field, pair) {
+        json_t *before = json_array_get(pair, 0), *after = json_array_get(pair, 1);
+        /* A claim lists every field, also those it left empty: skip those. */
+        if (json_equal(before, after) || (json_is_null(before) && !after))
+            continue;
+        char a[256], b[256];
+        const char *old = s_value(cfg, field, before, a, sizeof a);
+        const char *new = s_value(cfg, field, after, b, sizeof b);
+        /* The field's label: the same msgids as render_show's labels. */
+        fputs("  ", out);
+        s_label(out, strcmp(field, "evidence_count") == 0 ? _("evidence") : gettext(field), 0);
+        fputc(' ', out);
+        /* Long texts (description, measures) keep their line breaks. */
+        if (strchr(old, '\n') || strchr(new, '\n')) {
+            fputc('\n', out);
+            s_pad(out, 4);
+            s_multiline(out, old, 4);
+            fputs("  → ", out);
+            s_multiline(out, new, 4);
+        } else {
+            fprintf(out, "%s → %s\n", old, new);
+        }
+    }
+}
+
+void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
+{
+    const json_t *item = json_object_get(result, "item");
+    json_t *events = json_object_get(result, "events");
+    const char *zone = cfg ? cfg->timezone : NULL;
+    char name[256];
+
+    fprintf(out, "%s: %s\n", render_item_name(item, name, sizeof name),
+            s_or_dash(s_str(item, "title")));
+    for (size_t i = 0; i < json_array_size(events); i++) {
+        json_t *ev = json_array_get(events, i);
+        char when[64], seq[32];
+        fprintf(out, "\n#%s  %s  %s  %s\n", render_int(ev, "seq", seq, sizeof seq),
+                render_instant(s_str(ev, "at"), zone, when, sizeof when),
+                render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")));
+        s_changes(out, cfg, json_object_get(ev, "changes"));
+        json_t *files = json_object_get(ev, "files");
+        for (size_t f = 0; f < json_array_size(files); f++) {
+            fputs("  ", out);
+            s_label(out, _("file"), 0);
+            s_file(out, json_array_get(files, f), 1);
+        }
+        const char *comment = s_str(ev, "comment");
+        if (comment && *comment) {
+            fputs("  ", out);
+            s_label(out, _("comment"), 0);
+            fputc(' ', out);
+            s_multiline(out, comment, 4);
+        }
+    }
+}
+
+/* ---- ping ------------------------------------------------------------- */
+
+void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
+{
+    const json_t *user = json_object_get(result, "user");
+    const json_t *roles = json_object_get(user, "roles");
+    char rolebuf[128] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < json_array_size(roles); i++) {
+        const char *r = json_string_value(json_array_get(roles, i));
+        int n = snprintf(rolebuf + used, sizeof rolebuf - used, "%s%s", i ? ", " : "",
+                         s_or_dash(r));
+        if (n < 0 || (size_t)n >= sizeof rolebuf - used)
+            break;
+        used += (size_t)n;
+    }
+
+    char n1[32], n2[32], n3[32];
+    fprintf(out, _("%s %s (protocol %s) at %s\n"), s_or_dash(s_str(result, "server")),
+            s_or_dash(s_str(result, "version")), render_int(result, "protocol", n1, sizeof n1),
+            cfg ? cfg->endpoint : "-");
+    fprintf(out, _("user: %s (%s), roles: %s\n"), s_or_dash(s_str(user, "name")),
+            s_or_dash(s_str(user, "display")), used ? rolebuf : "-");
+    fprintf(out, _("today: %s (%s)\n"), s_or_dash(s_str(result, "today")),
+            s_or_dash(s_str(result, "timezone")));
+    fprintf(out, _("items: %s, events: %s\n"), render_int(result, "items", n2, sizeof n2),
+            render_int(result, "events", n3, sizeof n3));
+}

@@ -1,0 +1,86 @@
+/*
+ * render.h - rectctl's human output: item tables, item details, event
+ * histories and the small pieces they share (display names, state labels,
+ * local times). Output only: nothing here talks to rectd.
+ *
+ * Every function takes a reply's `result` (or a part of it) as received and
+ * copes with missing or mistyped fields by printing "-": a reply that passed
+ * conn_call's envelope check never crashes the renderer.
+ */
+#ifndef RECTCTL_RENDER_H
+#define RECTCTL_RENDER_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "rect_cfg.h"
+
+/* Columns used when stdout is not a terminal. */
+#define RENDER_DEFAULT_WIDTH 120
+
+/*
+ * Width for tables: the terminal's column count when stdout is a tty (and
+ * the kernel knows it), else RENDER_DEFAULT_WIDTH.
+ */
+int render_term_width(void);
+
+/*
+ * A user's display name from the config, or name itself if it is not
+ * configured; "-" for NULL. The result lives as long as cfg or name.
+ */
+const char *render_user(const rect_cfg *cfg, const char *name);
+
+/* A unit's configured name, or id itself; "-" for NULL. Lifetime as above. */
+const char *render_unit(const rect_cfg *cfg, const char *id);
+
+/* A source's configured name, or id itself; "-" for NULL. Lifetime as above. */
+const char *render_source(const rect_cfg *cfg, const char *id);
+
+/*
+ * A state for people: the English identifier plus its translated label
+ * ("rectifying (整改中)"), or just the identifier when the label is not
+ * translated. Writes into buf (always NUL-terminated) and returns buf.
+ */
+const char *render_state(const char *state, char *buf, size_t len);
+
+/* The translated label of a kind identifier ("immediate" / "long-term"),
+ * or the identifier itself when unknown; "-" for NULL. Static lifetime. */
+const char *render_kind(const char *kind);
+
+/*
+ * The integer at key in obj as decimal text, or "-" when it is missing or
+ * not an integer. Writes into buf and returns buf.
+ */
+const char *render_int(const json_t *obj, const char *key, char *buf, size_t len);
+
+/*
+ * "item 3 (GJ-03)" for an item object, translated. Writes into buf and
+ * returns buf.
+ */
+const char *render_item_name(const json_t *item, char *buf, size_t len);
+
+/*
+ * A UTC instant "YYYY-MM-DDTHH:MM:SSZ" as "YYYY-MM-DD HH:MM" in zone (NULL
+ * means UTC); the raw text if it does not parse, "-" for NULL.
+ * Writes into buf and returns buf.
+ */
+const char *render_instant(const char *utc, const char *zone, char *buf, size_t len);
+
+/*
+ * The result of `list` ({"items": [...]}) as a table of `width` columns
+ * (ID, REF, STATE, KIND, SOURCE, OWNER, DEADLINE, TITLE, the title taking
+ * what is left), then "N items".
+ */
+void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width);
+
+/* The result of `show`: labelled item fields, then the evidence entries. */
+void render_show(FILE *out, const rect_cfg *cfg, const json_t *result);
+
+/* The result of `history`: one block per event, with changes and comment. */
+void render_history(FILE *out, const rect_cfg *cfg, const json_t *result);
+
+/* The result of `ping`: server, version, acting user, today and counts. */
+void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result);
+
+#endif
