@@ -488,9 +488,11 @@ void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
     for (size_t i = 0; i < json_array_size(events); i++) {
         json_t *ev = json_array_get(events, i);
         char when[64], seq[32];
-        fprintf(out, "\n#%s  %s  %s  %s\n", render_int(ev, "seq", seq, sizeof seq),
+        const char *hash = s_str(ev, "hash");
+        fprintf(out, "\n#%s  %s  %s  %s  [%.12s]\n", render_int(ev, "seq", seq, sizeof seq),
                 render_instant(s_str(ev, "at"), zone, when, sizeof when),
-                render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")));
+                render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")),
+                hash ? hash : "-");
         s_changes(out, cfg, json_object_get(ev, "changes"));
         json_t *files = json_object_get(ev, "files");
         for (size_t f = 0; f < json_array_size(files); f++) {
@@ -535,4 +537,7 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
             s_or_dash(s_str(result, "timezone")));
     fprintf(out, _("items: %s, events: %s\n"), render_int(result, "items", n2, sizeof n2),
             render_int(result, "events", n3, sizeof n3));
+    const json_t *head = json_object_get(result, "head");
+    fprintf(out, _("chain head: #%s %s\n"), render_int(head, "seq", n1, sizeof n1),
+            s_or_dash(s_str(head, "hash")));
 }
