@@ -1,0 +1,309 @@
+#!/usr/bin/python3
+"""rawclient - an independent rectd client, written from docs/PROTOCOL.md only.
+
+It shares no code with rectctl: raw ZeroMQ (REQ, or DEALER for malformed
+envelopes) and JSON from the standard library. Also here: the hash-chain check
+("Canonical bytes", "Chain") and the rebuild of items from events ("Items are a
+view of the events"), so tests can hold rectd to the published formats.
+
+As a module:
+    c = Client("ipc:///tmp/x/r.sock", "wangyan")
+    c.call("ping")                        -> result dict, or raises Refused
+    c.request("show", {"item": 1})        -> the whole reply dict
+    c.call("evidence", {"item": 1, "note": "…", "files": ["a.jpg"]},
+           files=[b"..."])
+    events = all_events(c); verify_chain(events); rebuild_items(events)
+
+As a command (exit 0 ok, 3 refused, 2 no reply, 1 usage):
+    rawclient.py ENDPOINT USER CMD [JSON-ARGS] [--file PATH]... [--timeout MS]
+    rawclient.py ENDPOINT USER @chain      # fetch every event, verify the chain
+    rawclient.py ENDPOINT USER @rebuild    # ... and compare rebuilt items
+"""
+
+import hashlib
+import json
+import os
+import sys
+import uuid
+
+import zmq
+
+WRITE_COMMANDS = frozenset(
+    ["add", "import", "assign", "start", "evidence", "verify", "close", "reopen"])
+READ_COMMANDS = frozenset(["ping", "list", "show", "history"])
+ITEM_KEYS = frozenset([
+    "id", "ref", "inspection", "source", "kind", "title", "description",
+    "measures", "leader", "unit", "owner", "deadline", "state", "created",
+    "updated", "evidence_count", "rejections"])
+ZERO_HASH = "0" * 64
+
+
+class NoReply(Exception):
+    """No reply within the timeout (after every try)."""
+
+
+class Refused(Exception):
+    """rectd answered {"ok": false, "error": {...}}."""
+
+    def __init__(self, code, message, reply=None):
+        super().__init__("%s: %s" % (code, message))
+        self.code = code
+        self.message = message
+        self.reply = reply
+
+
+class ChainError(Exception):
+    """The events do not form the documented hash chain."""
+
+
+class Client:
+    """A REQ client with the protocol's Lazy Pirate retry.
+
+    client_id is sent with write commands; seq counts up from 1. tries is the
+    number of sends (same client and seq) before giving up with NoReply.
+    """
+
+    def __init__(self, endpoint, user, timeout_ms=10000, tries=1, client_id=None,
+                 ctx=None):
+        self.endpoint = endpoint
+        self.user = user
+        self.timeout_ms = timeout_ms
+        self.tries = tries
+        self.client_id = client_id or ("raw-" + uuid.uuid4().hex)
+        self.seq = 0
+        self.ctx = ctx or zmq.Context.instance()
+        self.sock = None
+
+    # -- sockets ----------------------------------------------------------
+    def _open(self):
+        self.sock = self.ctx.socket(zmq.REQ)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.connect(self.endpoint)
+
+    def _reset(self):
+        if self.sock is not None:
+            self.sock.close(linger=0)
+            self.sock = None
+
+    def close(self):
+        self._reset()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- frames -----------------------------------------------------------
+    def send_frames(self, frames, timeout_ms=None, tries=None):
+        """Send frames (bytes) as one REQ message; return the reply frames.
+
+        REQ adds the empty delimiter itself. Raises NoReply after `tries`
+        sends without an answer; the socket is reopened between tries.
+        """
+        timeout_ms = self.timeout_ms if timeout_ms is None else timeout_ms
+        tries = self.tries if tries is None else tries
+        for _ in range(tries):
+            if self.sock is None:
+                self._open()
+            self.sock.send_multipart(frames)
+            if self.sock.poll(timeout_ms, zmq.POLLIN):
+                return self.sock.recv_multipart()
+            self._reset()
+        raise NoReply("no reply from %s after %d tries of %d ms"
+                      % (self.endpoint, tries, timeout_ms))
+
+    def send_raw(self, frame, *attachments, timeout_ms=None):
+        """Send one raw request frame (+ attachments); return the reply bytes."""
+        reply = self.send_frames([frame] + list(attachments), timeout_ms=timeout_ms)
+        if len(reply) != 1:
+            raise AssertionError("reply has %d frames, want 1" % len(reply))
+        return reply[0]
+
+    # -- requests ---------------------------------------------------------
+    def envelope(self, cmd, args=None, user=None, seq=None, client=None):
+        """The request object for cmd; write commands get client and seq."""
+        req = {"v": 1, "cmd": cmd, "user": self.user if user is None else user}
+        if args is not None:
+            req["args"] = args
+        if cmd in WRITE_COMMANDS or seq is not None:
+            if seq is None:
+                self.seq += 1
+                seq = self.seq
+            req["client"] = self.client_id if client is None else client
+            req["seq"] = seq
+        return req
+
+    def request_bytes(self, cmd, args=None, files=(), user=None, seq=None):
+        """Send a request; return the raw reply frame (bytes)."""
+        req = self.envelope(cmd, args, user=user, seq=seq)
+        frame = json.dumps(req, ensure_ascii=False).encode("utf-8")
+        return self.send_raw(frame, *[bytes(f) for f in files])
+
+    def request(self, cmd, args=None, files=(), user=None, seq=None):
+        """Send a request; return the reply object (ok or not)."""
+        raw = self.request_bytes(cmd, args, files, user=user, seq=seq)
+        return parse_reply(raw)
+
+    def call(self, cmd, args=None, files=(), user=None):
+        """Send a request; return its result, or raise Refused."""
+        reply = self.request(cmd, args, files, user=user)
+        if reply["ok"]:
+            return reply["result"]
+        raise Refused(reply["error"]["code"], reply["error"]["message"], reply)
+
+
+def parse_reply(raw):
+    """Decode a reply frame and check its documented shape."""
+    reply = json.loads(raw.decode("utf-8"))
+    if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+        raise AssertionError("malformed reply: %r" % raw[:200])
+    if reply["ok"]:
+        if set(reply) != {"ok", "result"}:
+            raise AssertionError("ok reply keys %s" % sorted(reply))
+    else:
+        err = reply.get("error")
+        if (set(reply) != {"ok", "error"} or not isinstance(err, dict)
+                or not isinstance(err.get("code"), str)
+                or not isinstance(err.get("message"), str)):
+            raise AssertionError("malformed error reply: %r" % raw[:300])
+    return reply
+
+
+# ---- hash chain --------------------------------------------------------
+
+def canonical_bytes(event):
+    """The documented canonical bytes: the event without prev and hash,
+    sorted keys, no whitespace, UTF-8, only mandatory escapes."""
+    body = {k: v for k, v in event.items() if k not in ("prev", "hash")}
+    return json.dumps(body, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(prev_hex, event):
+    """hex SHA-256(prev_raw || canonical_bytes(event))."""
+    return hashlib.sha256(bytes.fromhex(prev_hex) + canonical_bytes(event)).hexdigest()
+
+
+def verify_chain(events, head=None):
+    """Check a complete event list (seq 1..N, any order given).
+
+    seq must run 1, 2, … with no gaps or duplicates, each prev must be the
+    previous hash (64 zeros for seq 1) and each hash must be recomputed
+    exactly. head, if given, is ping's {"seq", "hash"} and must match the last
+    event. Returns the number of events; raises ChainError on the first
+    problem.
+    """
+    evs = sorted(events, key=lambda e: e["seq"])
+    prev = ZERO_HASH
+    for i, ev in enumerate(evs, start=1):
+        if ev.get("seq") != i:
+            raise ChainError("expected seq %d, found %r" % (i, ev.get("seq")))
+        if ev.get("prev") != prev:
+            raise ChainError("seq %d: prev %r, want %s" % (i, ev.get("prev"), prev))
+        want = event_hash(prev, ev)
+        if ev.get("hash") != want:
+            raise ChainError("seq %d: hash %r, recomputed %s (canonical %r)"
+                             % (i, ev.get("hash"), want, canonical_bytes(ev)[:300]))
+        prev = want
+    if head is not None:
+        if head.get("seq") != len(evs):
+            raise ChainError("head seq %r, but %d events" % (head.get("seq"), len(evs)))
+        if len(evs) and head.get("hash") != prev:
+            raise ChainError("head hash %r, last event hash %s" % (head.get("hash"), prev))
+    return len(evs)
+
+
+def rebuild_items(events):
+    """Items as a view of the events: apply each event's changes in seq order,
+    starting from {"id": item}; created = at of the claim, updated = at of the
+    item's last event. Returns {id: item}."""
+    items = {}
+    for ev in sorted(events, key=lambda e: e["seq"]):
+        it = items.setdefault(ev["item"], {"id": ev["item"]})
+        for field, change in ev.get("changes", {}).items():
+            if not isinstance(change, list) or len(change) != 2:
+                raise ChainError("seq %d: change of %s is %r, want [old, new]"
+                                 % (ev["seq"], field, change))
+            it[field] = change[1]
+        if ev["action"] == "claim":
+            it["created"] = ev["at"]
+        it["updated"] = ev["at"]
+    return items
+
+
+def all_events(client, ids=None):
+    """Every event, in seq order, from `history` of every item (or of ids)."""
+    if ids is None:
+        ids = [it["id"] for it in client.call("list")["items"]]
+    events = {}
+    for i in ids:
+        for ev in client.call("history", {"item": i})["events"]:
+            events[ev["seq"]] = ev
+    return [events[s] for s in sorted(events)]
+
+
+# ---- command line --------------------------------------------------------
+
+def _usage():
+    sys.stderr.write(
+        "usage: rawclient.py ENDPOINT USER CMD [JSON-ARGS] [--file PATH]... [--timeout MS]\n"
+        "       rawclient.py ENDPOINT USER @chain|@rebuild [--timeout MS]\n")
+    return 1
+
+
+def main(argv):
+    files, timeout, pos = [], 10000, []
+    it = iter(argv)
+    for a in it:
+        if a == "--file":
+            files.append(next(it, None))
+        elif a == "--timeout":
+            timeout = int(next(it, "0") or 0)
+        elif a in ("-h", "--help"):
+            return _usage()
+        else:
+            pos.append(a)
+    if len(pos) not in (3, 4) or None in files or timeout <= 0:
+        return _usage()
+    endpoint, user, cmd = pos[:3]
+    try:
+        args = json.loads(pos[3]) if len(pos) == 4 else None
+    except ValueError as e:
+        sys.stderr.write("rawclient: JSON-ARGS: %s\n" % e)
+        return 1
+    blobs = []
+    for path in files:
+        with open(path, "rb") as f:
+            blobs.append(f.read())
+    if files and args is not None and "files" not in args and cmd == "evidence":
+        args["files"] = [os.path.basename(p) for p in files]
+    with Client(endpoint, user, timeout_ms=timeout, tries=3) as c:
+        try:
+            if cmd in ("@chain", "@rebuild"):
+                events = all_events(c)
+                n = verify_chain(events, c.call("ping")["head"])
+                print("chain ok: %d events" % n)
+                if cmd == "@rebuild":
+                    got = {i["id"]: i for i in c.call("list")["items"]}
+                    want = rebuild_items(events)
+                    bad = [i for i in sorted(set(got) | set(want))
+                           if got.get(i) != want.get(i)]
+                    if bad:
+                        print("rebuilt items differ: ids %s" % bad[:20])
+                        return 3
+                    print("rebuild ok: %d items" % len(got))
+                return 0
+            raw = c.request_bytes(cmd, args, blobs)
+        except NoReply as e:
+            sys.stderr.write("rawclient: %s\n" % e)
+            return 2
+        except (Refused, ChainError) as e:
+            sys.stderr.write("rawclient: %s\n" % e)
+            return 3
+    sys.stdout.write(raw.decode("utf-8", "replace") + "\n")
+    return 0 if parse_reply(raw)["ok"] else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

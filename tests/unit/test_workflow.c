@@ -1,0 +1,433 @@
+/*
+ * test_workflow.c - the item state machine (daemon/workflow.h): every action
+ * from every state, and the guards on who may act.
+ *
+ * The expected table is written here from the spec (issue 2, docs/PROTOCOL.md),
+ * not derived from workflow.c, so a change to the rules fails these tests.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "workflow.h"
+
+#define N_FROM 6 /* RECT_ST_NONE plus the five states */
+
+static const rect_state s_from[N_FROM] = {
+    RECT_ST_NONE,       RECT_ST_CLAIMED,  RECT_ST_ASSIGNED,
+    RECT_ST_RECTIFYING, RECT_ST_VERIFIED, RECT_ST_CLOSED,
+};
+
+/* Sentinel in the table: the action is forbidden from that state. */
+#define NO ((rect_state)-2)
+
+/*
+ * The transition table of the spec: to[action][from index] is the resulting
+ * state, or NO. Columns: none, claimed, assigned, rectifying, verified, closed.
+ */
+static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
+    [RECT_ACT_CLAIM] = {RECT_ST_CLAIMED, NO, NO, NO, NO, NO},
+    [RECT_ACT_ASSIGN] = {NO, RECT_ST_ASSIGNED, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_START] = {NO, NO, RECT_ST_RECTIFYING, NO, NO, NO},
+    [RECT_ACT_EVIDENCE] = {NO, NO, NO, RECT_ST_RECTIFYING, RECT_ST_VERIFIED, RECT_ST_CLOSED},
+    [RECT_ACT_VERIFY_PASS] = {NO, NO, NO, RECT_ST_VERIFIED, NO, NO},
+    [RECT_ACT_VERIFY_REJECT] = {NO, NO, NO, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_CLOSE] = {NO, NO, NO, NO, RECT_ST_CLOSED, NO},
+    [RECT_ACT_REOPEN] = {NO, NO, NO, NO, RECT_ST_RECTIFYING, RECT_ST_RECTIFYING},
+};
+
+static const char *s_state_name(rect_state s)
+{
+    if (s == RECT_ST_NONE)
+        return "none";
+    if (s == NO)
+        return "(forbidden)";
+    if (s >= 0 && s < RECT_ST_COUNT)
+        return rect_state_names[s];
+    return "(out of range)";
+}
+
+static const char *s_action_name(rect_action a)
+{
+    return a >= 0 && a < RECT_ACT_COUNT ? rect_action_names[a] : "(out of range)";
+}
+
+/* Users of the tests. The item's owner is always "liming". */
+#define OWNER_NAME "liming"
+static const wf_actor s_superuser = {"boss", RECT_ROLE_ANY}; /* every role, never the owner */
+static const wf_actor s_admin = {"wangyan", RECT_ROLE_ADMIN};
+static const wf_actor s_leader = {"zhanghua", RECT_ROLE_LEADER};
+static const wf_actor s_verifier = {"zhaomin", RECT_ROLE_VERIFIER};
+static const wf_actor s_viewer = {"kanke", RECT_ROLE_VIEWER};
+static const wf_actor s_no_roles = {"nobody", 0};
+static const wf_actor s_other_owner = {"chenjing", RECT_ROLE_OWNER};
+static const wf_actor s_owner = {OWNER_NAME, RECT_ROLE_OWNER};
+static const wf_actor s_owner_leader = {OWNER_NAME, RECT_ROLE_LEADER};
+static const wf_actor s_owner_admin = {OWNER_NAME, RECT_ROLE_ADMIN | RECT_ROLE_OWNER};
+static const wf_actor s_owner_verifier = {OWNER_NAME, RECT_ROLE_OWNER | RECT_ROLE_VERIFIER};
+static const wf_actor s_owner_admin_leader = {OWNER_NAME, RECT_ROLE_ADMIN | RECT_ROLE_LEADER};
+
+/* An item in state s: unowned before assignment, owned by liming after. */
+static wf_item s_item(rect_state s, long evidence_count)
+{
+    wf_item it;
+    it.state = s;
+    it.owner = (s == RECT_ST_NONE || s == RECT_ST_CLAIMED) ? NULL : OWNER_NAME;
+    it.evidence_count = evidence_count;
+    return it;
+}
+
+/*
+ * Run wf_check and compare with the expectation. want_rc 0 means allowed with
+ * resulting state want_to; otherwise the refusal code, and msg must explain.
+ */
+static void s_expect(rect_action a, const wf_item *it, const wf_actor *who, int want_rc,
+                     rect_state want_to)
+{
+    char msg[256];
+    memset(msg, 'X', sizeof msg);
+    rect_state to = (rect_state)-7;
+    int rc = wf_check(a, it, who, &to, msg, sizeof msg);
+    if (rc != want_rc)
+        fail_msg("%s from %s by %s (roles 0x%x, owner %s, evidence %ld): got %d (%s), want %d (%s)",
+                 s_action_name(a), s_state_name(it->state), who->name, who->roles,
+                 it->owner ? it->owner : "-", it->evidence_count, rc, rect_err_name(rc),
+                 want_rc, want_rc ? rect_err_name(want_rc) : "ok");
+    if (want_rc == 0) {
+        if (to != want_to)
+            fail_msg("%s from %s by %s: resulting state %s, want %s", s_action_name(a),
+                     s_state_name(it->state), who->name, s_state_name(to),
+                     s_state_name(want_to));
+    } else {
+        if (memchr(msg, '\0', sizeof msg) == NULL)
+            fail_msg("%s from %s by %s: msg not NUL-terminated", s_action_name(a),
+                     s_state_name(it->state), who->name);
+        if (msg[0] == '\0')
+            fail_msg("%s from %s by %s: refused (%s) with an empty msg", s_action_name(a),
+                     s_state_name(it->state), who->name, rect_err_name(rc));
+    }
+}
+
+/* Every from-state for one action, by a user whose roles allow everything. */
+static void s_check_action_row(rect_action a)
+{
+    for (int i = 0; i < N_FROM; i++) {
+        rect_state want = s_table[a][i];
+        wf_item it = s_item(s_from[i], 1);
+        if (want == NO)
+            s_expect(a, &it, &s_superuser, RECT_E_INVALID_TRANSITION, NO);
+        else
+            s_expect(a, &it, &s_superuser, 0, want);
+        int allowed = wf_allowed_from(a, s_from[i]);
+        if (allowed != (want != NO))
+            fail_msg("wf_allowed_from(%s, %s) = %d, want %d", s_action_name(a),
+                     s_state_name(s_from[i]), allowed, want != NO);
+    }
+}
+
+/* ---- transitions: every action x every from-state ---------------------- */
+
+static void test_claim_only_creates_a_claimed_item_from_none(void **state)
+{
+    s_check_action_row(RECT_ACT_CLAIM);
+}
+
+static void test_assign_moves_claimed_and_assigned_to_assigned_and_keeps_rectifying(void **state)
+{
+    s_check_action_row(RECT_ACT_ASSIGN);
+}
+
+static void test_start_only_moves_assigned_to_rectifying(void **state)
+{
+    s_check_action_row(RECT_ACT_START);
+}
+
+static void test_evidence_keeps_rectifying_verified_and_closed_unchanged(void **state)
+{
+    s_check_action_row(RECT_ACT_EVIDENCE);
+}
+
+static void test_verify_pass_only_moves_rectifying_to_verified(void **state)
+{
+    s_check_action_row(RECT_ACT_VERIFY_PASS);
+}
+
+static void test_verify_reject_keeps_rectifying_and_nothing_else(void **state)
+{
+    s_check_action_row(RECT_ACT_VERIFY_REJECT);
+}
+
+static void test_close_only_moves_verified_to_closed(void **state)
+{
+    s_check_action_row(RECT_ACT_CLOSE);
+}
+
+static void test_reopen_moves_verified_and_closed_back_to_rectifying(void **state)
+{
+    s_check_action_row(RECT_ACT_REOPEN);
+}
+
+/* Forbidden transitions are refused as such whoever asks, even a user with no
+ * roles: the state is checked before the actor. */
+static void test_forbidden_transition_is_reported_before_permission(void **state)
+{
+    const wf_actor *who[] = {&s_no_roles, &s_viewer, &s_owner, &s_other_owner};
+    for (int a = 0; a < RECT_ACT_COUNT; a++)
+        for (int i = 0; i < N_FROM; i++) {
+            if (s_table[a][i] != NO)
+                continue;
+            wf_item it = s_item(s_from[i], 0);
+            for (size_t w = 0; w < sizeof who / sizeof who[0]; w++)
+                s_expect((rect_action)a, &it, who[w], RECT_E_INVALID_TRANSITION, NO);
+        }
+}
+
+/* ---- guards ----------------------------------------------------------- */
+
+static void test_claim_needs_admin(void **state)
+{
+    wf_item it = s_item(RECT_ST_NONE, 0);
+    s_expect(RECT_ACT_CLAIM, &it, &s_admin, 0, RECT_ST_CLAIMED);
+    s_expect(RECT_ACT_CLAIM, &it, &s_leader, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLAIM, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLAIM, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLAIM, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLAIM, &it, &s_no_roles, RECT_E_PERMISSION_DENIED, NO);
+}
+
+static void test_assign_needs_admin_or_leader(void **state)
+{
+    const rect_state from[] = {RECT_ST_CLAIMED, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        wf_item it = s_item(from[i], 0);
+        rect_state to = from[i] == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED;
+        s_expect(RECT_ACT_ASSIGN, &it, &s_admin, 0, to);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_leader, 0, to);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_no_roles, RECT_E_PERMISSION_DENIED, NO);
+    }
+    /* being the current owner does not give the right to reassign */
+    wf_item it = s_item(RECT_ST_ASSIGNED, 0);
+    s_expect(RECT_ACT_ASSIGN, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+}
+
+/* start and evidence: the item's owner (whatever their roles) or an admin. */
+static void s_check_owner_or_admin(rect_action a, rect_state from, rect_state to)
+{
+    wf_item it = s_item(from, 0);
+    s_expect(a, &it, &s_owner, 0, to);
+    s_expect(a, &it, &s_owner_leader, 0, to);
+    s_expect(a, &it, &s_admin, 0, to);
+    s_expect(a, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_leader, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_no_roles, RECT_E_PERMISSION_DENIED, NO);
+}
+
+static void test_start_only_by_the_items_owner_or_an_admin(void **state)
+{
+    s_check_owner_or_admin(RECT_ACT_START, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING);
+}
+
+static void test_evidence_only_by_the_items_owner_or_an_admin(void **state)
+{
+    s_check_owner_or_admin(RECT_ACT_EVIDENCE, RECT_ST_RECTIFYING, RECT_ST_RECTIFYING);
+    s_check_owner_or_admin(RECT_ACT_EVIDENCE, RECT_ST_VERIFIED, RECT_ST_VERIFIED);
+    s_check_owner_or_admin(RECT_ACT_EVIDENCE, RECT_ST_CLOSED, RECT_ST_CLOSED);
+}
+
+/* The owner is recognised by name, not by pointer identity. */
+static void test_owner_is_matched_by_name_not_pointer(void **state)
+{
+    char name[] = OWNER_NAME;
+    wf_actor owner_copy = {name, RECT_ROLE_OWNER};
+    wf_item it = s_item(RECT_ST_ASSIGNED, 0);
+    s_expect(RECT_ACT_START, &it, &owner_copy, 0, RECT_ST_RECTIFYING);
+
+    /* a name that only shares a prefix with the owner is someone else */
+    wf_actor prefix = {"limingx", RECT_ROLE_OWNER};
+    s_expect(RECT_ACT_START, &it, &prefix, RECT_E_PERMISSION_DENIED, NO);
+    wf_actor shorter = {"limin", RECT_ROLE_OWNER};
+    s_expect(RECT_ACT_START, &it, &shorter, RECT_E_PERMISSION_DENIED, NO);
+
+    /* and an owner-named verifier cannot verify, even through a copy */
+    wf_actor verifier_copy = {name, RECT_ROLE_VERIFIER};
+    it = s_item(RECT_ST_RECTIFYING, 3);
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &verifier_copy, RECT_E_PERMISSION_DENIED, NO);
+}
+
+static void s_check_verify_guard(rect_action a, rect_state to)
+{
+    wf_item it = s_item(RECT_ST_RECTIFYING, 2);
+    s_expect(a, &it, &s_verifier, 0, to);
+    s_expect(a, &it, &s_superuser, 0, to);
+    /* the owner may not verify their own item, even holding role verifier */
+    s_expect(a, &it, &s_owner_verifier, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+    /* role verifier is needed: admin or leader alone is not enough */
+    s_expect(a, &it, &s_admin, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_leader, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(a, &it, &s_no_roles, RECT_E_PERMISSION_DENIED, NO);
+}
+
+static void test_verify_pass_needs_a_verifier_who_is_not_the_owner(void **state)
+{
+    s_check_verify_guard(RECT_ACT_VERIFY_PASS, RECT_ST_VERIFIED);
+}
+
+static void test_verify_reject_needs_a_verifier_who_is_not_the_owner(void **state)
+{
+    s_check_verify_guard(RECT_ACT_VERIFY_REJECT, RECT_ST_RECTIFYING);
+}
+
+static void test_verify_pass_without_evidence_is_missing_evidence(void **state)
+{
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, RECT_E_MISSING_EVIDENCE, NO);
+    it.evidence_count = 1;
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, 0, RECT_ST_VERIFIED);
+}
+
+static void test_verify_reject_needs_no_evidence(void **state)
+{
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    s_expect(RECT_ACT_VERIFY_REJECT, &it, &s_verifier, 0, RECT_ST_RECTIFYING);
+}
+
+static void test_only_verify_pass_looks_at_evidence(void **state)
+{
+    /* every other allowed action works on an item without evidence */
+    for (int a = 0; a < RECT_ACT_COUNT; a++) {
+        if (a == RECT_ACT_VERIFY_PASS)
+            continue;
+        for (int i = 0; i < N_FROM; i++) {
+            if (s_table[a][i] == NO)
+                continue;
+            wf_item it = s_item(s_from[i], 0);
+            s_expect((rect_action)a, &it, &s_superuser, 0, s_table[a][i]);
+        }
+    }
+}
+
+static void test_close_needs_admin_or_leader_who_is_not_the_owner(void **state)
+{
+    wf_item it = s_item(RECT_ST_VERIFIED, 1);
+    s_expect(RECT_ACT_CLOSE, &it, &s_admin, 0, RECT_ST_CLOSED);
+    s_expect(RECT_ACT_CLOSE, &it, &s_leader, 0, RECT_ST_CLOSED);
+    s_expect(RECT_ACT_CLOSE, &it, &s_owner_leader, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_owner_admin, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_owner_admin_leader, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &it, &s_no_roles, RECT_E_PERMISSION_DENIED, NO);
+}
+
+static void test_reopen_needs_admin_or_leader(void **state)
+{
+    const rect_state from[] = {RECT_ST_VERIFIED, RECT_ST_CLOSED};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        wf_item it = s_item(from[i], 1);
+        s_expect(RECT_ACT_REOPEN, &it, &s_admin, 0, RECT_ST_RECTIFYING);
+        s_expect(RECT_ACT_REOPEN, &it, &s_leader, 0, RECT_ST_RECTIFYING);
+        s_expect(RECT_ACT_REOPEN, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_REOPEN, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_REOPEN, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_REOPEN, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_REOPEN, &it, &s_no_roles, RECT_E_PERMISSION_DENIED, NO);
+    }
+}
+
+/* ---- order of the checks: state, then actor, then evidence ------------- */
+
+static void test_checks_state_then_actor_then_evidence(void **state)
+{
+    /* wrong state, wrong actor, no evidence: the state is reported */
+    wf_item it = s_item(RECT_ST_ASSIGNED, 0);
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_owner, RECT_E_INVALID_TRANSITION, NO);
+    /* right state, wrong actor, no evidence: the actor is reported */
+    it = s_item(RECT_ST_RECTIFYING, 0);
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_admin, RECT_E_PERMISSION_DENIED, NO);
+    /* right state, right actor, no evidence: the evidence is reported */
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, RECT_E_MISSING_EVIDENCE, NO);
+    /* and the others */
+    it = s_item(RECT_ST_CLAIMED, 0);
+    s_expect(RECT_ACT_CLOSE, &it, &s_viewer, RECT_E_INVALID_TRANSITION, NO);
+    it = s_item(RECT_ST_CLOSED, 0);
+    s_expect(RECT_ACT_START, &it, &s_verifier, RECT_E_INVALID_TRANSITION, NO);
+    it = s_item(RECT_ST_RECTIFYING, 0);
+    s_expect(RECT_ACT_REOPEN, &it, &s_viewer, RECT_E_INVALID_TRANSITION, NO);
+}
+
+/* ---- the message buffer ------------------------------------------------- */
+
+static void test_refusal_msg_is_truncated_and_nul_terminated_in_a_small_buffer(void **state)
+{
+    char msg[8];
+    rect_state to;
+    memset(msg, 'X', sizeof msg);
+    wf_item it = s_item(RECT_ST_CLAIMED, 0);
+    int rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, &to, msg, sizeof msg);
+    assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
+    assert_non_null(memchr(msg, '\0', sizeof msg));
+    assert_true(msg[0] != '\0');
+
+    char one[1] = {'X'};
+    rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, &to, one, sizeof one);
+    assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
+    assert_int_equal(one[0], '\0');
+}
+
+static void test_refusal_msg_names_the_state_and_the_action(void **state)
+{
+    char msg[256];
+    rect_state to;
+    wf_item it = s_item(RECT_ST_CLAIMED, 0);
+    int rc = wf_check(RECT_ACT_START, &it, &s_admin, &to, msg, sizeof msg);
+    assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
+    assert_non_null(strstr(msg, "claimed"));
+    assert_non_null(strstr(msg, "start"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_claim_only_creates_a_claimed_item_from_none),
+        cmocka_unit_test(test_assign_moves_claimed_and_assigned_to_assigned_and_keeps_rectifying),
+        cmocka_unit_test(test_start_only_moves_assigned_to_rectifying),
+        cmocka_unit_test(test_evidence_keeps_rectifying_verified_and_closed_unchanged),
+        cmocka_unit_test(test_verify_pass_only_moves_rectifying_to_verified),
+        cmocka_unit_test(test_verify_reject_keeps_rectifying_and_nothing_else),
+        cmocka_unit_test(test_close_only_moves_verified_to_closed),
+        cmocka_unit_test(test_reopen_moves_verified_and_closed_back_to_rectifying),
+        cmocka_unit_test(test_forbidden_transition_is_reported_before_permission),
+        cmocka_unit_test(test_claim_needs_admin),
+        cmocka_unit_test(test_assign_needs_admin_or_leader),
+        cmocka_unit_test(test_start_only_by_the_items_owner_or_an_admin),
+        cmocka_unit_test(test_evidence_only_by_the_items_owner_or_an_admin),
+        cmocka_unit_test(test_owner_is_matched_by_name_not_pointer),
+        cmocka_unit_test(test_verify_pass_needs_a_verifier_who_is_not_the_owner),
+        cmocka_unit_test(test_verify_reject_needs_a_verifier_who_is_not_the_owner),
+        cmocka_unit_test(test_verify_pass_without_evidence_is_missing_evidence),
+        cmocka_unit_test(test_verify_reject_needs_no_evidence),
+        cmocka_unit_test(test_only_verify_pass_looks_at_evidence),
+        cmocka_unit_test(test_close_needs_admin_or_leader_who_is_not_the_owner),
+        cmocka_unit_test(test_reopen_needs_admin_or_leader),
+        cmocka_unit_test(test_checks_state_then_actor_then_evidence),
+        cmocka_unit_test(test_refusal_msg_is_truncated_and_nul_terminated_in_a_small_buffer),
+        cmocka_unit_test(test_refusal_msg_names_the_state_and_the_action),
+    };
+    return cmocka_run_group_tests_name("workflow", tests, NULL, NULL);
+}
