@@ -314,8 +314,8 @@ int store_item_get(store_txn *t, uint64_t id, json_t **item)
     return 0;
 }
 
-/* Build value ‖ 0 ‖ id(8) into buf; returns length or -1 if too long. */
-static int s_index_key(const char *value, uint64_t id, unsigned char *buf, size_t buflen)
+/* Build text ‖ 0 ‖ n(8) into buf (index and reply keys); returns length or -1 if too long. */
+static int s_text_id_key(const char *value, uint64_t id, unsigned char *buf, size_t buflen)
 {
     size_t n = strlen(value);
     if (n + 9 > buflen)
@@ -351,7 +351,7 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
         if (was && now && strcmp(was, now) == 0)
             continue;
         if (was) {
-            int n = s_index_key(was, id, ib, sizeof ib);
+            int n = s_text_id_key(was, id, ib, sizeof ib);
             MDB_val ik = {(size_t)n, ib};
             if (n < 0)
                 return RECT_E_INTERNAL;
@@ -360,7 +360,7 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
                 return s_err(rc, "index del");
         }
         if (now) {
-            int n = s_index_key(now, id, ib, sizeof ib);
+            int n = s_text_id_key(now, id, ib, sizeof ib);
             MDB_val ik = {(size_t)n, ib}, empty = {0, ""};
             if (n < 0)
                 return RECT_E_INTERNAL;
@@ -625,21 +625,10 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
 
 /* ---- idempotent replies ------------------------------------------------- */
 
-static int s_reply_key(const char *client, uint64_t seq, unsigned char *buf, size_t buflen)
-{
-    size_t n = strlen(client);
-    if (n + 9 > buflen)
-        return -1;
-    memcpy(buf, client, n);
-    buf[n] = 0;
-    s_be64(seq, buf + n + 1);
-    return (int)(n + 9);
-}
-
 int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, size_t *len)
 {
     unsigned char kb[128];
-    int n = s_reply_key(client, seq, kb, sizeof kb);
+    int n = s_text_id_key(client, seq, kb, sizeof kb);
     if (n < 0)
         return RECT_E_NOT_FOUND;
     MDB_val k = {(size_t)n, kb}, v;
@@ -658,7 +647,7 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *
                     uint64_t keep)
 {
     unsigned char kb[128], nb[8];
-    int n = s_reply_key(client, seq, kb, sizeof kb), rc;
+    int n = s_text_id_key(client, seq, kb, sizeof kb), rc;
     uint64_t next;
     if (n < 0)
         return RECT_E_BAD_VALUE;
