@@ -6,6 +6,8 @@
 #include "server.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +105,18 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
         snprintf(err, errlen, "cannot set up ZeroMQ: out of memory");
         goto done;
     }
+    /*
+     * ZeroMQ starts its I/O threads with the first socket: keep SIGINT and
+     * SIGTERM blocked in them, so the signal reaches this thread and
+     * interrupts zmq_poll at once.
+     */
+    sigset_t stopsigs, oldmask;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGINT);
+    sigaddset(&stopsigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
     sock = zmq_socket(ctx, ZMQ_ROUTER);
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
     int linger = 0;
     /* Frames beyond this are refused by ZeroMQ itself (the peer is disconnected). */
     int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;

@@ -32,10 +32,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 
 import rawclient  # noqa: E402
-from rawclient import ITEM_KEYS, Refused  # noqa: E402
-from e2e_daemon import (BASE_CONF, PLAN, RECTCTL, RECTD, Daemon, free_tcp_port,  # noqa: E402
-                        run_rectctl, sanitizer_report, stop_all, stop_process, LIVE)
-from e2e_plan import bulk_csv, canonical_date, expected_item, read_rows  # noqa: E402
+from rawclient import ITEM_KEYS  # noqa: E402
+from e2e_daemon import (LIVE, PLAN, RECTCTL, RECTD, free_tcp_port,  # noqa: E402
+                        run_rectctl, sanitizer_report, stop_all, stop_process, Daemon)
+from e2e_plan import bulk_csv, expected_item, read_rows  # noqa: E402
 import e2e_conf  # noqa: E402
 
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -81,7 +81,7 @@ class Fixture:
         self.d = self.new_daemon(self.overrides)
         self.d.start()
         if self.import_plan:
-            res = self.d.call("import", {}, files=[open(PLAN, "rb").read()])
+            res = self.d.call("import", {}, files=[_read(PLAN)])
             eq(res["imported"], 29, "plan import")
         self.rows = read_rows(PLAN)
         self.inspection = self.d.cfg["daemon"]["default_inspection"]
@@ -99,7 +99,8 @@ class Fixture:
 
     def teardown(self, keep):
         """Stop every rectd; return problems found on the way (exit status on
-        SIGTERM, sanitizer reports at exit)."""
+        SIGTERM, sanitizer reports at exit). keep: "failed" keeps the temporary
+        folders if anything failed, "no" removes them."""
         problems = []
         for d in self.daemons:
             if d.running():
@@ -109,7 +110,9 @@ class Fixture:
                                     % (d.tmp, rc, d.stderr()[-3000:]))
             problems += d.new_sanitizer_reports()
         for d in self.daemons:
-            d.cleanup(keep=keep and bool(problems))
+            d.cleanup(keep=keep == "failed" or (keep == "if-problems" and bool(problems)))
+            if keep == "failed" or (keep == "if-problems" and problems):
+                print("    (kept %s)" % d.tmp)
         return problems
 
     # -- helpers shared by the tests --
@@ -170,6 +173,11 @@ def _width(text):
                2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def _read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def _sha(data):
     return hashlib.sha256(data).hexdigest()
 
@@ -225,7 +233,6 @@ class Lifecycle(Fixture):
         r = self.d.ctl("list", json_out=False)
         eq(r.rc, 0, "exit status")
         lines = [l for l in r.out.split("\n") if l.strip()]
-        header = next(l for l in lines if "DEADLINE" in l or "整改时限" in l)
         rows = [l for l in lines if re.search(r"\d{4}-\d\d-\d\d", l)]
         eq(len(rows), 29, "table rows")
         for row in self.rows:
@@ -728,7 +735,7 @@ class Imports(Fixture):
         check("line 3" in msg, "message names line 3: %r" % msg)
 
     def test_a_ref_already_stored_or_twice_in_the_file_is_bad_import(self):
-        self.refused("import", {}, "bad_import", files=[open(PLAN, "rb").read()])
+        self.refused("import", {}, "bad_import", files=[_read(PLAN)])
         text = ("ref,source,kind,title\nT-1,self,immediate,a\nT-2,self,immediate,b\n"
                 "T-1,self,immediate,c\n")
         msg = self.refused("import", {}, "bad_import", files=[self._csv(text)])
@@ -745,7 +752,7 @@ class Imports(Fixture):
         res = self.d.ctlj("import", path, "--dry-run")
         eq((res["imported"], res["dry_run"]), (5, True), "rectctl import --dry-run")
         eq(self.d.snapshot(), before, "state after rectctl import --dry-run")
-        self.refused("import", {"dry_run": True}, "bad_import", files=[open(PLAN, "rb").read()])
+        self.refused("import", {"dry_run": True}, "bad_import", files=[_read(PLAN)])
 
     def test_crlf_quotes_bom_any_case_headers_and_blank_rows_import(self):
         # rows end in CRLF as Excel writes them; the line break inside the
@@ -767,7 +774,7 @@ class Imports(Fixture):
     def test_an_import_into_another_inspection_may_reuse_the_plans_refs(self):
         path = os.path.join(self.d.tmp, "plan2.csv")
         with open(path, "wb") as f:
-            f.write(open(PLAN, "rb").read())
+            f.write(_read(PLAN))
         res = self.d.ctlj("import", path, "--inspection", "2026-review")
         first = res["ids"][0] if res["ids"] else 0
         eq((res["imported"], res["ids"]), (29, list(range(first, first + 29))), "second import")
@@ -1000,6 +1007,35 @@ class Idempotency(Fixture):
             with self.d.raw(owner, client_id=cid) as c:
                 eq(c.request("evidence", {"item": 3, "note": cid}, seq=1)["ok"], True, cid)
         eq(self.item(3)["evidence_count"], 2, "both applied")
+
+    def test_rectctl_retrying_while_rectd_is_busy_applies_the_write_once(self):
+        # rectd's main thread is busy with a large import while its ZeroMQ
+        # I/O thread queues every copy rectctl sends after each timeout; when
+        # rectd gets to them, the first is executed and the rest are answered
+        # from the stored reply
+        owner = self.owner_of(4)
+        self.d.call("start", {"item": 4}, user=owner)
+        conf = self.d.write_conf({"client.timeout_ms": 200, "client.retries": 20},
+                                 name="impatient.conf")
+        events = self.d.call("ping")["events"]
+        rows = 10000
+        c = self.d.raw(timeout_ms=120000)
+        try:
+            c._open()
+            c.sock.send_multipart([json.dumps(c.envelope("import", {})).encode(),
+                                   bulk_csv(self.d, rows, "BUSY")])
+            time.sleep(0.05)
+            r = run_rectctl(conf, ["--as", owner, "--json", "evidence", "4", "--note", "只记一次"])
+            check(c.sock.poll(120000), "no reply to the import")
+            imp = json.loads(c.sock.recv_multipart()[0])
+        finally:
+            c.close()
+        eq(imp["ok"], True, "the import: %r" % imp)
+        eq(r.rc, 0, "rectctl exit status (%r)" % r)
+        check(r.elapsed > 0.3, "rectctl got its answer in %.2fs: no retry happened" % r.elapsed)
+        eq(r.json()["item"]["evidence_count"], 1, "evidence_count in the reply")
+        eq(self.item(4)["evidence_count"], 1, "evidence entries stored")
+        eq(self.d.call("ping")["events"], events + 2 * rows + 1, "events")
 
     def test_read_commands_ignore_client_and_seq(self):
         with self.d.raw() as c:
@@ -1659,6 +1695,7 @@ def main(argv):
                 continue
             fx = cls()
             fx.daemons = []
+            class_failed = False
             try:
                 t0 = time.monotonic()
                 setup_error = None
@@ -1688,6 +1725,7 @@ def main(argv):
                                 "\n".join(reports)
                     if err:
                         failed += 1
+                        class_failed = True
                         failures.append(label)
                         print("FAIL %s (%.2fs)\n%s" % (label, time.monotonic() - t1,
                                                        _indent(err)))
@@ -1698,7 +1736,8 @@ def main(argv):
                         print("ok   %s (%.2fs)" % (label, time.monotonic() - t1))
                     sys.stdout.flush()
             finally:
-                problems = fx.teardown(keep)
+                problems = fx.teardown(("failed" if class_failed else "if-problems")
+                                       if keep else "no")
                 label = "%s: rectd stops on SIGTERM with status 0 and no sanitizer report" \
                     % cls.__name__
                 if problems:

@@ -126,7 +126,6 @@ class Daemon:
         self.err_files = []
         self.err_seen = {}  # err file -> bytes already scanned
         self.write_conf(overrides or {})
-        self.cfg = e2e_conf.parse(self.conf_text)
 
     # -- config -----------------------------------------------------------
     @property

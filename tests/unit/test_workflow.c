@@ -30,6 +30,7 @@ static const rect_state s_from[N_FROM] = {
  * The transition table of the spec: to[action][from index] is the resulting
  * state, or NO. Columns: none, claimed, assigned, rectifying, verified, closed.
  */
+/* clang-format off */
 static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_CLAIM] = {RECT_ST_CLAIMED, NO, NO, NO, NO, NO},
     [RECT_ACT_ASSIGN] = {NO, RECT_ST_ASSIGNED, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
@@ -40,6 +41,7 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_CLOSE] = {NO, NO, NO, NO, RECT_ST_CLOSED, NO},
     [RECT_ACT_REOPEN] = {NO, NO, NO, NO, RECT_ST_RECTIFYING, RECT_ST_RECTIFYING},
 };
+/* clang-format on */
 
 static const char *s_state_name(rect_state s)
 {
