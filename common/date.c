@@ -153,6 +153,29 @@ long date_days(const char *ymd)
 }
 
 /*
+ * The date `days` days after 1970-01-01, as "YYYY-MM-DD" (Howard Hinnant's
+ * civil_from_days). Years outside 1900..9999 give -1.
+ */
+int date_from_days(long days, char out[RECT_DATE_LEN])
+{
+    long z = days + 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long y = yoe + era * 400;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    long d = doy - (153 * mp + 2) / 5 + 1;
+    long m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    if (y < 1900 || y > 9999)
+        return -1;
+    snprintf(out, RECT_DATE_LEN, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+    return 0;
+}
+
+/*
  * The current instant. Every "now" in the program comes from here, so that a
  * test clock can later be put in one place.
  */

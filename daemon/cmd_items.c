@@ -86,7 +86,9 @@ static int s_assignment(cmd_ctx *c, assignment *as)
 static json_t *s_assign_set(const char *owner, const char *unit, const char *leader,
                             const char *deadline)
 {
-    return json_pack("{ssssssss}", "owner", owner, "unit", unit, "leader", leader, "deadline", deadline);
+    /* An assignment is a (re)plan: it sets the original deadline too; extensions move only deadline. */
+    return json_pack("{ssssssssss}", "owner", owner, "unit", unit, "leader", leader, "deadline", deadline,
+                     "original_deadline", deadline);
 }
 
 /* Claim one item (and assign it when owner is given); the new item in *out. */
@@ -294,10 +296,9 @@ int cmd_verify(cmd_ctx *c)
     int rc = item_load(c, &item);
     if (rc)
         return rc;
-    json_t *set = json_object();
-    if (!pass)
-        json_object_set_new(set, "rejections",
-                            json_integer(json_integer_value(json_object_get(item, "rejections")) + 1));
+    json_t *set = pass ? json_pack("{ssss}", "verified_by", c->actor->name, "verified_at", c->now_text)
+                       : json_pack("{sI}", "rejections",
+                                   json_integer_value(json_object_get(item, "rejections")) + 1);
     rc = s_act(c, item, pass ? RECT_ACT_VERIFY_PASS : RECT_ACT_VERIFY_REJECT, set, cmd_str(c, "opinion"), NULL);
     json_decref(item);
     return rc;
@@ -305,10 +306,26 @@ int cmd_verify(cmd_ctx *c)
 
 int cmd_close(cmd_ctx *c)
 {
-    return s_act_loaded(c, RECT_ACT_CLOSE, json_object(), cmd_str(c, "note"), NULL);
+    json_t *item;
+    int rc = item_load(c, &item);
+    if (rc)
+        return rc;
+    json_t *set = json_pack("{ssss}", "closed_by", c->actor->name, "closed_at", c->now_text);
+    /* A long-term item keeps being checked after 销号 (巩固): its first review falls due. */
+    const char *kind = json_string_value(json_object_get(item, "kind"));
+    char today[RECT_DATE_LEN], due[RECT_DATE_LEN];
+    date_today(c->now, c->cfg->timezone, today);
+    if (kind && strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) == 0 &&
+        date_from_days(date_days(today) + c->cfg->review_interval_days, due) == 0)
+        json_object_set_new(set, "next_review", json_string(due));
+    rc = s_act(c, item, RECT_ACT_CLOSE, set, cmd_str(c, "note"), NULL);
+    json_decref(item);
+    return rc;
 }
 
 int cmd_reopen(cmd_ctx *c)
 {
-    return s_act_loaded(c, RECT_ACT_REOPEN, json_object(), cmd_str(c, "reason"), NULL);
+    /* Open again: the acceptance and the closure no longer stand. */
+    json_t *set = json_pack("{snsnsnsnsn}", "verified_by", "verified_at", "closed_by", "closed_at", "next_review");
+    return s_act_loaded(c, RECT_ACT_REOPEN, set, cmd_str(c, "reason"), NULL);
 }

@@ -82,8 +82,12 @@ const char *item_label(const json_t *item, char *buf, size_t len)
 /* The wire order of an item's fields; a new item starts with all of them. */
 static const char *const s_fields[] = {
     "id", "ref", "inspection", "source", "kind", "title", "description", "measures", "leader",
-    "unit", "owner", "deadline", "state", "created", "updated", "evidence_count", "rejections",
+    "unit", "owner", "deadline", "original_deadline", "state", "created", "updated",
+    "evidence_count", "rejections", "extensions", "extension", "escalations", "verified_by",
+    "verified_at", "closed_by", "closed_at", "next_review", "relapses",
 };
+/* Counters a new item starts at 0 (the other fields start null or ""). */
+static const char *const s_counters[] = {"evidence_count", "rejections", "extensions", "escalations", "relapses"};
 
 int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
                json_t *extra, json_t **item_out)
@@ -107,8 +111,8 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
             json_object_set_new(now, s_fields[i], json_null());
         json_object_set_new(now, "id", json_integer((json_int_t)id));
         json_object_set_new(now, "created", json_string(c->now_text));
-        json_object_set_new(now, "evidence_count", json_integer(0));
-        json_object_set_new(now, "rejections", json_integer(0));
+        for (size_t i = 0; i < sizeof s_counters / sizeof s_counters[0]; i++)
+            json_object_set_new(now, s_counters[i], json_integer(0));
         json_object_set_new(now, "description", json_string(""));
         json_object_set_new(now, "measures", json_string(""));
         /* A claim records every field it sets, so items rebuild from events. */

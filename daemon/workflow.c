@@ -15,7 +15,8 @@
 typedef enum {
     WHO_ROLES,          /* any holder of one of the roles */
     WHO_OWNER_OR_ADMIN, /* the item's owner, or an admin */
-    WHO_ROLES_NOT_OWNER /* a holder of one of the roles who is not the item's owner */
+    WHO_ROLES_NOT_OWNER, /* a holder of one of the roles who is not the item's owner */
+    WHO_SYSTEM           /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
 } wf_who;
 
 typedef struct {
@@ -41,6 +42,16 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
                         WHO_ROLES_NOT_OWNER},
     [RECT_ACT_REOPEN] = {ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED), RECT_ST_RECTIFYING,
                          RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES},
+    /* Deadlines: the owner asks, someone else with authority decides. */
+    [RECT_ACT_EXTEND] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1, 0, WHO_OWNER_OR_ADMIN},
+    [RECT_ACT_EXTEND_APPROVE] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1,
+                                 RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES_NOT_OWNER},
+    [RECT_ACT_EXTEND_DENY] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1,
+                              RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES_NOT_OWNER},
+    [RECT_ACT_ESCALATE] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1, 0, WHO_SYSTEM},
+    /* Consolidation of closed items: a review keeps it closed, a relapse reopens it. */
+    [RECT_ACT_REVIEW] = {ST(RECT_ST_CLOSED), -1, 0, WHO_OWNER_OR_ADMIN},
+    [RECT_ACT_RELAPSE] = {ST(RECT_ST_CLOSED), RECT_ST_RECTIFYING, 0, WHO_OWNER_OR_ADMIN},
 };
 
 /* "admin or leader" from a role mask, into buf. */
@@ -109,7 +120,14 @@ int wf_check(rect_action a, const wf_item *it, const wf_actor *who, rect_state *
     }
 
     /* 2. actor */
+    int system = who->name && strcmp(who->name, RECT_SYSTEM_ACTOR) == 0;
+    if (system != (r->who == WHO_SYSTEM)) {
+        snprintf(msg, msglen, system ? "rectd itself may not %s an item" : "only rectd itself may %s an item", act);
+        return RECT_E_PERMISSION_DENIED;
+    }
     switch (r->who) {
+    case WHO_SYSTEM:
+        break;
     case WHO_OWNER_OR_ADMIN:
         if (!s_is_owner(it, who) && !(who->roles & RECT_ROLE_ADMIN)) {
             snprintf(msg, msglen, "only the item's owner (%s) or an admin may %s it",

@@ -22,6 +22,15 @@ typedef struct {
     unsigned roles; /* mask of rect_role */
 } rect_user;
 
+/* A notification hook: a program run without a shell, the notice JSON on stdin. */
+typedef struct {
+    char *name;      /* e.g. "sms" */
+    char **argv;     /* NULL-terminated; argv[0] is an absolute path or resolved against the config folder */
+    size_t argc;
+    uint32_t timeout_s; /* killed after this long (default 10) */
+    uint32_t retries;   /* attempts after the first before giving up (default 5) */
+} rect_hook;
+
 typedef struct {
     char *path; /* absolute path of the config file */
     char *dir;  /* its folder: relative paths resolve against it */
@@ -37,6 +46,26 @@ typedef struct {
 
     /* calendar */
     char *timezone; /* IANA zone, e.g. "Asia/Shanghai" */
+    uint32_t due_soon_days;     /* yellow when the deadline is this close (default 3) */
+    uint32_t close_within_days; /* verified items not closed within this turn yellow (default 7) */
+    int working_days;           /* 1: count working days (weekends, holidays, workdays below) */
+    char **holidays;            /* "YYYY-MM-DD", sorted; days off on weekdays */
+    size_t n_holidays;
+    char **workdays;            /* "YYYY-MM-DD", sorted; working weekends (调休) */
+    size_t n_workdays;
+
+    /* notify: the daily job (issue 3) */
+    int notify_hour, notify_minute; /* notify.at "HH:MM" in the calendar zone (default 09:00) */
+    char *pub_endpoint;             /* notify.pub_endpoint, NULL = no PUB socket; ipc made absolute */
+    uint32_t escalate_after_days;   /* red for more than this many days: escalate (default 7) */
+    rect_hook *hooks;
+    size_t n_hooks;
+
+    /* consolidation (巩固) of closed long-term items */
+    uint32_t review_interval_days; /* consolidation.interval_days (default 90) */
+
+    /* ledger (issue 4) */
+    char *ledger_reviewer; /* ledger.reviewer (审核人), NULL if unset */
 
     rect_named *sources;
     size_t n_sources;

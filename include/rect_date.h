@@ -26,6 +26,9 @@ int date_parse(const char *text, char out[RECT_DATE_LEN]);
 /* Days from 1970-01-01 to a canonical date; -1 if not canonical. */
 long date_days(const char *ymd);
 
+/* The date `days` days after 1970-01-01 into out; 0, or -1 outside years 1900..9999. */
+int date_from_days(long days, char out[RECT_DATE_LEN]);
+
 /* The current instant. Every "now" in the program comes from here. */
 time_t rect_now(void);
 

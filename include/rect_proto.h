@@ -68,12 +68,22 @@ typedef enum {
     RECT_ACT_VERIFY_REJECT,
     RECT_ACT_CLOSE,
     RECT_ACT_REOPEN,
+    RECT_ACT_EXTEND,         /* ask for a later deadline (延期申请) */
+    RECT_ACT_EXTEND_APPROVE, /* approve it: the deadline moves */
+    RECT_ACT_EXTEND_DENY,    /* deny it */
+    RECT_ACT_ESCALATE,       /* rectd: red for too long (督办) */
+    RECT_ACT_REVIEW,         /* consolidation review of a closed long-term item (巩固) */
+    RECT_ACT_RELAPSE,        /* a review found the problem back (反弹): reopened */
     RECT_ACT_COUNT
 } rect_action;
 
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
+    "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
 };
+
+/* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
+#define RECT_SYSTEM_ACTOR "rectd"
 
 /* ---- error codes: 0 is success, errors are negative ------------------- */
 /* X(enum, wire name) - the wire name is the "code" of an error reply. */

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zmq  # noqa: E402
 
 import rawclient  # noqa: E402
-from rawclient import ITEM_KEYS  # noqa: E402
+from rawclient import ITEM_COUNTERS, ITEM_KEYS, ITEM_LATER  # noqa: E402
 from e2e_daemon import (LIVE, PLAN, RECTCTL, RECTD, free_tcp_port,  # noqa: E402
                         run_rectctl, sanitizer_report, stop_all, stop_process, Daemon)
 from e2e_plan import bulk_csv, expected_item, read_rows  # noqa: E402
@@ -213,10 +213,13 @@ class Lifecycle(Fixture):
             check(INSTANT.match(it["created"]) and INSTANT.match(it["updated"]),
                   "instants %r %r" % (it["created"], it["updated"]))
             check(DATE.match(it["deadline"]), "deadline %r" % it["deadline"])
-            for k in ("evidence_count", "rejections"):
+            for k in ITEM_COUNTERS:
                 check(type(it[k]) is int, "%s is %r" % (k, it[k]))
-            for k in ITEM_KEYS - {"id", "evidence_count", "rejections"}:
+            for k in ITEM_LATER:
+                check(it[k] is None, "%s of fresh item %s is %r" % (k, it["id"], it[k]))
+            for k in ITEM_KEYS - {"id"} - ITEM_COUNTERS - ITEM_LATER:
                 check(isinstance(it[k], str), "%s of %s is %r" % (k, it["id"], it[k]))
+            eq(it["original_deadline"], it["deadline"], "original deadline of item %s" % it["id"])
         eq([i["id"] for i in items], list(range(1, 30)), "list is in id order")
         show = self.d.ctlj("show", "1")
         eq(set(show), {"item", "evidence"}, "show keys")

@@ -34,7 +34,14 @@ READ_COMMANDS = frozenset(["ping", "list", "show", "history"])
 ITEM_KEYS = frozenset([
     "id", "ref", "inspection", "source", "kind", "title", "description",
     "measures", "leader", "unit", "owner", "deadline", "state", "created",
-    "updated", "evidence_count", "rejections"])
+    "updated", "evidence_count", "rejections",
+    # deadlines, acceptance and consolidation (PROTOCOL.md, "Item object")
+    "original_deadline", "extensions", "extension", "escalations", "verified_by",
+    "verified_at", "closed_by", "closed_at", "next_review", "relapses"])
+ITEM_COUNTERS = frozenset(["evidence_count", "rejections", "extensions", "escalations", "relapses"])
+# null until the step that sets them happens
+ITEM_LATER = frozenset(["extension", "verified_by", "verified_at", "closed_by", "closed_at",
+                        "next_review"])
 ZERO_HASH = "0" * 64
 
 

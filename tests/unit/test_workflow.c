@@ -40,6 +40,12 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_VERIFY_REJECT] = {NO, NO, NO, RECT_ST_RECTIFYING, NO, NO},
     [RECT_ACT_CLOSE] = {NO, NO, NO, NO, RECT_ST_CLOSED, NO},
     [RECT_ACT_REOPEN] = {NO, NO, NO, NO, RECT_ST_RECTIFYING, RECT_ST_RECTIFYING},
+    [RECT_ACT_EXTEND] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_EXTEND_APPROVE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_EXTEND_DENY] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_ESCALATE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_REVIEW] = {NO, NO, NO, NO, NO, RECT_ST_CLOSED},
+    [RECT_ACT_RELAPSE] = {NO, NO, NO, NO, NO, RECT_ST_RECTIFYING},
 };
 /* clang-format on */
 
@@ -310,7 +316,7 @@ static void test_only_verify_pass_looks_at_evidence(void **state)
 {
     /* every other allowed action works on an item without evidence */
     for (int a = 0; a < RECT_ACT_COUNT; a++) {
-        if (a == RECT_ACT_VERIFY_PASS)
+        if (a == RECT_ACT_VERIFY_PASS || a == RECT_ACT_ESCALATE) /* escalate: rectd only, below */
             continue;
         for (int i = 0; i < N_FROM; i++) {
             if (s_table[a][i] == NO)
