@@ -270,7 +270,48 @@ static const cfg_int_spec s_ints[] = {
     S_INT("daemon", "reply_cache", 100, 10000000, 100000, reply_cache),
     S_INT("client", "timeout_ms", 100, 600000, 5000, client_timeout_ms),
     S_INT("client", "retries", 1, 20, 3, client_retries),
+    S_INT("calendar", "due_soon_days", 0, 365, 3, due_soon_days),
+    S_INT("calendar", "close_within_days", 0, 365, 7, close_within_days),
+    S_INT("notify", "escalate_after_days", 1, 365, 7, escalate_after_days),
+    S_INT("consolidation", "interval_days", 1, 3650, 90, review_interval_days),
 };
+
+/*
+ * Integer setting group.key (group may be NULL: the default) in [min, max]
+ * into *out; gname names the group in messages.
+ */
+static int s_int(cfg_loader *x, const config_setting_t *group, const char *gname, const char *key,
+                 long long min, long long max, long long def, long long *out)
+{
+    long long v = def;
+    const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+    char got[64];
+    if (s && !config_setting_lookup_int64(group, key, &v))
+        return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %s)", gname, key,
+                      min, max, s_got(s, got, sizeof got));
+    if (v < min || v > max)
+        return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %lld)", gname, key,
+                      min, max, v);
+    *out = v;
+    return 0;
+}
+
+/* Boolean setting group.key (group may be NULL) into *out; def when absent. */
+static int s_bool(cfg_loader *x, const config_setting_t *group, const char *gname, const char *key,
+                  int def, int *out)
+{
+    const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
+    *out = def;
+    if (!s)
+        return 0;
+    if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+        char got[64];
+        return s_fail(x, s, "%s.%s must be true or false (got %s)", gname, key,
+                      s_got(s, got, sizeof got));
+    }
+    *out = config_setting_get_bool(s);
+    return 0;
+}
 
 /* Read every integer of group gname (group NULL: all defaults). */
 static int s_ints_of(cfg_loader *x, const config_setting_t *group, const char *gname)
@@ -279,20 +320,9 @@ static int s_ints_of(cfg_loader *x, const config_setting_t *group, const char *g
         const cfg_int_spec *spec = &s_ints[i];
         if (strcmp(spec->group, gname) != 0)
             continue;
-        long long v = spec->def;
-        if (group && !config_setting_lookup_int64(group, spec->key, &v)) {
-            const config_setting_t *s = config_setting_get_member(group, spec->key);
-            if (s) {
-                char got[64];
-                return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %s)",
-                              gname, spec->key, spec->min, spec->max, s_got(s, got, sizeof got));
-            }
-            v = spec->def;
-        }
-        if (v < spec->min || v > spec->max)
-            return s_fail(x, group ? config_setting_get_member(group, spec->key) : NULL,
-                          "%s.%s must be an integer between %lld and %lld (got %lld)", gname,
-                          spec->key, spec->min, spec->max, v);
+        long long v = 0;
+        if (s_int(x, group, gname, spec->key, spec->min, spec->max, spec->def, &v) < 0)
+            return -1;
         char *field = (char *)x->cfg + spec->offset;
         if (spec->size == sizeof(uint64_t)) {
             uint64_t u = (uint64_t)v;
@@ -363,44 +393,46 @@ static char *s_resolve(const char *dir, const char *rel)
     return out;
 }
 
-/* daemon.endpoint: ipc paths made absolute and checked against sun_path;
- * tcp endpoints kept as written. */
-static int s_endpoint(cfg_loader *x, const config_setting_t *at, const char *ep)
+/* An endpoint setting (daemon.endpoint, notify.pub_endpoint; `what` names it)
+ * into *out: ipc paths made absolute and checked against sun_path; tcp
+ * endpoints kept as written. */
+static int s_endpoint(cfg_loader *x, const config_setting_t *at, const char *what, const char *ep,
+                      char **out)
 {
     char got[64];
     if (strncmp(ep, "tcp://", 6) == 0) {
         const char *colon = strrchr(ep + 6, ':');
         if (!colon || colon == ep + 6 || colon[1] == '\0')
-            return s_fail(x, at, "daemon.endpoint: a tcp endpoint needs a host and a port, e.g. "
+            return s_fail(x, at, "%s: a tcp endpoint needs a host and a port, e.g. "
                                  "tcp://127.0.0.1:5555 (got %s)",
-                          s_got(at, got, sizeof got));
-        return s_dup(x, ep, &x->cfg->endpoint);
+                          what, s_got(at, got, sizeof got));
+        return s_dup(x, ep, out);
     }
     if (strncmp(ep, "ipc://", 6) != 0)
-        return s_fail(x, at, "daemon.endpoint must be ipc://PATH or tcp://HOST:PORT (got %s)",
+        return s_fail(x, at, "%s must be ipc://PATH or tcp://HOST:PORT (got %s)", what,
                       s_got(at, got, sizeof got));
     const char *rel = ep + 6;
     if (!*rel)
-        return s_fail(x, at, "daemon.endpoint: ipc:// needs a socket path");
+        return s_fail(x, at, "%s: ipc:// needs a socket path", what);
     char *abs = rel[0] == '@' ? strdup(rel) : s_resolve(x->cfg->dir, rel);
     if (!abs)
         return s_nomem(x);
     size_t len = strlen(abs);
     if (len > CFG_SUN_PATH_MAX) {
         s_fail(x, at,
-               "daemon.endpoint: the socket path %s is %zu bytes long; a Unix socket path "
+               "%s: the socket path %s is %zu bytes long; a Unix socket path "
                "holds at most %d (choose a shorter path)",
-               abs, len, CFG_SUN_PATH_MAX);
+               what, abs, len, CFG_SUN_PATH_MAX);
         free(abs);
         return -1;
     }
     size_t n = len + 7;
-    x->cfg->endpoint = malloc(n);
-    if (!x->cfg->endpoint) {
+    *out = malloc(n);
+    if (!*out) {
         free(abs);
         return s_nomem(x);
     }
-    snprintf(x->cfg->endpoint, n, "ipc://%s", abs);
+    snprintf(*out, n, "ipc://%s", abs);
     free(abs);
     return 0;
 }
@@ -626,6 +658,11 @@ static int s_users(cfg_loader *x, config_setting_t *root)
         if (s_entry(x, list, i, &s_users_spec, &name, &display) < 0 ||
             s_roles(x, config_setting_get_elem(list, (unsigned)i), i, name, &roles) < 0)
             return -1;
+        if (strcmp(name, RECT_SYSTEM_ACTOR) == 0)
+            return s_fail(x, s_member(list, i, "name"),
+                          "users[%zu].name: \"%s\" is reserved for the events rectd records "
+                          "itself (escalations): choose another name",
+                          i, name);
         rect_user *u = &cfg->users[i];
         u->roles = roles;
         cfg->n_users = i + 1;
@@ -638,13 +675,20 @@ static int s_users(cfg_loader *x, config_setting_t *root)
 /* ---- the groups --------------------------------------------------------- */
 
 static const char *const s_top_keys[] = {
-    "daemon", "calendar", "sources", "units", "users", "client", NULL,
+    "daemon", "calendar", "notify", "consolidation", "ledger", "sources", "units", "users", "client",
+    NULL,
 };
 static const char *const s_daemon_keys[] = {
     "endpoint",          "data_dir",    "map_size_mb",        "max_request_kb",
     "max_attachment_mb", "reply_cache", "default_inspection", NULL,
 };
-static const char *const s_calendar_keys[] = {"timezone", NULL};
+static const char *const s_calendar_keys[] = {
+    "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
+};
+static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "hooks", NULL};
+static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
+static const char *const s_consolidation_keys[] = {"interval_days", NULL};
+static const char *const s_ledger_keys[] = {"reviewer", NULL};
 static const char *const s_client_keys[] = {"user", "timeout_ms", "retries", NULL};
 
 static int s_daemon(cfg_loader *x, config_setting_t *root)
@@ -656,7 +700,7 @@ static int s_daemon(cfg_loader *x, config_setting_t *root)
     if (s_group(x, root, "daemon", &g, s_daemon_keys) < 0)
         return -1;
 
-    if (s_string(x, g, "daemon", "endpoint", 1, NULL, &v, &at) < 0 || s_endpoint(x, at, v) < 0)
+    if (s_string(x, g, "daemon", "endpoint", 1, NULL, &v, &at) < 0 || s_endpoint(x, at, "daemon.endpoint", v, &cfg->endpoint) < 0)
         return -1;
 
     if (s_string(x, g, "daemon", "data_dir", 1, NULL, &v, &at) < 0)
@@ -674,6 +718,64 @@ static int s_daemon(cfg_loader *x, config_setting_t *root)
     return s_ints_of(x, g, "daemon");
 }
 
+static int s_cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The element of calendar.<key> whose canonical date is ymd (for messages). */
+static const config_setting_t *s_date_setting(const config_setting_t *g, const char *key,
+                                              const char *ymd)
+{
+    const config_setting_t *list = config_setting_get_member(g, key);
+    int n = list ? config_setting_length(list) : 0;
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        char d[RECT_DATE_LEN];
+        if (date_parse(config_setting_get_string(e), d) == 0 && strcmp(d, ymd) == 0)
+            return e;
+    }
+    return list;
+}
+
+/*
+ * calendar.<key>: an array of date strings into a new sorted array of
+ * canonical "YYYY-MM-DD" (owned by the config). A date that does not parse
+ * or repeats is an error on its line.
+ */
+static int s_dates(cfg_loader *x, const config_setting_t *g, const char *key, char ***out,
+                   size_t *count)
+{
+    const config_setting_t *list = g ? config_setting_get_member(g, key) : NULL;
+    char got[64];
+    if (!list)
+        return 0;
+    if (!config_setting_is_array(list) && !config_setting_is_list(list))
+        return s_fail(x, list, "calendar.%s must be an array of dates [\"2026-10-01\", ...] (got %s)",
+                      key, s_got(list, got, sizeof got));
+    int n = config_setting_length(list);
+    if (n == 0)
+        return 0;
+    if (!(*out = calloc((size_t)n, sizeof **out)))
+        return s_nomem(x);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        char d[RECT_DATE_LEN];
+        if (config_setting_type(e) != CONFIG_TYPE_STRING ||
+            date_parse(config_setting_get_string(e), d) != 0)
+            return s_fail(x, e, "calendar.%s[%d] must be a date \"YYYY-MM-DD\" that exists (got %s)",
+                          key, i, s_got(e, got, sizeof got));
+        for (int j = 0; j < i; j++)
+            if (strcmp((*out)[j], d) == 0)
+                return s_fail(x, e, "calendar.%s: %s is listed twice", key, d);
+        if (s_dup(x, d, &(*out)[i]) < 0)
+            return -1;
+        *count = (size_t)i + 1;
+    }
+    qsort(*out, *count, sizeof **out, s_cmp_str);
+    return 0;
+}
+
 static int s_calendar(cfg_loader *x, config_setting_t *root)
 {
     config_setting_t *g;
@@ -687,7 +789,181 @@ static int s_calendar(cfg_loader *x, config_setting_t *root)
                       "calendar.timezone: unknown time zone \"%s\"%s (no such zone file under "
                       "/usr/share/zoneinfo; is tzdata installed?)",
                       zone, at ? "" : " (the default)");
-    return s_dup(x, zone, &x->cfg->timezone);
+    if (s_dup(x, zone, &x->cfg->timezone) < 0 || s_ints_of(x, g, "calendar") < 0 ||
+        s_bool(x, g, "calendar", "working_days", 0, &x->cfg->working_days) < 0 ||
+        s_dates(x, g, "holidays", &x->cfg->holidays, &x->cfg->n_holidays) < 0 ||
+        s_dates(x, g, "workdays", &x->cfg->workdays, &x->cfg->n_workdays) < 0)
+        return -1;
+    /* A day cannot be both off and worked. */
+    for (size_t i = 0; i < x->cfg->n_workdays; i++) {
+        const char *d = x->cfg->workdays[i];
+        if (bsearch(&d, x->cfg->holidays, x->cfg->n_holidays, sizeof(char *), s_cmp_str))
+            return s_fail(x, s_date_setting(g, "workdays", d),
+                          "calendar.workdays: %s is also in calendar.holidays; a day is either "
+                          "a holiday or a working day",
+                          d);
+    }
+    return 0;
+}
+
+/* notify.at "HH:MM" (hour 0-23, minute 00-59) into the config. */
+static int s_notify_at(cfg_loader *x, const config_setting_t *g)
+{
+    const config_setting_t *at;
+    const char *v;
+    if (s_string(x, g, "notify", "at", 0, "09:00", &v, &at) < 0)
+        return -1;
+    int h = -1, m = -1;
+    size_t n = strlen(v);
+    const char *colon = strchr(v, ':');
+    int ok = colon && (colon - v == 1 || colon - v == 2) && strlen(colon + 1) == 2 && n <= 5;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = v + i == colon || (v[i] >= '0' && v[i] <= '9');
+    if (ok) {
+        h = atoi(v);
+        m = atoi(colon + 1);
+    }
+    if (!ok || h > 23 || m > 59) {
+        char got[64];
+        return s_fail(x, at, "notify.at must be a time of day \"HH:MM\" like \"09:00\" (got %s)",
+                      s_got(at, got, sizeof got));
+    }
+    x->cfg->notify_hour = h;
+    x->cfg->notify_minute = m;
+    return 0;
+}
+
+/* notify.hooks[i]: name, command (argv[0] resolved), timeout_s, retries. */
+static int s_hook(cfg_loader *x, const config_setting_t *list, size_t i, rect_hook *h)
+{
+    const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+    const config_setting_t *at;
+    const char *name;
+    char where[64], got[64];
+    snprintf(where, sizeof where, "notify.hooks[%zu]", i);
+    if (!config_setting_is_group(e))
+        return s_fail(x, e,
+                      "%s must be a group { name = \"sms\"; command = [\"/usr/local/bin/send-sms\"]; "
+                      "} (got %s)",
+                      where, s_got(e, got, sizeof got));
+    if (s_check_keys(x, e, where, s_hook_keys) < 0 ||
+        s_string(x, e, where, "name", 1, NULL, &name, &at) < 0)
+        return -1;
+    if (!s_valid_id(name))
+        return s_fail(x, at, "%s.name must be 1-%d characters from A-Z a-z 0-9 _ . - (got %s)", where,
+                      RECT_MAX_NAME, s_got(at, got, sizeof got));
+    for (size_t j = 0; j < i; j++) {
+        const config_setting_t *nj = s_member(list, j, "name");
+        if (strcmp(config_setting_get_string(nj), name) == 0)
+            return s_fail(x, at, "%s.name: duplicate hook name \"%s\" (notify.hooks[%zu] at line %u has it too)",
+                          where, name, j, config_setting_source_line(nj));
+    }
+    if (s_dup(x, name, &h->name) < 0)
+        return -1;
+
+    const config_setting_t *cmd = config_setting_get_member(e, "command");
+    if (!cmd)
+        return s_fail(x, e, "%s.command is required: the program and its arguments, e.g. "
+                            "[\"/usr/local/bin/send-sms\", \"--town\", \"tuotuo\"]",
+                      where);
+    if (!config_setting_is_array(cmd) && !config_setting_is_list(cmd))
+        return s_fail(x, cmd, "%s.command must be an array of strings [\"/path/to/program\", \"arg\", ...] (got %s)",
+                      where, s_got(cmd, got, sizeof got));
+    int n = config_setting_length(cmd);
+    if (n < 1)
+        return s_fail(x, cmd, "%s.command must name at least the program to run", where);
+    if (!(h->argv = calloc((size_t)n + 1, sizeof *h->argv)))
+        return s_nomem(x);
+    for (int k = 0; k < n; k++) {
+        const config_setting_t *a = config_setting_get_elem(cmd, (unsigned)k);
+        const char *v = config_setting_type(a) == CONFIG_TYPE_STRING ? config_setting_get_string(a) : NULL;
+        if (!v)
+            return s_fail(x, a, "%s.command[%d] must be a string (got %s)", where, k,
+                          s_got(a, got, sizeof got));
+        if (!text_valid_utf8(v, strlen(v)) || !text_clean(v, 0))
+            return s_fail(x, a, "%s.command[%d] must be UTF-8 text without control characters", where, k);
+        if (k == 0 && !*v)
+            return s_fail(x, a, "%s.command[0] must name the program to run", where);
+        /* The program is run without a shell and without PATH: resolve it now. */
+        h->argv[k] = k == 0 ? s_resolve(x->cfg->dir, v) : strdup(v);
+        if (!h->argv[k])
+            return s_nomem(x);
+        h->argc = (size_t)k + 1;
+    }
+    long long t, r;
+    if (s_int(x, e, where, "timeout_s", 1, 3600, 10, &t) < 0 ||
+        s_int(x, e, where, "retries", 0, 100, 5, &r) < 0)
+        return -1;
+    h->timeout_s = (uint32_t)t;
+    h->retries = (uint32_t)r;
+    return 0;
+}
+
+static int s_notify(cfg_loader *x, config_setting_t *root)
+{
+    config_setting_t *g;
+    const config_setting_t *at;
+    const char *v;
+    rect_cfg *cfg = x->cfg;
+    if (s_group(x, root, "notify", &g, s_notify_keys) < 0 || s_notify_at(x, g) < 0 ||
+        s_ints_of(x, g, "notify") < 0 ||
+        s_string(x, g, "notify", "pub_endpoint", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v) {
+        if (s_endpoint(x, at, "notify.pub_endpoint", v, &cfg->pub_endpoint) < 0)
+            return -1;
+        if (strcmp(cfg->pub_endpoint, cfg->endpoint) == 0)
+            return s_fail(x, at, "notify.pub_endpoint must differ from daemon.endpoint (both are %s)",
+                          cfg->endpoint);
+    }
+    config_setting_t *hooks = g ? config_setting_get_member(g, "hooks") : NULL;
+    if (!hooks)
+        return 0;
+    int type = config_setting_type(hooks);
+    int n = config_setting_length(hooks);
+    if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && n == 0)) {
+        char got[64];
+        return s_fail(x, hooks,
+                      "notify.hooks must be a list of groups: hooks = ( { name = \"sms\"; command = "
+                      "[\"/usr/local/bin/send-sms\"]; } ); (got %s)",
+                      s_got(hooks, got, sizeof got));
+    }
+    if (n == 0)
+        return 0;
+    if (!(cfg->hooks = calloc((size_t)n, sizeof *cfg->hooks)))
+        return s_nomem(x);
+    for (int i = 0; i < n; i++) {
+        cfg->n_hooks = (size_t)i + 1;
+        if (s_hook(x, hooks, (size_t)i, &cfg->hooks[i]) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int s_consolidation(cfg_loader *x, config_setting_t *root)
+{
+    config_setting_t *g;
+    if (s_group(x, root, "consolidation", &g, s_consolidation_keys) < 0)
+        return -1;
+    return s_ints_of(x, g, "consolidation");
+}
+
+static int s_ledger(cfg_loader *x, config_setting_t *root)
+{
+    config_setting_t *g;
+    const config_setting_t *at;
+    const char *v;
+    if (s_group(x, root, "ledger", &g, s_ledger_keys) < 0 ||
+        s_string(x, g, "ledger", "reviewer", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (!v)
+        return 0;
+    if (!s_valid_name(v)) {
+        char got[64];
+        return s_fail(x, at, "ledger.reviewer must be a name of at most %d bytes without blanks at either end (got %s)",
+                      RECT_MAX_NAME, s_got(at, got, sizeof got));
+    }
+    return s_dup(x, v, &x->cfg->ledger_reviewer);
 }
 
 static int s_client(cfg_loader *x, config_setting_t *root)
@@ -798,7 +1074,8 @@ int cfg_load(const char *path, rect_cfg **out, char *err, size_t errlen)
         goto done;
     root = config_root_setting(&x.lc);
     if (s_check_keys(&x, root, NULL, s_top_keys) < 0 || s_daemon(&x, root) < 0 ||
-        s_calendar(&x, root) < 0 ||
+        s_calendar(&x, root) < 0 || s_notify(&x, root) < 0 || s_consolidation(&x, root) < 0 ||
+        s_ledger(&x, root) < 0 ||
         s_named_list(&x, root, &s_sources_spec, &x.cfg->sources, &x.cfg->n_sources) < 0 ||
         s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 ||
         s_users(&x, root) < 0 || s_client(&x, root) < 0)
@@ -842,6 +1119,21 @@ void cfg_destroy(rect_cfg **cfg_p)
     }
     free(c->users);
     free(c->client_user);
+    for (size_t i = 0; c->holidays && i < c->n_holidays; i++)
+        free(c->holidays[i]);
+    free(c->holidays);
+    for (size_t i = 0; c->workdays && i < c->n_workdays; i++)
+        free(c->workdays[i]);
+    free(c->workdays);
+    free(c->pub_endpoint);
+    for (size_t i = 0; c->hooks && i < c->n_hooks; i++) {
+        free(c->hooks[i].name);
+        for (size_t k = 0; c->hooks[i].argv && k < c->hooks[i].argc; k++)
+            free(c->hooks[i].argv[k]);
+        free(c->hooks[i].argv);
+    }
+    free(c->hooks);
+    free(c->ledger_reviewer);
     free(c);
     *cfg_p = NULL;
 }

@@ -600,6 +600,203 @@ static void test_error_text_is_cut_to_the_buffer(void **state)
     assert_int_equal(cfg_load(f->path, &cfg, NULL, 0), -1); /* no buffer at all */
 }
 
+/* ---- deadlines, notify, consolidation, ledger (issue 3) ------------------ */
+
+static void test_new_settings_have_their_defaults(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(s_load(f, DAEMON_OK), 0);
+    const rect_cfg *c = f->cfg;
+    assert_int_equal(c->due_soon_days, 3);
+    assert_int_equal(c->close_within_days, 7);
+    assert_int_equal(c->working_days, 0);
+    assert_int_equal(c->n_holidays, 0);
+    assert_null(c->holidays);
+    assert_int_equal(c->n_workdays, 0);
+    assert_int_equal(c->notify_hour, 9);
+    assert_int_equal(c->notify_minute, 0);
+    assert_null(c->pub_endpoint);
+    assert_int_equal(c->escalate_after_days, 7);
+    assert_int_equal(c->n_hooks, 0);
+    assert_null(c->hooks);
+    assert_int_equal(c->review_interval_days, 90);
+    assert_null(c->ledger_reviewer);
+}
+
+static void test_new_settings_are_read(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(
+        s_load(f, DAEMON_OK "calendar = {\n"
+                            "  due_soon_days = 0; close_within_days = 365; working_days = true;\n"
+                            "  holidays = [\"2026-10-02\", \"2026/10/1\", \"2026年10月3日\"];\n"
+                            "  workdays = [\"2026-10-10\", \"2026-09-20\"];\n"
+                            "};\n"
+                            "notify = {\n"
+                            "  at = \"7:05\"; pub_endpoint = \"ipc://run/pub.sock\"; escalate_after_days = 365;\n"
+                            "  hooks = (\n"
+                            "    { name = \"sms\"; command = [\"/usr/local/bin/send-sms\", \"--town\", \"tuotuo\"]; timeout_s = 3600; retries = 0; },\n"
+                            "    { name = \"we.com-2\"; command = [\"bin/wecom\"]; }\n"
+                            "  );\n"
+                            "};\n"
+                            "consolidation = { interval_days = 3650; };\n"
+                            "ledger = { reviewer = \"王燕\"; };\n"),
+        0);
+    const rect_cfg *c = f->cfg;
+    char want[PATH_MAX + 32];
+    assert_int_equal(c->due_soon_days, 0);
+    assert_int_equal(c->close_within_days, 365);
+    assert_int_equal(c->working_days, 1);
+    assert_int_equal(c->n_holidays, 3); /* canonical and sorted */
+    assert_string_equal(c->holidays[0], "2026-10-01");
+    assert_string_equal(c->holidays[1], "2026-10-02");
+    assert_string_equal(c->holidays[2], "2026-10-03");
+    assert_int_equal(c->n_workdays, 2);
+    assert_string_equal(c->workdays[0], "2026-09-20");
+    assert_string_equal(c->workdays[1], "2026-10-10");
+    assert_int_equal(c->notify_hour, 7);
+    assert_int_equal(c->notify_minute, 5);
+    snprintf(want, sizeof want, "ipc://%s/run/pub.sock", f->dir);
+    assert_string_equal(c->pub_endpoint, want);
+    assert_int_equal(c->escalate_after_days, 365);
+    assert_int_equal(c->n_hooks, 2);
+    assert_string_equal(c->hooks[0].name, "sms");
+    assert_int_equal(c->hooks[0].argc, 3);
+    assert_string_equal(c->hooks[0].argv[0], "/usr/local/bin/send-sms");
+    assert_string_equal(c->hooks[0].argv[2], "tuotuo");
+    assert_null(c->hooks[0].argv[3]);
+    assert_int_equal(c->hooks[0].timeout_s, 3600);
+    assert_int_equal(c->hooks[0].retries, 0);
+    assert_string_equal(c->hooks[1].name, "we.com-2");
+    snprintf(want, sizeof want, "%s/bin/wecom", f->dir); /* beside the config; need not exist */
+    assert_string_equal(c->hooks[1].argv[0], want);
+    assert_int_equal(c->hooks[1].argc, 1);
+    assert_null(c->hooks[1].argv[1]);
+    assert_int_equal(c->hooks[1].timeout_s, 10);
+    assert_int_equal(c->hooks[1].retries, 5);
+    assert_int_equal(c->review_interval_days, 3650);
+    assert_string_equal(c->ledger_reviewer, "王燕");
+}
+
+static void test_repo_config_has_the_holiday_calendar_and_reviewer(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(cfg_load("config/rectd.conf", &f->cfg, f->err, sizeof f->err), 0);
+    const rect_cfg *c = f->cfg;
+    assert_int_equal(c->n_holidays > 30, 1);
+    assert_string_equal(c->holidays[0], "2026-01-01");
+    for (size_t i = 1; i < c->n_holidays; i++)
+        assert_true(strcmp(c->holidays[i - 1], c->holidays[i]) < 0);
+    assert_int_equal(c->n_workdays > 5, 1);
+    assert_string_equal(c->ledger_reviewer, "王燕");
+    assert_non_null(c->pub_endpoint);
+    assert_int_equal(c->n_hooks, 0); /* the example is commented out */
+}
+
+static void test_new_integer_settings_are_bounded(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  due_soon_days = 366;\n};\n", 3,
+                   "calendar.due_soon_days must be an integer between 0 and 365 (got 366)");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  close_within_days = -1;\n};\n", 3,
+                   "calendar.close_within_days must be an integer between 0 and 365 (got -1)");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  escalate_after_days = 0;\n};\n", 3,
+                   "notify.escalate_after_days must be an integer between 1 and 365 (got 0)");
+    s_expect_error(*state, DAEMON_OK "consolidation = {\n  interval_days = 3651;\n};\n", 3,
+                   "consolidation.interval_days must be an integer between 1 and 3650 (got 3651)");
+    s_expect_error(*state, DAEMON_OK "consolidation = {\n  interval_days = \"90\";\n};\n", 3,
+                   "consolidation.interval_days must be an integer between 1 and 3650 (got \"90\")");
+}
+
+static void test_working_days_must_be_a_boolean(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  working_days = 1;\n};\n", 3,
+                   "calendar.working_days must be true or false (got 1)");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  working_days = \"yes\";\n};\n", 3,
+                   "calendar.working_days must be true or false (got \"yes\")");
+}
+
+static void test_bad_holiday_lists_are_errors(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = \"2026-10-01\";\n};\n", 3,
+                   "calendar.holidays must be an array of dates");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\",\n \"2026-02-30\"];\n};\n", 4,
+                   "calendar.holidays[1] must be a date \"YYYY-MM-DD\" that exists (got \"2026-02-30\")");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  workdays = [\"soon\"];\n};\n", 3,
+                   "calendar.workdays[0] must be a date");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  workdays = [1];\n};\n", 3,
+                   "calendar.workdays[0] must be a date \"YYYY-MM-DD\" that exists (got 1)");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\",\n \"2026/10/01\"];\n};\n", 4,
+                   "calendar.holidays: 2026-10-01 is listed twice");
+    s_expect_error(*state,
+                   DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\", \"2026-10-10\"];\n"
+                             "  workdays = [\"2026-09-20\",\n \"2026-10-10\"];\n};\n",
+                   5, "calendar.workdays: 2026-10-10 is also in calendar.holidays");
+}
+
+static void test_bad_notify_settings_are_errors(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"24:00\";\n};\n", 3,
+                   "notify.at must be a time of day \"HH:MM\" like \"09:00\" (got \"24:00\")");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:60\";\n};\n", 3, "notify.at must be a time of day");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"9\";\n};\n", 3, "notify.at must be a time of day");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:00:00\";\n};\n", 3, "notify.at must be a time of day");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = 9;\n};\n", 3, "notify.at must be a string (got 9)");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  pub_endpoint = \"ipc://r.sock\";\n};\n", 3,
+                   "notify.pub_endpoint must differ from daemon.endpoint");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  pub_endpoint = \"udp://x\";\n};\n", 3,
+                   "notify.pub_endpoint must be ipc://PATH or tcp://HOST:PORT (got \"udp://x\")");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:00\";\n  hour = 9;\n};\n", 4,
+                   "unknown setting notify.hour");
+}
+
+static void test_bad_hooks_are_errors(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "notify = {\n  hooks = \"sms\";\n};\n", 3,
+                   "notify.hooks must be a list of groups");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { command = [\"/bin/true\"]; }\n); };\n", 3,
+                   "notify.hooks[0].name is required");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"s m s\"; command = [\"/bin/true\"]; }\n); };\n", 3,
+                   "notify.hooks[0].name must be 1-128 characters from A-Z a-z 0-9 _ . -");
+    s_expect_error(*state,
+                   DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"]; },\n"
+                             " { name = \"sms\"; command = [\"/bin/false\"]; }\n); };\n",
+                   4, "notify.hooks[1].name: duplicate hook name \"sms\" (notify.hooks[0] at line 3 has it too)");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; }\n); };\n", 3,
+                   "notify.hooks[0].command is required");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = []; }\n); };\n", 4,
+                   "notify.hooks[0].command must name at least the program to run");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = \"/bin/true\"; }\n); };\n", 4,
+                   "notify.hooks[0].command must be an array of strings");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = [\"\"]; }\n); };\n", 4,
+                   "notify.hooks[0].command[0] must name the program to run");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n timeout_s = 0; }\n); };\n", 4,
+                   "notify.hooks[0].timeout_s must be an integer between 1 and 3600 (got 0)");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n retries = 101; }\n); };\n", 4,
+                   "notify.hooks[0].retries must be an integer between 0 and 100 (got 101)");
+    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n shell = true; }\n); };\n", 4,
+                   "unknown setting notify.hooks[0].shell");
+}
+
+static void test_bad_ledger_and_consolidation_settings_are_errors(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  reviewer = \" 王燕\";\n};\n", 3,
+                   "ledger.reviewer must be a name");
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  reviewer = \"\";\n};\n", 3,
+                   "ledger.reviewer must not be empty");
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  signer = \"王燕\";\n};\n", 3,
+                   "unknown setting ledger.signer");
+    s_expect_error(*state, DAEMON_OK "consolidation = {\n  interval_dys = 90;\n};\n", 3,
+                   "unknown setting consolidation.interval_dys (did you mean consolidation.interval_days?)");
+}
+
+static void test_user_named_rectd_is_reserved(void **state)
+{
+    s_expect_error(*state,
+                   DAEMON_OK "users = (\n  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; },\n"
+                             "  { name = \"rectd\"; display = \"系统\"; roles = [\"admin\"]; }\n);\n",
+                   4, "users[1].name: \"rectd\" is reserved");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
@@ -648,6 +845,16 @@ int main(void)
         T(test_bad_endpoint_is_an_error),
         T(test_ipc_path_longer_than_sun_path_is_an_error),
         T(test_error_text_is_cut_to_the_buffer),
+        T(test_new_settings_have_their_defaults),
+        T(test_new_settings_are_read),
+        T(test_repo_config_has_the_holiday_calendar_and_reviewer),
+        T(test_new_integer_settings_are_bounded),
+        T(test_working_days_must_be_a_boolean),
+        T(test_bad_holiday_lists_are_errors),
+        T(test_bad_notify_settings_are_errors),
+        T(test_bad_hooks_are_errors),
+        T(test_bad_ledger_and_consolidation_settings_are_errors),
+        T(test_user_named_rectd_is_reserved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
