@@ -179,9 +179,75 @@ int date_from_days(long days, char out[RECT_DATE_LEN])
  * The current instant. Every "now" in the program comes from here, so that a
  * test clock can later be put in one place.
  */
+static int s_localtime(time_t t, const char *zone, struct tm *tm);
+
+static char *s_clock_path; /* set by rect_clock_file: tests move time through a file */
+
+int rect_clock_file(const char *path)
+{
+    free(s_clock_path);
+    s_clock_path = NULL;
+    if (!path)
+        return 0;
+    if (!(s_clock_path = strdup(path)))
+        return -1;
+    time_t t;
+    return rect_clock_read(&t);
+}
+
+int rect_clock_read(time_t *t)
+{
+    char buf[64];
+    FILE *f = fopen(s_clock_path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    buf[strcspn(buf, "\r\n")] = '\0';
+    return instant_parse_iso(buf, t);
+}
+
 time_t rect_now(void)
 {
+    time_t t;
+    if (s_clock_path && rect_clock_read(&t) == 0)
+        return t;
     return time(NULL);
+}
+
+int instant_parse_iso(const char *text, time_t *t)
+{
+    char base[RECT_INSTANT_LEN];
+    size_t n = text ? strlen(text) : 0;
+    if (n < 20)
+        return -1;
+    /* "YYYY-MM-DDTHH:MM:SS" then Z or ±HH:MM / ±HHMM */
+    memcpy(base, text, 19);
+    base[19] = 'Z';
+    base[20] = '\0';
+    if (instant_parse(base, t) != 0)
+        return -1;
+    const char *z = text + 19;
+    if (strcmp(z, "Z") == 0)
+        return 0;
+    if ((z[0] != '+' && z[0] != '-') || !(strlen(z) == 6 || strlen(z) == 5))
+        return -1;
+    const char *p = z + 1;
+    long hh = s_digits(&p, 2, 2);
+    if (*p == ':')
+        p++;
+    long mm = s_digits(&p, 2, 2);
+    if (hh < 0 || hh > 14 || mm < 0 || mm > 59 || *p)
+        return -1;
+    long off = hh * 3600 + mm * 60;
+    *t -= z[0] == '+' ? off : -off; /* 09:00+08:00 is 01:00Z */
+    return 0;
+}
+
+int instant_local_tm(time_t t, const char *zone, struct tm *tm)
+{
+    return s_localtime(t, zone, tm);
 }
 
 /*

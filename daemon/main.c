@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "rect_cfg.h"
+#include "rect_date.h"
 #include "rect_proto.h"
 #include "server.h"
 #include "store.h"
@@ -25,7 +26,7 @@ static void s_on_signal(int sig)
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: rectd [-c CONFIG] [--check]\n"
+            "usage: rectd [-c CONFIG] [--check] [--clock-file PATH]\n"
             "\n"
             "rectd keeps every inspection feedback problem as a state machine in LMDB and\n"
             "serves rectctl over ZeroMQ. It runs in the foreground; stop it with Ctrl-C or\n"
@@ -33,6 +34,9 @@ static void s_usage(FILE *out)
             "\n"
             "  -c, --config FILE  configuration (default: %s)\n"
             "      --check        check the configuration and exit\n"
+            "      --clock-file PATH  test facility: read \"now\" from PATH (ISO 8601 with Z or\n"
+            "                     an offset, e.g. 2026-12-01T09:00:00+08:00), re-read on every\n"
+            "                     tick, so a test can move time; the system clock while unreadable\n"
             "  -h, --help         this help\n"
             "  -V, --version      print the version\n"
             "\n"
@@ -59,17 +63,19 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check", no_argument, NULL, 'k'},
+        {"clock-file", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL;
+    const char *path = NULL, *clock = NULL;
     int check = 0, c;
     s_fill_std_fds();
     while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': path = optarg; break;
         case 'k': check = 1; break;
+        case 't': clock = optarg; break;
         case 'h': s_usage(stdout); return 0;
         case 'V': printf("rectd %s (protocol %d)\n", RECT_VERSION, RECT_PROTOCOL_VERSION); return 0;
         default: s_usage(stderr); return 1;
@@ -90,6 +96,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "rectd: %s\n", err);
         return 1;
     }
+    if (clock && rect_clock_file(clock) != 0)
+        fprintf(stderr, "rectd: clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is\n", clock);
     if (check) {
         printf("rectd: %s is valid\n", cfg->path);
         cfg_destroy(&cfg);

@@ -29,8 +29,29 @@ long date_days(const char *ymd);
 /* The date `days` days after 1970-01-01 into out; 0, or -1 outside years 1900..9999. */
 int date_from_days(long days, char out[RECT_DATE_LEN]);
 
-/* The current instant. Every "now" in the program comes from here. */
+/*
+ * The current instant. Every "now" in the program comes from here: the
+ * system clock, or the clock file set with rect_clock_file.
+ */
 time_t rect_now(void);
+
+/*
+ * Test facility (rectd --clock-file): from now on rect_now() reads the
+ * instant from the file at path on every call (ISO 8601 with Z or an offset,
+ * e.g. 2026-12-01T09:00:00+08:00), falling back to the system clock while
+ * the file is missing or unreadable. NULL switches back to the system clock.
+ * Returns 0, or -1 if the file cannot be read now (the setting stays).
+ */
+int rect_clock_file(const char *path);
+
+/* Read the clock file into *t: 0, or -1. Only valid after rect_clock_file(path). */
+int rect_clock_read(time_t *t);
+
+/* Parse "YYYY-MM-DDTHH:MM:SS" + "Z" or "±HH:MM" (or "±HHMM"); 0 and *t, or -1. */
+int instant_parse_iso(const char *text, time_t *t);
+
+/* Broken-down local time of t in an IANA zone (UTC if zone is NULL): 0, or -1. */
+int instant_local_tm(time_t t, const char *zone, struct tm *tm);
 
 /* Format a UTC instant as "YYYY-MM-DDTHH:MM:SSZ". */
 void instant_format(time_t t, char out[RECT_INSTANT_LEN]);
