@@ -26,7 +26,9 @@ struct store {
     MDB_env *env;
     int lock_fd;
     MDB_dbi meta, items, events, item_events, refs, blobs, replies, reply_log;
+    MDB_dbi notices, notice_users, pending; /* the outbox (notify.c) */
     MDB_dbi idx[N_INDEX];
+    MDB_dbi inspections, blob_uses; /* closeout ledgers (issue 4) */
 };
 
 struct store_txn {
@@ -136,6 +138,8 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
         {"meta", &s->meta},       {"items", &s->items}, {"events", &s->events},
         {"item_events", &s->item_events}, {"refs", &s->refs}, {"blobs", &s->blobs},
         {"replies", &s->replies}, {"reply_log", &s->reply_log},
+        {"notices", &s->notices}, {"notice_users", &s->notice_users}, {"pending", &s->pending},
+        {"inspections", &s->inspections}, {"blob_uses", &s->blob_uses},
     };
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
@@ -689,4 +693,140 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *
     }
     mdb_cursor_close(cur);
     return rc && rc != MDB_NOTFOUND ? s_err(rc, "reply prune") : 0;
+}
+
+/* ---- the outbox: notices, their recipients, pending hook deliveries ------ */
+
+int store_meta_text(store_txn *t, const char *key, char *buf, size_t len)
+{
+    MDB_val k = {strlen(key), (void *)key}, v;
+    int rc = mdb_get(t->txn, t->s->meta, &k, &v);
+    buf[0] = '\0';
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc)
+        return s_err(rc, "meta get");
+    if (v.mv_size >= len)
+        return s_err(MDB_CORRUPTED, "meta text size");
+    memcpy(buf, v.mv_data, v.mv_size);
+    buf[v.mv_size] = '\0';
+    return 0;
+}
+
+int store_meta_text_set(store_txn *t, const char *key, const char *value)
+{
+    return s_meta_put(t, key, value, strlen(value));
+}
+
+int store_notice_put(store_txn *t, json_t *notice)
+{
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(notice, "id"));
+    int rc;
+    if (id == 0) {
+        if ((rc = s_counter(t, "next_notice", &id)))
+            return rc;
+        if (id == 0)
+            id = 1;
+        if ((rc = s_counter_set(t, "next_notice", id + 1)))
+            return rc;
+        if (json_object_set_new(notice, "id", json_integer((json_int_t)id)))
+            return RECT_E_NOMEM;
+        const char *user = json_string_value(json_object_get(notice, "recipient"));
+        unsigned char ub[160];
+        int n = user ? s_text_id_key(user, id, ub, sizeof ub) : -1;
+        if (n < 0)
+            return RECT_E_BAD_VALUE;
+        MDB_val uk = {(size_t)n, ub}, empty = {0, ""};
+        if ((rc = s_err(mdb_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
+            return rc;
+    }
+    unsigned char kb[8];
+    s_be64(id, kb);
+    char *text = json_dumps(notice, JSON_COMPACT);
+    if (!text)
+        return RECT_E_NOMEM;
+    MDB_val k = {8, kb}, v = {strlen(text), text};
+    rc = s_err(mdb_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
+    free(text);
+    return rc;
+}
+
+int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+{
+    unsigned char kb[8];
+    s_be64(id, kb);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, t->s->notices, &k, &v);
+    if (rc)
+        return s_err(rc, "notice get");
+    if (!(*notice = json_loadb(v.mv_data, v.mv_size, 0, NULL)))
+        return RECT_E_INTERNAL;
+    return 0;
+}
+
+int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)
+{
+    MDB_cursor *cur;
+    MDB_dbi dbi = user ? t->s->notice_users : t->s->notices;
+    unsigned char kb[160];
+    size_t prefix = user ? strlen(user) + 1 : 0;
+    int n = user ? s_text_id_key(user, after + 1, kb, sizeof kb) : 8;
+    if (n < 0)
+        return 0;
+    if (!user)
+        s_be64(after + 1, kb);
+    int rc = mdb_cursor_open(t->txn, dbi, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k = {(size_t)n, kb}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == prefix + 8 && memcmp(k.mv_data, kb, prefix) == 0) {
+        if ((r = cb(t, s_get64((char *)k.mv_data + prefix), ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "notice scan") : 0;
+}
+
+/* pending: notice id (8) ‖ hook index (4) -> "" */
+static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[12])
+{
+    s_be64(notice, kb);
+    kb[8] = (unsigned char)(hook >> 24);
+    kb[9] = (unsigned char)(hook >> 16);
+    kb[10] = (unsigned char)(hook >> 8);
+    kb[11] = (unsigned char)hook;
+}
+
+int store_pending_set(store_txn *t, uint64_t notice, uint32_t hook, int on)
+{
+    unsigned char kb[12];
+    s_pending_key(notice, hook, kb);
+    MDB_val k = {12, kb}, empty = {0, ""};
+    int rc = on ? mdb_put(t->txn, t->s->pending, &k, &empty, 0) : mdb_del(t->txn, t->s->pending, &k, NULL);
+    return rc == MDB_NOTFOUND ? 0 : s_err(rc, "pending");
+}
+
+int store_pending_scan(store_txn *t, store_pending_cb cb, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->pending, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && k.mv_size == 12) {
+        const unsigned char *b = k.mv_data;
+        uint32_t hook = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
+        if ((r = cb(t, s_get64(b), hook, ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "pending scan") : 0;
 }

@@ -14,6 +14,9 @@
  *   blobs       sha256 (32) -> file bytes            (evidence, stored once)
  *   replies     client ‖ 0 ‖ seq -> reply bytes      (idempotent retries)
  *   reply_log   n -> client ‖ 0 ‖ seq                (pruning, oldest first)
+ *   notices     id -> notice JSON                    (the outbox of the daily job)
+ *   notice_users user ‖ 0 ‖ id -> ""                 (a user's inbox)
+ *   pending     notice id ‖ hook number (4) -> ""    (hook deliveries not yet done)
  *
  * Everything a handler reads from a transaction is copied out (jansson
  * values, malloc'd buffers): no MDB_val outlives its transaction.
@@ -109,6 +112,29 @@ int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, 
 /* Store a reply; prune the oldest beyond keep. */
 int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *buf, size_t len,
                     uint64_t keep);
+
+/* ---- the outbox (notify.c): notices, recipients, pending hook deliveries ---- */
+
+/* A text value in meta (e.g. "job_day"): "" if absent. 0 or rect_err. */
+int store_meta_text(store_txn *t, const char *key, char *buf, size_t len);
+int store_meta_text_set(store_txn *t, const char *key, const char *value);
+
+/*
+ * Store a notice. With "id" 0 or absent it is new: an id is assigned (set in
+ * the object) and it is indexed under its "recipient". Otherwise it replaces
+ * the stored notice of that id (delivery state, read flag).
+ */
+int store_notice_put(store_txn *t, json_t *notice);
+/* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
+int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
+/* Ids of notices after `after`, in id order: of user, or of everyone when user is NULL. */
+int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx);
+
+/* Mark (on) or clear (!on) a pending delivery of notice to hook number `hook`. */
+int store_pending_set(store_txn *t, uint64_t notice, uint32_t hook, int on);
+typedef int (*store_pending_cb)(store_txn *t, uint64_t notice, uint32_t hook, void *ctx);
+/* Every pending delivery, in notice order. cb: 0 go on, 1 stop, <0 error. */
+int store_pending_scan(store_txn *t, store_pending_cb cb, void *ctx);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void store_hex(const unsigned char *in, size_t n, char *out);
