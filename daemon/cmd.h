@@ -64,4 +64,9 @@ int cmd_verify(cmd_ctx *c);
 int cmd_close(cmd_ctx *c);
 int cmd_reopen(cmd_ctx *c);
 
+/* The outbox (cmd_notify.c). */
+int cmd_inbox(cmd_ctx *c);
+int cmd_ack(cmd_ctx *c);
+int cmd_notify_run(cmd_ctx *c);
+
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_deadline.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "resolve.h"
@@ -30,6 +31,9 @@ int cmd_ping(cmd_ctx *c)
                           (json_int_t)items, "events", (json_int_t)events, "head", "seq",
                           (json_int_t)events, "hash", hex);
     json_decref(roles);
+    if (c->result)
+        json_object_set_new(c->result, "pub_endpoint",
+                            c->cfg->pub_endpoint ? json_string(c->cfg->pub_endpoint) : json_null());
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 
@@ -84,14 +88,22 @@ int cmd_list(cmd_ctx *c)
     }
     if (!(ls.items = json_array()))
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    int rc;
-    if (ls.n && strcmp(ls.f[0].field, "kind") != 0)
+    int rc, by_deadline;
+    /* overdue / due_soon: a range of the deadline index (cmd_deadline.c). */
+    if ((rc = deadline_list_scan(c, s_list_cb, &ls, &by_deadline)) || by_deadline)
+        ;
+    else if (ls.n && strcmp(ls.f[0].field, "kind") != 0)
         rc = store_scan_index(c->txn, ls.f[0].field, ls.f[0].value, s_list_cb, &ls);
     else
         rc = store_scan_items(c->txn, s_list_cb, &ls);
     if (rc) {
         json_decref(ls.items);
-        return cmd_fail(c, rc, "cannot read the items");
+        return c->msg[0] ? rc : cmd_fail(c, rc, "cannot read the items");
+    }
+    /* Lights and days overdue are computed as of the day asked, never stored. */
+    if ((rc = deadline_list_finish(c, ls.items))) {
+        json_decref(ls.items);
+        return rc;
     }
     c->result = json_pack("{so}", "items", ls.items);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");

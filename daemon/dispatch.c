@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_deadline.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 
@@ -18,6 +19,8 @@ typedef enum {
     ARG_ITEM, /* integer id or a NAME string */
     ARG_BOOL,
     ARG_FILES, /* array of file names (NAME strings) */
+    ARG_INT,    /* integer (the handler checks its range) */
+    ARG_OBJECT, /* JSON object (the handler checks its members) */
 } arg_type;
 
 typedef struct {
@@ -46,7 +49,8 @@ static const cmd_spec s_commands[] = {
     {"ping", cmd_ping, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
     {"list", cmd_list, 0, RECT_ROLE_ANY, FILES_NONE,
      {{"state", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"source", ARG_NAME, 0},
-      {"kind", ARG_NAME, 0}, {"inspection", ARG_NAME, 0}, {"leader", ARG_NAME, 0}, {0}}},
+      {"kind", ARG_NAME, 0}, {"inspection", ARG_NAME, 0}, {"leader", ARG_NAME, 0},
+      {"overdue", ARG_BOOL, 0}, {"due_soon", ARG_BOOL, 0}, {"as_of", ARG_NAME, 0}, {0}}},
     {"show", cmd_show, 0, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
     {"history", cmd_history, 0, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
     {"add", cmd_add, 1, RECT_ROLE_ANY, FILES_NONE,
@@ -66,6 +70,19 @@ static const cmd_spec s_commands[] = {
      {ITEM, {"result", ARG_NAME, 1}, {"opinion", ARG_TEXT, 1}, {0}}},
     {"close", cmd_close, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 1}, {0}}},
     {"reopen", cmd_reopen, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"reason", ARG_TEXT, 1}, {0}}},
+    /* Deadlines (cmd_deadline.c). */
+    {"overdue", cmd_overdue, 0, RECT_ROLE_ANY, FILES_NONE,
+     {{"as_of", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"leader", ARG_NAME, 0}, {0}}},
+    {"extend", cmd_extend, 1, RECT_ROLE_ANY, FILES_NONE,
+     {ITEM, {"deadline", ARG_NAME, 1}, {"reason", ARG_TEXT, 1}, {0}}},
+    {"decide_extension", cmd_decide_extension, 1, RECT_ROLE_ANY, FILES_NONE,
+     {ITEM, {"decision", ARG_NAME, 1}, {"note", ARG_TEXT, 0}, {0}}},
+    {"review", cmd_review, 1, RECT_ROLE_ANY, FILES_NAMED,
+     {ITEM, {"note", ARG_TEXT, 1}, {"files", ARG_FILES, 0}, {"relapse", ARG_BOOL, 0}, {0}}},
+    {"inbox", cmd_inbox, 0, RECT_ROLE_ANY, FILES_NONE, {{"all", ARG_BOOL, 0}, {"since", ARG_INT, 0}, {0}}},
+    {"ack", cmd_ack, 1, RECT_ROLE_ANY, FILES_NONE, {{"id", ARG_INT, 1}, {0}}},
+    {"notify_run", cmd_notify_run, 1, RECT_ROLE_ADMIN, FILES_NONE,
+     {{"as_of", ARG_NAME, 0}, {"force", ARG_BOOL, 0}, {0}}},
 };
 
 int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)
@@ -143,6 +160,14 @@ static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *
         case ARG_BOOL:
             if (!json_is_boolean(v))
                 return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be true or false", spec->name, key);
+            break;
+        case ARG_INT:
+            if (!json_is_integer(v))
+                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an integer", spec->name, key);
+            break;
+        case ARG_OBJECT:
+            if (!json_is_object(v))
+                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an object", spec->name, key);
             break;
         case ARG_ITEM:
             if (json_is_integer(v))

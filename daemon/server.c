@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "dispatch.h"
+#include "notify.h"
 
 /* Requests taken from the socket in one go and, if writes, committed together. */
 #define BATCH_MAX 64
@@ -29,6 +31,13 @@ typedef struct {
     int delim;    /* 1 if the empty delimiter (as REQ sends it) follows the identity */
     int too_many; /* frames beyond PARTS_MAX were dropped */
 } s_msg;
+
+static double s_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void s_msg_close(s_msg *m)
 {
@@ -98,7 +107,8 @@ static void s_send(void *sock, s_msg *m, dispatch_req *r)
 int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
     int rc = -1;
-    void *ctx = zmq_ctx_new(), *sock = NULL;
+    void *ctx = zmq_ctx_new(), *sock = NULL, *pub = NULL;
+    notifier *nt = NULL;
     s_msg *msgs = calloc(BATCH_MAX, sizeof *msgs);
     dispatch_req *reqs = calloc(BATCH_MAX, sizeof *reqs);
     if (!ctx || !msgs || !reqs) {
@@ -116,6 +126,8 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
     sigaddset(&stopsigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
     sock = zmq_socket(ctx, ZMQ_ROUTER);
+    if (cfg->pub_endpoint)
+        pub = zmq_socket(ctx, ZMQ_PUB);
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
     int linger = 0;
     /* Frames beyond this are refused by ZeroMQ itself (the peer is disconnected). */
@@ -135,10 +147,31 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
     }
     if (strncmp(cfg->endpoint, "ipc://", 6) == 0)
         chmod(cfg->endpoint + 6, 0600);
+    if (pub) {
+        zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger);
+        old = umask(0077);
+        brc = zmq_bind(pub, cfg->pub_endpoint);
+        umask(old);
+        if (brc != 0) {
+            snprintf(err, errlen, "cannot bind notify.pub_endpoint %s: %s", cfg->pub_endpoint, zmq_strerror(errno));
+            goto done;
+        }
+    }
+    if (!(nt = notifier_new(cfg, st, pub))) {
+        snprintf(err, errlen, "cannot set up notifications: out of memory");
+        goto done;
+    }
+    double next_tick = 0;
 
     while (!*stop) {
+        /* The clock's work (daily job, doorbells, hooks) runs between batches, at least once a second. */
+        if (s_mono() >= next_tick) {
+            notifier_tick(nt);
+            next_tick = s_mono() + notifier_wait_ms(nt) / 1000.0;
+        }
+        int wait = (int)((next_tick - s_mono()) * 1000) + 1;
         zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, 1000);
+        int n = zmq_poll(&item, 1, wait > 0 ? wait : 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -164,12 +197,17 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
     }
     rc = 0;
 done:
+    notifier_destroy(&nt);
+    if (pub)
+        zmq_close(pub);
     if (sock)
         zmq_close(sock);
     if (ctx)
         zmq_ctx_term(ctx);
     if (rc == 0 && strncmp(cfg->endpoint, "ipc://", 6) == 0)
         remove(cfg->endpoint + 6);
+    if (rc == 0 && cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "ipc://", 6) == 0)
+        remove(cfg->pub_endpoint + 6);
     free(msgs);
     free(reqs);
     return rc;

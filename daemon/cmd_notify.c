@@ -1,0 +1,85 @@
+/*
+ * cmd_notify.c - the outbox as users see it: inbox, ack, and notify_run
+ * (the daily job by hand).
+ */
+#include <string.h>
+
+#include "calendar.h"
+#include "cmd.h"
+#include "notify.h"
+#include "rect_proto.h"
+
+typedef struct {
+    int all;
+    json_t *out;
+} s_inbox;
+
+static int s_inbox_cb(store_txn *t, uint64_t id, void *ctx)
+{
+    s_inbox *in = ctx;
+    json_t *n;
+    int rc = store_notice_get(t, id, &n);
+    if (rc)
+        return rc;
+    if (!in->all && json_is_true(json_object_get(n, "read"))) {
+        json_decref(n);
+        return 0;
+    }
+    return json_array_append_new(in->out, n) ? RECT_E_NOMEM : 0;
+}
+
+int cmd_inbox(cmd_ctx *c)
+{
+    json_t *since = json_object_get(c->args, "since");
+    if (since && json_integer_value(since) < 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE, "inbox: since must be 0 or more");
+    /* since asks for everything after a point (watch replays from it), read or not */
+    s_inbox in = {json_is_true(json_object_get(c->args, "all")) || since, json_array()};
+    if (!in.out)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    int rc = store_notices_after(c->txn, c->actor->name, since ? (uint64_t)json_integer_value(since) : 0,
+                                 s_inbox_cb, &in);
+    if (rc) {
+        json_decref(in.out);
+        return cmd_fail(c, rc, "cannot read the inbox");
+    }
+    c->result = json_pack("{so}", "notices", in.out);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int cmd_ack(cmd_ctx *c)
+{
+    json_int_t id = json_integer_value(json_object_get(c->args, "id"));
+    json_t *n;
+    int rc = id > 0 ? store_notice_get(c->txn, (uint64_t)id, &n) : RECT_E_NOT_FOUND;
+    if (rc == 0 && strcmp(json_string_value(json_object_get(n, "recipient")), c->actor->name) != 0) {
+        json_decref(n);
+        rc = RECT_E_NOT_FOUND; /* another user's notice is not in your inbox */
+    }
+    if (rc == RECT_E_NOT_FOUND)
+        return cmd_fail(c, rc, "no notice %lld in %s's inbox (rectctl inbox --all lists them)", (long long)id,
+                        c->actor->name);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read notice %lld", (long long)id);
+    json_object_set_new(n, "read", json_true());
+    if ((rc = store_notice_put(c->txn, n))) {
+        json_decref(n);
+        return cmd_fail(c, rc, "cannot mark notice %lld read", (long long)id);
+    }
+    c->result = json_pack("{so}", "notice", n);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int cmd_notify_run(cmd_ctx *c)
+{
+    /* admin only: the command table says so */
+    char day[RECT_DATE_LEN];
+    const char *as_of = cmd_str(c, "as_of");
+    if (as_of) {
+        if (date_parse(as_of, day) != 0)
+            return cmd_fail(c, RECT_E_BAD_DATE, "as_of: \"%s\" is not a date (use 2026-12-31)", as_of);
+    } else {
+        cal_today(c->cfg, c->now, day);
+    }
+    return notify_job(c, day, json_is_true(json_object_get(c->args, "force")), &c->result);
+}

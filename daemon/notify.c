@@ -1,0 +1,773 @@
+/*
+ * notify.c - the daily job and the delivery of its notices (see notify.h).
+ *
+ * Exactly once per day: the job's notices, its escalation events and the
+ * day marked done ("job_day" in meta) commit in one transaction, so a
+ * restart never sends a day twice and a day missed while rectd was down is
+ * run at the next tick after start. Delivery is at-least-once per hook: a
+ * hook that was running when rectd stopped is run again at the next start.
+ */
+#include "notify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "calendar.h"
+#include "hooks.h"
+#include "item.h"
+#include "rect_proto.h"
+#include "workflow.h"
+
+/* The user rectd acts as for its own events (escalation). */
+static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
+
+/* ---- gathering: the open items and the reviews due ----------------------- */
+
+typedef struct {
+    const rect_cfg *cfg;
+    const char *today;
+    json_t *open;    /* annotated open items (light, days_overdue) */
+    json_t *reviews; /* closed long-term items whose review is due */
+} s_gather;
+
+static int s_gather_cb(store_txn *t, uint64_t id, void *ctx)
+{
+    s_gather *g = ctx;
+    json_t *item;
+    int rc = store_item_get(t, id, &item);
+    if (rc)
+        return rc;
+    if (item_state(item) == RECT_ST_CLOSED) {
+        const char *due = json_string_value(json_object_get(item, "next_review"));
+        if (due && strcmp(due, g->today) <= 0)
+            return json_array_append_new(g->reviews, item) ? RECT_E_NOMEM : 0;
+        json_decref(item);
+        return 0;
+    }
+    cal_annotate(g->cfg, item, g->today);
+    return json_array_append_new(g->open, item) ? RECT_E_NOMEM : 0;
+}
+
+static int s_gather_all(store_txn *t, s_gather *g)
+{
+    if (!(g->open = json_array()) || !(g->reviews = json_array()))
+        return RECT_E_NOMEM;
+    for (int s = 0; s < RECT_ST_COUNT; s++) {
+        int rc = store_scan_index(t, "state", rect_state_names[s], s_gather_cb, g);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static const char *s_str(const json_t *o, const char *key)
+{
+    return json_string_value(json_object_get(o, key));
+}
+
+static int s_eq(const json_t *o, const char *key, const char *value)
+{
+    const char *v = s_str(o, key);
+    return v && value && strcmp(v, value) == 0;
+}
+
+static const char *s_display(const rect_cfg *cfg, const char *name)
+{
+    const rect_user *u = name ? cfg_user(cfg, name) : NULL;
+    return u ? u->display : name ? name : "-";
+}
+
+static const char *s_unit_name(const rect_cfg *cfg, const char *id)
+{
+    const rect_named *u = id ? cfg_unit_find(cfg, id) : NULL;
+    return u ? u->name : id ? id : "-";
+}
+
+/* The summary of an item that a notice carries. */
+static json_t *s_brief(const json_t *item)
+{
+    static const char *const keys[] = {"id", "ref", "title", "deadline", "light", "days_overdue",
+                                       "owner", "unit", "leader", "state"};
+    json_t *b = json_object();
+    for (size_t i = 0; b && i < sizeof keys / sizeof keys[0]; i++) {
+        json_t *v = json_object_get(item, keys[i]);
+        json_object_set(b, keys[i], v ? v : json_null());
+    }
+    return b;
+}
+
+static json_t *s_review_brief(const json_t *item)
+{
+    return json_pack("{sOsOsOsO}", "id", json_object_get(item, "id"), "ref", json_object_get(item, "ref"),
+                     "title", json_object_get(item, "title"), "next_review", json_object_get(item, "next_review"));
+}
+
+/* ---- rendering: the Chinese text people read ----------------------------- */
+
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} s_text;
+
+static void s_add(s_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_add(s_text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            t->failed = 1;
+            return;
+        }
+        if (t->buf && t->len + (size_t)n < t->cap) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = (t->cap ? t->cap * 2 : 1024) + (size_t)n;
+        char *b = realloc(t->buf, cap);
+        if (!b) {
+            t->failed = 1;
+            return;
+        }
+        t->buf = b;
+        t->cap = cap;
+    }
+}
+
+static void s_item_line(s_text *t, const rect_cfg *cfg, const json_t *it, int with_owner)
+{
+    json_int_t late = json_integer_value(json_object_get(it, "days_overdue"));
+    s_add(t, "  %s %s(时限 %s", s_str(it, "ref"), s_str(it, "title"),
+          s_str(it, "deadline") ? s_str(it, "deadline") : "未定");
+    if (late > 0)
+        s_add(t, ",逾期 %lld 天", (long long)late);
+    if (with_owner)
+        s_add(t, ",责任人 %s,%s", s_display(cfg, s_str(it, "owner")), s_unit_name(cfg, s_str(it, "unit")));
+    s_add(t, ")\n");
+}
+
+static void s_list_section(s_text *t, const rect_cfg *cfg, const char *title, json_t *items,
+                           const char *light, int with_owner)
+{
+    size_t i, n = 0;
+    json_t *it;
+    json_array_foreach(items, i, it) n += light == NULL || s_eq(it, "light", light);
+    if (!n)
+        return;
+    s_add(t, "%s:\n", title);
+    json_array_foreach(items, i, it) {
+        if (light == NULL || s_eq(it, "light", light))
+            s_item_line(t, cfg, it, with_owner);
+    }
+}
+
+/* ---- building notices ---------------------------------------------------- */
+
+typedef struct {
+    cmd_ctx *c;
+    const char *day;
+    int notices;
+} s_job;
+
+/* Count items of a light in an array of briefs. */
+static json_int_t s_count(json_t *items, const char *light)
+{
+    size_t i;
+    json_t *it;
+    json_int_t n = 0;
+    json_array_foreach(items, i, it) n += s_eq(it, "light", light);
+    return n;
+}
+
+/* Store a new notice for user with its items and reviews (stolen) and text (taken). */
+static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
+                   s_text *text, const char *subject, json_t *extra)
+{
+    const rect_cfg *cfg = j->c->cfg;
+    int rc = RECT_E_NOMEM;
+    json_t *states = json_object(), *n = NULL;
+    if (text->failed || !states || !items || !reviews)
+        goto done;
+    for (size_t h = 0; h < cfg->n_hooks; h++)
+        json_object_set_new(states, cfg->hooks[h].name,
+                            json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
+                                      "next_attempt", j->c->now_text));
+    n = json_pack("{sIsssssssssssssos{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", j->day, "kind",
+                  kind, "recipient", u->name, "recipient_display", u->display, "created", j->c->now_text,
+                  "subject", subject, "text", json_string(text->buf ? text->buf : ""), "counts", "red",
+                  s_count(items, "red"), "yellow", s_count(items, "yellow"), "reviews",
+                  (json_int_t)json_array_size(reviews), "items", items, "reviews", reviews, "read", 0,
+                  "delivery", "pub", cfg->pub_endpoint ? "published" : "none", "hooks", states);
+    if (!n)
+        goto done;
+    if (extra && json_object_update(n, extra))
+        goto done;
+    if ((rc = store_notice_put(j->c->txn, n)))
+        goto done;
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(n, "id"));
+    for (size_t h = 0; h < cfg->n_hooks && rc == 0; h++)
+        rc = store_pending_set(j->c->txn, id, (uint32_t)h, 1);
+    if (rc == 0)
+        j->notices++;
+done:
+    json_decref(items);
+    json_decref(reviews);
+    json_decref(states);
+    json_decref(n);
+    free(text->buf);
+    text->buf = NULL;
+    return rc;
+}
+
+/* Owner digest: their red and yellow items and their reviews due. */
+static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
+{
+    json_t *items = json_array(), *reviews = json_array(), *it;
+    size_t i;
+    json_array_foreach(g->open, i, it) {
+        if (s_eq(it, "owner", u->name) && (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")))
+            json_array_append_new(items, s_brief(it));
+    }
+    json_array_foreach(g->reviews, i, it) {
+        if (s_eq(it, "owner", u->name))
+            json_array_append_new(reviews, s_review_brief(it));
+    }
+    json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
+    s_text t = {0};
+    s_add(&t, "【整改事项提醒】%s %s:\n", j->day, u->display);
+    s_add(&t, "您负责的整改事项:逾期 %lld 项,即将到期 %lld 项,待巩固复查 %zu 项。\n", (long long)red,
+          (long long)yellow, json_array_size(reviews));
+    s_list_section(&t, j->c->cfg, "逾期(红灯)", items, "red", 0);
+    s_list_section(&t, j->c->cfg, "即将到期(黄灯)", items, "yellow", 0);
+    if (json_array_size(reviews)) {
+        s_add(&t, "待巩固复查:\n");
+        json_array_foreach(reviews, i, it) s_add(&t, "  %s %s(复查日期 %s)\n", s_str(it, "ref"),
+                                                  s_str(it, "title"), s_str(it, "next_review"));
+    }
+    char subject[160];
+    snprintf(subject, sizeof subject, "整改事项提醒 %s:逾期 %lld,即将到期 %lld", j->day, (long long)red,
+             (long long)yellow);
+    return s_store(j, "owner", u, items, reviews, &t, subject, NULL);
+}
+
+/* Leader digest: everything red or yellow under them, and their reviews due. */
+static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
+{
+    json_t *items = json_array(), *reviews = json_array(), *it;
+    size_t i;
+    json_array_foreach(g->open, i, it) {
+        if (s_eq(it, "leader", u->name) && (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")))
+            json_array_append_new(items, s_brief(it));
+    }
+    json_array_foreach(g->reviews, i, it) {
+        if (s_eq(it, "leader", u->name))
+            json_array_append_new(reviews, s_review_brief(it));
+    }
+    json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
+    s_text t = {0};
+    s_add(&t, "【分管整改事项】%s %s:\n", j->day, u->display);
+    s_add(&t, "您分管的整改事项:逾期 %lld 项,即将到期 %lld 项,待巩固复查 %zu 项。\n", (long long)red,
+          (long long)yellow, json_array_size(reviews));
+    s_list_section(&t, j->c->cfg, "逾期(红灯)", items, "red", 1);
+    s_list_section(&t, j->c->cfg, "即将到期(黄灯)", items, "yellow", 1);
+    char subject[160];
+    snprintf(subject, sizeof subject, "分管整改事项 %s:逾期 %lld,即将到期 %lld", j->day, (long long)red,
+             (long long)yellow);
+    return s_store(j, "leader", u, items, reviews, &t, subject, NULL);
+}
+
+/* Admin summary: counts by unit and light, and the red list. */
+static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
+{
+    const rect_cfg *cfg = j->c->cfg;
+    json_t *items = json_array(), *by_unit = json_object(), *it;
+    size_t i;
+    json_int_t lights[3] = {0, 0, 0}; /* green, yellow, red */
+    json_array_foreach(g->open, i, it) {
+        const char *light = s_str(it, "light");
+        int l = !light ? -1 : strcmp(light, "green") == 0 ? 0 : strcmp(light, "yellow") == 0 ? 1 : 2;
+        if (l < 0)
+            continue;
+        lights[l]++;
+        const char *unit = s_str(it, "unit") ? s_str(it, "unit") : "-";
+        json_t *row = json_object_get(by_unit, unit);
+        if (!row) {
+            row = json_pack("{sisisi}", "green", 0, "yellow", 0, "red", 0);
+            json_object_set_new(by_unit, unit, row);
+        }
+        const char *key = l == 0 ? "green" : l == 1 ? "yellow" : "red";
+        json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + 1));
+        if (l == 2)
+            json_array_append_new(items, s_brief(it));
+    }
+    s_text t = {0};
+    s_add(&t, "【整改销号日报】%s:\n", j->day);
+    s_add(&t, "在办 %lld 项:红灯 %lld,黄灯 %lld,绿灯 %lld;待巩固复查 %zu 项。\n",
+          (long long)(lights[0] + lights[1] + lights[2]), (long long)lights[2], (long long)lights[1],
+          (long long)lights[0], json_array_size(g->reviews));
+    const char *key;
+    json_t *row;
+    if (json_object_size(by_unit))
+        s_add(&t, "按责任单位:\n");
+    json_object_foreach(by_unit, key, row) {
+        s_add(&t, "  %s:红 %lld,黄 %lld,绿 %lld\n", s_unit_name(cfg, strcmp(key, "-") ? key : NULL),
+              (long long)json_integer_value(json_object_get(row, "red")),
+              (long long)json_integer_value(json_object_get(row, "yellow")),
+              (long long)json_integer_value(json_object_get(row, "green")));
+    }
+    s_list_section(&t, cfg, "逾期清单", items, "red", 1);
+    char subject[160];
+    snprintf(subject, sizeof subject, "整改销号日报 %s:逾期 %lld", j->day, (long long)lights[2]);
+    json_t *extra = json_pack("{s{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1], "red",
+                              lights[2], "by_unit", by_unit);
+    json_t *reviews = json_array();
+    json_array_foreach(g->reviews, i, it) json_array_append_new(reviews, s_review_brief(it));
+    int rc = s_store(j, "admin", u, items, reviews, &t, subject, extra);
+    json_decref(extra);
+    return rc;
+}
+
+/*
+ * Has this item been escalated since its deadline last changed (or since it
+ * was reopened)? Walks the item's history backwards.
+ */
+static int s_already_escalated(store_txn *t, json_int_t id, int *yes)
+{
+    json_t *events;
+    int rc = store_item_events(t, (uint64_t)id, &events);
+    if (rc)
+        return rc;
+    *yes = 0;
+    for (size_t i = json_array_size(events); i-- > 0;) {
+        json_t *ev = json_array_get(events, i);
+        const char *action = s_str(ev, "action");
+        if (strcmp(action, rect_action_names[RECT_ACT_ESCALATE]) == 0) {
+            *yes = 1;
+            break;
+        }
+        json_t *ch = json_object_get(ev, "changes");
+        if (json_object_get(ch, "deadline") || json_object_get(ch, "state"))
+            break; /* a new deadline or a new round of work: escalation starts afresh */
+    }
+    json_decref(events);
+    return 0;
+}
+
+/* Escalate the open items red for too long; the escalated briefs go to *out. */
+static int s_escalate(s_job *j, s_gather *g, json_t *out)
+{
+    cmd_ctx *c = j->c;
+    const rect_user *actor = c->actor;
+    int rc = 0;
+    size_t i;
+    json_t *it;
+    c->actor = &s_system;
+    json_array_foreach(g->open, i, it) {
+        json_int_t late = json_integer_value(json_object_get(it, "days_overdue"));
+        if (!s_eq(it, "light", "red") || late <= (json_int_t)c->cfg->escalate_after_days)
+            continue;
+        int done;
+        json_int_t id = json_integer_value(json_object_get(it, "id"));
+        if ((rc = s_already_escalated(c->txn, id, &done)))
+            break;
+        if (done)
+            continue;
+        json_t *item;
+        if ((rc = store_item_get(c->txn, (uint64_t)id, &item)))
+            break;
+        wf_item wi = {item_state(item), s_str(item, "owner"), 0};
+        wf_actor who = {RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
+        rect_state to;
+        char why[256], comment[160];
+        if (wf_check(RECT_ACT_ESCALATE, &wi, &who, &to, why, sizeof why) != 0) {
+            json_decref(item);
+            continue;
+        }
+        snprintf(comment, sizeof comment, "逾期 %lld 天,超过 %u 天,督办", (long long)late,
+                 c->cfg->escalate_after_days);
+        json_t *set = json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
+        rc = item_apply(c, item, RECT_ACT_ESCALATE, set, comment, NULL, NULL);
+        json_decref(item);
+        if (rc)
+            break;
+        json_t *b = s_brief(it);
+        json_object_set_new(b, "escalations",
+                            json_integer(json_integer_value(json_object_get(it, "escalations")) + 1));
+        json_array_append_new(out, b);
+    }
+    c->actor = actor;
+    return rc;
+}
+
+/* One escalation notice per leader concerned and per admin. */
+static int s_escalation_notices(s_job *j, json_t *escalated)
+{
+    const rect_cfg *cfg = j->c->cfg;
+    for (size_t u = 0; u < cfg->n_users; u++) {
+        const rect_user *user = &cfg->users[u];
+        int admin = (user->roles & RECT_ROLE_ADMIN) != 0;
+        json_t *items = json_array(), *it;
+        size_t i;
+        json_array_foreach(escalated, i, it) {
+            if (admin || s_eq(it, "leader", user->name))
+                json_array_append(items, it);
+        }
+        if (!json_array_size(items)) {
+            json_decref(items);
+            continue;
+        }
+        s_text t = {0};
+        s_add(&t, "【督办】%s %s:以下 %zu 项整改事项逾期超过 %u 天,请督促整改:\n", j->day, user->display,
+              json_array_size(items), cfg->escalate_after_days);
+        json_array_foreach(items, i, it) s_item_line(&t, cfg, it, 1);
+        char subject[160];
+        snprintf(subject, sizeof subject, "督办 %s:%zu 项逾期超过 %u 天", j->day, json_array_size(items),
+                 cfg->escalate_after_days);
+        int rc = s_store(j, "escalation", user, items, json_array(), &t, subject, NULL);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+int notify_job(cmd_ctx *c, const char *day, int force, json_t **result)
+{
+    char done[RECT_DATE_LEN + 8];
+    s_gather g = {c->cfg, day, NULL, NULL};
+    s_job j = {c, day, 0};
+    json_t *escalated = json_array();
+    int rc = store_meta_text(c->txn, "job_day", done, sizeof done);
+    *result = NULL;
+    if (rc)
+        goto fail;
+    if (!force && done[0] && strcmp(done, day) >= 0) {
+        *result = json_pack("{sssbsisiss}", "day", day, "ran", 0, "notices", 0, "escalated", 0,
+                            "done_through", done);
+        json_decref(escalated);
+        return *result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
+    if ((rc = s_gather_all(c->txn, &g)) || (rc = s_escalate(&j, &g, escalated)))
+        goto fail;
+    /* Re-read what escalation changed, so the digests show today's counts. */
+    json_decref(g.open);
+    json_decref(g.reviews);
+    g.open = g.reviews = NULL;
+    if ((rc = s_gather_all(c->txn, &g)))
+        goto fail;
+    for (size_t u = 0; u < c->cfg->n_users && rc == 0; u++) {
+        const rect_user *user = &c->cfg->users[u];
+        if (user->roles & RECT_ROLE_OWNER)
+            rc = s_owner_notice(&j, user, &g);
+        if (rc == 0 && (user->roles & RECT_ROLE_LEADER))
+            rc = s_leader_notice(&j, user, &g);
+        if (rc == 0 && (user->roles & RECT_ROLE_ADMIN))
+            rc = s_admin_notice(&j, user, &g);
+    }
+    if (rc == 0)
+        rc = s_escalation_notices(&j, escalated);
+    if (rc == 0 && (!done[0] || strcmp(done, day) < 0))
+        rc = store_meta_text_set(c->txn, "job_day", day);
+    if (rc)
+        goto fail;
+    *result = json_pack("{sssbsisI}", "day", day, "ran", 1, "notices", j.notices, "escalated",
+                        (json_int_t)json_array_size(escalated));
+    json_decref(g.open);
+    json_decref(g.reviews);
+    json_decref(escalated);
+    return *result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+fail:
+    json_decref(g.open);
+    json_decref(g.reviews);
+    json_decref(escalated);
+    if (!c->msg[0])
+        cmd_fail(c, rc, "the daily job for %s failed: %s; nothing was recorded", day, rect_err_name(rc));
+    return rc;
+}
+
+/* ---- delivery ------------------------------------------------------------ */
+
+struct notifier {
+    const rect_cfg *cfg;
+    store *st;
+    void *pub;
+    hooks *hooks;
+    uint64_t published; /* notices up to this id have been published */
+    char done_day[RECT_DATE_LEN]; /* the job is known to have run through this day */
+};
+
+static int s_max_id_cb(store_txn *t, uint64_t id, void *ctx)
+{
+    (void)t;
+    *(uint64_t *)ctx = id;
+    return 0;
+}
+
+notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub)
+{
+    notifier *n = calloc(1, sizeof *n);
+    if (!n)
+        return NULL;
+    n->cfg = cfg;
+    n->st = st;
+    n->pub = pub;
+    if (!(n->hooks = hooks_new(cfg, cfg->data_dir))) {
+        free(n);
+        return NULL;
+    }
+    /* Ring no doorbell for what was already in the outbox: subscribers replay it from inbox. */
+    store_txn *t;
+    if (store_begin(st, 0, NULL, &t) == 0) {
+        store_notices_after(t, NULL, 0, s_max_id_cb, &n->published);
+        store_abort(&t);
+    }
+    return n;
+}
+
+void notifier_destroy(notifier **n_p)
+{
+    if (!n_p || !*n_p)
+        return;
+    hooks_destroy(&(*n_p)->hooks);
+    free(*n_p);
+    *n_p = NULL;
+}
+
+/* A context like a request's, acting as rectd itself. */
+static void s_system_ctx(notifier *n, cmd_ctx *c, store_txn *t)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = n->cfg;
+    c->actor = &s_system;
+    c->txn = t;
+    c->now = rect_now();
+    instant_format(c->now, c->now_text);
+}
+
+/* Run today's job if notify.at has passed and the day is not done. */
+static void s_maybe_run_job(notifier *n)
+{
+    time_t now = rect_now();
+    struct tm tm;
+    char today[RECT_DATE_LEN], done[RECT_DATE_LEN + 8];
+    if (instant_local_tm(now, n->cfg->timezone, &tm) != 0)
+        return;
+    if (tm.tm_hour * 60 + tm.tm_min < n->cfg->notify_hour * 60 + n->cfg->notify_minute)
+        return;
+    date_today(now, n->cfg->timezone, today);
+    if (strcmp(today, n->done_day) <= 0)
+        return; /* known done: no transaction at every tick */
+    store_txn *t;
+    if (store_begin(n->st, 1, NULL, &t) != 0)
+        return;
+    if (store_meta_text(t, "job_day", done, sizeof done) != 0 || (done[0] && strcmp(done, today) >= 0)) {
+        snprintf(n->done_day, sizeof n->done_day, "%.10s", done);
+        store_abort(&t);
+        return;
+    }
+    cmd_ctx c;
+    s_system_ctx(n, &c, t);
+    json_t *res = NULL;
+    int rc = notify_job(&c, today, 0, &res);
+    if (rc == 0)
+        rc = store_commit(&t);
+    else
+        store_abort(&t);
+    if (rc)
+        fprintf(stderr, "rectd: daily job for %s failed: %s (%s); retrying at the next tick\n", today,
+                rect_err_name(rc), c.msg);
+    else {
+        snprintf(n->done_day, sizeof n->done_day, "%s", today);
+        fprintf(stderr, "%s rectd daily job %s: %lld notices, %lld escalated\n", c.now_text, today,
+                (long long)json_integer_value(json_object_get(res, "notices")),
+                (long long)json_integer_value(json_object_get(res, "escalated")));
+    }
+    json_decref(res);
+}
+
+typedef struct {
+    notifier *n;
+} s_pub_ctx;
+
+static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
+{
+    notifier *n = ((s_pub_ctx *)ctx)->n;
+    json_t *notice;
+    if (store_notice_get(t, id, &notice) == 0) {
+        char *text = json_dumps(notice, JSON_COMPACT);
+        const char *to = s_str(notice, "recipient");
+        if (text && to && n->pub) {
+            /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
+            if (zmq_send(n->pub, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+                zmq_send(n->pub, text, strlen(text), ZMQ_DONTWAIT);
+        }
+        free(text);
+        json_decref(notice);
+    }
+    n->published = id;
+    return 0;
+}
+
+static void s_publish_new(notifier *n)
+{
+    store_txn *t;
+    if (store_begin(n->st, 0, NULL, &t) != 0)
+        return;
+    s_pub_ctx pc = {n};
+    store_notices_after(t, NULL, n->published, s_publish_cb, &pc);
+    store_abort(&t);
+}
+
+/* The notice as a hook sees it: without rectd's delivery bookkeeping. */
+static char *s_hook_json(const json_t *notice)
+{
+    json_t *copy = json_deep_copy(notice);
+    if (!copy)
+        return NULL;
+    json_object_del(copy, "delivery");
+    json_object_del(copy, "read");
+    char *text = json_dumps(copy, JSON_COMPACT);
+    json_decref(copy);
+    return text;
+}
+
+/* Record one attempt's outcome in the notice; retry later with back-off, or give up. */
+static void s_record(notifier *n, uint64_t id, uint32_t hook, int ok, const char *error)
+{
+    store_txn *t;
+    json_t *notice;
+    if (hook >= n->cfg->n_hooks || store_begin(n->st, 1, NULL, &t) != 0)
+        return;
+    if (store_notice_get(t, id, &notice) != 0) {
+        store_pending_set(t, id, hook, 0);
+        store_commit(&t);
+        return;
+    }
+    const rect_hook *hk = &n->cfg->hooks[hook];
+    json_t *states = json_object_get(json_object_get(notice, "delivery"), "hooks");
+    json_t *st = json_object_get(states, hk->name);
+    if (!st) {
+        st = json_object();
+        json_object_set_new(states, hk->name, st);
+    }
+    json_int_t attempts = json_integer_value(json_object_get(st, "attempts")) + 1;
+    time_t now = rect_now();
+    char when[RECT_INSTANT_LEN];
+    json_object_set_new(st, "attempts", json_integer(attempts));
+    json_object_set_new(st, "last_error", error ? json_string(error) : json_null());
+    int finished = 1;
+    if (ok) {
+        json_object_set_new(st, "state", json_string("delivered"));
+        json_object_set_new(st, "next_attempt", json_null());
+        instant_format(now, when);
+        json_object_set_new(st, "delivered_at", json_string(when));
+    } else if ((uint64_t)attempts > hk->retries) {
+        json_object_set_new(st, "state", json_string("failed"));
+        json_object_set_new(st, "next_attempt", json_null());
+    } else {
+        /* Back-off on rectd's clock: 1, 2, 4 … minutes, at most an hour. */
+        long delay = 60L << (attempts - 1 < 6 ? attempts - 1 : 6);
+        if (delay > 3600)
+            delay = 3600;
+        instant_format(now + delay, when);
+        json_object_set_new(st, "state", json_string("pending"));
+        json_object_set_new(st, "next_attempt", json_string(when));
+        finished = 0;
+    }
+    int rc = store_notice_put(t, notice);
+    if (rc == 0 && finished)
+        rc = store_pending_set(t, id, hook, 0);
+    if (rc == 0)
+        rc = store_commit(&t);
+    else
+        store_abort(&t);
+    if (rc)
+        fprintf(stderr, "rectd: cannot record delivery of notice %llu to hook %s: %s\n",
+                (unsigned long long)id, hk->name, rect_err_name(rc));
+    if (!ok)
+        fprintf(stderr, "rectd: hook %s for notice %llu: %s (attempt %lld)\n", hk->name,
+                (unsigned long long)id, error ? error : "failed", (long long)attempts);
+    json_decref(notice);
+}
+
+static void s_done_cb(uint64_t notice, uint32_t hook, int ok, const char *error, void *ctx)
+{
+    s_record(ctx, notice, hook, ok, error);
+}
+
+typedef struct {
+    notifier *n;
+    time_t now;
+    struct {
+        uint64_t notice;
+        uint32_t hook;
+    } due[HOOKS_MAX_RUNNING];
+    int n_due;
+} s_due_ctx;
+
+static int s_due_cb(store_txn *t, uint64_t id, uint32_t hook, void *ctx)
+{
+    s_due_ctx *d = ctx;
+    if (d->n_due + hooks_busy(d->n->hooks) >= HOOKS_MAX_RUNNING)
+        return 1;
+    if (hook >= d->n->cfg->n_hooks || hooks_running(d->n->hooks, id, hook))
+        return 0;
+    json_t *notice;
+    if (store_notice_get(t, id, &notice) != 0)
+        return 0;
+    json_t *st = json_object_get(json_object_get(json_object_get(notice, "delivery"), "hooks"),
+                                 d->n->cfg->hooks[hook].name);
+    time_t next = 0;
+    const char *at = s_str(st, "next_attempt");
+    if (!at || instant_parse(at, &next) != 0 || next <= d->now) {
+        d->due[d->n_due].notice = id;
+        d->due[d->n_due++].hook = hook;
+    }
+    json_decref(notice);
+    return 0;
+}
+
+/* Start the deliveries whose time has come (as many as there are free slots). */
+static void s_start_due(notifier *n)
+{
+    s_due_ctx d = {n, rect_now(), {{0, 0}}, 0};
+    store_txn *t;
+    if (store_begin(n->st, 0, NULL, &t) != 0)
+        return;
+    store_pending_scan(t, s_due_cb, &d);
+    char *texts[HOOKS_MAX_RUNNING] = {0};
+    for (int i = 0; i < d.n_due; i++) {
+        json_t *notice;
+        if (store_notice_get(t, d.due[i].notice, &notice) == 0) {
+            texts[i] = s_hook_json(notice);
+            json_decref(notice);
+        }
+    }
+    store_abort(&t);
+    for (int i = 0; i < d.n_due; i++) {
+        char err[256];
+        if (!texts[i] || hooks_start(n->hooks, d.due[i].notice, d.due[i].hook, texts[i], err, sizeof err) != 0)
+            s_record(n, d.due[i].notice, d.due[i].hook, 0, texts[i] ? err : "out of memory");
+        free(texts[i]);
+    }
+}
+
+void notifier_tick(notifier *n)
+{
+    s_maybe_run_job(n);
+    s_publish_new(n);
+    hooks_poll(n->hooks, s_done_cb, n);
+    if (n->cfg->n_hooks)
+        s_start_due(n);
+}
+
+int notifier_wait_ms(const notifier *n)
+{
+    return hooks_busy(n->hooks) ? 100 : 1000;
+}

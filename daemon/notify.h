@@ -1,0 +1,49 @@
+/*
+ * notify.h - the daily job (digests, escalation) and the delivery of its
+ * notices: the outbox in LMDB is the record; the PUB socket is only the
+ * doorbell; hooks are retried until delivered or out of retries.
+ */
+#ifndef RECT_NOTIFY_H
+#define RECT_NOTIFY_H
+
+#include <jansson.h>
+
+#include "cmd.h"
+#include "rect_cfg.h"
+#include "store.h"
+
+/*
+ * Run the job for `day` ("YYYY-MM-DD") inside c->txn: escalate items red
+ * for more than notify.escalate_after_days (an `escalate` event each, actor
+ * rectd), build one notice per owner, leader and admin (and escalation
+ * notices), store them with their pending deliveries, and record the day as
+ * done — all in the caller's transaction. A day already done is left alone
+ * unless force. *result (new, caller owns): {"day","ran","notices","escalated"}.
+ * Returns 0 or rect_err with c->msg set.
+ */
+int notify_job(cmd_ctx *c, const char *day, int force, json_t **result);
+
+typedef struct notifier notifier;
+
+/*
+ * The delivery side, driven from the server loop. pub is a bound ZeroMQ PUB
+ * socket or NULL. Returns NULL on allocation failure. cfg and st must
+ * outlive it.
+ */
+notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub);
+
+/*
+ * One tick: run today's job if notify.at has passed and it has not run
+ * (this is also the catch-up after a start), publish notices not yet
+ * published, reap finished hooks and record their outcome, start due hook
+ * deliveries. Never blocks on a subscriber or a hook.
+ */
+void notifier_tick(notifier *n);
+
+/* Milliseconds the loop may sleep before the next tick is needed. */
+int notifier_wait_ms(const notifier *n);
+
+/* Stop running hooks (they are retried at the next start) and free. Accepts NULL. */
+void notifier_destroy(notifier **n_p);
+
+#endif
