@@ -90,9 +90,9 @@ unit: $(UNIT_BIN)
 # tests/e2e.py is the core suite; tests/e2e-*.py are the suites of later features
 # (a hyphen: they are scripts, not modules). Each prints "N passed, M failed".
 E2E_SUITES := tests/e2e.py $(sort $(wildcard tests/e2e-*.py))
-e2e: $(BINDIR)/rectd $(BINDIR)/rectctl
+e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper
 	@rc=0; for s in $(E2E_SUITES); do \
-	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl /usr/bin/python3 $$s || rc=1; \
+	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
 	done; exit $$rc
 
 # Unit and end-to-end tests again, built with ASan + UBSan; any report fails.
@@ -124,3 +124,9 @@ fuzz: deps
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
 	done
+
+# A test tool that changes rectd's database behind its back (an event's note,
+# an index entry), so tests/e2e-ledger-daemon.py can show audit_verify catching it.
+$(BUILD)/tools/rect-tamper: tests/tools/rect-tamper.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -llmdb

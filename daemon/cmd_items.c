@@ -261,8 +261,9 @@ int cmd_evidence(cmd_ctx *c)
     }
     /* Files are stored once, by content; the event names them. */
     json_t *names = json_object_get(c->args, "files"), *files = json_array();
+    unsigned char shas[RECT_MAX_FILES][32];
     for (size_t i = 0; i < c->n_files; i++) {
-        unsigned char sha[32];
+        unsigned char *sha = shas[i];
         char hex[65];
         if ((rc = store_blob_put(c->txn, c->files[i].data, c->files[i].len, sha))) {
             json_decref(files);
@@ -276,9 +277,14 @@ int cmd_evidence(cmd_ctx *c)
                                                hex, "size", (json_int_t)c->files[i].len));
     }
     json_int_t count = json_integer_value(json_object_get(item, "evidence_count"));
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
     json_t *set = json_pack("{sI}", "evidence_count", count + 1);
     rc = s_act(c, item, RECT_ACT_EVIDENCE, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
     json_decref(item);
+    /* Who filed which bytes: audit_reuse and show's reused_by read this. */
+    for (size_t i = 0; rc == 0 && i < c->n_files; i++)
+        if ((rc = store_blob_use(c->txn, shas[i], id, c->seq)))
+            cmd_fail(c, rc, "cannot record the use of file %zu; nothing was changed", i + 1);
     if (rc == 0)
         json_object_set_new(c->result, "evidence",
                             json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));

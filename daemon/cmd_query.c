@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_ledger.h"
 #include "cmd_deadline.h"
 #include "item.h"
 #include "rect_proto.h"
@@ -137,6 +138,12 @@ int cmd_show(cmd_ctx *c)
         if (strcmp(action, rect_action_names[RECT_ACT_EVIDENCE]) != 0)
             continue;
         json_t *files = json_object_get(ev, "files");
+        if (files && (rc = audit_mark_reuse(c->txn, files, (uint64_t)json_integer_value(json_object_get(item, "id"))))) {
+            json_decref(events);
+            json_decref(item);
+            json_decref(evidence);
+            return cmd_fail(c, rc, "cannot read the file uses");
+        }
         json_array_append_new(evidence,
                               json_pack("{sOsOsOsOsO}", "seq", json_object_get(ev, "seq"), "at",
                                         json_object_get(ev, "at"), "actor", json_object_get(ev, "actor"),

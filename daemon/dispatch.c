@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd_deadline.h"
+#include "cmd_ledger.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 
@@ -83,6 +84,16 @@ static const cmd_spec s_commands[] = {
     {"ack", cmd_ack, 1, RECT_ROLE_ANY, FILES_NONE, {{"id", ARG_INT, 1}, {0}}},
     {"notify_run", cmd_notify_run, 1, RECT_ROLE_ADMIN, FILES_NONE,
      {{"as_of", ARG_NAME, 0}, {"force", ARG_BOOL, 0}, {0}}},
+    /* Closeout ledgers (cmd_ledger.c, cmd_audit.c). */
+    {"inspection_add", cmd_inspection_add, 1, RECT_ROLE_ADMIN, FILES_NONE,
+     {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 1}, {"fed_back", ARG_OBJECT, 0}, {0}}},
+    {"inspection_list", cmd_inspection_list, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"ledger", cmd_ledger, 0, RECT_ROLE_ANY, FILES_NONE,
+     {{"inspection", ARG_NAME, 0}, {"as_of", ARG_NAME, 0}, {"seq", ARG_INT, 0}, {0}}},
+    {"stats", cmd_stats, 0, RECT_ROLE_ANY, FILES_NONE, {{"inspection", ARG_NAME, 0}, {"by", ARG_NAME, 0}, {0}}},
+    {"audit_verify", cmd_audit_verify, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"audit_reuse", cmd_audit_reuse, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"reconcile", cmd_reconcile, 0, RECT_ROLE_ANY, FILES_ONE, {{"inspection", ARG_NAME, 0}, {0}}},
 };
 
 int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)

@@ -594,6 +594,43 @@ int store_scan_index(store_txn *t, const char *field, const char *value, store_i
     return rc && rc != MDB_NOTFOUND ? s_err(rc, "index scan") : 0;
 }
 
+/* Index entries whose value lies in [from, to] (either NULL: open), in value then id order. */
+int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to,
+                           store_id_cb cb, void *ctx)
+{
+    int i = s_index_of(field);
+    unsigned char kb[512];
+    size_t flen = from ? strlen(from) + 1 : 0;
+    if (i < 0 || flen + 8 > sizeof kb)
+        return RECT_E_INTERNAL;
+    if (from)
+        memcpy(kb, from, flen);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->idx[i], &cur);
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k = {flen, kb}, v;
+    int r = 0;
+    rc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && k.mv_size > 8) {
+        /* value ‖ 0 ‖ id: the value is the key's text up to its NUL. */
+        size_t vlen = k.mv_size - 9;
+        if (to) {
+            size_t tlen = strlen(to);
+            int cmp = memcmp(k.mv_data, to, vlen < tlen ? vlen : tlen);
+            if (cmp > 0 || (cmp == 0 && vlen > tlen))
+                break;
+        }
+        if ((r = cb(t, s_get64((char *)k.mv_data + vlen + 1), ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "index scan") : 0;
+}
+
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
 {
     MDB_cursor *cur;
@@ -829,4 +866,205 @@ int store_pending_scan(store_txn *t, store_pending_cb cb, void *ctx)
     if (r < 0)
         return r;
     return rc && rc != MDB_NOTFOUND ? s_err(rc, "pending scan") : 0;
+}
+
+/* ---- closeout ledgers: inspections, file uses, raw walks (issue 4) -------- */
+
+int store_inspection_get(store_txn *t, const char *name, json_t **out)
+{
+    MDB_val k = {strlen(name), (void *)name}, v;
+    int rc = mdb_get(t->txn, t->s->inspections, &k, &v);
+    if (rc)
+        return s_err(rc, "inspection get");
+    if (!(*out = json_loadb(v.mv_data, v.mv_size, 0, NULL)))
+        return RECT_E_INTERNAL;
+    return 0;
+}
+
+int store_inspection_put(store_txn *t, const char *name, const json_t *rec)
+{
+    char *text = json_dumps(rec, JSON_COMPACT);
+    if (!text)
+        return RECT_E_NOMEM;
+    MDB_val k = {strlen(name), (void *)name}, v = {strlen(text), text};
+    int rc = k.mv_size ? mdb_put(t->txn, t->s->inspections, &k, &v, MDB_NOOVERWRITE) : EINVAL;
+    free(text);
+    if (rc == MDB_KEYEXIST)
+        return RECT_E_DUPLICATE_REF;
+    return s_err(rc, "inspection put");
+}
+
+/* Walk a whole database in key order: cb(key, val) gets bytes valid for the call. */
+static int s_walk(store_txn *t, MDB_dbi dbi, int (*cb)(const MDB_val *k, const MDB_val *v, void *ctx),
+                  void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        if ((r = cb(&k, &v, ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "walk") : 0;
+}
+
+typedef struct {
+    store_inspection_cb cb;
+    void *ctx;
+} s_insp_walk;
+
+static int s_insp_one(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    s_insp_walk *w = ctx;
+    char name[RECT_MAX_NAME + 1];
+    if (k->mv_size > RECT_MAX_NAME)
+        return s_err(MDB_CORRUPTED, "inspection key");
+    memcpy(name, k->mv_data, k->mv_size);
+    name[k->mv_size] = '\0';
+    json_t *rec = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+    if (!rec)
+        return RECT_E_INTERNAL;
+    int r = w->cb(name, rec, w->ctx);
+    json_decref(rec);
+    return r;
+}
+
+int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx)
+{
+    s_insp_walk w = {cb, ctx};
+    return s_walk(t, t->s->inspections, s_insp_one, &w);
+}
+
+int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, uint64_t seq)
+{
+    unsigned char kb[48];
+    memcpy(kb, sha256, 32);
+    s_be64(item, kb + 32);
+    s_be64(seq, kb + 40);
+    MDB_val k = {48, kb}, empty = {0, ""};
+    return s_err(mdb_put(t->txn, t->s->blob_uses, &k, &empty, 0), "blob_uses put");
+}
+
+int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb cb, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->blob_uses, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    unsigned char kb[32] = {0};
+    if (sha256)
+        memcpy(kb, sha256, 32);
+    MDB_val k = {32, kb}, v;
+    rc = mdb_cursor_get(cur, &k, &v, sha256 ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0 && (!sha256 || (k.mv_size >= 32 && memcmp(k.mv_data, kb, 32) == 0))) {
+        if (k.mv_size != 48) {
+            r = s_err(MDB_CORRUPTED, "blob_uses key");
+            break;
+        }
+        const unsigned char *p = k.mv_data;
+        if ((r = cb(p, s_get64(p + 32), s_get64(p + 40), ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "blob_uses scan") : 0;
+}
+
+int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size)
+{
+    MDB_val k = {32, (void *)sha256}, v;
+    int rc = mdb_get(t->txn, t->s->blobs, &k, &v);
+    if (rc)
+        return s_err(rc, "blob get");
+    *size = v.mv_size;
+    return 0;
+}
+
+int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, t->s->events, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    unsigned char kb[8];
+    s_be64(from, kb);
+    MDB_val k = {8, kb}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0) {
+        store_raw_event ev = {0};
+        ev.seq = k.mv_size == 8 ? s_get64(k.mv_data) : 0;
+        if (v.mv_size >= 64) {
+            ev.prev = v.mv_data;
+            ev.hash = (const unsigned char *)v.mv_data + 32;
+            ev.canon = (const char *)v.mv_data + 64;
+            ev.len = v.mv_size - 64;
+        }
+        if ((r = cb(&ev, ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, "events scan") : 0;
+}
+
+int store_event_get(store_txn *t, uint64_t seq, json_t **out)
+{
+    unsigned char kb[8];
+    s_be64(seq, kb);
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_get(t->txn, t->s->events, &k, &v);
+    if (rc)
+        return s_err(rc, "event get");
+    if (!(*out = s_event_decode(&v)))
+        return RECT_E_INTERNAL;
+    return 0;
+}
+
+int store_head(store_txn *t, uint64_t *next_seq, unsigned char head[32])
+{
+    int found, rc;
+    memset(head, 0, 32);
+    if ((rc = s_counter(t, "next_seq", next_seq)))
+        return rc;
+    return s_meta_get(t, "head", head, 32, &found);
+}
+
+typedef struct {
+    store_entry_cb cb;
+    void *ctx;
+} s_entry_walk;
+
+static int s_entry_one(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    s_entry_walk *w = ctx;
+    return w->cb(k->mv_data, k->mv_size, v->mv_data, v->mv_size, w->ctx);
+}
+
+int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ctx)
+{
+    MDB_dbi dbi;
+    int i = s_index_of(db);
+    if (i >= 0)
+        dbi = t->s->idx[i];
+    else if (strcmp(db, "refs") == 0)
+        dbi = t->s->refs;
+    else if (strcmp(db, "item_events") == 0)
+        dbi = t->s->item_events;
+    else if (strcmp(db, "blob_uses") == 0)
+        dbi = t->s->blob_uses;
+    else
+        return RECT_E_INTERNAL;
+    s_entry_walk w = {cb, ctx};
+    return s_walk(t, dbi, s_entry_one, &w);
 }

@@ -98,6 +98,13 @@ int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha
 /* Scan the items of an index value in id order: cb returns 0 to go on, 1 to stop, <0 error. */
 typedef int (*store_id_cb)(store_txn *t, uint64_t id, void *ctx);
 int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx);
+/*
+ * Scan the items whose indexed value lies in [from, to] (byte order; from
+ * or to NULL: unbounded), in value then id order: for "deadline", dates
+ * sort as they fall, so "due by D" is one cursor range. Same cb as above.
+ */
+int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to,
+                           store_id_cb cb, void *ctx);
 /* Scan every item in id order. */
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx);
 
@@ -138,5 +145,54 @@ int store_pending_scan(store_txn *t, store_pending_cb cb, void *ctx);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void store_hex(const unsigned char *in, size_t n, char *out);
+
+/* ---- closeout ledgers (issue 4) -----------------------------------------
+ *   inspections  name -> {"name","title","fed_back":{source: n},"created","by"} JSON
+ *   blob_uses    sha256 (32) ‖ item (8) ‖ seq (8) -> ""   (who filed which file)
+ */
+
+/* An inspection record: 0 and a new reference in *out (caller decrefs), RECT_E_NOT_FOUND, or rect_err. */
+int store_inspection_get(store_txn *t, const char *name, json_t **out);
+/* Store a new inspection record; RECT_E_DUPLICATE_REF if name is already recorded. */
+int store_inspection_put(store_txn *t, const char *name, const json_t *rec);
+/* Every inspection record in name order; rec is borrowed for the call only. cb: 0 go on, 1 stop, <0 error. */
+typedef int (*store_inspection_cb)(const char *name, json_t *rec, void *ctx);
+int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx);
+
+/* Record that event seq of item filed the blob sha256 (evidence, review files). */
+int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, uint64_t seq);
+/* The uses of one blob (sha256), or of all blobs (NULL), in key order (sha, item, seq). */
+typedef int (*store_use_cb)(const unsigned char sha256[32], uint64_t item, uint64_t seq, void *ctx);
+int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb cb, void *ctx);
+/* Size in bytes of a stored blob: 0, RECT_E_NOT_FOUND or rect_err. */
+int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size);
+
+/*
+ * One stored event as bytes, for audits and replays. Every pointer is valid
+ * only during the callback. prev/hash/canon are NULL when the stored value is
+ * shorter than 64 bytes (corrupt); seq is 0 when the key is not 8 bytes.
+ */
+typedef struct {
+    uint64_t seq;
+    const unsigned char *prev, *hash; /* 32 bytes each, as stored */
+    const char *canon;                /* canonical JSON, NOT NUL-terminated */
+    size_t len;
+} store_raw_event;
+typedef int (*store_event_cb)(const store_raw_event *ev, void *ctx);
+/* Walk the stored events in seq order from seq `from` (1 = all). cb: 0 go on, 1 stop, <0 error. */
+int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx);
+/* One event decoded, with "prev" and "hash": 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
+int store_event_get(store_txn *t, uint64_t seq, json_t **out);
+/* The stored chain counters: next_seq (0 or 1 when empty) and the head hash (zeros when empty). */
+int store_head(store_txn *t, uint64_t *next_seq, unsigned char head[32]);
+
+/*
+ * Walk every raw entry of an index database in key order: db is an index
+ * field of store_index_fields (key value ‖ 0 ‖ id), "refs" (ref ‖ 0 ‖
+ * inspection -> id), "item_events" (id ‖ seq) or "blob_uses". key/val valid
+ * during the callback only. RECT_E_INTERNAL for an unknown db.
+ */
+typedef int (*store_entry_cb)(const void *key, size_t klen, const void *val, size_t vlen, void *ctx);
+int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ctx);
 
 #endif

@@ -1,0 +1,602 @@
+/*
+ * cmd_ledger.c - inspections, the closeout ledger (销号台账) and statistics.
+ *
+ * The ledger is always rebuilt from the event log (replay.c), up to a cutoff
+ * (as_of, seq) or the head, so the chain head it names is exactly the record
+ * it shows. Statistics count the current items.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_ledger.h"
+#include "item.h"
+#include "rect_proto.h"
+#include "replay.h"
+
+static int s_nomem(cmd_ctx *c)
+{
+    return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char out[11])
+{
+    time_t t;
+    if (!instant || instant_parse(instant, &t) != 0)
+        return -1;
+    if (strncmp(z->hour, instant, 13) != 0) {
+        char local[17];
+        instant_format_local(t, zone, local, sizeof local);
+        char day[RECT_DATE_LEN];
+        memcpy(day, local, 10);
+        day[10] = '\0';
+        long d = date_days(day);
+        if (!local[0] || d < 0)
+            return -1;
+        long secs = d * 86400L + atol(local + 11) * 3600L + atol(local + 14) * 60L;
+        z->offset = secs - (long)(t - t % 60);
+        memcpy(z->hour, instant, 13);
+        z->hour[13] = '\0';
+    }
+    long local = (long)t + z->offset;
+    long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+    return date_from_days(days, out);
+}
+
+/* ---- inspections ---------------------------------------------------------- */
+
+int cmd_inspection_add(cmd_ctx *c)
+{
+    const char *name = cmd_str(c, "name");
+    json_t *rec = NULL, *fb = json_object(), *given = json_object_get(c->args, "fed_back");
+    int rc;
+    if (!fb)
+        return s_nomem(c);
+    if ((rc = store_inspection_get(c->txn, name, &rec)) == 0) {
+        rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection %s is already recorded (\"%s\", by %s at %s): pick another name",
+                      name, json_string_value(json_object_get(rec, "title")),
+                      json_string_value(json_object_get(rec, "by")), json_string_value(json_object_get(rec, "created")));
+        goto done;
+    }
+    if (rc != RECT_E_NOT_FOUND) {
+        rc = cmd_fail(c, rc, "cannot read the inspections");
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(given, key, v) {
+        const rect_named *src = cfg_source_find(c->cfg, key);
+        if (!src) {
+            rc = cmd_fail(c, RECT_E_UNKNOWN_NAME, "inspection_add: fed_back names \"%s\", which is not a configured source", key);
+            goto done;
+        }
+        if (!json_is_integer(v)) {
+            rc = cmd_fail(c, RECT_E_BAD_TYPE, "inspection_add: fed_back.%s must be an integer", key);
+            goto done;
+        }
+        if (json_integer_value(v) < 0) {
+            rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection_add: fed_back.%s must be 0 or more", key);
+            goto done;
+        }
+        if (json_object_get(fb, src->id)) {
+            rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection_add: fed_back names source %s twice", src->id);
+            goto done;
+        }
+        if (json_object_set(fb, src->id, v)) {
+            rc = s_nomem(c);
+            goto done;
+        }
+    }
+    rec = json_pack("{sssssOssss}", "name", name, "title", cmd_str(c, "title"), "fed_back", fb, "created",
+                    c->now_text, "by", c->actor->name);
+    if (!rec) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    if ((rc = store_inspection_put(c->txn, name, rec))) {
+        rc = cmd_fail(c, rc, "cannot record inspection %s", name);
+        goto done;
+    }
+    if (!(c->result = json_pack("{sO}", "inspection", rec)))
+        rc = s_nomem(c);
+done:
+    json_decref(rec);
+    json_decref(fb);
+    return rc;
+}
+
+typedef struct {
+    json_t *all; /* name -> listing entry */
+} s_insp_list;
+
+static int s_insp_rec(const char *name, json_t *rec, void *ctx)
+{
+    s_insp_list *l = ctx;
+    json_t *e = json_deep_copy(rec);
+    if (!e || json_object_set_new(e, "claimed", json_object()) || json_object_set_new(e, "items", json_integer(0)) ||
+        json_object_set_new(l->all, name, e))
+        return RECT_E_NOMEM;
+    return 0;
+}
+
+static int s_insp_item(store_txn *t, uint64_t id, void *ctx)
+{
+    s_insp_list *l = ctx;
+    json_t *item;
+    int rc = store_item_get(t, id, &item);
+    if (rc)
+        return rc;
+    const char *name = json_string_value(json_object_get(item, "inspection"));
+    const char *src = json_string_value(json_object_get(item, "source"));
+    json_t *e = name ? json_object_get(l->all, name) : NULL;
+    rc = RECT_E_NOMEM;
+    if (name && !e) {
+        e = json_pack("{ss sn so so si sn sn}", "name", name, "title", "fed_back", json_object(), "claimed",
+                      json_object(), "items", 0, "created", "by");
+        if (!e || json_object_set_new(l->all, name, e))
+            goto done;
+    }
+    if (e) {
+        json_t *claimed = json_object_get(e, "claimed");
+        json_t *n = src ? json_object_get(claimed, src) : NULL;
+        json_object_set_new(e, "items", json_integer(json_integer_value(json_object_get(e, "items")) + 1));
+        if (src && json_object_set_new(claimed, src, json_integer(n ? json_integer_value(n) + 1 : 1)))
+            goto done;
+    }
+    rc = 0;
+done:
+    json_decref(item);
+    return rc;
+}
+
+static int s_strcmp_p(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int cmd_inspection_list(cmd_ctx *c)
+{
+    s_insp_list l = {json_object()};
+    json_t *out = json_array();
+    const char **names = NULL;
+    int rc = 0;
+    if (!l.all || !out) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    if ((rc = store_scan_inspections(c->txn, s_insp_rec, &l)) || (rc = store_scan_items(c->txn, s_insp_item, &l))) {
+        rc = cmd_fail(c, rc, "cannot read the inspections");
+        goto done;
+    }
+    size_t n = json_object_size(l.all), i = 0;
+    if (n && !(names = malloc(n * sizeof *names))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(l.all, key, v)
+        names[i++] = key;
+    qsort(names, n, sizeof *names, s_strcmp_p);
+    for (i = 0; i < n; i++)
+        if (json_array_append(out, json_object_get(l.all, names[i]))) {
+            rc = s_nomem(c);
+            goto done;
+        }
+    if (!(c->result = json_pack("{sO}", "inspections", out)))
+        rc = s_nomem(c);
+done:
+    free(names);
+    json_decref(out);
+    json_decref(l.all);
+    return rc;
+}
+
+/* ---- the ledger ------------------------------------------------------------ */
+
+typedef struct {
+    cmd_ctx *c;
+    replay *r;
+    const char *as_of; /* canonical date, or NULL */
+    uint64_t stop;     /* last seq to include, 0 = all */
+    ledger_tz tz;
+    uint64_t seq;      /* last included */
+    unsigned char hash[32];
+    char at[RECT_INSTANT_LEN];
+} s_walk;
+
+static int s_replay_one(const store_raw_event *ev, void *ctx)
+{
+    s_walk *w = ctx;
+    if (!ev->canon)
+        return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify", (unsigned long long)ev->seq);
+    json_t *e = json_loadb(ev->canon, ev->len, 0, NULL);
+    if (!e)
+        return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify", (unsigned long long)ev->seq);
+    const char *at = json_string_value(json_object_get(e, "at"));
+    char day[RECT_DATE_LEN], why[256];
+    int rc;
+    if (w->as_of) {
+        if (ledger_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
+            json_decref(e);
+            return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu has no valid time: run audit_verify",
+                            (unsigned long long)ev->seq);
+        }
+        if (strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
+            json_decref(e);
+            return 1;
+        }
+    }
+    if ((rc = replay_apply(w->r, e, why, sizeof why)) != 0) {
+        json_decref(e);
+        if (rc == RECT_E_NOMEM)
+            return cmd_fail(w->c, rc, "out of memory");
+        return cmd_fail(w->c, RECT_E_INTERNAL, "the event log does not replay: %s (run audit_verify)", why);
+    }
+    w->seq = ev->seq;
+    memcpy(w->hash, ev->hash, 32);
+    snprintf(w->at, sizeof w->at, "%s", at ? at : "");
+    json_decref(e);
+    return w->stop && ev->seq >= w->stop ? 1 : 0;
+}
+
+static const char *const s_row_fields[] = {
+    "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
+    "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
+    "closed_by", "closed_at", "days_late", "rejections", "extensions", "escalations", "reused_evidence",
+};
+
+/* Days the closure of a closed item came after its approved deadline (0 if not), or -1 if not closed. */
+static long s_days_late(const json_t *it, ledger_tz *tz, const char *zone)
+{
+    const char *state = json_string_value(json_object_get(it, "state"));
+    const char *deadline = json_string_value(json_object_get(it, "deadline"));
+    char day[RECT_DATE_LEN];
+    if (!state || strcmp(state, rect_state_names[RECT_ST_CLOSED]) != 0 || !deadline ||
+        ledger_local_date(tz, zone, json_string_value(json_object_get(it, "closed_at")), day) != 0)
+        return -1;
+    long late = date_days(day) - date_days(deadline);
+    return late > 0 ? late : 0;
+}
+
+/* Open states: the item still waits for its rectification (lights, overdue). */
+static int s_working(const json_t *it)
+{
+    rect_state s = item_state(it);
+    return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
+}
+
+static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late)
+{
+    json_t *row = json_object();
+    for (size_t i = 0; row && i < sizeof s_row_fields / sizeof s_row_fields[0]; i++) {
+        const char *f = s_row_fields[i];
+        json_t *v;
+        if (strcmp(f, "latest_evidence") == 0)
+            v = replay_latest_evidence(r, id) ? json_string(replay_latest_evidence(r, id)) : json_null();
+        else if (strcmp(f, "days_late") == 0)
+            v = late >= 0 ? json_integer(late) : json_null();
+        else if (strcmp(f, "reused_evidence") == 0)
+            v = json_boolean(replay_reused(r, id));
+        else
+            v = json_object_get(it, f) ? json_incref(json_object_get(it, f)) : json_null();
+        if (json_object_set_new(row, f, v)) {
+            json_decref(row);
+            return NULL;
+        }
+    }
+    return row;
+}
+
+/* fed_back per source: the inspection's record, or the sum over all records. */
+static int s_fed_sum(const char *name, json_t *rec, void *ctx)
+{
+    json_t *sum = ctx;
+    const char *src;
+    json_t *v;
+    (void)name;
+    json_object_foreach(json_object_get(rec, "fed_back"), src, v) {
+        json_t *was = json_object_get(sum, src);
+        if (json_object_set_new(sum, src, json_integer(json_integer_value(v) + (was ? json_integer_value(was) : 0))))
+            return RECT_E_NOMEM;
+    }
+    return 0;
+}
+
+static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const char *ref_date)
+{
+    long total = 0, closed = 0, overdue = 0, on_time = 0, kinds[RECT_KIND_COUNT] = {0};
+    size_t i;
+    json_t *row;
+    json_array_foreach(rows, i, row) {
+        total++;
+        int k = rect_lookup(rect_kind_names, RECT_KIND_COUNT, json_string_value(json_object_get(row, "kind")));
+        if (k >= 0)
+            kinds[k]++;
+        if (item_state(row) == RECT_ST_CLOSED) {
+            closed++;
+            on_time += json_integer_value(json_object_get(row, "days_late")) == 0 &&
+                       json_is_integer(json_object_get(row, "days_late"));
+        }
+        const char *dl = json_string_value(json_object_get(row, "deadline"));
+        if (s_working(row) && dl && strcmp(dl, ref_date) < 0)
+            overdue++;
+    }
+    json_t *sources = json_array();
+    for (size_t s = 0; sources && s < cfg->n_sources; s++) {
+        long claimed = 0;
+        json_array_foreach(rows, i, row) {
+            const char *src = json_string_value(json_object_get(row, "source"));
+            claimed += src && strcmp(src, cfg->sources[s].id) == 0;
+        }
+        json_t *fb = json_object_get(fed, cfg->sources[s].id);
+        if (!fb && !claimed)
+            continue;
+        json_array_append_new(sources, json_pack("{sssssOsI}", "id", cfg->sources[s].id, "name", cfg->sources[s].name,
+                                                 "fed_back", fb ? fb : json_null(), "claimed", (json_int_t)claimed));
+    }
+    return json_pack("{sos{sIsI}sIsIsIsIsI}", "sources", sources, "kinds", rect_kind_names[0], (json_int_t)kinds[0],
+                     rect_kind_names[1], (json_int_t)kinds[1], "total", (json_int_t)total, "closed",
+                     (json_int_t)closed, "open", (json_int_t)(total - closed), "overdue", (json_int_t)overdue,
+                     "closed_on_time", (json_int_t)on_time);
+}
+
+int cmd_ledger(cmd_ctx *c)
+{
+    const char *insp = cmd_str(c, "inspection"), *as_of_arg = cmd_str(c, "as_of");
+    json_t *jseq = json_object_get(c->args, "seq");
+    char as_of[RECT_DATE_LEN], ref_date[RECT_DATE_LEN], hex[65];
+    unsigned char head[32];
+    uint64_t next;
+    s_walk w = {.c = c};
+    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL;
+    int rc;
+
+    if (as_of_arg && jseq)
+        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: give as_of or seq, not both");
+    if (as_of_arg && date_parse(as_of_arg, as_of) != 0)
+        return cmd_fail(c, RECT_E_BAD_DATE, "ledger: as_of \"%s\" is not a date (YYYY-MM-DD)", as_of_arg);
+    if ((rc = store_head(c->txn, &next, head)))
+        return cmd_fail(c, rc, "cannot read the database");
+    uint64_t last = next > 1 ? next - 1 : 0;
+    if (jseq) {
+        json_int_t s = json_integer_value(jseq);
+        if (s < 1 || (uint64_t)s > last)
+            return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: seq must be between 1 and %llu (the head), not %lld",
+                            (unsigned long long)last, (long long)s);
+        w.stop = (uint64_t)s;
+    }
+    w.as_of = as_of_arg ? as_of : NULL;
+    if (!(w.r = replay_new()) || !(rows = json_array())) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
+        if (!c->msg[0])
+            cmd_fail(c, rc, "cannot read the event log");
+        goto done;
+    }
+
+    /* Rows of the items as replayed, in id order. */
+    for (uint64_t id = 1; id <= replay_max_id(w.r); id++) {
+        json_t *it = replay_item(w.r, id);
+        const char *in = json_string_value(json_object_get(it, "inspection"));
+        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
+            continue;
+        json_t *row = s_row(it, w.r, id, s_days_late(it, &w.tz, c->cfg->timezone));
+        if (!row || json_array_append_new(rows, row)) {
+            rc = s_nomem(c);
+            goto done;
+        }
+    }
+
+    if (w.as_of)
+        snprintf(ref_date, sizeof ref_date, "%s", as_of);
+    else if (w.stop && ledger_local_date(&w.tz, c->cfg->timezone, w.at, ref_date) == 0)
+        ;
+    else
+        date_today(c->now, c->cfg->timezone, ref_date);
+
+    if (insp) {
+        rc = store_inspection_get(c->txn, insp, &rec);
+        if (rc && rc != RECT_E_NOT_FOUND) {
+            rc = cmd_fail(c, rc, "cannot read inspection %s", insp);
+            goto done;
+        }
+        rc = 0;
+        fed = rec ? json_incref(json_object_get(rec, "fed_back")) : json_object();
+    } else if (!(fed = json_object()) || (rc = store_scan_inspections(c->txn, s_fed_sum, fed))) {
+        rc = cmd_fail(c, rc ? rc : RECT_E_NOMEM, "cannot read the inspections");
+        goto done;
+    }
+    if (!(summary = s_summary(c->cfg, rows, fed, ref_date))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    store_hex(w.hash, 32, hex);
+    c->result = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", insp,
+                          "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq,
+                          "head", "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text,
+                          "generated_by", c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone",
+                          c->cfg->timezone, "summary", summary, "rows", rows);
+    if (!c->result)
+        rc = s_nomem(c);
+done:
+    replay_destroy(&w.r);
+    json_decref(rows);
+    json_decref(rec);
+    json_decref(fed);
+    json_decref(summary);
+    return rc;
+}
+
+/* ---- statistics -------------------------------------------------------------- */
+
+typedef struct {
+    json_t *key; /* string or null (owned) */
+    long total, states[RECT_ST_COUNT], lights[3], closed, on_time, rejections, relapses;
+    long *days; /* days to close of each closed item */
+    size_t n_days, cap_days;
+} s_counts;
+
+typedef struct {
+    cmd_ctx *c;
+    const char *by, *insp;
+    char today[RECT_DATE_LEN];
+    ledger_tz tz;
+    s_counts total;
+    s_counts *groups;
+    size_t n, cap;
+} s_stats;
+
+static int s_count(s_stats *st, s_counts *g, const json_t *it)
+{
+    rect_state s = item_state(it);
+    g->total++;
+    if (s != RECT_ST_NONE)
+        g->states[s]++;
+    g->rejections += (long)json_integer_value(json_object_get(it, "rejections"));
+    g->relapses += (long)json_integer_value(json_object_get(it, "relapses"));
+    const char *dl = json_string_value(json_object_get(it, "deadline"));
+    if (s_working(it)) {
+        long left = dl ? date_days(dl) - date_days(st->today) : 1L << 30;
+        g->lights[left < 0 ? 2 : left <= (long)st->c->cfg->due_soon_days ? 1 : 0]++;
+    }
+    if (s != RECT_ST_CLOSED)
+        return 0;
+    g->closed++;
+    g->on_time += s_days_late(it, &st->tz, st->c->cfg->timezone) == 0;
+    char from[RECT_DATE_LEN], to[RECT_DATE_LEN];
+    const char *zone = st->c->cfg->timezone;
+    if (ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "created")), from) != 0 ||
+        ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "closed_at")), to) != 0)
+        return 0;
+    if (g->n_days == g->cap_days) {
+        size_t cap = g->cap_days ? 2 * g->cap_days : 16;
+        long *d = realloc(g->days, cap * sizeof *d);
+        if (!d)
+            return RECT_E_NOMEM;
+        g->days = d;
+        g->cap_days = cap;
+    }
+    g->days[g->n_days++] = date_days(to) - date_days(from);
+    return 0;
+}
+
+static int s_stats_item(store_txn *t, uint64_t id, void *ctx)
+{
+    s_stats *st = ctx;
+    json_t *it;
+    int rc = store_item_get(t, id, &it);
+    if (rc)
+        return rc;
+    const char *in = json_string_value(json_object_get(it, "inspection"));
+    if (st->insp && (!in || strcmp(in, st->insp) != 0))
+        goto done;
+    if ((rc = s_count(st, &st->total, it)) || !st->by)
+        goto done;
+    json_t *key = json_object_get(it, st->by);
+    key = json_is_string(key) ? key : json_null();
+    size_t i = 0;
+    while (i < st->n && !json_equal(st->groups[i].key, key))
+        i++;
+    if (i == st->n) {
+        if (st->n == st->cap) {
+            size_t cap = st->cap ? 2 * st->cap : 16;
+            s_counts *g = realloc(st->groups, cap * sizeof *g);
+            if (!g) {
+                rc = RECT_E_NOMEM;
+                goto done;
+            }
+            st->groups = g;
+            st->cap = cap;
+        }
+        memset(&st->groups[i], 0, sizeof st->groups[i]);
+        st->groups[i].key = json_incref(key);
+        st->n++;
+    }
+    rc = s_count(st, &st->groups[i], it);
+done:
+    json_decref(it);
+    return rc;
+}
+
+static int s_cmp_long(const void *a, const void *b)
+{
+    long x = *(const long *)a, y = *(const long *)b;
+    return (x > y) - (x < y);
+}
+
+/* Groups by key, null last. */
+static int s_cmp_group(const void *a, const void *b)
+{
+    const char *x = json_string_value(((const s_counts *)a)->key), *y = json_string_value(((const s_counts *)b)->key);
+    if (!x || !y)
+        return (!x) - (!y);
+    return strcmp(x, y);
+}
+
+static json_t *s_counts_json(s_counts *g)
+{
+    json_t *states = json_object(), *median = json_null(), *max = json_null();
+    for (int s = 0; states && s < RECT_ST_COUNT; s++)
+        json_object_set_new(states, rect_state_names[s], json_integer(g->states[s]));
+    if (g->n_days) {
+        qsort(g->days, g->n_days, sizeof *g->days, s_cmp_long);
+        size_t m = g->n_days / 2;
+        long twice = g->n_days % 2 ? 2 * g->days[m] : g->days[m - 1] + g->days[m];
+        median = twice % 2 ? json_real(twice / 2.0) : json_integer(twice / 2);
+        max = json_integer(g->days[g->n_days - 1]);
+    }
+    return json_pack("{sIsos{sIsIsI}sIsIsosososIsI}", "total", (json_int_t)g->total, "states", states, "lights",
+                     "green", (json_int_t)g->lights[0], "yellow", (json_int_t)g->lights[1], "red",
+                     (json_int_t)g->lights[2], "closed", (json_int_t)g->closed, "closed_on_time",
+                     (json_int_t)g->on_time, "on_time_rate",
+                     g->closed ? json_real((double)g->on_time / (double)g->closed) : json_null(),
+                     "median_days_to_close", median, "max_days_to_close", max, "rejections",
+                     (json_int_t)g->rejections, "relapses", (json_int_t)g->relapses);
+}
+
+int cmd_stats(cmd_ctx *c)
+{
+    static const char *const bys[] = {"unit", "owner", "leader", "source", "kind"};
+    s_stats st = {.c = c, .by = cmd_str(c, "by"), .insp = cmd_str(c, "inspection")};
+    json_t *groups = NULL, *total = NULL;
+    int rc;
+    if (st.by && rect_lookup(bys, 5, st.by) < 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE, "stats: by must be unit, owner, leader, source or kind, not \"%s\"", st.by);
+    date_today(c->now, c->cfg->timezone, st.today);
+    rc = st.insp ? store_scan_index(c->txn, "inspection", st.insp, s_stats_item, &st)
+                 : store_scan_items(c->txn, s_stats_item, &st);
+    if (rc) {
+        rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items");
+        goto done;
+    }
+    if (st.n)
+        qsort(st.groups, st.n, sizeof *st.groups, s_cmp_group);
+    if (!(groups = json_array())) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    for (size_t i = 0; i < st.n; i++) {
+        json_t *g = s_counts_json(&st.groups[i]);
+        if (!g || json_object_set(g, "key", st.groups[i].key) || json_array_append_new(groups, g)) {
+            json_decref(g);
+            rc = s_nomem(c);
+            goto done;
+        }
+    }
+    if (!(total = s_counts_json(&st.total)) ||
+        !(c->result = json_pack("{s:s?,s:O,s:O}", "by", st.by, "groups", groups, "total", total)))
+        rc = s_nomem(c);
+done:
+    for (size_t i = 0; i < st.n; i++) {
+        json_decref(st.groups[i].key);
+        free(st.groups[i].days);
+    }
+    free(st.groups);
+    free(st.total.days);
+    json_decref(groups);
+    json_decref(total);
+    return rc;
+}

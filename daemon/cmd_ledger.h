@@ -1,0 +1,43 @@
+/*
+ * cmd_ledger.h - the closeout-ledger commands (issue 4; docs/PROTOCOL.md):
+ * inspections, the ledger, statistics (cmd_ledger.c); audits of the record,
+ * file reuse and reconciliation against another list (cmd_audit.c).
+ * Handlers follow cmd.h: they set c->result or fail with cmd_fail().
+ */
+#ifndef RECT_CMD_LEDGER_H
+#define RECT_CMD_LEDGER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "cmd.h"
+
+int cmd_inspection_add(cmd_ctx *c);  /* write, admin */
+int cmd_inspection_list(cmd_ctx *c);
+int cmd_ledger(cmd_ctx *c);
+int cmd_stats(cmd_ctx *c);
+int cmd_audit_verify(cmd_ctx *c);
+int cmd_audit_reuse(cmd_ctx *c);
+int cmd_reconcile(cmd_ctx *c);
+
+/*
+ * For `show`: give each file object of files (an array of {"sha256", ...},
+ * modified in place) that other items filed too "reused_by": the ids of
+ * those OTHER items, ascending (files nobody else filed stay as they are).
+ * 0 or a rect_err.
+ */
+int audit_mark_reuse(store_txn *t, json_t *files, uint64_t item);
+
+/*
+ * Local calendar date ("YYYY-MM-DD") of a UTC instant text in zone, with a
+ * one-entry cache of the zone's offset per UTC hour (converting through libc
+ * costs a zone-file read). One cache per zone; zero-initialise it before use.
+ * Returns 0, or -1 if instant does not parse.
+ */
+typedef struct {
+    char hour[14]; /* "YYYY-MM-DDTHH" the offset was computed for */
+    long offset;   /* seconds east of UTC */
+} ledger_tz;
+int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char out[11]);
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * test_replay.c - rebuilding items from events (daemon/replay.c) and the
+ * local-date cutoff the ledger's as_of uses (ledger_local_date).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cmd_ledger.h"
+#include "rect_proto.h"
+#include "replay.h"
+
+/* An event from compact JSON text (test data, so never NULL). */
+static json_t *s_ev(const char *text)
+{
+    json_error_t err;
+    json_t *ev = json_loads(text, 0, &err);
+    if (!ev)
+        fail_msg("bad test JSON: %s: %s", err.text, text);
+    return ev;
+}
+
+static int s_apply(replay *r, const char *text, char *msg, size_t len)
+{
+    json_t *ev = s_ev(text);
+    int rc = replay_apply(r, ev, msg, len);
+    json_decref(ev);
+    return rc;
+}
+
+static const char *const s_log[] = {
+    "{\"seq\":1,\"item\":1,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\",\"comment\":\"\","
+    "\"changes\":{\"ref\":[null,\"GJ-01\"],\"state\":[null,\"claimed\"],\"evidence_count\":[null,0]}}",
+    "{\"seq\":2,\"item\":2,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:01Z\",\"comment\":\"\","
+    "\"changes\":{\"ref\":[null,\"GJ-02\"],\"state\":[null,\"claimed\"],\"evidence_count\":[null,0]}}",
+    "{\"seq\":3,\"item\":1,\"action\":\"evidence\",\"actor\":\"o\",\"at\":\"2026-12-02T03:00:00Z\",\"comment\":\"photo\","
+    "\"changes\":{\"evidence_count\":[0,1]},\"files\":[{\"name\":\"p.jpg\",\"sha256\":\"aa\",\"size\":1}]}",
+    "{\"seq\":4,\"item\":2,\"action\":\"evidence\",\"actor\":\"o\",\"at\":\"2026-12-05T17:00:00Z\",\"comment\":\"same\","
+    "\"changes\":{\"evidence_count\":[0,1]},\"files\":[{\"name\":\"q.jpg\",\"sha256\":\"aa\",\"size\":1}]}",
+    "{\"seq\":5,\"item\":1,\"action\":\"close\",\"actor\":\"l\",\"at\":\"2026-12-06T01:00:00Z\",\"comment\":\"done\","
+    "\"changes\":{\"state\":[\"claimed\",\"closed\"]}}",
+};
+#define N_LOG (sizeof s_log / sizeof s_log[0])
+
+static void test_replay_rebuilds_items_from_their_changes(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    for (size_t i = 0; i < N_LOG; i++)
+        assert_int_equal(s_apply(r, s_log[i], msg, sizeof msg), 0);
+    assert_int_equal(replay_max_id(r), 2);
+    assert_int_equal(replay_last_seq(r), 5);
+    json_t *want = s_ev("{\"id\":1,\"ref\":\"GJ-01\",\"state\":\"closed\",\"evidence_count\":1,"
+                        "\"created\":\"2026-12-01T02:00:00Z\",\"updated\":\"2026-12-06T01:00:00Z\"}");
+    assert_true(json_equal(replay_item(r, 1), want));
+    json_decref(want);
+    assert_string_equal(replay_latest_evidence(r, 1), "photo");
+    assert_string_equal(replay_latest_evidence(r, 2), "same");
+    assert_null(replay_item(r, 3));
+    assert_null(replay_latest_evidence(r, 3));
+    replay_destroy(&r);
+    assert_null(r);
+}
+
+static void test_a_prefix_of_the_log_is_the_record_as_it_stood(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(s_apply(r, s_log[i], msg, sizeof msg), 0);
+    assert_string_equal(json_string_value(json_object_get(replay_item(r, 1), "state")), "claimed");
+    assert_null(replay_latest_evidence(r, 2));
+    assert_int_equal(replay_reused(r, 1), 0); /* item 2 has not filed the file yet */
+    assert_int_equal(s_apply(r, s_log[3], msg, sizeof msg), 0);
+    assert_int_equal(replay_reused(r, 1), 1);
+    assert_int_equal(replay_reused(r, 2), 1);
+    replay_destroy(&r);
+}
+
+static void test_one_item_filing_a_file_twice_is_not_reuse(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), 0);
+    assert_int_equal(s_apply(r, s_log[2], msg, sizeof msg), 0);
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":4,\"item\":1,\"action\":\"evidence\",\"at\":\"2026-12-03T00:00:00Z\",\"comment\":\"again\","
+                             "\"changes\":{\"evidence_count\":[1,2]},\"files\":[{\"sha256\":\"aa\"}]}",
+                             msg, sizeof msg),
+                     0);
+    assert_int_equal(replay_reused(r, 1), 0);
+    assert_string_equal(replay_latest_evidence(r, 1), "again");
+    replay_destroy(&r);
+}
+
+static void test_events_that_do_not_replay_are_refused_and_change_nothing(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), 0);
+    /* old value does not match the item */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":2,\"item\":1,\"action\":\"close\",\"at\":\"x\",\"changes\":{\"state\":[\"verified\",\"closed\"]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_non_null(strstr(msg, "old value"));
+    assert_string_equal(json_string_value(json_object_get(replay_item(r, 1), "state")), "claimed");
+    /* out of order */
+    assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_non_null(strstr(msg, "seq order"));
+    /* not [old, new] */
+    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":1,\"action\":\"start\",\"at\":\"x\",\"changes\":{\"state\":\"rectifying\"}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    /* missing fields */
+    assert_int_equal(s_apply(r, "{\"seq\":4,\"action\":\"start\",\"at\":\"x\",\"changes\":{}}", msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_int_equal(replay_last_seq(r), 1);
+    replay_destroy(&r);
+    replay_destroy(NULL);
+}
+
+static void test_local_dates_for_the_as_of_cutoff(void **state)
+{
+    (void)state;
+    ledger_tz z;
+    memset(&z, 0, sizeof z);
+    char d[11];
+    /* 17:00 UTC is 01:00 the next day in Asia/Shanghai */
+    assert_int_equal(ledger_local_date(&z, "Asia/Shanghai", "2026-12-05T17:00:00Z", d), 0);
+    assert_string_equal(d, "2026-12-06");
+    assert_int_equal(ledger_local_date(&z, "Asia/Shanghai", "2026-12-05T15:59:59Z", d), 0);
+    assert_string_equal(d, "2026-12-05");
+    assert_int_equal(ledger_local_date(&z, "Asia/Shanghai", "2026-12-31T16:00:00Z", d), 0);
+    assert_string_equal(d, "2027-01-01");
+    memset(&z, 0, sizeof z);
+    assert_int_equal(ledger_local_date(&z, "America/New_York", "2026-12-01T03:00:00Z", d), 0);
+    assert_string_equal(d, "2026-11-30");
+    assert_int_equal(ledger_local_date(&z, "UTC", "not an instant", d), -1);
+    assert_int_equal(ledger_local_date(&z, "UTC", NULL, d), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_replay_rebuilds_items_from_their_changes),
+        cmocka_unit_test(test_a_prefix_of_the_log_is_the_record_as_it_stood),
+        cmocka_unit_test(test_one_item_filing_a_file_twice_is_not_reuse),
+        cmocka_unit_test(test_events_that_do_not_replay_are_refused_and_change_nothing),
+        cmocka_unit_test(test_local_dates_for_the_as_of_cutoff),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
