@@ -160,6 +160,15 @@ def main():
         print(f"list (all)             : {t_all * 1000:8.1f} ms for {len(b['items'])} items")
         print(f"list --kind (scan)     : {t_kind * 1000:8.1f} ms for {len(k['items'])} items")
         print(f"ratio all/owner        : {t_all / t_idx:.1f}x for {len(b['items']) / max(1, len(a['items'])):.1f}x the items")
+
+        # closeout ledgers: the ledger replays the whole event log; audit_verify
+        # re-hashes the chain, checks every index entry and replays again
+        t_led, led = timed(lambda: c.call("ledger", {"inspection": "bench"}), repeat=3)
+        t_aud, aud = timed(lambda: c.call("audit_verify"), repeat=3)
+        t_st, _ = timed(lambda: c.call("stats", {"by": "owner"}), repeat=3)
+        print(f"ledger (replay)        : {t_led * 1000:8.1f} ms for {len(led['rows'])} rows, {led['seq']} events")
+        print(f"audit_verify           : {t_aud * 1000:8.1f} ms for {aud['events']} events (ok: {aud['ok']})")
+        print(f"stats --by owner       : {t_st * 1000:8.1f} ms")
         c.close()
     finally:
         r.stop()
