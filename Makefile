@@ -17,11 +17,16 @@ LOCALEDIR ?= /usr/local/share/locale
 
 # Debian packages needed to build and test (dpkg names).
 DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
-             libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext
-DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev
+             libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext \
+             libxlsxwriter-dev zlib1g-dev
+DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
+             chromium poppler-utils python3-openpyxl fonts-noto-cjk
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
+# libxlsxwriter (the ledger's Excel workbooks): rectctl only.
+XLSX_CFLAGS = $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
+XLSX_LIBS   = $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Icommon -Idaemon -Iclient \
            $(PKG_CFLAGS) -DLOCALEDIR='"$(LOCALEDIR)"'
 LDFLAGS += $(SAN)
@@ -56,8 +61,9 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h daemon/*.h client/*.h)
 $(BINDIR)/rectd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/client/%.o: CFLAGS += $(XLSX_CFLAGS)
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

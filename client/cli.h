@@ -24,6 +24,7 @@ enum {
     CLI_VALUE = 1 << 0,    /* takes a value: --opt V or --opt=V */
     CLI_REQUIRED = 1 << 1, /* must be given */
     CLI_MULTI = 1 << 2,    /* may repeat (values kept in order); at most one per command */
+    CLI_SHORT = 1 << 3,    /* also spelled -X, X being the name's first letter (-o FILE) */
 };
 
 /* One command option. Strings marked N_() are translated when printed. */
@@ -72,6 +73,8 @@ typedef struct {
 
 /* The request a command builds: args and the frames that follow it. */
 typedef struct {
+    const char *cmd;                  /* the wire command when it is not the cli_cmd's
+                                         name (set by a build hook; static string) */
     json_t *args;                     /* owned */
     cli_file files[CLI_MAX_MULTI];    /* frames 2.., in order */
     size_t n_files;
@@ -82,6 +85,8 @@ typedef struct cli_cmd cli_cmd;
 /* cli_cmd.flags */
 enum {
     CLI_WRITE = 1 << 0, /* a write command: the request carries client and seq */
+    CLI_SESSION = 1 << 1, /* `local` runs after the config and user are loaded and makes
+                             its own requests (several); it returns the exit code */
 };
 
 struct cli_cmd {
@@ -99,7 +104,8 @@ struct cli_cmd {
     int (*build)(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
     /* Human output of a successful result (not used with --json). */
     void (*print)(const cli_ctx *ctx, const cli_args *a, const json_t *result);
-    /* A command that runs without config or rectd (help); NULL otherwise. */
+    /* A command that runs without config or rectd (help), or with CLI_SESSION
+     * one that talks to rectd itself (ledger); NULL otherwise. */
     int (*local)(const cli_ctx *ctx, const cli_args *a);
     const char *usage;   /* N_(): what follows "rectctl NAME" */
     const char *summary; /* N_(): one line for `rectctl --help` */

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "i18n.h"
 #include "render.h"
+#include "cmds_ledger.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -489,6 +490,7 @@ const cli_cmd cli_commands[] = {
         "\n"
         "Example:\n"
         "  rectctl reopen GJ-03 --reason \"回访发现问题反弹\"")},
+    CLI_LEDGER_COMMANDS,
     {"help", 0, N_("COMMAND"), 0, NULL, s_no_opts, NULL, NULL, s_help_local, N_("[COMMAND]"),
      N_("show this overview, or a command's options and an example"),
      N_("Example:\n  rectctl help assign")},

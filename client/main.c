@@ -115,16 +115,18 @@ static void s_help_command(const cli_cmd *cmd)
         int w = 0;
         for (int i = 0; cmd->opts[i].name; i++) {
             const cli_opt *o = &cmd->opts[i];
-            snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
-                     o->metavar ? gettext(o->metavar) : "");
+            snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
+                     (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
+                     o->name, o->metavar ? " " : "", o->metavar ? gettext(o->metavar) : "");
             int lw = text_width(left);
             if (lw > w)
                 w = lw;
         }
         for (int i = 0; cmd->opts[i].name; i++) {
             const cli_opt *o = &cmd->opts[i];
-            snprintf(left, sizeof left, "--%s%s%s", o->name, o->metavar ? " " : "",
-                     o->metavar ? gettext(o->metavar) : "");
+            snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
+                     (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
+                     o->name, o->metavar ? " " : "", o->metavar ? gettext(o->metavar) : "");
             s_entry(left, w + 2, gettext(o->help));
         }
     }
@@ -242,7 +244,9 @@ static int s_parse_cmd_opt(int argc, char **argv, int *i, const cli_cmd *cmd, cl
     const char *iv = NULL;
     for (int k = 0; cmd->opts[k].name; k++) {
         const cli_opt *o = &cmd->opts[k];
-        if (!s_long(tok, o->name, &iv))
+        int short_form = (o->flags & CLI_SHORT) && tok[0] == '-' && tok[1] == o->name[0] &&
+                         tok[1] != '-' && tok[2] == '\0';
+        if (!short_form && !s_long(tok, o->name, &iv))
             continue;
         char spelling[64];
         snprintf(spelling, sizeof spelling, "--%s", o->name);
@@ -294,7 +298,13 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
         }
         if (only_words || tok[0] != '-' || tok[1] == '\0') {
             if (!cmd) {
-                cmd = cli_command_find(tok);
+                /* Two-word commands first ("ledger check", "audit verify"). */
+                char two[64];
+                if (i + 1 < argc && snprintf(two, sizeof two, "%s %s", tok, argv[i + 1]) <
+                                        (int)sizeof two && (cmd = cli_command_find(two)))
+                    i++;
+                else
+                    cmd = cli_command_find(tok);
                 if (!cmd) {
                     cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), tok);
                     return RECT_EXIT_USAGE;
@@ -438,7 +448,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
         rc = RECT_EXIT_USAGE;
         goto done;
     }
-    request = conn_request_new(cmd->name, ctx->user_name, json_incref(req.args),
+    request = conn_request_new(req.cmd ? req.cmd : cmd->name, ctx->user_name, json_incref(req.args),
                                cmd->flags & CLI_WRITE, client);
     conn = conn_new(ctx->cfg->endpoint, ctx->cfg->client_timeout_ms, ctx->cfg->client_retries);
     if (!request || !conn) {
@@ -516,7 +526,7 @@ int main(int argc, char **argv)
         return RECT_EXIT_OK;
     }
     if (ctx.g.help) {
-        if (cmd && !cmd->local)
+        if (cmd && (!cmd->local || (cmd->flags & CLI_SESSION)))
             s_help_command(cmd);
         else
             s_help_overview(&ctx);
@@ -530,7 +540,7 @@ int main(int argc, char **argv)
     rc = s_check(cmd, &a);
     if (rc != RECT_EXIT_OK)
         return rc;
-    if (cmd->local)
+    if (cmd->local && !(cmd->flags & CLI_SESSION))
         return cmd->local(&ctx, &a);
 
     if (cfg_load(ctx.cfg_path, &ctx.cfg, err, sizeof err) != 0) {
@@ -539,7 +549,7 @@ int main(int argc, char **argv)
     }
     rc = s_resolve_user(&ctx);
     if (rc == RECT_EXIT_OK)
-        rc = s_run(&ctx, cmd, &a);
+        rc = (cmd->flags & CLI_SESSION) ? cmd->local(&ctx, &a) : s_run(&ctx, cmd, &a);
     cfg_destroy(&ctx.cfg);
     return rc;
 }

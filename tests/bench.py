@@ -54,6 +54,8 @@ class Rectd:
             s = line.strip()
             if s.startswith("endpoint") and "=" in s:
                 line = f'    endpoint = "{self.endpoint}";'
+            elif s.startswith("pub_endpoint") and "=" in s:
+                line = f'    pub_endpoint = "ipc://{self.dir}/pub.sock";'
             elif s.startswith("data_dir") and "=" in s:
                 line = f'    data_dir = "{self.dir}/data";'
             elif s.startswith("map_size_mb") and "=" in s:

@@ -142,7 +142,8 @@ class Daemon:
         with open(BASE_CONF, encoding="utf-8") as f:
             text = f.read()
         settings = {"daemon.endpoint": "ipc://%s/r.sock" % self.tmp,
-                    "daemon.data_dir": "%s/data" % self.tmp}
+                    "daemon.data_dir": "%s/data" % self.tmp,
+                    "notify.pub_endpoint": "ipc://%s/pub.sock" % self.tmp}
         settings.update(overrides)
         for key, value in settings.items():
             group, name_ = key.split(".", 1)

@@ -1,0 +1,1044 @@
+/*
+ * cmds_ledger.c - the closeout ledger's commands: inspections, the ledger in
+ * five formats, ledger check, stats, audit verify/reuse and reconcile.
+ *
+ * `ledger`, `ledger check` and `audit verify` are session commands: they
+ * make several requests (the ledger, then statistics, a series of as_of
+ * ledgers for the HTML chart, or audit_verify) and decide the exit code.
+ */
+#include "cmds_ledger.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "i18n.h"
+#include "ledger.h"
+#include "rect_date.h"
+#include "rect_text.h"
+#include "render.h"
+
+/* At most this many points in the open-items-over-time chart. */
+#define S_SERIES_MAX 30
+
+const cli_opt cli_no_ledger_opts[] = {{NULL, NULL, 0, NULL, NULL}};
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static const char *s_opt(const char *cmd_name, const cli_args *a, const char *name)
+{
+    const cli_cmd *cmd = cli_command_find(cmd_name);
+    int i = cmd ? cli_opt_index(cmd, name) : -1;
+    return i >= 0 ? a->val[i] : NULL;
+}
+
+static const char *s_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static const char *s_dash(const char *s)
+{
+    return s && *s ? s : "-";
+}
+
+/* Print s padded with blanks to width display columns. */
+static void s_padded(const char *s, int width)
+{
+    fputs(s, stdout);
+    for (int n = width - text_width(s); n > 0; n--)
+        fputc(' ', stdout);
+}
+
+/*
+ * Send one read request and wait for its result. args is stolen (NULL: {}).
+ * Returns RECT_EXIT_OK and stores the result in *result (caller owns it), or
+ * an exit code after printing why (the same words as every other command).
+ */
+static int s_call(const cli_ctx *ctx, conn_t *conn, const char *cmd, json_t *args,
+                  json_t **result)
+{
+    json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
+    json_t *reply = NULL;
+    int rc;
+
+    *result = NULL;
+    if (!request) {
+        cli_error(_("out of memory"));
+        return RECT_EXIT_USAGE;
+    }
+    switch (conn_call(conn, request, NULL, 0, &reply)) {
+    case CONN_OK:
+        break;
+    case CONN_E_NOSOCKET:
+        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"),
+                  ctx->cfg->endpoint);
+        rc = RECT_EXIT_UNREACHABLE;
+        goto done;
+    case CONN_E_MALFORMED:
+        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    case CONN_E_NOMEM:
+        cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    default:
+        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
+        rc = RECT_EXIT_UNREACHABLE;
+        goto done;
+    }
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        *result = json_incref(json_object_get(reply, "result"));
+        rc = RECT_EXIT_OK;
+    } else {
+        json_t *err = json_object_get(reply, "error");
+        cli_error(_("%s (%s)"), s_dash(s_str(err, "message")), s_dash(s_str(err, "code")));
+        rc = RECT_EXIT_REFUSED;
+    }
+done:
+    json_decref(reply);
+    json_decref(request);
+    return rc;
+}
+
+static conn_t *s_connect(const cli_ctx *ctx)
+{
+    conn_t *conn = conn_new(ctx->cfg->endpoint, ctx->cfg->client_timeout_ms,
+                            ctx->cfg->client_retries);
+    if (!conn)
+        cli_error(_("out of memory"));
+    return conn;
+}
+
+/* Print a result as JSON (the protocol's result unchanged). */
+static int s_print_json(FILE *out, const json_t *result)
+{
+    char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text)
+        return -1;
+    fputs(text, out);
+    fputc('\n', out);
+    free(text);
+    return ferror(out) ? -1 : 0;
+}
+
+/* ---- inspection add / list -------------------------------------------------- */
+
+const cli_opt cli_inspection_add_opts[] = {
+    {"title", "title", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+     N_("the inspection's title, e.g. 2025年考核评估反馈问题")},
+    {"fed-back", NULL, CLI_VALUE, N_("SOURCE=N,..."),
+     N_("problems fed back per source (id or name), e.g. national=25,region=5")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                             cli_request *req)
+{
+    const char *spec = s_opt("inspection add", a, "fed-back");
+    req->cmd = "inspection_add";
+    if (!spec)
+        return RECT_EXIT_OK;
+    json_t *fed = json_object();
+    char *copy = strdup(spec);
+    int rc = RECT_EXIT_USAGE;
+    char *save = NULL;
+    if (!fed || !copy) {
+        cli_error(_("out of memory"));
+        goto done;
+    }
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        char *end = NULL;
+        if (!eq || eq == tok || !eq[1]) {
+            cli_error(_("--fed-back: \"%s\" is not SOURCE=N"), tok);
+            goto done;
+        }
+        *eq = '\0';
+        errno = 0;
+        long long n = strtoll(eq + 1, &end, 10);
+        if (errno || *end || n < 0) {
+            cli_error(_("--fed-back: \"%s\" is not a count (a whole number, 0 or more)"), eq + 1);
+            goto done;
+        }
+        if (json_object_get(fed, tok)) {
+            cli_error(_("--fed-back: %s is given twice"), tok);
+            goto done;
+        }
+        if (json_object_set_new(fed, tok, json_integer(n)) != 0) {
+            cli_error(_("--fed-back: \"%s\" is not valid UTF-8 text"), tok);
+            goto done;
+        }
+    }
+    if (json_object_size(fed) == 0) {
+        cli_error(_("--fed-back: give SOURCE=N pairs, e.g. national=25,region=5"));
+        goto done;
+    }
+    json_object_set(req->args, "fed_back", fed);
+    rc = RECT_EXIT_OK;
+done:
+    free(copy);
+    json_decref(fed);
+    return rc;
+}
+
+/* "国家反馈共性问题 25, 自治区“两办”反馈问题 5" from {source: n}. */
+static void s_print_counts(const cli_ctx *ctx, const json_t *counts)
+{
+    const char *key;
+    json_t *v;
+    int first = 1;
+    json_object_foreach((json_t *)counts, key, v) {
+        printf("%s%s %lld", first ? "" : ", ", render_source(ctx->cfg, key),
+               (long long)json_integer_value(v));
+        first = 0;
+    }
+    if (first)
+        fputs("-", stdout);
+}
+
+void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    const json_t *insp = json_object_get(result, "inspection");
+    printf(_("recorded inspection %s: %s\n"), s_dash(s_str(insp, "name")),
+           s_dash(s_str(insp, "title")));
+    if (json_object_size(json_object_get(insp, "fed_back")) > 0) {
+        fputs(_("fed back: "), stdout);
+        s_print_counts(ctx, json_object_get(insp, "fed_back"));
+        fputc('\n', stdout);
+    }
+}
+
+int cli_inspection_list_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                              cli_request *req)
+{
+    req->cmd = "inspection_list";
+    return RECT_EXIT_OK;
+}
+
+void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    const json_t *list = json_object_get(result, "inspections");
+    size_t n = json_array_size(list);
+    int wn = text_width(_("NAME")), wi = text_width(_("ITEMS"));
+    for (size_t i = 0; i < n; i++) {
+        int w = text_width(s_dash(s_str(json_array_get(list, i), "name")));
+        if (w > wn)
+            wn = w;
+    }
+    if (n > 0) {
+        s_padded(_("NAME"), wn + 2);
+        s_padded(_("ITEMS"), wi + 2);
+        printf("%s\n", _("TITLE"));
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *insp = json_array_get(list, i);
+        char items[32];
+        s_padded(s_dash(s_str(insp, "name")), wn + 2);
+        s_padded(render_int(insp, "items", items, sizeof items), wi + 2);
+        printf("%s\n", s_dash(s_str(insp, "title")));
+        /* Fed back vs claimed, per source: "国家反馈共性问题 25/22". */
+        const json_t *fed = json_object_get(insp, "fed_back");
+        const json_t *claimed = json_object_get(insp, "claimed");
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)fed, key, v) {
+            json_t *c = json_object_get(claimed, key);
+            printf("    %s %lld/%lld\n", render_source(ctx->cfg, key),
+                   (long long)json_integer_value(v), json_is_integer(c) ? (long long)json_integer_value(c) : 0LL);
+        }
+        json_object_foreach((json_t *)claimed, key, v) {
+            if (!json_object_get(fed, key))
+                printf("    %s -/%lld\n", render_source(ctx->cfg, key),
+                       (long long)json_integer_value(v));
+        }
+    }
+    printf(ngettext("%zu inspection\n", "%zu inspections\n", n), n);
+}
+
+/* ---- ledger -------------------------------------------------------------------- */
+
+const cli_opt cli_ledger_opts[] = {
+    {"inspection", NULL, CLI_VALUE, N_("NAME"), N_("only the items of this inspection")},
+    {"as-of", NULL, CLI_VALUE, N_("DATE"),
+     N_("the record as it stood at the end of DATE (rebuilt from the event log)")},
+    {"format", NULL, CLI_VALUE, N_("FORMAT"),
+     N_("xlsx, csv, json, md or html (default: from -o's extension, else md)")},
+    {"output", NULL, CLI_VALUE | CLI_SHORT, N_("FILE"),
+     N_("write to FILE (replaced whole, only when complete) instead of stdout")},
+    {"lang", NULL, CLI_VALUE, N_("LANG"), N_("zh (default) or en: the labels of the document")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+enum { F_MD, F_CSV, F_JSON, F_HTML, F_XLSX, F_COUNT };
+static const char *const s_formats[F_COUNT] = {"md", "csv", "json", "html", "xlsx"};
+
+/* The format of a file name's extension, or -1. */
+static int s_format_of_path(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return -1;
+    dot++;
+    if (strcasecmp(dot, "htm") == 0)
+        return F_HTML;
+    if (strcasecmp(dot, "markdown") == 0)
+        return F_MD;
+    for (int f = 0; f < F_COUNT; f++)
+        if (strcasecmp(dot, s_formats[f]) == 0)
+            return f;
+    return -1;
+}
+
+/* The local date ("YYYY-MM-DD") of a UTC instant in zone; 0, or -1. */
+static int s_local_date(const char *utc, const char *zone, char out[RECT_DATE_LEN])
+{
+    time_t t;
+    char buf[32];
+    if (!utc || instant_parse(utc, &t) != 0)
+        return -1;
+    instant_format_local(t, zone, buf, sizeof buf);
+    snprintf(out, RECT_DATE_LEN, "%.10s", buf);
+    return 0;
+}
+
+/*
+ * The open-items-over-time series for the HTML chart: from the day of the
+ * first claim to the ledger's date, at most S_SERIES_MAX points, each the
+ * `ledger` as of that day. Returns a new array (caller owns), or NULL after
+ * a message with *rc set.
+ */
+static json_t *s_series(const cli_ctx *ctx, conn_t *conn, const json_t *ledger,
+                        const char *inspection, int *rc)
+{
+    const char *zone = s_str(ledger, "timezone");
+    json_t *args = json_object();
+    json_t *list = NULL, *series = json_array();
+    char first[RECT_DATE_LEN] = "", last[RECT_DATE_LEN];
+
+    if (!args || !series) {
+        json_decref(args);
+        cli_error(_("out of memory"));
+        *rc = RECT_EXIT_USAGE;
+        goto fail;
+    }
+    if (inspection)
+        json_object_set_new(args, "inspection", json_string(inspection));
+    *rc = s_call(ctx, conn, "list", args, &list);
+    if (*rc != RECT_EXIT_OK)
+        goto fail;
+    const json_t *items = json_object_get(list, "items");
+    for (size_t i = 0; i < json_array_size(items); i++) {
+        char d[RECT_DATE_LEN];
+        if (s_local_date(s_str(json_array_get(items, i), "created"), zone, d) == 0 &&
+            (!first[0] || strcmp(d, first) < 0))
+            memcpy(first, d, sizeof d);
+    }
+    json_decref(list);
+    if (!first[0])
+        return series; /* no items: an empty chart */
+    if (s_str(ledger, "as_of"))
+        snprintf(last, sizeof last, "%s", s_str(ledger, "as_of"));
+    else if (s_local_date(s_str(ledger, "generated_at"), zone, last) != 0)
+        return series;
+    long d0 = date_days(first), d1 = date_days(last);
+    if (d0 < 0 || d1 < d0)
+        return series;
+    long span = d1 - d0;
+    long step = span / (S_SERIES_MAX - 1) + (span % (S_SERIES_MAX - 1) ? 1 : 0);
+    if (step < 1)
+        step = 1;
+    for (long d = d0;; d += step) {
+        if (d > d1)
+            d = d1;
+        char date[RECT_DATE_LEN];
+        json_t *res = NULL;
+        json_t *a = json_object();
+        if (!a || date_from_days(d, date) != 0) {
+            json_decref(a);
+            break;
+        }
+        json_object_set_new(a, "as_of", json_string(date));
+        if (inspection)
+            json_object_set_new(a, "inspection", json_string(inspection));
+        *rc = s_call(ctx, conn, "ledger", a, &res);
+        if (*rc != RECT_EXIT_OK)
+            goto fail;
+        const json_t *sum = json_object_get(res, "summary");
+        json_array_append_new(series, json_pack("{s:s, s:O, s:O}", "date", date, "open",
+                                                json_object_get(sum, "open"), "total",
+                                                json_object_get(sum, "total")));
+        json_decref(res);
+        if (d == d1)
+            break;
+    }
+    return series;
+fail:
+    json_decref(series);
+    return NULL;
+}
+
+/* `stats` by each of the fields in bys; a new array (caller owns) or NULL. */
+static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection,
+                       const char *const *bys, size_t n, int *rc)
+{
+    json_t *all = json_array();
+    if (!all) {
+        cli_error(_("out of memory"));
+        *rc = RECT_EXIT_USAGE;
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *args = json_pack("{s:s}", "by", bys[i]);
+        json_t *res = NULL;
+        if (args && inspection)
+            json_object_set_new(args, "inspection", json_string(inspection));
+        *rc = s_call(ctx, conn, "stats", args, &res);
+        if (*rc != RECT_EXIT_OK) {
+            json_decref(all);
+            return NULL;
+        }
+        json_array_append_new(all, res);
+    }
+    return all;
+}
+
+/* Write the document in format f to out. 0, or -1 (errno). */
+static int s_write(FILE *out, int f, const ledger_doc *doc)
+{
+    switch (f) {
+    case F_CSV: return ledger_write_csv(out, doc);
+    case F_JSON: return s_print_json(out, doc->ledger);
+    case F_HTML: return ledger_write_html(out, doc);
+    default: return ledger_write_md(out, doc);
+    }
+}
+
+/*
+ * Write the document to path: into a temporary file beside it, renamed over
+ * path only when complete, so a failed run never leaves half a ledger.
+ */
+static int s_write_file(const char *path, int f, const ledger_doc *doc)
+{
+    size_t len = strlen(path) + 32;
+    char *tmp = malloc(len);
+    FILE *out = NULL;
+    int rc = RECT_EXIT_USAGE;
+
+    if (!tmp) {
+        cli_error(_("out of memory"));
+        return rc;
+    }
+    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
+    if (f == F_XLSX) {
+        char err[512];
+        if (ledger_write_xlsx(tmp, doc, err, sizeof err) != 0) {
+            cli_error(_("cannot write %s: %s"), path, err);
+            goto fail;
+        }
+    } else {
+        out = fopen(tmp, "wb");
+        if (!out) {
+            cli_error(_("cannot write %s: %s"), path, strerror(errno));
+            goto fail;
+        }
+        int wr = s_write(out, f, doc);
+        int cl = fclose(out);
+        out = NULL;
+        if (wr != 0 || cl != 0) {
+            cli_error(_("cannot write %s: %s"), path, strerror(errno));
+            goto fail;
+        }
+    }
+    if (rename(tmp, path) != 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
+        goto fail;
+    }
+    free(tmp);
+    return RECT_EXIT_OK;
+fail:
+    unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
+{
+    const char *inspection = s_opt("ledger", a, "inspection");
+    const char *as_of_text = s_opt("ledger", a, "as-of");
+    const char *format = s_opt("ledger", a, "format");
+    const char *output = s_opt("ledger", a, "output");
+    const char *lang = s_opt("ledger", a, "lang");
+    ledger_doc doc = {0};
+    json_t *ledger = NULL, *stats = NULL, *series = NULL, *args = NULL;
+    conn_t *conn = NULL;
+    char as_of[RECT_DATE_LEN];
+    int f = -1, rc = RECT_EXIT_USAGE;
+
+    if (format) {
+        for (int i = 0; i < F_COUNT; i++)
+            if (strcmp(format, s_formats[i]) == 0)
+                f = i;
+        if (f < 0) {
+            cli_error(_("ledger: --format must be xlsx, csv, json, md or html, not \"%s\""), format);
+            return RECT_EXIT_USAGE;
+        }
+    } else if (ctx->g.json) {
+        f = F_JSON;
+    } else {
+        f = output ? s_format_of_path(output) : F_MD;
+        if (f < 0)
+            f = F_MD;
+    }
+    if (f == F_XLSX && (!output || strcmp(output, "-") == 0)) {
+        cli_error(_("ledger: an Excel workbook needs -o FILE.xlsx"));
+        return RECT_EXIT_USAGE;
+    }
+    doc.lang = LEDGER_ZH;
+    if (lang && strcmp(lang, "en") == 0)
+        doc.lang = LEDGER_EN;
+    else if (lang && strcmp(lang, "zh") != 0) {
+        cli_error(_("ledger: --lang must be zh or en, not \"%s\""), lang);
+        return RECT_EXIT_USAGE;
+    }
+    if (as_of_text && date_parse(as_of_text, as_of) != 0) {
+        cli_error(_("ledger: --as-of \"%s\" is not a date (YYYY-MM-DD)"), as_of_text);
+        return RECT_EXIT_USAGE;
+    }
+
+    conn = s_connect(ctx);
+    args = json_object();
+    if (!conn || !args) {
+        json_decref(args);
+        goto done;
+    }
+    if (inspection && json_object_set_new(args, "inspection", json_string(inspection)) != 0) {
+        json_decref(args);
+        cli_error(_("--inspection: not valid UTF-8 text"));
+        goto done;
+    }
+    if (as_of_text)
+        json_object_set_new(args, "as_of", json_string(as_of));
+    rc = s_call(ctx, conn, "ledger", args, &ledger);
+    if (rc != RECT_EXIT_OK)
+        goto done;
+
+    doc.ledger = ledger;
+    doc.cfg = ctx->cfg;
+    if (f == F_XLSX) {
+        static const char *const bys[] = {"source", "kind", "unit", "leader", "owner"};
+        stats = s_stats(ctx, conn, inspection, bys, sizeof bys / sizeof bys[0], &rc);
+        if (!stats)
+            goto done;
+        doc.stats = stats;
+    } else if (f == F_HTML) {
+        static const char *const bys[] = {"unit"};
+        stats = s_stats(ctx, conn, inspection, bys, 1, &rc);
+        if (!stats)
+            goto done;
+        doc.by_unit = json_array_get(stats, 0);
+        series = s_series(ctx, conn, ledger, inspection, &rc);
+        if (!series)
+            goto done;
+        doc.series = series;
+    }
+
+    if (output && strcmp(output, "-") != 0) {
+        rc = s_write_file(output, f, &doc);
+    } else if (s_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
+        cli_error(_("cannot write the ledger: %s"), strerror(errno));
+        rc = RECT_EXIT_USAGE;
+    } else {
+        rc = RECT_EXIT_OK;
+    }
+done:
+    json_decref(series);
+    json_decref(stats);
+    json_decref(ledger);
+    conn_destroy(&conn);
+    return rc;
+}
+
+/* ---- ledger check ---------------------------------------------------------------- */
+
+/* A JSON value for a message, cut to a readable length. Caller frees. */
+static char *s_dump(const json_t *v)
+{
+    if (!v)
+        return strdup(_("(absent)"));
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER);
+    if (s && strlen(s) > 120) {
+        size_t n = 117;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+        memcpy(s + n, "...", 4);
+    }
+    return s;
+}
+
+/*
+ * The first place where a (the file) and b (the record) differ: its path
+ * ("rows[3](GJ-04).state") in path. Returns 1 if they differ, else 0.
+ */
+static int s_diff(const json_t *a, const json_t *b, char *path, size_t len,
+                  const json_t **da, const json_t **db)
+{
+    size_t used = strlen(path);
+    if (json_is_object(a) && json_is_object(b)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)a, key, v) {
+            snprintf(path + used, len - used, "%s%s", used ? "." : "", key);
+            if (s_diff(v, json_object_get(b, key), path, len, da, db))
+                return 1;
+        }
+        json_object_foreach((json_t *)b, key, v) {
+            if (!json_object_get(a, key)) {
+                snprintf(path + used, len - used, "%s%s", used ? "." : "", key);
+                *da = NULL;
+                *db = v;
+                return 1;
+            }
+        }
+        path[used] = '\0';
+        return 0;
+    }
+    if (json_is_array(a) && json_is_array(b)) {
+        size_t na = json_array_size(a), nb = json_array_size(b);
+        for (size_t i = 0; i < na || i < nb; i++) {
+            const json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
+            const char *ref = s_str(x ? x : y, "ref");
+            snprintf(path + used, len - used, "[%zu]%s%s%s", i, ref ? "(" : "", ref ? ref : "",
+                     ref ? ")" : "");
+            if (!x || !y) {
+                *da = x;
+                *db = y;
+                return 1;
+            }
+            if (s_diff(x, y, path, len, da, db))
+                return 1;
+        }
+        path[used] = '\0';
+        return 0;
+    }
+    if (!a || !b || !json_equal((json_t *)a, (json_t *)b)) {
+        *da = a;
+        *db = b;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * summary.overdue of a saved ledger recomputed from its own rows: open rows
+ * whose approved deadline is before its reference date (as_of, else the
+ * local date it was generated on). -1 when the date is unknown.
+ */
+static long long s_overdue(const json_t *ledger)
+{
+    char ref[RECT_DATE_LEN];
+    const char *as_of = s_str(ledger, "as_of");
+    if (as_of)
+        snprintf(ref, sizeof ref, "%s", as_of);
+    else if (s_local_date(s_str(ledger, "generated_at"), s_str(ledger, "timezone"), ref) != 0)
+        return -1;
+    long long n = 0;
+    const json_t *rows = json_object_get(ledger, "rows");
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *row = json_array_get(rows, i);
+        const char *st = s_str(row, "state");
+        const char *deadline = s_str(row, "deadline");
+        if (st && deadline &&
+            (strcmp(st, "claimed") == 0 || strcmp(st, "assigned") == 0 ||
+             strcmp(st, "rectifying") == 0) &&
+            strcmp(deadline, ref) < 0)
+            n++;
+    }
+    return n;
+}
+
+int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
+{
+    const char *path = a->pos[0];
+    json_error_t jerr;
+    json_t *saved = json_load_file(path, 0, &jerr);
+    json_t *record = NULL, *verify = NULL, *args = NULL, *x = NULL, *y = NULL, *xo = NULL;
+    conn_t *conn = NULL;
+    char where[1024] = "";
+    const json_t *da = NULL, *db = NULL;
+    int rc = RECT_EXIT_USAGE;
+
+    if (!saved) {
+        cli_error(_("%s: not a JSON ledger: %s (line %d)"), path, jerr.text, jerr.line);
+        goto done;
+    }
+    const json_t *head = json_object_get(saved, "head");
+    if (!json_is_object(saved) || !json_is_array(json_object_get(saved, "rows")) ||
+        !json_is_integer(json_object_get(head, "seq"))) {
+        cli_error(_("%s: not a JSON ledger (no rows or head.seq): save one with "
+                    "'rectctl ledger --format json -o FILE'"),
+                  path);
+        goto done;
+    }
+    /* The same record position: the file's as_of date, else its chain seq. */
+    args = json_object();
+    if (!args) {
+        cli_error(_("out of memory"));
+        goto done;
+    }
+    if (json_is_string(json_object_get(saved, "inspection")))
+        json_object_set(args, "inspection", json_object_get(saved, "inspection"));
+    if (json_is_string(json_object_get(saved, "as_of")))
+        json_object_set(args, "as_of", json_object_get(saved, "as_of"));
+    else if (json_integer_value(json_object_get(head, "seq")) > 0)
+        json_object_set(args, "seq", json_object_get(head, "seq"));
+    conn = s_connect(ctx);
+    if (!conn) {
+        json_decref(args);
+        goto done;
+    }
+    rc = s_call(ctx, conn, "ledger", args, &record);
+    if (rc != RECT_EXIT_OK)
+        goto done;
+
+    /* generated_at and generated_by name the run, not the record. */
+    x = json_deep_copy(saved);
+    y = json_deep_copy(record);
+    if (!x || !y) {
+        cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    }
+    const char *skip[] = {"generated_at", "generated_by"};
+    for (size_t i = 0; i < 2; i++) {
+        json_object_del(x, skip[i]);
+        json_object_del(y, skip[i]);
+    }
+    /* overdue depends on the day the file was made: compared below against
+     * the file's own rows instead. */
+    xo = json_incref(json_object_get(json_object_get(x, "summary"), "overdue"));
+    json_object_del(json_object_get(x, "summary"), "overdue");
+    json_object_del(json_object_get(y, "summary"), "overdue");
+    if (s_diff(x, y, where, sizeof where, &da, &db)) {
+        char *fa = s_dump(da), *fb = s_dump(db);
+        printf(_("%s does not match the record at #%lld: %s is %s in the file, %s in the "
+                 "record\n"),
+               path, (long long)json_integer_value(json_object_get(head, "seq")), where,
+               fa ? fa : "?", fb ? fb : "?");
+        free(fa);
+        free(fb);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    }
+    long long overdue = s_overdue(saved);
+    if (overdue >= 0 && (!json_is_integer(xo) || json_integer_value(xo) != overdue)) {
+        char *got = s_dump(xo);
+        printf(_("%s does not match the record: summary.overdue is %s, but its rows make "
+                 "%lld\n"),
+               path, got ? got : "?", overdue);
+        free(got);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    }
+    rc = s_call(ctx, conn, "audit_verify", NULL, &verify);
+    if (rc != RECT_EXIT_OK)
+        goto done;
+    if (!json_is_true(json_object_get(verify, "ok"))) {
+        printf(_("%s matches the record, but the record itself is broken: %s\n"), path,
+               s_dash(s_str(verify, "problem")));
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    }
+    char events[32];
+    printf(_("ok: %s matches the record at #%lld %s (%zu rows); chain ok, %s events\n"), path,
+           (long long)json_integer_value(json_object_get(head, "seq")), s_dash(s_str(head, "hash")),
+           json_array_size(json_object_get(saved, "rows")),
+           render_int(verify, "events", events, sizeof events));
+    rc = RECT_EXIT_OK;
+done:
+    json_decref(xo);
+    json_decref(x);
+    json_decref(y);
+    json_decref(verify);
+    json_decref(record);
+    json_decref(saved);
+    conn_destroy(&conn);
+    return rc;
+}
+
+/* ---- stats ---------------------------------------------------------------------- */
+
+const cli_opt cli_stats_opts[] = {
+    {"inspection", "inspection", CLI_VALUE, N_("NAME"), N_("only the items of this inspection")},
+    {"by", "by", CLI_VALUE, N_("FIELD"), N_("one line per unit, owner, leader, source or kind")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+int cli_stats_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
+{
+    static const char *const bys[] = {"unit", "owner", "leader", "source", "kind"};
+    const char *by = s_opt("stats", a, "by");
+    if (by && rect_lookup(bys, 5, by) < 0) {
+        cli_error(_("stats: --by must be unit, owner, leader, source or kind, not \"%s\""), by);
+        return RECT_EXIT_USAGE;
+    }
+    return RECT_EXIT_OK;
+}
+
+enum { T_GROUP, T_TOTAL, T_ST, T_RED = T_ST + RECT_ST_COUNT, T_YELLOW, T_GREEN, T_ONTIME,
+       T_MEDIAN, T_MAX, T_REJ, T_RELAPSE, T_COUNT };
+
+/* The cells of one stats line. */
+static void s_stats_cells(const cli_ctx *ctx, const char *by, const json_t *g, const char *name,
+                          char cells[T_COUNT][96])
+{
+    static const char *const lights[3] = {"red", "yellow", "green"};
+    const json_t *states = json_object_get(g, "states");
+    const json_t *lt = json_object_get(g, "lights");
+    snprintf(cells[T_GROUP], 96, "%s", name);
+    render_int(g, "total", cells[T_TOTAL], 96);
+    for (int s = 0; s < RECT_ST_COUNT; s++)
+        render_int(states, rect_state_names[s], cells[T_ST + s], 96);
+    for (int k = 0; k < 3; k++)
+        render_int(lt, lights[k], cells[T_RED + k], 96);
+    json_t *rate = json_object_get(g, "on_time_rate");
+    char closed[32], on[32];
+    render_int(g, "closed", closed, sizeof closed);
+    render_int(g, "closed_on_time", on, sizeof on);
+    if (json_is_number(rate))
+        snprintf(cells[T_ONTIME], 96, "%s/%s %.0f%%", on, closed, json_number_value(rate) * 100);
+    else
+        snprintf(cells[T_ONTIME], 96, "%s/%s", on, closed);
+    json_t *med = json_object_get(g, "median_days_to_close");
+    if (json_is_number(med))
+        snprintf(cells[T_MEDIAN], 96, "%g", json_number_value(med));
+    else
+        snprintf(cells[T_MEDIAN], 96, "-");
+    render_int(g, "max_days_to_close", cells[T_MAX], 96);
+    render_int(g, "rejections", cells[T_REJ], 96);
+    render_int(g, "relapses", cells[T_RELAPSE], 96);
+    (void)ctx;
+    (void)by;
+}
+
+static const char *s_group_name(const cli_ctx *ctx, const char *by, const char *key)
+{
+    if (!key)
+        return _("(not assigned)");
+    if (!by)
+        return key;
+    if (strcmp(by, "unit") == 0)
+        return render_unit(ctx->cfg, key);
+    if (strcmp(by, "source") == 0)
+        return render_source(ctx->cfg, key);
+    if (strcmp(by, "owner") == 0 || strcmp(by, "leader") == 0)
+        return render_user(ctx->cfg, key);
+    if (strcmp(by, "kind") == 0)
+        return render_kind(key);
+    return key;
+}
+
+void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    static const char *const heads[T_COUNT] = {
+        N_("GROUP"), N_("ITEMS"), N_("CLAIMED"), N_("ASSIGNED"), N_("RECTIFYING"),
+        N_("VERIFIED"), N_("CLOSED"), N_("RED"), N_("YELLOW"), N_("GREEN"),
+        N_("ON TIME"), N_("MEDIAN DAYS"), N_("MAX DAYS"), N_("REJECTIONS"), N_("RELAPSES"),
+    };
+    const char *by = s_str(result, "by");
+    const json_t *groups = json_object_get(result, "groups");
+    size_t n = json_array_size(groups);
+    char (*cells)[T_COUNT][96] = calloc(n + 1, sizeof *cells);
+    int w[T_COUNT];
+    if (!cells) {
+        cli_error(_("out of memory"));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *g = json_array_get(groups, i);
+        s_stats_cells(ctx, by, g, s_group_name(ctx, by, s_str(g, "key")), cells[i]);
+    }
+    s_stats_cells(ctx, by, json_object_get(result, "total"), _("total"), cells[n]);
+    for (int c = 0; c < T_COUNT; c++) {
+        w[c] = text_width(gettext(heads[c]));
+        for (size_t i = 0; i <= n; i++)
+            if (text_width(cells[i][c]) > w[c])
+                w[c] = text_width(cells[i][c]);
+    }
+    for (int c = 0; c < T_COUNT; c++) {
+        if (c == T_GROUP)
+            s_padded(gettext(heads[c]), w[c] + 2);
+        else
+            printf("%*s%s", w[c] - text_width(gettext(heads[c])) + (c > T_TOTAL ? 2 : 0), "",
+                   gettext(heads[c]));
+    }
+    fputc('\n', stdout);
+    for (size_t i = 0; i <= n; i++) {
+        for (int c = 0; c < T_COUNT; c++) {
+            if (c == T_GROUP)
+                s_padded(cells[i][c], w[c] + 2);
+            else
+                printf("%*s%s", w[c] - text_width(cells[i][c]) + (c > T_TOTAL ? 2 : 0), "",
+                       cells[i][c]);
+        }
+        fputc('\n', stdout);
+    }
+    free(cells);
+}
+
+/* ---- audit ---------------------------------------------------------------------- */
+
+int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
+{
+    conn_t *conn = s_connect(ctx);
+    json_t *res = NULL;
+    int rc = RECT_EXIT_USAGE;
+    if (!conn)
+        return rc;
+    rc = s_call(ctx, conn, "audit_verify", NULL, &res);
+    conn_destroy(&conn);
+    if (rc != RECT_EXIT_OK)
+        return rc;
+    int ok = json_is_true(json_object_get(res, "ok"));
+    if (ctx->g.json) {
+        s_print_json(stdout, res);
+    } else if (ok) {
+        char events[32], seq[32];
+        const json_t *head = json_object_get(res, "head");
+        printf(_("ok, %s events, head #%s %s\n"), render_int(res, "events", events, sizeof events),
+               render_int(head, "seq", seq, sizeof seq), s_dash(s_str(head, "hash")));
+    } else if (json_is_integer(json_object_get(res, "first_bad_seq"))) {
+        char seq[32];
+        printf(_("BROKEN at seq %s: %s\n"), render_int(res, "first_bad_seq", seq, sizeof seq),
+               s_dash(s_str(res, "problem")));
+    } else {
+        printf(_("BROKEN: %s\n"), s_dash(s_str(res, "problem")));
+    }
+    json_decref(res);
+    return ok ? RECT_EXIT_OK : RECT_EXIT_REFUSED;
+}
+
+int cli_audit_reuse_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                          cli_request *req)
+{
+    req->cmd = "audit_reuse";
+    return RECT_EXIT_OK;
+}
+
+void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    const json_t *reused = json_object_get(result, "reused");
+    size_t n = json_array_size(reused);
+    if (n == 0) {
+        printf("%s\n", _("no evidence file is filed on more than one item"));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *r = json_array_get(reused, i);
+        const json_t *uses = json_object_get(r, "uses");
+        char size[32];
+        printf(_("sha256 %s  %s bytes, filed %zu times:\n"), s_dash(s_str(r, "sha256")),
+               render_int(r, "size", size, sizeof size), json_array_size(uses));
+        for (size_t k = 0; k < json_array_size(uses); k++) {
+            const json_t *u = json_array_get(uses, k);
+            char item[32], seq[32];
+            printf(_("  %s (item %s)  evidence #%s  %s\n"), s_dash(s_str(u, "ref")),
+                   render_int(u, "item", item, sizeof item), render_int(u, "seq", seq, sizeof seq),
+                   s_dash(s_str(u, "name")));
+        }
+    }
+    printf(ngettext("%zu file filed on more than one item\n",
+                    "%zu files filed on more than one item\n", n),
+           n);
+}
+
+/* ---- reconcile ------------------------------------------------------------------ */
+
+const cli_opt cli_reconcile_opts[] = {
+    {"inspection", "inspection", CLI_VALUE, N_("NAME"),
+     N_("the inspection to compare with (default: daemon.default_inspection)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                        cli_request *req)
+{
+    const char *path = a->pos[0];
+    uint64_t limit = (uint64_t)ctx->cfg->max_attachment_mb * 1024 * 1024;
+    FILE *in = fopen(path, "rb");
+    char *data = NULL;
+    size_t size = 0, cap = 0;
+    int rc = RECT_EXIT_USAGE;
+
+    if (!in) {
+        cli_error(_("cannot read %s: %s"), path, strerror(errno));
+        return rc;
+    }
+    for (;;) {
+        if (size == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *p = realloc(data, cap);
+            if (!p) {
+                cli_error(_("cannot read %s: %s"), path, strerror(ENOMEM));
+                goto done;
+            }
+            data = p;
+        }
+        size_t got = fread(data + size, 1, cap - size, in);
+        size += got;
+        if (size > limit) {
+            cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
+                        "(daemon.max_attachment_mb in %s)"),
+                      path, (unsigned)ctx->cfg->max_attachment_mb, ctx->cfg_path);
+            goto done;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(in)) {
+        cli_error(_("cannot read %s: %s"), path, strerror(errno));
+        goto done;
+    }
+    req->files[0].data = data;
+    req->files[0].size = size;
+    req->files[0].path = path;
+    req->n_files = 1;
+    data = NULL;
+    rc = RECT_EXIT_OK;
+done:
+    free(data);
+    fclose(in);
+    return rc;
+}
+
+static void s_ref_list(const char *label, const json_t *refs)
+{
+    size_t n = json_array_size(refs);
+    printf("%s (%zu):", label, n);
+    for (size_t i = 0; i < n; i++)
+        printf(" %s", s_dash(json_string_value(json_array_get(refs, i))));
+    fputc('\n', stdout);
+}
+
+void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    const json_t *differs = json_object_get(result, "state_differs");
+    char matched[32];
+    printf(_("inspection %s: %s matched\n"), s_dash(s_str(result, "inspection")),
+           render_int(result, "matched", matched, sizeof matched));
+    s_ref_list(_("in the file, not in rectd"), json_object_get(result, "missing_here"));
+    s_ref_list(_("in rectd, not in the file"), json_object_get(result, "missing_there"));
+    printf(_("state differs (%zu):\n"), json_array_size(differs));
+    for (size_t i = 0; i < json_array_size(differs); i++) {
+        const json_t *d = json_array_get(differs, i);
+        char here[96], there[96];
+        printf(_("  %s: here %s, there %s\n"), s_dash(s_str(d, "ref")),
+               render_state(s_str(d, "here"), here, sizeof here),
+               render_state(s_str(d, "there"), there, sizeof there));
+    }
+}

@@ -1,0 +1,125 @@
+/*
+ * cmds_ledger.h - rectctl's commands of the closeout ledger (issue 4):
+ * inspection add/list, ledger, ledger check, stats, audit verify/reuse,
+ * reconcile. The table entries live in cmds.c's one table
+ * (CLI_LEDGER_COMMANDS); the options and hooks they name live in
+ * cmds_ledger.c.
+ *
+ * Hooks follow cli.h: build hooks print their own message and return an
+ * exit code; print hooks print a successful result; session hooks
+ * (CLI_SESSION) make their own requests and return the exit code.
+ */
+#ifndef RECTCTL_CMDS_LEDGER_H
+#define RECTCTL_CMDS_LEDGER_H
+
+#include "cli.h"
+
+/* Options of each command (arrays ending in an entry with name NULL). */
+extern const cli_opt cli_inspection_add_opts[];
+extern const cli_opt cli_ledger_opts[];
+extern const cli_opt cli_stats_opts[];
+extern const cli_opt cli_reconcile_opts[];
+extern const cli_opt cli_no_ledger_opts[];
+
+/* inspection add: --fed-back into args.fed_back; wire name inspection_add. */
+int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                             cli_request *req);
+void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+/* inspection list: wire name inspection_list; a table of inspections. */
+int cli_inspection_list_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                              cli_request *req);
+void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+/* ledger: the document in one of five formats, to stdout or -o FILE. */
+int cli_ledger_run(const cli_ctx *ctx, const cli_args *a);
+/* ledger check FILE.json: compare a saved JSON ledger with the record. */
+int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a);
+
+/* stats: checks --by; prints a table. */
+int cli_stats_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
+void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+/* audit verify: exit 3 when the record is not intact (also with --json). */
+int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a);
+/* audit reuse: wire name audit_reuse; files filed on several items. */
+int cli_audit_reuse_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                          cli_request *req);
+void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+/* reconcile FILE.csv: the file as frame 2; what differs. */
+int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                        cli_request *req);
+void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+/* The table entries, spliced into cli_commands[] in cmds.c. */
+#define CLI_LEDGER_COMMANDS                                                                   \
+    {"inspection add", CLI_WRITE, N_("NAME"), 1, "name", cli_inspection_add_opts,             \
+     cli_inspection_add_build, cli_inspection_add_print, NULL,                                \
+     N_("NAME --title TEXT [--fed-back SOURCE=N,...]"),                                       \
+     N_("record an inspection (考核评估) and how many problems each level fed back"),          \
+     N_("The claimed counts come from the items imported with --inspection NAME.\n"           \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl inspection add 2025-assessment --title \"2025年考核评估反馈问题\" \\\n"       \
+        "      --fed-back national=25,region=5,county=5")},                                   \
+    {"inspection list", 0, NULL, 0, NULL, cli_no_ledger_opts, cli_inspection_list_build,      \
+     cli_inspection_list_print, NULL, "", N_("list the inspections: fed back and claimed"),  \
+     N_("Example:\n  rectctl inspection list")},                                              \
+    {"ledger", CLI_SESSION, NULL, 0, NULL, cli_ledger_opts, NULL, NULL, cli_ledger_run,       \
+     N_("[--inspection NAME] [--as-of DATE] [--format xlsx|csv|json|md|html] [-o FILE]\n"     \
+        "       [--lang zh|en]"),                                                             \
+     N_("the closeout ledger (销号台账): Excel, CSV, JSON, Markdown or a printable page"),     \
+     N_("One row per item, a heading (fed back vs claimed, kinds, closed, overdue), and a\n"  \
+        "footer (made when and by whom, the chain head, the reviewer's sign-off line).\n"     \
+        "The format is --format, else -o's extension (.xlsx .csv .json .md .html), else\n"  \
+        "Markdown on stdout; xlsx needs -o. --as-of rebuilds the ledger as the\n"         \
+        "record stood at the end of that date. Labels are Chinese unless --lang en;\n"        \
+        "JSON is the protocol's result unchanged.\n"                                          \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl ledger -o 台账.xlsx\n"                                                     \
+        "  rectctl ledger --inspection 2025-assessment --format html -o ledger.html\n"        \
+        "  rectctl ledger --as-of 2026-12-31 --format csv --lang en > ledger.csv")},          \
+    {"ledger check", CLI_SESSION, N_("FILE"), 1, NULL, cli_no_ledger_opts, NULL, NULL,         \
+     cli_ledger_check_run, N_("FILE.json"),                                                   \
+     N_("check a saved JSON ledger against the record and verify the chain"),                 \
+     N_("Asks rectd for the ledger of the same inspection at the file's chain position\n"     \
+        "(its seq, or its as_of date) and compares every field except generated_at and\n"     \
+        "generated_by; then runs audit verify. Prints ok, or the first difference and\n"      \
+        "exits 3.\n"                                                                          \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl ledger --format json -o ledger.json\n"                                     \
+        "  rectctl ledger check ledger.json")},                                               \
+    {"stats", 0, NULL, 0, NULL, cli_stats_opts, cli_stats_build, cli_stats_print, NULL,       \
+     N_("[--inspection NAME] [--by unit|owner|leader|source|kind]"),                          \
+     N_("statistics: states, lights, on-time closure, days to close"),                        \
+     N_("Counts per state and light, closed on time, median and longest days to close,\n"     \
+        "rejections and relapses; with --by, one line per group.\n"                          \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl stats --by unit")},                                                        \
+    {"audit verify", CLI_SESSION, NULL, 0, NULL, cli_no_ledger_opts, NULL, NULL,              \
+     cli_audit_verify_run, "", N_("re-walk the hash chain and the indexes; exit 3 if broken"), \
+     N_("Prints \"ok, N events, head H\", or the first sequence number where the chain\n"    \
+        "breaks (or the index that disagrees with the items) and exits 3.\n"                  \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl audit verify")},                                                           \
+    {"audit reuse", 0, NULL, 0, NULL, cli_no_ledger_opts, cli_audit_reuse_build,              \
+     cli_audit_reuse_print, NULL, "",                                                         \
+     N_("evidence files (same SHA-256) filed on more than one item"),                         \
+     N_("The fake-closeout pattern (纸面销号): one photo filed for different problems.\n"     \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl audit reuse")},                                                            \
+    {"reconcile", 0, N_("FILE"), 1, NULL, cli_reconcile_opts, cli_reconcile_build,            \
+     cli_reconcile_print, NULL, N_("FILE.csv [--inspection NAME]"),                           \
+     N_("reconcile (对账) against the county's list; changes nothing"),                      \
+     N_("FILE is a CSV in the import format with refs (编号) and optionally states (状态).\n"  \
+        "Reports refs missing on either side and items whose state differs.\n"               \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl reconcile county-list.csv --inspection 2025-assessment")}
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * ledger.h - the closeout ledger (销号台账) for people: the cells, heading
+ * and footer of a `ledger` result in Chinese or English, and the writers of
+ * each file format (CSV and Markdown in ledger.c, HTML with inline SVG charts
+ * in ledger_html.c, Excel in ledger_xlsx.c).
+ *
+ * The labels are an explicit table with a zh and an en column, chosen by
+ * `--lang` (not gettext): a ledger's language is a property of the document,
+ * not of the terminal. Nothing here talks to rectd; every function copes
+ * with missing or mistyped fields of the result by writing an empty cell.
+ */
+#ifndef RECTCTL_LEDGER_H
+#define RECTCTL_LEDGER_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <jansson.h>
+
+#include "rect_cfg.h"
+
+typedef enum { LEDGER_ZH = 0, LEDGER_EN = 1, LEDGER_LANG_COUNT } ledger_lang;
+
+/* Labels of the ledger documents. */
+typedef enum {
+    /* columns, in output order */
+    LL_REF, LL_SOURCE, LL_TITLE, LL_MEASURES, LL_KIND, LL_LEADER, LL_UNIT, LL_OWNER,
+    LL_DEADLINE, LL_STATE, LL_EVIDENCE, LL_LATEST, LL_VERIFIED, LL_CLOSED, LL_DAYS_LATE,
+    LL_REJECTIONS, LL_EXTENSIONS, LL_ESCALATIONS,
+    /* heading and footer */
+    LL_LEDGER_TITLE, LL_AS_OF, LL_FED_CLAIMED, LL_TOTAL, LL_KINDS, LL_CLOSED_OF, LL_OVERDUE,
+    LL_ON_TIME, LL_GENERATED_AT, LL_GENERATED_BY, LL_HEAD, LL_REVIEWER, LL_REUSED_NOTE,
+    LL_PAGE, LL_SUMMARY,
+    /* states and kinds */
+    LL_ST_CLAIMED, LL_ST_ASSIGNED, LL_ST_RECTIFYING, LL_ST_VERIFIED, LL_ST_CLOSED,
+    LL_KIND_IMMEDIATE, LL_KIND_LONG_TERM,
+    /* charts and the statistics sheet */
+    LL_CHART_STATES, LL_CHART_OPEN, LL_CHART_RED, LL_NO_DATA, LL_STATS_SHEET, LL_LEDGER_SHEET,
+    LL_BY_SOURCE, LL_BY_UNIT, LL_BY_OWNER, LL_BY_LEADER, LL_BY_KIND, LL_GROUP, LL_ITEMS,
+    LL_RED, LL_YELLOW, LL_GREEN, LL_CLOSED_N, LL_ON_TIME_RATE, LL_MEDIAN_DAYS, LL_MAX_DAYS,
+    LL_RELAPSES, LL_NONE,
+    LL_COUNT
+} ledger_label_id;
+
+/* The columns of a ledger row (the first LL_* entries). */
+#define LEDGER_COLS (LL_ESCALATIONS + 1)
+
+/* The label id in lang. Static lifetime. */
+const char *ledger_label(ledger_lang lang, ledger_label_id id);
+
+/* The label of a state identifier ("closed" → 已销号), or the identifier. */
+const char *ledger_state_label(ledger_lang lang, const char *state);
+
+/* The label of a kind identifier, or the identifier. */
+const char *ledger_kind_label(ledger_lang lang, const char *kind);
+
+/* What one document is made of. Everything is borrowed from the caller. */
+typedef struct {
+    const json_t *ledger;  /* the `ledger` result */
+    const json_t *stats;   /* array of `stats` results (one per --by) for the xlsx
+                              statistics sheet, or NULL */
+    const json_t *by_unit; /* the `stats` result by unit (red items chart), or NULL */
+    const json_t *series;  /* [{"date": "YYYY-MM-DD", "open": n, "total": n}] for the
+                              open-items chart, or NULL */
+    const rect_cfg *cfg;   /* display names of users, units and sources */
+    ledger_lang lang;
+} ledger_doc;
+
+/*
+ * The cells of one row, as text. Every cell[] is non-NULL ("" when empty) and
+ * points into the row, the config, or this struct: it lives as long as all
+ * three. num[c] holds the value of a numeric cell (-1 when it is empty or
+ * not a number); the xlsx writer writes those as numbers.
+ */
+typedef struct {
+    const char *cell[LEDGER_COLS];
+    long long num[LEDGER_COLS];
+    int reused; /* the item's evidence shares a file with another item */
+    char b_deadline[64], b_evidence[32], b_verified[160], b_closed[160];
+    char b_days[24], b_rej[24], b_ext[24], b_esc[24];
+} ledger_cells;
+
+/* Fill c from one ROW of the ledger result. */
+void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c);
+
+/* A heading or footer line: a label and its value. */
+typedef struct {
+    char label[256];
+    char value[512];
+} ledger_pair;
+
+#define LEDGER_MAX_PAIRS 24
+
+/*
+ * The heading block (as of, fed back vs claimed per source, kinds, closed,
+ * overdue, on time) into out (at most max). Returns the number written.
+ */
+size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max);
+
+/*
+ * The footer (made when and by whom, the chain head, the reviewer's
+ * sign-off line, and the reuse legend when a row is marked). Returns the
+ * number written.
+ */
+size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max);
+
+/* The document's title ("<inspection title> 整改销号台账") into buf; returns buf. */
+const char *ledger_title(const ledger_doc *doc, char *buf, size_t len);
+
+/*
+ * An instant of the result (UTC "…Z") as local "YYYY-MM-DD HH:MM" in the
+ * ledger's timezone; "" for NULL. Writes into buf and returns buf.
+ */
+const char *ledger_local_time(const ledger_doc *doc, const char *utc, char *buf, size_t len);
+
+/*
+ * Writers. Each returns 0, or -1 when writing failed (errno set by stdio).
+ * CSV: UTF-8 with BOM, CRLF, RFC 4180 quoting; heading and footer as
+ * leading and trailing rows. Markdown: a heading list, one table, a footer.
+ * HTML: one self-contained page (ledger_html.c).
+ */
+int ledger_write_csv(FILE *out, const ledger_doc *doc);
+int ledger_write_md(FILE *out, const ledger_doc *doc);
+int ledger_write_html(FILE *out, const ledger_doc *doc);
+
+/*
+ * Write the ledger as an Excel workbook at path (ledger_xlsx.c): sheet 1 the
+ * ledger, sheet 2 the statistics of doc->stats. Returns 0, or -1 with a
+ * message in err.
+ */
+int ledger_write_xlsx(const char *path, const ledger_doc *doc, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,374 @@
+/*
+ * ledger_xlsx.c - the ledger as an Excel workbook (libxlsxwriter), since a
+ * 台账 travels between offices as a spreadsheet. Sheet 1: a title row, the
+ * summary block, the frozen header row and one wrapped row per item, column
+ * widths from the display width of the text (CJK counts 2), A4 landscape
+ * with the header row repeated on every printed page and page numbers.
+ * Sheet 2: the statistics (one block per `stats` result).
+ */
+#include "ledger.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xlsxwriter.h>
+
+#include "rect_proto.h"
+#include "rect_text.h"
+#include "render.h"
+
+/* Widest a column may grow (Excel width units: one digit; CJK takes 2). */
+static const int s_col_cap[LEDGER_COLS] = {
+    10, 16, 28, 40, 10, 10, 16, 10, 24, 10, 8, 30, 20, 20, 8, 8, 8, 8,
+};
+/* Excel refuses longer strings. */
+#define S_XLSX_MAX_BYTES 32000
+#define S_LINE_HEIGHT 15.0
+
+typedef struct {
+    lxw_workbook *wb;
+    lxw_format *title, *label, *value, *head, *cell, *num, *bold;
+    lxw_error err;
+} s_book;
+
+/* Write a string, cut on a UTF-8 boundary when Excel would refuse it. */
+static void s_put(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,
+                  lxw_format *f)
+{
+    lxw_error e;
+    if (strlen(s) <= S_XLSX_MAX_BYTES) {
+        e = worksheet_write_string(ws, r, c, s, f);
+    } else {
+        size_t n = S_XLSX_MAX_BYTES;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+        char *cut = strndup(s, n);
+        e = cut ? worksheet_write_string(ws, r, c, cut, f) : LXW_ERROR_MEMORY_MALLOC_FAILED;
+        free(cut);
+    }
+    if (e != LXW_NO_ERROR && b->err == LXW_NO_ERROR)
+        b->err = e;
+}
+
+static void s_put_num(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v,
+                      lxw_format *f)
+{
+    lxw_error e = worksheet_write_number(ws, r, c, v, f);
+    if (e != LXW_NO_ERROR && b->err == LXW_NO_ERROR)
+        b->err = e;
+}
+
+/* The widest line of s in display columns, and its number of lines. */
+static int s_measure(const char *s, int *lines)
+{
+    int widest = 0;
+    *lines = 1;
+    const char *p = s;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        char *line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+        int w = line ? text_width(line) : 0;
+        free(line);
+        if (w > widest)
+            widest = w;
+        if (!nl)
+            break;
+        (*lines)++;
+        p = nl + 1;
+    }
+    return widest;
+}
+
+/* Lines a cell takes when wrapped in a column `width` units wide. */
+static int s_wrapped_lines(const char *s, int width)
+{
+    int lines = 0;
+    const char *p = s;
+    if (width < 1)
+        width = 1;
+    for (;;) {
+        const char *nl = strchr(p, '\n');
+        char *line = strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+        int w = line ? text_width(line) : 0;
+        free(line);
+        lines += w == 0 ? 1 : (w + width - 1) / width;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return lines;
+}
+
+static void s_formats(s_book *b)
+{
+    b->title = workbook_add_format(b->wb);
+    format_set_bold(b->title);
+    format_set_font_size(b->title, 14);
+    format_set_align(b->title, LXW_ALIGN_CENTER);
+    format_set_align(b->title, LXW_ALIGN_VERTICAL_CENTER);
+
+    b->label = workbook_add_format(b->wb);
+    format_set_align(b->label, LXW_ALIGN_LEFT);
+
+    b->value = workbook_add_format(b->wb);
+    format_set_bold(b->value);
+    format_set_align(b->value, LXW_ALIGN_LEFT);
+
+    b->bold = workbook_add_format(b->wb);
+    format_set_bold(b->bold);
+
+    b->head = workbook_add_format(b->wb);
+    format_set_bold(b->head);
+    format_set_text_wrap(b->head);
+    format_set_border(b->head, LXW_BORDER_THIN);
+    format_set_bg_color(b->head, 0xE8EEF7);
+    format_set_align(b->head, LXW_ALIGN_CENTER);
+    format_set_align(b->head, LXW_ALIGN_VERTICAL_CENTER);
+
+    b->cell = workbook_add_format(b->wb);
+    format_set_text_wrap(b->cell);
+    format_set_border(b->cell, LXW_BORDER_THIN);
+    format_set_align(b->cell, LXW_ALIGN_VERTICAL_TOP);
+
+    b->num = workbook_add_format(b->wb);
+    format_set_border(b->num, LXW_BORDER_THIN);
+    format_set_align(b->num, LXW_ALIGN_VERTICAL_TOP);
+    format_set_align(b->num, LXW_ALIGN_RIGHT);
+}
+
+/* Page setup shared by both sheets: A4 landscape, one page wide, page numbers. */
+static void s_page_setup(const ledger_doc *doc, lxw_worksheet *ws)
+{
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9); /* A4 */
+    worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
+    worksheet_fit_to_pages(ws, 1, 0);
+    worksheet_set_footer(ws, doc->lang == LEDGER_ZH ? "&C第 &P 页,共 &N 页" : "&CPage &P of &N");
+}
+
+/* Sheet 1: the ledger. */
+static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, ledger_label(doc->lang, LL_LEDGER_SHEET));
+    ledger_pair pairs[LEDGER_MAX_PAIRS];
+    const json_t *rows = json_object_get(doc->ledger, "rows");
+    size_t nrows = json_array_size(rows);
+    ledger_cells c;
+    char title[512];
+    int width[LEDGER_COLS];
+    lxw_row_t r = 0;
+
+    if (!ws) {
+        b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    /* Column widths: the widest line of the header and the cells, capped. */
+    for (int i = 0; i < LEDGER_COLS; i++) {
+        int lines;
+        width[i] = s_measure(ledger_label(doc->lang, (ledger_label_id)i), &lines);
+    }
+    for (size_t k = 0; k < nrows; k++) {
+        ledger_row_cells(doc, json_array_get(rows, k), &c);
+        for (int i = 0; i < LEDGER_COLS; i++) {
+            int lines, w = s_measure(c.cell[i], &lines);
+            if (w > width[i])
+                width[i] = w;
+        }
+    }
+    for (int i = 0; i < LEDGER_COLS; i++) {
+        width[i] += 2;
+        if (width[i] > s_col_cap[i])
+            width[i] = s_col_cap[i];
+        worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
+    }
+
+    worksheet_merge_range(ws, r, 0, r, LEDGER_COLS - 1, ledger_title(doc, title, sizeof title),
+                          b->title);
+    worksheet_set_row(ws, r, 24, NULL);
+    r++;
+    size_t n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
+    for (size_t i = 0; i < n; i++, r++) {
+        worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);
+        s_put(b, ws, r, 3, pairs[i].value, b->value);
+    }
+    r++;
+    lxw_row_t head = r;
+    for (int i = 0; i < LEDGER_COLS; i++)
+        s_put(b, ws, r, (lxw_col_t)i, ledger_label(doc->lang, (ledger_label_id)i), b->head);
+    r++;
+    for (size_t k = 0; k < nrows; k++, r++) {
+        ledger_row_cells(doc, json_array_get(rows, k), &c);
+        int lines = 1;
+        for (int i = 0; i < LEDGER_COLS; i++) {
+            if (c.num[i] >= 0) {
+                s_put_num(b, ws, r, (lxw_col_t)i, (double)c.num[i], b->num);
+                continue;
+            }
+            s_put(b, ws, r, (lxw_col_t)i, c.cell[i], b->cell);
+            int l = s_wrapped_lines(c.cell[i], width[i] - 1);
+            if (l > lines)
+                lines = l;
+        }
+        /* Excel and WPS do not grow rows for wrapped text on their own. */
+        worksheet_set_row(ws, r, S_LINE_HEIGHT * lines, NULL);
+    }
+    r++;
+    n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
+    for (size_t i = 0; i < n; i++, r++) {
+        worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);
+        if (pairs[i].value[0])
+            worksheet_merge_range(ws, r, 3, r, LEDGER_COLS - 1, pairs[i].value, b->value);
+    }
+
+    worksheet_freeze_panes(ws, head + 1, 1);
+    worksheet_repeat_rows(ws, head, head);
+    s_page_setup(doc, ws);
+    worksheet_print_area(ws, 0, 0, r, LEDGER_COLS - 1);
+}
+
+/* The label of a stats group key, by the field it groups. */
+static const char *s_group_name(const ledger_doc *doc, const char *by, const char *key)
+{
+    if (!key)
+        return ledger_label(doc->lang, LL_NONE);
+    if (!by)
+        return key;
+    if (strcmp(by, "unit") == 0)
+        return render_unit(doc->cfg, key);
+    if (strcmp(by, "source") == 0)
+        return render_source(doc->cfg, key);
+    if (strcmp(by, "owner") == 0 || strcmp(by, "leader") == 0)
+        return render_user(doc->cfg, key);
+    if (strcmp(by, "kind") == 0)
+        return ledger_kind_label(doc->lang, key);
+    return key;
+}
+
+static ledger_label_id s_by_label(const char *by)
+{
+    static const struct {
+        const char *by;
+        ledger_label_id id;
+    } t[] = {{"source", LL_BY_SOURCE}, {"unit", LL_BY_UNIT}, {"owner", LL_BY_OWNER},
+             {"leader", LL_BY_LEADER}, {"kind", LL_BY_KIND}};
+    for (size_t i = 0; by && i < sizeof t / sizeof t[0]; i++)
+        if (strcmp(t[i].by, by) == 0)
+            return t[i].id;
+    return LL_TOTAL;
+}
+
+/* Columns of the statistics sheet after the group: counts and figures. */
+enum { SC_GROUP, SC_TOTAL, SC_STATES, SC_RED = SC_STATES + RECT_ST_COUNT, SC_YELLOW, SC_GREEN,
+       SC_ON_TIME, SC_RATE, SC_MEDIAN, SC_MAX, SC_REJ, SC_RELAPSES, SC_COUNT };
+
+static void s_stats_row(s_book *b, lxw_worksheet *ws, lxw_row_t r, const char *name,
+                        const json_t *g, lxw_format *rate_fmt)
+{
+    static const char *const lights[3] = {"red", "yellow", "green"};
+    s_put(b, ws, r, SC_GROUP, name, b->cell);
+    json_t *v;
+#define S_NUM(col, obj, key)                                                                  \
+    do {                                                                                      \
+        v = json_object_get((obj), (key));                                                    \
+        if (json_is_number(v))                                                                \
+            s_put_num(b, ws, r, (col), json_number_value(v), b->num);                         \
+        else                                                                                  \
+            s_put(b, ws, r, (col), "", b->num);                                               \
+    } while (0)
+    S_NUM(SC_TOTAL, g, "total");
+    for (int st = 0; st < RECT_ST_COUNT; st++)
+        S_NUM(SC_STATES + st, json_object_get(g, "states"), rect_state_names[st]);
+    for (int k = 0; k < 3; k++)
+        S_NUM(SC_RED + k, json_object_get(g, "lights"), lights[k]);
+    S_NUM(SC_ON_TIME, g, "closed_on_time");
+    v = json_object_get(g, "on_time_rate");
+    if (json_is_number(v))
+        s_put_num(b, ws, r, SC_RATE, json_number_value(v), rate_fmt);
+    else
+        s_put(b, ws, r, SC_RATE, "", b->num);
+    S_NUM(SC_MEDIAN, g, "median_days_to_close");
+    S_NUM(SC_MAX, g, "max_days_to_close");
+    S_NUM(SC_REJ, g, "rejections");
+    S_NUM(SC_RELAPSES, g, "relapses");
+#undef S_NUM
+}
+
+/* Sheet 2: the statistics, one block per `stats` result. */
+static void s_stats_sheet(s_book *b, const ledger_doc *doc)
+{
+    ledger_lang lang = doc->lang;
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, ledger_label(lang, LL_STATS_SHEET));
+    lxw_format *rate = workbook_add_format(b->wb);
+    lxw_row_t r = 0;
+    char title[512];
+
+    if (!ws || !rate) {
+        b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return;
+    }
+    format_set_num_format(rate, "0.0%");
+    format_set_border(rate, LXW_BORDER_THIN);
+    format_set_align(rate, LXW_ALIGN_VERTICAL_TOP);
+
+    const char *heads[SC_COUNT];
+    heads[SC_GROUP] = ledger_label(lang, LL_GROUP);
+    heads[SC_TOTAL] = ledger_label(lang, LL_ITEMS);
+    for (int st = 0; st < RECT_ST_COUNT; st++)
+        heads[SC_STATES + st] = ledger_label(lang, (ledger_label_id)(LL_ST_CLAIMED + st));
+    heads[SC_RED] = ledger_label(lang, LL_RED);
+    heads[SC_YELLOW] = ledger_label(lang, LL_YELLOW);
+    heads[SC_GREEN] = ledger_label(lang, LL_GREEN);
+    heads[SC_ON_TIME] = ledger_label(lang, LL_ON_TIME);
+    heads[SC_RATE] = ledger_label(lang, LL_ON_TIME_RATE);
+    heads[SC_MEDIAN] = ledger_label(lang, LL_MEDIAN_DAYS);
+    heads[SC_MAX] = ledger_label(lang, LL_MAX_DAYS);
+    heads[SC_REJ] = ledger_label(lang, LL_REJECTIONS);
+    heads[SC_RELAPSES] = ledger_label(lang, LL_RELAPSES);
+
+    worksheet_set_column(ws, SC_GROUP, SC_GROUP, 28, NULL);
+    worksheet_set_column(ws, SC_TOTAL, SC_COUNT - 1, 10, NULL);
+    worksheet_merge_range(ws, r, 0, r, SC_COUNT - 1, ledger_title(doc, title, sizeof title),
+                          b->title);
+    worksheet_set_row(ws, r, 24, NULL);
+    r += 2;
+    for (size_t k = 0; k < json_array_size(doc->stats); k++) {
+        const json_t *st = json_array_get(doc->stats, k);
+        const char *by = json_string_value(json_object_get(st, "by"));
+        const json_t *groups = json_object_get(st, "groups");
+        s_put(b, ws, r++, 0, ledger_label(lang, s_by_label(by)), b->bold);
+        for (int c = 0; c < SC_COUNT; c++)
+            s_put(b, ws, r, (lxw_col_t)c, heads[c], b->head);
+        worksheet_set_row(ws, r, S_LINE_HEIGHT * 2, NULL);
+        r++;
+        for (size_t i = 0; i < json_array_size(groups); i++, r++) {
+            const json_t *g = json_array_get(groups, i);
+            s_stats_row(b, ws, r, s_group_name(doc, by, json_string_value(json_object_get(g, "key"))),
+                        g, rate);
+        }
+        s_stats_row(b, ws, r++, ledger_label(lang, LL_TOTAL), json_object_get(st, "total"), rate);
+        r++;
+    }
+    s_page_setup(doc, ws);
+}
+
+int ledger_write_xlsx(const char *path, const ledger_doc *doc, char *err, size_t errlen)
+{
+    s_book b = {0};
+    lxw_workbook_options opt = {.constant_memory = LXW_FALSE, .tmpdir = NULL};
+    b.wb = workbook_new_opt(path, &opt);
+    if (!b.wb) {
+        snprintf(err, errlen, "cannot create %s", path);
+        return -1;
+    }
+    s_formats(&b);
+    s_ledger_sheet(&b, doc);
+    if (doc->stats && json_array_size(doc->stats) > 0)
+        s_stats_sheet(&b, doc);
+    lxw_error e = workbook_close(b.wb);
+    if (b.err != LXW_NO_ERROR || e != LXW_NO_ERROR) {
+        snprintf(err, errlen, "%s: %s", path, lxw_strerror(b.err != LXW_NO_ERROR ? b.err : e));
+        return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,520 @@
+#!/usr/bin/python3
+"""End-to-end tests of the closeout ledger's client side (issue 4): rectctl
+inspection, ledger (md, csv, json, html, xlsx), ledger check, stats, audit and
+reconcile, against a real rectd on a temporary folder with a pinned clock.
+
+    RECTD=./rectd RECTCTL=./rectctl /usr/bin/python3 tests/e2e-ledger.py [-k TEXT] [--keep] [--regen]
+
+One rectd (rectd --clock-file) is driven through a scripted history of the
+town's 29-item plan: days pass by rewriting the clock file, so every time and
+every hash is the same on every run and the Markdown and CSV ledgers are
+compared byte for byte with tests/golden/ (--regen rewrites those files; look
+at the diff before committing it). The HTML page is rendered with headless
+Chromium to PDF and PNG (tests/golden is not used for those); the workbook is
+read back with openpyxl. Ends with "N passed, M failed"; exit 1 on failure.
+"""
+
+import csv
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import traceback
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from e2e_daemon import LIVE, PLAN, RECTCTL, RECTD, REPO, Daemon, stop_all  # noqa: E402
+
+GOLDEN = os.path.join(REPO, "tests", "golden")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PHOTO = b"\xff\xd8\xff\xe0 photo of the visit record \xff\xd9"
+
+# The scripted history: (local time, [rectctl argv...]). Users: wangyan admin,
+# maqing verifier, zhanghua leader+admin. GJ-03 and GJ-01 share a photo.
+STEPS = [
+    ("2026-11-29T09:00:00+08:00", [
+        ["inspection", "add", "2025-assessment", "--title", "2025年考核评估反馈问题",
+         "--fed-back", "national=25,region=5,county=5"],
+        ["import", PLAN],
+    ]),
+    ("2026-12-01T10:00:00+08:00", [
+        ["start", "GJ-03", "--note", "已制定整改方案"],
+        ["evidence", "GJ-03", "--note", "补齐遍访记录", "--file", "@photo"],
+        ["start", "GJ-01"],
+        ["evidence", "GJ-01", "--note", "入户核查 | 3户\n已签字"],
+    ]),
+    ("2026-12-03T10:00:00+08:00", [
+        ["verify", "GJ-03", "--reject", "--opinion", "缺少签字", "--as", "maqing"],
+        ["evidence", "GJ-03", "--note", "补充签字确认表"],
+        ["verify", "GJ-03", "--pass", "--opinion", "整改到位", "--as", "maqing"],
+        ["close", "GJ-03", "--note", "同意销号", "--as", "zhanghua"],
+    ]),
+    ("2026-12-05T10:00:00+08:00", [
+        ["evidence", "GJ-01", "--note", "走访照片", "--file", "@photo"],
+        ["verify", "GJ-01", "--pass", "--opinion", "验收通过", "--as", "maqing"],
+        ["close", "GJ-01", "--note", "对账销号", "--as", "zhanghua"],
+    ]),
+    ("2026-12-10T10:00:00+08:00", [
+        ["start", "GJ-09"],
+    ]),
+    ("2026-12-18T10:00:00+08:00", [
+        ["start", "GJ-15"],
+    ]),
+    ("2026-12-23T10:00:00+08:00", [
+        ["evidence", "GJ-15", "--note", "=SUM(A1) 已整改"],
+        ["verify", "GJ-15", "--pass", "--opinion", "同意", "--as", "maqing"],
+        ["close", "GJ-15", "--note", "逾期销号", "--as", "zhanghua"],
+    ]),
+    ("2027-01-05T09:30:00+08:00", []),
+]
+
+
+class Failure(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        g, w = repr(got), repr(want)
+        raise Failure("%s: got %s, want %s" % (what, g[:800], w[:800]))
+
+
+class ClockDaemon(Daemon):
+    """A rectd started with --clock-file (the test moves time)."""
+
+    def __init__(self):
+        tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")
+        self.clock = os.path.join(tmp, "clock")
+        super().__init__({"notify.pub_endpoint": "ipc://%s/pub.sock" % tmp}, tmp=tmp)
+
+    def set_clock(self, when):
+        with open(self.clock + ".new", "w") as f:
+            f.write(when + "\n")
+        os.replace(self.clock + ".new", self.clock)
+
+    def start(self, wait=True):
+        self.starts += 1
+        err_path = os.path.join(self.tmp, "rectd.%d.err" % self.starts)
+        self.err_files.append(err_path)
+        with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
+            self.proc = subprocess.Popen([RECTD, "-c", self.conf, "--clock-file", self.clock],
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        LIVE.add(self.proc)
+        if wait:
+            self.wait_ready()
+        return self.proc
+
+
+class Suite:
+    def setup(self, args):
+        self.args = args
+        self.d = ClockDaemon()
+        self.out = os.path.join(self.d.tmp, "out")
+        os.makedirs(self.out)
+        photo = os.path.join(self.d.tmp, "入户照片.jpg")
+        with open(photo, "wb") as f:
+            f.write(PHOTO)
+        self.d.set_clock(STEPS[0][0])
+        self.d.start()
+        for when, cmds in STEPS:
+            self.d.set_clock(when)
+            for argv in cmds:
+                argv = [photo if a == "@photo" else a for a in argv]
+                user = None
+                if "--as" in argv:
+                    i = argv.index("--as")
+                    user = argv[i + 1]
+                    argv = argv[:i] + argv[i + 2:]
+                r = self.d.ctl(*argv, user=user or "wangyan", json_out=False)
+                if r.rc != 0:
+                    raise Failure("scripted step %s at %s failed: %r" % (argv, when, r))
+
+    def ctl(self, *args, json_out=False, user="wangyan"):
+        return self.d.ctl(*args, user=user, json_out=json_out)
+
+    def ledger_json(self, *args):
+        r = self.ctl("ledger", "--format", "json", *args)
+        eq(r.rc, 0, "ledger --format json exit (%s)" % r.err)
+        return json.loads(r.out)
+
+    def golden(self, name, text):
+        path = os.path.join(GOLDEN, name)
+        if self.args.regen:
+            os.makedirs(GOLDEN, exist_ok=True)
+            with open(path, "w", encoding="utf-8", newline="") as f:
+                f.write(text)
+            return
+        check(os.path.exists(path), "%s is missing: run with --regen and review it" % path)
+        with open(path, encoding="utf-8", newline="") as f:
+            want = f.read()
+        if text != want:
+            for i, (a, b) in enumerate(zip(text.splitlines(), want.splitlines())):
+                if a != b:
+                    raise Failure("%s differs at line %d:\n got  %r\n want %r" % (name, i + 1, a, b))
+            raise Failure("%s differs in length: got %d lines, want %d"
+                          % (name, len(text.splitlines()), len(want.splitlines())))
+
+    # ---- the formats ----------------------------------------------------------
+
+    def test_markdown_golden(self):
+        r = self.ctl("ledger", "--inspection", "2025-assessment")
+        eq(r.rc, 0, "ledger exit (%s)" % r.err)
+        self.golden("ledger.zh.md", r.out)
+        lines = r.out.splitlines()
+        eq(lines[0], "# 2025年考核评估反馈问题 整改销号台账", "title line")
+        check("- 国家反馈共性问题(反馈/认领): 25/22" in lines, "national 25/22 in heading")
+        check("- 自治区“两办”反馈问题(反馈/认领): 5/3" in lines, "region 5/3")
+        check("- 精河县反馈问题(反馈/认领): 5/4" in lines, "county 5/4")
+        check("- 立查立改/长期坚持: 5/24" in lines, "kinds 5/24")
+        check("- 已销号/总数: 3/29" in lines, "closed 3/29")
+        check("- 当前逾期: 3" in lines, "overdue now 3 (GJ-09, ZZQ-02, XJ-03)")
+        check("- 按期销号: 2" in lines, "closed on time 2")
+        rows = [l for l in lines if re.match(r"^\| (GJ|ZZQ|XJ)-", l)]
+        eq(len(rows), 29, "table rows")
+        gj01 = next(l for l in rows if l.startswith("| GJ-01 "))
+        check("入户核查 \\| 3户<br>已签字" not in gj01, "GJ-01's latest evidence is the later one")
+        check("| 2 ※ |" in gj01, "GJ-01: 2 evidence entries, marked reused: %s" % gj01)
+        check("审核人: 王燕 ______" in r.out, "sign-off line")
+
+    def test_markdown_escapes(self):
+        # The first evidence note of GJ-01 holds "|" and a newline: as of the
+        # day it was filed it is the latest one.
+        r = self.ctl("ledger", "--as-of", "2026-12-02")
+        eq(r.rc, 0, "exit")
+        gj01 = next(l for l in r.out.splitlines() if l.startswith("| GJ-01 "))
+        check("入户核查 \\| 3户<br>已签字" in gj01, "| and newline escaped: %s" % gj01)
+        eq(len(re.split(r"(?<!\\)\|", gj01)) - 2, 18, "GJ-01 has 18 cells")
+
+    def test_csv_golden(self):
+        r = self.ctl("ledger", "--format", "csv", "--inspection", "2025-assessment")
+        eq(r.rc, 0, "exit")
+        self.golden("ledger.zh.csv", r.out)
+        raw = subprocess.run([RECTCTL, "-c", self.d.conf, "--as", "wangyan", "ledger",
+                              "--format", "csv"], stdout=subprocess.PIPE, check=True).stdout
+        check(raw.startswith(b"\xef\xbb\xbf"), "UTF-8 BOM")
+        check(b"\r\n" in raw and re.search(rb"[^\r]\n", raw) is None, "CRLF line ends only")
+        rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+        head = rows.index(next(r_ for r_ in rows if r_ and r_[0] == "编号"))
+        eq(rows[head][:4], ["编号", "问题来源", "问题", "整改措施"], "header")
+        data = rows[head + 1:head + 30]
+        eq([x[0] for x in data][:3], ["GJ-01", "GJ-02", "GJ-03"], "first refs")
+        by = {x[0]: x for x in data}
+        eq(len(by), 29, "29 data rows")
+        eq(by["GJ-03"][9], "已销号", "GJ-03 state")
+        eq(by["GJ-03"][15], "1", "GJ-03 rejections")
+        check(by["GJ-03"][12].startswith("马青 2026-12-03 10:00"), "verifier and local time")
+        eq(by["GJ-15"][14], "3", "GJ-15 closed 3 days late")
+        eq(by["GJ-15"][11], "'=SUM(A1) 已整改", "formula-looking text is guarded")
+        eq(by["GJ-09"][8], "2026-12-31", "deadline")
+        eq(by["GJ-09"][9], "整改中", "GJ-09 rectifying")
+        eq(by["GJ-05"][3].count("\r\n"), 1, "multi-line measures kept, CRLF inside the cell")
+        check(rows[-1][0].startswith("※"), "reuse legend last: %r" % rows[-1])
+
+    def test_lang_en(self):
+        r = self.ctl("ledger", "--lang", "en", "--inspection", "2025-assessment")
+        eq(r.rc, 0, "exit")
+        self.golden("ledger.en.md", r.out)
+        check(r.out.startswith("# 2025年考核评估反馈问题: closeout ledger\n"), "English title")
+        check("| Ref | Source | Problem | Measures | Kind |" in r.out, "English header")
+        check("- Closed/total: 3/29" in r.out, "English summary")
+        check("| Closed |" in r.out and "已销号" not in r.out, "English state labels")
+        check("Reviewer: 王燕 ______" in r.out, "reviewer line")
+
+    def test_json_is_protocol_result(self):
+        got = self.ledger_json()
+        with self.d.raw("wangyan") as c:
+            want = c.call("ledger", {})
+        eq(got, want, "--format json = the protocol's result")
+        eq(got["summary"]["closed"], 3, "closed")
+
+    def test_as_of(self):
+        a = self.ledger_json("--as-of", "2026-12-02")
+        eq(a["as_of"], "2026-12-02", "as_of")
+        rows = {r["ref"]: r for r in a["rows"]}
+        eq(rows["GJ-03"]["state"], "rectifying", "GJ-03 on 12-02")
+        eq(rows["GJ-03"]["evidence_count"], 1, "GJ-03 evidence on 12-02")
+        eq(a["summary"]["closed"], 0, "nothing closed by 12-02")
+        b = self.ledger_json("--as-of", "2026-12-04")
+        rows = {r["ref"]: r for r in b["rows"]}
+        eq((rows["GJ-03"]["state"], rows["GJ-01"]["state"]), ("closed", "rectifying"), "12-04")
+        r = self.ctl("ledger", "--as-of", "2026-12-04", "--format", "csv")
+        check(",截至,2026-12-04" in "," + r.out.replace("\r\n", ","), "as of in the CSV heading")
+
+    def test_output_file_and_extension(self):
+        path = os.path.join(self.out, "台账.csv")
+        r = self.ctl("ledger", "-o", path)
+        eq((r.rc, r.out), (0, ""), "-o writes nothing to stdout")
+        with open(path, "rb") as f:
+            check(f.read(3) == b"\xef\xbb\xbf", "format from the .csv extension")
+        check(not [n for n in os.listdir(self.out) if ".tmp" in n], "no temporary left")
+
+    def test_usage_errors(self):
+        for args, what in [(["--format", "xlsx"], "xlsx needs -o"),
+                           (["--format", "pdf"], "unknown format"),
+                           (["--lang", "fr"], "unknown language"),
+                           (["--as-of", "2026-02-30"], "bad date")]:
+            r = self.ctl("ledger", *args)
+            eq(r.rc, 1, "%s: exit" % what)
+            check(r.err.startswith("rectctl: ledger:"), "%s: message %r" % (what, r.err))
+        r = self.ctl("ledger", "-o", "/nonexistent-dir/x.md")
+        eq(r.rc, 1, "unwritable -o")
+        r = self.ctl("ledger", "--inspection", "no-such")
+        eq(r.rc, 0, "unknown inspection is an empty ledger")
+
+    def test_html_page(self):
+        path = os.path.join(self.out, "ledger.html")
+        r = self.ctl("ledger", "-o", path)
+        eq(r.rc, 0, "exit (%s)" % r.err)
+        with open(path, encoding="utf-8") as f:
+            html = f.read()
+        check('<html lang="zh-CN">' in html, "lang zh-CN")
+        check("size: A4 landscape" in html, "@page A4 landscape")
+        check("display: table-header-group" in html, "header repeated")
+        check("counter(pages)" in html, "page numbers")
+        eq(html.count("<svg "), 3, "three charts")
+        check(not re.search(r"<script|<link|<img|@import|url\(", html), "self-contained")
+        check(not re.search(r'(src|href)=', html), "no external references")
+        for ref in ("GJ-01", "ZZQ-03", "XJ-04"):
+            check(">%s</td>" % ref in html, "row %s" % ref)
+        # the open-items chart: 29 open at the start, 26 at the end
+        pts = re.findall(r"<title>(\d{4}-\d\d-\d\d): (\d+)</title>", html)
+        check(len(pts) >= 10, "series points: %d" % len(pts))
+        eq((pts[0], pts[-1]), (("2026-11-29", "29"), ("2027-01-05", "26")), "series ends")
+        check(re.search(r"各责任单位红灯问题", html), "red chart caption")
+
+    def test_html_chromium(self):
+        check(CHROMIUM, "chromium is not installed (make deps installs it)")
+        html = os.path.join(self.out, "print.html")
+        eq(self.ctl("ledger", "-o", html, "--inspection", "2025-assessment").rc, 0, "ledger html")
+        pdf = os.path.join(self.out, "ledger.pdf")
+        png = os.path.join(self.out, "ledger.png")
+        profile = os.path.join(self.d.tmp, "chromium")
+        base = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + profile]
+        for extra in (["--no-pdf-header-footer", "--print-to-pdf=" + pdf],
+                      ["--screenshot=" + png, "--window-size=1600,1000"]):
+            p = subprocess.run(base + extra + ["file://" + html], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=120, start_new_session=True)
+            eq(p.returncode, 0, "chromium %s: %s" % (extra[-1], p.stderr[-500:]))
+        check(os.path.getsize(png) > 20000, "a PNG was drawn")
+        if self.args.keep:
+            shutil.copy(png, "/tmp/ledger-e2e.png")
+            shutil.copy(pdf, "/tmp/ledger-e2e.pdf")
+        text = subprocess.run(["pdftotext", "-layout", pdf, "-"], stdout=subprocess.PIPE,
+                              check=True).stdout.decode("utf-8")
+        refs = [r["ref"] for r in self.ledger_json()["rows"]]
+        missing = [r for r in refs if r not in text]
+        eq(missing, [], "refs missing from the PDF text")
+        info = subprocess.run(["pdfinfo", pdf], stdout=subprocess.PIPE, check=True).stdout.decode()
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        check(pages >= 2, "the ledger spans pages: %d" % pages)
+        size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info)
+        check(float(size.group(1)) > float(size.group(2)), "landscape: %s" % size.group(0))
+        check(abs(float(size.group(1)) - 841.9) < 2, "A4 width: %s" % size.group(0))
+        check("第 1 页,共 %d 页" % pages in text, "page numbers in the PDF")
+        check("审核人" in text, "sign-off in the PDF")
+        # the table header is printed on every page
+        eq(text.count("整改措施"), pages, "header on each page")
+
+    def test_xlsx(self):
+        path = os.path.join(self.out, "台账.xlsx")
+        r = self.ctl("ledger", "-o", path, "--inspection", "2025-assessment")
+        eq(r.rc, 0, "exit (%s)" % r.err)
+        code = r'''
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+ws = wb["台账"]
+rows = [[c.value for c in row] for row in ws.iter_rows()]
+head = next(i for i, r in enumerate(rows) if r[0] == "编号")
+st = wb["统计"]
+out = {
+  "sheets": wb.sheetnames, "title": rows[0][0], "head": head + 1, "header": rows[head],
+  "data": rows[head + 1:head + 30], "freeze": ws.freeze_panes,
+  "orientation": ws.page_setup.orientation, "paper": ws.page_setup.paperSize,
+  "titles": ws.print_title_rows, "fit": ws.sheet_properties.pageSetUpPr.fitToPage,
+  "width_title": ws.column_dimensions["C"].width, "width_ref": ws.column_dimensions["A"].width,
+  "wrap": ws.cell(head + 2, 4).alignment.wrap_text,
+  "summary": rows[1:head],
+  "stats": [[c.value for c in row] for row in st.iter_rows()],
+  "footer": [r for r in rows[head + 30:] if r[0]],
+}
+print(json.dumps(out, ensure_ascii=False, default=str))
+'''
+        p = subprocess.run(["/usr/bin/python3", "-c", code, path], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        eq(p.returncode, 0, "openpyxl: %s" % p.stderr.decode()[-800:])
+        x = json.loads(p.stdout)
+        eq(x["sheets"], ["台账", "统计"], "sheet names")
+        eq(x["title"], "2025年考核评估反馈问题 整改销号台账", "title row")
+        eq(x["freeze"], "B%d" % (x["head"] + 1), "frozen below the header (and the ref column)")
+        eq((x["orientation"], str(x["paper"])), ("landscape", "9"), "A4 landscape")
+        eq(x["titles"], "$%d:$%d" % (x["head"], x["head"]), "header row repeated on print")
+        check(x["fit"], "fit to page width")
+        check(x["width_title"] > x["width_ref"] >= 6, "widths from text: %r" % x)
+        check(x["wrap"], "wrapped cells")
+        eq(len(x["data"]), 29, "29 rows")
+        by = {r[0]: r for r in x["data"]}
+        eq(by["GJ-03"][9], "已销号", "GJ-03 state")
+        eq(by["GJ-15"][14], 3, "GJ-15 days late is a number")
+        eq(by["GJ-01"][10], "2 ※", "reused evidence mark")
+        eq(by["GJ-05"][7], "周萍", "owner display name")
+        check(["国家反馈共性问题(反馈/认领)", None, None, "25/22"] == x["summary"][1][:4],
+              "summary row: %r" % x["summary"][1][:4])
+        check(any(r[0] == "审核人" for r in x["footer"]), "sign-off row")
+        st = x["stats"]
+        blocks = [r[0] for r in st if r[0] and r[0].startswith("按")]
+        eq(blocks, ["按问题来源", "按整改类型", "按责任单位", "按责任领导", "按责任人"], "stat blocks")
+        total = next(r for r in st if r[0] == "合计")
+        eq((total[1], total[6]), (29, 3), "stats total: items and closed")
+
+    # ---- ledger check, audit, stats, reconcile ---------------------------------
+
+    def test_ledger_check(self):
+        path = os.path.join(self.out, "ledger.json")
+        eq(self.ctl("ledger", "-o", path, "--inspection", "2025-assessment").rc, 0, "save json")
+        r = self.ctl("ledger", "check", path)
+        eq(r.rc, 0, "untouched file: %r" % r)
+        check(r.out.startswith("ok: ") and "chain ok" in r.out, "ok line: %r" % r.out)
+        # a day later (more events), the saved file still matches its seq
+        with open(path, encoding="utf-8") as f:
+            doc = json.load(f)
+        for mutate, where in [
+                (lambda d: d["rows"][2].__setitem__("state", "rectifying"), "rows[2](GJ-03).state"),
+                (lambda d: d["rows"][0].__setitem__("verified_by", "wangyan"), "rows[0](GJ-01).verified_by"),
+                (lambda d: d["summary"].__setitem__("closed", 4), "summary.closed"),
+                (lambda d: d["rows"].pop(), "rows[28](XJ-04)"),
+                (lambda d: d["summary"].__setitem__("overdue", 0), "summary.overdue")]:
+            bad = json.loads(json.dumps(doc))
+            mutate(bad)
+            p2 = os.path.join(self.out, "edited.json")
+            with open(p2, "w", encoding="utf-8") as f:
+                json.dump(bad, f, ensure_ascii=False)
+            r = self.ctl("ledger", "check", p2)
+            eq(r.rc, 3, "edited (%s): exit" % where)
+            check(where in r.out, "names %s: %r" % (where, r.out))
+        # as_of ledgers are checked by their date
+        p3 = os.path.join(self.out, "asof.json")
+        eq(self.ctl("ledger", "--as-of", "2026-12-04", "-o", p3).rc, 0, "save as_of json")
+        eq(self.ctl("ledger", "check", p3).rc, 0, "as_of file checks")
+        with open(os.path.join(self.out, "junk.json"), "w") as f:
+            f.write("{}")
+        eq(self.ctl("ledger", "check", os.path.join(self.out, "junk.json")).rc, 1, "not a ledger")
+
+    def test_audit(self):
+        r = self.ctl("audit", "verify")
+        eq(r.rc, 0, "exit")
+        head = self.ledger_json()["head"]
+        eq(r.out, "ok, %d events, head #%d %s\n" % (head["seq"], head["seq"], head["hash"]),
+           "verify line")
+        r = self.ctl("audit", "reuse")
+        eq(r.rc, 0, "exit")
+        lines = r.out.splitlines()
+        check(lines[0].startswith("sha256 ") and "filed 2 times" in lines[0], "reuse: %r" % r.out)
+        check(lines[1].startswith("  GJ-03 (item 3)") and "入户照片.jpg" in lines[1], "first use")
+        check(lines[2].startswith("  GJ-01 (item 1)"), "second use")
+
+    def test_stats(self):
+        r = self.ctl("stats", "--by", "source", json_out=True)
+        st = json.loads(r.out)
+        eq(st["total"]["closed"], 3, "closed")
+        r = self.ctl("stats", "--by", "source")
+        eq(r.rc, 0, "exit")
+        line = next(l for l in r.out.splitlines() if l.startswith("国家反馈共性问题"))
+        eq(line.split()[1:3], ["22", "0"], "national: 22 items, 0 claimed")
+        check(r.out.splitlines()[-1].split()[:2] == ["total", "29"], "total line")
+        eq(self.ctl("stats", "--by", "colour").rc, 1, "bad --by")
+
+    def test_reconcile(self):
+        path = os.path.join(self.out, "county.csv")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("编号,状态\n")
+            for r in self.ledger_json()["rows"]:
+                if r["ref"] == "XJ-04":
+                    continue  # missing there
+                state = "认领" if r["ref"] == "GJ-03" else ""
+                f.write("%s,%s\n" % (r["ref"], state))
+            f.write("XJ-09,\n")  # missing here
+        r = self.ctl("reconcile", path)
+        eq(r.rc, 0, "exit (%s)" % r.err)
+        lines = r.out.splitlines()
+        eq(lines[0], "inspection 2025-assessment: 27 matched", "matched")
+        eq(lines[1], "in the file, not in rectd (1): XJ-09", "missing here")
+        eq(lines[2], "in rectd, not in the file (1): XJ-04", "missing there")
+        eq(lines[3], "state differs (1):", "differs")
+        check(lines[4].startswith("  GJ-03: here closed"), "GJ-03 here/there: %r" % lines[4])
+
+    def test_inspections(self):
+        r = self.ctl("inspection", "list")
+        eq(r.rc, 0, "exit")
+        check("    国家反馈共性问题 25/22" in r.out.splitlines(), "fed back/claimed: %r" % r.out)
+        r = self.ctl("inspection", "add", "x", "--title", "t", "--fed-back", "national=-1")
+        eq(r.rc, 1, "negative count refused locally")
+        r = self.ctl("inspection", "add", "x", "--title", "t", "--fed-back", "nowhere=1")
+        eq(r.rc, 3, "unknown source refused by rectd")
+
+    def test_help(self):
+        for cmd in (["ledger"], ["ledger", "check"], ["stats"], ["audit", "verify"],
+                    ["audit", "reuse"], ["reconcile"], ["inspection", "add"],
+                    ["inspection", "list"]):
+            r = self.ctl(*(cmd + ["--help"]))
+            eq(r.rc, 0, "%s --help" % cmd)
+            check(r.out.startswith("usage: rectctl %s" % " ".join(cmd)), "%s usage" % cmd)
+
+
+def main():
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-k", default="")
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--regen", action="store_true")
+    args = ap.parse_args()
+    s = Suite()
+    passed = failed = 0
+    try:
+        try:
+            s.setup(args)
+        except Exception:
+            traceback.print_exc()
+            print("0 passed, 1 failed")
+            return 1
+        for name in sorted(n for n in dir(Suite) if n.startswith("test_")):
+            if args.k not in name:
+                continue
+            try:
+                getattr(s, name)()
+                passed += 1
+                print("ok   %s" % name)
+            except Exception as e:
+                failed += 1
+                print("FAIL %s: %s" % (name, e if isinstance(e, Failure) else ""))
+                if not isinstance(e, Failure):
+                    traceback.print_exc()
+            for rep in s.d.new_sanitizer_reports():
+                failed += 1
+                print("FAIL %s: sanitizer report in rectd:\n%s" % (name, rep))
+    finally:
+        if getattr(s, "d", None):
+            rc = s.d.stop()
+            if rc not in (0, None):
+                failed += 1
+                print("FAIL rectd exited with %s on SIGTERM" % rc)
+            s.d.cleanup(keep=args.keep)
+            if args.keep:
+                print("(kept %s)" % s.d.tmp)
+        stop_all()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
