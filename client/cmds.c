@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cmds_deadline.h"
 #include "i18n.h"
 #include "render.h"
 #include "cmds_ledger.h"
@@ -226,6 +227,9 @@ static const cli_opt s_list_opts[] = {
     {"kind", "kind", CLI_VALUE, N_("KIND"), N_("immediate or long-term")},
     {"inspection", "inspection", CLI_VALUE, N_("NAME"), N_("items of this inspection")},
     {"leader", "leader", CLI_VALUE, N_("USER"), N_("items under this leader")},
+    {"overdue", "overdue", 0, NULL, N_("only red items: past their deadline")},
+    {"due-soon", "due_soon", 0, NULL, N_("only open items whose deadline is near (yellow)")},
+    {"as-of", "as_of", CLI_VALUE, N_("DATE"), N_("lights as of this date (default: today in the zone)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -430,12 +434,16 @@ const cli_cmd cli_commands[] = {
         "      --leader zhanghua --deadline 2026-12-31")},
     {"list", 0, NULL, 0, NULL, s_list_opts, NULL, s_list_print, NULL,
      N_("[--state STATE] [--owner USER] [--unit UNIT] [--source SOURCE] [--kind KIND]\n"
-        "       [--inspection NAME] [--leader USER]"),
+        "       [--inspection NAME] [--leader USER] [--overdue] [--due-soon] [--as-of DATE]"),
      N_("list items (the ledger, 台账), filtered"),
-     N_("Filters combine: an item is listed when it matches all of them.\n"
+     N_("Filters combine: an item is listed when it matches all of them (--overdue and\n"
+        "--due-soon together list both). LIGHT is red past the deadline, yellow when it\n"
+        "is near (calendar.due_soon_days) or a verified item waits for 销号, green\n"
+        "otherwise; closed items have none.\n"
         "\n"
         "Example:\n"
-        "  rectctl list --state rectifying --owner 李明")},
+        "  rectctl list --state rectifying --owner 李明\n"
+        "  rectctl list --due-soon --as-of 2026-09-30")},
     {"show", 0, N_("ID"), 1, "item", s_no_opts, NULL, s_show_print, NULL, N_("ID"),
      N_("show one item and its evidence"),
      N_("Shows every field, the state, and each evidence entry with its files.\n"
@@ -490,6 +498,34 @@ const cli_cmd cli_commands[] = {
         "\n"
         "Example:\n"
         "  rectctl reopen GJ-03 --reason \"回访发现问题反弹\"")},
+    {"overdue", 0, NULL, 0, NULL, cli_dl_overdue_opts, NULL, cli_dl_overdue_print, NULL,
+     N_("[--as-of DATE] [--owner USER] [--unit UNIT] [--leader USER]"),
+     N_("list red items (past their approved deadline), most overdue first"),
+     N_("Days overdue are calendar days past the approved deadline.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl overdue --unit 托托村\n"
+        "  rectctl overdue --as-of 2027-01-15 --leader zhanghua")},
+    {"extend", CLI_WRITE, N_("ID"), 1, "item", cli_dl_extend_opts, cli_dl_extend_build,
+     cli_dl_extend_print, NULL,
+     N_("ID --deadline DATE --reason TEXT\n"
+        "       | ID (--approve|--deny) [--note TEXT]"),
+     N_("ask for a later deadline (延期), or approve or deny the request"),
+     N_("The owner (or an admin) asks; a leader or admin who is not the owner decides.\n"
+        "An approved extension moves the deadline; the original one is kept.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl extend GJ-03 --deadline 2027-03-31 --reason \"等待县级资金下达\"\n"
+        "  rectctl extend GJ-03 --approve --note \"同意延期\"")},
+    {"review", CLI_WRITE, N_("ID"), 1, "item", cli_dl_review_opts, s_evidence_build,
+     cli_dl_review_print, NULL, N_("ID --note TEXT [--file PATH]... [--relapse]"),
+     N_("record a consolidation review (巩固) of a closed long-term item"),
+     N_("Sets the next review consolidation.interval_days ahead. With --relapse the\n"
+        "problem is back (反弹): the item is reopened for rectification.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"
+        "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse")},
     CLI_LEDGER_COMMANDS,
     {"help", 0, N_("COMMAND"), 0, NULL, s_no_opts, NULL, NULL, s_help_local, N_("[COMMAND]"),
      N_("show this overview, or a command's options and an example"),

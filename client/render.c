@@ -32,6 +32,8 @@ static const char *const s_kind_labels[RECT_KIND_COUNT] = {N_("immediate"), N_("
 static const char *const s_action_labels[RECT_ACT_COUNT] = {
     N_("claim"), N_("assign"), N_("start"), N_("evidence"),
     N_("verify"), N_("reject"), N_("close"), N_("reopen"),
+    N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
+    N_("review"), N_("relapse"),
 };
 
 /* ---- small accessors: a missing or mistyped field reads as NULL / -1 ---- */
@@ -199,14 +201,36 @@ const char *render_instant(const char *utc, const char *zone, char *buf, size_t 
 
 /* ---- list ------------------------------------------------------------- */
 
-enum { C_ID, C_REF, C_STATE, C_KIND, C_SOURCE, C_OWNER, C_DEADLINE, C_TITLE, C_COUNT };
+enum { C_ID, C_REF, C_STATE, C_KIND, C_SOURCE, C_OWNER, C_DEADLINE, C_LIGHT, C_TITLE, C_COUNT };
 
 /* Column headers, and the most columns a column may take (title: the rest). */
 static const char *const s_list_heads[C_COUNT] = {
     N_("ID"), N_("REF"), N_("STATE"), N_("KIND"), N_("SOURCE"), N_("OWNER"), N_("DEADLINE"),
-    N_("TITLE"),
+    N_("LIGHT"), N_("TITLE"),
 };
-static const int s_list_max[C_COUNT] = {8, 16, 28, 16, 20, 14, 10, 0};
+static const int s_list_max[C_COUNT] = {8, 16, 28, 16, 20, 14, 10, 12, 0};
+
+/* Deadline lights (list "light"): msgids are the wire words. */
+static const char *const s_light_words[] = {"green", "yellow", "red"};
+static const char *const s_light_labels[] = {N_("green"), N_("yellow"), N_("red")};
+static const char *const s_light_ansi[] = {"\033[32m", "\033[33m", "\033[31m"};
+
+/* Index of a light word, or -1 (null, missing, unknown). */
+static int s_light(const json_t *item)
+{
+    const char *l = s_str(item, "light");
+    for (int i = 0; l && i < 3; i++)
+        if (strcmp(l, s_light_words[i]) == 0)
+            return i;
+    return -1;
+}
+
+/* Colour only on a terminal, and never when $NO_COLOR is set (no-color.org). */
+static int s_colour(FILE *out)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(out)) && !(nc && *nc);
+}
 
 /* The cells of one row; the pointers live as long as the row, item and cfg. */
 typedef struct {
@@ -224,6 +248,8 @@ static void s_row_fill(s_row *r, const rect_cfg *cfg, const json_t *item)
     r->cell[C_SOURCE] = render_source(cfg, s_str(item, "source"));
     r->cell[C_OWNER] = render_user(cfg, s_str(item, "owner"));
     r->cell[C_DEADLINE] = s_or_dash(s_str(item, "deadline"));
+    int l = s_light(item);
+    r->cell[C_LIGHT] = l >= 0 ? gettext(s_light_labels[l]) : "-";
     r->cell[C_TITLE] = s_or_dash(s_str(item, "title"));
 }
 
@@ -276,9 +302,18 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
                 s_pad(out, S_GAP);
         }
         fputc('\n', out);
+        int colour = s_colour(out);
         for (size_t i = 0; i < n; i++) {
             s_row_fill(&row, cfg, json_array_get(items, i));
+            int l = s_light(json_array_get(items, i));
             for (int c = 0; c < C_COUNT; c++) {
+                if (c == C_LIGHT && colour && l >= 0) {
+                    fputs(s_light_ansi[l], out);
+                    s_cell(out, row.cell[c], w[c], 0, 1);
+                    fputs("\033[0m", out);
+                    s_pad(out, w[c] - text_width(row.cell[c]) + S_GAP);
+                    continue;
+                }
                 s_cell(out, row.cell[c], w[c], c == C_ID, c == C_TITLE);
                 if (c != C_TITLE)
                     s_pad(out, S_GAP);
@@ -379,10 +414,49 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     values[k] = render_int(item, "evidence_count", bufs[k], sizeof bufs[k]), k++;
     values[k] = render_int(item, "rejections", bufs[k], sizeof bufs[k]), k++;
 
+    /* Deadline, acceptance and consolidation fields: shown when set. */
+    static const char *const more_labels[] = {
+        N_("original deadline"), N_("extensions"), N_("extension requested"), N_("escalations"),
+        N_("verified"), N_("closed"), N_("next review"), N_("relapses"),
+    };
+    enum { M_COUNT = sizeof more_labels / sizeof more_labels[0] };
+    char mbufs[M_COUNT][512], w1[64], w2[64];
+    const char *more[M_COUNT] = {0};
+    const char *orig = s_str(item, "original_deadline");
+    if (orig && s_str(item, "deadline") && strcmp(orig, s_str(item, "deadline")) != 0)
+        more[0] = orig;
+    if (s_int(item, "extensions") > 0)
+        more[1] = render_int(item, "extensions", mbufs[1], sizeof mbufs[1]);
+    const json_t *ext = json_object_get(item, "extension");
+    if (json_is_object(ext)) {
+        /* TRANSLATORS: a pending extension: new deadline, who asked, when, why. */
+        snprintf(mbufs[2], sizeof mbufs[2], _("to %s, by %s at %s: %s"), s_or_dash(s_str(ext, "deadline")),
+                 render_user(cfg, s_str(ext, "by")), render_instant(s_str(ext, "at"), zone, w1, sizeof w1),
+                 s_or_dash(s_str(ext, "reason")));
+        more[2] = mbufs[2];
+    }
+    if (s_int(item, "escalations") > 0)
+        more[3] = render_int(item, "escalations", mbufs[3], sizeof mbufs[3]);
+    if (s_str(item, "verified_by")) {
+        snprintf(mbufs[4], sizeof mbufs[4], "%s  %s", render_user(cfg, s_str(item, "verified_by")),
+                 render_instant(s_str(item, "verified_at"), zone, w1, sizeof w1));
+        more[4] = mbufs[4];
+    }
+    if (s_str(item, "closed_by")) {
+        snprintf(mbufs[5], sizeof mbufs[5], "%s  %s", render_user(cfg, s_str(item, "closed_by")),
+                 render_instant(s_str(item, "closed_at"), zone, w2, sizeof w2));
+        more[5] = mbufs[5];
+    }
+    more[6] = s_str(item, "next_review");
+    if (s_int(item, "relapses") > 0)
+        more[7] = render_int(item, "relapses", mbufs[7], sizeof mbufs[7]);
+
     char tmp[256];
     int indent = 0;
-    for (int i = 0; i < L_COUNT; i++) {
-        snprintf(tmp, sizeof tmp, _("%s:"), gettext(labels[i]));
+    for (int i = 0; i < L_COUNT + M_COUNT; i++) {
+        if (i >= L_COUNT && !more[i - L_COUNT])
+            continue;
+        snprintf(tmp, sizeof tmp, _("%s:"), gettext(i < L_COUNT ? labels[i] : more_labels[i - L_COUNT]));
         int lw = text_width(tmp) + 1;
         if (lw > indent)
             indent = lw;
@@ -390,6 +464,12 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     for (int i = 0; i < L_COUNT; i++) {
         s_label(out, gettext(labels[i]), indent);
         s_multiline(out, values[i], indent);
+    }
+    for (int i = 0; i < M_COUNT; i++) {
+        if (!more[i])
+            continue;
+        s_label(out, gettext(more_labels[i]), indent);
+        s_multiline(out, more[i], indent);
     }
 
     json_t *evidence = json_object_get(result, "evidence");

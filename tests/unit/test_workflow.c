@@ -409,6 +409,95 @@ static void test_refusal_msg_names_the_state_and_the_action(void **state)
     assert_non_null(strstr(msg, "start"));
 }
 
+/* ---- deadlines and consolidation (issue 3) ------------------------------ */
+
+static const wf_actor s_system = {RECT_SYSTEM_ACTOR, 0};
+static const wf_actor s_system_admin = {RECT_SYSTEM_ACTOR, RECT_ROLE_ANY}; /* roles do not matter */
+
+static void test_extension_and_decisions_follow_the_table_from_every_state(void **state)
+{
+    (void)state;
+    s_check_action_row(RECT_ACT_EXTEND);
+    s_check_action_row(RECT_ACT_EXTEND_APPROVE);
+    s_check_action_row(RECT_ACT_EXTEND_DENY);
+    s_check_action_row(RECT_ACT_REVIEW);
+    s_check_action_row(RECT_ACT_RELAPSE);
+}
+
+static void test_extend_only_by_the_items_owner_or_an_admin(void **state)
+{
+    (void)state;
+    for (int s = RECT_ST_ASSIGNED; s <= RECT_ST_RECTIFYING; s++) {
+        wf_item it = s_item((rect_state)s, 0);
+        s_expect(RECT_ACT_EXTEND, &it, &s_owner, 0, (rect_state)s);
+        s_expect(RECT_ACT_EXTEND, &it, &s_admin, 0, (rect_state)s);
+        s_expect(RECT_ACT_EXTEND, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_EXTEND, &it, &s_leader, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_EXTEND, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_EXTEND, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_EXTEND, &it, &s_system, RECT_E_PERMISSION_DENIED, NO);
+    }
+}
+
+static void test_extension_decisions_by_admin_or_leader_who_is_not_the_owner(void **state)
+{
+    (void)state;
+    const rect_action acts[] = {RECT_ACT_EXTEND_APPROVE, RECT_ACT_EXTEND_DENY};
+    for (size_t k = 0; k < 2; k++) {
+        rect_action a = acts[k];
+        wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+        s_expect(a, &it, &s_admin, 0, RECT_ST_RECTIFYING);
+        s_expect(a, &it, &s_leader, 0, RECT_ST_RECTIFYING);
+        s_expect(a, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(a, &it, &s_owner_admin, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(a, &it, &s_owner_admin_leader, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(a, &it, &s_verifier, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(a, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(a, &it, &s_viewer, RECT_E_PERMISSION_DENIED, NO);
+        s_expect(a, &it, &s_system, RECT_E_PERMISSION_DENIED, NO);
+    }
+}
+
+static void test_escalate_only_by_rectd_itself_never_by_a_user(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    s_expect(RECT_ACT_ESCALATE, &it, &s_system, 0, RECT_ST_RECTIFYING);
+    s_expect(RECT_ACT_ESCALATE, &it, &s_system_admin, 0, RECT_ST_RECTIFYING);
+    s_expect(RECT_ACT_ESCALATE, &it, &s_superuser, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_ESCALATE, &it, &s_admin, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_ESCALATE, &it, &s_leader, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_ESCALATE, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+    wf_item assigned = s_item(RECT_ST_ASSIGNED, 0);
+    s_expect(RECT_ACT_ESCALATE, &assigned, &s_system, 0, RECT_ST_ASSIGNED);
+    wf_item closed = s_item(RECT_ST_CLOSED, 0);
+    s_expect(RECT_ACT_ESCALATE, &closed, &s_system, RECT_E_INVALID_TRANSITION, NO);
+    /* rectd may do nothing else on its own. */
+    s_expect(RECT_ACT_EXTEND, &it, &s_system_admin, RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &(wf_item){RECT_ST_VERIFIED, OWNER_NAME, 1}, &s_system_admin,
+             RECT_E_PERMISSION_DENIED, NO);
+}
+
+static void test_review_and_relapse_by_owner_or_admin_from_closed_only(void **state)
+{
+    (void)state;
+    wf_item closed = s_item(RECT_ST_CLOSED, 1);
+    s_expect(RECT_ACT_REVIEW, &closed, &s_owner, 0, RECT_ST_CLOSED);
+    s_expect(RECT_ACT_REVIEW, &closed, &s_admin, 0, RECT_ST_CLOSED);
+    s_expect(RECT_ACT_RELAPSE, &closed, &s_owner, 0, RECT_ST_RECTIFYING);
+    s_expect(RECT_ACT_RELAPSE, &closed, &s_admin, 0, RECT_ST_RECTIFYING);
+    const wf_actor *others[] = {&s_other_owner, &s_leader, &s_verifier, &s_viewer, &s_no_roles, &s_system};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++) {
+        s_expect(RECT_ACT_REVIEW, &closed, others[i], RECT_E_PERMISSION_DENIED, NO);
+        s_expect(RECT_ACT_RELAPSE, &closed, others[i], RECT_E_PERMISSION_DENIED, NO);
+    }
+    for (int s = RECT_ST_CLAIMED; s < RECT_ST_CLOSED; s++) {
+        wf_item it = s_item((rect_state)s, 1);
+        s_expect(RECT_ACT_REVIEW, &it, &s_owner, RECT_E_INVALID_TRANSITION, NO);
+        s_expect(RECT_ACT_RELAPSE, &it, &s_admin, RECT_E_INVALID_TRANSITION, NO);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -436,6 +525,11 @@ int main(void)
         cmocka_unit_test(test_checks_state_then_actor_then_evidence),
         cmocka_unit_test(test_refusal_msg_is_truncated_and_nul_terminated_in_a_small_buffer),
         cmocka_unit_test(test_refusal_msg_names_the_state_and_the_action),
+        cmocka_unit_test(test_extension_and_decisions_follow_the_table_from_every_state),
+        cmocka_unit_test(test_extend_only_by_the_items_owner_or_an_admin),
+        cmocka_unit_test(test_extension_decisions_by_admin_or_leader_who_is_not_the_owner),
+        cmocka_unit_test(test_escalate_only_by_rectd_itself_never_by_a_user),
+        cmocka_unit_test(test_review_and_relapse_by_owner_or_admin_from_closed_only),
     };
     return cmocka_run_group_tests_name("workflow", tests, NULL, NULL);
 }

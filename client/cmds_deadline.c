@@ -1,0 +1,176 @@
+/*
+ * cmds_deadline.c - rectctl overdue, extend, review (issue 3: deadlines).
+ * The table entries are in cmds.c; the light column of `list` and the
+ * deadline fields of `show` are drawn by render.c.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds_deadline.h"
+#include "i18n.h"
+#include "render.h"
+#include "rect_text.h"
+
+static const char *s_str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static const char *s_opt(const cli_cmd *cmd, const cli_args *a, const char *name)
+{
+    int i = cli_opt_index(cmd, name);
+    return i >= 0 ? a->val[i] : NULL;
+}
+
+/* ---- overdue ------------------------------------------------------------ */
+
+const cli_opt cli_dl_overdue_opts[] = {
+    {"as-of", "as_of", CLI_VALUE, N_("DATE"), N_("judge as of this date (default: today in the zone)")},
+    {"owner", "owner", CLI_VALUE, N_("USER"), N_("items of this owner")},
+    {"unit", "unit", CLI_VALUE, N_("UNIT"), N_("items of this unit")},
+    {"leader", "leader", CLI_VALUE, N_("USER"), N_("items under this leader")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+/* Print s cut to width columns, padded unless last. */
+static void s_cell(const char *s, int width, int right, int last)
+{
+    char buf[512];
+    int w = text_fit(s ? s : "-", width, buf, sizeof buf);
+    if (right)
+        printf("%*s", width - w, "");
+    fputs(buf, stdout);
+    if (!right && !last)
+        printf("%*s", width - w, "");
+    if (!last)
+        fputs("  ", stdout);
+}
+
+void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    json_t *items = json_object_get(result, "items");
+    size_t n = json_array_size(items);
+    enum { K_ID, K_REF, K_DAYS, K_DEADLINE, K_OWNER, K_UNIT, K_TITLE, K_COUNT };
+    const char *heads[K_COUNT] = {_("ID"), _("REF"), _("DAYS OVERDUE"), _("DEADLINE"),
+                                  _("OWNER"), _("UNIT"), _("TITLE")};
+    static const int caps[K_COUNT] = {8, 16, 12, 10, 14, 24, 0};
+    int w[K_COUNT];
+    char num[2][32];
+    for (int k = 0; k < K_COUNT; k++)
+        w[k] = text_width(heads[k]);
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(items, i);
+        const char *cells[K_COUNT - 1] = {
+            render_int(it, "id", num[0], sizeof num[0]), s_str(it, "ref"),
+            render_int(it, "days_overdue", num[1], sizeof num[1]), s_str(it, "deadline"),
+            render_user(ctx->cfg, s_str(it, "owner")), render_unit(ctx->cfg, s_str(it, "unit"))};
+        for (int k = 0; k < K_TITLE; k++) {
+            int cw = text_width(cells[k] ? cells[k] : "-");
+            if (cw > w[k])
+                w[k] = cw < caps[k] || caps[k] < text_width(heads[k]) ? cw : caps[k];
+        }
+    }
+    int used = 0;
+    for (int k = 0; k < K_TITLE; k++)
+        used += w[k] + 2;
+    w[K_TITLE] = render_term_width() - used < 16 ? 16 : render_term_width() - used;
+    if (n > 0) {
+        for (int k = 0; k < K_COUNT; k++)
+            s_cell(heads[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);
+        fputc('\n', stdout);
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *it = json_array_get(items, i);
+        const char *cells[K_COUNT] = {
+            render_int(it, "id", num[0], sizeof num[0]), s_str(it, "ref"),
+            render_int(it, "days_overdue", num[1], sizeof num[1]), s_str(it, "deadline"),
+            render_user(ctx->cfg, s_str(it, "owner")), render_unit(ctx->cfg, s_str(it, "unit")),
+            s_str(it, "title")};
+        for (int k = 0; k < K_COUNT; k++)
+            s_cell(cells[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);
+        fputc('\n', stdout);
+    }
+    printf(ngettext("%zu overdue item as of %s\n", "%zu overdue items as of %s\n", n), n,
+           s_str(result, "as_of") ? s_str(result, "as_of") : "-");
+}
+
+/* ---- extend ------------------------------------------------------------- */
+
+const cli_opt cli_dl_extend_opts[] = {
+    {"deadline", "deadline", CLI_VALUE, N_("DATE"), N_("ask for this later deadline (延期申请)")},
+    {"reason", "reason", CLI_VALUE, N_("TEXT"), N_("why more time is needed (with --deadline)")},
+    {"approve", NULL, 0, NULL, N_("approve the pending request: the deadline moves")},
+    {"deny", NULL, 0, NULL, N_("deny the pending request: the deadline stays")},
+    {"note", NULL, CLI_VALUE, N_("TEXT"), N_("a comment on the decision (with --approve or --deny)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+int cli_dl_extend_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
+{
+    int approve = s_opt(cmd, a, "approve") != NULL, deny = s_opt(cmd, a, "deny") != NULL;
+    int ask = s_opt(cmd, a, "deadline") || s_opt(cmd, a, "reason");
+    const char *note = s_opt(cmd, a, "note");
+    if (approve + deny + (ask ? 1 : 0) != 1) {
+        cli_error(_("extend: give either --deadline DATE --reason TEXT (ask), or --approve or --deny (decide)"));
+        return RECT_EXIT_USAGE;
+    }
+    if (ask) {
+        if (!s_opt(cmd, a, "deadline") || !s_opt(cmd, a, "reason")) {
+            cli_error(_("extend: asking needs both --deadline DATE and --reason TEXT"));
+            return RECT_EXIT_USAGE;
+        }
+        if (note) {
+            cli_error(_("extend: --note goes with --approve or --deny; a request takes --reason"));
+            return RECT_EXIT_USAGE;
+        }
+        return RECT_EXIT_OK;
+    }
+    req->cmd = "decide_extension";
+    json_object_set_new(req->args, "decision", json_string(approve ? "approve" : "deny"));
+    if (note) {
+        json_t *v = json_string(note);
+        if (!v) {
+            cli_error(_("--%s: not valid UTF-8 text"), "note");
+            return RECT_EXIT_USAGE;
+        }
+        json_object_set_new(req->args, "note", v);
+    }
+    return RECT_EXIT_OK;
+}
+
+void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    const json_t *item = json_object_get(result, "item");
+    const json_t *pending = json_object_get(item, "extension");
+    char name[160];
+    render_item_name(item, name, sizeof name);
+    if (json_is_object(pending))
+        printf(_("%s: extension to %s requested; it waits for a leader or admin\n"), name,
+               s_str(pending, "deadline"));
+    else
+        printf(_("%s: deadline %s (original %s), %lld extension(s) approved\n"), name,
+               s_str(item, "deadline") ? s_str(item, "deadline") : "-",
+               s_str(item, "original_deadline") ? s_str(item, "original_deadline") : "-",
+               (long long)json_integer_value(json_object_get(item, "extensions")));
+}
+
+/* ---- review ------------------------------------------------------------- */
+
+const cli_opt cli_dl_review_opts[] = {
+    {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("what the review found (required)")},
+    {"file", NULL, CLI_VALUE | CLI_MULTI, N_("PATH"), N_("attach a file (repeatable)")},
+    {"relapse", "relapse", 0, NULL, N_("the problem is back (反弹): reopen the item")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+void cli_dl_review_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    const json_t *item = json_object_get(result, "item");
+    char name[160];
+    render_item_name(item, name, sizeof name);
+    if (s_str(item, "next_review"))
+        printf(_("%s: review recorded; the next one is due %s\n"), name, s_str(item, "next_review"));
+    else
+        printf(_("%s relapsed (反弹) and is rectifying again (%lld relapse(s) so far)\n"), name,
+               (long long)json_integer_value(json_object_get(item, "relapses")));
+}

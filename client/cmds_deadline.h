@@ -1,0 +1,26 @@
+/*
+ * cmds_deadline.h - rectctl's deadline commands (cmds_deadline.c): the
+ * options, hooks and printers that the table in cmds.c names for
+ * `overdue`, `extend` and `review`, and the list options of issue 3.
+ */
+#ifndef RECTCTL_CMDS_DEADLINE_H
+#define RECTCTL_CMDS_DEADLINE_H
+
+#include "cli.h"
+
+extern const cli_opt cli_dl_overdue_opts[];
+extern const cli_opt cli_dl_extend_opts[];
+extern const cli_opt cli_dl_review_opts[];
+
+/* overdue: a table of red items, most overdue first. */
+void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+/* extend: --deadline/--reason asks (wire "extend"); --approve/--deny decides
+ * (wire "decide_extension"). Exit code as cli_cmd.build. */
+int cli_dl_extend_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
+void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+/* review: note, files (built like evidence's), --relapse. */
+void cli_dl_review_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+
+#endif

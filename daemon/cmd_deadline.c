@@ -1,0 +1,364 @@
+/*
+ * cmd_deadline.c - deadlines: lights in list, the overdue list, extension
+ * requests and their decisions, consolidation reviews (巩固) and relapses
+ * (反弹). Lights are computed at read time (calendar.c), never stored; who
+ * may do what is workflow.c's call.
+ */
+#include "cmd_deadline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "item.h"
+#include "rect_proto.h"
+#include "resolve.h"
+#include "workflow.h"
+
+int deadline_as_of(cmd_ctx *c, char out[RECT_DATE_LEN])
+{
+    const char *v = cmd_str(c, "as_of");
+    if (v)
+        return resolve_date(c, "as_of", v, out);
+    cal_today(c->cfg, c->now, out);
+    return 0;
+}
+
+static int s_flag(cmd_ctx *c, const char *name)
+{
+    return json_is_true(json_object_get(c->args, name));
+}
+
+/* The day before `day` into out; -1 at the start of the calendar. */
+static int s_day_before(const char *day, char out[RECT_DATE_LEN])
+{
+    return date_from_days(date_days(day) - 1, out);
+}
+
+/* The deadline range holding red (overdue) and/or due-soon items as of today. */
+static int s_range(cmd_ctx *c, int overdue, int due_soon, const char *today,
+                   char from[RECT_DATE_LEN], char to[RECT_DATE_LEN], const char **fromp)
+{
+    *fromp = NULL; /* red: every deadline before today */
+    if (due_soon) {
+        if (cal_window_end(c->cfg, today, c->cfg->due_soon_days, to) != 0)
+            return cmd_fail(c, RECT_E_BAD_DATE, "as_of: %s is out of range", today);
+        if (!overdue) {
+            memcpy(from, today, RECT_DATE_LEN);
+            *fromp = from;
+        }
+        return 0;
+    }
+    if (s_day_before(today, to) != 0)
+        return cmd_fail(c, RECT_E_BAD_DATE, "as_of: %s is out of range", today);
+    return 0;
+}
+
+int deadline_list_scan(cmd_ctx *c, store_id_cb cb, void *ctx, int *used)
+{
+    int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
+    char today[RECT_DATE_LEN], from[RECT_DATE_LEN], to[RECT_DATE_LEN];
+    const char *fromp;
+    int rc;
+    *used = 0;
+    if (!overdue && !due_soon)
+        return 0;
+    if ((rc = deadline_as_of(c, today)) || (rc = s_range(c, overdue, due_soon, today, from, to, &fromp)))
+        return rc;
+    *used = 1;
+    return store_scan_index_range(c->txn, "deadline", fromp, to, cb, ctx);
+}
+
+static int s_by_id(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
+    return x < y ? -1 : x > y;
+}
+
+/* Most overdue first, then by id. */
+static int s_by_lateness(const void *a, const void *b)
+{
+    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "days_overdue"));
+    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "days_overdue"));
+    return x != y ? (x > y ? -1 : 1) : s_by_id(a, b);
+}
+
+/* Replace the contents of items by its members sorted with cmp. */
+static int s_sort(cmd_ctx *c, json_t *items, int (*cmp)(const void *, const void *))
+{
+    size_t n = json_array_size(items);
+    if (n < 2)
+        return 0;
+    json_t **v = malloc(n * sizeof *v);
+    if (!v)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(items, i));
+    qsort(v, n, sizeof *v, cmp);
+    json_array_clear(items);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (json_array_append_new(items, v[i]))
+            rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    free(v);
+    return rc;
+}
+
+/* 1 if the item's state is open (has a deadline light: claimed, assigned, rectifying). */
+static int s_open(const json_t *item)
+{
+    rect_state s = item_state(item);
+    return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
+}
+
+int deadline_list_finish(cmd_ctx *c, json_t *items)
+{
+    int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
+    char today[RECT_DATE_LEN];
+    int rc = deadline_as_of(c, today);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < json_array_size(items);) {
+        json_t *item = json_array_get(items, i);
+        cal_light l = cal_annotate(c->cfg, item, today);
+        /* due_soon: open items yellow by their deadline (not verified ones awaiting 销号). */
+        int keep = (!overdue && !due_soon) || (overdue && l == CAL_LIGHT_RED) ||
+                   (due_soon && l == CAL_LIGHT_YELLOW && s_open(item));
+        if (keep)
+            i++;
+        else
+            json_array_remove(items, i);
+    }
+    return s_sort(c, items, s_by_id);
+}
+
+/* ---- overdue ------------------------------------------------------------ */
+
+typedef struct {
+    cmd_ctx *c;
+    const char *owner, *unit, *leader; /* canonical filters, NULL = any */
+    const char *today;
+    json_t *items;
+} overdue_scan;
+
+static int s_match(const json_t *item, const char *field, const char *want)
+{
+    const char *v = json_string_value(json_object_get(item, field));
+    return !want || (v && strcmp(v, want) == 0);
+}
+
+static int s_overdue_cb(store_txn *t, uint64_t id, void *ctx)
+{
+    overdue_scan *os = ctx;
+    json_t *item;
+    int rc = store_item_get(t, id, &item);
+    if (rc)
+        return rc;
+    if (s_match(item, "owner", os->owner) && s_match(item, "unit", os->unit) &&
+        s_match(item, "leader", os->leader) &&
+        cal_annotate(os->c->cfg, item, os->today) == CAL_LIGHT_RED)
+        return json_array_append_new(os->items, item) ? RECT_E_NOMEM : 0;
+    json_decref(item);
+    return 0;
+}
+
+int cmd_overdue(cmd_ctx *c)
+{
+    char today[RECT_DATE_LEN], before[RECT_DATE_LEN];
+    overdue_scan os = {.c = c, .today = today};
+    int rc;
+    if ((rc = deadline_as_of(c, today)) ||
+        (cmd_str(c, "owner") && (rc = resolve(c, "owner", cmd_str(c, "owner"), RESOLVE_USER, &os.owner))) ||
+        (cmd_str(c, "unit") && (rc = resolve(c, "unit", cmd_str(c, "unit"), RESOLVE_UNIT, &os.unit))) ||
+        (cmd_str(c, "leader") && (rc = resolve(c, "leader", cmd_str(c, "leader"), RESOLVE_LEADER, &os.leader))))
+        return rc;
+    if (s_day_before(today, before) != 0)
+        return cmd_fail(c, RECT_E_BAD_DATE, "as_of: %s is out of range", today);
+    if (!(os.items = json_array()))
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    /* Red means a deadline before today: one range of the deadline index. */
+    if ((rc = store_scan_index_range(c->txn, "deadline", NULL, before, s_overdue_cb, &os))) {
+        json_decref(os.items);
+        return cmd_fail(c, rc, "cannot read the items");
+    }
+    if ((rc = s_sort(c, os.items, s_by_lateness))) {
+        json_decref(os.items);
+        return rc;
+    }
+    c->result = json_pack("{ssso}", "as_of", today, "items", os.items);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+/* ---- changes -------------------------------------------------------------- */
+
+/* Ask the rule book; on refusal c->msg names the item and the reason. */
+static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
+{
+    wf_item wi = {item_state(item), json_string_value(json_object_get(item, "owner")),
+                  (long)json_integer_value(json_object_get(item, "evidence_count"))};
+    wf_actor who = {c->actor->name, c->actor->roles};
+    char why[512], label[160];
+    int rc = wf_check(a, &wi, &who, to, why, sizeof why);
+    return rc ? cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why) : 0;
+}
+
+/* Apply set (stolen) with the new state to item; result {"item": ...}. */
+static int s_apply(cmd_ctx *c, json_t *item, rect_action a, rect_state to, json_t *set,
+                   const char *comment, json_t *extra)
+{
+    json_t *out;
+    json_object_set_new(set, "state", json_string(rect_state_names[to]));
+    int rc = item_apply(c, item, a, set, comment, extra, &out);
+    if (rc)
+        return rc;
+    c->result = json_pack("{so}", "item", out);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int cmd_extend(cmd_ctx *c)
+{
+    char wanted[RECT_DATE_LEN], label[160];
+    json_t *item;
+    rect_state to;
+    int rc = resolve_date(c, "deadline", cmd_str(c, "deadline"), wanted);
+    if (rc || (rc = item_load(c, &item)))
+        return rc;
+    if ((rc = s_guard(c, item, RECT_ACT_EXTEND, &to)))
+        goto done;
+    item_label(item, label, sizeof label);
+    json_t *pending = json_object_get(item, "extension");
+    if (json_is_object(pending)) {
+        rc = cmd_fail(c, RECT_E_INVALID_TRANSITION,
+                      "%s already has a pending extension request (to %s, by %s): it must be approved "
+                      "or denied first",
+                      label, json_string_value(json_object_get(pending, "deadline")),
+                      json_string_value(json_object_get(pending, "by")));
+        goto done;
+    }
+    const char *current = json_string_value(json_object_get(item, "deadline"));
+    if (current && strcmp(wanted, current) <= 0) {
+        rc = cmd_fail(c, RECT_E_BAD_VALUE,
+                      "%s: the requested deadline %s must be later than the current deadline %s",
+                      label, wanted, current);
+        goto done;
+    }
+    json_t *set = json_pack("{s{ssssssss}}", "extension", "deadline", wanted, "reason",
+                            cmd_str(c, "reason"), "by", c->actor->name, "at", c->now_text);
+    rc = set ? s_apply(c, item, RECT_ACT_EXTEND, to, set, cmd_str(c, "reason"), NULL)
+             : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+done:
+    json_decref(item);
+    return rc;
+}
+
+int cmd_decide_extension(cmd_ctx *c)
+{
+    const char *decision = cmd_str(c, "decision");
+    int approve = strcmp(decision, "approve") == 0;
+    if (!approve && strcmp(decision, "deny") != 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "decide_extension: decision must be \"approve\" or \"deny\", not \"%s\"", decision);
+    json_t *item;
+    rect_state to;
+    char label[160];
+    int rc = item_load(c, &item);
+    if (rc)
+        return rc;
+    rect_action a = approve ? RECT_ACT_EXTEND_APPROVE : RECT_ACT_EXTEND_DENY;
+    if ((rc = s_guard(c, item, a, &to)))
+        goto done;
+    json_t *pending = json_object_get(item, "extension");
+    if (!json_is_object(pending)) {
+        rc = cmd_fail(c, RECT_E_INVALID_TRANSITION,
+                      "%s has no pending extension request to %s", item_label(item, label, sizeof label),
+                      approve ? "approve" : "deny");
+        goto done;
+    }
+    json_t *set = json_pack("{sn}", "extension");
+    if (set && approve) {
+        /* The approved deadline moves; original_deadline keeps the plan's. */
+        json_object_set(set, "deadline", json_object_get(pending, "deadline"));
+        json_object_set_new(set, "extensions",
+                            json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
+    }
+    rc = set ? s_apply(c, item, a, to, set, cmd_str(c, "note"), NULL)
+             : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+done:
+    json_decref(item);
+    return rc;
+}
+
+/* Store the attached files once by content; a new array of {name, sha256, size} in *out. */
+static int s_store_files(cmd_ctx *c, json_t **out)
+{
+    json_t *names = json_object_get(c->args, "files"), *files = json_array();
+    if (!files)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->n_files; i++) {
+        unsigned char sha[32];
+        char hex[65];
+        int rc = store_blob_put(c->txn, c->files[i].data, c->files[i].len, sha);
+        if (rc) {
+            json_decref(files);
+            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
+                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
+                                       : "cannot store file %zu", i + 1);
+        }
+        store_hex(sha, 32, hex);
+        json_array_append_new(files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256",
+                                               hex, "size", (json_int_t)c->files[i].len));
+    }
+    *out = files;
+    return 0;
+}
+
+int cmd_review(cmd_ctx *c)
+{
+    int relapse = s_flag(c, "relapse");
+    rect_action a = relapse ? RECT_ACT_RELAPSE : RECT_ACT_REVIEW;
+    json_t *item, *files = NULL, *set = NULL;
+    rect_state to;
+    char label[160];
+    int rc = item_load(c, &item);
+    if (rc)
+        return rc;
+    if ((rc = s_guard(c, item, a, &to)))
+        goto done;
+    const char *kind = json_string_value(json_object_get(item, "kind"));
+    if (!kind || strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) != 0) {
+        rc = cmd_fail(c, RECT_E_INVALID_TRANSITION,
+                      "%s is an immediate (立查立改) item: consolidation reviews are for long-term "
+                      "(长期坚持) items only",
+                      item_label(item, label, sizeof label));
+        goto done;
+    }
+    if ((rc = s_store_files(c, &files)))
+        goto done;
+    if (relapse) {
+        /* The problem is back (反弹): open again, acceptance and closure no longer stand. */
+        set = json_pack("{sIsnsnsnsnsn}", "relapses",
+                        json_integer_value(json_object_get(item, "relapses")) + 1, "verified_by",
+                        "verified_at", "closed_by", "closed_at", "next_review");
+    } else {
+        char today[RECT_DATE_LEN], due[RECT_DATE_LEN];
+        cal_today(c->cfg, c->now, today);
+        if (date_from_days(date_days(today) + (long)c->cfg->review_interval_days, due) != 0) {
+            rc = cmd_fail(c, RECT_E_INTERNAL, "cannot compute the next review date");
+            goto done;
+        }
+        set = json_pack("{ss}", "next_review", due);
+    }
+    if (!set) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = s_apply(c, item, a, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    if (rc == 0)
+        json_object_set_new(c->result, "review",
+                            json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));
+done:
+    json_decref(files);
+    json_decref(item);
+    return rc;
+}
