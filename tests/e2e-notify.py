@@ -1154,6 +1154,14 @@ class CatchUp(Fixture):
         own = self.of(ns, "liming", "owner")
         eq([(i["light"], i["days_overdue"]) for i in own["items"]], [("red", 7)],
            "K-R1 on 2026-12-05")
+        self.tick()
+        eq(self.by_day("2026-12-04"), {}, "notices of 2026-12-04 (only the start day is caught up)")
+
+    def test_a_clock_moved_back_to_a_day_already_done_sends_nothing(self):
+        before = sorted(self.d.notices())
+        self.d.set_clock(local("2026-12-04", "10:00:00"))
+        self.tick()
+        eq(sorted(self.d.notices()), before, "notices after the clock went back a day")
 
 
 # =============================================================================
