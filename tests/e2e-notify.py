@@ -668,6 +668,8 @@ class DailyJob(Fixture):
             self.refused("notify_run", {"force": True}, "permission_denied", user=user)
         self.refused("notify_run", {"as_of": "2026-02-30"}, "bad_date")
         self.refused("notify_run", {"as_of": 20261201}, "bad_type")
+        self.refused("notify_run", {"as_of": None}, "bad_type")
+        self.refused("notify_run", {"as_of": ""}, "bad_date")
         self.refused("notify_run", {"force": "yes"}, "bad_type")
         self.refused("notify_run", {"when": DAY}, "unknown_field")
 
@@ -753,6 +755,9 @@ class DailyJob(Fixture):
         self.refused("ack", {"id": 999999}, "not_found", user="liming")
         self.refused("ack", {"id": 0}, ("not_found", "bad_value"), user="liming")
         self.refused("ack", {"id": "1"}, "bad_type", user="liming")
+        self.refused("ack", {"id": 1.5}, "bad_type", user="liming")
+        self.refused("ack", {"id": -5}, ("not_found", "bad_value"), user="liming")
+        self.refused("inbox", {"since": -1}, "bad_value", user="liming")
         self.refused("ack", {}, "missing_field", user="liming")
         self.refused("ack", {"id": theirs, "all": True}, "unknown_field", user="liming")
         self.refused("inbox", {"since": "5"}, "bad_type", user="liming")
