@@ -135,4 +135,14 @@ int cli_help(const cli_ctx *ctx, const cli_args *a);
  */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * For session commands: send a read request cmd with args (stolen; NULL for
+ * {}) as the acting user over conn and wait for the reply. On success
+ * returns RECT_EXIT_OK and a new reference to the result in *result (caller
+ * decrefs); otherwise prints why and returns the exit code (unreachable 2,
+ * refused 3, out of memory 1) with *result NULL. Defined in main.c.
+ */
+struct conn;
+int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result);
+
 #endif

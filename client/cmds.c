@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "cmds_deadline.h"
+#include "cmds_notify.h"
 #include "i18n.h"
 #include "render.h"
 #include "cmds_ledger.h"
@@ -526,6 +527,30 @@ const cli_cmd cli_commands[] = {
         "Example:\n"
         "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"
         "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse")},
+    {"inbox", 0, NULL, 0, NULL, cli_nt_inbox_opts, NULL, cli_nt_inbox_print, NULL, N_("[--all]"),
+     N_("your notices from the daily job (unread ones; --all for every one)"),
+     N_("Every morning at notify.at rectd makes a digest for each owner and leader and a\n"
+        "summary for admins, and escalation notices (督办). They wait here until acked.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl inbox --as liming")},
+    {"ack", CLI_WRITE, N_("ID"), 1, NULL, cli_nt_no_opts, cli_nt_ack_build, cli_nt_ack_print, NULL,
+     N_("ID"), N_("mark one of your notices read"), N_("Example:\n  rectctl ack 12")},
+    {"watch", CLI_SESSION, NULL, 0, NULL, cli_nt_watch_opts, NULL, NULL, cli_nt_watch_run,
+     N_("[--since N]"), N_("print your notices as they come (replaying those after N first)"),
+     N_("Subscribes to rectd's notification socket (notify.pub_endpoint), replays your\n"
+        "notices numbered above N from the outbox, then prints each new one until\n"
+        "interrupted (Ctrl-C exits 0). With --json, one notice per line.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl watch --as liming --since 40")},
+    {"notify run", CLI_WRITE, NULL, 0, NULL, cli_nt_run_opts, cli_nt_run_build, cli_nt_run_print, NULL,
+     N_("[--as-of DATE] [--force]"), N_("run the daily job by hand (admin)"),
+     N_("Runs the day's job (digests, escalation) now. A day already done is left alone\n"
+        "unless --force.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
     {"help", 0, N_("COMMAND"), 0, NULL, s_no_opts, NULL, NULL, s_help_local, N_("[COMMAND]"),
      N_("show this overview, or a command's options and an example"),

@@ -53,57 +53,6 @@ static void s_padded(const char *s, int width)
         fputc(' ', stdout);
 }
 
-/*
- * Send one read request and wait for its result. args is stolen (NULL: {}).
- * Returns RECT_EXIT_OK and stores the result in *result (caller owns it), or
- * an exit code after printing why (the same words as every other command).
- */
-static int s_call(const cli_ctx *ctx, conn_t *conn, const char *cmd, json_t *args,
-                  json_t **result)
-{
-    json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
-    json_t *reply = NULL;
-    int rc;
-
-    *result = NULL;
-    if (!request) {
-        cli_error(_("out of memory"));
-        return RECT_EXIT_USAGE;
-    }
-    switch (conn_call(conn, request, NULL, 0, &reply)) {
-    case CONN_OK:
-        break;
-    case CONN_E_NOSOCKET:
-        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"),
-                  ctx->cfg->endpoint);
-        rc = RECT_EXIT_UNREACHABLE;
-        goto done;
-    case CONN_E_MALFORMED:
-        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    case CONN_E_NOMEM:
-        cli_error(_("out of memory"));
-        rc = RECT_EXIT_USAGE;
-        goto done;
-    default:
-        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
-        rc = RECT_EXIT_UNREACHABLE;
-        goto done;
-    }
-    if (json_is_true(json_object_get(reply, "ok"))) {
-        *result = json_incref(json_object_get(reply, "result"));
-        rc = RECT_EXIT_OK;
-    } else {
-        json_t *err = json_object_get(reply, "error");
-        cli_error(_("%s (%s)"), s_dash(s_str(err, "message")), s_dash(s_str(err, "code")));
-        rc = RECT_EXIT_REFUSED;
-    }
-done:
-    json_decref(reply);
-    json_decref(request);
-    return rc;
-}
 
 static conn_t *s_connect(const cli_ctx *ctx)
 {
@@ -329,7 +278,7 @@ static json_t *s_series(const cli_ctx *ctx, conn_t *conn, const json_t *ledger,
     }
     if (inspection)
         json_object_set_new(args, "inspection", json_string(inspection));
-    *rc = s_call(ctx, conn, "list", args, &list);
+    *rc = cli_call(ctx, conn, "list", args, &list);
     if (*rc != RECT_EXIT_OK)
         goto fail;
     const json_t *items = json_object_get(list, "items");
@@ -366,7 +315,7 @@ static json_t *s_series(const cli_ctx *ctx, conn_t *conn, const json_t *ledger,
         json_object_set_new(a, "as_of", json_string(date));
         if (inspection)
             json_object_set_new(a, "inspection", json_string(inspection));
-        *rc = s_call(ctx, conn, "ledger", a, &res);
+        *rc = cli_call(ctx, conn, "ledger", a, &res);
         if (*rc != RECT_EXIT_OK)
             goto fail;
         const json_t *sum = json_object_get(res, "summary");
@@ -398,7 +347,7 @@ static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection,
         json_t *res = NULL;
         if (args && inspection)
             json_object_set_new(args, "inspection", json_string(inspection));
-        *rc = s_call(ctx, conn, "stats", args, &res);
+        *rc = cli_call(ctx, conn, "stats", args, &res);
         if (*rc != RECT_EXIT_OK) {
             json_decref(all);
             return NULL;
@@ -524,7 +473,7 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     }
     if (as_of_text)
         json_object_set_new(args, "as_of", json_string(as_of));
-    rc = s_call(ctx, conn, "ledger", args, &ledger);
+    rc = cli_call(ctx, conn, "ledger", args, &ledger);
     if (rc != RECT_EXIT_OK)
         goto done;
 
@@ -702,7 +651,7 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
         json_decref(args);
         goto done;
     }
-    rc = s_call(ctx, conn, "ledger", args, &record);
+    rc = cli_call(ctx, conn, "ledger", args, &record);
     if (rc != RECT_EXIT_OK)
         goto done;
 
@@ -745,7 +694,7 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
         rc = RECT_EXIT_REFUSED;
         goto done;
     }
-    rc = s_call(ctx, conn, "audit_verify", NULL, &verify);
+    rc = cli_call(ctx, conn, "audit_verify", NULL, &verify);
     if (rc != RECT_EXIT_OK)
         goto done;
     if (!json_is_true(json_object_get(verify, "ok"))) {
@@ -900,7 +849,7 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
     int rc = RECT_EXIT_USAGE;
     if (!conn)
         return rc;
-    rc = s_call(ctx, conn, "audit_verify", NULL, &res);
+    rc = cli_call(ctx, conn, "audit_verify", NULL, &res);
     conn_destroy(&conn);
     if (rc != RECT_EXIT_OK)
         return rc;

@@ -32,6 +32,58 @@ void cli_error(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+static const char *s_or_dash(const char *s)
+{
+    return s ? s : "-";
+}
+
+int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
+             json_t **result)
+{
+    json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
+    json_t *reply = NULL;
+    int rc;
+
+    *result = NULL;
+    if (!request) {
+        cli_error(_("out of memory"));
+        return RECT_EXIT_USAGE;
+    }
+    switch (conn_call(conn, request, NULL, 0, &reply)) {
+    case CONN_OK:
+        break;
+    case CONN_E_NOSOCKET:
+        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"),
+                  ctx->cfg->endpoint);
+        rc = RECT_EXIT_UNREACHABLE;
+        goto done;
+    case CONN_E_MALFORMED:
+        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    case CONN_E_NOMEM:
+        cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
+        goto done;
+    default:
+        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
+        rc = RECT_EXIT_UNREACHABLE;
+        goto done;
+    }
+    if (json_is_true(json_object_get(reply, "ok"))) {
+        *result = json_incref(json_object_get(reply, "result"));
+        rc = RECT_EXIT_OK;
+    } else {
+        json_t *err = json_object_get(reply, "error");
+        cli_error(_("%s (%s)"), s_or_dash(json_string_value(json_object_get(err, "message"))), s_or_dash(json_string_value(json_object_get(err, "code"))));
+        rc = RECT_EXIT_REFUSED;
+    }
+done:
+    json_decref(reply);
+    json_decref(request);
+    return rc;
+}
+
 /* ---- help ------------------------------------------------------------- */
 
 /* The global options, for `rectctl --help`. */
