@@ -806,17 +806,25 @@ class DailyJob(Fixture):
         self.need_rectctl("watch")
         mine = sorted(i for i, n in self.d.notices().items() if n["recipient"] == "liming")
         argv = [RECTCTL, "-c", self.d.conf, "--as", "liming", "--json", "watch", "--since", "0"]
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE)
+        err_path = os.path.join(self.d.tmp, "watch.err")
+        with open(err_path, "wb") as err:
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=err)
         seen, buf = [], b""
 
         def read_more():
             nonlocal buf
             if select.select([p.stdout], [], [], 0.05)[0]:
                 chunk = os.read(p.stdout.fileno(), 65536)
+                if not chunk:
+                    try:
+                        p.wait(2)
+                    except subprocess.TimeoutExpired:
+                        pass
+                    with open(err_path, "rb") as f:
+                        raise Failure("watch closed its output (exit %s): %r"
+                                      % (p.poll(), f.read()[-500:]))
                 buf += chunk
-                check(chunk or p.poll() is None,
-                      "watch ended (exit %s): %s" % (p.poll(), p.stderr.read()[-500:]))
             while b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
                 if line.strip():
@@ -850,7 +858,9 @@ class DailyJob(Fixture):
                     p.kill()
                     p.wait(5)
             p.stdout.close()
-            p.stderr.close()
+            with open(err_path, "rb") as f:
+                rep = sanitizer_report(f.read().decode("utf-8", "replace"))
+            check(rep is None, "sanitizer report from rectctl watch: %s" % rep)
         self.hook_calls = None  # the forced run's hook calls are not counted any more
 
     def test_the_next_day_the_job_runs_again_at_notify_at(self):
