@@ -192,30 +192,6 @@ int cmd_overdue(cmd_ctx *c)
 
 /* ---- changes -------------------------------------------------------------- */
 
-/* Ask the rule book; on refusal c->msg names the item and the reason. */
-static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
-{
-    wf_item wi = {item_state(item), json_string_value(json_object_get(item, "owner")),
-                  (long)json_integer_value(json_object_get(item, "evidence_count"))};
-    wf_actor who = {c->actor->name, c->actor->roles};
-    char why[512], label[160];
-    int rc = wf_check(a, &wi, &who, to, why, sizeof why);
-    return rc ? cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why) : 0;
-}
-
-/* Apply set (stolen) with the new state to item; result {"item": ...}. */
-static int s_apply(cmd_ctx *c, json_t *item, rect_action a, rect_state to, json_t *set,
-                   const char *comment, json_t *extra)
-{
-    json_t *out;
-    json_object_set_new(set, "state", json_string(rect_state_names[to]));
-    int rc = item_apply(c, item, a, set, comment, extra, &out);
-    if (rc)
-        return rc;
-    c->result = json_pack("{so}", "item", out);
-    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
-}
-
 int cmd_extend(cmd_ctx *c)
 {
     char wanted[RECT_DATE_LEN], label[160];
@@ -224,7 +200,7 @@ int cmd_extend(cmd_ctx *c)
     int rc = resolve_date(c, "deadline", cmd_str(c, "deadline"), wanted);
     if (rc || (rc = item_load(c, &item)))
         return rc;
-    if ((rc = s_guard(c, item, RECT_ACT_EXTEND, &to)))
+    if ((rc = item_guard(c, item, RECT_ACT_EXTEND, &to)))
         goto done;
     item_label(item, label, sizeof label);
     json_t *pending = json_object_get(item, "extension");
@@ -245,7 +221,7 @@ int cmd_extend(cmd_ctx *c)
     }
     json_t *set = json_pack("{s{ssssssss}}", "extension", "deadline", wanted, "reason",
                             cmd_str(c, "reason"), "by", c->actor->name, "at", c->now_text);
-    rc = set ? s_apply(c, item, RECT_ACT_EXTEND, to, set, cmd_str(c, "reason"), NULL)
+    rc = set ? item_act(c, item, RECT_ACT_EXTEND, to, set, cmd_str(c, "reason"), NULL)
              : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:
     json_decref(item);
@@ -266,7 +242,7 @@ int cmd_decide_extension(cmd_ctx *c)
     if (rc)
         return rc;
     rect_action a = approve ? RECT_ACT_EXTEND_APPROVE : RECT_ACT_EXTEND_DENY;
-    if ((rc = s_guard(c, item, a, &to)))
+    if ((rc = item_guard(c, item, a, &to)))
         goto done;
     json_t *pending = json_object_get(item, "extension");
     if (!json_is_object(pending)) {
@@ -282,35 +258,11 @@ int cmd_decide_extension(cmd_ctx *c)
         json_object_set_new(set, "extensions",
                             json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
     }
-    rc = set ? s_apply(c, item, a, to, set, cmd_str(c, "note"), NULL)
+    rc = set ? item_act(c, item, a, to, set, cmd_str(c, "note"), NULL)
              : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:
     json_decref(item);
     return rc;
-}
-
-/* Store the attached files once by content; a new array of {name, sha256, size} in *out. */
-static int s_store_files(cmd_ctx *c, json_t **out)
-{
-    json_t *names = json_object_get(c->args, "files"), *files = json_array();
-    if (!files)
-        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < c->n_files; i++) {
-        unsigned char sha[32];
-        char hex[65];
-        int rc = store_blob_put(c->txn, c->files[i].data, c->files[i].len, sha);
-        if (rc) {
-            json_decref(files);
-            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
-                                       : "cannot store file %zu", i + 1);
-        }
-        store_hex(sha, 32, hex);
-        json_array_append_new(files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256",
-                                               hex, "size", (json_int_t)c->files[i].len));
-    }
-    *out = files;
-    return 0;
 }
 
 int cmd_review(cmd_ctx *c)
@@ -323,7 +275,7 @@ int cmd_review(cmd_ctx *c)
     int rc = item_load(c, &item);
     if (rc)
         return rc;
-    if ((rc = s_guard(c, item, a, &to)))
+    if ((rc = item_guard(c, item, a, &to)))
         goto done;
     const char *kind = json_string_value(json_object_get(item, "kind"));
     if (!kind || strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) != 0) {
@@ -333,7 +285,7 @@ int cmd_review(cmd_ctx *c)
                       item_label(item, label, sizeof label));
         goto done;
     }
-    if ((rc = s_store_files(c, &files)))
+    if ((rc = item_store_files(c, &files)))
         goto done;
     if (relapse) {
         /* The problem is back (反弹): open again, acceptance and closure no longer stand. */
@@ -353,7 +305,9 @@ int cmd_review(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    rc = s_apply(c, item, a, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    rc = item_act(c, item, a, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    if (rc == 0) /* who filed which bytes, as for evidence */
+        rc = item_record_file_uses(c, files, (uint64_t)json_integer_value(json_object_get(item, "id")));
     if (rc == 0)
         json_object_set_new(c->result, "review",
                             json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));

@@ -13,42 +13,18 @@
 #include "resolve.h"
 #include "workflow.h"
 
-/* Ask the rule book; on refusal c->msg names the item and the reason. */
-static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
-{
-    wf_item wi = {RECT_ST_NONE, NULL, 0};
-    if (item) {
-        wi.state = item_state(item);
-        wi.owner = json_string_value(json_object_get(item, "owner"));
-        wi.evidence_count = (long)json_integer_value(json_object_get(item, "evidence_count"));
-    }
-    wf_actor who = {c->actor->name, c->actor->roles};
-    char why[512], label[160];
-    int rc = wf_check(a, &wi, &who, to, why, sizeof why);
-    if (rc == 0)
-        return 0;
-    if (item)
-        return cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why);
-    return cmd_fail(c, rc, "%s", why);
-}
-
 /* Guard, then apply: set gets the resulting state; result {"item": ...}. */
 static int s_act(cmd_ctx *c, json_t *item, rect_action a, json_t *set, const char *comment,
                  json_t *extra)
 {
     rect_state to;
-    int rc = s_guard(c, item, a, &to);
+    int rc = item_guard(c, item, a, &to);
     if (rc) {
         json_decref(set);
         json_decref(extra);
         return rc;
     }
-    json_object_set_new(set, "state", json_string(rect_state_names[to]));
-    json_t *out;
-    if ((rc = item_apply(c, item, a, set, comment, extra, &out)))
-        return rc;
-    c->result = json_pack("{so}", "item", out);
-    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    return item_act(c, item, a, to, set, comment, extra);
 }
 
 /* Load args.item, run s_act, drop the loaded item. */
@@ -119,7 +95,7 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
     }
     if (f[IMP_OWNER]) {
         rect_state to;
-        if ((rc = s_guard(c, item, RECT_ACT_ASSIGN, &to))) {
+        if ((rc = item_guard(c, item, RECT_ACT_ASSIGN, &to))) {
             json_decref(item);
             return rc;
         }
@@ -145,7 +121,7 @@ static const char *s_inspection(cmd_ctx *c)
 int cmd_add(cmd_ctx *c)
 {
     rect_state to;
-    int rc = s_guard(c, NULL, RECT_ACT_CLAIM, &to);
+    int rc = item_guard(c, NULL, RECT_ACT_CLAIM, &to);
     if (rc)
         return rc;
     const char *f[IMP_NFIELDS] = {0};
@@ -183,7 +159,7 @@ int cmd_add(cmd_ctx *c)
 int cmd_import(cmd_ctx *c)
 {
     rect_state to;
-    int rc = s_guard(c, NULL, RECT_ACT_CLAIM, &to);
+    int rc = item_guard(c, NULL, RECT_ACT_CLAIM, &to);
     if (rc)
         return rc;
     imp_plan *plan;
@@ -255,36 +231,24 @@ int cmd_evidence(cmd_ctx *c)
     if (rc)
         return rc;
     rect_state to;
-    if ((rc = s_guard(c, item, RECT_ACT_EVIDENCE, &to))) {
+    if ((rc = item_guard(c, item, RECT_ACT_EVIDENCE, &to))) {
         json_decref(item);
         return rc;
     }
     /* Files are stored once, by content; the event names them. */
-    json_t *names = json_object_get(c->args, "files"), *files = json_array();
-    unsigned char shas[RECT_MAX_FILES][32];
-    for (size_t i = 0; i < c->n_files; i++) {
-        unsigned char *sha = shas[i];
-        char hex[65];
-        if ((rc = store_blob_put(c->txn, c->files[i].data, c->files[i].len, sha))) {
-            json_decref(files);
-            json_decref(item);
-            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
-                                       : "cannot store file %zu", i + 1);
-        }
-        store_hex(sha, 32, hex);
-        json_array_append_new(files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256",
-                                               hex, "size", (json_int_t)c->files[i].len));
+    json_t *files;
+    if ((rc = item_store_files(c, &files))) {
+        json_decref(item);
+        return rc;
     }
     json_int_t count = json_integer_value(json_object_get(item, "evidence_count"));
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
     json_t *set = json_pack("{sI}", "evidence_count", count + 1);
-    rc = s_act(c, item, RECT_ACT_EVIDENCE, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    rc = item_act(c, item, RECT_ACT_EVIDENCE, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
     json_decref(item);
     /* Who filed which bytes: audit_reuse and show's reused_by read this. */
-    for (size_t i = 0; rc == 0 && i < c->n_files; i++)
-        if ((rc = store_blob_use(c->txn, shas[i], id, c->seq)))
-            cmd_fail(c, rc, "cannot record the use of file %zu; nothing was changed", i + 1);
+    if (rc == 0)
+        rc = item_record_file_uses(c, files, id);
     if (rc == 0)
         json_object_set_new(c->result, "evidence",
                             json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));
@@ -302,7 +266,9 @@ int cmd_verify(cmd_ctx *c)
     int rc = item_load(c, &item);
     if (rc)
         return rc;
-    json_t *set = pass ? json_pack("{ssss}", "verified_by", c->actor->name, "verified_at", c->now_text)
+    /* Accepted: a pending extension request no longer has anything to extend. */
+    json_t *set = pass ? json_pack("{sssssn}", "verified_by", c->actor->name, "verified_at", c->now_text,
+                                   "extension")
                        : json_pack("{sI}", "rejections",
                                    json_integer_value(json_object_get(item, "rejections")) + 1);
     rc = s_act(c, item, pass ? RECT_ACT_VERIFY_PASS : RECT_ACT_VERIFY_REJECT, set, cmd_str(c, "opinion"), NULL);

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cmd_ledger.h"
+
+#include "calendar.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "replay.h"
@@ -457,11 +459,13 @@ static int s_count(s_stats *st, s_counts *g, const json_t *it)
         g->states[s]++;
     g->rejections += (long)json_integer_value(json_object_get(it, "rejections"));
     g->relapses += (long)json_integer_value(json_object_get(it, "relapses"));
-    const char *dl = json_string_value(json_object_get(it, "deadline"));
-    if (s_working(it)) {
-        long left = dl ? date_days(dl) - date_days(st->today) : 1L << 30;
-        g->lights[left < 0 ? 2 : left <= (long)st->c->cfg->due_soon_days ? 1 : 0]++;
-    }
+    /* The same lights as list and the digests: calendar.c's rule (working days, verified too). */
+    cal_item ci = {json_string_value(json_object_get(it, "state")), json_string_value(json_object_get(it, "deadline")),
+                   json_string_value(json_object_get(it, "verified_at"))};
+    long late;
+    cal_light light = cal_light_of(st->c->cfg, &ci, st->today, &late);
+    if (light != CAL_LIGHT_NONE)
+        g->lights[light == CAL_LIGHT_RED ? 2 : light == CAL_LIGHT_YELLOW ? 1 : 0]++;
     if (s != RECT_ST_CLOSED)
         return 0;
     g->closed++;

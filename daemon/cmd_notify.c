@@ -75,11 +75,17 @@ int cmd_notify_run(cmd_ctx *c)
     /* admin only: the command table says so */
     char day[RECT_DATE_LEN];
     const char *as_of = cmd_str(c, "as_of");
+    char today[RECT_DATE_LEN];
+    cal_today(c->cfg, c->now, today);
     if (as_of) {
         if (date_parse(as_of, day) != 0)
             return cmd_fail(c, RECT_E_BAD_DATE, "as_of: \"%s\" is not a date (use 2026-12-31)", as_of);
+        /* A day to come would escalate what is not late yet and mark real days done. */
+        if (strcmp(day, today) > 0)
+            return cmd_fail(c, RECT_E_BAD_VALUE, "as_of: %s is after today (%s in %s): the job runs for today or a past day",
+                            day, today, c->cfg->timezone);
     } else {
-        cal_today(c->cfg, c->now, day);
+        memcpy(day, today, sizeof day);
     }
     return notify_job(c, day, json_is_true(json_object_get(c->args, "force")), &c->result);
 }

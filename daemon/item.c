@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "workflow.h"
+
 static int s_all_digits(const char *s)
 {
     if (!*s)
@@ -166,4 +170,78 @@ done:
                             ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
                             : "cannot record the change; nothing was changed");
     return rc;
+}
+
+int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
+{
+    wf_item wi = {RECT_ST_NONE, NULL, 0};
+    if (item) {
+        wi.state = item_state(item);
+        wi.owner = json_string_value(json_object_get(item, "owner"));
+        wi.evidence_count = (long)json_integer_value(json_object_get(item, "evidence_count"));
+    }
+    wf_actor who = {c->actor->name, c->actor->roles};
+    char why[512], label[160];
+    int rc = wf_check(a, &wi, &who, to, why, sizeof why);
+    if (rc == 0)
+        return 0;
+    if (item)
+        return cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why);
+    return cmd_fail(c, rc, "%s", why);
+}
+
+int item_act(cmd_ctx *c, json_t *item, rect_action a, rect_state to, json_t *set, const char *comment,
+             json_t *extra)
+{
+    json_t *out;
+    if (!set || json_object_set_new(set, "state", json_string(rect_state_names[to]))) {
+        json_decref(set);
+        json_decref(extra);
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
+    int rc = item_apply(c, item, a, set, comment, extra, &out);
+    if (rc)
+        return rc;
+    c->result = json_pack("{so}", "item", out);
+    return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+int item_store_files(cmd_ctx *c, json_t **files)
+{
+    json_t *names = json_object_get(c->args, "files");
+    *files = json_array();
+    if (!*files)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->n_files; i++) {
+        unsigned char sha[32];
+        char hex[65];
+        int rc = store_blob_put(c->txn, c->files[i].data, c->files[i].len, sha);
+        if (rc) {
+            json_decref(*files);
+            *files = NULL;
+            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
+                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
+                                       : "cannot store file %zu", i + 1);
+        }
+        store_hex(sha, 32, hex);
+        json_array_append_new(*files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256", hex,
+                                                "size", (json_int_t)c->files[i].len));
+    }
+    return 0;
+}
+
+int item_record_file_uses(cmd_ctx *c, const json_t *files, uint64_t item_id)
+{
+    size_t i;
+    json_t *f;
+    json_array_foreach(files, i, f) {
+        unsigned char sha[32];
+        const char *hex = json_string_value(json_object_get(f, "sha256"));
+        int rc = !hex || sodium_hex2bin(sha, 32, hex, 64, NULL, NULL, NULL) != 0
+                     ? RECT_E_INTERNAL
+                     : store_blob_use(c->txn, sha, item_id, c->seq);
+        if (rc)
+            return cmd_fail(c, rc, "cannot record the use of file %zu; nothing was changed", i + 1);
+    }
+    return 0;
 }

@@ -32,6 +32,33 @@ rect_state item_state(const json_t *item);
 int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
                json_t *extra, json_t **item_out);
 
+/*
+ * Ask the rule book (workflow.c) whether the acting user may apply action a
+ * to item (NULL for a claim). 0 and the resulting state in *to, or the
+ * refusal's rect_err with c->msg naming the item and the reason.
+ */
+int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to);
+
+/*
+ * item_apply with "state" set to `to`, and c->result = {"item": the new
+ * item}. set and extra are stolen as by item_apply.
+ */
+int item_act(cmd_ctx *c, json_t *item, rect_action a, rect_state to, json_t *set, const char *comment,
+             json_t *extra);
+
+/*
+ * Store the request's attached files once by content (names from
+ * args.files) and describe them: a new array [{"name","sha256","size"}] in
+ * *files (caller owns). 0 or rect_err with c->msg set.
+ */
+int item_store_files(cmd_ctx *c, json_t **files);
+
+/*
+ * Record that item_id's event c->seq (the last item_apply) filed these
+ * files, for audit_reuse and show's reused_by. 0 or rect_err with c->msg.
+ */
+int item_record_file_uses(cmd_ctx *c, const json_t *files, uint64_t item_id);
+
 /* Short description "item 3 (GJ-03)" into buf. */
 const char *item_label(const json_t *item, char *buf, size_t len);
 

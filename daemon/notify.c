@@ -153,19 +153,24 @@ static void s_item_line(s_text *t, const rect_cfg *cfg, const json_t *it, int wi
     s_add(t, ")\n");
 }
 
+/* Lines of one list in a notice's text; the notice's items carry them all. */
+#define TEXT_MAX_LINES 50
+
 static void s_list_section(s_text *t, const rect_cfg *cfg, const char *title, json_t *items,
                            const char *light, int with_owner)
 {
-    size_t i, n = 0;
+    size_t i, n = 0, shown = 0;
     json_t *it;
     json_array_foreach(items, i, it) n += light == NULL || s_eq(it, "light", light);
     if (!n)
         return;
     s_add(t, "%s:\n", title);
     json_array_foreach(items, i, it) {
-        if (light == NULL || s_eq(it, "light", light))
+        if ((light == NULL || s_eq(it, "light", light)) && shown++ < TEXT_MAX_LINES)
             s_item_line(t, cfg, it, with_owner);
     }
+    if (n > TEXT_MAX_LINES) /* an SMS or WeCom message must stay readable */
+        s_add(t, "  ……另有 %zu 项,见 rectctl overdue\n", n - TEXT_MAX_LINES);
 }
 
 /* ---- building notices ---------------------------------------------------- */
@@ -325,8 +330,10 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
     s_list_section(&t, cfg, "逾期清单", items, "red", 1);
     char subject[160];
     snprintf(subject, sizeof subject, "整改销号日报 %s:逾期 %lld", j->day, (long long)lights[2]);
-    json_t *extra = json_pack("{s{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1], "red",
-                              lights[2], "by_unit", by_unit);
+    /* The summary counts every open item, not only the red ones it lists. */
+    json_t *extra = json_pack("{s{sIsIsI}sos{sIsIsI}}", "lights", "green", lights[0], "yellow", lights[1],
+                              "red", lights[2], "by_unit", by_unit, "counts", "red", lights[2], "yellow",
+                              lights[1], "reviews", (json_int_t)json_array_size(g->reviews));
     json_t *reviews = json_array();
     json_array_foreach(g->reviews, i, it) json_array_append_new(reviews, s_review_brief(it));
     int rc = s_store(j, "admin", u, items, reviews, &t, subject, extra);

@@ -274,6 +274,9 @@ class Suite:
         eq(ev["action"], "review", "event action")
         eq([(f["name"], f["size"]) for f in ev["files"]], [("回访.txt", 11)], "event files")
         eq(ev["comment"], "回访3户,未反弹", "event comment")
+        # the file's use is indexed like evidence's, so the record still audits clean
+        audit = self.call("audit_verify", {})
+        eq((audit["ok"], audit["problem"]), (True, None), "audit after a review with a file")
 
     def test_relapse_reopens_the_item(self):
         it = self.call("review", {"item": "D-LONG", "note": "2户收入再次低于监测线", "relapse": True},

@@ -672,6 +672,9 @@ class DailyJob(Fixture):
         self.refused("notify_run", {"as_of": ""}, "bad_date")
         self.refused("notify_run", {"force": "yes"}, "bad_type")
         self.refused("notify_run", {"when": DAY}, "unknown_field")
+        # a day to come would escalate what is not late yet and mark real days done
+        self.refused("notify_run", {"as_of": "2099-01-01"}, "bad_value")
+        self.refused("notify_run", {"as_of": "2099-01-01", "force": True}, "bad_value")
 
     def test_notify_run_with_force_runs_the_day_again(self):
         before = self.d.notices()
