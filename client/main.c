@@ -37,6 +37,27 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
+/* Exit code for a conn_call result, after saying why on stderr; 0 for CONN_OK. */
+static int s_conn_failed(const cli_ctx *ctx, int crc)
+{
+    switch (crc) {
+    case CONN_OK:
+        return RECT_EXIT_OK;
+    case CONN_E_NOSOCKET:
+        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"), ctx->cfg->endpoint);
+        return RECT_EXIT_UNREACHABLE;
+    case CONN_E_MALFORMED:
+        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
+        return RECT_EXIT_REFUSED;
+    case CONN_E_NOMEM:
+        cli_error(_("out of memory"));
+        return RECT_EXIT_USAGE;
+    default:
+        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
+        return RECT_EXIT_UNREACHABLE;
+    }
+}
+
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
              json_t **result)
 {
@@ -49,27 +70,8 @@ int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *arg
         cli_error(_("out of memory"));
         return RECT_EXIT_USAGE;
     }
-    switch (conn_call(conn, request, NULL, 0, &reply)) {
-    case CONN_OK:
-        break;
-    case CONN_E_NOSOCKET:
-        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"),
-                  ctx->cfg->endpoint);
-        rc = RECT_EXIT_UNREACHABLE;
+    if ((rc = s_conn_failed(ctx, conn_call(conn, request, NULL, 0, &reply))))
         goto done;
-    case CONN_E_MALFORMED:
-        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    case CONN_E_NOMEM:
-        cli_error(_("out of memory"));
-        rc = RECT_EXIT_USAGE;
-        goto done;
-    default:
-        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
-        rc = RECT_EXIT_UNREACHABLE;
-        goto done;
-    }
     if (json_is_true(json_object_get(reply, "ok"))) {
         *result = json_incref(json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
@@ -512,28 +514,8 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     conn_frame frames[CLI_MAX_MULTI];
     for (size_t i = 0; i < req.n_files; i++)
         frames[i] = (conn_frame){req.files[i].data, req.files[i].size};
-    int crc = conn_call(conn, request, frames, req.n_files, &reply);
-    switch (crc) {
-    case CONN_OK:
-        break;
-    case CONN_E_NOSOCKET:
-        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"),
-                  ctx->cfg->endpoint);
-        rc = RECT_EXIT_UNREACHABLE;
+    if ((rc = s_conn_failed(ctx, conn_call(conn, request, frames, req.n_files, &reply))))
         goto done;
-    case CONN_E_MALFORMED:
-        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    case CONN_E_NOMEM:
-        cli_error(_("out of memory"));
-        rc = RECT_EXIT_USAGE;
-        goto done;
-    default:
-        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
-        rc = RECT_EXIT_UNREACHABLE;
-        goto done;
-    }
 
     if (json_is_true(json_object_get(reply, "ok"))) {
         s_output(ctx, cmd, a, json_object_get(reply, "result"));

@@ -568,6 +568,31 @@ static int s_index_of(const char *field)
     return -1;
 }
 
+/*
+ * Walk the keys of dbi from `start` (len bytes) on, as long as they begin
+ * with its first `prefix` bytes and are exactly prefix + 8 bytes long; cb
+ * gets the 8-byte big-endian number at the end (an item or notice id).
+ */
+static int s_scan_ids(store_txn *t, MDB_dbi dbi, const unsigned char *start, size_t len, size_t prefix,
+                      store_id_cb cb, void *ctx, const char *what)
+{
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(t->txn, dbi, &cur), r = 0;
+    if (rc)
+        return s_err(rc, "cursor");
+    MDB_val k = {len, (void *)start}, v;
+    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == 0 && k.mv_size == prefix + 8 && memcmp(k.mv_data, start, prefix) == 0) {
+        if ((r = cb(t, s_get64((char *)k.mv_data + prefix), ctx)) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (r < 0)
+        return r;
+    return rc && rc != MDB_NOTFOUND ? s_err(rc, what) : 0;
+}
+
 int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx)
 {
     int i = s_index_of(field);
@@ -576,22 +601,7 @@ int store_scan_index(store_txn *t, const char *field, const char *value, store_i
     if (i < 0 || prefix + 8 > sizeof kb)
         return RECT_E_INTERNAL;
     memcpy(kb, value, prefix);
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->s->idx[i], &cur);
-    if (rc)
-        return s_err(rc, "cursor");
-    MDB_val k = {prefix, kb}, v;
-    int r = 0;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == prefix + 8 && memcmp(k.mv_data, kb, prefix) == 0) {
-        if ((r = cb(t, s_get64((char *)k.mv_data + prefix), ctx)) != 0)
-            break;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (r < 0)
-        return r;
-    return rc && rc != MDB_NOTFOUND ? s_err(rc, "index scan") : 0;
+    return s_scan_ids(t, t->s->idx[i], kb, prefix, prefix, cb, ctx, "index scan");
 }
 
 /* Index entries whose value lies in [from, to] (either NULL: open), in value then id order. */
@@ -633,21 +643,8 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
 
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
 {
-    MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->s->items, &cur), r = 0;
-    if (rc)
-        return s_err(rc, "cursor");
-    MDB_val k, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && k.mv_size == 8) {
-        if ((r = cb(t, s_get64(k.mv_data), ctx)) != 0)
-            break;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (r < 0)
-        return r;
-    return rc && rc != MDB_NOTFOUND ? s_err(rc, "item scan") : 0;
+    unsigned char first[8] = {0};
+    return s_scan_ids(t, t->s->items, first, 8, 0, cb, ctx, "item scan");
 }
 
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32])
@@ -803,29 +800,15 @@ int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)
 {
-    MDB_cursor *cur;
-    MDB_dbi dbi = user ? t->s->notice_users : t->s->notices;
     unsigned char kb[160];
-    size_t prefix = user ? strlen(user) + 1 : 0;
-    int n = user ? s_text_id_key(user, after + 1, kb, sizeof kb) : 8;
+    if (!user) {
+        s_be64(after + 1, kb);
+        return s_scan_ids(t, t->s->notices, kb, 8, 0, cb, ctx, "notice scan");
+    }
+    int n = s_text_id_key(user, after + 1, kb, sizeof kb);
     if (n < 0)
         return 0;
-    if (!user)
-        s_be64(after + 1, kb);
-    int rc = mdb_cursor_open(t->txn, dbi, &cur), r = 0;
-    if (rc)
-        return s_err(rc, "cursor");
-    MDB_val k = {(size_t)n, kb}, v;
-    rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == prefix + 8 && memcmp(k.mv_data, kb, prefix) == 0) {
-        if ((r = cb(t, s_get64((char *)k.mv_data + prefix), ctx)) != 0)
-            break;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (r < 0)
-        return r;
-    return rc && rc != MDB_NOTFOUND ? s_err(rc, "notice scan") : 0;
+    return s_scan_ids(t, t->s->notice_users, kb, (size_t)n, strlen(user) + 1, cb, ctx, "notice scan");
 }
 
 /* pending: notice id (8) ‖ hook index (4) -> "" */
