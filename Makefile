@@ -51,7 +51,7 @@ else
 BINDIR := $(BUILD)
 endif
 
-.PHONY: all deps run test unit e2e sanitize bench fuzz clean format
+.PHONY: all deps run test unit e2e sanitize bench fuzz pot clean format
 all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN)
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h daemon/*.h client/*.h)
@@ -113,6 +113,12 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@/usr/bin/python3 tests/bench.py
+
+# The message template for translators (the Chinese catalogue builds on it).
+pot:
+	xgettext -k_ -kN_ -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
+	  --package-name=rectctl --package-version=$$(sed -n 's/.*RECT_VERSION "\(.*\)"/\1/p' include/rect_proto.h) \
+	  -o po/rectctl.pot $(sort $(wildcard client/*.c client/*.h))
 
 format:
 	clang-format -i $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c)

@@ -4,9 +4,7 @@
  * are printed. msgids are English; protocol identifiers (state names, error
  * codes, JSON keys) are never translated on the wire.
  *
- * Extract with (from the top folder, on every client .c file):
- *   xgettext -k_ -kN_ -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS:
- *            -o po/rectctl.pot client/main.c client/cmds.c client/render.c
+ * `make pot` extracts every client .c and .h file into po/rectctl.pot.
  */
 #ifndef RECTCTL_I18N_H
 #define RECTCTL_I18N_H
