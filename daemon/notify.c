@@ -106,6 +106,28 @@ static json_t *s_review_brief(const json_t *item)
                      "title", json_object_get(item, "title"), "next_review", json_object_get(item, "next_review"));
 }
 
+/* Red or yellow by its deadline: what its owner must act on. */
+static int s_due(const json_t *it)
+{
+    return (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")) && !s_eq(it, "state", "verified");
+}
+
+/* Accepted but not struck off in time: what the closers (leaders, admins) must act on. */
+static int s_awaiting(const json_t *it)
+{
+    return s_eq(it, "state", "verified") && s_eq(it, "light", "yellow");
+}
+
+static json_t *s_awaiting_brief(const json_t *it)
+{
+    json_t *b = s_brief(it);
+    if (b) {
+        json_object_set(b, "verified_by", json_object_get(it, "verified_by"));
+        json_object_set(b, "verified_at", json_object_get(it, "verified_at"));
+    }
+    return b;
+}
+
 /* ---- rendering: the Chinese text people read ----------------------------- */
 
 typedef struct {
@@ -173,6 +195,24 @@ static void s_list_section(s_text *t, const rect_cfg *cfg, const char *title, js
         s_add(t, "  ……另有 %zu 项,见 rectctl overdue\n", n - TEXT_MAX_LINES);
 }
 
+static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
+{
+    size_t i;
+    json_t *it;
+    if (!json_array_size(items))
+        return;
+    s_add(t, "待销号(验收后超过 %u 天未销号):\n", cfg->close_within_days);
+    json_array_foreach(items, i, it) {
+        if (i == TEXT_MAX_LINES) {
+            s_add(t, "  ……另有 %zu 项\n", json_array_size(items) - TEXT_MAX_LINES);
+            break;
+        }
+        const char *at = s_str(it, "verified_at");
+        s_add(t, "  %s %s(验收 %.10s,验收人 %s)\n", s_str(it, "ref"), s_str(it, "title"), at ? at : "-",
+              s_display(cfg, s_str(it, "verified_by")));
+    }
+}
+
 /* ---- building notices ---------------------------------------------------- */
 
 typedef struct {
@@ -214,6 +254,8 @@ static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items
         goto done;
     if (extra && json_object_update(n, extra))
         goto done;
+    if (!json_object_get(n, "awaiting_close") && json_object_set_new(n, "awaiting_close", json_array()))
+        goto done;
     if ((rc = store_notice_put(j->c->txn, n)))
         goto done;
     uint64_t id = (uint64_t)json_integer_value(json_object_get(n, "id"));
@@ -231,13 +273,29 @@ done:
     return rc;
 }
 
+/* 1 if user owns an open item or a review due. */
+static int s_owns(s_gather *g, const char *user)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(g->open, i, it) {
+        if (s_eq(it, "owner", user))
+            return 1;
+    }
+    json_array_foreach(g->reviews, i, it) {
+        if (s_eq(it, "owner", user))
+            return 1;
+    }
+    return 0;
+}
+
 /* Owner digest: their red and yellow items and their reviews due. */
 static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
 {
     json_t *items = json_array(), *reviews = json_array(), *it;
     size_t i;
     json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "owner", u->name) && (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")))
+        if (s_eq(it, "owner", u->name) && s_due(it))
             json_array_append_new(items, s_brief(it));
     }
     json_array_foreach(g->reviews, i, it) {
@@ -267,9 +325,12 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
 {
     json_t *items = json_array(), *reviews = json_array(), *it;
     size_t i;
+    json_t *awaiting = json_array();
     json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "leader", u->name) && (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")))
+        if (s_eq(it, "leader", u->name) && s_due(it))
             json_array_append_new(items, s_brief(it));
+        else if (s_eq(it, "leader", u->name) && s_awaiting(it))
+            json_array_append_new(awaiting, s_awaiting_brief(it));
     }
     json_array_foreach(g->reviews, i, it) {
         if (s_eq(it, "leader", u->name))
@@ -278,21 +339,25 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
     s_text t = {0};
     s_add(&t, "【分管整改事项】%s %s:\n", j->day, u->display);
-    s_add(&t, "您分管的整改事项:逾期 %lld 项,即将到期 %lld 项,待巩固复查 %zu 项。\n", (long long)red,
-          (long long)yellow, json_array_size(reviews));
+    s_add(&t, "您分管的整改事项:逾期 %lld 项,即将到期 %lld 项,待销号 %zu 项,待巩固复查 %zu 项。\n",
+          (long long)red, (long long)yellow, json_array_size(awaiting), json_array_size(reviews));
     s_list_section(&t, j->c->cfg, "逾期(红灯)", items, "red", 1);
     s_list_section(&t, j->c->cfg, "即将到期(黄灯)", items, "yellow", 1);
+    s_awaiting_section(&t, j->c->cfg, awaiting);
     char subject[160];
     snprintf(subject, sizeof subject, "分管整改事项 %s:逾期 %lld,即将到期 %lld", j->day, (long long)red,
              (long long)yellow);
-    return s_store(j, "leader", u, items, reviews, &t, subject, NULL);
+    json_t *extra = json_pack("{so}", "awaiting_close", awaiting);
+    int rc = s_store(j, "leader", u, items, reviews, &t, subject, extra);
+    json_decref(extra);
+    return rc;
 }
 
 /* Admin summary: counts by unit and light, and the red list. */
 static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
 {
     const rect_cfg *cfg = j->c->cfg;
-    json_t *items = json_array(), *by_unit = json_object(), *it;
+    json_t *items = json_array(), *by_unit = json_object(), *awaiting = json_array(), *it;
     size_t i;
     json_int_t lights[3] = {0, 0, 0}; /* green, yellow, red */
     json_array_foreach(g->open, i, it) {
@@ -311,29 +376,35 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
         json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + 1));
         if (l == 2)
             json_array_append_new(items, s_brief(it));
+        else if (s_awaiting(it))
+            json_array_append_new(awaiting, s_awaiting_brief(it));
     }
     s_text t = {0};
     s_add(&t, "【整改销号日报】%s:\n", j->day);
-    s_add(&t, "在办 %lld 项:红灯 %lld,黄灯 %lld,绿灯 %lld;待巩固复查 %zu 项。\n",
+    s_add(&t, "在办 %lld 项:红灯 %lld,黄灯 %lld,绿灯 %lld;待销号 %zu 项;待巩固复查 %zu 项。\n",
           (long long)(lights[0] + lights[1] + lights[2]), (long long)lights[2], (long long)lights[1],
-          (long long)lights[0], json_array_size(g->reviews));
-    const char *key;
-    json_t *row;
+          (long long)lights[0], json_array_size(awaiting), json_array_size(g->reviews));
     if (json_object_size(by_unit))
         s_add(&t, "按责任单位:\n");
-    json_object_foreach(by_unit, key, row) {
-        s_add(&t, "  %s:红 %lld,黄 %lld,绿 %lld\n", s_unit_name(cfg, strcmp(key, "-") ? key : NULL),
-              (long long)json_integer_value(json_object_get(row, "red")),
-              (long long)json_integer_value(json_object_get(row, "yellow")),
-              (long long)json_integer_value(json_object_get(row, "green")));
+    /* In the config's order, then items without a unit. */
+    for (size_t k = 0; k <= cfg->n_units; k++) {
+        const char *key = k < cfg->n_units ? cfg->units[k].id : "-";
+        json_t *row = json_object_get(by_unit, key);
+        if (row)
+            s_add(&t, "  %s:红 %lld,黄 %lld,绿 %lld\n", k < cfg->n_units ? cfg->units[k].name : "未交办",
+                  (long long)json_integer_value(json_object_get(row, "red")),
+                  (long long)json_integer_value(json_object_get(row, "yellow")),
+                  (long long)json_integer_value(json_object_get(row, "green")));
     }
     s_list_section(&t, cfg, "逾期清单", items, "red", 1);
+    s_awaiting_section(&t, cfg, awaiting);
     char subject[160];
     snprintf(subject, sizeof subject, "整改销号日报 %s:逾期 %lld", j->day, (long long)lights[2]);
     /* The summary counts every open item, not only the red ones it lists. */
-    json_t *extra = json_pack("{s{sIsIsI}sos{sIsIsI}}", "lights", "green", lights[0], "yellow", lights[1],
+    json_t *extra = json_pack("{s{sIsIsI}sos{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1],
                               "red", lights[2], "by_unit", by_unit, "counts", "red", lights[2], "yellow",
-                              lights[1], "reviews", (json_int_t)json_array_size(g->reviews));
+                              lights[1], "reviews", (json_int_t)json_array_size(g->reviews),
+                              "awaiting_close", awaiting);
     json_t *reviews = json_array();
     json_array_foreach(g->reviews, i, it) json_array_append_new(reviews, s_review_brief(it));
     int rc = s_store(j, "admin", u, items, reviews, &t, subject, extra);
@@ -470,7 +541,8 @@ int notify_job(cmd_ctx *c, const char *day, int force, json_t **result)
         goto fail;
     for (size_t u = 0; u < c->cfg->n_users && rc == 0; u++) {
         const rect_user *user = &c->cfg->users[u];
-        if (user->roles & RECT_ROLE_OWNER)
+        /* Anyone who owns an item hears about it, whatever their roles. */
+        if ((user->roles & RECT_ROLE_OWNER) || s_owns(&g, user->name))
             rc = s_owner_notice(&j, user, &g);
         if (rc == 0 && (user->roles & RECT_ROLE_LEADER))
             rc = s_leader_notice(&j, user, &g);
@@ -507,6 +579,7 @@ struct notifier {
     hooks *hooks;
     uint64_t published; /* notices up to this id have been published */
     char done_day[RECT_DATE_LEN]; /* the job is known to have run through this day */
+    time_t retry_at;              /* after a failed job: not before this instant */
 };
 
 static int s_max_id_cb(store_txn *t, uint64_t id, void *ctx)
@@ -558,40 +631,57 @@ static void s_system_ctx(notifier *n, cmd_ctx *c, store_txn *t)
 }
 
 /* Run today's job if notify.at has passed and the day is not done. */
+/*
+ * Run the job of the last day whose notify.at has passed, if that day is not
+ * done: today after notify.at; before it, yesterday — so a rectd that was
+ * down over notify.at (even across midnight) still sends that day's
+ * notices when it comes back. Days further back are not run (their digests
+ * would be stale); the log says they were missed. A database whose job never
+ * ran waits for today's notify.at.
+ */
 static void s_maybe_run_job(notifier *n)
 {
     time_t now = rect_now();
     struct tm tm;
-    char today[RECT_DATE_LEN], done[RECT_DATE_LEN + 8];
-    if (instant_local_tm(now, n->cfg->timezone, &tm) != 0)
+    char today[RECT_DATE_LEN], day[RECT_DATE_LEN], done[RECT_DATE_LEN + 8];
+    if (now < n->retry_at || instant_local_tm(now, n->cfg->timezone, &tm) != 0)
         return;
-    if (tm.tm_hour * 60 + tm.tm_min < n->cfg->notify_hour * 60 + n->cfg->notify_minute)
-        return;
+    int passed = tm.tm_hour * 60 + tm.tm_min >= n->cfg->notify_hour * 60 + n->cfg->notify_minute;
     date_today(now, n->cfg->timezone, today);
-    if (strcmp(today, n->done_day) <= 0)
+    if (passed)
+        memcpy(day, today, sizeof day);
+    else if (date_from_days(date_days(today) - 1, day) != 0)
+        return;
+    if (strcmp(day, n->done_day) <= 0)
         return; /* known done: no transaction at every tick */
     store_txn *t;
     if (store_begin(n->st, 1, NULL, &t) != 0)
         return;
-    if (store_meta_text(t, "job_day", done, sizeof done) != 0 || (done[0] && strcmp(done, today) >= 0)) {
-        snprintf(n->done_day, sizeof n->done_day, "%.10s", done);
+    if (store_meta_text(t, "job_day", done, sizeof done) != 0 || (done[0] && strcmp(done, day) >= 0) ||
+        (!done[0] && !passed)) {
+        snprintf(n->done_day, sizeof n->done_day, "%.10s", done[0] ? done : "");
         store_abort(&t);
         return;
     }
+    long missed = done[0] ? date_days(day) - date_days(done) - 1 : 0;
     cmd_ctx c;
     s_system_ctx(n, &c, t);
     json_t *res = NULL;
-    int rc = notify_job(&c, today, 0, &res);
+    int rc = notify_job(&c, day, 0, &res);
     if (rc == 0)
         rc = store_commit(&t);
     else
         store_abort(&t);
-    if (rc)
-        fprintf(stderr, "rectd: daily job for %s failed: %s (%s); retrying at the next tick\n", today,
+    if (rc) {
+        n->retry_at = now + 60; /* say it once a minute, not at every tick */
+        fprintf(stderr, "rectd: daily job for %s failed: %s (%s); retrying in a minute\n", day,
                 rect_err_name(rc), c.msg);
-    else {
-        snprintf(n->done_day, sizeof n->done_day, "%s", today);
-        fprintf(stderr, "%s rectd daily job %s: %lld notices, %lld escalated\n", c.now_text, today,
+    } else {
+        if (missed > 0)
+            fprintf(stderr, "rectd: the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's\n",
+                    missed, done, day);
+        snprintf(n->done_day, sizeof n->done_day, "%s", day);
+        fprintf(stderr, "%s rectd daily job %s: %lld notices, %lld escalated\n", c.now_text, day,
                 (long long)json_integer_value(json_object_get(res, "notices")),
                 (long long)json_integer_value(json_object_get(res, "escalated")));
     }

@@ -50,7 +50,7 @@ WAIT = 10.0         # s: deadline of every poll for something that must happen
 UTC = datetime.timezone.utc
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 NOTICE_KEYS = {"id", "day", "kind", "recipient", "recipient_display", "created", "subject",
-               "text", "counts", "items", "reviews", "read", "delivery"}
+               "text", "counts", "items", "reviews", "awaiting_close", "read", "delivery"}
 ADMIN_KEYS = {"lights", "by_unit"}  # admin summaries only
 NOTICE_ITEM_KEYS = {"id", "ref", "title", "deadline", "light", "days_overdue", "owner",
                     "unit", "leader", "state"}
@@ -1181,6 +1181,21 @@ class CatchUp(Fixture):
         self.tick()
         eq(sorted(self.d.notices()), before, "notices after the clock went back a day")
 
+    def test_down_over_notify_at_and_midnight_it_runs_the_missed_day_before_notify_at(self):
+        # done through 12-05; down from 12-05 until 12-07 08:30: the job of 12-06
+        # (whose 09:00 passed while rectd was down) runs at start, not 12-07's
+        eq(self.d.stop(), 0, "exit status on SIGTERM")
+        self.d.set_clock(local("2026-12-07", "08:30:00"))
+        self.d.start()
+        ns = self.wait_job("2026-12-06")
+        own = self.of(ns, "liming", "owner")
+        eq([(i["light"], i["days_overdue"]) for i in own["items"]], [("red", 8)],
+           "K-R1 as of 2026-12-06")
+        self.tick()
+        eq(self.by_day("2026-12-07"), {}, "no job of 2026-12-07 before its notify.at")
+        self.d.set_clock(local("2026-12-07", "09:00:00"))
+        self.wait_job("2026-12-07")
+
 
 # =============================================================================
 class Escalation(Fixture):
@@ -1340,7 +1355,41 @@ class ZoneDay(Fixture):
 
 # ---- the runner -------------------------------------------------------------
 
-FIXTURES = [DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights]
+class Recipients(Fixture):
+    """Who hears about what: an owner without the owner role still gets a
+    digest of their items; an item accepted long ago and still waiting for
+    销号 goes to the closers (its leader, the admins), not to its owner."""
+    pub = False
+
+    def setup(self):
+        super().setup()
+        # wangyan (admin, verifier: not the owner role) owns a red item
+        self.add("R-W", "wangyan", "lijun", "cun1", "2026-11-28")
+        v = self.add("R-V", "liming", "lijun", "cun1", "2027-06-30")
+        self.d.call("start", {"item": v}, user="liming")
+        self.d.call("evidence", {"item": v, "note": "台账已更新"}, user="liming")
+        self.d.call("verify", {"item": v, "result": "pass", "opinion": "验收通过"}, user="maqing")
+
+    def test_an_owner_without_the_owner_role_gets_a_digest_of_their_items(self):
+        self.d.set_clock(local("2026-12-15", "09:00:00"))
+        self.ns = self.wait_job("2026-12-15")
+        own = self.of(self.ns, "wangyan", "owner")
+        eq([i["ref"] for i in own["items"]], ["R-W"], "wangyan's owner digest")
+
+    def test_an_item_waiting_for_closure_goes_to_its_leader_and_the_admins_not_its_owner(self):
+        own = self.of(self.ns, "liming", "owner")
+        eq([i["ref"] for i in own["items"]], [], "liming's items (R-V waits for 销号, not for him)")
+        eq(own["awaiting_close"], [], "liming's awaiting_close")
+        lead = self.of(self.ns, "lijun", "leader")
+        eq([(i["ref"], i["state"], i["verified_by"]) for i in lead["awaiting_close"]],
+           [("R-V", "verified", "maqing")], "lijun's awaiting_close")
+        if "待销号" not in lead["text"] or "R-V" not in lead["text"]:
+            raise Failure("lijun's text lacks the 待销号 list: %r" % lead["text"])
+        adm = self.of(self.ns, "wangyan", "admin")
+        eq([i["ref"] for i in adm["awaiting_close"]], ["R-V"], "the admin summary's awaiting_close")
+
+
+FIXTURES = [DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights, Recipients]
 
 
 def _title(name):
