@@ -144,9 +144,13 @@ void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
     const json_t *pending = json_object_get(item, "extension");
     char name[160];
     render_item_name(item, name, sizeof name);
+    const cli_cmd *cmd = cli_command_find("extend");
     if (json_is_object(pending))
         printf(_("%s: extension to %s requested; it waits for a leader or admin\n"), name,
                s_str(pending, "deadline"));
+    else if (cmd && s_opt(cmd, a, "deny"))
+        printf(_("%s: extension denied; the deadline stays %s\n"), name,
+               s_str(item, "deadline") ? s_str(item, "deadline") : "-");
     else
         printf(_("%s: deadline %s (original %s), %lld extension(s) approved\n"), name,
                s_str(item, "deadline") ? s_str(item, "deadline") : "-",

@@ -315,6 +315,13 @@ class Suite:
         r = self.d.ctl("extend", "D-CTL", "--approve", "--note", "同意", user=LEADER, json_out=False)
         eq(r.rc, 0, "rectctl extend --approve: %s" % r.err)
         check("2027-01-15" in r.out and "2026-11-01" in r.out, "approve output: %r" % r.out)
+        # a denial says so, and that the deadline stays
+        r = self.d.ctl("extend", "D-CTL", "--deadline", "2027-02-15", "--reason", "再延", user=OWNER)
+        eq(r.rc, 0, "second request: %s" % r.err)
+        r = self.d.ctl("extend", "D-CTL", "--deny", user=LEADER, json_out=False)
+        eq(r.rc, 0, "rectctl extend --deny: %s" % r.err)
+        check("denied" in r.out and "2027-01-15" in r.out and "approved" not in r.out,
+              "deny output: %r" % r.out)
         r = self.d.ctl("show", "D-CTL", json_out=False)
         check("original deadline:" in r.out and "2026-11-01" in r.out, "show: %r" % r.out)
         check("extensions:" in r.out, "show lists extensions: %r" % r.out)
