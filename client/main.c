@@ -53,7 +53,10 @@ static int s_conn_failed(const cli_ctx *ctx, int crc)
         cli_error(_("out of memory"));
         return RECT_EXIT_USAGE;
     default:
-        cli_error(_("cannot reach rectd at %s"), ctx->cfg->endpoint);
+        /* No answer may also mean a rectd still busy with this very request. */
+        cli_error(_("cannot reach rectd at %s: no answer after %u tries (if rectd is running but busy, "
+                    "the change may still be made: check with list or show before trying again)"),
+                  ctx->cfg->endpoint, ctx->cfg->client_retries);
         return RECT_EXIT_UNREACHABLE;
     }
 }
@@ -504,7 +507,16 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     }
     request = conn_request_new(req.cmd ? req.cmd : cmd->name, ctx->user_name, json_incref(req.args),
                                cmd->flags & CLI_WRITE, client);
-    conn = conn_new(ctx->cfg->endpoint, ctx->cfg->client_timeout_ms, ctx->cfg->client_retries);
+    /*
+     * rectd handles a large attachment (an import of thousands of rows) in one
+     * transaction: give each try one more second per 100 KiB attached, so a
+     * big import is not reported unreachable while rectd is still at it.
+     */
+    size_t attached = 0;
+    for (size_t i = 0; i < req.n_files; i++)
+        attached += req.files[i].size;
+    unsigned timeout = ctx->cfg->client_timeout_ms + (unsigned)(attached / (100 * 1024)) * 1000;
+    conn = conn_new(ctx->cfg->endpoint, timeout, ctx->cfg->client_retries);
     if (!request || !conn) {
         cli_error(_("out of memory"));
         rc = RECT_EXIT_USAGE;
