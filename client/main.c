@@ -37,6 +37,22 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
+/* Say that word is no command; for the first word of two-word commands, list them. */
+static void s_unknown_command(const char *word)
+{
+    size_t n = strlen(word), found = 0;
+    for (size_t i = 0; i < cli_n_commands; i++) {
+        const char *name = cli_commands[i].name;
+        if (strncmp(name, word, n) == 0 && name[n] == ' ') {
+            if (!found++)
+                cli_error(_("\"%s\" needs a second word:"), word);
+            fprintf(stderr, "  rectctl %-16s %s\n", name, _(cli_commands[i].summary));
+        }
+    }
+    if (!found)
+        cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), word);
+}
+
 /* Exit code for a conn_call result, after saying why on stderr; 0 for CONN_OK. */
 static int s_conn_failed(const cli_ctx *ctx, int crc)
 {
@@ -363,7 +379,7 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
                 else
                     cmd = cli_command_find(tok);
                 if (!cmd) {
-                    cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), tok);
+                    s_unknown_command(tok);
                     return RECT_EXIT_USAGE;
                 }
             } else if (!cmd->pos || a->n_pos == CLI_MAX_POS) {
