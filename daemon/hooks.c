@@ -18,11 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 extern char **environ;
+
+/* A hook that writes more than this on stderr is killed: its file is on rectd's disk. */
+#define HOOKS_MAX_STDERR (1 << 20)
 
 typedef struct {
     pid_t pid; /* 0 = free slot */
@@ -30,7 +34,7 @@ typedef struct {
     uint32_t hook;
     double deadline; /* monotonic seconds */
     int err_fd;      /* the child's stderr, unlinked */
-    int killed;      /* 1 once we sent SIGKILL for the timeout */
+    int killed;      /* 1 once killed for the timeout, 2 for flooding stderr */
 } hook_run;
 
 struct hooks {
@@ -189,10 +193,12 @@ void hooks_poll(hooks *h, hooks_done_cb cb, void *ctx)
         int status;
         pid_t p = waitpid(r->pid, &status, WNOHANG);
         if (p == 0) {
-            if (!r->killed && now >= r->deadline) {
+            struct stat st;
+            int flood = fstat(r->err_fd, &st) == 0 && st.st_size > HOOKS_MAX_STDERR;
+            if (!r->killed && (now >= r->deadline || flood)) {
                 kill(-r->pid, SIGKILL); /* the whole group */
                 kill(r->pid, SIGKILL);
-                r->killed = 1;
+                r->killed = flood ? 2 : 1;
             }
             continue;
         }
@@ -201,6 +207,8 @@ void hooks_poll(hooks *h, hooks_done_cb cb, void *ctx)
         s_stderr_tail(r->err_fd, tail, sizeof tail);
         if (p < 0)
             snprintf(msg, sizeof msg, "lost the hook process: %s", strerror(errno));
+        else if (r->killed == 2)
+            snprintf(msg, sizeof msg, "wrote more than %d bytes on stderr and was killed", HOOKS_MAX_STDERR);
         else if (r->killed)
             snprintf(msg, sizeof msg, "timed out after %u s and was killed",
                      h->cfg->hooks[r->hook].timeout_s);
