@@ -1389,7 +1389,31 @@ class Recipients(Fixture):
         eq([i["ref"] for i in adm["awaiting_close"]], ["R-V"], "the admin summary's awaiting_close")
 
 
-FIXTURES = [DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights, Recipients]
+class FloodingHook(Fixture):
+    """A hook that floods stderr is killed before its timeout and recorded."""
+    pub = False
+    hooks = [{"name": "noisy", "command": [os.path.join(HOOKS, "flood.py")],
+              "timeout_s": 30, "retries": 0}]
+
+    def test_a_hook_writing_more_than_1_mib_on_stderr_is_killed_and_recorded(self):
+        self.d.set_clock(local(DAY, "09:00:00"))
+        ns = self.wait_job(DAY)
+        t0 = time.monotonic()
+
+        def settled():
+            sts = [n["delivery"]["hooks"]["noisy"] for n in self.d.notices().values()]
+            return all(st["state"] != "pending" for st in sts) and sts
+        sts = wait_for(settled, "every flooding hook recorded", timeout=25)
+        check(time.monotonic() - t0 < 20, "killed long before timeout_s (30 s)")
+        eq(len(sts), len(ns), "deliveries")
+        for st in sts:
+            eq((st["state"], st["attempts"]), ("failed", 1), "hook state (retries 0)")
+            check("more than 1048576 bytes on stderr" in (st["last_error"] or ""),
+                  "last_error: %r" % st["last_error"])
+
+
+FIXTURES = [DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights, Recipients,
+            FloodingHook]
 
 
 def _title(name):
