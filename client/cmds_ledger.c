@@ -616,7 +616,8 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
     const char *path = a->pos[0];
     json_error_t jerr;
     json_t *saved = json_load_file(path, 0, &jerr);
-    json_t *record = NULL, *verify = NULL, *args = NULL, *x = NULL, *y = NULL, *xo = NULL;
+    json_t *record = NULL, *verify = NULL, *ping = NULL, *args = NULL, *x = NULL, *y = NULL,
+           *xo = NULL;
     conn_t *conn = NULL;
     char where[1024] = "";
     const json_t *da = NULL, *db = NULL;
@@ -634,26 +635,64 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
                   path);
         goto done;
     }
-    /* The same record position: the file's as_of date, else its chain seq. */
+    /*
+     * The same record position: always the file's chain seq. Its as_of (a
+     * date) is only the reference date of summary.overdue: rebuilding by the
+     * date would take in events filed later that same day (a ledger saved
+     * with --as-of today would fail at the next action).
+     */
+    long long seq = json_integer_value(json_object_get(head, "seq"));
+    const char *as_of = s_str(saved, "as_of");
+    conn = s_connect(ctx);
+    if (!conn)
+        goto done;
+    rc = cli_call(ctx, conn, "ping", NULL, &ping);
+    if (rc != RECT_EXIT_OK)
+        goto done;
+    long long have = json_integer_value(json_object_get(json_object_get(ping, "head"), "seq"));
+    if (seq > have) {
+        printf(_("%s does not match the record: the file is at #%lld, but the record ends at "
+                 "#%lld; the record is shorter than the ledger (events missing: possibly a "
+                 "rollback, or a different database)\n"),
+               path, seq, have);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    }
     args = json_object();
     if (!args) {
         cli_error(_("out of memory"));
+        rc = RECT_EXIT_USAGE;
         goto done;
     }
     if (json_is_string(json_object_get(saved, "inspection")))
         json_object_set(args, "inspection", json_object_get(saved, "inspection"));
-    if (json_is_string(json_object_get(saved, "as_of")))
-        json_object_set(args, "as_of", json_object_get(saved, "as_of"));
-    else if (json_integer_value(json_object_get(head, "seq")) > 0)
-        json_object_set(args, "seq", json_object_get(head, "seq"));
-    conn = s_connect(ctx);
-    if (!conn) {
-        json_decref(args);
-        goto done;
-    }
+    if (seq > 0)
+        json_object_set_new(args, "seq", json_integer(seq));
+    else if (as_of) /* no event yet: the record before its first event */
+        json_object_set_new(args, "as_of", json_string(as_of));
     rc = cli_call(ctx, conn, "ledger", args, &record);
     if (rc != RECT_EXIT_OK)
         goto done;
+    /* A dated ledger: the record at the end of that day reaches at least the
+     * file's seq (it may be further on when the day was not over). */
+    if (as_of && seq > 0) {
+        json_t *dated = NULL;
+        args = json_pack("{s:s}", "as_of", as_of);
+        if (args && json_is_string(json_object_get(saved, "inspection")))
+            json_object_set(args, "inspection", json_object_get(saved, "inspection"));
+        rc = cli_call(ctx, conn, "ledger", args, &dated);
+        if (rc != RECT_EXIT_OK)
+            goto done;
+        long long upto = json_integer_value(json_object_get(dated, "seq"));
+        json_decref(dated);
+        if (upto < seq) {
+            printf(_("%s does not match the record: it is as of %s at #%lld, but the record at "
+                     "the end of %s ends at #%lld\n"),
+                   path, as_of, seq, as_of, upto);
+            rc = RECT_EXIT_REFUSED;
+            goto done;
+        }
+    }
 
     /* generated_at and generated_by name the run, not the record. */
     x = json_deep_copy(saved);
@@ -663,8 +702,9 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
         rc = RECT_EXIT_USAGE;
         goto done;
     }
-    const char *skip[] = {"generated_at", "generated_by"};
-    for (size_t i = 0; i < 2; i++) {
+    /* as_of: the record is rebuilt by seq (as_of null), checked above. */
+    const char *skip[] = {"generated_at", "generated_by", "as_of"};
+    for (size_t i = 0; i < 3; i++) {
         json_object_del(x, skip[i]);
         json_object_del(y, skip[i]);
     }
@@ -710,6 +750,7 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
            render_int(verify, "events", events, sizeof events));
     rc = RECT_EXIT_OK;
 done:
+    json_decref(ping);
     json_decref(xo);
     json_decref(x);
     json_decref(y);

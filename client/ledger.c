@@ -29,7 +29,8 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_LATEST] = {"最新佐证", "Latest evidence"},
     [LL_VERIFIED] = {"验收人及时间", "Verified by, at"},
     [LL_CLOSED] = {"销号人及时间", "Closed by, at"},
-    [LL_DAYS_LATE] = {"逾期天数", "Days late"},
+    [LL_DAYS_LATE] = {"销号时逾期天数", "Days late at closure"},
+    [LL_DAYS_OVERDUE] = {"当前逾期天数", "Days overdue now"},
     [LL_REJECTIONS] = {"退回次数", "Rejections"},
     [LL_EXTENSIONS] = {"延期次数", "Extensions"},
     [LL_ESCALATIONS] = {"督办次数", "Escalations"},
@@ -78,6 +79,7 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_MAX_DAYS] = {"最长销号天数", "Longest days to close"},
     [LL_RELAPSES] = {"反弹次数", "Relapses"},
     [LL_NONE] = {"(未交办)", "(not assigned)"},
+    [LL_REUSED_COL] = {"佐证复用", "Evidence reused"},
 };
 
 const char *ledger_label(ledger_lang lang, ledger_label_id id)
@@ -137,6 +139,33 @@ const char *ledger_local_time(const ledger_doc *doc, const char *utc, char *buf,
     return render_instant(utc, zone, buf, len);
 }
 
+const char *ledger_ref_date(const ledger_doc *doc, char *buf, size_t len)
+{
+    const char *as_of = json_string_value(json_object_get(doc->ledger, "as_of"));
+    if (as_of) {
+        snprintf(buf, len, "%s", as_of);
+        return buf;
+    }
+    char local[64];
+    ledger_local_time(doc, json_string_value(json_object_get(doc->ledger, "generated_at")),
+                      local, sizeof local);
+    snprintf(buf, len, "%.10s", local);
+    return buf;
+}
+
+/* Days overdue at date ref of an open row that is red then, else -1. */
+static long long s_days_overdue(const json_t *row, const char *ref)
+{
+    const char *st = json_string_value(json_object_get(row, "state"));
+    const char *deadline = json_string_value(json_object_get(row, "deadline"));
+    if (!st || !deadline || !*ref ||
+        (strcmp(st, "claimed") != 0 && strcmp(st, "assigned") != 0 &&
+         strcmp(st, "rectifying") != 0))
+        return -1;
+    long d = date_days(deadline), r = date_days(ref);
+    return d >= 0 && r > d ? (long long)(r - d) : -1;
+}
+
 /* "王燕 2026-11-29 14:28", or "" when nobody did it. */
 static const char *s_who_when(const ledger_doc *doc, const json_t *row, const char *who_key,
                               const char *when_key, char *buf, size_t len)
@@ -189,10 +218,8 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     c->cell[LL_STATE] = ledger_state_label(lang, json_string_value(json_object_get(row, "state")));
 
     s_num(row, "evidence_count", c->b_evidence, sizeof c->b_evidence, &c->num[LL_EVIDENCE]);
-    if (c->reused && c->num[LL_EVIDENCE] >= 0) {
+    if (c->reused && c->num[LL_EVIDENCE] >= 0)
         snprintf(c->b_evidence, sizeof c->b_evidence, "%lld ※", c->num[LL_EVIDENCE]);
-        c->num[LL_EVIDENCE] = -1; /* text now */
-    }
     c->cell[LL_EVIDENCE] = c->b_evidence;
     c->cell[LL_LATEST] = s_str(row, "latest_evidence");
     c->cell[LL_VERIFIED] =
@@ -201,6 +228,12 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
         s_who_when(doc, row, "closed_by", "closed_at", c->b_closed, sizeof c->b_closed);
     c->cell[LL_DAYS_LATE] =
         s_num(row, "days_late", c->b_days, sizeof c->b_days, &c->num[LL_DAYS_LATE]);
+    char ref[RECT_DATE_LEN + 8];
+    c->num[LL_DAYS_OVERDUE] = s_days_overdue(row, ledger_ref_date(doc, ref, sizeof ref));
+    c->b_overdue[0] = '\0';
+    if (c->num[LL_DAYS_OVERDUE] >= 0)
+        snprintf(c->b_overdue, sizeof c->b_overdue, "%lld", c->num[LL_DAYS_OVERDUE]);
+    c->cell[LL_DAYS_OVERDUE] = c->b_overdue;
     c->cell[LL_REJECTIONS] =
         s_num(row, "rejections", c->b_rej, sizeof c->b_rej, &c->num[LL_REJECTIONS]);
     c->cell[LL_EXTENSIONS] =
@@ -253,20 +286,6 @@ static ledger_pair *s_pair(ledger_pair *out, size_t max, size_t *n)
     return p;
 }
 
-/* The date the ledger speaks of: as_of, else the local date of generated_at. */
-static void s_as_of(const ledger_doc *doc, char *buf, size_t len)
-{
-    const char *as_of = json_string_value(json_object_get(doc->ledger, "as_of"));
-    if (as_of) {
-        snprintf(buf, len, "%s", as_of);
-        return;
-    }
-    char local[64];
-    ledger_local_time(doc, json_string_value(json_object_get(doc->ledger, "generated_at")),
-                      local, sizeof local);
-    snprintf(buf, len, "%.10s", local);
-}
-
 size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
 {
     const json_t *sum = json_object_get(doc->ledger, "summary");
@@ -280,7 +299,7 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
 
     if ((p = s_pair(out, max, &n))) {
         snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_AS_OF));
-        s_as_of(doc, p->value, sizeof p->value);
+        ledger_ref_date(doc, p->value, sizeof p->value);
     }
     for (size_t i = 0; i < json_array_size(sources); i++) {
         const json_t *s = json_array_get(sources, i);

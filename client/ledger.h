@@ -25,7 +25,7 @@ typedef enum {
     /* columns, in output order */
     LL_REF, LL_SOURCE, LL_TITLE, LL_MEASURES, LL_KIND, LL_LEADER, LL_UNIT, LL_OWNER,
     LL_DEADLINE, LL_STATE, LL_EVIDENCE, LL_LATEST, LL_VERIFIED, LL_CLOSED, LL_DAYS_LATE,
-    LL_REJECTIONS, LL_EXTENSIONS, LL_ESCALATIONS,
+    LL_DAYS_OVERDUE, LL_REJECTIONS, LL_EXTENSIONS, LL_ESCALATIONS,
     /* heading and footer */
     LL_LEDGER_TITLE, LL_AS_OF, LL_FED_CLAIMED, LL_TOTAL, LL_KINDS, LL_CLOSED_OF, LL_OVERDUE,
     LL_ON_TIME, LL_GENERATED_AT, LL_GENERATED_BY, LL_HEAD, LL_REVIEWER, LL_REUSED_NOTE,
@@ -37,7 +37,7 @@ typedef enum {
     LL_CHART_STATES, LL_CHART_OPEN, LL_CHART_RED, LL_NO_DATA, LL_STATS_SHEET, LL_LEDGER_SHEET,
     LL_BY_SOURCE, LL_BY_UNIT, LL_BY_OWNER, LL_BY_LEADER, LL_BY_KIND, LL_GROUP, LL_ITEMS,
     LL_RED, LL_YELLOW, LL_GREEN, LL_CLOSED_N, LL_ON_TIME_RATE, LL_MEDIAN_DAYS, LL_MAX_DAYS,
-    LL_RELAPSES, LL_NONE,
+    LL_RELAPSES, LL_NONE, LL_REUSED_COL,
     LL_COUNT
 } ledger_label_id;
 
@@ -68,19 +68,31 @@ typedef struct {
 /*
  * The cells of one row, as text. Every cell[] is non-NULL ("" when empty) and
  * points into the row, the config, or this struct: it lives as long as all
- * three. num[c] holds the value of a numeric cell (-1 when it is empty or
- * not a number); the xlsx writer writes those as numbers.
+ * three. num[c] holds the value of a numeric cell (-1 when it is empty); the
+ * xlsx writer writes those as numbers. The evidence cell's text carries the
+ * reuse mark ("2 ※") while num[LL_EVIDENCE] stays the count.
+ *
+ * LL_DAYS_LATE is days late at closure (closed rows only); LL_DAYS_OVERDUE
+ * is days overdue at the ledger's reference date (as_of, else the local date
+ * it was generated on) for open rows that are red then (claimed, assigned or
+ * rectifying, approved deadline before that date); empty otherwise.
  */
 typedef struct {
     const char *cell[LEDGER_COLS];
     long long num[LEDGER_COLS];
     int reused; /* the item's evidence shares a file with another item */
     char b_deadline[64], b_evidence[32], b_verified[160], b_closed[160];
-    char b_days[24], b_rej[24], b_ext[24], b_esc[24];
+    char b_days[24], b_overdue[24], b_rej[24], b_ext[24], b_esc[24];
 } ledger_cells;
 
 /* Fill c from one ROW of the ledger result. */
 void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c);
+
+/*
+ * The ledger's reference date ("YYYY-MM-DD"): its as_of, else the local date
+ * of generated_at in its timezone; "" when neither is known. Returns buf.
+ */
+const char *ledger_ref_date(const ledger_doc *doc, char *buf, size_t len);
 
 /* A heading or footer line: a label and its value. */
 typedef struct {

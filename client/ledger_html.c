@@ -117,13 +117,20 @@ static void s_style(FILE *out, const ledger_doc *doc, const char *title)
           ".charts figure { margin: 0; flex: 1 1 0; min-width: 0; }\n"
           ".charts svg { width: 100%; height: auto; display: block; }\n"
           ".charts figcaption { font-size: 8.5pt; font-weight: bold; text-align: center; }\n"
-          "table.ledger { border-collapse: collapse; width: 100%; table-layout: fixed;\n"
+          /* Auto layout: the short columns (kind, state, people, unit, dates,
+           * counts) never wrap and take what their text needs; problem,
+           * measures and the evidence note share the remaining width. */
+          "table.ledger { border-collapse: collapse; width: 100%; table-layout: auto;\n"
           "  font-size: 7pt; line-height: 1.3; }\n"
           "table.ledger thead { display: table-header-group; }\n"
-          "table.ledger th { background: #e8eef7; font-weight: bold; }\n"
-          "table.ledger th, table.ledger td { border: 0.5pt solid #777; padding: 2px 3px;\n"
-          "  vertical-align: top; overflow-wrap: anywhere; }\n"
+          "table.ledger th { background: #e8eef7; font-weight: bold; word-break: keep-all; }\n"
+          "table.ledger th, table.ledger td { border: 0.5pt solid #777; padding: 2px 2px;\n"
+          "  vertical-align: top; overflow-wrap: break-word; }\n"
           "table.ledger tr { break-inside: avoid; page-break-inside: avoid; }\n"
+          "td.nw, td.n, span.nw { white-space: nowrap; }\n"
+          "td.k { word-break: keep-all; } td.u { min-width: 8em; }\n"
+          "td.t { min-width: 7em; } td.m { min-width: 15em; } td.l { min-width: 5em; }\n"
+          "col.t { width: 11%; } col.m { width: 24%; } col.l { width: 9%; }\n"
           "td.n { text-align: right; }\n"
           "td.st-closed { color: #2e7d32; } td.st-rectifying { color: #e65100; }\n"
           "td.late { color: " S_RED "; font-weight: bold; }\n"
@@ -134,10 +141,96 @@ static void s_style(FILE *out, const ledger_doc *doc, const char *title)
           out);
 }
 
-/* Relative widths of the columns (percent of the table). */
-static const int s_col_width[LEDGER_COLS] = {
-    4, 6, 9, 14, 4, 4, 6, 4, 7, 4, 3, 9, 6, 6, 3, 3, 3, 3,
+/*
+ * How each column's cells are set: nw never wraps (short terms: 长期坚持,
+ * 验收通过, names), n a count (right, no wrap), k a name that breaks only at
+ * punctuation (问题来源), u a unit (at least 8em, short ones whole), t / m
+ * / l free text (m: the measures, the widest), d a deadline (each date whole,
+ * a break before "→"), w who and when (date and time each whole). The
+ * free-text columns get a share of the width; the others what they need.
+ */
+static const char *const s_col_class[LEDGER_COLS] = {
+    [LL_REF] = "nw", [LL_SOURCE] = "k", [LL_TITLE] = "t", [LL_MEASURES] = "m",
+    [LL_KIND] = "nw", [LL_LEADER] = "nw", [LL_UNIT] = "u", [LL_OWNER] = "nw",
+    [LL_DEADLINE] = "d", [LL_STATE] = "nw", [LL_EVIDENCE] = "n", [LL_LATEST] = "l",
+    [LL_VERIFIED] = "w", [LL_CLOSED] = "w", [LL_DAYS_LATE] = "n", [LL_DAYS_OVERDUE] = "n",
+    [LL_REJECTIONS] = "n", [LL_EXTENSIONS] = "n", [LL_ESCALATIONS] = "n",
 };
+
+/*
+ * Header labels with the places a line may break ("|"), since CJK would
+ * otherwise break anywhere in a narrow column (th: word-break keep-all).
+ * NULL: the label as is.
+ */
+static const char *const s_head_zh[LEDGER_COLS] = {
+    [LL_LATEST] = "最新|佐证", [LL_VERIFIED] = "验收人|及时间", [LL_CLOSED] = "销号人|及时间",
+    [LL_DAYS_LATE] = "销号时|逾期|天数", [LL_DAYS_OVERDUE] = "当前|逾期|天数",
+    [LL_REJECTIONS] = "退回|次数", [LL_EXTENSIONS] = "延期|次数", [LL_ESCALATIONS] = "督办|次数",
+};
+
+/* A header label, escaped, with <wbr> where s_head_zh allows a break. */
+static void s_head_label(FILE *out, const ledger_doc *doc, int col)
+{
+    const char *label = ledger_label(doc->lang, (ledger_label_id)col);
+    const char *hint = doc->lang == LEDGER_ZH ? s_head_zh[col] : NULL;
+    if (!hint) {
+        s_esc(out, label);
+        return;
+    }
+    for (const char *p = hint; *p;) {
+        const char *bar = strchr(p, '|');
+        char *piece = strndup(p, bar ? (size_t)(bar - p) : strlen(p));
+        s_esc(out, piece ? piece : "");
+        free(piece);
+        if (!bar)
+            break;
+        fputs("<wbr>", out);
+        p = bar + 1;
+    }
+}
+
+/* Text escaped, inside a no-wrap span. */
+static void s_esc_nw(FILE *out, const char *s, size_t n)
+{
+    char *piece = strndup(s, n);
+    fputs("<span class=\"nw\">", out);
+    s_esc(out, piece ? piece : "");
+    fputs("</span>", out);
+    free(piece);
+}
+
+/* A deadline cell: "2026-12-31 → 2027-01-31" with each date kept whole. */
+static void s_deadline_cell(FILE *out, const char *s)
+{
+    const char *arrow = strstr(s, " → ");
+    if (!arrow) {
+        s_esc_nw(out, s, strlen(s));
+        return;
+    }
+    s_esc_nw(out, s, (size_t)(arrow - s));
+    fputc(' ', out);
+    s_esc_nw(out, arrow + 1, strlen(arrow + 1));
+}
+
+/* A who-and-when cell: "马青 2026-12-03 10:00", the date and the time each
+ * kept whole (a line may break after the name and between them). */
+static void s_who_when_cell(FILE *out, const char *s)
+{
+    size_t len = strlen(s);
+    const size_t tlen = sizeof "YYYY-MM-DD HH:MM" - 1;
+    const char *t = len > tlen ? s + len - tlen : NULL;
+    if (!t || t[-1] != ' ' || t[4] != '-' || t[7] != '-' || t[10] != ' ' || t[13] != ':') {
+        s_esc_lines(out, s);
+        return;
+    }
+    char *who = strndup(s, (size_t)(t - 1 - s));
+    s_esc(out, who ? who : "");
+    free(who);
+    fputc(' ', out);
+    s_esc_nw(out, t, 10);
+    fputc(' ', out);
+    s_esc_nw(out, t + 11, tlen - 11);
+}
 
 /* ---- charts ----------------------------------------------------------------- */
 
@@ -155,6 +248,50 @@ static void s_svg_text(FILE *out, double x, double y, const char *anchor, const 
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
     s_esc(out, text);
     fputs("</text>\n", out);
+}
+
+/*
+ * A bar's label, right-aligned at x and centred on y: one line when it fits
+ * in cols display columns, else two lines split near the middle (each cut to
+ * cols with "…" if still too long), so a source such as 自治区“两办”反馈问题
+ * is read whole.
+ */
+static void s_svg_label(FILE *out, double x, double y, const char *text, int cols)
+{
+    char a[256], b[256];
+    int w = text_width(text);
+    if (w <= cols) {
+        s_svg_text(out, x, y + 4, "end", text);
+        return;
+    }
+    /* The split: the first character boundary at or past half the width. */
+    size_t len = strlen(text), cut = 0;
+    while (cut < len) {
+        size_t next = cut + 1;
+        while (next < len && ((unsigned char)text[next] & 0xC0) == 0x80)
+            next++;
+        char *head = strndup(text, next);
+        int hw = head ? text_width(head) : w;
+        free(head);
+        cut = next;
+        if (hw * 2 >= w)
+            break;
+    }
+    /* A closing mark (” 」 ) ) 、 , 。) stays with the line it closes. */
+    static const char *const closers[] = {"”", "’", "」", "）", ")", "、", "，", ",", "。"};
+    for (size_t k = 0; k < sizeof closers / sizeof closers[0]; k++) {
+        size_t cl = strlen(closers[k]);
+        if (strncmp(text + cut, closers[k], cl) == 0 && cut + cl < len) {
+            cut += cl;
+            break;
+        }
+    }
+    char *first = strndup(text, cut);
+    text_fit(first ? first : "", cols, a, sizeof a);
+    text_fit(text + cut, cols, b, sizeof b);
+    free(first);
+    s_svg_text(out, x, y - 2, "end", a);
+    s_svg_text(out, x, y + 10, "end", b);
 }
 
 static void s_no_data(FILE *out, const ledger_doc *doc)
@@ -209,10 +346,8 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
     for (size_t s = 0; s < ns; s++) {
         const json_t *src = json_array_get(sources, s);
         const char *name = json_string_value(json_object_get(src, "name"));
-        char cut[128];
-        text_fit(name ? name : "", 18, cut, sizeof cut);
         double y = top + band * (double)s + (band - bar) / 2;
-        s_svg_text(out, left - 4, y + bar / 2 + 4, "end", cut);
+        s_svg_label(out, left - 4, y + bar / 2, name ? name : "", 16);
         double x = left;
         long long total = 0;
         for (int st = 0; st < RECT_ST_COUNT; st++) {
@@ -332,7 +467,7 @@ static void s_chart_red(FILE *out, const ledger_doc *doc)
         if (json_is_integer(v) && json_integer_value(v) > max)
             max = json_integer_value(v);
     }
-    const double left = 130, right = S_W - 30, top = 6, bottom = S_H - 6;
+    const double left = 150, right = S_W - 24, top = 6, bottom = S_H - 6;
     double band = (bottom - top) / (double)n;
     double bar = band * 0.65 > 20 ? 20 : band * 0.65;
     for (size_t i = 0; i < n; i++) {
@@ -340,11 +475,10 @@ static void s_chart_red(FILE *out, const ledger_doc *doc)
         const char *key = json_string_value(json_object_get(g, "key"));
         json_t *v = json_object_get(json_object_get(g, "lights"), "red");
         long long red = json_is_integer(v) ? json_integer_value(v) : 0;
-        char cut[128], num[32];
-        text_fit(key ? render_unit(doc->cfg, key) : ledger_label(doc->lang, LL_NONE), 20, cut,
-                 sizeof cut);
+        char num[32];
         double y = top + band * (double)i + (band - bar) / 2;
-        s_svg_text(out, left - 4, y + bar / 2 + 4, "end", cut);
+        s_svg_label(out, left - 4, y + bar / 2,
+                    key ? render_unit(doc->cfg, key) : ledger_label(doc->lang, LL_NONE), 26);
         double w = (right - left) * (double)red / (double)max;
         if (red > 0)
             fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"" S_RED
@@ -394,11 +528,15 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
 
     fputs("<table class=\"ledger\">\n<colgroup>", out);
     for (int i = 0; i < LEDGER_COLS; i++)
-        fprintf(out, "<col style=\"width:%d%%\">", s_col_width[i]);
+        fputs(i == LL_TITLE      ? "<col class=\"t\">"
+              : i == LL_MEASURES ? "<col class=\"m\">"
+              : i == LL_LATEST   ? "<col class=\"l\">"
+                                 : "<col>",
+              out);
     fputs("</colgroup>\n<thead><tr>", out);
     for (int i = 0; i < LEDGER_COLS; i++) {
         fputs("<th>", out);
-        s_esc(out, ledger_label(doc->lang, (ledger_label_id)i));
+        s_head_label(out, doc, i);
         fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
@@ -409,17 +547,27 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
         const char *state = json_string_value(json_object_get(row, "state"));
         fputs("<tr>", out);
         for (int i = 0; i < LEDGER_COLS; i++) {
-            const char *cls = "";
-            if (i == LL_STATE && state && rect_lookup(rect_state_names, RECT_ST_COUNT, state) >= 0)
-                cls = strcmp(state, "closed") == 0 ? " class=\"st-closed\""
-                      : strcmp(state, "rectifying") == 0 ? " class=\"st-rectifying\""
-                                                          : "";
-            else if (i == LL_DAYS_LATE && c.num[i] > 0)
-                cls = " class=\"n late\"";
-            else if (i >= LL_DAYS_LATE || i == LL_EVIDENCE)
-                cls = " class=\"n\"";
-            fprintf(out, "<td%s>", cls);
-            s_esc_lines(out, c.cell[i]);
+            const char *cls = s_col_class[i];
+            const char *extra = "";
+            /* A unit of up to 8 CJK characters (社会保障服务中心) stays whole;
+             * a longer one wraps in a column at least that wide. */
+            if (i == LL_UNIT && text_width(c.cell[i]) <= 16)
+                extra = " nw";
+            if (i == LL_STATE && state && strcmp(state, "closed") == 0)
+                extra = " st-closed";
+            else if (i == LL_STATE && state && strcmp(state, "rectifying") == 0)
+                extra = " st-rectifying";
+            else if ((i == LL_DAYS_LATE || i == LL_DAYS_OVERDUE) && c.num[i] > 0)
+                extra = " late";
+            fprintf(out, "<td class=\"%s%s\">", cls, extra);
+            if (!*c.cell[i])
+                ;
+            else if (i == LL_DEADLINE)
+                s_deadline_cell(out, c.cell[i]);
+            else if (i == LL_VERIFIED || i == LL_CLOSED)
+                s_who_when_cell(out, c.cell[i]);
+            else
+                s_esc_lines(out, c.cell[i]);
             fputs("</td>", out);
         }
         fputs("</tr>\n", out);

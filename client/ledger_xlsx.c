@@ -8,6 +8,7 @@
  */
 #include "ledger.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,23 @@
 #include "rect_text.h"
 #include "render.h"
 
-/* Widest a column may grow (Excel width units: one digit; CJK takes 2). */
-static const int s_col_cap[LEDGER_COLS] = {
-    10, 16, 28, 40, 10, 10, 16, 10, 24, 10, 8, 30, 20, 20, 8, 8, 8, 8,
+/*
+ * The sheet's columns: the ledger's columns, with one more right after 佐证
+ * for the reuse mark (※), so that the evidence count stays a number.
+ */
+#define S_XCOLS (LEDGER_COLS + 1)
+#define S_MARK_COL (LL_EVIDENCE + 1)
+
+/* The sheet column of ledger column i. */
+static lxw_col_t s_xcol(int i)
+{
+    return (lxw_col_t)(i > LL_EVIDENCE ? i + 1 : i);
+}
+
+/* Widest a column may grow (Excel width units: one digit; CJK takes 2), by
+ * sheet column. */
+static const int s_col_cap[S_XCOLS] = {
+    10, 16, 28, 40, 10, 10, 16, 10, 24, 10, 8, 10, 30, 20, 20, 10, 10, 8, 8, 8,
 };
 /* Excel refuses longer strings. */
 #define S_XLSX_MAX_BYTES 32000
@@ -28,7 +43,7 @@ static const int s_col_cap[LEDGER_COLS] = {
 
 typedef struct {
     lxw_workbook *wb;
-    lxw_format *title, *label, *value, *head, *cell, *num, *bold;
+    lxw_format *title, *label, *value, *head, *cell, *num, *mark, *bold;
     lxw_error err;
 } s_book;
 
@@ -135,6 +150,12 @@ static void s_formats(s_book *b)
     format_set_border(b->num, LXW_BORDER_THIN);
     format_set_align(b->num, LXW_ALIGN_VERTICAL_TOP);
     format_set_align(b->num, LXW_ALIGN_RIGHT);
+
+    b->mark = workbook_add_format(b->wb);
+    format_set_border(b->mark, LXW_BORDER_THIN);
+    format_set_align(b->mark, LXW_ALIGN_VERTICAL_TOP);
+    format_set_align(b->mark, LXW_ALIGN_CENTER);
+    format_set_font_color(b->mark, 0xD32F2F);
 }
 
 /* Page setup shared by both sheets: A4 landscape, one page wide, page numbers. */
@@ -156,34 +177,37 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
     size_t nrows = json_array_size(rows);
     ledger_cells c;
     char title[512];
-    int width[LEDGER_COLS];
+    int width[S_XCOLS];
     lxw_row_t r = 0;
 
     if (!ws) {
         b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
-    /* Column widths: the widest line of the header and the cells, capped. */
+    /* Column widths: the widest line of the header and the cells, capped;
+     * by sheet column. */
+    const char *mark_head = ledger_label(doc->lang, LL_REUSED_COL);
     for (int i = 0; i < LEDGER_COLS; i++) {
         int lines;
-        width[i] = s_measure(ledger_label(doc->lang, (ledger_label_id)i), &lines);
+        width[s_xcol(i)] = s_measure(ledger_label(doc->lang, (ledger_label_id)i), &lines);
     }
+    width[S_MARK_COL] = text_width(mark_head);
     for (size_t k = 0; k < nrows; k++) {
         ledger_row_cells(doc, json_array_get(rows, k), &c);
         for (int i = 0; i < LEDGER_COLS; i++) {
             int lines, w = s_measure(c.cell[i], &lines);
-            if (w > width[i])
-                width[i] = w;
+            if (w > width[s_xcol(i)])
+                width[s_xcol(i)] = w;
         }
     }
-    for (int i = 0; i < LEDGER_COLS; i++) {
+    for (int i = 0; i < S_XCOLS; i++) {
         width[i] += 2;
         if (width[i] > s_col_cap[i])
             width[i] = s_col_cap[i];
         worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
     }
 
-    worksheet_merge_range(ws, r, 0, r, LEDGER_COLS - 1, ledger_title(doc, title, sizeof title),
+    worksheet_merge_range(ws, r, 0, r, S_XCOLS - 1, ledger_title(doc, title, sizeof title),
                           b->title);
     worksheet_set_row(ws, r, 24, NULL);
     r++;
@@ -195,21 +219,31 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
     r++;
     lxw_row_t head = r;
     for (int i = 0; i < LEDGER_COLS; i++)
-        s_put(b, ws, r, (lxw_col_t)i, ledger_label(doc->lang, (ledger_label_id)i), b->head);
+        s_put(b, ws, r, s_xcol(i), ledger_label(doc->lang, (ledger_label_id)i), b->head);
+    s_put(b, ws, r, S_MARK_COL, mark_head, b->head);
+    int head_lines = 1;
+    for (int i = 0; i < LEDGER_COLS; i++) {
+        int l = s_wrapped_lines(ledger_label(doc->lang, (ledger_label_id)i), width[s_xcol(i)] - 1);
+        if (l > head_lines)
+            head_lines = l;
+    }
+    worksheet_set_row(ws, r, S_LINE_HEIGHT * head_lines, NULL);
     r++;
     for (size_t k = 0; k < nrows; k++, r++) {
         ledger_row_cells(doc, json_array_get(rows, k), &c);
         int lines = 1;
         for (int i = 0; i < LEDGER_COLS; i++) {
+            lxw_col_t x = s_xcol(i);
             if (c.num[i] >= 0) {
-                s_put_num(b, ws, r, (lxw_col_t)i, (double)c.num[i], b->num);
+                s_put_num(b, ws, r, x, (double)c.num[i], b->num);
                 continue;
             }
-            s_put(b, ws, r, (lxw_col_t)i, c.cell[i], b->cell);
-            int l = s_wrapped_lines(c.cell[i], width[i] - 1);
+            s_put(b, ws, r, x, c.cell[i], b->cell);
+            int l = s_wrapped_lines(c.cell[i], width[x] - 1);
             if (l > lines)
                 lines = l;
         }
+        s_put(b, ws, r, S_MARK_COL, c.reused ? "※" : "", b->mark);
         /* Excel and WPS do not grow rows for wrapped text on their own. */
         worksheet_set_row(ws, r, S_LINE_HEIGHT * lines, NULL);
     }
@@ -218,13 +252,13 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
     for (size_t i = 0; i < n; i++, r++) {
         worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);
         if (pairs[i].value[0])
-            worksheet_merge_range(ws, r, 3, r, LEDGER_COLS - 1, pairs[i].value, b->value);
+            worksheet_merge_range(ws, r, 3, r, S_XCOLS - 1, pairs[i].value, b->value);
     }
 
     worksheet_freeze_panes(ws, head + 1, 1);
     worksheet_repeat_rows(ws, head, head);
     s_page_setup(doc, ws);
-    worksheet_print_area(ws, 0, 0, r, LEDGER_COLS - 1);
+    worksheet_print_area(ws, 0, 0, r, S_XCOLS - 1);
 }
 
 /* The label of a stats group key, by the field it groups. */
@@ -294,6 +328,48 @@ static void s_stats_row(s_book *b, lxw_worksheet *ws, lxw_row_t r, const char *n
 #undef S_NUM
 }
 
+/*
+ * The position of a group key in the config's order of its field (sources,
+ * units, users), or SIZE_MAX when the field has no such order or the key is
+ * not configured; NULL keys (not assigned) come last.
+ */
+static size_t s_cfg_rank(const rect_cfg *cfg, const char *by, const char *key)
+{
+    if (!key)
+        return SIZE_MAX;
+    if (!cfg || !by)
+        return SIZE_MAX - 1;
+    if (strcmp(by, "source") == 0 || strcmp(by, "unit") == 0) {
+        const rect_named *list = by[0] == 's' ? cfg->sources : cfg->units;
+        size_t n = by[0] == 's' ? cfg->n_sources : cfg->n_units;
+        for (size_t i = 0; i < n; i++)
+            if (list[i].id && strcmp(list[i].id, key) == 0)
+                return i;
+    } else if (strcmp(by, "owner") == 0 || strcmp(by, "leader") == 0) {
+        for (size_t i = 0; i < cfg->n_users; i++)
+            if (cfg->users[i].name && strcmp(cfg->users[i].name, key) == 0)
+                return i;
+    } else if (strcmp(by, "kind") == 0) {
+        int i = rect_lookup(rect_kind_names, RECT_KIND_COUNT, key);
+        if (i >= 0)
+            return (size_t)i;
+    }
+    return SIZE_MAX - 1;
+}
+
+typedef struct {
+    size_t rank, given;
+    const json_t *g;
+} s_ranked;
+
+static int s_ranked_cmp(const void *pa, const void *pb)
+{
+    const s_ranked *a = pa, *b = pb;
+    if (a->rank != b->rank)
+        return a->rank < b->rank ? -1 : 1;
+    return a->given < b->given ? -1 : a->given > b->given;
+}
+
 /* Sheet 2: the statistics, one block per `stats` result. */
 static void s_stats_sheet(s_book *b, const ledger_doc *doc)
 {
@@ -326,8 +402,28 @@ static void s_stats_sheet(s_book *b, const ledger_doc *doc)
     heads[SC_REJ] = ledger_label(lang, LL_REJECTIONS);
     heads[SC_RELAPSES] = ledger_label(lang, LL_RELAPSES);
 
-    worksheet_set_column(ws, SC_GROUP, SC_GROUP, 28, NULL);
-    worksheet_set_column(ws, SC_TOTAL, SC_COUNT - 1, 10, NULL);
+    /* Widths: the group column from its names, the others from their
+     * header's display width (never narrower than the numbers). */
+    int gw = text_width(heads[SC_GROUP]);
+    for (size_t k = 0; k < json_array_size(doc->stats); k++) {
+        const json_t *st = json_array_get(doc->stats, k);
+        const char *by = json_string_value(json_object_get(st, "by"));
+        const json_t *groups = json_object_get(st, "groups");
+        int w = text_width(ledger_label(lang, s_by_label(by)));
+        if (w > gw)
+            gw = w;
+        for (size_t i = 0; i < json_array_size(groups); i++) {
+            const char *key = json_string_value(json_object_get(json_array_get(groups, i), "key"));
+            w = text_width(s_group_name(doc, by, key));
+            if (w > gw)
+                gw = w;
+        }
+    }
+    worksheet_set_column(ws, SC_GROUP, SC_GROUP, gw + 2 > 40 ? 40 : gw + 2, NULL);
+    for (int c = SC_TOTAL; c < SC_COUNT; c++) {
+        int w = text_width(heads[c]) + 2;
+        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w < 8 ? 8 : w, NULL);
+    }
     worksheet_merge_range(ws, r, 0, r, SC_COUNT - 1, ledger_title(doc, title, sizeof title),
                           b->title);
     worksheet_set_row(ws, r, 24, NULL);
@@ -339,13 +435,29 @@ static void s_stats_sheet(s_book *b, const ledger_doc *doc)
         s_put(b, ws, r++, 0, ledger_label(lang, s_by_label(by)), b->bold);
         for (int c = 0; c < SC_COUNT; c++)
             s_put(b, ws, r, (lxw_col_t)c, heads[c], b->head);
-        worksheet_set_row(ws, r, S_LINE_HEIGHT * 2, NULL);
         r++;
-        for (size_t i = 0; i < json_array_size(groups); i++, r++) {
-            const json_t *g = json_array_get(groups, i);
+        /* In the config's order (sources, units, users as configured),
+         * else as rectd gave them; not assigned last. */
+        size_t ng = json_array_size(groups);
+        s_ranked *order = ng ? calloc(ng, sizeof *order) : NULL;
+        if (ng && !order) {
+            b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+            return;
+        }
+        for (size_t i = 0; i < ng; i++) {
+            order[i].g = json_array_get(groups, i);
+            order[i].given = i;
+            order[i].rank =
+                s_cfg_rank(doc->cfg, by, json_string_value(json_object_get(order[i].g, "key")));
+        }
+        if (ng)
+            qsort(order, ng, sizeof *order, s_ranked_cmp);
+        for (size_t i = 0; i < ng; i++, r++) {
+            const json_t *g = order[i].g;
             s_stats_row(b, ws, r, s_group_name(doc, by, json_string_value(json_object_get(g, "key"))),
                         g, rate);
         }
+        free(order);
         s_stats_row(b, ws, r++, ledger_label(lang, LL_TOTAL), json_object_get(st, "total"), rate);
         r++;
     }

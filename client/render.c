@@ -376,6 +376,40 @@ static void s_file(FILE *out, const json_t *file, int indent)
             s_size(s_int(file, "size"), size, sizeof size), s_or_dash(sha));
 }
 
+/*
+ * Under a file that other items filed as evidence too (show's `reused_by`,
+ * the fake-closeout pattern): "※ also evidence of item 28" or "※ also
+ * evidence of items 4, 28". Nothing when the file is not reused.
+ */
+static void s_reused(FILE *out, const json_t *file, int indent)
+{
+    const json_t *by = json_object_get(file, "reused_by");
+    size_t n = json_array_size(by);
+    char ids[256];
+    size_t used = 0;
+    if (n == 0)
+        return;
+    ids[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(by, i);
+        if (used > sizeof ids - 32) {
+            snprintf(ids + used, sizeof ids - used, ", …");
+            break;
+        }
+        if (json_is_integer(v))
+            used += (size_t)snprintf(ids + used, sizeof ids - used, "%s%lld", i ? ", " : "",
+                                     (long long)json_integer_value(v));
+        else
+            used += (size_t)snprintf(ids + used, sizeof ids - used, "%s?", i ? ", " : "");
+    }
+    s_pad(out, indent);
+    /* TRANSLATORS: under an evidence file that other items filed too (the same
+     * SHA-256); %s is a list of item ids, e.g. "4, 28". */
+    fprintf(out, ngettext("※ also evidence of item %s\n", "※ also evidence of items %s\n",
+                          (unsigned long)n),
+            ids);
+}
+
 void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
 {
     const json_t *item = json_object_get(result, "item");
@@ -487,8 +521,10 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
         s_pad(out, 6);
         s_multiline(out, s_or_dash(s_str(e, "note")), 6);
         json_t *files = json_object_get(e, "files");
-        for (size_t f = 0; f < json_array_size(files); f++)
+        for (size_t f = 0; f < json_array_size(files); f++) {
             s_file(out, json_array_get(files, f), 6);
+            s_reused(out, json_array_get(files, f), 8);
+        }
     }
 }
 

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -184,6 +185,15 @@ class Suite:
         check("入户核查 \\| 3户<br>已签字" not in gj01, "GJ-01's latest evidence is the later one")
         check("| 2 ※ |" in gj01, "GJ-01: 2 evidence entries, marked reused: %s" % gj01)
         check("审核人: 王燕 ______" in r.out, "sign-off line")
+        head = next(l for l in lines if l.startswith("| 编号 "))
+        check("| 销号人及时间 | 销号时逾期天数 | 当前逾期天数 | 退回次数 |" in head, "days columns: %s" % head)
+        cells = {l.split(" | ")[0][2:]: [c.strip() for c in re.split(r"(?<!\\)\|", l)[1:-1]]
+                 for l in rows}
+        # as of 2027-01-05: GJ-09 (deadline 2026-12-31, rectifying) is 5 days
+        # overdue now; GJ-15 was closed 3 days late; open and on time: empty
+        eq((cells["GJ-09"][14], cells["GJ-09"][15]), ("", "5"), "GJ-09 late at closure / now")
+        eq((cells["GJ-15"][14], cells["GJ-15"][15]), ("3", ""), "GJ-15 late at closure / now")
+        eq((cells["GJ-02"][14], cells["GJ-02"][15]), ("", ""), "GJ-02 not overdue")
 
     def test_markdown_escapes(self):
         # The first evidence note of GJ-01 holds "|" and a newline: as of the
@@ -192,7 +202,7 @@ class Suite:
         eq(r.rc, 0, "exit")
         gj01 = next(l for l in r.out.splitlines() if l.startswith("| GJ-01 "))
         check("入户核查 \\| 3户<br>已签字" in gj01, "| and newline escaped: %s" % gj01)
-        eq(len(re.split(r"(?<!\\)\|", gj01)) - 2, 18, "GJ-01 has 18 cells")
+        eq(len(re.split(r"(?<!\\)\|", gj01)) - 2, 19, "GJ-01 has 19 cells")
 
     def test_csv_golden(self):
         r = self.ctl("ledger", "--format", "csv", "--inspection", "2025-assessment")
@@ -210,9 +220,11 @@ class Suite:
         by = {x[0]: x for x in data}
         eq(len(by), 29, "29 data rows")
         eq(by["GJ-03"][9], "已销号", "GJ-03 state")
-        eq(by["GJ-03"][15], "1", "GJ-03 rejections")
+        eq(by["GJ-03"][16], "1", "GJ-03 rejections")
         check(by["GJ-03"][12].startswith("马青 2026-12-03 10:00"), "verifier and local time")
-        eq(by["GJ-15"][14], "3", "GJ-15 closed 3 days late")
+        eq(rows[head][14:16], ["销号时逾期天数", "当前逾期天数"], "days columns")
+        eq((by["GJ-15"][14], by["GJ-15"][15]), ("3", ""), "GJ-15 closed 3 days late")
+        eq((by["GJ-09"][14], by["GJ-09"][15]), ("", "5"), "GJ-09 5 days overdue now")
         eq(by["GJ-15"][11], "'=SUM(A1) 已整改", "formula-looking text is guarded")
         eq(by["GJ-09"][8], "2026-12-31", "deadline")
         eq(by["GJ-09"][9], "整改中", "GJ-09 rectifying")
@@ -248,6 +260,15 @@ class Suite:
         eq((rows["GJ-03"]["state"], rows["GJ-01"]["state"]), ("closed", "rectifying"), "12-04")
         r = self.ctl("ledger", "--as-of", "2026-12-04", "--format", "csv")
         check(",截至,2026-12-04" in "," + r.out.replace("\r\n", ","), "as of in the CSV heading")
+        # days overdue now is counted at as_of: XJ-03 (deadline 2026-12-31) is
+        # not overdue on 2026-12-04 and is 5 days overdue on 2027-01-05
+        rows = list(csv.reader(io.StringIO(r.out.lstrip("\ufeff"), newline="")))
+        xj03 = next(x for x in rows if x and x[0] == "XJ-03")
+        eq(xj03[15], "", "XJ-03 not overdue on 2026-12-04")
+        r = self.ctl("ledger", "--as-of", "2027-01-10", "--format", "csv")
+        rows = list(csv.reader(io.StringIO(r.out.lstrip("\ufeff"), newline="")))
+        xj03 = next(x for x in rows if x and x[0] == "XJ-03")
+        eq(xj03[15], "10", "XJ-03 10 days overdue on 2027-01-10")
 
     def test_output_file_and_extension(self):
         path = os.path.join(self.out, "台账.csv")
@@ -346,6 +367,8 @@ out = {
   "wrap": ws.cell(head + 2, 4).alignment.wrap_text,
   "summary": rows[1:head],
   "stats": [[c.value for c in row] for row in st.iter_rows()],
+  "stats_widths": [st.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width
+                   for i in range(st.max_column)],
   "footer": [r for r in rows[head + 30:] if r[0]],
 }
 print(json.dumps(out, ensure_ascii=False, default=str))
@@ -365,8 +388,13 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         eq(len(x["data"]), 29, "29 rows")
         by = {r[0]: r for r in x["data"]}
         eq(by["GJ-03"][9], "已销号", "GJ-03 state")
-        eq(by["GJ-15"][14], 3, "GJ-15 days late is a number")
-        eq(by["GJ-01"][10], "2 ※", "reused evidence mark")
+        eq(x["header"][10:12], ["佐证", "佐证复用"], "the reuse mark has its own column")
+        eq(x["header"][15:17], ["销号时逾期天数", "当前逾期天数"], "days columns")
+        eq((by["GJ-15"][15], by["GJ-15"][16]), (3, None), "GJ-15 days late is a number")
+        eq((by["GJ-09"][15], by["GJ-09"][16]), (None, 5), "GJ-09 days overdue now is a number")
+        eq((by["GJ-01"][10], by["GJ-01"][11]), (2, "※"), "evidence count a number, reuse marked")
+        eq((by["GJ-02"][10], by["GJ-02"][11]), (0, None), "not reused: no mark")
+        check(all(isinstance(r[10], int) for r in x["data"]), "every evidence count is a number")
         eq(by["GJ-05"][7], "周萍", "owner display name")
         check(["国家反馈共性问题(反馈/认领)", None, None, "25/22"] == x["summary"][1][:4],
               "summary row: %r" % x["summary"][1][:4])
@@ -376,6 +404,32 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         eq(blocks, ["按问题来源", "按整改类型", "按责任单位", "按责任领导", "按责任人"], "stat blocks")
         total = next(r for r in st if r[0] == "合计")
         eq((total[1], total[6]), (29, 3), "stats total: items and closed")
+        # every column at least as wide as its header (CJK counts 2)
+        header = next(r for r in st if r[0] == "分组")
+        for i, h in enumerate(header):
+            w = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in h)
+            check(x["stats_widths"][i] >= w, "统计 column %d (%s): width %s < %d"
+                  % (i, h, x["stats_widths"][i], w))
+        # groups in the config's order of units and users, not by key
+        def block(title):
+            i = next(k for k, r in enumerate(st) if r[0] == title)
+            names = []
+            for r in st[i + 2:]:
+                if r[0] == "合计":
+                    return names
+                names.append(r[0])
+        with open(self.d.conf, encoding="utf-8") as f:
+            conf = f.read()
+        def configured(section, key):
+            body = re.search(r"^%s = \((.*?)^\);" % section, conf, re.S | re.M).group(1)
+            return re.findall(r'%s = "([^"]+)"' % key, body)
+        units = block("按责任单位")
+        eq(units, [u for u in configured("units", "name") if u in units], "units in config order")
+        check(units[0] == "党政综合办公室" and len(units) > 5, "units: %r" % units)
+        owners = block("按责任人")
+        eq(owners, [u for u in configured("users", "display") if u in owners], "owners in config order")
+        eq(block("按问题来源"), ["国家反馈共性问题", "自治区“两办”反馈问题", "精河县反馈问题"],
+           "sources in config order")
 
     # ---- ledger check, audit, stats, reconcile ---------------------------------
 
@@ -393,7 +447,9 @@ print(json.dumps(out, ensure_ascii=False, default=str))
                 (lambda d: d["rows"][0].__setitem__("verified_by", "wangyan"), "rows[0](GJ-01).verified_by"),
                 (lambda d: d["summary"].__setitem__("closed", 4), "summary.closed"),
                 (lambda d: d["rows"].pop(), "rows[28](XJ-04)"),
-                (lambda d: d["summary"].__setitem__("overdue", 0), "summary.overdue")]:
+                (lambda d: d["summary"].__setitem__("overdue", 0), "summary.overdue"),
+                (lambda d: d["head"].__setitem__("seq", d["head"]["seq"] + 5),
+                 "the record is shorter than the ledger")]:
             bad = json.loads(json.dumps(doc))
             mutate(bad)
             p2 = os.path.join(self.out, "edited.json")
@@ -402,13 +458,60 @@ print(json.dumps(out, ensure_ascii=False, default=str))
             r = self.ctl("ledger", "check", p2)
             eq(r.rc, 3, "edited (%s): exit" % where)
             check(where in r.out, "names %s: %r" % (where, r.out))
-        # as_of ledgers are checked by their date
+        # as_of ledgers are checked at their seq, and their date must reach it
         p3 = os.path.join(self.out, "asof.json")
         eq(self.ctl("ledger", "--as-of", "2026-12-04", "-o", p3).rc, 0, "save as_of json")
-        eq(self.ctl("ledger", "check", p3).rc, 0, "as_of file checks")
+        r = self.ctl("ledger", "check", p3)
+        eq(r.rc, 0, "as_of file checks: %r" % r)
+        with open(p3, encoding="utf-8") as f:
+            bad = json.load(f)
+        bad["as_of"] = "2026-12-02"  # before events the file holds
+        with open(p3, "w", encoding="utf-8") as f:
+            json.dump(bad, f, ensure_ascii=False)
+        r = self.ctl("ledger", "check", p3)
+        eq(r.rc, 3, "an as_of before the file's events: %r" % r)
+        check("the end of 2026-12-02 ends at #" in r.out, "names the date: %r" % r.out)
         with open(os.path.join(self.out, "junk.json"), "w") as f:
             f.write("{}")
         eq(self.ctl("ledger", "check", os.path.join(self.out, "junk.json")).rc, 1, "not a ledger")
+
+    # ---- tests that add events: run after every other test -------------------
+
+    def test_later_ledger_check_as_of_today(self):
+        # A ledger saved --as-of today still checks after a later action that
+        # same day: it is rebuilt at its seq, not by its date.
+        today = self.ledger_json()["generated_at"]
+        eq(today[:10], "2027-01-05", "the pinned day (UTC)")
+        path = os.path.join(self.out, "today.json")
+        eq(self.ctl("ledger", "--as-of", "2027-01-05", "-o", path).rc, 0, "save --as-of today")
+        r = self.ctl("start", "XJ-02")
+        eq(r.rc, 0, "one more action: %r" % r)
+        r = self.ctl("ledger", "check", path)
+        eq(r.rc, 0, "still matches: %r" % r)
+        check(r.out.startswith("ok: "), "ok line: %r" % r.out)
+
+    def test_later_show_marks_reused_evidence(self):
+        other = os.path.join(self.d.tmp, "清理前后对比.jpg")
+        with open(other, "wb") as f:
+            f.write(b"\xff\xd8 a photo filed once \xff\xd9")
+        eq(self.ctl("start", "XJ-01").rc, 0, "start XJ-01")
+        eq(self.ctl("evidence", "XJ-01", "--note", "回头看记录", "--file", other).rc, 0,
+           "file a photo no other item has")
+        # GJ-03 (item 3) and GJ-01 (item 1) filed the same photo
+        r = self.ctl("show", "GJ-03")
+        eq(r.rc, 0, "show exit")
+        lines = r.out.splitlines()
+        i = next(k for k, l in enumerate(lines) if "入户照片.jpg" in l)
+        eq(lines[i + 1], "        ※ also evidence of item 1", "mark under the reused file")
+        eq(sum("※" in l for l in lines), 1, "one mark in GJ-03's show")
+        r = self.ctl("show", "GJ-01")
+        lines = r.out.splitlines()
+        i = next(k for k, l in enumerate(lines) if "入户照片.jpg" in l)
+        eq(lines[i + 1], "        ※ also evidence of item 3", "and the other way round")
+        r = self.ctl("show", "XJ-01")
+        eq(r.rc, 0, "show exit")
+        check("清理前后对比.jpg" in r.out, "the file is listed: %r" % r.out)
+        check("※" not in r.out, "no mark for a file no other item filed: %r" % r.out)
 
     def test_audit(self):
         r = self.ctl("audit", "verify")
@@ -487,7 +590,11 @@ def main():
             traceback.print_exc()
             print("0 passed, 1 failed")
             return 1
-        for name in sorted(n for n in dir(Suite) if n.startswith("test_")):
+        # test_later_* add events (the golden files pin the record): last.
+        names = sorted(n for n in dir(Suite) if n.startswith("test_"))
+        names = ([n for n in names if not n.startswith("test_later_")]
+                 + [n for n in names if n.startswith("test_later_")])
+        for name in names:
             if args.k not in name:
                 continue
             try:
