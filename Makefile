@@ -138,7 +138,7 @@ fuzz: deps
 	done
 
 # A test tool that changes rectd's database behind its back (an event's note,
-# an index entry), so tests/e2e-ledger-daemon.py can show audit_verify catching it.
+# an index entry, an inspection record), so tests/e2e-ledger-daemon.py can show audit_verify catching it.
 $(BUILD)/tools/rect-tamper: tests/tools/rect-tamper.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -llmdb

@@ -1,8 +1,9 @@
 /*
  * cmd_audit.c - checks an inspector can run against the record: the hash
- * chain, the indexes and the replay (audit_verify), evidence files filed on
- * several items (audit_reuse, and show's "reused_by"), and reconciliation
- * with another office's list (reconcile). All read-only.
+ * chain, the indexes and the replay of items and inspections (audit_verify),
+ * evidence files filed on several items (audit_reuse, and show's
+ * "reused_by"), and reconciliation with another office's list (reconcile).
+ * All read-only.
  */
 #include <csv.h>
 #include <ctype.h>
@@ -60,6 +61,7 @@ typedef struct {
     unsigned char *seen;    /* seen[seq]: found in item_events */
     size_t cap;
     json_t *uses;           /* "sha:item:seq" -> true, expected blob_uses entries */
+    json_t *insp_left;      /* inspections replayed but not yet found stored */
     json_t **items;         /* stored items by id */
     uint64_t n_items;       /* items[] has n_items + 1 slots */
     unsigned *count;        /* entries per item in the index being checked */
@@ -225,6 +227,9 @@ static int s_item_event_entry(const void *key, size_t klen, const void *val, siz
     if (klen != 16)
         return s_problem(a, 0, "index item_events holds a malformed key");
     uint64_t id = s_get64(key), seq = s_get64((const unsigned char *)key + 8);
+    if (id == 0)
+        return s_problem(a, 0, "index item_events lists seq %llu under item 0, which is no item",
+                         (unsigned long long)seq);
     if (seq == 0 || seq >= a->expect || a->ev_item[seq] != id)
         return s_problem(a, 0, "index item_events lists seq %llu under item %llu, but that event is not the item's",
                          (unsigned long long)seq, (unsigned long long)id);
@@ -283,7 +288,7 @@ static int s_check_indexes(s_audit *a, store_txn *t)
     if ((rc = store_scan_entries(t, "item_events", s_item_event_entry, a)) < 0)
         return rc;
     for (uint64_t s = 1; s < a->expect && !a->failed; s++)
-        if (!a->seen[s])
+        if (!a->seen[s] && a->ev_item[s] != 0) /* item 0: inspection events have no item history */
             s_problem(a, 0, "item %llu (%s): event seq %llu is missing from index item_events",
                       (unsigned long long)a->ev_item[s], s_ref(a, a->ev_item[s]), (unsigned long long)s);
     if (a->failed)
@@ -333,6 +338,62 @@ static void s_check_replay(s_audit *a)
     }
 }
 
+/* One stored inspection record against the replay; found names are removed from a->insp_left. */
+static int s_insp_entry(const void *key, size_t klen, const void *val, size_t vlen, void *ctx)
+{
+    s_audit *a = ctx;
+    char name[RECT_MAX_NAME + 1];
+    if (klen == 0 || klen > RECT_MAX_NAME || memchr(key, 0, klen))
+        return s_problem(a, 0, "the inspections hold a malformed name (%zu bytes)", klen);
+    memcpy(name, key, klen);
+    name[klen] = '\0';
+    json_t *want = json_object_get(a->insp_left, name);
+    if (!want)
+        return s_problem(a, 0, "inspection %s is stored but no event records it", name);
+    json_t *have = json_loadb(val, vlen, JSON_REJECT_DUPLICATES, NULL);
+    if (!have) {
+        s_problem(a, 0, "inspection %s: the stored record is not JSON", name);
+    } else if (!json_equal(have, want)) {
+        const char *f = NULL, *k;
+        json_t *v;
+        json_object_foreach(want, k, v)
+            if (!json_equal(v, json_object_get(have, k))) {
+                f = k;
+                break;
+            }
+        if (!f)
+            json_object_foreach(have, k, v)
+                if (!json_object_get(want, k)) {
+                    f = k;
+                    break;
+                }
+        s_problem(a, 0, "inspection %s: %s differs from the event log", name, f ? f : "the record");
+    }
+    json_decref(have);
+    if (a->failed)
+        return 1;
+    json_object_del(a->insp_left, name);
+    return 0;
+}
+
+/* Every stored inspection record equals the replay of the inspection events, and each of those is stored. */
+static int s_check_inspections(s_audit *a, store_txn *t)
+{
+    int rc;
+    if (!(a->insp_left = json_deep_copy(replay_inspections(a->r))))
+        return RECT_E_NOMEM;
+    if ((rc = store_scan_entries(t, "inspections", s_insp_entry, a)) < 0)
+        return rc;
+    const char *k;
+    json_t *v;
+    if (!a->failed)
+        json_object_foreach(a->insp_left, k, v) {
+            s_problem(a, 0, "inspection %s is recorded by events but not stored", k);
+            break;
+        }
+    return 0;
+}
+
 int cmd_audit_verify(cmd_ctx *c)
 {
     s_audit a = {.c = c, .expect = 1};
@@ -361,6 +422,10 @@ int cmd_audit_verify(cmd_ctx *c)
     }
     if (!a.failed)
         s_check_replay(&a);
+    if (!a.failed && (rc = s_check_inspections(&a, c->txn))) {
+        rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the inspections");
+        goto done;
+    }
     store_hex(a.prev, 32, hex);
     c->result = json_pack("{s:b,s:I,s:{s:I,s:s},s:o,s:s?}", "ok", !a.failed, "events", (json_int_t)n, "head", "seq",
                           (json_int_t)n, "hash", hex, "first_bad_seq",
@@ -375,6 +440,7 @@ done:
     free(a.seen);
     free(a.ev_item);
     json_decref(a.uses);
+    json_decref(a.insp_left);
     replay_destroy(&a.r);
     return rc;
 }

@@ -3,7 +3,9 @@
  *
  * The ledger is always rebuilt from the event log (replay.c), up to a cutoff
  * (as_of, seq) or the head, so the chain head it names is exactly the record
- * it shows. Statistics count the current items.
+ * it shows: its items and its inspections (the fed-back counts), which
+ * inspection_add records as events about no item ("item" 0). Statistics
+ * count the current items.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +52,7 @@ int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char 
 int cmd_inspection_add(cmd_ctx *c)
 {
     const char *name = cmd_str(c, "name");
-    json_t *rec = NULL, *fb = json_object(), *given = json_object_get(c->args, "fed_back");
+    json_t *rec = NULL, *ev = NULL, *fb = json_object(), *given = json_object_get(c->args, "fed_back");
     int rc;
     if (!fb)
         return s_nomem(c);
@@ -89,22 +91,78 @@ int cmd_inspection_add(cmd_ctx *c)
             goto done;
         }
     }
+    /* The record is a view of its event (item 0), written in the same transaction. */
+    rect_state to;
+    if ((rc = item_guard(c, NULL, RECT_ACT_INSPECTION, &to)))
+        goto done;
     rec = json_pack("{sssssOssss}", "name", name, "title", cmd_str(c, "title"), "fed_back", fb, "created",
                     c->now_text, "by", c->actor->name);
-    if (!rec) {
+    ev = json_pack("{sIsssssss{s[ns]s[ns]s[nO]}ss}", "item", (json_int_t)0, "action",
+                   rect_action_names[RECT_ACT_INSPECTION], "actor", c->actor->name, "at", c->now_text, "changes",
+                   "name", name, "title", cmd_str(c, "title"), "fed_back", fb, "comment", "");
+    if (!rec || !ev) {
         rc = s_nomem(c);
         goto done;
     }
-    if ((rc = store_inspection_put(c->txn, name, rec))) {
-        rc = cmd_fail(c, rc, "cannot record inspection %s", name);
+    if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec))) {
+        rc = cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
+                                 ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
+                                 : "cannot record inspection %s; nothing was changed", name);
         goto done;
     }
     if (!(c->result = json_pack("{sO}", "inspection", rec)))
         rc = s_nomem(c);
 done:
     json_decref(rec);
+    json_decref(ev);
     json_decref(fb);
     return rc;
+}
+
+/* inspection_history: the inspection events (item 0) in seq order, with prev and hash. */
+typedef struct {
+    cmd_ctx *c;
+    json_t *events;
+} s_insp_hist;
+
+static int s_insp_event(const store_raw_event *ev, void *ctx)
+{
+    s_insp_hist *h = ctx;
+    if (!ev->canon)
+        return cmd_fail(h->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify", (unsigned long long)ev->seq);
+    json_t *e = json_loadb(ev->canon, ev->len, 0, NULL);
+    if (!e)
+        return cmd_fail(h->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify",
+                        (unsigned long long)ev->seq);
+    json_t *item = json_object_get(e, "item");
+    int rc = 0;
+    if (json_is_integer(item) && json_integer_value(item) == 0) {
+        char hex[65];
+        store_hex(ev->prev, 32, hex);
+        rc = json_object_set_new(e, "prev", json_string(hex));
+        store_hex(ev->hash, 32, hex);
+        if (rc || json_object_set_new(e, "hash", json_string(hex)) || json_array_append(h->events, e))
+            rc = s_nomem(h->c);
+    }
+    json_decref(e);
+    return rc;
+}
+
+int cmd_inspection_history(cmd_ctx *c)
+{
+    s_insp_hist h = {c, json_array()};
+    int rc;
+    if (!h.events)
+        return s_nomem(c);
+    if ((rc = store_scan_events(c->txn, 1, s_insp_event, &h))) {
+        if (!c->msg[0])
+            cmd_fail(c, rc, "cannot read the event log");
+        json_decref(h.events);
+        return rc;
+    }
+    if (!(c->result = json_pack("{so}", "events", h.events)))
+        return s_nomem(c);
+    return 0;
 }
 
 typedef struct {
@@ -291,7 +349,7 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late)
 }
 
 /* fed_back per source: the inspection's record, or the sum over all records. */
-static int s_fed_sum(const char *name, json_t *rec, void *ctx)
+static int s_fed_sum(const char *name, const json_t *rec, void *ctx)
 {
     json_t *sum = ctx;
     const char *src;
@@ -399,16 +457,19 @@ int cmd_ledger(cmd_ctx *c)
     else
         date_today(c->now, c->cfg->timezone, ref_date);
 
+    /* The inspections as they stood at the cutoff: rebuilt from the same events. */
     if (insp) {
-        rc = store_inspection_get(c->txn, insp, &rec);
-        if (rc && rc != RECT_E_NOT_FOUND) {
-            rc = cmd_fail(c, rc, "cannot read inspection %s", insp);
-            goto done;
-        }
-        rc = 0;
+        rec = json_incref(replay_inspection(w.r, insp));
         fed = rec ? json_incref(json_object_get(rec, "fed_back")) : json_object();
-    } else if (!(fed = json_object()) || (rc = store_scan_inspections(c->txn, s_fed_sum, fed))) {
-        rc = cmd_fail(c, rc ? rc : RECT_E_NOMEM, "cannot read the inspections");
+    } else if ((fed = json_object())) {
+        const char *name;
+        json_t *one;
+        json_object_foreach(replay_inspections(w.r), name, one)
+            if ((rc = s_fed_sum(name, one, fed)))
+                break;
+    }
+    if (!fed || rc) {
+        rc = s_nomem(c);
         goto done;
     }
     if (!(summary = s_summary(c->cfg, rows, fed, ref_date))) {

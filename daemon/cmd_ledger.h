@@ -14,6 +14,7 @@
 
 int cmd_inspection_add(cmd_ctx *c);  /* write, admin */
 int cmd_inspection_list(cmd_ctx *c);
+int cmd_inspection_history(cmd_ctx *c);
 int cmd_ledger(cmd_ctx *c);
 int cmd_stats(cmd_ctx *c);
 int cmd_audit_verify(cmd_ctx *c);

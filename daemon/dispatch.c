@@ -88,6 +88,7 @@ static const cmd_spec s_commands[] = {
     {"inspection_add", cmd_inspection_add, 1, RECT_ROLE_ADMIN, FILES_NONE,
      {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 1}, {"fed_back", ARG_OBJECT, 0}, {0}}},
     {"inspection_list", cmd_inspection_list, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"inspection_history", cmd_inspection_history, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
     {"ledger", cmd_ledger, 0, RECT_ROLE_ANY, FILES_NONE,
      {{"inspection", ARG_NAME, 0}, {"as_of", ARG_NAME, 0}, {"seq", ARG_INT, 0}, {0}}},
     {"stats", cmd_stats, 0, RECT_ROLE_ANY, FILES_NONE, {{"inspection", ARG_NAME, 0}, {"by", ARG_NAME, 0}, {0}}},

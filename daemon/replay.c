@@ -22,12 +22,14 @@ struct replay {
     uint64_t max_id;
     uint64_t last_seq;
     json_t *users; /* sha256 hex -> integer: the one item that filed it, 0 if several */
+    json_t *insp;  /* inspection name -> record rebuilt from the inspection events */
 };
 
 replay *replay_new(void)
 {
     replay *r = calloc(1, sizeof *r);
-    if (r && !(r->users = json_object())) {
+    if (r && (!(r->users = json_object()) || !(r->insp = json_object()))) {
+        json_decref(r->users);
         free(r);
         return NULL;
     }
@@ -46,6 +48,7 @@ void replay_destroy(replay **r_p)
     }
     free(r->slots);
     json_decref(r->users);
+    json_decref(r->insp);
     free(r);
     *r_p = NULL;
 }
@@ -99,6 +102,58 @@ static int s_file_use(replay *r, s_slot *sl, uint64_t id, const char *sha)
     return json_array_append_new(sl->shas, json_string(sha)) ? RECT_E_NOMEM : 0;
 }
 
+/* Check that every change is [old, new] with old matching rec (NULL: all old null). */
+static int s_check_changes(const json_t *rec, const json_t *changes, uint64_t seq, const char *what,
+                           char *msg, size_t len)
+{
+    const char *field;
+    json_t *ch;
+    json_object_foreach((json_t *)changes, field, ch) {
+        if (!json_is_array(ch) || json_array_size(ch) != 2)
+            return s_bad(msg, len, "seq %llu: the change of %s is not [old, new]", (unsigned long long)seq, field);
+        json_t *was = rec ? json_object_get(rec, field) : NULL;
+        json_t *old = json_array_get(ch, 0);
+        if (!(was ? json_equal(was, old) : json_is_null(old)))
+            return s_bad(msg, len, "seq %llu: %s field %s does not hold the event's old value",
+                         (unsigned long long)seq, what, field);
+    }
+    return 0;
+}
+
+/*
+ * An inspection event (item 0, action "inspection"): its changes build the
+ * record of the inspection named by the new value of "name"; the first
+ * event of a name also sets created = at and by = actor.
+ */
+static int s_apply_inspection(replay *r, const json_t *ev, uint64_t seq, char *msg, size_t len)
+{
+    const json_t *changes = json_object_get(ev, "changes");
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    const char *actor = json_string_value(json_object_get(ev, "actor"));
+    json_t *jname = json_object_get(changes, "name");
+    const char *name = json_string_value(json_array_get(jname, 1));
+    if (!actor || !name || !*name)
+        return s_bad(msg, len, "seq %llu: an inspection event needs an actor and a change of name to a string",
+                     (unsigned long long)seq);
+    json_t *rec = json_object_get(r->insp, name);
+    char what[RECT_MAX_NAME + 32];
+    snprintf(what, sizeof what, "inspection %s", name);
+    int rc = s_check_changes(rec, changes, seq, what, msg, len);
+    if (rc)
+        return rc;
+    if (!rec) {
+        if (!(rec = json_pack("{ssss}", "created", at, "by", actor)) || json_object_set_new(r->insp, name, rec))
+            return RECT_E_NOMEM;
+    }
+    const char *field;
+    json_t *ch;
+    json_object_foreach((json_t *)changes, field, ch)
+        if (json_object_set(rec, field, json_array_get(ch, 1)))
+            return RECT_E_NOMEM;
+    r->last_seq = seq;
+    return 0;
+}
+
 int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
 {
     json_t *jseq = json_object_get(ev, "seq"), *jitem = json_object_get(ev, "item");
@@ -111,28 +166,32 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
     if (seq <= r->last_seq)
         return s_bad(msg, len, "seq %llu after seq %llu: events must come in seq order",
                      (unsigned long long)seq, (unsigned long long)r->last_seq);
-    if (!json_is_integer(jitem) || json_integer_value(jitem) < 1 || !action || !at ||
+    if (!json_is_integer(jitem) || json_integer_value(jitem) < 0 || !action || !at ||
         !json_is_object(changes) || (files && !json_is_array(files)))
         return s_bad(msg, len, "seq %llu: item, action, at or changes missing or of the wrong type",
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
+    int inspection = strcmp(action, rect_action_names[RECT_ACT_INSPECTION]) == 0;
+    if (inspection != (id == 0))
+        return s_bad(msg, len, inspection ? "seq %llu: an inspection event must name item 0"
+                                          : "seq %llu: item 0 is no item: only an inspection event names it",
+                     (unsigned long long)seq);
+    if (inspection)
+        return files ? s_bad(msg, len, "seq %llu: an inspection event files no files", (unsigned long long)seq)
+                     : s_apply_inspection(r, ev, seq, msg, len);
     const char *field;
     json_t *ch;
     s_slot *sl = s_slot_of(r, id);
     if (!sl)
         return RECT_E_NOMEM;
     /* Check every change before touching the item, so a refused event changes nothing. */
-    json_object_foreach(changes, field, ch) {
-        if (!json_is_array(ch) || json_array_size(ch) != 2)
-            return s_bad(msg, len, "seq %llu: the change of %s is not [old, new]", (unsigned long long)seq, field);
-        if (strcmp(field, "id") == 0)
-            return s_bad(msg, len, "seq %llu: an event may not change the id", (unsigned long long)seq);
-        json_t *was = sl->item ? json_object_get(sl->item, field) : NULL;
-        json_t *old = json_array_get(ch, 0);
-        if (!(was ? json_equal(was, old) : json_is_null(old)))
-            return s_bad(msg, len, "seq %llu: item %llu field %s does not hold the event's old value",
-                         (unsigned long long)seq, (unsigned long long)id, field);
-    }
+    if (json_object_get(changes, "id"))
+        return s_bad(msg, len, "seq %llu: an event may not change the id", (unsigned long long)seq);
+    char what[48];
+    snprintf(what, sizeof what, "item %llu", (unsigned long long)id);
+    int rc0 = s_check_changes(sl->item, changes, seq, what, msg, len);
+    if (rc0)
+        return rc0;
     if (!sl->item && !(sl->item = json_pack("{sI}", "id", (json_int_t)id)))
         return RECT_E_NOMEM;
     json_object_foreach(changes, field, ch)
@@ -194,4 +253,14 @@ int replay_reused(const replay *r, uint64_t id)
         if (json_integer_value(json_object_get(r->users, json_string_value(s))) == 0)
             return 1;
     return 0;
+}
+
+json_t *replay_inspections(const replay *r)
+{
+    return r->insp;
+}
+
+json_t *replay_inspection(const replay *r, const char *name)
+{
+    return name ? json_object_get(r->insp, name) : NULL;
 }

@@ -8,6 +8,9 @@
  * does not hold: the note of the item's last evidence event and the files
  * (by SHA-256) its events filed, so a file filed on two different items is
  * known as reused.
+ *
+ * Inspection events (item 0, action "inspection") rebuild the inspection
+ * records instead: see replay_inspections().
  */
 #ifndef RECT_REPLAY_H
 #define RECT_REPLAY_H
@@ -29,11 +32,24 @@ void replay_destroy(replay **r_p);
  * copies). The event needs an integer "seq" greater than the previous one,
  * an integer "item" ≥ 1, string "action" and "at", and an object "changes"
  * of [old, new] pairs whose old values match the item as rebuilt so far.
+ * An inspection event instead has "item" 0 (and only it may), a string
+ * "actor", and a change of "name" to the inspection's name; its old values
+ * must match that inspection's record as rebuilt so far (none: null).
  * Returns 0, RECT_E_NOMEM, or RECT_E_BAD_VALUE with an English reason in
  * msg (len bytes, always NUL-terminated when len > 0); a refused event
  * changes nothing.
  */
 int replay_apply(replay *r, const json_t *ev, char *msg, size_t len);
+
+/*
+ * The inspection records rebuilt so far: an object name -> {"name", "title",
+ * "fed_back", …, "created", "by"} (each changed field set to its new value;
+ * created = at and by = actor of the inspection's first event). Borrowed,
+ * valid until the next replay_apply or destroy.
+ */
+json_t *replay_inspections(const replay *r);
+/* One of them, or NULL (name NULL or not recorded): borrowed like replay_inspections. */
+json_t *replay_inspection(const replay *r, const char *name);
 
 /* The largest item id seen so far (0 if none). */
 uint64_t replay_max_id(const replay *r);

@@ -488,10 +488,12 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     if ((rc = s_err(rc, "event put")))
         return rc;
 
-    s_be64((uint64_t)json_integer_value(json_object_get(ev, "item")), ikb);
+    /* An item's history; item 0 (inspection events) is no item and has none. */
+    uint64_t item = (uint64_t)json_integer_value(json_object_get(ev, "item"));
+    s_be64(item, ikb);
     s_be64(next, ikb + 8);
     MDB_val ik = {16, ikb}, empty = {0, ""};
-    if ((rc = s_err(mdb_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put")) ||
+    if ((item && (rc = s_err(mdb_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
         (rc = s_counter_set(t, "next_seq", next + 1)) || (rc = s_meta_put(t, "head", hash, 32)))
         return rc;
     if (seq_out)
@@ -1046,6 +1048,8 @@ int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ct
         dbi = t->s->item_events;
     else if (strcmp(db, "blob_uses") == 0)
         dbi = t->s->blob_uses;
+    else if (strcmp(db, "inspections") == 0)
+        dbi = t->s->inspections;
     else
         return RECT_E_INTERNAL;
     s_entry_walk w = {cb, ctx};

@@ -7,7 +7,7 @@
  *               "next_reply" u64
  *   items       id -> item JSON (compact)
  *   events      seq -> prev hash (32) ‖ hash (32) ‖ canonical event JSON
- *   item_events id ‖ seq -> ""                      (an item's history)
+ *   item_events id ‖ seq -> ""                      (an item's history; none for item 0)
  *   refs        ref ‖ 0 ‖ inspection -> id            (ref lookup, uniqueness)
  *   idx_state, idx_owner, idx_unit, idx_source, idx_deadline, idx_leader,
  *   idx_inspection   value ‖ 0 ‖ id -> ""          (secondary indexes)
@@ -86,7 +86,8 @@ int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_
 /*
  * Append an event. ev must hold item, action, actor, at, changes, comment
  * (and files for evidence); this sets "seq", computes the chain hash and
- * stores it. *seq_out (may be NULL) gets the new sequence number.
+ * stores it, and indexes it in item_events unless item is 0 (an inspection
+ * event, about no item). *seq_out (may be NULL) gets the new sequence number.
  */
 int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out);
 /* An item's events in seq order, each with "prev" and "hash": new array in *out. */
@@ -148,6 +149,8 @@ void store_hex(const unsigned char *in, size_t n, char *out);
 
 /* ---- closeout ledgers (issue 4) -----------------------------------------
  *   inspections  name -> {"name","title","fed_back":{source: n},"created","by"} JSON
+ *                a view of the inspection events (item 0, action "inspection"),
+ *                written in the same transaction as the event (cmd_inspection_add)
  *   blob_uses    sha256 (32) ‖ item (8) ‖ seq (8) -> ""   (who filed which file)
  */
 
@@ -189,7 +192,8 @@ int store_head(store_txn *t, uint64_t *next_seq, unsigned char head[32]);
 /*
  * Walk every raw entry of an index database in key order: db is an index
  * field of store_index_fields (key value ‖ 0 ‖ id), "refs" (ref ‖ 0 ‖
- * inspection -> id), "item_events" (id ‖ seq) or "blob_uses". key/val valid
+ * inspection -> id), "item_events" (id ‖ seq), "blob_uses" or "inspections"
+ * (name -> record JSON, unparsed). key/val valid
  * during the callback only. RECT_E_INTERNAL for an unknown db.
  */
 typedef int (*store_entry_cb)(const void *key, size_t klen, const void *val, size_t vlen, void *ctx);

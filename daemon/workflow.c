@@ -52,6 +52,9 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     /* Consolidation of closed items: a review keeps it closed, a relapse reopens it. */
     [RECT_ACT_REVIEW] = {ST(RECT_ST_CLOSED), -1, 0, WHO_OWNER_OR_ADMIN},
     [RECT_ACT_RELAPSE] = {ST(RECT_ST_CLOSED), RECT_ST_RECTIFYING, 0, WHO_OWNER_OR_ADMIN},
+    /* Recording an inspection batch (inspection_add): an event about no item ("item" 0),
+     * so only from no item and to no item; never allowed on an existing item. */
+    [RECT_ACT_INSPECTION] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
 
 /* "admin or leader" from a role mask, into buf. */

@@ -17,6 +17,7 @@ UTC. Every rectd runs on its own /tmp/rlXXXX and is stopped by pid. Ends with
 import csv
 import hashlib
 import io
+import json
 import os
 import subprocess
 import sys
@@ -154,9 +155,11 @@ class History:
         self.seq_import = d.head()["seq"]
         self.items = {it["id"]: it for it in d.call("list")["items"]}
         self.ref = {i: it["ref"] for i, it in self.items.items()}
+        d.set_clock("2026-12-02T03:00:00Z")
+        # recorded the day after the import: an event (item 0) in the chain
         d.call("inspection_add", {"name": "2025-assessment", "title": "2025年度考核评估",
                                   "fed_back": {"national": 25, "自治区“两办”反馈问题": 5, "county": 5}})
-        d.set_clock("2026-12-02T03:00:00Z")
+        self.seq_inspection = d.head()["seq"]
         close_item(d, 4, "photo of the visit records", files=[("走访.jpg", self.PHOTO)])
         self.seq_12_02 = d.head()["seq"]
         d.set_clock("2026-12-05T17:00:00Z")  # 2026-12-06 01:00 in Asia/Shanghai
@@ -184,7 +187,33 @@ class History:
         eq(rec["claimed"], {"national": 22, "region": 3, "county": 4}, "claimed from the items")
         eq(rec["items"], 29, "items")
         eq(rec["by"], self.d.admin, "by")
-        eq(rec["created"], "2026-12-01T02:00:00Z", "created")
+        eq(rec["created"], "2026-12-02T03:00:00Z", "created")
+
+    def test_inspection_add_is_an_event_in_the_chain_and_items_still_rebuild(self):
+        d = self.d
+        ins = d.call("inspection_history")["events"]
+        eq(len(ins), 1, "one inspection event")
+        ev = ins[0]
+        eq((ev["seq"], ev["item"], ev["action"], ev["actor"], ev["at"], ev["comment"]),
+           (self.seq_inspection, 0, "inspection", d.admin, "2026-12-02T03:00:00Z", ""), "the event")
+        eq(ev["changes"], {"name": [None, "2025-assessment"], "title": [None, "2025年度考核评估"],
+                           "fed_back": [None, {"national": 25, "region": 5, "county": 5}]}, "changes")
+        ping = d.call("ping")
+        events = rawclient.all_events(d.raw())
+        eq(rawclient.verify_chain(events, ping["head"]), ping["events"], "chain verified in Python")
+        eq(ping["events"], ping["head"]["seq"], "ping counts the inspection event")
+        eq(ping["items"], 29, "and no item for it")
+        # without list's read-time keys (light, days_overdue): what events rebuild
+        listed = {it["id"]: {k: v for k, v in it.items() if k not in ("light", "days_overdue")}
+                  for it in d.call("list")["items"]}
+        eq(rawclient.rebuild_items(events), listed, "items rebuilt from events")
+        recs = {i["name"]: {k: i[k] for k in ("name", "title", "fed_back", "created", "by")}
+                for i in d.call("inspection_list")["inspections"]}
+        eq(rawclient.rebuild_inspections(events), recs, "inspections rebuilt from events")
+        for i in listed:
+            hist = d.call("history", {"item": i})["events"]
+            check(all(e["item"] == i for e in hist), "history of item %d holds only its events" % i)
+        refused(d, "bad_value", "history", {"item": 0}, what="item 0 is no item")
 
     def test_inspection_add_refusals_change_nothing(self):
         d = self.d
@@ -257,7 +286,7 @@ class History:
         empty = self.ledger(as_of="2026-11-30")
         eq((empty["rows"], empty["seq"], empty["head"]), ([], 0, {"seq": 0, "hash": ZERO}), "before any event")
         d1 = self.ledger(inspection="2025-assessment", as_of="2026-12-01")
-        eq(d1["seq"], self.seq_import, "as of 12-01: the import (the inspection record is no event)")
+        eq(d1["seq"], self.seq_import, "as of 12-01: the import (the inspection is recorded on 12-02)")
         eq(d1["as_of"], "2026-12-01", "as_of echoed")
         eq({r["state"] for r in d1["rows"]}, {"assigned"}, "all assigned on 12-01")
         d5 = self.ledger(as_of="2026-12-05", inspection="2025-assessment")
@@ -279,6 +308,20 @@ class History:
         # the head of a past ledger is the chain hash of its last event
         ev = {e["seq"]: e for e in self.d.call("history", {"item": 4})["events"]}
         eq(d5["head"]["hash"], ev[self.seq_12_02]["hash"], "head hash of the 12-05 ledger")
+
+    def test_ledger_as_of_shows_the_inspection_only_once_recorded(self):
+        fed = lambda led: [(x["id"], x["fed_back"], x["claimed"]) for x in led["summary"]["sources"]]
+        before = [("national", None, 22), ("region", None, 3), ("county", None, 4)]
+        after = [("national", 25, 22), ("region", 5, 3), ("county", 5, 4)]
+        d1 = self.ledger(inspection="2025-assessment", as_of="2026-12-01")
+        eq((d1["title"], fed(d1)), (None, before), "a day before inspection_add: not recorded yet")
+        eq(fed(self.ledger(as_of="2026-12-01")), before, "all inspections, a day before")
+        eq(fed(self.ledger(inspection="2025-assessment", seq=self.seq_inspection - 1)), before,
+           "the seq before it")
+        d2 = self.ledger(inspection="2025-assessment", as_of="2026-12-02")
+        eq((d2["title"], fed(d2)), ("2025年度考核评估", after), "the day of inspection_add")
+        eq(fed(self.ledger(inspection="2025-assessment", seq=self.seq_inspection)), after, "its seq")
+        eq(fed(self.ledger(as_of="2026-12-05")), after, "all inspections, after")
 
     def test_ledger_by_seq_equals_ledger_by_date(self):
         a = self.ledger(as_of="2026-12-05")
@@ -412,6 +455,8 @@ class Tamper:
         d.set_clock("2026-12-01T02:00:00Z")
         d.start()
         d.call("import", {"inspection": "2025-assessment"}, files=[plan_bytes()])
+        d.call("inspection_add", {"name": "2025-assessment", "title": "2025年度考核评估",
+                                  "fed_back": {"national": 25, "region": 5, "county": 5}})
         close_item(d, 2, "visit records ok", files=[("r.jpg", b"r" * 100)])
         ev = d.call("history", {"item": 2})["events"]
         self.note_seq = next(e["seq"] for e in ev if e["action"] == "evidence")
@@ -419,6 +464,31 @@ class Tamper:
 
     def teardown(self):
         self.d.cleanup()
+
+    # first: the later tests leave the record broken
+    def test_a_changed_fed_back_count_is_caught_and_the_inspection_named(self):
+        d = self.d
+        eq(d.call("audit_verify")["ok"], True, "clean before")
+        rec = {k: v for k, v in d.call("inspection_list")["inspections"][0].items()
+               if k in ("name", "title", "fed_back", "created", "by")}
+        forged = dict(rec, fed_back=dict(rec["fed_back"], national=22))  # "fed back 22 / claimed 22"
+        d.stop()
+        d.tamper("inspection", "2025-assessment", json.dumps(forged, ensure_ascii=False))
+        d.start()
+        eq(d.call("inspection_list")["inspections"][0]["fed_back"]["national"], 22,
+           "the stored view really changed")
+        a = d.call("audit_verify")
+        eq((a["ok"], a["first_bad_seq"], a["head"]), (False, None, self.head), "caught, not a chain break")
+        check("inspection 2025-assessment" in a["problem"] and "fed_back" in a["problem"],
+              "names the inspection and the field: %r" % a["problem"])
+        # the ledger is rebuilt from the events: it still says 25
+        src = self.d.call("ledger", {"inspection": "2025-assessment"})["summary"]["sources"]
+        eq(src[0]["fed_back"], 25, "ledger from the events")
+        # the same record restored: nothing to report
+        d.stop()
+        d.tamper("inspection", "2025-assessment", json.dumps(rec, ensure_ascii=False))
+        d.start()
+        eq(d.call("audit_verify")["ok"], True, "clean again once restored")
 
     def test_a_deleted_index_entry_is_caught_and_named(self):
         d = self.d

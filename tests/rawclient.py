@@ -224,9 +224,12 @@ def verify_chain(events, head=None):
 def rebuild_items(events):
     """Items as a view of the events: apply each event's changes in seq order,
     starting from {"id": item}; created = at of the claim, updated = at of the
-    item's last event. Returns {id: item}."""
+    item's last event. Inspection events (item 0) are no item's: skipped
+    (rebuild_inspections). Returns {id: item}."""
     items = {}
     for ev in sorted(events, key=lambda e: e["seq"]):
+        if ev["item"] == 0:
+            continue
         it = items.setdefault(ev["item"], {"id": ev["item"]})
         for field, change in ev.get("changes", {}).items():
             if not isinstance(change, list) or len(change) != 2:
@@ -239,11 +242,33 @@ def rebuild_items(events):
     return items
 
 
+def rebuild_inspections(events):
+    """Inspection records as a view of the inspection events (item 0, action
+    "inspection"): apply each one's changes in seq order to the record of the
+    inspection named by the new value of "name"; created = at and by = actor
+    of its first event. Returns {name: record}."""
+    recs = {}
+    for ev in sorted(events, key=lambda e: e["seq"]):
+        if ev["item"] != 0:
+            continue
+        if ev["action"] != "inspection":
+            raise ChainError("seq %d: item 0 with action %r" % (ev["seq"], ev["action"]))
+        name = ev["changes"]["name"][1]
+        rec = recs.setdefault(name, {"created": ev["at"], "by": ev["actor"]})
+        for field, change in ev["changes"].items():
+            if rec.get(field) != change[0]:
+                raise ChainError("seq %d: inspection %s %s is %r, the event says %r"
+                                 % (ev["seq"], name, field, rec.get(field), change[0]))
+            rec[field] = change[1]
+    return recs
+
+
 def all_events(client, ids=None):
-    """Every event, in seq order, from `history` of every item (or of ids)."""
+    """Every event, in seq order: `history` of every item (or of ids) and
+    `inspection_history` (the inspection events, item 0)."""
     if ids is None:
         ids = [it["id"] for it in client.call("list")["items"]]
-    events = {}
+    events = {ev["seq"]: ev for ev in client.call("inspection_history")["events"]}
     for i in ids:
         for ev in client.call("history", {"item": i})["events"]:
             events[ev["seq"]] = ev
@@ -300,6 +325,13 @@ def main(argv):
                         print("rebuilt items differ: ids %s" % bad[:20])
                         return 3
                     print("rebuild ok: %d items" % len(got))
+                    keys = ("name", "title", "fed_back", "created", "by")
+                    got = {i["name"]: {k: i[k] for k in keys}
+                           for i in c.call("inspection_list")["inspections"] if i["created"]}
+                    if got != rebuild_inspections(events):
+                        print("rebuilt inspections differ")
+                        return 3
+                    print("rebuild ok: %d inspections" % len(got))
                 return 0
             raw = c.request_bytes(cmd, args, blobs)
         except NoReply as e:

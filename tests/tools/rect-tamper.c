@@ -9,6 +9,10 @@
  *       canonical JSON, keeping the JSON valid and the stored hash as it was
  *   rect-tamper DATA_DIR unindex FIELD VALUE ID
  *       delete the entry VALUE ‖ 0 ‖ ID from the index idx_FIELD
+ *   rect-tamper DATA_DIR inspection NAME JSON
+ *       replace the stored record of inspection NAME (database inspections)
+ *       with the bytes JSON, leaving its event as it was (e.g. a changed
+ *       fed_back count)
  *
  * Exit status: 0 done, 1 usage, 2 not found or not possible, 3 LMDB error.
  */
@@ -26,7 +30,8 @@ static void s_be64(unsigned long long v, unsigned char out[8])
 static int s_usage(void)
 {
     fprintf(stderr, "usage: rect-tamper DATA_DIR note SEQ\n"
-                    "       rect-tamper DATA_DIR unindex FIELD VALUE ID\n");
+                    "       rect-tamper DATA_DIR unindex FIELD VALUE ID\n"
+                    "       rect-tamper DATA_DIR inspection NAME JSON\n");
     return 1;
 }
 
@@ -61,7 +66,8 @@ int main(int argc, char **argv)
     if (argc < 4)
         return s_usage();
     int note = strcmp(argv[2], "note") == 0, unindex = strcmp(argv[2], "unindex") == 0;
-    if ((note && argc != 4) || (unindex && argc != 6) || (!note && !unindex))
+    int insp = strcmp(argv[2], "inspection") == 0;
+    if ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) || (!note && !unindex && !insp))
         return s_usage();
 
     MDB_env *env = NULL;
@@ -91,6 +97,12 @@ int main(int argc, char **argv)
         rc = mdb_put(txn, dbi, &k, &nv, 0);
         free(copy);
         if (rc)
+            goto fail;
+    } else if (insp) {
+        /* Only an existing record is rewritten: the tamper changes, it does not add. */
+        MDB_val k = {strlen(argv[3]), argv[3]}, v, nv = {strlen(argv[4]), argv[4]};
+        if ((rc = mdb_dbi_open(txn, "inspections", 0, &dbi)) || (rc = mdb_get(txn, dbi, &k, &v)) ||
+            (rc = mdb_put(txn, dbi, &k, &nv, 0)))
             goto fail;
     } else {
         char name[160];

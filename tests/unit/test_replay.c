@@ -128,6 +128,69 @@ static void test_events_that_do_not_replay_are_refused_and_change_nothing(void *
     replay_destroy(NULL);
 }
 
+/* Inspection events (item 0) rebuild the inspection records, not items. */
+#define INSP_EV(seq, at, name, fed)                                                                           \
+    "{\"seq\":" #seq ",\"item\":0,\"action\":\"inspection\",\"actor\":\"wangyan\",\"at\":\"" at "\","   \
+    "\"comment\":\"\",\"changes\":{\"name\":[null,\"" name "\"],\"title\":[null,\"T\"],"             \
+    "\"fed_back\":[null," fed "]}}"
+
+static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), 0);
+    assert_null(replay_inspection(r, "2025-assessment"));
+    assert_int_equal(json_object_size(replay_inspections(r)), 0);
+    assert_int_equal(s_apply(r, INSP_EV(2, "2026-12-02T03:00:00Z", "2025-assessment",
+                                        "{\"national\":25,\"region\":5,\"county\":5}"),
+                             msg, sizeof msg),
+                     0);
+    json_t *want = s_ev("{\"name\":\"2025-assessment\",\"title\":\"T\","
+                        "\"fed_back\":{\"national\":25,\"region\":5,\"county\":5},"
+                        "\"created\":\"2026-12-02T03:00:00Z\",\"by\":\"wangyan\"}");
+    assert_true(json_equal(replay_inspection(r, "2025-assessment"), want));
+    json_decref(want);
+    /* no item 0, and the items are untouched */
+    assert_null(replay_item(r, 0));
+    assert_int_equal(replay_max_id(r), 1);
+    assert_string_equal(json_string_value(json_object_get(replay_item(r, 1), "updated")), "2026-12-01T02:00:00Z");
+    assert_int_equal(replay_last_seq(r), 2);
+    /* the same name again does not replay (its record already holds a name) */
+    assert_int_equal(s_apply(r, INSP_EV(3, "2026-12-03T00:00:00Z", "2025-assessment", "{}"), msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_non_null(strstr(msg, "old value"));
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_object_get(replay_inspection(r, "2025-assessment"), "fed_back"), "national")),
+                     25);
+    /* item 0 only for inspection events, inspection events only for item 0 */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":0,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"ref\":[null,\"X\"]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":1,\"action\":\"inspection\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[null,\"X\"]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    /* an inspection event must name its inspection */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":0,\"action\":\"inspection\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"title\":[null,\"X\"]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_int_equal(replay_last_seq(r), 2);
+    assert_int_equal(json_object_size(replay_inspections(r)), 1);
+    /* a second inspection */
+    assert_int_equal(s_apply(r, INSP_EV(4, "2026-12-04T00:00:00Z", "2026-selfcheck", "{}"), msg, sizeof msg), 0);
+    assert_int_equal(json_object_size(replay_inspections(r)), 2);
+    assert_string_equal(json_string_value(json_object_get(replay_inspection(r, "2026-selfcheck"), "created")),
+                        "2026-12-04T00:00:00Z");
+    assert_null(replay_inspection(r, NULL));
+    replay_destroy(&r);
+}
+
 static void test_local_dates_for_the_as_of_cutoff(void **state)
 {
     (void)state;
@@ -155,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_a_prefix_of_the_log_is_the_record_as_it_stood),
         cmocka_unit_test(test_one_item_filing_a_file_twice_is_not_reuse),
         cmocka_unit_test(test_events_that_do_not_replay_are_refused_and_change_nothing),
+        cmocka_unit_test(test_inspection_events_rebuild_the_inspections_as_they_stood),
         cmocka_unit_test(test_local_dates_for_the_as_of_cutoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,6 +46,8 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_ESCALATE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
     [RECT_ACT_REVIEW] = {NO, NO, NO, NO, NO, RECT_ST_CLOSED},
     [RECT_ACT_RELAPSE] = {NO, NO, NO, NO, NO, RECT_ST_RECTIFYING},
+    /* recording an inspection: an event about no item (item 0), never on an item */
+    [RECT_ACT_INSPECTION] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
 };
 /* clang-format on */
 
@@ -498,6 +500,26 @@ static void test_review_and_relapse_by_owner_or_admin_from_closed_only(void **st
     }
 }
 
+/* inspection_add's event: no item before, no item after, admins only; no item path can use it. */
+static void test_inspection_only_about_no_item_and_only_by_an_admin(void **state)
+{
+    (void)state;
+    s_check_action_row(RECT_ACT_INSPECTION);
+    wf_item none = s_item(RECT_ST_NONE, 0);
+    s_expect(RECT_ACT_INSPECTION, &none, &s_admin, 0, RECT_ST_NONE);
+    s_expect(RECT_ACT_INSPECTION, &none, &s_owner_admin, 0, RECT_ST_NONE);
+    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner, &s_viewer, &s_no_roles, &s_system};
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        s_expect(RECT_ACT_INSPECTION, &none, others[i], RECT_E_PERMISSION_DENIED, NO);
+    /* rectd itself records no inspection, whatever roles it is given */
+    s_expect(RECT_ACT_INSPECTION, &none, &s_system_admin, RECT_E_PERMISSION_DENIED, NO);
+    for (int s = RECT_ST_CLAIMED; s < RECT_ST_COUNT; s++) {
+        wf_item it = s_item((rect_state)s, 1);
+        s_expect(RECT_ACT_INSPECTION, &it, &s_admin, RECT_E_INVALID_TRANSITION, NO);
+        s_expect(RECT_ACT_INSPECTION, &it, &s_superuser, RECT_E_INVALID_TRANSITION, NO);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -530,6 +552,7 @@ int main(void)
         cmocka_unit_test(test_extension_decisions_by_admin_or_leader_who_is_not_the_owner),
         cmocka_unit_test(test_escalate_only_by_rectd_itself_never_by_a_user),
         cmocka_unit_test(test_review_and_relapse_by_owner_or_admin_from_closed_only),
+        cmocka_unit_test(test_inspection_only_about_no_item_and_only_by_an_admin),
     };
     return cmocka_run_group_tests_name("workflow", tests, NULL, NULL);
 }
