@@ -29,12 +29,15 @@ static const char *const s_state_labels[RECT_ST_COUNT] = {
     N_("claimed"), N_("assigned"), N_("rectifying"), N_("verified"), N_("closed"),
 };
 static const char *const s_kind_labels[RECT_KIND_COUNT] = {N_("immediate"), N_("long-term")};
-static const char *const s_action_labels[RECT_ACT_COUNT] = {
+static const char *const s_action_labels[] = {
     N_("claim"), N_("assign"), N_("start"), N_("evidence"),
     N_("verify"), N_("reject"), N_("close"), N_("reopen"),
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
-    N_("review"), N_("relapse"),
+    N_("review"), N_("relapse"), N_("inspection"),
 };
+/* A new action without a label would print NULL: keep the table whole. */
+_Static_assert(sizeof s_action_labels / sizeof s_action_labels[0] == RECT_ACT_COUNT,
+               "a label for every action");
 
 /* ---- small accessors: a missing or mistyped field reads as NULL / -1 ---- */
 
