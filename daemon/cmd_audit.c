@@ -698,6 +698,9 @@ static int s_our_item(store_txn *t, uint64_t id, void *ctx)
 int cmd_reconcile(cmd_ctx *c)
 {
     const char *insp = cmd_str(c, "inspection") ? cmd_str(c, "inspection") : c->cfg->default_inspection;
+    int known = cmd_str(c, "inspection") ? ledger_inspection_known(c, insp) : 0;
+    if (known)
+        return known;
     const char *data = c->files[0].data;
     size_t len = c->files[0].len;
     s_rec r = {.c = c, .col_ref = -1, .col_state = -1, .rows = json_array(), .seen = json_object()};

@@ -401,6 +401,33 @@ static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const c
                      "closed_on_time", (json_int_t)on_time);
 }
 
+static int s_any_item(store_txn *t, uint64_t id, void *ctx)
+{
+    (void)t;
+    (void)id;
+    *(int *)ctx = 1;
+    return 1;
+}
+
+int ledger_inspection_known(cmd_ctx *c, const char *insp)
+{
+    json_t *rec;
+    int found = 0, rc = store_inspection_get(c->txn, insp, &rec);
+    if (rc == 0) {
+        json_decref(rec);
+        return 0;
+    }
+    if (rc == RECT_E_NOT_FOUND)
+        rc = store_scan_index(c->txn, "inspection", insp, s_any_item, &found);
+    if (rc)
+        return cmd_fail(c, rc, "cannot look up inspection %s", insp);
+    if (!found)
+        return cmd_fail(c, RECT_E_UNKNOWN_NAME,
+                        "no inspection \"%s\": no item belongs to it and none was recorded "
+                        "(rectctl inspection list shows them)", insp);
+    return 0;
+}
+
 int cmd_ledger(cmd_ctx *c)
 {
     const char *insp = cmd_str(c, "inspection"), *as_of_arg = cmd_str(c, "as_of");
@@ -416,6 +443,16 @@ int cmd_ledger(cmd_ctx *c)
         return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: give as_of or seq, not both");
     if (as_of_arg && date_parse(as_of_arg, as_of) != 0)
         return cmd_fail(c, RECT_E_BAD_DATE, "ledger: as_of \"%s\" is not a date (YYYY-MM-DD)", as_of_arg);
+    if (as_of_arg) {
+        /* The record has no future: a later date would count items overdue that are not yet. */
+        char today[RECT_DATE_LEN];
+        date_today(c->now, c->cfg->timezone, today);
+        if (strcmp(as_of, today) > 0)
+            return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: as_of %s is after today (%s in %s)", as_of, today,
+                            c->cfg->timezone);
+    }
+    if (insp && (rc = ledger_inspection_known(c, insp)))
+        return rc;
     if ((rc = store_head(c->txn, &next, head)))
         return cmd_fail(c, rc, "cannot read the database");
     uint64_t last = next > 1 ? next - 1 : 0;
@@ -628,6 +665,8 @@ int cmd_stats(cmd_ctx *c)
     s_stats st = {.c = c, .by = cmd_str(c, "by"), .insp = cmd_str(c, "inspection")};
     json_t *groups = NULL, *total = NULL;
     int rc;
+    if (st.insp && (rc = ledger_inspection_known(c, st.insp)))
+        return rc;
     if (st.by && rect_lookup(bys, 5, st.by) < 0)
         return cmd_fail(c, RECT_E_BAD_VALUE, "stats: by must be unit, owner, leader, source or kind, not \"%s\"", st.by);
     date_today(c->now, c->cfg->timezone, st.today);

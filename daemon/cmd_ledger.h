@@ -22,6 +22,12 @@ int cmd_audit_reuse(cmd_ctx *c);
 int cmd_reconcile(cmd_ctx *c);
 
 /*
+ * 0 if insp names an inspection (recorded, or the inspection of some item);
+ * else RECT_E_UNKNOWN_NAME (or a storage error) with c->msg set.
+ */
+int ledger_inspection_known(cmd_ctx *c, const char *insp);
+
+/*
  * For `show`: give each file object of files (an array of {"sha256", ...},
  * modified in place) that other items filed too "reused_by": the ids of
  * those OTHER items, ascending (files nobody else filed stay as they are).

@@ -436,6 +436,9 @@ class History:
         refused(d, "bad_import", "reconcile", {}, files=[b""], what="empty")
         refused(d, "bad_import", "reconcile", {}, files=[b"\xff\xfe\x00"], what="not utf-8")
         refused(d, "bad_value", "reconcile", {}, what="no file")
+        msg = refused(d, "unknown_name", "reconcile", {"inspection": "no-such"},
+                      files=["编号\nGJ-01\n".encode()], what="unknown inspection")
+        check("no-such" in msg, "names the inspection: %r" % msg)
 
     # -- audit of a clean record --
     def test_audit_verify_ok_on_a_clean_record(self):

@@ -265,10 +265,14 @@ class Suite:
         rows = list(csv.reader(io.StringIO(r.out.lstrip("\ufeff"), newline="")))
         xj03 = next(x for x in rows if x and x[0] == "XJ-03")
         eq(xj03[15], "", "XJ-03 not overdue on 2026-12-04")
-        r = self.ctl("ledger", "--as-of", "2027-01-10", "--format", "csv")
+        r = self.ctl("ledger", "--as-of", "2027-01-05", "--format", "csv")
         rows = list(csv.reader(io.StringIO(r.out.lstrip("\ufeff"), newline="")))
         xj03 = next(x for x in rows if x and x[0] == "XJ-03")
-        eq(xj03[15], "10", "XJ-03 10 days overdue on 2027-01-10")
+        eq(xj03[15], "5", "XJ-03 5 days overdue on 2027-01-05 (today)")
+        # the record has no future: a date after today is refused
+        r = self.ctl("ledger", "--as-of", "2027-01-06", "--format", "csv")
+        eq(r.rc, 3, "as of tomorrow: exit")
+        check("bad_value" in r.err and "after today" in r.err, "as of tomorrow: %r" % r.err)
 
     def test_output_file_and_extension(self):
         path = os.path.join(self.out, "台账.csv")
@@ -288,8 +292,10 @@ class Suite:
             check(r.err.startswith("rectctl: ledger:"), "%s: message %r" % (what, r.err))
         r = self.ctl("ledger", "-o", "/nonexistent-dir/x.md")
         eq(r.rc, 1, "unwritable -o")
-        r = self.ctl("ledger", "--inspection", "no-such")
-        eq(r.rc, 0, "unknown inspection is an empty ledger")
+        for cmd in (["ledger"], ["stats"]):
+            r = self.ctl(*cmd, "--inspection", "no-such")
+            eq(r.rc, 3, "%s of an unknown inspection: exit" % cmd[0])
+            check("unknown_name" in r.err and "no-such" in r.err, "%s: %r" % (cmd[0], r.err))
 
     def test_html_page(self):
         path = os.path.join(self.out, "ledger.html")
