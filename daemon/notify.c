@@ -56,8 +56,10 @@ static int s_gather_all(store_txn *t, s_gather *g)
 {
     if (!(g->open = json_array()) || !(g->reviews = json_array()))
         return RECT_E_NOMEM;
+    /* Every item not closed, then the closed ones whose review is due: not the whole closed past. */
     for (int s = 0; s < RECT_ST_COUNT; s++) {
-        int rc = store_scan_index(t, "state", rect_state_names[s], s_gather_cb, g);
+        int rc = s == RECT_ST_CLOSED ? store_scan_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
+                                     : store_scan_index(t, "state", rect_state_names[s], s_gather_cb, g);
         if (rc)
             return rc;
     }

@@ -17,7 +17,7 @@
 #include "rect_proto.h"
 
 const char *const store_index_fields[] = {
-    "state", "owner", "unit", "source", "deadline", "leader", "inspection",
+    "state", "owner", "unit", "source", "deadline", "leader", "inspection", "next_review",
 };
 const int store_index_count = sizeof store_index_fields / sizeof store_index_fields[0];
 #define N_INDEX ((int)(sizeof store_index_fields / sizeof store_index_fields[0]))
@@ -133,6 +133,7 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
 {
     static const char *idx_names[N_INDEX] = {
         "idx_state", "idx_owner", "idx_unit", "idx_source", "idx_deadline", "idx_leader", "idx_inspection",
+        "idx_next_review",
     };
     struct { const char *name; MDB_dbi *dbi; } dbs[] = {
         {"meta", &s->meta},       {"items", &s->items}, {"events", &s->events},
@@ -335,6 +336,25 @@ static const char *s_field(const json_t *item, const char *field)
     return item ? json_string_value(json_object_get(item, field)) : NULL;
 }
 
+const char *store_index_value(const json_t *item, int i)
+{
+    const char *v = i >= 0 && i < N_INDEX ? s_field(item, store_index_fields[i]) : NULL;
+    const char *state = s_field(item, "state");
+    if (!v)
+        return NULL;
+    /*
+     * Only the items a date still concerns: deadlines of open work (so
+     * "overdue" and "due soon" are ranges as long as their answer, not as
+     * long as the years of closed items), reviews of closed items.
+     */
+    if (strcmp(store_index_fields[i], "deadline") == 0)
+        return state && (strcmp(state, "claimed") == 0 || strcmp(state, "assigned") == 0 ||
+                         strcmp(state, "rectifying") == 0) ? v : NULL;
+    if (strcmp(store_index_fields[i], "next_review") == 0)
+        return state && strcmp(state, "closed") == 0 ? v : NULL;
+    return v;
+}
+
 int store_item_put(store_txn *t, const json_t *old, const json_t *item)
 {
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
@@ -350,8 +370,8 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
         return rc;
 
     for (int i = 0; i < N_INDEX; i++) {
-        const char *was = s_field(old, store_index_fields[i]);
-        const char *now = s_field(item, store_index_fields[i]);
+        const char *was = store_index_value(old, i);
+        const char *now = store_index_value(item, i);
         if (was && now && strcmp(was, now) == 0)
             continue;
         if (was) {

@@ -10,7 +10,8 @@
  *   item_events id ‖ seq -> ""                      (an item's history; none for item 0)
  *   refs        ref ‖ 0 ‖ inspection -> id            (ref lookup, uniqueness)
  *   idx_state, idx_owner, idx_unit, idx_source, idx_deadline, idx_leader,
- *   idx_inspection   value ‖ 0 ‖ id -> ""          (secondary indexes)
+ *   idx_inspection, idx_next_review   value ‖ 0 ‖ id -> ""  (secondary indexes;
+ *                deadline: open items only, next_review: closed items only)
  *   blobs       sha256 (32) -> file bytes            (evidence, stored once)
  *   replies     client ‖ 0 ‖ seq -> reply bytes      (idempotent retries)
  *   reply_log   n -> client ‖ 0 ‖ seq                (pruning, oldest first)
@@ -42,6 +43,13 @@ typedef struct store_txn store_txn;
 /* Index names accepted by store_scan_index: also the item field indexed. */
 extern const char *const store_index_fields[];
 extern const int store_index_count;
+
+/*
+ * The value item is indexed under in index number i, or NULL for none: the
+ * field's value, except that "deadline" holds only claimed, assigned and
+ * rectifying items and "next_review" only closed ones. Borrowed from item.
+ */
+const char *store_index_value(const json_t *item, int i);
 
 /*
  * Open (creating if needed) the environment in dir, with a map of

@@ -166,6 +166,40 @@ static void test_indexes_follow_item_changes(void **state)
     json_decref(b);
 }
 
+static void test_date_indexes_hold_only_the_items_a_date_still_concerns(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    json_t *ids = json_array();
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    json_t *open = json_pack("{sisssssn}", "id", 1, "state", "rectifying", "deadline", "2026-12-31",
+                             "next_review");
+    json_t *closed = json_pack("{sissssss}", "id", 1, "state", "closed", "deadline", "2026-12-31",
+                               "next_review", "2027-03-01");
+    assert_int_equal(store_item_put(t, NULL, open), 0);
+    assert_int_equal(store_scan_index(t, "deadline", "2026-12-31", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 1);
+    /* closing takes it out of the deadline index and into the review index */
+    assert_int_equal(store_item_put(t, open, closed), 0);
+    json_array_clear(ids);
+    assert_int_equal(store_scan_index(t, "deadline", "2026-12-31", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 0);
+    assert_int_equal(store_scan_index(t, "next_review", "2027-03-01", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 1);
+    /* reopening puts it back */
+    assert_int_equal(store_item_put(t, closed, open), 0);
+    json_array_clear(ids);
+    assert_int_equal(store_scan_index(t, "deadline", "2026-12-31", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 1);
+    json_array_clear(ids);
+    assert_int_equal(store_scan_index(t, "next_review", "2027-03-01", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 0);
+    store_abort(&t);
+    json_decref(ids);
+    json_decref(open);
+    json_decref(closed);
+}
+
 static void test_replies_are_kept_and_pruned_oldest_first(void **state)
 {
     fixture *f = *state;
@@ -230,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_events_form_a_sha256_chain_over_canonical_bytes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_indexes_follow_item_changes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_date_indexes_hold_only_the_items_a_date_still_concerns, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup, s_teardown),
