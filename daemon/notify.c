@@ -209,8 +209,11 @@ static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
             s_add(t, "  ……另有 %zu 项\n", json_array_size(items) - TEXT_MAX_LINES);
             break;
         }
-        const char *at = s_str(it, "verified_at");
-        s_add(t, "  %s %s(验收 %.10s,验收人 %s)\n", s_str(it, "ref"), s_str(it, "title"), at ? at : "-",
+        time_t at;
+        char day[RECT_DATE_LEN] = "-"; /* the local date: an acceptance at 01:00 in Xinjiang is not the day before */
+        if (instant_parse(s_str(it, "verified_at") ? s_str(it, "verified_at") : "", &at) == 0)
+            date_today(at, cfg->timezone, day);
+        s_add(t, "  %s %s(验收 %s,验收人 %s)\n", s_str(it, "ref"), s_str(it, "title"), day,
               s_display(cfg, s_str(it, "verified_by")));
     }
 }
