@@ -17,13 +17,12 @@ import datetime
 import os
 import sys
 import tempfile
-import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rawclient  # noqa: E402
-from e2e_daemon import Daemon, stop_all  # noqa: E402
+import e2e_runner  # noqa: E402
+from e2e_daemon import Daemon  # noqa: E402
 
 ADMIN, OWNER, OTHER_OWNER = "wangyan", "liming", "zhaoli"
 LEADER, LEADER_ADMIN, VERIFIER, VIEWER = "lijun", "zhanghua", "maqing", "xiaoliu"
@@ -63,14 +62,18 @@ def eq(got, want, what):
 
 
 class Suite:
-    def __init__(self):
+    def setup(self):
         tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")
         self.d = DDaemon({"notify.pub_endpoint": "ipc://%s/pub.sock" % tmp,
                          "calendar.working_days": True, "calendar.due_soon_days": 3,
                          "calendar.close_within_days": 7, "consolidation.interval_days": 90},
                         tmp=tmp)
+        self.daemons.append(self.d)
         self.d.start()
         self.ids = {}
+
+    def teardown(self, keep):
+        return e2e_runner.stop_daemons(self.daemons, keep, only_running=False)
 
     # -- helpers ----------------------------------------------------------
     def call(self, cmd, args=None, user=ADMIN, files=()):
@@ -342,41 +345,7 @@ class Suite:
 
 
 def main(argv):
-    only = argv[argv.index("-k") + 1] if "-k" in argv else None
-    names = [n for n in Suite.__dict__ if n.startswith("test_")]
-    passed = failed = 0
-    t0 = time.monotonic()
-    suite = None
-    try:
-        suite = Suite()
-        for n in names:
-            if only and only not in n:
-                continue
-            try:
-                getattr(suite, n)()
-                passed += 1
-                print("ok   %s" % n)
-            except Exception as e:  # noqa: BLE001
-                failed += 1
-                print("FAIL %s: %s" % (n, e))
-                if not isinstance(e, Failure):
-                    traceback.print_exc()
-            sys.stdout.flush()
-    finally:
-        if suite:
-            rc = suite.d.stop()
-            reports = suite.d.new_sanitizer_reports()
-            if rc != 0 or reports:
-                failed += 1
-                print("FAIL rectd stops with status 0 and no sanitizer report: %s %s" % (rc, reports))
-            else:
-                passed += 1
-                print("ok   rectd stops with status 0 and no sanitizer report")
-            suite.d.cleanup()
-        stop_all()
-    print("e2e-deadlines took %.1fs" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return e2e_runner.main("e2e-deadlines", [Suite], argv, setup_failure="once")
 
 
 if __name__ == "__main__":

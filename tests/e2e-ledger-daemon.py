@@ -23,12 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rawclient  # noqa: E402
-from e2e_daemon import LIVE, PLAN, REPO, RECTD, Daemon, stop_all  # noqa: E402
+import e2e_runner  # noqa: E402
+from e2e_daemon import LIVE, PLAN, REPO, RECTD, Daemon  # noqa: E402
 
 TAMPER = os.path.abspath(os.environ.get("RECT_TAMPER")
                          or os.path.join(REPO, "build", "tools", "rect-tamper"))
@@ -146,8 +146,11 @@ class History:
     PHOTO = b"\xff\xd8same photo bytes" * 40
     OWN = b"\x89PNG item 3 only" * 30
 
+    stop_label = "rectd stops on SIGTERM with status 0"
+
     def setup(self):
         d = self.d = LDaemon()
+        self.daemons.append(d)
         d.set_clock("2026-12-01T02:00:00Z")
         d.start()
         imp = d.call("import", {"inspection": "2025-assessment"}, files=[plan_bytes()])
@@ -171,8 +174,8 @@ class History:
                user=self.items[3]["owner"], files=[self.OWN])
         close_item(d, 3, "补齐遍访记录", files=[("b.png", self.OWN)])
 
-    def teardown(self):
-        self.d.cleanup()
+    def teardown(self, keep):
+        return e2e_runner.stop_daemons(self.daemons, keep, scan=False, only_running=False)
 
     def ledger(self, **args):
         return self.d.call("ledger", args)
@@ -453,8 +456,11 @@ class History:
 class Tamper:
     """A small record changed behind rectd's back while it is stopped."""
 
+    stop_label = "rectd stops on SIGTERM with status 0"
+
     def setup(self):
         d = self.d = LDaemon()
+        self.daemons.append(d)
         d.set_clock("2026-12-01T02:00:00Z")
         d.start()
         d.call("import", {"inspection": "2025-assessment"}, files=[plan_bytes()])
@@ -465,8 +471,8 @@ class Tamper:
         self.note_seq = next(e["seq"] for e in ev if e["action"] == "evidence")
         self.head = d.head()
 
-    def teardown(self):
-        self.d.cleanup()
+    def teardown(self, keep):
+        return e2e_runner.stop_daemons(self.daemons, keep, scan=False, only_running=False)
 
     # first: the later tests leave the record broken
     def test_a_changed_fed_back_count_is_caught_and_the_inspection_named(self):
@@ -536,48 +542,8 @@ class Tamper:
 # ---- runner ---------------------------------------------------------------
 
 def main(argv):
-    only = argv[argv.index("-k") + 1] if "-k" in argv else None
-    passed = failed = 0
-    t0 = time.monotonic()
-    try:
-        for cls in (History, Tamper):
-            names = [n for n in cls.__dict__ if n.startswith("test_")]
-            if only:
-                names = [n for n in names if only in n]
-            if not names:
-                continue
-            fx = cls()
-            try:
-                fx.setup()
-            except Exception:
-                failed += 1
-                print("FAIL %s setup\n%s" % (cls.__name__, traceback.format_exc()))
-                fx.d.cleanup() if hasattr(fx, "d") else None
-                continue
-            try:
-                for n in names:
-                    t1 = time.monotonic()
-                    try:
-                        getattr(fx, n)()
-                        rep = fx.d.new_sanitizer_reports()
-                        if rep:
-                            raise Fail("sanitizer report:\n" + "\n".join(rep))
-                        passed += 1
-                        print("ok   %s.%s (%.2fs)" % (cls.__name__, n, time.monotonic() - t1))
-                    except Exception:
-                        failed += 1
-                        print("FAIL %s.%s\n%s" % (cls.__name__, n, traceback.format_exc()))
-            finally:
-                rc = fx.d.stop()
-                if rc not in (0, None):
-                    failed += 1
-                    print("FAIL %s: rectd exit status %s\n%s" % (cls.__name__, rc, fx.d.stderr()[-3000:]))
-                fx.teardown()
-    finally:
-        stop_all()
-    print("e2e-ledger-daemon took %.1fs" % (time.monotonic() - t0))
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return e2e_runner.main("e2e-ledger-daemon", [History, Tamper], argv, needs=("RECTD",),
+                           setup_failure="once", count_clean_stop=False)
 
 
 if __name__ == "__main__":

@@ -23,12 +23,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
 import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from e2e_daemon import LIVE, PLAN, RECTCTL, RECTD, REPO, Daemon, stop_all  # noqa: E402
+import e2e_runner  # noqa: E402
+from e2e_daemon import LIVE, PLAN, RECTCTL, RECTD, REPO, Daemon  # noqa: E402
 
 GOLDEN = os.path.join(REPO, "tests", "golden")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -116,9 +116,11 @@ class ClockDaemon(Daemon):
 
 
 class Suite:
-    def setup(self, args):
-        self.args = args
+    stop_label = "rectd stops on SIGTERM with status 0"
+
+    def setup(self):
         self.d = ClockDaemon()
+        self.daemons.append(self.d)
         self.out = os.path.join(self.d.tmp, "out")
         os.makedirs(self.out)
         photo = os.path.join(self.d.tmp, "入户照片.jpg")
@@ -138,6 +140,11 @@ class Suite:
                 r = self.d.ctl(*argv, user=user or "wangyan", json_out=False)
                 if r.rc != 0:
                     raise Failure("scripted step %s at %s failed: %r" % (argv, when, r))
+
+    def teardown(self, keep):
+        # --keep keeps the folder (and what the tests wrote in it) in any case
+        return e2e_runner.stop_daemons(self.daemons, "failed" if self.args.keep else "no",
+                                       scan=False, only_running=False, say_kept=True)
 
     def ctl(self, *args, json_out=False, user="wangyan"):
         return self.d.ctl(*args, user=user, json_out=json_out)
@@ -580,54 +587,17 @@ print(json.dumps(out, ensure_ascii=False, default=str))
             check(r.out.startswith("usage: rectctl %s" % " ".join(cmd)), "%s usage" % cmd)
 
 
-def main():
-    import argparse
-    ap = argparse.ArgumentParser()
-    ap.add_argument("-k", default="")
-    ap.add_argument("--keep", action="store_true")
-    ap.add_argument("--regen", action="store_true")
-    args = ap.parse_args()
-    s = Suite()
-    passed = failed = 0
-    try:
-        try:
-            s.setup(args)
-        except Exception:
-            traceback.print_exc()
-            print("0 passed, 1 failed")
-            return 1
-        # test_later_* add events (the golden files pin the record): last.
-        names = sorted(n for n in dir(Suite) if n.startswith("test_"))
-        names = ([n for n in names if not n.startswith("test_later_")]
-                 + [n for n in names if n.startswith("test_later_")])
-        for name in names:
-            if args.k not in name:
-                continue
-            try:
-                getattr(s, name)()
-                passed += 1
-                print("ok   %s" % name)
-            except Exception as e:
-                failed += 1
-                print("FAIL %s: %s" % (name, e if isinstance(e, Failure) else ""))
-                if not isinstance(e, Failure):
-                    traceback.print_exc()
-            for rep in s.d.new_sanitizer_reports():
-                failed += 1
-                print("FAIL %s: sanitizer report in rectd:\n%s" % (name, rep))
-    finally:
-        if getattr(s, "d", None):
-            rc = s.d.stop()
-            if rc not in (0, None):
-                failed += 1
-                print("FAIL rectd exited with %s on SIGTERM" % rc)
-            s.d.cleanup(keep=args.keep)
-            if args.keep:
-                print("(kept %s)" % s.d.tmp)
-        stop_all()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+def later_last(names):
+    """test_later_* add events (the golden files pin the record): last."""
+    names = sorted(names)
+    return ([n for n in names if not n.startswith("test_later_")]
+            + [n for n in names if n.startswith("test_later_")])
+
+
+def main(argv):
+    return e2e_runner.main("e2e-ledger", [Suite], argv, flags=("--regen",),
+                           setup_failure="once", order=later_last, count_clean_stop=False)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

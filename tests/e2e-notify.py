@@ -21,7 +21,6 @@ status 1 if anything failed.
 """
 
 import collections
-import concurrent.futures
 import datetime
 import json
 import os
@@ -31,9 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,8 +38,9 @@ import zmq  # noqa: E402
 
 import rawclient  # noqa: E402
 import e2e_conf  # noqa: E402
+import e2e_runner  # noqa: E402
 from e2e_daemon import (BASE_CONF, LIVE, RECTCTL, RECTD, Daemon,  # noqa: E402
-                        sanitizer_report, stop_all)
+                        sanitizer_report)
 
 HOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hooks")
 TICK = 1.1          # s: longer than one loop tick ("at least once a second")
@@ -66,8 +64,7 @@ class Failure(AssertionError):
     pass
 
 
-class Skip(Exception):
-    """The feature a test needs is not built yet."""
+Skip = e2e_runner.Skip
 
 
 def check(cond, msg):
@@ -365,23 +362,7 @@ class Fixture:
         self.ids = {}
 
     def teardown(self, keep):
-        problems = []
-        for d in self.daemons:
-            if d.running():
-                rc = d.stop()
-                if rc != 0:
-                    problems.append("rectd (%s) exited with status %s on SIGTERM\n%s"
-                                    % (d.tmp, rc, d.stderr()[-3000:]))
-            problems += d.new_sanitizer_reports()
-        for d in self.daemons:
-            d.cleanup(keep=keep == "failed" or (keep == "if-problems" and bool(problems)))
-        return problems
-
-    def sanitizer_reports(self):
-        found = []
-        for d in self.daemons:
-            found += d.new_sanitizer_reports()
-        return found
+        return e2e_runner.stop_daemons(self.daemons, keep)
 
     # -- helpers --
     def add(self, ref, owner, leader, unit, deadline, kind="immediate", title=None):
@@ -1416,155 +1397,11 @@ FIXTURES = [DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Li
             FloodingHook]
 
 
-def _title(name):
-    return name[len("test_"):].replace("_", " ")
-
-
-def _indent(text):
-    return "\n".join("    " + line for line in text.rstrip().split("\n"))
-
-
-def run_fixture(cls, pattern, keep, stop):
-    """Run one fixture class; return (lines, passed, failed, skipped, failures).
-    stop: a threading.Event; once set, no further test starts."""
-    lines, passed, failed, skipped, failures = [], 0, 0, 0, []
-    tests = [n for n, v in cls.__dict__.items() if n.startswith("test_") and callable(v)]
-    if pattern:
-        tests = [n for n in tests if pattern in "%s.%s" % (cls.__name__, n)]
-    if not tests:
-        return lines, 0, 0, 0, []
-    fx = cls()
-    fx.daemons = []
-    class_failed = False
-    setup_skip = None
-    t0 = time.monotonic()
-    try:
-        setup_error = None
-        try:
-            fx.setup()
-        except Skip as e:
-            setup_skip = str(e)
-        except Exception:
-            setup_error = traceback.format_exc()
-        for name in tests:
-            if stop.is_set():
-                break
-            label = "%s: %s" % (cls.__name__, _title(name))
-            if setup_skip:
-                skipped += 1
-                lines.append("SKIP: %s: %s" % (label, setup_skip))
-                continue
-            t1 = time.monotonic()
-            err = setup_error and ("setup failed:\n" + setup_error)
-            skip = None
-            main_d = fx.daemons[0] if fx.daemons else None
-            if not err and main_d and main_d.proc and not main_d.running():
-                err = "rectd is not running (exit status %s); its stderr ends:\n%s" % (
-                    main_d.proc.returncode, main_d.stderr()[-3000:])
-            if not err:
-                try:
-                    getattr(fx, name)()
-                except Skip as e:
-                    skip = str(e)
-                except Exception:
-                    err = traceback.format_exc()
-                if main_d and main_d.proc and not main_d.running() \
-                        and not getattr(main_d, "stopped_on_purpose", False):
-                    err = (err or "") + "\nrectd died (exit status %s); stderr ends:\n%s" % (
-                        main_d.proc.returncode, main_d.stderr()[-3000:])
-                reports = fx.sanitizer_reports()
-                if reports:
-                    err = (err or "") + "sanitizer report in rectd's stderr:\n" + \
-                        "\n".join(reports)
-            if err:
-                failed += 1
-                class_failed = True
-                failures.append(label)
-                lines.append("FAIL %s (%.2fs)\n%s" % (label, time.monotonic() - t1, _indent(err)))
-            elif skip:
-                skipped += 1
-                lines.append("SKIP: %s: %s" % (label, skip))
-            else:
-                passed += 1
-                lines.append("ok   %s (%.2fs)" % (label, time.monotonic() - t1))
-    finally:
-        problems = fx.teardown(("failed" if class_failed else "if-problems") if keep else "no")
-        label = "%s: rectd stops on SIGTERM with status 0 and no sanitizer report" % cls.__name__
-        if problems:
-            failed += 1
-            failures.append(label)
-            lines.append("FAIL %s\n%s" % (label, _indent("\n".join(problems))))
-        elif not setup_skip:
-            passed += 1
-            lines.append("ok   %s (%s took %.1fs)" % (label, cls.__name__, time.monotonic() - t0))
-    return lines, passed, failed, skipped, failures
-
-
 def main(argv):
-    pattern, stop_first, keep = None, False, False
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a == "-k" and args:
-            pattern = args.pop(0)
-        elif a == "-x":
-            stop_first = True
-        elif a == "--keep":
-            keep = True
-        else:
-            print("usage: e2e-notify.py [-k TEXT] [-x] [--keep]", file=sys.stderr)
-            return 1
-    for path, what in ((RECTD, "RECTD"), (RECTCTL, "RECTCTL")):
-        if not os.access(path, os.X_OK):
-            print("e2e-notify: %s: %s is not an executable (build first)" % (what, path))
-            print("0 passed, 1 failed")
-            return 1
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    passed = failed = skipped = 0
-    failures = []
-    t_start = time.monotonic()
     # Fixtures are independent (own folder, sockets, clock): they run side by
     # side, since most of their time is spent waiting for rectd's next tick.
     jobs = max(1, int(os.environ.get("E2E_NOTIFY_JOBS", "4")))
-    print("e2e-notify: rectd=%s rectctl=%s (%d fixtures at a time)" % (RECTD, RECTCTL, jobs))
-    sys.stdout.flush()
-    stop = threading.Event()
-    try:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_fixture, cls, pattern, keep, stop) for cls in FIXTURES]
-            try:
-                for fut in concurrent.futures.as_completed(futures):
-                    lines, p_, f_, s_, fl = fut.result()
-                    passed, failed, skipped = passed + p_, failed + f_, skipped + s_
-                    failures += fl
-                    for line in lines:
-                        print(line)
-                    sys.stdout.flush()
-                    if f_ and stop_first:
-                        stop.set()
-            except KeyboardInterrupt:
-                stop.set()
-                stop_all()
-                raise
-    except KeyboardInterrupt:
-        failed += 1
-        failures.append("interrupted")
-        print("FAIL interrupted")
-    finally:
-        stop_all()
-    print("e2e-notify took %.1fs" % (time.monotonic() - t_start))
-    if failures:
-        print("failed:")
-        for f in failures:
-            print("  " + f)
-    if skipped:
-        print("skipped %d (features not built yet)" % skipped)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return e2e_runner.main("e2e-notify", FIXTURES, argv, jobs=jobs)
 
 
 if __name__ == "__main__":

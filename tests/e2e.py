@@ -23,7 +23,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 import unicodedata
 import datetime
 
@@ -42,9 +41,10 @@ def stored(item):
     """A listed item without its read-time keys: what events rebuild."""
     return {k: v for k, v in item.items() if k not in LIST_EXTRA}
 from e2e_daemon import (LIVE, PLAN, RECTCTL, RECTD, free_tcp_port,  # noqa: E402
-                        run_rectctl, sanitizer_report, stop_all, stop_process, Daemon)
+                        run_rectctl, sanitizer_report, stop_process, Daemon)
 from e2e_plan import bulk_csv, expected_item, read_rows  # noqa: E402
 import e2e_conf  # noqa: E402
+import e2e_runner  # noqa: E402
 
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
@@ -99,29 +99,11 @@ class Fixture:
         self.daemons.append(d)
         return d
 
-    def sanitizer_reports(self):
-        found = []
-        for d in self.daemons:
-            found += d.new_sanitizer_reports()
-        return found
-
     def teardown(self, keep):
         """Stop every rectd; return problems found on the way (exit status on
         SIGTERM, sanitizer reports at exit). keep: "failed" keeps the temporary
-        folders if anything failed, "no" removes them."""
-        problems = []
-        for d in self.daemons:
-            if d.running():
-                rc = d.stop()
-                if rc != 0:
-                    problems.append("rectd (%s) exited with status %s on SIGTERM\n%s"
-                                    % (d.tmp, rc, d.stderr()[-3000:]))
-            problems += d.new_sanitizer_reports()
-        for d in self.daemons:
-            d.cleanup(keep=keep == "failed" or (keep == "if-problems" and bool(problems)))
-            if keep == "failed" or (keep == "if-problems" and problems):
-                print("    (kept %s)" % d.tmp)
-        return problems
+        folders, "if-problems" keeps them if anything is found, "no" removes them."""
+        return e2e_runner.stop_daemons(self.daemons, keep, say_kept=True)
 
     # -- helpers shared by the tests --
     def item(self, i, user=None):
@@ -1666,118 +1648,8 @@ FIXTURES = [Lifecycle, Refusals, Imports, ExitCodes, Idempotency, Garbage, Concu
             TwoDaemons, ConfigErrors, MapFull]
 
 
-def _title(name):
-    return name[len("test_"):].replace("_", " ")
-
-
 def main(argv):
-    pattern, stop_first, keep = None, False, False
-    args = list(argv)
-    while args:
-        a = args.pop(0)
-        if a == "-k" and args:
-            pattern = args.pop(0)
-        elif a == "-x":
-            stop_first = True
-        elif a == "--keep":
-            keep = True
-        else:
-            print("usage: e2e.py [-k TEXT] [-x] [--keep]", file=sys.stderr)
-            return 1
-    for path, what in ((RECTD, "RECTD"), (RECTCTL, "RECTCTL")):
-        if not os.access(path, os.X_OK):
-            print("e2e: %s: %s is not an executable (build first)" % (what, path))
-            print("0 passed, 1 failed")
-            return 1
-
-    def on_signal(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_signal)
-    passed = failed = 0
-    failures = []
-    t_start = time.monotonic()
-    print("e2e: rectd=%s rectctl=%s" % (RECTD, RECTCTL))
-    try:
-        for cls in FIXTURES:
-            tests = [n for n, v in cls.__dict__.items() if n.startswith("test_") and callable(v)]
-            if pattern:
-                tests = [n for n in tests if pattern in "%s.%s" % (cls.__name__, n)]
-            if not tests:
-                continue
-            fx = cls()
-            fx.daemons = []
-            class_failed = False
-            try:
-                t0 = time.monotonic()
-                setup_error = None
-                try:
-                    fx.setup()
-                except Exception:
-                    setup_error = traceback.format_exc()
-                for name in tests:
-                    label = "%s: %s" % (cls.__name__, _title(name))
-                    t1 = time.monotonic()
-                    err = setup_error and ("setup failed:\n" + setup_error)
-                    main_d = fx.daemons[0] if fx.daemons else None
-                    if not err and main_d and main_d.proc and not main_d.running():
-                        err = "rectd is not running (exit status %s); its stderr ends:\n%s" % (
-                            main_d.proc.returncode, main_d.stderr()[-3000:])
-                    if not err:
-                        try:
-                            getattr(fx, name)()
-                        except Exception:
-                            err = traceback.format_exc()
-                        if main_d and main_d.proc and not main_d.running():
-                            err = (err or "") + "\nrectd died (exit status %s); stderr ends:\n%s" % (
-                                main_d.proc.returncode, main_d.stderr()[-3000:])
-                        reports = fx.sanitizer_reports()
-                        if reports:
-                            err = (err or "") + "sanitizer report in rectd's stderr:\n" + \
-                                "\n".join(reports)
-                    if err:
-                        failed += 1
-                        class_failed = True
-                        failures.append(label)
-                        print("FAIL %s (%.2fs)\n%s" % (label, time.monotonic() - t1,
-                                                       _indent(err)))
-                        if stop_first:
-                            raise KeyboardInterrupt
-                    else:
-                        passed += 1
-                        print("ok   %s (%.2fs)" % (label, time.monotonic() - t1))
-                    sys.stdout.flush()
-            finally:
-                problems = fx.teardown(("failed" if class_failed else "if-problems")
-                                       if keep else "no")
-                label = "%s: rectd stops on SIGTERM with status 0 and no sanitizer report" \
-                    % cls.__name__
-                if problems:
-                    failed += 1
-                    failures.append(label)
-                    print("FAIL %s\n%s" % (label, _indent("\n".join(problems))))
-                else:
-                    passed += 1
-                    print("ok   %s (%s took %.1fs)" % (label, cls.__name__,
-                                                       time.monotonic() - t0))
-                sys.stdout.flush()
-    except KeyboardInterrupt:
-        failed += 1
-        failures.append("interrupted")
-        print("FAIL interrupted")
-    finally:
-        stop_all()
-    print("e2e took %.1fs" % (time.monotonic() - t_start))
-    if failures:
-        print("failed:")
-        for f in failures:
-            print("  " + f)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
-
-def _indent(text):
-    return "\n".join("    " + line for line in text.rstrip().split("\n"))
+    return e2e_runner.main("e2e", FIXTURES, argv)
 
 
 if __name__ == "__main__":
