@@ -299,6 +299,29 @@ static void s_no_data(FILE *out, const ledger_doc *doc)
     s_svg_text(out, S_W / 2.0, S_H / 2.0, "middle", ledger_label(doc->lang, LL_NO_DATA));
 }
 
+/*
+ * Open a chart: figure, caption and svg. Without data it says so and closes
+ * the chart, returning 0; otherwise returns 1 and the caller draws, then
+ * calls s_figure_end.
+ */
+static int s_figure_begin(FILE *out, const ledger_doc *doc, const char *label, int has_data)
+{
+    fputs("<figure><figcaption>", out);
+    s_esc(out, label);
+    fputs("</figcaption>\n", out);
+    s_svg_open(out, label);
+    if (has_data)
+        return 1;
+    s_no_data(out, doc);
+    fputs("</svg></figure>\n", out);
+    return 0;
+}
+
+static void s_figure_end(FILE *out)
+{
+    fputs("</svg></figure>\n", out);
+}
+
 /* Items by state per source: one stacked horizontal bar per source. */
 static void s_chart_states(FILE *out, const ledger_doc *doc)
 {
@@ -307,19 +330,12 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
     size_t ns = json_array_size(sources);
     const char *label = ledger_label(doc->lang, LL_CHART_STATES);
 
-    fputs("<figure><figcaption>", out);
-    s_esc(out, label);
-    fputs("</figcaption>\n", out);
-    s_svg_open(out, label);
-    if (ns == 0 || json_array_size(rows) == 0) {
-        s_no_data(out, doc);
-        fputs("</svg></figure>\n", out);
+    if (!s_figure_begin(out, doc, label, ns > 0 && json_array_size(rows) > 0))
         return;
-    }
     long long max = 1;
     long long (*counts)[RECT_ST_COUNT] = calloc(ns, sizeof *counts);
     if (!counts) {
-        fputs("</svg></figure>\n", out);
+        s_figure_end(out);
         return;
     }
     for (size_t r = 0; r < json_array_size(rows); r++) {
@@ -376,7 +392,7 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
                    ledger_label(doc->lang, (ledger_label_id)(LL_ST_CLAIMED + st)));
     }
     free(counts);
-    fputs("</svg></figure>\n", out);
+    s_figure_end(out);
 }
 
 /* Open items over time: a line over doc->series. */
@@ -386,15 +402,8 @@ static void s_chart_open(FILE *out, const ledger_doc *doc)
     size_t n = json_array_size(series);
     const char *label = ledger_label(doc->lang, LL_CHART_OPEN);
 
-    fputs("<figure><figcaption>", out);
-    s_esc(out, label);
-    fputs("</figcaption>\n", out);
-    s_svg_open(out, label);
-    if (n == 0) {
-        s_no_data(out, doc);
-        fputs("</svg></figure>\n", out);
+    if (!s_figure_begin(out, doc, label, n > 0))
         return;
-    }
     long long max = 1;
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_object_get(json_array_get(series, i), "total");
@@ -442,7 +451,7 @@ static void s_chart_open(FILE *out, const ledger_doc *doc)
         s_svg_text(out, x, bottom + 16, k == 0 && n > 1 ? "start" : k == 2 ? "end" : "middle",
                    date ? date : "");
     }
-    fputs("</svg></figure>\n", out);
+    s_figure_end(out);
 }
 
 /* Red items by unit: horizontal bars from the `stats` result by unit. */
@@ -452,15 +461,8 @@ static void s_chart_red(FILE *out, const ledger_doc *doc)
     size_t n = json_array_size(groups);
     const char *label = ledger_label(doc->lang, LL_CHART_RED);
 
-    fputs("<figure><figcaption>", out);
-    s_esc(out, label);
-    fputs("</figcaption>\n", out);
-    s_svg_open(out, label);
-    if (n == 0) {
-        s_no_data(out, doc);
-        fputs("</svg></figure>\n", out);
+    if (!s_figure_begin(out, doc, label, n > 0))
         return;
-    }
     long long max = 1;
     for (size_t i = 0; i < n; i++) {
         json_t *v = json_object_get(json_object_get(json_array_get(groups, i), "lights"), "red");
@@ -490,7 +492,7 @@ static void s_chart_red(FILE *out, const ledger_doc *doc)
         snprintf(num, sizeof num, "%lld", red);
         s_svg_text(out, left + w + 3, y + bar / 2 + 4, "start", num);
     }
-    fputs("</svg></figure>\n", out);
+    s_figure_end(out);
 }
 
 /* ---- the page --------------------------------------------------------------- */
