@@ -226,13 +226,7 @@ class NotifyDaemon(Daemon):
         lines.append("consolidation = { %s };" % " ".join(
             "%s = %s;" % (k, fmt(v)) for k, v in self.consolidation.items()))
         text += "\n".join(lines) + "\n"
-        path = os.path.join(self.tmp, name)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text)
-        if name == "r.conf":
-            self.conf_text, self.conf = text, path
-            self.cfg = e2e_conf.parse(text)
-        return path
+        return self.save_conf(text, name)
 
     def start(self, wait=True):
         """rectd -c conf --clock-file clock, with TZ=UTC; wait for ping."""

@@ -148,6 +148,11 @@ class Daemon:
         for key, value in settings.items():
             group, name_ = key.split(".", 1)
             text = e2e_conf.set_setting(text, group, name_, value)
+        return self.save_conf(text, name)
+
+    def save_conf(self, text, name="r.conf"):
+        """Write config text as name in the daemon's folder; r.conf becomes
+        the config this daemon runs on. Returns its path."""
         path = os.path.join(self.tmp, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
