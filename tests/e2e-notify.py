@@ -296,10 +296,10 @@ def alive(pid):
 
 
 def hang_pids(path):
-    """(hook pid, its child's pid) from a hang.py pid file."""
+    """(hook pid, its child's pid, its start time) from a hang.py pid file."""
     with open(path) as f:
-        pid, child = f.read().split()
-    return int(pid), int(child)
+        pid, child, started = f.read().split()
+    return int(pid), int(child), float(started)
 
 
 def kill_hook_leftovers(tmp):
@@ -311,7 +311,7 @@ def kill_hook_leftovers(tmp):
             if not (f.startswith("hang-") and f.endswith(".pid")):
                 continue
             try:
-                pids = hang_pids(os.path.join(dirpath, f))
+                pids = hang_pids(os.path.join(dirpath, f))[:2]
             except (ValueError, OSError):
                 continue
             for pid, mark in zip(pids, (b"hang.py", b"sleep")):
@@ -570,7 +570,12 @@ class DailyJob(Fixture):
             eq(set(n["delivery"]["hooks"]), {"log"}, "hooks in delivery")
             st = n["delivery"]["hooks"]["log"]
             eq(set(st) - {"delivered_at"}, HOOK_STATE_KEYS, "hook state keys")
-            eq(st.get("delivered_at"), None, "delivered_at of a delivery not done yet")
+            # the hook may already have run when the snapshot was taken: the
+            # time of delivery is there exactly when the state says delivered
+            if st["state"] == "delivered":
+                eq(st.get("delivered_at"), "2026-12-01T01:00:00Z", "delivered_at of a delivery")
+            else:
+                eq(st.get("delivered_at"), None, "delivered_at of a delivery not done yet")
 
     def test_each_notice_reaches_the_hook_once_with_its_json_on_stdin_and_args_unsplit(self):
         ids = sorted(self.first)
@@ -1010,8 +1015,9 @@ class HookRetries(Fixture):
 class HangingHook(Fixture):
     """A hook that hangs is killed at timeout_s and recorded; rectd keeps
     answering meanwhile."""
+    timeout_s = 5
     hooks = [{"name": "slow", "command": [os.path.join(HOOKS, "hang.py"), "{dir}", "lijun", "20"],
-              "timeout_s": 2, "retries": 0}]
+              "timeout_s": timeout_s, "retries": 0}]
 
     def setup(self):
         super().setup()
@@ -1020,27 +1026,29 @@ class HangingHook(Fixture):
         self.ns = self.wait_job(DAY)
         self.hung = self.of(self.ns, "lijun", "leader")["id"]
 
-    def test_rectd_answers_within_a_second_while_a_hook_hangs(self):
+    def test_rectd_answers_while_a_hook_hangs(self):
+        # No stopwatch: a loop that waited for the hook would answer only
+        # after killing it at timeout_s, so each reply must come while the
+        # hook still runs.
         pid_file = os.path.join(self.d.hook_dir("slow"), "hang-%d.pid" % self.hung)
         wait_for(lambda: os.path.exists(pid_file), "the hook started for lijun's notice")
-        self.t_hang = time.monotonic()
-        self.pid, self.child = hang_pids(pid_file)
+        self.pid, self.child, self.t_start = hang_pids(pid_file)
         eq((alive(self.pid), alive(self.child)), (1, 1), "the hanging hook and its child run")
-        with NClient(self.d.endpoint, "wangyan", timeout_ms=1000, tries=1) as c:
+        with NClient(self.d.endpoint, "wangyan", timeout_ms=self.timeout_s * 2000, tries=1) as c:
             for k in range(3):
-                t0 = time.monotonic()
                 eq(c.call("ping")["user"]["name"], "wangyan", "ping %d" % k)
-                check(time.monotonic() - t0 < 1.0, "ping took %.2f s" % (time.monotonic() - t0))
-            t0 = time.monotonic()
+                eq(alive(self.pid), 1, "the hook still hangs when ping %d is answered" % k)
             c.call("add", {"ref": "S-X", "source": "self", "kind": "immediate", "title": "写入"})
-            check(time.monotonic() - t0 < 1.0, "add took %.2f s" % (time.monotonic() - t0))
+            eq(alive(self.pid), 1, "the hook still hangs when the add is answered")
             c.call("inbox", {}, user="lijun")
-        eq(alive(self.pid), 1, "the hook still hangs (timeout_s is 2)")
+            eq(alive(self.pid), 1, "the hook still hangs when the inbox is answered")
 
     def test_a_hanging_hook_is_killed_at_its_timeout_and_recorded_as_failed(self):
-        wait_for(lambda: alive(self.pid) != 1, "the hanging hook killed", timeout=8)
-        took = time.monotonic() - self.t_hang
-        check(took < 2 + 3, "killed %.1f s after it was seen, timeout_s is 2" % took)
+        wait_for(lambda: alive(self.pid) != 1, "the hanging hook killed",
+                 timeout=self.timeout_s + 10)
+        took = time.time() - self.t_start
+        check(took >= self.timeout_s - 0.2, "killed %.1f s after it started, before its "
+              "timeout_s %d" % (took, self.timeout_s))
         wait_for(lambda: alive(self.pid) == 0, "the killed hook reaped (not a zombie)", timeout=3)
         wait_for(lambda: alive(self.child) != 1, "the hook's child killed with it (its process "
                  "group)", timeout=3)
@@ -1067,11 +1075,11 @@ class HangingHook(Fixture):
         check(lijun, "no new notice to lijun (latest %d)" % new)
         pid_file = os.path.join(self.d.hook_dir("slow"), "hang-%d.pid" % lijun[-1])
         wait_for(lambda: os.path.exists(pid_file), "the hook hangs again")
-        pids = hang_pids(pid_file)
-        t0 = time.monotonic()
+        pids = hang_pids(pid_file)[:2]
         self.d.stopped_on_purpose = True
+        # the hook would sleep 20 s: stopping within 10 s means rectd did not
+        # wait for it
         eq(self.d.stop(timeout=10), 0, "exit status on SIGTERM while a hook hangs")
-        check(time.monotonic() - t0 < 3, "rectd took %.1f s to stop" % (time.monotonic() - t0))
         wait_for(lambda: all(alive(p) != 1 for p in pids),
                  "the running hook (and its child) stopped with rectd", timeout=3)
 

@@ -886,7 +886,7 @@ class ExitCodes(Fixture):
         r = run_rectctl(conf, ["ping"], timeout=30)
         eq(r.rc, 2, "exit status")
         check(ep in r.err and "cannot reach rectd" in r.err, "message: %r" % r.err)
-        check(r.elapsed < 5, "gave up after %.1fs" % r.elapsed)
+        check(r.elapsed < 10, "gave up after %.1fs" % r.elapsed)
 
     def test_a_tcp_endpoint_without_rectd_is_unreachable_after_every_retry(self):
         ep = "tcp://127.0.0.1:%d" % free_tcp_port()
@@ -894,7 +894,7 @@ class ExitCodes(Fixture):
         r = run_rectctl(conf, ["start", "1"], timeout=30)
         eq(r.rc, 2, "exit status")
         check(ep in r.err, "message names the endpoint: %r" % r.err)
-        check(0.85 <= r.elapsed < 8, "3 tries of 300 ms took %.2fs" % r.elapsed)
+        check(0.85 <= r.elapsed < 15, "3 tries of 300 ms took %.2fs" % r.elapsed)
 
     def _fake_rectd(self, answer_on):
         """A ROUTER on a free tcp port that answers only the answer_on-th
