@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
 #include "rect_proto.h"
@@ -402,6 +404,35 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
     json_decref(c.result);
 }
 
+/*
+ * SHA-256 of what a write asks for: cmd, user and args as canonical JSON
+ * (sorted keys, compact) and each attached frame with its length. A retry
+ * has the same digest whatever its key order; another request under the
+ * same (client, seq) does not.
+ */
+static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char out[32])
+{
+    json_t *what = json_pack("{sOsOsO}", "cmd", json_object_get(req, "cmd"), "user",
+                             json_object_get(req, "user"), "args", json_object_get(req, "args"));
+    char *text = what ? json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(what);
+    if (!text)
+        return RECT_E_NOMEM;
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)text, strlen(text) + 1);
+    free(text);
+    for (size_t i = 0; i < r->n_files; i++) {
+        unsigned char len[8];
+        for (int b = 0; b < 8; b++)
+            len[b] = (unsigned char)((uint64_t)r->files[i].len >> (56 - 8 * b));
+        crypto_hash_sha256_update(&h, len, sizeof len);
+        crypto_hash_sha256_update(&h, r->files[i].data, r->files[i].len);
+    }
+    crypto_hash_sha256_final(&h, out);
+    return 0;
+}
+
 /* Run one write inside the shared transaction; 1 if it changed the database. */
 static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
                        const cmd_spec *spec)
@@ -417,19 +448,29 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     }
     char *stored = NULL;
     size_t stored_len;
-    rc = store_reply_get(c.txn, client, seq, &stored, &stored_len);
-    if (rc == 0) { /* a retry: answer as before, change nothing */
+    unsigned char digest[32], stored_digest[32];
+    if ((rc = s_request_digest(req, r, digest)) == 0)
+        rc = store_reply_get(c.txn, client, seq, stored_digest, &stored, &stored_len);
+    if (rc == 0 && sodium_memcmp(digest, stored_digest, 32) == 0) {
+        /* a retry: answer as before, change nothing */
         store_abort(&c.txn);
         free(r->reply);
         r->reply = stored;
         r->reply_len = stored_len;
         return 0;
     }
-    if (rc == RECT_E_NOT_FOUND) {
+    if (rc == 0) {
+        free(stored);
+        rc = RECT_E_SEQ_REUSED;
+        snprintf(c.msg, sizeof c.msg,
+                 "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
+                 client, (unsigned long long)seq);
+    } else if (rc == RECT_E_NOT_FOUND) {
         rc = spec->fn(&c);
         if (rc == 0) {
             s_reply(r, 0, NULL, c.result);
-            rc = store_reply_put(c.txn, client, seq, r->reply, r->reply_len, cfg->reply_cache);
+            rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
+                                 cfg->reply_cache);
         }
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {

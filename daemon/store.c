@@ -685,7 +685,8 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
 
 /* ---- idempotent replies ------------------------------------------------- */
 
-int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, size_t *len)
+int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32],
+                    char **buf, size_t *len)
 {
     unsigned char kb[128];
     int n = s_text_id_key(client, seq, kb, sizeof kb);
@@ -695,25 +696,33 @@ int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, 
     int rc = mdb_get(t->txn, t->s->replies, &k, &v);
     if (rc)
         return s_err(rc, "reply get");
-    if (!(*buf = malloc(v.mv_size + 1)))
+    if (v.mv_size < 32)
+        return RECT_E_INTERNAL;
+    size_t rlen = v.mv_size - 32;
+    if (!(*buf = malloc(rlen + 1)))
         return RECT_E_NOMEM;
-    memcpy(*buf, v.mv_data, v.mv_size);
-    (*buf)[v.mv_size] = '\0';
-    *len = v.mv_size;
+    memcpy(digest, v.mv_data, 32);
+    memcpy(*buf, (const unsigned char *)v.mv_data + 32, rlen);
+    (*buf)[rlen] = '\0';
+    *len = rlen;
     return 0;
 }
 
-int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *buf, size_t len,
-                    uint64_t keep)
+int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
+                    const char *buf, size_t len, uint64_t keep)
 {
     unsigned char kb[128], nb[8];
     int n = s_text_id_key(client, seq, kb, sizeof kb), rc;
     uint64_t next;
     if (n < 0)
         return RECT_E_BAD_VALUE;
-    MDB_val k = {(size_t)n, kb}, v = {len, (void *)buf};
-    if ((rc = s_err(mdb_put(t->txn, t->s->replies, &k, &v, 0), "reply put")) ||
-        (rc = s_counter(t, "next_reply", &next)))
+    MDB_val k = {(size_t)n, kb}, v = {32 + len, NULL};
+    /* reserve the value and write digest ‖ reply straight into the map */
+    if ((rc = s_err(mdb_put(t->txn, t->s->replies, &k, &v, MDB_RESERVE), "reply put")))
+        return rc;
+    memcpy(v.mv_data, digest, 32);
+    memcpy((unsigned char *)v.mv_data + 32, buf, len);
+    if ((rc = s_counter(t, "next_reply", &next)))
         return rc;
     s_be64(next, nb);
     MDB_val lk = {8, nb}, lv = {(size_t)n, kb};

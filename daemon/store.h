@@ -13,7 +13,8 @@
  *   idx_inspection, idx_next_review   value ‖ 0 ‖ id -> ""  (secondary indexes;
  *                deadline: open items only, next_review: closed items only)
  *   blobs       sha256 (32) -> file bytes            (evidence, stored once)
- *   replies     client ‖ 0 ‖ seq -> reply bytes      (idempotent retries)
+ *   replies     client ‖ 0 ‖ seq -> request digest (32) ‖ reply bytes
+ *                                                    (idempotent retries)
  *   reply_log   n -> client ‖ 0 ‖ seq                (pruning, oldest first)
  *   notices     id -> notice JSON                    (the outbox of the daily job)
  *   notice_users user ‖ 0 ‖ id -> ""                 (a user's inbox)
@@ -121,13 +122,15 @@ int store_scan_items(store_txn *t, store_id_cb cb, void *ctx);
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32]);
 
 /*
- * Stored reply of (client, seq): 0 and a malloc'd copy in *buf and *len (caller
- * frees), RECT_E_NOT_FOUND, or rect_err.
+ * Stored reply of (client, seq): 0, the digest of the request it answered in
+ * digest, and a malloc'd copy of the reply in *buf and *len (caller frees);
+ * RECT_E_NOT_FOUND, or rect_err.
  */
-int store_reply_get(store_txn *t, const char *client, uint64_t seq, char **buf, size_t *len);
-/* Store a reply; prune the oldest beyond keep. */
-int store_reply_put(store_txn *t, const char *client, uint64_t seq, const char *buf, size_t len,
-                    uint64_t keep);
+int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32],
+                    char **buf, size_t *len);
+/* Store the reply to the request with this digest; prune the oldest beyond keep. */
+int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
+                    const char *buf, size_t len, uint64_t keep);
 
 /* ---- the outbox (notify.c): notices, recipients, pending hook deliveries ---- */
 

@@ -111,6 +111,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
     X(RECT_E_INVALID_TRANSITION, "invalid_transition")                         \
     X(RECT_E_MISSING_EVIDENCE, "missing_evidence")                             \
     X(RECT_E_BAD_IMPORT, "bad_import")                                         \
+    X(RECT_E_SEQ_REUSED, "seq_reused")                                         \
     X(RECT_E_STORAGE_FULL, "storage_full")                                     \
     X(RECT_E_NOMEM, "out_of_memory")                                           \
     X(RECT_E_INTERNAL, "internal")

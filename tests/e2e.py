@@ -1031,6 +1031,49 @@ class Idempotency(Fixture):
         eq(self.item(4)["evidence_count"], 1, "evidence entries stored")
         eq(self.d.call("ping")["events"], events + 2 * rows + 1, "events")
 
+    def test_a_retry_with_its_keys_in_another_order_is_the_same_request(self):
+        owner = self.owner_of(5)
+        self.d.call("start", {"item": 5}, user=owner)
+        c = self.d.raw(owner)
+        env = c.envelope("evidence", {"item": 5, "note": "键序不同"})
+        r1 = c.send_raw(json.dumps(env, ensure_ascii=False).encode())
+        events = self.d.call("ping")["events"]
+        turned = {k: env[k] for k in reversed(list(env))}
+        turned["args"] = {"note": "键序不同", "item": 5}
+        r2 = c.send_raw(json.dumps(turned, ensure_ascii=False, indent=1).encode())
+        c.close()
+        eq(r2, r1, "reply to the retry with its keys turned round")
+        eq(self.d.call("ping")["events"], events, "events after the retry")
+        eq(self.item(5)["evidence_count"], 1, "evidence entries")
+
+    def test_another_request_under_a_used_client_and_seq_is_refused(self):
+        owner = self.owner_of(6)
+        self.d.call("start", {"item": 6}, user=owner)
+        with self.d.raw(owner) as c:
+            first = c.request("evidence", {"item": 6, "note": "第一次", "files": ["a.txt"]},
+                              files=[b"photo-1"], seq=7)
+            eq(first["ok"], True, "the first request: %r" % first)
+            snap = self.d.snapshot()
+            for what, args, files, user in (
+                    ("another note", {"item": 6, "note": "第二次", "files": ["a.txt"]},
+                     [b"photo-1"], None),
+                    ("another attachment", {"item": 6, "note": "第一次", "files": ["a.txt"]},
+                     [b"photo-2"], None),
+                    ("another user", {"item": 6, "note": "第一次", "files": ["a.txt"]},
+                     [b"photo-1"], "wangyan"),
+                    ("another command", {"item": 6, "note": "第一次"}, [], None)):
+                rep = c.request("start" if what == "another command" else "evidence", args,
+                                files=files, user=user, seq=7)
+                eq((rep["ok"], rep.get("error", {}).get("code")), (False, "seq_reused"),
+                   "%s under the same client and seq: %r" % (what, rep))
+                check("seq 7" in rep["error"]["message"] and c.client_id in rep["error"]["message"],
+                      "the message names client and seq: %r" % rep["error"]["message"])
+            eq(self.d.snapshot(), snap, "the database after the refusals")
+            again = c.request("evidence", {"item": 6, "note": "第一次", "files": ["a.txt"]},
+                              files=[b"photo-1"], seq=7)
+            eq(again, first, "the first request resent still gets its reply")
+        eq(self.item(6)["evidence_count"], 1, "evidence entries")
+
     def test_read_commands_ignore_client_and_seq(self):
         with self.d.raw() as c:
             for _ in range(2):

@@ -206,19 +206,27 @@ static void test_replies_are_kept_and_pruned_oldest_first(void **state)
     store_txn *t;
     char *buf;
     size_t len;
+    unsigned char digest[32], got[32];
     assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
     for (uint64_t seq = 1; seq <= 5; seq++) {
         char text[32];
         snprintf(text, sizeof text, "{\"ok\":true,\"n\":%llu}", (unsigned long long)seq);
-        assert_int_equal(store_reply_put(t, "c1", seq, text, strlen(text), 3), 0);
+        memset(digest, (int)seq, sizeof digest);
+        assert_int_equal(store_reply_put(t, "c1", seq, digest, text, strlen(text), 3), 0);
     }
-    assert_int_equal(store_reply_get(t, "c1", 1, &buf, &len), RECT_E_NOT_FOUND);
-    assert_int_equal(store_reply_get(t, "c1", 2, &buf, &len), RECT_E_NOT_FOUND);
-    assert_int_equal(store_reply_get(t, "c1", 3, &buf, &len), 0);
+    assert_int_equal(store_reply_get(t, "c1", 1, got, &buf, &len), RECT_E_NOT_FOUND);
+    assert_int_equal(store_reply_get(t, "c1", 2, got, &buf, &len), RECT_E_NOT_FOUND);
+    assert_int_equal(store_reply_get(t, "c1", 3, got, &buf, &len), 0);
     assert_string_equal(buf, "{\"ok\":true,\"n\":3}");
     assert_int_equal(len, strlen(buf));
+    memset(digest, 3, sizeof digest);
+    assert_memory_equal(got, digest, sizeof digest);
     free(buf);
-    assert_int_equal(store_reply_get(t, "c2", 5, &buf, &len), RECT_E_NOT_FOUND);
+    assert_int_equal(store_reply_get(t, "c1", 5, got, &buf, &len), 0);
+    memset(digest, 5, sizeof digest);
+    assert_memory_equal(got, digest, sizeof digest);
+    free(buf);
+    assert_int_equal(store_reply_get(t, "c2", 5, got, &buf, &len), RECT_E_NOT_FOUND);
     store_abort(&t);
 }
 
