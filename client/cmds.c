@@ -519,14 +519,18 @@ const cli_cmd cli_commands[] = {
         "  rectctl extend GJ-03 --deadline 2027-03-31 --reason \"等待县级资金下达\"\n"
         "  rectctl extend GJ-03 --approve --note \"同意延期\"")},
     {"review", CLI_WRITE, N_("ID"), 1, "item", cli_dl_review_opts, s_evidence_build,
-     cli_dl_review_print, NULL, N_("ID --note TEXT [--file PATH]... [--relapse]"),
+     cli_dl_review_print, NULL,
+     N_("ID --note TEXT [--file PATH]... [--relapse [--deadline DATE]]"),
      N_("record a consolidation review (巩固) of a closed long-term item"),
      N_("Sets the next review consolidation.interval_days ahead. With --relapse the\n"
-        "problem is back (反弹): the item is reopened for rectification.\n"
+        "problem is back (反弹): the item is reopened for rectification, with the\n"
+        "new deadline given by --deadline (not before today); without it the old\n"
+        "deadline stays, and if it has passed the item is overdue at once until a\n"
+        "leader assigns a new one.\n"
         "\n"
         "Example:\n"
         "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"
-        "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse")},
+        "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse --deadline 2027-03-31")},
     {"inbox", 0, NULL, 0, NULL, cli_nt_inbox_opts, NULL, cli_nt_inbox_print, NULL, N_("[--all]"),
      N_("your notices from the daily job (unread ones; --all for every one)"),
      N_("Every morning at notify.at rectd makes a digest for each owner and leader and a\n"

@@ -164,6 +164,8 @@ const cli_opt cli_dl_review_opts[] = {
     {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("what the review found (required)")},
     {"file", NULL, CLI_VALUE | CLI_MULTI, N_("PATH"), N_("attach a file (repeatable)")},
     {"relapse", "relapse", 0, NULL, N_("the problem is back (反弹): reopen the item")},
+    {"deadline", "deadline", CLI_VALUE, N_("DATE"),
+     N_("with --relapse: the deadline of the renewed rectification (else the old one stays)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -175,6 +177,7 @@ void cli_dl_review_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
     if (s_str(item, "next_review"))
         printf(_("%s: review recorded; the next one is due %s\n"), name, s_str(item, "next_review"));
     else
-        printf(_("%s relapsed (反弹) and is rectifying again (%lld relapse(s) so far)\n"), name,
+        printf(_("%s relapsed (反弹) and is rectifying again, deadline %s (%lld relapse(s) so far)\n"),
+               name, s_str(item, "deadline") ? s_str(item, "deadline") : "-",
                (long long)json_integer_value(json_object_get(item, "relapses")));
 }

@@ -271,7 +271,21 @@ int cmd_review(cmd_ctx *c)
     rect_action a = relapse ? RECT_ACT_RELAPSE : RECT_ACT_REVIEW;
     json_t *item, *files = NULL, *set = NULL;
     rect_state to;
-    char label[160];
+    char label[160], today[RECT_DATE_LEN], deadline[RECT_DATE_LEN];
+    const char *new_deadline = cmd_str(c, "deadline");
+    cal_today(c->cfg, c->now, today);
+    if (new_deadline) {
+        if (!relapse)
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "review: a deadline goes with relapse only (the new deadline of an item "
+                            "whose problem is back)");
+        int rc = resolve_date(c, "deadline", new_deadline, deadline);
+        if (rc)
+            return rc;
+        if (strcmp(deadline, today) < 0)
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "review: the new deadline %s is before today (%s)", deadline, today);
+    }
     int rc = item_load(c, &item);
     if (rc)
         return rc;
@@ -292,9 +306,11 @@ int cmd_review(cmd_ctx *c)
         set = json_pack("{sIsnsnsnsnsn}", "relapses",
                         json_integer_value(json_object_get(item, "relapses")) + 1, "verified_by",
                         "verified_at", "closed_by", "closed_at", "next_review");
+        /* a new period of work; the plan's original_deadline stays */
+        if (set && new_deadline)
+            json_object_set_new(set, "deadline", json_string(deadline));
     } else {
-        char today[RECT_DATE_LEN], due[RECT_DATE_LEN];
-        cal_today(c->cfg, c->now, today);
+        char due[RECT_DATE_LEN];
         if (date_from_days(date_days(today) + (long)c->cfg->review_interval_days, due) != 0) {
             rc = cmd_fail(c, RECT_E_INTERNAL, "cannot compute the next review date");
             goto done;

@@ -252,6 +252,13 @@ class Suite:
         self.refused("missing_field", "review", {"item": "D-VER"})
         self.refused("bad_type", "review", {"item": "D-VER", "note": "n", "relapse": "yes"})
         self.refused("bad_value", "review", {"item": "D-VER", "note": "n", "files": ["a.jpg"]})
+        yesterday = (datetime.date.fromisoformat(self.today()) - datetime.timedelta(days=1)).isoformat()
+        self.refused("bad_value", "review", {"item": "D-VER", "note": "n", "deadline": "2027-12-31"},
+                     words=("relapse",))
+        self.refused("bad_value", "review", {"item": "D-VER", "note": "n", "relapse": True,
+                                             "deadline": yesterday}, words=(yesterday, "today"))
+        self.refused("bad_date", "review", {"item": "D-VER", "note": "n", "relapse": True,
+                                            "deadline": "2027-02-30"}, words=("2027-02-30",))
 
     def test_closing_a_long_term_item_sets_its_next_review(self):
         self.add("D-LONG", "2027-06-30", kind="long-term")
@@ -282,17 +289,31 @@ class Suite:
         eq((audit["ok"], audit["problem"]), (True, None), "audit after a review with a file")
 
     def test_relapse_reopens_the_item(self):
-        it = self.call("review", {"item": "D-LONG", "note": "2户收入再次低于监测线", "relapse": True},
-                       user=ADMIN)["item"]
+        new = (datetime.date.fromisoformat(self.today()) + datetime.timedelta(days=60)).isoformat()
+        it = self.call("review", {"item": "D-LONG", "note": "2户收入再次低于监测线", "relapse": True,
+                                  "deadline": new}, user=ADMIN)["item"]
         eq(it["state"], "rectifying", "state after a relapse")
         eq(it["relapses"], 1, "relapses")
+        eq((it["deadline"], it["original_deadline"]), (new, "2027-06-30"),
+           "deadline and original_deadline after a relapse with a new deadline")
         for f in ("closed_by", "closed_at", "verified_by", "verified_at", "next_review"):
             eq(it[f], None, f + " after a relapse")
         ev = self.call("history", {"item": "D-LONG"})["events"][-1]
         eq(ev["action"], "relapse", "event action")
         eq(ev["changes"]["state"], ["closed", "rectifying"], "state change")
         eq(ev["changes"]["relapses"], [0, 1], "relapses change")
+        eq(ev["changes"]["deadline"], ["2027-06-30", new], "deadline change")
         self.refused("invalid_transition", "review", {"item": "D-LONG", "note": "n"}, words=("rectifying",))
+        # accepted and struck off again; a second relapse without a deadline keeps it
+        self.call("evidence", {"item": "D-LONG", "note": "再次整改"}, user=OWNER)
+        self.call("verify", {"item": "D-LONG", "result": "pass", "opinion": "合格"}, user=VERIFIER)
+        self.call("close", {"item": "D-LONG", "note": "再次销号"}, user=LEADER_ADMIN)
+        it = self.call("review", {"item": "D-LONG", "note": "又反弹", "relapse": True},
+                       user=OWNER)["item"]
+        eq((it["state"], it["relapses"], it["deadline"]), ("rectifying", 2, new),
+           "state, relapses and deadline after a relapse without a deadline")
+        check("deadline" not in self.call("history", {"item": "D-LONG"})["events"][-1]["changes"],
+              "a relapse without a deadline changed the deadline")
 
     def test_query_refusals(self):
         self.refused("bad_date", "overdue", {"as_of": "2026-13-01"})
