@@ -51,8 +51,15 @@ else
 BINDIR := $(BUILD)
 endif
 
-.PHONY: all deps run test unit e2e sanitize bench fuzz pot clean format
-all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN)
+# rectctl's message catalogues (po/LANG.po), where ./rectctl looks first.
+MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
+
+.PHONY: all deps run test unit e2e sanitize bench fuzz pot check-po clean format
+all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN) $(MO)
+
+$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
+	@mkdir -p $(dir $@)
+	msgfmt --check -o $@ $<
 
 $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h daemon/*.h client/*.h)
 	@mkdir -p $(dir $@)
@@ -96,7 +103,7 @@ unit: $(UNIT_BIN)
 # tests/e2e.py is the core suite; tests/e2e-*.py are the suites of later features
 # (a hyphen: they are scripts, not modules). Each prints "N passed, M failed".
 E2E_SUITES := tests/e2e.py $(sort $(wildcard tests/e2e-*.py))
-e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper
+e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper $(MO)
 	@rc=0; for s in $(E2E_SUITES); do \
 	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
 	done; exit $$rc
@@ -114,11 +121,19 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@/usr/bin/python3 tests/bench.py
 
-# The message template for translators (the Chinese catalogue builds on it).
+# The message template for translators, merged into each po/LANG.po (new
+# messages arrive untranslated: tests/check-po then names them).
+XGETTEXT = xgettext -k_ -kN_ -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
+  --package-name=rectctl --package-version=$$(sed -n 's/.*RECT_VERSION "\(.*\)"/\1/p' include/rect_proto.h) \
+  $(sort $(wildcard client/*.c client/*.h))
 pot:
-	xgettext -k_ -kN_ -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
-	  --package-name=rectctl --package-version=$$(sed -n 's/.*RECT_VERSION "\(.*\)"/\1/p' include/rect_proto.h) \
-	  -o po/rectctl.pot $(sort $(wildcard client/*.c client/*.h))
+	$(XGETTEXT) -o po/rectctl.pot
+	@for po in $(wildcard po/*.po); do msgmerge --quiet --update --backup=none $$po po/rectctl.pot; done
+
+# The template and every catalogue hold each message the code has (make test).
+check-po:
+	@tmp=$$(mktemp --suffix=.pot) && $(XGETTEXT) -o $$tmp && tests/check-po $$tmp; \
+	  rc=$$?; rm -f $$tmp; exit $$rc
 
 format:
 	clang-format -i $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c)

@@ -9,6 +9,7 @@
  * Exit codes: 0 done, 1 usage error, 2 rectd unreachable, 3 refused by rectd.
  */
 #include <libintl.h>
+#include <limits.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -575,7 +576,14 @@ int main(int argc, char **argv)
     int rc;
 
     setlocale(LC_ALL, "");
-    bindtextdomain(CLI_TEXTDOMAIN, LOCALEDIR);
+    /* The catalogues of a build in the source tree (make puts them in
+     * build/locale), else the installed ones; output is UTF-8 like the data. */
+    char locale_dir[PATH_MAX];
+    if (cfg_beside_exe("build/locale", locale_dir, sizeof locale_dir) != 0 &&
+        cfg_beside_exe("locale", locale_dir, sizeof locale_dir) != 0)
+        snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
+    bindtextdomain(CLI_TEXTDOMAIN, locale_dir);
+    bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
     textdomain(CLI_TEXTDOMAIN);
 
     rc = s_parse(argc, argv, &ctx.g, &cmd, &a);

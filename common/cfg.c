@@ -1186,6 +1186,25 @@ const rect_named *cfg_source_find(const rect_cfg *cfg, const char *id_or_name)
 }
 
 /*
+ * <folder of the running executable>/rel into buf: 0 if that path exists,
+ * -1 if it does not or cannot be made.
+ */
+int cfg_beside_exe(const char *rel, char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    int w = snprintf(buf, len, "%s/%s", exe, rel);
+    return w > 0 && (size_t)w < len && access(buf, F_OK) == 0 ? 0 : -1;
+}
+
+/*
  * Default config path when -c is not given: $RECTD_CONFIG if set and
  * non-empty, else <folder of the running executable>/config/rectd.conf if
  * that file exists, else /etc/rectd/rectd.conf. Returns a static buffer that
@@ -1199,18 +1218,8 @@ const char *cfg_default_path(void)
         memcpy(buf, env, strlen(env) + 1);
         return buf;
     }
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            int len = snprintf(buf, sizeof buf, "%s/config/rectd.conf", exe);
-            if (len > 0 && (size_t)len < sizeof buf && access(buf, F_OK) == 0)
-                return buf;
-        }
-    }
+    if (cfg_beside_exe("config/rectd.conf", buf, sizeof buf) == 0)
+        return buf;
     memcpy(buf, CFG_SYSTEM_PATH, sizeof CFG_SYSTEM_PATH);
     return buf;
 }

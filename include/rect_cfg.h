@@ -103,5 +103,7 @@ const rect_named *cfg_source_find(const rect_cfg *cfg, const char *id_or_name);
  * /etc/rectd/rectd.conf. Returns a static buffer.
  */
 const char *cfg_default_path(void);
+/* <folder of the running executable>/rel into buf: 0 if it exists, else -1. */
+int cfg_beside_exe(const char *rel, char *buf, size_t len);
 
 #endif
