@@ -12,7 +12,9 @@
 #include <libintl.h>
 
 #define _(s) gettext(s)
+#ifndef N_
 #define N_(s) (s)
+#endif
 
 /* The text domain of rectctl's message catalogue. */
 #define CLI_TEXTDOMAIN "rectctl"

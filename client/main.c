@@ -38,6 +38,19 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
+/* rectd refused: the kind of refusal in the user's language, the error
+ * code, then rectd's own message (English: it names ids, dates and values). */
+static void s_refused(const json_t *reply)
+{
+    const json_t *err = json_object_get(reply, "error");
+    const char *code = s_or_dash(json_string_value(json_object_get(err, "code")));
+    int c = rect_err_from_name(code);
+    const char *summary = strcmp(rect_err_name(c), code) == 0 ? rect_err_summary(c) : NULL;
+    /* TRANSLATORS: what kind of refusal, rectd's error code, rectd's own message. */
+    cli_error(_("%s (%s): %s"), summary ? _(summary) : _("refused"), code,
+              s_or_dash(json_string_value(json_object_get(err, "message"))));
+}
+
 /* Say that word is no command; for the first word of two-word commands, list them. */
 static void s_unknown_command(const char *word)
 {
@@ -96,8 +109,7 @@ int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *arg
         *result = json_incref(json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        json_t *err = json_object_get(reply, "error");
-        cli_error(_("%s (%s)"), s_or_dash(json_string_value(json_object_get(err, "message"))), s_or_dash(json_string_value(json_object_get(err, "code"))));
+        s_refused(reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -550,10 +562,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
         s_output(ctx, cmd, a, json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        json_t *err = json_object_get(reply, "error");
-        /* TRANSLATORS: rectd's refusal: its English message, then its error code. */
-        cli_error(_("%s (%s)"), json_string_value(json_object_get(err, "message")),
-                  json_string_value(json_object_get(err, "code")));
+        s_refused(reply);
         rc = RECT_EXIT_REFUSED;
     }
 

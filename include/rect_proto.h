@@ -90,36 +90,40 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
 #define RECT_SYSTEM_ACTOR "rectd"
 
 /* ---- error codes: 0 is success, errors are negative ------------------- */
-/* X(enum, wire name) - the wire name is the "code" of an error reply. */
+#ifndef N_
+#define N_(s) (s) /* marks text for translators (xgettext -kN_); rectctl translates it */
+#endif
+/* X(enum, wire name, summary) - the wire name is the "code" of an error
+ * reply; the summary is what rectctl says before rectd's message. */
 #define RECT_ERRORS(X)                                                         \
-    X(RECT_E_BAD_REQUEST, "bad_request")                                       \
-    X(RECT_E_BAD_UTF8, "bad_utf8")                                             \
-    X(RECT_E_TOO_LARGE, "too_large")                                           \
-    X(RECT_E_UNSUPPORTED_VERSION, "unsupported_version")                       \
-    X(RECT_E_UNKNOWN_COMMAND, "unknown_command")                               \
-    X(RECT_E_UNKNOWN_FIELD, "unknown_field")                                   \
-    X(RECT_E_MISSING_FIELD, "missing_field")                                   \
-    X(RECT_E_BAD_TYPE, "bad_type")                                             \
-    X(RECT_E_BAD_VALUE, "bad_value")                                           \
-    X(RECT_E_BAD_DATE, "bad_date")                                             \
-    X(RECT_E_UNKNOWN_USER, "unknown_user")                                     \
-    X(RECT_E_UNKNOWN_NAME, "unknown_name")                                     \
-    X(RECT_E_NOT_FOUND, "not_found")                                           \
-    X(RECT_E_AMBIGUOUS_REF, "ambiguous_ref")                                   \
-    X(RECT_E_DUPLICATE_REF, "duplicate_ref")                                   \
-    X(RECT_E_PERMISSION_DENIED, "permission_denied")                           \
-    X(RECT_E_INVALID_TRANSITION, "invalid_transition")                         \
-    X(RECT_E_MISSING_EVIDENCE, "missing_evidence")                             \
-    X(RECT_E_BAD_IMPORT, "bad_import")                                         \
-    X(RECT_E_SEQ_REUSED, "seq_reused")                                         \
-    X(RECT_E_STORAGE_FULL, "storage_full")                                     \
-    X(RECT_E_NOMEM, "out_of_memory")                                           \
-    X(RECT_E_INTERNAL, "internal")
+    X(RECT_E_BAD_REQUEST, "bad_request", N_("the request is malformed")) \
+    X(RECT_E_BAD_UTF8, "bad_utf8", N_("text that is not valid UTF-8")) \
+    X(RECT_E_TOO_LARGE, "too_large", N_("too large")) \
+    X(RECT_E_UNSUPPORTED_VERSION, "unsupported_version", N_("a protocol version rectd does not speak")) \
+    X(RECT_E_UNKNOWN_COMMAND, "unknown_command", N_("a command rectd does not know")) \
+    X(RECT_E_UNKNOWN_FIELD, "unknown_field", N_("an argument the command does not take")) \
+    X(RECT_E_MISSING_FIELD, "missing_field", N_("something required is missing")) \
+    X(RECT_E_BAD_TYPE, "bad_type", N_("a value of the wrong type")) \
+    X(RECT_E_BAD_VALUE, "bad_value", N_("a value that is not allowed")) \
+    X(RECT_E_BAD_DATE, "bad_date", N_("not a valid date")) \
+    X(RECT_E_UNKNOWN_USER, "unknown_user", N_("not a configured user")) \
+    X(RECT_E_UNKNOWN_NAME, "unknown_name", N_("a name the configuration does not have")) \
+    X(RECT_E_NOT_FOUND, "not_found", N_("not found")) \
+    X(RECT_E_AMBIGUOUS_REF, "ambiguous_ref", N_("the number names items of several inspections")) \
+    X(RECT_E_DUPLICATE_REF, "duplicate_ref", N_("the number is already taken")) \
+    X(RECT_E_PERMISSION_DENIED, "permission_denied", N_("not allowed for this user")) \
+    X(RECT_E_INVALID_TRANSITION, "invalid_transition", N_("not possible in the item's present state")) \
+    X(RECT_E_MISSING_EVIDENCE, "missing_evidence", N_("no evidence filed yet")) \
+    X(RECT_E_BAD_IMPORT, "bad_import", N_("the CSV file has an error")) \
+    X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
+    X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \
+    X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \
+    X(RECT_E_INTERNAL, "internal", N_("an internal error in rectd"))
 
 typedef enum {
     RECT_OK = 0,
     RECT_E_FIRST_ = -1000,
-#define RECT_X_ENUM(e, s) e,
+#define RECT_X_ENUM(e, s, d) e,
     RECT_ERRORS(RECT_X_ENUM)
 #undef RECT_X_ENUM
     RECT_E_LAST_
@@ -129,7 +133,7 @@ typedef enum {
 static inline const char *rect_err_name(int code)
 {
     static const char *const names[] = {
-#define RECT_X_NAME(e, s) s,
+#define RECT_X_NAME(e, s, d) s,
         RECT_ERRORS(RECT_X_NAME)
 #undef RECT_X_NAME
     };
@@ -137,6 +141,20 @@ static inline const char *rect_err_name(int code)
     if (i < 0 || (size_t)i >= sizeof names / sizeof names[0])
         return "internal";
     return names[i];
+}
+
+/* English summary of a (negative) error code (N_-marked), NULL if unknown. */
+static inline const char *rect_err_summary(int code)
+{
+    static const char *const summaries[] = {
+#define RECT_X_SUMMARY(e, s, d) d,
+        RECT_ERRORS(RECT_X_SUMMARY)
+#undef RECT_X_SUMMARY
+    };
+    int i = code - RECT_E_FIRST_ - 1;
+    if (i < 0 || (size_t)i >= sizeof summaries / sizeof summaries[0])
+        return NULL;
+    return summaries[i];
 }
 
 /* Error code for a wire name, or RECT_E_INTERNAL if unknown. */

@@ -33,6 +33,8 @@ import zmq  # noqa: E402
 import rawclient  # noqa: E402
 from rawclient import ITEM_COUNTERS, ITEM_KEYS, ITEM_LATER  # noqa: E402
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 # What list adds to each item at read time (issue 3: lights), never stored.
 LIST_EXTRA = frozenset(["light", "days_overdue"])
 
@@ -163,6 +165,33 @@ def _width(text):
                2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def po_catalogue(path):
+    """msgid -> msgstr of a gettext .po file (translated entries only)."""
+    cat, key, cur, field = {}, None, None, None
+
+    def unq(t):
+        return json.loads(t)  # a C string literal of printable text is JSON here
+
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("msgid "):
+                key, cur, field = unq(line[6:]), None, "id"
+            elif line.startswith("msgstr ") or line.startswith("msgstr[0] "):
+                cur, field = unq(line.split(" ", 1)[1]), "str"
+            elif line.startswith('"') and field == "id":
+                key += unq(line)
+            elif line.startswith('"') and field == "str":
+                cur += unq(line)
+            else:
+                if key and cur:
+                    cat[key] = cur
+                field = None
+        if key and cur:
+            cat[key] = cur
+    return cat
+
+
 def _read(path):
     with open(path, "rb") as f:
         return f.read()
@@ -234,6 +263,31 @@ class Lifecycle(Fixture):
         # the deadline column starts at the same display column on every row
         cols = {_width(l[:re.search(r"\d{4}-\d\d-\d\d", l).start()]) for l in rows}
         eq(len(cols), 1, "display columns where the deadline starts: %s" % sorted(cols))
+
+    def test_with_a_chinese_locale_rectctl_speaks_chinese_from_its_catalogue(self):
+        zh = {"LANGUAGE": "zh_CN"}
+        cat = po_catalogue(os.path.join(ROOT, "po", "zh_CN.po"))
+        r = self.d.ctl("list", json_out=False, env=zh)
+        eq(r.rc, 0, "exit status")
+        lines = [l for l in r.out.split("\n") if l.strip()]
+        rows = [l for l in lines if re.search(r"\d{4}-\d\d-\d\d", l)]
+        eq(len(rows), 29, "table rows")
+        check(any(cat[h] in lines[0] for h in ("TITLE", "OWNER", "DEADLINE") if h in cat),
+              "the header is not translated: %r" % lines[0])
+        cols = {_width(l[:re.search(r"\d{4}-\d\d-\d\d", l).start()]) for l in rows}
+        eq(len(cols), 1, "display columns where the deadline starts: %s" % sorted(cols))
+        msg = self.d.request("show", {"item": 9999})["error"]["message"]
+        r = self.d.ctl("show", "9999", env=zh)
+        eq((r.rc, r.err), (3, "rectctl: %s\n" % (cat["%s (%s): %s"] % (cat["not found"], "not_found", msg))),
+           "exit status and stderr of a refusal")
+        r = self.d.ctl("--help", json_out=False, env=zh)
+        for en in ("claim one item (认领), and optionally assign it",
+                   "strike off a verified item (销号)"):
+            check(cat[en] in r.out, "--help lacks %r for %r:\n%s" % (cat[en], en, r.out))
+        r = self.d.ctl("frobnicate", json_out=False, env=zh)
+        eq(r.rc, 1, "exit status of an unknown command")
+        check(re.search(r"[\u4e00-\u9fff]", r.err) and "frobnicate" in r.err,
+              "the usage error is not in Chinese: %r" % r.err)
 
     def test_list_filters_by_state_owner_unit_source_and_kind(self):
         d = self.d
@@ -873,7 +927,7 @@ class ExitCodes(Fixture):
         msg = self.d.request("show", {"item": 9999})["error"]["message"]
         r = self.d.ctl("show", "9999")
         eq(r.rc, 3, "exit status")
-        check(msg in r.err, "stderr %r has rectd's message %r" % (r.err, msg))
+        eq(r.err, "rectctl: not found (not_found): %s\n" % msg, "stderr")
 
     def _unreachable_conf(self, endpoint, timeout_ms, retries=3):
         return self.d.write_conf({"daemon.endpoint": endpoint,

@@ -220,6 +220,12 @@ def main(name, fixtures, argv, needs=("RECTD", "RECTCTL"), flags=(), jobs=None,
             print("0 passed, 1 failed")
             return 1
 
+    # rectctl in English whatever the machine's locale (a test that wants
+    # the Chinese catalogue sets LANGUAGE=zh_CN for its rectctl)
+    for k in ("LANGUAGE", "LC_MESSAGES", "LANG"):
+        os.environ.pop(k, None)
+    os.environ["LC_ALL"] = "C.UTF-8"
+
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
