@@ -4,7 +4,8 @@
  *
  * Dates are proleptic Gregorian; day numbers use Howard Hinnant's
  * days_from_civil, so no libc time zone state is involved. Only local time
- * (instant_format_local, date_today) asks libc, by switching TZ for the
+ * (instant_format_local, date_today) asks libc: in the zone pinned with
+ * date_pin_zone directly, in any other zone by switching TZ for the
  * duration of one conversion (see s_localtime).
  */
 #include "rect_date.h"
@@ -290,14 +291,44 @@ int instant_parse(const char *text, time_t *t)
     return 0;
 }
 
+/* The zone TZ was set to for good by date_pin_zone, or NULL. */
+static char *s_pinned;
+
+int date_pin_zone(const char *zone)
+{
+    if (!zone || !zone_exists(zone))
+        return -1;
+    size_t n = strlen(zone) + 2;
+    char *spec = malloc(n), *copy = strdup(zone);
+    if (!spec || !copy) {
+        free(spec);
+        free(copy);
+        return -1;
+    }
+    snprintf(spec, n, ":%s", zone);
+    int rc = setenv("TZ", spec, 1);
+    free(spec);
+    if (rc != 0) {
+        free(copy);
+        return -1;
+    }
+    tzset();
+    free(s_pinned);
+    s_pinned = copy;
+    return 0;
+}
+
 /*
  * Broken-down local time of t in zone (UTC when zone is NULL or not an
  * installed zone). glibc only converts to local time through the process's
- * TZ, so this sets TZ, converts, and puts TZ back as it was. Not thread-safe:
- * rectd and rectctl are single-threaded where they call it.
+ * TZ: in the pinned zone that is localtime_r alone, which threads may call
+ * together; any other zone sets TZ, converts, and puts TZ back as it was,
+ * which is not thread-safe (rectctl, single-threaded, does that).
  */
 static int s_localtime(time_t t, const char *zone, struct tm *tm)
 {
+    if (zone && s_pinned && strcmp(zone, s_pinned) == 0)
+        return localtime_r(&t, tm) ? 0 : -1;
     if (!zone || !zone_exists(zone))
         return gmtime_r(&t, tm) ? 0 : -1;
 

@@ -34,10 +34,18 @@ typedef struct {
 
 enum { FILES_NONE, FILES_ONE, FILES_NAMED };
 
+/*
+ * What a command does to the database. READ_LONG: a read whose cost grows
+ * with the whole record (ledgers, statistics, audits); it runs on a reader
+ * thread when rectd has them (daemon.read_threads), so that it does not
+ * hold up the requests behind it.
+ */
+enum { READ, WRITE, READ_LONG };
+
 typedef struct {
     const char *name;
     cmd_fn fn;
-    int write;
+    int access; /* READ, WRITE or READ_LONG */
     /*
      * Roles that may call the command at all. Item actions say ANY here:
      * who may do what to which item is workflow.c's rule book.
@@ -49,55 +57,55 @@ typedef struct {
 
 #define ITEM {"item", ARG_ITEM, 1}
 static const cmd_spec s_commands[] = {
-    {"ping", cmd_ping, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"list", cmd_list, 0, RECT_ROLE_ANY, FILES_NONE,
+    {"ping", cmd_ping, READ, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"list", cmd_list, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
      {{"state", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"source", ARG_NAME, 0},
       {"kind", ARG_NAME, 0}, {"inspection", ARG_NAME, 0}, {"leader", ARG_NAME, 0},
       {"overdue", ARG_BOOL, 0}, {"due_soon", ARG_BOOL, 0}, {"as_of", ARG_NAME, 0}, {0}}},
-    {"show", cmd_show, 0, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
-    {"history", cmd_history, 0, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
-    {"add", cmd_add, 1, RECT_ROLE_ANY, FILES_NONE,
+    {"show", cmd_show, READ, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
+    {"history", cmd_history, READ, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
+    {"add", cmd_add, WRITE, RECT_ROLE_ANY, FILES_NONE,
      {{"ref", ARG_NAME, 1}, {"source", ARG_NAME, 1}, {"kind", ARG_NAME, 1}, {"title", ARG_LINE, 1},
       {"description", ARG_TEXT, 0}, {"measures", ARG_TEXT, 0}, {"inspection", ARG_NAME, 0},
       {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"leader", ARG_NAME, 0},
       {"deadline", ARG_NAME, 0}, {"note", ARG_TEXT, 0}, {0}}},
-    {"import", cmd_import, 1, RECT_ROLE_ANY, FILES_ONE,
+    {"import", cmd_import, WRITE, RECT_ROLE_ANY, FILES_ONE,
      {{"inspection", ARG_NAME, 0}, {"dry_run", ARG_BOOL, 0}, {0}}},
-    {"assign", cmd_assign, 1, RECT_ROLE_ANY, FILES_NONE,
+    {"assign", cmd_assign, WRITE, RECT_ROLE_ANY, FILES_NONE,
      {ITEM, {"owner", ARG_NAME, 1}, {"unit", ARG_NAME, 1}, {"leader", ARG_NAME, 1},
       {"deadline", ARG_NAME, 1}, {"note", ARG_TEXT, 0}, {0}}},
-    {"start", cmd_start, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 0}, {0}}},
-    {"evidence", cmd_evidence, 1, RECT_ROLE_ANY, FILES_NAMED,
+    {"start", cmd_start, WRITE, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 0}, {0}}},
+    {"evidence", cmd_evidence, WRITE, RECT_ROLE_ANY, FILES_NAMED,
      {ITEM, {"note", ARG_TEXT, 1}, {"files", ARG_FILES, 0}, {0}}},
-    {"verify", cmd_verify, 1, RECT_ROLE_ANY, FILES_NONE,
+    {"verify", cmd_verify, WRITE, RECT_ROLE_ANY, FILES_NONE,
      {ITEM, {"result", ARG_NAME, 1}, {"opinion", ARG_TEXT, 1}, {0}}},
-    {"close", cmd_close, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 1}, {0}}},
-    {"reopen", cmd_reopen, 1, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"reason", ARG_TEXT, 1}, {0}}},
+    {"close", cmd_close, WRITE, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 1}, {0}}},
+    {"reopen", cmd_reopen, WRITE, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"reason", ARG_TEXT, 1}, {0}}},
     /* Deadlines (cmd_deadline.c). */
-    {"overdue", cmd_overdue, 0, RECT_ROLE_ANY, FILES_NONE,
+    {"overdue", cmd_overdue, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
      {{"as_of", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"leader", ARG_NAME, 0}, {0}}},
-    {"extend", cmd_extend, 1, RECT_ROLE_ANY, FILES_NONE,
+    {"extend", cmd_extend, WRITE, RECT_ROLE_ANY, FILES_NONE,
      {ITEM, {"deadline", ARG_NAME, 1}, {"reason", ARG_TEXT, 1}, {0}}},
-    {"decide_extension", cmd_decide_extension, 1, RECT_ROLE_ANY, FILES_NONE,
+    {"decide_extension", cmd_decide_extension, WRITE, RECT_ROLE_ANY, FILES_NONE,
      {ITEM, {"decision", ARG_NAME, 1}, {"note", ARG_TEXT, 0}, {0}}},
-    {"review", cmd_review, 1, RECT_ROLE_ANY, FILES_NAMED,
+    {"review", cmd_review, WRITE, RECT_ROLE_ANY, FILES_NAMED,
      {ITEM, {"note", ARG_TEXT, 1}, {"files", ARG_FILES, 0}, {"relapse", ARG_BOOL, 0},
       {"deadline", ARG_NAME, 0}, {0}}},
-    {"inbox", cmd_inbox, 0, RECT_ROLE_ANY, FILES_NONE, {{"all", ARG_BOOL, 0}, {"since", ARG_INT, 0}, {0}}},
-    {"ack", cmd_ack, 1, RECT_ROLE_ANY, FILES_NONE, {{"id", ARG_INT, 1}, {0}}},
-    {"notify_run", cmd_notify_run, 1, RECT_ROLE_ADMIN, FILES_NONE,
+    {"inbox", cmd_inbox, READ, RECT_ROLE_ANY, FILES_NONE, {{"all", ARG_BOOL, 0}, {"since", ARG_INT, 0}, {0}}},
+    {"ack", cmd_ack, WRITE, RECT_ROLE_ANY, FILES_NONE, {{"id", ARG_INT, 1}, {0}}},
+    {"notify_run", cmd_notify_run, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
      {{"as_of", ARG_NAME, 0}, {"force", ARG_BOOL, 0}, {0}}},
     /* Closeout ledgers (cmd_ledger.c, cmd_audit.c). */
-    {"inspection_add", cmd_inspection_add, 1, RECT_ROLE_ADMIN, FILES_NONE,
+    {"inspection_add", cmd_inspection_add, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
      {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 1}, {"fed_back", ARG_OBJECT, 0}, {0}}},
-    {"inspection_list", cmd_inspection_list, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"inspection_history", cmd_inspection_history, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"ledger", cmd_ledger, 0, RECT_ROLE_ANY, FILES_NONE,
+    {"inspection_list", cmd_inspection_list, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"inspection_history", cmd_inspection_history, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"ledger", cmd_ledger, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
      {{"inspection", ARG_NAME, 0}, {"as_of", ARG_NAME, 0}, {"seq", ARG_INT, 0}, {0}}},
-    {"stats", cmd_stats, 0, RECT_ROLE_ANY, FILES_NONE, {{"inspection", ARG_NAME, 0}, {"by", ARG_NAME, 0}, {0}}},
-    {"audit_verify", cmd_audit_verify, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"audit_reuse", cmd_audit_reuse, 0, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"reconcile", cmd_reconcile, 0, RECT_ROLE_ANY, FILES_ONE, {{"inspection", ARG_NAME, 0}, {0}}},
+    {"stats", cmd_stats, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{"inspection", ARG_NAME, 0}, {"by", ARG_NAME, 0}, {0}}},
+    {"audit_verify", cmd_audit_verify, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"audit_reuse", cmd_audit_reuse, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"reconcile", cmd_reconcile, READ_LONG, RECT_ROLE_ANY, FILES_ONE, {{"inspection", ARG_NAME, 0}, {0}}},
 };
 
 int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)
@@ -331,7 +339,7 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         rc = s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s may not use %s", u->name, spec->name);
         goto fail;
     }
-    if (spec->write) {
+    if (spec->access == WRITE) {
         json_t *jc = json_object_get(req, "client"), *js = json_object_get(req, "seq");
         if (!jc || !js) {
             rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
@@ -512,6 +520,12 @@ static void s_log(json_t *req, const dispatch_req *r)
     json_decref(rep);
 }
 
+void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r)
+{
+    r->may_defer = 0;
+    dispatch_run(cfg, st, r, 1);
+}
+
 void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
 {
     json_t *parsed[n ? n : 1];
@@ -520,6 +534,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
     /* Validate all; answer refusals and reads first (no write txn is open yet). */
     for (size_t i = 0; i < n; i++) {
         reqs[i].reply = NULL;
+        reqs[i].deferred = 0;
         msg[0] = '\0';
         int rc = dispatch_validate(cfg, &reqs[i], &parsed[i], msg, sizeof msg);
         if (rc) {
@@ -527,8 +542,11 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             continue;
         }
         const cmd_spec *spec = s_find(json_string_value(json_object_get(parsed[i], "cmd")));
-        if (!spec->write) {
-            s_run_read(cfg, st, &reqs[i], parsed[i], spec);
+        if (spec->access != WRITE) {
+            if (spec->access == READ_LONG && reqs[i].may_defer)
+                reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
+            else
+                s_run_read(cfg, st, &reqs[i], parsed[i], spec);
             json_decref(parsed[i]);
             parsed[i] = NULL;
         }

@@ -26,13 +26,26 @@ typedef struct {
     size_t n_files;
     int too_many_files; /* more than RECT_MAX_FILES frames followed */
     int no_delimiter;   /* the empty delimiter frame was missing */
-    /* out: the reply (malloc'd, caller frees) */
+    int may_defer;      /* a long read may be left for dispatch_run_read */
+    /* out: the reply (malloc'd, caller frees), or deferred */
     char *reply;
     size_t reply_len;
+    int deferred; /* a long read left unanswered: run it with dispatch_run_read */
 } dispatch_req;
 
-/* Process a batch of n requests; every reqs[i].reply is set on return. */
+/*
+ * Process a batch of n requests. On return every reqs[i].reply is set,
+ * except for long reads (ledgers, statistics, audits) of requests with
+ * may_defer set: those have deferred set instead.
+ */
 void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n);
+
+/*
+ * Answer one request that dispatch_run deferred, in a read transaction of
+ * its own. Safe to call from several threads at once (each its own
+ * request) while dispatch_run runs in another.
+ */
+void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r);
 
 /*
  * Decode and validate one request without running it (exposed for tests):

@@ -96,6 +96,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "rectd: %s\n", err);
         return 1;
     }
+    /* Local time in the calendar's zone without switching TZ: the reader threads convert too. */
+    if (date_pin_zone(cfg->timezone) != 0) {
+        fprintf(stderr, "rectd: cannot use time zone %s\n", cfg->timezone);
+        cfg_destroy(&cfg);
+        return 1;
+    }
     if (clock && rect_clock_file(clock) != 0)
         fprintf(stderr, "rectd: clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is\n", clock);
     if (check) {

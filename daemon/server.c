@@ -2,6 +2,12 @@
  * server.c - the ZeroMQ loop: receive requests, hand batches to dispatch,
  * send replies. Nothing here blocks on a client: sends never wait (a
  * vanished peer's reply is dropped), receives only wait in zmq_poll.
+ *
+ * Long reads (ledgers, statistics, audits: dispatch defers them) go to
+ * daemon.read_threads reader threads, each in a read transaction of its
+ * own. Jobs go both ways through lists under one mutex; an inproc socket
+ * only rings this thread's bell when answers wait, since only this thread
+ * touches the ROUTER socket. Writes and the clock's work stay here.
  */
 #include "server.h"
 
@@ -94,6 +100,178 @@ static void s_frame(s_msg *m, dispatch_req *r)
     r->too_many_files = m->too_many;
 }
 
+/* ---- reader threads --------------------------------------------------- */
+
+#define DONE_ENDPOINT "inproc://rectd-reads-done"
+/* Long reads waiting beyond this are answered in the loop instead. */
+#define QUEUE_MAX 256
+
+typedef struct s_job {
+    s_msg msg;
+    dispatch_req req;
+    struct s_job *next;
+} s_job;
+
+typedef struct {
+    const rect_cfg *cfg;
+    store *st;
+    void *ctx;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+    s_job *head, *tail; /* waiting jobs, oldest first */
+    size_t queued;
+    s_job *answered; /* answered jobs for the loop to send, newest first */
+    int stop;
+    pthread_t threads[16];
+    size_t n_threads;
+} s_pool;
+
+static void s_job_free(s_job *j)
+{
+    s_msg_close(&j->msg);
+    free(j->req.reply);
+    free(j);
+}
+
+static void *s_reader(void *arg)
+{
+    s_pool *p = arg;
+    void *done = zmq_socket(p->ctx, ZMQ_PUSH);
+    int linger = 0;
+    if (done) {
+        zmq_setsockopt(done, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_connect(done, DONE_ENDPOINT);
+    }
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->head && !p->stop)
+            pthread_cond_wait(&p->ready, &p->lock);
+        s_job *j = p->stop ? NULL : p->head;
+        if (j) {
+            p->head = j->next;
+            if (!p->head)
+                p->tail = NULL;
+            p->queued--;
+        }
+        pthread_mutex_unlock(&p->lock);
+        if (!j)
+            break;
+        dispatch_run_read(p->cfg, p->st, &j->req);
+        pthread_mutex_lock(&p->lock);
+        j->next = p->answered;
+        p->answered = j;
+        pthread_mutex_unlock(&p->lock);
+        if (done) /* the bell; a full pipe already holds one */
+            zmq_send(done, "", 0, ZMQ_DONTWAIT);
+    }
+    if (done)
+        zmq_close(done);
+    return NULL;
+}
+
+/* Start n readers (0: none, *out NULL). The caller has bound DONE_ENDPOINT. */
+static int s_pool_start(const rect_cfg *cfg, store *st, void *ctx, size_t n, s_pool **out)
+{
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    s_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    *p = (s_pool){.cfg = cfg, .st = st, .ctx = ctx};
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    if (n > sizeof p->threads / sizeof p->threads[0])
+        n = sizeof p->threads / sizeof p->threads[0];
+    for (; p->n_threads < n; p->n_threads++)
+        if (pthread_create(&p->threads[p->n_threads], NULL, s_reader, p) != 0)
+            break;
+    *out = p;
+    return p->n_threads ? 0 : -1;
+}
+
+/* Stop the readers (each finishes the job in hand) and drop the jobs still waiting. */
+static void s_pool_stop(s_pool **pp)
+{
+    s_pool *p = *pp;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+    for (size_t i = 0; i < p->n_threads; i++)
+        pthread_join(p->threads[i], NULL);
+    for (s_job *j = p->head, *next; j; j = next) {
+        next = j->next;
+        s_job_free(j);
+    }
+    for (s_job *j = p->answered, *next; j; j = next) {
+        next = j->next;
+        s_job_free(j);
+    }
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->ready);
+    free(p);
+    *pp = NULL;
+}
+
+/* Room for more long reads? */
+static int s_pool_open(s_pool *p)
+{
+    if (!p || !p->n_threads)
+        return 0;
+    pthread_mutex_lock(&p->lock);
+    int open = p->queued < QUEUE_MAX;
+    pthread_mutex_unlock(&p->lock);
+    return open;
+}
+
+/* Hand a deferred request to the readers, taking its frames; -1 if out of memory. */
+static int s_pool_push(s_pool *p, s_msg *m)
+{
+    s_job *j = malloc(sizeof *j);
+    if (!j)
+        return -1;
+    j->msg = (s_msg){.nparts = m->nparts, .too_many = m->too_many};
+    for (int i = 0; i < m->nparts; i++) {
+        zmq_msg_init(&j->msg.parts[i]);
+        zmq_msg_move(&j->msg.parts[i], &m->parts[i]);
+    }
+    s_frame(&j->msg, &j->req); /* the frames' data now live in the job */
+    j->next = NULL;
+    pthread_mutex_lock(&p->lock);
+    if (p->tail)
+        p->tail->next = j;
+    else
+        p->head = j;
+    p->tail = j;
+    p->queued++;
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+static void s_send(void *sock, s_msg *m, dispatch_req *r);
+
+/* Quiet the bell and send the answers the readers handed back. */
+static void s_pool_answers(s_pool *p, void *done, void *sock)
+{
+    char bell;
+    while (zmq_recv(done, &bell, sizeof bell, ZMQ_DONTWAIT) >= 0)
+        ;
+    pthread_mutex_lock(&p->lock);
+    s_job *j = p->answered;
+    p->answered = NULL;
+    pthread_mutex_unlock(&p->lock);
+    while (j) {
+        s_job *next = j->next;
+        s_send(sock, &j->msg, &j->req);
+        s_job_free(j);
+        j = next;
+    }
+}
+
 static void s_send(void *sock, s_msg *m, dispatch_req *r)
 {
     /* ROUTER drops what it cannot route; DONTWAIT keeps a full pipe from blocking us. */
@@ -107,8 +285,9 @@ static void s_send(void *sock, s_msg *m, dispatch_req *r)
 int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
     int rc = -1;
-    void *ctx = zmq_ctx_new(), *sock = NULL, *pub = NULL;
+    void *ctx = zmq_ctx_new(), *sock = NULL, *pub = NULL, *done = NULL;
     notifier *nt = NULL;
+    s_pool *pool = NULL;
     s_msg *msgs = calloc(BATCH_MAX, sizeof *msgs);
     dispatch_req *reqs = calloc(BATCH_MAX, sizeof *reqs);
     if (!ctx || !msgs || !reqs) {
@@ -128,7 +307,17 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
     sock = zmq_socket(ctx, ZMQ_ROUTER);
     if (cfg->pub_endpoint)
         pub = zmq_socket(ctx, ZMQ_PUB);
+    /* The readers' way back, bound before they start; they inherit the mask. */
+    int pool_rc = 0;
+    if (cfg->read_threads > 0 && (done = zmq_socket(ctx, ZMQ_PULL)) != NULL &&
+        zmq_bind(done, DONE_ENDPOINT) == 0)
+        pool_rc = s_pool_start(cfg, st, ctx, cfg->read_threads, &pool);
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    if (cfg->read_threads > 0 && (!done || pool_rc != 0 || !pool)) {
+        snprintf(err, errlen, "cannot start the reader threads (daemon.read_threads = %u)",
+                 (unsigned)cfg->read_threads);
+        goto done;
+    }
     int linger = 0;
     /* Frames beyond this are refused by ZeroMQ itself (the peer is disconnected). */
     int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;
@@ -170,25 +359,35 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
             next_tick = s_mono() + notifier_wait_ms(nt) / 1000.0;
         }
         int wait = (int)((next_tick - s_mono()) * 1000) + 1;
-        zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-        int n = zmq_poll(&item, 1, wait > 0 ? wait : 0);
+        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {done, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, done ? 2 : 1, wait > 0 ? wait : 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
             goto done;
         }
-        if (n == 0)
+        if (done && (items[1].revents & ZMQ_POLLIN))
+            s_pool_answers(pool, done, sock);
+        if (!(items[0].revents & ZMQ_POLLIN))
             continue;
         size_t batch = 0, bytes = 0;
+        int may_defer = s_pool_open(pool);
         while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
             for (int i = 0; i < msgs[batch].nparts; i++)
                 bytes += zmq_msg_size(&msgs[batch].parts[i]);
             s_frame(&msgs[batch], &reqs[batch]);
+            reqs[batch].may_defer = may_defer;
             batch++;
         }
         dispatch_run(cfg, st, reqs, batch);
         for (size_t i = 0; i < batch; i++) {
+            if (reqs[i].deferred && s_pool_push(pool, &msgs[i]) == 0) {
+                s_msg_close(&msgs[i]);
+                continue;
+            }
+            if (reqs[i].deferred) /* no memory to queue it: answer it here */
+                dispatch_run_read(cfg, st, &reqs[i]);
             s_send(sock, &msgs[i], &reqs[i]);
             free(reqs[i].reply);
             reqs[i].reply = NULL;
@@ -197,6 +396,11 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
     }
     rc = 0;
 done:
+    if (pool && sock)
+        s_pool_answers(pool, done, sock); /* what the readers finished meanwhile */
+    s_pool_stop(&pool);
+    if (done)
+        zmq_close(done);
     notifier_destroy(&nt);
     if (pub)
         zmq_close(pub);

@@ -42,6 +42,7 @@ typedef struct {
     uint32_t max_request_kb;  /* JSON frame limit */
     uint32_t max_attachment_mb; /* per attachment frame (evidence file, import CSV) */
     uint32_t reply_cache;     /* idempotency replies kept (count) */
+    uint32_t read_threads;    /* threads for long reads (ledger, stats, audit); 0: none */
     char *default_inspection; /* inspection of items added without one */
 
     /* calendar */

@@ -68,6 +68,13 @@ void instant_format_local(time_t t, const char *zone, char *out, size_t outlen);
 /* Today's date in an IANA zone, as "YYYY-MM-DD". */
 void date_today(time_t now, const char *zone, char out[RECT_DATE_LEN]);
 
+/*
+ * Set the process's TZ to zone for good (call before starting threads):
+ * conversions in that zone then need no TZ switching, so threads may make
+ * them together, and they cost no file lookup. 0, or -1 if zone is unknown.
+ */
+int date_pin_zone(const char *zone);
+
 /* 1 if zone names an installed IANA time zone, else 0. */
 int zone_exists(const char *zone);
 

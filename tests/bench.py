@@ -10,8 +10,11 @@ absolute values across machines.
      share one transaction: group commit);
   2. import of a 10,000-row plan in one request (one transaction);
   3. reads over 10,000+ items: `list --owner X` (index range) vs `list`
-     (full scan) vs `list --kind immediate` (no index: full scan + filter).
+     (full scan) vs `list --kind immediate` (no index: full scan + filter);
+  4. how long a ping waits while another client runs audits over 10,000
+     items: daemon.read_threads = 0 (everything in the one loop) vs 2.
 """
+import statistics
 import json
 import os
 import platform
@@ -45,7 +48,7 @@ def machine():
 
 
 class Rectd:
-    def __init__(self):
+    def __init__(self, read_threads=None):
         self.dir = tempfile.mkdtemp(prefix="rb-", dir="/tmp")
         self.endpoint = f"ipc://{self.dir}/r.sock"
         conf = open(os.path.join(ROOT, "config", "rectd.conf"), encoding="utf-8").read()
@@ -60,6 +63,8 @@ class Rectd:
                 line = f'    data_dir = "{self.dir}/data";'
             elif s.startswith("map_size_mb") and "=" in s:
                 line = "    map_size_mb = 4096;"
+            elif s.startswith("read_threads") and "=" in s and read_threads is not None:
+                line = f"    read_threads = {read_threads};"
             lines.append(line)
         self.conf = os.path.join(self.dir, "rectd.conf")
         with open(self.conf, "w", encoding="utf-8") as f:
@@ -139,6 +144,37 @@ def timed(fn, repeat=5):
     return best, res
 
 
+def ping_during_audits(read_threads, audits=4):
+    """Ping latencies (s) while another client runs audit_verify back to back."""
+    r = Rectd(read_threads)
+    try:
+        c = Client(r, "imp")
+        c.call("import", {"inspection": "bench"}, files=[plan_csv(10000, "P")])
+        busy = threading.Event()
+
+        def auditor():
+            a = Client(r, "aud")
+            busy.set()
+            for _ in range(audits):
+                a.call("audit_verify")
+            a.close()
+            busy.clear()
+        t = threading.Thread(target=auditor)
+        t.start()
+        busy.wait()
+        waits = []
+        while busy.is_set():
+            t0 = time.perf_counter()
+            c.call("ping")
+            waits.append(time.perf_counter() - t0)
+            time.sleep(0.01)
+        t.join()
+        c.close()
+        return waits
+    finally:
+        r.stop()
+
+
 def main():
     print("machine:", machine())
     r = Rectd()
@@ -174,6 +210,11 @@ def main():
         c.close()
     finally:
         r.stop()
+
+    for n in (0, 2):
+        w = ping_during_audits(n)
+        print(f"ping during audits, read_threads={n}: median {statistics.median(w) * 1000:7.1f} ms, "
+              f"max {max(w) * 1000:7.1f} ms ({len(w)} pings)")
 
 
 if __name__ == "__main__":

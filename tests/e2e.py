@@ -1474,6 +1474,62 @@ class Concurrency(Fixture):
 
 
 # =============================================================================
+class LongReads(Fixture):
+    """Ledgers, statistics and audits run on reader threads
+    (daemon.read_threads): requests that come in meanwhile are answered
+    first, reads and writes alike, and the long read is still right."""
+    ROWS = 20000  # an audit of this many items takes a second or more
+
+    def setup(self):
+        super().setup()
+        with self.d.raw(timeout_ms=300000) as c:
+            res = c.call("import", {}, [bulk_csv(self.d, self.ROWS, "LONG")])
+        eq(res["imported"], self.ROWS, "bulk import")
+
+    def _send(self, cmd, args=None):
+        """Send a read on a REQ socket of its own, without waiting."""
+        s = zmq.Context.instance().socket(zmq.REQ)
+        s.setsockopt(zmq.LINGER, 0)
+        s.connect(self.d.endpoint)
+        s.send(json.dumps({"v": 1, "cmd": cmd, "user": self.d.admin,
+                           "args": args or {}}).encode())
+        return s
+
+    def test_requests_arriving_during_long_reads_are_answered_before_them(self):
+        ping0 = self.d.call("ping")
+        audit = self._send("audit_verify")
+        stats = self._send("stats", {"by": "unit"})
+        try:
+            with self.d.raw() as c:
+                for k in range(3):
+                    eq(c.call("ping")["items"], ping0["items"] + k, "ping %d" % k)
+                    eq((audit.poll(0), stats.poll(0)), (0, 0),
+                       "the audit or the stats answered before ping %d" % k)
+                    c.call("add", {"ref": "DURING-%d" % k, "source": "self",
+                                   "kind": "immediate", "title": "长读取期间写入"})
+                eq(c.call("show", {"item": "DURING-2"})["item"]["title"], "长读取期间写入",
+                   "the last add")
+            check(audit.poll(300000) and stats.poll(300000), "no reply to the long reads")
+            a = json.loads(audit.recv())
+            st = json.loads(stats.recv())
+        finally:
+            audit.close(linger=0)
+            stats.close(linger=0)
+        eq((a["ok"], a["result"]["ok"]), (True, True), "the audit: %s" % _short(a, 300))
+        check(a["result"]["events"] >= ping0["events"], "audit events %s < %s"
+              % (a["result"]["events"], ping0["events"]))
+        eq(st["ok"], True, "the stats: %s" % _short(st, 300))
+        total = st["result"]["total"]["total"]
+        check(total in range(ping0["items"], ping0["items"] + 4),
+              "stats counted %d items, there were %d then 3 more" % (total, ping0["items"]))
+
+    def test_the_daemon_still_verifies_after_the_reads_and_writes(self):
+        with self.d.raw(timeout_ms=300000) as c:
+            a = c.call("audit_verify")
+        eq((a["ok"], a["problem"]), (True, None), "audit after the long reads")
+
+
+# =============================================================================
 class Storage(Fixture):
     """Durability, the schema version and the files rectd leaves around."""
 
@@ -1741,6 +1797,7 @@ class MapFull(Fixture):
 # ---- the runner -----------------------------------------------------------------
 
 FIXTURES = [Lifecycle, Refusals, Imports, ExitCodes, Idempotency, Garbage, Concurrency,
+            LongReads,
             Storage, CrashDuringImport,
             TwoDaemons, ConfigErrors, MapFull]
 

@@ -32,7 +32,8 @@ BASE_CONF = os.path.join(REPO, "config", "rectd.conf")
 PLAN = os.path.join(REPO, "examples", "plan.csv")
 
 # Any of these in a program's stderr is a sanitizer report: a test failure.
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer",
+                   "WARNING: ThreadSanitizer")
 
 LIVE = set()  # Popen objects of every rectd not yet reaped
 

@@ -154,6 +154,7 @@ static void test_minimal_config_gets_the_defaults(void **state)
     assert_int_equal(c->max_request_kb, 256);
     assert_int_equal(c->max_attachment_mb, 20);
     assert_int_equal(c->reply_cache, 100000);
+    assert_int_equal(c->read_threads, 2);
     assert_string_equal(c->default_inspection, "default");
     assert_string_equal(c->timezone, "Asia/Shanghai");
     assert_null(c->client_user);
@@ -176,6 +177,7 @@ static void test_every_setting_is_read(void **state)
                                "  max_request_kb = 1;\n"
                                "  max_attachment_mb = 1024;\n"
                                "  reply_cache = 10000000;\n"
+                               "  read_threads = 0;\n"
                                "  default_inspection = \"2025年考核评估\";\n"
                                "};\n"
                                "calendar = { timezone = \"Asia/Urumqi\"; };\n"
@@ -191,6 +193,7 @@ static void test_every_setting_is_read(void **state)
     assert_int_equal(c->max_request_kb, 1);
     assert_int_equal(c->max_attachment_mb, 1024);
     assert_int_equal(c->reply_cache, 10000000);
+    assert_int_equal(c->read_threads, 0);
     assert_string_equal(c->default_inspection, "2025年考核评估");
     assert_string_equal(c->timezone, "Asia/Urumqi");
     assert_int_equal(c->n_sources, 1);
