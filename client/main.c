@@ -44,8 +44,8 @@ static void s_refused(const json_t *reply)
 {
     const json_t *err = json_object_get(reply, "error");
     const char *code = s_or_dash(json_string_value(json_object_get(err, "code")));
-    int c = rect_err_from_name(code);
-    const char *summary = strcmp(rect_err_name(c), code) == 0 ? rect_err_summary(c) : NULL;
+    const rect_err_info *e = rect_err_info_of(rect_err_from_name(code));
+    const char *summary = e && strcmp(e->name, code) == 0 ? e->summary : NULL;
     /* TRANSLATORS: what kind of refusal, rectd's error code, rectd's own message. */
     cli_error(_("%s (%s): %s"), summary ? _(summary) : _("refused"), code,
               s_or_dash(json_string_value(json_object_get(err, "message"))));

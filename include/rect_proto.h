@@ -129,32 +129,27 @@ typedef enum {
     RECT_E_LAST_
 } rect_err;
 
+/* Wire name and English summary (N_-marked) of a (negative) error code, or NULL. */
+typedef struct {
+    const char *name, *summary;
+} rect_err_info;
+
+static inline const rect_err_info *rect_err_info_of(int code)
+{
+    static const rect_err_info infos[] = {
+#define RECT_X_INFO(e, s, d) {s, d},
+        RECT_ERRORS(RECT_X_INFO)
+#undef RECT_X_INFO
+    };
+    int i = code - RECT_E_FIRST_ - 1;
+    return i < 0 || (size_t)i >= sizeof infos / sizeof infos[0] ? NULL : &infos[i];
+}
+
 /* Wire name of a (negative) error code; "internal" for anything unknown. */
 static inline const char *rect_err_name(int code)
 {
-    static const char *const names[] = {
-#define RECT_X_NAME(e, s, d) s,
-        RECT_ERRORS(RECT_X_NAME)
-#undef RECT_X_NAME
-    };
-    int i = code - RECT_E_FIRST_ - 1;
-    if (i < 0 || (size_t)i >= sizeof names / sizeof names[0])
-        return "internal";
-    return names[i];
-}
-
-/* English summary of a (negative) error code (N_-marked), NULL if unknown. */
-static inline const char *rect_err_summary(int code)
-{
-    static const char *const summaries[] = {
-#define RECT_X_SUMMARY(e, s, d) d,
-        RECT_ERRORS(RECT_X_SUMMARY)
-#undef RECT_X_SUMMARY
-    };
-    int i = code - RECT_E_FIRST_ - 1;
-    if (i < 0 || (size_t)i >= sizeof summaries / sizeof summaries[0])
-        return NULL;
-    return summaries[i];
+    const rect_err_info *e = rect_err_info_of(code);
+    return e ? e->name : "internal";
 }
 
 /* Error code for a wire name, or RECT_E_INTERNAL if unknown. */
