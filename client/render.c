@@ -552,7 +552,8 @@ static const char *s_value(const rect_cfg *cfg, const char *field, const json_t 
         return buf;
     }
     const char *s = json_string_value(v);
-    if (strcmp(field, "owner") == 0 || strcmp(field, "leader") == 0)
+    if (strcmp(field, "owner") == 0 || strcmp(field, "leader") == 0 ||
+        strcmp(field, "verified_by") == 0 || strcmp(field, "closed_by") == 0)
         return render_user(cfg, s);
     if (strcmp(field, "unit") == 0)
         return render_unit(cfg, s);
@@ -562,6 +563,8 @@ static const char *s_value(const rect_cfg *cfg, const char *field, const json_t 
         return render_kind(s);
     if (strcmp(field, "state") == 0)
         return render_state(s, buf, len);
+    if (strcmp(field, "verified_at") == 0 || strcmp(field, "closed_at") == 0)
+        return render_instant(s, cfg ? cfg->timezone : NULL, buf, len);
     return s;
 }
 

@@ -402,6 +402,18 @@ class Lifecycle(Fixture):
         eq(len(items), 29, "closed items")
         eq(self.d.ctlj("list", "--state", "verified")["items"], [], "nothing left verified")
 
+    def test_the_plain_history_names_who_accepted_and_closed_and_when_in_the_zone(self):
+        it = self.item(3)
+        r = self.d.ctl("history", "3", json_out=False)
+        eq(r.rc, 0, "exit status")
+        for field in ("verified", "closed"):
+            local = datetime.datetime.fromisoformat(it[field + "_at"].replace("Z", "+00:00")) \
+                .astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+            want = "  %s_by: - → %s\n" % (field, self.d.display(it[field + "_by"]))
+            check(want in r.out, "%r not in the history:\n%s" % (want, r.out))
+            want = "  %s_at: - → %s\n" % (field, local.strftime("%Y-%m-%d %H:%M"))
+            check(want in r.out, "%r not in the history:\n%s" % (want, r.out))
+
     def test_history_has_every_action_in_order_with_increasing_seq_and_actors(self):
         admin = self.d.admin
         for i in (1, 3):
