@@ -85,11 +85,18 @@ const cli_opt cli_inspection_add_opts[] = {
     {NULL, NULL, 0, NULL, NULL},
 };
 
-int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                             cli_request *req)
+const cli_opt cli_inspection_edit_opts[] = {
+    {"title", "title", CLI_VALUE, N_("TEXT"), N_("the corrected title")},
+    {"fed-back", NULL, CLI_VALUE, N_("SOURCE=N,..."),
+     N_("the corrected counts fed back per source (replaces all of them)")},
+    {"note", "note", CLI_VALUE, N_("TEXT"), N_("why (kept in the inspection's history)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+/* --fed-back SOURCE=N,... of command name into args.fed_back (absent: nothing to do). */
+static int s_fed_back_opt(const char *name, const cli_args *a, cli_request *req)
 {
-    const char *spec = s_opt("inspection add", a, "fed-back");
-    req->cmd = "inspection_add";
+    const char *spec = s_opt(name, a, "fed-back");
     if (!spec)
         return RECT_EXIT_OK;
     json_t *fed = json_object();
@@ -135,6 +142,25 @@ done:
     return rc;
 }
 
+int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                             cli_request *req)
+{
+    req->cmd = "inspection_add";
+    return s_fed_back_opt(cmd->name, a, req);
+}
+
+int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                              cli_request *req)
+{
+    req->cmd = "inspection_update";
+    if (!s_opt(cmd->name, a, "title") && !s_opt(cmd->name, a, "fed-back")) {
+        cli_error(_("%s: give --title, --fed-back or both (see 'rectctl %s --help')"), cmd->name,
+                  cmd->name);
+        return RECT_EXIT_USAGE;
+    }
+    return s_fed_back_opt(cmd->name, a, req);
+}
+
 /* "国家反馈共性问题 25, 自治区“两办”反馈问题 5" from {source: n}. */
 static void s_print_counts(const cli_ctx *ctx, const json_t *counts)
 {
@@ -150,16 +176,27 @@ static void s_print_counts(const cli_ctx *ctx, const json_t *counts)
         fputs("-", stdout);
 }
 
-void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+/* The inspection inspection_add recorded or inspection_update corrected. */
+static void s_print_inspection(const cli_ctx *ctx, int corrected, const json_t *result)
 {
     const json_t *insp = json_object_get(result, "inspection");
-    printf(_("recorded inspection %s: %s\n"), s_dash(s_str(insp, "name")),
-           s_dash(s_str(insp, "title")));
+    printf(corrected ? _("corrected inspection %s: %s\n") : _("recorded inspection %s: %s\n"),
+           s_dash(s_str(insp, "name")), s_dash(s_str(insp, "title")));
     if (json_object_size(json_object_get(insp, "fed_back")) > 0) {
         fputs(_("fed back: "), stdout);
         s_print_counts(ctx, json_object_get(insp, "fed_back"));
         fputc('\n', stdout);
     }
+}
+
+void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    s_print_inspection(ctx, 0, result);
+}
+
+void cli_inspection_edit_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    s_print_inspection(ctx, 1, result);
 }
 
 int cli_inspection_list_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,

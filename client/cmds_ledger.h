@@ -16,6 +16,7 @@
 
 /* Options of each command (arrays ending in an entry with name NULL). */
 extern const cli_opt cli_inspection_add_opts[];
+extern const cli_opt cli_inspection_edit_opts[];
 extern const cli_opt cli_ledger_opts[];
 extern const cli_opt cli_stats_opts[];
 extern const cli_opt cli_reconcile_opts[];
@@ -25,6 +26,10 @@ extern const cli_opt cli_no_ledger_opts[];
 int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                              cli_request *req);
 void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+/* inspection edit: corrects title or fed-back counts; wire name inspection_update. */
+int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
+                              cli_request *req);
+void cli_inspection_edit_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 /* inspection list: wire name inspection_list; a table of inspections. */
 int cli_inspection_list_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                               cli_request *req);
@@ -62,6 +67,16 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
         "Example:\n"                                                                          \
         "  rectctl inspection add 2025-assessment --title \"2025年考核评估反馈问题\" \\\n"       \
         "      --fed-back national=25,region=5,county=5")},                                   \
+    {"inspection edit", CLI_WRITE, N_("NAME"), 1, "name", cli_inspection_edit_opts,           \
+     cli_inspection_edit_build, cli_inspection_edit_print, NULL,                              \
+     N_("NAME [--title TEXT] [--fed-back SOURCE=N,...] [--note TEXT] (admin)"),               \
+     N_("correct an inspection's title or fed-back counts"),                                  \
+     N_("The correction is an event in the record: ledgers as of an earlier date\n"            \
+        "still show what was recorded then.\n"                                                \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl inspection edit 2025-assessment --fed-back national=25,region=5,county=4 \\\n" \
+        "      --note \"县级反馈数核对更正\"")},                                                \
     {"inspection list", 0, NULL, 0, NULL, cli_no_ledger_opts, cli_inspection_list_build,      \
      cli_inspection_list_print, NULL, "", N_("list the inspections: fed back and claimed"),  \
      N_("Example:\n  rectctl inspection list")},                                              \

@@ -49,15 +49,68 @@ int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char 
 
 /* ---- inspections ---------------------------------------------------------- */
 
+/* The fed_back argument as {source id: count} in *out (new reference), or a refusal. */
+static int s_fed_back(cmd_ctx *c, const char *cmd, json_t **out)
+{
+    json_t *fb = json_object(), *given = json_object_get(c->args, "fed_back");
+    const char *key;
+    json_t *v;
+    int rc = fb ? 0 : s_nomem(c);
+    json_object_foreach(given, key, v) {
+        if (rc)
+            break;
+        const rect_named *src = cfg_source_find(c->cfg, key);
+        if (!src)
+            rc = cmd_fail(c, RECT_E_UNKNOWN_NAME, "%s: fed_back names \"%s\", which is not a configured source",
+                          cmd, key);
+        else if (!json_is_integer(v))
+            rc = cmd_fail(c, RECT_E_BAD_TYPE, "%s: fed_back.%s must be an integer", cmd, key);
+        else if (json_integer_value(v) < 0)
+            rc = cmd_fail(c, RECT_E_BAD_VALUE, "%s: fed_back.%s must be 0 or more", cmd, key);
+        else if (json_object_get(fb, src->id))
+            rc = cmd_fail(c, RECT_E_BAD_VALUE, "%s: fed_back names source %s twice", cmd, src->id);
+        else if (json_object_set(fb, src->id, v))
+            rc = s_nomem(c);
+    }
+    if (rc)
+        json_decref(fb);
+    else
+        *out = fb;
+    return rc;
+}
+
+/*
+ * Record an inspection event (item 0) with these changes and the record it
+ * leaves, in the same transaction: the record is a view of its events.
+ */
+static int s_inspection_record(cmd_ctx *c, const char *name, json_t *changes, const char *comment,
+                               json_t *rec)
+{
+    rect_state to;
+    int rc = item_guard(c, NULL, RECT_ACT_INSPECTION, &to);
+    if (rc)
+        return rc;
+    json_t *ev = json_pack("{sIsssssssOss}", "item", (json_int_t)0, "action", rect_action_names[RECT_ACT_INSPECTION],
+                           "actor", c->actor->name, "at", c->now_text, "changes", changes, "comment", comment);
+    if (!ev)
+        return s_nomem(c);
+    if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec)))
+        rc = cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
+                                 ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
+                                 : "cannot record inspection %s; nothing was changed", name);
+    else if (!(c->result = json_pack("{sO}", "inspection", rec)))
+        rc = s_nomem(c);
+    json_decref(ev);
+    return rc;
+}
+
 int cmd_inspection_add(cmd_ctx *c)
 {
     const char *name = cmd_str(c, "name");
-    json_t *rec = NULL, *ev = NULL, *fb = json_object(), *given = json_object_get(c->args, "fed_back");
+    json_t *rec = NULL, *fb = NULL, *changes = NULL;
     int rc;
-    if (!fb)
-        return s_nomem(c);
     if ((rc = store_inspection_get(c->txn, name, &rec)) == 0) {
-        rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection %s is already recorded (\"%s\", by %s at %s): pick another name",
+        rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection %s is already recorded (\"%s\", by %s at %s): pick another name, or correct it with inspection_update",
                       name, json_string_value(json_object_get(rec, "title")),
                       json_string_value(json_object_get(rec, "by")), json_string_value(json_object_get(rec, "created")));
         goto done;
@@ -66,55 +119,69 @@ int cmd_inspection_add(cmd_ctx *c)
         rc = cmd_fail(c, rc, "cannot read the inspections");
         goto done;
     }
-    const char *key;
-    json_t *v;
-    json_object_foreach(given, key, v) {
-        const rect_named *src = cfg_source_find(c->cfg, key);
-        if (!src) {
-            rc = cmd_fail(c, RECT_E_UNKNOWN_NAME, "inspection_add: fed_back names \"%s\", which is not a configured source", key);
-            goto done;
-        }
-        if (!json_is_integer(v)) {
-            rc = cmd_fail(c, RECT_E_BAD_TYPE, "inspection_add: fed_back.%s must be an integer", key);
-            goto done;
-        }
-        if (json_integer_value(v) < 0) {
-            rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection_add: fed_back.%s must be 0 or more", key);
-            goto done;
-        }
-        if (json_object_get(fb, src->id)) {
-            rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection_add: fed_back names source %s twice", src->id);
-            goto done;
-        }
-        if (json_object_set(fb, src->id, v)) {
-            rc = s_nomem(c);
-            goto done;
-        }
-    }
-    /* The record is a view of its event (item 0), written in the same transaction. */
-    rect_state to;
-    if ((rc = item_guard(c, NULL, RECT_ACT_INSPECTION, &to)))
+    if ((rc = s_fed_back(c, "inspection_add", &fb)))
         goto done;
     rec = json_pack("{sssssOssss}", "name", name, "title", cmd_str(c, "title"), "fed_back", fb, "created",
                     c->now_text, "by", c->actor->name);
-    ev = json_pack("{sIsssssss{s[ns]s[ns]s[nO]}ss}", "item", (json_int_t)0, "action",
-                   rect_action_names[RECT_ACT_INSPECTION], "actor", c->actor->name, "at", c->now_text, "changes",
-                   "name", name, "title", cmd_str(c, "title"), "fed_back", fb, "comment", "");
-    if (!rec || !ev) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec))) {
-        rc = cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                 ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                                 : "cannot record inspection %s; nothing was changed", name);
-        goto done;
-    }
-    if (!(c->result = json_pack("{sO}", "inspection", rec)))
-        rc = s_nomem(c);
+    changes = json_pack("{s[ns]s[ns]s[nO]}", "name", name, "title", cmd_str(c, "title"), "fed_back", fb);
+    rc = rec && changes ? s_inspection_record(c, name, changes, "", rec) : s_nomem(c);
 done:
     json_decref(rec);
-    json_decref(ev);
+    json_decref(changes);
+    json_decref(fb);
+    return rc;
+}
+
+int cmd_inspection_update(cmd_ctx *c)
+{
+    const char *name = cmd_str(c, "name"), *title = cmd_str(c, "title");
+    json_t *rec = NULL, *fb = NULL, *changes = NULL;
+    int rc = store_inspection_get(c->txn, name, &rec);
+    if (rc == RECT_E_NOT_FOUND)
+        return cmd_fail(c, RECT_E_UNKNOWN_NAME,
+                        "inspection %s is not recorded (see inspection_list): record it with inspection_add", name);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read the inspections");
+    if (title && !title[strspn(title, " \t")]) {
+        rc = cmd_fail(c, RECT_E_MISSING_FIELD, "inspection_update: the title must not be blank");
+        goto done;
+    }
+    if (!title && !json_object_get(c->args, "fed_back")) {
+        rc = cmd_fail(c, RECT_E_MISSING_FIELD, "inspection_update: give title, fed_back or both");
+        goto done;
+    }
+    if (json_object_get(c->args, "fed_back") && (rc = s_fed_back(c, "inspection_update", &fb)))
+        goto done;
+    /* Only what differs is a change; name [N, N] says which record. */
+    if (!(changes = json_pack("{s[ss]}", "name", name, name))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    json_t *old_title = json_object_get(rec, "title"), *old_fb = json_object_get(rec, "fed_back");
+    if (!old_title)
+        old_title = json_null();
+    if (!old_fb)
+        old_fb = json_null();
+    if (title && !(json_is_string(old_title) && strcmp(json_string_value(old_title), title) == 0) &&
+        json_object_set_new(changes, "title", json_pack("[Os]", old_title, title)))
+        rc = s_nomem(c);
+    if (!rc && fb && !json_equal(old_fb, fb) &&
+        json_object_set_new(changes, "fed_back", json_pack("[OO]", old_fb, fb)))
+        rc = s_nomem(c);
+    if (!rc && json_object_size(changes) == 1)
+        rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection_update: inspection %s already has that title and those "
+                                           "fed-back counts: nothing to change", name);
+    if (rc)
+        goto done;
+    if (title)
+        json_object_set_new(rec, "title", json_string(title));
+    if (fb)
+        json_object_set(rec, "fed_back", fb);
+    const char *note = cmd_str(c, "note");
+    rc = s_inspection_record(c, name, changes, note ? note : "", rec);
+done:
+    json_decref(rec);
+    json_decref(changes);
     json_decref(fb);
     return rc;
 }

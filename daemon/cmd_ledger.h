@@ -13,6 +13,7 @@
 #include "cmd.h"
 
 int cmd_inspection_add(cmd_ctx *c);  /* write, admin */
+int cmd_inspection_update(cmd_ctx *c); /* write, admin: correct title or fed-back counts */
 int cmd_inspection_list(cmd_ctx *c);
 int cmd_inspection_history(cmd_ctx *c);
 int cmd_ledger(cmd_ctx *c);

@@ -98,6 +98,8 @@ static const cmd_spec s_commands[] = {
     /* Closeout ledgers (cmd_ledger.c, cmd_audit.c). */
     {"inspection_add", cmd_inspection_add, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
      {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 1}, {"fed_back", ARG_OBJECT, 0}, {0}}},
+    {"inspection_update", cmd_inspection_update, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
+     {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 0}, {"fed_back", ARG_OBJECT, 0}, {"note", ARG_TEXT, 0}, {0}}},
     {"inspection_list", cmd_inspection_list, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
     {"inspection_history", cmd_inspection_history, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
     {"ledger", cmd_ledger, READ_LONG, RECT_ROLE_ANY, FILES_NONE,

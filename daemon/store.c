@@ -901,10 +901,8 @@ int store_inspection_put(store_txn *t, const char *name, const json_t *rec)
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {strlen(name), (void *)name}, v = {strlen(text), text};
-    int rc = k.mv_size ? mdb_put(t->txn, t->s->inspections, &k, &v, MDB_NOOVERWRITE) : EINVAL;
+    int rc = k.mv_size ? mdb_put(t->txn, t->s->inspections, &k, &v, 0) : EINVAL;
     free(text);
-    if (rc == MDB_KEYEXIST)
-        return RECT_E_DUPLICATE_REF;
     return s_err(rc, "inspection put");
 }
 

@@ -167,7 +167,7 @@ void store_hex(const unsigned char *in, size_t n, char *out);
 
 /* An inspection record: 0 and a new reference in *out (caller decrefs), RECT_E_NOT_FOUND, or rect_err. */
 int store_inspection_get(store_txn *t, const char *name, json_t **out);
-/* Store a new inspection record; RECT_E_DUPLICATE_REF if name is already recorded. */
+/* Store an inspection record, new or corrected (the caller checks which it means). */
 int store_inspection_put(store_txn *t, const char *name, const json_t *rec);
 /* Every inspection record in name order; rec is borrowed for the call only. cb: 0 go on, 1 stop, <0 error. */
 typedef int (*store_inspection_cb)(const char *name, json_t *rec, void *ctx);

@@ -33,7 +33,7 @@ from e2e_daemon import LIVE, PLAN, REPO, RECTD, Daemon  # noqa: E402
 TAMPER = os.path.abspath(os.environ.get("RECT_TAMPER")
                          or os.path.join(REPO, "build", "tools", "rect-tamper"))
 # Writes of this issue carry client and seq (rawclient knows the core's only).
-rawclient.WRITE_COMMANDS = rawclient.WRITE_COMMANDS | {"inspection_add"}
+rawclient.WRITE_COMMANDS = rawclient.WRITE_COMMANDS | {"inspection_add", "inspection_update"}
 
 ROW_KEYS = {"id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner",
             "deadline", "original_deadline", "state", "evidence_count", "latest_evidence",
@@ -453,6 +453,100 @@ class History:
 
 # ---- fixture: tampering -------------------------------------------------------
 
+class Corrections:
+    """An inspection recorded with a wrong count and title on 12-01, corrected
+    on 12-03: the correction is an event, ledgers before it keep the old
+    values."""
+
+    stop_label = "rectd stops on SIGTERM with status 0"
+    NAME = "2025-assessment"
+    OLD_FB = {"national": 25, "region": 5, "county": 5}
+    NEW_FB = {"national": 25, "region": 5, "county": 4}
+
+    def setup(self):
+        d = self.d = LDaemon()
+        self.daemons.append(d)
+        d.set_clock("2026-12-01T02:00:00Z")
+        d.start()
+        d.call("import", {"inspection": self.NAME}, files=[plan_bytes()])
+        d.call("inspection_add", {"name": self.NAME, "title": "2025年考核评估(初稿)",
+                                  "fed_back": self.OLD_FB})
+        d.set_clock("2026-12-03T02:00:00Z")
+
+    def teardown(self, keep):
+        return e2e_runner.stop_daemons(self.daemons, keep, scan=False, only_running=False)
+
+    def test_refusals_change_nothing(self):
+        d = self.d
+        refused(d, "unknown_name", "inspection_update", {"name": "2024-assessment", "title": "t"},
+                what="an inspection not recorded")
+        refused(d, "missing_field", "inspection_update", {"name": self.NAME}, what="nothing given")
+        refused(d, "missing_field", "inspection_update", {"name": self.NAME, "title": "  "},
+                what="a blank title")
+        refused(d, "bad_value", "inspection_update",
+                {"name": self.NAME, "title": "2025年考核评估(初稿)", "fed_back": self.OLD_FB},
+                what="the values it has")
+        refused(d, "permission_denied", "inspection_update", {"name": self.NAME, "title": "t"},
+                user="liming", what="not an admin")
+        refused(d, "unknown_name", "inspection_update", {"name": self.NAME, "fed_back": {"mars": 1}},
+                what="an unknown source")
+        refused(d, "bad_value", "inspection_update", {"name": self.NAME, "fed_back": {"county": -4}},
+                what="a negative count")
+
+    def test_a_correction_changes_the_record_and_keeps_who_recorded_it(self):
+        rec = self.d.call("inspection_update", {"name": self.NAME, "title": "2025年考核评估",
+                                                "fed_back": {"national": 25, "自治区“两办”反馈问题": 5,
+                                                             "county": 4},
+                                                "note": "县级反馈数核对更正"})["inspection"]
+        eq(rec, {"name": self.NAME, "title": "2025年考核评估", "fed_back": self.NEW_FB,
+                 "created": "2026-12-01T02:00:00Z", "by": self.d.admin}, "the corrected record")
+        lst = self.d.call("inspection_list")["inspections"]
+        eq({k: lst[0][k] for k in rec}, rec, "inspection_list")
+
+    def test_the_correction_is_an_event_with_what_differs(self):
+        evs = self.d.call("inspection_history")["events"]
+        eq(len(evs), 2, "inspection events")
+        ev = evs[1]
+        eq((ev["action"], ev["actor"], ev["at"], ev["comment"]),
+           ("inspection", self.d.admin, "2026-12-03T02:00:00Z", "县级反馈数核对更正"), "the event")
+        eq(ev["changes"], {"name": [self.NAME, self.NAME],
+                           "title": ["2025年考核评估(初稿)", "2025年考核评估"],
+                           "fed_back": [self.OLD_FB, self.NEW_FB]}, "its changes")
+        events = rawclient.all_events(self.d.raw())
+        recs = {i["name"]: {k: i[k] for k in ("name", "title", "fed_back", "created", "by")}
+                for i in self.d.call("inspection_list")["inspections"]}
+        eq(rawclient.rebuild_inspections(events), recs, "inspections rebuilt from events")
+        a = self.d.call("audit_verify")
+        eq((a["ok"], a["problem"]), (True, None), "audit after the correction")
+
+    def test_a_ledger_before_the_correction_keeps_the_old_values(self):
+        def fed(led):
+            return (led["title"], {x["id"]: x["fed_back"] for x in led["summary"]["sources"]})
+        eq(fed(self.d.call("ledger", {"inspection": self.NAME})),
+           ("2025年考核评估", self.NEW_FB), "ledger now")
+        eq(fed(self.d.call("ledger", {"inspection": self.NAME, "as_of": "2026-12-02"})),
+           ("2025年考核评估(初稿)", self.OLD_FB), "ledger as of 2026-12-02")
+
+    def test_a_title_alone_changes_only_the_title(self):
+        self.d.call("inspection_update", {"name": self.NAME, "title": "2025年度考核评估"})
+        ev = self.d.call("inspection_history")["events"][-1]
+        eq((ev["changes"], ev["comment"]),
+           ({"name": [self.NAME, self.NAME], "title": ["2025年考核评估", "2025年度考核评估"]}, ""),
+           "changes and comment of a title correction")
+
+    def test_rectctl_inspection_edit(self):
+        r = self.d.ctl("inspection", "edit", self.NAME, "--fed-back", "national=26,region=5,county=4",
+                       "--note", "国家反馈数更正", json_out=False)
+        eq(r.rc, 0, "exit status (%s)" % r.err)
+        check(r.out.startswith("corrected inspection %s: 2025年度考核评估\n" % self.NAME),
+              "output: %r" % r.out)
+        eq(self.d.call("inspection_list")["inspections"][0]["fed_back"]["national"], 26,
+           "national after the edit")
+        r = self.d.ctl("inspection", "edit", self.NAME, json_out=False)
+        eq(r.rc, 1, "exit status without --title or --fed-back")
+        check("--title" in r.err and "--fed-back" in r.err, "usage message: %r" % r.err)
+
+
 class Tamper:
     """A small record changed behind rectd's back while it is stopped."""
 
@@ -542,7 +636,8 @@ class Tamper:
 # ---- runner ---------------------------------------------------------------
 
 def main(argv):
-    return e2e_runner.main("e2e-ledger-daemon", [History, Tamper], argv, needs=("RECTD",),
+    return e2e_runner.main("e2e-ledger-daemon", [History, Corrections, Tamper], argv,
+                           needs=("RECTD", "RECTCTL"),
                            setup_failure="once", count_clean_stop=False)
 
 
