@@ -133,7 +133,7 @@ bench: deps
 
 # The message template for translators, merged into each po/LANG.po (new
 # messages arrive untranslated: tests/check-po then names them).
-XGETTEXT = xgettext -k_ -kN_ -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
+XGETTEXT = xgettext -k_ -kN_ -kNC_:1c,2 -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
   --package-name=rectctl --package-version=$$(sed -n 's/.*RECT_VERSION "\(.*\)"/\1/p' include/rect_proto.h) \
   include/rect_proto.h $(sort $(wildcard client/*.c client/*.h))
 pot:

@@ -33,7 +33,7 @@ typedef struct {
     const char *key;     /* args key it fills as given (string, or true for a flag);
                             NULL when the command's build hook uses it */
     unsigned flags;      /* CLI_* */
-    const char *metavar; /* N_("USER"); NULL for a flag */
+    const char *metavar; /* NC_("placeholder", "USER"); NULL for a flag */
     const char *help;    /* N_() one line */
 } cli_opt;
 

@@ -137,7 +137,7 @@ static void s_ping_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 /* ---- import ------------------------------------------------------------- */
 
 static const cli_opt s_import_opts[] = {
-    {"inspection", "inspection", CLI_VALUE, N_("NAME"),
+    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"),
      N_("inspection the items belong to (default: daemon.default_inspection)")},
     {"dry-run", "dry_run", 0, NULL, N_("check the file only; store nothing")},
     {NULL, NULL, 0, NULL, NULL},
@@ -170,23 +170,23 @@ static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- add ---------------------------------------------------------------- */
 
 static const cli_opt s_add_opts[] = {
-    {"ref", "ref", CLI_VALUE | CLI_REQUIRED, N_("REF"),
+    {"ref", "ref", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "REF"),
      N_("the item's reference in its inspection, e.g. GJ-03")},
-    {"source", "source", CLI_VALUE | CLI_REQUIRED, N_("SOURCE"),
+    {"source", "source", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "SOURCE"),
      N_("where the problem was fed back from (source id or name)")},
-    {"kind", "kind", CLI_VALUE | CLI_REQUIRED, N_("KIND"),
+    {"kind", "kind", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "KIND"),
      N_("immediate (立查立改) or long-term (长期坚持)")},
-    {"title", "title", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("the problem, in one line")},
-    {"description", "description", CLI_VALUE, N_("TEXT"), N_("the problem in detail")},
-    {"measures", "measures", CLI_VALUE, N_("TEXT"), N_("the planned rectification measures")},
-    {"inspection", "inspection", CLI_VALUE, N_("NAME"),
+    {"title", "title", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"), N_("the problem, in one line")},
+    {"description", "description", CLI_VALUE, NC_("placeholder", "TEXT"), N_("the problem in detail")},
+    {"measures", "measures", CLI_VALUE, NC_("placeholder", "TEXT"), N_("the planned rectification measures")},
+    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"),
      N_("inspection (default: daemon.default_inspection)")},
-    {"owner", "owner", CLI_VALUE, N_("USER"), N_("assign at once: the owner (责任人)")},
-    {"unit", "unit", CLI_VALUE, N_("UNIT"), N_("assign at once: the responsible unit")},
-    {"leader", "leader", CLI_VALUE, N_("USER"), N_("assign at once: the responsible leader")},
-    {"deadline", "deadline", CLI_VALUE, N_("DATE"),
+    {"owner", "owner", CLI_VALUE, NC_("placeholder", "USER"), N_("assign at once: the owner (责任人)")},
+    {"unit", "unit", CLI_VALUE, NC_("placeholder", "UNIT"), N_("assign at once: the responsible unit")},
+    {"leader", "leader", CLI_VALUE, NC_("placeholder", "USER"), N_("assign at once: the responsible leader")},
+    {"deadline", "deadline", CLI_VALUE, NC_("placeholder", "DATE"),
      N_("assign at once: the deadline, YYYY-MM-DD")},
-    {"note", "note", CLI_VALUE, N_("TEXT"), N_("a comment for the record")},
+    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment for the record")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -220,17 +220,17 @@ static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 /* ---- list --------------------------------------------------------------- */
 
 static const cli_opt s_list_opts[] = {
-    {"state", "state", CLI_VALUE, N_("STATE"),
+    {"state", "state", CLI_VALUE, NC_("placeholder", "STATE"),
      N_("claimed, assigned, rectifying, verified or closed")},
-    {"owner", "owner", CLI_VALUE, N_("USER"), N_("items of this owner")},
-    {"unit", "unit", CLI_VALUE, N_("UNIT"), N_("items of this unit")},
-    {"source", "source", CLI_VALUE, N_("SOURCE"), N_("items from this source")},
-    {"kind", "kind", CLI_VALUE, N_("KIND"), N_("immediate or long-term")},
-    {"inspection", "inspection", CLI_VALUE, N_("NAME"), N_("items of this inspection")},
-    {"leader", "leader", CLI_VALUE, N_("USER"), N_("items under this leader")},
+    {"owner", "owner", CLI_VALUE, NC_("placeholder", "USER"), N_("items of this owner")},
+    {"unit", "unit", CLI_VALUE, NC_("placeholder", "UNIT"), N_("items of this unit")},
+    {"source", "source", CLI_VALUE, NC_("placeholder", "SOURCE"), N_("items from this source")},
+    {"kind", "kind", CLI_VALUE, NC_("placeholder", "KIND"), N_("immediate or long-term")},
+    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"), N_("items of this inspection")},
+    {"leader", "leader", CLI_VALUE, NC_("placeholder", "USER"), N_("items under this leader")},
     {"overdue", "overdue", 0, NULL, N_("only red items: past their deadline")},
     {"due-soon", "due_soon", 0, NULL, N_("only open items whose deadline is near (yellow)")},
-    {"as-of", "as_of", CLI_VALUE, N_("DATE"), N_("lights as of this date (default: today in the zone)")},
+    {"as-of", "as_of", CLI_VALUE, NC_("placeholder", "DATE"), N_("lights as of this date (default: today in the zone)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -254,15 +254,15 @@ static void s_history_print(const cli_ctx *ctx, const cli_args *a, const json_t 
 /* ---- assign ------------------------------------------------------------- */
 
 static const cli_opt s_assign_opts[] = {
-    {"owner", "owner", CLI_VALUE | CLI_REQUIRED, N_("USER"),
+    {"owner", "owner", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "USER"),
      N_("who rectifies it (责任人): name or display name")},
-    {"unit", "unit", CLI_VALUE | CLI_REQUIRED, N_("UNIT"),
+    {"unit", "unit", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "UNIT"),
      N_("responsible unit (责任单位): id or name")},
-    {"leader", "leader", CLI_VALUE | CLI_REQUIRED, N_("USER"),
+    {"leader", "leader", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "USER"),
      N_("responsible leader (责任领导), a user with role leader")},
-    {"deadline", "deadline", CLI_VALUE | CLI_REQUIRED, N_("DATE"),
+    {"deadline", "deadline", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "DATE"),
      N_("deadline (整改时限): YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日")},
-    {"note", "note", CLI_VALUE, N_("TEXT"), N_("a comment for the record")},
+    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment for the record")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -279,7 +279,7 @@ static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- start, close, reopen ----------------------------------------------- */
 
 static const cli_opt s_start_opts[] = {
-    {"note", "note", CLI_VALUE, N_("TEXT"), N_("a comment for the record")},
+    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment for the record")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -289,13 +289,13 @@ static void s_now_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 }
 
 static const cli_opt s_close_opts[] = {
-    {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+    {"note", "note", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
      N_("why the item can be struck off (销号)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
 static const cli_opt s_reopen_opts[] = {
-    {"reason", "reason", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+    {"reason", "reason", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
      N_("why the problem is back (反弹)")},
     {NULL, NULL, 0, NULL, NULL},
 };
@@ -311,8 +311,8 @@ static void s_reopen_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- evidence ------------------------------------------------------------ */
 
 static const cli_opt s_evidence_opts[] = {
-    {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("what was done (required)")},
-    {"file", NULL, CLI_VALUE | CLI_MULTI, N_("PATH"),
+    {"note", "note", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"), N_("what was done (required)")},
+    {"file", NULL, CLI_VALUE | CLI_MULTI, NC_("placeholder", "PATH"),
      N_("attach a file (photo, document); repeat for more, at most 16")},
     {NULL, NULL, 0, NULL, NULL},
 };
@@ -367,7 +367,7 @@ static void s_evidence_print(const cli_ctx *ctx, const cli_args *a, const json_t
 static const cli_opt s_verify_opts[] = {
     {"pass", NULL, 0, NULL, N_("accept the rectification (验收通过)")},
     {"reject", NULL, 0, NULL, N_("send it back for more work (退回整改)")},
-    {"opinion", "opinion", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+    {"opinion", "opinion", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
      N_("the verifier's opinion (required)")},
     {NULL, NULL, 0, NULL, NULL},
 };

@@ -25,10 +25,10 @@ static const char *s_opt(const cli_cmd *cmd, const cli_args *a, const char *name
 /* ---- overdue ------------------------------------------------------------ */
 
 const cli_opt cli_dl_overdue_opts[] = {
-    {"as-of", "as_of", CLI_VALUE, N_("DATE"), N_("judge as of this date (default: today in the zone)")},
-    {"owner", "owner", CLI_VALUE, N_("USER"), N_("items of this owner")},
-    {"unit", "unit", CLI_VALUE, N_("UNIT"), N_("items of this unit")},
-    {"leader", "leader", CLI_VALUE, N_("USER"), N_("items under this leader")},
+    {"as-of", "as_of", CLI_VALUE, NC_("placeholder", "DATE"), N_("judge as of this date (default: today in the zone)")},
+    {"owner", "owner", CLI_VALUE, NC_("placeholder", "USER"), N_("items of this owner")},
+    {"unit", "unit", CLI_VALUE, NC_("placeholder", "UNIT"), N_("items of this unit")},
+    {"leader", "leader", CLI_VALUE, NC_("placeholder", "USER"), N_("items under this leader")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -97,11 +97,11 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
 /* ---- extend ------------------------------------------------------------- */
 
 const cli_opt cli_dl_extend_opts[] = {
-    {"deadline", "deadline", CLI_VALUE, N_("DATE"), N_("ask for this later deadline (延期申请)")},
-    {"reason", "reason", CLI_VALUE, N_("TEXT"), N_("why more time is needed (with --deadline)")},
+    {"deadline", "deadline", CLI_VALUE, NC_("placeholder", "DATE"), N_("ask for this later deadline (延期申请)")},
+    {"reason", "reason", CLI_VALUE, NC_("placeholder", "TEXT"), N_("why more time is needed (with --deadline)")},
     {"approve", NULL, 0, NULL, N_("approve the pending request: the deadline moves")},
     {"deny", NULL, 0, NULL, N_("deny the pending request: the deadline stays")},
-    {"note", NULL, CLI_VALUE, N_("TEXT"), N_("a comment on the decision (with --approve or --deny)")},
+    {"note", NULL, CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment on the decision (with --approve or --deny)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -161,10 +161,10 @@ void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 /* ---- review ------------------------------------------------------------- */
 
 const cli_opt cli_dl_review_opts[] = {
-    {"note", "note", CLI_VALUE | CLI_REQUIRED, N_("TEXT"), N_("what the review found (required)")},
-    {"file", NULL, CLI_VALUE | CLI_MULTI, N_("PATH"), N_("attach a file (repeatable)")},
+    {"note", "note", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"), N_("what the review found (required)")},
+    {"file", NULL, CLI_VALUE | CLI_MULTI, NC_("placeholder", "PATH"), N_("attach a file (repeatable)")},
     {"relapse", "relapse", 0, NULL, N_("the problem is back (反弹): reopen the item")},
-    {"deadline", "deadline", CLI_VALUE, N_("DATE"),
+    {"deadline", "deadline", CLI_VALUE, NC_("placeholder", "DATE"),
      N_("with --relapse: the deadline of the renewed rectification (else the old one stays)")},
     {NULL, NULL, 0, NULL, NULL},
 };

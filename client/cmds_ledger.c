@@ -78,18 +78,18 @@ static int s_print_json(FILE *out, const json_t *result)
 /* ---- inspection add / list -------------------------------------------------- */
 
 const cli_opt cli_inspection_add_opts[] = {
-    {"title", "title", CLI_VALUE | CLI_REQUIRED, N_("TEXT"),
+    {"title", "title", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
      N_("the inspection's title, e.g. 2025年考核评估反馈问题")},
-    {"fed-back", NULL, CLI_VALUE, N_("SOURCE=N,..."),
+    {"fed-back", NULL, CLI_VALUE, NC_("placeholder", "SOURCE=N,..."),
      N_("problems fed back per source (id or name), e.g. national=25,region=5")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
 const cli_opt cli_inspection_edit_opts[] = {
-    {"title", "title", CLI_VALUE, N_("TEXT"), N_("the corrected title")},
-    {"fed-back", NULL, CLI_VALUE, N_("SOURCE=N,..."),
+    {"title", "title", CLI_VALUE, NC_("placeholder", "TEXT"), N_("the corrected title")},
+    {"fed-back", NULL, CLI_VALUE, NC_("placeholder", "SOURCE=N,..."),
      N_("the corrected counts fed back per source (replaces all of them)")},
-    {"note", "note", CLI_VALUE, N_("TEXT"), N_("why (kept in the inspection's history)")},
+    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("why (kept in the inspection's history)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -249,14 +249,14 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
 /* ---- ledger -------------------------------------------------------------------- */
 
 const cli_opt cli_ledger_opts[] = {
-    {"inspection", NULL, CLI_VALUE, N_("NAME"), N_("only the items of this inspection")},
-    {"as-of", NULL, CLI_VALUE, N_("DATE"),
+    {"inspection", NULL, CLI_VALUE, NC_("placeholder", "NAME"), N_("only the items of this inspection")},
+    {"as-of", NULL, CLI_VALUE, NC_("placeholder", "DATE"),
      N_("the record as it stood at the end of DATE (rebuilt from the event log)")},
-    {"format", NULL, CLI_VALUE, N_("FORMAT"),
+    {"format", NULL, CLI_VALUE, NC_("placeholder", "FORMAT"),
      N_("xlsx, csv, json, md or html (default: from -o's extension, else md)")},
-    {"output", NULL, CLI_VALUE | CLI_SHORT, N_("FILE"),
+    {"output", NULL, CLI_VALUE | CLI_SHORT, NC_("placeholder", "FILE"),
      N_("write to FILE (replaced whole, only when complete) instead of stdout")},
-    {"lang", NULL, CLI_VALUE, N_("LANG"), N_("zh (default) or en: the labels of the document")},
+    {"lang", NULL, CLI_VALUE, NC_("placeholder", "LANG"), N_("zh (default) or en: the labels of the document")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -801,8 +801,8 @@ done:
 /* ---- stats ---------------------------------------------------------------------- */
 
 const cli_opt cli_stats_opts[] = {
-    {"inspection", "inspection", CLI_VALUE, N_("NAME"), N_("only the items of this inspection")},
-    {"by", "by", CLI_VALUE, N_("FIELD"), N_("one line per unit, owner, leader, source or kind")},
+    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"), N_("only the items of this inspection")},
+    {"by", "by", CLI_VALUE, NC_("placeholder", "FIELD"), N_("one line per unit, owner, leader, source or kind")},
     {NULL, NULL, 0, NULL, NULL},
 };
 
@@ -987,7 +987,7 @@ void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- reconcile ------------------------------------------------------------------ */
 
 const cli_opt cli_reconcile_opts[] = {
-    {"inspection", "inspection", CLI_VALUE, N_("NAME"),
+    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"),
      N_("the inspection to compare with (default: daemon.default_inspection)")},
     {NULL, NULL, 0, NULL, NULL},
 };

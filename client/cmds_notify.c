@@ -97,7 +97,7 @@ void cli_nt_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
 /* ---- notify run ----------------------------------------------------------- */
 
 const cli_opt cli_nt_run_opts[] = {
-    {"as-of", "as_of", CLI_VALUE, N_("DATE"), N_("run the job of this day (default: today in the zone)")},
+    {"as-of", "as_of", CLI_VALUE, NC_("placeholder", "DATE"), N_("run the job of this day (default: today in the zone)")},
     {"force", "force", 0, NULL, N_("run it again even if that day is done")},
     {NULL, NULL, 0, NULL, NULL},
 };
@@ -122,7 +122,7 @@ void cli_nt_run_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
 /* ---- watch -------------------------------------------------------------- */
 
 const cli_opt cli_nt_watch_opts[] = {
-    {"since", NULL, CLI_VALUE, N_("N"), N_("first replay your notices after number N (default 0: all)")},
+    {"since", NULL, CLI_VALUE, NC_("placeholder", "N"), N_("first replay your notices after number N (default 0: all)")},
     {NULL, NULL, 0, NULL, NULL},
 };
 

@@ -203,7 +203,7 @@ static void s_help_command(const cli_cmd *cmd)
             const cli_opt *o = &cmd->opts[i];
             snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
                      (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
-                     o->name, o->metavar ? " " : "", o->metavar ? gettext(o->metavar) : "");
+                     o->name, o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
             int lw = text_width(left);
             if (lw > w)
                 w = lw;
@@ -212,7 +212,7 @@ static void s_help_command(const cli_cmd *cmd)
             const cli_opt *o = &cmd->opts[i];
             snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
                      (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
-                     o->name, o->metavar ? " " : "", o->metavar ? gettext(o->metavar) : "");
+                     o->name, o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
             s_entry(left, w + 2, gettext(o->help));
         }
     }
