@@ -103,12 +103,14 @@ static void s_frame(s_msg *m, dispatch_req *r)
 /* ---- reader threads --------------------------------------------------- */
 
 #define DONE_ENDPOINT "inproc://rectd-reads-done"
-/* Long reads waiting beyond this are answered in the loop instead. */
+/* Long reads waiting beyond these (count, bytes of frames held) are answered in the loop instead. */
 #define QUEUE_MAX 256
+#define QUEUE_BYTES (256u << 20)
 
 typedef struct s_job {
     s_msg msg;
     dispatch_req req;
+    size_t bytes; /* of its frames */
     struct s_job *next;
 } s_job;
 
@@ -119,7 +121,7 @@ typedef struct {
     pthread_mutex_t lock;
     pthread_cond_t ready;
     s_job *head, *tail; /* waiting jobs, oldest first */
-    size_t queued;
+    size_t queued, queued_bytes;
     s_job *answered; /* answered jobs for the loop to send, newest first */
     int stop;
     pthread_t threads[16];
@@ -152,6 +154,7 @@ static void *s_reader(void *arg)
             if (!p->head)
                 p->tail = NULL;
             p->queued--;
+            p->queued_bytes -= j->bytes;
         }
         pthread_mutex_unlock(&p->lock);
         if (!j)
@@ -222,7 +225,7 @@ static int s_pool_open(s_pool *p)
     if (!p || !p->n_threads)
         return 0;
     pthread_mutex_lock(&p->lock);
-    int open = p->queued < QUEUE_MAX;
+    int open = p->queued < QUEUE_MAX && p->queued_bytes < QUEUE_BYTES;
     pthread_mutex_unlock(&p->lock);
     return open;
 }
@@ -234,9 +237,11 @@ static int s_pool_push(s_pool *p, s_msg *m)
     if (!j)
         return -1;
     j->msg = (s_msg){.nparts = m->nparts, .too_many = m->too_many};
+    j->bytes = 0;
     for (int i = 0; i < m->nparts; i++) {
         zmq_msg_init(&j->msg.parts[i]);
         zmq_msg_move(&j->msg.parts[i], &m->parts[i]);
+        j->bytes += zmq_msg_size(&j->msg.parts[i]);
     }
     s_frame(&j->msg, &j->req); /* the frames' data now live in the job */
     j->next = NULL;
@@ -247,6 +252,7 @@ static int s_pool_push(s_pool *p, s_msg *m)
         p->head = j;
     p->tail = j;
     p->queued++;
+    p->queued_bytes += j->bytes;
     pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);
     return 0;
