@@ -114,17 +114,20 @@ typedef struct s_job {
     struct s_job *next;
 } s_job;
 
-typedef struct {
+typedef struct s_pool_ {
     const rect_cfg *cfg;
     store *st;
-    void *ctx;
     pthread_mutex_t lock;
     pthread_cond_t ready;
     s_job *head, *tail; /* waiting jobs, oldest first */
     size_t queued, queued_bytes;
     s_job *answered; /* answered jobs for the loop to send, newest first */
     int stop;
-    pthread_t threads[16];
+    struct s_reader_arg {
+        struct s_pool_ *pool;
+        pthread_t thread;
+        void *bell; /* its PUSH socket to DONE_ENDPOINT, used by that thread alone */
+    } readers[16];
     size_t n_threads;
 } s_pool;
 
@@ -137,13 +140,8 @@ static void s_job_free(s_job *j)
 
 static void *s_reader(void *arg)
 {
-    s_pool *p = arg;
-    void *done = zmq_socket(p->ctx, ZMQ_PUSH);
-    int linger = 0;
-    if (done) {
-        zmq_setsockopt(done, ZMQ_LINGER, &linger, sizeof linger);
-        zmq_connect(done, DONE_ENDPOINT);
-    }
+    struct s_reader_arg *me = arg;
+    s_pool *p = me->pool;
     for (;;) {
         pthread_mutex_lock(&p->lock);
         while (!p->head && !p->stop)
@@ -164,11 +162,10 @@ static void *s_reader(void *arg)
         j->next = p->answered;
         p->answered = j;
         pthread_mutex_unlock(&p->lock);
-        if (done) /* the bell; a full pipe already holds one */
-            zmq_send(done, "", 0, ZMQ_DONTWAIT);
+        /* the bell; a full pipe already holds one */
+        zmq_send(me->bell, "", 0, ZMQ_DONTWAIT);
     }
-    if (done)
-        zmq_close(done);
+    zmq_close(me->bell);
     return NULL;
 }
 
@@ -181,14 +178,28 @@ static int s_pool_start(const rect_cfg *cfg, store *st, void *ctx, size_t n, s_p
     s_pool *p = calloc(1, sizeof *p);
     if (!p)
         return -1;
-    *p = (s_pool){.cfg = cfg, .st = st, .ctx = ctx};
+    *p = (s_pool){.cfg = cfg, .st = st};
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
-    if (n > sizeof p->threads / sizeof p->threads[0])
-        n = sizeof p->threads / sizeof p->threads[0];
-    for (; p->n_threads < n; p->n_threads++)
-        if (pthread_create(&p->threads[p->n_threads], NULL, s_reader, p) != 0)
+    if (n > sizeof p->readers / sizeof p->readers[0])
+        n = sizeof p->readers / sizeof p->readers[0];
+    /*
+     * Each reader's bell is made and connected here, so that no reader runs
+     * without one (its answers would wait unsent); the socket then belongs
+     * to its thread (pthread_create is the memory barrier ZeroMQ asks for).
+     */
+    int linger = 0;
+    for (; p->n_threads < n; p->n_threads++) {
+        struct s_reader_arg *r = &p->readers[p->n_threads];
+        r->pool = p;
+        if (!(r->bell = zmq_socket(ctx, ZMQ_PUSH)))
             break;
+        zmq_setsockopt(r->bell, ZMQ_LINGER, &linger, sizeof linger);
+        if (zmq_connect(r->bell, DONE_ENDPOINT) != 0 || pthread_create(&r->thread, NULL, s_reader, r) != 0) {
+            zmq_close(r->bell);
+            break;
+        }
+    }
     *out = p;
     return p->n_threads ? 0 : -1;
 }
@@ -204,7 +215,7 @@ static void s_pool_stop(s_pool **pp)
     pthread_cond_broadcast(&p->ready);
     pthread_mutex_unlock(&p->lock);
     for (size_t i = 0; i < p->n_threads; i++)
-        pthread_join(p->threads[i], NULL);
+        pthread_join(p->readers[i].thread, NULL);
     for (s_job *j = p->head, *next; j; j = next) {
         next = j->next;
         s_job_free(j);
