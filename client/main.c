@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "conn.h"
@@ -576,6 +577,17 @@ done:
     return rc;
 }
 
+/*
+ * A catalogue folder rel beside the executable (a build's: ./build/locale,
+ * build/asan/locale) into buf: 0 if it is a folder. Only a folder counts:
+ * beside /usr/bin/rectctl, /usr/bin/locale is the locale program.
+ */
+static int s_locale_beside_exe(const char *rel, char *buf, size_t len)
+{
+    struct stat st;
+    return cfg_beside_exe(rel, buf, len) == 0 && stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     cli_ctx ctx = {0};
@@ -588,8 +600,8 @@ int main(int argc, char **argv)
     /* The catalogues of a build in the source tree (make puts them in
      * build/locale), else the installed ones; output is UTF-8 like the data. */
     char locale_dir[PATH_MAX];
-    if (cfg_beside_exe("build/locale", locale_dir, sizeof locale_dir) != 0 &&
-        cfg_beside_exe("locale", locale_dir, sizeof locale_dir) != 0)
+    if (s_locale_beside_exe("build/locale", locale_dir, sizeof locale_dir) != 0 &&
+        s_locale_beside_exe("locale", locale_dir, sizeof locale_dir) != 0)
         snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
     bindtextdomain(CLI_TEXTDOMAIN, locale_dir);
     bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
