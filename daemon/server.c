@@ -169,7 +169,7 @@ static void *s_reader(void *arg)
     return NULL;
 }
 
-/* Start n readers (0: none, *out NULL). The caller has bound DONE_ENDPOINT. */
+/* Start n readers (0: none, *out NULL); -1 unless all started. The caller has bound DONE_ENDPOINT. */
 static int s_pool_start(const rect_cfg *cfg, store *st, void *ctx, size_t n, s_pool **out)
 {
     *out = NULL;
@@ -201,7 +201,7 @@ static int s_pool_start(const rect_cfg *cfg, store *st, void *ctx, size_t n, s_p
         }
     }
     *out = p;
-    return p->n_threads ? 0 : -1;
+    return p->n_threads == n ? 0 : -1; /* all or none: rectd then refuses to start */
 }
 
 /* Stop the readers (each finishes the job in hand) and drop the jobs still waiting. */
