@@ -304,7 +304,8 @@ int cmd_inspection_list(cmd_ctx *c)
     json_t *v;
     json_object_foreach(l.all, key, v)
         names[i++] = key;
-    qsort(names, n, sizeof *names, s_strcmp_p);
+    if (n > 1)
+        qsort(names, n, sizeof *names, s_strcmp_p);
     for (i = 0; i < n; i++)
         if (json_array_append(out, json_object_get(l.all, names[i]))) {
             rc = s_nomem(c);
