@@ -226,6 +226,31 @@ static void test_local_format_gives_empty_text_when_buffer_is_short(void **state
     assert_string_equal(out, "");
 }
 
+/* Last in the run: pinning is for the rest of the process. */
+static void test_a_pinned_zone_converts_without_switching_tz(void **state)
+{
+    (void)state;
+    char out[17];
+    assert_int_equal(setenv("TZ", "UTC", 1), 0);
+    tzset();
+    assert_int_equal(date_pin_zone("Asia/Nowhere"), -1);
+    assert_int_equal(date_pin_zone(NULL), -1);
+    assert_string_equal(getenv("TZ"), "UTC");
+    assert_int_equal(date_pin_zone("Asia/Shanghai"), 0);
+    assert_string_equal(getenv("TZ"), ":Asia/Shanghai");
+    instant_format_local(1798734600, "Asia/Shanghai", out, sizeof out);
+    assert_string_equal(out, "2027-01-01 00:30");
+    instant_format_local(581126400, "Asia/Shanghai", out, sizeof out); /* 1988: UTC+9 */
+    assert_string_equal(out, "1988-06-01 09:00");
+    /* another zone still works, and leaves the pinned one in place */
+    instant_format_local(1798734600, "America/New_York", out, sizeof out);
+    assert_string_equal(out, "2026-12-31 11:30");
+    assert_string_equal(getenv("TZ"), ":Asia/Shanghai");
+    char today[RECT_DATE_LEN];
+    date_today(1798734600, "Asia/Shanghai", today);
+    assert_string_equal(today, "2027-01-01");
+}
+
 static void test_local_time_leaves_tz_as_it_was(void **state)
 {
     (void)state;
@@ -322,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_zone_exists_for_installed_zones),
         cmocka_unit_test(test_zone_exists_rejects_unknown_and_non_zone_files),
         cmocka_unit_test(test_zone_exists_refuses_paths_outside_zoneinfo),
+        cmocka_unit_test(test_a_pinned_zone_converts_without_switching_tz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
