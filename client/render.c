@@ -35,6 +35,11 @@ static const char *const s_action_labels[] = {
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
     N_("review"), N_("relapse"), N_("inspection"),
 };
+/* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
+static const char *const s_role_labels[RECT_ROLE_COUNT] = {
+    NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),
+    NC_("role", "viewer"),
+};
 /* A new action without a label would print NULL: keep the table whole. */
 _Static_assert(sizeof s_action_labels / sizeof s_action_labels[0] == RECT_ACT_COUNT,
                "a label for every action");
@@ -642,8 +647,9 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
     size_t used = 0;
     for (size_t i = 0; i < json_array_size(roles); i++) {
         const char *r = json_string_value(json_array_get(roles, i));
-        int n = snprintf(rolebuf + used, sizeof rolebuf - used, "%s%s", i ? ", " : "",
-                         s_or_dash(r));
+        int k = rect_lookup(rect_role_names, RECT_ROLE_COUNT, r);
+        int n = snprintf(rolebuf + used, sizeof rolebuf - used, "%s%s", i ? _(", ") : "",
+                         k >= 0 ? C_gettext(s_role_labels[k]) : s_or_dash(r));
         if (n < 0 || (size_t)n >= sizeof rolebuf - used)
             break;
         used += (size_t)n;
