@@ -22,6 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
+from e2e_runner import Failure, check, eq  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
 ADMIN, OWNER, OTHER_OWNER = "wangyan", "liming", "zhaoli"
@@ -45,20 +46,6 @@ class DClient(rawclient.Client):
 class DDaemon(Daemon):
     def raw(self, user=None, **kw):
         return DClient(self.endpoint, user or self.admin, **kw)
-
-
-class Failure(AssertionError):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Failure("%s: got %r, want %r" % (what, got, want))
 
 
 class Suite:

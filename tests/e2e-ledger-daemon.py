@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
+from e2e_runner import Failure, check, eq  # noqa: E402
 from e2e_daemon import LIVE, PLAN, REPO, RECTD, Daemon  # noqa: E402
 
 TAMPER = os.path.abspath(os.environ.get("RECT_TAMPER")
@@ -44,20 +45,6 @@ COUNT_KEYS = {"total", "states", "lights", "closed", "closed_on_time", "on_time_
 ZERO = "0" * 64
 VERIFIER = "maqing"   # a verifier who owns nothing
 CLOSER = "zhanghua"   # leader and admin
-
-
-class Fail(AssertionError):
-    pass
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Fail("%s: got %r, want %r" % (what, got, want))
-
-
-def check(cond, what):
-    if not cond:
-        raise Fail(what)
 
 
 def refused(d, code, cmd, args=None, user=None, files=(), what=""):
@@ -629,7 +616,7 @@ class Tamper:
 
         def __exit__(self, typ, val, tb):
             if typ is None:
-                raise Fail("the independent chain check did not fail")
+                raise Failure("the independent chain check did not fail")
             return issubclass(typ, rawclient.ChainError)
 
 

@@ -28,6 +28,7 @@ import unicodedata
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import e2e_runner  # noqa: E402
+from e2e_runner import Failure, check, eq  # noqa: E402
 from e2e_daemon import LIVE, PLAN, RECTCTL, RECTD, REPO, Daemon  # noqa: E402
 
 GOLDEN = os.path.join(REPO, "tests", "golden")
@@ -72,21 +73,6 @@ STEPS = [
     ]),
     ("2027-01-05T09:30:00+08:00", []),
 ]
-
-
-class Failure(AssertionError):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        g, w = repr(got), repr(want)
-        raise Failure("%s: got %s, want %s" % (what, g[:800], w[:800]))
 
 
 class ClockDaemon(Daemon):

@@ -39,6 +39,7 @@ import zmq  # noqa: E402
 import rawclient  # noqa: E402
 import e2e_conf  # noqa: E402
 import e2e_runner  # noqa: E402
+from e2e_runner import Failure, check, eq, short as _short  # noqa: E402
 from e2e_daemon import (BASE_CONF, LIVE, RECTCTL, RECTD, Daemon,  # noqa: E402
                         sanitizer_report)
 
@@ -58,28 +59,7 @@ HOOK_STATE_KEYS = {"state", "attempts", "last_error", "next_attempt"}
 NOTIFY_WRITES = frozenset(["notify_run", "ack"])
 
 
-# ---- assertions -------------------------------------------------------------
-
-class Failure(AssertionError):
-    pass
-
-
 Skip = e2e_runner.Skip
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Failure("%s: got %s, want %s" % (what, _short(got), _short(want)))
-
-
-def _short(v, n=1500):
-    s = repr(v)
-    return s if len(s) <= n else s[:n] + "…"
 
 
 def wait_for(pred, what, timeout=WAIT, every=0.05):

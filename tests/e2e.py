@@ -47,32 +47,12 @@ from e2e_daemon import (LIVE, PLAN, RECTCTL, RECTD, free_tcp_port,  # noqa: E402
 from e2e_plan import bulk_csv, expected_item, read_rows  # noqa: E402
 import e2e_conf  # noqa: E402
 import e2e_runner  # noqa: E402
+from e2e_runner import Failure, check, eq, short as _short  # noqa: E402
 
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 EVENT_KEYS = {"seq", "item", "action", "actor", "at", "changes", "comment", "prev", "hash"}
-
-
-# ---- assertions -------------------------------------------------------------
-
-class Failure(AssertionError):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failure(msg)
-
-
-def eq(got, want, what):
-    if got != want:
-        raise Failure("%s: got %s, want %s" % (what, _short(got), _short(want)))
-
-
-def _short(v, n=1500):
-    s = repr(v)
-    return s if len(s) <= n else s[:n] + "…"
 
 
 def counter(items, key):

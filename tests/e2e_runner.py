@@ -44,6 +44,26 @@ from e2e_daemon import stop_all  # noqa: E402
 STOP_LABEL = "rectd stops on SIGTERM with status 0 and no sanitizer report"
 
 
+class Failure(AssertionError):
+    """A test's expectation was not met."""
+
+
+def short(v, n=1500):
+    """repr(v), cut at n characters: failure messages stay readable."""
+    s = repr(v)
+    return s if len(s) <= n else s[:n] + "…"
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failure(msg)
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Failure("%s: got %s, want %s" % (what, short(got), short(want)))
+
+
 class Skip(Exception):
     """A feature that is not built yet: the test is neither passed nor failed."""
 
