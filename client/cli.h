@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "rect_cfg.h"
+#include "rect_keys.h"
 #include "rect_proto.h"
 
 #define CLI_MAX_OPTS 16 /* options of one command */
@@ -50,6 +51,7 @@ typedef struct {
 typedef struct {
     const char *config; /* -c / --config, or NULL */
     const char *as;     /* --as, or NULL */
+    const char *key;    /* --key: the user's own secret key file, or NULL */
     int json;           /* --json */
     int help;           /* -h / --help */
     int version;        /* -V / --version */
@@ -62,6 +64,9 @@ typedef struct {
     rect_cfg *cfg;         /* loaded config; NULL for local commands */
     const char *user_name; /* acting user's configured name (or as given when this
                               config does not know it); lives as long as cfg/argv */
+    rect_key key;          /* the user's CURVE key pair (from --key, $RECTCTL_KEY or keys_dir) */
+    char key_path[4096];   /* where it was read */
+    char server_key[RECT_Z85_LEN + 1]; /* rectd's public key (client.server_key) */
 } cli_ctx;
 
 /* One attached file, read fully. */
@@ -142,7 +147,16 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * decrefs); otherwise prints why and returns the exit code (unreachable 2,
  * refused 3, out of memory 1) with *result NULL. Defined in main.c.
  */
+/* The folder of the user's keys into buf: client.keys_dir, else ~/.config/rectd. cfg may be NULL. */
+void cli_keys_dir(const rect_cfg *cfg, char *buf, size_t len);
+
 struct conn;
+/*
+ * A connection to rectd for ctx's user, with the user's key; each try
+ * waits timeout_ms (0: client.timeout_ms). NULL after a message when out
+ * of memory. Caller frees with conn_destroy. Defined in main.c.
+ */
+struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms);
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result);
 
 #endif

@@ -402,6 +402,45 @@ static void s_verify_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 
 /* ---- help --------------------------------------------------------------- */
 
+/* rectctl keygen USER: a key pair in the keys folder (or -o DIR). */
+static const cli_opt s_keygen_opts[] = {
+    {"out", NULL, CLI_VALUE | CLI_SHORT, NC_("placeholder", "DIR"), N_("write the files into DIR (default: client.keys_dir or ~/.config/rectd)")},
+    {"force", NULL, 0, NULL, N_("replace a key that exists (the old one stops working once rectd.conf has the new one)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+static int s_keygen_local(const cli_ctx *ctx, const cli_args *a)
+{
+    char dir[4096], base[4400], err[1024];
+    const char *user = a->pos[0];
+    rect_cfg *cfg = NULL;
+    if (!cfg_valid_id(user)) {
+        cli_error(_("keygen: \"%s\" is not a user name (A-Z a-z 0-9 _ . - only)"), user);
+        return RECT_EXIT_USAGE;
+    }
+    if (a->val[0]) {
+        snprintf(dir, sizeof dir, "%s", a->val[0]);
+    } else {
+        if (cfg_load(ctx->cfg_path, &cfg, err, sizeof err) != 0)
+            cfg = NULL; /* no config here: the default folder */
+        cli_keys_dir(cfg, dir, sizeof dir);
+        cfg_destroy(&cfg);
+    }
+    snprintf(base, sizeof base, "%s/%s", dir, user);
+    rect_key k;
+    if (keys_generate(user, &k) != 0 || keys_write(base, &k, a->val[1] != NULL, err, sizeof err) != 0) {
+        cli_error("keygen: %s", err);
+        return RECT_EXIT_USAGE;
+    }
+    printf(_("wrote %s.key (secret, mode 0600) and %s.pub\n"
+             "public key of %s: %s\n"
+             "The admin adds it to %s's entry in rectd.conf and reloads rectd (kill -HUP):\n"
+             "    public_key = \"%s\";\n"),
+           base, base, user, k.public_z85, user, k.public_z85);
+    memset(&k, 0, sizeof k);
+    return RECT_EXIT_OK;
+}
+
 static int s_help_local(const cli_ctx *ctx, const cli_args *a)
 {
     return cli_help(ctx, a);
@@ -556,6 +595,15 @@ const cli_cmd cli_commands[] = {
         "Example:\n"
         "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
+    {"keygen", 0, N_("USER"), 1, NULL, s_keygen_opts, NULL, NULL, s_keygen_local, N_("USER [-o DIR] [--force]"),
+     N_("make your CURVE key pair (USER.key, secret, and USER.pub)"),
+     N_("rectd admits only users who hold their own key. keygen writes USER.key (mode\n"
+        "0600: whoever reads it can act as USER) and USER.pub into your keys folder, and\n"
+        "prints the public_key line the admin puts in rectd.conf. rectctl then finds the\n"
+        "key by your user name (--as USER), or give it with --key FILE or $RECTCTL_KEY.\n"
+        "\n"
+        "Example:\n"
+        "  rectctl keygen liming")},
     {"help", 0, N_("COMMAND"), 0, NULL, s_no_opts, NULL, NULL, s_help_local, N_("[COMMAND]"),
      N_("show this overview, or a command's options and an example"),
      N_("Example:\n  rectctl help assign")},

@@ -56,11 +56,7 @@ static void s_padded(const char *s, int width)
 
 static conn_t *s_connect(const cli_ctx *ctx)
 {
-    conn_t *conn = conn_new(ctx->cfg->endpoint, ctx->cfg->client_timeout_ms,
-                            ctx->cfg->client_retries);
-    if (!conn)
-        cli_error(_("out of memory"));
-    return conn;
+    return cli_connect(ctx, 0);
 }
 
 /* Print a result as JSON (the protocol's result unchanged). */

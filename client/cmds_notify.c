@@ -187,11 +187,9 @@ int cli_nt_watch_run(const cli_ctx *ctx, const cli_args *a)
             return RECT_EXIT_USAGE;
         }
     }
-    conn_t *conn = conn_new(ctx->cfg->endpoint, ctx->cfg->client_timeout_ms, ctx->cfg->client_retries);
-    if (!conn) {
-        cli_error(_("out of memory"));
+    conn_t *conn = cli_connect(ctx, 0);
+    if (!conn)
         return RECT_EXIT_USAGE;
-    }
     void *zctx = NULL, *sub = NULL;
     json_t *ping = NULL;
     int rc = cli_call(ctx, conn, "ping", NULL, &ping);
@@ -209,6 +207,9 @@ int cli_nt_watch_run(const cli_ctx *ctx, const cli_args *a)
     int linger = 0;
     if (!sub || zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
         zmq_setsockopt(sub, ZMQ_SUBSCRIBE, ctx->user_name, strlen(ctx->user_name)) != 0 ||
+        zmq_setsockopt(sub, ZMQ_CURVE_SERVERKEY, ctx->server_key, RECT_Z85_LEN) != 0 ||
+        zmq_setsockopt(sub, ZMQ_CURVE_PUBLICKEY, ctx->key.public_z85, RECT_Z85_LEN) != 0 ||
+        zmq_setsockopt(sub, ZMQ_CURVE_SECRETKEY, ctx->key.secret_z85, RECT_Z85_LEN) != 0 ||
         zmq_connect(sub, pub) != 0) {
         cli_error(_("cannot subscribe to %s: %s"), pub, zmq_strerror(errno));
         rc = RECT_EXIT_UNREACHABLE;

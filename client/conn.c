@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,13 +28,17 @@ struct conn {
     char *endpoint;  /* owned copy */
     int timeout_ms;
     unsigned tries;
+    char server[41], pub[41], sec[41]; /* CURVE keys, Z85 */
 };
 
-conn_t *conn_new(const char *endpoint, unsigned timeout_ms, unsigned tries)
+conn_t *conn_new(const char *endpoint, unsigned timeout_ms, unsigned tries, const conn_keys *keys)
 {
     conn_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    snprintf(self->server, sizeof self->server, "%s", keys->server_public);
+    snprintf(self->pub, sizeof self->pub, "%s", keys->public_key);
+    snprintf(self->sec, sizeof self->sec, "%s", keys->secret_key);
     self->endpoint = strdup(endpoint);
     if (!self->endpoint)
         goto fail;
@@ -68,6 +73,7 @@ void conn_destroy(conn_t **self_p)
     s_close_socket(self);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
+    sodium_memzero(self->sec, sizeof self->sec);
     free(self->endpoint);
     free(self);
     *self_p = NULL;
@@ -87,6 +93,9 @@ static int s_open_socket(conn_t *self)
         return CONN_E_ZMQ;
     if (zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger) != 0
         || zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms) != 0
+        || zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, self->server, 40) != 0
+        || zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY, self->pub, 40) != 0
+        || zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, self->sec, 40) != 0
         || zmq_connect(self->sock, self->endpoint) != 0) {
         s_close_socket(self);
         return CONN_E_ZMQ;

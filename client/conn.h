@@ -33,13 +33,20 @@ typedef struct {
 typedef struct conn conn_t;
 
 /*
- * A new connection to endpoint (copied). Nothing is sent or connected yet.
+ * A new connection to endpoint (copied), authenticated with keys (copied;
+ * rectd admits CURVE clients only). Nothing is sent or connected yet.
  * timeout_ms is how long each try waits for the reply; tries is how many
  * times the request is sent in all (at least 1 is used).
  * Returns NULL when out of memory or when ZeroMQ cannot make a context.
  * Caller owns the result; free it with conn_destroy.
  */
-conn_t *conn_new(const char *endpoint, unsigned timeout_ms, unsigned tries);
+/* CURVE keys of a connection (Z85 text, 40 characters each). */
+typedef struct {
+    const char *server_public; /* rectd's public key */
+    const char *public_key, *secret_key; /* the user's key pair */
+} conn_keys;
+
+conn_t *conn_new(const char *endpoint, unsigned timeout_ms, unsigned tries, const conn_keys *keys);
 
 /*
  * Close the socket (linger 0), terminate the ZeroMQ context, free the

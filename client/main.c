@@ -17,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <sodium.h>
+
 #include "cli.h"
 #include "conn.h"
 #include "i18n.h"
@@ -128,8 +130,12 @@ static const struct {
 } s_globals_help[] = {
     {"-c, --config FILE", N_("config file (default: $RECTD_CONFIG, config/rectd.conf beside\n"
                              "the program, /etc/rectd/rectd.conf)")},
-    {"--as USER", N_("act as USER (name or display name); default: $RECTCTL_USER,\n"
+    {"--as USER", N_("act as USER (name or display name), with USER's own key from\n"
+                     "the keys folder; default: $RECTCTL_USER, the user of --key,\n"
                      "then client.user from the config")},
+    {"--key FILE", N_("your secret key file (default: $RECTCTL_KEY, else USER.key in\n"
+                      "client.keys_dir or ~/.config/rectd); after 'ledger check' it\n"
+                      "is that command's --key")},
     {"--json", N_("print the reply's result as JSON, unchanged")},
     {"-h, --help", N_("show this help, or a command's help after its name")},
     {"-V, --version", N_("show the version")},
@@ -280,7 +286,7 @@ static const char *s_value(int argc, char **argv, int *i, const char *inline_val
  * Try argv[*i] as a global option. Returns 1 if it was one (consuming its
  * value), 0 if not, -1 after a message.
  */
-static int s_parse_global(int argc, char **argv, int *i, cli_globals *g)
+static int s_parse_global(int argc, char **argv, int *i, const cli_cmd *cmd, cli_globals *g)
 {
     const char *tok = argv[*i];
     const char *iv = NULL;
@@ -294,6 +300,8 @@ static int s_parse_global(int argc, char **argv, int *i, cli_globals *g)
         target = &g->config, spelling = "-c", iv = tok + 2;
     } else if (s_long(tok, "as", &iv)) {
         target = &g->as, spelling = "--as";
+    } else if (s_long(tok, "key", &iv) && !(cmd && cli_opt_index(cmd, "key") >= 0)) {
+        target = &g->key, spelling = "--key";
     } else if (s_long(tok, "json", &iv)) {
         flag = &g->json, spelling = "--json";
     } else if (strcmp(tok, "-h") == 0 || s_long(tok, "help", &iv)) {
@@ -405,7 +413,7 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
             }
             continue;
         }
-        int rc = s_parse_global(argc, argv, &i, g);
+        int rc = s_parse_global(argc, argv, &i, cmd, g);
         if (rc < 0)
             return RECT_EXIT_USAGE;
         if (rc > 0)
@@ -451,6 +459,8 @@ static int s_resolve_user(cli_ctx *ctx)
     const char *who = ctx->g.as;
     if (!who || !*who)
         who = getenv("RECTCTL_USER");
+    if ((!who || !*who) && ctx->key.user[0])
+        who = ctx->key.user;
     if (!who || !*who)
         who = ctx->cfg->client_user;
     if (!who || !*who) {
@@ -463,6 +473,89 @@ static int s_resolve_user(cli_ctx *ctx)
     const rect_user *u = cfg_user_find(ctx->cfg, who);
     ctx->user_name = u ? u->name : who;
     return RECT_EXIT_OK;
+}
+
+void cli_keys_dir(const rect_cfg *cfg, char *buf, size_t len)
+{
+    const char *home = getenv("HOME");
+    if (cfg && cfg->client_keys_dir)
+        snprintf(buf, len, "%s", cfg->client_keys_dir);
+    else
+        snprintf(buf, len, "%s/.config/rectd", home && *home ? home : ".");
+}
+
+/*
+ * The key given by --key or $RECTCTL_KEY, read before the user is known
+ * (its "user:" line may name the user). 0, or a usage error after a message.
+ */
+static int s_given_key(cli_ctx *ctx)
+{
+    const char *path = ctx->g.key;
+    if (!path || !*path)
+        path = getenv("RECTCTL_KEY");
+    if (!path || !*path)
+        return RECT_EXIT_OK;
+    char err[1024];
+    snprintf(ctx->key_path, sizeof ctx->key_path, "%s", path);
+    if (keys_read(path, 1, &ctx->key, err, sizeof err) != 0) {
+        cli_error("%s", err);
+        return RECT_EXIT_USAGE;
+    }
+    return RECT_EXIT_OK;
+}
+
+/*
+ * The acting user's key (unless --key or $RECTCTL_KEY gave one) and
+ * rectd's public key. 0, or a usage error that says where rectctl looked.
+ */
+static int s_resolve_keys(cli_ctx *ctx)
+{
+    char err[1024];
+    if (!ctx->key_path[0]) {
+        char dir[3800];
+        cli_keys_dir(ctx->cfg, dir, sizeof dir);
+        snprintf(ctx->key_path, sizeof ctx->key_path, "%s/%s.key", dir, ctx->user_name);
+        if (keys_read(ctx->key_path, 1, &ctx->key, err, sizeof err) != 0) {
+            cli_error(_("no key of %s to connect with: %s\n"
+                        "rectd admits only users who hold their own key. Give --key FILE or set "
+                        "RECTCTL_KEY, or put %s.key in %s (rectctl keygen %s makes one; the admin "
+                        "puts its public half in rectd.conf)"),
+                      ctx->user_name, err, ctx->user_name, dir, ctx->user_name);
+            return RECT_EXIT_USAGE;
+        }
+    }
+    const char *server = ctx->cfg->client_server_key;
+    char pub[4200];
+    if (!server && ctx->cfg->key_file) {
+        /* beside rectd's own key file: NAME.key -> NAME.pub */
+        snprintf(pub, sizeof pub, "%s", ctx->cfg->key_file);
+        size_t n = strlen(pub);
+        if (n > 4 && strcmp(pub + n - 4, ".key") == 0)
+            pub[n - 4] = '\0';
+        strncat(pub, ".pub", sizeof pub - strlen(pub) - 1);
+        server = pub;
+    }
+    if (!server) {
+        cli_error(_("%s: client.server_key is not set: rectctl needs rectd's public key (the "
+                    "rectd.pub file or its 40-character key) to know it talks to the real rectd"),
+                  ctx->cfg->path);
+        return RECT_EXIT_USAGE;
+    }
+    if (keys_public_of(server, ctx->cfg->dir, ctx->server_key, err, sizeof err) != 0) {
+        cli_error(_("rectd's public key (client.server_key): %s"), err);
+        return RECT_EXIT_USAGE;
+    }
+    return RECT_EXIT_OK;
+}
+
+struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms)
+{
+    conn_keys keys = {ctx->server_key, ctx->key.public_z85, ctx->key.secret_z85};
+    conn_t *conn = conn_new(ctx->cfg->endpoint, timeout_ms ? timeout_ms : ctx->cfg->client_timeout_ms,
+                            ctx->cfg->client_retries, &keys);
+    if (!conn)
+        cli_error(_("out of memory"));
+    return conn;
 }
 
 /* args from the positional argument and the options that carry a key. */
@@ -546,7 +639,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     for (size_t i = 0; i < req.n_files; i++)
         attached += req.files[i].size;
     unsigned timeout = ctx->cfg->client_timeout_ms + (unsigned)(attached / (100 * 1024)) * 1000;
-    conn = conn_new(ctx->cfg->endpoint, timeout, ctx->cfg->client_retries);
+    conn = cli_connect(ctx, timeout);
     if (!request || !conn) {
         cli_error(_("out of memory"));
         rc = RECT_EXIT_USAGE;
@@ -638,9 +731,14 @@ int main(int argc, char **argv)
         cli_error("%s", err);
         return RECT_EXIT_USAGE;
     }
-    rc = s_resolve_user(&ctx);
+    rc = s_given_key(&ctx);
+    if (rc == RECT_EXIT_OK)
+        rc = s_resolve_user(&ctx);
+    if (rc == RECT_EXIT_OK)
+        rc = s_resolve_keys(&ctx);
     if (rc == RECT_EXIT_OK)
         rc = (cmd->flags & CLI_SESSION) ? cmd->local(&ctx, &a) : s_run(&ctx, cmd, &a);
     cfg_destroy(&ctx.cfg);
+    sodium_memzero(&ctx.key, sizeof ctx.key);
     return rc;
 }

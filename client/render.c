@@ -38,7 +38,7 @@ static const char *const s_action_labels[] = {
 /* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
 static const char *const s_role_labels[RECT_ROLE_COUNT] = {
     NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),
-    NC_("role", "viewer"),
+    NC_("role", "viewer"), NC_("role", "gateway"),
 };
 /* A new action without a label would print NULL: keep the table whole. */
 _Static_assert(sizeof s_action_labels / sizeof s_action_labels[0] == RECT_ACT_COUNT,
@@ -603,6 +603,20 @@ static void s_changes(FILE *out, const rect_cfg *cfg, const json_t *changes)
     }
 }
 
+/* "  connected: curve:KEY unix:ACCOUNT(UID) pid:PID [via GATEWAY]": who proved to be behind an event. */
+static void s_principal(FILE *out, const json_t *obj)
+{
+    const char *principal = s_str(obj, "principal"), *via = s_str(obj, "via");
+    if (!principal)
+        return;
+    fputs("  ", out);
+    s_label(out, _("connected"), 0);
+    fprintf(out, " %s", principal);
+    if (via)
+        fprintf(out, _(" (via %s)"), via);
+    fputc('\n', out);
+}
+
 void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
 {
     const json_t *item = json_object_get(result, "item");
@@ -620,6 +634,7 @@ void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
                 render_instant(s_str(ev, "at"), zone, when, sizeof when),
                 render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")),
                 hash ? hash : "-");
+        s_principal(out, ev);
         s_changes(out, cfg, json_object_get(ev, "changes"));
         json_t *files = json_object_get(ev, "files");
         for (size_t f = 0; f < json_array_size(files); f++) {
@@ -668,4 +683,8 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
     const json_t *head = json_object_get(result, "head");
     fprintf(out, _("chain head: #%s %s\n"), render_int(head, "seq", n1, sizeof n1),
             s_or_dash(s_str(head, "hash")));
+    s_principal(out, result);
+    if (json_is_true(json_object_get(result, "demo_keys")))
+        fprintf(out, "%s\n", _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
+                               "its keys folder can act as anyone; not for production"));
 }

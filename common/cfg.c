@@ -11,6 +11,7 @@
 #include "rect_cfg.h"
 
 #include "rect_date.h"
+#include "rect_keys.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 
@@ -28,7 +29,7 @@
 #define CFG_SUN_PATH_MAX 107 /* sizeof(sockaddr_un.sun_path) - 1 on Linux */
 #define CFG_DEFAULT_TIMEZONE "Asia/Shanghai"
 #define CFG_SYSTEM_PATH "/etc/rectd/rectd.conf"
-#define CFG_ROLE_LIST "admin, leader, owner, verifier, viewer"
+#define CFG_ROLE_LIST "admin, leader, owner, verifier, viewer, gateway"
 
 /* Everything one cfg_load call works with. */
 typedef struct {
@@ -455,6 +456,11 @@ static int s_valid_id(const char *s)
     return 1;
 }
 
+int cfg_valid_id(const char *s)
+{
+    return s && s_valid_id(s);
+}
+
 /* 1 if s ends with (or, when at_start, begins with) a blank: ASCII space,
  * tab or the ideographic space U+3000. */
 static int s_blank_edge(const char *s, int at_start)
@@ -489,7 +495,7 @@ typedef struct {
 } cfg_list_spec;
 
 static const char *const s_named_keys[] = {"id", "name", NULL};
-static const char *const s_user_keys[] = {"name", "display", "roles", NULL};
+static const char *const s_user_keys[] = {"name", "display", "roles", "public_key", NULL};
 
 static const cfg_list_spec s_sources_spec = {"sources", "id", "name", s_named_keys,
                                              "{ id = \"national\"; name = \"...\"; }"};
@@ -641,6 +647,29 @@ static int s_roles(cfg_loader *x, const config_setting_t *user, size_t i, const 
     return 0;
 }
 
+/* users[i].public_key (optional): a Z85 key or the path of a .pub file; no two users share one. */
+static int s_user_key(cfg_loader *x, const config_setting_t *list, size_t i, rect_user *u)
+{
+    const config_setting_t *at;
+    const char *v;
+    char where[64], z85[RECT_Z85_LEN + 1], why[512];
+    snprintf(where, sizeof where, "users[%zu]", i);
+    if (s_string(x, config_setting_get_elem(list, (unsigned)i), where, "public_key", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (!v)
+        return 0;
+    if (keys_public_of(v, x->cfg->dir, z85, why, sizeof why) != 0)
+        return s_fail(x, at, "%s.public_key must be a CURVE public key (40 characters of Z85, as "
+                             "rectctl keygen prints it) or the path of its .pub file: %s",
+                      where, why);
+    for (size_t j = 0; j < i; j++)
+        if (x->cfg->users[j].public_key && strcmp(x->cfg->users[j].public_key, z85) == 0)
+            return s_fail(x, at, "%s.public_key: users[%zu] (\"%s\") has the same key; every "
+                                 "user needs a key of their own (rectctl keygen %s)",
+                          where, j, x->cfg->users[j].name, u->name);
+    return s_dup(x, z85, &u->public_key);
+}
+
 static int s_users(cfg_loader *x, config_setting_t *root)
 {
     config_setting_t *list;
@@ -667,7 +696,8 @@ static int s_users(cfg_loader *x, config_setting_t *root)
         rect_user *u = &cfg->users[i];
         u->roles = roles;
         cfg->n_users = i + 1;
-        if (s_dup(x, name, &u->name) < 0 || s_dup(x, display, &u->display) < 0)
+        if (s_dup(x, name, &u->name) < 0 || s_dup(x, display, &u->display) < 0 ||
+            s_user_key(x, list, i, u) < 0)
             return -1;
     }
     return 0;
@@ -681,7 +711,8 @@ static const char *const s_top_keys[] = {
 };
 static const char *const s_daemon_keys[] = {
     "endpoint",          "data_dir",    "map_size_mb",        "max_request_kb",
-    "max_attachment_mb", "reply_cache", "read_threads", "default_inspection", NULL,
+    "max_attachment_mb", "reply_cache", "read_threads", "default_inspection",
+    "key_file",          "demo_keys",   "socket_group", "socket_mode", NULL,
 };
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
@@ -690,7 +721,41 @@ static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_afte
 static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
 static const char *const s_consolidation_keys[] = {"interval_days", NULL};
 static const char *const s_ledger_keys[] = {"reviewer", NULL};
-static const char *const s_client_keys[] = {"user", "timeout_ms", "retries", NULL};
+static const char *const s_client_keys[] = {"user", "timeout_ms", "retries", "keys_dir", "server_key", NULL};
+
+/* daemon.key_file, demo_keys, socket_group and socket_mode: who may reach rectd. */
+static int s_daemon_access(cfg_loader *x, const config_setting_t *g)
+{
+    rect_cfg *cfg = x->cfg;
+    const config_setting_t *at;
+    const char *v;
+    char got[64];
+    if (s_string(x, g, "daemon", "key_file", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && !(cfg->key_file = s_resolve(cfg->dir, v)))
+        return s_nomem(x);
+    if (s_bool(x, g, "daemon", "demo_keys", 0, &cfg->demo_keys) < 0)
+        return -1;
+    if (cfg->demo_keys && !cfg->key_file)
+        return s_fail(x, config_setting_get_member(g, "demo_keys"),
+                      "daemon.demo_keys needs daemon.key_file: the demo keys are made in its folder");
+    if (s_string(x, g, "daemon", "socket_group", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && !s_valid_id(v))
+        return s_fail(x, at, "daemon.socket_group must be a group name (got %s)", s_got(at, got, sizeof got));
+    if (v && s_dup(x, v, &cfg->socket_group) < 0)
+        return -1;
+    if (s_string(x, g, "daemon", "socket_mode", 0, cfg->socket_group ? "0660" : "0600", &v, &at) < 0)
+        return -1;
+    char *end;
+    unsigned long mode = strtoul(v, &end, 8);
+    if (*end || v[0] != '0' || mode > 0777 || (mode & 0007) || (mode & 0600) != 0600)
+        return s_fail(x, at, "daemon.socket_mode must be an octal mode like \"0660\" or \"0600\" that "
+                             "lets rectd's user in and not everyone (got %s)",
+                      at ? s_got(at, got, sizeof got) : v);
+    cfg->socket_mode = (uint32_t)mode;
+    return 0;
+}
 
 static int s_daemon(cfg_loader *x, config_setting_t *root)
 {
@@ -715,7 +780,8 @@ static int s_daemon(cfg_loader *x, config_setting_t *root)
         return s_fail(x, at, "daemon.default_inspection must be at most %d bytes", RECT_MAX_NAME);
     if (s_dup(x, v, &cfg->default_inspection) < 0)
         return -1;
-
+    if (s_daemon_access(x, g) < 0)
+        return -1;
     return s_ints_of(x, g, "daemon");
 }
 
@@ -987,6 +1053,15 @@ static int s_client(cfg_loader *x, config_setting_t *root)
         if (s_dup(x, user, &x->cfg->client_user) < 0)
             return -1;
     }
+    const char *v;
+    if (s_string(x, g, "client", "keys_dir", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && !(x->cfg->client_keys_dir = s_resolve(x->cfg->dir, v)))
+        return s_nomem(x);
+    if (s_string(x, g, "client", "server_key", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && s_dup(x, v, &x->cfg->client_server_key) < 0)
+        return -1;
     return s_ints_of(x, g, "client");
 }
 
@@ -1111,12 +1186,17 @@ void cfg_destroy(rect_cfg **cfg_p)
     free(c->endpoint);
     free(c->data_dir);
     free(c->default_inspection);
+    free(c->key_file);
+    free(c->socket_group);
+    free(c->client_keys_dir);
+    free(c->client_server_key);
     free(c->timezone);
     s_free_named(c->sources, c->n_sources);
     s_free_named(c->units, c->n_units);
     for (size_t i = 0; c->users && i < c->n_users; i++) {
         free(c->users[i].name);
         free(c->users[i].display);
+        free(c->users[i].public_key);
     }
     free(c->users);
     free(c->client_user);
@@ -1159,6 +1239,61 @@ const rect_user *cfg_user_find(const rect_cfg *cfg, const char *name_or_display)
         if (strcmp(cfg->users[i].display, name_or_display) == 0)
             u = &cfg->users[i];
     return u;
+}
+
+/* The user whose public_key is public_z85; NULL if none. */
+const rect_user *cfg_user_by_key(const rect_cfg *cfg, const char *public_z85)
+{
+    for (size_t i = 0; cfg && public_z85 && i < cfg->n_users; i++)
+        if (cfg->users[i].public_key && strcmp(cfg->users[i].public_key, public_z85) == 0)
+            return &cfg->users[i];
+    return NULL;
+}
+
+static int s_same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int s_same_hooks(const rect_cfg *a, const rect_cfg *b)
+{
+    if (a->n_hooks != b->n_hooks)
+        return 0;
+    for (size_t i = 0; i < a->n_hooks; i++) {
+        const rect_hook *x = &a->hooks[i], *y = &b->hooks[i];
+        if (!s_same(x->name, y->name) || x->argc != y->argc || x->timeout_s != y->timeout_s ||
+            x->retries != y->retries)
+            return 0;
+        for (size_t k = 0; k < x->argc; k++)
+            if (!s_same(x->argv[k], y->argv[k]))
+                return 0;
+    }
+    return 1;
+}
+
+const char *cfg_restart_only_change(const rect_cfg *old, const rect_cfg *fresh)
+{
+    if (!s_same(old->endpoint, fresh->endpoint))
+        return "daemon.endpoint";
+    if (!s_same(old->data_dir, fresh->data_dir))
+        return "daemon.data_dir";
+    if (old->map_size_mb != fresh->map_size_mb)
+        return "daemon.map_size_mb";
+    if (old->max_request_kb != fresh->max_request_kb || old->max_attachment_mb != fresh->max_attachment_mb)
+        return "daemon.max_request_kb / max_attachment_mb";
+    if (old->read_threads != fresh->read_threads)
+        return "daemon.read_threads";
+    if (!s_same(old->key_file, fresh->key_file) || old->demo_keys != fresh->demo_keys)
+        return "daemon.key_file / demo_keys";
+    if (!s_same(old->socket_group, fresh->socket_group) || old->socket_mode != fresh->socket_mode)
+        return "daemon.socket_group / socket_mode";
+    if (!s_same(old->timezone, fresh->timezone))
+        return "calendar.timezone";
+    if (!s_same(old->pub_endpoint, fresh->pub_endpoint))
+        return "notify.pub_endpoint";
+    if (!s_same_hooks(old, fresh))
+        return "notify.hooks";
+    return NULL;
 }
 
 static const rect_named *s_named_find(const rect_named *v, size_t n, const char *key)

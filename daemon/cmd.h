@@ -29,6 +29,8 @@ typedef struct {
 typedef struct {
     const rect_cfg *cfg;
     const rect_user *actor; /* the configured user named in "user" */
+    const rect_user *via;   /* the gateway that acts for actor, or NULL when actor connected itself */
+    char principal[256];    /* who connected: auth_principal(), recorded in every event */
     json_t *args;           /* borrowed: the request's args object */
     const cmd_file *files;  /* attached frames, n_files of them */
     size_t n_files;

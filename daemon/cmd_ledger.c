@@ -90,8 +90,7 @@ static int s_inspection_record(cmd_ctx *c, const char *name, json_t *changes, co
     int rc = item_guard(c, NULL, RECT_ACT_INSPECTION, &to);
     if (rc)
         return rc;
-    json_t *ev = json_pack("{sIsssssssOss}", "item", (json_int_t)0, "action", rect_action_names[RECT_ACT_INSPECTION],
-                           "actor", c->actor->name, "at", c->now_text, "changes", changes, "comment", comment);
+    json_t *ev = item_event_new(c, 0, RECT_ACT_INSPECTION, changes, comment);
     if (!ev)
         return s_nomem(c);
     if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec)))

@@ -32,9 +32,14 @@ int cmd_ping(cmd_ctx *c)
                           (json_int_t)items, "events", (json_int_t)events, "head", "seq",
                           (json_int_t)events, "hash", hex);
     json_decref(roles);
-    if (c->result)
-        json_object_set_new(c->result, "pub_endpoint",
-                            c->cfg->pub_endpoint ? json_string(c->cfg->pub_endpoint) : json_null());
+    if (c->result && (json_object_set_new(c->result, "pub_endpoint",
+                                          c->cfg->pub_endpoint ? json_string(c->cfg->pub_endpoint) : json_null()) ||
+                      json_object_set_new(c->result, "principal", json_string(c->principal)) ||
+                      json_object_set_new(c->result, "via", c->via ? json_string(c->via->name) : json_null()) ||
+                      json_object_set_new(c->result, "demo_keys", json_boolean(c->cfg->demo_keys)))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

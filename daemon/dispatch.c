@@ -244,6 +244,33 @@ static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *
     return 0;
 }
 
+/*
+ * The connection's key must be the acting user's, or a gateway's acting
+ * for another user (never for rectd, never for another gateway). The key
+ * is looked up in the config in force, so a key removed by SIGHUP stops
+ * working at once, also on connections made before.
+ */
+static int s_check_peer(const rect_cfg *cfg, const dispatch_req *r, const rect_user *u, char *msg,
+                        size_t len)
+{
+    char fp[9];
+    const rect_user *who = cfg_user_by_key(cfg, r->peer.key);
+    if (!who)
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "this connection's key (%s...) is no configured user's key any more (it was "
+                      "revoked or replaced): connect again with your current key",
+                      r->peer.key[0] ? keys_short(r->peer.key, fp) : "none");
+    if (who == u)
+        return 0;
+    if ((who->roles & RECT_ROLE_GATEWAY) && !(u->roles & RECT_ROLE_GATEWAY))
+        return 0;
+    return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                  "you are connected as %s (%s, key %s...): a request may act only as the user "
+                  "whose key made the connection; to act as %s, use %s's own key (rectctl --as %s "
+                  "reads it from your keys folder, which works only where that key is)",
+                  who->name, who->display, keys_short(r->peer.key, fp), u->name, u->name, u->name);
+}
+
 static int s_client_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -337,6 +364,8 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         rc = s_fail(msg, len, RECT_E_UNKNOWN_USER, "\"%s\" is not a configured user (see users in the config)", shown);
         goto fail;
     }
+    if ((rc = s_check_peer(cfg, r, u, msg, len)))
+        goto fail;
     if (!(u->roles & spec->roles)) {
         rc = s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s may not use %s", u->name, spec->name);
         goto fail;
@@ -392,6 +421,9 @@ static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispa
     memset(c, 0, sizeof *c);
     c->cfg = cfg;
     c->actor = cfg_user(cfg, json_string_value(json_object_get(req, "user")));
+    const rect_user *who = cfg_user_by_key(cfg, r->peer.key);
+    c->via = who && who != c->actor ? who : NULL;
+    auth_principal(&r->peer, c->principal, sizeof c->principal);
     c->args = json_object_get(req, "args");
     c->files = r->files;
     c->n_files = r->n_files;

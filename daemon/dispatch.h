@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "auth.h"
 #include "cmd.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
@@ -27,6 +28,7 @@ typedef struct {
     int too_many_files; /* more than RECT_MAX_FILES frames followed */
     int no_delimiter;   /* the empty delimiter frame was missing */
     int may_defer;      /* a long read may be left for dispatch_run_read */
+    auth_peer peer;     /* the authenticated connection it came on */
     /* out: the reply (malloc'd, caller frees), or deferred */
     char *reply;
     size_t reply_len;

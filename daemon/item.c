@@ -93,6 +93,19 @@ static const char *const s_fields[] = {
 /* Counters a new item starts at 0 (the other fields start null or ""). */
 static const char *const s_counters[] = {"evidence_count", "rejections", "extensions", "escalations", "relapses"};
 
+json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_t *changes,
+                       const char *comment)
+{
+    json_t *ev = json_pack("{sIsssssssOssss}", "item", item_id, "action", rect_action_names[action],
+                           "actor", c->actor->name, "at", c->now_text, "changes", changes, "comment",
+                           comment ? comment : "", "principal", c->principal[0] ? c->principal : c->actor->name);
+    if (ev && c->via && json_object_set_new(ev, "via", json_string(c->via->name))) {
+        json_decref(ev);
+        return NULL;
+    }
+    return ev;
+}
+
 int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
                json_t *extra, json_t **item_out)
 {
@@ -144,9 +157,7 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
     }
     json_object_set_new(now, "updated", json_string(c->now_text));
 
-    ev = json_pack("{sIsssssssOss}", "item", json_integer_value(json_object_get(now, "id")), "action",
-                   rect_action_names[action], "actor", c->actor->name, "at", c->now_text, "changes",
-                   changes, "comment", comment ? comment : "");
+    ev = item_event_new(c, json_integer_value(json_object_get(now, "id")), action, changes, comment);
     if (!ev)
         goto done;
     if (extra && json_object_update(ev, extra))

@@ -21,6 +21,16 @@ int item_load(cmd_ctx *c, json_t **item);
 rect_state item_state(const json_t *item);
 
 /*
+ * A new event envelope (caller owns it): item, action, actor, at, changes
+ * (borrowed: a new reference is taken), comment, and who connected:
+ * "principal" (the key, and over ipc the Unix account) and, when a gateway
+ * acts for the actor, "via" (the gateway's user name). NULL when out of
+ * memory. The one place events are packed.
+ */
+json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_t *changes,
+                       const char *comment);
+
+/*
  * Apply an action: for every key of `set` (field -> new value; references
  * stolen) whose value differs from the item's, record [old, new] in the
  * event's changes and update the item; then append the event (action,

@@ -9,29 +9,39 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
+#include "rect_keys.h"
 #include "rect_proto.h"
 #include "server.h"
 #include "store.h"
 
-static volatile sig_atomic_t s_stop;
+static volatile sig_atomic_t s_stop, s_reload;
 
 static void s_on_signal(int sig)
 {
-    (void)sig;
-    s_stop = 1;
+    if (sig == SIGHUP)
+        s_reload = 1;
+    else
+        s_stop = 1;
 }
 
 static void s_usage(FILE *out)
 {
     fprintf(out,
             "usage: rectd [-c CONFIG] [--check] [--clock-file PATH]\n"
+            "       rectd keygen [-c CONFIG] [-o BASE] [--force]\n"
             "\n"
             "rectd keeps every inspection feedback problem as a state machine in LMDB and\n"
             "serves rectctl over ZeroMQ. It runs in the foreground; stop it with Ctrl-C or\n"
-            "SIGTERM.\n"
+            "SIGTERM; SIGHUP reloads users, roles and keys (a bad config is refused and the\n"
+            "old one stays). Every connection is authenticated with CURVE: only keys in\n"
+            "users[].public_key get in (docs/SECURITY.md).\n"
             "\n"
+            "  keygen             write rectd's CURVE key pair: BASE.key (secret, mode 0600)\n"
+            "                     and BASE.pub; BASE defaults to daemon.key_file without\n"
+            "                     .key. An existing key is kept unless --force.\n"
             "  -c, --config FILE  configuration (default: %s)\n"
             "      --check        check the configuration and exit\n"
             "      --clock-file PATH  test facility: read \"now\" from PATH (ISO 8601 with Z or\n"
@@ -58,6 +68,41 @@ static void s_fill_std_fds(void)
         }
 }
 
+/* rectd keygen: rectd's own CURVE key pair. */
+static int s_keygen(const char *path, const char *base, int force)
+{
+    char err[1024], buf[4096];
+    if (!base) {
+        rect_cfg *cfg = NULL;
+        if (cfg_load(path, &cfg, err, sizeof err) != 0) {
+            fprintf(stderr, "rectd keygen: %s (or give -o BASE)\n", err);
+            return 1;
+        }
+        if (!cfg->key_file) {
+            fprintf(stderr, "rectd keygen: %s has no daemon.key_file: give -o BASE\n", cfg->path);
+            cfg_destroy(&cfg);
+            return 1;
+        }
+        snprintf(buf, sizeof buf, "%s", cfg->key_file);
+        cfg_destroy(&cfg);
+        size_t n = strlen(buf);
+        if (n > 4 && strcmp(buf + n - 4, ".key") == 0)
+            buf[n - 4] = '\0';
+        base = buf;
+    }
+    rect_key k;
+    if (keys_generate("rectd", &k) != 0 || keys_write(base, &k, force, err, sizeof err) != 0) {
+        fprintf(stderr, "rectd keygen: %s\n", err[0] ? err : "libzmq has no CURVE");
+        return 1;
+    }
+    printf("wrote %s.key (secret, mode 0600) and %s.pub\n"
+           "rectd's public key: %s\n"
+           "Give %s.pub to every rectctl (client.server_key); keep %s.key to rectd's account.\n",
+           base, base, k.public_z85, base, base);
+    memset(&k, 0, sizeof k);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -66,14 +111,24 @@ int main(int argc, char **argv)
         {"clock-file", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
+        {"out", required_argument, NULL, 'o'},
+        {"force", no_argument, NULL, 'f'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL, *clock = NULL;
-    int check = 0, c;
+    const char *path = NULL, *clock = NULL, *out = NULL;
+    int check = 0, force = 0, keygen = 0, c;
     s_fill_std_fds();
-    while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+    if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
+        keygen = 1;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    }
+    while ((c = getopt_long(argc, argv, "c:o:hV", opts, NULL)) != -1) {
         switch (c) {
         case 'c': path = optarg; break;
+        case 'o': out = optarg; break;
+        case 'f': force = 1; break;
         case 'k': check = 1; break;
         case 't': clock = optarg; break;
         case 'h': s_usage(stdout); return 0;
@@ -86,8 +141,15 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 1;
     }
+    if ((out || force) && !keygen) {
+        fprintf(stderr, "rectd: -o and --force go with keygen\n");
+        s_usage(stderr);
+        return 1;
+    }
     if (!path)
         path = cfg_default_path();
+    if (keygen)
+        return s_keygen(path, out, force);
 
     char err[1024];
     rect_cfg *cfg = NULL;
@@ -104,6 +166,19 @@ int main(int argc, char **argv)
     }
     if (clock && rect_clock_file(clock) != 0)
         fprintf(stderr, "rectd: clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is\n", clock);
+    rect_key key;
+    if (cfg->demo_keys && strncmp(cfg->endpoint, "tcp://", 6) == 0) {
+        fprintf(stderr, "rectd: %s: daemon.demo_keys with a tcp endpoint: demo keys are for trying rectd "
+                        "on one machine over ipc; for tcp give every user a key of their own "
+                        "(rectctl keygen USER) and set demo_keys = false\n", cfg->path);
+        cfg_destroy(&cfg);
+        return 1;
+    }
+    if (auth_prepare(cfg, &key, err, sizeof err) != 0) {
+        fprintf(stderr, "rectd: %s\n", err);
+        cfg_destroy(&cfg);
+        return 1;
+    }
     if (check) {
         printf("rectd: %s is valid\n", cfg->path);
         cfg_destroy(&cfg);
@@ -115,6 +190,7 @@ int main(int argc, char **argv)
     sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
@@ -122,9 +198,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "rectd: %s\n", err);
         goto done;
     }
-    fprintf(stderr, "rectd %s: serving %s, data in %s (pid %ld)\n", RECT_VERSION, cfg->endpoint,
-            cfg->data_dir, (long)getpid());
-    if (server_run(cfg, st, &s_stop, err, sizeof err) != 0) {
+    fprintf(stderr, "rectd %s: serving %s (CURVE, rectd's key %s), data in %s (pid %ld)\n", RECT_VERSION,
+            cfg->endpoint, key.public_z85, cfg->data_dir, (long)getpid());
+    rc = server_run(&cfg, &key, st, &s_stop, &s_reload, err, sizeof err);
+    memset(&key, 0, sizeof key);
+    if (rc != 0) {
+        rc = 1;
         fprintf(stderr, "rectd: %s\n", err);
         goto done;
     }

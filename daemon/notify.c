@@ -23,7 +23,7 @@
 #include "workflow.h"
 
 /* The user rectd acts as for its own events (escalation). */
-static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
+static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN, NULL};
 
 /* ---- gathering: the open items and the reviews due ----------------------- */
 
@@ -613,6 +613,11 @@ notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub)
         store_abort(&t);
     }
     return n;
+}
+
+void notifier_set_cfg(notifier *n, const rect_cfg *cfg)
+{
+    n->cfg = cfg; /* the hooks keep theirs: hooks are restart-only settings */
 }
 
 void notifier_destroy(notifier **n_p)

@@ -40,6 +40,12 @@ notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub);
  */
 void notifier_tick(notifier *n);
 
+/*
+ * Use cfg from now on (SIGHUP: users, roles and calendar may have changed;
+ * hooks may not). The old config must stay alive: running hooks use it.
+ */
+void notifier_set_cfg(notifier *n, const rect_cfg *cfg);
+
 /* Milliseconds the loop may sleep before the next tick is needed. */
 int notifier_wait_ms(const notifier *n);
 

@@ -12,6 +12,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,10 +20,16 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
+#include "auth.h"
 #include "dispatch.h"
 #include "notify.h"
+
+#ifndef ZMQ_ZAP_ENFORCE_DOMAIN
+#define ZMQ_ZAP_ENFORCE_DOMAIN 93 /* libzmq 4.3 draft option; Debian's libzmq5 implements it */
+#endif
 
 /* Requests taken from the socket in one go and, if writes, committed together. */
 #define BATCH_MAX 64
@@ -36,6 +43,7 @@ typedef struct {
     int nparts;
     int delim;    /* 1 if the empty delimiter (as REQ sends it) follows the identity */
     int too_many; /* frames beyond PARTS_MAX were dropped */
+    auth_peer peer; /* who sent it (the connection's key, the Unix peer over ipc) */
 } s_msg;
 
 static double s_mono(void)
@@ -57,6 +65,7 @@ static int s_recv(void *sock, s_msg *m, int flags)
 {
     int more = 1;
     m->nparts = m->delim = m->too_many = 0;
+    memset(&m->peer, 0, sizeof m->peer);
     while (more) {
         zmq_msg_t part;
         zmq_msg_init(&part);
@@ -67,6 +76,9 @@ static int s_recv(void *sock, s_msg *m, int flags)
             break; /* a message is atomic: cannot happen short of shutdown */
         }
         more = zmq_msg_more(&part);
+        /* The routing id frame is made by the ROUTER; the peer's frames carry its metadata. */
+        if (m->nparts == 1)
+            auth_peer_of(&part, &m->peer);
         if (m->nparts < PARTS_MAX) {
             m->parts[m->nparts++] = part;
         } else {
@@ -81,6 +93,7 @@ static int s_recv(void *sock, s_msg *m, int flags)
 static void s_frame(s_msg *m, dispatch_req *r)
 {
     memset(r, 0, sizeof *r);
+    r->peer = m->peer;
     int i = 2;
     if (m->nparts > 1 && zmq_msg_size(&m->parts[1]) == 0) {
         m->delim = 1;
@@ -108,6 +121,7 @@ static void s_frame(s_msg *m, dispatch_req *r)
 #define QUEUE_BYTES (256u << 20)
 
 typedef struct s_job {
+    const rect_cfg *cfg; /* the config when it came in (SIGHUP keeps old ones alive) */
     s_msg msg;
     dispatch_req req;
     size_t bytes; /* of its frames */
@@ -115,7 +129,6 @@ typedef struct s_job {
 } s_job;
 
 typedef struct s_pool_ {
-    const rect_cfg *cfg;
     store *st;
     pthread_mutex_t lock;
     pthread_cond_t ready;
@@ -157,7 +170,7 @@ static void *s_reader(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (!j)
             break;
-        dispatch_run_read(p->cfg, p->st, &j->req);
+        dispatch_run_read(j->cfg, p->st, &j->req);
         pthread_mutex_lock(&p->lock);
         j->next = p->answered;
         p->answered = j;
@@ -170,7 +183,7 @@ static void *s_reader(void *arg)
 }
 
 /* Start n readers (0: none, *out NULL); -1 unless all started. The caller has bound DONE_ENDPOINT. */
-static int s_pool_start(const rect_cfg *cfg, store *st, void *ctx, size_t n, s_pool **out)
+static int s_pool_start(store *st, void *ctx, size_t n, s_pool **out)
 {
     *out = NULL;
     if (n == 0)
@@ -178,7 +191,7 @@ static int s_pool_start(const rect_cfg *cfg, store *st, void *ctx, size_t n, s_p
     s_pool *p = calloc(1, sizeof *p);
     if (!p)
         return -1;
-    *p = (s_pool){.cfg = cfg, .st = st};
+    *p = (s_pool){.st = st};
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
     if (n > sizeof p->readers / sizeof p->readers[0])
@@ -242,12 +255,13 @@ static int s_pool_open(s_pool *p)
 }
 
 /* Hand a deferred request to the readers, taking its frames; -1 if out of memory. */
-static int s_pool_push(s_pool *p, s_msg *m)
+static int s_pool_push(s_pool *p, const rect_cfg *cfg, s_msg *m)
 {
     s_job *j = malloc(sizeof *j);
     if (!j)
         return -1;
-    j->msg = (s_msg){.nparts = m->nparts, .too_many = m->too_many};
+    j->cfg = cfg;
+    j->msg = (s_msg){.nparts = m->nparts, .too_many = m->too_many, .peer = m->peer};
     j->bytes = 0;
     for (int i = 0; i < m->nparts; i++) {
         zmq_msg_init(&j->msg.parts[i]);
@@ -299,10 +313,167 @@ static void s_send(void *sock, s_msg *m, dispatch_req *r)
     zmq_send(sock, r->reply ? r->reply : "", r->reply_len, ZMQ_DONTWAIT);
 }
 
-int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char *err, size_t errlen)
+/* ---- security: CURVE on every endpoint, the socket file's owner and mode -- */
+
+#define MONITOR_ENDPOINT "inproc://rectd-monitor"
+
+/* Make sock a CURVE server whose every handshake asks the ZAP handler. */
+static int s_secure(void *sock, const rect_key *key, char *err, size_t errlen)
+{
+    int one = 1;
+    if (zmq_setsockopt(sock, ZMQ_CURVE_SERVER, &one, sizeof one) != 0 ||
+        zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, key->secret_z85, RECT_Z85_LEN) != 0 ||
+        zmq_setsockopt(sock, ZMQ_ZAP_DOMAIN, AUTH_ZAP_DOMAIN, strlen(AUTH_ZAP_DOMAIN)) != 0) {
+        snprintf(err, errlen, "cannot make the socket a CURVE server: %s", zmq_strerror(errno));
+        return -1;
+    }
+    /* Without it libzmq admits everyone when no ZAP handler answers. */
+    if (zmq_setsockopt(sock, ZMQ_ZAP_ENFORCE_DOMAIN, &one, sizeof one) != 0) {
+        snprintf(err, errlen, "this libzmq cannot enforce ZAP (ZMQ_ZAP_ENFORCE_DOMAIN): %s",
+                 zmq_strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* An ipc socket file: the configured group and mode; a tcp endpoint: nothing to do. */
+static int s_socket_file(const rect_cfg *cfg, const char *endpoint, char *err, size_t errlen)
+{
+    if (strncmp(endpoint, "ipc://", 6) != 0 || endpoint[6] == '@')
+        return 0;
+    const char *path = endpoint + 6;
+    if (cfg->socket_group) {
+        struct group gr, *found = NULL;
+        char buf[4096];
+        getgrnam_r(cfg->socket_group, &gr, buf, sizeof buf, &found);
+        if (!found) {
+            snprintf(err, errlen, "daemon.socket_group: there is no group \"%s\" on this system (groupadd %s)",
+                     cfg->socket_group, cfg->socket_group);
+            return -1;
+        }
+        if (chown(path, (uid_t)-1, found->gr_gid) != 0) {
+            snprintf(err, errlen, "daemon.socket_group: cannot give %s to group %s: %s", path,
+                     cfg->socket_group, strerror(errno));
+            return -1;
+        }
+    }
+    if (chmod(path, (mode_t)cfg->socket_mode) != 0) {
+        snprintf(err, errlen, "cannot set the mode of %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Log the handshakes that failed before the ZAP handler saw them (NULL clients, not ZeroMQ at all). */
+static void s_monitor_log(void *mon)
+{
+    zmq_msg_t head, addr;
+    zmq_msg_init(&head);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&head, mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&head) &&
+        zmq_msg_recv(&addr, mon, 0) >= 0 && zmq_msg_size(&head) == 6) {
+        const uint8_t *d = zmq_msg_data(&head);
+        uint16_t ev = (uint16_t)(d[0] | d[1] << 8);
+        uint32_t val = (uint32_t)d[2] | (uint32_t)d[3] << 8 | (uint32_t)d[4] << 16 | (uint32_t)d[5] << 24;
+        char when[RECT_INSTANT_LEN];
+        instant_format(rect_now(), when);
+        fprintf(stderr, "%s auth: refused a connection on %.*s: %s (code 0x%x); rectd admits CURVE clients with a configured key only\n",
+                when, (int)zmq_msg_size(&addr), (const char *)zmq_msg_data(&addr),
+                ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "handshake failed (no CURVE, or not ZeroMQ)" : "handshake failed",
+                (unsigned)val);
+    }
+    zmq_msg_close(&head);
+    zmq_msg_close(&addr);
+}
+
+/* ---- SIGHUP: users, roles and keys without a restart --------------------- */
+
+typedef struct {
+    rect_cfg **cfg_p;     /* the config in force */
+    rect_cfg **retired;   /* earlier ones: reader jobs and hooks may still use them */
+    size_t n_retired;
+} s_cfgs;
+
+static void s_reload(s_cfgs *cs, notifier *nt)
+{
+    rect_cfg *old = *cs->cfg_p, *fresh = NULL;
+    rect_key key;
+    char err[1024], when[RECT_INSTANT_LEN];
+    const char *why = NULL;
+    instant_format(rect_now(), when);
+    if (cfg_load(old->path, &fresh, err, sizeof err) != 0 || auth_prepare(fresh, &key, err, sizeof err) != 0) {
+        fprintf(stderr, "%s reload refused, the old configuration stays: %s\n", when, err);
+        cfg_destroy(&fresh);
+        return;
+    }
+    memset(&key, 0, sizeof key);
+    if ((why = cfg_restart_only_change(old, fresh)) != NULL) {
+        fprintf(stderr, "%s reload refused, the old configuration stays: %s changed, and only a restart can change it\n",
+                when, why);
+        cfg_destroy(&fresh);
+        return;
+    }
+    rect_cfg **r = realloc(cs->retired, (cs->n_retired + 1) * sizeof *r);
+    if (!r) {
+        fprintf(stderr, "%s reload refused, the old configuration stays: out of memory\n", when);
+        cfg_destroy(&fresh);
+        return;
+    }
+    cs->retired = r;
+    cs->retired[cs->n_retired++] = old;
+    *cs->cfg_p = fresh;
+    notifier_set_cfg(nt, fresh);
+    fprintf(stderr, "%s reloaded %s: %zu users; new requests use their roles and keys\n", when,
+            fresh->path, fresh->n_users);
+}
+
+/* ---- the loop -------------------------------------------------------------- */
+
+/* Take the waiting requests in one batch, answer or hand them on. */
+static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_msg *msgs, dispatch_req *reqs)
+{
+    size_t batch = 0, bytes = 0;
+    int may_defer = s_pool_open(pool);
+    while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
+        for (int i = 0; i < msgs[batch].nparts; i++)
+            bytes += zmq_msg_size(&msgs[batch].parts[i]);
+        s_frame(&msgs[batch], &reqs[batch]);
+        reqs[batch].may_defer = may_defer;
+        batch++;
+    }
+    dispatch_run(cfg, st, reqs, batch);
+    for (size_t i = 0; i < batch; i++) {
+        if (reqs[i].deferred && s_pool_push(pool, cfg, &msgs[i]) == 0) {
+            s_msg_close(&msgs[i]);
+            continue;
+        }
+        if (reqs[i].deferred) /* no memory to queue it: answer it here */
+            dispatch_run_read(cfg, st, &reqs[i]);
+        s_send(sock, &msgs[i], &reqs[i]);
+        free(reqs[i].reply);
+        reqs[i].reply = NULL;
+        s_msg_close(&msgs[i]);
+    }
+}
+
+/* Bind an endpoint with umask 0077 (the file is then given its configured mode). */
+static int s_bind(void *sock, const char *endpoint, const char *what, char *err, size_t errlen)
+{
+    mode_t old = umask(0077);
+    int brc = zmq_bind(sock, endpoint);
+    umask(old);
+    if (brc != 0)
+        snprintf(err, errlen, "cannot bind %s%s: %s", what, endpoint, zmq_strerror(errno));
+    return brc;
+}
+
+int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_atomic_t *stop,
+               volatile sig_atomic_t *reload, char *err, size_t errlen)
 {
     int rc = -1;
-    void *ctx = zmq_ctx_new(), *sock = NULL, *pub = NULL, *done = NULL;
+    const rect_cfg *cfg = *cfg_p;
+    s_cfgs cs = {.cfg_p = cfg_p};
+    void *ctx = zmq_ctx_new(), *sock = NULL, *pub = NULL, *done = NULL, *zap = NULL, *mon = NULL;
     notifier *nt = NULL;
     s_pool *pool = NULL;
     s_msg *msgs = calloc(BATCH_MAX, sizeof *msgs);
@@ -312,27 +483,38 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
         goto done;
     }
     /*
-     * ZeroMQ starts its I/O threads with the first socket: keep SIGINT and
-     * SIGTERM blocked in them, so the signal reaches this thread and
-     * interrupts zmq_poll at once.
+     * ZeroMQ starts its I/O threads with the first socket: keep SIGINT,
+     * SIGTERM and SIGHUP blocked in them, so the signal reaches this thread
+     * and interrupts zmq_poll at once.
      */
     sigset_t stopsigs, oldmask;
     sigemptyset(&stopsigs);
     sigaddset(&stopsigs, SIGINT);
     sigaddset(&stopsigs, SIGTERM);
+    sigaddset(&stopsigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
+    /* The ZAP handler is bound before any socket that needs it. */
+    zap = zmq_socket(ctx, ZMQ_REP);
     sock = zmq_socket(ctx, ZMQ_ROUTER);
+    mon = sock && zmq_socket_monitor(sock, MONITOR_ENDPOINT, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                                              ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0
+              ? zmq_socket(ctx, ZMQ_PAIR)
+              : NULL;
     if (cfg->pub_endpoint)
         pub = zmq_socket(ctx, ZMQ_PUB);
     /* The readers' way back, bound before they start; they inherit the mask. */
     int pool_rc = 0;
     if (cfg->read_threads > 0 && (done = zmq_socket(ctx, ZMQ_PULL)) != NULL &&
         zmq_bind(done, DONE_ENDPOINT) == 0)
-        pool_rc = s_pool_start(cfg, st, ctx, cfg->read_threads, &pool);
+        pool_rc = s_pool_start(st, ctx, cfg->read_threads, &pool);
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
     if (cfg->read_threads > 0 && (!done || pool_rc != 0 || !pool)) {
         snprintf(err, errlen, "cannot start the reader threads (daemon.read_threads = %u)",
                  (unsigned)cfg->read_threads);
+        goto done;
+    }
+    if (!zap || !sock || !mon || zmq_bind(zap, AUTH_ZAP_ENDPOINT) != 0 || zmq_connect(mon, MONITOR_ENDPOINT) != 0) {
+        snprintf(err, errlen, "cannot set up authentication (ZAP): %s", zmq_strerror(errno));
         goto done;
     }
     int linger = 0;
@@ -342,26 +524,16 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
         maxmsg = (int64_t)cfg->max_request_kb * 1024 + (1 << 20);
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-
-    /* An ipc socket file only rectd's user may open. */
-    mode_t old = umask(0077);
-    int brc = zmq_bind(sock, cfg->endpoint);
-    umask(old);
-    if (brc != 0) {
-        snprintf(err, errlen, "cannot bind %s: %s", cfg->endpoint, zmq_strerror(errno));
+    zmq_setsockopt(zap, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof linger);
+    if (s_secure(sock, key, err, errlen) != 0 || s_bind(sock, cfg->endpoint, "", err, errlen) != 0 ||
+        s_socket_file(cfg, cfg->endpoint, err, errlen) != 0)
         goto done;
-    }
-    if (strncmp(cfg->endpoint, "ipc://", 6) == 0)
-        chmod(cfg->endpoint + 6, 0600);
     if (pub) {
         zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger);
-        old = umask(0077);
-        brc = zmq_bind(pub, cfg->pub_endpoint);
-        umask(old);
-        if (brc != 0) {
-            snprintf(err, errlen, "cannot bind notify.pub_endpoint %s: %s", cfg->pub_endpoint, zmq_strerror(errno));
+        if (s_secure(pub, key, err, errlen) != 0 || s_bind(pub, cfg->pub_endpoint, "notify.pub_endpoint ", err, errlen) != 0 ||
+            s_socket_file(cfg, cfg->pub_endpoint, err, errlen) != 0)
             goto done;
-        }
     }
     if (!(nt = notifier_new(cfg, st, pub))) {
         snprintf(err, errlen, "cannot set up notifications: out of memory");
@@ -370,46 +542,34 @@ int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char
     double next_tick = 0;
 
     while (!*stop) {
+        if (*reload) {
+            *reload = 0;
+            s_reload(&cs, nt);
+            cfg = *cfg_p;
+        }
         /* The clock's work (daily job, doorbells, hooks) runs between batches, at least once a second. */
         if (s_mono() >= next_tick) {
             notifier_tick(nt);
             next_tick = s_mono() + notifier_wait_ms(nt) / 1000.0;
         }
         int wait = (int)((next_tick - s_mono()) * 1000) + 1;
-        zmq_pollitem_t items[2] = {{sock, 0, ZMQ_POLLIN, 0}, {done, 0, ZMQ_POLLIN, 0}};
-        int n = zmq_poll(items, done ? 2 : 1, wait > 0 ? wait : 0);
+        zmq_pollitem_t items[4] = {{sock, 0, ZMQ_POLLIN, 0}, {zap, 0, ZMQ_POLLIN, 0},
+                                   {mon, 0, ZMQ_POLLIN, 0}, {done, 0, ZMQ_POLLIN, 0}};
+        int n = zmq_poll(items, done ? 4 : 3, wait > 0 ? wait : 0);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
             goto done;
         }
-        if (done && (items[1].revents & ZMQ_POLLIN))
+        if (items[1].revents & ZMQ_POLLIN)
+            auth_zap_handle(zap, cfg);
+        if (items[2].revents & ZMQ_POLLIN)
+            s_monitor_log(mon);
+        if (done && (items[3].revents & ZMQ_POLLIN))
             s_pool_answers(pool, done, sock);
-        if (!(items[0].revents & ZMQ_POLLIN))
-            continue;
-        size_t batch = 0, bytes = 0;
-        int may_defer = s_pool_open(pool);
-        while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
-            for (int i = 0; i < msgs[batch].nparts; i++)
-                bytes += zmq_msg_size(&msgs[batch].parts[i]);
-            s_frame(&msgs[batch], &reqs[batch]);
-            reqs[batch].may_defer = may_defer;
-            batch++;
-        }
-        dispatch_run(cfg, st, reqs, batch);
-        for (size_t i = 0; i < batch; i++) {
-            if (reqs[i].deferred && s_pool_push(pool, &msgs[i]) == 0) {
-                s_msg_close(&msgs[i]);
-                continue;
-            }
-            if (reqs[i].deferred) /* no memory to queue it: answer it here */
-                dispatch_run_read(cfg, st, &reqs[i]);
-            s_send(sock, &msgs[i], &reqs[i]);
-            free(reqs[i].reply);
-            reqs[i].reply = NULL;
-            s_msg_close(&msgs[i]);
-        }
+        if (items[0].revents & ZMQ_POLLIN)
+            s_batch(cfg, st, sock, pool, msgs, reqs);
     }
     rc = 0;
 done:
@@ -421,14 +581,21 @@ done:
     notifier_destroy(&nt);
     if (pub)
         zmq_close(pub);
+    if (mon)
+        zmq_close(mon);
     if (sock)
         zmq_close(sock);
+    if (zap)
+        zmq_close(zap);
     if (ctx)
         zmq_ctx_term(ctx);
     if (rc == 0 && strncmp(cfg->endpoint, "ipc://", 6) == 0)
         remove(cfg->endpoint + 6);
     if (rc == 0 && cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "ipc://", 6) == 0)
         remove(cfg->pub_endpoint + 6);
+    for (size_t i = 0; i < cs.n_retired; i++)
+        cfg_destroy(&cs.retired[i]);
+    free(cs.retired);
     free(msgs);
     free(reqs);
     return rc;

@@ -8,13 +8,20 @@
 #include <stddef.h>
 
 #include "rect_cfg.h"
+#include "rect_keys.h"
 #include "store.h"
 
 /*
- * Bind cfg->endpoint and serve until *stop becomes non-zero (a signal
- * handler sets it). Returns 0 after a clean stop, -1 with a message in err
- * if the endpoint cannot be bound.
+ * Bind (*cfg_p)->endpoint as a CURVE server with rectd's key and serve
+ * until *stop becomes non-zero (a signal handler sets it). When *reload
+ * becomes non-zero (SIGHUP), the config file is read again: a valid one
+ * whose restart-only settings are unchanged replaces *cfg_p for new
+ * requests (the old one is freed on return, since work in progress may
+ * still use it); otherwise the old one stays and the reason is logged.
+ * The caller frees *cfg_p. Returns 0 after a clean stop, -1 with a message
+ * in err if the endpoint cannot be bound or secured.
  */
-int server_run(const rect_cfg *cfg, store *st, volatile sig_atomic_t *stop, char *err, size_t errlen);
+int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_atomic_t *stop,
+               volatile sig_atomic_t *reload, char *err, size_t errlen);
 
 #endif

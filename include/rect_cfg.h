@@ -20,6 +20,7 @@ typedef struct {
     char *name;    /* login-like identifier, e.g. "wangyan" */
     char *display; /* e.g. "王燕" */
     unsigned roles; /* mask of rect_role */
+    char *public_key; /* users[].public_key: Z85 CURVE key, NULL if none (demo keys fill it at start) */
 } rect_user;
 
 /* A notification hook: a program run without a shell, the notice JSON on stdin. */
@@ -44,6 +45,10 @@ typedef struct {
     uint32_t reply_cache;     /* idempotency replies kept (count) */
     uint32_t read_threads;    /* threads for long reads (ledger, stats, audit); 0: none */
     char *default_inspection; /* inspection of items added without one */
+    char *key_file;           /* daemon.key_file: rectd's CURVE secret key file, absolute; NULL if unset */
+    int demo_keys;            /* daemon.demo_keys: rectd makes missing keys beside key_file (demo only) */
+    char *socket_group;       /* daemon.socket_group: group of the ipc socket file, NULL = rectd's own */
+    uint32_t socket_mode;     /* daemon.socket_mode: mode of the ipc socket file (0600, or 0660 with a group) */
 
     /* calendar */
     char *timezone; /* IANA zone, e.g. "Asia/Shanghai" */
@@ -77,6 +82,8 @@ typedef struct {
 
     /* client */
     char *client_user;      /* may be NULL */
+    char *client_keys_dir;  /* client.keys_dir, absolute; NULL = ~/.config/rectd */
+    char *client_server_key; /* client.server_key as written (Z85 or a .pub path), NULL = beside daemon.key_file */
     uint32_t client_timeout_ms;
     uint32_t client_retries;
 } rect_cfg;
@@ -95,6 +102,17 @@ void cfg_destroy(rect_cfg **cfg_p);
 /* Lookups. The returned pointers live as long as the config. NULL if absent. */
 const rect_user *cfg_user(const rect_cfg *cfg, const char *name);           /* by name only */
 const rect_user *cfg_user_find(const rect_cfg *cfg, const char *name_or_display);
+/* 1 if s is an identifier (a user name, unit or source id): 1-128 of A-Z a-z 0-9 _ . - */
+int cfg_valid_id(const char *s);
+const rect_user *cfg_user_by_key(const rect_cfg *cfg, const char *public_z85);
+
+/*
+ * The first setting that differs between two configs and that only a
+ * restart can change (endpoints, data_dir, map size, threads, time zone,
+ * keys of rectd itself, hooks), as its name ("daemon.endpoint"); NULL if
+ * none does. For SIGHUP: such a change is refused, the old config stays.
+ */
+const char *cfg_restart_only_change(const rect_cfg *old, const rect_cfg *fresh);
 const rect_named *cfg_unit_find(const rect_cfg *cfg, const char *id_or_name);
 const rect_named *cfg_source_find(const rect_cfg *cfg, const char *id_or_name);
 

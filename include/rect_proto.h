@@ -50,12 +50,16 @@ typedef enum {
     RECT_ROLE_OWNER = 1 << 2,
     RECT_ROLE_VERIFIER = 1 << 3,
     RECT_ROLE_VIEWER = 1 << 4,
+    /* May send requests in another configured user's name (a web gateway
+     * that has logged its officials in); every event records both. Grants
+     * nothing else. Off unless a user is given it. */
+    RECT_ROLE_GATEWAY = 1 << 5,
 } rect_role;
-#define RECT_ROLE_COUNT 5
-#define RECT_ROLE_ANY 0x1f
+#define RECT_ROLE_COUNT 6
+#define RECT_ROLE_ANY 0x3f
 
 static const char *const rect_role_names[RECT_ROLE_COUNT] = {
-    "admin", "leader", "owner", "verifier", "viewer",
+    "admin", "leader", "owner", "verifier", "viewer", "gateway",
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
