@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,18 +138,53 @@ static void s_reply(void *zap, const char *id, const char *status, const char *t
     zmq_send(zap, "", 0, 0);
 }
 
-/* A log line, with the time, on stderr. */
+/*
+ * A refusal on stderr, with the time: at most one line a second, so that a
+ * peer that keeps reconnecting cannot flood the log; the lines left out
+ * are counted in the next one.
+ */
 static void s_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void s_log(const char *fmt, ...)
 {
+    static time_t last;
+    static unsigned long dropped;
+    time_t now = rect_now();
+    if (now == last) {
+        dropped++;
+        return;
+    }
+    last = now;
     char when[RECT_INSTANT_LEN];
     va_list ap;
-    instant_format(rect_now(), when);
+    instant_format(now, when);
     fprintf(stderr, "%s auth: ", when);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
+    if (dropped)
+        fprintf(stderr, " (and %lu more refusals in the second before)", dropped);
+    dropped = 0;
     fputc('\n', stderr);
+}
+
+void auth_monitor_handle(void *mon)
+{
+    zmq_msg_t head, addr;
+    zmq_msg_init(&head);
+    zmq_msg_init(&addr);
+    if (zmq_msg_recv(&head, mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&head) &&
+        zmq_msg_recv(&addr, mon, 0) >= 0 && zmq_msg_size(&head) == 6) {
+        const uint8_t *d = zmq_msg_data(&head);
+        uint16_t ev = (uint16_t)(d[0] | d[1] << 8);
+        uint32_t val = (uint32_t)d[2] | (uint32_t)d[3] << 8 | (uint32_t)d[4] << 16 | (uint32_t)d[5] << 24;
+        s_log("refused a connection on %.*s: handshake failed (%s, code 0x%x); rectd admits CURVE "
+              "clients with a configured key only",
+              (int)zmq_msg_size(&addr), (const char *)zmq_msg_data(&addr),
+              ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "no CURVE, or not ZeroMQ" : "the peer went away",
+              (unsigned)val);
+    }
+    zmq_msg_close(&head);
+    zmq_msg_close(&addr);
 }
 
 void auth_zap_handle(void *zap, const rect_cfg *cfg)

@@ -46,6 +46,13 @@ int auth_prepare(rect_cfg *cfg, rect_key *server, char *err, size_t errlen);
  */
 void auth_zap_handle(void *zap, const rect_cfg *cfg);
 
+/*
+ * Log (at most once a second) a handshake that failed before the ZAP
+ * handler saw it (a NULL client, a peer that is not ZeroMQ): one event
+ * waiting on mon, a PAIR socket connected to the ROUTER's monitor.
+ */
+void auth_monitor_handle(void *mon);
+
 /* The peer of a received message (its User-Id and Peer-Address properties) into *p. */
 void auth_peer_of(void *zmq_msg, auth_peer *p);
 

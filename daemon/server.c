@@ -364,28 +364,6 @@ static int s_socket_file(const rect_cfg *cfg, const char *endpoint, char *err, s
     return 0;
 }
 
-/* Log the handshakes that failed before the ZAP handler saw them (NULL clients, not ZeroMQ at all). */
-static void s_monitor_log(void *mon)
-{
-    zmq_msg_t head, addr;
-    zmq_msg_init(&head);
-    zmq_msg_init(&addr);
-    if (zmq_msg_recv(&head, mon, ZMQ_DONTWAIT) >= 0 && zmq_msg_more(&head) &&
-        zmq_msg_recv(&addr, mon, 0) >= 0 && zmq_msg_size(&head) == 6) {
-        const uint8_t *d = zmq_msg_data(&head);
-        uint16_t ev = (uint16_t)(d[0] | d[1] << 8);
-        uint32_t val = (uint32_t)d[2] | (uint32_t)d[3] << 8 | (uint32_t)d[4] << 16 | (uint32_t)d[5] << 24;
-        char when[RECT_INSTANT_LEN];
-        instant_format(rect_now(), when);
-        fprintf(stderr, "%s auth: refused a connection on %.*s: %s (code 0x%x); rectd admits CURVE clients with a configured key only\n",
-                when, (int)zmq_msg_size(&addr), (const char *)zmq_msg_data(&addr),
-                ev == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ? "handshake failed (no CURVE, or not ZeroMQ)" : "handshake failed",
-                (unsigned)val);
-    }
-    zmq_msg_close(&head);
-    zmq_msg_close(&addr);
-}
-
 /* ---- SIGHUP: users, roles and keys without a restart --------------------- */
 
 typedef struct {
@@ -565,7 +543,7 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
         if (items[1].revents & ZMQ_POLLIN)
             auth_zap_handle(zap, cfg);
         if (items[2].revents & ZMQ_POLLIN)
-            s_monitor_log(mon);
+            auth_monitor_handle(mon);
         if (done && (items[3].revents & ZMQ_POLLIN))
             s_pool_answers(pool, done, sock);
         if (items[0].revents & ZMQ_POLLIN)

@@ -61,6 +61,8 @@ class Rectd:
                 line = f'    pub_endpoint = "ipc://{self.dir}/pub.sock";'
             elif s.startswith("data_dir") and "=" in s:
                 line = f'    data_dir = "{self.dir}/data";'
+            elif s.startswith("key_file") and "=" in s:
+                line = f'    key_file = "{self.dir}/keys/rectd.key";'
             elif s.startswith("map_size_mb") and "=" in s:
                 line = "    map_size_mb = 4096;"
             elif s.startswith("read_threads") and "=" in s and read_threads is not None:
@@ -76,6 +78,14 @@ class Rectd:
             if os.path.exists(self.endpoint[6:]):
                 break
             time.sleep(0.05)
+        # the demo keys rectd made at start: every client is a CURVE client
+        self.keys = {}
+        kd = os.path.join(self.dir, "keys")
+        server = read_key(os.path.join(kd, "rectd.pub"))["public"]
+        for name in os.listdir(kd):
+            if name.endswith(".key") and name != "rectd.key":
+                k = read_key(os.path.join(kd, name))
+                self.keys[k["user"]] = (server, k["public"], k["secret"])
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -84,10 +94,22 @@ class Rectd:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def read_key(path):
+    out = {}
+    for line in open(path, encoding="utf-8"):
+        if ":" in line and not line.startswith("#"):
+            k, _, v = line.partition(":")
+            out[k.strip()] = v.strip()
+    return out
+
+
 class Client:
-    def __init__(self, r, name):
+    def __init__(self, r, name, user="wangyan"):
         self.s = r.ctx.socket(zmq.REQ)
         self.s.setsockopt(zmq.LINGER, 0)
+        server, public, secret = r.keys[user]
+        self.s.curve_serverkey, self.s.curve_publickey, self.s.curve_secretkey = (
+            server.encode(), public.encode(), secret.encode())
         self.s.connect(r.endpoint)
         self.name, self.seq = name, 0
 

@@ -413,6 +413,7 @@ def bare(notices):
 def sub_socket(endpoint, *topics):
     s = zmq.Context.instance().socket(zmq.SUB)
     s.setsockopt(zmq.LINGER, 0)
+    rawclient.secure(s, rawclient.keys_for(endpoint, topics[0] if topics else None))
     for t in topics:
         s.setsockopt(zmq.SUBSCRIBE, t.encode())
     s.connect(endpoint)

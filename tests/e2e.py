@@ -52,7 +52,7 @@ from e2e_runner import Failure, check, eq, short as _short  # noqa: E402
 INSTANT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
-EVENT_KEYS = {"seq", "item", "action", "actor", "at", "changes", "comment", "prev", "hash"}
+EVENT_KEYS = {"seq", "item", "action", "actor", "at", "changes", "comment", "principal", "prev", "hash"}
 
 
 def counter(items, key):
@@ -948,6 +948,10 @@ class ExitCodes(Fixture):
         ctx = zmq.Context.instance()
         sock = ctx.socket(zmq.ROUTER)
         sock.setsockopt(zmq.LINGER, 0)
+        # a CURVE server with rectd's key, as rectctl insists (no ZAP: any client key)
+        sock.curve_server = True
+        sock.curve_secretkey = rawclient.read_key_file(
+            os.path.join(self.d.keys_dir, "rectd.key"))["secret"].encode()
         port = sock.bind_to_random_port("tcp://127.0.0.1")
         got = []
         self.fake_stop = threading.Event()
@@ -1310,6 +1314,7 @@ class Garbage(Fixture):
         ctx = zmq.Context.instance()
         s = ctx.socket(zmq.DEALER)
         s.setsockopt(zmq.LINGER, 0)
+        rawclient.secure(s, rawclient.keys_for(self.d.endpoint, rawclient.user_of_frames(frames)))
         s.connect(self.d.endpoint)
         try:
             s.send_multipart(frames)
@@ -1377,6 +1382,7 @@ class Concurrency(Fixture):
             for user, req, files in reqs:
                 s = ctx.socket(zmq.REQ)
                 s.setsockopt(zmq.LINGER, 0)
+                rawclient.secure(s, rawclient.keys_for(self.d.endpoint, user))
                 s.connect(self.d.endpoint)
                 socks.append((s, [json.dumps(req, ensure_ascii=False).encode()] + files))
             for s, frames in socks:
@@ -1482,6 +1488,7 @@ class LongReads(Fixture):
         """Send a read on a REQ socket of its own, without waiting."""
         s = zmq.Context.instance().socket(zmq.REQ)
         s.setsockopt(zmq.LINGER, 0)
+        rawclient.secure(s, rawclient.keys_for(self.d.endpoint, self.d.admin))
         s.connect(self.d.endpoint)
         s.send(json.dumps({"v": 1, "cmd": cmd, "user": self.d.admin,
                            "args": args or {}}).encode())

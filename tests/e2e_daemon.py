@@ -144,6 +144,8 @@ class Daemon:
             text = f.read()
         settings = {"daemon.endpoint": "ipc://%s/r.sock" % self.tmp,
                     "daemon.data_dir": "%s/data" % self.tmp,
+                    "daemon.key_file": "%s/keys/rectd.key" % self.tmp,
+                    "client.keys_dir": "%s/keys" % self.tmp,
                     "notify.pub_endpoint": "ipc://%s/pub.sock" % self.tmp}
         settings.update(overrides)
         for key, value in settings.items():
@@ -177,8 +179,27 @@ class Daemon:
             self.wait_ready()
         return self.proc
 
+    @property
+    def keys_dir(self):
+        """Where this daemon's demo keys are (rectd makes them at its first start)."""
+        return os.path.join(self.tmp, "keys")
+
+    def register_keys(self):
+        """Let rawclient connect to this daemon with its users' demo keys."""
+        pub = os.path.join(self.keys_dir, "rectd.pub")
+        if os.path.exists(pub):
+            rawclient.register_keys(self.endpoint, pub, self.keys_dir, fallback_user=self.admin)
+
     def wait_ready(self, timeout=20):
         deadline = time.monotonic() + timeout
+        while not os.path.exists(os.path.join(self.keys_dir, "rectd.pub")):
+            if self.proc.poll() is not None:
+                raise AssertionError("rectd exited with %s at start:\n%s"
+                                     % (self.proc.returncode, self.stderr()))
+            if time.monotonic() > deadline:
+                raise AssertionError("rectd made no keys within %ds:\n%s" % (timeout, self.stderr()))
+            time.sleep(0.02)
+        self.register_keys()
         with rawclient.Client(self.endpoint, self.admin, timeout_ms=200) as c:
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:

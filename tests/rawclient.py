@@ -14,8 +14,15 @@ As a module:
            files=[b"..."])
     events = all_events(c); verify_chain(events); rebuild_items(events)
 
+Every connection is CURVE (PROTOCOL.md, "Transport"): a Client takes its
+user's key pair from the folder registered for its endpoint
+(register_keys(endpoint, server_pub_file, keys_dir): KEYS_DIR/USER.key), or
+keys=(server_public, public, secret) given outright. A user with no key file
+connects with the registered fallback user's key (so that a test can send a
+request naming an unknown user and see rectd refuse it).
+
 As a command (exit 0 ok, 3 refused, 2 no reply, 1 usage):
-    rawclient.py ENDPOINT USER CMD [JSON-ARGS] [--file PATH]... [--timeout MS]
+    rawclient.py ENDPOINT USER CMD [JSON-ARGS] [--file PATH]... [--timeout MS] [--keys DIR --server-key FILE]
     rawclient.py ENDPOINT USER @chain      # fetch every event, verify the chain
     rawclient.py ENDPOINT USER @rebuild    # ... and compare rebuilt items
 """
@@ -45,6 +52,62 @@ ITEM_LATER = frozenset(["extension", "verified_by", "verified_at", "closed_by", 
 ZERO_HASH = "0" * 64
 
 
+# endpoint -> (rectd's public key (Z85 text), keys folder, fallback user)
+_KEYRING = {}
+
+
+def read_key_file(path):
+    """{"user", "public", "secret"?} from a rectd key file (PROTOCOL.md, "Key files")."""
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            k, _, v = line.partition(":")
+            out[k.strip()] = v.strip()
+    return out
+
+
+def register_keys(endpoint, server_pub_file, keys_dir, fallback_user=None):
+    """Clients of endpoint take their keys from keys_dir (USER.key)."""
+    _KEYRING[endpoint] = (read_key_file(server_pub_file)["public"], keys_dir, fallback_user)
+
+
+def keys_for(endpoint, user):
+    """(server_public, public, secret) of user at endpoint, or None."""
+    ring = _KEYRING.get(endpoint)
+    if not ring:
+        return None
+    server, folder, fallback = ring
+    for who in (user, fallback):
+        path = os.path.join(folder, "%s.key" % who) if who else None
+        if path and os.path.exists(path):
+            k = read_key_file(path)
+            return server, k["public"], k["secret"]
+    return None
+
+
+def user_of_frames(frames):
+    """The "user" of the request among raw frames, or None."""
+    for f in frames:
+        try:
+            req = json.loads(bytes(f).decode("utf-8"))
+        except ValueError:
+            continue
+        if isinstance(req, dict) and isinstance(req.get("user"), str):
+            return req["user"]
+    return None
+
+
+def secure(sock, keys):
+    """Make sock a CURVE client with keys = (server_public, public, secret)."""
+    server, public, secret = keys
+    sock.curve_serverkey = server.encode()
+    sock.curve_publickey = public.encode()
+    sock.curve_secretkey = secret.encode()
+
+
 class NoReply(Exception):
     """No reply within the timeout (after every try)."""
 
@@ -71,9 +134,13 @@ class Client:
     """
 
     def __init__(self, endpoint, user, timeout_ms=10000, tries=1, client_id=None,
-                 ctx=None):
+                 ctx=None, keys=None):
         self.endpoint = endpoint
         self.user = user
+        # Given keys are pinned; else each message goes with the key of the
+        # user it names (the test client holds every demo key).
+        self.pinned = keys is not None
+        self.keys = keys or keys_for(endpoint, user)
         self.timeout_ms = timeout_ms
         self.tries = tries
         self.client_id = client_id or ("raw-" + uuid.uuid4().hex)
@@ -83,9 +150,16 @@ class Client:
 
     # -- sockets ----------------------------------------------------------
     def _open(self):
-        self.sock = self.ctx.socket(zmq.REQ)
-        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock = self.socket(zmq.REQ)
         self.sock.connect(self.endpoint)
+
+    def socket(self, kind):
+        """A new socket of kind with linger 0 and this client's CURVE keys."""
+        sock = self.ctx.socket(kind)
+        sock.setsockopt(zmq.LINGER, 0)
+        if self.keys:
+            secure(sock, self.keys)
+        return sock
 
     def _reset(self):
         if self.sock is not None:
@@ -110,6 +184,11 @@ class Client:
         """
         timeout_ms = self.timeout_ms if timeout_ms is None else timeout_ms
         tries = self.tries if tries is None else tries
+        if not self.pinned:
+            keys = keys_for(self.endpoint, user_of_frames(frames) or self.user)
+            if keys != self.keys:
+                self._reset()
+                self.keys = keys
         for _ in range(tries):
             if self.sock is None:
                 self._open()
@@ -285,11 +364,15 @@ def _usage():
 
 
 def main(argv):
-    files, timeout, pos = [], 10000, []
+    files, timeout, pos, keys_dir, server_key = [], 10000, [], None, None
     it = iter(argv)
     for a in it:
         if a == "--file":
             files.append(next(it, None))
+        elif a == "--keys":
+            keys_dir = next(it, None)
+        elif a == "--server-key":
+            server_key = next(it, None)
         elif a == "--timeout":
             timeout = int(next(it, "0") or 0)
         elif a in ("-h", "--help"):
@@ -299,6 +382,8 @@ def main(argv):
     if len(pos) not in (3, 4) or None in files or timeout <= 0:
         return _usage()
     endpoint, user, cmd = pos[:3]
+    if keys_dir and server_key:
+        register_keys(endpoint, server_key, keys_dir)
     try:
         args = json.loads(pos[3]) if len(pos) == 4 else None
     except ValueError as e:

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "rect_cfg.h"
+#include "rect_keys.h"
 #include "rect_proto.h"
 
 /* The minimum a config needs. */
@@ -104,6 +105,81 @@ static void s_expect_error(fixture *f, const char *text, unsigned line, const ch
         snprintf(prefix, sizeof prefix, "%s: ", f->path);
     if (strncmp(f->err, prefix, strlen(prefix)) != 0 || !strstr(f->err + strlen(prefix), want))
         fail_msg("error \"%s\"\nwanted prefix \"%s\" and \"%s\"", f->err, prefix, want);
+}
+
+/* ---- who may connect: keys, socket group and mode ------------------------ */
+
+static void test_user_keys_are_read_from_the_config_or_a_pub_file(void **state)
+{
+    fixture *f = *state;
+    rect_key a, b;
+    char text[2048], err[256], base[PATH_MAX];
+    assert_int_equal(keys_generate("wangyan", &a), 0);
+    assert_int_equal(keys_generate("liming", &b), 0);
+    snprintf(base, sizeof base, "%s/keys/liming", f->dir);
+    assert_int_equal(keys_write(base, &b, 0, err, sizeof err), 0);
+    snprintf(text, sizeof text,
+             "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; key_file = \"keys/rectd.key\";\n"
+             "  socket_group = \"daemon\"; };\n"
+             "users = (\n"
+             "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\", \"gateway\"]; public_key = \"%s\"; },\n"
+             "  { name = \"liming\"; display = \"李明\"; roles = [\"owner\"]; public_key = \"keys/liming.pub\"; }\n"
+             ");\n",
+             a.public_z85);
+    assert_int_equal(s_load(f, text), 0);
+    assert_string_equal(f->cfg->users[0].public_key, a.public_z85);
+    assert_string_equal(f->cfg->users[1].public_key, b.public_z85);
+    assert_int_equal(f->cfg->users[0].roles, RECT_ROLE_ADMIN | RECT_ROLE_GATEWAY);
+    assert_ptr_equal(cfg_user_by_key(f->cfg, b.public_z85), &f->cfg->users[1]);
+    assert_null(cfg_user_by_key(f->cfg, "nothing"));
+    assert_int_equal(f->cfg->socket_mode, 0660); /* the default with a group */
+    assert_non_null(strstr(f->cfg->key_file, "/keys/rectd.key"));
+    assert_int_equal(f->cfg->demo_keys, 0);
+}
+
+static void test_bad_keys_and_socket_settings_are_errors(void **state)
+{
+    fixture *f = *state;
+    rect_key a;
+    char text[2048];
+    assert_int_equal(keys_generate("x", &a), 0);
+    s_expect_error(f, DAEMON_OK "users = ( { name = \"a\"; display = \"A\"; roles = [\"owner\"]; public_key = \"short\"; } );\n",
+                   2, "users[0].public_key must be a CURVE public key");
+    snprintf(text, sizeof text,
+             DAEMON_OK "users = ( { name = \"a\"; display = \"A\"; roles = [\"owner\"]; public_key = \"%s\"; },\n"
+             "{ name = \"b\"; display = \"B\"; roles = [\"owner\"]; public_key = \"%s\"; } );\n",
+             a.public_z85, a.public_z85);
+    s_expect_error(f, text, 3, "users[0] (\"a\") has the same key");
+    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_mode = \"0666\"; };\n" USERS_OK,
+                   2, "daemon.socket_mode must be an octal mode");
+    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_mode = \"0400\"; };\n" USERS_OK,
+                   2, "daemon.socket_mode");
+    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n demo_keys = true; };\n" USERS_OK,
+                   2, "daemon.demo_keys needs daemon.key_file");
+    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_group = \"a b\"; };\n" USERS_OK,
+                   2, "daemon.socket_group must be a group name");
+}
+
+static void test_only_restart_only_settings_block_a_reload(void **state)
+{
+    fixture *f = *state;
+    rect_cfg *a = NULL, *b = NULL;
+    assert_int_equal(s_load(f, DAEMON_OK USERS_OK), 0);
+    a = f->cfg;
+    f->cfg = NULL;
+    /* users and roles may change */
+    assert_int_equal(s_load(f, DAEMON_OK "users = ( { name = \"x\"; display = \"X\"; roles = [\"admin\"]; } );\n"), 0);
+    assert_null(cfg_restart_only_change(a, f->cfg));
+    assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://other.sock\"; data_dir = \"data\"; };\n" USERS_OK), 0);
+    assert_string_equal(cfg_restart_only_change(a, f->cfg), "daemon.endpoint");
+    assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; map_size_mb = 7; };\n" USERS_OK), 0);
+    assert_string_equal(cfg_restart_only_change(a, f->cfg), "daemon.map_size_mb");
+    assert_int_equal(s_load(f, DAEMON_OK USERS_OK "calendar = { timezone = \"UTC\"; };\n"), 0);
+    assert_string_equal(cfg_restart_only_change(a, f->cfg), "calendar.timezone");
+    b = f->cfg;
+    f->cfg = NULL;
+    cfg_destroy(&a);
+    cfg_destroy(&b);
 }
 
 /* ---- the repo's config -------------------------------------------------- */
@@ -504,7 +580,7 @@ static void test_unknown_role_is_an_error(void **state)
     s_expect_error(*state,
                    DAEMON_OK "users = (\n  { name = \"a\"; display = \"A\";\n"
                              "    roles = [\"owner\", \"admn\"]; }\n);\n",
-                   4, "users[0].roles: unknown role \"admn\" (roles: admin, leader, owner, verifier, viewer)");
+                   4, "users[0].roles: unknown role \"admn\" (roles: admin, leader, owner, verifier, viewer, gateway)");
 }
 
 static void test_user_without_roles_is_an_error(void **state)
@@ -851,6 +927,9 @@ int main(void)
         T(test_new_settings_have_their_defaults),
         T(test_new_settings_are_read),
         T(test_repo_config_has_the_holiday_calendar_and_reviewer),
+        T(test_user_keys_are_read_from_the_config_or_a_pub_file),
+        T(test_bad_keys_and_socket_settings_are_errors),
+        T(test_only_restart_only_settings_block_a_reload),
         T(test_new_integer_settings_are_bounded),
         T(test_working_days_must_be_a_boolean),
         T(test_bad_holiday_lists_are_errors),

@@ -14,9 +14,12 @@
 
 #include "dispatch.h"
 #include "rect_cfg.h"
+#include "rect_keys.h"
 #include "rect_proto.h"
 
 static rect_cfg *s_cfg;
+/* The connection's key for the next request: NULL = the key of the user it names. */
+static const char *s_peer_key;
 
 static int s_setup(void **state)
 {
@@ -26,7 +29,22 @@ static int s_setup(void **state)
         fprintf(stderr, "%s\n", err);
         return -1;
     }
+    /* every user a key of their own, as rectd's demo keys would give them */
+    for (size_t i = 0; i < s_cfg->n_users; i++) {
+        rect_key k;
+        if (keys_generate(s_cfg->users[i].name, &k) != 0 || !(s_cfg->users[i].public_key = strdup(k.public_z85)))
+            return -1;
+    }
     return 0;
+}
+
+/* The key of the user a request text names (the admin's when it names none we know). */
+static const char *s_key_of_request(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    const rect_user *u = cfg_user(s_cfg, json_string_value(json_object_get(j, "user")));
+    json_decref(j);
+    return (u ? u : cfg_user(s_cfg, "wangyan"))->public_key;
 }
 
 static int s_teardown(void **state)
@@ -46,6 +64,7 @@ static int s_check_files(const char *text, size_t n_files, size_t size, char *ms
     r.req_len = strlen(text);
     r.n_files = n_files > RECT_MAX_FILES ? RECT_MAX_FILES : n_files;
     r.too_many_files = n_files > RECT_MAX_FILES;
+    snprintf(r.peer.key, sizeof r.peer.key, "%s", s_peer_key ? s_peer_key : s_key_of_request(text));
     for (size_t i = 0; i < r.n_files; i++) {
         r.files[i].data = blob;
         r.files[i].len = size;
@@ -207,6 +226,50 @@ static void test_frame_and_attachment_limits(void **state)
                      RECT_E_BAD_VALUE);
 }
 
+static void test_a_request_acts_only_as_the_user_whose_key_connected(void **state)
+{
+    (void)state;
+    const char *ping_as_zhanghua = "{\"v\":1,\"cmd\":\"ping\",\"user\":\"zhanghua\"}";
+    s_peer_key = cfg_user(s_cfg, "liming")->public_key;
+    EXPECT(ping_as_zhanghua, RECT_E_PERMISSION_DENIED, "connected as liming");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"x\"}," W "}",
+           RECT_E_PERMISSION_DENIED, "use zhanghua's own key");
+    /* a name no one has stays unknown_user, whoever connected */
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"nobody\"}", RECT_E_UNKNOWN_USER, "nobody");
+    EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"rectd\"}", RECT_E_UNKNOWN_USER, "rectd");
+    s_peer_key = cfg_user(s_cfg, "zhanghua")->public_key;
+    EXPECT(ping_as_zhanghua, 0, NULL);
+    /* a key no user has (revoked by SIGHUP, or never given) */
+    rect_key other;
+    assert_int_equal(keys_generate("x", &other), 0);
+    s_peer_key = other.public_z85;
+    EXPECT(ping_as_zhanghua, RECT_E_PERMISSION_DENIED, "revoked");
+    s_peer_key = "";
+    EXPECT(ping_as_zhanghua, RECT_E_PERMISSION_DENIED, "none");
+    s_peer_key = NULL;
+}
+
+static void test_a_gateway_may_act_for_users_but_not_for_another_gateway(void **state)
+{
+    (void)state;
+    rect_user *web = &s_cfg->users[s_cfg->n_users - 1], *viewer = &s_cfg->users[s_cfg->n_users - 2];
+    unsigned was = web->roles, was2 = viewer->roles;
+    web->roles = RECT_ROLE_GATEWAY;
+    s_peer_key = web->public_key;
+    char req[256];
+    snprintf(req, sizeof req, "{\"v\":1,\"cmd\":\"ping\",\"user\":\"zhanghua\"}");
+    EXPECT(req, 0, NULL);
+    viewer->roles = RECT_ROLE_GATEWAY | RECT_ROLE_VIEWER;
+    snprintf(req, sizeof req, "{\"v\":1,\"cmd\":\"ping\",\"user\":\"%s\"}", viewer->name);
+    EXPECT(req, RECT_E_PERMISSION_DENIED, "connected as");
+    /* without the role the same key may act only as itself */
+    web->roles = was;
+    snprintf(req, sizeof req, "{\"v\":1,\"cmd\":\"ping\",\"user\":\"zhanghua\"}");
+    EXPECT(req, RECT_E_PERMISSION_DENIED, "connected as");
+    viewer->roles = was2;
+    s_peer_key = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +282,8 @@ int main(void)
         cmocka_unit_test(test_arguments_are_checked_against_the_table),
         cmocka_unit_test(test_control_characters_and_long_names_are_refused),
         cmocka_unit_test(test_frame_and_attachment_limits),
+        cmocka_unit_test(test_a_request_acts_only_as_the_user_whose_key_connected),
+        cmocka_unit_test(test_a_gateway_may_act_for_users_but_not_for_another_gateway),
     };
     return cmocka_run_group_tests_name("request validation", tests, s_setup, s_teardown);
 }
