@@ -124,14 +124,6 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
         close(fd);
         return s_fail(err, errlen, "%s: not a regular file", path);
     }
-    if (need_secret && (st.st_mode & 077)) {
-        close(fd);
-        return s_fail(err, errlen,
-                      "%s: the secret key file may be read by others (mode %04o): anyone who "
-                      "reads it can act as its owner; run chmod 600 %s (and make a new key if "
-                      "others may have read it)",
-                      path, (unsigned)(st.st_mode & 07777), path);
-    }
     FILE *f = fdopen(fd, "r");
     if (!f) {
         close(fd);
@@ -170,6 +162,14 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
         char derived[RECT_Z85_LEN + 1];
         if (!k->secret_z85[0])
             return s_fail(err, errlen, "%s: no \"secret:\" line: this is a public key file; give the .key file", path);
+        if (st.st_mode & 077) {
+            sodium_memzero(k, sizeof *k);
+            return s_fail(err, errlen,
+                          "%s: the secret key file may be read by others (mode %04o): anyone who "
+                          "reads it can act as its owner; run chmod 600 %s (and make a new key if "
+                          "others may have read it)",
+                          path, (unsigned)(st.st_mode & 07777), path);
+        }
         if (zmq_curve_public(derived, k->secret_z85) != 0 || strcmp(derived, k->public_z85) != 0)
             return s_fail(err, errlen, "%s: the public key does not belong to the secret key: the file is damaged", path);
     }
