@@ -65,6 +65,12 @@ typedef struct {
     /* consolidation (巩固) of closed long-term items */
     uint32_t review_interval_days; /* consolidation.interval_days (default 90) */
 
+    /* workflow: separation of duties (workflow.c) */
+    int distinct_closer; /* workflow.distinct_closer: the closer is not the round's verifier,
+                            evidence filer or owner (default 1) */
+    int close_by_any_leader; /* workflow.close_by: 0 "item_leader" (the item's leader or an
+                                admin, default), 1 "any_leader" (any leader or admin) */
+
     /* ledger (issue 4) */
     char *ledger_reviewer; /* ledger.reviewer (审核人), NULL if unset */
 

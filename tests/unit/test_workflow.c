@@ -85,10 +85,23 @@ static const wf_actor s_owner_admin_leader = {OWNER_NAME, RECT_ROLE_ADMIN | RECT
 /* An item in state s: unowned before assignment, owned by liming after. */
 static wf_item s_item(rect_state s, long evidence_count)
 {
-    wf_item it;
-    it.state = s;
-    it.owner = (s == RECT_ST_NONE || s == RECT_ST_CLAIMED) ? NULL : OWNER_NAME;
-    it.evidence_count = evidence_count;
+    wf_item it = {.state = s, .evidence_count = evidence_count, .long_term = 1};
+    if (s != RECT_ST_NONE && s != RECT_ST_CLAIMED) {
+        it.owner = OWNER_NAME;
+        it.leader = "zhanghua"; /* s_leader is the item's own leader */
+        it.deadline = "2026-12-31";
+    }
+    return it;
+}
+
+/* The same item with a pending extension request by its owner (for approve / deny). */
+static wf_item s_item_for(rect_action a, rect_state s, long evidence_count)
+{
+    wf_item it = s_item(s, evidence_count);
+    if (a == RECT_ACT_EXTEND_APPROVE || a == RECT_ACT_EXTEND_DENY) {
+        it.extension_by = it.owner;
+        it.extension_deadline = "2027-01-31";
+    }
     return it;
 }
 
@@ -102,7 +115,7 @@ static void s_expect(rect_action a, const wf_item *it, const wf_actor *who, int 
     char msg[256];
     memset(msg, 'X', sizeof msg);
     rect_state to = (rect_state)-7;
-    int rc = wf_check(a, it, who, &to, msg, sizeof msg);
+    int rc = wf_check(a, it, who, NULL, &to, msg, sizeof msg);
     if (rc != want_rc)
         fail_msg("%s from %s by %s (roles 0x%x, owner %s, evidence %ld): got %d (%s), want %d (%s)",
                  s_action_name(a), s_state_name(it->state), who->name, who->roles,
@@ -128,7 +141,7 @@ static void s_check_action_row(rect_action a)
 {
     for (int i = 0; i < N_FROM; i++) {
         rect_state want = s_table[a][i];
-        wf_item it = s_item(s_from[i], 1);
+        wf_item it = s_item_for(a, s_from[i], 1);
         if (want == NO)
             s_expect(a, &it, &s_superuser, RECT_E_INVALID_TRANSITION, NO);
         else
@@ -323,7 +336,7 @@ static void test_only_verify_pass_looks_at_evidence(void **state)
         for (int i = 0; i < N_FROM; i++) {
             if (s_table[a][i] == NO)
                 continue;
-            wf_item it = s_item(s_from[i], 0);
+            wf_item it = s_item_for((rect_action)a, s_from[i], 0);
             s_expect((rect_action)a, &it, &s_superuser, 0, s_table[a][i]);
         }
     }
@@ -334,6 +347,9 @@ static void test_close_needs_admin_or_leader_who_is_not_the_owner(void **state)
     wf_item it = s_item(RECT_ST_VERIFIED, 1);
     s_expect(RECT_ACT_CLOSE, &it, &s_admin, 0, RECT_ST_CLOSED);
     s_expect(RECT_ACT_CLOSE, &it, &s_leader, 0, RECT_ST_CLOSED);
+    /* by default (workflow.close_by = "item_leader") only the item's own leader, or an admin */
+    const wf_actor other_leader = {"sunqiang", RECT_ROLE_LEADER};
+    s_expect(RECT_ACT_CLOSE, &it, &other_leader, RECT_E_PERMISSION_DENIED, NO);
     s_expect(RECT_ACT_CLOSE, &it, &s_owner_leader, RECT_E_PERMISSION_DENIED, NO);
     s_expect(RECT_ACT_CLOSE, &it, &s_owner_admin, RECT_E_PERMISSION_DENIED, NO);
     s_expect(RECT_ACT_CLOSE, &it, &s_owner_admin_leader, RECT_E_PERMISSION_DENIED, NO);
@@ -389,13 +405,13 @@ static void test_refusal_msg_is_truncated_and_nul_terminated_in_a_small_buffer(v
     rect_state to;
     memset(msg, 'X', sizeof msg);
     wf_item it = s_item(RECT_ST_CLAIMED, 0);
-    int rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, &to, msg, sizeof msg);
+    int rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, NULL, &to, msg, sizeof msg);
     assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
     assert_non_null(memchr(msg, '\0', sizeof msg));
     assert_true(msg[0] != '\0');
 
     char one[1] = {'X'};
-    rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, &to, one, sizeof one);
+    rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, NULL, &to, one, sizeof one);
     assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
     assert_int_equal(one[0], '\0');
 }
@@ -405,7 +421,7 @@ static void test_refusal_msg_names_the_state_and_the_action(void **state)
     char msg[256];
     rect_state to;
     wf_item it = s_item(RECT_ST_CLAIMED, 0);
-    int rc = wf_check(RECT_ACT_START, &it, &s_admin, &to, msg, sizeof msg);
+    int rc = wf_check(RECT_ACT_START, &it, &s_admin, NULL, &to, msg, sizeof msg);
     assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
     assert_non_null(strstr(msg, "claimed"));
     assert_non_null(strstr(msg, "start"));
@@ -447,7 +463,7 @@ static void test_extension_decisions_by_admin_or_leader_who_is_not_the_owner(voi
     const rect_action acts[] = {RECT_ACT_EXTEND_APPROVE, RECT_ACT_EXTEND_DENY};
     for (size_t k = 0; k < 2; k++) {
         rect_action a = acts[k];
-        wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+        wf_item it = s_item_for(a, RECT_ST_RECTIFYING, 0);
         s_expect(a, &it, &s_admin, 0, RECT_ST_RECTIFYING);
         s_expect(a, &it, &s_leader, 0, RECT_ST_RECTIFYING);
         s_expect(a, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
@@ -476,7 +492,7 @@ static void test_escalate_only_by_rectd_itself_never_by_a_user(void **state)
     s_expect(RECT_ACT_ESCALATE, &closed, &s_system, RECT_E_INVALID_TRANSITION, NO);
     /* rectd may do nothing else on its own. */
     s_expect(RECT_ACT_EXTEND, &it, &s_system_admin, RECT_E_PERMISSION_DENIED, NO);
-    s_expect(RECT_ACT_CLOSE, &(wf_item){RECT_ST_VERIFIED, OWNER_NAME, 1}, &s_system_admin,
+    s_expect(RECT_ACT_CLOSE, &(wf_item){.state = RECT_ST_VERIFIED, .owner = OWNER_NAME, .evidence_count = 1}, &s_system_admin,
              RECT_E_PERMISSION_DENIED, NO);
 }
 
