@@ -196,22 +196,19 @@ static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_polic
                       "%s is not the item's leader (%s): only %s may close it (workflow.close_by = "
                       "\"item_leader\")",
                       who->name, it->leader ? it->leader : "none yet", may);
-    if (!pol->distinct_closer) {
-        if (s_same(who->name, it->owner))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
-                          "%s is the item's owner and may not close it: %s other than the owner must", who->name, may);
-        return 0;
-    }
-    const char *what = s_same(who->name, it->round_verifier)                             ? "verified"
-                       : s_in(who->name, it->round_filers, it->n_round_filers)           ? "filed evidence on"
-                       : s_same(who->name, it->owner) ||
-                               s_in(who->name, it->round_owners, it->n_round_owners)     ? "owned"
-                                                                                         : NULL;
+    /* Whatever the policy, the one who passed it and its current owner never close it:
+     * so nobody takes an item from rectifying to closed alone. */
+    int owner = s_same(who->name, it->owner);
+    const char *what = s_same(who->name, it->round_verifier) ? "verified" : owner ? "owned" : NULL;
+    if (!what && pol->distinct_closer)
+        what = s_in(who->name, it->round_filers, it->n_round_filers)     ? "filed evidence on"
+               : s_in(who->name, it->round_owners, it->n_round_owners) ? "owned"
+                                                                         : NULL;
     if (what)
         return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
                       "%s %s the item in this round of work and may not also close it: %s who neither "
-                      "owned, filed evidence on nor verified it in this round must",
-                      who->name, what, may);
+                      "%sverified it in this round must",
+                      who->name, what, may, pol->distinct_closer ? "owned, filed evidence on nor " : "owns nor ");
     return 0;
 }
 

@@ -51,7 +51,8 @@ typedef struct {
 
 /* The configurable part of the rules (config group workflow). */
 typedef struct {
-    int distinct_closer;     /* workflow.distinct_closer (default 1) */
+    int distinct_closer;     /* workflow.distinct_closer (default 1): the closer is none of the round's
+                                filers and owners either; never the round's verifier or the owner */
     int close_by_any_leader; /* workflow.close_by = "any_leader" (default 0: "item_leader") */
 } wf_policy;
 

@@ -66,8 +66,8 @@ typedef struct {
     uint32_t review_interval_days; /* consolidation.interval_days (default 90) */
 
     /* workflow: separation of duties (workflow.c) */
-    int distinct_closer; /* workflow.distinct_closer: the closer is not the round's verifier,
-                            evidence filer or owner (default 1) */
+    int distinct_closer; /* workflow.distinct_closer (default 1): the closer is none of the round's
+                            evidence filers or owners (never its verifier or the current owner) */
     int close_by_any_leader; /* workflow.close_by: 0 "item_leader" (the item's leader or an
                                 admin, default), 1 "any_leader" (any leader or admin) */
 
