@@ -95,7 +95,7 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
     }
     if (f[IMP_OWNER]) {
         rect_state to;
-        if ((rc = item_guard(c, item, RECT_ACT_ASSIGN, &to))) {
+        if ((rc = item_guard_assign(c, item, f[IMP_DEADLINE], &to))) {
             json_decref(item);
             return rc;
         }

@@ -231,12 +231,14 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
                           it->owner ? it->owner : "none yet", act);
         return 0;
     }
+    /* The round's owners and filers are told that first: no role would let them verify. */
+    int rc = r->who == WHO_VERIFIER ? s_check_verifier(a, it, who, msg, len) : 0;
+    if (rc)
+        return rc;
     if (!(who->roles & r->roles))
         return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s needs the role %s; %s does not have it", act,
                       s_roles_text(r->roles, buf, sizeof buf), who->name ? who->name : "?");
     switch (r->who) {
-    case WHO_VERIFIER:
-        return s_check_verifier(a, it, who, msg, len);
     case WHO_CLOSER:
         return s_check_closer(it, who, pol, msg, len);
     case WHO_DECIDER:
