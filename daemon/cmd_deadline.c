@@ -246,7 +246,11 @@ int cmd_decide_extension(cmd_ctx *c)
         json_object_set_new(set, "extensions",
                             json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
         const char *wanted = json_string_value(json_object_get(pending, "deadline"));
-        if ((rc = item_move_deadline(c, item, wanted ? wanted : "", set))) {
+        if (!wanted)
+            rc = cmd_fail(c, RECT_E_INTERNAL, "the pending extension request has no deadline; nothing was changed");
+        else
+            rc = item_move_deadline(c, item, wanted, set);
+        if (rc) {
             json_decref(set);
             goto done;
         }
