@@ -501,7 +501,8 @@ const cli_cmd cli_commands[] = {
      N_("ID --owner USER --unit UNIT --leader USER --deadline YYYY-MM-DD [--note TEXT]"),
      N_("assign an item (交办): owner, unit, leader, deadline"),
      N_("Works on claimed and assigned items; a rectifying item is reassigned and stays\n"
-        "rectifying.\n"
+        "rectifying. A leader keeps the deadline; another deadline is an admin's\n"
+        "re-plan: it needs --note (the reason) and counts as an extension.\n"
         "\n"
         "Example:\n"
         "  rectctl assign GJ-03 --owner 李明 --unit 托托村 --leader zhanghua \\\n"
@@ -522,13 +523,15 @@ const cli_cmd cli_commands[] = {
     {"verify", CLI_WRITE, N_("ID"), 1, "item", s_verify_opts, s_verify_build, s_verify_print,
      NULL, N_("ID (--pass|--reject) --opinion TEXT"),
      N_("accept (验收) or send back (退回整改) a rectifying item"),
-     N_("Done by a verifier who is not the item's owner; --pass needs evidence.\n"
+     N_("Done by a verifier who neither owned the item nor filed its evidence since it\n"
+        "was last started or sent back; --pass needs evidence (after a rejection, new).\n"
         "\n"
         "Example:\n"
         "  rectctl verify GJ-03 --pass --opinion \"整改到位\"")},
     {"close", CLI_WRITE, N_("ID"), 1, "item", s_close_opts, NULL, s_now_print, NULL,
      N_("ID --note TEXT"), N_("strike off a verified item (销号)"),
-     N_("Done by an admin or leader who is not the item's owner.\n"
+     N_("Done by the item's leader or an admin (workflow.close_by), who neither\n"
+        "verified, owned nor filed evidence on it in this round of work.\n"
         "\n"
         "Example:\n"
         "  rectctl close GJ-03 --note \"对账销号\"")},
@@ -551,7 +554,8 @@ const cli_cmd cli_commands[] = {
      N_("ID --deadline DATE --reason TEXT\n"
         "       | ID (--approve|--deny) [--note TEXT]"),
      N_("ask for a later deadline (延期), or approve or deny the request"),
-     N_("The owner (or an admin) asks; a leader or admin who is not the owner decides.\n"
+     N_("The owner (or an admin) asks; a leader or admin who is neither the owner nor\n"
+        "the one who asked decides.\n"
         "An approved extension moves the deadline; the original one is kept.\n"
         "\n"
         "Example:\n"
@@ -564,8 +568,8 @@ const cli_cmd cli_commands[] = {
      N_("Sets the next review consolidation.interval_days ahead. With --relapse the\n"
         "problem is back (反弹): the item is reopened for rectification, with the\n"
         "new deadline given by --deadline (not before today); without it the old\n"
-        "deadline stays, and if it has passed the item is overdue at once until a\n"
-        "leader assigns a new one.\n"
+        "deadline stays, and if it has passed the item is overdue at once until an\n"
+        "extension or an admin's re-plan moves it.\n"
         "\n"
         "Example:\n"
         "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"

@@ -644,6 +644,46 @@ static long long s_overdue(const json_t *ledger)
     return n;
 }
 
+/*
+ * The first row of a saved ledger whose days_overdue (days overdue so far at
+ * its reference date: carried days plus days past the approved deadline,
+ * open rows only, null when none) its own row does not bear out: its index,
+ * else -1. Like summary.overdue it depends on the day the file was made.
+ */
+static long s_bad_days_overdue(const json_t *ledger)
+{
+    char ref[RECT_DATE_LEN];
+    const char *as_of = s_str(ledger, "as_of");
+    if (as_of)
+        snprintf(ref, sizeof ref, "%s", as_of);
+    else if (s_local_date(s_str(ledger, "generated_at"), s_str(ledger, "timezone"), ref) != 0)
+        return -1;
+    const json_t *rows = json_object_get(ledger, "rows");
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        const json_t *row = json_array_get(rows, i);
+        const char *st = s_str(row, "state");
+        const char *deadline = s_str(row, "deadline");
+        long long want = -1;
+        if (st && deadline &&
+            (strcmp(st, "claimed") == 0 || strcmp(st, "assigned") == 0 || strcmp(st, "rectifying") == 0)) {
+            long late = date_days(ref) - date_days(deadline);
+            want = json_integer_value(json_object_get(row, "overdue_days_carried")) + (late > 0 ? late : 0);
+        }
+        const json_t *got = json_object_get(row, "days_overdue");
+        if (want > 0 ? !json_is_integer(got) || json_integer_value(got) != want : !json_is_null(got))
+            return (long)i;
+    }
+    return -1;
+}
+
+/* Drop rows[].days_overdue of a ledger (checked by s_bad_days_overdue instead). */
+static void s_drop_days_overdue(json_t *ledger)
+{
+    json_t *rows = json_object_get(ledger, "rows");
+    for (size_t i = 0; i < json_array_size(rows); i++)
+        json_object_del(json_array_get(rows, i), "days_overdue");
+}
+
 int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
 {
     const char *path = a->pos[0];
@@ -746,6 +786,8 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
     xo = json_incref(json_object_get(json_object_get(x, "summary"), "overdue"));
     json_object_del(json_object_get(x, "summary"), "overdue");
     json_object_del(json_object_get(y, "summary"), "overdue");
+    s_drop_days_overdue(x);
+    s_drop_days_overdue(y);
     if (s_diff(x, y, where, sizeof where, &da, &db)) {
         char *fa = s_dump(da), *fb = s_dump(db);
         printf(_("%s does not match the record at #%lld: %s is %s in the file, %s in the "
@@ -763,6 +805,17 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
         printf(_("%s does not match the record: summary.overdue is %s, but its rows make "
                  "%lld\n"),
                path, got ? got : "?", overdue);
+        free(got);
+        rc = RECT_EXIT_REFUSED;
+        goto done;
+    }
+    long bad = s_bad_days_overdue(saved);
+    if (bad >= 0) {
+        const json_t *row = json_array_get(json_object_get(saved, "rows"), (size_t)bad);
+        char *got = s_dump(json_object_get(row, "days_overdue"));
+        printf(_("%s does not match the record: rows[%ld](%s).days_overdue is %s, but the row's "
+                 "deadline and carried overdue days make another number at the ledger's date\n"),
+               path, bad, s_dash(s_str(row, "ref")), got ? got : "?");
         free(got);
         rc = RECT_EXIT_REFUSED;
         goto done;

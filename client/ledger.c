@@ -153,19 +153,6 @@ const char *ledger_ref_date(const ledger_doc *doc, char *buf, size_t len)
     return buf;
 }
 
-/* Days overdue at date ref of an open row that is red then, else -1. */
-static long long s_days_overdue(const json_t *row, const char *ref)
-{
-    const char *st = json_string_value(json_object_get(row, "state"));
-    const char *deadline = json_string_value(json_object_get(row, "deadline"));
-    if (!st || !deadline || !*ref ||
-        (strcmp(st, "claimed") != 0 && strcmp(st, "assigned") != 0 &&
-         strcmp(st, "rectifying") != 0))
-        return -1;
-    long d = date_days(deadline), r = date_days(ref);
-    return d >= 0 && r > d ? (long long)(r - d) : -1;
-}
-
 /* "王燕 2026-11-29 14:28", or "" when nobody did it. */
 static const char *s_who_when(const ledger_doc *doc, const json_t *row, const char *who_key,
                               const char *when_key, char *buf, size_t len)
@@ -228,12 +215,9 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
         s_who_when(doc, row, "closed_by", "closed_at", c->b_closed, sizeof c->b_closed);
     c->cell[LL_DAYS_LATE] =
         s_num(row, "days_late", c->b_days, sizeof c->b_days, &c->num[LL_DAYS_LATE]);
-    char ref[RECT_DATE_LEN + 8];
-    c->num[LL_DAYS_OVERDUE] = s_days_overdue(row, ledger_ref_date(doc, ref, sizeof ref));
-    c->b_overdue[0] = '\0';
-    if (c->num[LL_DAYS_OVERDUE] >= 0)
-        snprintf(c->b_overdue, sizeof c->b_overdue, "%lld", c->num[LL_DAYS_OVERDUE]);
-    c->cell[LL_DAYS_OVERDUE] = c->b_overdue;
+    /* rectd counts both (carried days included): rendered as they come. */
+    c->cell[LL_DAYS_OVERDUE] =
+        s_num(row, "days_overdue", c->b_overdue, sizeof c->b_overdue, &c->num[LL_DAYS_OVERDUE]);
     c->cell[LL_REJECTIONS] =
         s_num(row, "rejections", c->b_rej, sizeof c->b_rej, &c->num[LL_REJECTIONS]);
     c->cell[LL_EXTENSIONS] =

@@ -706,7 +706,7 @@ static int s_users(cfg_loader *x, config_setting_t *root)
 /* ---- the groups --------------------------------------------------------- */
 
 static const char *const s_top_keys[] = {
-    "daemon", "calendar", "notify", "consolidation", "ledger", "sources", "units", "users", "client",
+    "daemon", "calendar", "notify", "consolidation", "workflow", "ledger", "sources", "units", "users", "client",
     NULL,
 };
 static const char *const s_daemon_keys[] = {
@@ -721,6 +721,7 @@ static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_afte
 static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
 static const char *const s_consolidation_keys[] = {"interval_days", NULL};
 static const char *const s_ledger_keys[] = {"reviewer", NULL};
+static const char *const s_workflow_keys[] = {"distinct_closer", "close_by", NULL};
 static const char *const s_client_keys[] = {"user", "timeout_ms", "retries", "keys_dir", "server_key", NULL};
 
 /* daemon.key_file, demo_keys, socket_group and socket_mode: who may reach rectd. */
@@ -1015,6 +1016,26 @@ static int s_consolidation(cfg_loader *x, config_setting_t *root)
     return s_ints_of(x, g, "consolidation");
 }
 
+/* Who may close (销号): workflow.c reads these through wf_policy. */
+static int s_workflow(cfg_loader *x, config_setting_t *root)
+{
+    config_setting_t *g;
+    const config_setting_t *at;
+    const char *by;
+    if (s_group(x, root, "workflow", &g, s_workflow_keys) < 0 ||
+        s_bool(x, g, "workflow", "distinct_closer", 1, &x->cfg->distinct_closer) < 0 ||
+        s_string(x, g, "workflow", "close_by", 0, "item_leader", &by, &at) < 0)
+        return -1;
+    if (strcmp(by, "item_leader") != 0 && strcmp(by, "any_leader") != 0) {
+        char got[64];
+        return s_fail(x, at, "workflow.close_by must be \"item_leader\" (the item's own leader or an admin) "
+                             "or \"any_leader\" (any leader or an admin) (got %s)",
+                      s_got(at, got, sizeof got));
+    }
+    x->cfg->close_by_any_leader = strcmp(by, "any_leader") == 0;
+    return 0;
+}
+
 static int s_ledger(cfg_loader *x, config_setting_t *root)
 {
     config_setting_t *g;
@@ -1151,7 +1172,7 @@ int cfg_load(const char *path, rect_cfg **out, char *err, size_t errlen)
     root = config_root_setting(&x.lc);
     if (s_check_keys(&x, root, NULL, s_top_keys) < 0 || s_daemon(&x, root) < 0 ||
         s_calendar(&x, root) < 0 || s_notify(&x, root) < 0 || s_consolidation(&x, root) < 0 ||
-        s_ledger(&x, root) < 0 ||
+        s_workflow(&x, root) < 0 || s_ledger(&x, root) < 0 ||
         s_named_list(&x, root, &s_sources_spec, &x.cfg->sources, &x.cfg->n_sources) < 0 ||
         s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 ||
         s_users(&x, root) < 0 || s_client(&x, root) < 0)

@@ -203,15 +203,6 @@ int cmd_extend(cmd_ctx *c)
     if ((rc = item_guard(c, item, RECT_ACT_EXTEND, &to)))
         goto done;
     item_label(item, label, sizeof label);
-    json_t *pending = json_object_get(item, "extension");
-    if (json_is_object(pending)) {
-        rc = cmd_fail(c, RECT_E_INVALID_TRANSITION,
-                      "%s already has a pending extension request (to %s, by %s): it must be approved "
-                      "or denied first",
-                      label, json_string_value(json_object_get(pending, "deadline")),
-                      json_string_value(json_object_get(pending, "by")));
-        goto done;
-    }
     const char *current = json_string_value(json_object_get(item, "deadline"));
     if (current && strcmp(wanted, current) <= 0) {
         rc = cmd_fail(c, RECT_E_BAD_VALUE,
@@ -237,29 +228,34 @@ int cmd_decide_extension(cmd_ctx *c)
                         "decide_extension: decision must be \"approve\" or \"deny\", not \"%s\"", decision);
     json_t *item;
     rect_state to;
-    char label[160];
     int rc = item_load(c, &item);
     if (rc)
         return rc;
     rect_action a = approve ? RECT_ACT_EXTEND_APPROVE : RECT_ACT_EXTEND_DENY;
     if ((rc = item_guard(c, item, a, &to)))
         goto done;
+    /* The rule book has seen that a request is pending. */
     json_t *pending = json_object_get(item, "extension");
-    if (!json_is_object(pending)) {
-        rc = cmd_fail(c, RECT_E_INVALID_TRANSITION,
-                      "%s has no pending extension request to %s", item_label(item, label, sizeof label),
-                      approve ? "approve" : "deny");
+    json_t *set = json_pack("{sn}", "extension");
+    if (!set) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    json_t *set = json_pack("{sn}", "extension");
-    if (set && approve) {
-        /* The approved deadline moves; original_deadline keeps the plan's. */
-        json_object_set(set, "deadline", json_object_get(pending, "deadline"));
+    if (approve) {
+        /* The approved deadline moves (overdue days carried); original_deadline keeps the plan's. */
         json_object_set_new(set, "extensions",
                             json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
+        const char *wanted = json_string_value(json_object_get(pending, "deadline"));
+        if (!wanted)
+            rc = cmd_fail(c, RECT_E_INTERNAL, "the pending extension request has no deadline; nothing was changed");
+        else
+            rc = item_move_deadline(c, item, wanted, set);
+        if (rc) {
+            json_decref(set);
+            goto done;
+        }
     }
-    rc = set ? item_act(c, item, a, to, set, cmd_str(c, "note"), NULL)
-             : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    rc = item_act(c, item, a, to, set, cmd_str(c, "note"), NULL);
 done:
     json_decref(item);
     return rc;
@@ -271,7 +267,7 @@ int cmd_review(cmd_ctx *c)
     rect_action a = relapse ? RECT_ACT_RELAPSE : RECT_ACT_REVIEW;
     json_t *item, *files = NULL, *set = NULL;
     rect_state to;
-    char label[160], today[RECT_DATE_LEN], deadline[RECT_DATE_LEN];
+    char today[RECT_DATE_LEN], deadline[RECT_DATE_LEN];
     const char *new_deadline = cmd_str(c, "deadline");
     cal_today(c->cfg, c->now, today);
     if (new_deadline) {
@@ -291,14 +287,6 @@ int cmd_review(cmd_ctx *c)
         return rc;
     if ((rc = item_guard(c, item, a, &to)))
         goto done;
-    const char *kind = json_string_value(json_object_get(item, "kind"));
-    if (!kind || strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) != 0) {
-        rc = cmd_fail(c, RECT_E_INVALID_TRANSITION,
-                      "%s is an immediate (立查立改) item: consolidation reviews are for long-term "
-                      "(长期坚持) items only",
-                      item_label(item, label, sizeof label));
-        goto done;
-    }
     if ((rc = item_store_files(c, &files)))
         goto done;
     if (relapse) {
@@ -306,9 +294,11 @@ int cmd_review(cmd_ctx *c)
         set = json_pack("{sIsnsnsnsnsn}", "relapses",
                         json_integer_value(json_object_get(item, "relapses")) + 1, "verified_by",
                         "verified_at", "closed_by", "closed_at", "next_review");
-        /* a new period of work; the plan's original_deadline stays */
-        if (set && new_deadline)
-            json_object_set_new(set, "deadline", json_string(deadline));
+        /* a new period of work; the plan's original_deadline stays, days late at closure carried */
+        if (set && new_deadline && (rc = item_move_deadline(c, item, deadline, set))) {
+            json_decref(set);
+            goto done;
+        }
     } else {
         char due[RECT_DATE_LEN];
         if (date_from_days(date_days(today) + (long)c->cfg->review_interval_days, due) != 0) {

@@ -59,10 +59,10 @@ static int s_assignment(cmd_ctx *c, assignment *as)
     return 0;
 }
 
+/* The first assignment of a new item: its deadline is also the plan's (original_deadline). */
 static json_t *s_assign_set(const char *owner, const char *unit, const char *leader,
                             const char *deadline)
 {
-    /* An assignment is a (re)plan: it sets the original deadline too; extensions move only deadline. */
     return json_pack("{ssssssssss}", "owner", owner, "unit", unit, "leader", leader, "deadline", deadline,
                      "original_deadline", deadline);
 }
@@ -95,7 +95,7 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
     }
     if (f[IMP_OWNER]) {
         rect_state to;
-        if ((rc = item_guard(c, item, RECT_ACT_ASSIGN, &to))) {
+        if ((rc = item_guard_assign(c, item, f[IMP_DEADLINE], &to))) {
             json_decref(item);
             return rc;
         }
@@ -209,14 +209,41 @@ int cmd_import(cmd_ctx *c)
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 
+/*
+ * (Re)assignment of an existing item. original_deadline is the plan's date:
+ * set by the first assignment, never overwritten. Moving the deadline of an
+ * assigned or rectifying item is an admin's re-plan (the rule book checks
+ * who and the note): recorded as an extension, overdue days carried.
+ */
 int cmd_assign(cmd_ctx *c)
 {
     assignment as;
+    json_t *item, *set = NULL;
+    rect_state to;
     int rc = s_assignment(c, &as);
-    if (rc)
+    if (rc || (rc = item_load(c, &item)))
         return rc;
-    return s_act_loaded(c, RECT_ACT_ASSIGN, s_assign_set(as.owner, as.unit, as.leader, as.deadline),
-                        cmd_str(c, "note"), NULL);
+    if ((rc = item_guard_assign(c, item, as.deadline, &to)))
+        goto done;
+    const char *current = json_string_value(json_object_get(item, "deadline"));
+    int replan = current && strcmp(current, as.deadline) != 0;
+    if (!(set = json_pack("{ssssss}", "owner", as.owner, "unit", as.unit, "leader", as.leader))) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if (json_is_null(json_object_get(item, "original_deadline")) || !json_object_get(item, "original_deadline"))
+        json_object_set_new(set, "original_deadline", json_string(as.deadline));
+    if (replan)
+        json_object_set_new(set, "extensions",
+                            json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
+    if ((rc = item_move_deadline(c, item, as.deadline, set)))
+        goto done;
+    rc = item_act(c, item, RECT_ACT_ASSIGN, to, set, cmd_str(c, "note"), NULL);
+    set = NULL;
+done:
+    json_decref(set);
+    json_decref(item);
+    return rc;
 }
 
 int cmd_start(cmd_ctx *c)

@@ -370,21 +370,9 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
 static const char *const s_row_fields[] = {
     "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
     "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
-    "closed_by", "closed_at", "days_late", "rejections", "extensions", "escalations", "reused_evidence",
+    "closed_by", "closed_at", "days_late", "days_overdue", "overdue_days_carried", "rejections", "extensions",
+    "escalations", "reused_evidence",
 };
-
-/* Days the closure of a closed item came after its approved deadline (0 if not), or -1 if not closed. */
-static long s_days_late(const json_t *it, ledger_tz *tz, const char *zone)
-{
-    const char *state = json_string_value(json_object_get(it, "state"));
-    const char *deadline = json_string_value(json_object_get(it, "deadline"));
-    char day[RECT_DATE_LEN];
-    if (!state || strcmp(state, rect_state_names[RECT_ST_CLOSED]) != 0 || !deadline ||
-        ledger_local_date(tz, zone, json_string_value(json_object_get(it, "closed_at")), day) != 0)
-        return -1;
-    long late = date_days(day) - date_days(deadline);
-    return late > 0 ? late : 0;
-}
 
 /* Open states: the item still waits for its rectification (lights, overdue). */
 static int s_working(const json_t *it)
@@ -393,7 +381,37 @@ static int s_working(const json_t *it)
     return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
 }
 
-static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late)
+/*
+ * The one place lateness is counted (ledger rows, the ledger summary,
+ * stats): the days an item was overdue before its deadline moved
+ * (overdue_days_carried) plus the days past its approved deadline.
+ *   *days_late: closed items, days late at closure (0 when on time: never
+ *     when it was red before a move); -1 otherwise.
+ *   *days_overdue: open items, days overdue so far at ref (a local date);
+ *     -1 when none (or not open, or ref NULL).
+ */
+static void s_lateness(const json_t *it, const char *ref, ledger_tz *tz, const char *zone, long *days_late,
+                       long *days_overdue)
+{
+    const char *deadline = json_string_value(json_object_get(it, "deadline"));
+    long carried = (long)json_integer_value(json_object_get(it, "overdue_days_carried"));
+    char day[RECT_DATE_LEN];
+    *days_late = *days_overdue = -1;
+    if (!deadline)
+        return;
+    if (item_state(it) == RECT_ST_CLOSED) {
+        if (ledger_local_date(tz, zone, json_string_value(json_object_get(it, "closed_at")), day) != 0)
+            return;
+        long late = date_days(day) - date_days(deadline);
+        *days_late = carried + (late > 0 ? late : 0);
+    } else if (s_working(it) && ref) {
+        long late = date_days(ref) - date_days(deadline);
+        long total = carried + (late > 0 ? late : 0);
+        *days_overdue = total > 0 ? total : -1;
+    }
+}
+
+static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late, long overdue)
 {
     json_t *row = json_object();
     for (size_t i = 0; row && i < sizeof s_row_fields / sizeof s_row_fields[0]; i++) {
@@ -403,6 +421,10 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late)
             v = replay_latest_evidence(r, id) ? json_string(replay_latest_evidence(r, id)) : json_null();
         else if (strcmp(f, "days_late") == 0)
             v = late >= 0 ? json_integer(late) : json_null();
+        else if (strcmp(f, "days_overdue") == 0)
+            v = overdue >= 0 ? json_integer(overdue) : json_null();
+        else if (strcmp(f, "overdue_days_carried") == 0) /* 0 for items recorded before it existed */
+            v = json_integer(json_integer_value(json_object_get(it, f)));
         else if (strcmp(f, "reused_evidence") == 0)
             v = json_boolean(replay_reused(r, id));
         else
@@ -541,25 +563,28 @@ int cmd_ledger(cmd_ctx *c)
         goto done;
     }
 
-    /* Rows of the items as replayed, in id order. */
-    for (uint64_t id = 1; id <= replay_max_id(w.r); id++) {
-        json_t *it = replay_item(w.r, id);
-        const char *in = json_string_value(json_object_get(it, "inspection"));
-        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
-            continue;
-        json_t *row = s_row(it, w.r, id, s_days_late(it, &w.tz, c->cfg->timezone));
-        if (!row || json_array_append_new(rows, row)) {
-            rc = s_nomem(c);
-            goto done;
-        }
-    }
-
+    /* The reference date of "overdue now": as_of, the day of the seq, or today. */
     if (w.as_of)
         snprintf(ref_date, sizeof ref_date, "%s", as_of);
     else if (w.stop && ledger_local_date(&w.tz, c->cfg->timezone, w.at, ref_date) == 0)
         ;
     else
         date_today(c->now, c->cfg->timezone, ref_date);
+
+    /* Rows of the items as replayed, in id order. */
+    for (uint64_t id = 1; id <= replay_max_id(w.r); id++) {
+        json_t *it = replay_item(w.r, id);
+        const char *in = json_string_value(json_object_get(it, "inspection"));
+        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
+            continue;
+        long late, overdue;
+        s_lateness(it, ref_date, &w.tz, c->cfg->timezone, &late, &overdue);
+        json_t *row = s_row(it, w.r, id, late, overdue);
+        if (!row || json_array_append_new(rows, row)) {
+            rc = s_nomem(c);
+            goto done;
+        }
+    }
 
     /* The inspections as they stood at the cutoff: rebuilt from the same events. */
     if (insp) {
@@ -634,7 +659,9 @@ static int s_count(s_stats *st, s_counts *g, const json_t *it)
     if (s != RECT_ST_CLOSED)
         return 0;
     g->closed++;
-    g->on_time += s_days_late(it, &st->tz, st->c->cfg->timezone) == 0;
+    long days_late, overdue;
+    s_lateness(it, NULL, &st->tz, st->c->cfg->timezone, &days_late, &overdue);
+    g->on_time += days_late == 0; /* never when it was red before its deadline moved */
     char from[RECT_DATE_LEN], to[RECT_DATE_LEN];
     const char *zone = st->c->cfg->timezone;
     if (ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "created")), from) != 0 ||

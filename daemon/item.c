@@ -88,10 +88,11 @@ static const char *const s_fields[] = {
     "id", "ref", "inspection", "source", "kind", "title", "description", "measures", "leader",
     "unit", "owner", "deadline", "original_deadline", "state", "created", "updated",
     "evidence_count", "rejections", "extensions", "extension", "escalations", "verified_by",
-    "verified_at", "closed_by", "closed_at", "next_review", "relapses",
+    "verified_at", "closed_by", "closed_at", "next_review", "relapses", "overdue_days_carried",
 };
 /* Counters a new item starts at 0 (the other fields start null or ""). */
-static const char *const s_counters[] = {"evidence_count", "rejections", "extensions", "escalations", "relapses"};
+static const char *const s_counters[] = {"evidence_count", "rejections", "extensions", "escalations", "relapses",
+                                         "overdue_days_carried"};
 
 json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_t *changes,
                        const char *comment)
@@ -183,22 +184,149 @@ done:
     return rc;
 }
 
-int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
+/* The current round's facts, gathered from the item's events (names borrowed from them). */
+typedef struct {
+    const char **owners, **filers;
+    size_t n_owners, n_filers;
+    const char *verifier;
+    int rejected;
+    long evidence;
+} s_round;
+
+static void s_round_add(const char **list, size_t *n, const char *name)
 {
-    wf_item wi = {RECT_ST_NONE, NULL, 0};
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(list[i], name) == 0)
+            return;
+    list[(*n)++] = name;
+}
+
+/*
+ * Walk the item's events in seq order: a start, reject, reopen or relapse
+ * begins a round with the owner of that moment; assignments add owners,
+ * evidence adds filers, a pass names the verifier. Lists have room for one
+ * name per event plus the current owner.
+ */
+static int s_round_of(const json_t *events, s_round *r)
+{
+    size_t n = json_array_size(events) + 1, i;
+    const char *owner = NULL;
+    json_t *ev;
+    memset(r, 0, sizeof *r);
+    if (!(r->owners = calloc(n, sizeof *r->owners)) || !(r->filers = calloc(n, sizeof *r->filers)))
+        return RECT_E_NOMEM;
+    json_array_foreach(events, i, ev) {
+        int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, json_string_value(json_object_get(ev, "action")));
+        const char *actor = json_string_value(json_object_get(ev, "actor"));
+        const char *new_owner = json_string_value(json_array_get(json_object_get(json_object_get(ev, "changes"), "owner"), 1));
+        if (new_owner)
+            owner = new_owner;
+        if (a >= 0 && wf_starts_round((rect_action)a)) {
+            r->n_owners = r->n_filers = 0;
+            r->verifier = NULL;
+            r->rejected = a == RECT_ACT_VERIFY_REJECT;
+            r->evidence = 0;
+            if (owner)
+                s_round_add(r->owners, &r->n_owners, owner);
+        } else if (a == RECT_ACT_ASSIGN && new_owner) {
+            s_round_add(r->owners, &r->n_owners, new_owner);
+        } else if (a == RECT_ACT_EVIDENCE && actor) {
+            s_round_add(r->filers, &r->n_filers, actor);
+            r->evidence++;
+        } else if (a == RECT_ACT_VERIFY_PASS) {
+            r->verifier = actor;
+        }
+    }
+    if (owner) /* the current owner is always one of the round's */
+        s_round_add(r->owners, &r->n_owners, owner);
+    return 0;
+}
+
+static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *new_deadline, rect_state *to)
+{
+    wf_item wi = {.state = RECT_ST_NONE};
+    json_t *events = NULL;
+    s_round round = {0};
+    int rc = 0;
     if (item) {
+        const char *kind = json_string_value(json_object_get(item, "kind"));
+        json_t *ext = json_object_get(item, "extension");
         wi.state = item_state(item);
         wi.owner = json_string_value(json_object_get(item, "owner"));
+        wi.leader = json_string_value(json_object_get(item, "leader"));
+        wi.deadline = json_string_value(json_object_get(item, "deadline"));
         wi.evidence_count = (long)json_integer_value(json_object_get(item, "evidence_count"));
+        wi.long_term = kind && strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) == 0;
+        wi.extension_by = json_string_value(json_object_get(ext, "by"));
+        wi.extension_deadline = json_string_value(json_object_get(ext, "deadline"));
+        /* The history: who owned, filed and verified in the current round. */
+        rc = store_item_events(c->txn, (uint64_t)json_integer_value(json_object_get(item, "id")), &events);
+        if (rc || (rc = s_round_of(events, &round))) {
+            cmd_fail(c, rc, "cannot read the item's history");
+            goto done;
+        }
+        wi.round_owners = round.owners;
+        wi.n_round_owners = round.n_owners;
+        wi.round_filers = round.filers;
+        wi.n_round_filers = round.n_filers;
+        wi.round_verifier = round.verifier;
+        wi.round_rejected = round.rejected;
+        wi.round_evidence = round.evidence;
     }
+    const char *note = cmd_str(c, "note");
+    wi.new_deadline = new_deadline;
+    wi.has_note = note && *note;
+    /* Roles as configured now: a role change applies to new actions, never to past events. */
     wf_actor who = {c->actor->name, c->actor->roles};
-    char why[512], label[160];
-    int rc = wf_check(a, &wi, &who, to, why, sizeof why);
+    wf_policy pol = {c->cfg->distinct_closer, c->cfg->close_by_any_leader};
+    char why[768], label[160];
+    rc = wf_check(a, &wi, &who, &pol, to, why, sizeof why);
     if (rc == 0)
-        return 0;
+        goto done;
     if (item)
-        return cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why);
-    return cmd_fail(c, rc, "%s", why);
+        cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why);
+    else
+        cmd_fail(c, rc, "%s", why);
+done:
+    free(round.owners);
+    free(round.filers);
+    json_decref(events);
+    return rc;
+}
+
+int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
+{
+    return s_guard(c, item, a, NULL, to);
+}
+
+int item_guard_assign(cmd_ctx *c, const json_t *item, const char *deadline, rect_state *to)
+{
+    return s_guard(c, item, RECT_ACT_ASSIGN, deadline, to);
+}
+
+int item_move_deadline(cmd_ctx *c, const json_t *item, const char *deadline, json_t *set)
+{
+    const char *old = json_string_value(json_object_get(item, "deadline"));
+    char upto[RECT_DATE_LEN];
+    const char *closed_at = json_string_value(json_object_get(item, "closed_at"));
+    time_t closed;
+    if (json_object_set_new(set, "deadline", json_string(deadline)))
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    if (!old || strcmp(old, deadline) == 0)
+        return 0;
+    /* Open: overdue until today. Closed (a relapse): it stopped being overdue when it was closed. */
+    if (item_state(item) == RECT_ST_CLOSED && closed_at && instant_parse(closed_at, &closed) == 0)
+        date_today(closed, c->cfg->timezone, upto);
+    else
+        date_today(c->now, c->cfg->timezone, upto);
+    long late = date_days(upto) - date_days(old);
+    if (late <= 0)
+        return 0;
+    /* Red when it moved: those days stay on the item's record (ledger, stats). */
+    json_int_t carried = json_integer_value(json_object_get(item, "overdue_days_carried"));
+    if (json_object_set_new(set, "overdue_days_carried", json_integer(carried + late)))
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    return 0;
 }
 
 int item_act(cmd_ctx *c, json_t *item, rect_action a, rect_state to, json_t *set, const char *comment,

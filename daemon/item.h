@@ -44,10 +44,27 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
 
 /*
  * Ask the rule book (workflow.c) whether the acting user may apply action a
- * to item (NULL for a claim). 0 and the resulting state in *to, or the
+ * to item (NULL for a claim), with the facts of the item's current round of
+ * work read from its events (store_item_events). 0 and the resulting state in *to, or the
  * refusal's rect_err with c->msg naming the item and the reason.
  */
 int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to);
+
+/*
+ * item_guard for an assignment to `deadline` (canonical date): moving the
+ * deadline of an assigned or rectifying item is an admin's re-plan and needs
+ * args.note (the reason).
+ */
+int item_guard_assign(cmd_ctx *c, const json_t *item, const char *deadline, rect_state *to);
+
+/*
+ * Add to set the move of item's deadline to `deadline` (canonical date): the
+ * new "deadline" and, when the old deadline had passed (an open item red
+ * today; a closed item, by a relapse: late on the day it was closed),
+ * "overdue_days_carried" raised by those days, so they stay counted after
+ * the move. 0 or RECT_E_NOMEM (c->msg set).
+ */
+int item_move_deadline(cmd_ctx *c, const json_t *item, const char *deadline, json_t *set);
 
 /*
  * item_apply with "state" set to `to`, and c->result = {"item": the new

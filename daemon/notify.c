@@ -465,11 +465,11 @@ static int s_escalate(s_job *j, s_gather *g, json_t *out)
         json_t *item;
         if ((rc = store_item_get(c->txn, (uint64_t)id, &item)))
             break;
-        wf_item wi = {item_state(item), s_str(item, "owner"), 0};
+        wf_item wi = {.state = item_state(item), .owner = s_str(item, "owner")};
         wf_actor who = {RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
         rect_state to;
         char why[256], comment[160];
-        if (wf_check(RECT_ACT_ESCALATE, &wi, &who, &to, why, sizeof why) != 0) {
+        if (wf_check(RECT_ACT_ESCALATE, &wi, &who, NULL, &to, why, sizeof why) != 0) {
             json_decref(item);
             continue;
         }

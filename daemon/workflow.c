@@ -1,11 +1,14 @@
 /*
  * workflow.c - the item state machine and its guards (see workflow.h).
  *
- * The whole rule book is the table below plus wf_check's actor rules: which
- * states an action starts from, where it leads, and who may do it.
+ * The whole rule book is the table below plus wf_check's checks: which
+ * states an action starts from, where it leads, who may do it, and what the
+ * item's history (its current round of work) rules out. docs/SECURITY.md
+ * states the whole matrix; tests/unit/test_workflow_matrix.c checks it.
  */
 #include "workflow.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,40 +18,40 @@
 typedef enum {
     WHO_ROLES,          /* any holder of one of the roles */
     WHO_OWNER_OR_ADMIN, /* the item's owner, or an admin */
-    WHO_ROLES_NOT_OWNER, /* a holder of one of the roles who is not the item's owner */
-    WHO_SYSTEM           /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
+    WHO_VERIFIER,       /* a holder of the roles who neither owned the item nor filed evidence in the round */
+    WHO_CLOSER,         /* a holder of the roles allowed by workflow.close_by, apart from the round's people */
+    WHO_DECIDER,        /* a holder of the roles who is neither the owner nor the requester */
+    WHO_SYSTEM          /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
 } wf_who;
 
 typedef struct {
     unsigned from;  /* mask of states the action starts from; 0 = no item yet (claim) */
     int to;         /* resulting state; -1 = unchanged */
-    unsigned roles; /* rect_role mask (for WHO_ROLES and WHO_ROLES_NOT_OWNER) */
+    unsigned roles; /* rect_role mask (for all but WHO_OWNER_OR_ADMIN and WHO_SYSTEM) */
     wf_who who;
 } wf_rule;
 
+#define LEADERS (RECT_ROLE_ADMIN | RECT_ROLE_LEADER)
+#define OPEN_WORK (ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING))
+
 static const wf_rule s_rules[RECT_ACT_COUNT] = {
     [RECT_ACT_CLAIM] = {0, RECT_ST_CLAIMED, RECT_ROLE_ADMIN, WHO_ROLES},
-    /* Reassigning an item under rectification keeps it rectifying (see wf_check). */
-    [RECT_ACT_ASSIGN] = {ST(RECT_ST_CLAIMED) | ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), RECT_ST_ASSIGNED,
-                         RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES},
+    /* Reassigning an item under rectification keeps it rectifying (see wf_check);
+     * moving its deadline is an admin's re-plan (s_check_assign). */
+    [RECT_ACT_ASSIGN] = {ST(RECT_ST_CLAIMED) | OPEN_WORK, RECT_ST_ASSIGNED, LEADERS, WHO_ROLES},
     [RECT_ACT_START] = {ST(RECT_ST_ASSIGNED), RECT_ST_RECTIFYING, 0, WHO_OWNER_OR_ADMIN},
     /* After verification or closure, evidence is a post-closure note. */
     [RECT_ACT_EVIDENCE] = {ST(RECT_ST_RECTIFYING) | ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED), -1, 0,
                            WHO_OWNER_OR_ADMIN},
-    [RECT_ACT_VERIFY_PASS] = {ST(RECT_ST_RECTIFYING), RECT_ST_VERIFIED, RECT_ROLE_VERIFIER,
-                              WHO_ROLES_NOT_OWNER},
-    [RECT_ACT_VERIFY_REJECT] = {ST(RECT_ST_RECTIFYING), -1, RECT_ROLE_VERIFIER, WHO_ROLES_NOT_OWNER},
-    [RECT_ACT_CLOSE] = {ST(RECT_ST_VERIFIED), RECT_ST_CLOSED, RECT_ROLE_ADMIN | RECT_ROLE_LEADER,
-                        WHO_ROLES_NOT_OWNER},
-    [RECT_ACT_REOPEN] = {ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED), RECT_ST_RECTIFYING,
-                         RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES},
+    [RECT_ACT_VERIFY_PASS] = {ST(RECT_ST_RECTIFYING), RECT_ST_VERIFIED, RECT_ROLE_VERIFIER, WHO_VERIFIER},
+    [RECT_ACT_VERIFY_REJECT] = {ST(RECT_ST_RECTIFYING), -1, RECT_ROLE_VERIFIER, WHO_VERIFIER},
+    [RECT_ACT_CLOSE] = {ST(RECT_ST_VERIFIED), RECT_ST_CLOSED, LEADERS, WHO_CLOSER},
+    [RECT_ACT_REOPEN] = {ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED), RECT_ST_RECTIFYING, LEADERS, WHO_ROLES},
     /* Deadlines: the owner asks, someone else with authority decides. */
-    [RECT_ACT_EXTEND] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1, 0, WHO_OWNER_OR_ADMIN},
-    [RECT_ACT_EXTEND_APPROVE] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1,
-                                 RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES_NOT_OWNER},
-    [RECT_ACT_EXTEND_DENY] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1,
-                              RECT_ROLE_ADMIN | RECT_ROLE_LEADER, WHO_ROLES_NOT_OWNER},
-    [RECT_ACT_ESCALATE] = {ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING), -1, 0, WHO_SYSTEM},
+    [RECT_ACT_EXTEND] = {OPEN_WORK, -1, 0, WHO_OWNER_OR_ADMIN},
+    [RECT_ACT_EXTEND_APPROVE] = {OPEN_WORK, -1, LEADERS, WHO_DECIDER},
+    [RECT_ACT_EXTEND_DENY] = {OPEN_WORK, -1, LEADERS, WHO_DECIDER},
+    [RECT_ACT_ESCALATE] = {OPEN_WORK, -1, 0, WHO_SYSTEM},
     /* Consolidation of closed items: a review keeps it closed, a relapse reopens it. */
     [RECT_ACT_REVIEW] = {ST(RECT_ST_CLOSED), -1, 0, WHO_OWNER_OR_ADMIN},
     [RECT_ACT_RELAPSE] = {ST(RECT_ST_CLOSED), RECT_ST_RECTIFYING, 0, WHO_OWNER_OR_ADMIN},
@@ -56,6 +59,8 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
      * so only from no item and to no item; never allowed on an existing item. */
     [RECT_ACT_INSPECTION] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
+
+const wf_policy wf_policy_default = {1, 0};
 
 /* "admin or leader" from a role mask, into buf. */
 static const char *s_roles_text(unsigned roles, char *buf, size_t len)
@@ -83,9 +88,35 @@ static const char *s_states_text(unsigned states, char *buf, size_t len)
     return buf;
 }
 
-static int s_is_owner(const wf_item *it, const wf_actor *who)
+/* An assignment of an assigned or rectifying item to another deadline (claimed items have none yet). */
+static int s_moves_deadline(const wf_item *it)
 {
-    return it->owner && who->name && strcmp(it->owner, who->name) == 0;
+    return it->new_deadline && it->deadline && strcmp(it->new_deadline, it->deadline) != 0 &&
+           (it->state == RECT_ST_ASSIGNED || it->state == RECT_ST_RECTIFYING);
+}
+
+static int s_same(const char *a, const char *b)
+{
+    return a && b && strcmp(a, b) == 0;
+}
+
+static int s_in(const char *name, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s_same(name, list[i]))
+            return 1;
+    return 0;
+}
+
+static int s_fail(char *msg, size_t len, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int s_fail(char *msg, size_t len, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (len)
+        vsnprintf(msg, len, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int wf_allowed_from(rect_action a, rect_state s)
@@ -99,68 +130,174 @@ int wf_allowed_from(rect_action a, rect_state s)
     return (s_rules[a].from & ST(s)) != 0;
 }
 
-int wf_check(rect_action a, const wf_item *it, const wf_actor *who, rect_state *to,
-             char *msg, size_t msglen)
+int wf_starts_round(rect_action a)
+{
+    return a == RECT_ACT_START || a == RECT_ACT_VERIFY_REJECT || a == RECT_ACT_REOPEN || a == RECT_ACT_RELAPSE;
+}
+
+/* 1. The state, and the standing facts that act like state (a pending request, the kind). */
+static int s_check_state(rect_action a, const wf_item *it, char *msg, size_t len)
 {
     char buf[96];
-    if (a < 0 || a >= RECT_ACT_COUNT) {
-        snprintf(msg, msglen, "unknown action");
-        return RECT_E_INTERNAL;
-    }
     const wf_rule *r = &s_rules[a];
     const char *act = rect_action_names[a];
-
-    /* 1. state */
     if (!wf_allowed_from(a, it->state)) {
         if (it->state == RECT_ST_NONE)
-            snprintf(msg, msglen, "%s needs an existing item", act);
-        else if (r->from == 0)
-            snprintf(msg, msglen, "the item already exists (it is %s)", rect_state_names[it->state]);
-        else
-            snprintf(msg, msglen, "the item is %s; %s needs %s", rect_state_names[it->state], act,
-                     s_states_text(r->from, buf, sizeof buf));
-        return RECT_E_INVALID_TRANSITION;
+            return s_fail(msg, len, RECT_E_INVALID_TRANSITION, "%s needs an existing item", act);
+        if (r->from == 0)
+            return s_fail(msg, len, RECT_E_INVALID_TRANSITION, "the item already exists (it is %s)",
+                          rect_state_names[it->state]);
+        return s_fail(msg, len, RECT_E_INVALID_TRANSITION, "the item is %s; %s needs %s",
+                      rect_state_names[it->state], act, s_states_text(r->from, buf, sizeof buf));
     }
+    if (a == RECT_ACT_EXTEND && it->extension_by)
+        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+                      "it already has a pending extension request (to %s, by %s): it must be approved or "
+                      "denied first",
+                      it->extension_deadline ? it->extension_deadline : "?", it->extension_by);
+    if ((a == RECT_ACT_EXTEND_APPROVE || a == RECT_ACT_EXTEND_DENY) && !it->extension_by)
+        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+                      "it has no pending extension request to %s: the owner asks first (rectctl extend)",
+                      a == RECT_ACT_EXTEND_APPROVE ? "approve" : "deny");
+    if ((a == RECT_ACT_REVIEW || a == RECT_ACT_RELAPSE) && !it->long_term)
+        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+                      "it is an immediate (立查立改) item: consolidation reviews are for long-term "
+                      "(长期坚持) items only");
+    return 0;
+}
 
-    /* 2. actor */
-    int system = who->name && strcmp(who->name, RECT_SYSTEM_ACTOR) == 0;
-    if (system != (r->who == WHO_SYSTEM)) {
-        snprintf(msg, msglen, system ? "rectd itself may not %s an item" : "only rectd itself may %s an item", act);
-        return RECT_E_PERMISSION_DENIED;
+/* The verifier: nobody who owned the item or filed its evidence in this round. */
+static int s_check_verifier(rect_action a, const wf_item *it, const wf_actor *who, char *msg, size_t len)
+{
+    const char *act = a == RECT_ACT_VERIFY_PASS ? "verify (pass)" : "verify (reject)";
+    const char *may = "a verifier who neither owned it nor filed its evidence since it was last started, "
+                      "sent back, reopened or relapsed must verify it";
+    if (s_same(who->name, it->owner) || s_in(who->name, it->round_owners, it->n_round_owners))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "%s %s the item's owner in this round of work and may not %s it: %s", who->name,
+                      s_same(who->name, it->owner) ? "is" : "was", act, may);
+    if (s_in(who->name, it->round_filers, it->n_round_filers))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "%s filed evidence in this round of work and may not %s it: %s", who->name, act, may);
+    return 0;
+}
+
+/* The closer (销号): the right leader, and none of the round's people (workflow.*). */
+static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_policy *pol, char *msg, size_t len)
+{
+    char may[256];
+    int admin = (who->roles & RECT_ROLE_ADMIN) != 0;
+    if (pol->close_by_any_leader)
+        snprintf(may, sizeof may, "a leader or an admin");
+    else
+        snprintf(may, sizeof may, "the item's leader (%s) or an admin", it->leader ? it->leader : "none yet");
+    if (!pol->close_by_any_leader && !admin && !s_same(who->name, it->leader))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "%s is not the item's leader (%s): only %s may close it (workflow.close_by = "
+                      "\"item_leader\")",
+                      who->name, it->leader ? it->leader : "none yet", may);
+    /* Whatever the policy, the one who passed it and its current owner never close it:
+     * so nobody takes an item from rectifying to closed alone. */
+    int owner = s_same(who->name, it->owner);
+    const char *what = s_same(who->name, it->round_verifier) ? "verified" : owner ? "owned" : NULL;
+    if (!what && pol->distinct_closer)
+        what = s_in(who->name, it->round_filers, it->n_round_filers)     ? "filed evidence on"
+               : s_in(who->name, it->round_owners, it->n_round_owners) ? "owned"
+                                                                         : NULL;
+    if (what)
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "%s %s the item in this round of work and may not also close it: %s who neither "
+                      "%sverified it in this round must",
+                      who->name, what, may, pol->distinct_closer ? "owned, filed evidence on nor " : "owns nor ");
+    return 0;
+}
+
+/* 2. The actor: roles, and relation to the item and its round. */
+static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, char *msg,
+                         size_t len)
+{
+    char buf[96];
+    const wf_rule *r = &s_rules[a];
+    const char *act = rect_action_names[a];
+    int system = s_same(who->name, RECT_SYSTEM_ACTOR);
+    if (system != (r->who == WHO_SYSTEM))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      system ? "rectd itself may not %s an item" : "only rectd itself may %s an item", act);
+    if (r->who == WHO_SYSTEM)
+        return 0;
+    if (r->who == WHO_OWNER_OR_ADMIN) {
+        if (!s_same(who->name, it->owner) && !(who->roles & RECT_ROLE_ADMIN))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "only the item's owner (%s) or an admin may %s it",
+                          it->owner ? it->owner : "none yet", act);
+        return 0;
     }
+    /* The round's owners and filers are told that first: no role would let them verify. */
+    int rc = r->who == WHO_VERIFIER ? s_check_verifier(a, it, who, msg, len) : 0;
+    if (rc)
+        return rc;
+    if (!(who->roles & r->roles))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s needs the role %s; %s does not have it", act,
+                      s_roles_text(r->roles, buf, sizeof buf), who->name ? who->name : "?");
     switch (r->who) {
-    case WHO_SYSTEM:
-        break;
-    case WHO_OWNER_OR_ADMIN:
-        if (!s_is_owner(it, who) && !(who->roles & RECT_ROLE_ADMIN)) {
-            snprintf(msg, msglen, "only the item's owner (%s) or an admin may %s it",
-                     it->owner ? it->owner : "none yet", act);
-            return RECT_E_PERMISSION_DENIED;
-        }
-        break;
-    case WHO_ROLES_NOT_OWNER:
-        if (s_is_owner(it, who)) {
-            snprintf(msg, msglen, "%s is the item's owner and may not %s it: someone else must",
-                     who->name, act);
-            return RECT_E_PERMISSION_DENIED;
-        }
-        /* fall through */
-    case WHO_ROLES:
-        if (!(who->roles & r->roles)) {
-            snprintf(msg, msglen, "%s needs the role %s; %s does not have it", act,
-                     s_roles_text(r->roles, buf, sizeof buf), who->name ? who->name : "?");
-            return RECT_E_PERMISSION_DENIED;
-        }
+    case WHO_CLOSER:
+        return s_check_closer(it, who, pol, msg, len);
+    case WHO_DECIDER:
+        if (s_same(who->name, it->owner))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "%s is the item's owner and may not decide its extension: a leader or admin who is "
+                          "neither the owner nor the requester must", who->name);
+        if (s_same(who->name, it->extension_by))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "%s asked for this extension and may not decide it: a leader or admin who is "
+                          "neither the owner nor the requester must", who->name);
+        return 0;
+    default:
         break;
     }
+    /* A deadline moves only through an extension: an assign that moves it is an admin's re-plan. */
+    if (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "assign would move the deadline from %s to %s, and a deadline moves only through an "
+                      "extension: the owner asks (rectctl extend) and a leader or admin approves, or an admin "
+                      "re-plans it with assign and a note giving the reason; %s may reassign with the same "
+                      "deadline (%s)",
+                      it->deadline, it->new_deadline, who->name, it->deadline);
+    return 0;
+}
 
-    /* 3. evidence */
-    if (a == RECT_ACT_VERIFY_PASS && it->evidence_count < 1) {
-        snprintf(msg, msglen, "no evidence has been filed: the owner must log evidence before it can pass");
-        return RECT_E_MISSING_EVIDENCE;
-    }
+/* 4. A pass needs evidence; after a rejection, evidence filed since. */
+static int s_check_evidence(const wf_item *it, char *msg, size_t len)
+{
+    if (it->evidence_count < 1)
+        return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
+                      "no evidence has been filed: the owner must log evidence before it can pass");
+    if (it->round_rejected && it->round_evidence < 1)
+        return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
+                      "it was sent back and no evidence has been filed since the rejection: the owner must "
+                      "log new evidence (rectctl evidence) before it can pass");
+    return 0;
+}
 
-    *to = r->to < 0 ? it->state : (rect_state)r->to;
+int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, rect_state *to,
+             char *msg, size_t msglen)
+{
+    if (a < 0 || a >= RECT_ACT_COUNT)
+        return s_fail(msg, msglen, RECT_E_INTERNAL, "unknown action");
+    if (!pol)
+        pol = &wf_policy_default;
+    int rc;
+    if ((rc = s_check_state(a, it, msg, msglen)) || (rc = s_check_actor(a, it, who, pol, msg, msglen)))
+        return rc;
+    /* 3. what the request carries: a re-plan is recorded as an extension, with its reason */
+    if (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !it->has_note)
+        return s_fail(msg, msglen, RECT_E_MISSING_FIELD,
+                      "re-planning the deadline from %s to %s needs a note giving the reason (it is recorded "
+                      "as an extension): add --note",
+                      it->deadline, it->new_deadline);
+    if (a == RECT_ACT_VERIFY_PASS && (rc = s_check_evidence(it, msg, msglen)))
+        return rc;
+
+    *to = s_rules[a].to < 0 ? it->state : (rect_state)s_rules[a].to;
     if (a == RECT_ACT_ASSIGN && it->state == RECT_ST_RECTIFYING)
         *to = RECT_ST_RECTIFYING; /* reassigned while the work goes on */
     if (msglen)

@@ -1,7 +1,9 @@
 /*
  * workflow.h - the item state machine: which action may move an item from
- * which state to which, and who may do it. Pure functions, no I/O: the one
- * place that answers "may this user do this to this item now?".
+ * which state to which, and who may do it, judged over the item's history.
+ * Pure functions, no I/O: the one place that answers "may this user do this
+ * to this item now?". item.c gathers the facts below from the item and its
+ * events; workflow.c only reads them.
  */
 #ifndef RECT_WORKFLOW_H
 #define RECT_WORKFLOW_H
@@ -9,31 +11,76 @@
 #include <stddef.h>
 #include "rect_proto.h"
 
-/* What the guards need to know about an item. */
+/*
+ * What the guards need to know about an item. Every string and array is
+ * borrowed for the duration of the call. A *round* of work begins when the
+ * item is started, sent back (reject), reopened or relapsed; the round_*
+ * facts are about the current round (all empty before the first start).
+ */
 typedef struct {
     rect_state state;    /* RECT_ST_NONE for a claim (no item yet) */
     const char *owner;   /* user name, NULL if unassigned */
+    const char *leader;  /* the item's responsible leader, NULL if unassigned */
+    const char *deadline; /* the current (approved) deadline, NULL if unassigned */
     long evidence_count;
+    int long_term;       /* kind long-term: consolidation reviews apply */
+
+    /* owners: the owner when the round began, and everyone assigned as owner during it */
+    const char *const *round_owners;
+    size_t n_round_owners;
+    /* who filed evidence in the round */
+    const char *const *round_filers;
+    size_t n_round_filers;
+    const char *round_verifier; /* who passed it in this round, NULL if nobody yet */
+    int round_rejected;         /* the round began with a rejection (verify --reject) */
+    long round_evidence;        /* evidence entries filed in the round */
+
+    const char *extension_by;       /* who asked for the pending extension, NULL if none pending */
+    const char *extension_deadline; /* the deadline it asks for */
+
+    /* about the request itself (assign only) */
+    const char *new_deadline; /* the deadline the assignment sets, NULL for other actions */
+    int has_note;       /* the request carries a note (the reason) */
 } wf_item;
 
-/* What the guards need to know about the acting user. */
+/* What the guards need to know about the acting user: current roles, from the config. */
 typedef struct {
     const char *name;
     unsigned roles; /* mask of rect_role */
 } wf_actor;
 
+/* The configurable part of the rules (config group workflow). */
+typedef struct {
+    int distinct_closer;     /* workflow.distinct_closer (default 1): the closer is none of the round's
+                                filers and owners either; never the round's verifier or the owner */
+    int close_by_any_leader; /* workflow.close_by = "any_leader" (default 0: "item_leader") */
+} wf_policy;
+
+/* The defaults: distinct_closer = true, close_by = "item_leader". */
+extern const wf_policy wf_policy_default;
+
 /*
- * May `who` apply action `a` to `it`? Checks, in this order:
- *   1. the item's state allows the action      -> RECT_E_INVALID_TRANSITION
- *   2. the actor's roles / relation to the item -> RECT_E_PERMISSION_DENIED
- *   3. verify pass needs evidence_count >= 1   -> RECT_E_MISSING_EVIDENCE
+ * May `who` apply action `a` to `it` under policy `pol` (NULL: the
+ * defaults)? Checks, in this order:
+ *   1. the item's state allows the action, and its standing facts do (a
+ *      pending extension, a long-term kind)       -> RECT_E_INVALID_TRANSITION
+ *   2. the actor's roles / relation to the item and its round
+ *                                                  -> RECT_E_PERMISSION_DENIED
+ *   3. what the request must carry (an assign that moves the deadline needs
+ *      a note)                                     -> RECT_E_MISSING_FIELD
+ *   4. verify pass needs evidence (after a rejection, evidence of this
+ *      round)                                      -> RECT_E_MISSING_EVIDENCE
  * Returns 0 and stores the resulting state in *to, or a negative rect_err
- * and an English explanation in msg (msglen bytes, always NUL-terminated).
+ * and an English explanation in msg (msglen bytes, always NUL-terminated)
+ * that says what is wrong and who may, or what to do.
  */
-int wf_check(rect_action a, const wf_item *it, const wf_actor *who, rect_state *to,
-             char *msg, size_t msglen);
+int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
+             rect_state *to, char *msg, size_t msglen);
 
 /* 1 if action a is ever allowed from state s (ignoring who), else 0. */
 int wf_allowed_from(rect_action a, rect_state s);
+
+/* 1 if action a begins a new round of work (start, reject, reopen, relapse), else 0. */
+int wf_starts_round(rect_action a);
 
 #endif

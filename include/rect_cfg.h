@@ -70,6 +70,12 @@ typedef struct {
     /* consolidation (巩固) of closed long-term items */
     uint32_t review_interval_days; /* consolidation.interval_days (default 90) */
 
+    /* workflow: separation of duties (workflow.c) */
+    int distinct_closer; /* workflow.distinct_closer (default 1): the closer is none of the round's
+                            evidence filers or owners (never its verifier or the current owner) */
+    int close_by_any_leader; /* workflow.close_by: 0 "item_leader" (the item's leader or an
+                                admin, default), 1 "any_leader" (any leader or admin) */
+
     /* ledger (issue 4) */
     char *ledger_reviewer; /* ledger.reviewer (审核人), NULL if unset */
 

@@ -38,8 +38,8 @@ rawclient.WRITE_COMMANDS = rawclient.WRITE_COMMANDS | {"inspection_add", "inspec
 
 ROW_KEYS = {"id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner",
             "deadline", "original_deadline", "state", "evidence_count", "latest_evidence",
-            "verified_by", "verified_at", "closed_by", "closed_at", "days_late", "rejections",
-            "extensions", "escalations", "reused_evidence"}
+            "verified_by", "verified_at", "closed_by", "closed_at", "days_late", "days_overdue",
+            "overdue_days_carried", "rejections", "extensions", "escalations", "reused_evidence"}
 COUNT_KEYS = {"total", "states", "lights", "closed", "closed_on_time", "on_time_rate",
               "median_days_to_close", "max_days_to_close", "rejections", "relapses"}
 ZERO = "0" * 64

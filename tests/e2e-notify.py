@@ -1234,8 +1234,12 @@ class Escalation(Fixture):
             eq(self.d.call("show", {"item": i})["item"]["escalations"], 0, "escalations of %d" % i)
 
     def test_a_new_deadline_rearms_the_escalation(self):
-        self.d.call("assign", {"item": self.e, "owner": "liming", "unit": "cun1",
-                               "leader": "lijun", "deadline": "2026-12-02"})
+        # an admin's re-plan (with its reason) is how a deadline moves besides an extension
+        before = self.d.call("show", {"item": self.e})["item"]["extensions"]
+        it = self.d.call("assign", {"item": self.e, "owner": "liming", "unit": "cun1",
+                                    "leader": "lijun", "deadline": "2026-12-02",
+                                    "note": "重新计划"})["item"]
+        eq(it["extensions"], before + 1, "the re-plan counts as an extension")
         ns = self.run_day("2026-12-07")
         eq(len(self.escalate_events(self.e)), 2, "escalate events of E-1 after a new deadline")
         eq(self.d.call("show", {"item": self.e})["item"]["escalations"], 2, "E-1's escalations")

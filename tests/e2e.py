@@ -373,9 +373,15 @@ class Lifecycle(Fixture):
             eq(res["item"]["state"], "verified", "state after pass of %d" % it["id"])
         eq(self.item(1)["rejections"], 1, "rejection count kept after pass")
 
-    def test_a_leader_who_is_not_the_owner_closes_every_item_and_all_29_are_closed(self):
+    def test_the_items_own_leader_closes_every_item_and_all_29_are_closed(self):
         for it in self.d.ctlj("list")["items"]:
-            leader = self.someone("leader", not_=[it["owner"]], only_role=True)
+            leader = it["leader"]
+            check(leader != it["owner"], "item %d: its leader is not its owner" % it["id"])
+            # workflow.close_by = "item_leader": a leader who is not the item's may not
+            other = self.someone("leader", not_=[it["owner"], leader], only_role=True)
+            r = self.cli_refused("close", str(it["id"]), "--note", "对账销号", user=other)
+            check(leader in r.err and other in r.err,
+                  "refusal names both leaders: %r" % r.err)
             res = self.d.ctlj("close", str(it["id"]), "--note", "对账销号", user=leader)
             eq(res["item"]["state"], "closed", "state after close of %d" % it["id"])
         items = self.d.ctlj("list", "--state", "closed")["items"]
@@ -414,7 +420,7 @@ class Lifecycle(Fixture):
             check(all(a["at"] <= b["at"] for a, b in zip(evs, evs[1:])), "at non-decreasing")
             eq({e["item"] for e in evs}, {i}, "event item ids")
             verifier = self.someone("verifier", not_=[owner])
-            leader = self.someone("leader", not_=[owner], only_role=True)
+            leader = it["leader"]  # the item's own leader closed it
             actor = {"claim": admin, "assign": admin, "start": owner, "evidence": owner,
                      "reject": verifier, "verify": verifier, "close": leader}
             for e in evs:
@@ -447,7 +453,7 @@ class Lifecycle(Fixture):
 
     def test_reopen_sends_a_closed_item_back_and_it_can_be_closed_again(self):
         owner = self.owner_of(4)
-        leader = self.someone("leader", not_=[owner], only_role=True)
+        leader = self.item(4)["leader"]  # the item's own leader reopens and closes it again
         res = self.d.ctlj("reopen", "4", "--reason", "问题反弹", user=leader)
         eq(res["item"]["state"], "rectifying", "state after reopen")
         self.d.ctlj("evidence", "4", "--note", "再次整改", user=owner)
@@ -667,10 +673,12 @@ class Refusals(Fixture):
         r = self.cli_refused("assign", "13", "--owner", it["owner"], "--unit", it["unit"],
                              "--leader", it["leader"], "--deadline", "2026-02-30", rc={1, 3})
         check("2026-02-30" in r.err, "message names the date: %r" % r.err)
-        # the accepted spellings all mean the same date
+        # the accepted spellings all mean the same date (moving it is an admin's
+        # re-plan with a reason: once, then the same deadline again)
         for good in ("2028-02-29", "2028/2/29", "2028年2月29日"):
-            eq(self.d.call("assign", dict(base, deadline=good))["item"]["deadline"],
+            eq(self.d.call("assign", dict(base, deadline=good, note="重新计划"))["item"]["deadline"],
                "2028-02-29", "deadline %s" % good)
+        eq(self.item(13)["extensions"], it["extensions"] + 1, "one re-plan, one extension")
 
     def test_names_that_are_not_configured_are_unknown_name(self):
         it = self.item(14)

@@ -44,8 +44,11 @@ ITEM_KEYS = frozenset([
     "updated", "evidence_count", "rejections",
     # deadlines, acceptance and consolidation (PROTOCOL.md, "Item object")
     "original_deadline", "extensions", "extension", "escalations", "verified_by",
-    "verified_at", "closed_by", "closed_at", "next_review", "relapses"])
-ITEM_COUNTERS = frozenset(["evidence_count", "rejections", "extensions", "escalations", "relapses"])
+    "verified_at", "closed_by", "closed_at", "next_review", "relapses",
+    # days overdue before a deadline moved, kept counted (separation of duties)
+    "overdue_days_carried"])
+ITEM_COUNTERS = frozenset(["evidence_count", "rejections", "extensions", "escalations", "relapses",
+                           "overdue_days_carried"])
 # null until the step that sets them happens
 ITEM_LATER = frozenset(["extension", "verified_by", "verified_at", "closed_by", "closed_at",
                         "next_review"])

@@ -876,12 +876,39 @@ static void test_user_named_rectd_is_reserved(void **state)
                    4, "users[1].name: \"rectd\" is reserved");
 }
 
+/* ---- workflow: who may close ----------------------------------------------- */
+
+static void test_workflow_defaults_to_distinct_closer_and_the_items_own_leader(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(s_load(f, DAEMON_OK), 0);
+    assert_int_equal(f->cfg->distinct_closer, 1);
+    assert_int_equal(f->cfg->close_by_any_leader, 0);
+    assert_int_equal(s_load(f, DAEMON_OK "workflow = { distinct_closer = false; close_by = \"any_leader\"; };\n"), 0);
+    assert_int_equal(f->cfg->distinct_closer, 0);
+    assert_int_equal(f->cfg->close_by_any_leader, 1);
+    assert_int_equal(s_load(f, DAEMON_OK "workflow = { close_by = \"item_leader\"; };\n"), 0);
+    assert_int_equal(f->cfg->close_by_any_leader, 0);
+}
+
+static void test_workflow_refuses_unknown_values_with_file_and_line(void **state)
+{
+    s_expect_error(*state, DAEMON_OK "workflow = {\n  close_by = \"anyone\";\n};\n", 3,
+                   "workflow.close_by must be \"item_leader\"");
+    s_expect_error(*state, DAEMON_OK "workflow = {\n  distinct_closer = 1;\n};\n", 3,
+                   "workflow.distinct_closer must be true or false");
+    s_expect_error(*state, DAEMON_OK "workflow = {\n  close_by = 2;\n};\n", 3, "workflow.close_by must be a string");
+    s_expect_error(*state, DAEMON_OK "workflow = {\n  self_close = true;\n};\n", 3, "unknown setting workflow.self_close");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_repo_config_loads_with_its_sources_units_and_users),
+        T(test_workflow_defaults_to_distinct_closer_and_the_items_own_leader),
+        T(test_workflow_refuses_unknown_values_with_file_and_line),
         T(test_repo_config_paths_resolve_beside_the_repo),
         T(test_minimal_config_gets_the_defaults),
         T(test_every_setting_is_read),

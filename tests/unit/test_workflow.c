@@ -85,10 +85,23 @@ static const wf_actor s_owner_admin_leader = {OWNER_NAME, RECT_ROLE_ADMIN | RECT
 /* An item in state s: unowned before assignment, owned by liming after. */
 static wf_item s_item(rect_state s, long evidence_count)
 {
-    wf_item it;
-    it.state = s;
-    it.owner = (s == RECT_ST_NONE || s == RECT_ST_CLAIMED) ? NULL : OWNER_NAME;
-    it.evidence_count = evidence_count;
+    wf_item it = {.state = s, .evidence_count = evidence_count, .long_term = 1};
+    if (s != RECT_ST_NONE && s != RECT_ST_CLAIMED) {
+        it.owner = OWNER_NAME;
+        it.leader = "zhanghua"; /* s_leader is the item's own leader */
+        it.deadline = "2026-12-31";
+    }
+    return it;
+}
+
+/* The same item with a pending extension request by its owner (for approve / deny). */
+static wf_item s_item_for(rect_action a, rect_state s, long evidence_count)
+{
+    wf_item it = s_item(s, evidence_count);
+    if (a == RECT_ACT_EXTEND_APPROVE || a == RECT_ACT_EXTEND_DENY) {
+        it.extension_by = it.owner;
+        it.extension_deadline = "2027-01-31";
+    }
     return it;
 }
 
@@ -102,7 +115,7 @@ static void s_expect(rect_action a, const wf_item *it, const wf_actor *who, int 
     char msg[256];
     memset(msg, 'X', sizeof msg);
     rect_state to = (rect_state)-7;
-    int rc = wf_check(a, it, who, &to, msg, sizeof msg);
+    int rc = wf_check(a, it, who, NULL, &to, msg, sizeof msg);
     if (rc != want_rc)
         fail_msg("%s from %s by %s (roles 0x%x, owner %s, evidence %ld): got %d (%s), want %d (%s)",
                  s_action_name(a), s_state_name(it->state), who->name, who->roles,
@@ -128,7 +141,7 @@ static void s_check_action_row(rect_action a)
 {
     for (int i = 0; i < N_FROM; i++) {
         rect_state want = s_table[a][i];
-        wf_item it = s_item(s_from[i], 1);
+        wf_item it = s_item_for(a, s_from[i], 1);
         if (want == NO)
             s_expect(a, &it, &s_superuser, RECT_E_INVALID_TRANSITION, NO);
         else
@@ -323,7 +336,7 @@ static void test_only_verify_pass_looks_at_evidence(void **state)
         for (int i = 0; i < N_FROM; i++) {
             if (s_table[a][i] == NO)
                 continue;
-            wf_item it = s_item(s_from[i], 0);
+            wf_item it = s_item_for((rect_action)a, s_from[i], 0);
             s_expect((rect_action)a, &it, &s_superuser, 0, s_table[a][i]);
         }
     }
@@ -334,6 +347,9 @@ static void test_close_needs_admin_or_leader_who_is_not_the_owner(void **state)
     wf_item it = s_item(RECT_ST_VERIFIED, 1);
     s_expect(RECT_ACT_CLOSE, &it, &s_admin, 0, RECT_ST_CLOSED);
     s_expect(RECT_ACT_CLOSE, &it, &s_leader, 0, RECT_ST_CLOSED);
+    /* by default (workflow.close_by = "item_leader") only the item's own leader, or an admin */
+    const wf_actor other_leader = {"sunqiang", RECT_ROLE_LEADER};
+    s_expect(RECT_ACT_CLOSE, &it, &other_leader, RECT_E_PERMISSION_DENIED, NO);
     s_expect(RECT_ACT_CLOSE, &it, &s_owner_leader, RECT_E_PERMISSION_DENIED, NO);
     s_expect(RECT_ACT_CLOSE, &it, &s_owner_admin, RECT_E_PERMISSION_DENIED, NO);
     s_expect(RECT_ACT_CLOSE, &it, &s_owner_admin_leader, RECT_E_PERMISSION_DENIED, NO);
@@ -389,13 +405,13 @@ static void test_refusal_msg_is_truncated_and_nul_terminated_in_a_small_buffer(v
     rect_state to;
     memset(msg, 'X', sizeof msg);
     wf_item it = s_item(RECT_ST_CLAIMED, 0);
-    int rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, &to, msg, sizeof msg);
+    int rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, NULL, &to, msg, sizeof msg);
     assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
     assert_non_null(memchr(msg, '\0', sizeof msg));
     assert_true(msg[0] != '\0');
 
     char one[1] = {'X'};
-    rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, &to, one, sizeof one);
+    rc = wf_check(RECT_ACT_CLOSE, &it, &s_admin, NULL, &to, one, sizeof one);
     assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
     assert_int_equal(one[0], '\0');
 }
@@ -405,7 +421,7 @@ static void test_refusal_msg_names_the_state_and_the_action(void **state)
     char msg[256];
     rect_state to;
     wf_item it = s_item(RECT_ST_CLAIMED, 0);
-    int rc = wf_check(RECT_ACT_START, &it, &s_admin, &to, msg, sizeof msg);
+    int rc = wf_check(RECT_ACT_START, &it, &s_admin, NULL, &to, msg, sizeof msg);
     assert_int_equal(rc, RECT_E_INVALID_TRANSITION);
     assert_non_null(strstr(msg, "claimed"));
     assert_non_null(strstr(msg, "start"));
@@ -447,7 +463,7 @@ static void test_extension_decisions_by_admin_or_leader_who_is_not_the_owner(voi
     const rect_action acts[] = {RECT_ACT_EXTEND_APPROVE, RECT_ACT_EXTEND_DENY};
     for (size_t k = 0; k < 2; k++) {
         rect_action a = acts[k];
-        wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+        wf_item it = s_item_for(a, RECT_ST_RECTIFYING, 0);
         s_expect(a, &it, &s_admin, 0, RECT_ST_RECTIFYING);
         s_expect(a, &it, &s_leader, 0, RECT_ST_RECTIFYING);
         s_expect(a, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
@@ -476,7 +492,7 @@ static void test_escalate_only_by_rectd_itself_never_by_a_user(void **state)
     s_expect(RECT_ACT_ESCALATE, &closed, &s_system, RECT_E_INVALID_TRANSITION, NO);
     /* rectd may do nothing else on its own. */
     s_expect(RECT_ACT_EXTEND, &it, &s_system_admin, RECT_E_PERMISSION_DENIED, NO);
-    s_expect(RECT_ACT_CLOSE, &(wf_item){RECT_ST_VERIFIED, OWNER_NAME, 1}, &s_system_admin,
+    s_expect(RECT_ACT_CLOSE, &(wf_item){.state = RECT_ST_VERIFIED, .owner = OWNER_NAME, .evidence_count = 1}, &s_system_admin,
              RECT_E_PERMISSION_DENIED, NO);
 }
 
@@ -520,6 +536,143 @@ static void test_inspection_only_about_no_item_and_only_by_an_admin(void **state
     }
 }
 
+/* ---- the item's history: rounds of work (issue 7) ------------------------ */
+
+/* wf_check's message for an expected refusal, which must contain every word. */
+static void s_refused_saying(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
+                             int want_rc, const char *const *words)
+{
+    char msg[512] = "";
+    rect_state to;
+    int rc = wf_check(a, it, who, pol, &to, msg, sizeof msg);
+    if (rc != want_rc)
+        fail_msg("%s by %s: got %s (%s), want %s", s_action_name(a), who->name, rc ? rect_err_name(rc) : "ok", msg,
+                 rect_err_name(want_rc));
+    for (; *words; words++)
+        if (!strstr(msg, *words))
+            fail_msg("%s by %s: message \"%s\" lacks \"%s\"", s_action_name(a), who->name, msg, *words);
+}
+
+static void test_verify_refused_to_whoever_owned_the_item_in_this_round(void **state)
+{
+    (void)state;
+    /* zhaomin was the owner when the round began, then reassigned off */
+    const char *owners[] = {"zhaomin", OWNER_NAME};
+    wf_item it = s_item(RECT_ST_RECTIFYING, 1);
+    it.round_owners = owners;
+    it.n_round_owners = 2;
+    const char *const words[] = {"zhaomin", "was the item's owner in this round", "a verifier who neither", NULL};
+    s_refused_saying(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, RECT_E_PERMISSION_DENIED, words);
+    s_refused_saying(RECT_ACT_VERIFY_REJECT, &it, &s_verifier, NULL, RECT_E_PERMISSION_DENIED, words);
+    /* a round later (not among its owners) she may */
+    it.n_round_owners = 1;
+    it.round_owners = owners + 1;
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, 0, RECT_ST_VERIFIED);
+}
+
+static void test_verify_refused_to_whoever_filed_evidence_in_this_round(void **state)
+{
+    (void)state;
+    const char *filers[] = {"wangyan"};
+    const wf_actor admin_verifier = {"wangyan", RECT_ROLE_ADMIN | RECT_ROLE_VERIFIER};
+    wf_item it = s_item(RECT_ST_RECTIFYING, 1);
+    it.round_filers = filers;
+    it.n_round_filers = 1;
+    const char *const words[] = {"wangyan", "filed evidence in this round", NULL};
+    s_refused_saying(RECT_ACT_VERIFY_PASS, &it, &admin_verifier, NULL, RECT_E_PERMISSION_DENIED, words);
+    s_refused_saying(RECT_ACT_VERIFY_REJECT, &it, &admin_verifier, NULL, RECT_E_PERMISSION_DENIED, words);
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, 0, RECT_ST_VERIFIED);
+}
+
+static void test_pass_after_a_rejection_needs_evidence_filed_since(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_RECTIFYING, 3); /* evidence from before the rejection */
+    it.round_rejected = 1;
+    const char *const words[] = {"sent back", "since the rejection", "log new evidence", NULL};
+    s_refused_saying(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, RECT_E_MISSING_EVIDENCE, words);
+    s_expect(RECT_ACT_VERIFY_REJECT, &it, &s_verifier, 0, RECT_ST_RECTIFYING);
+    it.round_evidence = 1;
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, 0, RECT_ST_VERIFIED);
+}
+
+static void test_close_refused_to_the_rounds_verifier_filers_and_owners_by_policy(void **state)
+{
+    (void)state;
+    const wf_actor admin = {"wangyan", RECT_ROLE_ADMIN | RECT_ROLE_VERIFIER};
+    const char *filers[] = {"wangyan"}, *owners[] = {"wangyan", OWNER_NAME};
+    const wf_policy strict = {1, 0}, loose = {0, 0}, any = {1, 1};
+    wf_item it = s_item(RECT_ST_VERIFIED, 1);
+    it.round_verifier = "wangyan";
+    const char *const verified[] = {"wangyan", "verified", "may not also close it", NULL};
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &strict, RECT_E_PERMISSION_DENIED, verified);
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &loose, RECT_E_PERMISSION_DENIED, verified);
+    it.round_verifier = "zhaomin";
+    it.round_filers = filers;
+    it.n_round_filers = 1;
+    const char *const filed[] = {"wangyan", "filed evidence on", NULL};
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &strict, RECT_E_PERMISSION_DENIED, filed);
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, NULL, RECT_E_PERMISSION_DENIED, filed); /* default: strict */
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &loose, 0, (const char *const[]){NULL});
+    it.n_round_filers = 0;
+    it.round_owners = owners;
+    it.n_round_owners = 2;
+    const char *const owned[] = {"wangyan", "owned", NULL};
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &strict, RECT_E_PERMISSION_DENIED, owned);
+    /* distinct_closer = false: an earlier owner of the round may close */
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &loose, 0, (const char *const[]){NULL});
+    /* close_by: the item's leader by default, any leader with "any_leader" */
+    wf_item plain = s_item(RECT_ST_VERIFIED, 1);
+    const wf_actor other_leader = {"chenmei", RECT_ROLE_LEADER};
+    const char *const leader_words[] = {"chenmei", "zhanghua", "or an admin", NULL};
+    s_refused_saying(RECT_ACT_CLOSE, &plain, &other_leader, &strict, RECT_E_PERMISSION_DENIED, leader_words);
+    s_refused_saying(RECT_ACT_CLOSE, &plain, &other_leader, &any, 0, (const char *const[]){NULL});
+}
+
+static void test_assign_that_moves_the_deadline_is_an_admins_replan_with_a_note(void **state)
+{
+    (void)state;
+    for (int s = RECT_ST_ASSIGNED; s <= RECT_ST_RECTIFYING; s++) {
+        wf_item it = s_item((rect_state)s, 0);
+        it.new_deadline = "2027-03-31";
+        const char *const leader_words[] = {"2026-12-31", "2027-03-31", "extension", "admin", NULL};
+        s_refused_saying(RECT_ACT_ASSIGN, &it, &s_leader, NULL, RECT_E_PERMISSION_DENIED, leader_words);
+        const char *const note_words[] = {"needs a note", "reason", NULL};
+        s_refused_saying(RECT_ACT_ASSIGN, &it, &s_admin, NULL, RECT_E_MISSING_FIELD, note_words);
+        it.has_note = 1;
+        s_expect(RECT_ACT_ASSIGN, &it, &s_admin, 0, s == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED);
+        /* the same deadline: a leader reassigns freely, no note needed */
+        it.has_note = 0;
+        it.new_deadline = "2026-12-31";
+        s_expect(RECT_ACT_ASSIGN, &it, &s_leader, 0, s == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED);
+    }
+    /* a claimed item has no deadline yet: its first assignment sets one */
+    wf_item claimed = s_item(RECT_ST_CLAIMED, 0);
+    claimed.new_deadline = "2027-03-31";
+    s_expect(RECT_ACT_ASSIGN, &claimed, &s_leader, 0, RECT_ST_ASSIGNED);
+}
+
+static void test_extension_and_review_guards_live_in_the_rule_book(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    const char *const none[] = {"no pending extension", "rectctl extend", NULL};
+    s_refused_saying(RECT_ACT_EXTEND_APPROVE, &it, &s_leader, NULL, RECT_E_INVALID_TRANSITION, none);
+    s_refused_saying(RECT_ACT_EXTEND_DENY, &it, &s_leader, NULL, RECT_E_INVALID_TRANSITION, none);
+    it.extension_by = "wangyan";
+    it.extension_deadline = "2027-02-28";
+    const char *const pending[] = {"pending extension", "2027-02-28", "wangyan", NULL};
+    s_refused_saying(RECT_ACT_EXTEND, &it, &s_owner, NULL, RECT_E_INVALID_TRANSITION, pending);
+    const char *const asked[] = {"wangyan", "asked for this extension", NULL};
+    s_refused_saying(RECT_ACT_EXTEND_APPROVE, &it, &s_admin, NULL, RECT_E_PERMISSION_DENIED, asked);
+    s_expect(RECT_ACT_EXTEND_APPROVE, &it, &s_leader, 0, RECT_ST_RECTIFYING);
+    wf_item closed = s_item(RECT_ST_CLOSED, 1);
+    closed.long_term = 0;
+    const char *const kind[] = {"immediate", "long-term", NULL};
+    s_refused_saying(RECT_ACT_REVIEW, &closed, &s_owner, NULL, RECT_E_INVALID_TRANSITION, kind);
+    s_refused_saying(RECT_ACT_RELAPSE, &closed, &s_admin, NULL, RECT_E_INVALID_TRANSITION, kind);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -553,6 +706,12 @@ int main(void)
         cmocka_unit_test(test_escalate_only_by_rectd_itself_never_by_a_user),
         cmocka_unit_test(test_review_and_relapse_by_owner_or_admin_from_closed_only),
         cmocka_unit_test(test_inspection_only_about_no_item_and_only_by_an_admin),
+        cmocka_unit_test(test_verify_refused_to_whoever_owned_the_item_in_this_round),
+        cmocka_unit_test(test_verify_refused_to_whoever_filed_evidence_in_this_round),
+        cmocka_unit_test(test_pass_after_a_rejection_needs_evidence_filed_since),
+        cmocka_unit_test(test_close_refused_to_the_rounds_verifier_filers_and_owners_by_policy),
+        cmocka_unit_test(test_assign_that_moves_the_deadline_is_an_admins_replan_with_a_note),
+        cmocka_unit_test(test_extension_and_review_guards_live_in_the_rule_book),
     };
     return cmocka_run_group_tests_name("workflow", tests, NULL, NULL);
 }
