@@ -1,7 +1,7 @@
 /*
  * rectctl - the command-line client of rectd.
  *
- *   rectctl [-c CONFIG] [--as USER] [--json] COMMAND [ARGS...]
+ *   rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]
  *
  * Parses the command line against the command table (cmds.c), loads the
  * config, resolves the acting user, builds one request, sends it with
@@ -164,7 +164,7 @@ static void s_entry(const char *left, int width, const char *help)
 /* `rectctl --help`: commands, global options, config path, exit codes. */
 static void s_help_overview(const cli_ctx *ctx)
 {
-    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--json] COMMAND [ARGS...]\n"));
+    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"));
     printf("\n%s\n", _("rectctl talks to rectd, which keeps the ledger (台账) of inspection findings\n"
                        "and their rectification: claim, assign, rectify, verify, close."));
     printf("\n%s\n", _("Commands:"));
@@ -710,14 +710,14 @@ int main(int argc, char **argv)
         return RECT_EXIT_OK;
     }
     if (ctx.g.help) {
-        if (cmd && (!cmd->local || (cmd->flags & CLI_SESSION)))
+        if (cmd && strcmp(cmd->name, "help") != 0)
             s_help_command(cmd);
         else
             s_help_overview(&ctx);
         return RECT_EXIT_OK;
     }
     if (!cmd) {
-        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--json] COMMAND [ARGS...]\n"
+        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"
                           "Try 'rectctl --help'.\n"));
         return RECT_EXIT_USAGE;
     }
