@@ -528,11 +528,8 @@ static int s_resolve_keys(cli_ctx *ctx)
     char pub[4200];
     if (!server && ctx->cfg->key_file) {
         /* beside rectd's own key file: NAME.key -> NAME.pub */
-        snprintf(pub, sizeof pub, "%s", ctx->cfg->key_file);
-        size_t n = strlen(pub);
-        if (n > 4 && strcmp(pub + n - 4, ".key") == 0)
-            pub[n - 4] = '\0';
-        strncat(pub, ".pub", sizeof pub - strlen(pub) - 1);
+        keys_base(ctx->cfg->key_file, pub, sizeof pub - 4);
+        strcat(pub, ".pub");
         server = pub;
     }
     if (!server) {

@@ -29,6 +29,14 @@ int keys_generate(const char *user, rect_key *k)
     return zmq_curve_keypair(k->public_z85, k->secret_z85) == 0 ? 0 : -1;
 }
 
+void keys_base(const char *key_file, char *out, size_t len)
+{
+    snprintf(out, len, "%s", key_file);
+    size_t n = strlen(out);
+    if (n > 4 && strcmp(out + n - 4, ".key") == 0)
+        out[n - 4] = '\0';
+}
+
 const char *keys_short(const char *z85, char out[9])
 {
     snprintf(out, 9, "%.8s", z85 ? z85 : "");

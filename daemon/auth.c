@@ -17,15 +17,6 @@
 
 #include "rect_date.h"
 
-/* KEY_FILE without its ".key" suffix (or as it is) into out. */
-static void s_base(const char *key_file, char *out, size_t len)
-{
-    snprintf(out, len, "%s", key_file);
-    size_t n = strlen(out);
-    if (n > 4 && strcmp(out + n - 4, ".key") == 0)
-        out[n - 4] = '\0';
-}
-
 /* The folder of path into out. */
 static void s_folder(const char *path, char *out, size_t len)
 {
@@ -88,7 +79,7 @@ int auth_prepare(rect_cfg *cfg, rect_key *server, char *err, size_t errlen)
                         "daemon.key_file = \"/etc/rectd/rectd.key\")",
                         cfg->path), -1;
     char base[4096], folder[4096];
-    s_base(cfg->key_file, base, sizeof base);
+    keys_base(cfg->key_file, base, sizeof base);
     s_folder(cfg->key_file, folder, sizeof folder);
     int made = 0;
     if (cfg->demo_keys) {

@@ -83,11 +83,8 @@ static int s_keygen(const char *path, const char *base, int force)
             cfg_destroy(&cfg);
             return 1;
         }
-        snprintf(buf, sizeof buf, "%s", cfg->key_file);
+        keys_base(cfg->key_file, buf, sizeof buf);
         cfg_destroy(&cfg);
-        size_t n = strlen(buf);
-        if (n > 4 && strcmp(buf + n - 4, ".key") == 0)
-            buf[n - 4] = '\0';
         base = buf;
     }
     rect_key k;

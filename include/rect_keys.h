@@ -55,6 +55,9 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
 int keys_public_of(const char *value, const char *dir, char out[RECT_Z85_LEN + 1], char *err,
                    size_t errlen);
 
+/* The base of a key file (PATH.key -> PATH; other names unchanged) into out. */
+void keys_base(const char *key_file, char *out, size_t len);
+
 /* A short fingerprint of a Z85 public key for people: the first 8 characters, into out. */
 const char *keys_short(const char *z85, char out[9]);
 
