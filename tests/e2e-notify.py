@@ -183,8 +183,7 @@ class NotifyDaemon(Daemon):
             text = f.read()
         for g in ("notify", "consolidation"):
             text = strip_group(text, g)
-        settings = {"daemon.endpoint": "ipc://%s/r.sock" % self.tmp,
-                    "daemon.data_dir": "%s/data" % self.tmp}
+        settings = self.own_settings()
         for k, v in self.calendar.items():
             settings["calendar." + k] = v
         settings.update(overrides)

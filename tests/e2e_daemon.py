@@ -142,16 +142,21 @@ class Daemon:
         and data_dir, plus overrides {"group.key": value}. Returns its path."""
         with open(BASE_CONF, encoding="utf-8") as f:
             text = f.read()
-        settings = {"daemon.endpoint": "ipc://%s/r.sock" % self.tmp,
-                    "daemon.data_dir": "%s/data" % self.tmp,
-                    "daemon.key_file": "%s/keys/rectd.key" % self.tmp,
-                    "client.keys_dir": "%s/keys" % self.tmp,
-                    "notify.pub_endpoint": "ipc://%s/pub.sock" % self.tmp}
+        settings = self.own_settings()
+        settings["notify.pub_endpoint"] = "ipc://%s/pub.sock" % self.tmp
         settings.update(overrides)
         for key, value in settings.items():
             group, name_ = key.split(".", 1)
             text = e2e_conf.set_setting(text, group, name_, value)
         return self.save_conf(text, name)
+
+    def own_settings(self):
+        """What makes a config this daemon's own: its endpoint, data and keys
+        (demo keys, made by rectd at its first start), all in its folder."""
+        return {"daemon.endpoint": "ipc://%s/r.sock" % self.tmp,
+                "daemon.data_dir": "%s/data" % self.tmp,
+                "daemon.key_file": "%s/keys/rectd.key" % self.tmp,
+                "client.keys_dir": "%s/keys" % self.tmp}
 
     def save_conf(self, text, name="r.conf"):
         """Write config text as name in the daemon's folder; r.conf becomes
