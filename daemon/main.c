@@ -13,6 +13,7 @@
 #include "rect_date.h"
 #include "rect_proto.h"
 #include "server.h"
+#include "sign.h"
 #include "store.h"
 
 static volatile sig_atomic_t s_stop;
@@ -118,7 +119,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0) {
+    if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0 ||
+        sign_open(cfg->signing_key, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);
         goto done;
     }
@@ -131,6 +133,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "rectd: stopped\n");
     rc = 0;
 done:
+    sign_close();
     store_close(&st);
     cfg_destroy(&cfg);
     return rc;
