@@ -712,8 +712,6 @@ static int s_daemon(cfg_loader *x, config_setting_t *root)
     /* Beside the config, not in data_dir: a backup of the data must not carry the secret. */
     if (s_string(x, g, "daemon", "signing_key", 0, "keys/rectd-sign.key", &v, &at) < 0)
         return -1;
-    if (!*v)
-        return s_fail(x, at, "daemon.signing_key must name a file (default keys/rectd-sign.key beside this config)");
     if (!(cfg->signing_key = s_resolve(cfg->dir, v)))
         return s_nomem(x);
 
