@@ -951,10 +951,14 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
     if (anchor_path) {
         json_error_t jerr;
         json_t *anchor = json_load_file(anchor_path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!json_is_object(anchor) || !(args = json_pack("{so}", "anchor", anchor))) {
+        if (!json_is_object(anchor)) {
             cli_error(_("%s: not an anchor (save one with 'rectctl audit anchor -o FILE'): %s"), anchor_path,
                       anchor ? _("not a JSON object") : jerr.text);
             json_decref(anchor);
+            return rc;
+        }
+        if (!(args = json_pack("{so}", "anchor", anchor))) { /* "o" took anchor, even on failure */
+            cli_error(_("out of memory"));
             return rc;
         }
     }

@@ -79,7 +79,8 @@ static int s_mkdirs(const char *path, char *err, size_t len)
 
 /*
  * Write text to path with mode, durably: a temporary file beside it, then
- * link() (exclusive: fails if path exists) or rename() over it.
+ * link() (exclusive: returns 1 and writes nothing if path exists) or
+ * rename() over it. 0, 1, or -1 with a message.
  */
 static int s_write_file(const char *path, const char *text, mode_t mode, int exclusive, char *err, size_t len)
 {
@@ -101,7 +102,8 @@ static int s_write_file(const char *path, const char *text, mode_t mode, int exc
     }
     close(fd);
     if ((exclusive ? link(tmp, path) : rename(tmp, path)) != 0) {
-        s_err(err, len, "%s: cannot create: %s", path, strerror(errno));
+        /* Another rectd made the key first: use that one. */
+        rc = exclusive && errno == EEXIST ? 1 : s_err(err, len, "%s: cannot create: %s", path, strerror(errno));
         goto done;
     }
     rc = 0;
@@ -171,6 +173,8 @@ static int s_create(const char *path, const char *pub, char *err, size_t len)
     sodium_memzero(text, sizeof text);
     sodium_memzero(seed_hex, sizeof seed_hex);
     sodium_memzero(sk, sizeof sk);
+    if (rc == 1)
+        return 0; /* made meanwhile by another rectd: s_load reads it */
     if (rc == 0) {
         s_pub_text(pk_hex, text, sizeof text);
         rc = s_write_file(pub, text, 0644, 0, err, len);
