@@ -41,8 +41,8 @@ static void s_usage(FILE *out)
             "  -h, --help         this help\n"
             "  -V, --version      print the version\n"
             "\n"
-            "Exit status: 0 after a clean stop, 1 on a bad command line, configuration or\n"
-            "data directory (the message says FILE:LINE: what is wrong).\n",
+            "Exit status: 0 after a clean stop, 1 on a bad command line, configuration,\n"
+            "data directory or signing key (the message says FILE:LINE: what is wrong).\n",
             cfg_default_path());
 }
 
