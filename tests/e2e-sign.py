@@ -381,7 +381,9 @@ class Signed:
 
     def test_anchor_is_signed_and_verifies(self):
         d = self.d
+        before = d.snapshot()
         path = d.anchor("anchor.json")
+        eq(d.snapshot(), before, "taking an anchor changes nothing")
         a = read_json(path)
         eq(sorted(a), ["at", "format", "hash", "public_key", "seq", "signature"], "anchor keys")
         eq({"seq": a["seq"], "hash": a["hash"]}, d.call("ping")["head"], "the head")
@@ -403,8 +405,13 @@ class Signed:
             r = d.verify_anchor(write_json(os.path.join(d.tmp, "bad-anchor.json"), doc))
             eq(r.rc, 3, "%s: %r" % (what, r))
             check(want in r.out, "%s: says %r: %r" % (what, want, r.out))
+        before = d.snapshot()
         rep = d.request("audit_verify", {"anchor": {"seq": 1}})
         eq((rep["ok"], rep["error"]["code"]), (False, "bad_value"), "not an anchor: %r" % rep)
+        check("rectctl audit anchor" in rep["error"]["message"], "says how to get one: %r" % rep)
+        rep = d.request("audit_verify", {"anchor": "x"})
+        eq((rep["ok"], rep["error"]["code"]), (False, "bad_type"), "not an object: %r" % rep)
+        eq(d.snapshot(), before, "refused checks change nothing")
         r = d.verify_anchor(write_json(os.path.join(d.tmp, "list.json"), [1]))
         eq(r.rc, 1, "a file that is no anchor: %r" % r)
 
