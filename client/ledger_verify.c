@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "i18n.h"
 #include "rect_sig.h"
@@ -145,12 +146,13 @@ int cli_ledger_verify_offline(const char *path, const char *key_path)
                path, SIG_LEDGER_FORMAT);
         goto done;
     }
-    if (!signer || strcmp(signer, pub_hex) != 0) {
+    /* The kept key decides; public_key (not signed) only explains a failure. */
+    int vrc = sig_verify(SIG_LEDGER_FORMAT, want, json_string_value(json_object_get(sig, "value")), pub);
+    if (vrc == RECT_E_BAD_VALUE && (!signer || strcasecmp(signer, pub_hex) != 0)) {
         printf(_("%s was signed by another key (%.16s…), not by the key in %s (%.16s…)\n"), path,
                signer ? signer : "?", key_path, pub_hex);
         goto done;
     }
-    int vrc = sig_verify(SIG_LEDGER_FORMAT, want, json_string_value(json_object_get(sig, "value")), pub);
     if (vrc == RECT_E_BAD_VALUE) {
         printf(_("%s: the signature does not verify with %s: the signature or the digests it signs "
                  "were altered\n"),

@@ -359,6 +359,11 @@ class Signed:
         eq(rc, 3, "claims rectd's key: %r" % out)
         check("the signature does not verify" in out, "says so: %r" % out)
         eq(vs.check_ledger(read_json(liar), self.d.pub()), ["bad signature"], "Python agrees")
+        # public_key is not signed: the kept key decides, the field only explains a failure
+        relabelled = self.edited(lambda doc: doc["signature"].__setitem__("public_key", forger.pub.hex()))
+        rc, out, _ = self.check_key(relabelled)
+        eq(rc, 0, "rectd's signature with another key named: %r" % out)
+        eq(vs.check_ledger(read_json(relabelled), self.d.pub()), [], "Python agrees")
 
     def test_ledger_check_key_usage_errors(self):
         bad_key = write_json(os.path.join(self.d.tmp, "bad.pub"), {"not": "a key"})

@@ -80,10 +80,11 @@ def check_ledger(ledger, pub):
     sig = ledger.get("signature")
     if not isinstance(sig, dict) or sig.get("format") != LEDGER_FORMAT:
         return ["not signed"]
-    if sig.get("public_key") != pub.hex():
-        return ["signed by another key %s" % sig.get("public_key")]
     signed = sig.get("signed")
     if not signature_ok(pub, LEDGER_FORMAT, signed, sig.get("value", "")):
+        # public_key is not signed: it only says why
+        if str(sig.get("public_key")).lower() != pub.hex():
+            return ["signed by another key %s" % sig.get("public_key")]
         return ["bad signature"]
     have = ledger_digests(ledger)
     problems = []
