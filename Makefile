@@ -20,7 +20,7 @@ DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
              libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext \
              libxlsxwriter-dev zlib1g-dev
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
-             chromium poppler-utils python3-openpyxl fonts-noto-cjk
+             chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
@@ -163,7 +163,8 @@ fuzz: deps
 	done
 
 # A test tool that changes rectd's database behind its back (an event's note,
-# an index entry, an inspection record), so tests/e2e-ledger-daemon.py can show audit_verify catching it.
+# an index entry, an inspection record, a re-chained rewrite, a truncation), so
+# tests/e2e-ledger-daemon.py and tests/e2e-sign.py can show audit_verify catching it.
 $(BUILD)/tools/rect-tamper: tests/tools/rect-tamper.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -llmdb
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -llmdb $(shell pkg-config --libs jansson libsodium 2>/dev/null)

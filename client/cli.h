@@ -92,6 +92,8 @@ enum {
     CLI_WRITE = 1 << 0, /* a write command: the request carries client and seq */
     CLI_SESSION = 1 << 1, /* `local` runs after the config and user are loaded and makes
                              its own requests (several); it returns the exit code */
+    CLI_OFFLINE_KEY = 1 << 2, /* with CLI_SESSION: when its option --key is given, `local`
+                                 runs without config or rectd (an offline check) */
 };
 
 struct cli_cmd {

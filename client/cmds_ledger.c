@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "i18n.h"
 #include "ledger.h"
+#include "ledger_verify.h"
 #include "rect_date.h"
 #include "rect_text.h"
 #include "render.h"
@@ -25,6 +26,24 @@
 #define S_SERIES_MAX 30
 
 const cli_opt cli_no_ledger_opts[] = {{NULL, NULL, 0, NULL, NULL}};
+
+const cli_opt cli_ledger_check_opts[] = {
+    {"key", NULL, CLI_VALUE, NC_("placeholder", "FILE.pub"),
+     N_("check offline against rectd's public key: the signature and every row (no config or rectd needed)")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+const cli_opt cli_audit_verify_opts[] = {
+    {"anchor", NULL, CLI_VALUE, NC_("placeholder", "FILE"),
+     N_("also prove that the record still extends this anchor (saved with 'rectctl audit anchor')")},
+    {NULL, NULL, 0, NULL, NULL},
+};
+
+const cli_opt cli_audit_anchor_opts[] = {
+    {"output", NULL, CLI_VALUE | CLI_SHORT, NC_("placeholder", "FILE"),
+     N_("write the anchor to FILE (replaced whole, only when complete) instead of stdout")},
+    {NULL, NULL, 0, NULL, NULL},
+};
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -687,6 +706,9 @@ static void s_drop_days_overdue(json_t *ledger)
 int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
 {
     const char *path = a->pos[0];
+    const char *key = s_opt("ledger check", a, "key");
+    if (key)
+        return cli_ledger_verify_offline(path, key);
     json_error_t jerr;
     json_t *saved = json_load_file(path, 0, &jerr);
     json_t *record = NULL, *verify = NULL, *ping = NULL, *args = NULL, *x = NULL, *y = NULL,
@@ -775,9 +797,10 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
         rc = RECT_EXIT_USAGE;
         goto done;
     }
-    /* as_of: the record is rebuilt by seq (as_of null), checked above. */
-    const char *skip[] = {"generated_at", "generated_by", "as_of"};
-    for (size_t i = 0; i < 3; i++) {
+    /* as_of: the record is rebuilt by seq (as_of null), checked above. The
+     * signature covers generated_at too: --key checks it, offline. */
+    const char *skip[] = {"generated_at", "generated_by", "as_of", "signature"};
+    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
         json_object_del(x, skip[i]);
         json_object_del(y, skip[i]);
     }
@@ -971,12 +994,29 @@ void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result
 
 int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
 {
-    conn_t *conn = s_connect(ctx);
-    json_t *res = NULL;
+    const char *anchor_path = s_opt("audit verify", a, "anchor");
+    json_t *res = NULL, *args = NULL;
     int rc = RECT_EXIT_USAGE;
-    if (!conn)
+    if (anchor_path) {
+        json_error_t jerr;
+        json_t *anchor = json_load_file(anchor_path, JSON_REJECT_DUPLICATES, &jerr);
+        if (!json_is_object(anchor)) {
+            cli_error(_("%s: not an anchor (save one with 'rectctl audit anchor -o FILE'): %s"), anchor_path,
+                      anchor ? _("not a JSON object") : jerr.text);
+            json_decref(anchor);
+            return rc;
+        }
+        if (!(args = json_pack("{so}", "anchor", anchor))) { /* "o" took anchor, even on failure */
+            cli_error(_("out of memory"));
+            return rc;
+        }
+    }
+    conn_t *conn = s_connect(ctx);
+    if (!conn) {
+        json_decref(args);
         return rc;
-    rc = cli_call(ctx, conn, "audit_verify", NULL, &res);
+    }
+    rc = cli_call(ctx, conn, "audit_verify", args, &res);
     conn_destroy(&conn);
     if (rc != RECT_EXIT_OK)
         return rc;
@@ -988,6 +1028,10 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
         const json_t *head = json_object_get(res, "head");
         printf(_("ok, %s events, head #%s %s\n"), render_int(res, "events", events, sizeof events),
                render_int(head, "seq", seq, sizeof seq), s_dash(s_str(head, "hash")));
+        const json_t *an = json_object_get(res, "anchor");
+        if (json_is_object(an))
+            printf(_("the record still extends the anchor #%s %s taken at %s\n"),
+                   render_int(an, "seq", seq, sizeof seq), s_dash(s_str(an, "hash")), s_dash(s_str(an, "at")));
     } else if (json_is_integer(json_object_get(res, "first_bad_seq"))) {
         char seq[32];
         printf(_("BROKEN at seq %s: %s\n"), render_int(res, "first_bad_seq", seq, sizeof seq),
@@ -997,6 +1041,31 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
     }
     json_decref(res);
     return ok ? RECT_EXIT_OK : RECT_EXIT_REFUSED;
+}
+
+int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a)
+{
+    const char *output = s_opt("audit anchor", a, "output");
+    conn_t *conn = s_connect(ctx);
+    json_t *anchor = NULL;
+    int rc = RECT_EXIT_USAGE;
+    if (!conn)
+        return rc;
+    rc = cli_call(ctx, conn, "audit_anchor", NULL, &anchor);
+    conn_destroy(&conn);
+    if (rc != RECT_EXIT_OK)
+        return rc;
+    ledger_doc doc = {.ledger = anchor};
+    if (!output || strcmp(output, "-") == 0) {
+        rc = s_print_json(stdout, anchor) == 0 && fflush(stdout) == 0 ? RECT_EXIT_OK : RECT_EXIT_USAGE;
+    } else if ((rc = s_write_file(output, F_JSON, &doc)) == RECT_EXIT_OK) {
+        char seq[32];
+        printf(_("anchor #%s %s of %s written to %s: keep it off this machine (e.g. at the county)\n"),
+               render_int(anchor, "seq", seq, sizeof seq), s_dash(s_str(anchor, "hash")),
+               s_dash(s_str(anchor, "at")), output);
+    }
+    json_decref(anchor);
+    return rc;
 }
 
 int cli_audit_reuse_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,

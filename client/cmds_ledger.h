@@ -21,6 +21,9 @@ extern const cli_opt cli_ledger_opts[];
 extern const cli_opt cli_stats_opts[];
 extern const cli_opt cli_reconcile_opts[];
 extern const cli_opt cli_no_ledger_opts[];
+extern const cli_opt cli_ledger_check_opts[];
+extern const cli_opt cli_audit_verify_opts[];
+extern const cli_opt cli_audit_anchor_opts[];
 
 /* inspection add: --fed-back into args.fed_back; wire name inspection_add. */
 int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
@@ -37,15 +40,18 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
 
 /* ledger: the document in one of five formats, to stdout or -o FILE. */
 int cli_ledger_run(const cli_ctx *ctx, const cli_args *a);
-/* ledger check FILE.json: compare a saved JSON ledger with the record. */
+/* ledger check FILE.json: compare a saved JSON ledger with the record; with
+ * --key, check its signature offline instead (ledger_verify.c). */
 int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a);
 
 /* stats: checks --by; prints a table. */
 int cli_stats_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
-/* audit verify: exit 3 when the record is not intact (also with --json). */
+/* audit verify [--anchor FILE]: exit 3 when the record is not intact (also with --json). */
 int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a);
+/* audit anchor [-o FILE]: the signed chain head, as JSON. */
+int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a);
 /* audit reuse: wire name audit_reuse; files filed on several items. */
 int cli_audit_reuse_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                           cli_request *req);
@@ -95,17 +101,22 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
         "  rectctl ledger -o 台账.xlsx\n"                                                     \
         "  rectctl ledger --inspection 2025-assessment --format html -o ledger.html\n"        \
         "  rectctl ledger --as-of 2026-12-31 --format csv --lang en > ledger.csv")},          \
-    {"ledger check", CLI_SESSION, N_("FILE"), 1, NULL, cli_no_ledger_opts, NULL, NULL,         \
-     cli_ledger_check_run, N_("FILE.json"),                                                   \
-     N_("check a saved JSON ledger against the record and verify the chain"),                 \
-     N_("Asks rectd for the ledger of the same inspection at the file's chain position\n"     \
-        "(its seq, or its as_of date) and compares every field except generated_at and\n"     \
-        "generated_by; then runs audit verify. Prints ok, or the first difference and\n"      \
-        "exits 3.\n"                                                                          \
+    {"ledger check", CLI_SESSION | CLI_OFFLINE_KEY, N_("FILE"), 1, NULL, cli_ledger_check_opts,  \
+     NULL, NULL, cli_ledger_check_run, N_("FILE.json [--key rectd-sign.pub]"),                \
+     N_("check a saved JSON ledger: against the record, or offline against rectd's key"),     \
+     N_("Without --key: asks rectd for the ledger of the same inspection at the file's\n"     \
+        "chain position (its seq, or its as_of date) and compares every field except\n"       \
+        "generated_at, generated_by and the signature; then runs audit verify. Prints ok,\n"  \
+        "or the first difference and exits 3.\n"                                              \
+        "\n"                                                                                  \
+        "With --key FILE.pub (rectd's public key, kept by the county): needs no config\n"     \
+        "and no rectd. Checks rectd's signature on the file and recomputes every row and\n"  \
+        "field it signs; prints ok, or every row and field changed since, and exits 3.\n"    \
         "\n"                                                                                  \
         "Example:\n"                                                                          \
         "  rectctl ledger --format json -o ledger.json\n"                                     \
-        "  rectctl ledger check ledger.json")},                                               \
+        "  rectctl ledger check ledger.json\n"                                                \
+        "  rectctl ledger check ledger.json --key rectd-sign.pub")},                          \
     {"stats", 0, NULL, 0, NULL, cli_stats_opts, cli_stats_build, cli_stats_print, NULL,       \
      N_("[--inspection NAME] [--by unit|owner|leader|source|kind]"),                          \
      N_("statistics: states, lights, on-time closure, days to close"),                        \
@@ -114,13 +125,27 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
         "\n"                                                                                  \
         "Example:\n"                                                                          \
         "  rectctl stats --by unit")},                                                        \
-    {"audit verify", CLI_SESSION, NULL, 0, NULL, cli_no_ledger_opts, NULL, NULL,              \
-     cli_audit_verify_run, "", N_("re-walk the hash chain and the indexes; exit 3 if broken"), \
+    {"audit verify", CLI_SESSION, NULL, 0, NULL, cli_audit_verify_opts, NULL, NULL,           \
+     cli_audit_verify_run, N_("[--anchor FILE]"),                                              \
+     N_("re-walk the hash chain and the indexes; exit 3 if broken"),                          \
      N_("Prints \"ok, N events, head H\", or the first sequence number where the chain\n"    \
         "breaks (or the index that disagrees with the items) and exits 3.\n"                  \
+        "With --anchor FILE (from 'rectctl audit anchor', kept off this machine) it also\n"   \
+        "proves that the record still extends that anchor: a history rewritten with\n"      \
+        "correct hashes, a rolled-back or a truncated database fails, naming the seq.\n"     \
         "\n"                                                                                  \
         "Example:\n"                                                                          \
-        "  rectctl audit verify")},                                                           \
+        "  rectctl audit verify\n"                                                            \
+        "  rectctl audit verify --anchor anchor-2026-12.json")},                              \
+    {"audit anchor", CLI_SESSION, NULL, 0, NULL, cli_audit_anchor_opts, NULL, NULL,           \
+     cli_audit_anchor_run, N_("[-o FILE]"),                                                   \
+     N_("the chain head signed by rectd, for the county to keep"),                            \
+     N_("Writes the anchor (seq, hash, time, rectd's public key and signature) as JSON.\n"   \
+        "Keep it off this machine; later 'rectctl audit verify --anchor FILE' shows\n"       \
+        "whether the record still extends it.\n"                                              \
+        "\n"                                                                                  \
+        "Example:\n"                                                                          \
+        "  rectctl audit anchor -o anchor-2026-12.json")},                                    \
     {"audit reuse", 0, NULL, 0, NULL, cli_no_ledger_opts, cli_audit_reuse_build,              \
      cli_audit_reuse_print, NULL, "",                                                         \
      N_("evidence files (same SHA-256) filed on more than one item"),                         \

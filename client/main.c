@@ -721,7 +721,8 @@ int main(int argc, char **argv)
     rc = s_check(cmd, &a);
     if (rc != RECT_EXIT_OK)
         return rc;
-    if (cmd->local && !(cmd->flags & CLI_SESSION))
+    int offline = (cmd->flags & CLI_OFFLINE_KEY) && a.val[cli_opt_index(cmd, "key")];
+    if (cmd->local && (!(cmd->flags & CLI_SESSION) || offline))
         return cmd->local(&ctx, &a);
 
     if (cfg_load(ctx.cfg_path, &ctx.cfg, err, sizeof err) != 0) {

@@ -712,7 +712,7 @@ static const char *const s_top_keys[] = {
 static const char *const s_daemon_keys[] = {
     "endpoint",          "data_dir",    "map_size_mb",        "max_request_kb",
     "max_attachment_mb", "reply_cache", "read_threads", "default_inspection",
-    "key_file",          "demo_keys",   "socket_group", "socket_mode", NULL,
+    "key_file",          "demo_keys",   "socket_group", "socket_mode", "signing_key", NULL,
 };
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
@@ -773,6 +773,12 @@ static int s_daemon(cfg_loader *x, config_setting_t *root)
     if (s_string(x, g, "daemon", "data_dir", 1, NULL, &v, &at) < 0)
         return -1;
     if (!(cfg->data_dir = s_resolve(cfg->dir, v)))
+        return s_nomem(x);
+
+    /* Beside the config, not in data_dir: a backup of the data must not carry the secret. */
+    if (s_string(x, g, "daemon", "signing_key", 0, "keys/rectd-sign.key", &v, &at) < 0)
+        return -1;
+    if (!(cfg->signing_key = s_resolve(cfg->dir, v)))
         return s_nomem(x);
 
     if (s_string(x, g, "daemon", "default_inspection", 0, "default", &v, &at) < 0)
@@ -1206,6 +1212,7 @@ void cfg_destroy(rect_cfg **cfg_p)
     free(c->dir);
     free(c->endpoint);
     free(c->data_dir);
+    free(c->signing_key);
     free(c->default_inspection);
     free(c->key_file);
     free(c->socket_group);

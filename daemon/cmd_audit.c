@@ -1,6 +1,7 @@
 /*
  * cmd_audit.c - checks an inspector can run against the record: the hash
- * chain, the indexes and the replay of items and inspections (audit_verify),
+ * chain, the indexes and the replay of items and inspections (audit_verify,
+ * optionally against a signed anchor that audit_anchor gave out earlier),
  * evidence files filed on several items (audit_reuse, and show's
  * "reused_by"), and reconciliation with another office's list (reconcile).
  * All read-only.
@@ -18,6 +19,7 @@
 #include "rect_proto.h"
 #include "rect_text.h"
 #include "replay.h"
+#include "sign.h"
 
 static int s_nomem(cmd_ctx *c)
 {
@@ -70,6 +72,9 @@ typedef struct {
     uint64_t bad_seq;
     char problem[768];
     int failed;
+    uint64_t anchor_seq;           /* audit_verify's anchor: its seq (0: none) */
+    unsigned char anchor_hash[32]; /* the hash it names */
+    unsigned char at_anchor[32];   /* the recomputed hash of event anchor_seq */
 } s_audit;
 
 static int s_problem(s_audit *a, uint64_t seq, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -144,6 +149,8 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
         a->cap = cap;
     }
     a->ev_item[s] = item;
+    if (s == a->anchor_seq)
+        memcpy(a->at_anchor, h, 32);
     memcpy(a->prev, h, 32);
     a->expect = s + 1;
     return 0;
@@ -396,18 +403,59 @@ static int s_check_inspections(s_audit *a, store_txn *t)
     return 0;
 }
 
+/*
+ * The anchor argument of audit_verify: its signature must be rectd's
+ * (else a problem), then a->anchor_seq and anchor_hash name what the chain
+ * must still hold. 0 (a->failed set on a bad signature) or a refusal.
+ */
+static int s_anchor_arg(s_audit *a, const json_t *anchor)
+{
+    char why[512];
+    int rc = sign_anchor_check(anchor, why, sizeof why);
+    if (rc == RECT_E_PERMISSION_DENIED) {
+        s_problem(a, 0, "%s", why);
+        return 0;
+    }
+    if (rc)
+        return cmd_fail(a->c, rc, rc == RECT_E_BAD_VALUE ? "audit_verify: %s" : "audit_verify: cannot check the anchor (%s)",
+                        rc == RECT_E_BAD_VALUE ? why : rect_err_name(rc));
+    a->anchor_seq = (uint64_t)json_integer_value(json_object_get(anchor, "seq"));
+    s_unhex(json_string_value(json_object_get(anchor, "hash")), a->anchor_hash); /* checked above */
+    return 0;
+}
+
+/* After a whole good chain of n events: does it still extend the anchor? */
+static void s_check_anchor(s_audit *a, uint64_t n, const char *at)
+{
+    char want[65], have[65];
+    store_hex(a->anchor_hash, 32, want);
+    store_hex(a->at_anchor, 32, have);
+    if (a->anchor_seq > n)
+        s_problem(a, n + 1, "the record ends at seq %llu, before seq %llu of the anchor taken at %s: events were "
+                            "removed since (the database was truncated or rolled back, or it is another one)",
+                  (unsigned long long)n, (unsigned long long)a->anchor_seq, at);
+    else if (memcmp(a->at_anchor, a->anchor_hash, 32) != 0)
+        s_problem(a, a->anchor_seq, "seq %llu: its hash is %.16s…, but the anchor taken at %s says %.16s…: the "
+                                    "record up to seq %llu was rewritten since (or replaced by another history)",
+                  (unsigned long long)a->anchor_seq, have, at, want, (unsigned long long)a->anchor_seq);
+}
+
 int cmd_audit_verify(cmd_ctx *c)
 {
     s_audit a = {.c = c, .expect = 1};
     unsigned char head[32];
-    uint64_t next;
+    uint64_t next = 0;
     char hex[65];
+    json_t *anchor = json_object_get(c->args, "anchor"), *anchor_out = json_null();
     int rc;
     if (!(a.r = replay_new()) || !(a.uses = json_object())) {
         rc = s_nomem(c);
         goto done;
     }
-    if ((rc = store_scan_events(c->txn, 1, s_chain_one, &a)) < 0 || (rc = store_head(c->txn, &next, head))) {
+    if (anchor && (rc = s_anchor_arg(&a, anchor)))
+        goto done;
+    if (!a.failed &&
+        ((rc = store_scan_events(c->txn, 1, s_chain_one, &a)) < 0 || (rc = store_head(c->txn, &next, head)))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the event log");
         goto done;
     }
@@ -417,6 +465,10 @@ int cmd_audit_verify(cmd_ctx *c)
                   (unsigned long long)next, (unsigned long long)n);
     else if (!a.failed && memcmp(head, a.prev, 32) != 0)
         s_problem(&a, n ? n : 1, "the stored chain head is not the hash of the last event (seq %llu)", (unsigned long long)n);
+    const char *at = json_string_value(json_object_get(anchor, "at"));
+    if (!a.failed && anchor)
+        s_check_anchor(&a, n, at);
+    int anchor_ok = anchor && !a.failed;
     if (!a.failed &&
         ((rc = store_scan_items(c->txn, s_load_item, &a)) || (rc = s_check_indexes(&a, c->txn)))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items and indexes");
@@ -429,10 +481,13 @@ int cmd_audit_verify(cmd_ctx *c)
         goto done;
     }
     store_hex(a.prev, 32, hex);
-    c->result = json_pack("{s:b,s:I,s:{s:I,s:s},s:o,s:s?}", "ok", !a.failed, "events", (json_int_t)n, "head", "seq",
-                          (json_int_t)n, "hash", hex, "first_bad_seq",
+    if (anchor)
+        anchor_out = json_pack("{s:O,s:O,s:O,s:b}", "seq", json_object_get(anchor, "seq"), "hash",
+                               json_object_get(anchor, "hash"), "at", json_object_get(anchor, "at"), "ok", anchor_ok);
+    c->result = json_pack("{s:b,s:I,s:{s:I,s:s},s:o,s:s?,s:o*}", "ok", !a.failed, "events", (json_int_t)n, "head",
+                          "seq", (json_int_t)n, "hash", hex, "first_bad_seq",
                           a.failed && a.bad_seq ? json_integer((json_int_t)a.bad_seq) : json_null(), "problem",
-                          a.failed ? a.problem : NULL);
+                          a.failed ? a.problem : NULL, "anchor", anchor_out);
     rc = c->result ? 0 : s_nomem(c);
 done:
     for (uint64_t i = 0; a.items && i <= a.n_items; i++)
@@ -445,6 +500,24 @@ done:
     json_decref(a.insp_left);
     replay_destroy(&a.r);
     return rc;
+}
+
+/* ---- audit_anchor ------------------------------------------------------------ */
+
+int cmd_audit_anchor(cmd_ctx *c)
+{
+    unsigned char head[32];
+    uint64_t next;
+    char hex[65];
+    int rc = store_head(c->txn, &next, head);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read the database");
+    if (next <= 1)
+        return cmd_fail(c, RECT_E_NOT_FOUND, "audit_anchor: the record has no events yet: nothing to anchor");
+    store_hex(head, 32, hex);
+    if ((rc = sign_anchor(next - 1, hex, c->now_text, &c->result)))
+        return cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the anchor (%s)", rect_err_name(rc));
+    return 0;
 }
 
 /* ---- audit_reuse and show's reused_by ---------------------------------------- */

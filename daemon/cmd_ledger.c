@@ -17,6 +17,7 @@
 #include "item.h"
 #include "rect_proto.h"
 #include "replay.h"
+#include "sign.h"
 
 static int s_nomem(cmd_ctx *c)
 {
@@ -613,6 +614,8 @@ int cmd_ledger(cmd_ctx *c)
                           c->cfg->timezone, "summary", summary, "rows", rows);
     if (!c->result)
         rc = s_nomem(c);
+    else if ((rc = sign_ledger(c->result)))
+        cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));
 done:
     replay_destroy(&w.r);
     json_decref(rows);

@@ -19,6 +19,7 @@ int cmd_inspection_history(cmd_ctx *c);
 int cmd_ledger(cmd_ctx *c);
 int cmd_stats(cmd_ctx *c);
 int cmd_audit_verify(cmd_ctx *c);
+int cmd_audit_anchor(cmd_ctx *c); /* a signed chain head (sign.c) */
 int cmd_audit_reuse(cmd_ctx *c);
 int cmd_reconcile(cmd_ctx *c);
 

@@ -105,7 +105,8 @@ static const cmd_spec s_commands[] = {
     {"ledger", cmd_ledger, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
      {{"inspection", ARG_NAME, 0}, {"as_of", ARG_NAME, 0}, {"seq", ARG_INT, 0}, {0}}},
     {"stats", cmd_stats, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{"inspection", ARG_NAME, 0}, {"by", ARG_NAME, 0}, {0}}},
-    {"audit_verify", cmd_audit_verify, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
+    {"audit_verify", cmd_audit_verify, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{"anchor", ARG_OBJECT, 0}, {0}}},
+    {"audit_anchor", cmd_audit_anchor, READ, RECT_ROLE_ANY, FILES_NONE, {{0}}},
     {"audit_reuse", cmd_audit_reuse, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
     {"reconcile", cmd_reconcile, READ_LONG, RECT_ROLE_ANY, FILES_ONE, {{"inspection", ARG_NAME, 0}, {0}}},
 };

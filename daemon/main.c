@@ -15,6 +15,7 @@
 #include "rect_keys.h"
 #include "rect_proto.h"
 #include "server.h"
+#include "sign.h"
 #include "store.h"
 
 static volatile sig_atomic_t s_stop, s_reload;
@@ -50,8 +51,8 @@ static void s_usage(FILE *out)
             "  -h, --help         this help\n"
             "  -V, --version      print the version\n"
             "\n"
-            "Exit status: 0 after a clean stop, 1 on a bad command line, configuration or\n"
-            "data directory (the message says FILE:LINE: what is wrong).\n",
+            "Exit status: 0 after a clean stop, 1 on a bad command line, configuration,\n"
+            "data directory or signing key (the message says FILE:LINE: what is wrong).\n",
             cfg_default_path());
 }
 
@@ -191,7 +192,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
-    if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0) {
+    if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0 ||
+        sign_open(cfg->signing_key, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);
         goto done;
     }
@@ -207,6 +209,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "rectd: stopped\n");
     rc = 0;
 done:
+    sign_close();
     store_close(&st);
     cfg_destroy(&cfg);
     return rc;

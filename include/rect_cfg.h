@@ -39,6 +39,7 @@ typedef struct {
     /* daemon */
     char *endpoint;           /* "ipc:///abs/path" or "tcp://127.0.0.1:5555"; ipc paths made absolute */
     char *data_dir;           /* absolute */
+    char *signing_key;        /* absolute path of rectd's Ed25519 secret key file (daemon/sign.c) */
     uint64_t map_size_mb;     /* LMDB map size */
     uint32_t max_request_kb;  /* JSON frame limit */
     uint32_t max_attachment_mb; /* per attachment frame (evidence file, import CSV) */

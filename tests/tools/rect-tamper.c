@@ -13,10 +13,23 @@
  *       replace the stored record of inspection NAME (database inspections)
  *       with the bytes JSON, leaving its event as it was (e.g. a changed
  *       fed_back count)
+ *   rect-tamper DATA_DIR rewrite SEQ JSON
+ *       what the insider's script did: set the keys of the object JSON in
+ *       event SEQ (e.g. {"actor": "x"}), store it in canonical form with a
+ *       correct hash, and re-chain every later event (prev, hash) and the
+ *       head, so that the chain alone verifies
+ *   rect-tamper DATA_DIR item ID JSON
+ *       replace the stored item ID with the bytes JSON (no index is touched)
+ *   rect-tamper DATA_DIR truncate N
+ *       delete the events after seq N and set the counter and the head to
+ *       match, as if the log had ended there
  *
  * Exit status: 0 done, 1 usage, 2 not found or not possible, 3 LMDB error.
  */
+#include <errno.h>
+#include <jansson.h>
 #include <lmdb.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +44,10 @@ static int s_usage(void)
 {
     fprintf(stderr, "usage: rect-tamper DATA_DIR note SEQ\n"
                     "       rect-tamper DATA_DIR unindex FIELD VALUE ID\n"
-                    "       rect-tamper DATA_DIR inspection NAME JSON\n");
+                    "       rect-tamper DATA_DIR inspection NAME JSON\n"
+                    "       rect-tamper DATA_DIR rewrite SEQ JSON\n"
+                    "       rect-tamper DATA_DIR item ID JSON\n"
+                    "       rect-tamper DATA_DIR truncate N\n");
     return 1;
 }
 
@@ -61,13 +77,120 @@ static int s_change_note(unsigned char *buf, size_t len)
     return 0;
 }
 
+/* Store event seq as prev ‖ hash ‖ canon with hash = SHA-256(prev ‖ canon); hash_out gets it. */
+static int s_put_event(MDB_txn *txn, MDB_dbi dbi, unsigned long long seq, const unsigned char prev[32],
+                       const char *canon, size_t len, unsigned char hash_out[32])
+{
+    unsigned char kb[8], *buf = malloc(64 + len);
+    if (!buf)
+        return ENOMEM;
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, prev, 32);
+    crypto_hash_sha256_update(&st, (const unsigned char *)canon, len);
+    crypto_hash_sha256_final(&st, hash_out);
+    memcpy(buf, prev, 32);
+    memcpy(buf + 32, hash_out, 32);
+    memcpy(buf + 64, canon, len);
+    s_be64(seq, kb);
+    MDB_val k = {8, kb}, v = {64 + len, buf};
+    int rc = mdb_put(txn, dbi, &k, &v, 0);
+    free(buf);
+    return rc;
+}
+
+/*
+ * rewrite: event seq gets the keys of patch, then every event from seq on
+ * is chained again from the stored prev of seq; the head follows.
+ */
+static int s_rewrite(MDB_txn *txn, unsigned long long seq, const char *patch_text)
+{
+    MDB_dbi events, meta;
+    unsigned char kb[8], prev[32], hash[32];
+    json_t *patch = json_loads(patch_text, 0, NULL);
+    int rc;
+    if (!json_is_object(patch)) {
+        fprintf(stderr, "rect-tamper: rewrite needs a JSON object\n");
+        json_decref(patch);
+        return EINVAL;
+    }
+    if ((rc = mdb_dbi_open(txn, "events", 0, &events)) || (rc = mdb_dbi_open(txn, "meta", 0, &meta)))
+        goto done;
+    for (unsigned long long s = seq;; s++) {
+        s_be64(s, kb);
+        MDB_val k = {8, kb}, v;
+        if ((rc = mdb_get(txn, events, &k, &v))) {
+            if (rc == MDB_NOTFOUND && s > seq)
+                rc = 0;
+            break;
+        }
+        if (s == seq)
+            memcpy(prev, v.mv_data, 32);
+        json_t *ev = json_loadb((const char *)v.mv_data + 64, v.mv_size - 64, 0, NULL);
+        if (!ev) {
+            rc = MDB_CORRUPTED;
+            break;
+        }
+        if (s == seq)
+            json_object_update(ev, patch);
+        char *canon = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(ev);
+        if (!canon) {
+            rc = ENOMEM;
+            break;
+        }
+        rc = s_put_event(txn, events, s, prev, canon, strlen(canon), hash);
+        free(canon);
+        if (rc)
+            break;
+        memcpy(prev, hash, 32);
+    }
+    MDB_val hk = {4, "head"}, hv = {32, prev};
+    if (!rc)
+        rc = mdb_put(txn, meta, &hk, &hv, 0);
+done:
+    json_decref(patch);
+    return rc;
+}
+
+/* truncate: events after n are gone; next_seq and head as if the log ended at n. */
+static int s_truncate(MDB_txn *txn, unsigned long long n)
+{
+    MDB_dbi events, meta;
+    unsigned char kb[8], head[32] = {0}, next[8];
+    int rc;
+    if ((rc = mdb_dbi_open(txn, "events", 0, &events)) || (rc = mdb_dbi_open(txn, "meta", 0, &meta)))
+        return rc;
+    s_be64(n, kb);
+    MDB_val k = {8, kb}, v;
+    if (n > 0) {
+        if ((rc = mdb_get(txn, events, &k, &v)))
+            return rc;
+        memcpy(head, (const char *)v.mv_data + 32, 32);
+    }
+    for (unsigned long long s = n + 1;; s++) {
+        s_be64(s, kb);
+        if ((rc = mdb_del(txn, events, &k, NULL)))
+            break;
+    }
+    if (rc != MDB_NOTFOUND)
+        return rc;
+    s_be64(n + 1, next);
+    MDB_val hk = {4, "head"}, hv = {32, head}, nk = {8, "next_seq"}, nv = {8, next};
+    if ((rc = mdb_put(txn, meta, &hk, &hv, 0)))
+        return rc;
+    return mdb_put(txn, meta, &nk, &nv, 0);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 4)
         return s_usage();
     int note = strcmp(argv[2], "note") == 0, unindex = strcmp(argv[2], "unindex") == 0;
-    int insp = strcmp(argv[2], "inspection") == 0;
-    if ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) || (!note && !unindex && !insp))
+    int insp = strcmp(argv[2], "inspection") == 0, rewrite = strcmp(argv[2], "rewrite") == 0;
+    int item = strcmp(argv[2], "item") == 0, truncate = strcmp(argv[2], "truncate") == 0;
+    if ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) || (rewrite && argc != 5) ||
+        (item && argc != 5) || (truncate && argc != 4) || (!note && !unindex && !insp && !rewrite && !item && !truncate))
         return s_usage();
 
     MDB_env *env = NULL;
@@ -77,7 +200,18 @@ int main(int argc, char **argv)
     if ((rc = mdb_env_create(&env)) || (rc = mdb_env_set_maxdbs(env, 64)) || (rc = mdb_env_open(env, argv[1], 0, 0600)) ||
         (rc = mdb_txn_begin(env, NULL, 0, &txn)))
         goto fail;
-    if (note) {
+    if (rewrite || truncate) {
+        if ((rc = rewrite ? s_rewrite(txn, strtoull(argv[3], NULL, 10), argv[4])
+                          : s_truncate(txn, strtoull(argv[3], NULL, 10))))
+            goto fail;
+    } else if (item) {
+        unsigned char kb[8];
+        s_be64(strtoull(argv[3], NULL, 10), kb);
+        MDB_val k = {8, kb}, v, nv = {strlen(argv[4]), argv[4]};
+        if ((rc = mdb_dbi_open(txn, "items", 0, &dbi)) || (rc = mdb_get(txn, dbi, &k, &v)) ||
+            (rc = mdb_put(txn, dbi, &k, &nv, 0)))
+            goto fail;
+    } else if (note) {
         unsigned char kb[8];
         s_be64(strtoull(argv[3], NULL, 10), kb);
         MDB_val k = {8, kb}, v;

@@ -243,6 +243,24 @@ static void test_minimal_config_gets_the_defaults(void **state)
     assert_string_equal(c->dir, f->dir);
 }
 
+static void test_signing_key_defaults_beside_the_config_and_resolves_against_it(void **state)
+{
+    fixture *f = *state;
+    char want[PATH_MAX + 64];
+    assert_int_equal(s_load(f, DAEMON_OK USERS_OK), 0);
+    snprintf(want, sizeof want, "%s/keys/rectd-sign.key", f->dir);
+    assert_string_equal(f->cfg->signing_key, want);
+    assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n"
+                               " signing_key = \"../k/./town.key\"; };\n" USERS_OK), 0);
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%s", f->dir);
+    *strrchr(parent, '/') = '\0';
+    snprintf(want, sizeof want, "%s/k/town.key", parent);
+    assert_string_equal(f->cfg->signing_key, want);
+    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n signing_key = \"\"; };\n" USERS_OK,
+                   2, "daemon.signing_key must not be empty");
+}
+
 static void test_every_setting_is_read(void **state)
 {
     fixture *f = *state;
@@ -911,6 +929,7 @@ int main(void)
         T(test_workflow_refuses_unknown_values_with_file_and_line),
         T(test_repo_config_paths_resolve_beside_the_repo),
         T(test_minimal_config_gets_the_defaults),
+        T(test_signing_key_defaults_beside_the_config_and_resolves_against_it),
         T(test_every_setting_is_read),
         T(test_big_map_size_may_be_written_as_int64),
         T(test_relative_paths_resolve_against_the_config_folder),
