@@ -156,6 +156,7 @@ class Daemon:
         return {"daemon.endpoint": "ipc://%s/r.sock" % self.tmp,
                 "daemon.data_dir": "%s/data" % self.tmp,
                 "daemon.key_file": "%s/keys/rectd.key" % self.tmp,
+                "daemon.signing_key": "%s/keys/rectd-sign.key" % self.tmp,
                 "client.keys_dir": "%s/keys" % self.tmp}
 
     def save_conf(self, text, name="r.conf"):
