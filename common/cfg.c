@@ -1313,6 +1313,8 @@ const char *cfg_restart_only_change(const rect_cfg *old, const rect_cfg *fresh)
         return "daemon.read_threads";
     if (!s_same(old->key_file, fresh->key_file) || old->demo_keys != fresh->demo_keys)
         return "daemon.key_file / demo_keys";
+    if (!s_same(old->signing_key, fresh->signing_key))
+        return "daemon.signing_key";
     if (!s_same(old->socket_group, fresh->socket_group) || old->socket_mode != fresh->socket_mode)
         return "daemon.socket_group / socket_mode";
     if (!s_same(old->timezone, fresh->timezone))

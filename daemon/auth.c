@@ -218,7 +218,7 @@ void auth_zap_handle(void *zap, const rect_cfg *cfg)
     s_reply(zap, f[1], "200", "OK", z85);
 }
 
-void auth_peer_of(void *zmq_msg, auth_peer *p)
+void auth_peer_of(void *zmq_msg, int ipc, auth_peer *p)
 {
     zmq_msg_t *m = zmq_msg;
     memset(p, 0, sizeof *p);
@@ -229,7 +229,7 @@ void auth_peer_of(void *zmq_msg, auth_peer *p)
     /* ipc: "HOST:UID:GID:PID" (libzmq appends SO_PEERCRED); tcp: an address only */
     const char *addr = zmq_msg_gets(m, "Peer-Address");
     long uid, gid, pid;
-    const char *colon = addr ? strchr(addr, ':') : NULL;
+    const char *colon = ipc && addr ? strchr(addr, ':') : NULL;
     if (colon && sscanf(colon, ":%ld:%ld:%ld", &uid, &gid, &pid) == 3) {
         p->uid = uid;
         p->pid = pid;

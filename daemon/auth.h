@@ -53,8 +53,12 @@ void auth_zap_handle(void *zap, const rect_cfg *cfg);
  */
 void auth_monitor_handle(void *mon);
 
-/* The peer of a received message (its User-Id and Peer-Address properties) into *p. */
-void auth_peer_of(void *zmq_msg, auth_peer *p);
+/*
+ * The peer of a message received on an ipc (ipc != 0) or tcp endpoint, from
+ * its User-Id and Peer-Address properties, into *p. Only over ipc does the
+ * address end in ":UID:GID:PID" (a tcp IPv6 address has colons too).
+ */
+void auth_peer_of(void *zmq_msg, int ipc, auth_peer *p);
 
 /*
  * The principal of a peer as events record it, into out: "curve:KEY" and,

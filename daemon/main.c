@@ -172,12 +172,19 @@ int main(int argc, char **argv)
         cfg_destroy(&cfg);
         return 1;
     }
+    /* --check writes nothing: demo keys are made by a real start only */
+    if (check && cfg->demo_keys) {
+        printf("rectd: %s is valid (demo keys: made at start in the folder of %s)\n", cfg->path, cfg->key_file);
+        cfg_destroy(&cfg);
+        return 0;
+    }
     if (auth_prepare(cfg, &key, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);
         cfg_destroy(&cfg);
         return 1;
     }
     if (check) {
+        memset(&key, 0, sizeof key);
         printf("rectd: %s is valid\n", cfg->path);
         cfg_destroy(&cfg);
         return 0;

@@ -61,7 +61,7 @@ static void s_msg_close(s_msg *m)
 }
 
 /* Receive one whole multipart message. 0, or -1 (EAGAIN when nothing waits). */
-static int s_recv(void *sock, s_msg *m, int flags)
+static int s_recv(void *sock, s_msg *m, int flags, int ipc)
 {
     int more = 1;
     m->nparts = m->delim = m->too_many = 0;
@@ -78,7 +78,7 @@ static int s_recv(void *sock, s_msg *m, int flags)
         more = zmq_msg_more(&part);
         /* The routing id frame is made by the ROUTER; the peer's frames carry its metadata. */
         if (m->nparts == 1)
-            auth_peer_of(&part, &m->peer);
+            auth_peer_of(&part, ipc, &m->peer);
         if (m->nparts < PARTS_MAX) {
             m->parts[m->nparts++] = part;
         } else {
@@ -410,9 +410,10 @@ static void s_reload(s_cfgs *cs, notifier *nt)
 /* Take the waiting requests in one batch, answer or hand them on. */
 static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_msg *msgs, dispatch_req *reqs)
 {
+    int ipc = strncmp(cfg->endpoint, "ipc://", 6) == 0;
     size_t batch = 0, bytes = 0;
     int may_defer = s_pool_open(pool);
-    while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT) == 0) {
+    while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT, ipc) == 0) {
         for (int i = 0; i < msgs[batch].nparts; i++)
             bytes += zmq_msg_size(&msgs[batch].parts[i]);
         s_frame(&msgs[batch], &reqs[batch]);

@@ -196,7 +196,7 @@ class KeyFile:
         eq(mode(key), 0o600, "secret created beside the config")
         pub = vs.load_public(os.path.join(d.tmp, "sub", "town.pub"))
         eq(d.call("ledger")["signature"]["public_key"], pub.hex(), "town.pub beside it")
-        check(not os.path.exists(os.path.join(d.tmp, "keys")), "the default is not used")
+        check(not os.path.exists(os.path.join(d.tmp, "keys", "rectd-sign.key")), "the default is not used")
         d.stop()
 
     def test_refuses_a_key_open_to_others(self):

@@ -193,8 +193,12 @@ class Daemon:
     def register_keys(self):
         """Let rawclient connect to this daemon with its users' demo keys."""
         pub = os.path.join(self.keys_dir, "rectd.pub")
-        if os.path.exists(pub):
-            rawclient.register_keys(self.endpoint, pub, self.keys_dir, fallback_user=self.admin)
+        if not os.path.exists(pub):
+            return
+        # the request socket, and the notifications' PUB socket (CURVE too)
+        for ep in (self.endpoint, self.cfg.get("notify", {}).get("pub_endpoint")):
+            if ep:
+                rawclient.register_keys(ep, pub, self.keys_dir, fallback_user=self.admin)
 
     def wait_ready(self, timeout=20):
         deadline = time.monotonic() + timeout
