@@ -603,13 +603,13 @@ static void s_changes(FILE *out, const rect_cfg *cfg, const json_t *changes)
     }
 }
 
-/* "  connected: curve:KEY unix:ACCOUNT(UID) pid:PID [via GATEWAY]": who proved to be behind an event. */
-static void s_principal(FILE *out, const json_t *obj)
+/* "connected: curve:KEY unix:ACCOUNT(UID) pid:PID [(via GATEWAY)]", after indent: who proved to be behind it. */
+static void s_principal(FILE *out, const json_t *obj, const char *indent)
 {
     const char *principal = s_str(obj, "principal"), *via = s_str(obj, "via");
     if (!principal)
         return;
-    fputs("  ", out);
+    fputs(indent, out);
     s_label(out, _("connected"), 0);
     fprintf(out, " %s", principal);
     if (via)
@@ -634,7 +634,7 @@ void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
                 render_instant(s_str(ev, "at"), zone, when, sizeof when),
                 render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")),
                 hash ? hash : "-");
-        s_principal(out, ev);
+        s_principal(out, ev, "  ");
         s_changes(out, cfg, json_object_get(ev, "changes"));
         json_t *files = json_object_get(ev, "files");
         for (size_t f = 0; f < json_array_size(files); f++) {
@@ -683,7 +683,7 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
     const json_t *head = json_object_get(result, "head");
     fprintf(out, _("chain head: #%s %s\n"), render_int(head, "seq", n1, sizeof n1),
             s_or_dash(s_str(head, "hash")));
-    s_principal(out, result);
+    s_principal(out, result, "");
     if (json_is_true(json_object_get(result, "demo_keys")))
         fprintf(out, "%s\n", _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
                                "its keys folder can act as anyone; not for production"));
