@@ -635,6 +635,17 @@ static int s_diff(const json_t *a, const json_t *b, char *path, size_t len,
     return 0;
 }
 
+/* A saved ledger's reference date: its as_of, else the local date it was made on. 0, or -1 if unknown. */
+static int s_ref_date(const json_t *ledger, char ref[RECT_DATE_LEN])
+{
+    const char *as_of = s_str(ledger, "as_of");
+    if (as_of) {
+        snprintf(ref, RECT_DATE_LEN, "%s", as_of);
+        return 0;
+    }
+    return s_local_date(s_str(ledger, "generated_at"), s_str(ledger, "timezone"), ref) != 0 ? -1 : 0;
+}
+
 /*
  * summary.overdue of a saved ledger recomputed from its own rows: open rows
  * whose approved deadline is before its reference date (as_of, else the
@@ -643,10 +654,7 @@ static int s_diff(const json_t *a, const json_t *b, char *path, size_t len,
 static long long s_overdue(const json_t *ledger)
 {
     char ref[RECT_DATE_LEN];
-    const char *as_of = s_str(ledger, "as_of");
-    if (as_of)
-        snprintf(ref, sizeof ref, "%s", as_of);
-    else if (s_local_date(s_str(ledger, "generated_at"), s_str(ledger, "timezone"), ref) != 0)
+    if (s_ref_date(ledger, ref) != 0)
         return -1;
     long long n = 0;
     const json_t *rows = json_object_get(ledger, "rows");
@@ -672,10 +680,7 @@ static long long s_overdue(const json_t *ledger)
 static long s_bad_days_overdue(const json_t *ledger)
 {
     char ref[RECT_DATE_LEN];
-    const char *as_of = s_str(ledger, "as_of");
-    if (as_of)
-        snprintf(ref, sizeof ref, "%s", as_of);
-    else if (s_local_date(s_str(ledger, "generated_at"), s_str(ledger, "timezone"), ref) != 0)
+    if (s_ref_date(ledger, ref) != 0)
         return -1;
     const json_t *rows = json_object_get(ledger, "rows");
     for (size_t i = 0; i < json_array_size(rows); i++) {

@@ -3,6 +3,8 @@
  */
 #include "store.h"
 
+#include "rect_sig.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
@@ -68,12 +70,7 @@ static uint64_t s_get64(const void *p)
 
 void store_hex(const unsigned char *in, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[in[i] >> 4];
-        out[2 * i + 1] = digits[in[i] & 15];
-    }
-    out[2 * n] = '\0';
+    sig_hex(in, n, out);
 }
 
 /* ---- meta ----------------------------------------------------------------- */
