@@ -644,6 +644,11 @@ static int s_roles(cfg_loader *x, const config_setting_t *user, size_t i, const 
             return s_fail(x, e, "users[%zu].roles: role \"%s\" is listed twice", i, name);
         *mask |= 1u << role;
     }
+    /* A gateway's key already acts for every user: it may hold nothing else. */
+    if ((*mask & RECT_ROLE_GATEWAY) && *mask != RECT_ROLE_GATEWAY)
+        return s_fail(x, r, "users[%zu] (\"%s\"): the role gateway goes alone (a gateway acts for "
+                            "others; give a person's roles to that person's own user)",
+                      i, uname);
     return 0;
 }
 

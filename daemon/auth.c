@@ -41,8 +41,12 @@ static int s_demo_key(const char *base, const char *user, char *err, size_t errl
     return rc == 0 ? 1 : -1;
 }
 
-/* With demo_keys: every user without a public_key gets one from FOLDER/USER.key (made if missing). */
-static int s_demo_users(rect_cfg *cfg, const char *folder, int *made, char *err, size_t errlen)
+/*
+ * With demo_keys: every user without a public_key gets one from
+ * FOLDER/USER.key, made if missing when make (else such a user stays
+ * without a key: rectd --check writes nothing).
+ */
+static int s_demo_users(rect_cfg *cfg, const char *folder, int make, int *made, char *err, size_t errlen)
 {
     for (size_t i = 0; i < cfg->n_users; i++) {
         rect_user *u = &cfg->users[i];
@@ -50,12 +54,14 @@ static int s_demo_users(rect_cfg *cfg, const char *folder, int *made, char *err,
             continue;
         char base[4400], path[4500];
         snprintf(base, sizeof base, "%s/%s", folder, u->name);
-        int rc = s_demo_key(base, u->name, err, errlen);
+        snprintf(path, sizeof path, "%s.pub", base);
+        int rc = make ? s_demo_key(base, u->name, err, errlen) : 0;
         if (rc < 0)
             return -1;
         *made += rc;
+        if (!make && access(path, F_OK) != 0)
+            continue;
         rect_key k;
-        snprintf(path, sizeof path, "%s.pub", base);
         if (keys_read(path, 0, &k, err, errlen) != 0)
             return -1;
         if (cfg_user_by_key(cfg, k.public_z85))
@@ -67,7 +73,41 @@ static int s_demo_users(rect_cfg *cfg, const char *folder, int *made, char *err,
     return 0;
 }
 
-int auth_prepare(rect_cfg *cfg, rect_key *server, char *err, size_t errlen)
+/*
+ * The demo keys' folder: made (0700) when make; it must be rectd's own and
+ * closed to everyone else, or anyone could read or plant a key there. No
+ * user may be named like rectd's own key files in it.
+ */
+static int s_demo_folder(const rect_cfg *cfg, const char *folder, int make, char *err, size_t errlen)
+{
+    struct stat st;
+    if (make)
+        mkdir(folder, 0700);
+    if (stat(folder, &st) != 0)
+        return make ? (snprintf(err, errlen, "%s: cannot make the demo keys' folder: %s", folder, strerror(errno)), -1) : 0;
+    if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
+        return snprintf(err, errlen,
+                        "%s: the demo keys' folder must be a folder of rectd's own user that no one "
+                        "else may open (mode %04o): run chmod 700 %s (and remove keys others may "
+                        "have put there)",
+                        folder, (unsigned)(st.st_mode & 07777), folder), -1;
+    char own[2][4096];
+    keys_base(cfg->key_file, own[0], sizeof own[0]);
+    keys_base(cfg->signing_key ? cfg->signing_key : "", own[1], sizeof own[1]);
+    for (size_t i = 0; i < cfg->n_users; i++)
+        for (int k = 0; k < 2; k++) {
+            const char *slash = strrchr(own[k], '/');
+            if (slash && strncmp(own[k], folder, (size_t)(slash - own[k])) == 0 &&
+                strlen(folder) == (size_t)(slash - own[k]) && strcmp(slash + 1, cfg->users[i].name) == 0)
+                return snprintf(err, errlen,
+                                "users[%zu].name \"%s\" is the name of rectd's own key file in %s: "
+                                "choose another user name",
+                                i, cfg->users[i].name, folder), -1;
+        }
+    return 0;
+}
+
+int auth_prepare(rect_cfg *cfg, rect_key *server, int make, char *err, size_t errlen)
 {
     if (!zmq_has("curve"))
         return snprintf(err, errlen, "this libzmq has no CURVE security: rectd cannot authenticate "
@@ -83,14 +123,20 @@ int auth_prepare(rect_cfg *cfg, rect_key *server, char *err, size_t errlen)
     s_folder(cfg->key_file, folder, sizeof folder);
     int made = 0;
     if (cfg->demo_keys) {
-        int rc = s_demo_key(base, "rectd", err, errlen);
-        if (rc < 0 || s_demo_users(cfg, folder, &made, err, errlen) < 0)
+        int rc = s_demo_folder(cfg, folder, make, err, errlen);
+        if (rc == 0 && make)
+            rc = s_demo_key(base, "rectd", err, errlen);
+        if (rc < 0 || s_demo_users(cfg, folder, make, &made, err, errlen) < 0)
             return -1;
         made += rc;
+        if (!make && access(cfg->key_file, F_OK) != 0) {
+            memset(server, 0, sizeof *server); /* made at the first start */
+            return 0;
+        }
     }
     if (keys_read(cfg->key_file, 1, server, err, errlen) != 0)
         return -1;
-    if (cfg->demo_keys)
+    if (cfg->demo_keys && make)
         fprintf(stderr,
                 "rectd: DEMO KEYS (daemon.demo_keys = true): %s every user's secret key in %s, "
                 "readable by this Unix account. Anyone who can read that folder can act as any "

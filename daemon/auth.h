@@ -31,13 +31,16 @@ typedef struct {
 /*
  * Make rectd ready to authenticate: check that libzmq has CURVE, read
  * rectd's secret key from daemon.key_file (refusing a file others can
- * read), and with daemon.demo_keys make what is missing first (rectd's key
- * and one key file per user without a public_key, in key_file's folder)
- * and fill those users' public_key from their files. Says on stderr what it
+ * read), and with daemon.demo_keys make what is missing first when make
+ * (rectd's key and one key file per user without a public_key, in
+ * key_file's folder, which must be rectd's alone) and fill those users'
+ * public_key from their files. Without make (rectd --check) nothing is
+ * written and what is missing is left out (*server zeroed if rectd's own
+ * demo key is not made yet). Says on stderr what it
  * made and that demo keys are not for production. 0 and *server filled, or
  * -1 with err set.
  */
-int auth_prepare(rect_cfg *cfg, rect_key *server, char *err, size_t errlen);
+int auth_prepare(rect_cfg *cfg, rect_key *server, int make, char *err, size_t errlen);
 
 /*
  * Answer one ZAP request waiting on zap (a REP socket bound to

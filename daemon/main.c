@@ -116,6 +116,15 @@ int main(int argc, char **argv)
     const char *path = NULL, *clock = NULL, *out = NULL;
     int check = 0, force = 0, keygen = 0, c;
     s_fill_std_fds();
+    /* First thing: a SIGHUP (or SIGTERM) during start-up must not kill rectd
+     * with its default action; the loop acts on the flags once it runs. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         keygen = 1;
         argv[1] = argv[0];
@@ -165,7 +174,8 @@ int main(int argc, char **argv)
     if (clock && rect_clock_file(clock) != 0)
         fprintf(stderr, "rectd: clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is\n", clock);
     rect_key key;
-    if (cfg->demo_keys && strncmp(cfg->endpoint, "tcp://", 6) == 0) {
+    if (cfg->demo_keys && (strncmp(cfg->endpoint, "tcp://", 6) == 0 ||
+                           (cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "tcp://", 6) == 0))) {
         fprintf(stderr, "rectd: %s: daemon.demo_keys with a tcp endpoint: demo keys are for trying rectd "
                         "on one machine over ipc; for tcp give every user a key of their own "
                         "(rectctl keygen USER) and set demo_keys = false\n", cfg->path);
@@ -173,30 +183,18 @@ int main(int argc, char **argv)
         return 1;
     }
     /* --check writes nothing: demo keys are made by a real start only */
-    if (check && cfg->demo_keys) {
-        printf("rectd: %s is valid (demo keys: made at start in the folder of %s)\n", cfg->path, cfg->key_file);
-        cfg_destroy(&cfg);
-        return 0;
-    }
-    if (auth_prepare(cfg, &key, err, sizeof err) != 0) {
+    if (auth_prepare(cfg, &key, !check, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);
         cfg_destroy(&cfg);
         return 1;
     }
     if (check) {
+        printf("rectd: %s is valid%s\n", cfg->path,
+               cfg->demo_keys && !key.public_z85[0] ? " (its demo keys are made at the first start)" : "");
         memset(&key, 0, sizeof key);
-        printf("rectd: %s is valid\n", cfg->path);
         cfg_destroy(&cfg);
         return 0;
     }
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     int rc = 1;
     if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0 ||

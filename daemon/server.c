@@ -379,18 +379,22 @@ static void s_reload(s_cfgs *cs, notifier *nt)
     char err[1024], when[RECT_INSTANT_LEN];
     const char *why = NULL;
     instant_format(rect_now(), when);
-    if (cfg_load(old->path, &fresh, err, sizeof err) != 0 || auth_prepare(fresh, &key, err, sizeof err) != 0) {
+    if (cfg_load(old->path, &fresh, err, sizeof err) != 0) {
         fprintf(stderr, "%s reload refused, the old configuration stays: %s\n", when, err);
-        cfg_destroy(&fresh);
         return;
     }
-    memset(&key, 0, sizeof key);
     if ((why = cfg_restart_only_change(old, fresh)) != NULL) {
         fprintf(stderr, "%s reload refused, the old configuration stays: %s changed, and only a restart can change it\n",
                 when, why);
         cfg_destroy(&fresh);
         return;
     }
+    if (auth_prepare(fresh, &key, 1, err, sizeof err) != 0) {
+        fprintf(stderr, "%s reload refused, the old configuration stays: %s\n", when, err);
+        cfg_destroy(&fresh);
+        return;
+    }
+    memset(&key, 0, sizeof key);
     rect_cfg **r = realloc(cs->retired, (cs->n_retired + 1) * sizeof *r);
     if (!r) {
         fprintf(stderr, "%s reload refused, the old configuration stays: out of memory\n", when);

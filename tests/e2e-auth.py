@@ -191,6 +191,56 @@ class Ipc:
         check("demo keys" in r.stdout, "says the demo keys come at start: %r" % r.stdout)
         eq(os.listdir(fresh), [], "nothing written")
 
+    def check_conf(self, overrides, name, text_edit=None):
+        """rectd --check on a config of this daemon's with overrides: (rc, stderr+stdout)."""
+        conf = self.d.write_conf(overrides, name=name)
+        if text_edit:
+            with open(conf, encoding="utf-8") as f:
+                text = text_edit(f.read())
+            with open(conf, "w", encoding="utf-8") as f:
+                f.write(text)
+        r = subprocess.run([RECTD, "-c", conf, "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        return r.returncode, r.stderr + r.stdout
+
+    def test_a_demo_keys_folder_others_may_open_is_refused(self):
+        loose = os.path.join(self.d.tmp, "loose-keys")
+        os.makedirs(loose)
+        os.chmod(loose, 0o777)
+        rc, out = self.check_conf({"daemon.key_file": loose + "/rectd.key"}, "loose.conf")
+        eq(rc, 1, "exit status (%s)" % out)
+        check("chmod 700 %s" % loose in out, "message says what to do: %r" % out)
+
+    def test_check_on_a_demo_config_still_checks_the_keys_there_are(self):
+        pub = os.path.join(self.d.keys_dir, OWNER + ".pub")
+        rc, out = self.check_conf({}, "dup.conf", lambda t: t.replace(
+            '{ name = "zhaoli";   display = "赵丽"; roles = ["owner"];',
+            '{ name = "zhaoli";   display = "赵丽"; roles = ["owner"]; public_key = "%s";' % pub))
+        eq(rc, 1, "liming's demo key given to zhaoli (%s)" % out)
+        check("same key" in out, "message: %r" % out)
+
+    def test_a_user_named_like_rectds_own_key_files_is_refused(self):
+        rc, out = self.check_conf({}, "named.conf", lambda t: t.replace(
+            '{ name = "xiaoliu";', '{ name = "rectd-sign"; display = "签名"; roles = ["viewer"]; },\n    { name = "xiaoliu";'))
+        eq(rc, 1, "a user named rectd-sign (%s)" % out)
+        check("rectd-sign" in out and "choose another user name" in out, "message: %r" % out)
+
+    def test_demo_keys_on_a_tcp_pub_endpoint_are_refused(self):
+        rc, out = self.check_conf({"notify.pub_endpoint": "tcp://127.0.0.1:%d" % free_tcp_port()}, "pubtcp.conf")
+        eq(rc, 1, "demo keys with a tcp PUB socket (%s)" % out)
+        check("demo_keys with a tcp endpoint" in out, "message: %r" % out)
+
+    def test_a_sighup_during_start_up_does_not_stop_rectd(self):
+        d = Daemon()
+        self.daemons.append(d)
+        d.start(wait=False)
+        # once rectd has said its first word (keys ready, before it serves):
+        # earlier than main() no program can catch a signal
+        wait_for(lambda: d.stderr() or d.proc.poll() is not None, "rectd's first line")
+        d.proc.send_signal(signal.SIGHUP)
+        d.wait_ready()
+        eq(d.call("ping")["user"]["name"], ADMIN, "serving after an early SIGHUP")
+        d.stop()
+
     def test_the_socket_file_is_rectds_alone_by_default(self):
         st = os.stat(self.d.endpoint[len("ipc://"):])
         eq(stat.S_IMODE(st.st_mode), 0o600, "socket mode")

@@ -122,14 +122,14 @@ static void test_user_keys_are_read_from_the_config_or_a_pub_file(void **state)
              "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; key_file = \"keys/rectd.key\";\n"
              "  socket_group = \"daemon\"; };\n"
              "users = (\n"
-             "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\", \"gateway\"]; public_key = \"%s\"; },\n"
+             "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; public_key = \"%s\"; },\n"
              "  { name = \"liming\"; display = \"李明\"; roles = [\"owner\"]; public_key = \"keys/liming.pub\"; }\n"
              ");\n",
              a.public_z85);
     assert_int_equal(s_load(f, text), 0);
     assert_string_equal(f->cfg->users[0].public_key, a.public_z85);
     assert_string_equal(f->cfg->users[1].public_key, b.public_z85);
-    assert_int_equal(f->cfg->users[0].roles, RECT_ROLE_ADMIN | RECT_ROLE_GATEWAY);
+    assert_int_equal(f->cfg->users[0].roles, RECT_ROLE_ADMIN);
     assert_ptr_equal(cfg_user_by_key(f->cfg, b.public_z85), &f->cfg->users[1]);
     assert_null(cfg_user_by_key(f->cfg, "nothing"));
     assert_int_equal(f->cfg->socket_mode, 0660); /* the default with a group */
@@ -158,6 +158,8 @@ static void test_bad_keys_and_socket_settings_are_errors(void **state)
                    2, "daemon.demo_keys needs daemon.key_file");
     s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_group = \"a b\"; };\n" USERS_OK,
                    2, "daemon.socket_group must be a group name");
+    s_expect_error(f, DAEMON_OK "users = ( { name = \"web\"; display = \"W\";\n roles = [\"gateway\", \"admin\"]; } );\n",
+                   3, "the role gateway goes alone");
 }
 
 static void test_only_restart_only_settings_block_a_reload(void **state)
