@@ -285,7 +285,7 @@ int cmd_review(cmd_ctx *c)
     int rc = item_load(c, &item);
     if (rc)
         return rc;
-    if ((rc = item_guard(c, item, a, &to)))
+    if ((rc = item_guard_plan(c, item, a, new_deadline ? deadline : NULL, NULL, &to)))
         goto done;
     if ((rc = item_store_files(c, &files)))
         goto done;
@@ -297,6 +297,15 @@ int cmd_review(cmd_ctx *c)
         /* a new period of work; the plan's original_deadline stays, days late at closure carried */
         if (set && new_deadline && (rc = item_move_deadline(c, item, deadline, set))) {
             json_decref(set);
+            goto done;
+        }
+        /* an admin's re-plan of the renewed work: it counts as an extension */
+        const char *old = json_string_value(json_object_get(item, "deadline"));
+        if (set && new_deadline && old && strcmp(old, deadline) != 0 &&
+            json_object_set_new(set, "extensions",
+                                json_integer(json_integer_value(json_object_get(item, "extensions")) + 1))) {
+            json_decref(set);
+            rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
             goto done;
         }
     } else {

@@ -95,7 +95,7 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
     }
     if (f[IMP_OWNER]) {
         rect_state to;
-        if ((rc = item_guard_assign(c, item, f[IMP_DEADLINE], &to))) {
+        if ((rc = item_guard_plan(c, item, RECT_ACT_ASSIGN, f[IMP_DEADLINE], f[IMP_LEADER], &to))) {
             json_decref(item);
             return rc;
         }
@@ -223,7 +223,7 @@ int cmd_assign(cmd_ctx *c)
     int rc = s_assignment(c, &as);
     if (rc || (rc = item_load(c, &item)))
         return rc;
-    if ((rc = item_guard_assign(c, item, as.deadline, &to)))
+    if ((rc = item_guard_plan(c, item, RECT_ACT_ASSIGN, as.deadline, as.leader, &to)))
         goto done;
     const char *current = json_string_value(json_object_get(item, "deadline"));
     int replan = current && strcmp(current, as.deadline) != 0;

@@ -242,7 +242,8 @@ static int s_round_of(const json_t *events, s_round *r)
     return 0;
 }
 
-static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *new_deadline, rect_state *to)
+static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *new_deadline,
+                   const char *new_leader, rect_state *to)
 {
     wf_item wi = {.state = RECT_ST_NONE};
     json_t *events = NULL;
@@ -275,6 +276,7 @@ static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *ne
     }
     const char *note = cmd_str(c, "note");
     wi.new_deadline = new_deadline;
+    wi.new_leader = new_leader;
     wi.has_note = note && *note;
     /* Roles as configured now: a role change applies to new actions, never to past events. */
     wf_actor who = {c->actor->name, c->actor->roles};
@@ -296,12 +298,13 @@ done:
 
 int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
 {
-    return s_guard(c, item, a, NULL, to);
+    return s_guard(c, item, a, NULL, NULL, to);
 }
 
-int item_guard_assign(cmd_ctx *c, const json_t *item, const char *deadline, rect_state *to)
+int item_guard_plan(cmd_ctx *c, const json_t *item, rect_action a, const char *deadline, const char *leader,
+                    rect_state *to)
 {
-    return s_guard(c, item, RECT_ACT_ASSIGN, deadline, to);
+    return s_guard(c, item, a, deadline, leader, to);
 }
 
 int item_move_deadline(cmd_ctx *c, const json_t *item, const char *deadline, json_t *set)

@@ -51,11 +51,14 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
 int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to);
 
 /*
- * item_guard for an assignment to `deadline` (canonical date): moving the
- * deadline of an assigned or rectifying item is an admin's re-plan and needs
- * args.note (the reason).
+ * item_guard for a request that sets a deadline (canonical date; NULL: it
+ * sets none) and, for an assignment, a leader: moving the deadline of an
+ * assigned or rectifying item is an admin's re-plan and needs args.note (the
+ * reason); a relapse's new deadline is an admin's too; handing an item to
+ * another leader is its leader's or an admin's.
  */
-int item_guard_assign(cmd_ctx *c, const json_t *item, const char *deadline, rect_state *to);
+int item_guard_plan(cmd_ctx *c, const json_t *item, rect_action a, const char *deadline, const char *leader,
+                    rect_state *to);
 
 /*
  * Add to set the move of item's deadline to `deadline` (canonical date): the

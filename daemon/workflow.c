@@ -92,7 +92,13 @@ static const char *s_states_text(unsigned states, char *buf, size_t len)
 static int s_moves_deadline(const wf_item *it)
 {
     return it->new_deadline && it->deadline && strcmp(it->new_deadline, it->deadline) != 0 &&
-           (it->state == RECT_ST_ASSIGNED || it->state == RECT_ST_RECTIFYING);
+           (it->state == RECT_ST_ASSIGNED || it->state == RECT_ST_RECTIFYING || it->state == RECT_ST_CLOSED);
+}
+
+/* An assignment that hands an item with a leader to another leader. */
+static int s_changes_leader(const wf_item *it)
+{
+    return it->leader && it->new_leader && strcmp(it->leader, it->new_leader) != 0;
 }
 
 static int s_same(const char *a, const char *b)
@@ -229,6 +235,13 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
         if (!s_same(who->name, it->owner) && !(who->roles & RECT_ROLE_ADMIN))
             return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "only the item's owner (%s) or an admin may %s it",
                           it->owner ? it->owner : "none yet", act);
+        /* A relapse reopens the work; a new deadline for it is a re-plan, an admin's, counted as an extension. */
+        if (a == RECT_ACT_RELAPSE && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "a relapse with a new deadline (%s instead of %s) is a re-plan, and a deadline moves "
+                          "only through an extension: record the relapse without --deadline and ask for more "
+                          "time (rectctl extend), or have an admin give the new deadline",
+                          it->new_deadline, it->deadline);
         return 0;
     }
     /* The round's owners and filers are told that first: no role would let them verify. */
@@ -254,6 +267,14 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
     default:
         break;
     }
+    /* Who leads an item is the item's leader's or an admin's to hand on: else any leader could
+     * make an item theirs and then close it. */
+    if (a == RECT_ACT_ASSIGN && s_changes_leader(it) && !(who->roles & RECT_ROLE_ADMIN) &&
+        !s_same(who->name, it->leader))
+        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                      "assign would hand the item from its leader %s to %s: only %s or an admin may do that; "
+                      "%s may reassign it with the same leader",
+                      it->leader, it->new_leader, it->leader, who->name);
     /* A deadline moves only through an extension: an assign that moves it is an admin's re-plan. */
     if (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
         return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
@@ -265,7 +286,11 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
     return 0;
 }
 
-/* 4. A pass needs evidence; after a rejection, evidence filed since. */
+/*
+ * 4. A pass rests on evidence of this round: filed since the item was last
+ * started, sent back, reopened or relapsed (so its filers are the round's,
+ * and none of them may pass it).
+ */
 static int s_check_evidence(const wf_item *it, char *msg, size_t len)
 {
     if (it->evidence_count < 1)
@@ -275,6 +300,10 @@ static int s_check_evidence(const wf_item *it, char *msg, size_t len)
         return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
                       "it was sent back and no evidence has been filed since the rejection: the owner must "
                       "log new evidence (rectctl evidence) before it can pass");
+    if (it->round_evidence < 1)
+        return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
+                      "no evidence has been filed since it was last started, reopened or relapsed: the owner "
+                      "must log evidence of this round of work (rectctl evidence) before it can pass");
     return 0;
 }
 

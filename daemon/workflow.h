@@ -38,8 +38,9 @@ typedef struct {
     const char *extension_by;       /* who asked for the pending extension, NULL if none pending */
     const char *extension_deadline; /* the deadline it asks for */
 
-    /* about the request itself (assign only) */
-    const char *new_deadline; /* the deadline the assignment sets, NULL for other actions */
+    /* about the request itself (assign, and relapse with a new deadline) */
+    const char *new_deadline; /* the deadline the request sets, NULL if it sets none */
+    const char *new_leader;   /* the leader an assignment sets, NULL for other actions */
     int has_note;       /* the request carries a note (the reason) */
 } wf_item;
 
@@ -68,8 +69,8 @@ extern const wf_policy wf_policy_default;
  *                                                  -> RECT_E_PERMISSION_DENIED
  *   3. what the request must carry (an assign that moves the deadline needs
  *      a note)                                     -> RECT_E_MISSING_FIELD
- *   4. verify pass needs evidence (after a rejection, evidence of this
- *      round)                                      -> RECT_E_MISSING_EVIDENCE
+ *   4. verify pass needs evidence filed in this round (since the item was
+ *      last started, sent back, reopened or relapsed) -> RECT_E_MISSING_EVIDENCE
  * Returns 0 and stores the resulting state in *to, or a negative rect_err
  * and an English explanation in msg (msglen bytes, always NUL-terminated)
  * that says what is wrong and who may, or what to do.

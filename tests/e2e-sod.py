@@ -290,11 +290,40 @@ class Attacks(Base):
         self.verify("S-8")
         self.close("S-8", LEADER)
         eq(self.row("S-8")[0]["days_late"], 3, "closed 3 days late")
+        # the owner alone may not give the renewed work a new deadline: that is a re-plan
+        self.refused("permission_denied", "review",
+                     {"item": "S-8", "note": "问题反弹", "relapse": True, "deadline": "2027-03-31"}, OWNER,
+                     words=("re-plan", "rectctl extend"))
         it = self.call("review", {"item": "S-8", "note": "问题反弹", "relapse": True, "deadline": "2027-03-31"},
-                       user=OWNER)["item"]
-        eq((it["state"], it["deadline"], it["original_deadline"], it["overdue_days_carried"]),
-           ("rectifying", "2027-03-31", "2027-01-02", 3), "after the relapse")
+                       user=ADMIN_VERIFIER)["item"]
+        eq((it["state"], it["deadline"], it["original_deadline"], it["overdue_days_carried"], it["extensions"]),
+           ("rectifying", "2027-03-31", "2027-01-02", 3, 1), "after the admin's relapse with a new deadline")
         eq(self.row("S-8")[0]["days_overdue"], 3, "当前逾期天数 keeps the 3 days")
+
+    def test_a_verifier_may_not_pass_on_her_own_note_after_a_reopen(self):
+        # the reviewer's path: a post-verification note by an admin+verifier, a reopen, a pass on it
+        self.add("S-9")
+        self.call("start", {"item": "S-9"}, user=OWNER)
+        self.evidence("S-9")
+        self.verify("S-9")
+        self.call("evidence", {"item": "S-9", "note": "验收后补充说明"}, user=ADMIN_VERIFIER)
+        self.call("reopen", {"item": "S-9", "reason": "复核"}, user=ADMIN_VERIFIER)
+        self.refused("missing_evidence", "verify", {"item": "S-9", "result": "pass", "opinion": "通过"},
+                     VERIFIER, words=("since it was last started, reopened or relapsed",))
+        self.call("evidence", {"item": "S-9", "note": "重新整改材料"}, user=ADMIN_VERIFIER)
+        self.refused("permission_denied", "verify", {"item": "S-9", "result": "pass", "opinion": "通过"},
+                     ADMIN_VERIFIER, words=("filed evidence in this round",))
+
+    def test_a_leader_may_not_take_another_leaders_item_over_and_close_it(self):
+        self.add("S-10")  # led by LEADER
+        self.call("start", {"item": "S-10"}, user=OWNER)
+        it = self.call("show", {"item": "S-10"})["item"]
+        self.refused("permission_denied", "assign",
+                     {"item": "S-10", "owner": it["owner"], "unit": it["unit"], "leader": OTHER_LEADER,
+                      "deadline": it["deadline"]}, OTHER_LEADER, words=("only %s or an admin" % LEADER,))
+        # with the same leader any leader may still reassign
+        self.call("assign", {"item": "S-10", "owner": OTHER_OWNER, "unit": it["unit"], "leader": LEADER,
+                             "deadline": it["deadline"]}, user=OTHER_LEADER)
 
     def test_the_log_rebuilds_every_item_with_the_carried_days(self):
         with self.d.raw() as c:

@@ -85,7 +85,7 @@ static const wf_actor s_owner_admin_leader = {OWNER_NAME, RECT_ROLE_ADMIN | RECT
 /* An item in state s: unowned before assignment, owned by liming after. */
 static wf_item s_item(rect_state s, long evidence_count)
 {
-    wf_item it = {.state = s, .evidence_count = evidence_count, .long_term = 1};
+    wf_item it = {.state = s, .evidence_count = evidence_count, .round_evidence = evidence_count, .long_term = 1};
     if (s != RECT_ST_NONE && s != RECT_ST_CLAIMED) {
         it.owner = OWNER_NAME;
         it.leader = "zhanghua"; /* s_leader is the item's own leader */
@@ -317,7 +317,10 @@ static void test_verify_pass_without_evidence_is_missing_evidence(void **state)
 {
     wf_item it = s_item(RECT_ST_RECTIFYING, 0);
     s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, RECT_E_MISSING_EVIDENCE, NO);
+    /* evidence of an earlier round (before a reopen or relapse) is not enough */
     it.evidence_count = 1;
+    s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, RECT_E_MISSING_EVIDENCE, NO);
+    it.round_evidence = 1;
     s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, 0, RECT_ST_VERIFIED);
 }
 
@@ -589,11 +592,53 @@ static void test_pass_after_a_rejection_needs_evidence_filed_since(void **state)
     (void)state;
     wf_item it = s_item(RECT_ST_RECTIFYING, 3); /* evidence from before the rejection */
     it.round_rejected = 1;
+    it.round_evidence = 0;
     const char *const words[] = {"sent back", "since the rejection", "log new evidence", NULL};
     s_refused_saying(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, RECT_E_MISSING_EVIDENCE, words);
     s_expect(RECT_ACT_VERIFY_REJECT, &it, &s_verifier, 0, RECT_ST_RECTIFYING);
     it.round_evidence = 1;
     s_expect(RECT_ACT_VERIFY_PASS, &it, &s_verifier, 0, RECT_ST_VERIFIED);
+}
+
+/* After a reopen or relapse the earlier evidence is not this round's: nobody may pass on it. */
+static void test_pass_after_a_reopen_needs_evidence_of_the_new_round(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_RECTIFYING, 2);
+    it.round_evidence = 0; /* reopened: the two entries are the old round's */
+    const char *const words[] = {"since it was last started, reopened or relapsed", "rectctl evidence", NULL};
+    s_refused_saying(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, RECT_E_MISSING_EVIDENCE, words);
+}
+
+/* Any leader may reassign, but only the item's leader or an admin hands it to another leader. */
+static void test_only_the_items_leader_or_an_admin_changes_its_leader(void **state)
+{
+    (void)state;
+    const wf_actor other = {"lijun", RECT_ROLE_LEADER}, own = {"zhanghua", RECT_ROLE_LEADER};
+    const wf_actor admin = {"wangyan", RECT_ROLE_ADMIN};
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    it.new_deadline = it.deadline;
+    it.new_leader = "lijun";
+    const char *const words[] = {"from its leader zhanghua to lijun", "only zhanghua or an admin", NULL};
+    s_refused_saying(RECT_ACT_ASSIGN, &it, &other, NULL, RECT_E_PERMISSION_DENIED, words);
+    s_expect(RECT_ACT_ASSIGN, &it, &own, 0, RECT_ST_RECTIFYING);
+    s_expect(RECT_ACT_ASSIGN, &it, &admin, 0, RECT_ST_RECTIFYING);
+    it.new_leader = "zhanghua"; /* same leader: any leader may reassign owner and unit */
+    s_expect(RECT_ACT_ASSIGN, &it, &other, 0, RECT_ST_RECTIFYING);
+}
+
+/* A relapse with a new deadline is an admin's re-plan; the owner records a relapse and asks. */
+static void test_a_relapse_moves_the_deadline_only_by_an_admin(void **state)
+{
+    (void)state;
+    const wf_actor owner = {OWNER_NAME, RECT_ROLE_OWNER}, admin = {"wangyan", RECT_ROLE_ADMIN};
+    wf_item it = s_item(RECT_ST_CLOSED, 1);
+    it.new_deadline = "2027-12-31";
+    const char *const words[] = {"re-plan", "rectctl extend", NULL};
+    s_refused_saying(RECT_ACT_RELAPSE, &it, &owner, NULL, RECT_E_PERMISSION_DENIED, words);
+    s_expect(RECT_ACT_RELAPSE, &it, &admin, 0, RECT_ST_RECTIFYING);
+    it.new_deadline = NULL;
+    s_expect(RECT_ACT_RELAPSE, &it, &owner, 0, RECT_ST_RECTIFYING);
 }
 
 static void test_close_refused_to_the_rounds_verifier_filers_and_owners_by_policy(void **state)
@@ -709,6 +754,9 @@ int main(void)
         cmocka_unit_test(test_verify_refused_to_whoever_owned_the_item_in_this_round),
         cmocka_unit_test(test_verify_refused_to_whoever_filed_evidence_in_this_round),
         cmocka_unit_test(test_pass_after_a_rejection_needs_evidence_filed_since),
+        cmocka_unit_test(test_pass_after_a_reopen_needs_evidence_of_the_new_round),
+        cmocka_unit_test(test_only_the_items_leader_or_an_admin_changes_its_leader),
+        cmocka_unit_test(test_a_relapse_moves_the_deadline_only_by_an_admin),
         cmocka_unit_test(test_close_refused_to_the_rounds_verifier_filers_and_owners_by_policy),
         cmocka_unit_test(test_assign_that_moves_the_deadline_is_an_admins_replan_with_a_note),
         cmocka_unit_test(test_extension_and_review_guards_live_in_the_rule_book),

@@ -57,7 +57,8 @@ typedef struct {
     int round_evidence; /* entries filed in this round (0 or 1) */
     int pending;        /* an extension request is pending */
     int long_term;
-    int moves;          /* assign to a deadline other than the current one */
+    int moves;          /* assign (or relapse) to a deadline other than the current one */
+    int relead;         /* assign to a leader other than the item's */
     int note;           /* the request has a note */
     int distinct;       /* workflow.distinct_closer */
     int any_leader;     /* workflow.close_by = "any_leader" */
@@ -141,6 +142,7 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     int verifier = (roles & ROLE("verifier")) != 0;
     int owner = (rel & R_OWNER) != 0, in_round = owner || (rel & R_ROUND_OWNER) || (rel & R_FILER);
     int moves = f->moves && (st == RECT_ST_ASSIGNED || st == RECT_ST_RECTIFYING);
+    int has_leader = st != RECT_ST_NONE && st != RECT_ST_CLAIMED;
     /* 1. state and standing facts */
     if (s_expected_state(a, st, f))
         return RECT_E_INVALID_TRANSITION;
@@ -152,14 +154,16 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
         ok = admin;
         break;
     case RECT_ACT_ASSIGN:
-        ok = (admin || leader) && (!moves || admin);
+        ok = (admin || leader) && (!moves || admin) && (!(f->relead && has_leader) || admin || (rel & R_LEADER));
         break;
     case RECT_ACT_START:
     case RECT_ACT_EVIDENCE:
     case RECT_ACT_EXTEND:
     case RECT_ACT_REVIEW:
-    case RECT_ACT_RELAPSE:
         ok = owner || admin;
+        break;
+    case RECT_ACT_RELAPSE: /* a new deadline for the renewed work is an admin's re-plan */
+        ok = (owner || admin) && (!f->moves || admin);
         break;
     case RECT_ACT_VERIFY_PASS:
     case RECT_ACT_VERIFY_REJECT:
@@ -186,7 +190,7 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     if (a == RECT_ACT_ASSIGN && moves && !f->note)
         return RECT_E_MISSING_FIELD;
     /* 4. evidence for a pass */
-    if (a == RECT_ACT_VERIFY_PASS && (!f->evidence || (f->rejected && !f->round_evidence)))
+    if (a == RECT_ACT_VERIFY_PASS && (!f->evidence || !f->round_evidence))
         return RECT_E_MISSING_EVIDENCE;
     return 0;
 }
@@ -223,6 +227,7 @@ static void s_build(scenario *sc, rect_state st, unsigned *rel, const facts *f)
     it->leader = *rel & R_LEADER ? ACTOR : "chief";
     it->deadline = "2026-12-31";
     it->new_deadline = f->moves ? "2027-03-31" : "2026-12-31";
+    it->new_leader = f->relead ? "otherleader" : it->leader;
     sc->owners[it->n_round_owners++] = it->owner;
     if (*rel & R_ROUND_OWNER)
         sc->owners[it->n_round_owners++] = ACTOR;
@@ -302,9 +307,9 @@ static void test_matrix_over_extension_kind_deadline_move_and_note(void **state)
     (void)state;
     for (int pending = 0; pending < 2; pending++)
         for (int lt = 0; lt < 2; lt++)
-            for (int mv = 0; mv < 4; mv++) {
-                facts f = {.evidence = 1, .pending = pending, .long_term = lt, .moves = mv & 1,
-                           .note = (mv & 2) != 0, .distinct = 1};
+            for (int mv = 0; mv < 8; mv++) {
+                facts f = {.evidence = 1, .round_evidence = 1, .pending = pending, .long_term = lt,
+                           .moves = mv & 1, .note = (mv & 2) != 0, .relead = (mv & 4) != 0, .distinct = 1};
                 s_sweep(&f);
             }
 }
