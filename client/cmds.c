@@ -190,21 +190,6 @@ static const cli_opt s_add_opts[] = {
     {NULL, NULL, 0, NULL, NULL},
 };
 
-static int s_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                       cli_request *req)
-{
-    static const char *const together[] = {"owner", "unit", "leader", "deadline"};
-    int given = 0;
-    for (size_t i = 0; i < 4; i++)
-        given += s_opt(cmd, a, together[i]) != NULL;
-    if (given != 0 && given != 4) {
-        cli_error(_("add: --owner, --unit, --leader and --deadline go together "
-                    "(give all four to assign the item, or none)"));
-        return RECT_EXIT_USAGE;
-    }
-    return RECT_EXIT_OK;
-}
-
 static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     char name[256];
@@ -461,7 +446,7 @@ const cli_cmd cli_commands[] = {
         "Example:\n"
         "  rectctl import examples/plan.csv --dry-run\n"
         "  rectctl import examples/plan.csv --inspection 2025-assessment")},
-    {"add", CLI_WRITE, NULL, 0, NULL, s_add_opts, s_add_build, s_add_print, NULL,
+    {"add", CLI_WRITE, NULL, 0, NULL, s_add_opts, NULL, s_add_print, NULL,
      N_("--ref REF --source SOURCE --kind KIND --title TEXT [--description TEXT]\n"
         "       [--measures TEXT] [--inspection NAME]\n"
         "       [--owner USER --unit UNIT --leader USER --deadline DATE] [--note TEXT]"),
