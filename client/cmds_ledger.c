@@ -170,14 +170,10 @@ int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_a
     return s_fed_back_opt(cmd->name, a, req);
 }
 
+/* That there is something to correct is rectd's rule (inspection_update). */
 int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                               cli_request *req)
 {
-    if (!s_opt(cmd->name, a, "title") && !s_opt(cmd->name, a, "fed-back")) {
-        cli_error(_("%s: give --title, --fed-back or both (see 'rectctl %s --help')"), cmd->name,
-                  cmd->name);
-        return RECT_EXIT_USAGE;
-    }
     return s_fed_back_opt(cmd->name, a, req);
 }
 
@@ -884,17 +880,6 @@ const cli_opt cli_stats_opts[] = {
      .help = N_("one line per unit, owner, leader, source or kind")},
     {.name = NULL},
 };
-
-int cli_stats_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
-{
-    static const char *const bys[] = {"unit", "owner", "leader", "source", "kind"};
-    const char *by = s_opt("stats", a, "by");
-    if (by && rect_lookup(bys, 5, by) < 0) {
-        cli_error(_("stats: --by must be unit, owner, leader, source or kind, not \"%s\""), by);
-        return RECT_EXIT_USAGE;
-    }
-    return RECT_EXIT_OK;
-}
 
 enum { T_GROUP, T_TOTAL, T_ST, T_RED = T_ST + RECT_ST_COUNT, T_YELLOW, T_GREEN, T_ONTIME,
        T_MEDIAN, T_MAX, T_REJ, T_RELAPSE, T_COUNT };

@@ -42,8 +42,7 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a);
  * --key, check its signature offline instead (ledger_verify.c). */
 int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a);
 
-/* stats: checks --by; prints a table. */
-int cli_stats_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
+/* stats: a table; rectd checks --by. */
 void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
 /* audit verify [--anchor FILE]: exit 3 when the record is not intact (also with --json). */
@@ -118,8 +117,7 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
                 "  rectctl ledger --format json -o ledger.json\n"                                         \
                 "  rectctl ledger check ledger.json\n"                                                    \
                 "  rectctl ledger check ledger.json --key rectd-sign.pub")},                              \
-    {.name = "stats", .verb = RECT_VERB_STATS, .opts = cli_stats_opts, .build = cli_stats_build,          \
-     .print = cli_stats_print,                                                                            \
+    {.name = "stats", .verb = RECT_VERB_STATS, .opts = cli_stats_opts, .print = cli_stats_print,          \
      .usage = N_("[--inspection NAME] [--by unit|owner|leader|source|kind]"),                             \
      .summary = N_("statistics: states, lights, on-time closure, days to close"),                         \
      .help = N_("Counts per state and light, closed on time, median and longest days to close,\n"         \
