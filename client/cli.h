@@ -2,9 +2,10 @@
  * cli.h - rectctl's command table and what its entries share: parsed
  * options, the invocation context and the request a command builds.
  *
- * main.c parses the command line, checks it against the table, loads the
- * config, sends the request and prints the reply; cmds.c holds the table
- * and the per-command hooks (extra checks, files, human output).
+ * main.c parses the command line, checks it against the table and the
+ * wire command's entry in include/rect_verbs.h, loads the config, sends the
+ * request and prints the reply; cmds.c holds the table and the per-command
+ * hooks (extra checks, files, human output).
  */
 #ifndef RECTCTL_CLI_H
 #define RECTCTL_CLI_H

@@ -1,6 +1,8 @@
 /*
- * cmds.c - rectctl's commands: the one table that drives dispatch and
- * `rectctl --help`, and the per-command hooks (checks the generic parser
+ * cmds.c - rectctl's commands: the table that drives parsing and
+ * `rectctl --help`, each entry keyed to its wire command in
+ * include/rect_verbs.h (which says what is required and what is a write),
+ * and the per-command hooks (checks of the command line the generic parser
  * cannot do, attached files, one-line confirmations).
  */
 #include <errno.h>
