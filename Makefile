@@ -76,6 +76,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# test_cli walks rectctl's command table: rectctl's objects, not rectd's.
+$(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) -lcmocka
+
 # Install what is missing. As root: apt-get. Otherwise print the command.
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
@@ -97,8 +102,15 @@ run: deps
 	@mkdir -p var
 	./rectd -c $(CONFIG)
 
+# The last line checks that CLI_ARG / RECT_ARG_OF really fails to compile for
+# an argument the command does not take (what keeps rectctl's options and
+# rect_verbs.h from drifting apart).
 unit: $(UNIT_BIN)
 	@./tests/run-unit $(UNIT_BIN)
+	@if printf '#include "rect_verbs.h"\nstatic const rect_arg_ref r = RECT_ARG_OF(CLOSE, colour);\n' | \
+	    $(CC) $(CFLAGS) -fsyntax-only -x c - 2>/dev/null; then \
+	  echo "FAIL RECT_ARG_OF(CLOSE, colour) compiles: the drift check of rect_verbs.h is broken"; exit 1; \
+	else echo "ok   RECT_ARG_OF refuses an argument the command does not take"; fi
 
 # tests/e2e.py is the core suite; tests/e2e-*.py are the suites of later features
 # (a hyphen: they are scripts, not modules). Each prints "N passed, M failed".

@@ -2,9 +2,10 @@
  * cli.h - rectctl's command table and what its entries share: parsed
  * options, the invocation context and the request a command builds.
  *
- * main.c parses the command line, checks it against the table, loads the
- * config, sends the request and prints the reply; cmds.c holds the table
- * and the per-command hooks (extra checks, files, human output).
+ * main.c parses the command line, checks it against the table and the
+ * wire command's entry in include/rect_verbs.h, loads the config, sends the
+ * request and prints the reply; cmds.c holds the table and the per-command
+ * hooks (extra checks, files, human output).
  */
 #ifndef RECTCTL_CLI_H
 #define RECTCTL_CLI_H
@@ -15,6 +16,7 @@
 #include "rect_cfg.h"
 #include "rect_keys.h"
 #include "rect_proto.h"
+#include "rect_verbs.h"
 
 #define CLI_MAX_OPTS 16 /* options of one command */
 #define CLI_MAX_POS 1   /* positional arguments of one command */
@@ -22,24 +24,37 @@
 
 /* cli_opt.flags */
 enum {
-    CLI_VALUE = 1 << 0,    /* takes a value: --opt V or --opt=V */
-    CLI_REQUIRED = 1 << 1, /* must be given */
-    CLI_MULTI = 1 << 2,    /* may repeat (values kept in order); at most one per command */
-    CLI_SHORT = 1 << 3,    /* also spelled -X, X being the name's first letter (-o FILE) */
+    CLI_MULTI = 1 << 0, /* may repeat (values kept in order); at most one per command */
+    CLI_SHORT = 1 << 1, /* also spelled -X, X being the name's first letter (-o FILE) */
 };
 
-/* One command option. Strings marked N_() are translated when printed. */
+/*
+ * The wire argument an option or a positional argument fills, checked at
+ * compile time against include/rect_verbs.h: CLI_ARG(ASSIGN, owner).
+ */
+#define CLI_ARG(ID, name) RECT_ARG_OF(ID, name)
+
+/*
+ * One command option: presentation only. Whether it is required and what
+ * its value is on the wire come from the argument it names (.arg): the
+ * argument of that name of the command the command line sends. Strings
+ * (NAME, LINE, TEXT, ITEM) go as given, BOOL as true for a flag; INT,
+ * OBJECT and FILES arguments are filled by the command's build hook. An
+ * option without .arg is the command's own (its hooks read it).
+ * Strings marked N_() are translated when printed.
+ */
 typedef struct {
     const char *name;    /* long name without "--" */
-    const char *key;     /* args key it fills as given (string, or true for a flag);
-                            NULL when the command's build hook uses it */
+    rect_arg_ref arg;    /* the wire argument it fills, CLI_ARG(...); {0}: none */
     unsigned flags;      /* CLI_* */
-    const char *metavar; /* NC_("placeholder", "USER"); NULL for a flag */
+    const char *metavar; /* NC_("placeholder", "USER"): it takes a value; NULL: a flag */
     const char *help;    /* N_() one line */
 } cli_opt;
 
 /* A command line after parsing: borrowed pointers into argv. */
 typedef struct {
+    rect_verb_id verb; /* the wire command it sends: the cli_cmd's, or its pick hook's
+                          choice (set by the check after parsing) */
     const char *val[CLI_MAX_OPTS]; /* per option: its value, "" for a flag given, or NULL */
     const char *multi[CLI_MAX_MULTI]; /* values of the CLI_MULTI option, in order */
     size_t n_multi;
@@ -78,8 +93,6 @@ typedef struct {
 
 /* The request a command builds: args and the frames that follow it. */
 typedef struct {
-    const char *cmd;                  /* the wire command when it is not the cli_cmd's
-                                         name (set by a build hook; static string) */
     json_t *args;                     /* owned */
     cli_file files[CLI_MAX_MULTI];    /* frames 2.., in order */
     size_t n_files;
@@ -89,23 +102,37 @@ typedef struct cli_cmd cli_cmd;
 
 /* cli_cmd.flags */
 enum {
-    CLI_WRITE = 1 << 0, /* a write command: the request carries client and seq */
-    CLI_SESSION = 1 << 1, /* `local` runs after the config and user are loaded and makes
+    CLI_SESSION = 1 << 0, /* `local` runs after the config and user are loaded and makes
                              its own requests (several); it returns the exit code */
-    CLI_OFFLINE_KEY = 1 << 2, /* with CLI_SESSION: when its option --key is given, `local`
+    CLI_OFFLINE_KEY = 1 << 1, /* with CLI_SESSION: when its option --key is given, `local`
                                  runs without config or rectd (an offline check) */
 };
 
+/*
+ * One rectctl command. Entries use designated initializers; a command that
+ * sends one request names its wire command (.verb), whose table entry in
+ * rect_verbs.h decides whether it is a write, which arguments are required
+ * and their types. Session and local commands have no .verb.
+ */
 struct cli_cmd {
     const char *name;
-    unsigned flags;       /* CLI_WRITE */
-    const char *pos;      /* metavar of the positional argument ("ID", "FILE") or NULL */
-    int pos_min;          /* positional arguments required (0 or 1) */
-    const char *pos_key;  /* args key of the positional argument, or NULL */
-    const cli_opt *opts;  /* terminated by an entry with name NULL */
+    rect_verb_id verb;   /* the wire command it sends; RECT_VERB_NONE for session and local ones */
     /*
-     * Extra checks and arguments after the generic ones (options with a
-     * key are already in req->args). Prints its own message and returns an
+     * For a command that sends one of several wire commands depending on its
+     * options (extend: extend or decide_extension): the one this command line
+     * sends, from the command line alone; RECT_VERB_NONE after a message. NULL:
+     * always .verb.
+     */
+    rect_verb_id (*pick)(const cli_cmd *cmd, const cli_args *a);
+    unsigned flags;      /* CLI_SESSION, CLI_OFFLINE_KEY */
+    const char *pos;     /* metavar of the positional argument ("ID", "FILE") or NULL */
+    rect_arg_ref pos_arg; /* the wire argument the positional fills (required or not as the
+                             schema says); {0} when it fills none */
+    int pos_min;         /* 1: a positional that fills no wire argument is required */
+    const cli_opt *opts; /* terminated by an entry with name NULL */
+    /*
+     * Extra checks and arguments after the generic ones (the positional and
+     * the options with a string or BOOL .arg are already in req->args). Prints its own message and returns an
      * exit code (0 to go on). NULL if none.
      */
     int (*build)(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);

@@ -1,6 +1,8 @@
 /*
- * cmds.c - rectctl's commands: the one table that drives dispatch and
- * `rectctl --help`, and the per-command hooks (checks the generic parser
+ * cmds.c - rectctl's commands: the table that drives parsing and
+ * `rectctl --help`, each entry keyed to its wire command in
+ * include/rect_verbs.h (which says what is required and what is a write),
+ * and the per-command hooks (checks of the command line the generic parser
  * cannot do, attached files, one-line confirmations).
  */
 #include <errno.h>
@@ -127,7 +129,9 @@ static void s_print_now(const json_t *result)
 
 /* ---- ping --------------------------------------------------------------- */
 
-static const cli_opt s_no_opts[] = {{NULL, NULL, 0, NULL, NULL}};
+static const cli_opt s_no_opts[] = {
+    {.name = NULL},
+};
 
 static void s_ping_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -137,10 +141,12 @@ static void s_ping_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 /* ---- import ------------------------------------------------------------- */
 
 static const cli_opt s_import_opts[] = {
-    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"),
-     N_("inspection the items belong to (default: daemon.default_inspection)")},
-    {"dry-run", "dry_run", 0, NULL, N_("check the file only; store nothing")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "inspection", .arg = CLI_ARG(IMPORT, inspection),
+     .metavar = NC_("placeholder", "NAME"),
+     .help = N_("inspection the items belong to (default: daemon.default_inspection)")},
+    {.name = "dry-run", .arg = CLI_ARG(IMPORT, dry_run),
+     .help = N_("check the file only; store nothing")},
+    {.name = NULL},
 };
 
 static int s_import_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
@@ -170,40 +176,32 @@ static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- add ---------------------------------------------------------------- */
 
 static const cli_opt s_add_opts[] = {
-    {"ref", "ref", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "REF"),
-     N_("the item's reference in its inspection, e.g. GJ-03")},
-    {"source", "source", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "SOURCE"),
-     N_("where the problem was fed back from (source id or name)")},
-    {"kind", "kind", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "KIND"),
-     N_("immediate (立查立改) or long-term (长期坚持)")},
-    {"title", "title", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"), N_("the problem, in one line")},
-    {"description", "description", CLI_VALUE, NC_("placeholder", "TEXT"), N_("the problem in detail")},
-    {"measures", "measures", CLI_VALUE, NC_("placeholder", "TEXT"), N_("the planned rectification measures")},
-    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"),
-     N_("inspection (default: daemon.default_inspection)")},
-    {"owner", "owner", CLI_VALUE, NC_("placeholder", "USER"), N_("assign at once: the owner (责任人)")},
-    {"unit", "unit", CLI_VALUE, NC_("placeholder", "UNIT"), N_("assign at once: the responsible unit")},
-    {"leader", "leader", CLI_VALUE, NC_("placeholder", "USER"), N_("assign at once: the responsible leader")},
-    {"deadline", "deadline", CLI_VALUE, NC_("placeholder", "DATE"),
-     N_("assign at once: the deadline, YYYY-MM-DD")},
-    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment for the record")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "ref", .arg = CLI_ARG(ADD, ref), .metavar = NC_("placeholder", "REF"),
+     .help = N_("the item's reference in its inspection, e.g. GJ-03")},
+    {.name = "source", .arg = CLI_ARG(ADD, source), .metavar = NC_("placeholder", "SOURCE"),
+     .help = N_("where the problem was fed back from (source id or name)")},
+    {.name = "kind", .arg = CLI_ARG(ADD, kind), .metavar = NC_("placeholder", "KIND"),
+     .help = N_("immediate (立查立改) or long-term (长期坚持)")},
+    {.name = "title", .arg = CLI_ARG(ADD, title), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("the problem, in one line")},
+    {.name = "description", .arg = CLI_ARG(ADD, description), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("the problem in detail")},
+    {.name = "measures", .arg = CLI_ARG(ADD, measures), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("the planned rectification measures")},
+    {.name = "inspection", .arg = CLI_ARG(ADD, inspection), .metavar = NC_("placeholder", "NAME"),
+     .help = N_("inspection (default: daemon.default_inspection)")},
+    {.name = "owner", .arg = CLI_ARG(ADD, owner), .metavar = NC_("placeholder", "USER"),
+     .help = N_("assign at once: the owner (责任人)")},
+    {.name = "unit", .arg = CLI_ARG(ADD, unit), .metavar = NC_("placeholder", "UNIT"),
+     .help = N_("assign at once: the responsible unit")},
+    {.name = "leader", .arg = CLI_ARG(ADD, leader), .metavar = NC_("placeholder", "USER"),
+     .help = N_("assign at once: the responsible leader")},
+    {.name = "deadline", .arg = CLI_ARG(ADD, deadline), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("assign at once: the deadline, YYYY-MM-DD")},
+    {.name = "note", .arg = CLI_ARG(ADD, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("a comment for the record")},
+    {.name = NULL},
 };
-
-static int s_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                       cli_request *req)
-{
-    static const char *const together[] = {"owner", "unit", "leader", "deadline"};
-    int given = 0;
-    for (size_t i = 0; i < 4; i++)
-        given += s_opt(cmd, a, together[i]) != NULL;
-    if (given != 0 && given != 4) {
-        cli_error(_("add: --owner, --unit, --leader and --deadline go together "
-                    "(give all four to assign the item, or none)"));
-        return RECT_EXIT_USAGE;
-    }
-    return RECT_EXIT_OK;
-}
 
 static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -220,18 +218,27 @@ static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 /* ---- list --------------------------------------------------------------- */
 
 static const cli_opt s_list_opts[] = {
-    {"state", "state", CLI_VALUE, NC_("placeholder", "STATE"),
-     N_("claimed, assigned, rectifying, verified or closed")},
-    {"owner", "owner", CLI_VALUE, NC_("placeholder", "USER"), N_("items of this owner")},
-    {"unit", "unit", CLI_VALUE, NC_("placeholder", "UNIT"), N_("items of this unit")},
-    {"source", "source", CLI_VALUE, NC_("placeholder", "SOURCE"), N_("items from this source")},
-    {"kind", "kind", CLI_VALUE, NC_("placeholder", "KIND"), N_("immediate or long-term")},
-    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"), N_("items of this inspection")},
-    {"leader", "leader", CLI_VALUE, NC_("placeholder", "USER"), N_("items under this leader")},
-    {"overdue", "overdue", 0, NULL, N_("only red items: past their deadline")},
-    {"due-soon", "due_soon", 0, NULL, N_("only open items whose deadline is near (yellow)")},
-    {"as-of", "as_of", CLI_VALUE, NC_("placeholder", "DATE"), N_("lights as of this date (default: today in the zone)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "state", .arg = CLI_ARG(LIST, state), .metavar = NC_("placeholder", "STATE"),
+     .help = N_("claimed, assigned, rectifying, verified or closed")},
+    {.name = "owner", .arg = CLI_ARG(LIST, owner), .metavar = NC_("placeholder", "USER"),
+     .help = N_("items of this owner")},
+    {.name = "unit", .arg = CLI_ARG(LIST, unit), .metavar = NC_("placeholder", "UNIT"),
+     .help = N_("items of this unit")},
+    {.name = "source", .arg = CLI_ARG(LIST, source), .metavar = NC_("placeholder", "SOURCE"),
+     .help = N_("items from this source")},
+    {.name = "kind", .arg = CLI_ARG(LIST, kind), .metavar = NC_("placeholder", "KIND"),
+     .help = N_("immediate or long-term")},
+    {.name = "inspection", .arg = CLI_ARG(LIST, inspection), .metavar = NC_("placeholder", "NAME"),
+     .help = N_("items of this inspection")},
+    {.name = "leader", .arg = CLI_ARG(LIST, leader), .metavar = NC_("placeholder", "USER"),
+     .help = N_("items under this leader")},
+    {.name = "overdue", .arg = CLI_ARG(LIST, overdue),
+     .help = N_("only red items: past their deadline")},
+    {.name = "due-soon", .arg = CLI_ARG(LIST, due_soon),
+     .help = N_("only open items whose deadline is near (yellow)")},
+    {.name = "as-of", .arg = CLI_ARG(LIST, as_of), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("lights as of this date (default: today in the zone)")},
+    {.name = NULL},
 };
 
 static void s_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -254,16 +261,17 @@ static void s_history_print(const cli_ctx *ctx, const cli_args *a, const json_t 
 /* ---- assign ------------------------------------------------------------- */
 
 static const cli_opt s_assign_opts[] = {
-    {"owner", "owner", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "USER"),
-     N_("who rectifies it (责任人): name or display name")},
-    {"unit", "unit", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "UNIT"),
-     N_("responsible unit (责任单位): id or name")},
-    {"leader", "leader", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "USER"),
-     N_("responsible leader (责任领导), a user with role leader")},
-    {"deadline", "deadline", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "DATE"),
-     N_("deadline (整改时限): YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日")},
-    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment for the record")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "owner", .arg = CLI_ARG(ASSIGN, owner), .metavar = NC_("placeholder", "USER"),
+     .help = N_("who rectifies it (责任人): name or display name")},
+    {.name = "unit", .arg = CLI_ARG(ASSIGN, unit), .metavar = NC_("placeholder", "UNIT"),
+     .help = N_("responsible unit (责任单位): id or name")},
+    {.name = "leader", .arg = CLI_ARG(ASSIGN, leader), .metavar = NC_("placeholder", "USER"),
+     .help = N_("responsible leader (责任领导), a user with role leader")},
+    {.name = "deadline", .arg = CLI_ARG(ASSIGN, deadline), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("deadline (整改时限): YYYY-MM-DD, YYYY/MM/DD or YYYY年MM月DD日")},
+    {.name = "note", .arg = CLI_ARG(ASSIGN, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("a comment for the record")},
+    {.name = NULL},
 };
 
 static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -279,8 +287,9 @@ static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- start, close, reopen ----------------------------------------------- */
 
 static const cli_opt s_start_opts[] = {
-    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment for the record")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "note", .arg = CLI_ARG(START, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("a comment for the record")},
+    {.name = NULL},
 };
 
 static void s_now_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -289,15 +298,15 @@ static void s_now_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 }
 
 static const cli_opt s_close_opts[] = {
-    {"note", "note", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
-     N_("why the item can be struck off (销号)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "note", .arg = CLI_ARG(CLOSE, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("why the item can be struck off (销号)")},
+    {.name = NULL},
 };
 
 static const cli_opt s_reopen_opts[] = {
-    {"reason", "reason", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
-     N_("why the problem is back (反弹)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "reason", .arg = CLI_ARG(REOPEN, reason), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("why the problem is back (反弹)")},
+    {.name = NULL},
 };
 
 static void s_reopen_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -311,10 +320,12 @@ static void s_reopen_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- evidence ------------------------------------------------------------ */
 
 static const cli_opt s_evidence_opts[] = {
-    {"note", "note", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"), N_("what was done (required)")},
-    {"file", NULL, CLI_VALUE | CLI_MULTI, NC_("placeholder", "PATH"),
-     N_("attach a file (photo, document); repeat for more, at most 16")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "note", .arg = CLI_ARG(EVIDENCE, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("what was done")},
+    {.name = "file", .arg = CLI_ARG(EVIDENCE, files), .flags = CLI_MULTI,
+     .metavar = NC_("placeholder", "PATH"),
+     .help = N_("attach a file (photo, document); repeat for more, at most 16")},
+    {.name = NULL},
 };
 
 static int s_evidence_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
@@ -365,11 +376,11 @@ static void s_evidence_print(const cli_ctx *ctx, const cli_args *a, const json_t
 /* ---- verify ------------------------------------------------------------- */
 
 static const cli_opt s_verify_opts[] = {
-    {"pass", NULL, 0, NULL, N_("accept the rectification (验收通过)")},
-    {"reject", NULL, 0, NULL, N_("send it back for more work (退回整改)")},
-    {"opinion", "opinion", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
-     N_("the verifier's opinion (required)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "pass", .help = N_("accept the rectification (验收通过)")},
+    {.name = "reject", .help = N_("send it back for more work (退回整改)")},
+    {.name = "opinion", .arg = CLI_ARG(VERIFY, opinion), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("the verifier's opinion")},
+    {.name = NULL},
 };
 
 static int s_verify_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
@@ -404,9 +415,11 @@ static void s_verify_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 
 /* rectctl keygen USER: a key pair in the keys folder (or -o DIR). */
 static const cli_opt s_keygen_opts[] = {
-    {"out", NULL, CLI_VALUE | CLI_SHORT, NC_("placeholder", "DIR"), N_("write the files into DIR (default: client.keys_dir or ~/.config/rectd)")},
-    {"force", NULL, 0, NULL, N_("replace a key that exists (the old one stops working once rectd.conf has the new one)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "out", .flags = CLI_SHORT, .metavar = NC_("placeholder", "DIR"),
+     .help = N_("write the files into DIR (default: client.keys_dir or ~/.config/rectd)")},
+    {.name = "force",
+     .help = N_("replace a key that exists (the old one stops working once rectd.conf has the new one)")},
+    {.name = NULL},
 };
 
 static int s_keygen_local(const cli_ctx *ctx, const cli_args *a)
@@ -449,168 +462,196 @@ static int s_help_local(const cli_ctx *ctx, const cli_args *a)
 /* ---- the table ---------------------------------------------------------- */
 
 const cli_cmd cli_commands[] = {
-    {"ping", 0, NULL, 0, NULL, s_no_opts, NULL, s_ping_print, NULL, "",
-     N_("check that rectd answers; show the server, your user, today and counts"),
-     N_("Example:\n  rectctl ping")},
-    {"import", CLI_WRITE, N_("FILE"), 1, NULL, s_import_opts, s_import_build, s_import_print,
-     NULL, N_("FILE [--inspection NAME] [--dry-run]"),
-     N_("claim the items of a CSV plan (all rows or none)"),
-     N_("FILE is the plan as CSV (UTF-8); its format is in the README, \"Import format\".\n"
-        "Rows with owner, unit, leader and deadline are assigned as well.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl import examples/plan.csv --dry-run\n"
-        "  rectctl import examples/plan.csv --inspection 2025-assessment")},
-    {"add", CLI_WRITE, NULL, 0, NULL, s_add_opts, s_add_build, s_add_print, NULL,
-     N_("--ref REF --source SOURCE --kind KIND --title TEXT [--description TEXT]\n"
-        "       [--measures TEXT] [--inspection NAME]\n"
-        "       [--owner USER --unit UNIT --leader USER --deadline DATE] [--note TEXT]"),
-     N_("claim one item (认领), and optionally assign it"),
-     N_("Claims one problem for the town, e.g. one found by self-inspection (举一反三).\n"
-        "\n"
-        "Example:\n"
-        "  rectctl add --ref ZC-01 --source county --kind long-term \\\n"
-        "      --title \"监测户收入核查不及时\" --owner 李明 --unit 托托村 \\\n"
-        "      --leader zhanghua --deadline 2026-12-31")},
-    {"list", 0, NULL, 0, NULL, s_list_opts, NULL, s_list_print, NULL,
-     N_("[--state STATE] [--owner USER] [--unit UNIT] [--source SOURCE] [--kind KIND]\n"
-        "       [--inspection NAME] [--leader USER] [--overdue] [--due-soon] [--as-of DATE]"),
-     N_("list items (the ledger, 台账), filtered"),
-     N_("Filters combine: an item is listed when it matches all of them (--overdue and\n"
-        "--due-soon together list both). LIGHT is red past the deadline, yellow when it\n"
-        "is near (calendar.due_soon_days) or a verified item waits for 销号, green\n"
-        "otherwise; closed items have none.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl list --state rectifying --owner 李明\n"
-        "  rectctl list --due-soon --as-of 2026-09-30")},
-    {"show", 0, N_("ID"), 1, "item", s_no_opts, NULL, s_show_print, NULL, N_("ID"),
-     N_("show one item and its evidence"),
-     N_("Shows every field, the state, and each evidence entry with its files.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl show GJ-03")},
-    {"history", 0, N_("ID"), 1, "item", s_no_opts, NULL, s_history_print, NULL, N_("ID"),
-     N_("show every recorded change of one item"),
-     N_("Who did what and when: the item's events, oldest first.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl history 3")},
-    {"assign", CLI_WRITE, N_("ID"), 1, "item", s_assign_opts, NULL, s_assign_print,
-     NULL,
-     N_("ID --owner USER --unit UNIT --leader USER --deadline YYYY-MM-DD [--note TEXT]"),
-     N_("assign an item (交办): owner, unit, leader, deadline"),
-     N_("Works on claimed and assigned items; a rectifying item is reassigned and stays\n"
-        "rectifying. A leader keeps the deadline; another deadline is an admin's\n"
-        "re-plan: it needs --note (the reason) and counts as an extension.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl assign GJ-03 --owner 李明 --unit 托托村 --leader zhanghua \\\n"
-        "      --deadline 2026-12-31")},
-    {"start", CLI_WRITE, N_("ID"), 1, "item", s_start_opts, NULL, s_now_print, NULL,
-     N_("ID [--note TEXT]"), N_("start rectifying an assigned item (整改中)"),
-     N_("Done by the item's owner (or an admin).\n"
-        "\n"
-        "Example:\n"
-        "  rectctl start GJ-03 --note \"已制定整改方案\"")},
-    {"evidence", CLI_WRITE, N_("ID"), 1, "item", s_evidence_opts, s_evidence_build,
-     s_evidence_print, NULL, N_("ID --note TEXT [--file PATH]..."),
-     N_("log evidence (佐证材料): a note and files"),
-     N_("Files are sent whole and stored by content; each must fit daemon.max_attachment_mb.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl evidence GJ-03 --note \"入户核查记录\" --file 照片1.jpg --file 台账.pdf")},
-    {"verify", CLI_WRITE, N_("ID"), 1, "item", s_verify_opts, s_verify_build, s_verify_print,
-     NULL, N_("ID (--pass|--reject) --opinion TEXT"),
-     N_("accept (验收) or send back (退回整改) a rectifying item"),
-     N_("Done by a verifier who neither owned the item nor filed its evidence since it\n"
-        "was last started or sent back; --pass needs evidence (after a rejection, new).\n"
-        "\n"
-        "Example:\n"
-        "  rectctl verify GJ-03 --pass --opinion \"整改到位\"")},
-    {"close", CLI_WRITE, N_("ID"), 1, "item", s_close_opts, NULL, s_now_print, NULL,
-     N_("ID --note TEXT"), N_("strike off a verified item (销号)"),
-     N_("Done by the item's leader or an admin (workflow.close_by), who neither\n"
-        "verified, owned nor filed evidence on it in this round of work.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl close GJ-03 --note \"对账销号\"")},
-    {"reopen", CLI_WRITE, N_("ID"), 1, "item", s_reopen_opts, NULL, s_reopen_print, NULL,
-     N_("ID --reason TEXT"), N_("reopen a verified or closed item whose problem came back"),
-     N_("The item goes back to rectifying.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl reopen GJ-03 --reason \"回访发现问题反弹\"")},
-    {"overdue", 0, NULL, 0, NULL, cli_dl_overdue_opts, NULL, cli_dl_overdue_print, NULL,
-     N_("[--as-of DATE] [--owner USER] [--unit UNIT] [--leader USER]"),
-     N_("list red items (past their approved deadline), most overdue first"),
-     N_("Days overdue are calendar days past the approved deadline.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl overdue --unit 托托村\n"
-        "  rectctl overdue --as-of 2027-01-15 --leader zhanghua")},
-    {"extend", CLI_WRITE, N_("ID"), 1, "item", cli_dl_extend_opts, cli_dl_extend_build,
-     cli_dl_extend_print, NULL,
-     N_("ID --deadline DATE --reason TEXT\n"
-        "       | ID (--approve|--deny) [--note TEXT]"),
-     N_("ask for a later deadline (延期), or approve or deny the request"),
-     N_("The owner (or an admin) asks; a leader or admin who is neither the owner nor\n"
-        "the one who asked decides.\n"
-        "An approved extension moves the deadline; the original one is kept.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl extend GJ-03 --deadline 2027-03-31 --reason \"等待县级资金下达\"\n"
-        "  rectctl extend GJ-03 --approve --note \"同意延期\"")},
-    {"review", CLI_WRITE, N_("ID"), 1, "item", cli_dl_review_opts, s_evidence_build,
-     cli_dl_review_print, NULL,
-     N_("ID --note TEXT [--file PATH]... [--relapse [--deadline DATE]]"),
-     N_("record a consolidation review (巩固) of a closed long-term item"),
-     N_("Sets the next review consolidation.interval_days ahead. With --relapse the\n"
-        "problem is back (反弹): the item is reopened for rectification, with the\n"
-        "new deadline given by --deadline (not before today); without it the old\n"
-        "deadline stays, and if it has passed the item is overdue at once until an\n"
-        "extension or an admin's re-plan moves it.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"
-        "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse --deadline 2027-03-31")},
-    {"inbox", 0, NULL, 0, NULL, cli_nt_inbox_opts, NULL, cli_nt_inbox_print, NULL, N_("[--all]"),
-     N_("your notices from the daily job (unread ones; --all for every one)"),
-     N_("Every morning at notify.at rectd makes a digest for each owner and leader and a\n"
-        "summary for admins, and escalation notices (督办). They wait here until acked.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl inbox --as liming")},
-    {"ack", CLI_WRITE, N_("ID"), 1, NULL, cli_nt_no_opts, cli_nt_ack_build, cli_nt_ack_print, NULL,
-     N_("ID"), N_("mark one of your notices read"), N_("Example:\n  rectctl ack 12")},
-    {"watch", CLI_SESSION, NULL, 0, NULL, cli_nt_watch_opts, NULL, NULL, cli_nt_watch_run,
-     N_("[--since N]"), N_("print your notices as they come (replaying those after N first)"),
-     N_("Subscribes to rectd's notification socket (notify.pub_endpoint), replays your\n"
-        "notices numbered above N from the outbox, then prints each new one until\n"
-        "interrupted (Ctrl-C exits 0). With --json, one notice per line.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl watch --as liming --since 40")},
-    {"notify run", CLI_WRITE, NULL, 0, NULL, cli_nt_run_opts, cli_nt_run_build, cli_nt_run_print, NULL,
-     N_("[--as-of DATE] [--force]"), N_("run the daily job by hand (admin)"),
-     N_("Runs the day's job (digests, escalation) now. A day already done is left alone\n"
-        "unless --force.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl notify run --as-of 2026-12-01")},
+    {.name = "ping", .verb = RECT_VERB_PING, .opts = s_no_opts, .print = s_ping_print,
+     .usage = "",
+     .summary = N_("check that rectd answers; show the server, your user, today and counts"),
+     .help = N_("Example:\n  rectctl ping")},
+    {.name = "import", .verb = RECT_VERB_IMPORT, .pos = N_("FILE"), .pos_min = 1,
+     .opts = s_import_opts, .build = s_import_build, .print = s_import_print,
+     .usage = N_("FILE [--inspection NAME] [--dry-run]"),
+     .summary = N_("claim the items of a CSV plan (all rows or none)"),
+     .help = N_("FILE is the plan as CSV (UTF-8); its format is in the README, \"Import format\".\n"
+                "Rows with owner, unit, leader and deadline are assigned as well.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl import examples/plan.csv --dry-run\n"
+                "  rectctl import examples/plan.csv --inspection 2025-assessment")},
+    {.name = "add", .verb = RECT_VERB_ADD, .opts = s_add_opts, .print = s_add_print,
+     .usage = N_("--ref REF --source SOURCE --kind KIND --title TEXT [--description TEXT]\n"
+                 "       [--measures TEXT] [--inspection NAME]\n"
+                 "       [--owner USER --unit UNIT --leader USER --deadline DATE] [--note TEXT]"),
+     .summary = N_("claim one item (认领), and optionally assign it"),
+     .help = N_("Claims one problem for the town, e.g. one found by self-inspection (举一反三).\n"
+                "\n"
+                "Example:\n"
+                "  rectctl add --ref ZC-01 --source county --kind long-term \\\n"
+                "      --title \"监测户收入核查不及时\" --owner 李明 --unit 托托村 \\\n"
+                "      --leader zhanghua --deadline 2026-12-31")},
+    {.name = "list", .verb = RECT_VERB_LIST, .opts = s_list_opts, .print = s_list_print,
+     .usage = N_("[--state STATE] [--owner USER] [--unit UNIT] [--source SOURCE] [--kind KIND]\n"
+                 "       [--inspection NAME] [--leader USER] [--overdue] [--due-soon] [--as-of DATE]"),
+     .summary = N_("list items (the ledger, 台账), filtered"),
+     .help = N_("Filters combine: an item is listed when it matches all of them (--overdue and\n"
+                "--due-soon together list both). LIGHT is red past the deadline, yellow when it\n"
+                "is near (calendar.due_soon_days) or a verified item waits for 销号, green\n"
+                "otherwise; closed items have none.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl list --state rectifying --owner 李明\n"
+                "  rectctl list --due-soon --as-of 2026-09-30")},
+    {.name = "show", .verb = RECT_VERB_SHOW, .pos = N_("ID"), .pos_arg = CLI_ARG(SHOW, item),
+     .opts = s_no_opts, .print = s_show_print,
+     .usage = N_("ID"),
+     .summary = N_("show one item and its evidence"),
+     .help = N_("Shows every field, the state, and each evidence entry with its files.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl show GJ-03")},
+    {.name = "history", .verb = RECT_VERB_HISTORY, .pos = N_("ID"),
+     .pos_arg = CLI_ARG(HISTORY, item), .opts = s_no_opts, .print = s_history_print,
+     .usage = N_("ID"),
+     .summary = N_("show every recorded change of one item"),
+     .help = N_("Who did what and when: the item's events, oldest first.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl history 3")},
+    {.name = "assign", .verb = RECT_VERB_ASSIGN, .pos = N_("ID"), .pos_arg = CLI_ARG(ASSIGN, item),
+     .opts = s_assign_opts, .print = s_assign_print,
+     .usage = N_("ID --owner USER --unit UNIT --leader USER --deadline YYYY-MM-DD [--note TEXT]"),
+     .summary = N_("assign an item (交办): owner, unit, leader, deadline"),
+     .help = N_("Works on claimed and assigned items; a rectifying item is reassigned and stays\n"
+                "rectifying. A leader keeps the deadline; another deadline is an admin's\n"
+                "re-plan: it needs --note (the reason) and counts as an extension.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl assign GJ-03 --owner 李明 --unit 托托村 --leader zhanghua \\\n"
+                "      --deadline 2026-12-31")},
+    {.name = "start", .verb = RECT_VERB_START, .pos = N_("ID"), .pos_arg = CLI_ARG(START, item),
+     .opts = s_start_opts, .print = s_now_print,
+     .usage = N_("ID [--note TEXT]"),
+     .summary = N_("start rectifying an assigned item (整改中)"),
+     .help = N_("Done by the item's owner (or an admin).\n"
+                "\n"
+                "Example:\n"
+                "  rectctl start GJ-03 --note \"已制定整改方案\"")},
+    {.name = "evidence", .verb = RECT_VERB_EVIDENCE, .pos = N_("ID"),
+     .pos_arg = CLI_ARG(EVIDENCE, item), .opts = s_evidence_opts, .build = s_evidence_build,
+     .print = s_evidence_print,
+     .usage = N_("ID --note TEXT [--file PATH]..."),
+     .summary = N_("log evidence (佐证材料): a note and files"),
+     .help = N_("Files are sent whole and stored by content; each must fit daemon.max_attachment_mb.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl evidence GJ-03 --note \"入户核查记录\" --file 照片1.jpg --file 台账.pdf")},
+    {.name = "verify", .verb = RECT_VERB_VERIFY, .pos = N_("ID"), .pos_arg = CLI_ARG(VERIFY, item),
+     .opts = s_verify_opts, .build = s_verify_build, .print = s_verify_print,
+     .usage = N_("ID (--pass|--reject) --opinion TEXT"),
+     .summary = N_("accept (验收) or send back (退回整改) a rectifying item"),
+     .help = N_("Done by a verifier who neither owned the item nor filed its evidence since it\n"
+                "was last started or sent back; --pass needs evidence (after a rejection, new).\n"
+                "\n"
+                "Example:\n"
+                "  rectctl verify GJ-03 --pass --opinion \"整改到位\"")},
+    {.name = "close", .verb = RECT_VERB_CLOSE, .pos = N_("ID"), .pos_arg = CLI_ARG(CLOSE, item),
+     .opts = s_close_opts, .print = s_now_print,
+     .usage = N_("ID --note TEXT"),
+     .summary = N_("strike off a verified item (销号)"),
+     .help = N_("Done by the item's leader or an admin (workflow.close_by), who neither\n"
+                "verified, owned nor filed evidence on it in this round of work.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl close GJ-03 --note \"对账销号\"")},
+    {.name = "reopen", .verb = RECT_VERB_REOPEN, .pos = N_("ID"), .pos_arg = CLI_ARG(REOPEN, item),
+     .opts = s_reopen_opts, .print = s_reopen_print,
+     .usage = N_("ID --reason TEXT"),
+     .summary = N_("reopen a verified or closed item whose problem came back"),
+     .help = N_("The item goes back to rectifying.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl reopen GJ-03 --reason \"回访发现问题反弹\"")},
+    {.name = "overdue", .verb = RECT_VERB_OVERDUE, .opts = cli_dl_overdue_opts,
+     .print = cli_dl_overdue_print,
+     .usage = N_("[--as-of DATE] [--owner USER] [--unit UNIT] [--leader USER]"),
+     .summary = N_("list red items (past their approved deadline), most overdue first"),
+     .help = N_("Days overdue are calendar days past the approved deadline.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl overdue --unit 托托村\n"
+                "  rectctl overdue --as-of 2027-01-15 --leader zhanghua")},
+    {.name = "extend", .verb = RECT_VERB_EXTEND, .pick = cli_dl_extend_pick, .pos = N_("ID"),
+     .pos_arg = CLI_ARG(EXTEND, item), .opts = cli_dl_extend_opts, .build = cli_dl_extend_build,
+     .print = cli_dl_extend_print,
+     .usage = N_("ID --deadline DATE --reason TEXT\n"
+                 "       | ID (--approve|--deny) [--note TEXT]"),
+     .summary = N_("ask for a later deadline (延期), or approve or deny the request"),
+     .help = N_("The owner (or an admin) asks; a leader or admin who is neither the owner nor\n"
+                "the one who asked decides.\n"
+                "An approved extension moves the deadline; the original one is kept.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl extend GJ-03 --deadline 2027-03-31 --reason \"等待县级资金下达\"\n"
+                "  rectctl extend GJ-03 --approve --note \"同意延期\"")},
+    {.name = "review", .verb = RECT_VERB_REVIEW, .pos = N_("ID"), .pos_arg = CLI_ARG(REVIEW, item),
+     .opts = cli_dl_review_opts, .build = s_evidence_build, .print = cli_dl_review_print,
+     .usage = N_("ID --note TEXT [--file PATH]... [--relapse [--deadline DATE]]"),
+     .summary = N_("record a consolidation review (巩固) of a closed long-term item"),
+     .help = N_("Sets the next review consolidation.interval_days ahead. With --relapse the\n"
+                "problem is back (反弹): the item is reopened for rectification, with the\n"
+                "new deadline given by --deadline (not before today); without it the old\n"
+                "deadline stays, and if it has passed the item is overdue at once until an\n"
+                "extension or an admin's re-plan moves it.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"
+                "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse --deadline 2027-03-31")},
+    {.name = "inbox", .verb = RECT_VERB_INBOX, .opts = cli_nt_inbox_opts,
+     .print = cli_nt_inbox_print,
+     .usage = N_("[--all]"),
+     .summary = N_("your notices from the daily job (unread ones; --all for every one)"),
+     .help = N_("Every morning at notify.at rectd makes a digest for each owner and leader and a\n"
+                "summary for admins, and escalation notices (督办). They wait here until acked.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl inbox --as liming")},
+    {.name = "ack", .verb = RECT_VERB_ACK, .pos = N_("ID"), .pos_arg = CLI_ARG(ACK, id),
+     .opts = cli_nt_no_opts, .build = cli_nt_ack_build, .print = cli_nt_ack_print,
+     .usage = N_("ID"),
+     .summary = N_("mark one of your notices read"),
+     .help = N_("Example:\n  rectctl ack 12")},
+    {.name = "watch", .flags = CLI_SESSION, .opts = cli_nt_watch_opts, .local = cli_nt_watch_run,
+     .usage = N_("[--since N]"),
+     .summary = N_("print your notices as they come (replaying those after N first)"),
+     .help = N_("Subscribes to rectd's notification socket (notify.pub_endpoint), replays your\n"
+                "notices numbered above N from the outbox, then prints each new one until\n"
+                "interrupted (Ctrl-C exits 0). With --json, one notice per line.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl watch --as liming --since 40")},
+    {.name = "notify run", .verb = RECT_VERB_NOTIFY_RUN, .opts = cli_nt_run_opts,
+     .print = cli_nt_run_print,
+     .usage = N_("[--as-of DATE] [--force]"),
+     .summary = N_("run the daily job by hand (admin)"),
+     .help = N_("Runs the day's job (digests, escalation) now. A day already done is left alone\n"
+                "unless --force.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
-    {"keygen", 0, N_("USER"), 1, NULL, s_keygen_opts, NULL, NULL, s_keygen_local, N_("USER [-o DIR] [--force]"),
-     N_("make your CURVE key pair (USER.key, secret, and USER.pub)"),
-     N_("rectd admits only users who hold their own key. keygen writes USER.key (mode\n"
-        "0600: whoever reads it can act as USER) and USER.pub into your keys folder, and\n"
-        "prints the public_key line the admin puts in rectd.conf. rectctl then finds the\n"
-        "key by your user name (--as USER), or give it with --key FILE or $RECTCTL_KEY.\n"
-        "\n"
-        "Example:\n"
-        "  rectctl keygen liming")},
-    {"help", 0, N_("COMMAND"), 0, NULL, s_no_opts, NULL, NULL, s_help_local, N_("[COMMAND]"),
-     N_("show this overview, or a command's options and an example"),
-     N_("Example:\n  rectctl help assign")},
+    {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
+     .local = s_keygen_local,
+     .usage = N_("USER [-o DIR] [--force]"),
+     .summary = N_("make your CURVE key pair (USER.key, secret, and USER.pub)"),
+     .help = N_("rectd admits only users who hold their own key. keygen writes USER.key (mode\n"
+                "0600: whoever reads it can act as USER) and USER.pub into your keys folder, and\n"
+                "prints the public_key line the admin puts in rectd.conf. rectctl then finds the\n"
+                "key by your user name (--as USER), or give it with --key FILE or $RECTCTL_KEY.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl keygen liming")},
+    {.name = "help", .pos = N_("COMMAND"), .opts = s_no_opts, .local = s_help_local,
+     .usage = N_("[COMMAND]"),
+     .summary = N_("show this overview, or a command's options and an example"),
+     .help = N_("Example:\n  rectctl help assign")},
 };
 
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];

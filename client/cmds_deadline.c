@@ -25,11 +25,15 @@ static const char *s_opt(const cli_cmd *cmd, const cli_args *a, const char *name
 /* ---- overdue ------------------------------------------------------------ */
 
 const cli_opt cli_dl_overdue_opts[] = {
-    {"as-of", "as_of", CLI_VALUE, NC_("placeholder", "DATE"), N_("judge as of this date (default: today in the zone)")},
-    {"owner", "owner", CLI_VALUE, NC_("placeholder", "USER"), N_("items of this owner")},
-    {"unit", "unit", CLI_VALUE, NC_("placeholder", "UNIT"), N_("items of this unit")},
-    {"leader", "leader", CLI_VALUE, NC_("placeholder", "USER"), N_("items under this leader")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "as-of", .arg = CLI_ARG(OVERDUE, as_of), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("judge as of this date (default: today in the zone)")},
+    {.name = "owner", .arg = CLI_ARG(OVERDUE, owner), .metavar = NC_("placeholder", "USER"),
+     .help = N_("items of this owner")},
+    {.name = "unit", .arg = CLI_ARG(OVERDUE, unit), .metavar = NC_("placeholder", "UNIT"),
+     .help = N_("items of this unit")},
+    {.name = "leader", .arg = CLI_ARG(OVERDUE, leader), .metavar = NC_("placeholder", "USER"),
+     .help = N_("items under this leader")},
+    {.name = NULL},
 };
 
 /* Print s cut to width columns, padded unless last. */
@@ -97,44 +101,37 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
 /* ---- extend ------------------------------------------------------------- */
 
 const cli_opt cli_dl_extend_opts[] = {
-    {"deadline", "deadline", CLI_VALUE, NC_("placeholder", "DATE"), N_("ask for this later deadline (延期申请)")},
-    {"reason", "reason", CLI_VALUE, NC_("placeholder", "TEXT"), N_("why more time is needed (with --deadline)")},
-    {"approve", NULL, 0, NULL, N_("approve the pending request: the deadline moves")},
-    {"deny", NULL, 0, NULL, N_("deny the pending request: the deadline stays")},
-    {"note", NULL, CLI_VALUE, NC_("placeholder", "TEXT"), N_("a comment on the decision (with --approve or --deny)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "deadline", .arg = CLI_ARG(EXTEND, deadline), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("ask for this later deadline (延期申请)")},
+    {.name = "reason", .arg = CLI_ARG(EXTEND, reason), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("why more time is needed (with --deadline)")},
+    {.name = "approve", .help = N_("approve the pending request: the deadline moves")},
+    {.name = "deny", .help = N_("deny the pending request: the deadline stays")},
+    {.name = "note", .arg = CLI_ARG(DECIDE_EXTENSION, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("a comment on the decision (with --approve or --deny)")},
+    {.name = NULL},
 };
 
-int cli_dl_extend_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
+rect_verb_id cli_dl_extend_pick(const cli_cmd *cmd, const cli_args *a)
 {
     int approve = s_opt(cmd, a, "approve") != NULL, deny = s_opt(cmd, a, "deny") != NULL;
     int ask = s_opt(cmd, a, "deadline") || s_opt(cmd, a, "reason");
-    const char *note = s_opt(cmd, a, "note");
     if (approve + deny + (ask ? 1 : 0) != 1) {
         cli_error(_("extend: give either --deadline DATE --reason TEXT (ask), or --approve or --deny (decide)"));
-        return RECT_EXIT_USAGE;
+        return RECT_VERB_NONE;
     }
-    if (ask) {
-        if (!s_opt(cmd, a, "deadline") || !s_opt(cmd, a, "reason")) {
-            cli_error(_("extend: asking needs both --deadline DATE and --reason TEXT"));
-            return RECT_EXIT_USAGE;
-        }
-        if (note) {
-            cli_error(_("extend: --note goes with --approve or --deny; a request takes --reason"));
-            return RECT_EXIT_USAGE;
-        }
-        return RECT_EXIT_OK;
+    if (ask && s_opt(cmd, a, "note")) {
+        cli_error(_("extend: --note goes with --approve or --deny; a request takes --reason"));
+        return RECT_VERB_NONE;
     }
-    req->cmd = "decide_extension";
-    json_object_set_new(req->args, "decision", json_string(approve ? "approve" : "deny"));
-    if (note) {
-        json_t *v = json_string(note);
-        if (!v) {
-            cli_error(_("--%s: not valid UTF-8 text"), "note");
-            return RECT_EXIT_USAGE;
-        }
-        json_object_set_new(req->args, "note", v);
-    }
+    return ask ? RECT_VERB_EXTEND : RECT_VERB_DECIDE_EXTENSION;
+}
+
+int cli_dl_extend_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
+{
+    if (a->verb == RECT_VERB_DECIDE_EXTENSION)
+        json_object_set_new(req->args, "decision",
+                            json_string(s_opt(cmd, a, "approve") ? "approve" : "deny"));
     return RECT_EXIT_OK;
 }
 
@@ -161,12 +158,16 @@ void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 /* ---- review ------------------------------------------------------------- */
 
 const cli_opt cli_dl_review_opts[] = {
-    {"note", "note", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"), N_("what the review found (required)")},
-    {"file", NULL, CLI_VALUE | CLI_MULTI, NC_("placeholder", "PATH"), N_("attach a file (repeatable)")},
-    {"relapse", "relapse", 0, NULL, N_("the problem is back (反弹): reopen the item")},
-    {"deadline", "deadline", CLI_VALUE, NC_("placeholder", "DATE"),
-     N_("with --relapse: the deadline of the renewed rectification (else the old one stays)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "note", .arg = CLI_ARG(REVIEW, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("what the review found")},
+    {.name = "file", .arg = CLI_ARG(REVIEW, files), .flags = CLI_MULTI,
+     .metavar = NC_("placeholder", "PATH"),
+     .help = N_("attach a file (repeatable)")},
+    {.name = "relapse", .arg = CLI_ARG(REVIEW, relapse),
+     .help = N_("the problem is back (反弹): reopen the item")},
+    {.name = "deadline", .arg = CLI_ARG(REVIEW, deadline), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("with --relapse: the deadline of the renewed rectification (else the old one stays)")},
+    {.name = NULL},
 };
 
 void cli_dl_review_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)

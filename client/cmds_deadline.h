@@ -16,7 +16,9 @@ extern const cli_opt cli_dl_review_opts[];
 void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
 /* extend: --deadline/--reason asks (wire "extend"); --approve/--deny decides
- * (wire "decide_extension"). Exit code as cli_cmd.build. */
+ * (wire "decide_extension"): the pick hook chooses, from the command line
+ * alone, and the build hook adds the decision. As cli_cmd.pick and .build. */
+rect_verb_id cli_dl_extend_pick(const cli_cmd *cmd, const cli_args *a);
 int cli_dl_extend_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 

@@ -25,24 +25,26 @@
 /* At most this many points in the open-items-over-time chart. */
 #define S_SERIES_MAX 30
 
-const cli_opt cli_no_ledger_opts[] = {{NULL, NULL, 0, NULL, NULL}};
+const cli_opt cli_no_ledger_opts[] = {
+    {.name = NULL},
+};
 
 const cli_opt cli_ledger_check_opts[] = {
-    {"key", NULL, CLI_VALUE, NC_("placeholder", "FILE.pub"),
-     N_("check offline against rectd's public key: the signature and every row (no config or rectd needed)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "key", .metavar = NC_("placeholder", "FILE.pub"),
+     .help = N_("check offline against rectd's public key: the signature and every row (no config or rectd needed)")},
+    {.name = NULL},
 };
 
 const cli_opt cli_audit_verify_opts[] = {
-    {"anchor", NULL, CLI_VALUE, NC_("placeholder", "FILE"),
-     N_("also prove that the record still extends this anchor (saved with 'rectctl audit anchor')")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "anchor", .metavar = NC_("placeholder", "FILE"),
+     .help = N_("also prove that the record still extends this anchor (saved with 'rectctl audit anchor')")},
+    {.name = NULL},
 };
 
 const cli_opt cli_audit_anchor_opts[] = {
-    {"output", NULL, CLI_VALUE | CLI_SHORT, NC_("placeholder", "FILE"),
-     N_("write the anchor to FILE (replaced whole, only when complete) instead of stdout")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "output", .flags = CLI_SHORT, .metavar = NC_("placeholder", "FILE"),
+     .help = N_("write the anchor to FILE (replaced whole, only when complete) instead of stdout")},
+    {.name = NULL},
 };
 
 /* ---- small helpers ---------------------------------------------------------- */
@@ -93,19 +95,24 @@ static int s_print_json(FILE *out, const json_t *result)
 /* ---- inspection add / list -------------------------------------------------- */
 
 const cli_opt cli_inspection_add_opts[] = {
-    {"title", "title", CLI_VALUE | CLI_REQUIRED, NC_("placeholder", "TEXT"),
-     N_("the inspection's title, e.g. 2025年考核评估反馈问题")},
-    {"fed-back", NULL, CLI_VALUE, NC_("placeholder", "SOURCE=N,..."),
-     N_("problems fed back per source (id or name), e.g. national=25,region=5")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "title", .arg = CLI_ARG(INSPECTION_ADD, title), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("the inspection's title, e.g. 2025年考核评估反馈问题")},
+    {.name = "fed-back", .arg = CLI_ARG(INSPECTION_ADD, fed_back),
+     .metavar = NC_("placeholder", "SOURCE=N,..."),
+     .help = N_("problems fed back per source (id or name), e.g. national=25,region=5")},
+    {.name = NULL},
 };
 
 const cli_opt cli_inspection_edit_opts[] = {
-    {"title", "title", CLI_VALUE, NC_("placeholder", "TEXT"), N_("the corrected title")},
-    {"fed-back", NULL, CLI_VALUE, NC_("placeholder", "SOURCE=N,..."),
-     N_("the corrected counts fed back per source (replaces all of them)")},
-    {"note", "note", CLI_VALUE, NC_("placeholder", "TEXT"), N_("why (kept in the inspection's history)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "title", .arg = CLI_ARG(INSPECTION_UPDATE, title),
+     .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("the corrected title")},
+    {.name = "fed-back", .arg = CLI_ARG(INSPECTION_UPDATE, fed_back),
+     .metavar = NC_("placeholder", "SOURCE=N,..."),
+     .help = N_("the corrected counts fed back per source (replaces all of them)")},
+    {.name = "note", .arg = CLI_ARG(INSPECTION_UPDATE, note), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("why (kept in the inspection's history)")},
+    {.name = NULL},
 };
 
 /* --fed-back SOURCE=N,... of command name into args.fed_back (absent: nothing to do). */
@@ -160,19 +167,13 @@ done:
 int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                              cli_request *req)
 {
-    req->cmd = "inspection_add";
     return s_fed_back_opt(cmd->name, a, req);
 }
 
+/* That there is something to correct is rectd's rule (inspection_update). */
 int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                               cli_request *req)
 {
-    req->cmd = "inspection_update";
-    if (!s_opt(cmd->name, a, "title") && !s_opt(cmd->name, a, "fed-back")) {
-        cli_error(_("%s: give --title, --fed-back or both (see 'rectctl %s --help')"), cmd->name,
-                  cmd->name);
-        return RECT_EXIT_USAGE;
-    }
     return s_fed_back_opt(cmd->name, a, req);
 }
 
@@ -212,13 +213,6 @@ void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_
 void cli_inspection_edit_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     s_print_inspection(ctx, 1, result);
-}
-
-int cli_inspection_list_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                              cli_request *req)
-{
-    req->cmd = "inspection_list";
-    return RECT_EXIT_OK;
 }
 
 void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -264,15 +258,17 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
 /* ---- ledger -------------------------------------------------------------------- */
 
 const cli_opt cli_ledger_opts[] = {
-    {"inspection", NULL, CLI_VALUE, NC_("placeholder", "NAME"), N_("only the items of this inspection")},
-    {"as-of", NULL, CLI_VALUE, NC_("placeholder", "DATE"),
-     N_("the record as it stood at the end of DATE (rebuilt from the event log)")},
-    {"format", NULL, CLI_VALUE, NC_("placeholder", "FORMAT"),
-     N_("xlsx, csv, json, md or html (default: from -o's extension, else md)")},
-    {"output", NULL, CLI_VALUE | CLI_SHORT, NC_("placeholder", "FILE"),
-     N_("write to FILE (replaced whole, only when complete) instead of stdout")},
-    {"lang", NULL, CLI_VALUE, NC_("placeholder", "LANG"), N_("zh (default) or en: the labels of the document")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "inspection", .metavar = NC_("placeholder", "NAME"),
+     .help = N_("only the items of this inspection")},
+    {.name = "as-of", .metavar = NC_("placeholder", "DATE"),
+     .help = N_("the record as it stood at the end of DATE (rebuilt from the event log)")},
+    {.name = "format", .metavar = NC_("placeholder", "FORMAT"),
+     .help = N_("xlsx, csv, json, md or html (default: from -o's extension, else md)")},
+    {.name = "output", .flags = CLI_SHORT, .metavar = NC_("placeholder", "FILE"),
+     .help = N_("write to FILE (replaced whole, only when complete) instead of stdout")},
+    {.name = "lang", .metavar = NC_("placeholder", "LANG"),
+     .help = N_("zh (default) or en: the labels of the document")},
+    {.name = NULL},
 };
 
 enum { F_MD, F_CSV, F_JSON, F_HTML, F_XLSX, F_COUNT };
@@ -878,21 +874,12 @@ done:
 /* ---- stats ---------------------------------------------------------------------- */
 
 const cli_opt cli_stats_opts[] = {
-    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"), N_("only the items of this inspection")},
-    {"by", "by", CLI_VALUE, NC_("placeholder", "FIELD"), N_("one line per unit, owner, leader, source or kind")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "inspection", .arg = CLI_ARG(STATS, inspection), .metavar = NC_("placeholder", "NAME"),
+     .help = N_("only the items of this inspection")},
+    {.name = "by", .arg = CLI_ARG(STATS, by), .metavar = NC_("placeholder", "FIELD"),
+     .help = N_("one line per unit, owner, leader, source or kind")},
+    {.name = NULL},
 };
-
-int cli_stats_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
-{
-    static const char *const bys[] = {"unit", "owner", "leader", "source", "kind"};
-    const char *by = s_opt("stats", a, "by");
-    if (by && rect_lookup(bys, 5, by) < 0) {
-        cli_error(_("stats: --by must be unit, owner, leader, source or kind, not \"%s\""), by);
-        return RECT_EXIT_USAGE;
-    }
-    return RECT_EXIT_OK;
-}
 
 enum { T_GROUP, T_TOTAL, T_ST, T_RED = T_ST + RECT_ST_COUNT, T_YELLOW, T_GREEN, T_ONTIME,
        T_MEDIAN, T_MAX, T_REJ, T_RELAPSE, T_COUNT };
@@ -1073,13 +1060,6 @@ int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a)
     return rc;
 }
 
-int cli_audit_reuse_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                          cli_request *req)
-{
-    req->cmd = "audit_reuse";
-    return RECT_EXIT_OK;
-}
-
 void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     const json_t *reused = json_object_get(result, "reused");
@@ -1110,9 +1090,10 @@ void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- reconcile ------------------------------------------------------------------ */
 
 const cli_opt cli_reconcile_opts[] = {
-    {"inspection", "inspection", CLI_VALUE, NC_("placeholder", "NAME"),
-     N_("the inspection to compare with (default: daemon.default_inspection)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "inspection", .arg = CLI_ARG(RECONCILE, inspection),
+     .metavar = NC_("placeholder", "NAME"),
+     .help = N_("the inspection to compare with (default: daemon.default_inspection)")},
+    {.name = NULL},
 };
 
 int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,

@@ -52,8 +52,8 @@ static void s_print_notice(const json_t *n)
 /* ---- inbox ------------------------------------------------------------- */
 
 const cli_opt cli_nt_inbox_opts[] = {
-    {"all", "all", 0, NULL, N_("also the notices already read")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "all", .arg = CLI_ARG(INBOX, all), .help = N_("also the notices already read")},
+    {.name = NULL},
 };
 
 void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -72,7 +72,7 @@ void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 /* ---- ack ---------------------------------------------------------------- */
 
 const cli_opt cli_nt_no_opts[] = {
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = NULL},
 };
 
 int cli_nt_ack_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
@@ -97,16 +97,12 @@ void cli_nt_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
 /* ---- notify run ----------------------------------------------------------- */
 
 const cli_opt cli_nt_run_opts[] = {
-    {"as-of", "as_of", CLI_VALUE, NC_("placeholder", "DATE"), N_("run the job of this day (default: today in the zone)")},
-    {"force", "force", 0, NULL, N_("run it again even if that day is done")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "as-of", .arg = CLI_ARG(NOTIFY_RUN, as_of), .metavar = NC_("placeholder", "DATE"),
+     .help = N_("run the job of this day (default: today in the zone)")},
+    {.name = "force", .arg = CLI_ARG(NOTIFY_RUN, force),
+     .help = N_("run it again even if that day is done")},
+    {.name = NULL},
 };
-
-int cli_nt_run_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
-{
-    req->cmd = "notify_run";
-    return RECT_EXIT_OK;
-}
 
 void cli_nt_run_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -122,8 +118,9 @@ void cli_nt_run_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
 /* ---- watch -------------------------------------------------------------- */
 
 const cli_opt cli_nt_watch_opts[] = {
-    {"since", NULL, CLI_VALUE, NC_("placeholder", "N"), N_("first replay your notices after number N (default 0: all)")},
-    {NULL, NULL, 0, NULL, NULL},
+    {.name = "since", .metavar = NC_("placeholder", "N"),
+     .help = N_("first replay your notices after number N (default 0: all)")},
+    {.name = NULL},
 };
 
 static volatile sig_atomic_t s_stop;

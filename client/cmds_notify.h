@@ -20,8 +20,7 @@ void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 int cli_nt_ack_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_nt_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
-/* notify run: the wire command is notify_run; prints ran or already done. */
-int cli_nt_run_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
+/* notify run: prints ran or already done. */
 void cli_nt_run_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
 /*

@@ -8,6 +8,7 @@
  * Lazy Pirate retries (conn.c) and prints the reply (render.c).
  * Exit codes: 0 done, 1 usage error, 2 rectd unreachable, 3 refused by rectd.
  */
+#include <assert.h>
 #include <libintl.h>
 #include <limits.h>
 #include <locale.h>
@@ -197,6 +198,25 @@ static void s_help_overview(const cli_ctx *ctx)
                        "options and an example."));
 }
 
+/*
+ * The argument an option or positional argument (ref) fills in the wire
+ * command verb: the one of ref's name, or NULL when verb takes none of that
+ * name (or ref is none).
+ */
+static const rect_arg *s_arg_in(rect_verb_id verb, rect_arg_ref ref)
+{
+    const rect_arg *named = rect_arg_of(ref);
+    return named ? rect_verb_arg(verb, named->name) : NULL;
+}
+
+/* 1 if option o must be given with cmd: its argument is required (and cmd
+ * always sends the same wire command). */
+static int s_opt_required(const cli_cmd *cmd, const cli_opt *o)
+{
+    const rect_arg *arg = cmd->pick ? NULL : s_arg_in(cmd->verb, o->arg);
+    return arg && arg->required;
+}
+
 /* `rectctl COMMAND --help`: usage, summary, options, example. */
 static void s_help_command(const cli_cmd *cmd)
 {
@@ -220,10 +240,18 @@ static void s_help_command(const cli_cmd *cmd)
             snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
                      (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
                      o->name, o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
-            s_entry(left, w + 2, gettext(o->help));
+            if (s_opt_required(cmd, o)) {
+                char help[1024];
+                /* TRANSLATORS: after an option's help in 'rectctl COMMAND --help'. */
+                snprintf(help, sizeof help, _("%s (required)"), gettext(o->help));
+                s_entry(left, w + 2, help);
+            } else {
+                s_entry(left, w + 2, gettext(o->help));
+            }
         }
     }
-    if (cmd->pos_key && strcmp(cmd->pos_key, "item") == 0)
+    const rect_arg *pos = rect_arg_of(cmd->pos_arg);
+    if (pos && pos->type == RECT_ARG_ITEM)
         printf("\n%s\n", _("ID is the item's number, its ref (e.g. GJ-03), or INSPECTION/REF."));
     printf("\n%s\n", gettext(cmd->help));
     printf("\n%s\n", _("Global options (-c FILE, --as USER, --json) may come before or after "
@@ -345,7 +373,7 @@ static int s_parse_cmd_opt(int argc, char **argv, int *i, const cli_cmd *cmd, cl
             continue;
         char spelling[64];
         snprintf(spelling, sizeof spelling, "--%s", o->name);
-        if (!(o->flags & CLI_VALUE)) {
+        if (!o->metavar) {
             if (iv) {
                 cli_error(_("option %s takes no value"), spelling);
                 return -1;
@@ -429,18 +457,37 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
     return RECT_EXIT_OK;
 }
 
-/* Required options and arguments of a parsed command. 0 or a usage error. */
-static int s_check(const cli_cmd *cmd, const cli_args *a)
+/*
+ * Check a parsed command line against the wire command it sends (a->verb,
+ * set here): its required arguments (rect_verbs.h) must be given, and no
+ * option may fill an argument that command does not take. 0 or a usage
+ * error after a message.
+ */
+static int s_check(const cli_cmd *cmd, cli_args *a)
 {
-    if (a->n_pos < cmd->pos_min) {
+    a->verb = cmd->pick ? cmd->pick(cmd, a) : cmd->verb;
+    if (cmd->pick && a->verb == RECT_VERB_NONE)
+        return RECT_EXIT_USAGE;
+    const rect_arg *pos = s_arg_in(a->verb, cmd->pos_arg);
+    int pos_required = rect_arg_of(cmd->pos_arg) ? pos && pos->required : cmd->pos_min;
+    if (a->n_pos < pos_required) {
         cli_error(_("%s: missing %s (usage: rectctl %s %s)"), cmd->name, gettext(cmd->pos),
                   cmd->name, gettext(cmd->usage));
         return RECT_EXIT_USAGE;
     }
     for (int k = 0; cmd->opts[k].name; k++) {
-        if ((cmd->opts[k].flags & CLI_REQUIRED) && !a->val[k]) {
-            cli_error(_("%s: --%s is required (see 'rectctl %s --help')"), cmd->name,
-                      cmd->opts[k].name, cmd->name);
+        const cli_opt *o = &cmd->opts[k];
+        if (!rect_arg_of(o->arg))
+            continue;
+        const rect_arg *arg = s_arg_in(a->verb, o->arg);
+        if (a->val[k] && !arg) {
+            cli_error(_("%s: --%s does not go with the other options given (see 'rectctl %s --help')"),
+                      cmd->name, o->name, cmd->name);
+            return RECT_EXIT_USAGE;
+        }
+        if (arg && arg->required && !a->val[k]) {
+            cli_error(_("%s: --%s is required (see 'rectctl %s --help')"), cmd->name, o->name,
+                      cmd->name);
             return RECT_EXIT_USAGE;
         }
     }
@@ -555,27 +602,45 @@ struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms)
     return conn;
 }
 
-/* args from the positional argument and the options that carry a key. */
+/* 1 if arguments of type t go on the wire as the string given. */
+static int s_string_arg(rect_arg_type t)
+{
+    return t == RECT_ARG_NAME || t == RECT_ARG_LINE || t == RECT_ARG_TEXT || t == RECT_ARG_ITEM;
+}
+
+/*
+ * args from the positional argument and the options that fill a string or
+ * BOOL argument of the command line's wire command (other types are the
+ * build hook's).
+ */
 static int s_generic_args(const cli_cmd *cmd, const cli_args *a, json_t *args)
 {
-    if (cmd->pos_key && a->n_pos > 0) {
+    const rect_arg *pos = s_arg_in(a->verb, cmd->pos_arg);
+    if (pos && s_string_arg(pos->type) && a->n_pos > 0) {
         json_t *v = json_string(a->pos[0]);
         if (!v) {
             cli_error(_("%s: not valid UTF-8 text"), gettext(cmd->pos));
             return RECT_EXIT_USAGE;
         }
-        json_object_set_new(args, cmd->pos_key, v);
+        json_object_set_new(args, pos->name, v);
     }
     for (int k = 0; cmd->opts[k].name; k++) {
         const cli_opt *o = &cmd->opts[k];
-        if (!o->key || !a->val[k])
+        const rect_arg *arg = s_arg_in(a->verb, o->arg);
+        if (!arg || !a->val[k])
             continue;
-        json_t *v = (o->flags & CLI_VALUE) ? json_string(a->val[k]) : json_true();
+        json_t *v = NULL;
+        if (arg->type == RECT_ARG_BOOL && !o->metavar)
+            v = json_true();
+        else if (s_string_arg(arg->type) && o->metavar)
+            v = json_string(a->val[k]);
+        else
+            continue; /* the build hook's */
         if (!v) {
             cli_error(_("--%s: not valid UTF-8 text"), o->name);
             return RECT_EXIT_USAGE;
         }
-        json_object_set_new(args, o->key, v);
+        json_object_set_new(args, arg->name, v);
     }
     return RECT_EXIT_OK;
 }
@@ -606,8 +671,10 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     json_t *reply = NULL;
     conn_t *conn = NULL;
     char client[CONN_CLIENT_ID_LEN + 1] = "";
+    const rect_verb *verb = rect_verb_of(a->verb);
     int rc;
 
+    assert(verb); /* a command that is neither local nor a session names its wire command */
     req.args = json_object();
     if (!req.args) {
         cli_error(_("out of memory"));
@@ -620,13 +687,13 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     if (rc != RECT_EXIT_OK)
         goto done;
 
-    if ((cmd->flags & CLI_WRITE) && conn_client_id(client) != 0) {
+    int write = verb->access == RECT_WRITE;
+    if (write && conn_client_id(client) != 0) {
         cli_error(_("cannot initialise libsodium"));
         rc = RECT_EXIT_USAGE;
         goto done;
     }
-    request = conn_request_new(req.cmd ? req.cmd : cmd->name, ctx->user_name, json_incref(req.args),
-                               cmd->flags & CLI_WRITE, client);
+    request = conn_request_new(verb->name, ctx->user_name, json_incref(req.args), write, client);
     /*
      * rectd handles a large attachment (an import of thousands of rows) in one
      * transaction: give each try one more second per 100 KiB attached, so a

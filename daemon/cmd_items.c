@@ -133,14 +133,23 @@ int cmd_add(cmd_ctx *c)
         (rc = resolve(c, "kind", cmd_str(c, "kind"), RESOLVE_KIND, &f[IMP_KIND])))
         return rc;
 
+    /* The one place of this rule: rectctl add sends what it is given. */
     static const char *const as_keys[] = {"owner", "unit", "leader", "deadline"};
     int given = 0;
-    for (int i = 0; i < 4; i++)
-        given += cmd_str(c, as_keys[i]) != NULL;
+    char missing[64] = "";
+    for (int i = 0; i < 4; i++) {
+        if (cmd_str(c, as_keys[i]))
+            given++;
+        else
+            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s",
+                     missing[0] ? ", " : "", as_keys[i]);
+    }
     assignment as;
     if (given && given < 4)
         return cmd_fail(c, RECT_E_MISSING_FIELD,
-                        "add: to assign while adding, give all of owner, unit, leader and deadline (or none)");
+                        "add: %s missing: to assign while adding, give all of owner, unit, leader "
+                        "and deadline (or none, and assign later)",
+                        missing);
     if (given) {
         if ((rc = s_assignment(c, &as)))
             return rc;

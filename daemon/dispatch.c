@@ -1,5 +1,6 @@
 /*
- * dispatch.c - the command table and the one request path (see dispatch.h).
+ * dispatch.c - the one request path (see dispatch.h) and the handler of each
+ * command of include/rect_verbs.h.
  */
 #include "dispatch.h"
 
@@ -14,102 +15,55 @@
 #include "cmd_ledger.h"
 #include "rect_proto.h"
 #include "rect_text.h"
-
-typedef enum {
-    ARG_NAME, /* single-line string, at most RECT_MAX_NAME bytes (ref, inspection) */
-    ARG_LINE, /* single-line string, at most RECT_MAX_TEXT bytes (title, user, date) */
-    ARG_TEXT, /* multi-line string, at most RECT_MAX_TEXT bytes (notes, descriptions) */
-    ARG_ITEM, /* integer id or a NAME string */
-    ARG_BOOL,
-    ARG_FILES, /* array of file names (NAME strings) */
-    ARG_INT,    /* integer (the handler checks its range) */
-    ARG_OBJECT, /* JSON object (the handler checks its members) */
-} arg_type;
-
-typedef struct {
-    const char *name;
-    arg_type type;
-    int required; /* present, and non-blank for strings */
-} arg_spec;
-
-enum { FILES_NONE, FILES_ONE, FILES_NAMED };
+#include "rect_verbs.h"
 
 /*
- * What a command does to the database. READ_LONG: a read whose cost grows
- * with the whole record (ledgers, statistics, audits); it runs on a reader
- * thread when rectd has them (daemon.read_threads), so that it does not
- * hold up the requests behind it.
+ * The handler of each command of the table in rect_verbs.h, which says
+ * everything else about it (access, roles, files, arguments).
  */
-enum { READ, WRITE, READ_LONG };
-
-typedef struct {
-    const char *name;
-    cmd_fn fn;
-    int access; /* READ, WRITE or READ_LONG */
-    /*
-     * Roles that may call the command at all. Item actions say ANY here:
-     * who may do what to which item is workflow.c's rule book.
-     */
-    unsigned roles;
-    int files; /* FILES_NONE, FILES_ONE (import), FILES_NAMED (args.files) */
-    arg_spec args[16];
-} cmd_spec;
-
-#define ITEM {"item", ARG_ITEM, 1}
-static const cmd_spec s_commands[] = {
-    {"ping", cmd_ping, READ, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"list", cmd_list, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
-     {{"state", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"source", ARG_NAME, 0},
-      {"kind", ARG_NAME, 0}, {"inspection", ARG_NAME, 0}, {"leader", ARG_NAME, 0},
-      {"overdue", ARG_BOOL, 0}, {"due_soon", ARG_BOOL, 0}, {"as_of", ARG_NAME, 0}, {0}}},
-    {"show", cmd_show, READ, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
-    {"history", cmd_history, READ, RECT_ROLE_ANY, FILES_NONE, {ITEM, {0}}},
-    {"add", cmd_add, WRITE, RECT_ROLE_ANY, FILES_NONE,
-     {{"ref", ARG_NAME, 1}, {"source", ARG_NAME, 1}, {"kind", ARG_NAME, 1}, {"title", ARG_LINE, 1},
-      {"description", ARG_TEXT, 0}, {"measures", ARG_TEXT, 0}, {"inspection", ARG_NAME, 0},
-      {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"leader", ARG_NAME, 0},
-      {"deadline", ARG_NAME, 0}, {"note", ARG_TEXT, 0}, {0}}},
-    {"import", cmd_import, WRITE, RECT_ROLE_ANY, FILES_ONE,
-     {{"inspection", ARG_NAME, 0}, {"dry_run", ARG_BOOL, 0}, {0}}},
-    {"assign", cmd_assign, WRITE, RECT_ROLE_ANY, FILES_NONE,
-     {ITEM, {"owner", ARG_NAME, 1}, {"unit", ARG_NAME, 1}, {"leader", ARG_NAME, 1},
-      {"deadline", ARG_NAME, 1}, {"note", ARG_TEXT, 0}, {0}}},
-    {"start", cmd_start, WRITE, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 0}, {0}}},
-    {"evidence", cmd_evidence, WRITE, RECT_ROLE_ANY, FILES_NAMED,
-     {ITEM, {"note", ARG_TEXT, 1}, {"files", ARG_FILES, 0}, {0}}},
-    {"verify", cmd_verify, WRITE, RECT_ROLE_ANY, FILES_NONE,
-     {ITEM, {"result", ARG_NAME, 1}, {"opinion", ARG_TEXT, 1}, {0}}},
-    {"close", cmd_close, WRITE, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"note", ARG_TEXT, 1}, {0}}},
-    {"reopen", cmd_reopen, WRITE, RECT_ROLE_ANY, FILES_NONE, {ITEM, {"reason", ARG_TEXT, 1}, {0}}},
+static const cmd_fn s_handlers[] = {
+    [RECT_VERB_PING] = cmd_ping,
+    [RECT_VERB_LIST] = cmd_list,
+    [RECT_VERB_SHOW] = cmd_show,
+    [RECT_VERB_HISTORY] = cmd_history,
+    [RECT_VERB_ADD] = cmd_add,
+    [RECT_VERB_IMPORT] = cmd_import,
+    [RECT_VERB_ASSIGN] = cmd_assign,
+    [RECT_VERB_START] = cmd_start,
+    [RECT_VERB_EVIDENCE] = cmd_evidence,
+    [RECT_VERB_VERIFY] = cmd_verify,
+    [RECT_VERB_CLOSE] = cmd_close,
+    [RECT_VERB_REOPEN] = cmd_reopen,
     /* Deadlines (cmd_deadline.c). */
-    {"overdue", cmd_overdue, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
-     {{"as_of", ARG_NAME, 0}, {"owner", ARG_NAME, 0}, {"unit", ARG_NAME, 0}, {"leader", ARG_NAME, 0}, {0}}},
-    {"extend", cmd_extend, WRITE, RECT_ROLE_ANY, FILES_NONE,
-     {ITEM, {"deadline", ARG_NAME, 1}, {"reason", ARG_TEXT, 1}, {0}}},
-    {"decide_extension", cmd_decide_extension, WRITE, RECT_ROLE_ANY, FILES_NONE,
-     {ITEM, {"decision", ARG_NAME, 1}, {"note", ARG_TEXT, 0}, {0}}},
-    {"review", cmd_review, WRITE, RECT_ROLE_ANY, FILES_NAMED,
-     {ITEM, {"note", ARG_TEXT, 1}, {"files", ARG_FILES, 0}, {"relapse", ARG_BOOL, 0},
-      {"deadline", ARG_NAME, 0}, {0}}},
-    {"inbox", cmd_inbox, READ, RECT_ROLE_ANY, FILES_NONE, {{"all", ARG_BOOL, 0}, {"since", ARG_INT, 0}, {0}}},
-    {"ack", cmd_ack, WRITE, RECT_ROLE_ANY, FILES_NONE, {{"id", ARG_INT, 1}, {0}}},
-    {"notify_run", cmd_notify_run, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
-     {{"as_of", ARG_NAME, 0}, {"force", ARG_BOOL, 0}, {0}}},
+    [RECT_VERB_OVERDUE] = cmd_overdue,
+    [RECT_VERB_EXTEND] = cmd_extend,
+    [RECT_VERB_DECIDE_EXTENSION] = cmd_decide_extension,
+    [RECT_VERB_REVIEW] = cmd_review,
+    /* The outbox (cmd_notify.c). */
+    [RECT_VERB_INBOX] = cmd_inbox,
+    [RECT_VERB_ACK] = cmd_ack,
+    [RECT_VERB_NOTIFY_RUN] = cmd_notify_run,
     /* Closeout ledgers (cmd_ledger.c, cmd_audit.c). */
-    {"inspection_add", cmd_inspection_add, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
-     {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 1}, {"fed_back", ARG_OBJECT, 0}, {0}}},
-    {"inspection_update", cmd_inspection_update, WRITE, RECT_ROLE_ADMIN, FILES_NONE,
-     {{"name", ARG_NAME, 1}, {"title", ARG_LINE, 0}, {"fed_back", ARG_OBJECT, 0}, {"note", ARG_TEXT, 0}, {0}}},
-    {"inspection_list", cmd_inspection_list, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"inspection_history", cmd_inspection_history, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"ledger", cmd_ledger, READ_LONG, RECT_ROLE_ANY, FILES_NONE,
-     {{"inspection", ARG_NAME, 0}, {"as_of", ARG_NAME, 0}, {"seq", ARG_INT, 0}, {0}}},
-    {"stats", cmd_stats, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{"inspection", ARG_NAME, 0}, {"by", ARG_NAME, 0}, {0}}},
-    {"audit_verify", cmd_audit_verify, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{"anchor", ARG_OBJECT, 0}, {0}}},
-    {"audit_anchor", cmd_audit_anchor, READ, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"audit_reuse", cmd_audit_reuse, READ_LONG, RECT_ROLE_ANY, FILES_NONE, {{0}}},
-    {"reconcile", cmd_reconcile, READ_LONG, RECT_ROLE_ANY, FILES_ONE, {{"inspection", ARG_NAME, 0}, {0}}},
+    [RECT_VERB_INSPECTION_ADD] = cmd_inspection_add,
+    [RECT_VERB_INSPECTION_UPDATE] = cmd_inspection_update,
+    [RECT_VERB_INSPECTION_LIST] = cmd_inspection_list,
+    [RECT_VERB_INSPECTION_HISTORY] = cmd_inspection_history,
+    [RECT_VERB_LEDGER] = cmd_ledger,
+    [RECT_VERB_STATS] = cmd_stats,
+    [RECT_VERB_AUDIT_VERIFY] = cmd_audit_verify,
+    [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
+    [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
+    [RECT_VERB_RECONCILE] = cmd_reconcile,
 };
+/* A command added at the end of RECT_VERBS without a handler fails here; one
+ * added elsewhere fails tests/unit/test_request.c (every verb is handled). */
+_Static_assert(sizeof s_handlers / sizeof s_handlers[0] == RECT_VERB_COUNT,
+               "every command in rect_verbs.h needs its handler in s_handlers");
+
+cmd_fn dispatch_handler(int verb)
+{
+    return verb > RECT_VERB_NONE && verb < RECT_VERB_COUNT ? s_handlers[verb] : NULL;
+}
 
 int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)
 {
@@ -125,12 +79,10 @@ const char *cmd_str(cmd_ctx *c, const char *name)
     return json_string_value(json_object_get(c->args, name));
 }
 
-static const cmd_spec *s_find(const char *name)
+/* The command a validated request names. */
+static rect_verb_id s_verb_of(json_t *req)
 {
-    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
-        if (strcmp(s_commands[i].name, name) == 0)
-            return &s_commands[i];
-    return NULL;
+    return rect_verb_find(json_string_value(json_object_get(req, "cmd")));
 }
 
 static int s_fail(char *msg, size_t len, int code, const char *fmt, ...)
@@ -153,29 +105,29 @@ static int s_blank(const char *s)
 }
 
 /* Check one string value against its type. */
-static int s_check_string(const char *cmd, const char *name, const char *s, arg_type type,
+static int s_check_string(const char *cmd, const char *name, const char *s, rect_arg_type type,
                           int required, char *msg, size_t len)
 {
     size_t n = strlen(s);
-    size_t max = type == ARG_NAME || type == ARG_ITEM || type == ARG_FILES ? RECT_MAX_NAME : RECT_MAX_TEXT;
+    size_t max = type == RECT_ARG_NAME || type == RECT_ARG_ITEM || type == RECT_ARG_FILES ? RECT_MAX_NAME : RECT_MAX_TEXT;
     if (required && s_blank(s))
         return s_fail(msg, len, RECT_E_MISSING_FIELD, "%s: %s must not be empty", cmd, name);
     if (n > max)
         return s_fail(msg, len, RECT_E_BAD_VALUE, "%s: %s is too long (%zu bytes; at most %zu)", cmd,
                       name, n, max);
-    if (!text_clean(s, type == ARG_TEXT))
+    if (!text_clean(s, type == RECT_ARG_TEXT))
         return s_fail(msg, len, RECT_E_BAD_VALUE, "%s: %s contains control characters%s", cmd, name,
-                      type == ARG_TEXT ? " (only newline and tab are allowed)" : " or a line break");
+                      type == RECT_ARG_TEXT ? " (only newline and tab are allowed)" : " or a line break");
     return 0;
 }
 
-static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *r, char *msg,
+static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req *r, char *msg,
                         size_t len)
 {
     const char *key;
     json_t *v;
     json_object_foreach(args, key, v) {
-        const arg_spec *a = spec->args;
+        const rect_arg *a = spec->args;
         while (a->name && strcmp(a->name, key) != 0)
             a++;
         if (!a->name)
@@ -183,19 +135,19 @@ static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *
                           spec->name, key);
         int rc = 0;
         switch (a->type) {
-        case ARG_BOOL:
+        case RECT_ARG_BOOL:
             if (!json_is_boolean(v))
                 return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be true or false", spec->name, key);
             break;
-        case ARG_INT:
+        case RECT_ARG_INT:
             if (!json_is_integer(v))
                 return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an integer", spec->name, key);
             break;
-        case ARG_OBJECT:
+        case RECT_ARG_OBJECT:
             if (!json_is_object(v))
                 return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an object", spec->name, key);
             break;
-        case ARG_ITEM:
+        case RECT_ARG_ITEM:
             if (json_is_integer(v))
                 break;
             if (!json_is_string(v))
@@ -203,7 +155,7 @@ static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *
                               spec->name, key);
             rc = s_check_string(spec->name, key, json_string_value(v), a->type, 1, msg, len);
             break;
-        case ARG_FILES: {
+        case RECT_ARG_FILES: {
             if (!json_is_array(v))
                 return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an array of file names",
                               spec->name, key);
@@ -227,19 +179,19 @@ static int s_check_args(const cmd_spec *spec, json_t *args, const dispatch_req *
         if (rc)
             return rc;
     }
-    for (const arg_spec *a = spec->args; a->name; a++)
+    for (const rect_arg *a = spec->args; a->name; a++)
         if (a->required && !json_object_get(args, a->name))
             return s_fail(msg, len, RECT_E_MISSING_FIELD, "%s needs the argument \"%s\"", spec->name,
                           a->name);
 
     size_t want = 0;
-    if (spec->files == FILES_ONE)
+    if (spec->files == RECT_FILES_ONE)
         want = 1;
-    else if (spec->files == FILES_NAMED)
+    else if (spec->files == RECT_FILES_NAMED)
         want = json_array_size(json_object_get(args, "files"));
     if (r->n_files != want)
         return s_fail(msg, len, RECT_E_BAD_VALUE,
-                      spec->files == FILES_ONE ? "%s needs exactly %zu attached frame (the file); got %zu"
+                      spec->files == RECT_FILES_ONE ? "%s needs exactly %zu attached frame (the file); got %zu"
                                                : "%s: %zu file(s) named but %zu frame(s) attached",
                       spec->name, want, r->n_files);
     return 0;
@@ -351,8 +303,9 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         rc = s_fail(msg, len, RECT_E_BAD_TYPE, "\"cmd\" and \"user\" must be strings and \"args\" an object");
         goto fail;
     }
-    const cmd_spec *spec = s_find(json_string_value(jcmd));
-    if (!spec) {
+    rect_verb_id verb = rect_verb_find(json_string_value(jcmd));
+    const rect_verb *spec = rect_verb_of(verb);
+    if (!spec || !s_handlers[verb]) {
         char shown[64];
         text_fit(json_string_value(jcmd), 40, shown, sizeof shown);
         rc = s_fail(msg, len, RECT_E_UNKNOWN_COMMAND, "unknown command \"%s\"", shown);
@@ -371,7 +324,7 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         rc = s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s may not use %s", u->name, spec->name);
         goto fail;
     }
-    if (spec->access == WRITE) {
+    if (spec->access == RECT_WRITE) {
         json_t *jc = json_object_get(req, "client"), *js = json_object_get(req, "seq");
         if (!jc || !js) {
             rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
@@ -433,13 +386,13 @@ static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispa
 }
 
 static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *req,
-                       const cmd_spec *spec)
+                       rect_verb_id verb)
 {
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
     int rc = store_begin(st, 0, NULL, &c.txn);
     if (rc == 0) {
-        rc = spec->fn(&c);
+        rc = s_handlers[verb](&c);
         store_abort(&c.txn);
     } else {
         snprintf(c.msg, sizeof c.msg, "cannot read the database");
@@ -479,7 +432,7 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
 
 /* Run one write inside the shared transaction; 1 if it changed the database. */
 static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
-                       const cmd_spec *spec)
+                       rect_verb_id verb)
 {
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
@@ -510,7 +463,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
                  "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
                  client, (unsigned long long)seq);
     } else if (rc == RECT_E_NOT_FOUND) {
-        rc = spec->fn(&c);
+        rc = s_handlers[verb](&c);
         if (rc == 0) {
             s_reply(r, 0, NULL, c.result);
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
@@ -527,7 +480,8 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
                  "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
                  (unsigned long long)cfg->map_size_mb);
     else if (!c.msg[0])
-        snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", spec->name, rect_err_name(rc));
+        snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
+                 rect_err_name(rc));
     s_reply(r, rc, c.msg, NULL);
     json_decref(c.result);
     return 0;
@@ -576,12 +530,13 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             s_reply(&reqs[i], rc, msg, NULL);
             continue;
         }
-        const cmd_spec *spec = s_find(json_string_value(json_object_get(parsed[i], "cmd")));
-        if (spec->access != WRITE) {
-            if (spec->access == READ_LONG && reqs[i].may_defer)
+        rect_verb_id verb = s_verb_of(parsed[i]);
+        rect_access access = rect_verb_of(verb)->access;
+        if (access != RECT_WRITE) {
+            if (access == RECT_READ_LONG && reqs[i].may_defer)
                 reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
             else
-                s_run_read(cfg, st, &reqs[i], parsed[i], spec);
+                s_run_read(cfg, st, &reqs[i], parsed[i], verb);
             json_decref(parsed[i]);
             parsed[i] = NULL;
         }
@@ -595,8 +550,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             continue;
         if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
             break;
-        changed += s_run_write(cfg, txn, &reqs[i], parsed[i],
-                               s_find(json_string_value(json_object_get(parsed[i], "cmd"))));
+        changed += s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]));
     }
     if (txn)
         rc = changed ? store_commit(&txn) : (store_abort(&txn), 0);

@@ -2,6 +2,9 @@
  * dispatch.h - the one request path: decode -> validate -> look up the
  * command -> open the transaction -> handler -> commit -> reply.
  *
+ * The commands, their arguments and who may call them are the table in
+ * include/rect_verbs.h; dispatch.c adds each one's handler.
+ *
  * Requests that arrive together are handed over as a batch: read commands
  * each get a read transaction; write commands share one write transaction
  * (group commit), each in its own nested transaction so that one refusal
@@ -56,5 +59,11 @@ void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r);
  */
 int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg,
                       size_t msglen);
+
+/*
+ * The handler of a command of include/rect_verbs.h (a rect_verb_id), or
+ * NULL for none (exposed for tests: every command has one).
+ */
+cmd_fn dispatch_handler(int verb);
 
 #endif

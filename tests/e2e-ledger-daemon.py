@@ -530,8 +530,9 @@ class Corrections:
         eq(self.d.call("inspection_list")["inspections"][0]["fed_back"]["national"], 26,
            "national after the edit")
         r = self.d.ctl("inspection", "edit", self.NAME, json_out=False)
-        eq(r.rc, 1, "exit status without --title or --fed-back")
-        check("--title" in r.err and "--fed-back" in r.err, "usage message: %r" % r.err)
+        eq(r.rc, 3, "exit status without --title or --fed-back: rectd refuses it")
+        check("missing_field" in r.err and "give title, fed_back or both" in r.err,
+              "rectd's refusal says what to give: %r" % r.err)
 
 
 class Tamper:

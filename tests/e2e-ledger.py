@@ -540,7 +540,10 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         line = next(l for l in r.out.splitlines() if l.startswith("国家反馈共性问题"))
         eq(line.split()[1:3], ["22", "0"], "national: 22 items, 0 claimed")
         check(r.out.splitlines()[-1].split()[:2] == ["total", "29"], "total line")
-        eq(self.ctl("stats", "--by", "colour").rc, 1, "bad --by")
+        r = self.ctl("stats", "--by", "colour")
+        eq(r.rc, 3, "bad --by: rectd refuses it")
+        check("bad_value" in r.err and "by must be unit, owner, leader, source or kind, not \"colour\""
+              in r.err, "rectd's refusal says what --by may be: %r" % r.err)
 
     def test_reconcile(self):
         path = os.path.join(self.out, "county.csv")

@@ -730,6 +730,12 @@ class Refusals(Fixture):
         self.refused("add", {"ref": "ADD-2", "source": "self", "kind": "immediate",
                              "title": "t", "owner": owner},
                      {"missing_field", "bad_value"})
+        # rectctl sends what it is given; the rule and its message are rectd's
+        r = self.cli_refused("add", "--ref", "ADD-2", "--source", "self", "--kind", "immediate",
+                             "--title", "t", "--owner", owner, "--deadline", "2026-06-30")
+        check("missing_field" in r.err and "unit, leader missing" in r.err
+              and "owner, unit, leader and deadline" in r.err,
+              "rectd's refusal names what is missing and what to do: %r" % r.err)
 
     def test_a_claimed_only_item_rebuilt_from_its_events_equals_rectds_item(self):
         it = self.d.call("add", {"ref": "RB-1", "source": "self", "kind": "immediate",

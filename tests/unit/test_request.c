@@ -16,6 +16,7 @@
 #include "rect_cfg.h"
 #include "rect_keys.h"
 #include "rect_proto.h"
+#include "rect_verbs.h"
 
 static rect_cfg *s_cfg;
 /* The connection's key for the next request: NULL = the key of the user it names. */
@@ -270,6 +271,31 @@ static void test_a_gateway_may_act_for_users_but_not_for_another_gateway(void **
     s_peer_key = NULL;
 }
 
+static void test_every_command_in_the_table_has_a_handler_and_one_name(void **state)
+{
+    (void)state;
+    assert_null(dispatch_handler(RECT_VERB_NONE));
+    assert_null(dispatch_handler(RECT_VERB_COUNT));
+    for (int v = RECT_VERB_NONE + 1; v < RECT_VERB_COUNT; v++) {
+        const rect_verb *spec = rect_verb_of(v);
+        if (!dispatch_handler(v))
+            fail_msg("%s has no handler in dispatch.c's s_handlers", spec->name);
+        assert_int_equal(rect_verb_find(spec->name), v);
+        /* a command that takes named files takes their names */
+        if (spec->files == RECT_FILES_NAMED)
+            assert_non_null(rect_verb_arg(v, "files"));
+        for (size_t i = 0; i < spec->n_args; i++)
+            assert_ptr_equal(rect_verb_arg(v, spec->args[i].name), &spec->args[i]);
+        assert_null(spec->args[spec->n_args].name);
+    }
+    assert_int_equal(rect_verb_find("drop"), RECT_VERB_NONE);
+    /* RECT_ARG_OF names an argument by its position in the table */
+    rect_arg_ref owner = RECT_ARG_OF(ASSIGN, owner);
+    assert_string_equal(rect_arg_of(owner)->name, "owner");
+    assert_true(rect_arg_of(owner)->required);
+    assert_null(rect_arg_of((rect_arg_ref){0}));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_frame_and_attachment_limits),
         cmocka_unit_test(test_a_request_acts_only_as_the_user_whose_key_connected),
         cmocka_unit_test(test_a_gateway_may_act_for_users_but_not_for_another_gateway),
+        cmocka_unit_test(test_every_command_in_the_table_has_a_handler_and_one_name),
     };
     return cmocka_run_group_tests_name("request validation", tests, s_setup, s_teardown);
 }
