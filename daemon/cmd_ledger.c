@@ -438,6 +438,27 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late, 
     return row;
 }
 
+/*
+ * "record_head": the whole record's head when the ledger was made. A ledger
+ * cut at an older seq then says so inside its signed bytes: the county sees
+ * that events came after the cut (e.g. a reopen) instead of a ledger that
+ * looks complete.
+ */
+static int s_record_head(cmd_ctx *c, json_t *result)
+{
+    uint64_t next;
+    unsigned char head[32];
+    char hex[65];
+    int rc = store_head(c->txn, &next, head);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read the chain head");
+    store_hex(head, 32, hex);
+    json_t *rh = json_pack("{sIss}", "seq", (json_int_t)(next ? next - 1 : 0), "hash", hex);
+    if (!rh || json_object_set_new(result, "record_head", rh))
+        return s_nomem(c);
+    return 0;
+}
+
 /* fed_back per source: the inspection's record, or the sum over all records. */
 static int s_fed_sum(const char *name, const json_t *rec, void *ctx)
 {
@@ -612,8 +633,8 @@ int cmd_ledger(cmd_ctx *c)
                           "head", "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text,
                           "generated_by", c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone",
                           c->cfg->timezone, "summary", summary, "rows", rows);
-    if (!c->result)
-        rc = s_nomem(c);
+    if (!c->result || (rc = s_record_head(c, c->result)))
+        rc = rc ? rc : s_nomem(c);
     else if ((rc = sign_ledger(c->result)))
         cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));
 done:

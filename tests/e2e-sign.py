@@ -302,6 +302,22 @@ class Signed:
         check(out.startswith("ok: ") and "%d rows" % len(self.doc["rows"]) in out
               and "#%d" % self.doc["head"]["seq"] in out, "ok line: %r" % out)
 
+    def test_a_ledger_cut_at_an_older_seq_says_what_came_after(self):
+        head = self.d.call("ping")["head"]["seq"]
+        cut = self.d.call("ledger", {"seq": head - 1})
+        eq((cut["head"]["seq"], cut["record_head"]["seq"]), (head - 1, head), "cut and whole head")
+        eq(self.doc["record_head"], self.doc["head"], "a full ledger: the same heads")
+        path = write_json(os.path.join(self.d.tmp, "cut.json"), cut)
+        rc, out, err = self.check_key(path)
+        eq(rc, 0, "the cut ledger is genuine: %r %r" % (out, err))
+        check(("as of event #%d" % (head - 1)) in out and ("had %d events" % head) in out,
+              "it says more came after: %r" % out)
+        # the whole head is signed: claiming the cut was the whole record fails
+        forged = dict(cut, record_head=cut["head"])
+        rc, out, _ = self.check_key(write_json(os.path.join(self.d.tmp, "cut2.json"), forged))
+        eq(rc, 3, "a forged record_head: %r" % out)
+        check("record_head was changed" in out, "names it: %r" % out)
+
     def test_ledger_check_key_names_an_edited_cell(self):
         def close_row(doc):
             doc["rows"][1]["closed_by"] = "wangyan"
