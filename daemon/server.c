@@ -372,7 +372,48 @@ typedef struct {
     size_t n_retired;
 } s_cfgs;
 
-static void s_reload(s_cfgs *cs, notifier *nt)
+/* 1 if some key that let a user in under old lets nobody in, or someone else, under fresh. */
+static int s_keys_revoked(const rect_cfg *old, const rect_cfg *fresh)
+{
+    for (size_t i = 0; i < old->n_users; i++) {
+        const rect_user *u = &old->users[i];
+        const rect_user *now = u->public_key ? cfg_user_by_key(fresh, u->public_key) : NULL;
+        if (u->public_key && (!now || strcmp(now->name, u->name) != 0))
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * After a key was revoked: the PUB socket's subscribers were admitted once,
+ * at their handshake, and are never asked again. Unbinding drops every one
+ * of them; they reconnect on their own and pass through ZAP again, where a
+ * revoked key is refused. The endpoint is free again once libzmq's I/O
+ * thread has closed the listener: bind is retried for up to a second.
+ */
+static void s_rebind_pub(void *pub, const char *endpoint)
+{
+    char when[RECT_INSTANT_LEN];
+    instant_format(rect_now(), when);
+    int rc = zmq_unbind(pub, endpoint);
+    for (int i = 0; rc == 0 && i < 100; i++) {
+        mode_t old = umask(0077);
+        rc = zmq_bind(pub, endpoint);
+        umask(old);
+        if (rc == 0) {
+            fprintf(stderr, "%s reload: a key was revoked: the subscribers of %s must connect again\n", when,
+                    endpoint);
+            return;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        rc = 0;
+    }
+    fprintf(stderr, "%s reload: cannot bind %s again after revoking a key: %s (notices are still in inbox)\n",
+            when, endpoint, zmq_strerror(errno));
+}
+
+static void s_reload(s_cfgs *cs, notifier *nt, void *pub)
 {
     rect_cfg *old = *cs->cfg_p, *fresh = NULL;
     rect_key key;
@@ -405,6 +446,10 @@ static void s_reload(s_cfgs *cs, notifier *nt)
     cs->retired[cs->n_retired++] = old;
     *cs->cfg_p = fresh;
     notifier_set_cfg(nt, fresh);
+    if (pub && s_keys_revoked(old, fresh)) {
+        s_rebind_pub(pub, fresh->pub_endpoint);
+        s_socket_file(fresh, fresh->pub_endpoint, err, sizeof err);
+    }
     fprintf(stderr, "%s reloaded %s: %zu users; new requests use their roles and keys\n", when,
             fresh->path, fresh->n_users);
 }
@@ -527,7 +572,7 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            s_reload(&cs, nt);
+            s_reload(&cs, nt, pub);
             cfg = *cfg_p;
         }
         /* The clock's work (daily job, doorbells, hooks) runs between batches, at least once a second. */

@@ -466,6 +466,47 @@ class Reload:
               "a new connection gets no answer")
         wait_for(lambda: "refused key %s" % pub in self.d.stderr(), "the refusal in the log")
 
+    def sub(self, user):
+        s = zmq.Context.instance().socket(zmq.SUB)
+        s.setsockopt(zmq.LINGER, 0)
+        rawclient.secure(s, rawclient.keys_for(self.d.endpoint, user))
+        s.setsockopt(zmq.SUBSCRIBE, b"")
+        s.connect(self.d.cfg["notify"]["pub_endpoint"])
+        return s
+
+    def published(self, socks):
+        """Run the daily job again; how many frames each socket got within 3 s."""
+        with rawclient.Client(self.d.endpoint, ADMIN) as c:
+            c.request("notify_run", {"force": True}, seq=int(time.time() * 1000) % 1000000000)
+        got = [0] * len(socks)
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline:
+            for i, s in enumerate(socks):
+                while s.poll(50):
+                    s.recv_multipart()
+                    got[i] += 1
+        return got
+
+    def test_a_revoked_subscriber_gets_no_more_notices(self):
+        mine, admins = self.sub(OTHER_OWNER), self.sub(ADMIN)
+        try:
+            time.sleep(0.5)  # the subscriptions reach the PUB socket
+            got = self.published([mine, admins])
+            check(got[0] > 0 and got[1] > 0, "both subscribers get the job's notices: %r" % got)
+            del self.given[OTHER_OWNER]
+            self.d.save_conf(with_user_keys(self.base, self.given))
+            self.hup("must connect again")
+            time.sleep(1)  # the admin's SUB reconnects (through ZAP); zhaoli's is refused
+            got = self.published([mine, admins])
+            eq(got[0], 0, "the revoked subscriber's notices after the reload")
+            check(got[1] > 0, "the admin's SUB came back: %r" % got)
+        finally:
+            mine.close(linger=0)
+            admins.close(linger=0)
+            self.given[OTHER_OWNER] = "keys/%s.pub" % OTHER_OWNER
+            self.d.save_conf(with_user_keys(self.base, self.given))
+            self.hup("reloaded")
+
     def test_a_bad_config_or_a_restart_only_change_is_refused_and_the_old_one_stays(self):
         good = self.d.conf_text
         lines = good.split("\n")
