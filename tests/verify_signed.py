@@ -8,8 +8,8 @@ format, not just that rectd agrees with itself.
 
     import verify_signed as vs
     pub = vs.load_public("keys/rectd-sign.pub")
-    problems = vs.check_ledger(json.load(open("ledger.json")), pub)   # [] = all match
-    problems = vs.check_anchor(json.load(open("anchor.json")), pub)
+    problems = vs.check_ledger(vs.load_file("ledger.json"), pub)   # [] = all match
+    problems = vs.check_anchor(vs.load_file("anchor.json"), pub)
 
 Command line: verify_signed.py KEY.pub FILE.json  (a ledger or an anchor;
 prints the problems, exit 3 if any, 0 if none).
@@ -112,13 +112,35 @@ def check_anchor(anchor, pub):
     return []
 
 
+def _no_duplicates(pairs):
+    keys = [k for k, _ in pairs]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ValueError("duplicate keys %s: a reader keeping the first would see another file" % dup)
+    return dict(pairs)
+
+
+def _no_constant(name):
+    raise ValueError("%s is not JSON a signature can cover" % name)
+
+
+def load_file(path):
+    """A saved ledger or anchor, refusing duplicate keys and NaN/Infinity
+    (json.load would silently keep the last duplicate)."""
+    with open(path, encoding="utf-8") as f:
+        return json.load(f, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: verify_signed.py KEY.pub FILE.json", file=sys.stderr)
         return 1
     pub = load_public(argv[0])
-    with open(argv[1], encoding="utf-8") as f:
-        doc = json.load(f)
+    try:
+        doc = load_file(argv[1])
+    except ValueError as e:
+        print("%s: %s" % (argv[1], e))
+        return 3
     problems = check_anchor(doc, pub) if "rows" not in doc else check_ledger(doc, pub)
     for p in problems:
         print(p)
