@@ -14,6 +14,7 @@
 #include "cmd_ledger.h"
 
 #include "calendar.h"
+#include "facts.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "replay.h"
@@ -22,30 +23,6 @@
 static int s_nomem(cmd_ctx *c)
 {
     return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-}
-
-int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char out[11])
-{
-    time_t t;
-    if (!instant || instant_parse(instant, &t) != 0)
-        return -1;
-    if (strncmp(z->hour, instant, 13) != 0) {
-        char local[17];
-        instant_format_local(t, zone, local, sizeof local);
-        char day[RECT_DATE_LEN];
-        memcpy(day, local, 10);
-        day[10] = '\0';
-        long d = date_days(day);
-        if (!local[0] || d < 0)
-            return -1;
-        long secs = d * 86400L + atol(local + 11) * 3600L + atol(local + 14) * 60L;
-        z->offset = secs - (long)(t - t % 60);
-        memcpy(z->hour, instant, 13);
-        z->hour[13] = '\0';
-    }
-    long local = (long)t + z->offset;
-    long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    return date_from_days(days, out);
 }
 
 /* ---- inspections ---------------------------------------------------------- */
@@ -327,7 +304,7 @@ typedef struct {
     replay *r;
     const char *as_of; /* canonical date, or NULL */
     uint64_t stop;     /* last seq to include, 0 = all */
-    ledger_tz tz;
+    facts_tz tz;
     uint64_t seq;      /* last included */
     unsigned char hash[32];
     char at[RECT_INSTANT_LEN];
@@ -345,7 +322,7 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
     char day[RECT_DATE_LEN], why[256];
     int rc;
     if (w->as_of) {
-        if (ledger_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
+        if (facts_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
             json_decref(e);
             return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu has no valid time: run audit_verify",
                             (unsigned long long)ev->seq);
@@ -372,48 +349,13 @@ static const char *const s_row_fields[] = {
     "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
     "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
     "closed_by", "closed_at", "days_late", "days_overdue", "overdue_days_carried", "rejections", "extensions",
-    "escalations", "reused_evidence",
+    "escalations", "reused_evidence", "open", "awaiting_closure",
 };
 
-/* Open states: the item still waits for its rectification (lights, overdue). */
-static int s_working(const json_t *it)
+/* A ledger row of item it (as replayed) with its facts f at the ledger's reference date. */
+static json_t *s_row(const json_t *it, const replay *r, uint64_t id, const facts *fa)
 {
-    rect_state s = item_state(it);
-    return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
-}
-
-/*
- * The one place lateness is counted (ledger rows, the ledger summary,
- * stats): the days an item was overdue before its deadline moved
- * (overdue_days_carried) plus the days past its approved deadline.
- *   *days_late: closed items, days late at closure (0 when on time: never
- *     when it was red before a move); -1 otherwise.
- *   *days_overdue: open items, days overdue so far at ref (a local date);
- *     -1 when none (or not open, or ref NULL).
- */
-static void s_lateness(const json_t *it, const char *ref, ledger_tz *tz, const char *zone, long *days_late,
-                       long *days_overdue)
-{
-    const char *deadline = json_string_value(json_object_get(it, "deadline"));
-    long carried = (long)json_integer_value(json_object_get(it, "overdue_days_carried"));
-    char day[RECT_DATE_LEN];
-    *days_late = *days_overdue = -1;
-    if (!deadline)
-        return;
-    if (item_state(it) == RECT_ST_CLOSED) {
-        if (ledger_local_date(tz, zone, json_string_value(json_object_get(it, "closed_at")), day) != 0)
-            return;
-        long late = date_days(day) - date_days(deadline);
-        *days_late = carried + (late > 0 ? late : 0);
-    } else if (s_working(it) && ref) {
-        long late = date_days(ref) - date_days(deadline);
-        long total = carried + (late > 0 ? late : 0);
-        *days_overdue = total > 0 ? total : -1;
-    }
-}
-
-static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late, long overdue)
-{
+    long late = fa->days_late, overdue = fa->days_overdue;
     json_t *row = json_object();
     for (size_t i = 0; row && i < sizeof s_row_fields / sizeof s_row_fields[0]; i++) {
         const char *f = s_row_fields[i];
@@ -426,6 +368,10 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late, 
             v = overdue >= 0 ? json_integer(overdue) : json_null();
         else if (strcmp(f, "overdue_days_carried") == 0) /* 0 for items recorded before it existed */
             v = json_integer(json_integer_value(json_object_get(it, f)));
+        else if (strcmp(f, "open") == 0)
+            v = json_boolean(fa->open);
+        else if (strcmp(f, "awaiting_closure") == 0)
+            v = json_boolean(fa->awaiting_closure);
         else if (strcmp(f, "reused_evidence") == 0)
             v = json_boolean(replay_reused(r, id));
         else
@@ -468,10 +414,8 @@ static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const c
             on_time += json_integer_value(json_object_get(row, "days_late")) == 0 &&
                        json_is_integer(json_object_get(row, "days_late"));
         }
-        const char *dl = json_string_value(json_object_get(row, "deadline"));
-        if (s_working(row) && dl && strcmp(dl, ref_date) < 0)
-            overdue++;
     }
+    overdue = facts_count_overdue(rows, ref_date);
     json_t *sources = json_array();
     for (size_t s = 0; sources && s < cfg->n_sources; s++) {
         long claimed = 0;
@@ -567,7 +511,7 @@ int cmd_ledger(cmd_ctx *c)
     /* The reference date of "overdue now": as_of, the day of the seq, or today. */
     if (w.as_of)
         snprintf(ref_date, sizeof ref_date, "%s", as_of);
-    else if (w.stop && ledger_local_date(&w.tz, c->cfg->timezone, w.at, ref_date) == 0)
+    else if (w.stop && facts_local_date(&w.tz, c->cfg->timezone, w.at, ref_date) == 0)
         ;
     else
         date_today(c->now, c->cfg->timezone, ref_date);
@@ -578,9 +522,9 @@ int cmd_ledger(cmd_ctx *c)
         const char *in = json_string_value(json_object_get(it, "inspection"));
         if (!it || (insp && (!in || strcmp(in, insp) != 0)))
             continue;
-        long late, overdue;
-        s_lateness(it, ref_date, &w.tz, c->cfg->timezone, &late, &overdue);
-        json_t *row = s_row(it, w.r, id, late, overdue);
+        facts f;
+        facts_of(c->cfg, it, ref_date, &w.tz, &f);
+        json_t *row = s_row(it, w.r, id, &f);
         if (!row || json_array_append_new(rows, row)) {
             rc = s_nomem(c);
             goto done;
@@ -638,7 +582,7 @@ typedef struct {
     cmd_ctx *c;
     const char *by, *insp;
     char today[RECT_DATE_LEN];
-    ledger_tz tz;
+    facts_tz tz;
     s_counts total;
     s_counts *groups;
     size_t n, cap;
@@ -652,23 +596,19 @@ static int s_count(s_stats *st, s_counts *g, const json_t *it)
         g->states[s]++;
     g->rejections += (long)json_integer_value(json_object_get(it, "rejections"));
     g->relapses += (long)json_integer_value(json_object_get(it, "relapses"));
-    /* The same lights as list and the digests: calendar.c's rule (working days, verified too). */
-    cal_item ci = {json_string_value(json_object_get(it, "state")), json_string_value(json_object_get(it, "deadline")),
-                   json_string_value(json_object_get(it, "verified_at"))};
-    long late;
-    cal_light light = cal_light_of(st->c->cfg, &ci, st->today, &late);
-    if (light != CAL_LIGHT_NONE)
-        g->lights[light == CAL_LIGHT_RED ? 2 : light == CAL_LIGHT_YELLOW ? 1 : 0]++;
+    /* The same facts as list, the ledger and the digests (facts.c). */
+    facts f;
+    facts_of(st->c->cfg, it, st->today, &st->tz, &f);
+    if (f.light != CAL_LIGHT_NONE)
+        g->lights[f.light == CAL_LIGHT_RED ? 2 : f.light == CAL_LIGHT_YELLOW ? 1 : 0]++;
     if (s != RECT_ST_CLOSED)
         return 0;
     g->closed++;
-    long days_late, overdue;
-    s_lateness(it, NULL, &st->tz, st->c->cfg->timezone, &days_late, &overdue);
-    g->on_time += days_late == 0; /* never when it was red before its deadline moved */
+    g->on_time += f.days_late == 0; /* never when it was red before its deadline moved */
     char from[RECT_DATE_LEN], to[RECT_DATE_LEN];
     const char *zone = st->c->cfg->timezone;
-    if (ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "created")), from) != 0 ||
-        ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "closed_at")), to) != 0)
+    if (facts_local_date(&st->tz, zone, json_string_value(json_object_get(it, "created")), from) != 0 ||
+        facts_local_date(&st->tz, zone, json_string_value(json_object_get(it, "closed_at")), to) != 0)
         return 0;
     if (g->n_days == g->cap_days) {
         size_t cap = g->cap_days ? 2 * g->cap_days : 16;

@@ -37,16 +37,4 @@ int ledger_inspection_known(cmd_ctx *c, const char *insp);
  */
 int audit_mark_reuse(store_txn *t, json_t *files, uint64_t item);
 
-/*
- * Local calendar date ("YYYY-MM-DD") of a UTC instant text in zone, with a
- * one-entry cache of the zone's offset per UTC hour (converting through libc
- * costs a zone-file read). One cache per zone; zero-initialise it before use.
- * Returns 0, or -1 if instant does not parse.
- */
-typedef struct {
-    char hour[14]; /* "YYYY-MM-DDTHH" the offset was computed for */
-    long offset;   /* seconds east of UTC */
-} ledger_tz;
-int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char out[11]);
-
 #endif
