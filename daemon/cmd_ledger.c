@@ -18,6 +18,7 @@
 #include "item.h"
 #include "rect_proto.h"
 #include "replay.h"
+#include "series.h"
 #include "sign.h"
 
 static int s_nomem(cmd_ctx *c)
@@ -302,6 +303,7 @@ done:
 typedef struct {
     cmd_ctx *c;
     replay *r;
+    series *series;    /* counts per day, or NULL */
     const char *as_of; /* canonical date, or NULL */
     uint64_t stop;     /* last seq to include, 0 = all */
     facts_tz tz;
@@ -309,6 +311,24 @@ typedef struct {
     unsigned char hash[32];
     char at[RECT_INSTANT_LEN];
 } s_walk;
+
+/* Apply event e (its local day: day) to the replay, and to the series if any. */
+static int s_apply(s_walk *w, const json_t *e, const char *day)
+{
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(e, "item"));
+    char why[256];
+    int rc;
+    if (w->series && id)
+        series_before(w->series, replay_item(w->r, id));
+    if ((rc = replay_apply(w->r, e, why, sizeof why)) != 0) {
+        if (rc == RECT_E_NOMEM)
+            return cmd_fail(w->c, rc, "out of memory");
+        return cmd_fail(w->c, RECT_E_INTERNAL, "the event log does not replay: %s (run audit_verify)", why);
+    }
+    if (w->series && id && series_after(w->series, replay_item(w->r, id), day))
+        return cmd_fail(w->c, RECT_E_NOMEM, "out of memory");
+    return 0;
+}
 
 static int s_replay_one(const store_raw_event *ev, void *ctx)
 {
@@ -319,24 +339,22 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
     if (!e)
         return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify", (unsigned long long)ev->seq);
     const char *at = json_string_value(json_object_get(e, "at"));
-    char day[RECT_DATE_LEN], why[256];
+    char day[RECT_DATE_LEN] = "";
     int rc;
-    if (w->as_of) {
+    if (w->as_of || w->series) {
         if (facts_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
             json_decref(e);
             return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu has no valid time: run audit_verify",
                             (unsigned long long)ev->seq);
         }
-        if (strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
+        if (w->as_of && strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
             json_decref(e);
             return 1;
         }
     }
-    if ((rc = replay_apply(w->r, e, why, sizeof why)) != 0) {
+    if ((rc = s_apply(w, e, day)) != 0) {
         json_decref(e);
-        if (rc == RECT_E_NOMEM)
-            return cmd_fail(w->c, rc, "out of memory");
-        return cmd_fail(w->c, RECT_E_INTERNAL, "the event log does not replay: %s (run audit_verify)", why);
+        return rc;
     }
     w->seq = ev->seq;
     memcpy(w->hash, ev->hash, 32);
@@ -462,17 +480,106 @@ int ledger_inspection_known(cmd_ctx *c, const char *insp)
     return 0;
 }
 
-int cmd_ledger(cmd_ctx *c)
+/* The rows of the items as replayed (of inspection insp, or all), in id order, with their facts at ref_date. */
+static int s_rows(s_walk *w, const char *insp, const char *ref_date, json_t *rows)
 {
-    const char *insp = cmd_str(c, "inspection"), *as_of_arg = cmd_str(c, "as_of");
-    json_t *jseq = json_object_get(c->args, "seq");
-    char as_of[RECT_DATE_LEN], ref_date[RECT_DATE_LEN], hex[65];
+    for (uint64_t id = 1; id <= replay_max_id(w->r); id++) {
+        json_t *it = replay_item(w->r, id);
+        const char *in = json_string_value(json_object_get(it, "inspection"));
+        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
+            continue;
+        facts f;
+        facts_of(w->c->cfg, it, ref_date, &w->tz, &f);
+        json_t *row = s_row(it, w->r, id, &f);
+        if (!row || json_array_append_new(rows, row))
+            return s_nomem(w->c);
+    }
+    return 0;
+}
+
+/* fed_back of the inspection as it stood at the cutoff (rebuilt from the same events), or summed; *rec its record. */
+static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed)
+{
+    int rc = 0;
+    if (insp) {
+        *rec = json_incref(replay_inspection(w->r, insp));
+        *fed = *rec ? json_incref(json_object_get(*rec, "fed_back")) : json_object();
+    } else if ((*fed = json_object())) {
+        const char *name;
+        json_t *one;
+        json_object_foreach(replay_inspections(w->r), name, one)
+            if ((rc = s_fed_sum(name, one, *fed)))
+                break;
+    }
+    return !*fed || rc ? s_nomem(w->c) : 0;
+}
+
+/* The reference date of "overdue now": as_of, the day of the seq, or today. */
+static void s_ref_date(s_walk *w, char ref_date[RECT_DATE_LEN])
+{
+    if (w->as_of)
+        snprintf(ref_date, RECT_DATE_LEN, "%s", w->as_of);
+    else if (w->stop && facts_local_date(&w->tz, w->c->cfg->timezone, w->at, ref_date) == 0)
+        ;
+    else
+        date_today(w->c->now, w->c->cfg->timezone, ref_date);
+}
+
+int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
+{
+    char ref_date[RECT_DATE_LEN], hex[65];
+    s_walk w = {.c = c, .as_of = cut->as_of, .stop = cut->seq};
+    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL;
+    int rc;
+    *out = NULL;
+    if (!(w.r = replay_new()) || !(rows = json_array()) || (cut->series && !(w.series = series_new(cut->inspection)))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
+        if (!c->msg[0])
+            cmd_fail(c, rc, "cannot read the event log");
+        goto done;
+    }
+    s_ref_date(&w, ref_date);
+    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed)))
+        goto done;
+    if (!(summary = s_summary(c->cfg, rows, fed, ref_date)) ||
+        (w.series && !(points = series_json(w.series, ref_date, cut->series)))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    store_hex(w.hash, 32, hex);
+    *out = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", cut->inspection,
+                     "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq, "head",
+                     "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text, "generated_by",
+                     c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone", c->cfg->timezone, "summary",
+                     summary, "rows", rows);
+    if (!*out || (points && json_object_set(*out, "series", points)))
+        rc = s_nomem(c);
+done:
+    if (rc && *out) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    replay_destroy(&w.r);
+    series_destroy(&w.series);
+    json_decref(rows);
+    json_decref(rec);
+    json_decref(fed);
+    json_decref(summary);
+    json_decref(points);
+    return rc;
+}
+
+/* The cutoff of a ledger request: as_of (into as_of) or seq, checked; 0 or a refusal. */
+static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
+{
+    const char *as_of_arg = cmd_str(c, "as_of");
+    json_t *jseq = json_object_get(c->args, "seq"), *jn = json_object_get(c->args, "series");
     unsigned char head[32];
     uint64_t next;
-    s_walk w = {.c = c};
-    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL;
     int rc;
-
     if (as_of_arg && jseq)
         return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: give as_of or seq, not both");
     if (as_of_arg && date_parse(as_of_arg, as_of) != 0)
@@ -484,8 +591,13 @@ int cmd_ledger(cmd_ctx *c)
         if (strcmp(as_of, today) > 0)
             return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: as_of %s is after today (%s in %s)", as_of, today,
                             c->cfg->timezone);
+        cut->as_of = as_of;
     }
-    if (insp && (rc = ledger_inspection_known(c, insp)))
+    if (jn && (json_integer_value(jn) < 2 || json_integer_value(jn) > SERIES_MAX_POINTS))
+        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: series must be between 2 and %d points, not %lld",
+                        SERIES_MAX_POINTS, (long long)json_integer_value(jn));
+    cut->series = jn ? (int)json_integer_value(jn) : 0;
+    if (cut->inspection && (rc = ledger_inspection_known(c, cut->inspection)))
         return rc;
     if ((rc = store_head(c->txn, &next, head)))
         return cmd_fail(c, rc, "cannot read the database");
@@ -495,77 +607,20 @@ int cmd_ledger(cmd_ctx *c)
         if (s < 1 || (uint64_t)s > last)
             return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: seq must be between 1 and %llu (the head), not %lld",
                             (unsigned long long)last, (long long)s);
-        w.stop = (uint64_t)s;
+        cut->seq = (uint64_t)s;
     }
-    w.as_of = as_of_arg ? as_of : NULL;
-    if (!(w.r = replay_new()) || !(rows = json_array())) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
-        if (!c->msg[0])
-            cmd_fail(c, rc, "cannot read the event log");
-        goto done;
-    }
+    return 0;
+}
 
-    /* The reference date of "overdue now": as_of, the day of the seq, or today. */
-    if (w.as_of)
-        snprintf(ref_date, sizeof ref_date, "%s", as_of);
-    else if (w.stop && facts_local_date(&w.tz, c->cfg->timezone, w.at, ref_date) == 0)
-        ;
-    else
-        date_today(c->now, c->cfg->timezone, ref_date);
-
-    /* Rows of the items as replayed, in id order. */
-    for (uint64_t id = 1; id <= replay_max_id(w.r); id++) {
-        json_t *it = replay_item(w.r, id);
-        const char *in = json_string_value(json_object_get(it, "inspection"));
-        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
-            continue;
-        facts f;
-        facts_of(c->cfg, it, ref_date, &w.tz, &f);
-        json_t *row = s_row(it, w.r, id, &f);
-        if (!row || json_array_append_new(rows, row)) {
-            rc = s_nomem(c);
-            goto done;
-        }
-    }
-
-    /* The inspections as they stood at the cutoff: rebuilt from the same events. */
-    if (insp) {
-        rec = json_incref(replay_inspection(w.r, insp));
-        fed = rec ? json_incref(json_object_get(rec, "fed_back")) : json_object();
-    } else if ((fed = json_object())) {
-        const char *name;
-        json_t *one;
-        json_object_foreach(replay_inspections(w.r), name, one)
-            if ((rc = s_fed_sum(name, one, fed)))
-                break;
-    }
-    if (!fed || rc) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    if (!(summary = s_summary(c->cfg, rows, fed, ref_date))) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    store_hex(w.hash, 32, hex);
-    c->result = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", insp,
-                          "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq,
-                          "head", "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text,
-                          "generated_by", c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone",
-                          c->cfg->timezone, "summary", summary, "rows", rows);
-    if (!c->result)
-        rc = s_nomem(c);
-    else if ((rc = sign_ledger(c->result)))
+int cmd_ledger(cmd_ctx *c)
+{
+    char as_of[RECT_DATE_LEN];
+    ledger_cut cut = {.inspection = cmd_str(c, "inspection")};
+    int rc;
+    if ((rc = s_cut(c, &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
+        return rc;
+    if ((rc = sign_ledger(c->result)))
         cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));
-done:
-    replay_destroy(&w.r);
-    json_decref(rows);
-    json_decref(rec);
-    json_decref(fed);
-    json_decref(summary);
     return rc;
 }
 
