@@ -69,7 +69,7 @@ int facts_of(const rect_cfg *cfg, const json_t *item, const char *day, facts_tz 
     memset(out, 0, sizeof *out);
     out->past_deadline = out->days_overdue = out->days_late = -1;
     if (!day || date_days(day) < 0)
-        return -1;
+        return RECT_E_BAD_DATE;
     int st = rect_lookup(rect_state_names, RECT_ST_COUNT, s_str(item, "state"));
     out->open = rect_state_is_open(st);
     out->awaiting_closure = st == RECT_ST_VERIFIED;

@@ -49,8 +49,8 @@ typedef struct {
 /*
  * The facts of item (an item object, or a ledger row: the same fields) on
  * day. tz is the caller's cache (facts_local_date); cfg gives the zone and
- * the calendar. Fills *out and returns 0; -1 if day is not a date (then
- * *out says "nothing": not open, no light, no counts).
+ * the calendar. Fills *out and returns 0; RECT_E_BAD_DATE if day is not a
+ * date (then *out says "nothing": not open, no light, no counts).
  */
 int facts_of(const rect_cfg *cfg, const json_t *item, const char *day, facts_tz *tz, facts *out);
 

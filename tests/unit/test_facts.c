@@ -192,10 +192,10 @@ static void test_not_a_date_says_nothing(void **state)
     facts_tz tz = {{0}, 0};
     facts f;
     json_t *it = json_pack("{ssss}", "state", "rectifying", "deadline", "2026-12-01");
-    assert_int_equal(facts_of(&c, it, "soon", &tz, &f), -1);
+    assert_int_equal(facts_of(&c, it, "soon", &tz, &f), RECT_E_BAD_DATE);
     assert_false(f.open);
     assert_int_equal(f.days_overdue, -1);
-    assert_int_equal(facts_of(&c, it, NULL, &tz, &f), -1);
+    assert_int_equal(facts_of(&c, it, NULL, &tz, &f), RECT_E_BAD_DATE);
     json_decref(it);
 }
 
