@@ -187,5 +187,8 @@ struct conn;
  */
 struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms);
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result);
+/* cli_call with one attached frame, file (borrowed; NULL: none), after the request. */
+int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
+                  const cli_file *file, json_t **result);
 
 #endif

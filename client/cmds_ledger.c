@@ -3,8 +3,10 @@
  * five formats, ledger check, stats, audit verify/reuse and reconcile.
  *
  * `ledger`, `ledger check` and `audit verify` are session commands: they
- * make several requests (the ledger, then statistics, a series of as_of
- * ledgers for the HTML chart, or audit_verify) and decide the exit code.
+ * make their own requests (the ledger, with the HTML chart's series, then
+ * statistics; ledger_check with the file; audit_verify) and turn the answer
+ * into the exit code. What an item is and whether a file matches the record
+ * are rectd's (daemon/facts.c, daemon/cmd_ledger_check.c): rendered here.
  */
 #include "cmds_ledger.h"
 
@@ -292,94 +294,6 @@ static int s_format_of_path(const char *path)
     return -1;
 }
 
-/* The local date ("YYYY-MM-DD") of a UTC instant in zone; 0, or -1. */
-static int s_local_date(const char *utc, const char *zone, char out[RECT_DATE_LEN])
-{
-    time_t t;
-    char buf[32];
-    if (!utc || instant_parse(utc, &t) != 0)
-        return -1;
-    instant_format_local(t, zone, buf, sizeof buf);
-    snprintf(out, RECT_DATE_LEN, "%.10s", buf);
-    return 0;
-}
-
-/*
- * The open-items-over-time series for the HTML chart: from the day of the
- * first claim to the ledger's date, at most S_SERIES_MAX points, each the
- * `ledger` as of that day. Returns a new array (caller owns), or NULL after
- * a message with *rc set.
- */
-static json_t *s_series(const cli_ctx *ctx, conn_t *conn, const json_t *ledger,
-                        const char *inspection, int *rc)
-{
-    const char *zone = s_str(ledger, "timezone");
-    json_t *args = json_object();
-    json_t *list = NULL, *series = json_array();
-    char first[RECT_DATE_LEN] = "", last[RECT_DATE_LEN];
-
-    if (!args || !series) {
-        json_decref(args);
-        cli_error(_("out of memory"));
-        *rc = RECT_EXIT_USAGE;
-        goto fail;
-    }
-    if (inspection)
-        json_object_set_new(args, "inspection", json_string(inspection));
-    *rc = cli_call(ctx, conn, "list", args, &list);
-    if (*rc != RECT_EXIT_OK)
-        goto fail;
-    const json_t *items = json_object_get(list, "items");
-    for (size_t i = 0; i < json_array_size(items); i++) {
-        char d[RECT_DATE_LEN];
-        if (s_local_date(s_str(json_array_get(items, i), "created"), zone, d) == 0 &&
-            (!first[0] || strcmp(d, first) < 0))
-            memcpy(first, d, sizeof d);
-    }
-    json_decref(list);
-    if (!first[0])
-        return series; /* no items: an empty chart */
-    if (s_str(ledger, "as_of"))
-        snprintf(last, sizeof last, "%s", s_str(ledger, "as_of"));
-    else if (s_local_date(s_str(ledger, "generated_at"), zone, last) != 0)
-        return series;
-    long d0 = date_days(first), d1 = date_days(last);
-    if (d0 < 0 || d1 < d0)
-        return series;
-    long span = d1 - d0;
-    long step = span / (S_SERIES_MAX - 1) + (span % (S_SERIES_MAX - 1) ? 1 : 0);
-    if (step < 1)
-        step = 1;
-    for (long d = d0;; d += step) {
-        if (d > d1)
-            d = d1;
-        char date[RECT_DATE_LEN];
-        json_t *res = NULL;
-        json_t *a = json_object();
-        if (!a || date_from_days(d, date) != 0) {
-            json_decref(a);
-            break;
-        }
-        json_object_set_new(a, "as_of", json_string(date));
-        if (inspection)
-            json_object_set_new(a, "inspection", json_string(inspection));
-        *rc = cli_call(ctx, conn, "ledger", a, &res);
-        if (*rc != RECT_EXIT_OK)
-            goto fail;
-        const json_t *sum = json_object_get(res, "summary");
-        json_array_append_new(series, json_pack("{s:s, s:O, s:O}", "date", date, "open",
-                                                json_object_get(sum, "open"), "total",
-                                                json_object_get(sum, "total")));
-        json_decref(res);
-        if (d == d1)
-            break;
-    }
-    return series;
-fail:
-    json_decref(series);
-    return NULL;
-}
-
 /* `stats` by each of the fields in bys; a new array (caller owns) or NULL. */
 static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection,
                        const char *const *bys, size_t n, int *rc)
@@ -472,7 +386,7 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     const char *output = s_opt("ledger", a, "output");
     const char *lang = s_opt("ledger", a, "lang");
     ledger_doc doc = {0};
-    json_t *ledger = NULL, *stats = NULL, *series = NULL, *args = NULL;
+    json_t *ledger = NULL, *stats = NULL, *args = NULL;
     conn_t *conn = NULL;
     char as_of[RECT_DATE_LEN];
     int f = -1, rc = RECT_EXIT_USAGE;
@@ -521,6 +435,9 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     }
     if (as_of_text)
         json_object_set_new(args, "as_of", json_string(as_of));
+    /* The HTML chart's open items over time: counted by rectd in the same replay. */
+    if (f == F_HTML)
+        json_object_set_new(args, "series", json_integer(S_SERIES_MAX));
     rc = cli_call(ctx, conn, "ledger", args, &ledger);
     if (rc != RECT_EXIT_OK)
         goto done;
@@ -539,10 +456,7 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         if (!stats)
             goto done;
         doc.by_unit = json_array_get(stats, 0);
-        series = s_series(ctx, conn, ledger, inspection, &rc);
-        if (!series)
-            goto done;
-        doc.series = series;
+        doc.series = json_object_get(ledger, "series");
     }
 
     if (output && strcmp(output, "-") != 0) {
@@ -554,10 +468,61 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         rc = RECT_EXIT_OK;
     }
 done:
-    json_decref(series);
     json_decref(stats);
     json_decref(ledger);
     conn_destroy(&conn);
+    return rc;
+}
+
+/*
+ * Read the file at path whole into *file (file->data owned by the caller,
+ * NULL when empty), refusing one larger than rectd accepts. An exit code.
+ */
+static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *file)
+{
+    uint64_t limit = (uint64_t)ctx->cfg->max_attachment_mb * 1024 * 1024;
+    FILE *in = fopen(path, "rb");
+    char *data = NULL;
+    size_t size = 0, cap = 0;
+    int rc = RECT_EXIT_USAGE;
+
+    if (!in) {
+        cli_error(_("cannot read %s: %s"), path, strerror(errno));
+        return rc;
+    }
+    for (;;) {
+        if (size == cap) {
+            cap = cap ? cap * 2 : 65536;
+            char *p = realloc(data, cap);
+            if (!p) {
+                cli_error(_("cannot read %s: %s"), path, strerror(ENOMEM));
+                goto done;
+            }
+            data = p;
+        }
+        size_t got = fread(data + size, 1, cap - size, in);
+        size += got;
+        if (size > limit) {
+            cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
+                        "(daemon.max_attachment_mb in %s)"),
+                      path, (unsigned)ctx->cfg->max_attachment_mb, ctx->cfg_path);
+            goto done;
+        }
+        if (got == 0)
+            break;
+    }
+    if (ferror(in)) {
+        cli_error(_("cannot read %s: %s"), path, strerror(errno));
+        goto done;
+    }
+    file->data = data;
+    file->size = size;
+    file->path = path;
+    data = NULL;
+    rc = RECT_EXIT_OK;
+done:
+    free(data);
+    fclose(in);
     return rc;
 }
 
@@ -578,130 +543,94 @@ static char *s_dump(const json_t *v)
     return s;
 }
 
-/*
- * The first place where a (the file) and b (the record) differ: its path
- * ("rows[3](GJ-04).state") in path. Returns 1 if they differ, else 0.
- */
-static int s_diff(const json_t *a, const json_t *b, char *path, size_t len,
-                  const json_t **da, const json_t **db)
+/* One difference of a ledger_check answer, as a line (rectd decided it; this only words it). */
+static void s_difference(const char *path, const json_t *res, const json_t *d)
 {
-    size_t used = strlen(path);
-    if (json_is_object(a) && json_is_object(b)) {
-        const char *key;
-        json_t *v;
-        json_object_foreach((json_t *)a, key, v) {
-            snprintf(path + used, len - used, "%s%s", used ? "." : "", key);
-            if (s_diff(v, json_object_get(b, key), path, len, da, db))
-                return 1;
-        }
-        json_object_foreach((json_t *)b, key, v) {
-            if (!json_object_get(a, key)) {
-                snprintf(path + used, len - used, "%s%s", used ? "." : "", key);
-                *da = NULL;
-                *db = v;
-                return 1;
-            }
-        }
-        path[used] = '\0';
-        return 0;
-    }
-    if (json_is_array(a) && json_is_array(b)) {
-        size_t na = json_array_size(a), nb = json_array_size(b);
-        for (size_t i = 0; i < na || i < nb; i++) {
-            const json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
-            const char *ref = s_str(x ? x : y, "ref");
-            snprintf(path + used, len - used, "[%zu]%s%s%s", i, ref ? "(" : "", ref ? ref : "",
-                     ref ? ")" : "");
-            if (!x || !y) {
-                *da = x;
-                *db = y;
-                return 1;
-            }
-            if (s_diff(x, y, path, len, da, db))
-                return 1;
-        }
-        path[used] = '\0';
-        return 0;
-    }
-    if (!a || !b || !json_equal((json_t *)a, (json_t *)b)) {
-        *da = a;
-        *db = b;
-        return 1;
-    }
-    return 0;
+    const char *kind = s_str(d, "kind");
+    const json_t *found = json_object_get(d, "found"), *expected = json_object_get(d, "expected");
+    long long seq = json_integer_value(json_object_get(res, "seq"));
+    char *fa = s_dump(found), *fb = s_dump(expected); /* absent: no key */
+    if (strcmp(kind, "events_missing") == 0)
+        printf(_("%s does not match the record: the file is at #%lld, but the record ends at "
+                 "#%lld; the record is shorter than the ledger (events missing: possibly a "
+                 "rollback, or a different database)\n"),
+               path, seq, (long long)json_integer_value(expected));
+    else if (strcmp(kind, "as_of_before_seq") == 0)
+        printf(_("%s does not match the record: it is as of %s at #%lld, but the record at "
+                 "the end of %s ends at #%lld\n"),
+               path, s_dash(s_str(res, "as_of")), seq, s_dash(s_str(res, "as_of")),
+               (long long)json_integer_value(expected));
+    else if (strcmp(kind, "summary_overdue") == 0)
+        printf(_("%s does not match the record: summary.overdue is %s, but its rows make "
+                 "%lld\n"),
+               path, fa ? fa : "?", (long long)json_integer_value(expected));
+    else if (strcmp(kind, "days_overdue") == 0)
+        printf(_("%s does not match the record: %s is %s, but the row's deadline and carried "
+                 "overdue days make %s at the ledger's date\n"),
+               path, s_dash(s_str(d, "path")), fa ? fa : "?", fb ? fb : "?");
+    else
+        printf(_("%s does not match the record at #%lld: %s is %s in the file, %s in the "
+                 "record\n"),
+               path, seq, s_dash(s_str(d, "path")), fa ? fa : "?", fb ? fb : "?");
+    free(fa);
+    free(fb);
 }
 
-/* A saved ledger's reference date: its as_of, else the local date it was made on. 0, or -1 if unknown. */
-static int s_ref_date(const json_t *ledger, char ref[RECT_DATE_LEN])
+/* Render a ledger_check answer; the exit code: 0 when the file matches, else 3. */
+static int s_check_print(const char *path, const json_t *res)
 {
-    const char *as_of = s_str(ledger, "as_of");
-    if (as_of) {
-        snprintf(ref, RECT_DATE_LEN, "%s", as_of);
-        return 0;
+    const json_t *diffs = json_object_get(res, "differences");
+    const json_t *chain = json_object_get(res, "chain");
+    size_t i;
+    json_t *d;
+    json_array_foreach(diffs, i, d)
+        s_difference(path, res, d);
+    if (json_is_true(json_object_get(res, "truncated")))
+        printf(_("%s: more differences than these %zu\n"), path, json_array_size(diffs));
+    if (!json_is_true(json_object_get(chain, "ok"))) {
+        printf(_("%s matches the record, but the record itself is broken: %s\n"), path,
+               s_dash(s_str(chain, "problem")));
+        return RECT_EXIT_REFUSED;
     }
-    return s_local_date(s_str(ledger, "generated_at"), s_str(ledger, "timezone"), ref) != 0 ? -1 : 0;
+    if (!json_is_true(json_object_get(res, "matches")))
+        return RECT_EXIT_REFUSED;
+    char events[32];
+    const json_t *head = json_object_get(res, "head");
+    printf(_("ok: %s matches the record at #%lld %s (%zu rows); chain ok, %s events\n"), path,
+           (long long)json_integer_value(json_object_get(head, "seq")), s_dash(s_str(head, "hash")),
+           (size_t)json_integer_value(json_object_get(res, "rows")),
+           render_int(chain, "events", events, sizeof events));
+    return RECT_EXIT_OK;
 }
 
 /*
- * summary.overdue of a saved ledger recomputed from its own rows: open rows
- * whose approved deadline is before its reference date (as_of, else the
- * local date it was generated on). -1 when the date is unknown.
+ * The file a ledger check sends, read whole: a JSON ledger (a usage error
+ * otherwise, before any connection; rectd refuses the same). 0 or an exit code.
  */
-static long long s_overdue(const json_t *ledger)
+static int s_check_file(const cli_ctx *ctx, const char *path, cli_file *file)
 {
-    char ref[RECT_DATE_LEN];
-    if (s_ref_date(ledger, ref) != 0)
-        return -1;
-    long long n = 0;
-    const json_t *rows = json_object_get(ledger, "rows");
-    for (size_t i = 0; i < json_array_size(rows); i++) {
-        const json_t *row = json_array_get(rows, i);
-        const char *st = s_str(row, "state");
-        const char *deadline = s_str(row, "deadline");
-        if (st && deadline &&
-            (strcmp(st, "claimed") == 0 || strcmp(st, "assigned") == 0 ||
-             strcmp(st, "rectifying") == 0) &&
-            strcmp(deadline, ref) < 0)
-            n++;
+    int rc = s_read_file(ctx, path, file);
+    if (rc != RECT_EXIT_OK)
+        return rc;
+    json_error_t jerr;
+    json_t *saved = json_loadb(file->data ? file->data : "", file->size, 0, &jerr);
+    const json_t *head = json_object_get(saved, "head");
+    if (!saved) {
+        cli_error(_("%s: not a JSON ledger: %s (line %d)"), path, jerr.text, jerr.line);
+        rc = RECT_EXIT_USAGE;
+    } else if (!json_is_object(saved) || !json_is_array(json_object_get(saved, "rows")) ||
+               !json_is_integer(json_object_get(head, "seq"))) {
+        cli_error(_("%s: not a JSON ledger (no rows or head.seq): save one with "
+                    "'rectctl ledger --format json -o FILE'"),
+                  path);
+        rc = RECT_EXIT_USAGE;
     }
-    return n;
-}
-
-/*
- * The first row of a saved ledger whose days_overdue (days overdue so far at
- * its reference date: carried days plus days past the approved deadline,
- * open rows only, null when none) its own row does not bear out: its index,
- * else -1. Like summary.overdue it depends on the day the file was made.
- */
-static long s_bad_days_overdue(const json_t *ledger)
-{
-    char ref[RECT_DATE_LEN];
-    if (s_ref_date(ledger, ref) != 0)
-        return -1;
-    const json_t *rows = json_object_get(ledger, "rows");
-    for (size_t i = 0; i < json_array_size(rows); i++) {
-        const json_t *row = json_array_get(rows, i);
-        const char *st = s_str(row, "state");
-        const char *deadline = s_str(row, "deadline");
-        long long want = -1;
-        if (st && deadline &&
-            (strcmp(st, "claimed") == 0 || strcmp(st, "assigned") == 0 || strcmp(st, "rectifying") == 0)) {
-            long late = date_days(ref) - date_days(deadline);
-            want = json_integer_value(json_object_get(row, "overdue_days_carried")) + (late > 0 ? late : 0);
-        }
-        const json_t *got = json_object_get(row, "days_overdue");
-        if (want > 0 ? !json_is_integer(got) || json_integer_value(got) != want : !json_is_null(got))
-            return (long)i;
+    json_decref(saved);
+    if (rc != RECT_EXIT_OK) {
+        free(file->data);
+        file->data = NULL;
     }
-    return -1;
-}
-
-/* Drop rows[].days_overdue of a ledger (checked by s_bad_days_overdue instead). */
-static void s_drop_days_overdue(json_t *ledger)
-{
-    json_t *rows = json_object_get(ledger, "rows");
-    for (size_t i = 0; i < json_array_size(rows); i++)
-        json_object_del(json_array_get(rows, i), "days_overdue");
+    return rc;
 }
 
 int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
@@ -710,164 +639,29 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
     const char *key = s_opt("ledger check", a, "key");
     if (key)
         return cli_ledger_verify_offline(path, key);
-    json_error_t jerr;
-    json_t *saved = json_load_file(path, 0, &jerr);
-    json_t *record = NULL, *verify = NULL, *ping = NULL, *args = NULL, *x = NULL, *y = NULL,
-           *xo = NULL;
-    conn_t *conn = NULL;
-    char where[1024] = "";
-    const json_t *da = NULL, *db = NULL;
-    int rc = RECT_EXIT_USAGE;
-
-    if (!saved) {
-        cli_error(_("%s: not a JSON ledger: %s (line %d)"), path, jerr.text, jerr.line);
-        goto done;
-    }
-    const json_t *head = json_object_get(saved, "head");
-    if (!json_is_object(saved) || !json_is_array(json_object_get(saved, "rows")) ||
-        !json_is_integer(json_object_get(head, "seq"))) {
-        cli_error(_("%s: not a JSON ledger (no rows or head.seq): save one with "
-                    "'rectctl ledger --format json -o FILE'"),
-                  path);
-        goto done;
-    }
-    /*
-     * The same record position: always the file's chain seq. Its as_of (a
-     * date) is only the reference date of summary.overdue: rebuilding by the
-     * date would take in events filed later that same day (a ledger saved
-     * with --as-of today would fail at the next action).
-     */
-    long long seq = json_integer_value(json_object_get(head, "seq"));
-    const char *as_of = s_str(saved, "as_of");
-    conn = s_connect(ctx);
-    if (!conn)
-        goto done;
-    rc = cli_call(ctx, conn, "ping", NULL, &ping);
+    cli_file file = {0};
+    json_t *res = NULL;
+    int rc = s_check_file(ctx, path, &file);
     if (rc != RECT_EXIT_OK)
-        goto done;
-    long long have = json_integer_value(json_object_get(json_object_get(ping, "head"), "seq"));
-    if (seq > have) {
-        printf(_("%s does not match the record: the file is at #%lld, but the record ends at "
-                 "#%lld; the record is shorter than the ledger (events missing: possibly a "
-                 "rollback, or a different database)\n"),
-               path, seq, have);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
+        return rc;
+    conn_t *conn = s_connect(ctx);
+    if (!conn) {
+        free(file.data);
+        return RECT_EXIT_USAGE;
     }
-    args = json_object();
-    if (!args) {
-        cli_error(_("out of memory"));
-        rc = RECT_EXIT_USAGE;
-        goto done;
-    }
-    if (json_is_string(json_object_get(saved, "inspection")))
-        json_object_set(args, "inspection", json_object_get(saved, "inspection"));
-    if (seq > 0)
-        json_object_set_new(args, "seq", json_integer(seq));
-    else if (as_of) /* no event yet: the record before its first event */
-        json_object_set_new(args, "as_of", json_string(as_of));
-    rc = cli_call(ctx, conn, "ledger", args, &record);
-    if (rc != RECT_EXIT_OK)
-        goto done;
-    /* A dated ledger: the record at the end of that day reaches at least the
-     * file's seq (it may be further on when the day was not over). */
-    if (as_of && seq > 0) {
-        json_t *dated = NULL;
-        args = json_pack("{s:s}", "as_of", as_of);
-        if (args && json_is_string(json_object_get(saved, "inspection")))
-            json_object_set(args, "inspection", json_object_get(saved, "inspection"));
-        rc = cli_call(ctx, conn, "ledger", args, &dated);
-        if (rc != RECT_EXIT_OK)
-            goto done;
-        long long upto = json_integer_value(json_object_get(dated, "seq"));
-        json_decref(dated);
-        if (upto < seq) {
-            printf(_("%s does not match the record: it is as of %s at #%lld, but the record at "
-                     "the end of %s ends at #%lld\n"),
-                   path, as_of, seq, as_of, upto);
-            rc = RECT_EXIT_REFUSED;
-            goto done;
-        }
-    }
-
-    /* generated_at and generated_by name the run, not the record. */
-    x = json_deep_copy(saved);
-    y = json_deep_copy(record);
-    if (!x || !y) {
-        cli_error(_("out of memory"));
-        rc = RECT_EXIT_USAGE;
-        goto done;
-    }
-    /* as_of: the record is rebuilt by seq (as_of null), checked above. The
-     * signature covers generated_at too: --key checks it, offline. */
-    const char *skip[] = {"generated_at", "generated_by", "as_of", "signature", "record_head"};
-    for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) {
-        json_object_del(x, skip[i]);
-        json_object_del(y, skip[i]);
-    }
-    /* overdue depends on the day the file was made: compared below against
-     * the file's own rows instead. */
-    xo = json_incref(json_object_get(json_object_get(x, "summary"), "overdue"));
-    json_object_del(json_object_get(x, "summary"), "overdue");
-    json_object_del(json_object_get(y, "summary"), "overdue");
-    s_drop_days_overdue(x);
-    s_drop_days_overdue(y);
-    if (s_diff(x, y, where, sizeof where, &da, &db)) {
-        char *fa = s_dump(da), *fb = s_dump(db);
-        printf(_("%s does not match the record at #%lld: %s is %s in the file, %s in the "
-                 "record\n"),
-               path, (long long)json_integer_value(json_object_get(head, "seq")), where,
-               fa ? fa : "?", fb ? fb : "?");
-        free(fa);
-        free(fb);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    }
-    long long overdue = s_overdue(saved);
-    if (overdue >= 0 && (!json_is_integer(xo) || json_integer_value(xo) != overdue)) {
-        char *got = s_dump(xo);
-        printf(_("%s does not match the record: summary.overdue is %s, but its rows make "
-                 "%lld\n"),
-               path, got ? got : "?", overdue);
-        free(got);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    }
-    long bad = s_bad_days_overdue(saved);
-    if (bad >= 0) {
-        const json_t *row = json_array_get(json_object_get(saved, "rows"), (size_t)bad);
-        char *got = s_dump(json_object_get(row, "days_overdue"));
-        printf(_("%s does not match the record: rows[%ld](%s).days_overdue is %s, but the row's "
-                 "deadline and carried overdue days make another number at the ledger's date\n"),
-               path, bad, s_dash(s_str(row, "ref")), got ? got : "?");
-        free(got);
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    }
-    rc = cli_call(ctx, conn, "audit_verify", NULL, &verify);
-    if (rc != RECT_EXIT_OK)
-        goto done;
-    if (!json_is_true(json_object_get(verify, "ok"))) {
-        printf(_("%s matches the record, but the record itself is broken: %s\n"), path,
-               s_dash(s_str(verify, "problem")));
-        rc = RECT_EXIT_REFUSED;
-        goto done;
-    }
-    char events[32];
-    printf(_("ok: %s matches the record at #%lld %s (%zu rows); chain ok, %s events\n"), path,
-           (long long)json_integer_value(json_object_get(head, "seq")), s_dash(s_str(head, "hash")),
-           json_array_size(json_object_get(saved, "rows")),
-           render_int(verify, "events", events, sizeof events));
-    rc = RECT_EXIT_OK;
-done:
-    json_decref(ping);
-    json_decref(xo);
-    json_decref(x);
-    json_decref(y);
-    json_decref(verify);
-    json_decref(record);
-    json_decref(saved);
+    /* rectd rebuilds the record at the file's head.seq and applies the audit rule. */
+    rc = cli_call_file(ctx, conn, "ledger_check", NULL, &file, &res);
     conn_destroy(&conn);
+    free(file.data);
+    if (rc != RECT_EXIT_OK)
+        return rc;
+    if (ctx->g.json) {
+        s_print_json(stdout, res);
+        rc = json_is_true(json_object_get(res, "matches")) ? RECT_EXIT_OK : RECT_EXIT_REFUSED;
+    } else {
+        rc = s_check_print(path, res);
+    }
+    json_decref(res);
     return rc;
 }
 
@@ -1099,51 +893,9 @@ const cli_opt cli_reconcile_opts[] = {
 int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
                         cli_request *req)
 {
-    const char *path = a->pos[0];
-    uint64_t limit = (uint64_t)ctx->cfg->max_attachment_mb * 1024 * 1024;
-    FILE *in = fopen(path, "rb");
-    char *data = NULL;
-    size_t size = 0, cap = 0;
-    int rc = RECT_EXIT_USAGE;
-
-    if (!in) {
-        cli_error(_("cannot read %s: %s"), path, strerror(errno));
-        return rc;
-    }
-    for (;;) {
-        if (size == cap) {
-            cap = cap ? cap * 2 : 65536;
-            char *p = realloc(data, cap);
-            if (!p) {
-                cli_error(_("cannot read %s: %s"), path, strerror(ENOMEM));
-                goto done;
-            }
-            data = p;
-        }
-        size_t got = fread(data + size, 1, cap - size, in);
-        size += got;
-        if (size > limit) {
-            cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
-                        "(daemon.max_attachment_mb in %s)"),
-                      path, (unsigned)ctx->cfg->max_attachment_mb, ctx->cfg_path);
-            goto done;
-        }
-        if (got == 0)
-            break;
-    }
-    if (ferror(in)) {
-        cli_error(_("cannot read %s: %s"), path, strerror(errno));
-        goto done;
-    }
-    req->files[0].data = data;
-    req->files[0].size = size;
-    req->files[0].path = path;
-    req->n_files = 1;
-    data = NULL;
-    rc = RECT_EXIT_OK;
-done:
-    free(data);
-    fclose(in);
+    int rc = s_read_file(ctx, a->pos[0], &req->files[0]);
+    if (rc == RECT_EXIT_OK)
+        req->n_files = 1;
     return rc;
 }
 

@@ -104,10 +104,10 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
      .pos_min = 1, .opts = cli_ledger_check_opts, .local = cli_ledger_check_run,                          \
      .usage = N_("FILE.json [--key rectd-sign.pub]"),                                                     \
      .summary = N_("check a saved JSON ledger: against the record, or offline against rectd's key"),      \
-     .help = N_("Without --key: asks rectd for the ledger of the same inspection at the file's\n"         \
-                "chain position (its seq, or its as_of date) and compares every field except\n"           \
-                "generated_at, generated_by and the signature; then runs audit verify. Prints ok,\n"      \
-                "or the first difference and exits 3.\n"                                                  \
+     .help = N_("Without --key: sends the file to rectd, which rebuilds the record at the file's\n"      \
+                "chain position (its seq; its as_of date must reach it), compares every field\n"         \
+                "except generated_at, generated_by and the signature, and runs audit verify.\n"          \
+                "Prints ok, or each difference (field, the file's value, the record's) and exits 3.\n"   \
                 "\n"                                                                                      \
                 "With --key FILE.pub (rectd's public key, kept by the county): needs no config\n"         \
                 "and no rectd. Checks rectd's signature on the file and recomputes every row and\n"       \

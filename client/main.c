@@ -98,7 +98,14 @@ static int s_conn_failed(const cli_ctx *ctx, int crc)
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
              json_t **result)
 {
+    return cli_call_file(ctx, conn, cmd, args, NULL, result);
+}
+
+int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
+                  const cli_file *file, json_t **result)
+{
     json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
+    conn_frame frame = {file ? file->data : NULL, file ? file->size : 0};
     json_t *reply = NULL;
     int rc;
 
@@ -107,7 +114,7 @@ int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *arg
         cli_error(_("out of memory"));
         return RECT_EXIT_USAGE;
     }
-    if ((rc = s_conn_failed(ctx, conn_call(conn, request, NULL, 0, &reply))))
+    if ((rc = s_conn_failed(ctx, conn_call(conn, request, file ? &frame : NULL, file ? 1 : 0, &reply))))
         goto done;
     if (json_is_true(json_object_get(reply, "ok"))) {
         *result = json_incref(json_object_get(reply, "result"));

@@ -355,22 +355,18 @@ static const char *s_both(const char *shown, const char *raw, char *buf, size_t 
     return buf;
 }
 
-/* The deadline, with how overdue it is when the item is still open. */
-static const char *s_deadline(const rect_cfg *cfg, const json_t *item, char *buf, size_t len)
+/* The deadline, with how overdue rectd says it is (facts.days_overdue: open items, red). */
+static const char *s_deadline(const json_t *item, const json_t *facts, char *buf, size_t len)
 {
     const char *deadline = s_str(item, "deadline");
-    const char *state = s_str(item, "state");
+    const json_t *late = json_object_get(facts, "days_overdue");
     if (!deadline)
         return "-";
     snprintf(buf, len, "%s", deadline);
-    int open = state && strcmp(state, "verified") != 0 && strcmp(state, "closed") != 0;
-    char today[RECT_DATE_LEN];
-    date_today(rect_now(), cfg ? cfg->timezone : NULL, today);
-    long late = date_days(today) - date_days(deadline);
-    if (open && date_days(deadline) >= 0 && late > 0)
+    if (json_is_integer(late) && json_integer_value(late) > 0)
         snprintf(buf, len, ngettext("%s (overdue by %ld day)", "%s (overdue by %ld days)",
-                                    (unsigned long)late),
-                 deadline, late);
+                                    (unsigned long)json_integer_value(late)),
+                 deadline, (long)json_integer_value(late));
     return buf;
 }
 
@@ -449,7 +445,7 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     values[k] = s_both(render_unit(cfg, raw), raw, bufs[k], sizeof bufs[k]), k++;
     raw = s_str(item, "owner");
     values[k] = s_both(render_user(cfg, raw), raw, bufs[k], sizeof bufs[k]), k++;
-    values[k] = s_deadline(cfg, item, bufs[k], sizeof bufs[k]), k++;
+    values[k] = s_deadline(item, json_object_get(result, "facts"), bufs[k], sizeof bufs[k]), k++;
     values[k] = render_state(s_str(item, "state"), bufs[k], sizeof bufs[k]), k++;
     values[k] = render_instant(s_str(item, "created"), zone, bufs[k], sizeof bufs[k]), k++;
     values[k] = render_instant(s_str(item, "updated"), zone, bufs[k], sizeof bufs[k]), k++;

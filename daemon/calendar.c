@@ -153,10 +153,7 @@ cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *toda
     *days_overdue = -1;
     int st = rect_lookup(rect_state_names, RECT_ST_COUNT, it->state);
     long diff;
-    switch (st) {
-    case RECT_ST_CLAIMED:
-    case RECT_ST_ASSIGNED:
-    case RECT_ST_RECTIFYING:
+    if (rect_state_is_open(st)) {
         if (!it->deadline || cal_days_between(cfg, today, it->deadline, &diff) < 0)
             return CAL_LIGHT_GREEN;
         if (strcmp(today, it->deadline) > 0) {
@@ -164,6 +161,8 @@ cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *toda
             return CAL_LIGHT_RED;
         }
         return diff <= (long)cfg->due_soon_days ? CAL_LIGHT_YELLOW : CAL_LIGHT_GREEN;
+    }
+    switch (st) {
     case RECT_ST_VERIFIED: {
         time_t at;
         char vday[RECT_DATE_LEN];
@@ -177,19 +176,4 @@ cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *toda
     default:
         return CAL_LIGHT_NONE;
     }
-}
-
-cal_light cal_annotate(const rect_cfg *cfg, json_t *item, const char *today)
-{
-    cal_item it = {
-        json_string_value(json_object_get(item, "state")),
-        json_string_value(json_object_get(item, "deadline")),
-        json_string_value(json_object_get(item, "verified_at")),
-    };
-    long late;
-    cal_light l = cal_light_of(cfg, &it, today, &late);
-    const char *name = cal_light_name(l);
-    json_object_set_new(item, "light", name ? json_string(name) : json_null());
-    json_object_set_new(item, "days_overdue", late >= 0 ? json_integer(late) : json_null());
-    return l;
 }

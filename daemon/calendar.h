@@ -1,6 +1,7 @@
 /*
  * calendar.h - deadline arithmetic in the configured calendar: working days,
- * the traffic light of an item on a given day, days overdue. Pure functions,
+ * the traffic light of an item on a given day, days overdue. What an item
+ * is at a date, with all its derived facts, is facts.c's (which calls this). Pure functions,
  * no I/O and no clock: "today" is always an argument, so tests (and
  * `as_of` requests) can ask about any day.
  *
@@ -66,13 +67,6 @@ typedef struct {
  */
 cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *today,
                        long *days_overdue);
-
-/*
- * Add "light" (string or null) and "days_overdue" (integer or null) to an
- * item object as of `today`; returns the light. 0 light and no change on
- * allocation failure is not reported: the keys are then simply absent.
- */
-cal_light cal_annotate(const rect_cfg *cfg, json_t *item, const char *today);
 
 /* Today's date in cfg->timezone at instant now. */
 void cal_today(const rect_cfg *cfg, time_t now, char out[RECT_DATE_LEN]);

@@ -1,7 +1,7 @@
 /*
  * cmd_deadline.c - deadlines: lights in list, the overdue list, extension
  * requests and their decisions, consolidation reviews (巩固) and relapses
- * (反弹). Lights are computed at read time (calendar.c), never stored; who
+ * (反弹). Lights are computed at read time (facts.c), never stored; who
  * may do what is workflow.c's call.
  */
 #include "cmd_deadline.h"
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "facts.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "resolve.h"
@@ -105,26 +106,20 @@ static int s_sort(cmd_ctx *c, json_t *items, int (*cmp)(const void *, const void
     return rc;
 }
 
-/* 1 if the item's state is open (has a deadline light: claimed, assigned, rectifying). */
-static int s_open(const json_t *item)
-{
-    rect_state s = item_state(item);
-    return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
-}
-
 int deadline_list_finish(cmd_ctx *c, json_t *items)
 {
     int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
     char today[RECT_DATE_LEN];
+    facts_tz tz = {{0}, 0};
     int rc = deadline_as_of(c, today);
     if (rc)
         return rc;
     for (size_t i = 0; i < json_array_size(items);) {
         json_t *item = json_array_get(items, i);
-        cal_light l = cal_annotate(c->cfg, item, today);
+        cal_light l = facts_annotate(c->cfg, item, today, &tz);
         /* due_soon: open items yellow by their deadline (not verified ones awaiting 销号). */
         int keep = (!overdue && !due_soon) || (overdue && l == CAL_LIGHT_RED) ||
-                   (due_soon && l == CAL_LIGHT_YELLOW && s_open(item));
+                   (due_soon && l == CAL_LIGHT_YELLOW && json_is_true(json_object_get(item, "open")));
         if (keep)
             i++;
         else
@@ -139,6 +134,7 @@ typedef struct {
     cmd_ctx *c;
     const char *owner, *unit, *leader; /* canonical filters, NULL = any */
     const char *today;
+    facts_tz tz;
     json_t *items;
 } overdue_scan;
 
@@ -157,7 +153,7 @@ static int s_overdue_cb(store_txn *t, uint64_t id, void *ctx)
         return rc;
     if (s_match(item, "owner", os->owner) && s_match(item, "unit", os->unit) &&
         s_match(item, "leader", os->leader) &&
-        cal_annotate(os->c->cfg, item, os->today) == CAL_LIGHT_RED)
+        facts_annotate(os->c->cfg, item, os->today, &os->tz) == CAL_LIGHT_RED)
         return json_array_append_new(os->items, item) ? RECT_E_NOMEM : 0;
     json_decref(item);
     return 0;

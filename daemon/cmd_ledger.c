@@ -14,38 +14,16 @@
 #include "cmd_ledger.h"
 
 #include "calendar.h"
+#include "facts.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "replay.h"
+#include "series.h"
 #include "sign.h"
 
 static int s_nomem(cmd_ctx *c)
 {
     return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-}
-
-int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char out[11])
-{
-    time_t t;
-    if (!instant || instant_parse(instant, &t) != 0)
-        return -1;
-    if (strncmp(z->hour, instant, 13) != 0) {
-        char local[17];
-        instant_format_local(t, zone, local, sizeof local);
-        char day[RECT_DATE_LEN];
-        memcpy(day, local, 10);
-        day[10] = '\0';
-        long d = date_days(day);
-        if (!local[0] || d < 0)
-            return -1;
-        long secs = d * 86400L + atol(local + 11) * 3600L + atol(local + 14) * 60L;
-        z->offset = secs - (long)(t - t % 60);
-        memcpy(z->hour, instant, 13);
-        z->hour[13] = '\0';
-    }
-    long local = (long)t + z->offset;
-    long days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-    return date_from_days(days, out);
 }
 
 /* ---- inspections ---------------------------------------------------------- */
@@ -325,13 +303,32 @@ done:
 typedef struct {
     cmd_ctx *c;
     replay *r;
+    series *series;    /* counts per day, or NULL */
     const char *as_of; /* canonical date, or NULL */
     uint64_t stop;     /* last seq to include, 0 = all */
-    ledger_tz tz;
+    facts_tz tz;
     uint64_t seq;      /* last included */
     unsigned char hash[32];
     char at[RECT_INSTANT_LEN];
 } s_walk;
+
+/* Apply event e (its local day: day) to the replay, and to the series if any. */
+static int s_apply(s_walk *w, const json_t *e, const char *day)
+{
+    uint64_t id = (uint64_t)json_integer_value(json_object_get(e, "item"));
+    char why[256];
+    int rc;
+    if (w->series && id)
+        series_before(w->series, replay_item(w->r, id));
+    if ((rc = replay_apply(w->r, e, why, sizeof why)) != 0) {
+        if (rc == RECT_E_NOMEM)
+            return cmd_fail(w->c, rc, "out of memory");
+        return cmd_fail(w->c, RECT_E_INTERNAL, "the event log does not replay: %s (run audit_verify)", why);
+    }
+    if (w->series && id && series_after(w->series, replay_item(w->r, id), day))
+        return cmd_fail(w->c, RECT_E_NOMEM, "out of memory");
+    return 0;
+}
 
 static int s_replay_one(const store_raw_event *ev, void *ctx)
 {
@@ -342,24 +339,22 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
     if (!e)
         return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify", (unsigned long long)ev->seq);
     const char *at = json_string_value(json_object_get(e, "at"));
-    char day[RECT_DATE_LEN], why[256];
+    char day[RECT_DATE_LEN] = "";
     int rc;
-    if (w->as_of) {
-        if (ledger_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
+    if (w->as_of || w->series) {
+        if (facts_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
             json_decref(e);
             return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu has no valid time: run audit_verify",
                             (unsigned long long)ev->seq);
         }
-        if (strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
+        if (w->as_of && strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
             json_decref(e);
             return 1;
         }
     }
-    if ((rc = replay_apply(w->r, e, why, sizeof why)) != 0) {
+    if ((rc = s_apply(w, e, day)) != 0) {
         json_decref(e);
-        if (rc == RECT_E_NOMEM)
-            return cmd_fail(w->c, rc, "out of memory");
-        return cmd_fail(w->c, RECT_E_INTERNAL, "the event log does not replay: %s (run audit_verify)", why);
+        return rc;
     }
     w->seq = ev->seq;
     memcpy(w->hash, ev->hash, 32);
@@ -372,48 +367,13 @@ static const char *const s_row_fields[] = {
     "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
     "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
     "closed_by", "closed_at", "days_late", "days_overdue", "overdue_days_carried", "rejections", "extensions",
-    "escalations", "reused_evidence",
+    "escalations", "reused_evidence", "open", "awaiting_closure",
 };
 
-/* Open states: the item still waits for its rectification (lights, overdue). */
-static int s_working(const json_t *it)
+/* A ledger row of item it (as replayed) with its facts f at the ledger's reference date. */
+static json_t *s_row(const json_t *it, const replay *r, uint64_t id, const facts *fa)
 {
-    rect_state s = item_state(it);
-    return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
-}
-
-/*
- * The one place lateness is counted (ledger rows, the ledger summary,
- * stats): the days an item was overdue before its deadline moved
- * (overdue_days_carried) plus the days past its approved deadline.
- *   *days_late: closed items, days late at closure (0 when on time: never
- *     when it was red before a move); -1 otherwise.
- *   *days_overdue: open items, days overdue so far at ref (a local date);
- *     -1 when none (or not open, or ref NULL).
- */
-static void s_lateness(const json_t *it, const char *ref, ledger_tz *tz, const char *zone, long *days_late,
-                       long *days_overdue)
-{
-    const char *deadline = json_string_value(json_object_get(it, "deadline"));
-    long carried = (long)json_integer_value(json_object_get(it, "overdue_days_carried"));
-    char day[RECT_DATE_LEN];
-    *days_late = *days_overdue = -1;
-    if (!deadline)
-        return;
-    if (item_state(it) == RECT_ST_CLOSED) {
-        if (ledger_local_date(tz, zone, json_string_value(json_object_get(it, "closed_at")), day) != 0)
-            return;
-        long late = date_days(day) - date_days(deadline);
-        *days_late = carried + (late > 0 ? late : 0);
-    } else if (s_working(it) && ref) {
-        long late = date_days(ref) - date_days(deadline);
-        long total = carried + (late > 0 ? late : 0);
-        *days_overdue = total > 0 ? total : -1;
-    }
-}
-
-static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late, long overdue)
-{
+    long late = fa->days_late, overdue = fa->days_overdue;
     json_t *row = json_object();
     for (size_t i = 0; row && i < sizeof s_row_fields / sizeof s_row_fields[0]; i++) {
         const char *f = s_row_fields[i];
@@ -426,6 +386,10 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, long late, 
             v = overdue >= 0 ? json_integer(overdue) : json_null();
         else if (strcmp(f, "overdue_days_carried") == 0) /* 0 for items recorded before it existed */
             v = json_integer(json_integer_value(json_object_get(it, f)));
+        else if (strcmp(f, "open") == 0)
+            v = json_boolean(fa->open);
+        else if (strcmp(f, "awaiting_closure") == 0)
+            v = json_boolean(fa->awaiting_closure);
         else if (strcmp(f, "reused_evidence") == 0)
             v = json_boolean(replay_reused(r, id));
         else
@@ -489,10 +453,8 @@ static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const c
             on_time += json_integer_value(json_object_get(row, "days_late")) == 0 &&
                        json_is_integer(json_object_get(row, "days_late"));
         }
-        const char *dl = json_string_value(json_object_get(row, "deadline"));
-        if (s_working(row) && dl && strcmp(dl, ref_date) < 0)
-            overdue++;
     }
+    overdue = facts_count_overdue(rows, ref_date);
     json_t *sources = json_array();
     for (size_t s = 0; sources && s < cfg->n_sources; s++) {
         long claimed = 0;
@@ -539,17 +501,108 @@ int ledger_inspection_known(cmd_ctx *c, const char *insp)
     return 0;
 }
 
-int cmd_ledger(cmd_ctx *c)
+/* The rows of the items as replayed (of inspection insp, or all), in id order, with their facts at ref_date. */
+static int s_rows(s_walk *w, const char *insp, const char *ref_date, json_t *rows)
 {
-    const char *insp = cmd_str(c, "inspection"), *as_of_arg = cmd_str(c, "as_of");
-    json_t *jseq = json_object_get(c->args, "seq");
-    char as_of[RECT_DATE_LEN], ref_date[RECT_DATE_LEN], hex[65];
+    for (uint64_t id = 1; id <= replay_max_id(w->r); id++) {
+        json_t *it = replay_item(w->r, id);
+        const char *in = json_string_value(json_object_get(it, "inspection"));
+        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
+            continue;
+        facts f;
+        facts_of(w->c->cfg, it, ref_date, &w->tz, &f);
+        json_t *row = s_row(it, w->r, id, &f);
+        if (!row || json_array_append_new(rows, row))
+            return s_nomem(w->c);
+    }
+    return 0;
+}
+
+/* fed_back of the inspection as it stood at the cutoff (rebuilt from the same events), or summed; *rec its record. */
+static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed)
+{
+    int rc = 0;
+    if (insp) {
+        *rec = json_incref(replay_inspection(w->r, insp));
+        *fed = *rec ? json_incref(json_object_get(*rec, "fed_back")) : json_object();
+    } else if ((*fed = json_object())) {
+        const char *name;
+        json_t *one;
+        json_object_foreach(replay_inspections(w->r), name, one)
+            if ((rc = s_fed_sum(name, one, *fed)))
+                break;
+    }
+    return !*fed || rc ? s_nomem(w->c) : 0;
+}
+
+/* The reference date of "overdue now": as_of, the day of the seq, or today. */
+static void s_ref_date(s_walk *w, char ref_date[RECT_DATE_LEN])
+{
+    if (w->as_of)
+        snprintf(ref_date, RECT_DATE_LEN, "%s", w->as_of);
+    else if (w->stop && facts_local_date(&w->tz, w->c->cfg->timezone, w->at, ref_date) == 0)
+        ;
+    else
+        date_today(w->c->now, w->c->cfg->timezone, ref_date);
+}
+
+int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
+{
+    char ref_date[RECT_DATE_LEN], hex[65];
+    s_walk w = {.c = c, .as_of = cut->as_of, .stop = cut->seq};
+    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL;
+    int rc;
+    *out = NULL;
+    if (!(w.r = replay_new()) || !(rows = json_array()) || (cut->series && !(w.series = series_new(cut->inspection)))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
+        if (!c->msg[0])
+            cmd_fail(c, rc, "cannot read the event log");
+        goto done;
+    }
+    s_ref_date(&w, ref_date);
+    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed)))
+        goto done;
+    if (!(summary = s_summary(c->cfg, rows, fed, ref_date)) ||
+        (w.series && !(points = series_json(w.series, ref_date, cut->series)))) {
+        rc = s_nomem(c);
+        goto done;
+    }
+    store_hex(w.hash, 32, hex);
+    *out = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", cut->inspection,
+                     "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq, "head",
+                     "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text, "generated_by",
+                     c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone", c->cfg->timezone, "summary",
+                     summary, "rows", rows);
+    if (!*out || (points && json_object_set(*out, "series", points)))
+        rc = s_nomem(c);
+    else
+        rc = s_record_head(c, *out);
+done:
+    if (rc && *out) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    replay_destroy(&w.r);
+    series_destroy(&w.series);
+    json_decref(rows);
+    json_decref(rec);
+    json_decref(fed);
+    json_decref(summary);
+    json_decref(points);
+    return rc;
+}
+
+/* The cutoff of a ledger request: as_of (into as_of) or seq, checked; 0 or a refusal. */
+static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
+{
+    const char *as_of_arg = cmd_str(c, "as_of");
+    json_t *jseq = json_object_get(c->args, "seq"), *jn = json_object_get(c->args, "series");
     unsigned char head[32];
     uint64_t next;
-    s_walk w = {.c = c};
-    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL;
     int rc;
-
     if (as_of_arg && jseq)
         return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: give as_of or seq, not both");
     if (as_of_arg && date_parse(as_of_arg, as_of) != 0)
@@ -561,8 +614,13 @@ int cmd_ledger(cmd_ctx *c)
         if (strcmp(as_of, today) > 0)
             return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: as_of %s is after today (%s in %s)", as_of, today,
                             c->cfg->timezone);
+        cut->as_of = as_of;
     }
-    if (insp && (rc = ledger_inspection_known(c, insp)))
+    if (jn && (json_integer_value(jn) < 2 || json_integer_value(jn) > SERIES_MAX_POINTS))
+        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: series must be between 2 and %d points, not %lld",
+                        SERIES_MAX_POINTS, (long long)json_integer_value(jn));
+    cut->series = jn ? (int)json_integer_value(jn) : 0;
+    if (cut->inspection && (rc = ledger_inspection_known(c, cut->inspection)))
         return rc;
     if ((rc = store_head(c->txn, &next, head)))
         return cmd_fail(c, rc, "cannot read the database");
@@ -572,77 +630,20 @@ int cmd_ledger(cmd_ctx *c)
         if (s < 1 || (uint64_t)s > last)
             return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: seq must be between 1 and %llu (the head), not %lld",
                             (unsigned long long)last, (long long)s);
-        w.stop = (uint64_t)s;
+        cut->seq = (uint64_t)s;
     }
-    w.as_of = as_of_arg ? as_of : NULL;
-    if (!(w.r = replay_new()) || !(rows = json_array())) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
-        if (!c->msg[0])
-            cmd_fail(c, rc, "cannot read the event log");
-        goto done;
-    }
+    return 0;
+}
 
-    /* The reference date of "overdue now": as_of, the day of the seq, or today. */
-    if (w.as_of)
-        snprintf(ref_date, sizeof ref_date, "%s", as_of);
-    else if (w.stop && ledger_local_date(&w.tz, c->cfg->timezone, w.at, ref_date) == 0)
-        ;
-    else
-        date_today(c->now, c->cfg->timezone, ref_date);
-
-    /* Rows of the items as replayed, in id order. */
-    for (uint64_t id = 1; id <= replay_max_id(w.r); id++) {
-        json_t *it = replay_item(w.r, id);
-        const char *in = json_string_value(json_object_get(it, "inspection"));
-        if (!it || (insp && (!in || strcmp(in, insp) != 0)))
-            continue;
-        long late, overdue;
-        s_lateness(it, ref_date, &w.tz, c->cfg->timezone, &late, &overdue);
-        json_t *row = s_row(it, w.r, id, late, overdue);
-        if (!row || json_array_append_new(rows, row)) {
-            rc = s_nomem(c);
-            goto done;
-        }
-    }
-
-    /* The inspections as they stood at the cutoff: rebuilt from the same events. */
-    if (insp) {
-        rec = json_incref(replay_inspection(w.r, insp));
-        fed = rec ? json_incref(json_object_get(rec, "fed_back")) : json_object();
-    } else if ((fed = json_object())) {
-        const char *name;
-        json_t *one;
-        json_object_foreach(replay_inspections(w.r), name, one)
-            if ((rc = s_fed_sum(name, one, fed)))
-                break;
-    }
-    if (!fed || rc) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    if (!(summary = s_summary(c->cfg, rows, fed, ref_date))) {
-        rc = s_nomem(c);
-        goto done;
-    }
-    store_hex(w.hash, 32, hex);
-    c->result = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", insp,
-                          "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq,
-                          "head", "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text,
-                          "generated_by", c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone",
-                          c->cfg->timezone, "summary", summary, "rows", rows);
-    if (!c->result || (rc = s_record_head(c, c->result)))
-        rc = rc ? rc : s_nomem(c);
-    else if ((rc = sign_ledger(c->result)))
+int cmd_ledger(cmd_ctx *c)
+{
+    char as_of[RECT_DATE_LEN];
+    ledger_cut cut = {.inspection = cmd_str(c, "inspection")};
+    int rc;
+    if ((rc = s_cut(c, &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
+        return rc;
+    if ((rc = sign_ledger(c->result)))
         cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));
-done:
-    replay_destroy(&w.r);
-    json_decref(rows);
-    json_decref(rec);
-    json_decref(fed);
-    json_decref(summary);
     return rc;
 }
 
@@ -659,7 +660,7 @@ typedef struct {
     cmd_ctx *c;
     const char *by, *insp;
     char today[RECT_DATE_LEN];
-    ledger_tz tz;
+    facts_tz tz;
     s_counts total;
     s_counts *groups;
     size_t n, cap;
@@ -673,23 +674,19 @@ static int s_count(s_stats *st, s_counts *g, const json_t *it)
         g->states[s]++;
     g->rejections += (long)json_integer_value(json_object_get(it, "rejections"));
     g->relapses += (long)json_integer_value(json_object_get(it, "relapses"));
-    /* The same lights as list and the digests: calendar.c's rule (working days, verified too). */
-    cal_item ci = {json_string_value(json_object_get(it, "state")), json_string_value(json_object_get(it, "deadline")),
-                   json_string_value(json_object_get(it, "verified_at"))};
-    long late;
-    cal_light light = cal_light_of(st->c->cfg, &ci, st->today, &late);
-    if (light != CAL_LIGHT_NONE)
-        g->lights[light == CAL_LIGHT_RED ? 2 : light == CAL_LIGHT_YELLOW ? 1 : 0]++;
+    /* The same facts as list, the ledger and the digests (facts.c). */
+    facts f;
+    facts_of(st->c->cfg, it, st->today, &st->tz, &f);
+    if (f.light != CAL_LIGHT_NONE)
+        g->lights[f.light == CAL_LIGHT_RED ? 2 : f.light == CAL_LIGHT_YELLOW ? 1 : 0]++;
     if (s != RECT_ST_CLOSED)
         return 0;
     g->closed++;
-    long days_late, overdue;
-    s_lateness(it, NULL, &st->tz, st->c->cfg->timezone, &days_late, &overdue);
-    g->on_time += days_late == 0; /* never when it was red before its deadline moved */
+    g->on_time += f.days_late == 0; /* never when it was red before its deadline moved */
     char from[RECT_DATE_LEN], to[RECT_DATE_LEN];
     const char *zone = st->c->cfg->timezone;
-    if (ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "created")), from) != 0 ||
-        ledger_local_date(&st->tz, zone, json_string_value(json_object_get(it, "closed_at")), to) != 0)
+    if (facts_local_date(&st->tz, zone, json_string_value(json_object_get(it, "created")), from) != 0 ||
+        facts_local_date(&st->tz, zone, json_string_value(json_object_get(it, "closed_at")), to) != 0)
         return 0;
     if (g->n_days == g->cap_days) {
         size_t cap = g->cap_days ? 2 * g->cap_days : 16;

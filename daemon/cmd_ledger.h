@@ -22,6 +22,30 @@ int cmd_audit_verify(cmd_ctx *c);
 int cmd_audit_anchor(cmd_ctx *c); /* a signed chain head (sign.c) */
 int cmd_audit_reuse(cmd_ctx *c);
 int cmd_reconcile(cmd_ctx *c);
+int cmd_ledger_check(cmd_ctx *c); /* cmd_ledger_check.c: a saved JSON ledger against the record */
+
+/*
+ * audit_verify without an anchor, for another command's reply: its result
+ * into *out (new; caller owns it), c->result left as it was. 0 or a rect_err
+ * with c->msg set.
+ */
+int audit_chain(cmd_ctx *c, json_t **out);
+
+/* Where a ledger is cut and what it adds (ledger_build). Strings borrowed. */
+typedef struct {
+    const char *inspection; /* only its items, or NULL */
+    const char *as_of;      /* canonical date: the record at the end of that local day; or NULL */
+    uint64_t seq;           /* the record right after event seq; 0: as_of, or the head */
+    int series;             /* points of the open-items series (series.h), 0 for none */
+} ledger_cut;
+
+/*
+ * The ledger at cut, rebuilt from the event log in one replay pass (the
+ * `ledger` result, unsigned; with cut->series, also "series"): *out is new
+ * (caller owns it). The cut is not checked (cmd_ledger does that). 0, or a
+ * rect_err with c->msg set.
+ */
+int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out);
 
 /*
  * 0 if insp names an inspection (recorded, or the inspection of some item);
@@ -36,17 +60,5 @@ int ledger_inspection_known(cmd_ctx *c, const char *insp);
  * 0 or a rect_err.
  */
 int audit_mark_reuse(store_txn *t, json_t *files, uint64_t item);
-
-/*
- * Local calendar date ("YYYY-MM-DD") of a UTC instant text in zone, with a
- * one-entry cache of the zone's offset per UTC hour (converting through libc
- * costs a zone-file read). One cache per zone; zero-initialise it before use.
- * Returns 0, or -1 if instant does not parse.
- */
-typedef struct {
-    char hour[14]; /* "YYYY-MM-DDTHH" the offset was computed for */
-    long offset;   /* seconds east of UTC */
-} ledger_tz;
-int ledger_local_date(ledger_tz *z, const char *zone, const char *instant, char out[11]);
 
 #endif

@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "cmd_ledger.h"
 #include "cmd_deadline.h"
+#include "facts.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "resolve.h"
@@ -156,7 +157,14 @@ int cmd_show(cmd_ctx *c)
                                         files ? files : json_array()));
     }
     json_decref(events);
-    c->result = json_pack("{soso}", "item", item, "evidence", evidence);
+    char today[RECT_DATE_LEN];
+    facts_tz tz = {{0}, 0};
+    cal_today(c->cfg, c->now, today);
+    /* Beside the item, which stays the view of its events. */
+    json_t *fj = facts_json(c->cfg, item, today, &tz);
+    if (fj && json_object_set_new(fj, "as_of", json_string(today)))
+        json_object_clear(fj);
+    c->result = json_pack("{sososo*}", "item", item, "evidence", evidence, "facts", fj);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

@@ -49,6 +49,7 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_INSPECTION_LIST] = cmd_inspection_list,
     [RECT_VERB_INSPECTION_HISTORY] = cmd_inspection_history,
     [RECT_VERB_LEDGER] = cmd_ledger,
+    [RECT_VERB_LEDGER_CHECK] = cmd_ledger_check,
     [RECT_VERB_STATS] = cmd_stats,
     [RECT_VERB_AUDIT_VERIFY] = cmd_audit_verify,
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,

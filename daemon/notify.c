@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "calendar.h"
+#include "facts.h"
 #include "hooks.h"
 #include "item.h"
 #include "rect_proto.h"
@@ -30,7 +31,7 @@ static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTE
 typedef struct {
     const rect_cfg *cfg;
     const char *today;
-    json_t *open;    /* annotated open items (light, days_overdue) */
+    json_t *open;    /* items not closed, with their facts (facts_annotate) */
     json_t *reviews; /* closed long-term items whose review is due */
 } s_gather;
 
@@ -48,7 +49,8 @@ static int s_gather_cb(store_txn *t, uint64_t id, void *ctx)
         json_decref(item);
         return 0;
     }
-    cal_annotate(g->cfg, item, g->today);
+    facts_tz tz = {{0}, 0};
+    facts_annotate(g->cfg, item, g->today, &tz);
     return json_array_append_new(g->open, item) ? RECT_E_NOMEM : 0;
 }
 
@@ -111,13 +113,13 @@ static json_t *s_review_brief(const json_t *item)
 /* Red or yellow by its deadline: what its owner must act on. */
 static int s_due(const json_t *it)
 {
-    return (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")) && !s_eq(it, "state", "verified");
+    return (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")) && json_is_true(json_object_get(it, "open"));
 }
 
 /* Accepted but not struck off in time: what the closers (leaders, admins) must act on. */
 static int s_awaiting(const json_t *it)
 {
-    return s_eq(it, "state", "verified") && s_eq(it, "light", "yellow");
+    return json_is_true(json_object_get(it, "awaiting_closure")) && s_eq(it, "light", "yellow");
 }
 
 static json_t *s_awaiting_brief(const json_t *it)

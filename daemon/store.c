@@ -345,10 +345,9 @@ const char *store_index_value(const json_t *item, int i)
      * long as the years of closed items), reviews of closed items.
      */
     if (strcmp(store_index_fields[i], "deadline") == 0)
-        return state && (strcmp(state, "claimed") == 0 || strcmp(state, "assigned") == 0 ||
-                         strcmp(state, "rectifying") == 0) ? v : NULL;
+        return rect_state_name_is_open(state) ? v : NULL;
     if (strcmp(store_index_fields[i], "next_review") == 0)
-        return state && strcmp(state, "closed") == 0 ? v : NULL;
+        return rect_lookup(rect_state_names, RECT_ST_COUNT, state) == RECT_ST_CLOSED ? v : NULL;
     return v;
 }
 

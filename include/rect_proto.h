@@ -36,6 +36,25 @@ static const char *const rect_state_names[RECT_ST_COUNT] = {
     "claimed", "assigned", "rectifying", "verified", "closed",
 };
 
+/*
+ * 1 if a state is open: the item still waits for its rectification
+ * (claimed, assigned, rectifying) and has a deadline light. The one place
+ * that says so; rectd's derived facts (daemon/facts.c) and its indexes use it.
+ */
+static inline int rect_state_is_open(int s)
+{
+    return s == RECT_ST_CLAIMED || s == RECT_ST_ASSIGNED || s == RECT_ST_RECTIFYING;
+}
+
+/* rect_state_is_open() of a state identifier; 0 for NULL or unknown names. */
+static inline int rect_state_name_is_open(const char *name)
+{
+    for (int s = 0; name && s < RECT_ST_COUNT; s++)
+        if (strcmp(rect_state_names[s], name) == 0)
+            return rect_state_is_open(s);
+    return 0;
+}
+
 /* ---- item kinds ------------------------------------------------------ */
 typedef enum { RECT_KIND_IMMEDIATE = 0, RECT_KIND_LONG_TERM, RECT_KIND_COUNT } rect_kind;
 

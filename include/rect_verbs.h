@@ -88,7 +88,8 @@
     X(INSPECTION_LIST, "inspection_list", READ_LONG, ANY, NONE, )                                 \
     X(INSPECTION_HISTORY, "inspection_history", READ_LONG, ANY, NONE, )                           \
     X(LEDGER, "ledger", READ_LONG, ANY, NONE,                                                     \
-      A(inspection, NAME, OPT) A(as_of, NAME, OPT) A(seq, INT, OPT))                              \
+      A(inspection, NAME, OPT) A(as_of, NAME, OPT) A(seq, INT, OPT) A(series, INT, OPT))          \
+    X(LEDGER_CHECK, "ledger_check", READ_LONG, ANY, ONE, )                                        \
     X(STATS, "stats", READ_LONG, ANY, NONE, A(inspection, NAME, OPT) A(by, NAME, OPT))            \
     X(AUDIT_VERIFY, "audit_verify", READ_LONG, ANY, NONE, A(anchor, OBJECT, OPT))                 \
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \

@@ -12,7 +12,10 @@ absolute values across machines.
   3. reads over 10,000+ items: `list --owner X` (index range) vs `list`
      (full scan) vs `list --kind immediate` (no index: full scan + filter);
   4. how long a ping waits while another client runs audits over 10,000
-     items: daemon.read_threads = 0 (everything in the one loop) vs 2.
+     items: daemon.read_threads = 0 (everything in the one loop) vs 2;
+  5. the requests of an HTML ledger over 10,000 items with 60 days of
+     history: its open-items chart as 30 `ledger` requests, each replaying
+     the whole log (before), vs one `ledger` with `series` (one replay).
 """
 import statistics
 import json
@@ -48,8 +51,11 @@ def machine():
 
 
 class Rectd:
-    def __init__(self, read_threads=None):
+    def __init__(self, read_threads=None, clock=None):
         self.dir = tempfile.mkdtemp(prefix="rb-", dir="/tmp")
+        self.clock = os.path.join(self.dir, "clock") if clock else None
+        if clock:
+            self.set_clock(clock)
         self.endpoint = f"ipc://{self.dir}/r.sock"
         conf = open(os.path.join(ROOT, "config", "rectd.conf"), encoding="utf-8").read()
         lines = []
@@ -72,7 +78,8 @@ class Rectd:
         with open(self.conf, "w", encoding="utf-8") as f:
             f.write("\n".join(lines) + "\n")
         self.log = open(os.path.join(self.dir, "rectd.log"), "w")
-        self.proc = subprocess.Popen([RECTD, "-c", self.conf], stderr=self.log)
+        argv = [RECTD, "-c", self.conf] + (["--clock-file", self.clock] if self.clock else [])
+        self.proc = subprocess.Popen(argv, stderr=self.log)
         self.ctx = zmq.Context()
         for _ in range(100):
             if os.path.exists(self.endpoint[6:]):
@@ -86,6 +93,12 @@ class Rectd:
             if name.endswith(".key") and name != "rectd.key":
                 k = read_key(os.path.join(kd, name))
                 self.keys[k["user"]] = (server, k["public"], k["secret"])
+
+    def set_clock(self, iso):
+        """rectd's "now" (with clock=...): rectd reads the file on each request."""
+        with open(self.clock + ".tmp", "w") as f:
+            f.write(iso + "\n")
+        os.rename(self.clock + ".tmp", self.clock)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -197,6 +210,68 @@ def ping_during_audits(read_threads, audits=4):
         r.stop()
 
 
+def html_ledger_requests(days=60, per_day=5, points=30):
+    """The requests of `rectctl ledger --format html` over 10,000 items closed
+    a few a day for `days` days: (seconds before, seconds after, points)."""
+    r = Rectd(clock="2026-10-01T02:00:00Z")
+    c = None
+    try:
+        c = Client(r, "html")
+        c.call("import", {"inspection": "bench"}, files=[plan_csv(10000, "H")])
+        items = c.call("list", {"inspection": "bench"})["items"]
+        n, by = 0, {}
+
+        def as_user(user):  # each user connects with their own key
+            if user not in by:
+                by[user] = Client(r, "html-" + user, user=user)
+            return by[user]
+        for day in range(1, days):
+            r.set_clock(time.strftime("%Y-%m-%dT03:00:00Z", time.gmtime(time.mktime((2026, 10, 1 + day, 12, 0, 0, 0, 0, 0)))))
+            for _ in range(per_day):
+                it = items[n]
+                n += 1
+                as_user(it["owner"]).call("start", {"item": it["id"]}, user=it["owner"])
+                as_user(it["owner"]).call("evidence", {"item": it["id"], "note": "整改完成"}, user=it["owner"])
+                as_user("maqing").call("verify", {"item": it["id"], "result": "pass", "opinion": "合格"},
+                                       user="maqing")
+                as_user("zhanghua").call("close", {"item": it["id"], "note": "销号"}, user="zhanghua")
+        for x in by.values():
+            x.close()
+        today = c.call("ping")["time"][:10]
+
+        def before():  # the client of issue 7: list, then one dated ledger per point
+            c.call("ledger", {"inspection": "bench"})
+            c.call("stats", {"inspection": "bench", "by": "unit"})
+            created = min(it["created"] for it in c.call("list", {"inspection": "bench"})["items"])[:10]
+            d0 = time.mktime(time.strptime(created, "%Y-%m-%d")) // 86400
+            d1 = time.mktime(time.strptime(today, "%Y-%m-%d")) // 86400
+            span = int(d1 - d0)
+            step = max(1, span // (points - 1) + (1 if span % (points - 1) else 0))
+            out, d = [], int(d0)
+            while True:
+                d = min(d, int(d1))
+                date = time.strftime("%Y-%m-%d", time.gmtime(d * 86400 + 43200))
+                s = c.call("ledger", {"inspection": "bench", "as_of": date})["summary"]
+                out.append({"date": date, "open": s["open"], "total": s["total"]})
+                if d == d1:
+                    return out
+                d += step
+
+        def after():  # one ledger whose replay also counts the series
+            led = c.call("ledger", {"inspection": "bench", "series": points})
+            c.call("stats", {"inspection": "bench", "by": "unit"})
+            return led["series"]
+        t_before, old = timed(before, repeat=1)
+        t_after, new = timed(after, repeat=3)
+        if old != new:
+            raise RuntimeError("the series differ: %r vs %r" % (old[:3], new[:3]))
+        return t_before, t_after, len(new)
+    finally:
+        if c:
+            c.close()
+        r.stop()
+
+
 def main():
     print("machine:", machine())
     r = Rectd()
@@ -232,6 +307,11 @@ def main():
         c.close()
     finally:
         r.stop()
+
+    t_before, t_after, points = html_ledger_requests()
+    print(f"html ledger, {points} points, before: {t_before:8.2f} s (1 + {points} ledger replays)")
+    print(f"html ledger, {points} points, after : {t_after:8.2f} s (1 ledger replay with series)  "
+          f"({t_before / t_after:.1f}x faster)")
 
     for n in (0, 2):
         w = ping_during_audits(n)

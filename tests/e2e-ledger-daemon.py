@@ -39,7 +39,8 @@ rawclient.WRITE_COMMANDS = rawclient.WRITE_COMMANDS | {"inspection_add", "inspec
 ROW_KEYS = {"id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner",
             "deadline", "original_deadline", "state", "evidence_count", "latest_evidence",
             "verified_by", "verified_at", "closed_by", "closed_at", "days_late", "days_overdue",
-            "overdue_days_carried", "rejections", "extensions", "escalations", "reused_evidence"}
+            "overdue_days_carried", "rejections", "extensions", "escalations", "reused_evidence",
+            "open", "awaiting_closure"}
 COUNT_KEYS = {"total", "states", "lights", "closed", "closed_on_time", "on_time_rate",
               "median_days_to_close", "max_days_to_close", "rejections", "relapses"}
 ZERO = "0" * 64
@@ -193,8 +194,8 @@ class History:
         eq(rawclient.verify_chain(events, ping["head"]), ping["events"], "chain verified in Python")
         eq(ping["events"], ping["head"]["seq"], "ping counts the inspection event")
         eq(ping["items"], 29, "and no item for it")
-        # without list's read-time keys (light, days_overdue): what events rebuild
-        listed = {it["id"]: {k: v for k, v in it.items() if k not in ("light", "days_overdue")}
+        # without list's read-time keys (its facts): what events rebuild
+        listed = {it["id"]: {k: v for k, v in it.items() if k not in rawclient.ITEM_FACTS}
                   for it in d.call("list")["items"]}
         eq(rawclient.rebuild_items(events), listed, "items rebuilt from events")
         recs = {i["name"]: {k: i[k] for k in ("name", "title", "fed_back", "created", "by")}

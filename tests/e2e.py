@@ -35,8 +35,9 @@ from rawclient import ITEM_COUNTERS, ITEM_KEYS, ITEM_LATER  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# What list adds to each item at read time (issue 3: lights), never stored.
-LIST_EXTRA = frozenset(["light", "days_overdue"])
+# What list adds to each item at read time: its derived facts (daemon/facts.c),
+# never stored.
+LIST_EXTRA = rawclient.ITEM_FACTS
 
 
 def stored(item):
@@ -222,7 +223,10 @@ class Lifecycle(Fixture):
             eq(it["original_deadline"], it["deadline"], "original deadline of item %s" % it["id"])
         eq([i["id"] for i in items], list(range(1, 30)), "list is in id order")
         show = self.d.ctlj("show", "1")
-        eq(set(show), {"item", "evidence"}, "show keys")
+        eq(set(show), {"item", "evidence", "facts"}, "show keys")
+        eq(set(show["facts"]), LIST_EXTRA | {"as_of"}, "show facts keys")
+        eq({k: show["facts"][k] for k in LIST_EXTRA}, {k: items[0][k] for k in LIST_EXTRA},
+           "show's facts are list's")
         eq(show["item"], stored(items[0]), "show 1 == list item 1")
         eq(show["evidence"], [], "evidence before any")
         hist = self.d.ctlj("history", "1")

@@ -52,6 +52,10 @@ ITEM_COUNTERS = frozenset(["evidence_count", "rejections", "extensions", "escala
 # null until the step that sets them happens
 ITEM_LATER = frozenset(["extension", "verified_by", "verified_at", "closed_by", "closed_at",
                         "next_review"])
+# What an item is at a date (daemon/facts.c): added to list and overdue items
+# (and beside show's item, as "facts") at read time, never stored.
+ITEM_FACTS = frozenset(["light", "days_overdue", "open", "awaiting_closure", "days_late",
+                        "review_due"])
 ZERO_HASH = "0" * 64
 
 

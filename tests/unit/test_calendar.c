@@ -264,21 +264,6 @@ static void test_closed_items_have_no_light(void **state)
     assert_string_equal(cal_light_name(CAL_LIGHT_RED), "red");
 }
 
-static void test_annotate_adds_light_and_days_overdue(void **state)
-{
-    (void)state;
-    rect_cfg c = s_cfg(0, 3, 7);
-    json_t *item = json_pack("{sssssn}", "state", "rectifying", "deadline", "2026-12-01", "verified_at");
-    assert_int_equal(cal_annotate(&c, item, "2026-12-04"), CAL_LIGHT_RED);
-    assert_string_equal(json_string_value(json_object_get(item, "light")), "red");
-    assert_int_equal(json_integer_value(json_object_get(item, "days_overdue")), 3);
-    json_object_set_new(item, "state", json_string("closed"));
-    assert_int_equal(cal_annotate(&c, item, "2026-12-04"), CAL_LIGHT_NONE);
-    assert_true(json_is_null(json_object_get(item, "light")));
-    assert_true(json_is_null(json_object_get(item, "days_overdue")));
-    json_decref(item);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -294,7 +279,6 @@ int main(void)
         cmocka_unit_test(test_weekends_and_adjusted_workdays_move_due_soon),
         cmocka_unit_test(test_verified_items_turn_yellow_when_not_closed_in_time),
         cmocka_unit_test(test_closed_items_have_no_light),
-        cmocka_unit_test(test_annotate_adds_light_and_days_overdue),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

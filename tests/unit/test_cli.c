@@ -50,6 +50,13 @@ int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *arg
     return RECT_EXIT_UNREACHABLE;
 }
 
+int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, const cli_file *file,
+                  json_t **result)
+{
+    *result = NULL;
+    return RECT_EXIT_UNREACHABLE;
+}
+
 static int s_is_string(rect_arg_type t)
 {
     return t == RECT_ARG_NAME || t == RECT_ARG_LINE || t == RECT_ARG_TEXT || t == RECT_ARG_ITEM;

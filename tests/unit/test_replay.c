@@ -1,6 +1,6 @@
 /*
  * test_replay.c - rebuilding items from events (daemon/replay.c) and the
- * local-date cutoff the ledger's as_of uses (ledger_local_date).
+ * local-date cutoff the ledger's as_of uses (facts_local_date).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cmd_ledger.h"
+#include "facts.h"
 #include "rect_proto.h"
 #include "replay.h"
 
@@ -194,21 +195,21 @@ static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **
 static void test_local_dates_for_the_as_of_cutoff(void **state)
 {
     (void)state;
-    ledger_tz z;
+    facts_tz z;
     memset(&z, 0, sizeof z);
     char d[11];
     /* 17:00 UTC is 01:00 the next day in Asia/Shanghai */
-    assert_int_equal(ledger_local_date(&z, "Asia/Shanghai", "2026-12-05T17:00:00Z", d), 0);
+    assert_int_equal(facts_local_date(&z, "Asia/Shanghai", "2026-12-05T17:00:00Z", d), 0);
     assert_string_equal(d, "2026-12-06");
-    assert_int_equal(ledger_local_date(&z, "Asia/Shanghai", "2026-12-05T15:59:59Z", d), 0);
+    assert_int_equal(facts_local_date(&z, "Asia/Shanghai", "2026-12-05T15:59:59Z", d), 0);
     assert_string_equal(d, "2026-12-05");
-    assert_int_equal(ledger_local_date(&z, "Asia/Shanghai", "2026-12-31T16:00:00Z", d), 0);
+    assert_int_equal(facts_local_date(&z, "Asia/Shanghai", "2026-12-31T16:00:00Z", d), 0);
     assert_string_equal(d, "2027-01-01");
     memset(&z, 0, sizeof z);
-    assert_int_equal(ledger_local_date(&z, "America/New_York", "2026-12-01T03:00:00Z", d), 0);
+    assert_int_equal(facts_local_date(&z, "America/New_York", "2026-12-01T03:00:00Z", d), 0);
     assert_string_equal(d, "2026-11-30");
-    assert_int_equal(ledger_local_date(&z, "UTC", "not an instant", d), -1);
-    assert_int_equal(ledger_local_date(&z, "UTC", NULL, d), -1);
+    assert_int_equal(facts_local_date(&z, "UTC", "not an instant", d), -1);
+    assert_int_equal(facts_local_date(&z, "UTC", NULL, d), -1);
 }
 
 int main(void)
