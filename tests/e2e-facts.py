@@ -13,17 +13,15 @@ and is stopped by pid. Ends with "N passed, M failed".
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
 from e2e_runner import check, eq  # noqa: E402
-from e2e_daemon import LIVE, PLAN, RECTD, Daemon  # noqa: E402
+from e2e_daemon import PLAN, Daemon  # noqa: E402
 
 VERIFIER = "maqing"   # a verifier who owns nothing
 CLOSER = "zhanghua"   # leader and admin
@@ -40,30 +38,6 @@ class FDaemon(Daemon):
         super().__init__({"calendar.timezone": "Asia/Shanghai", "calendar.due_soon_days": 3,
                           "daemon.max_attachment_mb": 1,
                           "notify.pub_endpoint": "ipc://%s/pub.sock" % tmp}, tmp=tmp)
-
-    def start(self, wait=True):
-        self.starts += 1
-        err_path = os.path.join(self.tmp, "rectd.%d.err" % self.starts)
-        self.err_files.append(err_path)
-        env = dict(os.environ, TZ="UTC")
-        with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
-            self.proc = subprocess.Popen([RECTD, "-c", self.conf, "--clock-file", self.clock_path],
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
-        LIVE.add(self.proc)
-        if wait:
-            self.wait_ready()
-        return self.proc
-
-    def set_clock(self, iso):
-        tmp = self.clock_path + ".tmp"
-        with open(tmp, "w") as f:
-            f.write(iso + "\n")
-        os.rename(tmp, self.clock_path)
-        if self.running():
-            t0 = time.monotonic()
-            while self.call("ping")["time"] != iso:
-                check(time.monotonic() - t0 < 5, "rectd did not take the clock %s" % iso)
-                time.sleep(0.05)
 
 
 def close_item(d, item, note):

@@ -13,7 +13,6 @@ within a fixture; each uses its own items. Ends with "N passed, M failed".
 """
 
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -21,7 +20,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
-import e2e_daemon  # noqa: E402
 from e2e_runner import Failure, check, eq  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
@@ -54,19 +52,6 @@ class SodDaemon(Daemon):
         settings = {"calendar.working_days": False, "notify.escalate_after_days": 7}
         settings.update(overrides or {})
         super().__init__(settings, tmp=tmp)
-
-    def start(self, wait=True):
-        assert self.proc is None or self.proc.poll() is not None, "already running"
-        self.starts += 1
-        err_path = os.path.join(self.tmp, "rectd.%d.err" % self.starts)
-        self.err_files.append(err_path)
-        with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
-            self.proc = subprocess.Popen([e2e_daemon.RECTD, "-c", self.conf, "--clock-file", self.clock_path],
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        e2e_daemon.LIVE.add(self.proc)
-        if wait:
-            self.wait_ready()
-        return self.proc
 
     def raw(self, user=None, **kw):
         return SClient(self.endpoint, user or self.admin, **kw)

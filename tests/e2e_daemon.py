@@ -171,19 +171,39 @@ class Daemon:
         return path
 
     # -- process ----------------------------------------------------------
+    # A daemon on a pinned clock sets this (in its folder): rectd then runs
+    # with --clock-file and TZ=UTC (the calendar's zone is rectd's own).
+    clock_path = None
+
     def start(self, wait=True):
         """Start rectd -c conf; wait until it answers ping."""
         assert self.proc is None or self.proc.poll() is not None, "already running"
         self.starts += 1
         err_path = os.path.join(self.tmp, "rectd.%d.err" % self.starts)
         self.err_files.append(err_path)
+        argv, env = [RECTD, "-c", self.conf], None
+        if self.clock_path:
+            argv += ["--clock-file", self.clock_path]
+            env = dict(os.environ, TZ="UTC")
         with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
-            self.proc = subprocess.Popen([RECTD, "-c", self.conf], stdin=subprocess.DEVNULL,
-                                         stdout=out, stderr=err)
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         LIVE.add(self.proc)
         if wait:
             self.wait_ready()
         return self.proc
+
+    def set_clock(self, iso):
+        """Move rectd's clock (clock_path) to iso; wait until rectd has it."""
+        tmp = self.clock_path + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(iso + "\n")
+        os.rename(tmp, self.clock_path)
+        if self.running():
+            t0 = time.monotonic()
+            while self.call("ping")["time"] != iso:
+                if time.monotonic() - t0 > 5:
+                    raise AssertionError("rectd did not take the clock %s" % iso)
+                time.sleep(0.05)
 
     @property
     def keys_dir(self):
