@@ -132,6 +132,14 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
         close(fd);
         return s_fail(err, errlen, "%s: not a regular file", path);
     }
+    /* a public key decides who gets in: nobody but its owner may change it */
+    if (st.st_mode & 022) {
+        close(fd);
+        return s_fail(err, errlen,
+                      "%s: the key file may be changed by others (mode %04o): whoever can write it can "
+                      "replace the key; run chmod go-w %s",
+                      path, (unsigned)(st.st_mode & 07777), path);
+    }
     FILE *f = fdopen(fd, "r");
     if (!f) {
         close(fd);

@@ -91,6 +91,11 @@ static void test_a_secret_key_others_may_read_is_refused(void **state)
     assert_int_equal(keys_read(path, 1, &k, err, sizeof err), -1);
     assert_non_null(strstr(err, "chmod 600"));
     assert_int_equal(keys_read(path, 0, &k, err, sizeof err), 0); /* its public half is no secret */
+    /* but nobody else may change a key file, public or secret */
+    snprintf(path, sizeof path, "%s.pub", base);
+    assert_int_equal(chmod(path, 0666), 0);
+    assert_int_equal(keys_read(path, 0, &k, err, sizeof err), -1);
+    assert_non_null(strstr(err, "chmod go-w"));
 }
 
 static void test_damaged_key_files_are_refused_naming_the_line(void **state)
