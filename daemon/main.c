@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "fault.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
 #include "rect_keys.h"
@@ -116,6 +117,8 @@ int main(int argc, char **argv)
     const char *path = NULL, *clock = NULL, *out = NULL;
     int check = 0, force = 0, keygen = 0, c;
     s_fill_std_fds();
+    /* before any JSON value: fault_loadb then sees every allocation jansson failed */
+    fault_install();
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         keygen = 1;
         argv[1] = argv[0];

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "rect_proto.h"
 
 const char *const store_index_fields[] = {
@@ -36,7 +37,40 @@ struct store {
 struct store_txn {
     store *s;
     MDB_txn *txn;
+    int write;
 };
+
+/*
+ * Every write goes through these, so a test can make the k-th one fail
+ * (fault.h). A failed commit frees the transaction, as LMDB's does.
+ */
+static int s_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+    int rc = fault_lmdb();
+    return rc ? rc : mdb_put(txn, dbi, k, v, flags);
+}
+
+static int s_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
+{
+    int rc = fault_lmdb();
+    return rc ? rc : mdb_del(txn, dbi, k, NULL);
+}
+
+static int s_cursor_del(MDB_cursor *cur)
+{
+    int rc = fault_lmdb();
+    return rc ? rc : mdb_cursor_del(cur, 0);
+}
+
+static int s_txn_commit(MDB_txn *txn)
+{
+    int rc = fault_lmdb();
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
 
 /* Translate an LMDB return code at the edge. */
 static int s_err(int rc, const char *what)
@@ -73,6 +107,18 @@ void store_hex(const unsigned char *in, size_t n, char *out)
     sig_hex(in, n, out);
 }
 
+/*
+ * Parse a stored JSON value: a new reference, or NULL with *rc set to
+ * RECT_E_NOMEM (out of memory) or RECT_E_INTERNAL (not JSON: corrupt).
+ */
+static json_t *s_load(const void *p, size_t n, int *rc, json_error_t *jerr)
+{
+    int nomem;
+    json_t *j = fault_loadb(p, n, 0, jerr, &nomem);
+    *rc = j ? 0 : nomem ? RECT_E_NOMEM : RECT_E_INTERNAL;
+    return j;
+}
+
 /* ---- meta ----------------------------------------------------------------- */
 
 static int s_meta_get(store_txn *t, const char *key, void *buf, size_t len, int *found)
@@ -94,7 +140,7 @@ static int s_meta_get(store_txn *t, const char *key, void *buf, size_t len, int 
 static int s_meta_put(store_txn *t, const char *key, const void *buf, size_t len)
 {
     MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)buf};
-    return s_err(mdb_put(t->txn, t->s->meta, &k, &v, 0), "meta put");
+    return s_err(s_put(t->txn, t->s->meta, &k, &v, 0), "meta put");
 }
 
 /* Read a counter (0 if absent). */
@@ -150,7 +196,7 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
         if ((rc = mdb_dbi_open(txn, idx_names[i], MDB_CREATE, &s->idx[i])))
             goto fail_txn;
 
-    store_txn t = {s, txn};
+    store_txn t = {s, txn, 1};
     unsigned char b[4];
     int found;
     if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
@@ -264,12 +310,13 @@ void store_close(store **s_p)
 
 int store_begin(store *s, int write, store_txn *parent, store_txn **out)
 {
-    store_txn *t = malloc(sizeof *t);
+    store_txn *t = fault_malloc(sizeof *t);
     if (!t)
         return RECT_E_NOMEM;
     if (parent)
         s = parent->s;
     t->s = s;
+    t->write = write;
     int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
@@ -282,7 +329,7 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
 int store_commit(store_txn **t_p)
 {
     store_txn *t = *t_p;
-    int rc = mdb_txn_commit(t->txn);
+    int rc = t->write ? s_txn_commit(t->txn) : mdb_txn_commit(t->txn);
     free(t);
     *t_p = NULL;
     return s_err(rc, "commit");
@@ -308,12 +355,10 @@ int store_item_get(store_txn *t, uint64_t id, json_t **item)
     if (rc)
         return s_err(rc, "item get");
     json_error_t jerr;
-    *item = json_loadb(v.mv_data, v.mv_size, 0, &jerr);
-    if (!*item) {
+    *item = s_load(v.mv_data, v.mv_size, &rc, &jerr);
+    if (rc == RECT_E_INTERNAL)
         fprintf(stderr, "rectd: stored item %llu is not JSON: %s\n", (unsigned long long)id, jerr.text);
-        return RECT_E_INTERNAL;
-    }
-    return 0;
+    return rc;
 }
 
 /* Build text ‖ 0 ‖ n(8) into buf (index and reply keys); returns length or -1 if too long. */
@@ -357,11 +402,11 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
     unsigned char kb[8], ib[512];
     s_be64(id, kb);
-    char *text = json_dumps(item, JSON_COMPACT);
+    char *text = fault_dumps(item, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {8, kb}, v = {strlen(text), text};
-    int rc = s_err(mdb_put(t->txn, t->s->items, &k, &v, 0), "item put");
+    int rc = s_err(s_put(t->txn, t->s->items, &k, &v, 0), "item put");
     free(text);
     if (rc)
         return rc;
@@ -376,7 +421,7 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
             MDB_val ik = {(size_t)n, ib};
             if (n < 0)
                 return RECT_E_INTERNAL;
-            rc = mdb_del(t->txn, t->s->idx[i], &ik, NULL);
+            rc = s_del(t->txn, t->s->idx[i], &ik);
             if (rc && rc != MDB_NOTFOUND)
                 return s_err(rc, "index del");
         }
@@ -385,7 +430,7 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
             MDB_val ik = {(size_t)n, ib}, empty = {0, ""};
             if (n < 0)
                 return RECT_E_INTERNAL;
-            if ((rc = s_err(mdb_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put")))
+            if ((rc = s_err(s_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put")))
                 return rc;
         }
     }
@@ -462,7 +507,7 @@ int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_
         return RECT_E_BAD_VALUE;
     s_be64(id, vb);
     MDB_val k = {(size_t)n, kb}, v = {8, vb};
-    int rc = mdb_put(t->txn, t->s->refs, &k, &v, MDB_NOOVERWRITE);
+    int rc = s_put(t->txn, t->s->refs, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)
         return RECT_E_DUPLICATE_REF;
     return s_err(rc, "ref put");
@@ -483,7 +528,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
         return RECT_E_NOMEM;
 
     /* Canonical bytes: compact, sorted keys, UTF-8 (see docs/PROTOCOL.md). */
-    char *canon = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    char *canon = fault_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
     if (!canon)
         return RECT_E_NOMEM;
     size_t clen = strlen(canon);
@@ -495,7 +540,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
 
     s_be64(next, kb);
     MDB_val k = {8, kb}, v = {64 + clen, NULL};
-    rc = mdb_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    rc = s_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == 0) {
         memcpy(v.mv_data, head, 32);
         memcpy((char *)v.mv_data + 32, hash, 32);
@@ -510,7 +555,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     s_be64(item, ikb);
     s_be64(next, ikb + 8);
     MDB_val ik = {16, ikb}, empty = {0, ""};
-    if ((item && (rc = s_err(mdb_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
+    if ((item && (rc = s_err(s_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
         (rc = s_counter_set(t, "next_seq", next + 1)) || (rc = s_meta_put(t, "head", hash, 32)))
         return rc;
     if (seq_out)
@@ -518,19 +563,28 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     return 0;
 }
 
-/* Decode a stored event value into a new JSON object with prev and hash. */
-static json_t *s_event_decode(const MDB_val *v)
+/*
+ * Decode a stored event value into a new JSON object with prev and hash:
+ * NULL with *rc RECT_E_NOMEM or RECT_E_INTERNAL (corrupt).
+ */
+static json_t *s_event_decode(const MDB_val *v, int *rc)
 {
+    *rc = RECT_E_INTERNAL;
     if (v->mv_size < 64)
         return NULL;
-    json_t *ev = json_loadb((const char *)v->mv_data + 64, v->mv_size - 64, 0, NULL);
+    json_t *ev = s_load((const char *)v->mv_data + 64, v->mv_size - 64, rc, NULL);
     if (!ev)
         return NULL;
     char hex[65];
     store_hex(v->mv_data, 32, hex);
-    json_object_set_new(ev, "prev", json_string(hex));
+    int bad = json_object_set_new(ev, "prev", json_string(hex));
     store_hex((const unsigned char *)v->mv_data + 32, 32, hex);
-    json_object_set_new(ev, "hash", json_string(hex));
+    bad |= json_object_set_new(ev, "hash", json_string(hex));
+    if (bad) {
+        json_decref(ev);
+        *rc = RECT_E_NOMEM;
+        return NULL;
+    }
     return ev;
 }
 
@@ -539,27 +593,33 @@ int store_item_events(store_txn *t, uint64_t id, json_t **out)
     unsigned char kb[16] = {0};
     s_be64(id, kb);
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->s->item_events, &cur);
-    if (rc)
-        return s_err(rc, "cursor");
     json_t *arr = json_array();
+    if (!arr)
+        return RECT_E_NOMEM;
+    int rc = mdb_cursor_open(t->txn, t->s->item_events, &cur), r = 0;
+    if (rc) {
+        json_decref(arr);
+        return s_err(rc, "cursor");
+    }
     MDB_val k = {16, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, kb, 8) == 0) {
         MDB_val ek = {8, (char *)k.mv_data + 8}, ev;
         if ((rc = mdb_get(t->txn, t->s->events, &ek, &ev)))
             break;
-        json_t *e = s_event_decode(&ev);
+        json_t *e = s_event_decode(&ev, &r);
         if (!e || json_array_append_new(arr, e)) {
-            rc = MDB_CORRUPTED;
+            r = e ? RECT_E_NOMEM : r;
             break;
         }
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND) {
+    if (!r && rc && rc != MDB_NOTFOUND)
+        r = s_err(rc, "events scan");
+    if (r) {
         json_decref(arr);
-        return s_err(rc, "events scan");
+        return r;
     }
     *out = arr;
     return 0;
@@ -571,7 +631,7 @@ int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha
 {
     crypto_hash_sha256(sha256, data, len);
     MDB_val k = {32, sha256}, v = {len, (void *)data};
-    int rc = mdb_put(t->txn, t->s->blobs, &k, &v, MDB_NOOVERWRITE);
+    int rc = s_put(t->txn, t->s->blobs, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)
         return 0; /* stored once: same bytes, same address */
     return s_err(rc, "blob put");
@@ -696,7 +756,7 @@ int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned cha
     if (v.mv_size < 32)
         return RECT_E_INTERNAL;
     size_t rlen = v.mv_size - 32;
-    if (!(*buf = malloc(rlen + 1)))
+    if (!(*buf = fault_malloc(rlen + 1)))
         return RECT_E_NOMEM;
     memcpy(digest, v.mv_data, 32);
     memcpy(*buf, (const unsigned char *)v.mv_data + 32, rlen);
@@ -715,7 +775,7 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         return RECT_E_BAD_VALUE;
     MDB_val k = {(size_t)n, kb}, v = {32 + len, NULL};
     /* reserve the value and write digest ‖ reply straight into the map */
-    if ((rc = s_err(mdb_put(t->txn, t->s->replies, &k, &v, MDB_RESERVE), "reply put")))
+    if ((rc = s_err(s_put(t->txn, t->s->replies, &k, &v, MDB_RESERVE), "reply put")))
         return rc;
     memcpy(v.mv_data, digest, 32);
     memcpy((unsigned char *)v.mv_data + 32, buf, len);
@@ -723,7 +783,7 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         return rc;
     s_be64(next, nb);
     MDB_val lk = {8, nb}, lv = {(size_t)n, kb};
-    if ((rc = s_err(mdb_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
+    if ((rc = s_err(s_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
         (rc = s_counter_set(t, "next_reply", next + 1)))
         return rc;
 
@@ -746,9 +806,9 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         }
         memcpy(old, cv.mv_data, cv.mv_size); /* copy before the tree changes */
         MDB_val ok = {cv.mv_size, old};
-        if ((rc = mdb_cursor_del(cur, 0)))
+        if ((rc = s_cursor_del(cur)))
             break;
-        rc = mdb_del(t->txn, t->s->replies, &ok, NULL);
+        rc = s_del(t->txn, t->s->replies, &ok);
         if (rc && rc != MDB_NOTFOUND)
             break;
         rc = 0;
@@ -799,16 +859,16 @@ int store_notice_put(store_txn *t, json_t *notice)
         if (n < 0)
             return RECT_E_BAD_VALUE;
         MDB_val uk = {(size_t)n, ub}, empty = {0, ""};
-        if ((rc = s_err(mdb_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
+        if ((rc = s_err(s_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
             return rc;
     }
     unsigned char kb[8];
     s_be64(id, kb);
-    char *text = json_dumps(notice, JSON_COMPACT);
+    char *text = fault_dumps(notice, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {8, kb}, v = {strlen(text), text};
-    rc = s_err(mdb_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
+    rc = s_err(s_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
     free(text);
     return rc;
 }
@@ -821,9 +881,8 @@ int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
     int rc = mdb_get(t->txn, t->s->notices, &k, &v);
     if (rc)
         return s_err(rc, "notice get");
-    if (!(*notice = json_loadb(v.mv_data, v.mv_size, 0, NULL)))
-        return RECT_E_INTERNAL;
-    return 0;
+    *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
+    return rc;
 }
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)
@@ -854,7 +913,7 @@ int store_pending_set(store_txn *t, uint64_t notice, uint32_t hook, int on)
     unsigned char kb[12];
     s_pending_key(notice, hook, kb);
     MDB_val k = {12, kb}, empty = {0, ""};
-    int rc = on ? mdb_put(t->txn, t->s->pending, &k, &empty, 0) : mdb_del(t->txn, t->s->pending, &k, NULL);
+    int rc = on ? s_put(t->txn, t->s->pending, &k, &empty, 0) : s_del(t->txn, t->s->pending, &k);
     return rc == MDB_NOTFOUND ? 0 : s_err(rc, "pending");
 }
 
@@ -887,18 +946,17 @@ int store_inspection_get(store_txn *t, const char *name, json_t **out)
     int rc = mdb_get(t->txn, t->s->inspections, &k, &v);
     if (rc)
         return s_err(rc, "inspection get");
-    if (!(*out = json_loadb(v.mv_data, v.mv_size, 0, NULL)))
-        return RECT_E_INTERNAL;
-    return 0;
+    *out = s_load(v.mv_data, v.mv_size, &rc, NULL);
+    return rc;
 }
 
 int store_inspection_put(store_txn *t, const char *name, const json_t *rec)
 {
-    char *text = json_dumps(rec, JSON_COMPACT);
+    char *text = fault_dumps(rec, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {strlen(name), (void *)name}, v = {strlen(text), text};
-    int rc = k.mv_size ? mdb_put(t->txn, t->s->inspections, &k, &v, 0) : EINVAL;
+    int rc = k.mv_size ? s_put(t->txn, t->s->inspections, &k, &v, 0) : EINVAL;
     free(text);
     return s_err(rc, "inspection put");
 }
@@ -937,9 +995,10 @@ static int s_insp_one(const MDB_val *k, const MDB_val *v, void *ctx)
         return s_err(MDB_CORRUPTED, "inspection key");
     memcpy(name, k->mv_data, k->mv_size);
     name[k->mv_size] = '\0';
-    json_t *rec = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+    int rc;
+    json_t *rec = s_load(v->mv_data, v->mv_size, &rc, NULL);
     if (!rec)
-        return RECT_E_INTERNAL;
+        return rc;
     int r = w->cb(name, rec, w->ctx);
     json_decref(rec);
     return r;
@@ -958,7 +1017,7 @@ int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, 
     s_be64(item, kb + 32);
     s_be64(seq, kb + 40);
     MDB_val k = {48, kb}, empty = {0, ""};
-    return s_err(mdb_put(t->txn, t->s->blob_uses, &k, &empty, 0), "blob_uses put");
+    return s_err(s_put(t->txn, t->s->blob_uses, &k, &empty, 0), "blob_uses put");
 }
 
 int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb cb, void *ctx)
@@ -1035,9 +1094,8 @@ int store_event_get(store_txn *t, uint64_t seq, json_t **out)
     int rc = mdb_get(t->txn, t->s->events, &k, &v);
     if (rc)
         return s_err(rc, "event get");
-    if (!(*out = s_event_decode(&v)))
-        return RECT_E_INTERNAL;
-    return 0;
+    *out = s_event_decode(&v, &rc);
+    return *out ? 0 : rc;
 }
 
 int store_head(store_txn *t, uint64_t *next_seq, unsigned char head[32])
