@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_ledger.h"
+#include "fault.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "rect_text.h"
@@ -110,10 +111,13 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     if (memcmp(h, ev->hash, 32) != 0)
         return s_problem(a, s, "seq %llu: the stored hash does not match the event's bytes: the event was changed after it was recorded",
                          (unsigned long long)s);
-    json_t *e = json_loadb(ev->canon, ev->len, JSON_REJECT_DUPLICATES, NULL);
+    int nomem;
+    json_t *e = fault_loadb(ev->canon, ev->len, JSON_REJECT_DUPLICATES, NULL, &nomem);
+    if (!e && nomem)
+        return RECT_E_NOMEM;
     if (!e)
         return s_problem(a, s, "seq %llu: the canonical bytes are not JSON", (unsigned long long)s);
-    char *again = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+    char *again = fault_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
     int canonical = again && strlen(again) == ev->len && memcmp(again, ev->canon, ev->len) == 0;
     free(again);
     json_t *files = json_object_get(e, "files"), *f;
@@ -359,7 +363,10 @@ static int s_insp_entry(const void *key, size_t klen, const void *val, size_t vl
     json_t *want = json_object_get(a->insp_left, name);
     if (!want)
         return s_problem(a, 0, "inspection %s is stored but no event records it", name);
-    json_t *have = json_loadb(val, vlen, JSON_REJECT_DUPLICATES, NULL);
+    int nomem;
+    json_t *have = fault_loadb(val, vlen, JSON_REJECT_DUPLICATES, NULL, &nomem);
+    if (!have && nomem)
+        return RECT_E_NOMEM;
     if (!have) {
         s_problem(a, 0, "inspection %s: the stored record is not JSON", name);
     } else if (!json_equal(have, want)) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "fault.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "resolve.h"
@@ -90,7 +91,7 @@ static int s_sort(cmd_ctx *c, json_t *items, int (*cmp)(const void *, const void
     size_t n = json_array_size(items);
     if (n < 2)
         return 0;
-    json_t **v = malloc(n * sizeof *v);
+    json_t **v = fault_malloc(n * sizeof *v);
     if (!v)
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
@@ -243,10 +244,11 @@ int cmd_decide_extension(cmd_ctx *c)
     }
     if (approve) {
         /* The approved deadline moves (overdue days carried); original_deadline keeps the plan's. */
-        json_object_set_new(set, "extensions",
-                            json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
         const char *wanted = json_string_value(json_object_get(pending, "deadline"));
-        if (!wanted)
+        if (json_object_set_new(set, "extensions",
+                                json_integer(json_integer_value(json_object_get(item, "extensions")) + 1)))
+            rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        else if (!wanted)
             rc = cmd_fail(c, RECT_E_INTERNAL, "the pending extension request has no deadline; nothing was changed");
         else
             rc = item_move_deadline(c, item, wanted, set);
@@ -311,12 +313,19 @@ int cmd_review(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    rc = item_act(c, item, a, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    /* an event that lost its files would be recorded for good without them */
+    json_t *extra = json_pack("{sO}", "files", files);
+    if (!extra) {
+        json_decref(set);
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = item_act(c, item, a, to, set, cmd_str(c, "note"), extra);
     if (rc == 0) /* who filed which bytes, as for evidence */
         rc = item_record_file_uses(c, files, (uint64_t)json_integer_value(json_object_get(item, "id")));
-    if (rc == 0)
-        json_object_set_new(c->result, "review",
-                            json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));
+    if (rc == 0 && json_object_set_new(c->result, "review",
+                                       json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files)))
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:
     json_decref(files);
     json_decref(item);

@@ -173,10 +173,11 @@ int cmd_inspection_update(cmd_ctx *c)
                                            "fed-back counts: nothing to change", name);
     if (rc)
         goto done;
-    if (title)
-        json_object_set_new(rec, "title", json_string(title));
-    if (fb)
-        json_object_set(rec, "fed_back", fb);
+    if ((title && json_object_set_new(rec, "title", json_string(title))) ||
+        (fb && json_object_set(rec, "fed_back", fb))) {
+        rc = s_nomem(c);
+        goto done;
+    }
     const char *note = cmd_str(c, "note");
     rc = s_inspection_record(c, name, changes, note ? note : "", rec);
 done:
