@@ -140,7 +140,7 @@ typedef struct s_pool_ {
         struct s_pool_ *pool;
         pthread_t thread;
         void *bell; /* its PUSH socket to DONE_ENDPOINT, used by that thread alone */
-    } readers[16];
+    } readers[RECT_MAX_READ_THREADS];
     size_t n_threads;
 } s_pool;
 
@@ -194,8 +194,8 @@ static int s_pool_start(store *st, void *ctx, size_t n, s_pool **out)
     *p = (s_pool){.st = st};
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
-    if (n > sizeof p->readers / sizeof p->readers[0])
-        n = sizeof p->readers / sizeof p->readers[0];
+    if (n > RECT_MAX_READ_THREADS) /* cfg.c's bound: cannot happen */
+        n = RECT_MAX_READ_THREADS;
     /*
      * Each reader's bell is made and connected here, so that no reader runs
      * without one (its answers would wait unsent); the socket then belongs
