@@ -95,9 +95,7 @@ static int s_inspection_record(cmd_ctx *c, const char *name, json_t *changes, co
     if (!ev)
         return s_nomem(c);
     if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec)))
-        rc = cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                 ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                                 : "cannot record inspection %s; nothing was changed", name);
+        rc = cmd_fail(c, rc, "cannot record inspection %s; nothing was changed", name);
     else if (!(c->result = json_pack("{sO}", "inspection", rec)))
         rc = s_nomem(c);
     json_decref(ev);

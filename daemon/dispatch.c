@@ -490,6 +490,17 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
     return 0;
 }
 
+/*
+ * The one wording of storage_full: handlers return RECT_E_STORAGE_FULL and
+ * the dispatcher says what to do about it.
+ */
+static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
+{
+    snprintf(msg, len,
+             "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
+             (unsigned long long)cfg->map_size_mb);
+}
+
 /* Run one write inside the shared transaction; 1 if it changed the database. */
 static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
                        const cmd_spec *spec)
@@ -535,9 +546,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     }
     store_abort(&c.txn);
     if (rc == RECT_E_STORAGE_FULL)
-        snprintf(c.msg, sizeof c.msg,
-                 "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
-                 (unsigned long long)cfg->map_size_mb);
+        s_storage_full(cfg, c.msg, sizeof c.msg);
     else if (!c.msg[0])
         snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", spec->name, rect_err_name(rc));
     s_reply(r, rc, c.msg, NULL);
@@ -614,10 +623,10 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         rc = changed ? store_commit(&txn) : (store_abort(&txn), 0);
     if (rc) {
         /* Nothing of this batch is durable: every write answer becomes the error. */
-        snprintf(msg, sizeof msg,
-                 rc == RECT_E_STORAGE_FULL
-                     ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                     : "the transaction could not be committed; nothing was changed");
+        if (rc == RECT_E_STORAGE_FULL)
+            s_storage_full(cfg, msg, sizeof msg);
+        else
+            snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
             if (parsed[i])
                 s_reply(&reqs[i], rc, msg, NULL);

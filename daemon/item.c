@@ -184,10 +184,8 @@ done:
     json_decref(ev);
     json_decref(old);
     json_decref(now);
-    if (rc && !c->msg[0])
-        cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                            ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                            : "cannot record the change; nothing was changed");
+    if (rc && !c->msg[0]) /* storage_full: the dispatcher words it */
+        cmd_fail(c, rc, "cannot record the change; nothing was changed");
     return rc;
 }
 
@@ -365,9 +363,7 @@ int item_store_files(cmd_ctx *c, json_t **files)
         if (rc) {
             json_decref(*files);
             *files = NULL;
-            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
-                                       : "cannot store file %zu", i + 1);
+            return cmd_fail(c, rc, "cannot store file %zu; nothing was changed", i + 1);
         }
         store_hex(sha, 32, hex);
         if (json_array_append_new(*files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256", hex,

@@ -300,6 +300,9 @@ static unsigned long s_faults(const s_case *c, fault_kind kind, int err, const c
                 i++;
             if (i == sizeof allowed / sizeof allowed[0])
                 fail_msg("%s: answered %s", label, reply);
+            /* the dispatcher's one wording, whichever handler met the full map */
+            if (strcmp(got, "storage_full") == 0 && !strstr(reply, "raise it in the config"))
+                fail_msg("%s: storage_full without the dispatcher's advice: %s", label, reply);
             s_mark after = s_mark_now();
             if (memcmp(&before, &after, sizeof before) != 0)
                 fail_msg("%s: answered %s but changed the store (%llu -> %llu events)", label, reply,
