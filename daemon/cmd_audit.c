@@ -160,7 +160,7 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     return 0;
 }
 
-static int s_load_item(store_txn *t, uint64_t id, void *ctx)
+static int s_load_item(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     s_audit *a = ctx;
     if (id > a->n_items) {
@@ -175,7 +175,8 @@ static int s_load_item(store_txn *t, uint64_t id, void *ctx)
         a->items = items;
         a->n_items = n;
     }
-    return store_item_get(t, id, &a->items[id]);
+    a->items[id] = json_incref(item);
+    return 0;
 }
 
 static json_t *s_item(s_audit *a, uint64_t id)
@@ -477,7 +478,7 @@ int cmd_audit_verify(cmd_ctx *c)
         s_check_anchor(&a, n, at);
     int anchor_ok = anchor && !a.failed;
     if (!a.failed &&
-        ((rc = store_scan_items(c->txn, s_load_item, &a)) || (rc = s_check_indexes(&a, c->txn)))) {
+        ((rc = store_walk_items(c->txn, s_load_item, &a)) || (rc = s_check_indexes(&a, c->txn)))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items and indexes");
         goto done;
     }
@@ -762,19 +763,14 @@ typedef struct {
     json_t *order; /* refs in id order */
 } s_ours;
 
-static int s_our_item(store_txn *t, uint64_t id, void *ctx)
+static int s_our_item(store_txn *t, uint64_t id, json_t *it, void *ctx)
 {
     s_ours *o = ctx;
-    json_t *it;
-    int rc = store_item_get(t, id, &it);
-    if (rc)
-        return rc;
     json_t *ref = json_object_get(it, "ref");
     if (json_is_string(ref) && (json_object_set(o->here, json_string_value(ref), json_object_get(it, "state")) ||
                                 json_array_append(o->order, ref)))
-        rc = RECT_E_NOMEM;
-    json_decref(it);
-    return rc;
+        return RECT_E_NOMEM;
+    return 0;
 }
 
 int cmd_reconcile(cmd_ctx *c)
@@ -815,7 +811,7 @@ int cmd_reconcile(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_BAD_IMPORT, "the file is empty: it needs a header row with a ref/编号 column");
         goto done;
     }
-    if ((rc = store_scan_index(c->txn, "inspection", insp, s_our_item, &o))) {
+    if ((rc = store_walk_index(c->txn, "inspection", insp, s_our_item, &o))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items");
         goto done;
     }

@@ -55,7 +55,7 @@ static int s_range(cmd_ctx *c, int overdue, int due_soon, const char *today,
     return 0;
 }
 
-int deadline_list_scan(cmd_ctx *c, store_id_cb cb, void *ctx, int *used)
+int deadline_list_scan(cmd_ctx *c, store_item_cb cb, void *ctx, int *used)
 {
     int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
     char today[RECT_DATE_LEN], from[RECT_DATE_LEN], to[RECT_DATE_LEN];
@@ -67,7 +67,7 @@ int deadline_list_scan(cmd_ctx *c, store_id_cb cb, void *ctx, int *used)
     if ((rc = deadline_as_of(c, today)) || (rc = s_range(c, overdue, due_soon, today, from, to, &fromp)))
         return rc;
     *used = 1;
-    return store_scan_index_range(c->txn, "deadline", fromp, to, cb, ctx);
+    return store_walk_index_range(c->txn, "deadline", fromp, to, cb, ctx);
 }
 
 static int s_by_id(const void *a, const void *b)
@@ -149,18 +149,13 @@ static int s_match(const json_t *item, const char *field, const char *want)
     return !want || (v && strcmp(v, want) == 0);
 }
 
-static int s_overdue_cb(store_txn *t, uint64_t id, void *ctx)
+static int s_overdue_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     overdue_scan *os = ctx;
-    json_t *item;
-    int rc = store_item_get(t, id, &item);
-    if (rc)
-        return rc;
     if (s_match(item, "owner", os->owner) && s_match(item, "unit", os->unit) &&
         s_match(item, "leader", os->leader) &&
         cal_annotate(os->c->cfg, item, os->today) == CAL_LIGHT_RED)
-        return json_array_append_new(os->items, item) ? RECT_E_NOMEM : 0;
-    json_decref(item);
+        return json_array_append(os->items, item) ? RECT_E_NOMEM : 0;
     return 0;
 }
 
@@ -179,7 +174,7 @@ int cmd_overdue(cmd_ctx *c)
     if (!(os.items = json_array()))
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     /* Red means a deadline before today: one range of the deadline index. */
-    if ((rc = store_scan_index_range(c->txn, "deadline", NULL, before, s_overdue_cb, &os))) {
+    if ((rc = store_walk_index_range(c->txn, "deadline", NULL, before, s_overdue_cb, &os))) {
         json_decref(os.items);
         return cmd_fail(c, rc, "cannot read the items");
     }

@@ -35,27 +35,20 @@ typedef struct {
     json_t *reviews; /* closed long-term items whose review is due */
 } s_gather;
 
-static int s_gather_cb(store_txn *t, uint64_t id, void *ctx)
+static int s_gather_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     s_gather *g = ctx;
-    json_t *item;
-    int rc = store_item_get(t, id, &item);
-    if (rc)
-        return rc;
     if (item_state(item) == RECT_ST_CLOSED) {
         const char *due = json_string_value(json_object_get(item, "next_review"));
         if (due && strcmp(due, g->today) <= 0)
-            return json_array_append_new(g->reviews, item) ? RECT_E_NOMEM : 0;
-        json_decref(item);
+            return json_array_append(g->reviews, item) ? RECT_E_NOMEM : 0;
         return 0;
     }
     /* cal_annotate always sets both keys (null or a value): one missing is a failed allocation */
     cal_annotate(g->cfg, item, g->today);
-    if (!json_object_get(item, "light") || !json_object_get(item, "days_overdue")) {
-        json_decref(item);
+    if (!json_object_get(item, "light") || !json_object_get(item, "days_overdue"))
         return RECT_E_NOMEM;
-    }
-    return json_array_append_new(g->open, item) ? RECT_E_NOMEM : 0;
+    return json_array_append(g->open, item) ? RECT_E_NOMEM : 0;
 }
 
 static int s_gather_all(store_txn *t, s_gather *g)
@@ -64,8 +57,8 @@ static int s_gather_all(store_txn *t, s_gather *g)
         return RECT_E_NOMEM;
     /* Every item not closed, then the closed ones whose review is due: not the whole closed past. */
     for (int s = 0; s < RECT_ST_COUNT; s++) {
-        int rc = s == RECT_ST_CLOSED ? store_scan_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
-                                     : store_scan_index(t, "state", rect_state_names[s], s_gather_cb, g);
+        int rc = s == RECT_ST_CLOSED ? store_walk_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
+                                     : store_walk_index(t, "state", rect_state_names[s], s_gather_cb, g);
         if (rc)
             return rc;
     }

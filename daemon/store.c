@@ -726,6 +726,42 @@ int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
     return s_scan_ids(t, t->s->items, first, 8, 0, cb, ctx, "item scan");
 }
 
+typedef struct {
+    store_item_cb cb;
+    void *ctx;
+} s_item_walk;
+
+static int s_walk_one(store_txn *t, uint64_t id, void *ctx)
+{
+    s_item_walk *w = ctx;
+    json_t *item;
+    int rc = store_item_get(t, id, &item);
+    if (rc)
+        return rc;
+    rc = w->cb(t, id, item, w->ctx);
+    json_decref(item);
+    return rc;
+}
+
+int store_walk_index(store_txn *t, const char *field, const char *value, store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_index(t, field, value, s_walk_one, &w);
+}
+
+int store_walk_index_range(store_txn *t, const char *field, const char *from, const char *to,
+                           store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_index_range(t, field, from, to, s_walk_one, &w);
+}
+
+int store_walk_items(store_txn *t, store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_items(t, s_walk_one, &w);
+}
+
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32])
 {
     MDB_stat st;
