@@ -25,6 +25,21 @@ const char *const store_index_fields[] = {
 const int store_index_count = sizeof store_index_fields / sizeof store_index_fields[0];
 #define N_INDEX ((int)(sizeof store_index_fields / sizeof store_index_fields[0]))
 
+/*
+ * Key sizes in bytes. Integers are 8-byte big-endian; text keys have room
+ * for the longest value validation lets through.
+ */
+#define S_KEY_U64 8                         /* items, events, notices, reply_log */
+#define S_KEY_ID_SEQ (2 * S_KEY_U64)        /* item_events: id ‖ seq */
+#define S_KEY_PENDING (S_KEY_U64 + 4)       /* pending: notice ‖ hook number */
+#define S_KEY_BLOB_USE (32 + 2 * S_KEY_U64) /* blob_uses: sha256 ‖ item ‖ seq */
+#define S_KEY_TEXT 512  /* index: value ‖ 0 ‖ id; refs: ref ‖ 0 ‖ inspection */
+#define S_KEY_REPLY 128 /* replies: client ‖ 0 ‖ seq */
+#define S_KEY_USER 160  /* notice_users: user ‖ 0 ‖ id */
+_Static_assert(2 * RECT_MAX_NAME + 1 <= S_KEY_TEXT, "a ref key fits");
+_Static_assert(RECT_MAX_NAME + 1 + S_KEY_U64 <= S_KEY_TEXT, "an index key fits");
+_Static_assert(RECT_MAX_CLIENT_ID + 1 + S_KEY_U64 <= S_KEY_REPLY, "a reply key fits");
+
 struct store {
     MDB_env *env;
     int lock_fd;
@@ -348,9 +363,9 @@ void store_abort(store_txn **t_p)
 
 int store_item_get(store_txn *t, uint64_t id, json_t **item)
 {
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     int rc = mdb_get(t->txn, t->s->items, &k, &v);
     if (rc)
         return s_err(rc, "item get");
@@ -400,12 +415,12 @@ const char *store_index_value(const json_t *item, int i)
 int store_item_put(store_txn *t, const json_t *old, const json_t *item)
 {
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
-    unsigned char kb[8], ib[512];
+    unsigned char kb[S_KEY_U64], ib[S_KEY_TEXT];
     s_be64(id, kb);
     char *text = fault_dumps(item, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
-    MDB_val k = {8, kb}, v = {strlen(text), text};
+    MDB_val k = {S_KEY_U64, kb}, v = {strlen(text), text};
     int rc = s_err(s_put(t->txn, t->s->items, &k, &v, 0), "item put");
     free(text);
     if (rc)
@@ -465,7 +480,7 @@ static int s_ref_key(const char *ref, const char *inspection, unsigned char *buf
 
 int store_ref_find(store_txn *t, const char *ref, const char *inspection, uint64_t *id)
 {
-    unsigned char kb[512];
+    unsigned char kb[S_KEY_TEXT];
     int n = s_ref_key(ref, inspection, kb, sizeof kb);
     if (n < 0)
         return RECT_E_NOT_FOUND;
@@ -501,7 +516,7 @@ int store_ref_find(store_txn *t, const char *ref, const char *inspection, uint64
 
 int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_t id)
 {
-    unsigned char kb[512], vb[8];
+    unsigned char kb[S_KEY_TEXT], vb[8];
     int n = s_ref_key(ref, inspection, kb, sizeof kb);
     if (n < 0)
         return RECT_E_BAD_VALUE;
@@ -518,7 +533,7 @@ int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_
 int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
 {
     uint64_t next;
-    unsigned char head[32] = {0}, hash[32], kb[8], ikb[16];
+    unsigned char head[32] = {0}, hash[32], kb[S_KEY_U64], ikb[S_KEY_ID_SEQ];
     int found, rc;
     if ((rc = s_counter(t, "next_seq", &next)) || (rc = s_meta_get(t, "head", head, 32, &found)))
         return rc;
@@ -539,7 +554,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     crypto_hash_sha256_final(&st, hash);
 
     s_be64(next, kb);
-    MDB_val k = {8, kb}, v = {64 + clen, NULL};
+    MDB_val k = {S_KEY_U64, kb}, v = {64 + clen, NULL};
     rc = s_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == 0) {
         memcpy(v.mv_data, head, 32);
@@ -554,7 +569,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     uint64_t item = (uint64_t)json_integer_value(json_object_get(ev, "item"));
     s_be64(item, ikb);
     s_be64(next, ikb + 8);
-    MDB_val ik = {16, ikb}, empty = {0, ""};
+    MDB_val ik = {S_KEY_ID_SEQ, ikb}, empty = {0, ""};
     if ((item && (rc = s_err(s_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
         (rc = s_counter_set(t, "next_seq", next + 1)) || (rc = s_meta_put(t, "head", hash, 32)))
         return rc;
@@ -590,7 +605,7 @@ static json_t *s_event_decode(const MDB_val *v, int *rc)
 
 int store_item_events(store_txn *t, uint64_t id, json_t **out)
 {
-    unsigned char kb[16] = {0};
+    unsigned char kb[S_KEY_ID_SEQ] = {0};
     s_be64(id, kb);
     MDB_cursor *cur;
     json_t *arr = json_array();
@@ -601,10 +616,10 @@ int store_item_events(store_txn *t, uint64_t id, json_t **out)
         json_decref(arr);
         return s_err(rc, "cursor");
     }
-    MDB_val k = {16, kb}, v;
+    MDB_val k = {S_KEY_ID_SEQ, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, kb, 8) == 0) {
-        MDB_val ek = {8, (char *)k.mv_data + 8}, ev;
+    while (rc == 0 && k.mv_size == S_KEY_ID_SEQ && memcmp(k.mv_data, kb, S_KEY_U64) == 0) {
+        MDB_val ek = {S_KEY_U64, (char *)k.mv_data + S_KEY_U64}, ev;
         if ((rc = mdb_get(t->txn, t->s->events, &ek, &ev)))
             break;
         json_t *e = s_event_decode(&ev, &r);
@@ -675,7 +690,7 @@ static int s_scan_ids(store_txn *t, MDB_dbi dbi, const unsigned char *start, siz
 int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx)
 {
     int i = s_index_of(field);
-    unsigned char kb[512];
+    unsigned char kb[S_KEY_TEXT];
     size_t prefix = strlen(value) + 1;
     if (i < 0 || prefix + 8 > sizeof kb)
         return RECT_E_INTERNAL;
@@ -688,7 +703,7 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
                            store_id_cb cb, void *ctx)
 {
     int i = s_index_of(field);
-    unsigned char kb[512];
+    unsigned char kb[S_KEY_TEXT];
     size_t flen = from ? strlen(from) + 1 : 0;
     if (i < 0 || flen + 8 > sizeof kb)
         return RECT_E_INTERNAL;
@@ -722,8 +737,8 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
 
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
 {
-    unsigned char first[8] = {0};
-    return s_scan_ids(t, t->s->items, first, 8, 0, cb, ctx, "item scan");
+    unsigned char first[S_KEY_U64] = {0};
+    return s_scan_ids(t, t->s->items, first, S_KEY_U64, 0, cb, ctx, "item scan");
 }
 
 typedef struct {
@@ -781,7 +796,7 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
 int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32],
                     char **buf, size_t *len)
 {
-    unsigned char kb[128];
+    unsigned char kb[S_KEY_REPLY];
     int n = s_text_id_key(client, seq, kb, sizeof kb);
     if (n < 0)
         return RECT_E_NOT_FOUND;
@@ -804,7 +819,7 @@ int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned cha
 int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
                     const char *buf, size_t len, uint64_t keep)
 {
-    unsigned char kb[128], nb[8];
+    unsigned char kb[S_KEY_REPLY], nb[S_KEY_U64];
     int n = s_text_id_key(client, seq, kb, sizeof kb), rc;
     uint64_t next;
     if (n < 0)
@@ -818,7 +833,7 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
     if ((rc = s_counter(t, "next_reply", &next)))
         return rc;
     s_be64(next, nb);
-    MDB_val lk = {8, nb}, lv = {(size_t)n, kb};
+    MDB_val lk = {S_KEY_U64, nb}, lv = {(size_t)n, kb};
     if ((rc = s_err(s_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
         (rc = s_counter_set(t, "next_reply", next + 1)))
         return rc;
@@ -835,7 +850,7 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         return s_err(rc, "cursor");
     MDB_val ck, cv;
     while (excess-- > 0 && (rc = mdb_cursor_get(cur, &ck, &cv, MDB_FIRST)) == 0) {
-        unsigned char old[128];
+        unsigned char old[S_KEY_REPLY];
         if (cv.mv_size > sizeof old) {
             rc = MDB_CORRUPTED;
             break;
@@ -890,7 +905,7 @@ int store_notice_put(store_txn *t, json_t *notice)
         if (json_object_set_new(notice, "id", json_integer((json_int_t)id)))
             return RECT_E_NOMEM;
         const char *user = json_string_value(json_object_get(notice, "recipient"));
-        unsigned char ub[160];
+        unsigned char ub[S_KEY_USER];
         int n = user ? s_text_id_key(user, id, ub, sizeof ub) : -1;
         if (n < 0)
             return RECT_E_BAD_VALUE;
@@ -898,12 +913,12 @@ int store_notice_put(store_txn *t, json_t *notice)
         if ((rc = s_err(s_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
             return rc;
     }
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
     char *text = fault_dumps(notice, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
-    MDB_val k = {8, kb}, v = {strlen(text), text};
+    MDB_val k = {S_KEY_U64, kb}, v = {strlen(text), text};
     rc = s_err(s_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
     free(text);
     return rc;
@@ -911,9 +926,9 @@ int store_notice_put(store_txn *t, json_t *notice)
 
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
 {
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     int rc = mdb_get(t->txn, t->s->notices, &k, &v);
     if (rc)
         return s_err(rc, "notice get");
@@ -923,10 +938,10 @@ int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)
 {
-    unsigned char kb[160];
+    unsigned char kb[S_KEY_USER];
     if (!user) {
         s_be64(after + 1, kb);
-        return s_scan_ids(t, t->s->notices, kb, 8, 0, cb, ctx, "notice scan");
+        return s_scan_ids(t, t->s->notices, kb, S_KEY_U64, 0, cb, ctx, "notice scan");
     }
     int n = s_text_id_key(user, after + 1, kb, sizeof kb);
     if (n < 0)
@@ -935,7 +950,7 @@ int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id
 }
 
 /* pending: notice id (8) ‖ hook index (4) -> "" */
-static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[12])
+static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[S_KEY_PENDING])
 {
     s_be64(notice, kb);
     kb[8] = (unsigned char)(hook >> 24);
@@ -946,9 +961,9 @@ static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[12])
 
 int store_pending_set(store_txn *t, uint64_t notice, uint32_t hook, int on)
 {
-    unsigned char kb[12];
+    unsigned char kb[S_KEY_PENDING];
     s_pending_key(notice, hook, kb);
-    MDB_val k = {12, kb}, empty = {0, ""};
+    MDB_val k = {S_KEY_PENDING, kb}, empty = {0, ""};
     int rc = on ? s_put(t->txn, t->s->pending, &k, &empty, 0) : s_del(t->txn, t->s->pending, &k);
     return rc == MDB_NOTFOUND ? 0 : s_err(rc, "pending");
 }
@@ -961,7 +976,7 @@ int store_pending_scan(store_txn *t, store_pending_cb cb, void *ctx)
         return s_err(rc, "cursor");
     MDB_val k, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && k.mv_size == 12) {
+    while (rc == 0 && k.mv_size == S_KEY_PENDING) {
         const unsigned char *b = k.mv_data;
         uint32_t hook = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
         if ((r = cb(t, s_get64(b), hook, ctx)) != 0)
@@ -1048,11 +1063,11 @@ int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx)
 
 int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, uint64_t seq)
 {
-    unsigned char kb[48];
+    unsigned char kb[S_KEY_BLOB_USE];
     memcpy(kb, sha256, 32);
     s_be64(item, kb + 32);
     s_be64(seq, kb + 40);
-    MDB_val k = {48, kb}, empty = {0, ""};
+    MDB_val k = {S_KEY_BLOB_USE, kb}, empty = {0, ""};
     return s_err(s_put(t->txn, t->s->blob_uses, &k, &empty, 0), "blob_uses put");
 }
 
@@ -1068,7 +1083,7 @@ int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb
     MDB_val k = {32, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, sha256 ? MDB_SET_RANGE : MDB_FIRST);
     while (rc == 0 && (!sha256 || (k.mv_size >= 32 && memcmp(k.mv_data, kb, 32) == 0))) {
-        if (k.mv_size != 48) {
+        if (k.mv_size != S_KEY_BLOB_USE) {
             r = s_err(MDB_CORRUPTED, "blob_uses key");
             break;
         }
@@ -1099,9 +1114,9 @@ int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx)
     int rc = mdb_cursor_open(t->txn, t->s->events, &cur), r = 0;
     if (rc)
         return s_err(rc, "cursor");
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(from, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0) {
         store_raw_event ev = {0};
@@ -1124,9 +1139,9 @@ int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx)
 
 int store_event_get(store_txn *t, uint64_t seq, json_t **out)
 {
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(seq, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     int rc = mdb_get(t->txn, t->s->events, &k, &v);
     if (rc)
         return s_err(rc, "event get");
