@@ -792,6 +792,15 @@ static char *s_hook_json(const json_t *notice)
     return text;
 }
 
+/* Set key of a hook's delivery state; none (a notice without one) is no failure. */
+static void s_set(json_t *st, const char *key, json_t *v, int *bad)
+{
+    if (!st)
+        json_decref(v);
+    else if (json_object_set_new(st, key, v))
+        *bad = 1;
+}
+
 /* Record one attempt's outcome in the notice; retry later with back-off, or give up. */
 static void s_record(notifier *n, uint64_t id, uint32_t hook, int ok, const char *error)
 {
@@ -799,43 +808,52 @@ static void s_record(notifier *n, uint64_t id, uint32_t hook, int ok, const char
     json_t *notice;
     if (hook >= n->cfg->n_hooks || store_begin(n->st, 1, NULL, &t) != 0)
         return;
-    if (store_notice_get(t, id, &notice) != 0) {
-        store_pending_set(t, id, hook, 0);
-        store_commit(&t);
+    int rc = store_notice_get(t, id, &notice);
+    if (rc == RECT_E_NOMEM) { /* the delivery stays pending and is recorded next time */
+        store_abort(&t);
+        return;
+    }
+    if (rc) { /* gone or unreadable: nothing left to deliver */
+        if (store_pending_set(t, id, hook, 0) == 0)
+            store_commit(&t);
+        else
+            store_abort(&t);
         return;
     }
     const rect_hook *hk = &n->cfg->hooks[hook];
     json_t *states = json_object_get(json_object_get(notice, "delivery"), "hooks");
     json_t *st = json_object_get(states, hk->name);
-    if (!st) {
+    int bad = 0;
+    if (!st && states) {
         st = json_object();
-        json_object_set_new(states, hk->name, st);
+        bad |= json_object_set_new(states, hk->name, st);
     }
     json_int_t attempts = json_integer_value(json_object_get(st, "attempts")) + 1;
     time_t now = rect_now();
     char when[RECT_INSTANT_LEN];
-    json_object_set_new(st, "attempts", json_integer(attempts));
-    json_object_set_new(st, "last_error", error ? json_string(error) : json_null());
+    s_set(st, "attempts", json_integer(attempts), &bad);
+    s_set(st, "last_error", error ? json_string(error) : json_null(), &bad);
     int finished = 1;
     if (ok) {
-        json_object_set_new(st, "state", json_string("delivered"));
-        json_object_set_new(st, "next_attempt", json_null());
+        s_set(st, "state", json_string("delivered"), &bad);
+        s_set(st, "next_attempt", json_null(), &bad);
         instant_format(now, when);
-        json_object_set_new(st, "delivered_at", json_string(when));
+        s_set(st, "delivered_at", json_string(when), &bad);
     } else if ((uint64_t)attempts > hk->retries) {
-        json_object_set_new(st, "state", json_string("failed"));
-        json_object_set_new(st, "next_attempt", json_null());
+        s_set(st, "state", json_string("failed"), &bad);
+        s_set(st, "next_attempt", json_null(), &bad);
     } else {
         /* Back-off on rectd's clock: 1, 2, 4 … minutes, at most an hour. */
         long delay = 60L << (attempts - 1 < 6 ? attempts - 1 : 6);
         if (delay > 3600)
             delay = 3600;
         instant_format(now + delay, when);
-        json_object_set_new(st, "state", json_string("pending"));
-        json_object_set_new(st, "next_attempt", json_string(when));
+        s_set(st, "state", json_string("pending"), &bad);
+        s_set(st, "next_attempt", json_string(when), &bad);
         finished = 0;
     }
-    int rc = store_notice_put(t, notice);
+    /* a state recorded in part is not recorded: the delivery stays pending */
+    rc = bad ? RECT_E_NOMEM : store_notice_put(t, notice);
     if (rc == 0 && finished)
         rc = store_pending_set(t, id, hook, 0);
     if (rc == 0)
