@@ -213,15 +213,32 @@ static const s_case s_cases[] = {
      {ADD_ASSIGNED("long-term", "2026-12-20"), START, EVIDENCE, PASS, CLOSE, END},
      {"liming", "review", "{\"item\":1,\"note\":\"巩固\",\"files\":[\"r.pdf\"]}", "PDF bytes"}},
     /* overdue: the daily job escalates it and tells its people */
-    {"notify_run", {ADD_ASSIGNED("immediate", "2026-11-20"), END}, NOTIFY},
+    {"notify_run", {ADD_ASSIGNED("immediate", "2026-11-02"), END}, NOTIFY},
     /* "%llu": the id of the first notice in the user's inbox */
-    {"ack", {ADD_ASSIGNED("immediate", "2026-11-20"), NOTIFY, END}, {"liming", "ack", "{\"id\":%llu}", NULL}},
+    {"ack", {ADD_ASSIGNED("immediate", "2026-11-02"), NOTIFY, END}, {"liming", "ack", "{\"id\":%llu}", NULL}},
     {"inspection_add", {END}, INSPECTION},
     {"inspection_update", {INSPECTION, END},
      {"wangyan", "inspection_update", "{\"name\":\"2026-Q4\",\"title\":\"四季度\",\"fed_back\":{\"national\":4},\"note\":\"更正\"}", NULL}},
 };
 
 static char s_args[512]; /* the arguments of the step under test */
+
+/* What the answers without faults must hold: the paths that matter were taken. */
+static const struct {
+    const char *name, *shows;
+} s_shows[] = {
+    {"import", "\"imported\":2,\"assigned\":1"},
+    {"notify_run", "\"escalated\":1"},
+    {"evidence", "\"evidence_count\":1"},
+};
+
+static const char *s_shows_of(const s_case *c)
+{
+    for (size_t i = 0; i < sizeof s_shows / sizeof s_shows[0]; i++)
+        if (strcmp(s_shows[i].name, c->name) == 0)
+            return s_shows[i].shows;
+    return "\"ok\":true";
+}
 
 /* A fresh store with the case's requests before it run; the step's arguments in s_args. */
 static void s_prepare(const s_case *c)
@@ -332,7 +349,7 @@ static void test_every_write_fails_cleanly_at_every_allocation_and_lmdb_write(vo
         char *reference = s_run(&st, 1), code[64];
         unsigned long allocs = fault_calls(FAULT_ALLOC), writes = fault_calls(FAULT_LMDB);
         fault_reset();
-        if (s_code(reference, code, sizeof code))
+        if (s_code(reference, code, sizeof code) || !strstr(reference, s_shows_of(c)))
             fail_msg("%s without faults: %s", c->name, reference);
         s_audit_ok(c->name);
         unsigned long a = s_faults(c, FAULT_ALLOC, 0, reference, allocs);
