@@ -262,7 +262,10 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
         snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
         goto fail;
     }
-    snprintf(path, sizeof path, "%s/rectd.lock", dir);
+    if ((size_t)snprintf(path, sizeof path, "%s/rectd.lock", dir) >= sizeof path) {
+        snprintf(err, errlen, "data_dir is too long (%zu bytes)", strlen(dir));
+        goto fail;
+    }
     s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->lock_fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
