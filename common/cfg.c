@@ -269,7 +269,7 @@ static const cfg_int_spec s_ints[] = {
     S_INT("daemon", "max_request_kb", 1, 65536, 256, max_request_kb),
     S_INT("daemon", "max_attachment_mb", 1, 1024, 20, max_attachment_mb),
     S_INT("daemon", "reply_cache", 100, 10000000, 100000, reply_cache),
-    S_INT("daemon", "read_threads", 0, 16, 2, read_threads),
+    S_INT("daemon", "read_threads", 0, RECT_MAX_READ_THREADS, 2, read_threads),
     S_INT("client", "timeout_ms", 100, 600000, 5000, client_timeout_ms),
     S_INT("client", "retries", 1, 20, 3, client_retries),
     S_INT("calendar", "due_soon_days", 0, 365, 3, due_soon_days),

@@ -65,13 +65,49 @@ static int s_has_real(const json_t *v)
     return 0;
 }
 
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int failed;
+} s_text;
+
+static int s_text_cb(const char *chunk, size_t n, void *data)
+{
+    s_text *t = data;
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 256;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *b = realloc(t->buf, cap);
+        if (!b) {
+            t->failed = 1;
+            return -1;
+        }
+        t->buf = b;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, chunk, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+    return 0;
+}
+
 int sig_canon(const json_t *v, char **out)
 {
     if (!v || s_has_real(v))
         return RECT_E_BAD_VALUE;
-    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-    if (!s)
+    /*
+     * Not json_dumps: jansson 2.14 ignores a failed write of an object key
+     * there and returns the text without it (daemon/fault.h); signed bytes
+     * with a key missing would fail every check.
+     */
+    s_text t = {0};
+    if (json_dump_callback(v, s_text_cb, &t, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) != 0 || t.failed ||
+        !t.buf) {
+        free(t.buf);
         return RECT_E_NOMEM;
+    }
+    char *s = t.buf;
     /*
      * jansson writes \u001F where Python writes \u001f: lower-case the hex
      * of every \u escape. In jansson's output a backslash always starts an

@@ -30,7 +30,10 @@ static void s_folder(const char *path, char *out, size_t len)
 static int s_demo_key(const char *base, const char *user, char *err, size_t errlen)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s.key", base);
+    if ((size_t)snprintf(path, sizeof path, "%s.key", base) >= sizeof path) {
+        snprintf(err, errlen, "the key folder's path is too long");
+        return -1;
+    }
     if (access(path, F_OK) == 0)
         return 0;
     rect_key k;

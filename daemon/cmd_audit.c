@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_ledger.h"
+#include "fault.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "rect_text.h"
@@ -110,10 +111,13 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     if (memcmp(h, ev->hash, 32) != 0)
         return s_problem(a, s, "seq %llu: the stored hash does not match the event's bytes: the event was changed after it was recorded",
                          (unsigned long long)s);
-    json_t *e = json_loadb(ev->canon, ev->len, JSON_REJECT_DUPLICATES, NULL);
+    int nomem;
+    json_t *e = fault_loadb(ev->canon, ev->len, JSON_REJECT_DUPLICATES, NULL, &nomem);
+    if (!e && nomem)
+        return RECT_E_NOMEM;
     if (!e)
         return s_problem(a, s, "seq %llu: the canonical bytes are not JSON", (unsigned long long)s);
-    char *again = json_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
+    char *again = fault_dumps(e, JSON_COMPACT | JSON_SORT_KEYS);
     int canonical = again && strlen(again) == ev->len && memcmp(again, ev->canon, ev->len) == 0;
     free(again);
     json_t *files = json_object_get(e, "files"), *f;
@@ -156,7 +160,7 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     return 0;
 }
 
-static int s_load_item(store_txn *t, uint64_t id, void *ctx)
+static int s_load_item(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     s_audit *a = ctx;
     if (id > a->n_items) {
@@ -171,7 +175,8 @@ static int s_load_item(store_txn *t, uint64_t id, void *ctx)
         a->items = items;
         a->n_items = n;
     }
-    return store_item_get(t, id, &a->items[id]);
+    a->items[id] = json_incref(item);
+    return 0;
 }
 
 static json_t *s_item(s_audit *a, uint64_t id)
@@ -359,7 +364,10 @@ static int s_insp_entry(const void *key, size_t klen, const void *val, size_t vl
     json_t *want = json_object_get(a->insp_left, name);
     if (!want)
         return s_problem(a, 0, "inspection %s is stored but no event records it", name);
-    json_t *have = json_loadb(val, vlen, JSON_REJECT_DUPLICATES, NULL);
+    int nomem;
+    json_t *have = fault_loadb(val, vlen, JSON_REJECT_DUPLICATES, NULL, &nomem);
+    if (!have && nomem)
+        return RECT_E_NOMEM;
     if (!have) {
         s_problem(a, 0, "inspection %s: the stored record is not JSON", name);
     } else if (!json_equal(have, want)) {
@@ -470,7 +478,7 @@ int cmd_audit_verify(cmd_ctx *c)
         s_check_anchor(&a, n, at);
     int anchor_ok = anchor && !a.failed;
     if (!a.failed &&
-        ((rc = store_scan_items(c->txn, s_load_item, &a)) || (rc = s_check_indexes(&a, c->txn)))) {
+        ((rc = store_walk_items(c->txn, s_load_item, &a)) || (rc = s_check_indexes(&a, c->txn)))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items and indexes");
         goto done;
     }
@@ -755,19 +763,14 @@ typedef struct {
     json_t *order; /* refs in id order */
 } s_ours;
 
-static int s_our_item(store_txn *t, uint64_t id, void *ctx)
+static int s_our_item(store_txn *t, uint64_t id, json_t *it, void *ctx)
 {
     s_ours *o = ctx;
-    json_t *it;
-    int rc = store_item_get(t, id, &it);
-    if (rc)
-        return rc;
     json_t *ref = json_object_get(it, "ref");
     if (json_is_string(ref) && (json_object_set(o->here, json_string_value(ref), json_object_get(it, "state")) ||
                                 json_array_append(o->order, ref)))
-        rc = RECT_E_NOMEM;
-    json_decref(it);
-    return rc;
+        return RECT_E_NOMEM;
+    return 0;
 }
 
 int cmd_reconcile(cmd_ctx *c)
@@ -808,7 +811,7 @@ int cmd_reconcile(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_BAD_IMPORT, "the file is empty: it needs a header row with a ref/编号 column");
         goto done;
     }
-    if ((rc = store_scan_index(c->txn, "inspection", insp, s_our_item, &o))) {
+    if ((rc = store_walk_index(c->txn, "inspection", insp, s_our_item, &o))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items");
         goto done;
     }

@@ -11,6 +11,7 @@
 
 #include "calendar.h"
 #include "facts.h"
+#include "fault.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "resolve.h"
@@ -55,7 +56,7 @@ static int s_range(cmd_ctx *c, int overdue, int due_soon, const char *today,
     return 0;
 }
 
-int deadline_list_scan(cmd_ctx *c, store_id_cb cb, void *ctx, int *used)
+int deadline_list_scan(cmd_ctx *c, store_item_cb cb, void *ctx, int *used)
 {
     int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
     char today[RECT_DATE_LEN], from[RECT_DATE_LEN], to[RECT_DATE_LEN];
@@ -67,7 +68,7 @@ int deadline_list_scan(cmd_ctx *c, store_id_cb cb, void *ctx, int *used)
     if ((rc = deadline_as_of(c, today)) || (rc = s_range(c, overdue, due_soon, today, from, to, &fromp)))
         return rc;
     *used = 1;
-    return store_scan_index_range(c->txn, "deadline", fromp, to, cb, ctx);
+    return store_walk_index_range(c->txn, "deadline", fromp, to, cb, ctx);
 }
 
 static int s_by_id(const void *a, const void *b)
@@ -91,7 +92,7 @@ static int s_sort(cmd_ctx *c, json_t *items, int (*cmp)(const void *, const void
     size_t n = json_array_size(items);
     if (n < 2)
         return 0;
-    json_t **v = malloc(n * sizeof *v);
+    json_t **v = fault_malloc(n * sizeof *v);
     if (!v)
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n; i++)
@@ -116,7 +117,9 @@ int deadline_list_finish(cmd_ctx *c, json_t *items)
         return rc;
     for (size_t i = 0; i < json_array_size(items);) {
         json_t *item = json_array_get(items, i);
-        cal_light l = facts_annotate(c->cfg, item, today, &tz);
+        cal_light l;
+        if (facts_annotate(c->cfg, item, today, &tz, &l))
+            return cmd_fail(c, RECT_E_NOMEM, "out of memory");
         /* due_soon: open items yellow by their deadline (not verified ones awaiting 销号). */
         int keep = (!overdue && !due_soon) || (overdue && l == CAL_LIGHT_RED) ||
                    (due_soon && l == CAL_LIGHT_YELLOW && json_is_true(json_object_get(item, "open")));
@@ -144,19 +147,16 @@ static int s_match(const json_t *item, const char *field, const char *want)
     return !want || (v && strcmp(v, want) == 0);
 }
 
-static int s_overdue_cb(store_txn *t, uint64_t id, void *ctx)
+static int s_overdue_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     overdue_scan *os = ctx;
-    json_t *item;
-    int rc = store_item_get(t, id, &item);
-    if (rc)
-        return rc;
-    if (s_match(item, "owner", os->owner) && s_match(item, "unit", os->unit) &&
-        s_match(item, "leader", os->leader) &&
-        facts_annotate(os->c->cfg, item, os->today, &os->tz) == CAL_LIGHT_RED)
-        return json_array_append_new(os->items, item) ? RECT_E_NOMEM : 0;
-    json_decref(item);
-    return 0;
+    cal_light light;
+    if (!s_match(item, "owner", os->owner) || !s_match(item, "unit", os->unit) ||
+        !s_match(item, "leader", os->leader))
+        return 0;
+    if (facts_annotate(os->c->cfg, item, os->today, &os->tz, &light))
+        return RECT_E_NOMEM;
+    return light == CAL_LIGHT_RED && json_array_append(os->items, item) ? RECT_E_NOMEM : 0;
 }
 
 int cmd_overdue(cmd_ctx *c)
@@ -174,7 +174,7 @@ int cmd_overdue(cmd_ctx *c)
     if (!(os.items = json_array()))
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     /* Red means a deadline before today: one range of the deadline index. */
-    if ((rc = store_scan_index_range(c->txn, "deadline", NULL, before, s_overdue_cb, &os))) {
+    if ((rc = store_walk_index_range(c->txn, "deadline", NULL, before, s_overdue_cb, &os))) {
         json_decref(os.items);
         return cmd_fail(c, rc, "cannot read the items");
     }
@@ -239,10 +239,11 @@ int cmd_decide_extension(cmd_ctx *c)
     }
     if (approve) {
         /* The approved deadline moves (overdue days carried); original_deadline keeps the plan's. */
-        json_object_set_new(set, "extensions",
-                            json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
         const char *wanted = json_string_value(json_object_get(pending, "deadline"));
-        if (!wanted)
+        if (json_object_set_new(set, "extensions",
+                                json_integer(json_integer_value(json_object_get(item, "extensions")) + 1)))
+            rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        else if (!wanted)
             rc = cmd_fail(c, RECT_E_INTERNAL, "the pending extension request has no deadline; nothing was changed");
         else
             rc = item_move_deadline(c, item, wanted, set);
@@ -316,12 +317,19 @@ int cmd_review(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    rc = item_act(c, item, a, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    /* an event that lost its files would be recorded for good without them */
+    json_t *extra = json_pack("{sO}", "files", files);
+    if (!extra) {
+        json_decref(set);
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    rc = item_act(c, item, a, to, set, cmd_str(c, "note"), extra);
     if (rc == 0) /* who filed which bytes, as for evidence */
         rc = item_record_file_uses(c, files, (uint64_t)json_integer_value(json_object_get(item, "id")));
-    if (rc == 0)
-        json_object_set_new(c->result, "review",
-                            json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));
+    if (rc == 0 && json_object_set_new(c->result, "review",
+                                       json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files)))
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:
     json_decref(files);
     json_decref(item);

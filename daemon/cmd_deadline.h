@@ -14,11 +14,11 @@ int deadline_as_of(cmd_ctx *c, char out[RECT_DATE_LEN]);
 
 /*
  * For list: when args.overdue or args.due_soon is true, scan only the
- * deadline index range that can hold such items, calling cb for each id,
+ * deadline index range that can hold such items, calling cb for each item,
  * set *used = 1 and return 0 or the scan's rect_err. Otherwise *used = 0
  * and nothing is scanned.
  */
-int deadline_list_scan(cmd_ctx *c, store_id_cb cb, void *ctx, int *used);
+int deadline_list_scan(cmd_ctx *c, store_item_cb cb, void *ctx, int *used);
 
 /*
  * For list: give every item of `items` (an array the caller owns) its

@@ -100,7 +100,11 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
             return rc;
         }
         json_t *as = s_assign_set(f[IMP_OWNER], f[IMP_UNIT], f[IMP_LEADER], f[IMP_DEADLINE]);
-        json_object_set_new(as, "state", json_string(rect_state_names[to]));
+        if (!as || json_object_set_new(as, "state", json_string(rect_state_names[to]))) {
+            json_decref(as);
+            json_decref(item);
+            return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        }
         json_t *assigned;
         rc = item_apply(c, item, RECT_ACT_ASSIGN, as, note, NULL, &assigned);
         json_decref(item);
@@ -180,6 +184,8 @@ int cmd_import(cmd_ctx *c)
     int dry = json_is_true(json_object_get(c->args, "dry_run"));
     json_t *ids = json_array();
     size_t assigned = 0;
+    if (!ids)
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
     for (size_t i = 0; i < plan->n && rc == 0; i++) {
         const imp_row *row = &plan->rows[i];
         uint64_t id;
@@ -204,8 +210,12 @@ int cmd_import(cmd_ctx *c)
             cmd_fail(c, rc, "line %ld: %s", row->line, why);
             break;
         }
-        json_array_append(ids, json_object_get(item, "id"));
+        int bad = json_array_append(ids, json_object_get(item, "id"));
         json_decref(item);
+        if (bad) {
+            rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+            break;
+        }
     }
     size_t n = plan->n;
     imp_plan_destroy(&plan);
@@ -240,11 +250,16 @@ int cmd_assign(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    if (json_is_null(json_object_get(item, "original_deadline")) || !json_object_get(item, "original_deadline"))
-        json_object_set_new(set, "original_deadline", json_string(as.deadline));
-    if (replan)
-        json_object_set_new(set, "extensions",
-                            json_integer(json_integer_value(json_object_get(item, "extensions")) + 1));
+    if ((json_is_null(json_object_get(item, "original_deadline")) || !json_object_get(item, "original_deadline")) &&
+        json_object_set_new(set, "original_deadline", json_string(as.deadline))) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if (replan && json_object_set_new(set, "extensions",
+                                      json_integer(json_integer_value(json_object_get(item, "extensions")) + 1))) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
     if ((rc = item_move_deadline(c, item, as.deadline, set)))
         goto done;
     rc = item_act(c, item, RECT_ACT_ASSIGN, to, set, cmd_str(c, "note"), NULL);
@@ -280,14 +295,22 @@ int cmd_evidence(cmd_ctx *c)
     json_int_t count = json_integer_value(json_object_get(item, "evidence_count"));
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
     json_t *set = json_pack("{sI}", "evidence_count", count + 1);
-    rc = item_act(c, item, RECT_ACT_EVIDENCE, to, set, cmd_str(c, "note"), json_pack("{sO}", "files", files));
+    /* an event that lost its files would be recorded for good without them */
+    json_t *extra = json_pack("{sO}", "files", files);
+    if (!extra) {
+        json_decref(set);
+        json_decref(files);
+        json_decref(item);
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
+    rc = item_act(c, item, RECT_ACT_EVIDENCE, to, set, cmd_str(c, "note"), extra);
     json_decref(item);
     /* Who filed which bytes: audit_reuse and show's reused_by read this. */
     if (rc == 0)
         rc = item_record_file_uses(c, files, id);
-    if (rc == 0)
-        json_object_set_new(c->result, "evidence",
-                            json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files));
+    if (rc == 0 && json_object_set_new(c->result, "evidence",
+                                       json_pack("{sIsO}", "seq", (json_int_t)c->seq, "files", files)))
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
     json_decref(files);
     return rc;
 }
@@ -323,9 +346,12 @@ int cmd_close(cmd_ctx *c)
     const char *kind = json_string_value(json_object_get(item, "kind"));
     char today[RECT_DATE_LEN], due[RECT_DATE_LEN];
     date_today(c->now, c->cfg->timezone, today);
-    if (kind && strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) == 0 &&
-        date_from_days(date_days(today) + c->cfg->review_interval_days, due) == 0)
-        json_object_set_new(set, "next_review", json_string(due));
+    if (set && kind && strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) == 0 &&
+        date_from_days(date_days(today) + c->cfg->review_interval_days, due) == 0 &&
+        json_object_set_new(set, "next_review", json_string(due))) {
+        json_decref(set);
+        set = NULL; /* s_act refuses it: out of memory */
+    }
     rc = s_act(c, item, RECT_ACT_CLOSE, set, cmd_str(c, "note"), NULL);
     json_decref(item);
     return rc;

@@ -15,6 +15,7 @@
 
 #include "calendar.h"
 #include "facts.h"
+#include "fault.h"
 #include "item.h"
 #include "rect_proto.h"
 #include "replay.h"
@@ -73,9 +74,7 @@ static int s_inspection_record(cmd_ctx *c, const char *name, json_t *changes, co
     if (!ev)
         return s_nomem(c);
     if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec)))
-        rc = cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                 ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                                 : "cannot record inspection %s; nothing was changed", name);
+        rc = cmd_fail(c, rc, "cannot record inspection %s; nothing was changed", name);
     else if (!(c->result = json_pack("{sO}", "inspection", rec)))
         rc = s_nomem(c);
     json_decref(ev);
@@ -151,10 +150,11 @@ int cmd_inspection_update(cmd_ctx *c)
                                            "fed-back counts: nothing to change", name);
     if (rc)
         goto done;
-    if (title)
-        json_object_set_new(rec, "title", json_string(title));
-    if (fb)
-        json_object_set(rec, "fed_back", fb);
+    if ((title && json_object_set_new(rec, "title", json_string(title))) ||
+        (fb && json_object_set(rec, "fed_back", fb))) {
+        rc = s_nomem(c);
+        goto done;
+    }
     const char *note = cmd_str(c, "note");
     rc = s_inspection_record(c, name, changes, note ? note : "", rec);
 done:
@@ -175,10 +175,12 @@ static int s_insp_event(const store_raw_event *ev, void *ctx)
     s_insp_hist *h = ctx;
     if (!ev->canon)
         return cmd_fail(h->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify", (unsigned long long)ev->seq);
-    json_t *e = json_loadb(ev->canon, ev->len, 0, NULL);
+    int nomem = 0;
+    json_t *e = fault_loadb(ev->canon, ev->len, 0, NULL, &nomem);
     if (!e)
-        return cmd_fail(h->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify",
-                        (unsigned long long)ev->seq);
+        return nomem ? cmd_fail(h->c, RECT_E_NOMEM, "out of memory")
+                     : cmd_fail(h->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify",
+                                (unsigned long long)ev->seq);
     json_t *item = json_object_get(e, "item");
     int rc = 0;
     if (json_is_integer(item) && json_integer_value(item) == 0) {
@@ -335,9 +337,12 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
     s_walk *w = ctx;
     if (!ev->canon)
         return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify", (unsigned long long)ev->seq);
-    json_t *e = json_loadb(ev->canon, ev->len, 0, NULL);
+    int nomem = 0;
+    json_t *e = fault_loadb(ev->canon, ev->len, 0, NULL, &nomem);
     if (!e)
-        return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify", (unsigned long long)ev->seq);
+        return nomem ? cmd_fail(w->c, RECT_E_NOMEM, "out of memory")
+                     : cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify",
+                                (unsigned long long)ev->seq);
     const char *at = json_string_value(json_object_get(e, "at"));
     char day[RECT_DATE_LEN] = "";
     int rc;

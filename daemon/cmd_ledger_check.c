@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fault.h"
 #include "cmd_ledger.h"
 #include "facts.h"
 #include "rect_proto.h"
@@ -153,7 +154,11 @@ static void s_check_dated(s_check *k, const json_t *saved)
 static int s_load(cmd_ctx *c, json_t **out)
 {
     json_error_t err;
-    json_t *saved = json_loadb(c->files[0].data, c->files[0].len, 0, &err);
+    int nomem = 0;
+    /* duplicate keys refused: a reader that keeps the first would see another file */
+    json_t *saved = fault_loadb(c->files[0].data, c->files[0].len, JSON_REJECT_DUPLICATES, &err, &nomem);
+    if (!saved && nomem)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     if (!saved)
         return cmd_fail(c, RECT_E_BAD_VALUE, "ledger_check: the file is not JSON: %s (line %d)", err.text, err.line);
     const json_t *head = json_object_get(saved, "head");

@@ -61,7 +61,10 @@ int cmd_ack(cmd_ctx *c)
                         c->actor->name);
     if (rc)
         return cmd_fail(c, rc, "cannot read notice %lld", (long long)id);
-    json_object_set_new(n, "read", json_true());
+    if (json_object_set_new(n, "read", json_true())) {
+        json_decref(n);
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
     if ((rc = store_notice_put(c->txn, n))) {
         json_decref(n);
         return cmd_fail(c, rc, "cannot mark notice %lld read", (long long)id);

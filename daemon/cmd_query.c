@@ -56,21 +56,15 @@ typedef struct {
     json_t *items;
 } list_scan;
 
-static int s_list_cb(store_txn *t, uint64_t id, void *ctx)
+static int s_list_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     list_scan *ls = ctx;
-    json_t *item;
-    int rc = store_item_get(t, id, &item);
-    if (rc)
-        return rc;
     for (int i = 0; i < ls->n; i++) {
         const char *v = json_string_value(json_object_get(item, ls->f[i].field));
-        if (!v || strcmp(v, ls->f[i].value) != 0) {
-            json_decref(item);
+        if (!v || strcmp(v, ls->f[i].value) != 0)
             return 0;
-        }
     }
-    return json_array_append_new(ls->items, item) ? RECT_E_NOMEM : 0;
+    return json_array_append(ls->items, item) ? RECT_E_NOMEM : 0;
 }
 
 int cmd_list(cmd_ctx *c)
@@ -100,9 +94,9 @@ int cmd_list(cmd_ctx *c)
     if ((rc = deadline_list_scan(c, s_list_cb, &ls, &by_deadline)) || by_deadline)
         ;
     else if (ls.n && strcmp(ls.f[0].field, "kind") != 0)
-        rc = store_scan_index(c->txn, ls.f[0].field, ls.f[0].value, s_list_cb, &ls);
+        rc = store_walk_index(c->txn, ls.f[0].field, ls.f[0].value, s_list_cb, &ls);
     else
-        rc = store_scan_items(c->txn, s_list_cb, &ls);
+        rc = store_walk_items(c->txn, s_list_cb, &ls);
     if (rc) {
         json_decref(ls.items);
         return c->msg[0] ? rc : cmd_fail(c, rc, "cannot read the items");

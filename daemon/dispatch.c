@@ -13,6 +13,7 @@
 
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
+#include "fault.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 #include "rect_verbs.h"
@@ -263,8 +264,11 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     if (r->req_len == 0)
         return s_fail(msg, len, RECT_E_BAD_REQUEST, "the request frame is empty: send one JSON object");
 
-    req = json_loadb(r->req, r->req_len, JSON_REJECT_DUPLICATES, &jerr);
+    int nomem;
+    req = fault_loadb(r->req, r->req_len, JSON_REJECT_DUPLICATES, &jerr, &nomem);
     if (!req) {
+        if (nomem)
+            return s_fail(msg, len, RECT_E_NOMEM, "out of memory reading the request");
         if (json_error_code(&jerr) == json_error_invalid_utf8)
             return s_fail(msg, len, RECT_E_BAD_UTF8, "the request is not valid UTF-8 (byte %d)", jerr.position);
         return s_fail(msg, len, RECT_E_BAD_REQUEST, "the request is not JSON: %s (line %d, column %d)",
@@ -342,7 +346,10 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         }
     }
     if (!jargs) {
-        json_object_set_new(req, "args", json_object());
+        if (json_object_set_new(req, "args", json_object())) {
+            rc = s_fail(msg, len, RECT_E_NOMEM, "out of memory reading the request");
+            goto fail;
+        }
         jargs = json_object_get(req, "args");
     }
     if ((rc = s_check_args(spec, jargs, r, msg, len)))
@@ -354,21 +361,27 @@ fail:
     return rc;
 }
 
-/* Serialise a reply; on allocation failure a static one. */
-static void s_reply(dispatch_req *r, int code, const char *msg, json_t *result)
+/*
+ * Serialise a reply into r->reply: 0, or RECT_E_NOMEM when it could not be
+ * built and r->reply holds the out_of_memory reply instead.
+ */
+static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result)
 {
     json_t *rep = code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
                             : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
                                         "message", msg);
-    char *text = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+    char *text = rep ? fault_dumps(rep, JSON_COMPACT) : NULL;
     json_decref(rep);
+    int rc = 0;
     if (!text) {
         static const char oom[] = "{\"ok\":false,\"error\":{\"code\":\"out_of_memory\",\"message\":\"rectd is out of memory\"}}";
-        text = strdup(oom);
+        text = strdup(oom); /* the last resort: not a counted allocation */
+        rc = RECT_E_NOMEM;
     }
     free(r->reply);
     r->reply = text;
     r->reply_len = text ? strlen(text) : 0;
+    return rc;
 }
 
 static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispatch_req *r)
@@ -412,7 +425,7 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
 {
     json_t *what = json_pack("{sOsOsO}", "cmd", json_object_get(req, "cmd"), "user",
                              json_object_get(req, "user"), "args", json_object_get(req, "args"));
-    char *text = what ? json_dumps(what, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    char *text = what ? fault_dumps(what, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(what);
     if (!text)
         return RECT_E_NOMEM;
@@ -429,6 +442,17 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
     }
     crypto_hash_sha256_final(&h, out);
     return 0;
+}
+
+/*
+ * The one wording of storage_full: handlers return RECT_E_STORAGE_FULL and
+ * the dispatcher says what to do about it.
+ */
+static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
+{
+    snprintf(msg, len,
+             "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
+             (unsigned long long)cfg->map_size_mb);
 }
 
 /* Run one write inside the shared transaction; 1 if it changed the database. */
@@ -465,11 +489,10 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
                  client, (unsigned long long)seq);
     } else if (rc == RECT_E_NOT_FOUND) {
         rc = s_handlers[verb](&c);
-        if (rc == 0) {
-            s_reply(r, 0, NULL, c.result);
+        /* an answer that could not be written is no answer: undo the change */
+        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result)) == 0)
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
                                  cfg->reply_cache);
-        }
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
         json_decref(c.result);
@@ -477,9 +500,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     }
     store_abort(&c.txn);
     if (rc == RECT_E_STORAGE_FULL)
-        snprintf(c.msg, sizeof c.msg,
-                 "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
-                 (unsigned long long)cfg->map_size_mb);
+        s_storage_full(cfg, c.msg, sizeof c.msg);
     else if (!c.msg[0])
         snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
                  rect_err_name(rc));
@@ -493,7 +514,7 @@ static void s_log(json_t *req, const dispatch_req *r)
 {
     char when[RECT_INSTANT_LEN];
     instant_format(rect_now(), when);
-    json_t *rep = json_loadb(r->reply, r->reply_len, 0, NULL);
+    json_t *rep = fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
     json_t *err = json_object_get(rep, "error");
     json_t *item = json_object_get(json_object_get(rep, "result"), "item");
     json_t *arg = json_object_get(json_object_get(req, "args"), "item");
@@ -557,10 +578,10 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         rc = changed ? store_commit(&txn) : (store_abort(&txn), 0);
     if (rc) {
         /* Nothing of this batch is durable: every write answer becomes the error. */
-        snprintf(msg, sizeof msg,
-                 rc == RECT_E_STORAGE_FULL
-                     ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                     : "the transaction could not be committed; nothing was changed");
+        if (rc == RECT_E_STORAGE_FULL)
+            s_storage_full(cfg, msg, sizeof msg);
+        else
+            snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
             if (parsed[i])
                 s_reply(&reqs[i], rc, msg, NULL);

@@ -87,23 +87,26 @@ static json_t *s_count(long n)
 }
 
 /* The facts as JSON keys, set on obj. */
-static void s_set(json_t *obj, const facts *f)
+/* The facts as keys of obj: 0, or RECT_E_NOMEM when one could not be set. */
+static int s_set(json_t *obj, const facts *f)
 {
     const char *light = cal_light_name(f->light);
-    json_object_set_new(obj, "light", light ? json_string(light) : json_null());
-    json_object_set_new(obj, "days_overdue", s_count(f->past_deadline));
-    json_object_set_new(obj, "open", json_boolean(f->open));
-    json_object_set_new(obj, "awaiting_closure", json_boolean(f->awaiting_closure));
-    json_object_set_new(obj, "days_late", s_count(f->days_late));
-    json_object_set_new(obj, "review_due", json_boolean(f->review_due));
+    int bad = json_object_set_new(obj, "light", light ? json_string(light) : json_null());
+    bad |= json_object_set_new(obj, "days_overdue", s_count(f->past_deadline));
+    bad |= json_object_set_new(obj, "open", json_boolean(f->open));
+    bad |= json_object_set_new(obj, "awaiting_closure", json_boolean(f->awaiting_closure));
+    bad |= json_object_set_new(obj, "days_late", s_count(f->days_late));
+    bad |= json_object_set_new(obj, "review_due", json_boolean(f->review_due));
+    return bad ? RECT_E_NOMEM : 0;
 }
 
-cal_light facts_annotate(const rect_cfg *cfg, json_t *item, const char *day, facts_tz *tz)
+int facts_annotate(const rect_cfg *cfg, json_t *item, const char *day, facts_tz *tz, cal_light *light)
 {
     facts f;
     facts_of(cfg, item, day, tz, &f);
-    s_set(item, &f);
-    return f.light;
+    if (light)
+        *light = f.light;
+    return s_set(item, &f);
 }
 
 json_t *facts_json(const rect_cfg *cfg, const json_t *item, const char *day, facts_tz *tz)
@@ -111,8 +114,10 @@ json_t *facts_json(const rect_cfg *cfg, const json_t *item, const char *day, fac
     facts f;
     json_t *obj = json_object();
     facts_of(cfg, item, day, tz, &f);
-    if (obj)
-        s_set(obj, &f);
+    if (obj && s_set(obj, &f)) {
+        json_decref(obj);
+        obj = NULL;
+    }
     return obj;
 }
 

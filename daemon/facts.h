@@ -58,10 +58,10 @@ int facts_of(const rect_cfg *cfg, const json_t *item, const char *day, facts_tz 
  * Add the facts of item on day to the item object (modified in place: a
  * reply's copy, never one that is stored): "light", "days_overdue" (the
  * list's meaning: past_deadline), "open", "awaiting_closure", "days_late",
- * "review_due". Returns the light; 0 or a rect_err is not reported
- * separately: on allocation failure keys are simply absent.
+ * "review_due"; the light also into *light (may be NULL). 0, or
+ * RECT_E_NOMEM when a key could not be set (the reply must not go out).
  */
-cal_light facts_annotate(const rect_cfg *cfg, json_t *item, const char *day, facts_tz *tz);
+int facts_annotate(const rect_cfg *cfg, json_t *item, const char *day, facts_tz *tz, cal_light *light);
 
 /*
  * The same keys as facts_annotate in a new object (caller owns it; NULL

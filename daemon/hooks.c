@@ -65,7 +65,8 @@ hooks *hooks_new(const rect_cfg *cfg, const char *tmpdir)
 static int s_tmpfile(const char *dir, const char *data, size_t len)
 {
     char path[4096];
-    snprintf(path, sizeof path, "%s/hook-XXXXXX", dir);
+    if ((size_t)snprintf(path, sizeof path, "%s/hook-XXXXXX", dir) >= sizeof path)
+        return -1; /* a cut template would not be one */
     int fd = mkstemp(path);
     if (fd < 0)
         return -1;

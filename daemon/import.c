@@ -24,19 +24,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "rect_date.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 
 /* ---- allocation (replaceable by tests) -------------------------------- */
 
-static void *(*s_realloc_fn)(void *, size_t) = realloc;
+static void *(*s_realloc_fn)(void *, size_t) = fault_realloc;
 static void (*s_free_fn)(void *) = free;
 
 /* Route this module's and libcsv's allocations through the given functions. */
 void imp_set_allocator(void *(*realloc_fn)(void *, size_t), void (*free_fn)(void *))
 {
-    s_realloc_fn = realloc_fn ? realloc_fn : realloc;
+    s_realloc_fn = realloc_fn ? realloc_fn : fault_realloc;
     s_free_fn = free_fn ? free_fn : free;
 }
 

@@ -9,6 +9,7 @@
 
 #include <sodium.h>
 
+#include "fault.h"
 #include "workflow.h"
 
 static int s_all_digits(const char *s)
@@ -115,7 +116,7 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
     json_t *old = NULL, *now = NULL, *changes = json_object(), *ev = NULL;
     if (item_out)
         *item_out = NULL;
-    if (!changes)
+    if (!changes || !set) /* set NULL: the caller's json_pack failed */
         goto done;
 
     if (claim) {
@@ -125,24 +126,28 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
         rc = RECT_E_NOMEM;
         if (!(now = json_object()))
             goto done;
+        /* Every result counts: a field dropped here would be dropped from the record for good. */
+        int bad = 0;
         for (size_t i = 0; i < sizeof s_fields / sizeof s_fields[0]; i++)
-            json_object_set_new(now, s_fields[i], json_null());
-        json_object_set_new(now, "id", json_integer((json_int_t)id));
-        json_object_set_new(now, "created", json_string(c->now_text));
+            bad |= json_object_set_new(now, s_fields[i], json_null());
+        bad |= json_object_set_new(now, "id", json_integer((json_int_t)id));
+        bad |= json_object_set_new(now, "created", json_string(c->now_text));
         for (size_t i = 0; i < sizeof s_counters / sizeof s_counters[0]; i++)
-            json_object_set_new(now, s_counters[i], json_integer(0));
-        json_object_set_new(now, "description", json_string(""));
-        json_object_set_new(now, "measures", json_string(""));
+            bad |= json_object_set_new(now, s_counters[i], json_integer(0));
+        bad |= json_object_set_new(now, "description", json_string(""));
+        bad |= json_object_set_new(now, "measures", json_string(""));
         /* A claim records every field it sets, so items rebuild from events. */
-        for (size_t i = 1; i < sizeof s_fields / sizeof s_fields[0]; i++) {
+        for (size_t i = 1; i < sizeof s_fields / sizeof s_fields[0] && !bad; i++) {
             const char *f = s_fields[i];
             if (strcmp(f, "created") == 0 || strcmp(f, "updated") == 0)
                 continue;
             json_t *v = json_object_get(set, f);
             if (v)
-                json_object_set(now, f, v);
-            json_object_set_new(changes, f, json_pack("[nO]", json_object_get(now, f)));
+                bad |= json_object_set(now, f, v);
+            bad |= json_object_set_new(changes, f, json_pack("[nO]", json_object_get(now, f)));
         }
+        if (bad)
+            goto done;
     } else {
         if (!(old = json_deep_copy(item)) || !(now = json_deep_copy(item)))
             goto done;
@@ -152,11 +157,13 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
             json_t *was = json_object_get(now, key);
             if (was && json_equal(was, v))
                 continue;
-            json_object_set_new(changes, key, json_pack("[OO]", was ? was : json_null(), v));
-            json_object_set(now, key, v);
+            if (json_object_set_new(changes, key, json_pack("[OO]", was ? was : json_null(), v)) ||
+                json_object_set(now, key, v))
+                goto done;
         }
     }
-    json_object_set_new(now, "updated", json_string(c->now_text));
+    if (json_object_set_new(now, "updated", json_string(c->now_text)))
+        goto done;
 
     ev = item_event_new(c, json_integer_value(json_object_get(now, "id")), action, changes, comment);
     if (!ev)
@@ -177,10 +184,8 @@ done:
     json_decref(ev);
     json_decref(old);
     json_decref(now);
-    if (rc && !c->msg[0])
-        cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                            ? "the database is full (daemon.map_size_mb): raise it in the config and restart rectd; nothing was changed"
-                            : "cannot record the change; nothing was changed");
+    if (rc && !c->msg[0]) /* storage_full: the dispatcher words it */
+        cmd_fail(c, rc, "cannot record the change; nothing was changed");
     return rc;
 }
 
@@ -213,7 +218,7 @@ static int s_round_of(const json_t *events, s_round *r)
     const char *owner = NULL;
     json_t *ev;
     memset(r, 0, sizeof *r);
-    if (!(r->owners = calloc(n, sizeof *r->owners)) || !(r->filers = calloc(n, sizeof *r->filers)))
+    if (!(r->owners = fault_calloc(n, sizeof *r->owners)) || !(r->filers = fault_calloc(n, sizeof *r->filers)))
         return RECT_E_NOMEM;
     json_array_foreach(events, i, ev) {
         int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, json_string_value(json_object_get(ev, "action")));
@@ -361,13 +366,15 @@ int item_store_files(cmd_ctx *c, json_t **files)
         if (rc) {
             json_decref(*files);
             *files = NULL;
-            return cmd_fail(c, rc, rc == RECT_E_STORAGE_FULL
-                                       ? "the database is full (daemon.map_size_mb): raise it and restart rectd; nothing was changed"
-                                       : "cannot store file %zu", i + 1);
+            return cmd_fail(c, rc, "cannot store file %zu; nothing was changed", i + 1);
         }
         store_hex(sha, 32, hex);
-        json_array_append_new(*files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256", hex,
-                                                "size", (json_int_t)c->files[i].len));
+        if (json_array_append_new(*files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256", hex,
+                                                    "size", (json_int_t)c->files[i].len))) {
+            json_decref(*files);
+            *files = NULL;
+            return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        }
     }
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "fault.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
 #include "rect_keys.h"
@@ -125,6 +126,8 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* before any JSON value: fault_loadb then sees every allocation jansson failed */
+    fault_install();
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
         keygen = 1;
         argv[1] = argv[0];

@@ -18,6 +18,7 @@
 
 #include "calendar.h"
 #include "facts.h"
+#include "fault.h"
 #include "hooks.h"
 #include "item.h"
 #include "rect_proto.h"
@@ -35,23 +36,19 @@ typedef struct {
     json_t *reviews; /* closed long-term items whose review is due */
 } s_gather;
 
-static int s_gather_cb(store_txn *t, uint64_t id, void *ctx)
+static int s_gather_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     s_gather *g = ctx;
-    json_t *item;
-    int rc = store_item_get(t, id, &item);
-    if (rc)
-        return rc;
     if (item_state(item) == RECT_ST_CLOSED) {
         const char *due = json_string_value(json_object_get(item, "next_review"));
         if (due && strcmp(due, g->today) <= 0)
-            return json_array_append_new(g->reviews, item) ? RECT_E_NOMEM : 0;
-        json_decref(item);
+            return json_array_append(g->reviews, item) ? RECT_E_NOMEM : 0;
         return 0;
     }
     facts_tz tz = {{0}, 0};
-    facts_annotate(g->cfg, item, g->today, &tz);
-    return json_array_append_new(g->open, item) ? RECT_E_NOMEM : 0;
+    if (facts_annotate(g->cfg, item, g->today, &tz, NULL))
+        return RECT_E_NOMEM;
+    return json_array_append(g->open, item) ? RECT_E_NOMEM : 0;
 }
 
 static int s_gather_all(store_txn *t, s_gather *g)
@@ -60,8 +57,8 @@ static int s_gather_all(store_txn *t, s_gather *g)
         return RECT_E_NOMEM;
     /* Every item not closed, then the closed ones whose review is due: not the whole closed past. */
     for (int s = 0; s < RECT_ST_COUNT; s++) {
-        int rc = s == RECT_ST_CLOSED ? store_scan_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
-                                     : store_scan_index(t, "state", rect_state_names[s], s_gather_cb, g);
+        int rc = s == RECT_ST_CLOSED ? store_walk_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
+                                     : store_walk_index(t, "state", rect_state_names[s], s_gather_cb, g);
         if (rc)
             return rc;
     }
@@ -99,7 +96,10 @@ static json_t *s_brief(const json_t *item)
     json_t *b = json_object();
     for (size_t i = 0; b && i < sizeof keys / sizeof keys[0]; i++) {
         json_t *v = json_object_get(item, keys[i]);
-        json_object_set(b, keys[i], v ? v : json_null());
+        if (json_object_set(b, keys[i], v ? v : json_null())) {
+            json_decref(b);
+            return NULL;
+        }
     }
     return b;
 }
@@ -125,9 +125,10 @@ static int s_awaiting(const json_t *it)
 static json_t *s_awaiting_brief(const json_t *it)
 {
     json_t *b = s_brief(it);
-    if (b) {
-        json_object_set(b, "verified_by", json_object_get(it, "verified_by"));
-        json_object_set(b, "verified_at", json_object_get(it, "verified_at"));
+    if (b && (json_object_set(b, "verified_by", json_object_get(it, "verified_by")) ||
+              json_object_set(b, "verified_at", json_object_get(it, "verified_at")))) {
+        json_decref(b);
+        return NULL;
     }
     return b;
 }
@@ -157,7 +158,7 @@ static void s_add(s_text *t, const char *fmt, ...)
             return;
         }
         size_t cap = (t->cap ? t->cap * 2 : 1024) + (size_t)n;
-        char *b = realloc(t->buf, cap);
+        char *b = fault_realloc(t->buf, cap);
         if (!b) {
             t->failed = 1;
             return;
@@ -248,9 +249,10 @@ static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items
     if (text->failed || !states || !items || !reviews)
         goto done;
     for (size_t h = 0; h < cfg->n_hooks; h++)
-        json_object_set_new(states, cfg->hooks[h].name,
-                            json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
-                                      "next_attempt", j->c->now_text));
+        if (json_object_set_new(states, cfg->hooks[h].name,
+                                json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
+                                          "next_attempt", j->c->now_text)))
+            goto done;
     n = json_pack("{sIsssssssssssssos{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", j->day, "kind",
                   kind, "recipient", u->name, "recipient_display", u->display, "created", j->c->now_text,
                   "subject", subject, "text", json_string(text->buf ? text->buf : ""), "counts", "red",
@@ -280,6 +282,15 @@ done:
     return rc;
 }
 
+/* Drop the lists of a notice that could not be built (may be NULL): RECT_E_NOMEM. */
+static int s_dropped(json_t *a, json_t *b, json_t *c)
+{
+    json_decref(a);
+    json_decref(b);
+    json_decref(c);
+    return RECT_E_NOMEM;
+}
+
 /* 1 if user owns an open item or a review due. */
 static int s_owns(s_gather *g, const char *user)
 {
@@ -301,14 +312,17 @@ static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
 {
     json_t *items = json_array(), *reviews = json_array(), *it;
     size_t i;
+    int bad = 0;
     json_array_foreach(g->open, i, it) {
         if (s_eq(it, "owner", u->name) && s_due(it))
-            json_array_append_new(items, s_brief(it));
+            bad |= json_array_append_new(items, s_brief(it));
     }
     json_array_foreach(g->reviews, i, it) {
         if (s_eq(it, "owner", u->name))
-            json_array_append_new(reviews, s_review_brief(it));
+            bad |= json_array_append_new(reviews, s_review_brief(it));
     }
+    if (bad)
+        return s_dropped(items, reviews, NULL);
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
     s_text t = {0};
     s_add(&t, "【整改事项提醒】%s %s:\n", j->day, u->display);
@@ -333,16 +347,19 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
     json_t *items = json_array(), *reviews = json_array(), *it;
     size_t i;
     json_t *awaiting = json_array();
+    int bad = !awaiting;
     json_array_foreach(g->open, i, it) {
         if (s_eq(it, "leader", u->name) && s_due(it))
-            json_array_append_new(items, s_brief(it));
+            bad |= json_array_append_new(items, s_brief(it));
         else if (s_eq(it, "leader", u->name) && s_awaiting(it))
-            json_array_append_new(awaiting, s_awaiting_brief(it));
+            bad |= json_array_append_new(awaiting, s_awaiting_brief(it));
     }
     json_array_foreach(g->reviews, i, it) {
         if (s_eq(it, "leader", u->name))
-            json_array_append_new(reviews, s_review_brief(it));
+            bad |= json_array_append_new(reviews, s_review_brief(it));
     }
+    if (bad)
+        return s_dropped(items, reviews, awaiting);
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
     s_text t = {0};
     s_add(&t, "【分管整改事项】%s %s:\n", j->day, u->display);
@@ -355,6 +372,10 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
     snprintf(subject, sizeof subject, "分管整改事项 %s:逾期 %lld,即将到期 %lld", j->day, (long long)red,
              (long long)yellow);
     json_t *extra = json_pack("{so}", "awaiting_close", awaiting);
+    if (!extra) {
+        free(t.buf);
+        return s_dropped(items, reviews, NULL);
+    }
     int rc = s_store(j, "leader", u, items, reviews, &t, subject, extra);
     json_decref(extra);
     return rc;
@@ -367,6 +388,7 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
     json_t *items = json_array(), *by_unit = json_object(), *awaiting = json_array(), *it;
     size_t i;
     json_int_t lights[3] = {0, 0, 0}; /* green, yellow, red */
+    int bad = !by_unit || !awaiting;
     json_array_foreach(g->open, i, it) {
         const char *light = s_str(it, "light");
         int l = !light ? -1 : strcmp(light, "green") == 0 ? 0 : strcmp(light, "yellow") == 0 ? 1 : 2;
@@ -377,14 +399,21 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
         json_t *row = json_object_get(by_unit, unit);
         if (!row) {
             row = json_pack("{sisisi}", "green", 0, "yellow", 0, "red", 0);
-            json_object_set_new(by_unit, unit, row);
+            if (json_object_set_new(by_unit, unit, row)) {
+                bad = 1;
+                break;
+            }
         }
         const char *key = l == 0 ? "green" : l == 1 ? "yellow" : "red";
-        json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + 1));
+        bad |= json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + 1));
         if (l == 2)
-            json_array_append_new(items, s_brief(it));
+            bad |= json_array_append_new(items, s_brief(it));
         else if (s_awaiting(it))
-            json_array_append_new(awaiting, s_awaiting_brief(it));
+            bad |= json_array_append_new(awaiting, s_awaiting_brief(it));
+    }
+    if (bad) {
+        json_decref(by_unit);
+        return s_dropped(items, awaiting, NULL);
     }
     s_text t = {0};
     s_add(&t, "【整改销号日报】%s:\n", j->day);
@@ -413,7 +442,12 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
                               lights[1], "reviews", (json_int_t)json_array_size(g->reviews),
                               "awaiting_close", awaiting);
     json_t *reviews = json_array();
-    json_array_foreach(g->reviews, i, it) json_array_append_new(reviews, s_review_brief(it));
+    json_array_foreach(g->reviews, i, it) bad |= json_array_append_new(reviews, s_review_brief(it));
+    if (bad || !extra) {
+        free(t.buf);
+        json_decref(extra);
+        return s_dropped(items, reviews, NULL);
+    }
     int rc = s_store(j, "admin", u, items, reviews, &t, subject, extra);
     json_decref(extra);
     return rc;
@@ -483,9 +517,16 @@ static int s_escalate(s_job *j, s_gather *g, json_t *out)
         if (rc)
             break;
         json_t *b = s_brief(it);
-        json_object_set_new(b, "escalations",
-                            json_integer(json_integer_value(json_object_get(it, "escalations")) + 1));
-        json_array_append_new(out, b);
+        if (!b || json_object_set_new(b, "escalations",
+                                      json_integer(json_integer_value(json_object_get(it, "escalations")) + 1))) {
+            json_decref(b);
+            rc = RECT_E_NOMEM;
+            break;
+        }
+        if (json_array_append_new(out, b)) { /* b is gone either way */
+            rc = RECT_E_NOMEM;
+            break;
+        }
     }
     c->actor = actor;
     return rc;
@@ -500,9 +541,14 @@ static int s_escalation_notices(s_job *j, json_t *escalated)
         int admin = (user->roles & RECT_ROLE_ADMIN) != 0;
         json_t *items = json_array(), *it;
         size_t i;
+        int bad = !items;
         json_array_foreach(escalated, i, it) {
             if (admin || s_eq(it, "leader", user->name))
-                json_array_append(items, it);
+                bad |= json_array_append(items, it);
+        }
+        if (bad) {
+            json_decref(items);
+            return RECT_E_NOMEM;
         }
         if (!json_array_size(items)) {
             json_decref(items);
@@ -709,7 +755,7 @@ static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
     notifier *n = ((s_pub_ctx *)ctx)->n;
     json_t *notice;
     if (store_notice_get(t, id, &notice) == 0) {
-        char *text = json_dumps(notice, JSON_COMPACT);
+        char *text = fault_dumps(notice, JSON_COMPACT);
         const char *to = s_str(notice, "recipient");
         if (text && to && n->pub) {
             /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
@@ -741,9 +787,18 @@ static char *s_hook_json(const json_t *notice)
         return NULL;
     json_object_del(copy, "delivery");
     json_object_del(copy, "read");
-    char *text = json_dumps(copy, JSON_COMPACT);
+    char *text = fault_dumps(copy, JSON_COMPACT);
     json_decref(copy);
     return text;
+}
+
+/* Set key of a hook's delivery state; none (a notice without one) is no failure. */
+static void s_set(json_t *st, const char *key, json_t *v, int *bad)
+{
+    if (!st)
+        json_decref(v);
+    else if (json_object_set_new(st, key, v))
+        *bad = 1;
 }
 
 /* Record one attempt's outcome in the notice; retry later with back-off, or give up. */
@@ -753,43 +808,52 @@ static void s_record(notifier *n, uint64_t id, uint32_t hook, int ok, const char
     json_t *notice;
     if (hook >= n->cfg->n_hooks || store_begin(n->st, 1, NULL, &t) != 0)
         return;
-    if (store_notice_get(t, id, &notice) != 0) {
-        store_pending_set(t, id, hook, 0);
-        store_commit(&t);
+    int rc = store_notice_get(t, id, &notice);
+    if (rc == RECT_E_NOMEM) { /* the delivery stays pending and is recorded next time */
+        store_abort(&t);
+        return;
+    }
+    if (rc) { /* gone or unreadable: nothing left to deliver */
+        if (store_pending_set(t, id, hook, 0) == 0)
+            store_commit(&t);
+        else
+            store_abort(&t);
         return;
     }
     const rect_hook *hk = &n->cfg->hooks[hook];
     json_t *states = json_object_get(json_object_get(notice, "delivery"), "hooks");
     json_t *st = json_object_get(states, hk->name);
-    if (!st) {
+    int bad = 0;
+    if (!st && states) {
         st = json_object();
-        json_object_set_new(states, hk->name, st);
+        bad |= json_object_set_new(states, hk->name, st);
     }
     json_int_t attempts = json_integer_value(json_object_get(st, "attempts")) + 1;
     time_t now = rect_now();
     char when[RECT_INSTANT_LEN];
-    json_object_set_new(st, "attempts", json_integer(attempts));
-    json_object_set_new(st, "last_error", error ? json_string(error) : json_null());
+    s_set(st, "attempts", json_integer(attempts), &bad);
+    s_set(st, "last_error", error ? json_string(error) : json_null(), &bad);
     int finished = 1;
     if (ok) {
-        json_object_set_new(st, "state", json_string("delivered"));
-        json_object_set_new(st, "next_attempt", json_null());
+        s_set(st, "state", json_string("delivered"), &bad);
+        s_set(st, "next_attempt", json_null(), &bad);
         instant_format(now, when);
-        json_object_set_new(st, "delivered_at", json_string(when));
+        s_set(st, "delivered_at", json_string(when), &bad);
     } else if ((uint64_t)attempts > hk->retries) {
-        json_object_set_new(st, "state", json_string("failed"));
-        json_object_set_new(st, "next_attempt", json_null());
+        s_set(st, "state", json_string("failed"), &bad);
+        s_set(st, "next_attempt", json_null(), &bad);
     } else {
         /* Back-off on rectd's clock: 1, 2, 4 … minutes, at most an hour. */
         long delay = 60L << (attempts - 1 < 6 ? attempts - 1 : 6);
         if (delay > 3600)
             delay = 3600;
         instant_format(now + delay, when);
-        json_object_set_new(st, "state", json_string("pending"));
-        json_object_set_new(st, "next_attempt", json_string(when));
+        s_set(st, "state", json_string("pending"), &bad);
+        s_set(st, "next_attempt", json_string(when), &bad);
         finished = 0;
     }
-    int rc = store_notice_put(t, notice);
+    /* a state recorded in part is not recorded: the delivery stays pending */
+    rc = bad ? RECT_E_NOMEM : store_notice_put(t, notice);
     if (rc == 0 && finished)
         rc = store_pending_set(t, id, hook, 0);
     if (rc == 0)

@@ -140,7 +140,7 @@ typedef struct s_pool_ {
         struct s_pool_ *pool;
         pthread_t thread;
         void *bell; /* its PUSH socket to DONE_ENDPOINT, used by that thread alone */
-    } readers[16];
+    } readers[RECT_MAX_READ_THREADS];
     size_t n_threads;
 } s_pool;
 
@@ -194,8 +194,8 @@ static int s_pool_start(store *st, void *ctx, size_t n, s_pool **out)
     *p = (s_pool){.st = st};
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
-    if (n > sizeof p->readers / sizeof p->readers[0])
-        n = sizeof p->readers / sizeof p->readers[0];
+    if (n > RECT_MAX_READ_THREADS) /* cfg.c's bound: cannot happen */
+        n = RECT_MAX_READ_THREADS;
     /*
      * Each reader's bell is made and connected here, so that no reader runs
      * without one (its answers would wait unsent); the socket then belongs
@@ -495,128 +495,177 @@ static int s_bind(void *sock, const char *endpoint, const char *what, char *err,
     return brc;
 }
 
-int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_atomic_t *stop,
-               volatile sig_atomic_t *reload, char *err, size_t errlen)
+/* What the loop holds: the sockets, the readers, the notifier. */
+typedef struct {
+    void *ctx;
+    void *sock; /* ROUTER: requests */
+    void *pub;  /* PUB: doorbells (notify.pub_endpoint), or NULL */
+    void *zap;  /* REP: the ZAP handler's */
+    void *mon;  /* PAIR: the ROUTER's handshake failures */
+    void *done; /* PULL: the readers' bell, or NULL without readers */
+    s_pool *pool;
+    notifier *nt;
+    s_msg *msgs;
+    dispatch_req *reqs;
+} s_server;
+
+/*
+ * The readers' way back, bound before they start, and the readers
+ * (daemon.read_threads; none: nothing to do). All or none.
+ */
+static int s_readers(s_server *sv, const rect_cfg *cfg, store *st, char *err, size_t errlen)
 {
-    int rc = -1;
-    const rect_cfg *cfg = *cfg_p;
-    s_cfgs cs = {.cfg_p = cfg_p};
-    void *ctx = zmq_ctx_new(), *sock = NULL, *pub = NULL, *done = NULL, *zap = NULL, *mon = NULL;
-    notifier *nt = NULL;
-    s_pool *pool = NULL;
-    s_msg *msgs = calloc(BATCH_MAX, sizeof *msgs);
-    dispatch_req *reqs = calloc(BATCH_MAX, sizeof *reqs);
-    if (!ctx || !msgs || !reqs) {
-        snprintf(err, errlen, "cannot set up ZeroMQ: out of memory");
-        goto done;
+    if (cfg->read_threads == 0)
+        return 0;
+    if (!(sv->done = zmq_socket(sv->ctx, ZMQ_PULL)) || zmq_bind(sv->done, DONE_ENDPOINT) != 0 ||
+        s_pool_start(st, sv->ctx, cfg->read_threads, &sv->pool) != 0 || !sv->pool) {
+        snprintf(err, errlen, "cannot start the reader threads (daemon.read_threads = %u)",
+                 (unsigned)cfg->read_threads);
+        return -1;
     }
-    /*
-     * ZeroMQ starts its I/O threads with the first socket: keep SIGINT,
-     * SIGTERM and SIGHUP blocked in them, so the signal reaches this thread
-     * and interrupts zmq_poll at once.
-     */
+    return 0;
+}
+
+/*
+ * Make the sockets and start the readers. ZeroMQ starts its I/O threads
+ * with the first socket and the readers inherit the mask: SIGINT, SIGTERM
+ * and SIGHUP stay blocked in all of them, so a signal reaches the loop's
+ * thread and interrupts zmq_poll at once.
+ */
+static int s_open(s_server *sv, const rect_cfg *cfg, store *st, char *err, size_t errlen)
+{
     sigset_t stopsigs, oldmask;
     sigemptyset(&stopsigs);
     sigaddset(&stopsigs, SIGINT);
     sigaddset(&stopsigs, SIGTERM);
     sigaddset(&stopsigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
-    /* The ZAP handler is bound before any socket that needs it. */
-    zap = zmq_socket(ctx, ZMQ_REP);
-    sock = zmq_socket(ctx, ZMQ_ROUTER);
-    mon = sock && zmq_socket_monitor(sock, MONITOR_ENDPOINT, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                                              ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0
-              ? zmq_socket(ctx, ZMQ_PAIR)
-              : NULL;
+    /* The ZAP handler is bound (s_bind_all) before any socket that needs it. */
+    sv->zap = zmq_socket(sv->ctx, ZMQ_REP);
+    sv->sock = zmq_socket(sv->ctx, ZMQ_ROUTER);
+    sv->mon = sv->sock && zmq_socket_monitor(sv->sock, MONITOR_ENDPOINT, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                                                        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0
+                  ? zmq_socket(sv->ctx, ZMQ_PAIR)
+                  : NULL;
     if (cfg->pub_endpoint)
-        pub = zmq_socket(ctx, ZMQ_PUB);
-    /* The readers' way back, bound before they start; they inherit the mask. */
-    int pool_rc = 0;
-    if (cfg->read_threads > 0 && (done = zmq_socket(ctx, ZMQ_PULL)) != NULL &&
-        zmq_bind(done, DONE_ENDPOINT) == 0)
-        pool_rc = s_pool_start(st, ctx, cfg->read_threads, &pool);
+        sv->pub = zmq_socket(sv->ctx, ZMQ_PUB);
+    int rc = s_readers(sv, cfg, st, err, errlen);
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
-    if (cfg->read_threads > 0 && (!done || pool_rc != 0 || !pool)) {
-        snprintf(err, errlen, "cannot start the reader threads (daemon.read_threads = %u)",
-                 (unsigned)cfg->read_threads);
-        goto done;
+    if (rc == 0 && (!sv->zap || !sv->sock || !sv->mon || (cfg->pub_endpoint && !sv->pub))) {
+        snprintf(err, errlen, "cannot make the sockets: %s", zmq_strerror(errno));
+        rc = -1;
     }
-    if (!zap || !sock || !mon || zmq_bind(zap, AUTH_ZAP_ENDPOINT) != 0 || zmq_connect(mon, MONITOR_ENDPOINT) != 0) {
+    return rc;
+}
+
+/* Authentication first (ZAP, the monitor), then the endpoints: CURVE, bound, the socket files. */
+static int s_bind_all(s_server *sv, const rect_cfg *cfg, const rect_key *key, char *err, size_t errlen)
+{
+    if (zmq_bind(sv->zap, AUTH_ZAP_ENDPOINT) != 0 || zmq_connect(sv->mon, MONITOR_ENDPOINT) != 0) {
         snprintf(err, errlen, "cannot set up authentication (ZAP): %s", zmq_strerror(errno));
-        goto done;
+        return -1;
     }
     int linger = 0;
     /* Frames beyond this are refused by ZeroMQ itself (the peer is disconnected). */
     int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;
     if ((int64_t)cfg->max_request_kb * 1024 + (1 << 20) > maxmsg)
         maxmsg = (int64_t)cfg->max_request_kb * 1024 + (1 << 20);
-    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt(zap, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(mon, ZMQ_LINGER, &linger, sizeof linger);
-    if (s_secure(sock, key, err, errlen) != 0 || s_bind(sock, cfg->endpoint, "", err, errlen) != 0 ||
+    zmq_setsockopt(sv->sock, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sv->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(sv->zap, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sv->mon, ZMQ_LINGER, &linger, sizeof linger);
+    if (s_secure(sv->sock, key, err, errlen) != 0 || s_bind(sv->sock, cfg->endpoint, "", err, errlen) != 0 ||
         s_socket_file(cfg, cfg->endpoint, err, errlen) != 0)
-        goto done;
-    if (pub) {
-        zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger);
-        if (s_secure(pub, key, err, errlen) != 0 || s_bind(pub, cfg->pub_endpoint, "notify.pub_endpoint ", err, errlen) != 0 ||
-            s_socket_file(cfg, cfg->pub_endpoint, err, errlen) != 0)
-            goto done;
+        return -1;
+    if (!sv->pub)
+        return 0;
+    zmq_setsockopt(sv->pub, ZMQ_LINGER, &linger, sizeof linger);
+    if (s_secure(sv->pub, key, err, errlen) != 0 ||
+        s_bind(sv->pub, cfg->pub_endpoint, "notify.pub_endpoint ", err, errlen) != 0 ||
+        s_socket_file(cfg, cfg->pub_endpoint, err, errlen) != 0)
+        return -1;
+    return 0;
+}
+
+/* Wait for the next thing to do (until *next_tick at most) and do it: 0, or -1 with err. */
+static int s_turn(s_server *sv, const rect_cfg *cfg, store *st, double *next_tick, char *err, size_t errlen)
+{
+    /* The clock's work (daily job, doorbells, hooks) runs between batches, at least once a second. */
+    if (s_mono() >= *next_tick) {
+        notifier_tick(sv->nt);
+        *next_tick = s_mono() + notifier_wait_ms(sv->nt) / 1000.0;
     }
-    if (!(nt = notifier_new(cfg, st, pub))) {
+    int wait = (int)((*next_tick - s_mono()) * 1000) + 1;
+    zmq_pollitem_t items[4] = {{sv->sock, 0, ZMQ_POLLIN, 0}, {sv->zap, 0, ZMQ_POLLIN, 0},
+                               {sv->mon, 0, ZMQ_POLLIN, 0}, {sv->done, 0, ZMQ_POLLIN, 0}};
+    int n = zmq_poll(items, sv->done ? 4 : 3, wait > 0 ? wait : 0);
+    if (n < 0) {
+        if (errno == EINTR)
+            return 0;
+        snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
+        return -1;
+    }
+    if (items[1].revents & ZMQ_POLLIN)
+        auth_zap_handle(sv->zap, cfg);
+    if (items[2].revents & ZMQ_POLLIN)
+        auth_monitor_handle(sv->mon);
+    if (sv->done && (items[3].revents & ZMQ_POLLIN))
+        s_pool_answers(sv->pool, sv->done, sv->sock);
+    if (items[0].revents & ZMQ_POLLIN)
+        s_batch(cfg, st, sv->sock, sv->pool, sv->msgs, sv->reqs);
+    return 0;
+}
+
+/* Answer what the readers finished, stop them, close everything (in reverse order of opening). */
+static void s_close(s_server *sv)
+{
+    if (sv->pool && sv->sock)
+        s_pool_answers(sv->pool, sv->done, sv->sock); /* what the readers finished meanwhile */
+    s_pool_stop(&sv->pool);
+    void **socks[] = {&sv->done, &sv->pub, &sv->mon, &sv->sock, &sv->zap};
+    notifier_destroy(&sv->nt);
+    for (size_t i = 0; i < sizeof socks / sizeof socks[0]; i++)
+        if (*socks[i]) {
+            zmq_close(*socks[i]);
+            *socks[i] = NULL;
+        }
+    if (sv->ctx)
+        zmq_ctx_term(sv->ctx);
+    free(sv->msgs);
+    free(sv->reqs);
+}
+
+int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_atomic_t *stop,
+               volatile sig_atomic_t *reload, char *err, size_t errlen)
+{
+    int rc = -1;
+    const rect_cfg *cfg = *cfg_p;
+    s_cfgs cs = {.cfg_p = cfg_p};
+    s_server sv = {.ctx = zmq_ctx_new(), .msgs = calloc(BATCH_MAX, sizeof *sv.msgs),
+                   .reqs = calloc(BATCH_MAX, sizeof *sv.reqs)};
+    if (!sv.ctx || !sv.msgs || !sv.reqs) {
+        snprintf(err, errlen, "cannot set up ZeroMQ: out of memory");
+        goto done;
+    }
+    if (s_open(&sv, cfg, st, err, errlen) != 0 || s_bind_all(&sv, cfg, key, err, errlen) != 0)
+        goto done;
+    if (!(sv.nt = notifier_new(cfg, st, sv.pub))) {
         snprintf(err, errlen, "cannot set up notifications: out of memory");
         goto done;
     }
     double next_tick = 0;
-
     while (!*stop) {
         if (*reload) {
             *reload = 0;
-            s_reload(&cs, nt, pub);
+            s_reload(&cs, sv.nt, sv.pub);
             cfg = *cfg_p;
         }
-        /* The clock's work (daily job, doorbells, hooks) runs between batches, at least once a second. */
-        if (s_mono() >= next_tick) {
-            notifier_tick(nt);
-            next_tick = s_mono() + notifier_wait_ms(nt) / 1000.0;
-        }
-        int wait = (int)((next_tick - s_mono()) * 1000) + 1;
-        zmq_pollitem_t items[4] = {{sock, 0, ZMQ_POLLIN, 0}, {zap, 0, ZMQ_POLLIN, 0},
-                                   {mon, 0, ZMQ_POLLIN, 0}, {done, 0, ZMQ_POLLIN, 0}};
-        int n = zmq_poll(items, done ? 4 : 3, wait > 0 ? wait : 0);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            snprintf(err, errlen, "zmq_poll: %s", zmq_strerror(errno));
+        if (s_turn(&sv, cfg, st, &next_tick, err, errlen) != 0)
             goto done;
-        }
-        if (items[1].revents & ZMQ_POLLIN)
-            auth_zap_handle(zap, cfg);
-        if (items[2].revents & ZMQ_POLLIN)
-            auth_monitor_handle(mon);
-        if (done && (items[3].revents & ZMQ_POLLIN))
-            s_pool_answers(pool, done, sock);
-        if (items[0].revents & ZMQ_POLLIN)
-            s_batch(cfg, st, sock, pool, msgs, reqs);
     }
     rc = 0;
 done:
-    if (pool && sock)
-        s_pool_answers(pool, done, sock); /* what the readers finished meanwhile */
-    s_pool_stop(&pool);
-    if (done)
-        zmq_close(done);
-    notifier_destroy(&nt);
-    if (pub)
-        zmq_close(pub);
-    if (mon)
-        zmq_close(mon);
-    if (sock)
-        zmq_close(sock);
-    if (zap)
-        zmq_close(zap);
-    if (ctx)
-        zmq_ctx_term(ctx);
+    s_close(&sv);
     if (rc == 0 && strncmp(cfg->endpoint, "ipc://", 6) == 0)
         remove(cfg->endpoint + 6);
     if (rc == 0 && cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "ipc://", 6) == 0)
@@ -624,7 +673,5 @@ done:
     for (size_t i = 0; i < cs.n_retired; i++)
         cfg_destroy(&cs.retired[i]);
     free(cs.retired);
-    free(msgs);
-    free(reqs);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "rect_proto.h"
 
 const char *const store_index_fields[] = {
@@ -23,6 +24,21 @@ const char *const store_index_fields[] = {
 };
 const int store_index_count = sizeof store_index_fields / sizeof store_index_fields[0];
 #define N_INDEX ((int)(sizeof store_index_fields / sizeof store_index_fields[0]))
+
+/*
+ * Key sizes in bytes. Integers are 8-byte big-endian; text keys have room
+ * for the longest value validation lets through.
+ */
+#define S_KEY_U64 8                         /* items, events, notices, reply_log */
+#define S_KEY_ID_SEQ (2 * S_KEY_U64)        /* item_events: id ‖ seq */
+#define S_KEY_PENDING (S_KEY_U64 + 4)       /* pending: notice ‖ hook number */
+#define S_KEY_BLOB_USE (32 + 2 * S_KEY_U64) /* blob_uses: sha256 ‖ item ‖ seq */
+#define S_KEY_TEXT 512  /* index: value ‖ 0 ‖ id; refs: ref ‖ 0 ‖ inspection */
+#define S_KEY_REPLY 128 /* replies: client ‖ 0 ‖ seq */
+#define S_KEY_USER 160  /* notice_users: user ‖ 0 ‖ id */
+_Static_assert(2 * RECT_MAX_NAME + 1 <= S_KEY_TEXT, "a ref key fits");
+_Static_assert(RECT_MAX_NAME + 1 + S_KEY_U64 <= S_KEY_TEXT, "an index key fits");
+_Static_assert(RECT_MAX_CLIENT_ID + 1 + S_KEY_U64 <= S_KEY_REPLY, "a reply key fits");
 
 struct store {
     MDB_env *env;
@@ -36,7 +52,40 @@ struct store {
 struct store_txn {
     store *s;
     MDB_txn *txn;
+    int write;
 };
+
+/*
+ * Every write goes through these, so a test can make the k-th one fail
+ * (fault.h). A failed commit frees the transaction, as LMDB's does.
+ */
+static int s_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+    int rc = fault_lmdb();
+    return rc ? rc : mdb_put(txn, dbi, k, v, flags);
+}
+
+static int s_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
+{
+    int rc = fault_lmdb();
+    return rc ? rc : mdb_del(txn, dbi, k, NULL);
+}
+
+static int s_cursor_del(MDB_cursor *cur)
+{
+    int rc = fault_lmdb();
+    return rc ? rc : mdb_cursor_del(cur, 0);
+}
+
+static int s_txn_commit(MDB_txn *txn)
+{
+    int rc = fault_lmdb();
+    if (rc) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
+}
 
 /* Translate an LMDB return code at the edge. */
 static int s_err(int rc, const char *what)
@@ -73,6 +122,18 @@ void store_hex(const unsigned char *in, size_t n, char *out)
     sig_hex(in, n, out);
 }
 
+/*
+ * Parse a stored JSON value: a new reference, or NULL with *rc set to
+ * RECT_E_NOMEM (out of memory) or RECT_E_INTERNAL (not JSON: corrupt).
+ */
+static json_t *s_load(const void *p, size_t n, int *rc, json_error_t *jerr)
+{
+    int nomem;
+    json_t *j = fault_loadb(p, n, 0, jerr, &nomem);
+    *rc = j ? 0 : nomem ? RECT_E_NOMEM : RECT_E_INTERNAL;
+    return j;
+}
+
 /* ---- meta ----------------------------------------------------------------- */
 
 static int s_meta_get(store_txn *t, const char *key, void *buf, size_t len, int *found)
@@ -94,7 +155,7 @@ static int s_meta_get(store_txn *t, const char *key, void *buf, size_t len, int 
 static int s_meta_put(store_txn *t, const char *key, const void *buf, size_t len)
 {
     MDB_val k = {strlen(key), (void *)key}, v = {len, (void *)buf};
-    return s_err(mdb_put(t->txn, t->s->meta, &k, &v, 0), "meta put");
+    return s_err(s_put(t->txn, t->s->meta, &k, &v, 0), "meta put");
 }
 
 /* Read a counter (0 if absent). */
@@ -150,7 +211,7 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
         if ((rc = mdb_dbi_open(txn, idx_names[i], MDB_CREATE, &s->idx[i])))
             goto fail_txn;
 
-    store_txn t = {s, txn};
+    store_txn t = {s, txn, 1};
     unsigned char b[4];
     int found;
     if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
@@ -201,7 +262,10 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
         snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
         goto fail;
     }
-    snprintf(path, sizeof path, "%s/rectd.lock", dir);
+    if ((size_t)snprintf(path, sizeof path, "%s/rectd.lock", dir) >= sizeof path) {
+        snprintf(err, errlen, "data_dir is too long (%zu bytes)", strlen(dir));
+        goto fail;
+    }
     s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->lock_fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
@@ -264,12 +328,13 @@ void store_close(store **s_p)
 
 int store_begin(store *s, int write, store_txn *parent, store_txn **out)
 {
-    store_txn *t = malloc(sizeof *t);
+    store_txn *t = fault_malloc(sizeof *t);
     if (!t)
         return RECT_E_NOMEM;
     if (parent)
         s = parent->s;
     t->s = s;
+    t->write = write;
     int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc) {
         free(t);
@@ -282,7 +347,7 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
 int store_commit(store_txn **t_p)
 {
     store_txn *t = *t_p;
-    int rc = mdb_txn_commit(t->txn);
+    int rc = t->write ? s_txn_commit(t->txn) : mdb_txn_commit(t->txn);
     free(t);
     *t_p = NULL;
     return s_err(rc, "commit");
@@ -301,19 +366,17 @@ void store_abort(store_txn **t_p)
 
 int store_item_get(store_txn *t, uint64_t id, json_t **item)
 {
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     int rc = mdb_get(t->txn, t->s->items, &k, &v);
     if (rc)
         return s_err(rc, "item get");
     json_error_t jerr;
-    *item = json_loadb(v.mv_data, v.mv_size, 0, &jerr);
-    if (!*item) {
+    *item = s_load(v.mv_data, v.mv_size, &rc, &jerr);
+    if (rc == RECT_E_INTERNAL)
         fprintf(stderr, "rectd: stored item %llu is not JSON: %s\n", (unsigned long long)id, jerr.text);
-        return RECT_E_INTERNAL;
-    }
-    return 0;
+    return rc;
 }
 
 /* Build text ‖ 0 ‖ n(8) into buf (index and reply keys); returns length or -1 if too long. */
@@ -354,13 +417,13 @@ const char *store_index_value(const json_t *item, int i)
 int store_item_put(store_txn *t, const json_t *old, const json_t *item)
 {
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
-    unsigned char kb[8], ib[512];
+    unsigned char kb[S_KEY_U64], ib[S_KEY_TEXT];
     s_be64(id, kb);
-    char *text = json_dumps(item, JSON_COMPACT);
+    char *text = fault_dumps(item, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
-    MDB_val k = {8, kb}, v = {strlen(text), text};
-    int rc = s_err(mdb_put(t->txn, t->s->items, &k, &v, 0), "item put");
+    MDB_val k = {S_KEY_U64, kb}, v = {strlen(text), text};
+    int rc = s_err(s_put(t->txn, t->s->items, &k, &v, 0), "item put");
     free(text);
     if (rc)
         return rc;
@@ -375,7 +438,7 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
             MDB_val ik = {(size_t)n, ib};
             if (n < 0)
                 return RECT_E_INTERNAL;
-            rc = mdb_del(t->txn, t->s->idx[i], &ik, NULL);
+            rc = s_del(t->txn, t->s->idx[i], &ik);
             if (rc && rc != MDB_NOTFOUND)
                 return s_err(rc, "index del");
         }
@@ -384,7 +447,7 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
             MDB_val ik = {(size_t)n, ib}, empty = {0, ""};
             if (n < 0)
                 return RECT_E_INTERNAL;
-            if ((rc = s_err(mdb_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put")))
+            if ((rc = s_err(s_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put")))
                 return rc;
         }
     }
@@ -419,7 +482,7 @@ static int s_ref_key(const char *ref, const char *inspection, unsigned char *buf
 
 int store_ref_find(store_txn *t, const char *ref, const char *inspection, uint64_t *id)
 {
-    unsigned char kb[512];
+    unsigned char kb[S_KEY_TEXT];
     int n = s_ref_key(ref, inspection, kb, sizeof kb);
     if (n < 0)
         return RECT_E_NOT_FOUND;
@@ -455,13 +518,13 @@ int store_ref_find(store_txn *t, const char *ref, const char *inspection, uint64
 
 int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_t id)
 {
-    unsigned char kb[512], vb[8];
+    unsigned char kb[S_KEY_TEXT], vb[8];
     int n = s_ref_key(ref, inspection, kb, sizeof kb);
     if (n < 0)
         return RECT_E_BAD_VALUE;
     s_be64(id, vb);
     MDB_val k = {(size_t)n, kb}, v = {8, vb};
-    int rc = mdb_put(t->txn, t->s->refs, &k, &v, MDB_NOOVERWRITE);
+    int rc = s_put(t->txn, t->s->refs, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)
         return RECT_E_DUPLICATE_REF;
     return s_err(rc, "ref put");
@@ -472,7 +535,7 @@ int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_
 int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
 {
     uint64_t next;
-    unsigned char head[32] = {0}, hash[32], kb[8], ikb[16];
+    unsigned char head[32] = {0}, hash[32], kb[S_KEY_U64], ikb[S_KEY_ID_SEQ];
     int found, rc;
     if ((rc = s_counter(t, "next_seq", &next)) || (rc = s_meta_get(t, "head", head, 32, &found)))
         return rc;
@@ -482,7 +545,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
         return RECT_E_NOMEM;
 
     /* Canonical bytes: compact, sorted keys, UTF-8 (see docs/PROTOCOL.md). */
-    char *canon = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    char *canon = fault_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
     if (!canon)
         return RECT_E_NOMEM;
     size_t clen = strlen(canon);
@@ -493,8 +556,8 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     crypto_hash_sha256_final(&st, hash);
 
     s_be64(next, kb);
-    MDB_val k = {8, kb}, v = {64 + clen, NULL};
-    rc = mdb_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    MDB_val k = {S_KEY_U64, kb}, v = {64 + clen, NULL};
+    rc = s_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == 0) {
         memcpy(v.mv_data, head, 32);
         memcpy((char *)v.mv_data + 32, hash, 32);
@@ -508,8 +571,8 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     uint64_t item = (uint64_t)json_integer_value(json_object_get(ev, "item"));
     s_be64(item, ikb);
     s_be64(next, ikb + 8);
-    MDB_val ik = {16, ikb}, empty = {0, ""};
-    if ((item && (rc = s_err(mdb_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
+    MDB_val ik = {S_KEY_ID_SEQ, ikb}, empty = {0, ""};
+    if ((item && (rc = s_err(s_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
         (rc = s_counter_set(t, "next_seq", next + 1)) || (rc = s_meta_put(t, "head", hash, 32)))
         return rc;
     if (seq_out)
@@ -517,48 +580,63 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     return 0;
 }
 
-/* Decode a stored event value into a new JSON object with prev and hash. */
-static json_t *s_event_decode(const MDB_val *v)
+/*
+ * Decode a stored event value into a new JSON object with prev and hash:
+ * NULL with *rc RECT_E_NOMEM or RECT_E_INTERNAL (corrupt).
+ */
+static json_t *s_event_decode(const MDB_val *v, int *rc)
 {
+    *rc = RECT_E_INTERNAL;
     if (v->mv_size < 64)
         return NULL;
-    json_t *ev = json_loadb((const char *)v->mv_data + 64, v->mv_size - 64, 0, NULL);
+    json_t *ev = s_load((const char *)v->mv_data + 64, v->mv_size - 64, rc, NULL);
     if (!ev)
         return NULL;
     char hex[65];
     store_hex(v->mv_data, 32, hex);
-    json_object_set_new(ev, "prev", json_string(hex));
+    int bad = json_object_set_new(ev, "prev", json_string(hex));
     store_hex((const unsigned char *)v->mv_data + 32, 32, hex);
-    json_object_set_new(ev, "hash", json_string(hex));
+    bad |= json_object_set_new(ev, "hash", json_string(hex));
+    if (bad) {
+        json_decref(ev);
+        *rc = RECT_E_NOMEM;
+        return NULL;
+    }
     return ev;
 }
 
 int store_item_events(store_txn *t, uint64_t id, json_t **out)
 {
-    unsigned char kb[16] = {0};
+    unsigned char kb[S_KEY_ID_SEQ] = {0};
     s_be64(id, kb);
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(t->txn, t->s->item_events, &cur);
-    if (rc)
-        return s_err(rc, "cursor");
     json_t *arr = json_array();
-    MDB_val k = {16, kb}, v;
+    if (!arr)
+        return RECT_E_NOMEM;
+    int rc = mdb_cursor_open(t->txn, t->s->item_events, &cur), r = 0;
+    if (rc) {
+        json_decref(arr);
+        return s_err(rc, "cursor");
+    }
+    MDB_val k = {S_KEY_ID_SEQ, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    while (rc == 0 && k.mv_size == 16 && memcmp(k.mv_data, kb, 8) == 0) {
-        MDB_val ek = {8, (char *)k.mv_data + 8}, ev;
+    while (rc == 0 && k.mv_size == S_KEY_ID_SEQ && memcmp(k.mv_data, kb, S_KEY_U64) == 0) {
+        MDB_val ek = {S_KEY_U64, (char *)k.mv_data + S_KEY_U64}, ev;
         if ((rc = mdb_get(t->txn, t->s->events, &ek, &ev)))
             break;
-        json_t *e = s_event_decode(&ev);
+        json_t *e = s_event_decode(&ev, &r);
         if (!e || json_array_append_new(arr, e)) {
-            rc = MDB_CORRUPTED;
+            r = e ? RECT_E_NOMEM : r;
             break;
         }
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    if (rc && rc != MDB_NOTFOUND) {
+    if (!r && rc && rc != MDB_NOTFOUND)
+        r = s_err(rc, "events scan");
+    if (r) {
         json_decref(arr);
-        return s_err(rc, "events scan");
+        return r;
     }
     *out = arr;
     return 0;
@@ -570,7 +648,7 @@ int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha
 {
     crypto_hash_sha256(sha256, data, len);
     MDB_val k = {32, sha256}, v = {len, (void *)data};
-    int rc = mdb_put(t->txn, t->s->blobs, &k, &v, MDB_NOOVERWRITE);
+    int rc = s_put(t->txn, t->s->blobs, &k, &v, MDB_NOOVERWRITE);
     if (rc == MDB_KEYEXIST)
         return 0; /* stored once: same bytes, same address */
     return s_err(rc, "blob put");
@@ -614,7 +692,7 @@ static int s_scan_ids(store_txn *t, MDB_dbi dbi, const unsigned char *start, siz
 int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx)
 {
     int i = s_index_of(field);
-    unsigned char kb[512];
+    unsigned char kb[S_KEY_TEXT];
     size_t prefix = strlen(value) + 1;
     if (i < 0 || prefix + 8 > sizeof kb)
         return RECT_E_INTERNAL;
@@ -627,7 +705,7 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
                            store_id_cb cb, void *ctx)
 {
     int i = s_index_of(field);
-    unsigned char kb[512];
+    unsigned char kb[S_KEY_TEXT];
     size_t flen = from ? strlen(from) + 1 : 0;
     if (i < 0 || flen + 8 > sizeof kb)
         return RECT_E_INTERNAL;
@@ -661,8 +739,44 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
 
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
 {
-    unsigned char first[8] = {0};
-    return s_scan_ids(t, t->s->items, first, 8, 0, cb, ctx, "item scan");
+    unsigned char first[S_KEY_U64] = {0};
+    return s_scan_ids(t, t->s->items, first, S_KEY_U64, 0, cb, ctx, "item scan");
+}
+
+typedef struct {
+    store_item_cb cb;
+    void *ctx;
+} s_item_walk;
+
+static int s_walk_one(store_txn *t, uint64_t id, void *ctx)
+{
+    s_item_walk *w = ctx;
+    json_t *item;
+    int rc = store_item_get(t, id, &item);
+    if (rc)
+        return rc;
+    rc = w->cb(t, id, item, w->ctx);
+    json_decref(item);
+    return rc;
+}
+
+int store_walk_index(store_txn *t, const char *field, const char *value, store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_index(t, field, value, s_walk_one, &w);
+}
+
+int store_walk_index_range(store_txn *t, const char *field, const char *from, const char *to,
+                           store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_index_range(t, field, from, to, s_walk_one, &w);
+}
+
+int store_walk_items(store_txn *t, store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_items(t, s_walk_one, &w);
 }
 
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32])
@@ -684,7 +798,7 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
 int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32],
                     char **buf, size_t *len)
 {
-    unsigned char kb[128];
+    unsigned char kb[S_KEY_REPLY];
     int n = s_text_id_key(client, seq, kb, sizeof kb);
     if (n < 0)
         return RECT_E_NOT_FOUND;
@@ -695,7 +809,7 @@ int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned cha
     if (v.mv_size < 32)
         return RECT_E_INTERNAL;
     size_t rlen = v.mv_size - 32;
-    if (!(*buf = malloc(rlen + 1)))
+    if (!(*buf = fault_malloc(rlen + 1)))
         return RECT_E_NOMEM;
     memcpy(digest, v.mv_data, 32);
     memcpy(*buf, (const unsigned char *)v.mv_data + 32, rlen);
@@ -707,22 +821,22 @@ int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned cha
 int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
                     const char *buf, size_t len, uint64_t keep)
 {
-    unsigned char kb[128], nb[8];
+    unsigned char kb[S_KEY_REPLY], nb[S_KEY_U64];
     int n = s_text_id_key(client, seq, kb, sizeof kb), rc;
     uint64_t next;
     if (n < 0)
         return RECT_E_BAD_VALUE;
     MDB_val k = {(size_t)n, kb}, v = {32 + len, NULL};
     /* reserve the value and write digest ‖ reply straight into the map */
-    if ((rc = s_err(mdb_put(t->txn, t->s->replies, &k, &v, MDB_RESERVE), "reply put")))
+    if ((rc = s_err(s_put(t->txn, t->s->replies, &k, &v, MDB_RESERVE), "reply put")))
         return rc;
     memcpy(v.mv_data, digest, 32);
     memcpy((unsigned char *)v.mv_data + 32, buf, len);
     if ((rc = s_counter(t, "next_reply", &next)))
         return rc;
     s_be64(next, nb);
-    MDB_val lk = {8, nb}, lv = {(size_t)n, kb};
-    if ((rc = s_err(mdb_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
+    MDB_val lk = {S_KEY_U64, nb}, lv = {(size_t)n, kb};
+    if ((rc = s_err(s_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
         (rc = s_counter_set(t, "next_reply", next + 1)))
         return rc;
 
@@ -738,16 +852,16 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         return s_err(rc, "cursor");
     MDB_val ck, cv;
     while (excess-- > 0 && (rc = mdb_cursor_get(cur, &ck, &cv, MDB_FIRST)) == 0) {
-        unsigned char old[128];
+        unsigned char old[S_KEY_REPLY];
         if (cv.mv_size > sizeof old) {
             rc = MDB_CORRUPTED;
             break;
         }
         memcpy(old, cv.mv_data, cv.mv_size); /* copy before the tree changes */
         MDB_val ok = {cv.mv_size, old};
-        if ((rc = mdb_cursor_del(cur, 0)))
+        if ((rc = s_cursor_del(cur)))
             break;
-        rc = mdb_del(t->txn, t->s->replies, &ok, NULL);
+        rc = s_del(t->txn, t->s->replies, &ok);
         if (rc && rc != MDB_NOTFOUND)
             break;
         rc = 0;
@@ -793,44 +907,43 @@ int store_notice_put(store_txn *t, json_t *notice)
         if (json_object_set_new(notice, "id", json_integer((json_int_t)id)))
             return RECT_E_NOMEM;
         const char *user = json_string_value(json_object_get(notice, "recipient"));
-        unsigned char ub[160];
+        unsigned char ub[S_KEY_USER];
         int n = user ? s_text_id_key(user, id, ub, sizeof ub) : -1;
         if (n < 0)
             return RECT_E_BAD_VALUE;
         MDB_val uk = {(size_t)n, ub}, empty = {0, ""};
-        if ((rc = s_err(mdb_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
+        if ((rc = s_err(s_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
             return rc;
     }
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
-    char *text = json_dumps(notice, JSON_COMPACT);
+    char *text = fault_dumps(notice, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
-    MDB_val k = {8, kb}, v = {strlen(text), text};
-    rc = s_err(mdb_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
+    MDB_val k = {S_KEY_U64, kb}, v = {strlen(text), text};
+    rc = s_err(s_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
     free(text);
     return rc;
 }
 
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
 {
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     int rc = mdb_get(t->txn, t->s->notices, &k, &v);
     if (rc)
         return s_err(rc, "notice get");
-    if (!(*notice = json_loadb(v.mv_data, v.mv_size, 0, NULL)))
-        return RECT_E_INTERNAL;
-    return 0;
+    *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
+    return rc;
 }
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)
 {
-    unsigned char kb[160];
+    unsigned char kb[S_KEY_USER];
     if (!user) {
         s_be64(after + 1, kb);
-        return s_scan_ids(t, t->s->notices, kb, 8, 0, cb, ctx, "notice scan");
+        return s_scan_ids(t, t->s->notices, kb, S_KEY_U64, 0, cb, ctx, "notice scan");
     }
     int n = s_text_id_key(user, after + 1, kb, sizeof kb);
     if (n < 0)
@@ -839,7 +952,7 @@ int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id
 }
 
 /* pending: notice id (8) ‖ hook index (4) -> "" */
-static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[12])
+static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[S_KEY_PENDING])
 {
     s_be64(notice, kb);
     kb[8] = (unsigned char)(hook >> 24);
@@ -850,10 +963,10 @@ static void s_pending_key(uint64_t notice, uint32_t hook, unsigned char kb[12])
 
 int store_pending_set(store_txn *t, uint64_t notice, uint32_t hook, int on)
 {
-    unsigned char kb[12];
+    unsigned char kb[S_KEY_PENDING];
     s_pending_key(notice, hook, kb);
-    MDB_val k = {12, kb}, empty = {0, ""};
-    int rc = on ? mdb_put(t->txn, t->s->pending, &k, &empty, 0) : mdb_del(t->txn, t->s->pending, &k, NULL);
+    MDB_val k = {S_KEY_PENDING, kb}, empty = {0, ""};
+    int rc = on ? s_put(t->txn, t->s->pending, &k, &empty, 0) : s_del(t->txn, t->s->pending, &k);
     return rc == MDB_NOTFOUND ? 0 : s_err(rc, "pending");
 }
 
@@ -865,7 +978,7 @@ int store_pending_scan(store_txn *t, store_pending_cb cb, void *ctx)
         return s_err(rc, "cursor");
     MDB_val k, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0 && k.mv_size == 12) {
+    while (rc == 0 && k.mv_size == S_KEY_PENDING) {
         const unsigned char *b = k.mv_data;
         uint32_t hook = (uint32_t)b[8] << 24 | (uint32_t)b[9] << 16 | (uint32_t)b[10] << 8 | b[11];
         if ((r = cb(t, s_get64(b), hook, ctx)) != 0)
@@ -886,18 +999,17 @@ int store_inspection_get(store_txn *t, const char *name, json_t **out)
     int rc = mdb_get(t->txn, t->s->inspections, &k, &v);
     if (rc)
         return s_err(rc, "inspection get");
-    if (!(*out = json_loadb(v.mv_data, v.mv_size, 0, NULL)))
-        return RECT_E_INTERNAL;
-    return 0;
+    *out = s_load(v.mv_data, v.mv_size, &rc, NULL);
+    return rc;
 }
 
 int store_inspection_put(store_txn *t, const char *name, const json_t *rec)
 {
-    char *text = json_dumps(rec, JSON_COMPACT);
+    char *text = fault_dumps(rec, JSON_COMPACT);
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {strlen(name), (void *)name}, v = {strlen(text), text};
-    int rc = k.mv_size ? mdb_put(t->txn, t->s->inspections, &k, &v, 0) : EINVAL;
+    int rc = k.mv_size ? s_put(t->txn, t->s->inspections, &k, &v, 0) : EINVAL;
     free(text);
     return s_err(rc, "inspection put");
 }
@@ -936,9 +1048,10 @@ static int s_insp_one(const MDB_val *k, const MDB_val *v, void *ctx)
         return s_err(MDB_CORRUPTED, "inspection key");
     memcpy(name, k->mv_data, k->mv_size);
     name[k->mv_size] = '\0';
-    json_t *rec = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+    int rc;
+    json_t *rec = s_load(v->mv_data, v->mv_size, &rc, NULL);
     if (!rec)
-        return RECT_E_INTERNAL;
+        return rc;
     int r = w->cb(name, rec, w->ctx);
     json_decref(rec);
     return r;
@@ -952,12 +1065,12 @@ int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx)
 
 int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, uint64_t seq)
 {
-    unsigned char kb[48];
+    unsigned char kb[S_KEY_BLOB_USE];
     memcpy(kb, sha256, 32);
     s_be64(item, kb + 32);
     s_be64(seq, kb + 40);
-    MDB_val k = {48, kb}, empty = {0, ""};
-    return s_err(mdb_put(t->txn, t->s->blob_uses, &k, &empty, 0), "blob_uses put");
+    MDB_val k = {S_KEY_BLOB_USE, kb}, empty = {0, ""};
+    return s_err(s_put(t->txn, t->s->blob_uses, &k, &empty, 0), "blob_uses put");
 }
 
 int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb cb, void *ctx)
@@ -972,7 +1085,7 @@ int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb
     MDB_val k = {32, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, sha256 ? MDB_SET_RANGE : MDB_FIRST);
     while (rc == 0 && (!sha256 || (k.mv_size >= 32 && memcmp(k.mv_data, kb, 32) == 0))) {
-        if (k.mv_size != 48) {
+        if (k.mv_size != S_KEY_BLOB_USE) {
             r = s_err(MDB_CORRUPTED, "blob_uses key");
             break;
         }
@@ -1003,9 +1116,9 @@ int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx)
     int rc = mdb_cursor_open(t->txn, t->s->events, &cur), r = 0;
     if (rc)
         return s_err(rc, "cursor");
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(from, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
     while (rc == 0) {
         store_raw_event ev = {0};
@@ -1028,15 +1141,14 @@ int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx)
 
 int store_event_get(store_txn *t, uint64_t seq, json_t **out)
 {
-    unsigned char kb[8];
+    unsigned char kb[S_KEY_U64];
     s_be64(seq, kb);
-    MDB_val k = {8, kb}, v;
+    MDB_val k = {S_KEY_U64, kb}, v;
     int rc = mdb_get(t->txn, t->s->events, &k, &v);
     if (rc)
         return s_err(rc, "event get");
-    if (!(*out = s_event_decode(&v)))
-        return RECT_E_INTERNAL;
-    return 0;
+    *out = s_event_decode(&v, &rc);
+    return *out ? 0 : rc;
 }
 
 int store_head(store_txn *t, uint64_t *next_seq, unsigned char head[32])

@@ -118,6 +118,18 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
 /* Scan every item in id order. */
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx);
 
+/*
+ * The same three walks with each item loaded: cb gets the id (the key) and
+ * the item, borrowed for the call (json_incref to keep it). cb returns 0 to
+ * go on, 1 to stop, <0 error; an item that cannot be read ends the walk
+ * with its rect_err.
+ */
+typedef int (*store_item_cb)(store_txn *t, uint64_t id, json_t *item, void *ctx);
+int store_walk_index(store_txn *t, const char *field, const char *value, store_item_cb cb, void *ctx);
+int store_walk_index_range(store_txn *t, const char *field, const char *from, const char *to,
+                           store_item_cb cb, void *ctx);
+int store_walk_items(store_txn *t, store_item_cb cb, void *ctx);
+
 /* Counts: items, events; head seq and hash (32 zero bytes when empty). */
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32]);
 

@@ -32,6 +32,9 @@ typedef struct {
     uint32_t retries;   /* attempts after the first before giving up (default 5) */
 } rect_hook;
 
+/* Most reader threads daemon.read_threads may ask for (cfg.c's bound, server.c's array). */
+#define RECT_MAX_READ_THREADS 16
+
 typedef struct {
     char *path; /* absolute path of the config file */
     char *dir;  /* its folder: relative paths resolve against it */

@@ -206,7 +206,9 @@ static void test_annotate_adds_the_facts_to_a_reply_item(void **state)
     facts_tz tz = {{0}, 0};
     json_t *it = json_pack("{sssssI}", "state", "rectifying", "deadline", "2026-12-01", "overdue_days_carried",
                            (json_int_t)2);
-    assert_int_equal(facts_annotate(&c, it, "2026-12-04", &tz), CAL_LIGHT_RED);
+    cal_light light;
+    assert_int_equal(facts_annotate(&c, it, "2026-12-04", &tz, &light), 0);
+    assert_int_equal(light, CAL_LIGHT_RED);
     assert_string_equal(json_string_value(json_object_get(it, "light")), "red");
     assert_int_equal(json_integer_value(json_object_get(it, "days_overdue")), 3); /* past the deadline */
     assert_true(json_is_true(json_object_get(it, "open")));
@@ -214,7 +216,8 @@ static void test_annotate_adds_the_facts_to_a_reply_item(void **state)
     assert_true(json_is_null(json_object_get(it, "days_late")));
     assert_true(json_is_false(json_object_get(it, "review_due")));
     json_object_set_new(it, "state", json_string("closed"));
-    assert_int_equal(facts_annotate(&c, it, "2026-12-04", &tz), CAL_LIGHT_NONE);
+    assert_int_equal(facts_annotate(&c, it, "2026-12-04", &tz, &light), 0);
+    assert_int_equal(light, CAL_LIGHT_NONE);
     assert_true(json_is_null(json_object_get(it, "light")));
     assert_true(json_is_null(json_object_get(it, "days_overdue")));
     assert_true(json_is_false(json_object_get(it, "open")));
