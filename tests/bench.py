@@ -272,8 +272,71 @@ def html_ledger_requests(days=60, per_day=5, points=30):
         r.stop()
 
 
+def curve_cost(n=300, size=1024):
+    """What CURVE costs a client of rectd, measured on a scratch ROUTER (an
+    echo, not rectd, so that only the security mechanism differs): a new
+    connection plus one request (what each rectctl run does), and requests
+    on one connection. Returns {(mechanism, what): seconds per operation}."""
+    ctx = zmq.Context()
+    spub, ssec = zmq.curve_keypair()
+    cpub, csec = zmq.curve_keypair()
+    out = {}
+    for mech in ("NULL", "CURVE"):
+        d = tempfile.mkdtemp(prefix="rc-", dir="/tmp")
+        ep = f"ipc://{d}/echo.sock"
+        srv = ctx.socket(zmq.ROUTER)
+        srv.setsockopt(zmq.LINGER, 0)
+        if mech == "CURVE":
+            srv.curve_server, srv.curve_secretkey = True, ssec
+        srv.bind(ep)
+        stop = threading.Event()
+
+        def echo():
+            while not stop.is_set():
+                if srv.poll(50):
+                    srv.send_multipart(srv.recv_multipart())
+
+        t = threading.Thread(target=echo)
+        t.start()
+
+        def client():
+            c = ctx.socket(zmq.REQ)
+            c.setsockopt(zmq.LINGER, 0)
+            if mech == "CURVE":
+                c.curve_serverkey, c.curve_publickey, c.curve_secretkey = spub, cpub, csec
+            c.connect(ep)
+            return c
+
+        body = b"x" * size
+        t0 = time.perf_counter()
+        for _ in range(n):
+            c = client()
+            c.send(body)
+            c.recv()
+            c.close()
+        out[(mech, "connect")] = (time.perf_counter() - t0) / n
+        c = client()
+        t0 = time.perf_counter()
+        for _ in range(n * 10):
+            c.send(body)
+            c.recv()
+        out[(mech, "request")] = (time.perf_counter() - t0) / (n * 10)
+        c.close()
+        stop.set()
+        t.join()
+        srv.close()
+        shutil.rmtree(d, ignore_errors=True)
+    ctx.term()
+    return out
+
+
 def main():
     print("machine:", machine())
+    cc = curve_cost()
+    for what, label in (("connect", "new connection + 1 request"), ("request", "1 request, open connection")):
+        null, curve = cc[("NULL", what)], cc[("CURVE", what)]
+        print(f"{label:27s}: NULL {null * 1e6:7.0f} us, CURVE {curve * 1e6:7.0f} us "
+              f"({curve / null:.1f}x; 1 KiB request)")
     r = Rectd()
     try:
         w1 = bench_writes(r, 1, 200)
