@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "auth.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
 #include "store.h"
@@ -30,7 +31,8 @@ typedef struct {
     const rect_cfg *cfg;
     const rect_user *actor; /* the configured user named in "user" */
     const rect_user *via;   /* the gateway that acts for actor, or NULL when actor connected itself */
-    char principal[256];    /* who connected: auth_principal(), recorded in every event */
+    const auth_peer *peer;  /* who connected (borrowed from the request), NULL for rectd's own work */
+    char principal[256];    /* cmd_principal()'s text, made on first use */
     json_t *args;           /* borrowed: the request's args object */
     const cmd_file *files;  /* attached frames, n_files of them */
     size_t n_files;
@@ -46,6 +48,13 @@ typedef int (*cmd_fn)(cmd_ctx *c);
 
 /* Set c->msg from a format and return code (a negative rect_err). */
 int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Who connected, as events record it: auth_principal() of c->peer, made on
+ * first use (it may look the Unix account up), or the actor's name for
+ * rectd's own work. Lives as long as c.
+ */
+const char *cmd_principal(cmd_ctx *c);
 
 /* String argument or NULL when absent. Lives as long as c->args. */
 const char *cmd_str(cmd_ctx *c, const char *name);

@@ -35,7 +35,7 @@ int cmd_ping(cmd_ctx *c)
     json_decref(roles);
     if (c->result && (json_object_set_new(c->result, "pub_endpoint",
                                           c->cfg->pub_endpoint ? json_string(c->cfg->pub_endpoint) : json_null()) ||
-                      json_object_set_new(c->result, "principal", json_string(c->principal)) ||
+                      json_object_set_new(c->result, "principal", json_string(cmd_principal(c))) ||
                       json_object_set_new(c->result, "via", c->via ? json_string(c->via->name) : json_null()) ||
                       json_object_set_new(c->result, "demo_keys", json_boolean(c->cfg->demo_keys)))) {
         json_decref(c->result);

@@ -76,6 +76,17 @@ int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)
     return code;
 }
 
+const char *cmd_principal(cmd_ctx *c)
+{
+    if (!c->principal[0]) {
+        if (c->peer)
+            auth_principal(c->peer, c->principal, sizeof c->principal);
+        else
+            snprintf(c->principal, sizeof c->principal, "%s", c->actor->name);
+    }
+    return c->principal;
+}
+
 const char *cmd_str(cmd_ctx *c, const char *name)
 {
     return json_string_value(json_object_get(c->args, name));
@@ -391,7 +402,7 @@ static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispa
     c->actor = cfg_user(cfg, json_string_value(json_object_get(req, "user")));
     const rect_user *who = cfg_user_by_key(cfg, r->peer.key);
     c->via = who && who != c->actor ? who : NULL;
-    auth_principal(&r->peer, c->principal, sizeof c->principal);
+    c->peer = &r->peer;
     c->args = json_object_get(req, "args");
     c->files = r->files;
     c->n_files = r->n_files;

@@ -100,7 +100,7 @@ json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_
 {
     json_t *ev = json_pack("{sIsssssssOssss}", "item", item_id, "action", rect_action_names[action],
                            "actor", c->actor->name, "at", c->now_text, "changes", changes, "comment",
-                           comment ? comment : "", "principal", c->principal[0] ? c->principal : c->actor->name);
+                           comment ? comment : "", "principal", cmd_principal(c));
     if (ev && c->via && json_object_set_new(ev, "via", json_string(c->via->name))) {
         json_decref(ev);
         return NULL;
