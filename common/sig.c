@@ -69,6 +69,7 @@ typedef struct {
     char *buf;
     size_t len, cap;
     int failed;
+    void *(*grow)(void *, size_t);
 } s_text;
 
 static int s_text_cb(const char *chunk, size_t n, void *data)
@@ -78,9 +79,9 @@ static int s_text_cb(const char *chunk, size_t n, void *data)
         size_t cap = t->cap ? t->cap : 256;
         while (cap < t->len + n + 1)
             cap *= 2;
-        char *b = realloc(t->buf, cap);
+        char *b = t->grow(t->buf, cap);
         if (!b) {
-            t->failed = 1;
+            t->failed = 1; /* remembered: jansson may not pass the -1 on */
             return -1;
         }
         t->buf = b;
@@ -92,6 +93,16 @@ static int s_text_cb(const char *chunk, size_t n, void *data)
     return 0;
 }
 
+char *sig_json_text(const json_t *v, size_t flags, void *(*grow)(void *, size_t))
+{
+    s_text t = {.grow = grow ? grow : realloc};
+    if (json_dump_callback(v, s_text_cb, &t, flags) != 0 || t.failed || !t.buf) {
+        free(t.buf);
+        return NULL;
+    }
+    return t.buf;
+}
+
 int sig_canon(const json_t *v, char **out)
 {
     if (!v || s_has_real(v))
@@ -101,13 +112,9 @@ int sig_canon(const json_t *v, char **out)
      * there and returns the text without it (daemon/fault.h); signed bytes
      * with a key missing would fail every check.
      */
-    s_text t = {0};
-    if (json_dump_callback(v, s_text_cb, &t, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) != 0 || t.failed ||
-        !t.buf) {
-        free(t.buf);
+    char *s = sig_json_text(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY, NULL);
+    if (!s)
         return RECT_E_NOMEM;
-    }
-    char *s = t.buf;
     /*
      * jansson writes \u001F where Python writes \u001f: lower-case the hex
      * of every \u escape. In jansson's output a backslash always starts an

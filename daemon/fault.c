@@ -3,6 +3,8 @@
  */
 #include "fault.h"
 
+#include "rect_sig.h"
+
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,41 +99,9 @@ int fault_lmdb(void)
     return s_hit(FAULT_LMDB) ? s_fault[FAULT_LMDB].err : 0;
 }
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} s_dump;
-
-static int s_dump_cb(const char *chunk, size_t n, void *data)
-{
-    s_dump *d = data;
-    if (d->len + n + 1 > d->cap) {
-        size_t cap = d->cap ? d->cap : 256;
-        while (cap < d->len + n + 1)
-            cap *= 2;
-        char *b = fault_realloc(d->buf, cap);
-        if (!b) {
-            d->failed = 1; /* remembered: jansson may not pass the -1 on */
-            return -1;
-        }
-        d->buf = b;
-        d->cap = cap;
-    }
-    memcpy(d->buf + d->len, chunk, n);
-    d->len += n;
-    d->buf[d->len] = '\0';
-    return 0;
-}
-
 char *fault_dumps(const json_t *json, size_t flags)
 {
-    s_dump d = {0};
-    if (json_dump_callback(json, s_dump_cb, &d, flags) != 0 || d.failed || !d.buf) {
-        free(d.buf);
-        return NULL;
-    }
-    return d.buf;
+    return sig_json_text(json, flags, fault_realloc);
 }
 
 json_t *fault_loadb(const char *buf, size_t len, size_t flags, json_error_t *err, int *nomem)

@@ -32,6 +32,15 @@
  */
 int sig_canon(const json_t *v, char **out);
 
+/*
+ * v as JSON text (json_dump_callback with flags), whole or not at all: a
+ * new string (caller frees), or NULL when any write failed. Not
+ * json_dumps: jansson 2.14 drops an object key whose write fails and
+ * returns the rest. grow is the realloc to use for the text (NULL:
+ * realloc; rectd passes fault_realloc so tests can fail it).
+ */
+char *sig_json_text(const json_t *v, size_t flags, void *(*grow)(void *, size_t));
+
 /* Lower-case hex of SHA-256(canonical bytes of v) into hex (65 bytes). */
 int sig_digest(const json_t *v, char hex[65]);
 
