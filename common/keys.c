@@ -159,7 +159,19 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
         }
         *colon = '\0';
         char *key = s_trim(s), *val = s_trim(colon + 1);
-        if (strcmp(key, "user") == 0 && strlen(val) < sizeof k->user)
+        /* one line each: with two, which one counts would depend on the reader */
+        char *seen = strcmp(key, "user") == 0     ? k->user
+                     : strcmp(key, "public") == 0 ? k->public_z85
+                     : strcmp(key, "secret") == 0 ? k->secret_z85
+                                                  : NULL;
+        if (seen && seen[0]) {
+            rc = s_fail(err, errlen, "%s:%d: a second \"%s:\" line: a key file has one of each", path, lineno, key);
+            break;
+        }
+        if (strcmp(key, "user") == 0 && strlen(val) >= sizeof k->user)
+            rc = s_fail(err, errlen, "%s:%d: the user name is too long (at most %zu bytes)", path, lineno,
+                        sizeof k->user - 1);
+        else if (strcmp(key, "user") == 0 && strlen(val) < sizeof k->user)
             memcpy(k->user, val, strlen(val) + 1);
         else if ((strcmp(key, "public") == 0 || strcmp(key, "secret") == 0) && keys_valid_z85(val))
             memcpy(key[0] == 'p' ? k->public_z85 : k->secret_z85, val, RECT_Z85_LEN + 1);

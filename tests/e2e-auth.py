@@ -241,6 +241,25 @@ class Ipc:
         eq(d.call("ping")["user"]["name"], ADMIN, "serving after an early SIGHUP")
         d.stop()
 
+    def test_keygen_and_key_lookup_refusals_say_what_to_do(self):
+        r = run_rectctl("/nonexistent.conf", ["keygen", "li ming", "-o", self.d.tmp])
+        eq(r.rc, 1, "a user name with a blank (%r)" % r)
+        check("not a user name" in r.err, "message: %r" % r.err)
+        # no client.server_key and no daemon.key_file to find rectd's public key beside
+        conf = self.d.write_conf({}, name="noserver.conf")
+        with open(conf, encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r'\n\s*key_file = "[^"]*";', "\n", text)
+        text = text.replace("demo_keys = true;", "demo_keys = false;")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text)
+        r = self.d.ctl("ping", conf=conf)
+        eq(r.rc, 1, "no server key (%r)" % r)
+        check("client.server_key is not set" in r.err, "message: %r" % r.err)
+        p = subprocess.run([RECTD, "keygen", "-c", conf], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        eq(p.returncode, 1, "rectd keygen with no key_file and no -o")
+        check("give -o BASE" in p.stderr, "message: %r" % p.stderr)
+
     def test_the_socket_file_is_rectds_alone_by_default(self):
         st = os.stat(self.d.endpoint[len("ipc://"):])
         eq(stat.S_IMODE(st.st_mode), 0o600, "socket mode")

@@ -111,6 +111,7 @@ static void test_damaged_key_files_are_refused_naming_the_line(void **state)
         {"hello\n", ":1: expected \"name: value\""},
         {"# c\ncolour: blue\n", ":2: unknown line \"colour\""},
         {"user: a\n", "no \"public:\" line"},
+        {"user: a\nuser: b\n", ":2: a second \"user:\" line"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         FILE *f = fopen(path, "w");
@@ -130,6 +131,15 @@ static void test_damaged_key_files_are_refused_naming_the_line(void **state)
     fclose(f);
     assert_int_equal(keys_read(path, 1, &k, err, sizeof err), -1);
     assert_non_null(strstr(err, "does not belong"));
+    /* two public lines: refused, whichever a reader would have kept */
+    assert_int_equal(keys_generate("a", &k), 0);
+    snprintf(text, sizeof text, "user: a\npublic: %s\npublic: %s\nsecret: %s\n", other.public_z85, k.public_z85,
+             k.secret_z85);
+    f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(keys_read(path, 1, &k, err, sizeof err), -1);
+    assert_non_null(strstr(err, ":3: a second \"public:\" line"));
     s_path(path, sizeof path, "missing.key");
     assert_int_equal(keys_read(path, 1, &k, err, sizeof err), -1);
     assert_non_null(strstr(err, "cannot open"));
