@@ -94,7 +94,11 @@
     X(AUDIT_VERIFY, "audit_verify", READ_LONG, ANY, NONE, A(anchor, OBJECT, OPT))                 \
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
-    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))
+    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* Evidence files and the case file, 整改档案 (cmd_evidence.c). */                            \
+    X(BLOB_GET, "blob_get", READ_LONG, ANY, NONE,                                                 \
+      A(item, ITEM, REQ) A(sha256, NAME, REQ) A(offset, INT, OPT) A(length, INT, OPT))            \
+    X(DOSSIER, "dossier", READ_LONG, ANY, NONE, A(item, ITEM, OPT) A(inspection, NAME, OPT))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
