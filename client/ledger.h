@@ -134,6 +134,13 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc);
 int ledger_write_md(FILE *out, const ledger_doc *doc);
 int ledger_write_html(FILE *out, const ledger_doc *doc);
 
+/* Text escaped for HTML element content and attribute values (& < > " '); NULL as "". */
+void ledger_html_esc(FILE *out, const char *s);
+/* The same with each line break as <br>. */
+void ledger_html_esc_lines(FILE *out, const char *s);
+/* A CSS string literal (quoted, for @page content) of s. */
+void ledger_html_css_string(FILE *out, const char *s);
+
 /*
  * Write the ledger as an Excel workbook at path (ledger_xlsx.c): sheet 1 the
  * ledger, sheet 2 the statistics of doc->stats. Returns 0, or -1 with a

@@ -592,3 +592,19 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
     fputs("</div>\n</body>\n</html>\n", out);
     return ferror(out) ? -1 : 0;
 }
+
+/* The escapes above, for the other HTML documents (the dossier). */
+void ledger_html_esc(FILE *out, const char *s)
+{
+    s_esc(out, s);
+}
+
+void ledger_html_esc_lines(FILE *out, const char *s)
+{
+    s_esc_lines(out, s);
+}
+
+void ledger_html_css_string(FILE *out, const char *s)
+{
+    s_css_string(out, s);
+}
