@@ -681,8 +681,9 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
         free(text);
         json_decref(o);
     } else {
-        printf(_("wrote %s (%zu items, %zu files)\n"), output,
-               json_array_size(json_object_get(result, "items")), bs.n);
+        size_t n_items = json_array_size(json_object_get(result, "items"));
+        printf(ngettext("wrote %s (%zu item, ", "wrote %s (%zu items, ", n_items), output, n_items);
+        printf(ngettext("%zu file)\n", "%zu files)\n", bs.n), bs.n);
     }
     rc = RECT_EXIT_OK;
 done:

@@ -38,7 +38,7 @@ TAMPER = (os.environ.get("RECT_TAMPER")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 INSP = "2025-assessment"
 VERIFIER = "maqing"
-ZH = {"LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8", "LC_ALL": ""}
+ZH = {"LANGUAGE": "zh_CN"}
 CHUNK = 1 << 20  # RECT_MAX_CHUNK
 
 
