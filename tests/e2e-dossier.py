@@ -154,7 +154,7 @@ class Dossier:
                files=[b"escape", b"ab", b"hidden", b"dotdot", b"ok"], user=self.owner8)
 
     def teardown(self, keep):
-        return e2e_runner.stop_daemons(self.daemons, keep, scan=False, only_running=False)
+        return e2e_runner.stop_daemons(self.daemons, keep, scan=True, only_running=False)
 
     # -- helpers --
     def ctl(self, *args, json_out=False, user="wangyan", env=None):
