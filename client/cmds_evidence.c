@@ -622,6 +622,15 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
     }
     if ((rc = cli_call(ctx, conn, "dossier", args, &result)))
         goto done;
+    if (ctx->g.json && !zip && (!output || strcmp(output, "-") == 0)) {
+        /* --json without a file: rectd's answer itself, for scripts */
+        char *text = json_dumps(result, JSON_INDENT(2));
+        rc = text && printf("%s\n", text) >= 0 && fflush(stdout) == 0 ? RECT_EXIT_OK : RECT_EXIT_USAGE;
+        if (rc)
+            cli_error(_("cannot write the case file: %s"), strerror(errno));
+        free(text);
+        goto done;
+    }
     if ((rc = s_fetch_all(ctx, conn, result, zip, &bs)))
         goto done;
     dossier_doc doc = {result, ctx->cfg, bs.b, bs.n};

@@ -41,7 +41,8 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a);
                 "when (rectd's time zone), each evidence entry with its photos shown (JPEG,\n"    \
                 "PNG) and other files listed with SHA-256 and size, acceptance and 销号,\n"       \
                 "consolidation reviews, and the chain head it was made at. --format zip adds\n"   \
-                "every file, in a folder per item and event (REF/seq-N/NAME).\n"                  \
+                "every file, in a folder per item and event (REF/seq-N/NAME). With --json and\n"  \
+                "no -o, prints rectd's dossier answer instead.\n"                                  \
                 "\n"                                                                              \
                 "Example:\n"                                                                      \
                 "  rectctl dossier GJ-03 -o GJ-03-整改档案.html\n"                                \

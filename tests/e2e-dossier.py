@@ -455,6 +455,13 @@ class Dossier:
             check(not any(n.startswith("/") or "/../" in n or n.startswith("..") for n in names),
                   "no path escapes: %r" % names)
 
+    def test_dossier_json_without_a_file_is_rectds_answer(self):
+        r = self.ctl("dossier", "GJ-03", json_out=True)
+        eq(r.rc, 0, "dossier --json: %r" % r)
+        doc = r.json()
+        eq(doc["items"][0]["item"]["ref"], "GJ-03", "the dossier result")
+        eq(doc["head"], self.d.call("ping")["head"], "its head")
+
     def test_dossier_usage(self):
         for args in (("dossier",), ("dossier", "3", "--inspection", INSP), ("dossier", "3", "--format", "pdf"),
                      ("dossier", "3", "--format", "zip")):
@@ -468,7 +475,9 @@ class Dossier:
             eq(r.rc, 0, "%s --help" % " ".join(cmd))
             check("Example" in r.out or "例" in r.out, "help text: %s" % r.out)
         r = self.ctl("evidence", "get", "--help", env=ZH)
-        check("SHA-256" in r.out, "zh help: %s" % r.out)
+        check("按 SHA-256 校验" in r.out, "zh help: %s" % r.out)
+        r = self.ctl("dossier", "--help", env=ZH)
+        check("整改档案" in r.out and "示例" in r.out, "zh help: %s" % r.out)
 
     # -- damage: last, since they change the database --
     def test_later_a_damaged_blob_is_an_error_naming_it(self):
