@@ -24,6 +24,7 @@ int cmd_audit_anchor(cmd_ctx *c); /* a signed chain head (sign.c) */
 int cmd_audit_reuse(cmd_ctx *c);
 int cmd_reconcile(cmd_ctx *c);
 int cmd_ledger_check(cmd_ctx *c); /* cmd_ledger_check.c: a saved JSON ledger against the record */
+int cmd_report(cmd_ctx *c);        /* cmd_report.c: the numbers of the 整改报告 */
 
 /*
  * audit_verify without an anchor, for another command's reply: its result
