@@ -222,7 +222,7 @@ static int s_claims(s_doc *d)
     }
     fputs("针对", t.f);
     json_array_foreach(sources, i, s) {
-        const char *name = json_is_string(json_object_get(s, "name")) ? s_str(s, "name") : s_str(s, "level");
+        const char *name = json_is_string(json_object_get(s, "name")) ? s_str(s, "name") : "其他来源";
         fprintf(t.f, "%s%s", s_join(i, n), name);
         if (s_known(s, "fed_back"))
             fprintf(t.f, "%ld条", s_int(s, "fed_back"));
