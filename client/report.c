@@ -120,7 +120,10 @@ static void s_row(s_doc *d, const char *const *cells, int n, int head)
     if (d->html) {
         fputs(head ? "<thead><tr>" : "<tr>", d->out);
         for (int i = 0; i < n; i++) {
-            fputs(head ? "<th>" : "<td>", d->out);
+            /* counts (and "—", not recorded) right-aligned */
+            int num = !head && cells[i][0] && (strspn(cells[i], "0123456789") == strlen(cells[i]) ||
+                                                strcmp(cells[i], "—") == 0);
+            fputs(head ? "<th>" : num ? "<td class=\"n\">" : "<td>", d->out);
             ledger_html_esc_lines(d->out, cells[i]);
             fputs(head ? "</th>" : "</td>", d->out);
         }
@@ -462,6 +465,7 @@ static int s_write(s_doc *d)
               "thead { display: table-header-group; }\n"
               "th { background: #e8eef7; word-break: keep-all; }\n"
               "th, td { border: 0.5pt solid #777; padding: 2px 4px; vertical-align: top; }\n"
+              "td.n { text-align: right; white-space: nowrap; }\n"
               "tr { break-inside: avoid; page-break-inside: avoid; }\n"
               "</style>\n</head>\n<body>\n",
               d->out);
