@@ -279,6 +279,11 @@ class Report:
             eq(rep["as_of"], day, "as_of")
             n = self.check_against_replay(rep, day)
             eq((n["closed"], n["closed_on_time"], n["closed_late"]), (closed, on_time, late), "closed as of %s" % day)
+        rep = self.report("--as-of", "2026-11-28")  # the day before the inspection was recorded
+        self.check_against_replay(rep, "2026-11-28")
+        eq((rep["title"], rep["sources"], rep["totals"]["claimed"]), (None, [], 0), "nothing recorded yet")
+        r = self.ctl("report", "--inspection", INSP, "--as-of", "2026-11-28")
+        check("# 2025-assessment整改落实情况报告" in r.out and "尚未记录反馈问题" in r.out, "empty report: %r" % r.out[:300])
         rep = self.report("--as-of", "2026-12-31")
         eq((rep["totals"]["reviews"], rep["totals"]["relapses"], rep["totals"]["overdue"]), (1, 0, 0),
            "12-31: one review, no relapse yet, nothing overdue (GJ-09's deadline moved to 01-02)")
