@@ -94,7 +94,9 @@
     X(AUDIT_VERIFY, "audit_verify", READ_LONG, ANY, NONE, A(anchor, OBJECT, OPT))                 \
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
-    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))
+    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* The 整改报告 (cmd_report.c). */                                                              \
+    X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
