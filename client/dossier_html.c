@@ -57,19 +57,17 @@ static const char *s_time(const dossier_doc *doc, const char *utc, char *buf, si
     return render_instant(utc, s_str(doc->result, "timezone"), buf, len);
 }
 
-static void s_style(FILE *out, const char *title)
+/*
+ * The page's start (ledger_html_begin: doctype, title, A4 @page with the
+ * title and page numbers, fonts) and the dossier's own rules; closes the
+ * head. The page is in the language of rectctl's catalogue.
+ */
+static void s_begin(FILE *out, const char *title)
 {
-    fputs("<style>\n"
-          "@page { size: A4; margin: 14mm 12mm 16mm 12mm;\n"
-          "  @top-left { content: ",
-          out);
-    ledger_html_css_string(out, title);
-    fputs("; font-size: 8pt; color: #555; }\n"
-          "  @bottom-center { content: counter(page) \" / \" counter(pages); font-size: 8pt; color: #555; } }\n"
-          "html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }\n"
-          "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"WenQuanYi Micro Hei\",\n"
-          "  \"Microsoft YaHei\", \"PingFang SC\", \"SimSun\", sans-serif; font-size: 9.5pt;\n"
-          "  color: #111; margin: 0 auto; max-width: 190mm; padding: 4px; }\n"
+    const char *probe = "Case file (整改档案)";
+    ledger_lang lang = strcmp(_(probe), probe) != 0 ? LEDGER_ZH : LEDGER_EN;
+    ledger_html_begin(out, lang, title, "A4");
+    fputs("body { font-size: 9.5pt; max-width: 190mm; padding: 4px; }\n"
           "h1 { font-size: 16pt; text-align: center; margin: 4px 0 10px; }\n"
           "h2 { font-size: 13pt; margin: 0 0 6px; border-bottom: 1pt solid #333; }\n"
           "h3 { font-size: 10.5pt; margin: 10px 0 4px; break-after: avoid; page-break-after: avoid; }\n"
@@ -90,7 +88,7 @@ static void s_style(FILE *out, const char *title)
           "figcaption { font-size: 7.5pt; color: #333; }\n"
           ".none { color: #666; }\n"
           ".footer { margin-top: 12px; font-size: 8.5pt; break-inside: avoid; page-break-inside: avoid; }\n"
-          "</style>\n",
+          "</style>\n</head>\n",
           out);
 }
 
@@ -369,11 +367,8 @@ int dossier_write_html(FILE *out, const dossier_doc *doc)
         snprintf(title, sizeof title, "%s %s",
                  s_str(insp, "title") ? s_str(insp, "title") : name ? name : "",
                  _("Case file (整改档案)"));
-    fputs("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>", out);
-    ESC(out, title);
-    fputs("</title>\n", out);
-    s_style(out, title);
-    fputs("</head>\n<body>\n<h1>", out);
+    s_begin(out, title);
+    fputs("<body>\n<h1>", out);
     ESC(out, title);
     fputs("</h1>\n", out);
     json_array_foreach(items, i, entry)

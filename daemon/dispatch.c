@@ -56,6 +56,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* The 整改报告 (cmd_report.c). */
+    [RECT_VERB_REPORT] = cmd_report,
     /* Evidence files and the case file (cmd_evidence.c). */
     [RECT_VERB_BLOB_GET] = cmd_blob_get,
     [RECT_VERB_DOSSIER] = cmd_dossier,
