@@ -41,7 +41,8 @@ const cli_opt cli_dossier_opts[] = {
     {.name = "output", .flags = CLI_SHORT, .metavar = NC_("placeholder", "FILE"),
      .help = N_("write to FILE (replaced whole, only when complete); html: default stdout")},
     {.name = "format", .metavar = NC_("placeholder", "FORMAT"),
-     .help = N_("html (default) or zip (the HTML and every file, a folder per item)")},
+     .help = N_("html or zip (the HTML and every file, a folder per item); default: zip for -o "
+                "FILE.zip, else html")},
     {.name = NULL},
 };
 
@@ -596,8 +597,11 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
     char *html = NULL, *tmp = NULL;
     size_t html_len = 0;
 
+    size_t olen = output ? strlen(output) : 0;
     if (format && strcmp(format, "zip") == 0)
         zip = 1;
+    else if (!format && olen > 4 && strcmp(output + olen - 4, ".zip") == 0)
+        zip = 1; /* the format from -o's extension, as the ledger's */
     else if (format && strcmp(format, "html") != 0) {
         cli_error(_("dossier: --format must be html or zip, not \"%s\""), format);
         return RECT_EXIT_USAGE;

@@ -431,6 +431,9 @@ class Dossier:
             check("GJ-03" in page and page.count("data:image/") == 3, "the dossier HTML")
             eq(names, set(want) | set(htmls), "nothing else")
         eq([f for f in os.listdir(self.out) if ".tmp" in f], [], "no temp file left")
+        z2 = os.path.join(self.out, "by-extension.zip")
+        eq(self.ctl("dossier", "GJ-03", "-o", z2).rc, 0, "-o FILE.zip")
+        check(zipfile.is_zipfile(z2), "the format from the extension")
 
     def test_dossier_of_the_inspection(self):
         html = os.path.join(self.out, "all.html")
