@@ -39,14 +39,18 @@ static int s_use_cb(const unsigned char sha256[32], uint64_t item, uint64_t seq,
     return 1;
 }
 
-/* The name event seq gave the file hex (lowercase), into buf; "?" if none. */
-static void s_file_name(cmd_ctx *c, uint64_t seq, const char *hex, char *buf, size_t len)
+/*
+ * The name event seq gave the file hex (lowercase), into buf ("?" if the
+ * event names no such file). 0, or the rect_err of reading the event.
+ */
+static int s_file_name(cmd_ctx *c, uint64_t seq, const char *hex, char *buf, size_t len)
 {
     json_t *ev = NULL, *f;
     size_t i;
     snprintf(buf, len, "?");
-    if (store_event_get(c->txn, seq, &ev) != 0)
-        return;
+    int rc = store_event_get(c->txn, seq, &ev);
+    if (rc)
+        return rc;
     json_array_foreach(json_object_get(ev, "files"), i, f) {
         const char *h = json_string_value(json_object_get(f, "sha256"));
         const char *n = json_string_value(json_object_get(f, "name"));
@@ -56,6 +60,7 @@ static void s_file_name(cmd_ctx *c, uint64_t seq, const char *hex, char *buf, si
         }
     }
     json_decref(ev);
+    return 0;
 }
 
 int cmd_blob_get(cmd_ctx *c)
@@ -93,7 +98,8 @@ int cmd_blob_get(cmd_ctx *c)
                         "%s has no file with SHA-256 %s: only files filed by the item's own evidence "
                         "or review events can be fetched through it (see rectctl show)",
                         label, hex);
-    s_file_name(c, f.seq, hex, name, sizeof name);
+    if ((rc = s_file_name(c, f.seq, hex, name, sizeof name)))
+        return cmd_fail(c, rc, "cannot read event #%llu of %s", (unsigned long long)f.seq, label);
 
     char *data = NULL;
     size_t n = 0;
