@@ -87,9 +87,11 @@ def sha(b):
 
 
 class DDaemon(Daemon):
-    def __init__(self):
+    def __init__(self, **extra):
         tmp = tempfile.mkdtemp(prefix="rdo", dir="/tmp")
-        super().__init__({"calendar.timezone": "Asia/Shanghai"}, tmp=tmp)
+        conf = {"calendar.timezone": "Asia/Shanghai"}
+        conf.update(extra)
+        super().__init__(conf, tmp=tmp)
 
 
 class Dossier:
@@ -268,6 +270,25 @@ class Dossier:
         with self.d.raw() as c:
             rep = c.request("blob_get", {"item": 3, "sha256": sha(self.j2)}, user="nobody")
         eq(rep["error"]["code"], "unknown_user", "not a configured user")
+
+    def test_blob_get_without_reader_threads(self):
+        # the main loop answers long reads itself: the frame goes out the same way
+        d = DDaemon(**{"daemon.read_threads": 0})
+        self.daemons.append(d)
+        d.start()
+        d.call("add", {"ref": "T-1", "source": "county", "kind": "immediate", "title": "t",
+                       "owner": "liming", "unit": "xiangcun", "leader": "zhanghua",
+                       "deadline": "2027-12-31"})
+        d.call("start", {"item": 1}, user="liming")
+        d.call("evidence", {"item": 1, "note": "n", "files": ["p.png"]}, files=[self.p2], user="liming")
+        with d.raw() as c:
+            frames = c.send_frames([json.dumps(c.envelope("blob_get", {"item": 1, "sha256": sha(self.p2)})).encode()])
+        eq((len(frames), json.loads(frames[0])["ok"], frames[-1]), (2, True, self.p2), "two frames, the bytes")
+        out = os.path.join(d.tmp, "got")
+        os.makedirs(out)
+        eq(d.ctl("evidence", "get", "1", "-o", out, json_out=False).rc, 0, "evidence get")
+        eq(open(os.path.join(out, "p.png"), "rb").read(), self.p2, "bytes")
+        d.stop()
 
     # -- evidence get --
     def test_evidence_get_round_trips_every_file_by_name(self):
