@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "cmds_deadline.h"
+#include "cmds_evidence.h"
 #include "cmds_notify.h"
 #include "i18n.h"
 #include "render.h"
@@ -544,6 +545,7 @@ const cli_cmd cli_commands[] = {
                 "\n"
                 "Example:\n"
                 "  rectctl evidence GJ-03 --note \"入户核查记录\" --file 照片1.jpg --file 台账.pdf")},
+    CLI_EVIDENCE_COMMANDS,
     {.name = "verify", .verb = RECT_VERB_VERIFY, .pos = N_("ID"), .pos_arg = CLI_ARG(VERIFY, item),
      .opts = s_verify_opts, .build = s_verify_build, .print = s_verify_print,
      .usage = N_("ID (--pass|--reject) --opinion TEXT"),

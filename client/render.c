@@ -684,3 +684,8 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
         fprintf(out, "%s\n", _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
                                "its keys folder can act as anyone; not for production"));
 }
+
+const char *render_action(const char *action)
+{
+    return s_action(action);
+}

@@ -96,7 +96,11 @@
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
     X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
     /* The 整改报告 (cmd_report.c). */                                                              \
-    X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))
+    X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))           \
+    /* Evidence files and the case file, 整改档案 (cmd_evidence.c). */                            \
+    X(BLOB_GET, "blob_get", READ_LONG, ANY, NONE,                                                 \
+      A(item, ITEM, REQ) A(sha256, NAME, REQ) A(offset, INT, OPT) A(length, INT, OPT))            \
+    X(DOSSIER, "dossier", READ_LONG, ANY, NONE, A(item, ITEM, OPT) A(inspection, NAME, OPT))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
