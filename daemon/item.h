@@ -61,6 +61,15 @@ int item_guard_plan(cmd_ctx *c, const json_t *item, rect_action a, const char *d
                     rect_state *to);
 
 /*
+ * Ask the rule book, for each of users[0..n-1] (as configured now), whether
+ * they may apply action a to item as it stands in c->txn: may[i] 1 or 0.
+ * The one source of "who may verify / close this item now" (the notices of
+ * notice.c). 0 or a rect_err (c->msg not set).
+ */
+int item_may(cmd_ctx *c, const json_t *item, rect_action a, const rect_user **users, size_t n, int *may);
+/* The urges (督办) of an item's events (seq order) not yet answered by a reply or evidence. */
+long item_open_urges(const json_t *events);
+/*
  * Add to set the move of item's deadline to `deadline` (canonical date): the
  * new "deadline" and, when the old deadline had passed (an open item red
  * today; a closed item, by a relapse: late on the day it was closed),
