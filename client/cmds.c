@@ -20,6 +20,7 @@
 #include "i18n.h"
 #include "render.h"
 #include "cmds_ledger.h"
+#include "cmds_acts.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -637,6 +638,7 @@ const cli_cmd cli_commands[] = {
                 "Example:\n"
                 "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
+    CLI_ACTS_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,
      .usage = N_("USER [-o DIR] [--force]"),

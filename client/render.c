@@ -34,6 +34,7 @@ static const char *const s_action_labels[] = {
     N_("verify"), N_("reject"), N_("close"), N_("reopen"),
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
     N_("review"), N_("relapse"), N_("inspection"),
+    N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
 };
 /* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
 static const char *const s_role_labels[RECT_ROLE_COUNT] = {

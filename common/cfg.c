@@ -1065,6 +1065,23 @@ static int s_ledger(cfg_loader *x, config_setting_t *root)
     return s_dup(x, v, &x->cfg->ledger_reviewer);
 }
 
+/* ledger.reviewer signs ledgers (ledger sign): a configured user, checked once the users are read. */
+static int s_ledger_reviewer(cfg_loader *x, config_setting_t *root)
+{
+    const char *v = x->cfg->ledger_reviewer;
+    if (!v || cfg_user(x->cfg, v))
+        return 0;
+    const config_setting_t *at = config_setting_lookup(root, "ledger.reviewer");
+    const rect_user *u = cfg_user_find(x->cfg, v);
+    if (u)
+        return s_fail(x, at, "ledger.reviewer: no user named \"%s\" (did you mean \"%s\"? ledger.reviewer takes "
+                             "the user's name, not the display name: that user signs ledgers)",
+                      v, u->name);
+    return s_fail(x, at, "ledger.reviewer: no user named \"%s\" in users: the reviewer (审核人) signs ledgers "
+                         "(rectctl ledger sign) and must be a configured user",
+                  v);
+}
+
 static int s_client(cfg_loader *x, config_setting_t *root)
 {
     config_setting_t *g;
@@ -1186,7 +1203,7 @@ int cfg_load(const char *path, rect_cfg **out, char *err, size_t errlen)
         s_workflow(&x, root) < 0 || s_ledger(&x, root) < 0 ||
         s_named_list(&x, root, &s_sources_spec, &x.cfg->sources, &x.cfg->n_sources) < 0 ||
         s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 ||
-        s_users(&x, root) < 0 || s_client(&x, root) < 0)
+        s_users(&x, root) < 0 || s_ledger_reviewer(&x, root) < 0 || s_client(&x, root) < 0)
         goto done;
     *out = x.cfg;
     x.cfg = NULL;

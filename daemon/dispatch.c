@@ -56,6 +56,11 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* Acts of people on the record (cmd_acts.c). */
+    [RECT_VERB_LEDGER_SIGN] = cmd_ledger_sign,
+    [RECT_VERB_URGE] = cmd_urge,
+    [RECT_VERB_REPLY] = cmd_reply,
+    [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */

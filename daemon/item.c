@@ -251,22 +251,63 @@ static int s_round_of(const json_t *events, s_round *r)
     return 0;
 }
 
-/* An urge is open until the owner answers: a reply, or evidence filed after it. */
-static long s_open_urges(const json_t *events)
+json_t *item_urges(const json_t *events, const char *today)
 {
-    size_t i;
-    json_t *ev;
-    long open = 0;
+    json_t *out = json_array(), *ev;
+    size_t i, answered = 0; /* urges before this index are answered */
+    if (!out)
+        return NULL;
     json_array_foreach(events, i, ev) {
         const char *a = json_string_value(json_object_get(ev, "action"));
         if (!a)
             continue;
-        if (strcmp(a, rect_action_names[RECT_ACT_URGE]) == 0)
-            open++;
-        else if (strcmp(a, rect_action_names[RECT_ACT_REPLY]) == 0 ||
-                 strcmp(a, rect_action_names[RECT_ACT_EVIDENCE]) == 0)
-            open = 0;
+        if (strcmp(a, rect_action_names[RECT_ACT_URGE]) == 0) {
+            json_t *by = json_object_get(ev, "reply_by");
+            json_t *u = json_pack("{sOsOsOsOsOsbsnsb}", "seq", json_object_get(ev, "seq"), "at",
+                                  json_object_get(ev, "at"), "by", json_object_get(ev, "actor"), "note",
+                                  json_object_get(ev, "comment"), "reply_by", json_is_string(by) ? by : json_null(),
+                                  "answered", 0, "answer", "overdue",
+                                  json_is_string(by) && today && strcmp(json_string_value(by), today) < 0);
+            if (!u || json_array_append_new(out, u)) {
+                json_decref(out);
+                return NULL;
+            }
+        } else if (strcmp(a, rect_action_names[RECT_ACT_REPLY]) == 0 ||
+                   strcmp(a, rect_action_names[RECT_ACT_EVIDENCE]) == 0) {
+            /* the owner's answer: a reply, or evidence filed after the urge, answers every open one */
+            for (; answered < json_array_size(out); answered++) {
+                json_t *u = json_array_get(out, answered);
+                json_t *ans = json_pack("{sOsOsOsOss}", "seq", json_object_get(ev, "seq"), "at",
+                                        json_object_get(ev, "at"), "by", json_object_get(ev, "actor"), "note",
+                                        json_object_get(ev, "comment"), "action", a);
+                int late = 0;
+                const char *rb = json_string_value(json_object_get(u, "reply_by"));
+                const char *at = json_string_value(json_object_get(ev, "at"));
+                /* answered after the reply-by day (UTC date of the answer; rectd's zone is the client's business) */
+                if (rb && at && strncmp(at, rb, 10) > 0)
+                    late = 1;
+                if (!ans || json_object_set_new(u, "answer", ans) || json_object_set_new(u, "answered", json_true()) ||
+                    json_object_set_new(u, "overdue", json_false()) ||
+                    json_object_set_new(u, "answered_late", json_boolean(late))) {
+                    json_decref(out);
+                    return NULL;
+                }
+            }
+        }
     }
+    return out;
+}
+
+/* The urges not yet answered; -1 without memory. */
+static long s_open_urges(const json_t *events)
+{
+    json_t *urges = item_urges(events, NULL), *u;
+    size_t i;
+    long open = 0;
+    if (!urges)
+        return -1;
+    json_array_foreach(urges, i, u) open += !json_is_true(json_object_get(u, "answered"));
+    json_decref(urges);
     return open;
 }
 
@@ -316,7 +357,10 @@ static int s_facts_of(cmd_ctx *c, const json_t *item, s_facts *f)
     wi->round_verifier = f->round.verifier;
     wi->round_rejected = f->round.rejected;
     wi->round_evidence = f->round.evidence;
-    wi->open_urges = s_open_urges(f->events);
+    if ((wi->open_urges = s_open_urges(f->events)) < 0) {
+        s_facts_free(f);
+        return RECT_E_NOMEM;
+    }
     return 0;
 }
 
@@ -370,10 +414,6 @@ int item_may(cmd_ctx *c, const json_t *item, rect_action a, const rect_user **us
     return 0;
 }
 
-long item_open_urges(const json_t *events)
-{
-    return s_open_urges(events);
-}
 
 int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
 {

@@ -94,7 +94,13 @@
     X(AUDIT_VERIFY, "audit_verify", READ_LONG, ANY, NONE, A(anchor, OBJECT, OPT))                 \
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
-    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))
+    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* Acts of people on the record (cmd_acts.c): sign-off, 督办 and answer, 签收. */                \
+    X(LEDGER_SIGN, "ledger_sign", WRITE, ANY, NONE,                                               \
+      A(inspection, NAME, REQ) A(note, TEXT, OPT) A(head, NAME, OPT))                             \
+    X(URGE, "urge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ) A(reply_by, NAME, OPT)) \
+    X(REPLY, "reply", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ))                    \
+    X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
