@@ -121,7 +121,7 @@ int cmd_ledger_sign(cmd_ctx *c)
     json_decref(ev);
     if (rc)
         return cmd_fail(c, rc, "cannot record the sign-off; nothing was changed");
-    c->result = json_pack("{s{sssssssIs{sIss}s:s?}}", "sign_off", "inspection", name, "by", c->actor->name,
+    c->result = json_pack("{s{sssssssssIs{sIss}s:s?}}", "sign_off", "inspection", name, "by", c->actor->name,
                           "by_display", c->actor->display, "at", c->now_text, "seq", (json_int_t)c->seq, "head",
                           "seq", (json_int_t)head_seq, "hash", hex, "note", note);
     return c->result ? 0 : s_nomem(c);

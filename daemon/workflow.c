@@ -250,7 +250,7 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
     if (r->who == WHO_OWNER) {
         if (!s_same(who->name, it->owner))
             return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
-                          "%s is not the item's owner (%s): only the owner may %s it, in their own name",
+                          "%s is not the item's owner (%s): only the owner may %s, in their own name",
                           who->name ? who->name : "?", it->owner ? it->owner : "none yet", act);
         return 0;
     }
