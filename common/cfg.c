@@ -722,7 +722,7 @@ static const char *const s_daemon_keys[] = {
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
 };
-static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "hooks", NULL};
+static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "immediate", "hooks", NULL};
 static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
 static const char *const s_consolidation_keys[] = {"interval_days", NULL};
 static const char *const s_ledger_keys[] = {"reviewer", NULL};
@@ -985,7 +985,7 @@ static int s_notify(cfg_loader *x, config_setting_t *root)
     const char *v;
     rect_cfg *cfg = x->cfg;
     if (s_group(x, root, "notify", &g, s_notify_keys) < 0 || s_notify_at(x, g) < 0 ||
-        s_ints_of(x, g, "notify") < 0 ||
+        s_ints_of(x, g, "notify") < 0 || s_bool(x, g, "notify", "immediate", 1, &cfg->notify_immediate) < 0 ||
         s_string(x, g, "notify", "pub_endpoint", 0, NULL, &v, &at) < 0)
         return -1;
     if (v) {

@@ -180,6 +180,8 @@ int notice_event(cmd_ctx *c, rect_action a, const json_t *before, const json_t *
 {
     s_notices s = {.c = c, .item = after, .ev = ev};
     int rc = 0;
+    if (!c->cfg->notify_immediate)
+        return 0;
     switch (a) {
     case RECT_ACT_ASSIGN:
         s.kind = "assigned";
