@@ -80,7 +80,7 @@ typedef struct {
     const json_t *item, *ev;
     const char *kind;
     char day[RECT_DATE_LEN];
-    const rect_user *to[64]; /* recipients so far (the config has at most this many who matter) */
+    const rect_user **to; /* recipients so far: room for every configured user */
     size_t n;
 } s_notices;
 
@@ -93,8 +93,7 @@ static void s_add(s_notices *s, const char *name)
     for (size_t i = 0; i < s->n; i++)
         if (s->to[i] == u)
             return;
-    if (s->n < sizeof s->to / sizeof s->to[0])
-        s->to[s->n++] = u;
+    s->to[s->n++] = u; /* each user once: never more than n_users */
 }
 
 /* Add everyone the rule book lets do action a to the item now. */
@@ -176,12 +175,40 @@ static int s_text(s_notices *s, const json_t *before, const rect_user *u, char *
     return 0;
 }
 
+static int s_notify(s_notices *sp, rect_action a, const json_t *before, const json_t *after);
+
 int notice_event(cmd_ctx *c, rect_action a, const json_t *before, const json_t *after, const json_t *ev)
 {
     s_notices s = {.c = c, .item = after, .ev = ev};
     int rc = 0;
     if (!c->cfg->notify_immediate)
         return 0;
+    switch (a) {
+    case RECT_ACT_ASSIGN:
+    case RECT_ACT_VERIFY_REJECT:
+    case RECT_ACT_EVIDENCE:
+    case RECT_ACT_VERIFY_PASS:
+    case RECT_ACT_EXTEND_APPROVE:
+    case RECT_ACT_EXTEND_DENY:
+    case RECT_ACT_URGE:
+        break;
+    default:
+        return 0; /* nobody's task changes */
+    }
+    if (!(s.to = calloc(c->cfg->n_users ? c->cfg->n_users : 1, sizeof *s.to)))
+        return RECT_E_NOMEM;
+    rc = s_notify(&s, a, before, after);
+    free(s.to);
+    return rc;
+}
+
+/* notice_event once the action concerns someone: s->to has room for every user. */
+static int s_notify(s_notices *sp, rect_action a, const json_t *before, const json_t *after)
+{
+    s_notices s = *sp; /* a copy whose recipients land in sp's array */
+    cmd_ctx *c = s.c;
+    const json_t *ev = s.ev;
+    int rc = 0;
     switch (a) {
     case RECT_ACT_ASSIGN:
         s.kind = "assigned";
