@@ -149,6 +149,13 @@ class SignOff(Base):
         check("reviewer" in msg and REVIEWER in msg, "names the reviewer: %r" % msg)
         self.refused("ledger_sign", {"inspection": INSP}, "permission_denied", self.owner, "an owner")
         self.refused("ledger_sign", {"inspection": INSP}, "permission_denied", "xiaoliu", "a viewer")
+        # in the reviewer's name with one's own key: refused as who is connected
+        before = self.d.snapshot()
+        leader_keys = rawclient.keys_for(self.d.endpoint, self.leader)
+        with rawclient.Client(self.d.endpoint, REVIEWER, keys=leader_keys) as c:
+            rep = c.request("ledger_sign", {"inspection": INSP})
+        eq((rep["ok"], rep["error"]["code"]), (False, "permission_denied"), "as the reviewer with a leader's key")
+        eq(self.d.snapshot(), before, "nothing signed")
 
     def test_an_unknown_inspection_or_a_stale_head_is_refused(self):
         self.refused("ledger_sign", {"inspection": "nope"}, "unknown_name", REVIEWER, "unknown inspection")
@@ -195,6 +202,12 @@ class SignOff(Base):
         for fmt in ("md", "html", "csv"):
             r = d.ctl("ledger", "--inspection", INSP, "--format", fmt, json_out=False)
             check("审核后记录已变更" in r.out and "涉及事项 3" in r.out, "%s says it changed: %s" % (fmt, r.out[-600:]))
+        xlsx = os.path.join(d.tmp, "l.xlsx")
+        eq(d.ctl("ledger", "--inspection", INSP, "-o", xlsx, json_out=False).rc, 0, "xlsx ledger")
+        import openpyxl
+        cells = [str(c.value) for row in openpyxl.load_workbook(xlsx).worksheets[0].iter_rows() for c in row
+                 if c.value is not None]
+        check(any("审核后记录已变更" in v for v in cells) and "马青" in cells, "xlsx has the sign-off: %r" % cells[-12:])
         en = d.ctl("ledger", "--inspection", INSP, "--format", "md", "--lang", "en", json_out=False)
         check("the record changed after the sign-off" in en.out, "English: %s" % en.out[-500:])
         # as of the day before: unsigned; as of the signing day: signed and (then) unchanged
