@@ -171,11 +171,28 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         return s_bad(msg, len, "seq %llu: item, action, at or changes missing or of the wrong type",
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
-    int inspection = strcmp(action, rect_action_names[RECT_ACT_INSPECTION]) == 0;
+    /* inspection, decline, withdraw_decline: about no item (rect_action_no_item). */
+    int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, action);
+    int inspection = a >= 0 && rect_action_no_item(a);
     if (inspection != (id == 0))
         return s_bad(msg, len, inspection ? "seq %llu: an inspection event must name item 0"
                                           : "seq %llu: item 0 is no item: only an inspection event names it",
                      (unsigned long long)seq);
+    if (inspection && a != RECT_ACT_INSPECTION) {
+        /* A decision about a recorded inspection: it changes that record's declined list only. */
+        const char *field;
+        json_t *ch;
+        json_object_foreach(changes, field, ch)
+            if (strcmp(field, "name") != 0 && strcmp(field, "declined") != 0)
+                return s_bad(msg, len, "seq %llu: a %s event changes only name and declined, not %s",
+                             (unsigned long long)seq, action, field);
+        json_t *nm = json_object_get(changes, "name");
+        if (!json_is_array(nm) || !json_is_string(json_array_get(nm, 0)) ||
+            !json_equal(json_array_get(nm, 0), json_array_get(nm, 1)) ||
+            !json_is_array(json_array_get(json_object_get(changes, "declined"), 1)))
+            return s_bad(msg, len, "seq %llu: a %s event names a recorded inspection [N, N] and its new declined list",
+                         (unsigned long long)seq, action);
+    }
     if (inspection)
         return files ? s_bad(msg, len, "seq %llu: an inspection event files no files", (unsigned long long)seq)
                      : s_apply_inspection(r, ev, seq, msg, len);

@@ -82,8 +82,9 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
-/* RECT_ACT_INSPECTION is the one action about no item: an event with "item" 0
- * that records an inspection batch (inspection_add); no item path uses it. */
+/* RECT_ACT_INSPECTION, RECT_ACT_DECLINE and RECT_ACT_WITHDRAW_DECLINE are about
+ * no item: events with "item" 0 that change an inspection record
+ * (rect_action_no_item); no item path uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -100,14 +101,28 @@ typedef enum {
     RECT_ACT_REVIEW,         /* consolidation review of a closed long-term item (巩固) */
     RECT_ACT_RELAPSE,        /* a review found the problem back (反弹): reopened */
     RECT_ACT_INSPECTION,     /* an inspection batch recorded (考核评估): item 0, no item */
+    /* Records (issue 9: problems not claimed, amendments). */
+    RECT_ACT_DECLINE,          /* a fed-back problem the town did not claim (不认领): item 0 */
+    RECT_ACT_WITHDRAW_DECLINE, /* a mistaken 不认领 withdrawn (it stays in the history): item 0 */
+    RECT_ACT_AMEND,            /* an admin corrects title, description or measures: old → new */
     RECT_ACT_COUNT
 } rect_action;
 
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
-    "inspection",
+    "inspection", "decline", "withdraw_decline", "amend",
 };
+
+/*
+ * 1 if action a is about no item: its events have "item" 0 and change an
+ * inspection record (inspection, decline, withdraw_decline). The one list;
+ * replay.c and the item path ask it.
+ */
+static inline int rect_action_no_item(int a)
+{
+    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE;
+}
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
 #define RECT_SYSTEM_ACTOR "rectd"

@@ -41,7 +41,8 @@ ROW_KEYS = {"id", "ref", "source", "title", "measures", "kind", "leader", "unit"
             "overdue_days_carried", "rejections", "extensions", "escalations", "reused_evidence",
             "open", "awaiting_closure"}
 COUNT_KEYS = {"total", "states", "lights", "closed", "closed_on_time", "on_time_rate",
-              "median_days_to_close", "max_days_to_close", "rejections", "relapses"}
+              "median_days_to_close", "max_days_to_close", "rejections", "relapses",
+              "self_found"}
 ZERO = "0" * 64
 VERIFIER = "maqing"   # a verifier who owns nothing
 CLOSER = "zhanghua"   # leader and admin
