@@ -80,14 +80,14 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_RELAPSES] = {"反弹次数", "Relapses"},
     [LL_NONE] = {"(未交办)", "(not assigned)"},
     [LL_REUSED_COL] = {"佐证复用", "Evidence reused"},
-    [LL_FED_COUNTS] = {"反馈问题%s个,认领%s个,不认领%s个", "%s fed back, %s claimed, %s not claimed"},
-    [LL_FED_STATED] = {"(录入的反馈数为%s个,与认领加不认领不符)",
+    [LL_FED_COUNTS] = {"反馈问题%s个，认领%s个，不认领%s个", "%s fed back, %s claimed, %s not claimed"},
+    [LL_FED_STATED] = {"（录入的反馈数为%s个，与认领加不认领之和不符）",
                        " (the stated fed-back count is %s: it does not match claimed + not claimed)"},
     [LL_DECLINED_TITLE] = {"不认领问题", "Problems not claimed"},
     [LL_DECLINED_NO] = {"序号", "No."},
     [LL_DECLINED_REASON] = {"不认领原因", "Reason"},
-    [LL_CHILD_MARK] = {"%s(举一反三 ← %s)", "%s (举一反三 ← %s)"},
-    [LL_SELF_FOUND] = {"举一反三(自查)问题", "Self-found (举一反三) items"},
+    [LL_CHILD_MARK] = {"%s（举一反三 ← %s）", "%s (举一反三 ← %s)"},
+    [LL_SELF_FOUND] = {"举一反三（自查）问题", "Self-found (举一反三) items"},
 };
 
 const char *ledger_label(ledger_lang lang, ledger_label_id id)
