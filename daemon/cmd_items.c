@@ -313,8 +313,13 @@ int cmd_import(cmd_ctx *c)
         return rc;
     }
     json_decref(c->result); /* a decline's */
-    c->result = json_pack("{sIsIsosbsI}", "imported", (json_int_t)(n - declined), "assigned", (json_int_t)assigned,
-                          "ids", ids, "dry_run", dry, "declined", (json_int_t)declined);
+    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)(n - declined), "assigned", (json_int_t)assigned,
+                          "ids", ids, "dry_run", dry);
+    /* "declined" only for a plan with 认领 = 否 rows: other imports answer as before. */
+    if (c->result && declined && json_object_set_new(c->result, "declined", json_integer((json_int_t)declined))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

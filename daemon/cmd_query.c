@@ -246,8 +246,15 @@ int cmd_show(cmd_ctx *c)
         json_decref(fj);
         return rc;
     }
-    c->result = json_pack("{sososo*soso}", "item", item, "evidence", evidence, "facts", fj, "parent", parent,
-                          "children", children);
+    /* parent and children only when there are any: a reply of show without them is as before. */
+    c->result = json_pack("{sososo*}", "item", item, "evidence", evidence, "facts", fj);
+    if (c->result && ((!json_is_null(parent) && json_object_set(c->result, "parent", parent)) ||
+                      (json_array_size(children) && json_object_set(c->result, "children", children)))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
+    json_decref(parent);
+    json_decref(children);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 
