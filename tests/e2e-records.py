@@ -12,6 +12,7 @@ that ledgers as of each day show the record as it stood. Tests of a fixture
 run in order and build on each other. Ends with "N passed, M failed".
 """
 
+import json
 import os
 import sys
 import tempfile
@@ -472,6 +473,33 @@ class Import(Base):
             keys = ("name", "title", "fed_back", "created", "by", "declined")
             lst = {i["name"]: {k: i[k] for k in keys if k in i} for i in c.call("inspection_list")["inspections"]}
             eq(lst, recs, "inspection records rebuilt")
+
+    def test_saved_ledgers_with_declines_and_parents_check_against_the_record_and_offline(self):
+        for args in ((), ("--inspection", "2026-review"), ("--inspection", INSP)):
+            path = os.path.join(self.d.tmp, "saved.json")
+            self.ctl_ok("ledger", *args, "--format", "json", "-o", path)
+            with open(path, encoding="utf-8") as f:
+                doc = json.load(f)
+            check("declined" in doc, "the saved ledger %r has its declined list" % (args,))
+            if not args:
+                check(all("inspection" in x for x in doc["declined"]), "whole record: each names its inspection")
+                check(any("parent_ref" in r for r in doc["rows"]), "and rows with a parent")
+            r = self.d.ctl("ledger", "check", path, json_out=False)
+            eq(r.rc, 0, "ledger check %r against the record: %s %s" % (args, r.out, r.err))
+            r = self.d.ctl("ledger", "check", path, "--key", os.path.join(self.d.keys_dir, "rectd-sign.pub"),
+                           json_out=False, user=None)
+            eq(r.rc, 0, "ledger check --key %r offline: %s %s" % (args, r.out, r.err))
+            if not doc["declined"]:  # 2025-assessment: its one decline was withdrawn
+                eq(args, ("--inspection", INSP), "only this ledger's list is empty")
+                continue
+            doc["declined"][0]["reason"] = "改过的原因"
+            with open(path, "w", encoding="utf-8") as f:
+                json.dump(doc, f, ensure_ascii=False)
+            r = self.d.ctl("ledger", "check", path, json_out=False)
+            eq(r.rc, 3, "an edited reason is caught against the record")
+            r = self.d.ctl("ledger", "check", path, "--key", os.path.join(self.d.keys_dir, "rectd-sign.pub"),
+                           json_out=False, user=None)
+            eq(r.rc, 3, "and offline (the signature covers it)")
 
 
 if __name__ == "__main__":
