@@ -14,6 +14,7 @@ run in order and build on each other. Ends with "N passed, M failed".
 
 import json
 import os
+import subprocess
 import sys
 import tempfile
 import unicodedata
@@ -23,7 +24,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
 from e2e_runner import Failure, check, eq  # noqa: E402
-from e2e_daemon import PLAN, Daemon  # noqa: E402
+from e2e_daemon import PLAN, REPO, Daemon  # noqa: E402
+
+TAMPER = os.path.abspath(os.environ.get("RECT_TAMPER")
+                         or os.path.join(REPO, "build", "tools", "rect-tamper"))
 
 ADMIN, LEADER_ADMIN, LEADER, OWNER, VERIFIER, VIEWER = (
     "wangyan", "zhanghua", "lijun", "liming", "maqing", "xiaoliu")
@@ -502,5 +506,40 @@ class Import(Base):
             eq(r.rc, 3, "and offline (the signature covers it)")
 
 
+class Tamper(Base):
+    """Someone with the database file but not the chain: rewriting a reason, or
+    hiding a problem not claimed, in the stored record is caught."""
+
+    def tamper(self, *args):
+        if not os.access(TAMPER, os.X_OK):
+            raise e2e_runner.Skip("no rect-tamper (make build/tools/rect-tamper)")
+        self.d.stop()
+        p = subprocess.run([TAMPER, self.d.data_dir] + [str(a) for a in args],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        eq(p.returncode, 0, "rect-tamper %s (%s)" % (args, p.stderr.decode()))
+        self.d.start()
+
+    def test_a_rewritten_reason_in_the_stored_record_is_caught(self):
+        for src, title, reason in DECLINED:
+            self.decline(src, title, reason)
+        eq(self.call("audit_verify")["ok"], True, "clean before")
+        rec = {k: v for k, v in self.insp().items() if k in ("name", "title", "fed_back", "created", "by", "declined")}
+        forged = json.loads(json.dumps(rec))
+        forged["declined"][0]["reason"] = "另写的理由"
+        self.tamper("inspection", INSP, json.dumps(forged, ensure_ascii=False))
+        eq(self.insp()["declined"][0]["reason"], "另写的理由", "the stored view really changed")
+        a = self.call("audit_verify")
+        eq((a["ok"], a["first_bad_seq"]), (False, None), "caught, not a chain break")
+        check(INSP in a["problem"] and "declined" in a["problem"], "names the inspection and the field: %r" % a)
+        # hiding them all: the record without its list
+        del forged["declined"]
+        self.tamper("inspection", INSP, json.dumps(forged, ensure_ascii=False))
+        check("declined" not in self.insp(), "hidden from the stored view")
+        a = self.call("audit_verify")
+        check(not a["ok"] and INSP in a["problem"], "hiding them is caught too: %r" % a)
+        # the ledger is rebuilt from the events: it still shows them
+        eq(len(self.ledger()["declined"]), 3, "the ledger replays the events, not the stored view")
+
+
 if __name__ == "__main__":
-    sys.exit(e2e_runner.main("e2e-records", [Declined, Amend, Links, Grep, Import], sys.argv[1:]))
+    sys.exit(e2e_runner.main("e2e-records", [Declined, Amend, Links, Grep, Import, Tamper], sys.argv[1:]))
