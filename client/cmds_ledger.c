@@ -793,6 +793,10 @@ void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result
         fputc('\n', stdout);
     }
     free(cells);
+    /* 举一反三: items found from another problem (rectd counts them). */
+    long long self_found = (long long)json_integer_value(json_object_get(json_object_get(result, "total"), "self_found"));
+    if (self_found > 0)
+        printf(_("self-found (举一反三) items: %lld\n"), self_found);
 }
 
 /* ---- audit ---------------------------------------------------------------------- */

@@ -338,6 +338,8 @@ class Links(Base):
         check("自查：遍访表缺页（举一反三 ← GJ-03）" in md, "the ledger marks the child:\n%s" % md[-3000:])
         check("- 举一反三（自查）问题: 4" in md, "heading counts them")
         eq(self.call("stats", {"inspection": INSP})["total"]["self_found"], 4, "stats total.self_found")
+        out = self.ctl_ok("stats", "--inspection", INSP).out
+        check("self-found (举一反三) items: 4" in out, "rectctl stats says so:\n%s" % out)
         g = {x["key"]: x for x in self.call("stats", {"by": "source"})["groups"]}
         eq((g["self"]["self_found"], g["national"]["self_found"]), (4, 0), "stats by source")
         check("parent" not in self.ledger(as_of=DAY1).get("rows", [{}])[0], "ledger as of day 1")
