@@ -214,6 +214,12 @@ int cmd_add(cmd_ctx *c)
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 
+/* A row's refusal is the plan's error (bad_import); running out of memory or disk stays what it is. */
+static int s_import_rc(int rc)
+{
+    return rc == RECT_E_NOMEM || rc == RECT_E_STORAGE_FULL || rc == RECT_E_INTERNAL ? rc : RECT_E_BAD_IMPORT;
+}
+
 int cmd_import(cmd_ctx *c)
 {
     rect_state to;
@@ -259,8 +265,7 @@ int cmd_import(cmd_ctx *c)
                                       row->f[IMP_DECLINE_REASON], row->f[IMP_REF]))) {
                 char why[sizeof c->msg];
                 snprintf(why, sizeof why, "%s", c->msg);
-                cmd_fail(c, rc == RECT_E_NOMEM ? rc : RECT_E_BAD_IMPORT, "line %ld: %s", row->line, why);
-                rc = rc == RECT_E_NOMEM ? rc : RECT_E_BAD_IMPORT;
+                rc = cmd_fail(c, s_import_rc(rc), "line %ld: %s", row->line, why);
                 break;
             }
             continue;
@@ -272,9 +277,8 @@ int cmd_import(cmd_ctx *c)
             if (rc) {
                 char why[sizeof c->msg];
                 snprintf(why, sizeof why, "%s", c->msg);
-                cmd_fail(c, RECT_E_BAD_IMPORT, "line %ld, column %s (parent): %s", row->line,
-                         imp_field_name_zh(IMP_PARENT), why);
-                rc = RECT_E_BAD_IMPORT;
+                rc = cmd_fail(c, s_import_rc(rc), "line %ld, column %s (parent): %s", row->line,
+                              imp_field_name_zh(IMP_PARENT), why);
                 break;
             }
         }
