@@ -596,7 +596,7 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc)
 /* ---- Markdown ------------------------------------------------------------- */
 
 /* Text for a table cell: | escaped, line breaks as <br>, < & > escaped. */
-static void s_md_cell(FILE *out, const char *s)
+void ledger_md_cell(FILE *out, const char *s)
 {
     for (const char *p = s; *p; p++) {
         switch (*p) {
@@ -616,10 +616,10 @@ static void s_md_pairs(FILE *out, const ledger_pair *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         fputs("- ", out);
-        s_md_cell(out, p[i].label);
+        ledger_md_cell(out, p[i].label);
         if (p[i].value[0]) {
             fputs(": ", out);
-            s_md_cell(out, p[i].value);
+            ledger_md_cell(out, p[i].value);
         }
         fputc('\n', out);
     }
@@ -633,14 +633,14 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
     size_t n;
 
     fputs("# ", out);
-    s_md_cell(out, ledger_title(doc, title, sizeof title));
+    ledger_md_cell(out, ledger_title(doc, title, sizeof title));
     fputs("\n\n", out);
     n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
     s_md_pairs(out, pairs, n);
     fputs("\n|", out);
     for (int i = 0; i < LEDGER_COLS; i++) {
         fputc(' ', out);
-        s_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
+        ledger_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
         fputs(" |", out);
     }
     fputs("\n|", out);
@@ -653,7 +653,7 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
         fputc('|', out);
         for (int i = 0; i < LEDGER_COLS; i++) {
             fputc(' ', out);
-            s_md_cell(out, c.cell[i]);
+            ledger_md_cell(out, c.cell[i]);
             fputs(" |", out);
         }
         fputc('\n', out);
@@ -664,11 +664,11 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
         const char *cell[LEDGER_DECLINED_COLS];
         char no[32];
         fputs("## ", out);
-        s_md_cell(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
+        ledger_md_cell(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
         fputs("\n\n|", out);
         for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
             fputc(' ', out);
-            s_md_cell(out, ledger_declined_label(doc->lang, i));
+            ledger_md_cell(out, ledger_declined_label(doc->lang, i));
             fputs(" |", out);
         }
         fputs("\n| ---: | --- | --- | --- |\n", out);
@@ -677,7 +677,7 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
             fputc('|', out);
             for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
                 fputc(' ', out);
-                s_md_cell(out, cell[i]);
+                ledger_md_cell(out, cell[i]);
                 fputs(" |", out);
             }
             fputc('\n', out);

@@ -60,6 +60,8 @@ static const cmd_fn s_handlers[] = {
     /* Records (cmd_records.c). */
     [RECT_VERB_INSPECTION_DECLINE] = cmd_inspection_decline,
     [RECT_VERB_AMEND] = cmd_amend,
+    /* The 整改报告 (cmd_report.c). */
+    [RECT_VERB_REPORT] = cmd_report,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */

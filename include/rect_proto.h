@@ -62,6 +62,22 @@ static const char *const rect_kind_names[RECT_KIND_COUNT] = {"immediate", "long-
 /* The plan's Chinese words for the kinds, accepted wherever a kind is. */
 static const char *const rect_kind_names_zh[RECT_KIND_COUNT] = {"立查立改", "长期坚持"};
 
+/* ---- levels of a problem source (sources[].level in the config) ------ */
+/* Which level fed a source's problems back; the 整改报告 groups by it. A
+ * source without a level is "other" (cfg.c). Order: the report's order. */
+typedef enum {
+    RECT_LEVEL_NATIONAL = 0, /* 国家 */
+    RECT_LEVEL_REGIONAL,     /* 自治区 (省级) */
+    RECT_LEVEL_COUNTY,       /* 县 */
+    RECT_LEVEL_TOWN,         /* the town's own (自查自纠) */
+    RECT_LEVEL_OTHER,        /* the default */
+    RECT_LEVEL_COUNT
+} rect_level;
+
+static const char *const rect_level_names[RECT_LEVEL_COUNT] = {
+    "national", "regional", "county", "town", "other",
+};
+
 /* ---- roles (a user holds a set of them: a bit mask) ------------------- */
 typedef enum {
     RECT_ROLE_ADMIN = 1 << 0,

@@ -101,7 +101,9 @@
       A(withdraw, INT, OPT))                                                                      \
     X(AMEND, "amend", WRITE, ANY, NONE,                                                           \
       A(item, ITEM, REQ) A(title, LINE, OPT) A(description, TEXT, OPT) A(measures, TEXT, OPT)     \
-      A(reason, TEXT, REQ))
+      A(reason, TEXT, REQ))                                                                      \
+    /* The 整改报告 (cmd_report.c). */                                                              \
+    X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
