@@ -239,11 +239,23 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
         s_padded(s_dash(s_str(insp, "name")), wn + 2);
         s_padded(render_int(insp, "items", items, sizeof items), wi + 2);
         printf("%s\n", s_dash(s_str(insp, "title")));
-        /* Where problems not claimed are recorded, rectd's derived counts and the list. */
-        if (json_is_array(json_object_get(insp, "declined"))) {
+        /* Where problems not claimed are recorded: rectd's counts per source (derived for a
+         * source with some), and the list with the reasons. */
+        if (json_array_size(json_object_get(insp, "declined")) > 0) {
             const json_t *srcs = json_object_get(insp, "sources");
             for (size_t k = 0; k < json_array_size(srcs); k++) {
                 const json_t *sc = json_array_get(srcs, k);
+                if (!json_is_integer(json_object_get(sc, "fed_back_derived"))) {
+                    json_t *fb = json_object_get(sc, "fed_back");
+                    if (json_is_integer(fb))
+                        printf("    %s %lld/%lld\n", render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                               (long long)json_integer_value(fb),
+                               (long long)json_integer_value(json_object_get(sc, "claimed")));
+                    else
+                        printf("    %s -/%lld\n", render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                               (long long)json_integer_value(json_object_get(sc, "claimed")));
+                    continue;
+                }
                 printf(_("    %s: %lld fed back, %lld claimed, %lld not claimed\n"),
                        render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
                        (long long)json_integer_value(json_object_get(sc, "fed_back_derived")),

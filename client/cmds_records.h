@@ -32,8 +32,8 @@ void cli_print_declined(const cli_ctx *ctx, const json_t *insp, int indent);
      .usage = N_("NAME --source SOURCE --title TEXT --reason TEXT\n"                                       \
                  "       | NAME --withdraw N --reason TEXT (admin)"),                                      \
      .summary = N_("record a fed-back problem the town did not claim (不认领), with its reason"),           \
-     .help = N_("Where problems not claimed are recorded, rectd derives the fed-back count of\n"          \
-                "each source as claimed + not claimed; a count given with inspection add that\n"           \
+     .help = N_("For a source with problems not claimed recorded, rectd derives its fed-back\n"          \
+                "count as claimed + not claimed; a count given with inspection add that\n"                 \
                 "differs is kept and shown as a mismatch. --withdraw N withdraws the N-th one\n"           \
                 "(as inspection list numbers them); it stays in the inspection's history.\n"              \
                 "\n"                                                                                       \

@@ -398,12 +398,15 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         }
         if (json_is_integer(json_object_get(s, "claimed")))
             claimed_total += json_integer_value(json_object_get(s, "claimed"));
-        /* Where problems not claimed are recorded, rectd derives the fed-back count. */
+        /* A source with problems not claimed: rectd derives its fed-back count. */
+        if (!json_is_integer(json_object_get(s, "fed_back_derived")))
+            derived_total += json_is_integer(json_object_get(s, "fed_back"))
+                                 ? json_integer_value(json_object_get(s, "fed_back"))
+                                 : 0;
         if (json_is_integer(json_object_get(s, "fed_back_derived"))) {
             derived = 1;
             derived_total += json_integer_value(json_object_get(s, "fed_back_derived"));
             declined_total += json_integer_value(json_object_get(s, "declined"));
-            mismatch |= json_is_true(json_object_get(s, "fed_back_mismatch"));
             if ((p = s_pair(out, max, &n))) {
                 snprintf(p->label, sizeof p->label, "%s", name);
                 s_fed_counts(lang, s, p->value, sizeof p->value);
@@ -416,6 +419,8 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         }
     }
     if (json_array_size(sources) > 1 && derived && (p = s_pair(out, max, &n))) {
+        /* The sums of what rectd counted: derived where it derived, else as stated. */
+        mismatch = fed_known && fed_total != derived_total;
         json_t *tot = json_pack("{sIsIsIsb}", "fed_back_derived", (json_int_t)derived_total, "claimed",
                                 (json_int_t)claimed_total, "declined", (json_int_t)declined_total,
                                 "fed_back_mismatch", mismatch);

@@ -311,13 +311,13 @@ done:
  * The per-source counts of one scope (an inspection, or the whole record):
  * [{"id", "name", "fed_back" (as stated, or null), "claimed"}, ...] in the
  * config's order, for the sources with a stated count or a claimed item
- * (or a declined problem); where problems not claimed are recorded
- * (recorded), records_fed_back() adds the derived counts. fed and claimed
- * are {source: n} objects, declined an array of declined entries (each may
- * be NULL). A new array, or NULL without memory.
+ * (or a declined problem); for a source with problems not claimed,
+ * records_fed_back() adds the derived counts. fed and claimed are {source:
+ * n} objects, declined an array of declined entries (each may be NULL). A
+ * new array, or NULL without memory.
  */
 static json_t *s_source_counts(const rect_cfg *cfg, const json_t *fed, const json_t *claimed,
-                               const json_t *declined, int recorded)
+                               const json_t *declined)
 {
     json_t *sources = json_array();
     for (size_t s = 0; sources && s < cfg->n_sources; s++) {
@@ -329,7 +329,7 @@ static json_t *s_source_counts(const rect_cfg *cfg, const json_t *fed, const jso
             continue;
         json_t *o = json_pack("{sssssOsI}", "id", id, "name", cfg->sources[s].name, "fed_back",
                               fb ? fb : json_null(), "claimed", (json_int_t)n);
-        if (!o || records_fed_back(o, fb, n, recorded, d) || json_array_append_new(sources, o)) {
+        if (!o || records_fed_back(o, fb, n, d) || json_array_append_new(sources, o)) {
             json_decref(o);
             json_decref(sources);
             return NULL;
@@ -345,8 +345,7 @@ static int s_insp_sources(const rect_cfg *cfg, json_t *all)
     json_t *e;
     json_object_foreach(all, name, e) {
         json_t *declined = json_object_get(e, "declined");
-        json_t *src = s_source_counts(cfg, json_object_get(e, "fed_back"), json_object_get(e, "claimed"),
-                                      declined, json_is_array(declined));
+        json_t *src = s_source_counts(cfg, json_object_get(e, "fed_back"), json_object_get(e, "claimed"), declined);
         if (!src || json_object_set_new(e, "sources", src))
             return RECT_E_NOMEM;
     }
@@ -539,7 +538,7 @@ static json_t *s_summary_base(const rect_cfg *cfg, json_t *rows, json_t *fed, co
     }
     *self_found_out = self_found;
     if (claimed)
-        sources = s_source_counts(cfg, fed, claimed, declined, declined != NULL);
+        sources = s_source_counts(cfg, fed, claimed, declined);
     json_decref(claimed);
     if (!sources)
         return NULL;

@@ -23,9 +23,9 @@ long records_declined_of(const json_t *declined, const char *source)
     return n;
 }
 
-int records_fed_back(json_t *obj, const json_t *stated, long claimed, int recorded, long declined)
+int records_fed_back(json_t *obj, const json_t *stated, long claimed, long declined)
 {
-    if (!recorded)
+    if (declined <= 0)
         return 0;
     long derived = claimed + declined;
     int mismatch = json_is_integer(stated) && json_integer_value(stated) != derived;

@@ -15,20 +15,21 @@
 long records_declined_of(const json_t *declined, const char *source);
 
 /*
- * The one home of the fed-back rule. Where problems not claimed are
- * recorded (recorded != 0: the inspection record has a "declined" array,
- * even an empty one), the fed-back count of a source is derived:
- * claimed + declined. The count stated with inspection_add/update
- * ("fed_back", stated: an integer, or NULL/null when none was given) stays
- * as given and is never overwritten; when both exist and differ, the
- * mismatch is flagged, never resolved by picking one.
+ * The one home of the fed-back rule. For a source with problems not claimed
+ * (不认领) recorded (declined > 0), the fed-back count is derived: claimed +
+ * declined. The count stated with inspection_add/update ("fed_back",
+ * stated: an integer, or NULL/null when none was given) stays as given and
+ * is never overwritten; when both exist and differ, the mismatch is
+ * flagged, never resolved by picking one. (The same rule as the report's,
+ * daemon/cmd_report.c: a source without recorded declines keeps its stated
+ * count.)
  *
  * Adds to obj (a per-source object that already holds "fed_back" as stated
- * and "claimed"), only when recorded: "declined" (declined), "fed_back_derived"
+ * and "claimed"), only when declined > 0: "declined", "fed_back_derived"
  * (claimed + declined) and "fed_back_mismatch" (true when stated is an
  * integer other than fed_back_derived). Returns 0 or RECT_E_NOMEM.
  */
-int records_fed_back(json_t *obj, const json_t *stated, long claimed, int recorded, long declined);
+int records_fed_back(json_t *obj, const json_t *stated, long claimed, long declined);
 
 /*
  * The search form of text: NFC-normalised UTF-8 (utf8proc) with ASCII

@@ -136,8 +136,8 @@ class Declined(Base):
         eq((nat["fed_back"], nat["claimed"], nat["declined"], nat["fed_back_derived"], nat["fed_back_mismatch"]),
            (25, 22, 3, 25, False), "national: stated 25 = 22 claimed + 3 not claimed")
         reg = self.sources(rec)["region"]
-        eq((reg["fed_back"], reg["claimed"], reg["declined"], reg["fed_back_derived"], reg["fed_back_mismatch"]),
-           (5, 3, 0, 3, True), "region: stated 5, but 3 claimed + 0 not claimed: flagged, never picked")
+        eq(reg, {"id": "region", "name": "自治区“两办”反馈问题", "fed_back": 5, "claimed": 3},
+           "region: none not claimed recorded: its stated count stands, nothing derived")
         evs = [e for e in self.call("inspection_history")["events"] if e["action"] == "decline"]
         eq(len(evs), 3, "three decline events")
         eq((evs[0]["item"], evs[0]["actor"], evs[0]["changes"]["name"], evs[0]["changes"]["declined"][0]),
@@ -146,11 +146,12 @@ class Declined(Base):
 
     def test_inspection_list_shows_the_counts_the_mismatch_and_the_reasons(self):
         out = self.ctl_ok("inspection", "list").out
-        for want in ("国家反馈共性问题: 25 fed back, 22 claimed, 3 not claimed",
-                     "stated 5 fed back: it does not match", DECLINED[1][1], DECLINED[1][2], "2. "):
+        for want in ("国家反馈共性问题: 25 fed back, 22 claimed, 3 not claimed", "自治区“两办”反馈问题 5/3",
+                     DECLINED[1][1], DECLINED[1][2], "2. "):
             check(want in out, "inspection list should show %r:\n%s" % (want, out))
         zh = self.ctl_ok("inspection", "list", env=dict(os.environ, LANGUAGE="zh_CN", LC_ALL="C.UTF-8")).out
         check("反馈问题25个，认领22个，不认领3个" in zh, "Chinese counts:\n%s" % zh)
+        check("does not match" not in out, "25 = 22 + 3: no mismatch")
 
     def test_refusals_change_nothing_and_say_what_to_do(self):
         t = "另一个问题"
@@ -194,7 +195,7 @@ class Declined(Base):
         eq(r["withdrawn"]["title"], "录错的问题", "the withdrawn entry")
         rec = self.insp()
         eq([x["title"] for x in rec["declined"]], [t for _, t, _ in DECLINED], "the three remain")
-        eq(self.sources(rec)["county"]["declined"], 0, "county: none not claimed again")
+        eq(set(self.sources(rec)["county"]), {"id", "name", "fed_back", "claimed"}, "county: none not claimed again")
         evs = self.call("inspection_history")["events"]
         w = [e for e in evs if e["action"] == "withdraw_decline"]
         eq(len(w), 1, "one withdrawal event")
@@ -210,7 +211,7 @@ class Declined(Base):
            "ledger summary, national")
         md = self.ctl_ok("ledger", "--inspection", INSP, "--format", "md").out
         for want in ("- 国家反馈共性问题: 反馈问题25个，认领22个，不认领3个",
-                     "- 自治区“两办”反馈问题: 反馈问题3个，认领3个，不认领0个（录入的反馈数为5个",
+                     "- 自治区“两办”反馈问题(反馈/认领): 5/3", "- 合计: 反馈问题35个，认领29个，不认领3个\n",
                      "## 不认领问题", "| 1 | 国家反馈共性问题 | %s | %s |" % DECLINED[0][1:]):
             check(want in md, "markdown ledger should hold %r:\n%s" % (want, md[:3000]))
         en = self.ctl_ok("ledger", "--inspection", INSP, "--format", "md", "--lang", "en").out
@@ -418,6 +419,13 @@ class Import(Base):
         cty = self.sources(rec)["county"]
         eq((cty["fed_back"], cty["claimed"], cty["declined"], cty["fed_back_derived"], cty["fed_back_mismatch"]),
            (4, 3, 2, 5, True), "county: 3 + 2 = 5, stated 4: flagged")
+        out = self.ctl_ok("inspection", "list").out
+        check("精河县反馈问题: 5 fed back, 3 claimed, 2 not claimed\n"
+              "      (inspection add stated 4 fed back: it does not match claimed + not claimed)" in out,
+              "inspection list states both and flags the mismatch:\n%s" % out)
+        md = self.ctl_ok("ledger", "--inspection", "2026-review", "--format", "md").out
+        check("- 精河县反馈问题: 反馈问题5个，认领3个，不认领2个（录入的反馈数为4个，与认领加不认领之和不符）" in md,
+              "the ledger states both:\n%s" % md[:600])
         fc1 = self.call("show", {"item": "2026-review/FC-01"})["item"]
         eq(self.call("show", {"item": "2026-review/FC-02"})["item"]["parent"], fc1["id"], "parent in the file")
         eq(self.call("show", {"item": "2026-review/FC-03"})["item"]["parent"], gj3, "parent already recorded")
