@@ -230,6 +230,14 @@ class Declined(Base):
               "the workbook lists them")
         check("反馈问题25个，认领22个，不认领3个" in cells, "the workbook's heading")
 
+    def test_the_report_counts_the_same_problems_not_claimed(self):
+        rep = self.call("report", {"inspection": INSP})
+        eq([(d["source"], d["title"], d["reason"]) for d in rep["declined"]], DECLINED, "report.declined")
+        nat = {x["id"]: x for x in rep["sources"]}["national"]
+        led = {x["id"]: x for x in self.ledger()["summary"]["sources"]}["national"]
+        eq((nat["fed_back"], nat["declined"]), (led["fed_back_derived"], led["declined"]),
+           "report and ledger agree: fed back 25, not claimed 3")
+
     def test_a_ledger_as_of_before_the_declines_does_not_show_them(self):
         led = self.ledger(as_of=DAY1)
         check("declined" not in led, "no declined list as of %s" % DAY1)
