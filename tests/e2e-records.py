@@ -180,6 +180,10 @@ class Declined(Base):
         self.refused("bad_value", "inspection_decline",
                      {"name": INSP, "withdraw": 1, "source": "national", "reason": "x"}, words=("withdraw",))
         self.refused("missing_field", "inspection_decline", {"name": INSP, "withdraw": 1})
+        self.refused("permission_denied", "inspection_decline", {"name": INSP, "withdraw": 1, "reason": "x"},
+                     user=LEADER)
+        self.refused("permission_denied", "inspection_decline", {"name": INSP, "withdraw": 1, "reason": "x"},
+                     user=VIEWER)
         self.refused("unknown_field", "inspection_decline",
                      {"name": INSP, "source": "national", "title": t, "reason": "x", "fed_back": 3})
         r = self.d.ctl("inspection", "decline", INSP, "--withdraw", "two", "--reason", "x", json_out=False)
@@ -471,6 +475,9 @@ class Import(Base):
         self.refused("bad_import", "import", {"inspection": "2026-review"},
                      files=[(CSV_HEAD + "FD-07,county,immediate,不认领却有类型,,否,理由\n").encode()],
                      words=("kind",))
+        # a leader cannot record problems not claimed through an import either
+        self.refused("permission_denied", "import", {"inspection": "2026-review"},
+                     files=[(CSV_HEAD + ",county,,借导入不认领,,否,理由\n").encode()], user=LEADER)
         # 否 rows need a recorded inspection to be recorded on
         self.refused("bad_import", "import", {"inspection": "never-recorded"},
                      files=[(CSV_HEAD + ok_rows).encode()], words=("never-recorded", "inspection add"))
