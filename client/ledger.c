@@ -80,6 +80,14 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_RELAPSES] = {"反弹次数", "Relapses"},
     [LL_NONE] = {"(未交办)", "(not assigned)"},
     [LL_REUSED_COL] = {"佐证复用", "Evidence reused"},
+    [LL_FED_COUNTS] = {"反馈问题%s个，认领%s个，不认领%s个", "%s fed back, %s claimed, %s not claimed"},
+    [LL_FED_STATED] = {"（录入的反馈数为%s个，与认领加不认领之和不符）",
+                       " (the stated fed-back count is %s: it does not match claimed + not claimed)"},
+    [LL_DECLINED_TITLE] = {"不认领问题", "Problems not claimed"},
+    [LL_DECLINED_NO] = {"序号", "No."},
+    [LL_DECLINED_REASON] = {"不认领原因", "Reason"},
+    [LL_CHILD_MARK] = {"%s（举一反三 ← %s）", "%s (举一反三 ← %s)"},
+    [LL_SELF_FOUND] = {"举一反三（自查）问题", "Self-found (举一反三) items"},
     [LL_SIGNED_AT] = {"审核时间", "Signed at"},
     [LL_SIGNED_HEAD] = {"审核所及链头", "Signed chain head"},
     [LL_SIGN_NOTE] = {"审核意见", "Reviewer's note"},
@@ -178,6 +186,35 @@ static const char *s_who_when(const ledger_doc *doc, const json_t *row, const ch
     return buf;
 }
 
+/*
+ * fmt (a label) with its "%s" replaced by args[0..n) in order, into buf.
+ * Labels are data, so they are not used as printf formats. 0, or -1 when
+ * it does not fit (buf then holds a cut copy).
+ */
+static int s_fill_n(char *buf, size_t len, const char *fmt, const char *const *args, size_t n)
+{
+    size_t used = 0, k = 0;
+    for (const char *p = fmt; *p && used + 1 < len; p++) {
+        const char *piece = NULL;
+        size_t plen = 1;
+        if (p[0] == '%' && p[1] == 's' && k < n) {
+            piece = args[k++];
+            plen = strlen(piece);
+            p++;
+        } else {
+            piece = p;
+        }
+        if (used + plen >= len) {
+            buf[used] = '\0';
+            return -1;
+        }
+        memcpy(buf + used, piece, plen);
+        used += plen;
+    }
+    buf[used] = '\0';
+    return 0;
+}
+
 void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
 {
     ledger_lang lang = doc->lang;
@@ -193,6 +230,18 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     const char *source = json_string_value(json_object_get(row, "source"));
     c->cell[LL_SOURCE] = source ? render_source(doc->cfg, source) : "";
     c->cell[LL_TITLE] = s_str(row, "title");
+    /* A self-found item (举一反三) is marked with the problem it came from. */
+    if (json_is_integer(json_object_get(row, "parent"))) {
+        const char *pref = json_string_value(json_object_get(row, "parent_ref"));
+        char id[32];
+        if (!pref) {
+            snprintf(id, sizeof id, "#%lld", (long long)json_integer_value(json_object_get(row, "parent")));
+            pref = id;
+        }
+        const char *args[2] = {c->cell[LL_TITLE], pref};
+        if (s_fill_n(c->b_title, sizeof c->b_title, ledger_label(lang, LL_CHILD_MARK), args, 2) == 0)
+            c->cell[LL_TITLE] = c->b_title; /* else (a very long title) unmarked rather than cut */
+    }
     c->cell[LL_MEASURES] = s_str(row, "measures");
     c->cell[LL_KIND] = ledger_kind_label(lang, json_string_value(json_object_get(row, "kind")));
     const char *v;
@@ -287,6 +336,57 @@ static ledger_pair *s_pair(ledger_pair *out, size_t max, size_t *n)
     return p;
 }
 
+/*
+ * "反馈问题25个,认领22个,不认领3个" of a source's counts where problems not
+ * claimed are recorded (s: fed_back_derived, claimed, declined, and
+ * fed_back as stated); the stated count follows when rectd flags that it
+ * does not match.
+ */
+static void s_fed_counts(ledger_lang lang, const json_t *s, char *buf, size_t len)
+{
+    char a[32], b[32], d[32], st[32], more[256];
+    s_count(s, "fed_back_derived", a, sizeof a);
+    s_count(s, "claimed", b, sizeof b);
+    s_count(s, "declined", d, sizeof d);
+    const char *args[3] = {a, b, d};
+    s_fill_n(buf, len, ledger_label(lang, LL_FED_COUNTS), args, 3);
+    if (json_is_true(json_object_get(s, "fed_back_mismatch"))) {
+        s_count(s, "fed_back", st, sizeof st);
+        const char *one[1] = {st};
+        s_fill_n(more, sizeof more, ledger_label(lang, LL_FED_STATED), one, 1);
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s", more);
+    }
+}
+
+size_t ledger_declined_count(const ledger_doc *doc)
+{
+    return json_array_size(json_object_get(doc->ledger, "declined"));
+}
+
+const char *ledger_declined_label(ledger_lang lang, int col)
+{
+    switch (col) {
+    case LEDGER_DECLINED_NO: return ledger_label(lang, LL_DECLINED_NO);
+    case LEDGER_DECLINED_SOURCE: return ledger_label(lang, LL_SOURCE);
+    case LEDGER_DECLINED_TITLE: return ledger_label(lang, LL_TITLE);
+    case LEDGER_DECLINED_REASON: return ledger_label(lang, LL_DECLINED_REASON);
+    default: return "";
+    }
+}
+
+void ledger_declined_cells(const ledger_doc *doc, size_t i, const char *cell[LEDGER_DECLINED_COLS], char *no,
+                           size_t len)
+{
+    const json_t *d = json_array_get(json_object_get(doc->ledger, "declined"), i);
+    const char *source = json_string_value(json_object_get(d, "source"));
+    snprintf(no, len, "%zu", i + 1);
+    cell[LEDGER_DECLINED_NO] = no;
+    cell[LEDGER_DECLINED_SOURCE] = source ? render_source(doc->cfg, source) : "";
+    cell[LEDGER_DECLINED_TITLE] = s_str(d, "title");
+    cell[LEDGER_DECLINED_REASON] = s_str(d, "reason");
+}
+
 size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
 {
     const json_t *sum = json_object_get(doc->ledger, "summary");
@@ -294,8 +394,8 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     ledger_lang lang = doc->lang;
     size_t n = 0;
     ledger_pair *p;
-    long long fed_total = 0, claimed_total = 0;
-    int fed_known = 0;
+    long long fed_total = 0, claimed_total = 0, derived_total = 0, declined_total = 0;
+    int fed_known = 0, derived = 0, mismatch = 0;
     char a[32], b[32];
 
     if ((p = s_pair(out, max, &n))) {
@@ -315,18 +415,48 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         }
         if (json_is_integer(json_object_get(s, "claimed")))
             claimed_total += json_integer_value(json_object_get(s, "claimed"));
+        /* A source with problems not claimed: rectd derives its fed-back count. */
+        if (!json_is_integer(json_object_get(s, "fed_back_derived")))
+            derived_total += json_is_integer(json_object_get(s, "fed_back"))
+                                 ? json_integer_value(json_object_get(s, "fed_back"))
+                                 : 0;
+        if (json_is_integer(json_object_get(s, "fed_back_derived"))) {
+            derived = 1;
+            derived_total += json_integer_value(json_object_get(s, "fed_back_derived"));
+            declined_total += json_integer_value(json_object_get(s, "declined"));
+            if ((p = s_pair(out, max, &n))) {
+                snprintf(p->label, sizeof p->label, "%s", name);
+                s_fed_counts(lang, s, p->value, sizeof p->value);
+            }
+            continue;
+        }
         if ((p = s_pair(out, max, &n))) {
             s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED), name);
             snprintf(p->value, sizeof p->value, "%s/%s", a, b);
         }
     }
-    if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
+    if (json_array_size(sources) > 1 && derived && (p = s_pair(out, max, &n))) {
+        /* The sums of what rectd counted: derived where it derived, else as stated. */
+        mismatch = fed_known && fed_total != derived_total;
+        json_t *tot = json_pack("{sIsIsIsb}", "fed_back_derived", (json_int_t)derived_total, "claimed",
+                                (json_int_t)claimed_total, "declined", (json_int_t)declined_total,
+                                "fed_back_mismatch", mismatch);
+        if (fed_known && tot)
+            json_object_set_new(tot, "fed_back", json_integer(fed_total));
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_TOTAL));
+        s_fed_counts(lang, tot, p->value, sizeof p->value);
+        json_decref(tot);
+    } else if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
         s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED),
                ledger_label(lang, LL_TOTAL));
         if (fed_known)
             snprintf(p->value, sizeof p->value, "%lld/%lld", fed_total, claimed_total);
         else
             snprintf(p->value, sizeof p->value, "-/%lld", claimed_total);
+    }
+    if (json_is_integer(json_object_get(sum, "self_found")) && (p = s_pair(out, max, &n))) {
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SELF_FOUND));
+        s_count(sum, "self_found", p->value, sizeof p->value);
     }
     const json_t *kinds = json_object_get(sum, "kinds");
     if ((p = s_pair(out, max, &n))) {
@@ -526,6 +656,23 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc)
         fputs("\r\n", out);
     }
     fputs("\r\n", out);
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        s_csv_field(out, ledger_label(doc->lang, LL_DECLINED_TITLE), 1);
+        fputs("\r\n", out);
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++)
+            s_csv_field(out, ledger_declined_label(doc->lang, i), i == 0);
+        fputs("\r\n", out);
+        for (size_t k = 0; k < nd; k++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            for (int i = 0; i < LEDGER_DECLINED_COLS; i++)
+                s_csv_field(out, cell[i], i == 0);
+            fputs("\r\n", out);
+        }
+        fputs("\r\n", out);
+    }
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     s_csv_pairs(out, pairs, n);
     return ferror(out) ? -1 : 0;
@@ -597,6 +744,31 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
         fputc('\n', out);
     }
     fputc('\n', out);
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        fputs("## ", out);
+        ledger_md_cell(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
+        fputs("\n\n|", out);
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+            fputc(' ', out);
+            ledger_md_cell(out, ledger_declined_label(doc->lang, i));
+            fputs(" |", out);
+        }
+        fputs("\n| ---: | --- | --- | --- |\n", out);
+        for (size_t k = 0; k < nd; k++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            fputc('|', out);
+            for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+                fputc(' ', out);
+                ledger_md_cell(out, cell[i]);
+                fputs(" |", out);
+            }
+            fputc('\n', out);
+        }
+        fputc('\n', out);
+    }
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     s_md_pairs(out, pairs, n);
     return ferror(out) ? -1 : 0;

@@ -38,6 +38,9 @@ typedef enum {
     LL_BY_SOURCE, LL_BY_UNIT, LL_BY_OWNER, LL_BY_LEADER, LL_BY_KIND, LL_GROUP, LL_ITEMS,
     LL_RED, LL_YELLOW, LL_GREEN, LL_CLOSED_N, LL_ON_TIME_RATE, LL_MEDIAN_DAYS, LL_MAX_DAYS,
     LL_RELAPSES, LL_NONE, LL_REUSED_COL,
+    /* problems not claimed (不认领) and 举一反三 links (issue 9) */
+    LL_FED_COUNTS, LL_FED_STATED, LL_DECLINED_TITLE, LL_DECLINED_NO, LL_DECLINED_REASON,
+    LL_CHILD_MARK, LL_SELF_FOUND,
     /* the sign-off (ledger sign) and 签收 */
     LL_SIGNED_AT, LL_SIGNED_HEAD, LL_SIGN_NOTE, LL_SIGN_STATUS, LL_SIGN_CHANGED, LL_SIGN_UNCHANGED,
     LL_SIGN_SUPERSEDES, LL_ACKNOWLEDGED,
@@ -87,6 +90,7 @@ typedef struct {
     char b_deadline[64], b_evidence[32], b_verified[160], b_closed[160];
     char b_days[24], b_overdue[24], b_rej[24], b_ext[24], b_esc[24];
     char b_owner[256]; /* the owner, with the 签收 mark when the assignment is acknowledged */
+    char b_title[2048]; /* the title with its 举一反三 mark, when the row has a parent */
 } ledger_cells;
 
 /* Fill c from one ROW of the ledger result. */
@@ -119,6 +123,23 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max);
  * legend when a row is marked). Returns the number written.
  */
 size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max);
+
+/* Columns of the section of problems not claimed (不认领). */
+enum { LEDGER_DECLINED_NO, LEDGER_DECLINED_SOURCE, LEDGER_DECLINED_TITLE, LEDGER_DECLINED_REASON,
+       LEDGER_DECLINED_COLS };
+
+/*
+ * The problems not claimed of the ledger (its "declined" array): how many,
+ * 0 when none are recorded. ledger_declined_cells fills the cells of the
+ * i-th (its number, source name, title, reason); they point into the
+ * result, the config or no (NUL-terminated, len bytes) and live as long as
+ * those.
+ */
+size_t ledger_declined_count(const ledger_doc *doc);
+void ledger_declined_cells(const ledger_doc *doc, size_t i, const char *cell[LEDGER_DECLINED_COLS], char *no,
+                           size_t len);
+/* The labels of the section's columns. */
+const char *ledger_declined_label(ledger_lang lang, int col);
 
 /* The document's title ("<inspection title> 整改销号台账") into buf; returns buf. */
 const char *ledger_title(const ledger_doc *doc, char *buf, size_t len);

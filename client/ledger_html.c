@@ -579,7 +579,33 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
         }
         fputs("</tr>\n", out);
     }
-    fputs("</tbody>\n</table>\n<div class=\"footer\">\n", out);
+    fputs("</tbody>\n</table>\n", out);
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        fputs("<h2>", out);
+        ledger_html_esc(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
+        fputs("</h2>\n<table class=\"ledger declined\">\n<thead><tr>", out);
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+            fputs("<th>", out);
+            ledger_html_esc(out, ledger_declined_label(doc->lang, i));
+            fputs("</th>", out);
+        }
+        fputs("</tr></thead>\n<tbody>\n", out);
+        for (size_t k = 0; k < nd; k++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            fputs("<tr>", out);
+            for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+                fputs(i == LEDGER_DECLINED_NO ? "<td class=\"n\">" : "<td>", out);
+                ledger_html_esc_lines(out, cell[i]);
+                fputs("</td>", out);
+            }
+            fputs("</tr>\n", out);
+        }
+        fputs("</tbody>\n</table>\n", out);
+    }
+    fputs("<div class=\"footer\">\n", out);
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     for (size_t i = 0; i < n; i++) {
         int sign = strcmp(pairs[i].label, ledger_label(doc->lang, LL_REVIEWER)) == 0;

@@ -34,8 +34,10 @@ static const char *const s_action_labels[] = {
     N_("verify"), N_("reject"), N_("close"), N_("reopen"),
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
     N_("review"), N_("relapse"), N_("inspection"),
-    N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
+    N_("decline"), N_("withdraw_decline"), N_("amend"), N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
 };
+/* Field labels history uses beyond show's (msgids are the field names). */
+static const char *const s_more_fields[] __attribute__((unused)) = {N_("parent"), N_("declined")};
 /* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
 static const char *const s_role_labels[RECT_ROLE_COUNT] = {
     NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),
@@ -547,6 +549,25 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
             continue;
         s_label(out, gettext(more_labels[i]), indent);
         s_multiline(out, more[i], indent);
+    }
+
+    /* 举一反三: the problem it came from, and the items found from it (rectd computes both). */
+    const json_t *parent = json_object_get(result, "parent");
+    if (json_is_object(parent)) {
+        char pname[256];
+        s_label(out, _("found from"), indent);
+        fprintf(out, "%s  %s\n", render_item_name(parent, pname, sizeof pname), s_or_dash(s_str(parent, "title")));
+    }
+    const json_t *children = json_object_get(result, "children");
+    if (json_array_size(children) > 0) {
+        fputc('\n', out);
+        fprintf(out, _("Found from it (举一反三, %zu):\n"), json_array_size(children));
+        for (size_t i = 0; i < json_array_size(children); i++) {
+            const json_t *ch = json_array_get(children, i);
+            char cname[256], st[96];
+            fprintf(out, "  %s  %s  %s\n", render_item_name(ch, cname, sizeof cname),
+                    render_state(s_str(ch, "state"), st, sizeof st), s_or_dash(s_str(ch, "title")));
+        }
     }
 
     s_urges(out, cfg, json_object_get(result, "urges"));

@@ -17,6 +17,7 @@
 #include "facts.h"
 #include "fault.h"
 #include "item.h"
+#include "records.h"
 #include "rect_proto.h"
 #include "replay.h"
 #include "series.h"
@@ -261,6 +262,8 @@ static int s_strcmp_p(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int s_insp_sources(const rect_cfg *cfg, json_t *all);
+
 int cmd_inspection_list(cmd_ctx *c)
 {
     s_insp_list l = {json_object()};
@@ -273,6 +276,10 @@ int cmd_inspection_list(cmd_ctx *c)
     }
     if ((rc = store_scan_inspections(c->txn, s_insp_rec, &l)) || (rc = store_scan_items(c->txn, s_insp_item, &l))) {
         rc = cmd_fail(c, rc, "cannot read the inspections");
+        goto done;
+    }
+    if (s_insp_sources(c->cfg, l.all)) {
+        rc = s_nomem(c);
         goto done;
     }
     size_t n = json_object_size(l.all), i = 0;
@@ -298,6 +305,51 @@ done:
     json_decref(out);
     json_decref(l.all);
     return rc;
+}
+
+/*
+ * The per-source counts of one scope (an inspection, or the whole record):
+ * [{"id", "name", "fed_back" (as stated, or null), "claimed"}, ...] in the
+ * config's order, for the sources with a stated count or a claimed item
+ * (or a declined problem); for a source with problems not claimed,
+ * records_fed_back() adds the derived counts. fed and claimed are {source:
+ * n} objects, declined an array of declined entries (each may be NULL). A
+ * new array, or NULL without memory.
+ */
+static json_t *s_source_counts(const rect_cfg *cfg, const json_t *fed, const json_t *claimed,
+                               const json_t *declined)
+{
+    json_t *sources = json_array();
+    for (size_t s = 0; sources && s < cfg->n_sources; s++) {
+        const char *id = cfg->sources[s].id;
+        json_t *fb = json_object_get(fed, id);
+        long n = (long)json_integer_value(json_object_get(claimed, id));
+        long d = records_declined_of(declined, id);
+        if (!fb && !n && !d)
+            continue;
+        json_t *o = json_pack("{sssssOsI}", "id", id, "name", cfg->sources[s].name, "fed_back",
+                              fb ? fb : json_null(), "claimed", (json_int_t)n);
+        if (!o || records_fed_back(o, fb, n, d) || json_array_append_new(sources, o)) {
+            json_decref(o);
+            json_decref(sources);
+            return NULL;
+        }
+    }
+    return sources;
+}
+
+/* Each listed inspection gets "sources": its counts per source (s_source_counts). */
+static int s_insp_sources(const rect_cfg *cfg, json_t *all)
+{
+    const char *name;
+    json_t *e;
+    json_object_foreach(all, name, e) {
+        json_t *declined = json_object_get(e, "declined");
+        json_t *src = s_source_counts(cfg, json_object_get(e, "fed_back"), json_object_get(e, "claimed"), declined);
+        if (!src || json_object_set_new(e, "sources", src))
+            return RECT_E_NOMEM;
+    }
+    return 0;
 }
 
 /* ---- the ledger ------------------------------------------------------------ */
@@ -411,6 +463,16 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, const facts
             return NULL;
         }
     }
+    /* A self-found (举一反三) item names the problem it came from; others have neither key. */
+    json_t *parent = json_object_get(it, "parent");
+    if (row && json_is_integer(parent)) {
+        json_t *pref = json_object_get(replay_item(r, (uint64_t)json_integer_value(parent)), "ref");
+        if (json_object_set(row, "parent", parent) ||
+            json_object_set_new(row, "parent_ref", pref ? json_incref(pref) : json_null())) {
+            json_decref(row);
+            return NULL;
+        }
+    }
     return row;
 }
 
@@ -450,9 +512,11 @@ static int s_fed_sum(const char *name, const json_t *rec, void *ctx)
     return 0;
 }
 
-static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const char *ref_date)
+/* declined: the scope's problems not claimed, NULL where none are recorded; *self_found: rows with a parent. */
+static json_t *s_summary_base(const rect_cfg *cfg, json_t *rows, json_t *fed, const json_t *declined,
+                              const char *ref_date, long *self_found_out)
 {
-    long total = 0, closed = 0, overdue = 0, on_time = 0, kinds[RECT_KIND_COUNT] = {0};
+    long total = 0, closed = 0, overdue = 0, on_time = 0, kinds[RECT_KIND_COUNT] = {0}, self_found = 0;
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
@@ -467,23 +531,39 @@ static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const c
         }
     }
     overdue = facts_count_overdue(rows, ref_date);
-    json_t *sources = json_array();
-    for (size_t s = 0; sources && s < cfg->n_sources; s++) {
-        long claimed = 0;
-        json_array_foreach(rows, i, row) {
-            const char *src = json_string_value(json_object_get(row, "source"));
-            claimed += src && strcmp(src, cfg->sources[s].id) == 0;
+    json_t *claimed = json_object(), *sources = NULL;
+    json_array_foreach(rows, i, row) {
+        const char *src = json_string_value(json_object_get(row, "source"));
+        if (claimed && src &&
+            json_object_set_new(claimed, src, json_integer(json_integer_value(json_object_get(claimed, src)) + 1))) {
+            json_decref(claimed);
+            claimed = NULL;
         }
-        json_t *fb = json_object_get(fed, cfg->sources[s].id);
-        if (!fb && !claimed)
-            continue;
-        json_array_append_new(sources, json_pack("{sssssOsI}", "id", cfg->sources[s].id, "name", cfg->sources[s].name,
-                                                 "fed_back", fb ? fb : json_null(), "claimed", (json_int_t)claimed));
+        self_found += json_is_integer(json_object_get(row, "parent"));
     }
+    *self_found_out = self_found;
+    if (claimed)
+        sources = s_source_counts(cfg, fed, claimed, declined);
+    json_decref(claimed);
+    if (!sources)
+        return NULL;
     return json_pack("{sos{sIsI}sIsIsIsIsI}", "sources", sources, "kinds", rect_kind_names[0], (json_int_t)kinds[0],
                      rect_kind_names[1], (json_int_t)kinds[1], "total", (json_int_t)total, "closed",
                      (json_int_t)closed, "open", (json_int_t)(total - closed), "overdue", (json_int_t)overdue,
                      "closed_on_time", (json_int_t)on_time);
+}
+
+/* s_summary_base, then "self_found" (举一反三 items) when there are any: a ledger saved before
+ * they existed still checks. */
+static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const json_t *declined, const char *ref_date)
+{
+    long self_found = 0;
+    json_t *sum = s_summary_base(cfg, rows, fed, declined, ref_date, &self_found);
+    if (sum && self_found && json_object_set_new(sum, "self_found", json_integer(self_found))) {
+        json_decref(sum);
+        return NULL;
+    }
+    return sum;
 }
 
 static int s_any_item(store_txn *t, uint64_t id, void *ctx)
@@ -530,19 +610,48 @@ static int s_rows(s_walk *w, const char *insp, const char *ref_date, json_t *row
     return 0;
 }
 
-/* fed_back of the inspection as it stood at the cutoff (rebuilt from the same events), or summed; *rec its record. */
-static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed)
+/*
+ * fed_back of the inspection as it stood at the cutoff (rebuilt from the same
+ * events), or summed; *rec its record; *declined its problems not claimed
+ * (for the whole record: every inspection's, each entry naming its
+ * "inspection"), NULL where no inspection in scope records any.
+ */
+static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed, json_t **declined)
 {
     int rc = 0;
+    *declined = NULL;
     if (insp) {
         *rec = json_incref(replay_inspection(w->r, insp));
         *fed = *rec ? json_incref(json_object_get(*rec, "fed_back")) : json_object();
+        json_t *d = json_object_get(*rec, "declined");
+        if (json_is_array(d) && !(*declined = json_deep_copy(d)))
+            rc = RECT_E_NOMEM;
     } else if ((*fed = json_object())) {
         const char *name;
         json_t *one;
-        json_object_foreach(replay_inspections(w->r), name, one)
+        json_object_foreach(replay_inspections(w->r), name, one) {
             if ((rc = s_fed_sum(name, one, *fed)))
                 break;
+            json_t *d = json_object_get(one, "declined"), *e;
+            size_t i;
+            if (!json_is_array(d))
+                continue;
+            if (!*declined && !(*declined = json_array())) {
+                rc = RECT_E_NOMEM;
+                break;
+            }
+            json_array_foreach(d, i, e) {
+                json_t *x = json_deep_copy(e);
+                if (!x || json_object_set_new(x, "inspection", json_string(name)) ||
+                    json_array_append_new(*declined, x)) {
+                    json_decref(x);
+                    rc = RECT_E_NOMEM;
+                    break;
+                }
+            }
+            if (rc)
+                break;
+        }
     }
     return !*fed || rc ? s_nomem(w->c) : 0;
 }
@@ -616,7 +725,7 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
 {
     char ref_date[RECT_DATE_LEN], hex[65];
     s_walk w = {.c = c, .as_of = cut->as_of, .stop = cut->seq};
-    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL;
+    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL, *declined = NULL;
     int rc;
     *out = NULL;
     if (!(w.r = replay_new()) || !(rows = json_array()) || (cut->series && !(w.series = series_new(cut->inspection)))) {
@@ -626,9 +735,9 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
     if ((rc = s_walk_run(&w)))
         goto done;
     s_ref_date(&w, ref_date);
-    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed)))
+    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed, &declined)))
         goto done;
-    if (!(summary = s_summary(c->cfg, rows, fed, ref_date)) ||
+    if (!(summary = s_summary(c->cfg, rows, fed, declined, ref_date)) ||
         (w.series && !(points = series_json(w.series, ref_date, cut->series)))) {
         rc = s_nomem(c);
         goto done;
@@ -639,8 +748,10 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
                      "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text, "generated_by",
                      c->actor->name, "reviewer", s_reviewer(c->cfg), "timezone", c->cfg->timezone, "summary",
                      summary, "rows", rows);
+    /* "declined" only where problems not claimed are recorded: older saved ledgers still check. */
     if (!*out || (points && json_object_set(*out, "series", points)) ||
-        (cut->inspection && json_object_set_new(*out, "sign_off", s_sign_off(c->cfg, w.r, cut->inspection))))
+        (cut->inspection && json_object_set_new(*out, "sign_off", s_sign_off(c->cfg, w.r, cut->inspection))) ||
+        (declined && json_object_set(*out, "declined", declined)))
         rc = s_nomem(c);
     else
         rc = s_record_head(c, *out);
@@ -656,6 +767,7 @@ done:
     json_decref(fed);
     json_decref(summary);
     json_decref(points);
+    json_decref(declined);
     return rc;
 }
 
@@ -715,6 +827,7 @@ int cmd_ledger(cmd_ctx *c)
 typedef struct {
     json_t *key; /* string or null (owned) */
     long total, states[RECT_ST_COUNT], lights[3], closed, on_time, rejections, relapses;
+    long self_found; /* items with a parent (举一反三) */
     long *days; /* days to close of each closed item */
     size_t n_days, cap_days;
 } s_counts;
@@ -737,6 +850,7 @@ static int s_count(s_stats *st, s_counts *g, const json_t *it)
         g->states[s]++;
     g->rejections += (long)json_integer_value(json_object_get(it, "rejections"));
     g->relapses += (long)json_integer_value(json_object_get(it, "relapses"));
+    g->self_found += json_is_integer(json_object_get(it, "parent"));
     /* The same facts as list, the ledger and the digests (facts.c). */
     facts f;
     facts_of(st->c->cfg, it, st->today, &st->tz, &f);
@@ -828,13 +942,14 @@ static json_t *s_counts_json(s_counts *g)
         median = twice % 2 ? json_real(twice / 2.0) : json_integer(twice / 2);
         max = json_integer(g->days[g->n_days - 1]);
     }
-    return json_pack("{sIsos{sIsIsI}sIsIsosososIsI}", "total", (json_int_t)g->total, "states", states, "lights",
+    return json_pack("{sIsos{sIsIsI}sIsIsosososIsIsI}", "total", (json_int_t)g->total, "states", states, "lights",
                      "green", (json_int_t)g->lights[0], "yellow", (json_int_t)g->lights[1], "red",
                      (json_int_t)g->lights[2], "closed", (json_int_t)g->closed, "closed_on_time",
                      (json_int_t)g->on_time, "on_time_rate",
                      g->closed ? json_real((double)g->on_time / (double)g->closed) : json_null(),
                      "median_days_to_close", median, "max_days_to_close", max, "rejections",
-                     (json_int_t)g->rejections, "relapses", (json_int_t)g->relapses);
+                     (json_int_t)g->rejections, "relapses", (json_int_t)g->relapses, "self_found",
+                     (json_int_t)g->self_found);
 }
 
 int cmd_stats(cmd_ctx *c)

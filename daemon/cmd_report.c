@@ -21,6 +21,7 @@
 #include "cmd_ledger.h"
 #include "facts.h"
 #include "rect_proto.h"
+#include "records.h"
 #include "replay.h"
 
 /* What the observer counts while the record is replayed. */
@@ -185,21 +186,15 @@ static int s_item(cmd_ctx *c, const replay *r, const json_t *it, const char *day
     return 0;
 }
 
-/* Fed back per source from the inspection record: declined recorded for it → claimed + declined. */
+/* Fed back per source from the inspection record, by records.c's rule (records_fed_back_count). */
 static void s_fed(const rect_cfg *cfg, const json_t *rec, s_items *x)
 {
     const json_t *fed = json_object_get(rec, "fed_back"), *declined = json_object_get(rec, "declined");
     for (size_t s = 0; s < cfg->n_sources; s++) {
         s_tally *t = &x->src[s];
-        size_t i;
-        json_t *d;
-        json_array_foreach(declined, i, d) {
-            const char *src = s_str(d, "source");
-            t->declined += src && strcmp(src, cfg->sources[s].id) == 0;
-        }
-        json_t *given = json_object_get(fed, cfg->sources[s].id);
+        t->declined = records_declined_of(declined, cfg->sources[s].id);
         t->derived = t->declined > 0;
-        t->fed_back = t->derived ? t->claimed + t->declined : json_is_integer(given) ? (long)json_integer_value(given) : -1;
+        t->fed_back = records_fed_back_count(json_object_get(fed, cfg->sources[s].id), t->claimed, t->declined);
     }
     x->other.fed_back = x->other.claimed ? -1 : 0;
 }

@@ -13,6 +13,7 @@
 
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
+#include "cmd_records.h"
 #include "fault.h"
 #include "rect_proto.h"
 #include "rect_text.h"
@@ -56,6 +57,9 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* Records (cmd_records.c). */
+    [RECT_VERB_INSPECTION_DECLINE] = cmd_inspection_decline,
+    [RECT_VERB_AMEND] = cmd_amend,
     /* The 整改报告 (cmd_report.c). */
     [RECT_VERB_REPORT] = cmd_report,
     /* Evidence files and the case file (cmd_evidence.c). */

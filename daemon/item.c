@@ -26,7 +26,11 @@ static int s_all_digits(const char *s)
 /* Resolve the "item" argument to an id. */
 static int s_resolve(cmd_ctx *c, uint64_t *id)
 {
-    json_t *arg = json_object_get(c->args, "item");
+    return item_resolve(c, json_object_get(c->args, "item"), id);
+}
+
+int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id)
+{
     if (json_is_integer(arg)) {
         if (json_integer_value(arg) < 1)
             return cmd_fail(c, RECT_E_BAD_VALUE, "item id must be 1 or more");
@@ -147,6 +151,11 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
                 bad |= json_object_set(now, f, v);
             bad |= json_object_set_new(changes, f, json_pack("[nO]", json_object_get(now, f)));
         }
+        /* A self-found (举一反三) item names its parent: only then has it the field. */
+        json_t *parent = json_object_get(set, "parent");
+        if (parent && !bad)
+            bad |= json_object_set(now, "parent", parent) ||
+                   json_object_set_new(changes, "parent", json_pack("[nO]", parent));
         if (bad)
             goto done;
     } else {

@@ -17,6 +17,13 @@
  */
 int item_load(cmd_ctx *c, json_t **item);
 
+/*
+ * Resolve an item reference (integer id, digit string, REF or
+ * INSPECTION/REF; borrowed) to an id, without loading it: 0, or a rect_err
+ * with c->msg set (not found, ambiguous). The id need not exist.
+ */
+int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id);
+
 /* The state of an item, or RECT_ST_NONE if it has none (corrupt). */
 rect_state item_state(const json_t *item);
 
@@ -36,7 +43,8 @@ json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_
  * event's changes and update the item; then append the event (action,
  * actor, now, comment, and `extra` keys merged in, stolen, may be NULL) and
  * store the item with its indexes. item NULL means a new item (claim): one
- * is created with a fresh id and *item_out receives it. *item_out may be
+ * is created with a fresh id and *item_out receives it; a claim records every
+ * item field, and "parent" only when set holds it (举一反三). *item_out may be
  * NULL if the caller does not want the result; otherwise the caller owns it.
  */
 int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,

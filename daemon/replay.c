@@ -263,17 +263,34 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         return s_bad(msg, len, "seq %llu: item, action, at or changes missing or of the wrong type",
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
-    int inspection = strcmp(action, rect_action_names[RECT_ACT_INSPECTION]) == 0;
-    int sign = strcmp(action, rect_action_names[RECT_ACT_SIGN]) == 0;
-    if ((inspection || sign) != (id == 0))
-        return s_bad(msg, len, inspection || sign ? "seq %llu: an inspection or sign event must name item 0"
-                                                  : "seq %llu: item 0 is no item: only inspection and sign events name it",
+    /* About no item (rect_action_no_item): inspection, decline, withdraw_decline, sign. */
+    int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, action);
+    int no_item = a >= 0 && rect_action_no_item(a);
+    if (no_item && id != 0)
+        return s_bad(msg, len, "seq %llu: a %s event must name item 0", (unsigned long long)seq, action);
+    if (!no_item && id == 0)
+        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline and sign events name it",
                      (unsigned long long)seq);
     if (files && id == 0)
         return s_bad(msg, len, "seq %llu: an event about no item files no files", (unsigned long long)seq);
-    if (sign)
+    if (a == RECT_ACT_SIGN)
         return s_apply_sign(r, ev, seq, msg, len);
-    if (inspection) {
+    if (no_item && a != RECT_ACT_INSPECTION) {
+        /* A decision about a recorded inspection: it changes that record's declined list only. */
+        const char *field;
+        json_t *ch;
+        json_object_foreach(changes, field, ch)
+            if (strcmp(field, "name") != 0 && strcmp(field, "declined") != 0)
+                return s_bad(msg, len, "seq %llu: a %s event changes only name and declined, not %s",
+                             (unsigned long long)seq, action, field);
+        json_t *nm = json_object_get(changes, "name");
+        if (!json_is_array(nm) || !json_is_string(json_array_get(nm, 0)) ||
+            !json_equal(json_array_get(nm, 0), json_array_get(nm, 1)) ||
+            !json_is_array(json_array_get(json_object_get(changes, "declined"), 1)))
+            return s_bad(msg, len, "seq %llu: a %s event names a recorded inspection [N, N] and its new declined list",
+                         (unsigned long long)seq, action);
+    }
+    if (no_item) {
         int rc = s_apply_inspection(r, ev, seq, msg, len);
         return rc ? rc : s_touch(r, json_string_value(json_array_get(json_object_get(changes, "name"), 1)), seq, 0);
     }

@@ -61,6 +61,15 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     /* Recording an inspection batch (inspection_add): an event about no item ("item" 0),
      * so only from no item and to no item; never allowed on an existing item. */
     [RECT_ACT_INSPECTION] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* Records (issue 9). A problem not claimed (不认领), or its withdrawal, is an admin's
+     * decision about an inspection: about no item, like RECT_ACT_INSPECTION. */
+    [RECT_ACT_DECLINE] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    [RECT_ACT_WITHDRAW_DECLINE] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* Correcting an item's text (title, description, measures: cmd_records.c says which)
+     * is an admin's, in any state, with a reason; the event keeps old and new. */
+    [RECT_ACT_AMEND] = {ST(RECT_ST_CLAIMED) | ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING) |
+                            ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED),
+                        -1, RECT_ROLE_ADMIN, WHO_ROLES},
     /* The 审核人's sign-off of an inspection's ledger: about no item, like an inspection. */
     [RECT_ACT_SIGN] = {0, -1, 0, WHO_REVIEWER},
     /* 督办 by a person: on open work, by its own leader or an admin; the owner answers. */

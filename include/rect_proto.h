@@ -101,9 +101,10 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
-/* RECT_ACT_INSPECTION and RECT_ACT_SIGN are about no item: events with "item"
- * 0 that record an inspection batch (inspection_add) or a sign-off of an
- * inspection's ledger (ledger_sign); no item path uses them. */
+/* RECT_ACT_INSPECTION, RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE and
+ * RECT_ACT_SIGN are about no item: events with "item" 0 that change an
+ * inspection record or sign its ledger (rect_action_no_item); no item path
+ * uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -120,6 +121,10 @@ typedef enum {
     RECT_ACT_REVIEW,         /* consolidation review of a closed long-term item (巩固) */
     RECT_ACT_RELAPSE,        /* a review found the problem back (反弹): reopened */
     RECT_ACT_INSPECTION,     /* an inspection batch recorded (考核评估): item 0, no item */
+    /* Records (issue 9: problems not claimed, amendments). */
+    RECT_ACT_DECLINE,          /* a fed-back problem the town did not claim (不认领): item 0 */
+    RECT_ACT_WITHDRAW_DECLINE, /* a mistaken 不认领 withdrawn (it stays in the history): item 0 */
+    RECT_ACT_AMEND,            /* an admin corrects title, description or measures: old → new */
     /* Acts of people on the record (ledger sign, urge, reply, acknowledge). */
     RECT_ACT_SIGN,           /* the 审核人 signs an inspection's ledger: item 0, names the head it signs */
     RECT_ACT_URGE,           /* a 督办 by a person (the item's leader or an admin) */
@@ -131,8 +136,19 @@ typedef enum {
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
-    "inspection", "sign", "urge", "reply", "acknowledge",
+    "inspection", "decline", "withdraw_decline", "amend", "sign", "urge", "reply", "acknowledge",
 };
+
+/*
+ * 1 if action a is about no item: its events have "item" 0 and change an
+ * inspection record (inspection, decline, withdraw_decline) or sign its
+ * ledger (sign). The one list;
+ * replay.c and the item path ask it.
+ */
+static inline int rect_action_no_item(int a)
+{
+    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN;
+}
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
 #define RECT_SYSTEM_ACTOR "rectd"

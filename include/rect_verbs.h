@@ -46,7 +46,7 @@
     X(LIST, "list", READ_LONG, ANY, NONE,                                                         \
       A(state, NAME, OPT) A(owner, NAME, OPT) A(unit, NAME, OPT) A(source, NAME, OPT)             \
       A(kind, NAME, OPT) A(inspection, NAME, OPT) A(leader, NAME, OPT) A(overdue, BOOL, OPT)      \
-      A(due_soon, BOOL, OPT) A(as_of, NAME, OPT))                                                 \
+      A(due_soon, BOOL, OPT) A(as_of, NAME, OPT) A(grep, LINE, OPT))                              \
     X(SHOW, "show", READ, ANY, NONE, A(item, ITEM, REQ))                                          \
     X(HISTORY, "history", READ, ANY, NONE, A(item, ITEM, REQ))                                    \
     /* The lifecycle (cmd_items.c). */                                                            \
@@ -54,7 +54,7 @@
       A(ref, NAME, REQ) A(source, NAME, REQ) A(kind, NAME, REQ) A(title, LINE, REQ)               \
       A(description, TEXT, OPT) A(measures, TEXT, OPT) A(inspection, NAME, OPT)                   \
       A(owner, NAME, OPT) A(unit, NAME, OPT) A(leader, NAME, OPT) A(deadline, NAME, OPT)          \
-      A(note, TEXT, OPT))                                                                         \
+      A(note, TEXT, OPT) A(parent, ITEM, OPT))                                                    \
     X(IMPORT, "import", WRITE, ANY, ONE, A(inspection, NAME, OPT) A(dry_run, BOOL, OPT))          \
     X(ASSIGN, "assign", WRITE, ANY, NONE,                                                         \
       A(item, ITEM, REQ) A(owner, NAME, REQ) A(unit, NAME, REQ) A(leader, NAME, REQ)              \
@@ -95,6 +95,13 @@
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
     X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* Records (cmd_records.c): problems not claimed (不认领), amendments. */                     \
+    X(INSPECTION_DECLINE, "inspection_decline", WRITE, ADMIN, NONE,                               \
+      A(name, NAME, REQ) A(source, NAME, OPT) A(title, LINE, OPT) A(reason, TEXT, REQ)            \
+      A(withdraw, INT, OPT))                                                                      \
+    X(AMEND, "amend", WRITE, ANY, NONE,                                                           \
+      A(item, ITEM, REQ) A(title, LINE, OPT) A(description, TEXT, OPT) A(measures, TEXT, OPT)     \
+      A(reason, TEXT, REQ))                                                                      \
     /* The 整改报告 (cmd_report.c). */                                                              \
     X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))           \
     /* Evidence files and the case file, 整改档案 (cmd_evidence.c). */                            \

@@ -43,7 +43,8 @@ ROW_KEYS = {"id", "ref", "source", "title", "measures", "kind", "leader", "unit"
             # 签收 of the current assignment (tests/e2e-acts.py)
             "acknowledged_by", "acknowledged_at"}
 COUNT_KEYS = {"total", "states", "lights", "closed", "closed_on_time", "on_time_rate",
-              "median_days_to_close", "max_days_to_close", "rejections", "relapses"}
+              "median_days_to_close", "max_days_to_close", "rejections", "relapses",
+              "self_found"}
 ZERO = "0" * 64
 VERIFIER = "maqing"   # a verifier who owns nothing
 CLOSER = "zhanghua"   # leader and admin

@@ -330,11 +330,18 @@ def rebuild_items(events):
     return items
 
 
+# Actions about no item (item 0) that change inspection records (PROTOCOL.md, "Inspection events");
+# "sign" is about no item too, and changes no record (rebuild_sign_offs).
+INSPECTION_ACTIONS = frozenset(["inspection", "decline", "withdraw_decline"])
+
+
 def rebuild_inspections(events):
     """Inspection records as a view of the inspection events (item 0, action
-    "inspection"): apply each one's changes in seq order to the record of the
-    inspection named by the new value of "name"; created = at and by = actor
-    of its first event. Returns {name: record}."""
+    "inspection", "decline" or "withdraw_decline"): apply each one's changes
+    in seq order to the record of the inspection named by the new value of
+    "name"; created = at and by = actor of its first event. A decline or a
+    withdrawal names a recorded inspection ([N, N]) and changes only its
+    "declined" list. Returns {name: record}."""
     recs = {}
     for ev in sorted(events, key=lambda e: e["seq"]):
         if ev["item"] != 0:
@@ -342,8 +349,14 @@ def rebuild_inspections(events):
         if ev["action"] == "sign":
             _check_sign(ev, recs, events)
             continue
-        if ev["action"] != "inspection":
+        if ev["action"] not in INSPECTION_ACTIONS:
             raise ChainError("seq %d: item 0 with action %r" % (ev["seq"], ev["action"]))
+        if ev["action"] != "inspection":
+            ch = ev["changes"]
+            if set(ch) != {"name", "declined"} or ch["name"][0] != ch["name"][1] \
+                    or ch["name"][0] not in recs or not isinstance(ch["declined"][1], list):
+                raise ChainError("seq %d: a %s event must name a recorded inspection and change "
+                                 "only its declined list: %r" % (ev["seq"], ev["action"], ch))
         name = ev["changes"]["name"][1]
         rec = recs.setdefault(name, {"created": ev["at"], "by": ev["actor"]})
         for field, change in ev["changes"].items():
@@ -486,8 +499,8 @@ def main(argv):
                         print("rebuilt items differ: ids %s" % bad[:20])
                         return 3
                     print("rebuild ok: %d items" % len(got))
-                    keys = ("name", "title", "fed_back", "created", "by")
-                    got = {i["name"]: {k: i[k] for k in keys}
+                    keys = ("name", "title", "fed_back", "created", "by", "declined")
+                    got = {i["name"]: {k: i[k] for k in keys if k in i}
                            for i in c.call("inspection_list")["inspections"] if i["created"]}
                     if got != rebuild_inspections(events):
                         print("rebuilt inspections differ")

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -251,6 +252,55 @@ static void test_sign_events_name_the_head_before_them_and_later_changes_show(vo
     replay_destroy(&r);
 }
 
+/* decline / withdraw_decline (item 0) change a recorded inspection's declined list, nothing else. */
+static void test_declines_change_only_a_recorded_inspections_declined_list(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    assert_int_equal(s_apply(r, INSP_EV(1, "2026-12-01T00:00:00Z", "A", "{\"national\":25}"), msg, sizeof msg), 0);
+#define DECL(seq, action, old, new)                                                                            \
+    "{\"seq\":" #seq ",\"item\":0,\"action\":\"" action "\",\"actor\":\"wangyan\",\"at\":\"2026-12-02T00:00:00Z\","  \
+    "\"comment\":\"\",\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[" old "," new "]}}"
+    const char *one = "[{\"source\":\"national\",\"title\":\"t\",\"reason\":\"r\"}]";
+    char ev[512];
+    snprintf(ev, sizeof ev, DECL(2, "decline", "null", "%s"), one);
+    assert_int_equal(s_apply(r, ev, msg, sizeof msg), 0);
+    json_t *want = s_ev(one);
+    assert_true(json_equal(json_object_get(replay_inspection(r, "A"), "declined"), want));
+    json_decref(want);
+    /* its old list must be the one rebuilt so far */
+    assert_int_equal(s_apply(r, DECL(3, "withdraw_decline", "[]", "[]"), msg, sizeof msg), RECT_E_BAD_VALUE);
+    /* only name and declined, and a recorded inspection named [N, N] */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":0,\"action\":\"decline\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[null,[]],"
+                             "\"fed_back\":[{\"national\":25},{}]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_non_null(strstr(msg, "only name and declined"));
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":0,\"action\":\"decline\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[null,\"B\"],\"declined\":[null,[]]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_null(replay_inspection(r, "B"));
+    /* on an item: no */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":1,\"action\":\"decline\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[null,[]]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    snprintf(ev, sizeof ev, DECL(3, "withdraw_decline", "%s", "[]"), one);
+    assert_int_equal(s_apply(r, ev, msg, sizeof msg), 0);
+    assert_int_equal(json_array_size(json_object_get(replay_inspection(r, "A"), "declined")), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(replay_inspection(r, "A"), "fed_back"),
+                                                        "national")),
+                     25);
+#undef DECL
+    replay_destroy(&r);
+}
+
 static void test_local_dates_for_the_as_of_cutoff(void **state)
 {
     (void)state;
@@ -280,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_events_that_do_not_replay_are_refused_and_change_nothing),
         cmocka_unit_test(test_inspection_events_rebuild_the_inspections_as_they_stood),
         cmocka_unit_test(test_sign_events_name_the_head_before_them_and_later_changes_show),
+        cmocka_unit_test(test_declines_change_only_a_recorded_inspections_declined_list),
         cmocka_unit_test(test_local_dates_for_the_as_of_cutoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

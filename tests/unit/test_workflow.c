@@ -48,6 +48,11 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_RELAPSE] = {NO, NO, NO, NO, NO, RECT_ST_RECTIFYING},
     /* recording an inspection: an event about no item (item 0), never on an item */
     [RECT_ACT_INSPECTION] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    /* problems not claimed: about no item too; amend: any item, state kept */
+    [RECT_ACT_DECLINE] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    [RECT_ACT_WITHDRAW_DECLINE] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    [RECT_ACT_AMEND] = {NO, RECT_ST_CLAIMED, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, RECT_ST_VERIFIED,
+                        RECT_ST_CLOSED},
     /* the acts of people: a sign-off names no item; urge, reply and 签收 keep the state */
     [RECT_ACT_SIGN] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
     [RECT_ACT_URGE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
@@ -526,6 +531,35 @@ static void test_review_and_relapse_by_owner_or_admin_from_closed_only(void **st
     }
 }
 
+/* decline / withdraw_decline (不认领) are about no item, admins only; amend is an admin's on any item. */
+static void test_decline_and_amend_are_an_admins(void **state)
+{
+    (void)state;
+    wf_item none = s_item(RECT_ST_NONE, 0);
+    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner, &s_viewer, &s_no_roles, &s_system};
+    rect_action no_item[] = {RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE};
+    for (size_t a = 0; a < 2; a++) {
+        s_check_action_row(no_item[a]);
+        s_expect(no_item[a], &none, &s_admin, 0, RECT_ST_NONE);
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+            s_expect(no_item[a], &none, others[i], RECT_E_PERMISSION_DENIED, NO);
+        for (int s = RECT_ST_CLAIMED; s < RECT_ST_COUNT; s++) {
+            wf_item it = s_item((rect_state)s, 1);
+            s_expect(no_item[a], &it, &s_superuser, RECT_E_INVALID_TRANSITION, NO);
+        }
+    }
+    s_check_action_row(RECT_ACT_AMEND);
+    s_expect(RECT_ACT_AMEND, &none, &s_admin, RECT_E_INVALID_TRANSITION, NO);
+    for (int s = RECT_ST_CLAIMED; s < RECT_ST_COUNT; s++) {
+        wf_item it = s_item((rect_state)s, 1);
+        s_expect(RECT_ACT_AMEND, &it, &s_admin, 0, (rect_state)s);
+        /* the item's own owner may not rewrite what it says */
+        s_expect(RECT_ACT_AMEND, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+            s_expect(RECT_ACT_AMEND, &it, others[i], RECT_E_PERMISSION_DENIED, NO);
+    }
+}
+
 /* inspection_add's event: no item before, no item after, admins only; no item path can use it. */
 static void test_inspection_only_about_no_item_and_only_by_an_admin(void **state)
 {
@@ -819,6 +853,7 @@ int main(void)
         cmocka_unit_test(test_escalate_only_by_rectd_itself_never_by_a_user),
         cmocka_unit_test(test_review_and_relapse_by_owner_or_admin_from_closed_only),
         cmocka_unit_test(test_inspection_only_about_no_item_and_only_by_an_admin),
+        cmocka_unit_test(test_decline_and_amend_are_an_admins),
         cmocka_unit_test(test_verify_refused_to_whoever_owned_the_item_in_this_round),
         cmocka_unit_test(test_verify_refused_to_whoever_filed_evidence_in_this_round),
         cmocka_unit_test(test_pass_after_a_rejection_needs_evidence_filed_since),

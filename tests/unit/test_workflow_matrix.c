@@ -75,8 +75,13 @@ static unsigned s_from(rect_action a)
     switch (a) {
     case RECT_ACT_CLAIM:
     case RECT_ACT_INSPECTION:
+    case RECT_ACT_DECLINE:
+    case RECT_ACT_WITHDRAW_DECLINE:
     case RECT_ACT_SIGN:
         return 0; /* no item yet */
+    case RECT_ACT_AMEND:
+        return S(RECT_ST_CLAIMED) | S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING) | S(RECT_ST_VERIFIED) |
+               S(RECT_ST_CLOSED);
     case RECT_ACT_URGE:
     case RECT_ACT_ACKNOWLEDGE:
         return S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING);
@@ -162,6 +167,9 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     switch (a) {
     case RECT_ACT_CLAIM:
     case RECT_ACT_INSPECTION:
+    case RECT_ACT_DECLINE:
+    case RECT_ACT_WITHDRAW_DECLINE:
+    case RECT_ACT_AMEND:
         ok = admin;
         break;
     case RECT_ACT_ASSIGN:
