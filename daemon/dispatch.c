@@ -56,6 +56,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* What a client shows and completes (cmd_directory.c). */
+    [RECT_VERB_DIRECTORY] = cmd_directory,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */

@@ -94,7 +94,9 @@
     X(AUDIT_VERIFY, "audit_verify", READ_LONG, ANY, NONE, A(anchor, OBJECT, OPT))                 \
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
-    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))
+    X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* What a client shows and completes (cmd_directory.c). */                                    \
+    X(DIRECTORY, "directory", READ, ANY, NONE, )
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
