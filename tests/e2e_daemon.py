@@ -120,6 +120,8 @@ class Daemon:
 
     def __init__(self, overrides=None, tmp=None):
         self.tmp = tmp or tempfile.mkdtemp(prefix="rt", dir="/tmp")
+        self.cfg = None  # the effective config: `rectd --check --json` of r.conf
+        self.cfg_error = None  # rectd's message when the last r.conf saved was refused
         self.conf_text = None
         self.conf = None
         self.proc = None
@@ -161,13 +163,23 @@ class Daemon:
 
     def save_conf(self, text, name="r.conf"):
         """Write config text as name in the daemon's folder; r.conf becomes
-        the config this daemon runs on. Returns its path."""
+        the config this daemon runs on, and self.cfg what rectd makes of it
+        (`rectd --check --json`: defaults filled in, paths absolute, users'
+        public keys as keys). Returns its path."""
         path = os.path.join(self.tmp, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         if name == "r.conf":
             self.conf_text, self.conf = text, path
-            self.cfg = e2e_conf.parse(text)
+            self.cfg_error = None
+            try:
+                self.cfg = e2e_conf.effective(path, RECTD)
+            except e2e_conf.ConfError as e:
+                # A config rectd refuses (a test of the refusal): rectd keeps
+                # running on the last good one, and so does self.cfg.
+                self.cfg_error = str(e)
+                if getattr(self, "cfg", None) is None:
+                    raise
         return path
 
     # -- process ----------------------------------------------------------

@@ -34,7 +34,7 @@ int cli_help(const cli_ctx *ctx, const cli_args *a)
     return RECT_EXIT_USAGE;
 }
 
-void cli_keys_dir(const rect_cfg *cfg, char *buf, size_t len)
+void cli_keys_dir(const rect_client_cfg *conf, char *buf, size_t len)
 {
     snprintf(buf, len, ".");
 }
