@@ -607,9 +607,8 @@ static int s_resolve_keys(cli_ctx *ctx)
 /*
  * The name of the user whose display name is who, from rectd's directory.
  * Asking it needs someone to ask as: the user of the key given, else
- * client.user, else the user of client.key_file. 0 and *name (who itself
- * when rectd knows no such display name: rectd then refuses it as
- * unknown_user), or an exit code after a message.
+ * client.user, else the user of client.key_file. 0 and *name, or an exit
+ * code after a message (refused: rectd knows no such name).
  */
 static int s_by_display(cli_ctx *ctx, const char *who, const char **name)
 {
@@ -640,7 +639,13 @@ static int s_by_display(cli_ctx *ctx, const char *who, const char **name)
             return rc;
     }
     const rect_user *u = cfg_user_find(dir, who);
-    *name = u ? u->name : who;
+    if (!u) {
+        cli_error(_("rectd knows no user named \"%s\", as a name or a display name (see 'rectctl "
+                    "directory')"),
+                  who);
+        return RECT_EXIT_REFUSED;
+    }
+    *name = u->name;
     return RECT_EXIT_OK;
 }
 

@@ -241,6 +241,9 @@ class Daemon:
             if time.monotonic() > deadline:
                 raise AssertionError("rectd made no keys within %ds:\n%s" % (timeout, self.stderr()))
             time.sleep(0.02)
+        if self.cfg and self.cfg["daemon"].get("public_key") is None and self.cfg_error is None:
+            # the first start made the demo keys: now rectd can name them
+            self.cfg = e2e_conf.effective(self.conf, RECTD)
         self.register_keys()
         with rawclient.Client(self.endpoint, self.admin, timeout_ms=200) as c:
             while time.monotonic() < deadline:
