@@ -241,9 +241,6 @@ class Daemon:
             if time.monotonic() > deadline:
                 raise AssertionError("rectd made no keys within %ds:\n%s" % (timeout, self.stderr()))
             time.sleep(0.02)
-        if self.cfg and self.cfg["daemon"].get("public_key") is None and self.cfg_error is None:
-            # the first start made the demo keys: now rectd can name them
-            self.cfg = e2e_conf.effective(self.conf, RECTD)
         self.register_keys()
         with rawclient.Client(self.endpoint, self.admin, timeout_ms=200) as c:
             while time.monotonic() < deadline:
@@ -252,11 +249,23 @@ class Daemon:
                                          % (self.proc.returncode, self.stderr()))
                 try:
                     c.call("ping")
+                    self._refresh_keys()
                     return
                 except rawclient.NoReply:
                     time.sleep(0.05)
         raise AssertionError("rectd did not answer ping within %ds:\n%s"
                              % (timeout, self.stderr()))
+
+    def _refresh_keys(self):
+        """After the first start made the demo keys (rectd serves only once
+        all are made), self.cfg learns their public keys."""
+        if self.cfg and self.cfg_error is None and (
+                self.cfg["daemon"].get("public_key") is None
+                or any(u.get("public_key") is None for u in self.cfg["users"])):
+            try:
+                self.cfg = e2e_conf.effective(self.conf, RECTD)
+            except e2e_conf.ConfError:
+                pass  # r.conf changed under a running rectd: keep what we had
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Stop rectd (SIGTERM, then SIGKILL after timeout). Exit status or None."""
