@@ -98,7 +98,7 @@ rect_cfg *cli_dir_from_json(const json_t *result)
 
 const rect_cfg *cli_dir(const cli_ctx *ctx)
 {
-    if (s_asked)
+    if (s_asked || !ctx->conf) /* no config: an offline command, no rectd to ask */
         return s_dir;
     s_asked = 1;
     struct conn *conn = cli_connect(ctx, 0);

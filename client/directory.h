@@ -19,7 +19,8 @@
  * ledger_reviewer, default_inspection, max_request_kb and
  * max_attachment_mb are set, so that cfg.c's lookups (cfg_user_find,
  * cfg_unit_find...) serve it. NULL after a message on stderr when rectd
- * could not be asked (the caller then shows ids as they are). Lives until
+ * could not be asked, or without a config (an offline command), when the
+ * caller shows ids as they are. Lives until
  * cli_dir_free().
  */
 const rect_cfg *cli_dir(const cli_ctx *ctx);
