@@ -1455,6 +1455,12 @@ static int s_client_conf(cfg_loader *x, config_setting_t *root, rect_client_cfg 
     if (!g)
         return s_fail(x, NULL, "no client group: rectctl.conf needs client = { endpoint = \"...\"; "
                                "server_key = \"...\"; }; (see config/rectctl.conf)");
+    if (!config_setting_get_member(g, "endpoint"))
+        return s_fail(x, g, "client.endpoint is required: where rectd listens, its daemon.endpoint "
+                            "(e.g. endpoint = \"ipc:///run/rectd/rectd.sock\";)");
+    if (!config_setting_get_member(g, "server_key"))
+        return s_fail(x, g, "client.server_key is required: rectd's public key, the path of its "
+                            "rectd.pub or the 40 characters \"rectd keygen\" printed");
     if (s_string(x, g, "client", "endpoint", 1, NULL, &v, &at) < 0 ||
         s_endpoint(x, at, "client.endpoint", v, &cc->endpoint) < 0)
         return -1;
