@@ -201,10 +201,18 @@ static void s_help_overview(const cli_ctx *ctx)
     for (size_t i = 0; i < sizeof s_globals_help / sizeof s_globals_help[0]; i++)
         s_entry(s_globals_help[i].spelling, w + 2, gettext(s_globals_help[i].help));
 
-    if (ctx->cfg_path)
+    rect_client_cfg *conf = NULL;
+    char err[1024];
+    if (ctx->cfg_path && cfg_load_client(ctx->cfg_path, &conf, err, sizeof err) == 0 && conf->daemon_config)
+        printf("\n%s %s\n%s\n", _("Config file:"), ctx->cfg_path,
+               _("  (rectd's own config: rectctl reads only its daemon.endpoint, its client group\n"
+                 "  and rectd's public key; give rectctl a rectctl.conf of its own, see\n"
+                 "  config/rectctl.conf)"));
+    else if (ctx->cfg_path)
         printf("\n%s %s\n", _("Config file:"), ctx->cfg_path);
     else
         printf("\n%s %s\n", _("Config file:"), _("none found (see -c above; config/rectctl.conf is a sample)"));
+    cfg_client_destroy(&conf);
     printf("\n%s\n", _("Exit codes:"));
     printf("  0  %s\n", _("done"));
     printf("  1  %s\n", _("usage error (bad options, unreadable file, bad config)"));

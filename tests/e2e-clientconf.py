@@ -216,6 +216,11 @@ class Lookup(Base):
     def test_a_daemon_config_still_works_with_c_for_its_endpoint_and_client_group(self):
         eq(self.who("-c", self.d.conf), self.d.cfg["client"]["user"], "rectd.conf's client.user")
         eq(self.who(env={"RECTD_CONFIG": self.d.conf}), self.d.cfg["client"]["user"], "$RECTD_CONFIG")
+        rc, out, err = self.ctl("-c", self.d.conf, "--help")
+        check("Config file: %s\n  (rectd's own config: rectctl reads only its daemon.endpoint" % self.d.conf in out,
+              "--help notes the daemon config: %r" % out[-500:])
+        rc, out, err = self.ctl("-c", self.by_c, "--help")
+        check("rectd's own config" not in out, "no note for a rectctl.conf")
 
 
 class BadConf(Base):
