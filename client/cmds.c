@@ -17,10 +17,12 @@
 #include "cli.h"
 #include "directory.h"
 #include "cmds_deadline.h"
+#include "cmds_evidence.h"
 #include "cmds_notify.h"
 #include "i18n.h"
 #include "render.h"
 #include "cmds_ledger.h"
+#include "report.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -558,6 +560,7 @@ const cli_cmd cli_commands[] = {
                 "\n"
                 "Example:\n"
                 "  rectctl evidence GJ-03 --note \"入户核查记录\" --file 照片1.jpg --file 台账.pdf")},
+    CLI_EVIDENCE_COMMANDS,
     {.name = "verify", .verb = RECT_VERB_VERIFY, .pos = N_("ID"), .pos_arg = CLI_ARG(VERIFY, item),
      .opts = s_verify_opts, .build = s_verify_build, .print = s_verify_print,
      .usage = N_("ID (--pass|--reject) --opinion TEXT"),
@@ -652,6 +655,7 @@ const cli_cmd cli_commands[] = {
                 "Example:\n"
                 "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
+    CLI_REPORT_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,
      .usage = N_("USER [-o DIR] [--force]"),

@@ -23,8 +23,9 @@ static char *s_dup_str(const json_t *v)
     return s ? strdup(s) : NULL;
 }
 
-/* The {"id","name"} entries of array a into *out; -1 when out of memory. */
-static int s_named(const json_t *a, rect_named **out, size_t *n)
+/* The {"id","name"} entries of array a into *out (sources: with_level, their
+ * "level" too, "other" when absent); -1 when out of memory. */
+static int s_named(const json_t *a, rect_named **out, size_t *n, int with_level)
 {
     size_t len = json_array_size(a);
     *out = NULL;
@@ -40,6 +41,10 @@ static int s_named(const json_t *a, rect_named **out, size_t *n)
         rect_named *x = &(*out)[*n];
         x->id = s_dup_str(json_object_get(e, "id"));
         x->name = s_dup_str(json_object_get(e, "name"));
+        if (with_level) {
+            int lv = rect_lookup(rect_level_names, RECT_LEVEL_COUNT, json_string_value(json_object_get(e, "level")));
+            x->level = lv >= 0 ? lv : RECT_LEVEL_OTHER;
+        }
         ++*n; /* counted before the check: cfg_destroy frees what was copied */
         if (!x->id || !x->name)
             return -1;
@@ -87,8 +92,8 @@ rect_cfg *cli_dir_from_json(const json_t *result)
     const json_t *tz = json_object_get(result, "timezone"), *rev = json_object_get(result, "reviewer"),
                  *insp = json_object_get(result, "default_inspection");
     if (s_users(json_object_get(result, "users"), d) < 0 ||
-        s_named(json_object_get(result, "units"), &d->units, &d->n_units) < 0 ||
-        s_named(json_object_get(result, "sources"), &d->sources, &d->n_sources) < 0 ||
+        s_named(json_object_get(result, "units"), &d->units, &d->n_units, 0) < 0 ||
+        s_named(json_object_get(result, "sources"), &d->sources, &d->n_sources, 1) < 0 ||
         (tz && json_is_string(tz) && !(d->timezone = s_dup_str(tz))) ||
         (rev && json_is_string(rev) && !(d->ledger_reviewer = s_dup_str(rev))) ||
         (insp && json_is_string(insp) && !(d->default_inspection = s_dup_str(insp))))

@@ -454,7 +454,7 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc)
 /* ---- Markdown ------------------------------------------------------------- */
 
 /* Text for a table cell: | escaped, line breaks as <br>, < & > escaped. */
-static void s_md_cell(FILE *out, const char *s)
+void ledger_md_cell(FILE *out, const char *s)
 {
     for (const char *p = s; *p; p++) {
         switch (*p) {
@@ -474,10 +474,10 @@ static void s_md_pairs(FILE *out, const ledger_pair *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         fputs("- ", out);
-        s_md_cell(out, p[i].label);
+        ledger_md_cell(out, p[i].label);
         if (p[i].value[0]) {
             fputs(": ", out);
-            s_md_cell(out, p[i].value);
+            ledger_md_cell(out, p[i].value);
         }
         fputc('\n', out);
     }
@@ -491,14 +491,14 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
     size_t n;
 
     fputs("# ", out);
-    s_md_cell(out, ledger_title(doc, title, sizeof title));
+    ledger_md_cell(out, ledger_title(doc, title, sizeof title));
     fputs("\n\n", out);
     n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
     s_md_pairs(out, pairs, n);
     fputs("\n|", out);
     for (int i = 0; i < LEDGER_COLS; i++) {
         fputc(' ', out);
-        s_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
+        ledger_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
         fputs(" |", out);
     }
     fputs("\n|", out);
@@ -511,7 +511,7 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
         fputc('|', out);
         for (int i = 0; i < LEDGER_COLS; i++) {
             fputc(' ', out);
-            s_md_cell(out, c.cell[i]);
+            ledger_md_cell(out, c.cell[i]);
             fputs(" |", out);
         }
         fputc('\n', out);

@@ -131,6 +131,23 @@ const char *ledger_local_time(const ledger_doc *doc, const char *utc, char *buf,
  * HTML: one self-contained page (ledger_html.c).
  */
 int ledger_write_csv(FILE *out, const ledger_doc *doc);
+
+/*
+ * What other documents (the 整改报告, client/report.c) share with the
+ * ledger's writers. ledger_md_cell: text for a Markdown table cell (| and \
+ * escaped, line breaks as <br>, < > & as entities). ledger_html_esc: text
+ * for HTML element content and attribute values; _lines also turns line
+ * breaks into <br>; ledger_html_css_string: a quoted CSS string.
+ * ledger_html_begin: the page's start up to an open <style> element (the
+ * doctype, lang, title, @page of size page, e.g. "A4 landscape", with the
+ * title at the top left and "第 N 页,共 M 页" at the bottom, the fonts,
+ * body and h1 rules); the caller adds its rules and closes it.
+ */
+void ledger_md_cell(FILE *out, const char *s);
+void ledger_html_esc(FILE *out, const char *s);
+void ledger_html_esc_lines(FILE *out, const char *s);
+void ledger_html_css_string(FILE *out, const char *s);
+void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const char *page);
 int ledger_write_md(FILE *out, const ledger_doc *doc);
 int ledger_write_html(FILE *out, const ledger_doc *doc);
 

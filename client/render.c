@@ -751,3 +751,8 @@ void render_directory(FILE *out, const json_t *result)
     fprintf(out, _("time zone: %s, reviewer: %s\n"), s_or_dash(s_str(result, "timezone")),
             s_or_dash(s_str(result, "reviewer")));
 }
+
+const char *render_action(const char *action)
+{
+    return s_action(action);
+}

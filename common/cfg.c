@@ -495,10 +495,11 @@ typedef struct {
 } cfg_list_spec;
 
 static const char *const s_named_keys[] = {"id", "name", NULL};
+static const char *const s_source_keys[] = {"id", "name", "level", NULL};
 static const char *const s_user_keys[] = {"name", "display", "roles", "public_key", NULL};
 
-static const cfg_list_spec s_sources_spec = {"sources", "id", "name", s_named_keys,
-                                             "{ id = \"national\"; name = \"...\"; }"};
+static const cfg_list_spec s_sources_spec = {"sources", "id", "name", s_source_keys,
+                                             "{ id = \"national\"; name = \"...\"; level = \"national\"; }"};
 static const cfg_list_spec s_units_spec = {"units", "id", "name", s_named_keys,
                                            "{ id = \"cun1\"; name = \"...\"; }"};
 static const cfg_list_spec s_users_spec = {"users", "name", "display", s_user_keys,
@@ -588,6 +589,26 @@ static int s_entry(cfg_loader *x, const config_setting_t *list, size_t i,
     return 0;
 }
 
+/*
+ * sources[i].level: one of rect_level_names, default "other" (a config
+ * written before levels existed still loads; its sources are reported
+ * under 其他 until a level is given).
+ */
+static int s_source_level(cfg_loader *x, const config_setting_t *list, size_t i, int *level)
+{
+    const config_setting_t *e = config_setting_get_elem(list, (unsigned)i), *at;
+    const char *v;
+    char where[64], got[64];
+    snprintf(where, sizeof where, "sources[%zu]", i);
+    if (s_string(x, e, where, "level", 0, rect_level_names[RECT_LEVEL_OTHER], &v, &at) < 0)
+        return -1;
+    *level = rect_lookup(rect_level_names, RECT_LEVEL_COUNT, v);
+    if (*level < 0)
+        return s_fail(x, at, "%s.level must be one of national, regional, county, town, other (got %s)", where,
+                      s_got(at, got, sizeof got));
+    return 0;
+}
+
 /* Read sources or units into a rect_named array. */
 static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *spec,
                         rect_named **out, size_t *count)
@@ -607,6 +628,8 @@ static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_sp
             return -1;
         *count = i + 1;
         if (s_dup(x, id, &(*out)[i].id) < 0 || s_dup(x, name, &(*out)[i].name) < 0)
+            return -1;
+        if (spec == &s_sources_spec && s_source_level(x, list, i, &(*out)[i].level) < 0)
             return -1;
     }
     return 0;

@@ -36,11 +36,16 @@ static json_t *s_roles(unsigned mask)
     return a;
 }
 
-static json_t *s_named(const rect_named *v, size_t n)
+/* units (with_level 0) or sources (with their level) as {"id", "name"[, "level"]}. */
+static json_t *s_named(const rect_named *v, size_t n, int with_level)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
-        if (json_array_append_new(a, json_pack("{ssss}", "id", v[i].id, "name", v[i].name))) {
+        if (json_array_append_new(a, with_level ? json_pack("{ssssss}", "id", v[i].id, "name", v[i].name, "level",
+                                                            v[i].level >= 0 && v[i].level < RECT_LEVEL_COUNT
+                                                                ? rect_level_names[v[i].level]
+                                                                : "other")
+                                                : json_pack("{ssss}", "id", v[i].id, "name", v[i].name))) {
             json_decref(a);
             return NULL;
         }
@@ -110,14 +115,14 @@ json_t *cfg_json_effective(const rect_cfg *cfg, const char *server_public_key)
                      cfg->dir, "daemon", daemon, "calendar", calendar, "notify", notify, "consolidation",
                      "interval_days", (json_int_t)cfg->review_interval_days, "workflow", "distinct_closer",
                      cfg->distinct_closer, "close_by", cfg->close_by_any_leader ? "any_leader" : "item_leader",
-                     "ledger", "reviewer", cfg->ledger_reviewer, "sources", s_named(cfg->sources, cfg->n_sources),
-                     "units", s_named(cfg->units, cfg->n_units), "users", s_users(cfg, 1), "client", client);
+                     "ledger", "reviewer", cfg->ledger_reviewer, "sources", s_named(cfg->sources, cfg->n_sources, 1),
+                     "units", s_named(cfg->units, cfg->n_units, 0), "users", s_users(cfg, 1), "client", client);
 }
 
 json_t *cfg_json_directory(const rect_cfg *cfg)
 {
     return json_pack("{so so so so so so ss ss? ss s{sIsI}}", "users", s_users(cfg, 0), "units",
-                     s_named(cfg->units, cfg->n_units), "sources", s_named(cfg->sources, cfg->n_sources),
+                     s_named(cfg->units, cfg->n_units, 0), "sources", s_named(cfg->sources, cfg->n_sources, 1),
                      "roles", s_names(rect_role_names, RECT_ROLE_COUNT), "kinds",
                      s_names(rect_kind_names, RECT_KIND_COUNT), "states",
                      s_names(rect_state_names, RECT_ST_COUNT), "timezone", cfg->timezone, "reviewer",

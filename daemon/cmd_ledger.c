@@ -306,6 +306,8 @@ typedef struct {
     cmd_ctx *c;
     replay *r;
     series *series;    /* counts per day, or NULL */
+    ledger_observer obs; /* told of each applied event, or NULL */
+    void *obs_ctx;
     const char *as_of; /* canonical date, or NULL */
     uint64_t stop;     /* last seq to include, 0 = all */
     facts_tz tz;
@@ -329,7 +331,7 @@ static int s_apply(s_walk *w, const json_t *e, const char *day)
     }
     if (w->series && id && series_after(w->series, replay_item(w->r, id), day))
         return cmd_fail(w->c, RECT_E_NOMEM, "out of memory");
-    return 0;
+    return w->obs ? w->obs(w->obs_ctx, w->r, e) : 0;
 }
 
 static int s_replay_one(const store_raw_event *ev, void *ctx)
@@ -551,6 +553,33 @@ static void s_ref_date(s_walk *w, char ref_date[RECT_DATE_LEN])
         date_today(w->c->now, w->c->cfg->timezone, ref_date);
 }
 
+/* Replay the event log into w->r up to w's cut. 0, or a rect_err with c->msg set. */
+static int s_walk_run(s_walk *w)
+{
+    int rc = store_scan_events(w->c->txn, 1, s_replay_one, w);
+    if (rc && !w->c->msg[0])
+        cmd_fail(w->c, rc, "cannot read the event log");
+    return rc;
+}
+
+int ledger_replay(cmd_ctx *c, const ledger_cut *cut, ledger_observer obs, void *obs_ctx, ledger_replayed *out)
+{
+    s_walk w = {.c = c, .as_of = cut->as_of, .stop = cut->seq, .obs = obs, .obs_ctx = obs_ctx};
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!(w.r = replay_new()))
+        return s_nomem(c);
+    if ((rc = s_walk_run(&w))) {
+        replay_destroy(&w.r);
+        return rc;
+    }
+    s_ref_date(&w, out->ref_date);
+    out->r = w.r;
+    out->seq = w.seq;
+    store_hex(w.hash, 32, out->hash);
+    return 0;
+}
+
 int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
 {
     char ref_date[RECT_DATE_LEN], hex[65];
@@ -562,11 +591,8 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
         rc = s_nomem(c);
         goto done;
     }
-    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
-        if (!c->msg[0])
-            cmd_fail(c, rc, "cannot read the event log");
+    if ((rc = s_walk_run(&w)))
         goto done;
-    }
     s_ref_date(&w, ref_date);
     if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed)))
         goto done;
@@ -600,8 +626,7 @@ done:
     return rc;
 }
 
-/* The cutoff of a ledger request: as_of (into as_of) or seq, checked; 0 or a refusal. */
-static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
+int ledger_cut_args(cmd_ctx *c, const char *cmd, ledger_cut *cut, char as_of[RECT_DATE_LEN])
 {
     const char *as_of_arg = cmd_str(c, "as_of");
     json_t *jseq = json_object_get(c->args, "seq"), *jn = json_object_get(c->args, "series");
@@ -609,21 +634,21 @@ static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
     uint64_t next;
     int rc;
     if (as_of_arg && jseq)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: give as_of or seq, not both");
+        return cmd_fail(c, RECT_E_BAD_VALUE, "%s: give as_of or seq, not both", cmd);
     if (as_of_arg && date_parse(as_of_arg, as_of) != 0)
-        return cmd_fail(c, RECT_E_BAD_DATE, "ledger: as_of \"%s\" is not a date (YYYY-MM-DD)", as_of_arg);
+        return cmd_fail(c, RECT_E_BAD_DATE, "%s: as_of \"%s\" is not a date (YYYY-MM-DD)", cmd, as_of_arg);
     if (as_of_arg) {
         /* The record has no future: a later date would count items overdue that are not yet. */
         char today[RECT_DATE_LEN];
         date_today(c->now, c->cfg->timezone, today);
         if (strcmp(as_of, today) > 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: as_of %s is after today (%s in %s)", as_of, today,
+            return cmd_fail(c, RECT_E_BAD_VALUE, "%s: as_of %s is after today (%s in %s)", cmd, as_of, today,
                             c->cfg->timezone);
         cut->as_of = as_of;
     }
     if (jn && (json_integer_value(jn) < 2 || json_integer_value(jn) > SERIES_MAX_POINTS))
-        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: series must be between 2 and %d points, not %lld",
-                        SERIES_MAX_POINTS, (long long)json_integer_value(jn));
+        return cmd_fail(c, RECT_E_BAD_VALUE, "%s: series must be between 2 and %d points, not %lld",
+                        cmd, SERIES_MAX_POINTS, (long long)json_integer_value(jn));
     cut->series = jn ? (int)json_integer_value(jn) : 0;
     if (cut->inspection && (rc = ledger_inspection_known(c, cut->inspection)))
         return rc;
@@ -633,8 +658,8 @@ static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
     if (jseq) {
         json_int_t s = json_integer_value(jseq);
         if (s < 1 || (uint64_t)s > last)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: seq must be between 1 and %llu (the head), not %lld",
-                            (unsigned long long)last, (long long)s);
+            return cmd_fail(c, RECT_E_BAD_VALUE, "%s: seq must be between 1 and %llu (the head), not %lld",
+                            cmd, (unsigned long long)last, (long long)s);
         cut->seq = (uint64_t)s;
     }
     return 0;
@@ -645,7 +670,7 @@ int cmd_ledger(cmd_ctx *c)
     char as_of[RECT_DATE_LEN];
     ledger_cut cut = {.inspection = cmd_str(c, "inspection")};
     int rc;
-    if ((rc = s_cut(c, &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
+    if ((rc = ledger_cut_args(c, "ledger", &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
         return rc;
     if ((rc = sign_ledger(c->result)))
         cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));

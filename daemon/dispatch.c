@@ -56,6 +56,11 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* The 整改报告 (cmd_report.c). */
+    [RECT_VERB_REPORT] = cmd_report,
+    /* Evidence files and the case file (cmd_evidence.c). */
+    [RECT_VERB_BLOB_GET] = cmd_blob_get,
+    [RECT_VERB_DOSSIER] = cmd_dossier,
     /* What a client shows and completes (cmd_directory.c). */
     [RECT_VERB_DIRECTORY] = cmd_directory,
 };
@@ -424,7 +429,14 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
     } else {
         snprintf(c.msg, sizeof c.msg, "cannot read the database");
     }
-    s_reply(r, rc, c.msg, c.result);
+    /* The frame goes out only with a successful reply. */
+    if (s_reply(r, rc, c.msg, c.result) == 0 && rc == 0 && c.has_out) {
+        r->has_data = 1;
+        r->reply_data = c.out;
+        r->reply_data_len = c.out_len;
+    } else {
+        free(c.out);
+    }
     json_decref(c.result);
 }
 
@@ -559,6 +571,9 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
     for (size_t i = 0; i < n; i++) {
         reqs[i].reply = NULL;
         reqs[i].deferred = 0;
+        reqs[i].has_data = 0;
+        reqs[i].reply_data = NULL;
+        reqs[i].reply_data_len = 0;
         msg[0] = '\0';
         int rc = dispatch_validate(cfg, &reqs[i], &parsed[i], msg, sizeof msg);
         if (rc) {

@@ -14,6 +14,7 @@
 typedef struct {
     char *id;   /* e.g. "national" */
     char *name; /* e.g. "国家反馈共性问题" */
+    int level;  /* sources only: rect_level (sources[].level, default RECT_LEVEL_OTHER); units: 0 */
 } rect_named;
 
 typedef struct {

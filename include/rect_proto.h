@@ -20,6 +20,9 @@
 #define RECT_MAX_CLIENT_ID 64   /* bytes in "client" */
 #define RECT_MAX_TEXT 65536     /* bytes in one text field (title, note, ...) */
 #define RECT_MAX_NAME 128       /* bytes in ref, inspection, file names */
+/* Bytes of a stored file in one blob_get reply: larger files come in several
+ * requests (offset, length). Well under any daemon.max_attachment_mb. */
+#define RECT_MAX_CHUNK (1u << 20)
 
 /* ---- item states ----------------------------------------------------- */
 typedef enum {
@@ -61,6 +64,22 @@ typedef enum { RECT_KIND_IMMEDIATE = 0, RECT_KIND_LONG_TERM, RECT_KIND_COUNT } r
 static const char *const rect_kind_names[RECT_KIND_COUNT] = {"immediate", "long-term"};
 /* The plan's Chinese words for the kinds, accepted wherever a kind is. */
 static const char *const rect_kind_names_zh[RECT_KIND_COUNT] = {"立查立改", "长期坚持"};
+
+/* ---- levels of a problem source (sources[].level in the config) ------ */
+/* Which level fed a source's problems back; the 整改报告 groups by it. A
+ * source without a level is "other" (cfg.c). Order: the report's order. */
+typedef enum {
+    RECT_LEVEL_NATIONAL = 0, /* 国家 */
+    RECT_LEVEL_REGIONAL,     /* 自治区 (省级) */
+    RECT_LEVEL_COUNTY,       /* 县 */
+    RECT_LEVEL_TOWN,         /* the town's own (自查自纠) */
+    RECT_LEVEL_OTHER,        /* the default */
+    RECT_LEVEL_COUNT
+} rect_level;
+
+static const char *const rect_level_names[RECT_LEVEL_COUNT] = {
+    "national", "regional", "county", "town", "other",
+};
 
 /* ---- roles (a user holds a set of them: a bit mask) ------------------- */
 typedef enum {
@@ -138,6 +157,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
     X(RECT_E_INVALID_TRANSITION, "invalid_transition", N_("not possible in the item's present state")) \
     X(RECT_E_MISSING_EVIDENCE, "missing_evidence", N_("no evidence filed yet")) \
     X(RECT_E_BAD_IMPORT, "bad_import", N_("the CSV file has an error")) \
+    X(RECT_E_DAMAGED, "damaged", N_("stored data no longer matches its hash")) \
     X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
     X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \
     X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \

@@ -95,6 +95,12 @@
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
     X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* The 整改报告 (cmd_report.c). */                                                              \
+    X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))           \
+    /* Evidence files and the case file, 整改档案 (cmd_evidence.c). */                            \
+    X(BLOB_GET, "blob_get", READ_LONG, ANY, NONE,                                                 \
+      A(item, ITEM, REQ) A(sha256, NAME, REQ) A(offset, INT, OPT) A(length, INT, OPT))            \
+    X(DOSSIER, "dossier", READ_LONG, ANY, NONE, A(item, ITEM, OPT) A(inspection, NAME, OPT))      \
     /* What a client shows and completes (cmd_directory.c). */                                    \
     X(DIRECTORY, "directory", READ, ANY, NONE, )
 

@@ -194,6 +194,9 @@ static void test_repo_config_loads_with_its_sources_units_and_users(void **state
     assert_int_equal(c->n_sources, 4);
     assert_string_equal(c->sources[0].id, "national");
     assert_string_equal(c->sources[0].name, "国家反馈共性问题");
+    assert_int_equal(c->sources[0].level, RECT_LEVEL_NATIONAL);
+    assert_int_equal(cfg_source_find(c, "region")->level, RECT_LEVEL_REGIONAL);
+    assert_int_equal(cfg_source_find(c, "self")->level, RECT_LEVEL_TOWN);
     assert_non_null(cfg_source_find(c, "精河县反馈问题"));
     assert_int_equal(c->n_units >= 10, 1);
     assert_string_equal(cfg_unit_find(c, "托托社区")->id, "shequ");
@@ -570,6 +573,20 @@ static void test_duplicate_source_is_an_error(void **state)
                    DAEMON_OK "sources = (\n  { id = \"self\"; name = \"自查自纠\"; },\n"
                              "  { id = \"self2\"; name = \"自查自纠\"; }\n);\n",
                    4, "sources[1].name: duplicate name \"自查自纠\"");
+}
+
+static void test_source_level_defaults_to_other_and_must_be_known(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(s_load(f, DAEMON_OK "sources = ( { id = \"a\"; name = \"甲\"; },\n"
+                                         "  { id = \"b\"; name = \"乙\"; level = \"county\"; } );\n"),
+                     0);
+    assert_int_equal(f->cfg->sources[0].level, RECT_LEVEL_OTHER);
+    assert_int_equal(f->cfg->sources[1].level, RECT_LEVEL_COUNTY);
+    s_expect_error(f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = \"province\"; }\n);\n", 3,
+                   "sources[0].level must be one of national, regional, county, town, other (got \"province\")");
+    s_expect_error(f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = 2; }\n);\n", 3,
+                   "sources[0].level");
 }
 
 static void test_identifier_outside_ascii_set_is_an_error(void **state)
@@ -957,6 +974,7 @@ int main(void)
         T(test_duplicate_unit_id_or_name_is_an_error),
         T(test_unit_name_equal_to_another_units_id_is_an_error),
         T(test_duplicate_source_is_an_error),
+        T(test_source_level_defaults_to_other_and_must_be_known),
         T(test_identifier_outside_ascii_set_is_an_error),
         T(test_empty_or_padded_names_are_errors),
         T(test_invalid_utf8_is_an_error),
