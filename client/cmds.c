@@ -23,6 +23,7 @@
 #include "render.h"
 #include "cmds_ledger.h"
 #include "report.h"
+#include "cmds_acts.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -656,6 +657,7 @@ const cli_cmd cli_commands[] = {
                 "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
     CLI_REPORT_COMMANDS,
+    CLI_ACTS_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,
      .usage = N_("USER [-o DIR] [--force]"),

@@ -125,6 +125,12 @@ uint64_t cli_attach_limit(const cli_ctx *ctx)
     return mb * 1024 * 1024;
 }
 
+const char *cli_dir_zone(const cli_ctx *ctx)
+{
+    const rect_cfg *d = cli_dir(ctx);
+    return d ? d->timezone : NULL;
+}
+
 int cli_dir_status(void)
 {
     return s_status;

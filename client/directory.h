@@ -25,6 +25,9 @@
  */
 const rect_cfg *cli_dir(const cli_ctx *ctx);
 
+/* rectd's calendar.timezone from the directory (asked if need be), NULL without it. */
+const char *cli_dir_zone(const cli_ctx *ctx);
+
 /* The exit code of asking the directory (RECT_EXIT_OK before it was asked). */
 int cli_dir_status(void);
 

@@ -80,6 +80,14 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_RELAPSES] = {"反弹次数", "Relapses"},
     [LL_NONE] = {"(未交办)", "(not assigned)"},
     [LL_REUSED_COL] = {"佐证复用", "Evidence reused"},
+    [LL_SIGNED_AT] = {"审核时间", "Signed at"},
+    [LL_SIGNED_HEAD] = {"审核所及链头", "Signed chain head"},
+    [LL_SIGN_NOTE] = {"审核意见", "Reviewer's note"},
+    [LL_SIGN_STATUS] = {"审核后变更", "Changed since signed"},
+    [LL_SIGN_CHANGED] = {"审核后记录已变更:%s,须重新审核", "the record changed after the sign-off: %s; to be signed again"},
+    [LL_SIGN_UNCHANGED] = {"无(审核后记录未变更)", "none (the record is as signed)"},
+    [LL_SIGN_SUPERSEDES] = {"(重新审核,取代此前 %s 次审核)", " (signed again, superseding %s earlier sign-off(s))"},
+    [LL_ACKNOWLEDGED] = {"(%s 签收)", " (acknowledged %s)"},
 };
 
 const char *ledger_label(ledger_lang lang, ledger_label_id id)
@@ -154,6 +162,8 @@ const char *ledger_ref_date(const ledger_doc *doc, char *buf, size_t len)
 }
 
 /* "王燕 2026-11-29 14:28", or "" when nobody did it. */
+static void s_fill(char *buf, size_t len, const char *fmt, const char *arg);
+
 static const char *s_who_when(const ledger_doc *doc, const json_t *row, const char *who_key,
                               const char *when_key, char *buf, size_t len)
 {
@@ -192,6 +202,13 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     c->cell[LL_UNIT] = v ? render_unit(doc->cfg, v) : "";
     v = json_string_value(json_object_get(row, "owner"));
     c->cell[LL_OWNER] = v ? render_user(doc->cfg, v) : "";
+    const char *ack = json_string_value(json_object_get(row, "acknowledged_at"));
+    if (v && ack) { /* 签收时间: the owner's acknowledgement of the assignment */
+        char when[64], mark[160];
+        s_fill(mark, sizeof mark, ledger_label(lang, LL_ACKNOWLEDGED), ledger_local_time(doc, ack, when, sizeof when));
+        snprintf(c->b_owner, sizeof c->b_owner, "%s%s", c->cell[LL_OWNER], mark);
+        c->cell[LL_OWNER] = c->b_owner;
+    }
 
     /* The original deadline, and where an approved extension moved it. */
     const char *deadline = s_str(row, "deadline");
@@ -335,6 +352,66 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     return n;
 }
 
+/*
+ * The sign-off as rectd worked it out (ledger_sign events, replayed to the
+ * ledger's cut): who, when, the head it covers, the note, and the changes
+ * since. Nothing is judged here.
+ */
+static void s_sign_off(const ledger_doc *doc, const json_t *so, ledger_pair *out, size_t max, size_t *n)
+{
+    ledger_lang lang = doc->lang;
+    ledger_pair *p;
+    char when[64], seq[32], num[32];
+    if ((p = s_pair(out, max, n))) {
+        const char *by = json_string_value(json_object_get(so, "by_display"));
+        long long sup = (long long)json_integer_value(json_object_get(so, "superseded"));
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_REVIEWER));
+        snprintf(p->value, sizeof p->value, "%s", by ? by : s_str(so, "by"));
+        if (sup > 0) {
+            char more[160];
+            snprintf(num, sizeof num, "%lld", sup);
+            s_fill(more, sizeof more, ledger_label(lang, LL_SIGN_SUPERSEDES), num);
+            snprintf(p->value + strlen(p->value), sizeof p->value - strlen(p->value), "%s", more);
+        }
+    }
+    if ((p = s_pair(out, max, n))) {
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGNED_AT));
+        snprintf(p->value, sizeof p->value, "%s",
+                 ledger_local_time(doc, json_string_value(json_object_get(so, "at")), when, sizeof when));
+    }
+    if ((p = s_pair(out, max, n))) {
+        const json_t *head = json_object_get(so, "head");
+        s_count(head, "seq", seq, sizeof seq);
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGNED_HEAD));
+        snprintf(p->value, sizeof p->value, "#%s %s", seq, s_str(head, "hash"));
+    }
+    const char *note = json_string_value(json_object_get(so, "note"));
+    if (note && *note && (p = s_pair(out, max, n))) {
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGN_NOTE));
+        snprintf(p->value, sizeof p->value, "%s", note);
+    }
+    if ((p = s_pair(out, max, n))) {
+        const json_t *ch = json_object_get(so, "changes"), *items = json_object_get(ch, "items");
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGN_STATUS));
+        if (!json_is_true(json_object_get(so, "changed"))) {
+            snprintf(p->value, sizeof p->value, "%s", ledger_label(lang, LL_SIGN_UNCHANGED));
+        } else {
+            char what[400];
+            long long ev = (long long)json_integer_value(json_object_get(ch, "events"));
+            long long first = (long long)json_integer_value(json_object_get(ch, "first_seq"));
+            long long last = (long long)json_integer_value(json_object_get(ch, "last_seq"));
+            int k = lang == LEDGER_ZH ? snprintf(what, sizeof what, "共 %lld 个事件(#%lld–#%lld)", ev, first, last)
+                                      : snprintf(what, sizeof what, "%lld event(s) (#%lld–#%lld)", ev, first, last);
+            for (size_t i = 0; i < json_array_size(items) && k > 0 && (size_t)k < sizeof what - 40; i++)
+                k += snprintf(what + k, sizeof what - (size_t)k, "%s%lld", i == 0 ? (lang == LEDGER_ZH ? ",涉及事项 " : ", items ") : ", ",
+                              (long long)json_integer_value(json_array_get(items, i)));
+            if (json_is_true(json_object_get(ch, "record")) && k > 0 && (size_t)k < sizeof what - 40)
+                snprintf(what + k, sizeof what - (size_t)k, "%s", lang == LEDGER_ZH ? ",及检查记录" : ", and the inspection's record");
+            s_fill(p->value, sizeof p->value, ledger_label(lang, LL_SIGN_CHANGED), what);
+        }
+    }
+}
+
 size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max)
 {
     const json_t *l = doc->ledger;
@@ -361,10 +438,13 @@ size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max)
         snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_HEAD));
         snprintf(p->value, sizeof p->value, "#%s %s", seq, s_str(head, "hash"));
     }
-    if ((p = s_pair(out, max, &n))) {
+    const json_t *so = json_object_get(l, "sign_off");
+    if (json_is_object(so))
+        s_sign_off(doc, so, out, max, &n);
+    else if ((p = s_pair(out, max, &n))) {
         const char *reviewer = json_string_value(json_object_get(l, "reviewer"));
-        if (!reviewer && doc->cfg)
-            reviewer = doc->cfg->ledger_reviewer;
+        if (!reviewer && doc->cfg && doc->cfg->ledger_reviewer)
+            reviewer = render_user(doc->cfg, doc->cfg->ledger_reviewer);
         snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_REVIEWER));
         snprintf(p->value, sizeof p->value, "%s%s______", reviewer ? reviewer : "",
                  reviewer && *reviewer ? " " : "");

@@ -38,6 +38,9 @@ typedef enum {
     LL_BY_SOURCE, LL_BY_UNIT, LL_BY_OWNER, LL_BY_LEADER, LL_BY_KIND, LL_GROUP, LL_ITEMS,
     LL_RED, LL_YELLOW, LL_GREEN, LL_CLOSED_N, LL_ON_TIME_RATE, LL_MEDIAN_DAYS, LL_MAX_DAYS,
     LL_RELAPSES, LL_NONE, LL_REUSED_COL,
+    /* the sign-off (ledger sign) and 签收 */
+    LL_SIGNED_AT, LL_SIGNED_HEAD, LL_SIGN_NOTE, LL_SIGN_STATUS, LL_SIGN_CHANGED, LL_SIGN_UNCHANGED,
+    LL_SIGN_SUPERSEDES, LL_ACKNOWLEDGED,
     LL_COUNT
 } ledger_label_id;
 
@@ -83,6 +86,7 @@ typedef struct {
     int reused; /* the item's evidence shares a file with another item */
     char b_deadline[64], b_evidence[32], b_verified[160], b_closed[160];
     char b_days[24], b_overdue[24], b_rej[24], b_ext[24], b_esc[24];
+    char b_owner[256]; /* the owner, with the 签收 mark when the assignment is acknowledged */
 } ledger_cells;
 
 /* Fill c from one ROW of the ledger result. */
@@ -100,7 +104,7 @@ typedef struct {
     char value[512];
 } ledger_pair;
 
-#define LEDGER_MAX_PAIRS 24
+#define LEDGER_MAX_PAIRS 28
 
 /*
  * The heading block (as of, fed back vs claimed per source, kinds, closed,
@@ -110,8 +114,9 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max);
 
 /*
  * The footer (made when and by whom, the chain head, the reviewer's
- * sign-off line, and the reuse legend when a row is marked). Returns the
- * number written.
+ * sign-off line — or, once signed (sign_off), who signed, when, the head it
+ * covers, the note, and whether the record changed since — and the reuse
+ * legend when a row is marked). Returns the number written.
  */
 size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max);
 

@@ -436,7 +436,7 @@ static int s_footer(s_doc *d)
         fprintf(t.f, "　　%s", s_date_zh(s_str(rv, "date"), day, sizeof day));
     if (s_para_take(d, &t, "sign"))
         return -1;
-    if (json_is_true(json_object_get(rv, "signed")) && !json_is_true(json_object_get(rv, "head_is_current")))
+    if (json_is_true(json_object_get(rv, "signed")) && json_is_true(json_object_get(rv, "changed")))
         s_para(d, "注：审核签署之后，记录又有新的变更。", "note");
     if (s_text_open(&t))
         return -1;

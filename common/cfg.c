@@ -745,7 +745,7 @@ static const char *const s_daemon_keys[] = {
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
 };
-static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "hooks", NULL};
+static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "immediate", "hooks", NULL};
 static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
 static const char *const s_consolidation_keys[] = {"interval_days", NULL};
 static const char *const s_ledger_keys[] = {"reviewer", NULL};
@@ -1008,7 +1008,7 @@ static int s_notify(cfg_loader *x, config_setting_t *root)
     const char *v;
     rect_cfg *cfg = x->cfg;
     if (s_group(x, root, "notify", &g, s_notify_keys) < 0 || s_notify_at(x, g) < 0 ||
-        s_ints_of(x, g, "notify") < 0 ||
+        s_ints_of(x, g, "notify") < 0 || s_bool(x, g, "notify", "immediate", 1, &cfg->notify_immediate) < 0 ||
         s_string(x, g, "notify", "pub_endpoint", 0, NULL, &v, &at) < 0)
         return -1;
     if (v) {
@@ -1086,6 +1086,23 @@ static int s_ledger(cfg_loader *x, config_setting_t *root)
                       RECT_MAX_NAME, s_got(at, got, sizeof got));
     }
     return s_dup(x, v, &x->cfg->ledger_reviewer);
+}
+
+/* ledger.reviewer signs ledgers (ledger sign): a configured user, checked once the users are read. */
+static int s_ledger_reviewer(cfg_loader *x, config_setting_t *root)
+{
+    const char *v = x->cfg->ledger_reviewer;
+    if (!v || cfg_user(x->cfg, v))
+        return 0;
+    const config_setting_t *at = config_setting_lookup(root, "ledger.reviewer");
+    const rect_user *u = cfg_user_find(x->cfg, v);
+    if (u)
+        return s_fail(x, at, "ledger.reviewer: no user named \"%s\" (did you mean \"%s\"? ledger.reviewer takes "
+                             "the user's name, not the display name: that user signs ledgers)",
+                      v, u->name);
+    return s_fail(x, at, "ledger.reviewer: no user named \"%s\" in users: the reviewer (审核人) signs ledgers "
+                         "(rectctl ledger sign) and must be a configured user",
+                  v);
 }
 
 static int s_client(cfg_loader *x, config_setting_t *root)
@@ -1209,7 +1226,7 @@ int cfg_load(const char *path, rect_cfg **out, char *err, size_t errlen)
         s_workflow(&x, root) < 0 || s_ledger(&x, root) < 0 ||
         s_named_list(&x, root, &s_sources_spec, &x.cfg->sources, &x.cfg->n_sources) < 0 ||
         s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 ||
-        s_users(&x, root) < 0 || s_client(&x, root) < 0)
+        s_users(&x, root) < 0 || s_ledger_reviewer(&x, root) < 0 || s_client(&x, root) < 0)
         goto done;
     *out = x.cfg;
     x.cfg = NULL;

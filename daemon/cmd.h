@@ -91,4 +91,10 @@ int cmd_inbox(cmd_ctx *c);
 int cmd_ack(cmd_ctx *c);
 int cmd_notify_run(cmd_ctx *c);
 
+/* Acts of people on the record (cmd_acts.c). */
+int cmd_ledger_sign(cmd_ctx *c);
+int cmd_urge(cmd_ctx *c);
+int cmd_reply(cmd_ctx *c);
+int cmd_acknowledge(cmd_ctx *c);
+
 #endif

@@ -262,6 +262,13 @@ int cmd_assign(cmd_ctx *c)
     }
     if ((rc = item_move_deadline(c, item, as.deadline, set)))
         goto done;
+    /* A new assignment waits for its own 签收. */
+    if (json_is_string(json_object_get(item, "acknowledged_at")) &&
+        (json_object_set_new(set, "acknowledged_by", json_null()) ||
+         json_object_set_new(set, "acknowledged_at", json_null()))) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
     rc = item_act(c, item, RECT_ACT_ASSIGN, to, set, cmd_str(c, "note"), NULL);
     set = NULL;
 done:

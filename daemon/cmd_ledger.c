@@ -346,8 +346,13 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
                      : cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify",
                                 (unsigned long long)ev->seq);
     const char *at = json_string_value(json_object_get(e, "at"));
-    char day[RECT_DATE_LEN] = "";
+    char day[RECT_DATE_LEN] = "", prev[65];
     int rc;
+    /* the replay checks that a sign event signs the head before it */
+    if (ev->prev && (store_hex(ev->prev, 32, prev), json_object_set_new(e, "prev", json_string(prev)))) {
+        json_decref(e);
+        return s_nomem(w->c);
+    }
     if (w->as_of || w->series) {
         if (facts_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
             json_decref(e);
@@ -374,7 +379,7 @@ static const char *const s_row_fields[] = {
     "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
     "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
     "closed_by", "closed_at", "days_late", "days_overdue", "overdue_days_carried", "rejections", "extensions",
-    "escalations", "reused_evidence", "open", "awaiting_closure",
+    "escalations", "reused_evidence", "open", "awaiting_closure", "acknowledged_by", "acknowledged_at",
 };
 
 /* A ledger row of item it (as replayed) with its facts f at the ledger's reference date. */
@@ -580,6 +585,33 @@ int ledger_replay(cmd_ctx *c, const ledger_cut *cut, ledger_observer obs, void *
     return 0;
 }
 
+/* The reviewer (审核人) by display name: ledger.reviewer names a configured user. */
+static const char *s_reviewer(const rect_cfg *cfg)
+{
+    const rect_user *u = cfg->ledger_reviewer ? cfg_user(cfg, cfg->ledger_reviewer) : NULL;
+    return u ? u->display : cfg->ledger_reviewer;
+}
+
+/*
+ * The inspection's latest sign-off as the replay knows it at the cutoff, with
+ * the signer's display name; json null when unsigned (a ledger as of before
+ * the signature is unsigned). New reference, NULL without memory.
+ */
+static json_t *s_sign_off(const rect_cfg *cfg, const replay *r, const char *insp)
+{
+    json_t *so = replay_sign_off(r, insp);
+    if (!so)
+        return json_null();
+    json_t *out = json_deep_copy(so);
+    const char *by = json_string_value(json_object_get(so, "by"));
+    const rect_user *u = by ? cfg_user(cfg, by) : NULL;
+    if (out && json_object_set_new(out, "by_display", json_string(u ? u->display : by ? by : "?"))) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
 {
     char ref_date[RECT_DATE_LEN], hex[65];
@@ -605,9 +637,10 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
     *out = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", cut->inspection,
                      "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq, "head",
                      "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text, "generated_by",
-                     c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone", c->cfg->timezone, "summary",
+                     c->actor->name, "reviewer", s_reviewer(c->cfg), "timezone", c->cfg->timezone, "summary",
                      summary, "rows", rows);
-    if (!*out || (points && json_object_set(*out, "series", points)))
+    if (!*out || (points && json_object_set(*out, "series", points)) ||
+        (cut->inspection && json_object_set_new(*out, "sign_off", s_sign_off(c->cfg, w.r, cut->inspection))))
         rc = s_nomem(c);
     else
         rc = s_record_head(c, *out);

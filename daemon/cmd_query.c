@@ -150,15 +150,22 @@ int cmd_show(cmd_ctx *c)
                                         "note", json_object_get(ev, "comment"), "files",
                                         files ? files : json_array()));
     }
-    json_decref(events);
     char today[RECT_DATE_LEN];
     facts_tz tz = {{0}, 0};
     cal_today(c->cfg, c->now, today);
+    json_t *urges = item_urges(events, today);
+    json_decref(events);
     /* Beside the item, which stays the view of its events. */
     json_t *fj = facts_json(c->cfg, item, today, &tz);
     if (fj && json_object_set_new(fj, "as_of", json_string(today)))
         json_object_clear(fj);
-    c->result = json_pack("{sososo*}", "item", item, "evidence", evidence, "facts", fj);
+    c->result = urges ? json_pack("{sososo*so}", "item", item, "evidence", evidence, "facts", fj, "urges", urges)
+                      : NULL;
+    if (!urges) {
+        json_decref(item);
+        json_decref(evidence);
+        json_decref(fj);
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

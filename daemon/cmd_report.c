@@ -28,7 +28,6 @@ typedef struct {
     cmd_ctx *c;
     const char *insp;
     long ext_asked, ext_approved, ext_denied, escalations, urges, reviews, relapses;
-    json_t *sign; /* the last sign event of insp (a copy), or NULL */
 } s_report;
 
 static int s_nomem(cmd_ctx *c)
@@ -41,12 +40,6 @@ static const char *s_str(const json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
-/* The new value of change key of event ev, or NULL. */
-static const json_t *s_new(const json_t *ev, const char *key)
-{
-    return json_array_get(json_object_get(json_object_get(ev, "changes"), key), 1);
-}
-
 static int s_is(const char *action, const char *name)
 {
     return action && strcmp(action, name) == 0;
@@ -57,15 +50,8 @@ static int s_observe(void *ctx, const replay *r, const json_t *ev)
     s_report *rp = ctx;
     const char *action = s_str(ev, "action");
     uint64_t id = (uint64_t)json_integer_value(json_object_get(ev, "item"));
-    if (id == 0) {
-        const char *insp = json_string_value(s_new(ev, "inspection"));
-        if (s_is(action, "sign") && insp && strcmp(insp, rp->insp) == 0) {
-            json_decref(rp->sign);
-            if (!(rp->sign = json_deep_copy(ev)))
-                return s_nomem(rp->c);
-        }
-        return 0;
-    }
+    if (id == 0)
+        return 0; /* inspection records and sign-offs: the replay keeps them */
     const char *in = s_str(replay_item(r, id), "inspection");
     if (!in || strcmp(in, rp->insp) != 0)
         return 0;
@@ -266,20 +252,26 @@ static int s_sources(cmd_ctx *c, s_items *x, json_t *result, s_tally *total)
     return 0;
 }
 
-/* The 审核人 line: the last sign-off of the inspection in the cut, else the configured reviewer. */
-static json_t *s_reviewer(cmd_ctx *c, const s_report *rp, const char *head, facts_tz *tz)
+/*
+ * The 审核人 line: the inspection's latest sign-off as the replay knows it at
+ * the cut (replay_sign_off), else the configured reviewer unsigned. "changed":
+ * events about the inspection came after the head it signed.
+ */
+static json_t *s_reviewer(cmd_ctx *c, const replay *r, const char *insp, facts_tz *tz)
 {
-    if (!rp->sign)
-        return json_pack("{s:b,s:s?}", "signed", 0, "name", c->cfg->ledger_reviewer);
-    const char *actor = s_str(rp->sign, "actor"), *at = s_str(rp->sign, "at");
-    const char *signed_head = json_string_value(s_new(rp->sign, "head"));
-    const rect_user *u = actor ? cfg_user(c->cfg, actor) : NULL;
+    const json_t *so = replay_sign_off(r, insp);
+    const char *who = so ? s_str(so, "by") : c->cfg->ledger_reviewer;
+    const rect_user *u = who ? cfg_user(c->cfg, who) : NULL;
+    const char *name = u ? u->display : who;
+    if (!so)
+        return json_pack("{s:b,s:s?,s:s?}", "signed", 0, "user", who, "name", name);
+    const char *at = s_str(so, "at");
     char day[RECT_DATE_LEN] = "";
     if (facts_local_date(tz, c->cfg->timezone, at, day) != 0)
         day[0] = '\0';
-    return json_pack("{s:b,s:s?,s:s?,s:s?,s:s?,s:s?,s:O?,s:b}", "signed", 1, "user", actor, "name",
-                     u ? u->display : actor, "at", at, "date", day[0] ? day : NULL, "head", signed_head, "note",
-                     s_new(rp->sign, "note"), "head_is_current", signed_head && strcmp(signed_head, head) == 0);
+    return json_pack("{s:b,s:s?,s:s?,s:s?,s:s?,s:O?,s:O?,s:O?}", "signed", 1, "user", who, "name", name, "at", at,
+                     "date", day[0] ? day : NULL, "head", json_object_get(json_object_get(so, "head"), "hash"),
+                     "note", json_object_get(so, "note"), "changed", json_object_get(so, "changed"));
 }
 
 static int s_set_counts(json_t *o, const s_items *x, const s_report *rp)
@@ -360,7 +352,7 @@ int cmd_report(cmd_ctx *c)
     if (!totals || json_object_set_new(res, "totals", totals) || s_set_counts(totals, &x, &rp) ||
         json_object_set(res, "overdue", x.overdue_list) || json_object_set(res, "closed_late", x.late_list) ||
         json_object_set(res, "self_found", x.self_list) ||
-        json_object_set_new(res, "reviewer", s_reviewer(c, &rp, at.hash, &tz)) ||
+        json_object_set_new(res, "reviewer", s_reviewer(c, at.r, cut.inspection, &tz)) ||
         !json_is_object(json_object_get(res, "reviewer"))) {
         rc = s_nomem(c);
         goto done;
@@ -369,7 +361,6 @@ int cmd_report(cmd_ctx *c)
     res = NULL;
 done:
     json_decref(res);
-    json_decref(rp.sign);
     json_decref(x.overdue_list);
     json_decref(x.late_list);
     json_decref(x.self_list);

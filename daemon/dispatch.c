@@ -61,6 +61,11 @@ static const cmd_fn s_handlers[] = {
     /* Evidence files and the case file (cmd_evidence.c). */
     [RECT_VERB_BLOB_GET] = cmd_blob_get,
     [RECT_VERB_DOSSIER] = cmd_dossier,
+    /* Acts of people on the record (cmd_acts.c). */
+    [RECT_VERB_LEDGER_SIGN] = cmd_ledger_sign,
+    [RECT_VERB_URGE] = cmd_urge,
+    [RECT_VERB_REPLY] = cmd_reply,
+    [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
     /* What a client shows and completes (cmd_directory.c). */
     [RECT_VERB_DIRECTORY] = cmd_directory,
 };

@@ -61,6 +61,24 @@ int item_guard_plan(cmd_ctx *c, const json_t *item, rect_action a, const char *d
                     rect_state *to);
 
 /*
+ * Ask the rule book, for each of users[0..n-1] (as configured now), whether
+ * they may apply action a to item as it stands in c->txn: may[i] 1 or 0.
+ * The one source of "who may verify / close this item now" (the notices of
+ * notice.c). 0 or a rect_err (c->msg not set).
+ */
+int item_may(cmd_ctx *c, const json_t *item, rect_action a, const rect_user **users, size_t n, int *may);
+/*
+ * The urges (督办) among an item's events (seq order), oldest first: a new
+ * array of {"seq", "at", "by", "note", "reply_by" (date or null),
+ * "answered", "answer" ({"seq", "at", "by", "note", "action"} of the reply
+ * or evidence that answered it, or null), "overdue" (unanswered and
+ * reply_by before today; today NULL: never), "answered_late" (when
+ * answered)}. A reply, or evidence filed after an urge, answers every urge
+ * still open. NULL without memory. The one place that says what an open
+ * urge is (reply's rule, show).
+ */
+json_t *item_urges(const json_t *events, const char *today);
+/*
  * Add to set the move of item's deadline to `deadline` (canonical date): the
  * new "deadline" and, when the old deadline had passed (an open item red
  * today; a closed item, by a relapse: late on the day it was closed),

@@ -10,7 +10,8 @@
  * known as reused.
  *
  * Inspection events (item 0, action "inspection") rebuild the inspection
- * records instead: see replay_inspections().
+ * records instead: see replay_inspections(); sign events (item 0, action
+ * "sign") the sign-offs: see replay_sign_off().
  */
 #ifndef RECT_REPLAY_H
 #define RECT_REPLAY_H
@@ -50,6 +51,17 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len);
 json_t *replay_inspections(const replay *r);
 /* One of them, or NULL (name NULL or not recorded): borrowed like replay_inspections. */
 json_t *replay_inspection(const replay *r, const char *name);
+
+/*
+ * The latest sign-off of inspection name (item-0 "sign" events), or NULL:
+ * {"by", "at", "seq" (the sign event's), "head": {"seq", "hash"} (the chain
+ * head it signs: the one before it), "note" (string or null), "superseded"
+ * (earlier sign-offs of it), "changed" (bool), "changes": {"events", "items"
+ * [ids], "record" (bool), "first_seq", "last_seq"}}: the events after it
+ * that touched the inspection's items or its record. Borrowed like
+ * replay_inspections.
+ */
+json_t *replay_sign_off(const replay *r, const char *name);
 
 /* The largest item id seen so far (0 if none). */
 uint64_t replay_max_id(const replay *r);

@@ -101,8 +101,9 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
-/* RECT_ACT_INSPECTION is the one action about no item: an event with "item" 0
- * that records an inspection batch (inspection_add); no item path uses it. */
+/* RECT_ACT_INSPECTION and RECT_ACT_SIGN are about no item: events with "item"
+ * 0 that record an inspection batch (inspection_add) or a sign-off of an
+ * inspection's ledger (ledger_sign); no item path uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -119,13 +120,18 @@ typedef enum {
     RECT_ACT_REVIEW,         /* consolidation review of a closed long-term item (巩固) */
     RECT_ACT_RELAPSE,        /* a review found the problem back (反弹): reopened */
     RECT_ACT_INSPECTION,     /* an inspection batch recorded (考核评估): item 0, no item */
+    /* Acts of people on the record (ledger sign, urge, reply, acknowledge). */
+    RECT_ACT_SIGN,           /* the 审核人 signs an inspection's ledger: item 0, names the head it signs */
+    RECT_ACT_URGE,           /* a 督办 by a person (the item's leader or an admin) */
+    RECT_ACT_REPLY,          /* the owner's answer to an urge */
+    RECT_ACT_ACKNOWLEDGE,    /* the owner's 签收 of the current assignment */
     RECT_ACT_COUNT
 } rect_action;
 
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
-    "inspection",
+    "inspection", "sign", "urge", "reply", "acknowledge",
 };
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */

@@ -100,7 +100,13 @@
     /* Evidence files and the case file, 整改档案 (cmd_evidence.c). */                            \
     X(BLOB_GET, "blob_get", READ_LONG, ANY, NONE,                                                 \
       A(item, ITEM, REQ) A(sha256, NAME, REQ) A(offset, INT, OPT) A(length, INT, OPT))            \
-    X(DOSSIER, "dossier", READ_LONG, ANY, NONE, A(item, ITEM, OPT) A(inspection, NAME, OPT))      \
+    X(DOSSIER, "dossier", READ_LONG, ANY, NONE, A(item, ITEM, OPT) A(inspection, NAME, OPT)) \
+    /* Acts of people on the record (cmd_acts.c): sign-off, 督办 and answer, 签收. */                \
+    X(LEDGER_SIGN, "ledger_sign", WRITE, ANY, NONE,                                               \
+      A(inspection, NAME, REQ) A(note, TEXT, OPT) A(head, NAME, OPT))                             \
+    X(URGE, "urge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ) A(reply_by, NAME, OPT)) \
+    X(REPLY, "reply", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ))                    \
+    X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))        \
     /* What a client shows and completes (cmd_directory.c). */                                    \
     X(DIRECTORY, "directory", READ, ANY, NONE, )
 

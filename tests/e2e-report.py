@@ -269,7 +269,7 @@ class Report:
         eq(rep["closed_late"][0]["days_late"], 3, "GJ-15 3 days late")
         lv = {x["level"]: (x["fed_back"], x["claimed"], x["not_claimed"]) for x in rep["levels"]}
         eq(lv, {"national": (25, 22, 3), "regional": (5, 3, 2), "county": (5, 4, 1)}, "per level")
-        eq(rep["reviewer"], {"signed": False, "name": "王燕"}, "the configured reviewer, not signed")
+        eq(rep["reviewer"], {"signed": False, "user": "wangyan", "name": "王燕"}, "the configured reviewer, not signed")
         eq(rep["head"], self.d.call("ping")["head"], "the report names the chain head it counted")
 
     def test_as_of_gives_the_earlier_numbers(self):

@@ -756,7 +756,7 @@ static void test_new_settings_are_read(void **state)
                             "  );\n"
                             "};\n"
                             "consolidation = { interval_days = 3650; };\n"
-                            "ledger = { reviewer = \"王燕\"; };\n"),
+                            "ledger = { reviewer = \"wangyan\"; };\n" USERS_OK),
         0);
     const rect_cfg *c = f->cfg;
     char want[PATH_MAX + 32];
@@ -791,7 +791,8 @@ static void test_new_settings_are_read(void **state)
     assert_int_equal(c->hooks[1].timeout_s, 10);
     assert_int_equal(c->hooks[1].retries, 5);
     assert_int_equal(c->review_interval_days, 3650);
-    assert_string_equal(c->ledger_reviewer, "王燕");
+    assert_string_equal(c->ledger_reviewer, "wangyan");
+    assert_int_equal(c->notify_immediate, 1); /* the default */
 }
 
 static void test_repo_config_has_the_holiday_calendar_and_reviewer(void **state)
@@ -804,7 +805,8 @@ static void test_repo_config_has_the_holiday_calendar_and_reviewer(void **state)
     for (size_t i = 1; i < c->n_holidays; i++)
         assert_true(strcmp(c->holidays[i - 1], c->holidays[i]) < 0);
     assert_int_equal(c->n_workdays > 5, 1);
-    assert_string_equal(c->ledger_reviewer, "王燕");
+    assert_string_equal(c->ledger_reviewer, "wangyan"); /* a configured user: 王燕 signs */
+    assert_non_null(cfg_user(c, c->ledger_reviewer));
     assert_non_null(c->pub_endpoint);
     assert_int_equal(c->n_hooks, 0); /* the example is commented out */
 }
@@ -901,6 +903,11 @@ static void test_bad_ledger_and_consolidation_settings_are_errors(void **state)
                    "ledger.reviewer must not be empty");
     s_expect_error(*state, DAEMON_OK "ledger = {\n  signer = \"王燕\";\n};\n", 3,
                    "unknown setting ledger.signer");
+    /* the reviewer signs ledgers (ledger sign): a configured user, by name, at its line */
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  reviewer = \"王燕\";\n};\n" USERS_OK, 3,
+                   "ledger.reviewer: no user named \"王燕\" (did you mean \"wangyan\"?");
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  reviewer = \"zhaoyun\";\n};\n" USERS_OK, 3,
+                   "ledger.reviewer: no user named \"zhaoyun\" in users");
     s_expect_error(*state, DAEMON_OK "consolidation = {\n  interval_dys = 90;\n};\n", 3,
                    "unknown setting consolidation.interval_dys (did you mean consolidation.interval_days?)");
 }
