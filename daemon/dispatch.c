@@ -70,6 +70,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_URGE] = cmd_urge,
     [RECT_VERB_REPLY] = cmd_reply,
     [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
+    /* What a client shows and completes (cmd_directory.c). */
+    [RECT_VERB_DIRECTORY] = cmd_directory,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */

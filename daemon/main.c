@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "cfg_json.h"
 #include "fault.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
@@ -32,7 +33,7 @@ static void s_on_signal(int sig)
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: rectd [-c CONFIG] [--check] [--clock-file PATH]\n"
+            "usage: rectd [-c CONFIG] [--check [--json]] [--clock-file PATH]\n"
             "       rectd keygen [-c CONFIG] [-o BASE] [--force]\n"
             "\n"
             "rectd keeps every inspection feedback problem as a state machine in LMDB and\n"
@@ -46,6 +47,9 @@ static void s_usage(FILE *out)
             "                     .key. An existing key is kept unless --force.\n"
             "  -c, --config FILE  configuration (default: %s)\n"
             "      --check        check the configuration and exit\n"
+            "      --json         with --check: print the effective settings as JSON (every\n"
+            "                     default filled in, paths absolute, keys as public keys or\n"
+            "                     paths, never a secret) on stdout\n"
             "      --clock-file PATH  test facility: read \"now\" from PATH (ISO 8601 with Z or\n"
             "                     an offset, e.g. 2026-12-01T09:00:00+08:00), re-read on every\n"
             "                     tick, so a test can move time; the system clock while unreadable\n"
@@ -107,6 +111,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check", no_argument, NULL, 'k'},
+        {"json", no_argument, NULL, 'j'},
         {"clock-file", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -115,7 +120,7 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *clock = NULL, *out = NULL;
-    int check = 0, force = 0, keygen = 0, c;
+    int check = 0, json = 0, force = 0, keygen = 0, c;
     s_fill_std_fds();
     /* First thing: a SIGHUP (or SIGTERM) during start-up must not kill rectd
      * with its default action; the loop acts on the flags once it runs. */
@@ -140,6 +145,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'f': force = 1; break;
         case 'k': check = 1; break;
+        case 'j': json = 1; break;
         case 't': clock = optarg; break;
         case 'h': s_usage(stdout); return 0;
         case 'V': printf("rectd %s (protocol %d)\n", RECT_VERSION, RECT_PROTOCOL_VERSION); return 0;
@@ -148,6 +154,11 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "rectd: unexpected argument \"%s\"\n", argv[optind]);
+        s_usage(stderr);
+        return 1;
+    }
+    if (json && !check) {
+        fprintf(stderr, "rectd: --json goes with --check\n");
         s_usage(stderr);
         return 1;
     }
@@ -190,6 +201,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "rectd: %s\n", err);
         cfg_destroy(&cfg);
         return 1;
+    }
+    if (check && json) {
+        json_t *eff = cfg_json_effective(cfg, key.public_z85);
+        memset(&key, 0, sizeof key);
+        char *text = eff ? json_dumps(eff, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(eff);
+        cfg_destroy(&cfg);
+        if (!text) {
+            fprintf(stderr, "rectd: out of memory\n");
+            return 1;
+        }
+        puts(text);
+        free(text);
+        return 0;
     }
     if (check) {
         printf("rectd: %s is valid%s\n", cfg->path,
