@@ -411,6 +411,13 @@ static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result)
     return rc;
 }
 
+void dispatch_refuse(dispatch_req *r, int code, const char *msg)
+{
+    r->deferred = 0;
+    r->has_data = 0;
+    s_reply(r, code, msg, NULL);
+}
+
 static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispatch_req *r)
 {
     memset(c, 0, sizeof *c);
