@@ -692,13 +692,15 @@ static int s_bind_all(s_server *sv, const rect_cfg *cfg, const rect_key *key, ch
      * peer. ZMQ_RCVHWM (daemon.peer_queue) is how many whole requests
      * ZeroMQ holds per connection before it stops reading from that peer;
      * ZMQ_SNDHWM how many answers it holds for a peer that does not read
-     * them (a ROUTER drops the rest). What rectd itself holds is bounded
+     * them (a ROUTER drops the rest): more than one batch and a key's long
+     * reads answer at once, so a client that reads as it goes loses none.
+     * What rectd itself holds is bounded
      * in s_batch and s_pool_push.
      */
     int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;
     if ((int64_t)cfg->max_request_kb * 1024 + (1 << 20) > maxmsg)
         maxmsg = (int64_t)cfg->max_request_kb * 1024 + (1 << 20);
-    int rcvhwm = (int)cfg->peer_queue, sndhwm = (int)(cfg->peer_queue + cfg->max_inflight_per_peer);
+    int rcvhwm = (int)cfg->peer_queue, sndhwm = (int)(BATCH_MAX + cfg->peer_queue + cfg->max_inflight_per_peer);
     zmq_setsockopt(sv->sock, ZMQ_LINGER, &linger, sizeof linger);
     if (zmq_setsockopt(sv->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
         zmq_setsockopt(sv->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
