@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "log.h"
 #include "rect_proto.h"
 
 const char *const store_index_fields[] = {
@@ -98,7 +99,7 @@ static int s_err(int rc, const char *what)
         return RECT_E_STORAGE_FULL;
     if (rc == ENOMEM)
         return RECT_E_NOMEM;
-    fprintf(stderr, "rectd: lmdb %s: %s\n", what, mdb_strerror(rc));
+    log_msg(LOG_LEVEL_ERROR, "lmdb %s: %s", what, mdb_strerror(rc));
     return RECT_E_INTERNAL;
 }
 
@@ -300,7 +301,7 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
     int dead = 0;
     mdb_reader_check(s->env, &dead);
     if (dead)
-        fprintf(stderr, "rectd: cleared %d stale LMDB reader slot(s)\n", dead);
+        log_msg(LOG_LEVEL_NOTICE, "cleared %d stale LMDB reader slot(s)", dead);
     if (s_open_dbs(s, err, errlen) != 0)
         goto fail;
     *out = s;
@@ -375,7 +376,7 @@ int store_item_get(store_txn *t, uint64_t id, json_t **item)
     json_error_t jerr;
     *item = s_load(v.mv_data, v.mv_size, &rc, &jerr);
     if (rc == RECT_E_INTERNAL)
-        fprintf(stderr, "rectd: stored item %llu is not JSON: %s\n", (unsigned long long)id, jerr.text);
+        log_msg(LOG_LEVEL_ERROR, "stored item %llu is not JSON: %s", (unsigned long long)id, jerr.text);
     return rc;
 }
 
