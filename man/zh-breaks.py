@@ -1,3 +1,10 @@
+#!/usr/bin/python3
+# man/zh-breaks.py FILE...: the Chinese man pages' line breaks. groff 1.22
+# cannot break a line of Chinese (no spaces), so after editing a page in
+# man/zh_CN run this on it: it puts a \: (a break point that prints
+# nothing) after full-width punctuation and inside long runs of characters,
+# and makes the page left-adjusted without hyphenation (.ad l, .nh).
+# tests/e2e-install.py renders every page with warnings as errors.
 import sys,re
 # After each full-width punctuation mark (and between CJK characters every
 # so often) a \: lets groff break a Chinese line there.
