@@ -419,6 +419,12 @@ class Installed:
         eq(self.complete(["--as", "li"], env=env), ["liming"], "--as USER")
         eq(self.complete(["-c", self.cconf, "--as", "wangyan", "show", "GJ"]), ["GJ-07"],
            "as the -c and --as of the line")
+        # rectctl --complete itself (its stderr is /dev/null by design: a sanitizer's
+        # report would go there, its exit status does not)
+        for words in (["show", ""], ["assign", "GJ-07", "--owner", ""], ["list", "--unit", ""], ["le"]):
+            p = run([self.rectctl, "--complete"] + words, env=env)
+            eq((p.returncode, p.stderr), (0, ""), "rectctl --complete %r" % words)
+        eq(run([self.rectctl, "--complete", "show", "G"], env=env).stdout, "GJ-07\n", "one a line")
         # a file where a file goes, completed by bash
         os.makedirs(os.path.join(self.tmp, "plans"))
         open(os.path.join(self.tmp, "plans", "plan-2026.csv"), "w").close()
