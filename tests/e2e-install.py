@@ -22,8 +22,9 @@ in place (issue 10, "Install and run as a Debian service"):
 
     RECTD=./rectd RECTCTL=./rectctl /usr/bin/python3 tests/e2e-install.py [-k TEXT]
 
-RECTD's folder says which build is installed (the repo root: BUILD=build;
-build/asan: BUILD=build/asan). Ends with "N passed, M failed".
+RECTCTL's folder says which build is installed (the repo root: BUILD=build;
+build/asan: BUILD=build/asan); a RECTD from elsewhere (make tsan) replaces
+the installed rectd. Ends with "N passed, M failed".
 """
 
 import grp
@@ -42,16 +43,22 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_daemon  # noqa: E402
 import e2e_runner  # noqa: E402
 from e2e_runner import Skip, check, eq  # noqa: E402
-from e2e_daemon import RECTD, REPO, sanitizer_report  # noqa: E402
+from e2e_daemon import RECTCTL, RECTD, REPO, sanitizer_report  # noqa: E402
 
 PREFIX = "/usr/local"
 MAN_PAGES = ["man8/rectd.8", "man1/rectctl.1", "man5/rectd.conf.5", "man5/rectctl.conf.5"]
 
 
 def build_dir():
-    """The BUILD the binaries under test come from."""
-    rel = os.path.relpath(os.path.dirname(RECTD), REPO)
+    """The BUILD rectctl under test (and its catalogue) comes from."""
+    rel = os.path.relpath(os.path.dirname(RECTCTL), REPO)
     return "build" if rel == "." else rel
+
+
+def build_rectd():
+    """The rectd make install takes from build_dir()."""
+    b = build_dir()
+    return os.path.join(REPO, "rectd" if b == "build" else os.path.join(b, "rectd"))
 
 
 def make(*args, env=None):
@@ -89,6 +96,9 @@ class Installed:
             raise AssertionError("make install failed:\n" + self.install_out[-3000:])
         self.rectd = self.root + PREFIX + "/sbin/rectd"
         self.rectctl = self.root + PREFIX + "/bin/rectctl"
+        if os.path.realpath(build_rectd()) != os.path.realpath(RECTD):
+            # rectd and rectctl from different builds (make tsan): the rectd under test
+            shutil.copy2(RECTD, self.rectd)
         self.etc = os.path.join(self.root, "etc", "rectd")
         self.proc = None
         self.err_path = None
