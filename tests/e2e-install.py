@@ -379,7 +379,7 @@ class Installed:
         for p in ("man1/rectctl.1", "zh_CN/man1/rectctl.1"):
             text = page(p)
             missing = [c for c in cmds if '.B "%s"' % c not in text]
-            eq(missing, [], "commands of rectctl --help missing from %s" % p)
+            eq(missing, [], "commands of rectctl --help missing from %s (man/update-commands.py writes them)" % p)
         opts = set(re.findall(r"--[a-z][a-z-]+", run([self.rectd, "--help"]).stdout))
         for p in ("man8/rectd.8", "zh_CN/man8/rectd.8"):
             text = page(p)
