@@ -33,7 +33,7 @@ static const char *const s_action_labels[] = {
     N_("claim"), N_("assign"), N_("start"), N_("evidence"),
     N_("verify"), N_("reject"), N_("close"), N_("reopen"),
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
-    N_("review"), N_("relapse"), N_("inspection"),
+    N_("review"), N_("relapse"), N_("inspection"), N_("backup"),
 };
 /* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
 static const char *const s_role_labels[RECT_ROLE_COUNT] = {

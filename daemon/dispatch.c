@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "cmd_backup.h"
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
 #include "fault.h"
@@ -56,6 +57,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* Backups (cmd_backup.c). */
+    [RECT_VERB_BACKUP] = cmd_backup,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */
@@ -415,8 +418,11 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
 {
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
-    int rc = store_begin(st, 0, NULL, &c.txn);
-    if (rc == 0) {
+    int rc = 0;
+    if (rect_verb_of(verb)->access == RECT_TASK) {
+        c.st = st; /* it begins its own transactions */
+        rc = s_handlers[verb](&c);
+    } else if ((rc = store_begin(st, 0, NULL, &c.txn)) == 0) {
         rc = s_handlers[verb](&c);
         store_abort(&c.txn);
     } else {
@@ -566,7 +572,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         rect_verb_id verb = s_verb_of(parsed[i]);
         rect_access access = rect_verb_of(verb)->access;
         if (access != RECT_WRITE) {
-            if (access == RECT_READ_LONG && reqs[i].may_defer)
+            if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
                 reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
             else
                 s_run_read(cfg, st, &reqs[i], parsed[i], verb);

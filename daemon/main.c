@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "cmd_backup.h"
 #include "fault.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
@@ -29,11 +30,23 @@ static void s_on_signal(int sig)
         s_stop = 1;
 }
 
+/* --restore: a read of the copy faulted (a page number past its end). Nothing was put in place yet. */
+static void s_on_bad_copy(int sig)
+{
+    static const char msg[] = "rectd --restore: the copy is damaged (reading it faulted: its pages point past "
+                              "its end); nothing was restored\n";
+    (void)sig;
+    ssize_t n = write(2, msg, sizeof msg - 1);
+    (void)n;
+    _exit(1);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
             "usage: rectd [-c CONFIG] [--check] [--clock-file PATH]\n"
             "       rectd keygen [-c CONFIG] [-o BASE] [--force]\n"
+            "       rectd --restore FROM [-c CONFIG] [--force]\n"
             "\n"
             "rectd keeps every inspection feedback problem as a state machine in LMDB and\n"
             "serves rectctl over ZeroMQ. It runs in the foreground; stop it with Ctrl-C or\n"
@@ -45,6 +58,12 @@ static void s_usage(FILE *out)
             "                     and BASE.pub; BASE defaults to daemon.key_file without\n"
             "                     .key. An existing key is kept unless --force.\n"
             "  -c, --config FILE  configuration (default: %s)\n"
+            "      --restore FROM put the backup in FROM (a folder made by rectctl backup, or\n"
+            "                     its data.mdb) in place as data_dir's database, after checking\n"
+            "                     its whole chain; rectd must be stopped. A data_dir that holds a\n"
+            "                     database is refused unless --force (the old file is then kept\n"
+            "                     as data.mdb.replaced-TIME). Never cp a live data.mdb: use\n"
+            "                     rectctl backup (docs/SECURITY.md)\n"
             "      --check        check the configuration and exit\n"
             "      --clock-file PATH  test facility: read \"now\" from PATH (ISO 8601 with Z or\n"
             "                     an offset, e.g. 2026-12-01T09:00:00+08:00), re-read on every\n"
@@ -112,9 +131,10 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {"out", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
+        {"restore", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL, *clock = NULL, *out = NULL;
+    const char *path = NULL, *clock = NULL, *out = NULL, *restore = NULL;
     int check = 0, force = 0, keygen = 0, c;
     s_fill_std_fds();
     /* First thing: a SIGHUP (or SIGTERM) during start-up must not kill rectd
@@ -139,6 +159,7 @@ int main(int argc, char **argv)
         case 'c': path = optarg; break;
         case 'o': out = optarg; break;
         case 'f': force = 1; break;
+        case 'r': restore = optarg; break;
         case 'k': check = 1; break;
         case 't': clock = optarg; break;
         case 'h': s_usage(stdout); return 0;
@@ -151,8 +172,8 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 1;
     }
-    if ((out || force) && !keygen) {
-        fprintf(stderr, "rectd: -o and --force go with keygen\n");
+    if ((out && !keygen) || (force && !keygen && !restore) || (restore && (keygen || check))) {
+        fprintf(stderr, "rectd: -o goes with keygen, --force with keygen or --restore, and --restore alone\n");
         s_usage(stderr);
         return 1;
     }
@@ -162,11 +183,25 @@ int main(int argc, char **argv)
         return s_keygen(path, out, force);
 
     char err[1024];
+    int rc;
     rect_cfg *cfg = NULL;
     store *st = NULL;
     if (cfg_load(path, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);
         return 1;
+    }
+    if (restore) {
+        /* A damaged copy can point LMDB past its end: say so instead of dying of SIGBUS. */
+        struct sigaction bus;
+        memset(&bus, 0, sizeof bus);
+        bus.sa_handler = s_on_bad_copy;
+        sigaction(SIGBUS, &bus, NULL);
+        sigaction(SIGSEGV, &bus, NULL);
+        rc = backup_restore(restore, cfg->data_dir, force, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "rectd --restore: %s\n", err);
+        cfg_destroy(&cfg);
+        return rc ? 1 : 0;
     }
     /* Local time in the calendar's zone without switching TZ: the reader threads convert too. */
     if (date_pin_zone(cfg->timezone) != 0) {
@@ -199,7 +234,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    int rc = 1;
+    rc = 1;
     if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0 ||
         sign_open(cfg->signing_key, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);

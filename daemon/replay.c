@@ -154,6 +154,27 @@ static int s_apply_inspection(replay *r, const json_t *ev, uint64_t seq, char *m
     return 0;
 }
 
+/*
+ * A backup event (item 0, action "backup"): it changes no record; its
+ * changes name the copy's path and the head it covers, which must lie
+ * before the event itself.
+ */
+static int s_apply_backup(replay *r, const json_t *ev, uint64_t seq, char *msg, size_t len)
+{
+    const json_t *changes = json_object_get(ev, "changes");
+    const char *head = json_string_value(json_array_get(json_object_get(changes, "head"), 1));
+    const json_t *n = json_array_get(json_object_get(changes, "events"), 1);
+    const char *path = json_string_value(json_array_get(json_object_get(changes, "path"), 1));
+    if (json_object_get(ev, "files") || !json_string_value(json_object_get(ev, "actor")) || !path || !head ||
+        strlen(head) != 64 || strspn(head, "0123456789abcdef") != 64 || !json_is_integer(n) ||
+        json_integer_value(n) < 0 || (uint64_t)json_integer_value(n) >= seq || json_object_size(changes) != 3)
+        return s_bad(msg, len, "seq %llu: a backup event needs an actor and exactly the changes path, head "
+                               "(64 hex digits) and events (an earlier seq), and files no files",
+                     (unsigned long long)seq);
+    r->last_seq = seq;
+    return 0;
+}
+
 int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
 {
     json_t *jseq = json_object_get(ev, "seq"), *jitem = json_object_get(ev, "item");
@@ -172,10 +193,13 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
     int inspection = strcmp(action, rect_action_names[RECT_ACT_INSPECTION]) == 0;
-    if (inspection != (id == 0))
-        return s_bad(msg, len, inspection ? "seq %llu: an inspection event must name item 0"
-                                          : "seq %llu: item 0 is no item: only an inspection event names it",
+    int backup = strcmp(action, rect_action_names[RECT_ACT_BACKUP]) == 0;
+    if ((inspection || backup) != (id == 0))
+        return s_bad(msg, len, inspection || backup ? "seq %llu: an inspection or backup event must name item 0"
+                                                    : "seq %llu: item 0 is no item: only an inspection or backup event names it",
                      (unsigned long long)seq);
+    if (backup)
+        return s_apply_backup(r, ev, seq, msg, len);
     if (inspection)
         return files ? s_bad(msg, len, "seq %llu: an inspection event files no files", (unsigned long long)seq)
                      : s_apply_inspection(r, ev, seq, msg, len);

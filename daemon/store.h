@@ -223,3 +223,30 @@ typedef int (*store_entry_cb)(const void *key, size_t klen, const void *val, siz
 int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ctx);
 
 #endif
+
+/* ---- backups (issue 11; cmd_backup.c) ------------------------------------ */
+
+/*
+ * Copy the live environment, compacted, into dir/data.mdb (dir must exist
+ * and be empty) from a read transaction of its own, so writers go on
+ * meanwhile; the file and dir are fsync'd. Call it from a thread that
+ * holds no transaction of s. 0, RECT_E_STORAGE_FULL ("disk full" in err)
+ * or RECT_E_INTERNAL / RECT_E_BAD_VALUE with a message in err.
+ */
+int store_backup(store *s, const char *dir, char *err, size_t errlen);
+
+/*
+ * Open the copy in dir (dir/data.mdb) read-only, without a lock file, and
+ * check that it is a rectd database of this schema. 0 and a new store in
+ * *out (store_close), or -1 with a message in err.
+ */
+int store_open_copy(const char *dir, store **out, char *err, size_t errlen);
+
+/*
+ * Put the database of copy in place as data_dir/data.mdb: refused while a
+ * rectd holds data_dir's lock, and when data_dir already holds a data.mdb
+ * unless force (then the old file is kept as data.mdb.replaced-TIME). The
+ * copy is written into data_dir/restore.tmp and renamed in one step.
+ * 0, or -1 with a message in err (nothing changed).
+ */
+int store_install_copy(store *copy, const char *data_dir, int force, char *err, size_t errlen);

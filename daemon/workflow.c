@@ -58,6 +58,8 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     /* Recording an inspection batch (inspection_add): an event about no item ("item" 0),
      * so only from no item and to no item; never allowed on an existing item. */
     [RECT_ACT_INSPECTION] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* A verified backup (backup): about no item, like an inspection event. */
+    [RECT_ACT_BACKUP] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
 
 const wf_policy wf_policy_default = {1, 0};

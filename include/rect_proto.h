@@ -82,8 +82,9 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
-/* RECT_ACT_INSPECTION is the one action about no item: an event with "item" 0
- * that records an inspection batch (inspection_add); no item path uses it. */
+/* RECT_ACT_INSPECTION and RECT_ACT_BACKUP are about no item: events with
+ * "item" 0 that record an inspection batch (inspection_add) or a verified
+ * backup (backup); no item path uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -100,13 +101,14 @@ typedef enum {
     RECT_ACT_REVIEW,         /* consolidation review of a closed long-term item (巩固) */
     RECT_ACT_RELAPSE,        /* a review found the problem back (反弹): reopened */
     RECT_ACT_INSPECTION,     /* an inspection batch recorded (考核评估): item 0, no item */
+    RECT_ACT_BACKUP,         /* a verified backup was made (backup): item 0, no item */
     RECT_ACT_COUNT
 } rect_action;
 
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
-    "inspection",
+    "inspection", "backup",
 };
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */

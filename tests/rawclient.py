@@ -335,7 +335,7 @@ def rebuild_inspections(events):
     of its first event. Returns {name: record}."""
     recs = {}
     for ev in sorted(events, key=lambda e: e["seq"]):
-        if ev["item"] != 0:
+        if ev["item"] != 0 or ev["action"] == "backup":  # a backup changes no record
             continue
         if ev["action"] != "inspection":
             raise ChainError("seq %d: item 0 with action %r" % (ev["seq"], ev["action"]))

@@ -48,6 +48,7 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_RELAPSE] = {NO, NO, NO, NO, NO, RECT_ST_RECTIFYING},
     /* recording an inspection: an event about no item (item 0), never on an item */
     [RECT_ACT_INSPECTION] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    [RECT_ACT_BACKUP] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
 };
 /* clang-format on */
 

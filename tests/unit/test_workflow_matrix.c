@@ -71,6 +71,7 @@ static unsigned s_from(rect_action a)
     switch (a) {
     case RECT_ACT_CLAIM:
     case RECT_ACT_INSPECTION:
+    case RECT_ACT_BACKUP:
         return 0; /* no item yet */
     case RECT_ACT_ASSIGN:
         return S(RECT_ST_CLAIMED) | S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING);
@@ -151,6 +152,7 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     switch (a) {
     case RECT_ACT_CLAIM:
     case RECT_ACT_INSPECTION:
+    case RECT_ACT_BACKUP:
         ok = admin;
         break;
     case RECT_ACT_ASSIGN:
