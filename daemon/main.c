@@ -1,12 +1,14 @@
 /*
  * main.c - rectd: start-up, signals, shutdown.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
@@ -41,10 +43,26 @@ static void s_on_bad_copy(int sig)
     _exit(1);
 }
 
+/*
+ * First thing, before main: a SIGHUP (or SIGTERM) during start-up must not
+ * kill rectd with its default action; the loop acts on the flags once it
+ * runs. tests/e2e-robust.py StartUp checks /proc's SigCgt at once.
+ */
+__attribute__((constructor)) static void s_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: rectd [-c CONFIG] [--check] [--clock-file PATH]\n"
+            "usage: rectd [-c CONFIG] [--check] [--log-file PATH] [--clock-file PATH]\n"
             "       rectd keygen [-c CONFIG] [-o BASE] [--force]\n"
             "       rectd --restore FROM [-c CONFIG] [--force]\n"
             "\n"
@@ -58,6 +76,9 @@ static void s_usage(FILE *out)
             "                     and BASE.pub; BASE defaults to daemon.key_file without\n"
             "                     .key. An existing key is kept unless --force.\n"
             "  -c, --config FILE  configuration (default: %s)\n"
+            "      --log-file PATH  append every log line to PATH (made 0600) instead of\n"
+            "                     stderr; started with fd 2 closed, rectd logs to\n"
+            "                     data_dir/rectd.log unless this names another file\n"
             "      --restore FROM put the backup in FROM (a folder made by rectctl backup, or\n"
             "                     its data.mdb) in place as data_dir's database, after checking\n"
             "                     its whole chain; rectd must be stopped. A data_dir that holds a\n"
@@ -76,17 +97,57 @@ static void s_usage(FILE *out)
             cfg_default_path());
 }
 
-/* fds 0-2 must be open: else LMDB's data file could become fd 2 and be overwritten by stderr. */
-static void s_fill_std_fds(void)
+/*
+ * fds 0-2 must be open: else LMDB's data file could become fd 2 and be
+ * overwritten by stderr. A closed one gets /dev/null; returns the mask of
+ * those that were closed (bit fd), so that a closed stderr can be pointed
+ * at a log file once the config says where (s_open_log).
+ */
+static unsigned s_fill_std_fds(void)
 {
+    unsigned closed = 0;
     for (int fd = 0; fd < 3; fd++)
         if (fcntl(fd, F_GETFD) < 0) {
+            closed |= 1u << fd;
             int n = open("/dev/null", O_RDWR);
             if (n >= 0 && n != fd) {
                 dup2(n, fd);
                 close(n);
             }
         }
+    return closed;
+}
+
+/*
+ * stderr to a log file (appended, mode 0600): path, or data_dir/rectd.log
+ * when rectd was started with fd 2 closed and no --log-file (its lines
+ * would otherwise all go to /dev/null). 0, or -1 with a message on the
+ * stderr rectd has.
+ */
+static int s_open_log(const char *path, unsigned closed, const char *data_dir)
+{
+    char buf[4200];
+    if (!path && !(closed & 4u))
+        return 0;
+    if (!path) {
+        if (mkdir(data_dir, 0700) != 0 && errno != EEXIST)
+            return 0; /* store_open says why */
+        snprintf(buf, sizeof buf, "%s/rectd.log", data_dir);
+        path = buf;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "rectd: cannot open the log file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (dup2(fd, 2) < 0) {
+        fprintf(stderr, "rectd: cannot log to %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    return 0;
 }
 
 /* rectd keygen: rectd's own CURVE key pair. */
@@ -132,20 +193,12 @@ int main(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
         {"restore", required_argument, NULL, 'r'},
+        {"log-file", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL, *clock = NULL, *out = NULL, *restore = NULL;
+    const char *path = NULL, *clock = NULL, *out = NULL, *restore = NULL, *log_file = NULL;
     int check = 0, force = 0, keygen = 0, c;
-    s_fill_std_fds();
-    /* First thing: a SIGHUP (or SIGTERM) during start-up must not kill rectd
-     * with its default action; the loop acts on the flags once it runs. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    unsigned closed_fds = s_fill_std_fds();
     /* before any JSON value: fault_loadb then sees every allocation jansson failed */
     fault_install();
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -160,6 +213,7 @@ int main(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'f': force = 1; break;
         case 'r': restore = optarg; break;
+        case 'l': log_file = optarg; break;
         case 'k': check = 1; break;
         case 't': clock = optarg; break;
         case 'h': s_usage(stdout); return 0;
@@ -190,6 +244,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "rectd: %s\n", err);
         return 1;
     }
+    if (!check && !restore && s_open_log(log_file, closed_fds, cfg->data_dir) != 0) {
+        cfg_destroy(&cfg);
+        return 1;
+    }
+    if (!check && !restore && geteuid() == 0)
+        fprintf(stderr, "rectd: warning: running as root: a fault in rectd, a hook or a library would have the "
+                        "whole machine; run it as a user of its own (e.g. useradd --system rectd) that owns "
+                        "data_dir and its keys\n");
     if (restore) {
         /* A damaged copy can point LMDB past its end: say so instead of dying of SIGBUS. */
         struct sigaction bus;

@@ -259,6 +259,42 @@ fail:
     return -1;
 }
 
+/*
+ * data_dir must be rectd's alone: one that others may write to lets them
+ * swap data.mdb or the lock under rectd. A folder open to group or others
+ * for writing is tightened (and logged); a shared folder (sticky, like
+ * /tmp) or one rectd does not own is refused instead: chmod would change
+ * it for everyone else too.
+ */
+static int s_private_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        snprintf(err, errlen, "cannot look at data_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "data_dir %s is not a folder", dir);
+        return -1;
+    }
+    mode_t mode = sb.st_mode & 07777;
+    if (!(mode & 022))
+        return 0;
+    if ((mode & S_ISVTX) || sb.st_uid != geteuid()) {
+        snprintf(err, errlen, "data_dir %s is writable by others (mode %04o, owner uid %ld): give rectd a folder of "
+                              "its own (mkdir -m 700), owned by rectd's user", dir, (unsigned)mode, (long)sb.st_uid);
+        return -1;
+    }
+    if (chmod(dir, mode & ~(mode_t)022) != 0) {
+        snprintf(err, errlen, "data_dir %s is writable by group or others (mode %04o) and cannot be tightened: %s",
+                 dir, (unsigned)mode, strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "rectd: data_dir %s was writable by group or others (mode %04o): tightened to %04o\n", dir,
+            (unsigned)mode, (unsigned)(mode & ~(mode_t)022));
+    return 0;
+}
+
 int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, size_t errlen)
 {
     char path[4096];
@@ -274,6 +310,8 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
         snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
         goto fail;
     }
+    if (s_private_dir(dir, err, errlen) != 0)
+        goto fail;
     if ((size_t)snprintf(path, sizeof path, "%s/rectd.lock", dir) >= sizeof path) {
         snprintf(err, errlen, "data_dir is too long (%zu bytes)", strlen(dir));
         goto fail;

@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""End-to-end tests of rectd's robustness (issue 11): one rectd per
+endpoint, start-up hygiene (closed fds 0-2, root, a data dir open to others,
+SIGHUP), checked arithmetic of outside counts, and failures that stop
+loudly (a full disk, a failing fsync).
+
+    RECTD=./rectd RECTCTL=./rectctl /usr/bin/python3 tests/e2e-robust.py [-k TEXT]
+
+Ends with "N passed, M failed".
+"""
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import e2e_runner  # noqa: E402
+from e2e_runner import check, eq  # noqa: E402
+from e2e_daemon import LIVE, RECTD, Daemon  # noqa: E402
+
+ADMIN = "wangyan"
+
+
+def add(d, ref):
+    return d.call("add", {"ref": ref, "source": "county", "kind": "immediate", "title": "问题 " + ref},
+                  user=ADMIN)["item"]
+
+
+def wait_exit(proc, timeout=20):
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise AssertionError("rectd did not exit within %ds" % timeout)
+
+
+class Base:
+    def setup(self):
+        self.d = Daemon()
+        self.daemons.append(self.d)
+        self.d.start()
+
+    def teardown(self, keep):
+        return e2e_runner.stop_daemons(self.daemons, keep, only_running=False)
+
+
+class Endpoint(Base):
+    def setup(self):
+        super().setup()
+        self.others = []
+
+    def teardown(self, keep):
+        for o in self.others:
+            o.stop()
+            o.cleanup(keep=keep == "failed")
+        return super().teardown(keep)
+
+    def test_a_second_rectd_on_the_same_endpoint_refuses_and_the_first_keeps_serving(self):
+        d = self.d
+        for i in range(3):
+            add(d, "E-%d" % i)
+        d2 = Daemon({"daemon.endpoint": d.endpoint})  # refused: not in self.daemons (its status is 1)
+        self.others.append(d2)
+        check(d2.data_dir != d.data_dir, "another data dir")
+        p = d2.start(wait=False)
+        rc = wait_exit(p)
+        eq(rc, 1, "the second rectd's exit status")
+        err = d2.stderr()
+        check("another rectd (pid %d, data_dir %s) is serving %s" % (d.proc.pid, d.data_dir, d.endpoint) in err,
+              "the second names the first: %r" % err)
+        check(os.path.exists(d.endpoint[6:]), "the first one's socket file is still there")
+        eq(len(d.call("list")["items"]), 3, "the first still serves its own data after the second exited")
+        eq(d.call("ping")["items"], 3, "ping")
+
+    def test_the_notification_endpoint_is_claimed_too(self):
+        d = self.d
+        d2 = Daemon({"notify.pub_endpoint": d.cfg["notify"]["pub_endpoint"]})
+        self.others.append(d2)
+        rc = wait_exit(d2.start(wait=False))
+        eq(rc, 1, "a second rectd on the first one's pub endpoint")
+        check("is serving %s" % d.cfg["notify"]["pub_endpoint"] in d2.stderr(), "message: %r" % d2.stderr())
+        check(not os.path.exists(d2.endpoint[6:]), "it left no socket file of its own")
+        d.call("ping")
+
+    def test_a_stale_socket_file_of_a_dead_rectd_is_replaced(self):
+        d = self.d
+        add(d, "S-1")
+        n = d.call("ping")["items"]
+        d.kill9()
+        check(os.path.exists(d.endpoint[6:]), "kill -9 leaves the socket file")
+        d.start()
+        check("replacing the socket file %s" % d.endpoint[6:] in d.stderr(), "logged: %r" % d.stderr())
+        eq(len(d.call("list")["items"]), n, "served again")
+
+    def test_a_listener_that_is_no_rectd_is_not_bound_over(self):
+        d = self.d
+        d.stop()
+        path = d.endpoint[6:]
+        if os.path.exists(path):
+            os.remove(path)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.bind(path)
+            s.listen(1)
+            p = d.start(wait=False)
+            eq(wait_exit(p), 1, "rectd refuses a live listener")
+            check("something already accepts connections on %s" % path in d.stderr(), "message: %r" % d.stderr())
+            check(os.path.exists(path), "the listener's socket file stays")
+        finally:
+            s.close()
+        os.remove(path)
+        d.start()
+
+
+class StartUp(Base):
+    def _fds(self, pid):
+        return {fd: os.readlink("/proc/%d/fd/%d" % (pid, fd)) for fd in (0, 1, 2)}
+
+    def _start_closed(self, d, extra=()):
+        argv = [RECTD, "-c", d.conf] + list(extra)
+
+        def close_std():
+            for fd in (0, 1, 2):
+                os.close(fd)
+
+        p = subprocess.Popen(argv, preexec_fn=close_std, close_fds=True)
+        LIVE.add(p)
+        d.proc = p
+        return p
+
+    def test_started_with_fds_0_to_2_closed_it_logs_to_data_dir_rectd_log(self):
+        d = self.d
+        d.stop()
+        p = self._start_closed(d)
+        d.wait_ready()
+        fds = self._fds(p.pid)
+        eq(fds[0], "/dev/null", "fd 0")
+        eq(fds[1], "/dev/null", "fd 1")
+        log = os.path.join(d.data_dir, "rectd.log")
+        eq(fds[2], log, "fd 2")
+        add(d, "L-1")
+        eq(d.stop(), 0, "a clean stop")
+        with open(log, encoding="utf-8") as f:
+            text = f.read()
+        check("serving %s" % d.endpoint in text, "the start line is logged: %r" % text)
+        check(" add item 1: ok" in text, "the write is logged: %r" % text)
+        check("stopped" in text, "the stop is logged")
+        eq(stat.S_IMODE(os.stat(log).st_mode), 0o600, "the log file's mode")
+        d.start()
+
+    def test_log_file_option(self):
+        d = self.d
+        d.stop()
+        log = os.path.join(d.tmp, "other.log")
+        p = self._start_closed(d, ["--log-file", log])
+        d.wait_ready()
+        eq(self._fds(p.pid)[2], log, "fd 2 is the --log-file")
+        d.stop()
+        with open(log, encoding="utf-8") as f:
+            check("serving" in f.read(), "logged there")
+        d.start()
+        r = subprocess.run([RECTD, "-c", d.conf, "--check", "--log-file", "/nonexistent/dir/x.log"],
+                           capture_output=True, text=True)
+        eq(r.returncode, 0, "--check ignores --log-file")
+
+    def test_root_is_warned_about(self):
+        if os.geteuid() != 0:
+            raise e2e_runner.Skip("not root")
+        check("warning: running as root" in self.d.stderr(), "warned: %r" % self.d.stderr()[:500])
+
+    def test_a_data_dir_open_to_others_is_tightened_and_a_shared_one_refused(self):
+        d = self.d
+        d.stop()
+        os.chmod(d.data_dir, 0o777)
+        d.start()
+        eq(stat.S_IMODE(os.stat(d.data_dir).st_mode), 0o755, "tightened")
+        check("data_dir %s was writable by group or others (mode 0777): tightened to 0755" % d.data_dir
+              in d.stderr(), "logged: %r" % d.stderr())
+        d.stop()
+        os.chmod(d.data_dir, 0o1777)
+        p = d.start(wait=False)
+        eq(wait_exit(p), 1, "a sticky, world-writable data_dir")
+        check("is writable by others (mode 1777" in d.stderr(), "message: %r" % d.stderr())
+        eq(stat.S_IMODE(os.stat(d.data_dir).st_mode), 0o1777, "a shared folder is not changed")
+        os.chmod(d.data_dir, 0o700)
+        d.start()
+
+    def test_sighup_never_kills_rectd(self):
+        d = self.d
+        d.stop()
+        # as soon as rectd's code runs (SIGHUP caught: /proc's SigCgt), during start-up, and while serving
+        p = d.start(wait=False)
+        t0 = time.monotonic()
+        caught = 0
+        while not caught and time.monotonic() - t0 < 10:
+            try:
+                with open("/proc/%d/status" % p.pid) as f:
+                    for line in f:
+                        if line.startswith("SigCgt:"):
+                            caught = int(line.split()[1], 16) & (1 << (signal.SIGHUP - 1))
+            except FileNotFoundError:
+                break
+        check(caught, "rectd catches SIGHUP")
+        for _ in range(30):
+            if p.poll() is not None:
+                break
+            p.send_signal(signal.SIGHUP)
+            time.sleep(0.005)
+        d.wait_ready()
+        check(p.poll() is None, "alive after SIGHUPs during start-up")
+        for _ in range(5):
+            p.send_signal(signal.SIGHUP)
+            time.sleep(0.05)
+        d.call("ping")
+        check(p.poll() is None, "alive after SIGHUPs while serving")
+        check("reloaded" in d.stderr(), "SIGHUP reloads")
+
+
+if __name__ == "__main__":
+    sys.exit(e2e_runner.main("e2e-robust", [Endpoint, StartUp], sys.argv[1:]))
