@@ -20,6 +20,7 @@
 #define RECT_MAX_CLIENT_ID 64   /* bytes in "client" */
 #define RECT_MAX_TEXT 65536     /* bytes in one text field (title, note, ...) */
 #define RECT_MAX_NAME 128       /* bytes in ref, inspection, file names */
+#define RECT_MAX_COUNT 1000000  /* a count given from outside (fed_back): sums of them never overflow */
 
 /* ---- item states ----------------------------------------------------- */
 typedef enum {

@@ -24,6 +24,7 @@ from e2e_runner import check, eq  # noqa: E402
 from e2e_daemon import LIVE, RECTD, Daemon  # noqa: E402
 
 ADMIN = "wangyan"
+TAMPER = os.environ.get("RECT_TAMPER", "build/tools/rect-tamper")
 
 
 def add(d, ref):
@@ -222,5 +223,55 @@ class StartUp(Base):
         check("reloaded" in d.stderr(), "SIGHUP reloads")
 
 
+class Arithmetic(Base):
+    BIG = 2 ** 63 - 1
+
+    def refused(self, cmd, args, words=()):
+        before = self.d.snapshot()
+        self.n = getattr(self, "n", 0) + 1
+        with self.d.raw(ADMIN) as c:
+            rep = c.request(cmd, args, seq=self.n)
+        check(not rep["ok"], "%s %r must be refused" % (cmd, args))
+        eq(rep["error"]["code"], "bad_value", "error code")
+        for w in words:
+            check(w in rep["error"]["message"], "message %r lacks %r" % (rep["error"]["message"], w))
+        eq(self.d.snapshot(), before, "nothing changed")
+
+    def test_counts_from_outside_are_bounded_and_their_sums_checked(self):
+        d = self.d
+        for n in (self.BIG, 1000001, 2 ** 31):
+            self.refused("inspection_add", {"name": "I0", "title": "题", "fed_back": {"national": n}},
+                         words=("fed_back.national is %d" % n, "at most 1000000"))
+        self.refused("inspection_add", {"name": "I0", "title": "题", "fed_back": {"national": -1}},
+                     words=("0 or more",))
+        with d.raw(ADMIN) as c:
+            for i, fb in enumerate(({"national": 1000000}, {"national": 1000000, "region": 3})):
+                rep = c.request("inspection_add", {"name": "I%d" % (i + 1), "title": "题", "fed_back": fb},
+                                seq=100 + i)
+                check(rep["ok"], "inspection_add I%d: %r" % (i + 1, rep))
+        self.refused("inspection_update", {"name": "I2", "fed_back": {"national": self.BIG}}, words=("at most",))
+        fed = {s["id"]: s["fed_back"] for s in d.call("ledger", {})["summary"]["sources"]}
+        eq(fed["national"], 2000000, "the sum of the largest counts")
+        eq(fed["region"], 3, "region")
+        # counts recorded behind rectd's back (or before the bound): the sum is refused, never wrapped to -2
+        seqs = {e["changes"]["name"][1]: e["seq"] for e in d.call("inspection_history")["events"]
+                if e["action"] == "inspection"}
+        d.stop()
+        for name in ("I1", "I2"):
+            p = subprocess.run([TAMPER, d.data_dir, "rewrite", str(seqs[name]),
+                                '{"changes": {"name": [null, "%s"], "title": [null, "x"], '
+                                '"fed_back": [null, {"national": %d}]}}' % (name, self.BIG)],
+                               capture_output=True)
+            eq(p.returncode, 0, "rect-tamper: %s" % p.stderr)
+        d.start()
+        with d.raw() as c:
+            rep = c.request("ledger", {})
+        check(not rep["ok"], "a ledger whose sums overflow is refused: %r" % str(rep)[:300])
+        eq(rep["error"]["code"], "internal", "code")
+        check("do not add up" in rep["error"]["message"], "message: %r" % rep["error"]["message"])
+        one = d.call("ledger", {"inspection": "I1"})["summary"]["sources"]
+        eq([s["fed_back"] for s in one if s["id"] == "national"], [self.BIG], "one record is shown as stored")
+
+
 if __name__ == "__main__":
-    sys.exit(e2e_runner.main("e2e-robust", [Endpoint, StartUp], sys.argv[1:]))
+    sys.exit(e2e_runner.main("e2e-robust", [Endpoint, StartUp, Arithmetic], sys.argv[1:]))
