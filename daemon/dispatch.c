@@ -467,6 +467,11 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
  */
 static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
 {
+    if (store_full_is_disk()) {
+        snprintf(msg, len, "disk full: the disk holding data_dir (%s) has no room for this change: free space there; "
+                           "nothing was changed", cfg->data_dir);
+        return;
+    }
     snprintf(msg, len,
              "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
              (unsigned long long)cfg->map_size_mb);

@@ -93,7 +93,8 @@ static void s_usage(FILE *out)
             "  -V, --version      print the version\n"
             "\n"
             "Exit status: 0 after a clean stop, 1 on a bad command line, configuration,\n"
-            "data directory or signing key (the message says FILE:LINE: what is wrong).\n",
+            "data directory or signing key (the message says FILE:LINE: what is wrong),\n"
+            "3 when a commit failed at the disk (logged FATAL; the batch was not answered).\n",
             cfg_default_path());
 }
 

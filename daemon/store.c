@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ _Static_assert(RECT_MAX_CLIENT_ID + 1 + S_KEY_U64 <= S_KEY_REPLY, "a reply key f
 struct store {
     MDB_env *env;
     int lock_fd;
+    char dir[4096]; /* data_dir, for the free space of its disk */
     MDB_dbi meta, items, events, item_events, refs, blobs, replies, reply_log;
     MDB_dbi notices, notice_users, pending; /* the outbox (notify.c) */
     MDB_dbi idx[N_INDEX];
@@ -54,7 +56,49 @@ struct store_txn {
     store *s;
     MDB_txn *txn;
     int write;
+    int top; /* a write transaction with no parent: its commit goes to disk */
 };
+
+/* This thread's last failed write ran out of disk, not of map (store_full_is_disk). */
+static _Thread_local int s_disk_full;
+
+int store_full_is_disk(void)
+{
+    return s_disk_full;
+}
+
+/* Less than 1 MiB free for rectd on the disk of dir: a short write there was the disk filling up. */
+static int s_disk_nearly_full(const char *dir)
+{
+    struct statvfs vs;
+    return dir[0] && statvfs(dir, &vs) == 0 && (unsigned long long)vs.f_bavail * vs.f_frsize < (1ull << 20);
+}
+
+/*
+ * A commit that reached the disk and failed. A full disk (ENOSPC, or the
+ * short write LMDB reports as EIO when the disk is nearly full) is
+ * storage_full: LMDB had not written the meta page, so the database is as
+ * before and rectd goes on. Anything else (EIO from fdatasync or the meta
+ * page's write, MDB_PANIC) leaves unknown what is on disk: the kernel may
+ * have dropped the pages, and retrying is not safe (PostgreSQL stops on a
+ * failed fsync for this reason). rectd logs it and exits with status 3
+ * without answering: the requests of the batch are not acknowledged, a
+ * client's retry after the restart is applied once.
+ */
+static int s_commit_failed(const store *s, int rc)
+{
+    if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && s_disk_nearly_full(s->dir))) {
+        s_disk_full = 1;
+        fprintf(stderr, "rectd: disk full: a commit could not be written to %s (%s); nothing was changed: free "
+                        "space on that disk\n", s->dir, mdb_strerror(rc));
+        return ENOSPC;
+    }
+    fprintf(stderr, "rectd: FATAL: a commit to %s failed (%s): what is on disk is unknown, so rectd stops "
+                    "without answering the requests of that batch; check the disk (dmesg), then restart rectd "
+                    "(clients retry, and nothing is applied twice)\n", s->dir, mdb_strerror(rc));
+    fflush(stderr);
+    _exit(3);
+}
 
 /*
  * Every write goes through these, so a test can make the k-th one fail
@@ -78,14 +122,17 @@ static int s_cursor_del(MDB_cursor *cur)
     return rc ? rc : mdb_cursor_del(cur, 0);
 }
 
-static int s_txn_commit(MDB_txn *txn)
+static int s_txn_commit(store_txn *t)
 {
     int rc = fault_lmdb();
     if (rc) {
-        mdb_txn_abort(txn);
+        mdb_txn_abort(t->txn);
         return rc;
     }
-    return mdb_txn_commit(txn);
+    rc = mdb_txn_commit(t->txn);
+    if (rc && t->top && rc != MDB_MAP_FULL && rc != MDB_TXN_FULL && rc != ENOMEM)
+        rc = s_commit_failed(t->s, rc);
+    return rc;
 }
 
 /* Translate an LMDB return code at the edge. */
@@ -95,7 +142,7 @@ static int s_err(int rc, const char *what)
         return 0;
     if (rc == MDB_NOTFOUND)
         return RECT_E_NOT_FOUND;
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL || rc == ENOSPC || rc == EDQUOT)
         return RECT_E_STORAGE_FULL;
     if (rc == ENOMEM)
         return RECT_E_NOMEM;
@@ -213,7 +260,7 @@ static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
         if ((rc = mdb_dbi_open(txn, idx_names[i], create, &s->idx[i])))
             goto fail_txn;
 
-    store_txn t = {s, txn, 1};
+    store_txn t = {s, txn, 1, 1};
     unsigned char b[4];
     int found;
     if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
@@ -305,6 +352,7 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
         return -1;
     }
     s->lock_fd = -1;
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
@@ -385,7 +433,12 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
         s = parent->s;
     t->s = s;
     t->write = write;
+    t->top = write && !parent;
+    if (t->top)
+        s_disk_full = 0;
     int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_PANIC)
+        s_commit_failed(s, rc); /* an earlier write of the meta page failed: LMDB refuses to go on */
     if (rc) {
         free(t);
         return s_err(rc, "txn begin");
@@ -397,7 +450,7 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
 int store_commit(store_txn **t_p)
 {
     store_txn *t = *t_p;
-    int rc = t->write ? s_txn_commit(t->txn) : mdb_txn_commit(t->txn);
+    int rc = t->write ? s_txn_commit(t) : mdb_txn_commit(t->txn);
     free(t);
     *t_p = NULL;
     return s_err(rc, "commit");

@@ -69,8 +69,17 @@ void store_close(store **s_p);
  * may be NULL). 0 or rect_err.
  */
 int store_begin(store *s, int write, store_txn *parent, store_txn **out);
-/* Commit and free *t (set to NULL). Returns 0 or rect_err (the txn is gone either way). */
+/*
+ * Commit and free *t (set to NULL). Returns 0 or rect_err (the txn is gone
+ * either way): RECT_E_STORAGE_FULL for a full map or a full disk
+ * (store_full_is_disk tells which). A commit that fails at the disk for
+ * another reason (EIO from fsync) does not return: rectd logs it and exits
+ * with status 3, answering nothing (see store.c, s_commit_failed).
+ */
 int store_commit(store_txn **t);
+
+/* 1 if this thread's last RECT_E_STORAGE_FULL was the disk (ENOSPC), not the map. */
+int store_full_is_disk(void);
 /* Abort and free *t (set to NULL). Accepts NULL. */
 void store_abort(store_txn **t);
 

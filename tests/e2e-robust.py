@@ -273,5 +273,204 @@ class Arithmetic(Base):
         eq([s["fed_back"] for s in one if s["id"] == "national"], [self.BIG], "one record is shown as stored")
 
 
+SHIM = r"""
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Fail fsync, fdatasync and msync with EIO while the file $RECT_SYNC_FAIL_FILE
+ * exists, or on the k-th call of them all ($RECT_SYNC_FAIL_AT). */
+static int s_fail(void)
+{
+    static long calls;
+    const char *f = getenv("RECT_SYNC_FAIL_FILE"), *k = getenv("RECT_SYNC_FAIL_AT");
+    long n = __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+    if ((f && access(f, F_OK) == 0) || (k && n == atol(k))) {
+        errno = EIO;
+        return 1;
+    }
+    return 0;
+}
+
+int fsync(int fd)
+{
+    static int (*real)(int);
+    if (s_fail())
+        return -1;
+    if (!real)
+        real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+    return real(fd);
+}
+
+int fdatasync(int fd)
+{
+    static int (*real)(int);
+    if (s_fail())
+        return -1;
+    if (!real)
+        real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+    return real(fd);
+}
+
+int msync(void *addr, size_t len, int flags)
+{
+    static int (*real)(void *, size_t, int);
+    if (s_fail())
+        return -1;
+    if (!real)
+        real = (int (*)(void *, size_t, int))dlsym(RTLD_NEXT, "msync");
+    return real(addr, len, flags);
+}
+"""
+
+
+def start_with_env(d, extra):
+    """d.start() with extra environment variables for rectd alone."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        return d.start()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class Failures(Base):
+    def setup(self):
+        super().setup()
+        self.mounts = []
+
+    def teardown(self, keep):
+        problems = e2e_runner.stop_daemons(self.daemons, keep, only_running=False)
+        for m in self.mounts:
+            subprocess.run(["umount", "-l", m], capture_output=True)
+            try:
+                os.rmdir(m)
+            except OSError:
+                pass
+        return problems
+
+    def test_a_full_disk_is_storage_full_saying_disk_full_and_loses_nothing(self):
+        mnt = os.path.join(self.d.tmp, "small")
+        os.mkdir(mnt)
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m,mode=0700", "tmpfs", mnt], capture_output=True)
+        if r.returncode != 0:
+            raise e2e_runner.Skip("cannot mount a tmpfs: %s" % r.stderr.decode())
+        self.mounts.append(mnt)
+        self.d.stopped_on_purpose = True
+        self.d.stop()
+        d = Daemon({"daemon.data_dir": os.path.join(mnt, "data")})
+        self.daemons.append(d)
+        d.start()
+        acked, full = [], None
+        with d.raw(ADMIN) as c:
+            for i in range(200):
+                args = {"ref": "F-%03d" % i, "source": "county", "kind": "immediate", "title": "满",
+                        "description": ("%03d" % i) * 20000}
+                rep = c.request("add", args)
+                if not rep["ok"]:
+                    full = rep["error"]
+                    break
+                acked.append(args["ref"])
+        check(full is not None, "the 3 MiB disk filled up")
+        eq(full["code"], "storage_full", "a full disk is storage_full (%s)" % full)
+        check("disk full" in full["message"] and "nothing was changed" in full["message"],
+              "message: %r" % full["message"])
+        check("disk full" in d.stderr(), "logged: %r" % d.stderr()[-600:])
+        check(len(acked) >= 5, "some writes fitted")
+        eq([it["ref"] for it in d.call("list")["items"]], acked, "reads go on; exactly the acknowledged writes")
+        eq(d.stop(), 0, "a clean stop")
+        d.start()
+        eq([it["ref"] for it in d.call("list")["items"]], acked, "after a restart: exactly the acknowledged writes")
+        eq(d.call("audit_verify")["ok"], True, "the record verifies")
+        # a backup to the full disk says disk full too, and leaves nothing behind
+        with d.raw(ADMIN) as c:
+            rep = c.request("backup", {"path": os.path.join(mnt, "bk")})
+        eq(rep["error"]["code"], "storage_full", "a backup onto a full disk")
+        check("disk full" in rep["error"]["message"], "message: %r" % rep["error"]["message"])
+        check(not os.path.exists(os.path.join(mnt, "bk")), "the partial copy was removed")
+        d.stop()
+        self.d.start()
+
+    def test_a_failing_fsync_stops_rectd_loudly_without_acknowledging(self):
+        d = self.d
+        d.stopped_on_purpose = True
+        d.stop()
+        src, lib = os.path.join(d.tmp, "shim.c"), os.path.join(d.tmp, "shim.so")
+        with open(src, "w") as f:
+            f.write(SHIM)
+        r = subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", lib, src, "-ldl"], capture_output=True)
+        eq(r.returncode, 0, "building the shim: %s" % r.stderr)
+        trigger = os.path.join(d.tmp, "fail-now")
+        env = {"LD_PRELOAD": lib, "RECT_SYNC_FAIL_FILE": trigger,
+               "ASAN_OPTIONS": (os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0").lstrip(":")}
+        start_with_env(d, env)
+        n0 = d.call("ping")["items"]
+        c = d.raw(ADMIN, timeout_ms=3000, client_id="shim-client")
+        acked = []
+        for i in range(1, 6):
+            rep = c.request("add", {"ref": "S-%d" % i, "source": "county", "kind": "immediate", "title": "同步"},
+                            seq=i)
+            check(rep["ok"], "write %d: %r" % (i, rep))
+            acked.append("S-%d" % i)
+        with open(trigger, "w"):
+            pass
+        lost = {"ref": "S-6", "source": "county", "kind": "immediate", "title": "未确认"}
+        try:
+            rep = c.request("add", lost, seq=6)
+            raise AssertionError("a write whose fsync failed was answered: %r" % rep)
+        except Exception as e:  # noqa: BLE001
+            check(type(e).__name__ == "NoReply", "no reply, got %r" % e)
+        c.close()
+        rc = wait_exit(d.proc)
+        eq(rc, 3, "rectd's exit status after a failed fsync")
+        err = d.stderr()
+        check("FATAL: a commit to %s failed (Input/output error)" % d.data_dir in err, "logged: %r" % err[-800:])
+        check(" add " not in err.split("FATAL")[-1], "the failed write was not logged as done")
+        os.remove(trigger)
+        d.start()
+        refs = [it["ref"] for it in d.call("list")["items"]]
+        eq(refs[n0:], acked, "after the restart: exactly the acknowledged writes")
+        eq(d.call("audit_verify")["ok"], True, "the record verifies")
+        # the client's retry of the unanswered write is applied once
+        with d.raw(ADMIN, client_id="shim-client") as c2:
+            first = c2.request("add", lost, seq=6)
+            again = c2.request("add", lost, seq=6)
+        check(first["ok"], "the retry is applied: %r" % first)
+        eq(again, first, "a second retry gets the same answer")
+        eq([it["ref"] for it in d.call("list")["items"]][n0:], acked + ["S-6"], "applied once")
+
+    def test_the_kth_sync_failing_at_start_up_stops_rectd_too(self):
+        d = self.d
+        d.stopped_on_purpose = True
+        d.stop()
+        lib = os.path.join(d.tmp, "shim.so")
+        if not os.path.exists(lib):
+            raise e2e_runner.Skip("needs the shim of the test before")
+        d2 = Daemon()
+        self.daemons.append(d2)
+        saved = {k: os.environ.get(k) for k in ("LD_PRELOAD", "RECT_SYNC_FAIL_AT")}
+        os.environ.update({"LD_PRELOAD": lib, "RECT_SYNC_FAIL_AT": "1"})
+        try:
+            p = d2.start(wait=False)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+        rc = wait_exit(p)
+        check(rc != 0, "a failed first sync (creating the database) stops rectd: %s" % rc)
+        self.daemons.remove(d2)
+        d2.cleanup()
+        d.start()
+
+
 if __name__ == "__main__":
-    sys.exit(e2e_runner.main("e2e-robust", [Endpoint, StartUp, Arithmetic], sys.argv[1:]))
+    sys.exit(e2e_runner.main("e2e-robust", [Endpoint, StartUp, Arithmetic, Failures], sys.argv[1:]))
