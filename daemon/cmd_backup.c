@@ -185,9 +185,9 @@ int cmd_backup(cmd_ctx *c)
         s_discard(path, made);
         return cmd_fail(c, rc, "backup: the copy could not be verified (%s); it was removed", c->msg);
     }
-    json_t *head = json_object_get(v, "head");
     json_int_t events = json_integer_value(json_object_get(v, "events"));
-    const char *hash = json_string_value(json_object_get(head, "hash"));
+    char hash[65]; /* a copy: v goes before the last use */
+    snprintf(hash, sizeof hash, "%s", json_string_value(json_object_get(json_object_get(v, "head"), "hash")));
     if (!json_is_true(json_object_get(v, "ok"))) {
         cmd_fail(c, RECT_E_INTERNAL,
                  "backup: the copy does not verify: %s; it was removed. The live database is the likely cause: "

@@ -1309,7 +1309,7 @@ static int s_fsync_path(const char *path, int dir)
     return rc;
 }
 
-/* mdb_env_copy2 with compaction into the empty folder dir, then data.mdb and dir on disk. */
+/* LMDB's copy with compaction into the empty folder dir (dir/data.mdb, 0600), then the file and dir on disk. */
 static int s_copy_into(MDB_env *env, const char *dir, char *err, size_t errlen)
 {
     char path[4096];
@@ -1317,8 +1317,15 @@ static int s_copy_into(MDB_env *env, const char *dir, char *err, size_t errlen)
         snprintf(err, errlen, "the path %s is too long", dir);
         return RECT_E_BAD_VALUE;
     }
-    int rc = mdb_env_copy2(env, dir, MDB_CP_COMPACT);
-    if (rc == 0 && (s_fsync_path(path, 0) != 0 || s_fsync_path(dir, 1) != 0))
+    /* Our own file, 0600 from the start: the copy holds everything, evidence included. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), rc = 0;
+    if (fd < 0)
+        rc = errno;
+    else if ((rc = mdb_env_copyfd2(env, fd, MDB_CP_COMPACT)) == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc == 0 && s_fsync_path(dir, 1) != 0)
         rc = errno;
     if (rc == 0)
         return 0;
