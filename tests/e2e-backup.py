@@ -357,5 +357,25 @@ class Forgery(Base):
         check(not os.path.exists(path), "the bad copy was removed")
 
 
+class ForgedHead(Base):
+    def test_a_backup_event_naming_a_head_rectd_never_had_fails_audit(self):
+        d = self.d
+        add(d, "H-1")
+        add(d, "H-2")
+        res = self.backup(os.path.join(self.work, "h"))
+        eq(d.call("audit_verify")["ok"], True, "the real backup event verifies")
+        d.stop()
+        forged = "ab" * 32
+        p = subprocess.run([TAMPER, d.data_dir, "rewrite", str(res["seq"]),
+                            '{"changes": {"path": [null, "%s"], "head": [null, "%s"], "events": [null, %d]}}'
+                            % (res["path"], forged, res["events"])], capture_output=True)
+        eq(p.returncode, 0, "rect-tamper: %s" % p.stderr)
+        d.start()
+        a = d.call("audit_verify")
+        eq(a["ok"], False, "a forged head")
+        eq(a["first_bad_seq"], res["seq"], "first bad seq")
+        check("was not written by rectd" in a["problem"] and forged[:16] in a["problem"], "problem: %r" % a["problem"])
+
+
 if __name__ == "__main__":
-    sys.exit(e2e_runner.main("e2e-backup", [Backups, Restore, Forgery], sys.argv[1:]))
+    sys.exit(e2e_runner.main("e2e-backup", [Backups, Restore, Forgery, ForgedHead], sys.argv[1:]))
