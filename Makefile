@@ -18,7 +18,7 @@ LOCALEDIR ?= /usr/local/share/locale
 # Debian packages needed to build and test (dpkg names).
 DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
              libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext \
-             libxlsxwriter-dev zlib1g-dev
+             libxlsxwriter-dev zlib1g-dev libzip-dev
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
              chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography
 
@@ -27,6 +27,9 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
 # libxlsxwriter (the ledger's Excel workbooks): rectctl only.
 XLSX_CFLAGS = $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
 XLSX_LIBS   = $(shell pkg-config --libs xlsxwriter 2>/dev/null)
+# libzip (the case file's zip, rectctl dossier --format zip): rectctl only.
+ZIP_CFLAGS = $(shell pkg-config --cflags libzip 2>/dev/null)
+ZIP_LIBS   = $(shell pkg-config --libs libzip 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Icommon -Idaemon -Iclient \
            $(PKG_CFLAGS) -DLOCALEDIR='"$(LOCALEDIR)"'
 LDFLAGS += $(SAN)
@@ -68,9 +71,9 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h daemon/*.h client/*.h)
 $(BINDIR)/rectd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/client/%.o: CFLAGS += $(XLSX_CFLAGS)
+$(BUILD)/client/%.o: CFLAGS += $(XLSX_CFLAGS) $(ZIP_CFLAGS)
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
@@ -79,7 +82,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 # test_cli walks rectctl's command table: rectctl's objects, not rectd's.
 $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS) -lcmocka
 
 # Install what is missing. As root: apt-get. Otherwise print the command.
 deps:

@@ -19,7 +19,7 @@
 #include "rect_verbs.h"
 
 #define CLI_MAX_OPTS 16 /* options of one command */
-#define CLI_MAX_POS 1   /* positional arguments of one command */
+#define CLI_MAX_POS 2   /* positional arguments of one command (the second only with .pos2) */
 #define CLI_MAX_MULTI RECT_MAX_FILES /* values of a repeatable option */
 
 /* cli_opt.flags */
@@ -129,6 +129,8 @@ struct cli_cmd {
     rect_arg_ref pos_arg; /* the wire argument the positional fills (required or not as the
                              schema says); {0} when it fills none */
     int pos_min;         /* 1: a positional that fills no wire argument is required */
+    const char *pos2;    /* metavar of an optional second positional that fills no wire
+                            argument (evidence get ID [SEQ]), or NULL: at most one */
     const cli_opt *opts; /* terminated by an entry with name NULL */
     /*
      * Extra checks and arguments after the generic ones (the positional and
@@ -190,5 +192,12 @@ int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *arg
 /* cli_call with one attached frame, file (borrowed; NULL: none), after the request. */
 int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
                   const cli_file *file, json_t **result);
+/*
+ * cli_call for a read whose reply carries one binary frame (blob_get): on
+ * success also *data (malloc'd, NULL when empty; caller frees) and *len.
+ * A successful reply without the frame is malformed (exit 3 after a message).
+ */
+int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
+                  json_t **result, char **data, size_t *len);
 
 #endif

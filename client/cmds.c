@@ -16,10 +16,14 @@
 
 #include "cli.h"
 #include "cmds_deadline.h"
+#include "cmds_evidence.h"
 #include "cmds_notify.h"
 #include "i18n.h"
 #include "render.h"
 #include "cmds_ledger.h"
+#include "cmds_records.h"
+#include "report.h"
+#include "cmds_acts.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -171,6 +175,15 @@ static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *
         printf(ngettext("imported %lld item (%lld assigned)\n",
                         "imported %lld items (%lld assigned)\n", pl),
                n, assigned);
+    long long declined = s_int(result, "declined");
+    if (declined > 0 && json_is_true(json_object_get(result, "dry_run")))
+        printf(ngettext("%lld problem not claimed (不认领) would be recorded\n",
+                        "%lld problems not claimed (不认领) would be recorded\n", (unsigned long)declined),
+               declined);
+    else if (declined > 0)
+        printf(ngettext("%lld problem not claimed (不认领) recorded\n",
+                        "%lld problems not claimed (不认领) recorded\n", (unsigned long)declined),
+               declined);
 }
 
 /* ---- add ---------------------------------------------------------------- */
@@ -200,6 +213,8 @@ static const cli_opt s_add_opts[] = {
      .help = N_("assign at once: the deadline, YYYY-MM-DD")},
     {.name = "note", .arg = CLI_ARG(ADD, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("a comment for the record")},
+    {.name = "parent", .arg = CLI_ARG(ADD, parent), .metavar = NC_("placeholder", "REF"),
+     .help = N_("举一反三: the problem this self-found one came from (id, REF or INSPECTION/REF)")},
     {.name = NULL},
 };
 
@@ -238,6 +253,8 @@ static const cli_opt s_list_opts[] = {
      .help = N_("only open items whose deadline is near (yellow)")},
     {.name = "as-of", .arg = CLI_ARG(LIST, as_of), .metavar = NC_("placeholder", "DATE"),
      .help = N_("lights as of this date (default: today in the zone)")},
+    {.name = "grep", .arg = CLI_ARG(LIST, grep), .metavar = NC_("placeholder", "TEXT"),
+     .help = N_("items whose ref, title, description or measures contain TEXT")},
     {.name = NULL},
 };
 
@@ -495,26 +512,31 @@ const cli_cmd cli_commands[] = {
     {.name = "add", .verb = RECT_VERB_ADD, .opts = s_add_opts, .print = s_add_print,
      .usage = N_("--ref REF --source SOURCE --kind KIND --title TEXT [--description TEXT]\n"
                  "       [--measures TEXT] [--inspection NAME]\n"
-                 "       [--owner USER --unit UNIT --leader USER --deadline DATE] [--note TEXT]"),
+                 "       [--owner USER --unit UNIT --leader USER --deadline DATE] [--note TEXT]\n"
+                 "       [--parent REF]"),
      .summary = N_("claim one item (认领), and optionally assign it"),
-     .help = N_("Claims one problem for the town, e.g. one found by self-inspection (举一反三).\n"
+     .help = N_("Claims one problem for the town, e.g. one found by self-inspection (举一反三):\n"
+                "--parent names the problem it was found from (show lists an item's children).\n"
                 "\n"
                 "Example:\n"
                 "  rectctl add --ref ZC-01 --source county --kind long-term \\\n"
                 "      --title \"监测户收入核查不及时\" --owner 李明 --unit 托托村 \\\n"
-                "      --leader zhanghua --deadline 2026-12-31")},
+                "      --leader zhanghua --deadline 2026-12-31 --parent GJ-03")},
     {.name = "list", .verb = RECT_VERB_LIST, .opts = s_list_opts, .print = s_list_print,
      .usage = N_("[--state STATE] [--owner USER] [--unit UNIT] [--source SOURCE] [--kind KIND]\n"
-                 "       [--inspection NAME] [--leader USER] [--overdue] [--due-soon] [--as-of DATE]"),
+                 "       [--inspection NAME] [--leader USER] [--overdue] [--due-soon] [--as-of DATE]\n"
+                 "       [--grep TEXT]"),
      .summary = N_("list items (the ledger, 台账), filtered"),
      .help = N_("Filters combine: an item is listed when it matches all of them (--overdue and\n"
-                "--due-soon together list both). LIGHT is red past the deadline, yellow when it\n"
-                "is near (calendar.due_soon_days) or a verified item waits for 销号, green\n"
-                "otherwise; closed items have none.\n"
+                "--due-soon together list both). --grep finds TEXT (Chinese or not; ASCII letters\n"
+                "in any case) in the ref, title, description or measures. LIGHT is red past the\n"
+                "deadline, yellow when it is near (calendar.due_soon_days) or a verified item\n"
+                "waits for 销号, green otherwise; closed items have none.\n"
                 "\n"
                 "Example:\n"
                 "  rectctl list --state rectifying --owner 李明\n"
-                "  rectctl list --due-soon --as-of 2026-09-30")},
+                "  rectctl list --due-soon --as-of 2026-09-30\n"
+                "  rectctl list --grep 遍访 --state assigned")},
     {.name = "show", .verb = RECT_VERB_SHOW, .pos = N_("ID"), .pos_arg = CLI_ARG(SHOW, item),
      .opts = s_no_opts, .print = s_show_print,
      .usage = N_("ID"),
@@ -559,6 +581,7 @@ const cli_cmd cli_commands[] = {
                 "\n"
                 "Example:\n"
                 "  rectctl evidence GJ-03 --note \"入户核查记录\" --file 照片1.jpg --file 台账.pdf")},
+    CLI_EVIDENCE_COMMANDS,
     {.name = "verify", .verb = RECT_VERB_VERIFY, .pos = N_("ID"), .pos_arg = CLI_ARG(VERIFY, item),
      .opts = s_verify_opts, .build = s_verify_build, .print = s_verify_print,
      .usage = N_("ID (--pass|--reject) --opinion TEXT"),
@@ -653,6 +676,9 @@ const cli_cmd cli_commands[] = {
                 "Example:\n"
                 "  rectctl notify run --as-of 2026-12-01")},
     CLI_LEDGER_COMMANDS,
+    CLI_RECORDS_COMMANDS,
+    CLI_REPORT_COMMANDS,
+    CLI_ACTS_COMMANDS,
     {.name = "backup", .verb = RECT_VERB_BACKUP, .pos = N_("PATH"), .pos_arg = CLI_ARG(BACKUP, path),
      .opts = s_no_opts, .print = s_backup_print,
      .usage = N_("PATH"),

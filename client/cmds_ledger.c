@@ -23,6 +23,7 @@
 #include "rect_date.h"
 #include "rect_text.h"
 #include "render.h"
+#include "cmds_records.h"
 
 /* At most this many points in the open-items-over-time chart. */
 #define S_SERIES_MAX 30
@@ -238,6 +239,36 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
         s_padded(s_dash(s_str(insp, "name")), wn + 2);
         s_padded(render_int(insp, "items", items, sizeof items), wi + 2);
         printf("%s\n", s_dash(s_str(insp, "title")));
+        /* Where problems not claimed are recorded: rectd's counts per source (derived for a
+         * source with some), and the list with the reasons. */
+        if (json_array_size(json_object_get(insp, "declined")) > 0) {
+            const json_t *srcs = json_object_get(insp, "sources");
+            for (size_t k = 0; k < json_array_size(srcs); k++) {
+                const json_t *sc = json_array_get(srcs, k);
+                if (!json_is_integer(json_object_get(sc, "fed_back_derived"))) {
+                    json_t *fb = json_object_get(sc, "fed_back");
+                    if (json_is_integer(fb))
+                        printf("    %s %lld/%lld\n", render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                               (long long)json_integer_value(fb),
+                               (long long)json_integer_value(json_object_get(sc, "claimed")));
+                    else
+                        printf("    %s -/%lld\n", render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                               (long long)json_integer_value(json_object_get(sc, "claimed")));
+                    continue;
+                }
+                printf(_("    %s: %lld fed back, %lld claimed, %lld not claimed\n"),
+                       render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                       (long long)json_integer_value(json_object_get(sc, "fed_back_derived")),
+                       (long long)json_integer_value(json_object_get(sc, "claimed")),
+                       (long long)json_integer_value(json_object_get(sc, "declined")));
+                if (json_is_true(json_object_get(sc, "fed_back_mismatch")))
+                    printf(_("      (inspection add stated %lld fed back: it does not match claimed + not "
+                             "claimed)\n"),
+                           (long long)json_integer_value(json_object_get(sc, "fed_back")));
+            }
+            cli_print_declined(ctx, insp, 4);
+            continue;
+        }
         /* Fed back vs claimed, per source: "国家反馈共性问题 25/22". */
         const json_t *fed = json_object_get(insp, "fed_back");
         const json_t *claimed = json_object_get(insp, "claimed");
@@ -774,6 +805,10 @@ void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result
         fputc('\n', stdout);
     }
     free(cells);
+    /* 举一反三: items found from another problem (rectd counts them). */
+    long long self_found = (long long)json_integer_value(json_object_get(json_object_get(result, "total"), "self_found"));
+    if (self_found > 0)
+        printf(_("self-found (举一反三) items: %lld\n"), self_found);
 }
 
 /* ---- audit ---------------------------------------------------------------------- */

@@ -196,24 +196,52 @@ bad:
     return NULL;
 }
 
-/* Receive the reply on a readable socket: CONN_OK and *reply_p, or an error. */
-static int s_receive(void *sock, json_t **reply_p)
+/*
+ * Receive the reply on a readable socket: CONN_OK and *reply_p, or an error.
+ * With data non-NULL a second frame is accepted and copied into *data
+ * (malloc'd, NULL when empty) and *data_len, *has_data set; a third frame,
+ * or a second one without data, makes the reply malformed.
+ */
+static int s_receive(void *sock, json_t **reply_p, char **data, size_t *data_len, int *has_data)
 {
     zmq_msg_t msg;
-    int rc = CONN_E_MALFORMED;
+    int rc = CONN_E_MALFORMED, frames = 0, bad = 0;
     zmq_msg_init(&msg);
     if (zmq_msg_recv(&msg, sock, 0) < 0) {
         rc = CONN_E_ZMQ;
         goto done;
     }
     int more = zmq_msg_more(&msg);
-    if (!more)
-        *reply_p = s_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg));
-    /* A reply is exactly one frame: drain any extra ones and refuse it. */
+    *reply_p = s_decode_reply(zmq_msg_data(&msg), zmq_msg_size(&msg));
+    /* A reply is one frame, or two when the caller takes data: drain any extra ones and refuse it. */
     while (more) {
         if (zmq_msg_recv(&msg, sock, 0) < 0)
             break;
         more = zmq_msg_more(&msg);
+        if (++frames > 1 || !data) {
+            bad = 1;
+            continue;
+        }
+        size_t n = zmq_msg_size(&msg);
+        *data = n ? malloc(n) : NULL;
+        if (n && !*data) {
+            bad = 1;
+            rc = CONN_E_NOMEM;
+            continue;
+        }
+        if (n)
+            memcpy(*data, zmq_msg_data(&msg), n);
+        *data_len = n;
+        *has_data = 1;
+    }
+    if (bad) {
+        json_decref(*reply_p);
+        *reply_p = NULL;
+        if (data) {
+            free(*data);
+            *data = NULL;
+            *has_data = 0;
+        }
     }
     if (*reply_p)
         rc = CONN_OK;
@@ -225,6 +253,17 @@ done:
 int conn_call(conn_t *self, const json_t *request, const conn_frame *frames, size_t nframes,
               json_t **reply_p)
 {
+    return conn_call_data(self, request, frames, nframes, reply_p, NULL, NULL, NULL);
+}
+
+int conn_call_data(conn_t *self, const json_t *request, const conn_frame *frames, size_t nframes,
+                   json_t **reply_p, char **data, size_t *data_len, int *has_data)
+{
+    if (data) {
+        *data = NULL;
+        *data_len = 0;
+        *has_data = 0;
+    }
     int rc = s_check_ipc(self->endpoint);
     char *req = NULL;
     *reply_p = NULL;
@@ -248,7 +287,7 @@ int conn_call(conn_t *self, const json_t *request, const conn_frame *frames, siz
         if (s_send(self->sock, req, len, frames, nframes) == 0) {
             int w = s_wait(self->sock, self->timeout_ms);
             if (w == 1) {
-                rc = s_receive(self->sock, reply_p);
+                rc = s_receive(self->sock, reply_p, data, data_len, has_data);
                 break;
             }
             if (w < 0) {

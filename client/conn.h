@@ -70,6 +70,15 @@ int conn_call(conn_t *self, const json_t *request, const conn_frame *frames, siz
               json_t **reply_p);
 
 /*
+ * conn_call for a reply that may carry one binary frame after it (blob_get):
+ * when it does, *has_data is 1 and *data (malloc'd, NULL for an empty frame;
+ * caller frees) and *data_len hold its bytes. data, data_len and has_data
+ * may all be NULL: then it is conn_call. A reply of more frames is malformed.
+ */
+int conn_call_data(conn_t *self, const json_t *request, const conn_frame *frames, size_t nframes,
+                   json_t **reply_p, char **data, size_t *data_len, int *has_data);
+
+/*
  * A new request envelope {"v", "cmd", "user", ["client", "seq"], "args"}.
  * args is stolen (the envelope takes the reference, also on failure);
  * NULL means {}. client is the invocation's client id and is only put in

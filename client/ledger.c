@@ -80,6 +80,22 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_RELAPSES] = {"反弹次数", "Relapses"},
     [LL_NONE] = {"(未交办)", "(not assigned)"},
     [LL_REUSED_COL] = {"佐证复用", "Evidence reused"},
+    [LL_FED_COUNTS] = {"反馈问题%s个，认领%s个，不认领%s个", "%s fed back, %s claimed, %s not claimed"},
+    [LL_FED_STATED] = {"（录入的反馈数为%s个，与认领加不认领之和不符）",
+                       " (the stated fed-back count is %s: it does not match claimed + not claimed)"},
+    [LL_DECLINED_TITLE] = {"不认领问题", "Problems not claimed"},
+    [LL_DECLINED_NO] = {"序号", "No."},
+    [LL_DECLINED_REASON] = {"不认领原因", "Reason"},
+    [LL_CHILD_MARK] = {"%s（举一反三 ← %s）", "%s (举一反三 ← %s)"},
+    [LL_SELF_FOUND] = {"举一反三（自查）问题", "Self-found (举一反三) items"},
+    [LL_SIGNED_AT] = {"审核时间", "Signed at"},
+    [LL_SIGNED_HEAD] = {"审核所及链头", "Signed chain head"},
+    [LL_SIGN_NOTE] = {"审核意见", "Reviewer's note"},
+    [LL_SIGN_STATUS] = {"审核后变更", "Changed since signed"},
+    [LL_SIGN_CHANGED] = {"审核后记录已变更:%s,须重新审核", "the record changed after the sign-off: %s; to be signed again"},
+    [LL_SIGN_UNCHANGED] = {"无(审核后记录未变更)", "none (the record is as signed)"},
+    [LL_SIGN_SUPERSEDES] = {"(重新审核,取代此前 %s 次审核)", " (signed again, superseding %s earlier sign-off(s))"},
+    [LL_ACKNOWLEDGED] = {"(%s 签收)", " (acknowledged %s)"},
 };
 
 const char *ledger_label(ledger_lang lang, ledger_label_id id)
@@ -154,6 +170,8 @@ const char *ledger_ref_date(const ledger_doc *doc, char *buf, size_t len)
 }
 
 /* "王燕 2026-11-29 14:28", or "" when nobody did it. */
+static void s_fill(char *buf, size_t len, const char *fmt, const char *arg);
+
 static const char *s_who_when(const ledger_doc *doc, const json_t *row, const char *who_key,
                               const char *when_key, char *buf, size_t len)
 {
@@ -166,6 +184,35 @@ static const char *s_who_when(const ledger_doc *doc, const json_t *row, const ch
     ledger_local_time(doc, json_string_value(json_object_get(row, when_key)), when, sizeof when);
     snprintf(buf, len, "%s%s%s", render_user(doc->cfg, who), *when ? " " : "", when);
     return buf;
+}
+
+/*
+ * fmt (a label) with its "%s" replaced by args[0..n) in order, into buf.
+ * Labels are data, so they are not used as printf formats. 0, or -1 when
+ * it does not fit (buf then holds a cut copy).
+ */
+static int s_fill_n(char *buf, size_t len, const char *fmt, const char *const *args, size_t n)
+{
+    size_t used = 0, k = 0;
+    for (const char *p = fmt; *p && used + 1 < len; p++) {
+        const char *piece = NULL;
+        size_t plen = 1;
+        if (p[0] == '%' && p[1] == 's' && k < n) {
+            piece = args[k++];
+            plen = strlen(piece);
+            p++;
+        } else {
+            piece = p;
+        }
+        if (used + plen >= len) {
+            buf[used] = '\0';
+            return -1;
+        }
+        memcpy(buf + used, piece, plen);
+        used += plen;
+    }
+    buf[used] = '\0';
+    return 0;
 }
 
 void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
@@ -183,6 +230,18 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     const char *source = json_string_value(json_object_get(row, "source"));
     c->cell[LL_SOURCE] = source ? render_source(doc->cfg, source) : "";
     c->cell[LL_TITLE] = s_str(row, "title");
+    /* A self-found item (举一反三) is marked with the problem it came from. */
+    if (json_is_integer(json_object_get(row, "parent"))) {
+        const char *pref = json_string_value(json_object_get(row, "parent_ref"));
+        char id[32];
+        if (!pref) {
+            snprintf(id, sizeof id, "#%lld", (long long)json_integer_value(json_object_get(row, "parent")));
+            pref = id;
+        }
+        const char *args[2] = {c->cell[LL_TITLE], pref};
+        if (s_fill_n(c->b_title, sizeof c->b_title, ledger_label(lang, LL_CHILD_MARK), args, 2) == 0)
+            c->cell[LL_TITLE] = c->b_title; /* else (a very long title) unmarked rather than cut */
+    }
     c->cell[LL_MEASURES] = s_str(row, "measures");
     c->cell[LL_KIND] = ledger_kind_label(lang, json_string_value(json_object_get(row, "kind")));
     const char *v;
@@ -192,6 +251,13 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     c->cell[LL_UNIT] = v ? render_unit(doc->cfg, v) : "";
     v = json_string_value(json_object_get(row, "owner"));
     c->cell[LL_OWNER] = v ? render_user(doc->cfg, v) : "";
+    const char *ack = json_string_value(json_object_get(row, "acknowledged_at"));
+    if (v && ack) { /* 签收时间: the owner's acknowledgement of the assignment */
+        char when[64], mark[160];
+        s_fill(mark, sizeof mark, ledger_label(lang, LL_ACKNOWLEDGED), ledger_local_time(doc, ack, when, sizeof when));
+        snprintf(c->b_owner, sizeof c->b_owner, "%s%s", c->cell[LL_OWNER], mark);
+        c->cell[LL_OWNER] = c->b_owner;
+    }
 
     /* The original deadline, and where an approved extension moved it. */
     const char *deadline = s_str(row, "deadline");
@@ -270,6 +336,57 @@ static ledger_pair *s_pair(ledger_pair *out, size_t max, size_t *n)
     return p;
 }
 
+/*
+ * "反馈问题25个,认领22个,不认领3个" of a source's counts where problems not
+ * claimed are recorded (s: fed_back_derived, claimed, declined, and
+ * fed_back as stated); the stated count follows when rectd flags that it
+ * does not match.
+ */
+static void s_fed_counts(ledger_lang lang, const json_t *s, char *buf, size_t len)
+{
+    char a[32], b[32], d[32], st[32], more[256];
+    s_count(s, "fed_back_derived", a, sizeof a);
+    s_count(s, "claimed", b, sizeof b);
+    s_count(s, "declined", d, sizeof d);
+    const char *args[3] = {a, b, d};
+    s_fill_n(buf, len, ledger_label(lang, LL_FED_COUNTS), args, 3);
+    if (json_is_true(json_object_get(s, "fed_back_mismatch"))) {
+        s_count(s, "fed_back", st, sizeof st);
+        const char *one[1] = {st};
+        s_fill_n(more, sizeof more, ledger_label(lang, LL_FED_STATED), one, 1);
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, "%s", more);
+    }
+}
+
+size_t ledger_declined_count(const ledger_doc *doc)
+{
+    return json_array_size(json_object_get(doc->ledger, "declined"));
+}
+
+const char *ledger_declined_label(ledger_lang lang, int col)
+{
+    switch (col) {
+    case LEDGER_DECLINED_NO: return ledger_label(lang, LL_DECLINED_NO);
+    case LEDGER_DECLINED_SOURCE: return ledger_label(lang, LL_SOURCE);
+    case LEDGER_DECLINED_TITLE: return ledger_label(lang, LL_TITLE);
+    case LEDGER_DECLINED_REASON: return ledger_label(lang, LL_DECLINED_REASON);
+    default: return "";
+    }
+}
+
+void ledger_declined_cells(const ledger_doc *doc, size_t i, const char *cell[LEDGER_DECLINED_COLS], char *no,
+                           size_t len)
+{
+    const json_t *d = json_array_get(json_object_get(doc->ledger, "declined"), i);
+    const char *source = json_string_value(json_object_get(d, "source"));
+    snprintf(no, len, "%zu", i + 1);
+    cell[LEDGER_DECLINED_NO] = no;
+    cell[LEDGER_DECLINED_SOURCE] = source ? render_source(doc->cfg, source) : "";
+    cell[LEDGER_DECLINED_TITLE] = s_str(d, "title");
+    cell[LEDGER_DECLINED_REASON] = s_str(d, "reason");
+}
+
 size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
 {
     const json_t *sum = json_object_get(doc->ledger, "summary");
@@ -277,8 +394,9 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     ledger_lang lang = doc->lang;
     size_t n = 0;
     ledger_pair *p;
-    long long fed_total = 0, claimed_total = 0;
-    int fed_known = 0, fed_overflow = 0; /* a saved file may hold any integer: checked adds */
+    long long fed_total = 0, claimed_total = 0, derived_total = 0, declined_total = 0;
+    int fed_known = 0, derived = 0, mismatch = 0;
+    int fed_overflow = 0; /* a saved file may hold any integer: checked adds */
     char a[32], b[32];
 
     if ((p = s_pair(out, max, &n))) {
@@ -300,18 +418,48 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         if (json_is_integer(json_object_get(s, "claimed")))
             fed_overflow |= __builtin_add_overflow(claimed_total, (long long)json_integer_value(json_object_get(s, "claimed")),
                                                    &claimed_total);
+        /* A source with problems not claimed: rectd derives its fed-back count. */
+        if (!json_is_integer(json_object_get(s, "fed_back_derived")))
+            derived_total += json_is_integer(json_object_get(s, "fed_back"))
+                                 ? json_integer_value(json_object_get(s, "fed_back"))
+                                 : 0;
+        if (json_is_integer(json_object_get(s, "fed_back_derived"))) {
+            derived = 1;
+            derived_total += json_integer_value(json_object_get(s, "fed_back_derived"));
+            declined_total += json_integer_value(json_object_get(s, "declined"));
+            if ((p = s_pair(out, max, &n))) {
+                snprintf(p->label, sizeof p->label, "%s", name);
+                s_fed_counts(lang, s, p->value, sizeof p->value);
+            }
+            continue;
+        }
         if ((p = s_pair(out, max, &n))) {
             s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED), name);
             snprintf(p->value, sizeof p->value, "%s/%s", a, b);
         }
     }
-    if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
+    if (json_array_size(sources) > 1 && derived && (p = s_pair(out, max, &n))) {
+        /* The sums of what rectd counted: derived where it derived, else as stated. */
+        mismatch = fed_known && fed_total != derived_total;
+        json_t *tot = json_pack("{sIsIsIsb}", "fed_back_derived", (json_int_t)derived_total, "claimed",
+                                (json_int_t)claimed_total, "declined", (json_int_t)declined_total,
+                                "fed_back_mismatch", mismatch);
+        if (fed_known && tot)
+            json_object_set_new(tot, "fed_back", json_integer(fed_total));
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_TOTAL));
+        s_fed_counts(lang, tot, p->value, sizeof p->value);
+        json_decref(tot);
+    } else if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
         s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED),
                ledger_label(lang, LL_TOTAL));
         if (fed_known && !fed_overflow)
             snprintf(p->value, sizeof p->value, "%lld/%lld", fed_total, claimed_total);
         else
             snprintf(p->value, sizeof p->value, "-/%lld", claimed_total);
+    }
+    if (json_is_integer(json_object_get(sum, "self_found")) && (p = s_pair(out, max, &n))) {
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SELF_FOUND));
+        s_count(sum, "self_found", p->value, sizeof p->value);
     }
     const json_t *kinds = json_object_get(sum, "kinds");
     if ((p = s_pair(out, max, &n))) {
@@ -335,6 +483,66 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         s_count(sum, "closed_on_time", p->value, sizeof p->value);
     }
     return n;
+}
+
+/*
+ * The sign-off as rectd worked it out (ledger_sign events, replayed to the
+ * ledger's cut): who, when, the head it covers, the note, and the changes
+ * since. Nothing is judged here.
+ */
+static void s_sign_off(const ledger_doc *doc, const json_t *so, ledger_pair *out, size_t max, size_t *n)
+{
+    ledger_lang lang = doc->lang;
+    ledger_pair *p;
+    char when[64], seq[32], num[32];
+    if ((p = s_pair(out, max, n))) {
+        const char *by = json_string_value(json_object_get(so, "by_display"));
+        long long sup = (long long)json_integer_value(json_object_get(so, "superseded"));
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_REVIEWER));
+        snprintf(p->value, sizeof p->value, "%s", by ? by : s_str(so, "by"));
+        if (sup > 0) {
+            char more[160];
+            snprintf(num, sizeof num, "%lld", sup);
+            s_fill(more, sizeof more, ledger_label(lang, LL_SIGN_SUPERSEDES), num);
+            snprintf(p->value + strlen(p->value), sizeof p->value - strlen(p->value), "%s", more);
+        }
+    }
+    if ((p = s_pair(out, max, n))) {
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGNED_AT));
+        snprintf(p->value, sizeof p->value, "%s",
+                 ledger_local_time(doc, json_string_value(json_object_get(so, "at")), when, sizeof when));
+    }
+    if ((p = s_pair(out, max, n))) {
+        const json_t *head = json_object_get(so, "head");
+        s_count(head, "seq", seq, sizeof seq);
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGNED_HEAD));
+        snprintf(p->value, sizeof p->value, "#%s %s", seq, s_str(head, "hash"));
+    }
+    const char *note = json_string_value(json_object_get(so, "note"));
+    if (note && *note && (p = s_pair(out, max, n))) {
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGN_NOTE));
+        snprintf(p->value, sizeof p->value, "%s", note);
+    }
+    if ((p = s_pair(out, max, n))) {
+        const json_t *ch = json_object_get(so, "changes"), *items = json_object_get(ch, "items");
+        snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_SIGN_STATUS));
+        if (!json_is_true(json_object_get(so, "changed"))) {
+            snprintf(p->value, sizeof p->value, "%s", ledger_label(lang, LL_SIGN_UNCHANGED));
+        } else {
+            char what[400];
+            long long ev = (long long)json_integer_value(json_object_get(ch, "events"));
+            long long first = (long long)json_integer_value(json_object_get(ch, "first_seq"));
+            long long last = (long long)json_integer_value(json_object_get(ch, "last_seq"));
+            int k = lang == LEDGER_ZH ? snprintf(what, sizeof what, "共 %lld 个事件(#%lld–#%lld)", ev, first, last)
+                                      : snprintf(what, sizeof what, "%lld event(s) (#%lld–#%lld)", ev, first, last);
+            for (size_t i = 0; i < json_array_size(items) && k > 0 && (size_t)k < sizeof what - 40; i++)
+                k += snprintf(what + k, sizeof what - (size_t)k, "%s%lld", i == 0 ? (lang == LEDGER_ZH ? ",涉及事项 " : ", items ") : ", ",
+                              (long long)json_integer_value(json_array_get(items, i)));
+            if (json_is_true(json_object_get(ch, "record")) && k > 0 && (size_t)k < sizeof what - 40)
+                snprintf(what + k, sizeof what - (size_t)k, "%s", lang == LEDGER_ZH ? ",及检查记录" : ", and the inspection's record");
+            s_fill(p->value, sizeof p->value, ledger_label(lang, LL_SIGN_CHANGED), what);
+        }
+    }
 }
 
 size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max)
@@ -363,10 +571,13 @@ size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max)
         snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_HEAD));
         snprintf(p->value, sizeof p->value, "#%s %s", seq, s_str(head, "hash"));
     }
-    if ((p = s_pair(out, max, &n))) {
+    const json_t *so = json_object_get(l, "sign_off");
+    if (json_is_object(so))
+        s_sign_off(doc, so, out, max, &n);
+    else if ((p = s_pair(out, max, &n))) {
         const char *reviewer = json_string_value(json_object_get(l, "reviewer"));
-        if (!reviewer && doc->cfg)
-            reviewer = doc->cfg->ledger_reviewer;
+        if (!reviewer && doc->cfg && doc->cfg->ledger_reviewer)
+            reviewer = render_user(doc->cfg, doc->cfg->ledger_reviewer);
         snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_REVIEWER));
         snprintf(p->value, sizeof p->value, "%s%s______", reviewer ? reviewer : "",
                  reviewer && *reviewer ? " " : "");
@@ -448,6 +659,23 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc)
         fputs("\r\n", out);
     }
     fputs("\r\n", out);
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        s_csv_field(out, ledger_label(doc->lang, LL_DECLINED_TITLE), 1);
+        fputs("\r\n", out);
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++)
+            s_csv_field(out, ledger_declined_label(doc->lang, i), i == 0);
+        fputs("\r\n", out);
+        for (size_t k = 0; k < nd; k++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            for (int i = 0; i < LEDGER_DECLINED_COLS; i++)
+                s_csv_field(out, cell[i], i == 0);
+            fputs("\r\n", out);
+        }
+        fputs("\r\n", out);
+    }
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     s_csv_pairs(out, pairs, n);
     return ferror(out) ? -1 : 0;
@@ -456,7 +684,7 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc)
 /* ---- Markdown ------------------------------------------------------------- */
 
 /* Text for a table cell: | escaped, line breaks as <br>, < & > escaped. */
-static void s_md_cell(FILE *out, const char *s)
+void ledger_md_cell(FILE *out, const char *s)
 {
     for (const char *p = s; *p; p++) {
         switch (*p) {
@@ -476,10 +704,10 @@ static void s_md_pairs(FILE *out, const ledger_pair *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         fputs("- ", out);
-        s_md_cell(out, p[i].label);
+        ledger_md_cell(out, p[i].label);
         if (p[i].value[0]) {
             fputs(": ", out);
-            s_md_cell(out, p[i].value);
+            ledger_md_cell(out, p[i].value);
         }
         fputc('\n', out);
     }
@@ -493,14 +721,14 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
     size_t n;
 
     fputs("# ", out);
-    s_md_cell(out, ledger_title(doc, title, sizeof title));
+    ledger_md_cell(out, ledger_title(doc, title, sizeof title));
     fputs("\n\n", out);
     n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
     s_md_pairs(out, pairs, n);
     fputs("\n|", out);
     for (int i = 0; i < LEDGER_COLS; i++) {
         fputc(' ', out);
-        s_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
+        ledger_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
         fputs(" |", out);
     }
     fputs("\n|", out);
@@ -513,12 +741,37 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
         fputc('|', out);
         for (int i = 0; i < LEDGER_COLS; i++) {
             fputc(' ', out);
-            s_md_cell(out, c.cell[i]);
+            ledger_md_cell(out, c.cell[i]);
             fputs(" |", out);
         }
         fputc('\n', out);
     }
     fputc('\n', out);
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        fputs("## ", out);
+        ledger_md_cell(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
+        fputs("\n\n|", out);
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+            fputc(' ', out);
+            ledger_md_cell(out, ledger_declined_label(doc->lang, i));
+            fputs(" |", out);
+        }
+        fputs("\n| ---: | --- | --- | --- |\n", out);
+        for (size_t k = 0; k < nd; k++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            fputc('|', out);
+            for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+                fputc(' ', out);
+                ledger_md_cell(out, cell[i]);
+                fputs(" |", out);
+            }
+            fputc('\n', out);
+        }
+        fputc('\n', out);
+    }
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     s_md_pairs(out, pairs, n);
     return ferror(out) ? -1 : 0;

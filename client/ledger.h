@@ -38,6 +38,12 @@ typedef enum {
     LL_BY_SOURCE, LL_BY_UNIT, LL_BY_OWNER, LL_BY_LEADER, LL_BY_KIND, LL_GROUP, LL_ITEMS,
     LL_RED, LL_YELLOW, LL_GREEN, LL_CLOSED_N, LL_ON_TIME_RATE, LL_MEDIAN_DAYS, LL_MAX_DAYS,
     LL_RELAPSES, LL_NONE, LL_REUSED_COL,
+    /* problems not claimed (不认领) and 举一反三 links (issue 9) */
+    LL_FED_COUNTS, LL_FED_STATED, LL_DECLINED_TITLE, LL_DECLINED_NO, LL_DECLINED_REASON,
+    LL_CHILD_MARK, LL_SELF_FOUND,
+    /* the sign-off (ledger sign) and 签收 */
+    LL_SIGNED_AT, LL_SIGNED_HEAD, LL_SIGN_NOTE, LL_SIGN_STATUS, LL_SIGN_CHANGED, LL_SIGN_UNCHANGED,
+    LL_SIGN_SUPERSEDES, LL_ACKNOWLEDGED,
     LL_COUNT
 } ledger_label_id;
 
@@ -83,6 +89,8 @@ typedef struct {
     int reused; /* the item's evidence shares a file with another item */
     char b_deadline[64], b_evidence[32], b_verified[160], b_closed[160];
     char b_days[24], b_overdue[24], b_rej[24], b_ext[24], b_esc[24];
+    char b_owner[256]; /* the owner, with the 签收 mark when the assignment is acknowledged */
+    char b_title[2048]; /* the title with its 举一反三 mark, when the row has a parent */
 } ledger_cells;
 
 /* Fill c from one ROW of the ledger result. */
@@ -100,7 +108,7 @@ typedef struct {
     char value[512];
 } ledger_pair;
 
-#define LEDGER_MAX_PAIRS 24
+#define LEDGER_MAX_PAIRS 28
 
 /*
  * The heading block (as of, fed back vs claimed per source, kinds, closed,
@@ -110,10 +118,28 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max);
 
 /*
  * The footer (made when and by whom, the chain head, the reviewer's
- * sign-off line, and the reuse legend when a row is marked). Returns the
- * number written.
+ * sign-off line — or, once signed (sign_off), who signed, when, the head it
+ * covers, the note, and whether the record changed since — and the reuse
+ * legend when a row is marked). Returns the number written.
  */
 size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max);
+
+/* Columns of the section of problems not claimed (不认领). */
+enum { LEDGER_DECLINED_NO, LEDGER_DECLINED_SOURCE, LEDGER_DECLINED_TITLE, LEDGER_DECLINED_REASON,
+       LEDGER_DECLINED_COLS };
+
+/*
+ * The problems not claimed of the ledger (its "declined" array): how many,
+ * 0 when none are recorded. ledger_declined_cells fills the cells of the
+ * i-th (its number, source name, title, reason); they point into the
+ * result, the config or no (NUL-terminated, len bytes) and live as long as
+ * those.
+ */
+size_t ledger_declined_count(const ledger_doc *doc);
+void ledger_declined_cells(const ledger_doc *doc, size_t i, const char *cell[LEDGER_DECLINED_COLS], char *no,
+                           size_t len);
+/* The labels of the section's columns. */
+const char *ledger_declined_label(ledger_lang lang, int col);
 
 /* The document's title ("<inspection title> 整改销号台账") into buf; returns buf. */
 const char *ledger_title(const ledger_doc *doc, char *buf, size_t len);
@@ -131,6 +157,23 @@ const char *ledger_local_time(const ledger_doc *doc, const char *utc, char *buf,
  * HTML: one self-contained page (ledger_html.c).
  */
 int ledger_write_csv(FILE *out, const ledger_doc *doc);
+
+/*
+ * What other documents (the 整改报告, client/report.c) share with the
+ * ledger's writers. ledger_md_cell: text for a Markdown table cell (| and \
+ * escaped, line breaks as <br>, < > & as entities). ledger_html_esc: text
+ * for HTML element content and attribute values; _lines also turns line
+ * breaks into <br>; ledger_html_css_string: a quoted CSS string.
+ * ledger_html_begin: the page's start up to an open <style> element (the
+ * doctype, lang, title, @page of size page, e.g. "A4 landscape", with the
+ * title at the top left and "第 N 页,共 M 页" at the bottom, the fonts,
+ * body and h1 rules); the caller adds its rules and closes it.
+ */
+void ledger_md_cell(FILE *out, const char *s);
+void ledger_html_esc(FILE *out, const char *s);
+void ledger_html_esc_lines(FILE *out, const char *s);
+void ledger_html_css_string(FILE *out, const char *s);
+void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const char *page);
 int ledger_write_md(FILE *out, const ledger_doc *doc);
 int ledger_write_html(FILE *out, const ledger_doc *doc);
 

@@ -27,8 +27,7 @@ static const char *const s_state_colors[RECT_ST_COUNT] = {
 #define S_W 360
 #define S_H 220
 
-/* Text escaped for HTML element content and attribute values. */
-static void s_esc(FILE *out, const char *s)
+void ledger_html_esc(FILE *out, const char *s)
 {
     for (const char *p = s ? s : ""; *p; p++) {
         switch (*p) {
@@ -42,14 +41,13 @@ static void s_esc(FILE *out, const char *s)
     }
 }
 
-/* Escaped text with line breaks as <br>. */
-static void s_esc_lines(FILE *out, const char *s)
+void ledger_html_esc_lines(FILE *out, const char *s)
 {
     for (const char *p = s ? s : ""; *p; p++) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char *piece = strndup(p, n);
-        s_esc(out, piece ? piece : "");
+        ledger_html_esc(out, piece ? piece : "");
         free(piece);
         if (!nl)
             break;
@@ -59,7 +57,7 @@ static void s_esc_lines(FILE *out, const char *s)
 }
 
 /* CSS string content (for @page content): quotes and backslashes escaped. */
-static void s_css_string(FILE *out, const char *s)
+void ledger_html_css_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (const char *p = s; *p; p++) {
@@ -75,28 +73,33 @@ static void s_css_string(FILE *out, const char *s)
     fputc('"', out);
 }
 
-static void s_style(FILE *out, const ledger_doc *doc, const char *title)
+void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const char *page)
 {
-    fputs("<style>\n"
-          "@page { size: A4 landscape; margin: 12mm 10mm 14mm 10mm;\n"
-          "  @top-left { content: ",
-          out);
-    s_css_string(out, title);
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
+            lang == LEDGER_ZH ? "zh-CN" : "en");
+    fputs("<title>", out);
+    ledger_html_esc(out, title);
+    fputs("</title>\n", out);
+    fprintf(out, "<style>\n"
+                 "@page { size: %s; margin: 12mm 10mm 14mm 10mm;\n"
+                 "  @top-left { content: ",
+            page);
+    ledger_html_css_string(out, title);
     fputs("; font-size: 8pt; color: #555; }\n"
           "  @bottom-center { content: ",
           out);
     /* "第 N 页,共 M 页" / "page N of M" around the two counters. */
-    const char *fmt = ledger_label(doc->lang, LL_PAGE);
+    const char *fmt = ledger_label(lang, LL_PAGE);
     const char *first = strstr(fmt, "%s");
     const char *second = first ? strstr(first + 2, "%s") : NULL;
     if (first && second) {
         char *a = strndup(fmt, (size_t)(first - fmt));
         char *b = strndup(first + 2, (size_t)(second - first - 2));
-        s_css_string(out, a ? a : "");
+        ledger_html_css_string(out, a ? a : "");
         fputs(" counter(page) ", out);
-        s_css_string(out, b ? b : "");
+        ledger_html_css_string(out, b ? b : "");
         fputs(" counter(pages) ", out);
-        s_css_string(out, second + 2);
+        ledger_html_css_string(out, second + 2);
         free(a);
         free(b);
     } else {
@@ -107,8 +110,14 @@ static void s_style(FILE *out, const ledger_doc *doc, const char *title)
           "body { font-family: \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"WenQuanYi Micro Hei\",\n"
           "  \"Microsoft YaHei\", \"PingFang SC\", \"SimSun\", sans-serif; font-size: 9pt;\n"
           "  color: #111; margin: 0 auto; max-width: 1600px; padding: 8px; }\n"
-          "h1 { font-size: 15pt; text-align: center; margin: 4px 0 8px; }\n"
-          ".top { display: flex; gap: 12px; align-items: flex-start; margin-bottom: 8px;\n"
+          "h1 { font-size: 15pt; text-align: center; margin: 4px 0 8px; }\n",
+          out);
+}
+
+/* The ledger's own style rules, after ledger_html_begin's; closes the style element. */
+static void s_style(FILE *out)
+{
+    fputs(".top { display: flex; gap: 12px; align-items: flex-start; margin-bottom: 8px;\n"
           "  break-inside: avoid; }\n"
           ".summary { border-collapse: collapse; font-size: 8.5pt; flex: 0 0 auto; }\n"
           ".summary th { text-align: left; font-weight: normal; color: #333; padding: 1px 8px 1px 0; }\n"
@@ -174,13 +183,13 @@ static void s_head_label(FILE *out, const ledger_doc *doc, int col)
     const char *label = ledger_label(doc->lang, (ledger_label_id)col);
     const char *hint = doc->lang == LEDGER_ZH ? s_head_zh[col] : NULL;
     if (!hint) {
-        s_esc(out, label);
+        ledger_html_esc(out, label);
         return;
     }
     for (const char *p = hint; *p;) {
         const char *bar = strchr(p, '|');
         char *piece = strndup(p, bar ? (size_t)(bar - p) : strlen(p));
-        s_esc(out, piece ? piece : "");
+        ledger_html_esc(out, piece ? piece : "");
         free(piece);
         if (!bar)
             break;
@@ -194,7 +203,7 @@ static void s_esc_nw(FILE *out, const char *s, size_t n)
 {
     char *piece = strndup(s, n);
     fputs("<span class=\"nw\">", out);
-    s_esc(out, piece ? piece : "");
+    ledger_html_esc(out, piece ? piece : "");
     fputs("</span>", out);
     free(piece);
 }
@@ -220,11 +229,11 @@ static void s_who_when_cell(FILE *out, const char *s)
     const size_t tlen = sizeof "YYYY-MM-DD HH:MM" - 1;
     const char *t = len > tlen ? s + len - tlen : NULL;
     if (!t || t[-1] != ' ' || t[4] != '-' || t[7] != '-' || t[10] != ' ' || t[13] != ':') {
-        s_esc_lines(out, s);
+        ledger_html_esc_lines(out, s);
         return;
     }
     char *who = strndup(s, (size_t)(t - 1 - s));
-    s_esc(out, who ? who : "");
+    ledger_html_esc(out, who ? who : "");
     free(who);
     fputc(' ', out);
     s_esc_nw(out, t, 10);
@@ -239,14 +248,14 @@ static void s_svg_open(FILE *out, const char *label)
     fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
                  "aria-label=\"",
             S_W, S_H);
-    s_esc(out, label);
+    ledger_html_esc(out, label);
     fputs("\" font-size=\"11\" font-family=\"inherit\">\n", out);
 }
 
 static void s_svg_text(FILE *out, double x, double y, const char *anchor, const char *text)
 {
     fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\">", x, y, anchor);
-    s_esc(out, text);
+    ledger_html_esc(out, text);
     fputs("</text>\n", out);
 }
 
@@ -307,7 +316,7 @@ static void s_no_data(FILE *out, const ledger_doc *doc)
 static int s_figure_begin(FILE *out, const ledger_doc *doc, const char *label, int has_data)
 {
     fputs("<figure><figcaption>", out);
-    s_esc(out, label);
+    ledger_html_esc(out, label);
     fputs("</figcaption>\n", out);
     s_svg_open(out, label);
     if (has_data)
@@ -373,7 +382,7 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
             fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                          "fill=\"%s\"><title>",
                     x, y, w, bar, s_state_colors[st]);
-            s_esc(out, name);
+            ledger_html_esc(out, name);
             fprintf(out, " %s: %lld</title></rect>\n",
                     ledger_label(doc->lang, (ledger_label_id)(LL_ST_CLAIMED + st)), counts[s][st]);
             x += w;
@@ -437,7 +446,7 @@ static void s_chart_open(FILE *out, const ledger_doc *doc)
         double y = bottom - (bottom - top) * val / (double)max;
         fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"" S_LINE "\"><title>", x,
                 y);
-        s_esc(out, json_string_value(json_object_get(pt, "date")));
+        ledger_html_esc(out, json_string_value(json_object_get(pt, "date")));
         fprintf(out, ": %.0f</title></circle>\n", val);
     }
     /* Dates under the first, middle and last points. */
@@ -505,21 +514,17 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
     size_t n;
 
     ledger_title(doc, title, sizeof title);
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n",
-            doc->lang == LEDGER_ZH ? "zh-CN" : "en");
-    fputs("<title>", out);
-    s_esc(out, title);
-    fputs("</title>\n", out);
-    s_style(out, doc, title);
+    ledger_html_begin(out, doc->lang, title, "A4 landscape");
+    s_style(out);
     fputs("</head>\n<body>\n<h1>", out);
-    s_esc(out, title);
+    ledger_html_esc(out, title);
     fputs("</h1>\n<div class=\"top\">\n<table class=\"summary\">\n", out);
     n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
     for (size_t i = 0; i < n; i++) {
         fputs("<tr><th>", out);
-        s_esc(out, pairs[i].label);
+        ledger_html_esc(out, pairs[i].label);
         fputs("</th><td>", out);
-        s_esc(out, pairs[i].value);
+        ledger_html_esc(out, pairs[i].value);
         fputs("</td></tr>\n", out);
     }
     fputs("</table>\n<div class=\"charts\">\n", out);
@@ -569,21 +574,47 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
             else if (i == LL_VERIFIED || i == LL_CLOSED)
                 s_who_when_cell(out, c.cell[i]);
             else
-                s_esc_lines(out, c.cell[i]);
+                ledger_html_esc_lines(out, c.cell[i]);
             fputs("</td>", out);
         }
         fputs("</tr>\n", out);
     }
-    fputs("</tbody>\n</table>\n<div class=\"footer\">\n", out);
+    fputs("</tbody>\n</table>\n", out);
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        fputs("<h2>", out);
+        ledger_html_esc(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
+        fputs("</h2>\n<table class=\"ledger declined\">\n<thead><tr>", out);
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+            fputs("<th>", out);
+            ledger_html_esc(out, ledger_declined_label(doc->lang, i));
+            fputs("</th>", out);
+        }
+        fputs("</tr></thead>\n<tbody>\n", out);
+        for (size_t k = 0; k < nd; k++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            fputs("<tr>", out);
+            for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
+                fputs(i == LEDGER_DECLINED_NO ? "<td class=\"n\">" : "<td>", out);
+                ledger_html_esc_lines(out, cell[i]);
+                fputs("</td>", out);
+            }
+            fputs("</tr>\n", out);
+        }
+        fputs("</tbody>\n</table>\n", out);
+    }
+    fputs("<div class=\"footer\">\n", out);
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     for (size_t i = 0; i < n; i++) {
         int sign = strcmp(pairs[i].label, ledger_label(doc->lang, LL_REVIEWER)) == 0;
         int hash = strcmp(pairs[i].label, ledger_label(doc->lang, LL_HEAD)) == 0;
         fprintf(out, "<div%s>", sign ? " class=\"sign\"" : "");
-        s_esc(out, pairs[i].label);
+        ledger_html_esc(out, pairs[i].label);
         if (pairs[i].value[0]) {
             fputs(hash ? ": <span class=\"hash\">" : ": ", out);
-            s_esc(out, pairs[i].value);
+            ledger_html_esc(out, pairs[i].value);
             if (hash)
                 fputs("</span>", out);
         }

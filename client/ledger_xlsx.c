@@ -248,6 +248,30 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
         worksheet_set_row(ws, r, S_LINE_HEIGHT * lines, NULL);
     }
     r++;
+    /* Problems not claimed (不认领): number, source, title, reason under the ledger's first columns. */
+    size_t nd = ledger_declined_count(doc);
+    if (nd) {
+        const char *cell[LEDGER_DECLINED_COLS];
+        char no[32];
+        worksheet_merge_range(ws, r, 0, r, S_XCOLS - 1, ledger_label(doc->lang, LL_DECLINED_TITLE), b->label);
+        r++;
+        for (int i = 0; i < LEDGER_DECLINED_COLS; i++)
+            s_put(b, ws, r, (lxw_col_t)i, ledger_declined_label(doc->lang, i), b->head);
+        r++;
+        for (size_t k = 0; k < nd; k++, r++) {
+            ledger_declined_cells(doc, k, cell, no, sizeof no);
+            s_put_num(b, ws, r, 0, (double)(k + 1), b->num);
+            int lines = 1;
+            for (int i = 1; i < LEDGER_DECLINED_COLS; i++) {
+                s_put(b, ws, r, (lxw_col_t)i, cell[i], b->cell);
+                int l = s_wrapped_lines(cell[i], width[i] - 1);
+                if (l > lines)
+                    lines = l;
+            }
+            worksheet_set_row(ws, r, S_LINE_HEIGHT * lines, NULL);
+        }
+        r++;
+    }
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     for (size_t i = 0; i < n; i++, r++) {
         worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);

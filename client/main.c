@@ -129,6 +129,42 @@ done:
     return rc;
 }
 
+int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
+                  json_t **result, char **data, size_t *len)
+{
+    json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
+    json_t *reply = NULL;
+    int rc, has = 0;
+
+    *result = NULL;
+    *data = NULL;
+    *len = 0;
+    if (!request) {
+        cli_error(_("out of memory"));
+        return RECT_EXIT_USAGE;
+    }
+    if ((rc = s_conn_failed(ctx, conn_call_data(conn, request, NULL, 0, &reply, data, len, &has))))
+        goto done;
+    if (json_is_true(json_object_get(reply, "ok")) && has) {
+        *result = json_incref(json_object_get(reply, "result"));
+        rc = RECT_EXIT_OK;
+    } else if (json_is_true(json_object_get(reply, "ok"))) {
+        rc = s_conn_failed(ctx, CONN_E_MALFORMED);
+    } else {
+        s_refused(reply);
+        rc = RECT_EXIT_REFUSED;
+    }
+done:
+    if (rc) {
+        free(*data);
+        *data = NULL;
+        *len = 0;
+    }
+    json_decref(reply);
+    json_decref(request);
+    return rc;
+}
+
 /* ---- help ------------------------------------------------------------- */
 
 /* The global options, for `rectctl --help`. */
@@ -439,7 +475,7 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
                     s_unknown_command(tok);
                     return RECT_EXIT_USAGE;
                 }
-            } else if (!cmd->pos || a->n_pos == CLI_MAX_POS) {
+            } else if (!cmd->pos || a->n_pos == (cmd->pos2 ? 2 : 1)) {
                 cli_error(_("%s: unexpected argument \"%s\" (see 'rectctl %s --help')"),
                           cmd->name, tok, cmd->name);
                 return RECT_EXIT_USAGE;

@@ -33,8 +33,12 @@ static const char *const s_action_labels[] = {
     N_("claim"), N_("assign"), N_("start"), N_("evidence"),
     N_("verify"), N_("reject"), N_("close"), N_("reopen"),
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
-    N_("review"), N_("relapse"), N_("inspection"), N_("backup"),
+    N_("review"), N_("relapse"), N_("inspection"),
+    N_("decline"), N_("withdraw_decline"), N_("amend"), N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
+    N_("backup"),
 };
+/* Field labels history uses beyond show's (msgids are the field names). */
+static const char *const s_more_fields[] __attribute__((unused)) = {N_("parent"), N_("declined")};
 /* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
 static const char *const s_role_labels[RECT_ROLE_COUNT] = {
     NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),
@@ -414,6 +418,39 @@ static void s_reused(FILE *out, const json_t *file, int indent)
             ids);
 }
 
+/* show's urges (督办): who, when, what, the reply-by date and whether answered (rectd says). */
+static void s_urges(FILE *out, const rect_cfg *cfg, const json_t *urges)
+{
+    const char *zone = cfg ? cfg->timezone : NULL;
+    size_t n = json_array_size(urges), open = 0;
+    if (n == 0)
+        return;
+    for (size_t i = 0; i < n; i++)
+        open += !json_is_true(json_object_get(json_array_get(urges, i), "answered"));
+    fputc('\n', out);
+    /* TRANSLATORS: show's list of urges (督办): how many, how many not yet answered. */
+    fprintf(out, _("Urges (%zu, %zu open):\n"), n, open);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *u = json_array_get(urges, i), *ans = json_object_get(u, "answer");
+        char when[64], seq[32], by[96] = "";
+        if (s_str(u, "reply_by"))
+            snprintf(by, sizeof by, _("  reply by %s"), s_str(u, "reply_by"));
+        fprintf(out, "  #%s  %s  %s%s%s\n", render_int(u, "seq", seq, sizeof seq),
+                render_instant(s_str(u, "at"), zone, when, sizeof when), render_user(cfg, s_str(u, "by")), by,
+                json_is_true(json_object_get(u, "overdue")) ? _("  (reply-by date passed)") : "");
+        s_pad(out, 6);
+        s_multiline(out, s_or_dash(s_str(u, "note")), 6);
+        s_pad(out, 6);
+        if (json_is_object(ans))
+            fprintf(out, _("answered by %s at %s (%s #%lld)%s\n"), render_user(cfg, s_str(ans, "by")),
+                    render_instant(s_str(ans, "at"), zone, when, sizeof when),
+                    s_action(s_str(ans, "action")), (long long)s_int(ans, "seq"),
+                    json_is_true(json_object_get(u, "answered_late")) ? _(", after the reply-by date") : "");
+        else
+            fprintf(out, "%s\n", _("not answered yet"));
+    }
+}
+
 void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
 {
     const json_t *item = json_object_get(result, "item");
@@ -455,7 +492,7 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     /* Deadline, acceptance and consolidation fields: shown when set. */
     static const char *const more_labels[] = {
         N_("original deadline"), N_("extensions"), N_("extension requested"), N_("escalations"),
-        N_("verified"), N_("closed"), N_("next review"), N_("relapses"),
+        N_("verified"), N_("closed"), N_("next review"), N_("relapses"), N_("acknowledged"),
     };
     enum { M_COUNT = sizeof more_labels / sizeof more_labels[0] };
     char mbufs[M_COUNT][512], w1[64], w2[64];
@@ -488,6 +525,11 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     more[6] = s_str(item, "next_review");
     if (s_int(item, "relapses") > 0)
         more[7] = render_int(item, "relapses", mbufs[7], sizeof mbufs[7]);
+    if (s_str(item, "acknowledged_by")) { /* 签收 of the current assignment */
+        snprintf(mbufs[8], sizeof mbufs[8], "%s  %s", render_user(cfg, s_str(item, "acknowledged_by")),
+                 render_instant(s_str(item, "acknowledged_at"), zone, w1, sizeof w1));
+        more[8] = mbufs[8];
+    }
 
     char tmp[256];
     int indent = 0;
@@ -510,6 +552,26 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
         s_multiline(out, more[i], indent);
     }
 
+    /* 举一反三: the problem it came from, and the items found from it (rectd computes both). */
+    const json_t *parent = json_object_get(result, "parent");
+    if (json_is_object(parent)) {
+        char pname[256];
+        s_label(out, _("found from"), indent);
+        fprintf(out, "%s  %s\n", render_item_name(parent, pname, sizeof pname), s_or_dash(s_str(parent, "title")));
+    }
+    const json_t *children = json_object_get(result, "children");
+    if (json_array_size(children) > 0) {
+        fputc('\n', out);
+        fprintf(out, _("Found from it (举一反三, %zu):\n"), json_array_size(children));
+        for (size_t i = 0; i < json_array_size(children); i++) {
+            const json_t *ch = json_array_get(children, i);
+            char cname[256], st[96];
+            fprintf(out, "  %s  %s  %s\n", render_item_name(ch, cname, sizeof cname),
+                    render_state(s_str(ch, "state"), st, sizeof st), s_or_dash(s_str(ch, "title")));
+        }
+    }
+
+    s_urges(out, cfg, json_object_get(result, "urges"));
     json_t *evidence = json_object_get(result, "evidence");
     size_t n = json_array_size(evidence);
     if (n == 0)
@@ -683,4 +745,9 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
     if (json_is_true(json_object_get(result, "demo_keys")))
         fprintf(out, "%s\n", _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
                                "its keys folder can act as anyone; not for production"));
+}
+
+const char *render_action(const char *action)
+{
+    return s_action(action);
 }

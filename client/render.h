@@ -54,6 +54,10 @@ const char *render_kind(const char *kind);
  */
 const char *render_int(const json_t *obj, const char *key, char *buf, size_t len);
 
+/* The translated label of an event action ("evidence" → 提交佐证材料), or the
+ * identifier itself when unknown; "-" for NULL. Static lifetime. */
+const char *render_action(const char *action);
+
 /*
  * "item 3 (GJ-03)" for an item object, translated. Writes into buf and
  * returns buf.

@@ -495,10 +495,11 @@ typedef struct {
 } cfg_list_spec;
 
 static const char *const s_named_keys[] = {"id", "name", NULL};
+static const char *const s_source_keys[] = {"id", "name", "level", NULL};
 static const char *const s_user_keys[] = {"name", "display", "roles", "public_key", NULL};
 
-static const cfg_list_spec s_sources_spec = {"sources", "id", "name", s_named_keys,
-                                             "{ id = \"national\"; name = \"...\"; }"};
+static const cfg_list_spec s_sources_spec = {"sources", "id", "name", s_source_keys,
+                                             "{ id = \"national\"; name = \"...\"; level = \"national\"; }"};
 static const cfg_list_spec s_units_spec = {"units", "id", "name", s_named_keys,
                                            "{ id = \"cun1\"; name = \"...\"; }"};
 static const cfg_list_spec s_users_spec = {"users", "name", "display", s_user_keys,
@@ -588,6 +589,26 @@ static int s_entry(cfg_loader *x, const config_setting_t *list, size_t i,
     return 0;
 }
 
+/*
+ * sources[i].level: one of rect_level_names, default "other" (a config
+ * written before levels existed still loads; its sources are reported
+ * under 其他 until a level is given).
+ */
+static int s_source_level(cfg_loader *x, const config_setting_t *list, size_t i, int *level)
+{
+    const config_setting_t *e = config_setting_get_elem(list, (unsigned)i), *at;
+    const char *v;
+    char where[64], got[64];
+    snprintf(where, sizeof where, "sources[%zu]", i);
+    if (s_string(x, e, where, "level", 0, rect_level_names[RECT_LEVEL_OTHER], &v, &at) < 0)
+        return -1;
+    *level = rect_lookup(rect_level_names, RECT_LEVEL_COUNT, v);
+    if (*level < 0)
+        return s_fail(x, at, "%s.level must be one of national, regional, county, town, other (got %s)", where,
+                      s_got(at, got, sizeof got));
+    return 0;
+}
+
 /* Read sources or units into a rect_named array. */
 static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *spec,
                         rect_named **out, size_t *count)
@@ -607,6 +628,8 @@ static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_sp
             return -1;
         *count = i + 1;
         if (s_dup(x, id, &(*out)[i].id) < 0 || s_dup(x, name, &(*out)[i].name) < 0)
+            return -1;
+        if (spec == &s_sources_spec && s_source_level(x, list, i, &(*out)[i].level) < 0)
             return -1;
     }
     return 0;
@@ -722,7 +745,7 @@ static const char *const s_daemon_keys[] = {
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
 };
-static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "hooks", NULL};
+static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "immediate", "hooks", NULL};
 static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
 static const char *const s_consolidation_keys[] = {"interval_days", NULL};
 static const char *const s_ledger_keys[] = {"reviewer", NULL};
@@ -985,7 +1008,7 @@ static int s_notify(cfg_loader *x, config_setting_t *root)
     const char *v;
     rect_cfg *cfg = x->cfg;
     if (s_group(x, root, "notify", &g, s_notify_keys) < 0 || s_notify_at(x, g) < 0 ||
-        s_ints_of(x, g, "notify") < 0 ||
+        s_ints_of(x, g, "notify") < 0 || s_bool(x, g, "notify", "immediate", 1, &cfg->notify_immediate) < 0 ||
         s_string(x, g, "notify", "pub_endpoint", 0, NULL, &v, &at) < 0)
         return -1;
     if (v) {
@@ -1063,6 +1086,23 @@ static int s_ledger(cfg_loader *x, config_setting_t *root)
                       RECT_MAX_NAME, s_got(at, got, sizeof got));
     }
     return s_dup(x, v, &x->cfg->ledger_reviewer);
+}
+
+/* ledger.reviewer signs ledgers (ledger sign): a configured user, checked once the users are read. */
+static int s_ledger_reviewer(cfg_loader *x, config_setting_t *root)
+{
+    const char *v = x->cfg->ledger_reviewer;
+    if (!v || cfg_user(x->cfg, v))
+        return 0;
+    const config_setting_t *at = config_setting_lookup(root, "ledger.reviewer");
+    const rect_user *u = cfg_user_find(x->cfg, v);
+    if (u)
+        return s_fail(x, at, "ledger.reviewer: no user named \"%s\" (did you mean \"%s\"? ledger.reviewer takes "
+                             "the user's name, not the display name: that user signs ledgers)",
+                      v, u->name);
+    return s_fail(x, at, "ledger.reviewer: no user named \"%s\" in users: the reviewer (审核人) signs ledgers "
+                         "(rectctl ledger sign) and must be a configured user",
+                  v);
 }
 
 static int s_client(cfg_loader *x, config_setting_t *root)
@@ -1186,7 +1226,7 @@ int cfg_load(const char *path, rect_cfg **out, char *err, size_t errlen)
         s_workflow(&x, root) < 0 || s_ledger(&x, root) < 0 ||
         s_named_list(&x, root, &s_sources_spec, &x.cfg->sources, &x.cfg->n_sources) < 0 ||
         s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 ||
-        s_users(&x, root) < 0 || s_client(&x, root) < 0)
+        s_users(&x, root) < 0 || s_ledger_reviewer(&x, root) < 0 || s_client(&x, root) < 0)
         goto done;
     *out = x.cfg;
     x.cfg = NULL;

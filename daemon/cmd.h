@@ -41,6 +41,11 @@ typedef struct {
     time_t now;
     char now_text[RECT_INSTANT_LEN]; /* now as a UTC instant */
     json_t *result;         /* set by the handler; owned by the dispatcher */
+    /* A read's binary frame after the reply (blob_get): set has_out and out
+     * (malloc'd, owned by the dispatcher from then on; NULL for no bytes). */
+    int has_out;
+    char *out;
+    size_t out_len;
     uint64_t seq;           /* sequence number of the last event item_apply appended */
     char msg[1024];         /* error message when the handler fails */
 } cmd_ctx;
@@ -76,9 +81,19 @@ int cmd_verify(cmd_ctx *c);
 int cmd_close(cmd_ctx *c);
 int cmd_reopen(cmd_ctx *c);
 
+/* Evidence files and the case file (cmd_evidence.c). */
+int cmd_blob_get(cmd_ctx *c);
+int cmd_dossier(cmd_ctx *c);
+
 /* The outbox (cmd_notify.c). */
 int cmd_inbox(cmd_ctx *c);
 int cmd_ack(cmd_ctx *c);
 int cmd_notify_run(cmd_ctx *c);
+
+/* Acts of people on the record (cmd_acts.c). */
+int cmd_ledger_sign(cmd_ctx *c);
+int cmd_urge(cmd_ctx *c);
+int cmd_reply(cmd_ctx *c);
+int cmd_acknowledge(cmd_ctx *c);
 
 #endif

@@ -91,6 +91,16 @@ static int s_problem(s_audit *a, uint64_t seq, const char *fmt, ...)
     return 1; /* stop the walk */
 }
 
+/* The stored prev as the event's "prev", so the replay checks what a sign event says it signs. */
+static int s_with_prev(json_t *e, const unsigned char *prev)
+{
+    char hex[65];
+    if (!prev)
+        return 0;
+    store_hex(prev, 32, hex);
+    return json_object_set_new(e, "prev", json_string(hex)) ? RECT_E_NOMEM : 0;
+}
+
 static int s_chain_one(const store_raw_event *ev, void *ctx)
 {
     s_audit *a = ctx;
@@ -140,7 +150,7 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     else if (json_integer_value(json_object_get(e, "seq")) != (json_int_t)s)
         rc = s_problem(a, s, "seq %llu: the event says seq %lld", (unsigned long long)s,
                        (long long)json_integer_value(json_object_get(e, "seq")));
-    else if ((rc = replay_apply(a->r, e, why, sizeof why)) != 0)
+    else if ((rc = s_with_prev(e, ev->prev)) || (rc = replay_apply(a->r, e, why, sizeof why)) != 0)
         rc = rc == RECT_E_NOMEM ? rc : s_problem(a, s, "seq %llu does not replay: %s", (unsigned long long)s, why);
     size_t i;
     json_array_foreach(files, i, f) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_records.h"
 #include "import.h"
 #include "item.h"
 #include "rect_proto.h"
@@ -69,7 +70,7 @@ static json_t *s_assign_set(const char *owner, const char *unit, const char *lea
 
 /* Claim one item (and assign it when owner is given); the new item in *out. */
 static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *inspection,
-                   const char *note, json_t **out)
+                   const char *note, json_int_t parent, json_t **out)
 {
     uint64_t id;
     int rc = store_ref_find(c->txn, f[IMP_REF], inspection, &id);
@@ -83,6 +84,10 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
                             f[IMP_DESCRIPTION] ? f[IMP_DESCRIPTION] : "", "measures",
                             f[IMP_MEASURES] ? f[IMP_MEASURES] : "", "state",
                             rect_state_names[RECT_ST_CLAIMED]);
+    if (set && parent > 0 && json_object_set_new(set, "parent", json_integer(parent))) {
+        json_decref(set);
+        set = NULL;
+    }
     if (!set)
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     json_t *item;
@@ -120,6 +125,32 @@ static const char *s_inspection(cmd_ctx *c)
 {
     const char *i = cmd_str(c, "inspection");
     return i ? i : c->cfg->default_inspection;
+}
+
+/*
+ * The parent of a 举一反三 item: the item ref names (borrowed; an id, REF
+ * or INSPECTION/REF), which must exist; first looked up as a ref of
+ * inspection (the new item's). *id its id, or a refusal.
+ */
+static int s_parent(cmd_ctx *c, const json_t *ref, const char *inspection, uint64_t *id)
+{
+    const char *s = json_string_value(ref);
+    int rc = s ? store_ref_find(c->txn, s, inspection, id) : RECT_E_NOT_FOUND;
+    if (rc == RECT_E_NOT_FOUND && (rc = item_resolve(c, ref, id))) {
+        char why[sizeof c->msg];
+        snprintf(why, sizeof why, "%s", c->msg);
+        return cmd_fail(c, rc, "parent: %s", why);
+    }
+    if (rc)
+        return cmd_fail(c, rc, "cannot look up the parent");
+    json_t *p;
+    if ((rc = store_item_get(c->txn, *id, &p)) == RECT_E_NOT_FOUND)
+        return cmd_fail(c, rc, "parent: no item with id %llu: the parent must be a recorded item",
+                        (unsigned long long)*id);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read the parent item");
+    json_decref(p);
+    return 0;
 }
 
 int cmd_add(cmd_ctx *c)
@@ -162,11 +193,31 @@ int cmd_add(cmd_ctx *c)
         f[IMP_LEADER] = as.leader;
         f[IMP_DEADLINE] = as.deadline;
     }
+    /* 举一反三: the problem this self-found one came from. Never itself (it does not exist yet,
+     * so a parent naming its own ref or INSPECTION/REF is refused as such). */
+    json_t *jp = json_object_get(c->args, "parent");
+    uint64_t parent = 0;
+    if (jp) {
+        const char *p = json_string_value(jp), *slash = p ? strchr(p, '/') : NULL;
+        if (p && (strcmp(p, f[IMP_REF]) == 0 ||
+                  (slash && strcmp(slash + 1, f[IMP_REF]) == 0 &&
+                   strncmp(p, s_inspection(c), (size_t)(slash - p)) == 0 && !s_inspection(c)[slash - p])))
+            return cmd_fail(c, RECT_E_BAD_VALUE, "add: parent %s is the new item itself: an item cannot be its own "
+                                                 "parent; give the problem it was found from", p);
+        if ((rc = s_parent(c, jp, s_inspection(c), &parent)))
+            return rc;
+    }
     json_t *item;
-    if ((rc = s_claim(c, f, s_inspection(c), cmd_str(c, "note"), &item)))
+    if ((rc = s_claim(c, f, s_inspection(c), cmd_str(c, "note"), (json_int_t)parent, &item)))
         return rc;
     c->result = json_pack("{so}", "item", item);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+}
+
+/* A row's refusal is the plan's error (bad_import); running out of memory or disk stays what it is. */
+static int s_import_rc(int rc)
+{
+    return rc == RECT_E_NOMEM || rc == RECT_E_STORAGE_FULL || rc == RECT_E_INTERNAL ? rc : RECT_E_BAD_IMPORT;
 }
 
 int cmd_import(cmd_ctx *c)
@@ -183,12 +234,54 @@ int cmd_import(cmd_ctx *c)
     const char *inspection = s_inspection(c);
     int dry = json_is_true(json_object_get(c->args, "dry_run"));
     json_t *ids = json_array();
-    size_t assigned = 0;
+    size_t assigned = 0, declined = 0;
     if (!ids)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    /* Rows with 认领 = 否 are decisions about a recorded inspection. */
+    for (size_t i = 0; i < plan->n && rc == 0; i++) {
+        if (!plan->rows[i].declined)
+            continue;
+        json_t *rec;
+        int grc = store_inspection_get(c->txn, inspection, &rec);
+        if (grc == 0)
+            json_decref(rec);
+        else if (grc == RECT_E_NOT_FOUND)
+            rc = cmd_fail(c, RECT_E_BAD_IMPORT,
+                          "line %ld, column %s (claimed): a problem not claimed is recorded on its inspection, "
+                          "and inspection %s is not recorded: record it first with rectctl inspection add",
+                          plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED), inspection);
+        else
+            rc = cmd_fail(c, grc, "cannot read the inspections");
+        break;
+    }
     for (size_t i = 0; i < plan->n && rc == 0; i++) {
         const imp_row *row = &plan->rows[i];
-        uint64_t id;
+        uint64_t id, parent = 0;
+        if (row->declined) {
+            declined++;
+            if (dry)
+                continue;
+            if ((rc = records_decline(c, inspection, row->f[IMP_SOURCE], row->f[IMP_TITLE],
+                                      row->f[IMP_DECLINE_REASON], row->f[IMP_REF]))) {
+                char why[sizeof c->msg];
+                snprintf(why, sizeof why, "%s", c->msg);
+                rc = cmd_fail(c, s_import_rc(rc), "line %ld: %s", row->line, why);
+                break;
+            }
+            continue;
+        }
+        if (row->f[IMP_PARENT] && !(dry && row->parent_line)) {
+            json_t *pref = json_string(row->f[IMP_PARENT]);
+            rc = pref ? s_parent(c, pref, inspection, &parent) : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+            json_decref(pref);
+            if (rc) {
+                char why[sizeof c->msg];
+                snprintf(why, sizeof why, "%s", c->msg);
+                rc = cmd_fail(c, s_import_rc(rc), "line %ld, column %s (parent): %s", row->line,
+                              imp_field_name_zh(IMP_PARENT), why);
+                break;
+            }
+        }
         rc = store_ref_find(c->txn, row->f[IMP_REF], inspection, &id);
         if (rc == 0) {
             rc = cmd_fail(c, RECT_E_BAD_IMPORT, "line %ld, column %s (ref): inspection %s already has an item with ref %s (id %llu)",
@@ -204,7 +297,7 @@ int cmd_import(cmd_ctx *c)
         if (dry)
             continue;
         json_t *item;
-        if ((rc = s_claim(c, (const char *const *)row->f, inspection, NULL, &item))) {
+        if ((rc = s_claim(c, (const char *const *)row->f, inspection, NULL, (json_int_t)parent, &item))) {
             char why[sizeof c->msg];
             snprintf(why, sizeof why, "%s", c->msg);
             cmd_fail(c, rc, "line %ld: %s", row->line, why);
@@ -223,8 +316,14 @@ int cmd_import(cmd_ctx *c)
         json_decref(ids);
         return rc;
     }
-    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)n, "assigned", (json_int_t)assigned,
+    json_decref(c->result); /* a decline's */
+    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)(n - declined), "assigned", (json_int_t)assigned,
                           "ids", ids, "dry_run", dry);
+    /* "declined" only for a plan with 认领 = 否 rows: other imports answer as before. */
+    if (c->result && declined && json_object_set_new(c->result, "declined", json_integer((json_int_t)declined))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 
@@ -262,6 +361,13 @@ int cmd_assign(cmd_ctx *c)
     }
     if ((rc = item_move_deadline(c, item, as.deadline, set)))
         goto done;
+    /* A new assignment waits for its own 签收. */
+    if (json_is_string(json_object_get(item, "acknowledged_at")) &&
+        (json_object_set_new(set, "acknowledged_by", json_null()) ||
+         json_object_set_new(set, "acknowledged_at", json_null()))) {
+        rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        goto done;
+    }
     rc = item_act(c, item, RECT_ACT_ASSIGN, to, set, cmd_str(c, "note"), NULL);
     set = NULL;
 done:

@@ -17,6 +17,7 @@
 #include "facts.h"
 #include "fault.h"
 #include "item.h"
+#include "records.h"
 #include "rect_proto.h"
 #include "replay.h"
 #include "series.h"
@@ -264,6 +265,8 @@ static int s_strcmp_p(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+static int s_insp_sources(const rect_cfg *cfg, json_t *all);
+
 int cmd_inspection_list(cmd_ctx *c)
 {
     s_insp_list l = {json_object()};
@@ -276,6 +279,10 @@ int cmd_inspection_list(cmd_ctx *c)
     }
     if ((rc = store_scan_inspections(c->txn, s_insp_rec, &l)) || (rc = store_scan_items(c->txn, s_insp_item, &l))) {
         rc = cmd_fail(c, rc, "cannot read the inspections");
+        goto done;
+    }
+    if (s_insp_sources(c->cfg, l.all)) {
+        rc = s_nomem(c);
         goto done;
     }
     size_t n = json_object_size(l.all), i = 0;
@@ -303,12 +310,59 @@ done:
     return rc;
 }
 
+/*
+ * The per-source counts of one scope (an inspection, or the whole record):
+ * [{"id", "name", "fed_back" (as stated, or null), "claimed"}, ...] in the
+ * config's order, for the sources with a stated count or a claimed item
+ * (or a declined problem); for a source with problems not claimed,
+ * records_fed_back() adds the derived counts. fed and claimed are {source:
+ * n} objects, declined an array of declined entries (each may be NULL). A
+ * new array, or NULL without memory.
+ */
+static json_t *s_source_counts(const rect_cfg *cfg, const json_t *fed, const json_t *claimed,
+                               const json_t *declined)
+{
+    json_t *sources = json_array();
+    for (size_t s = 0; sources && s < cfg->n_sources; s++) {
+        const char *id = cfg->sources[s].id;
+        json_t *fb = json_object_get(fed, id);
+        long n = (long)json_integer_value(json_object_get(claimed, id));
+        long d = records_declined_of(declined, id);
+        if (!fb && !n && !d)
+            continue;
+        json_t *o = json_pack("{sssssOsI}", "id", id, "name", cfg->sources[s].name, "fed_back",
+                              fb ? fb : json_null(), "claimed", (json_int_t)n);
+        if (!o || records_fed_back(o, fb, n, d) || json_array_append_new(sources, o)) {
+            json_decref(o);
+            json_decref(sources);
+            return NULL;
+        }
+    }
+    return sources;
+}
+
+/* Each listed inspection gets "sources": its counts per source (s_source_counts). */
+static int s_insp_sources(const rect_cfg *cfg, json_t *all)
+{
+    const char *name;
+    json_t *e;
+    json_object_foreach(all, name, e) {
+        json_t *declined = json_object_get(e, "declined");
+        json_t *src = s_source_counts(cfg, json_object_get(e, "fed_back"), json_object_get(e, "claimed"), declined);
+        if (!src || json_object_set_new(e, "sources", src))
+            return RECT_E_NOMEM;
+    }
+    return 0;
+}
+
 /* ---- the ledger ------------------------------------------------------------ */
 
 typedef struct {
     cmd_ctx *c;
     replay *r;
     series *series;    /* counts per day, or NULL */
+    ledger_observer obs; /* told of each applied event, or NULL */
+    void *obs_ctx;
     const char *as_of; /* canonical date, or NULL */
     uint64_t stop;     /* last seq to include, 0 = all */
     facts_tz tz;
@@ -332,7 +386,7 @@ static int s_apply(s_walk *w, const json_t *e, const char *day)
     }
     if (w->series && id && series_after(w->series, replay_item(w->r, id), day))
         return cmd_fail(w->c, RECT_E_NOMEM, "out of memory");
-    return 0;
+    return w->obs ? w->obs(w->obs_ctx, w->r, e) : 0;
 }
 
 static int s_replay_one(const store_raw_event *ev, void *ctx)
@@ -347,8 +401,13 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
                      : cmd_fail(w->c, RECT_E_INTERNAL, "event %llu does not parse: run audit_verify",
                                 (unsigned long long)ev->seq);
     const char *at = json_string_value(json_object_get(e, "at"));
-    char day[RECT_DATE_LEN] = "";
+    char day[RECT_DATE_LEN] = "", prev[65];
     int rc;
+    /* the replay checks that a sign event signs the head before it */
+    if (ev->prev && (store_hex(ev->prev, 32, prev), json_object_set_new(e, "prev", json_string(prev)))) {
+        json_decref(e);
+        return s_nomem(w->c);
+    }
     if (w->as_of || w->series) {
         if (facts_local_date(&w->tz, w->c->cfg->timezone, at, day) != 0) {
             json_decref(e);
@@ -375,7 +434,7 @@ static const char *const s_row_fields[] = {
     "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
     "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
     "closed_by", "closed_at", "days_late", "days_overdue", "overdue_days_carried", "rejections", "extensions",
-    "escalations", "reused_evidence", "open", "awaiting_closure",
+    "escalations", "reused_evidence", "open", "awaiting_closure", "acknowledged_by", "acknowledged_at",
 };
 
 /* A ledger row of item it (as replayed) with its facts f at the ledger's reference date. */
@@ -403,6 +462,16 @@ static json_t *s_row(const json_t *it, const replay *r, uint64_t id, const facts
         else
             v = json_object_get(it, f) ? json_incref(json_object_get(it, f)) : json_null();
         if (json_object_set_new(row, f, v)) {
+            json_decref(row);
+            return NULL;
+        }
+    }
+    /* A self-found (举一反三) item names the problem it came from; others have neither key. */
+    json_t *parent = json_object_get(it, "parent");
+    if (row && json_is_integer(parent)) {
+        json_t *pref = json_object_get(replay_item(r, (uint64_t)json_integer_value(parent)), "ref");
+        if (json_object_set(row, "parent", parent) ||
+            json_object_set_new(row, "parent_ref", pref ? json_incref(pref) : json_null())) {
             json_decref(row);
             return NULL;
         }
@@ -455,9 +524,11 @@ static int s_fed_sum(const char *name, const json_t *rec, void *ctx)
     return 0;
 }
 
-static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const char *ref_date)
+/* declined: the scope's problems not claimed, NULL where none are recorded; *self_found: rows with a parent. */
+static json_t *s_summary_base(const rect_cfg *cfg, json_t *rows, json_t *fed, const json_t *declined,
+                              const char *ref_date, long *self_found_out)
 {
-    long total = 0, closed = 0, overdue = 0, on_time = 0, kinds[RECT_KIND_COUNT] = {0};
+    long total = 0, closed = 0, overdue = 0, on_time = 0, kinds[RECT_KIND_COUNT] = {0}, self_found = 0;
     size_t i;
     json_t *row;
     json_array_foreach(rows, i, row) {
@@ -472,23 +543,39 @@ static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const c
         }
     }
     overdue = facts_count_overdue(rows, ref_date);
-    json_t *sources = json_array();
-    for (size_t s = 0; sources && s < cfg->n_sources; s++) {
-        long claimed = 0;
-        json_array_foreach(rows, i, row) {
-            const char *src = json_string_value(json_object_get(row, "source"));
-            claimed += src && strcmp(src, cfg->sources[s].id) == 0;
+    json_t *claimed = json_object(), *sources = NULL;
+    json_array_foreach(rows, i, row) {
+        const char *src = json_string_value(json_object_get(row, "source"));
+        if (claimed && src &&
+            json_object_set_new(claimed, src, json_integer(json_integer_value(json_object_get(claimed, src)) + 1))) {
+            json_decref(claimed);
+            claimed = NULL;
         }
-        json_t *fb = json_object_get(fed, cfg->sources[s].id);
-        if (!fb && !claimed)
-            continue;
-        json_array_append_new(sources, json_pack("{sssssOsI}", "id", cfg->sources[s].id, "name", cfg->sources[s].name,
-                                                 "fed_back", fb ? fb : json_null(), "claimed", (json_int_t)claimed));
+        self_found += json_is_integer(json_object_get(row, "parent"));
     }
+    *self_found_out = self_found;
+    if (claimed)
+        sources = s_source_counts(cfg, fed, claimed, declined);
+    json_decref(claimed);
+    if (!sources)
+        return NULL;
     return json_pack("{sos{sIsI}sIsIsIsIsI}", "sources", sources, "kinds", rect_kind_names[0], (json_int_t)kinds[0],
                      rect_kind_names[1], (json_int_t)kinds[1], "total", (json_int_t)total, "closed",
                      (json_int_t)closed, "open", (json_int_t)(total - closed), "overdue", (json_int_t)overdue,
                      "closed_on_time", (json_int_t)on_time);
+}
+
+/* s_summary_base, then "self_found" (举一反三 items) when there are any: a ledger saved before
+ * they existed still checks. */
+static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const json_t *declined, const char *ref_date)
+{
+    long self_found = 0;
+    json_t *sum = s_summary_base(cfg, rows, fed, declined, ref_date, &self_found);
+    if (sum && self_found && json_object_set_new(sum, "self_found", json_integer(self_found))) {
+        json_decref(sum);
+        return NULL;
+    }
+    return sum;
 }
 
 static int s_any_item(store_txn *t, uint64_t id, void *ctx)
@@ -535,19 +622,48 @@ static int s_rows(s_walk *w, const char *insp, const char *ref_date, json_t *row
     return 0;
 }
 
-/* fed_back of the inspection as it stood at the cutoff (rebuilt from the same events), or summed; *rec its record. */
-static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed)
+/*
+ * fed_back of the inspection as it stood at the cutoff (rebuilt from the same
+ * events), or summed; *rec its record; *declined its problems not claimed
+ * (for the whole record: every inspection's, each entry naming its
+ * "inspection"), NULL where no inspection in scope records any.
+ */
+static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed, json_t **declined)
 {
     int rc = 0;
+    *declined = NULL;
     if (insp) {
         *rec = json_incref(replay_inspection(w->r, insp));
         *fed = *rec ? json_incref(json_object_get(*rec, "fed_back")) : json_object();
+        json_t *d = json_object_get(*rec, "declined");
+        if (json_is_array(d) && !(*declined = json_deep_copy(d)))
+            rc = RECT_E_NOMEM;
     } else if ((*fed = json_object())) {
         const char *name;
         json_t *one;
-        json_object_foreach(replay_inspections(w->r), name, one)
+        json_object_foreach(replay_inspections(w->r), name, one) {
             if ((rc = s_fed_sum(name, one, *fed)))
                 break;
+            json_t *d = json_object_get(one, "declined"), *e;
+            size_t i;
+            if (!json_is_array(d))
+                continue;
+            if (!*declined && !(*declined = json_array())) {
+                rc = RECT_E_NOMEM;
+                break;
+            }
+            json_array_foreach(d, i, e) {
+                json_t *x = json_deep_copy(e);
+                if (!x || json_object_set_new(x, "inspection", json_string(name)) ||
+                    json_array_append_new(*declined, x)) {
+                    json_decref(x);
+                    rc = RECT_E_NOMEM;
+                    break;
+                }
+            }
+            if (rc)
+                break;
+        }
     }
     if (rc == RECT_E_BAD_VALUE)
         return cmd_fail(w->c, RECT_E_INTERNAL, "the recorded fed_back counts do not add up to a number rectd can "
@@ -566,26 +682,77 @@ static void s_ref_date(s_walk *w, char ref_date[RECT_DATE_LEN])
         date_today(w->c->now, w->c->cfg->timezone, ref_date);
 }
 
+/* Replay the event log into w->r up to w's cut. 0, or a rect_err with c->msg set. */
+static int s_walk_run(s_walk *w)
+{
+    int rc = store_scan_events(w->c->txn, 1, s_replay_one, w);
+    if (rc && !w->c->msg[0])
+        cmd_fail(w->c, rc, "cannot read the event log");
+    return rc;
+}
+
+int ledger_replay(cmd_ctx *c, const ledger_cut *cut, ledger_observer obs, void *obs_ctx, ledger_replayed *out)
+{
+    s_walk w = {.c = c, .as_of = cut->as_of, .stop = cut->seq, .obs = obs, .obs_ctx = obs_ctx};
+    int rc;
+    memset(out, 0, sizeof *out);
+    if (!(w.r = replay_new()))
+        return s_nomem(c);
+    if ((rc = s_walk_run(&w))) {
+        replay_destroy(&w.r);
+        return rc;
+    }
+    s_ref_date(&w, out->ref_date);
+    out->r = w.r;
+    out->seq = w.seq;
+    store_hex(w.hash, 32, out->hash);
+    return 0;
+}
+
+/* The reviewer (审核人) by display name: ledger.reviewer names a configured user. */
+static const char *s_reviewer(const rect_cfg *cfg)
+{
+    const rect_user *u = cfg->ledger_reviewer ? cfg_user(cfg, cfg->ledger_reviewer) : NULL;
+    return u ? u->display : cfg->ledger_reviewer;
+}
+
+/*
+ * The inspection's latest sign-off as the replay knows it at the cutoff, with
+ * the signer's display name; json null when unsigned (a ledger as of before
+ * the signature is unsigned). New reference, NULL without memory.
+ */
+static json_t *s_sign_off(const rect_cfg *cfg, const replay *r, const char *insp)
+{
+    json_t *so = replay_sign_off(r, insp);
+    if (!so)
+        return json_null();
+    json_t *out = json_deep_copy(so);
+    const char *by = json_string_value(json_object_get(so, "by"));
+    const rect_user *u = by ? cfg_user(cfg, by) : NULL;
+    if (out && json_object_set_new(out, "by_display", json_string(u ? u->display : by ? by : "?"))) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
 int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
 {
     char ref_date[RECT_DATE_LEN], hex[65];
     s_walk w = {.c = c, .as_of = cut->as_of, .stop = cut->seq};
-    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL;
+    json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL, *declined = NULL;
     int rc;
     *out = NULL;
     if (!(w.r = replay_new()) || !(rows = json_array()) || (cut->series && !(w.series = series_new(cut->inspection)))) {
         rc = s_nomem(c);
         goto done;
     }
-    if ((rc = store_scan_events(c->txn, 1, s_replay_one, &w))) {
-        if (!c->msg[0])
-            cmd_fail(c, rc, "cannot read the event log");
+    if ((rc = s_walk_run(&w)))
         goto done;
-    }
     s_ref_date(&w, ref_date);
-    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed)))
+    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed, &declined)))
         goto done;
-    if (!(summary = s_summary(c->cfg, rows, fed, ref_date)) ||
+    if (!(summary = s_summary(c->cfg, rows, fed, declined, ref_date)) ||
         (w.series && !(points = series_json(w.series, ref_date, cut->series)))) {
         rc = s_nomem(c);
         goto done;
@@ -594,9 +761,12 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
     *out = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", cut->inspection,
                      "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq, "head",
                      "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text, "generated_by",
-                     c->actor->name, "reviewer", c->cfg->ledger_reviewer, "timezone", c->cfg->timezone, "summary",
+                     c->actor->name, "reviewer", s_reviewer(c->cfg), "timezone", c->cfg->timezone, "summary",
                      summary, "rows", rows);
-    if (!*out || (points && json_object_set(*out, "series", points)))
+    /* "declined" only where problems not claimed are recorded: older saved ledgers still check. */
+    if (!*out || (points && json_object_set(*out, "series", points)) ||
+        (cut->inspection && json_object_set_new(*out, "sign_off", s_sign_off(c->cfg, w.r, cut->inspection))) ||
+        (declined && json_object_set(*out, "declined", declined)))
         rc = s_nomem(c);
     else
         rc = s_record_head(c, *out);
@@ -612,11 +782,11 @@ done:
     json_decref(fed);
     json_decref(summary);
     json_decref(points);
+    json_decref(declined);
     return rc;
 }
 
-/* The cutoff of a ledger request: as_of (into as_of) or seq, checked; 0 or a refusal. */
-static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
+int ledger_cut_args(cmd_ctx *c, const char *cmd, ledger_cut *cut, char as_of[RECT_DATE_LEN])
 {
     const char *as_of_arg = cmd_str(c, "as_of");
     json_t *jseq = json_object_get(c->args, "seq"), *jn = json_object_get(c->args, "series");
@@ -624,21 +794,21 @@ static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
     uint64_t next;
     int rc;
     if (as_of_arg && jseq)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: give as_of or seq, not both");
+        return cmd_fail(c, RECT_E_BAD_VALUE, "%s: give as_of or seq, not both", cmd);
     if (as_of_arg && date_parse(as_of_arg, as_of) != 0)
-        return cmd_fail(c, RECT_E_BAD_DATE, "ledger: as_of \"%s\" is not a date (YYYY-MM-DD)", as_of_arg);
+        return cmd_fail(c, RECT_E_BAD_DATE, "%s: as_of \"%s\" is not a date (YYYY-MM-DD)", cmd, as_of_arg);
     if (as_of_arg) {
         /* The record has no future: a later date would count items overdue that are not yet. */
         char today[RECT_DATE_LEN];
         date_today(c->now, c->cfg->timezone, today);
         if (strcmp(as_of, today) > 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: as_of %s is after today (%s in %s)", as_of, today,
+            return cmd_fail(c, RECT_E_BAD_VALUE, "%s: as_of %s is after today (%s in %s)", cmd, as_of, today,
                             c->cfg->timezone);
         cut->as_of = as_of;
     }
     if (jn && (json_integer_value(jn) < 2 || json_integer_value(jn) > SERIES_MAX_POINTS))
-        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: series must be between 2 and %d points, not %lld",
-                        SERIES_MAX_POINTS, (long long)json_integer_value(jn));
+        return cmd_fail(c, RECT_E_BAD_VALUE, "%s: series must be between 2 and %d points, not %lld",
+                        cmd, SERIES_MAX_POINTS, (long long)json_integer_value(jn));
     cut->series = jn ? (int)json_integer_value(jn) : 0;
     if (cut->inspection && (rc = ledger_inspection_known(c, cut->inspection)))
         return rc;
@@ -648,8 +818,8 @@ static int s_cut(cmd_ctx *c, ledger_cut *cut, char as_of[RECT_DATE_LEN])
     if (jseq) {
         json_int_t s = json_integer_value(jseq);
         if (s < 1 || (uint64_t)s > last)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "ledger: seq must be between 1 and %llu (the head), not %lld",
-                            (unsigned long long)last, (long long)s);
+            return cmd_fail(c, RECT_E_BAD_VALUE, "%s: seq must be between 1 and %llu (the head), not %lld",
+                            cmd, (unsigned long long)last, (long long)s);
         cut->seq = (uint64_t)s;
     }
     return 0;
@@ -660,7 +830,7 @@ int cmd_ledger(cmd_ctx *c)
     char as_of[RECT_DATE_LEN];
     ledger_cut cut = {.inspection = cmd_str(c, "inspection")};
     int rc;
-    if ((rc = s_cut(c, &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
+    if ((rc = ledger_cut_args(c, "ledger", &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
         return rc;
     if ((rc = sign_ledger(c->result)))
         cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));
@@ -672,6 +842,7 @@ int cmd_ledger(cmd_ctx *c)
 typedef struct {
     json_t *key; /* string or null (owned) */
     long total, states[RECT_ST_COUNT], lights[3], closed, on_time, rejections, relapses;
+    long self_found; /* items with a parent (举一反三) */
     long *days; /* days to close of each closed item */
     size_t n_days, cap_days;
 } s_counts;
@@ -694,6 +865,7 @@ static int s_count(s_stats *st, s_counts *g, const json_t *it)
         g->states[s]++;
     g->rejections += (long)json_integer_value(json_object_get(it, "rejections"));
     g->relapses += (long)json_integer_value(json_object_get(it, "relapses"));
+    g->self_found += json_is_integer(json_object_get(it, "parent"));
     /* The same facts as list, the ledger and the digests (facts.c). */
     facts f;
     facts_of(st->c->cfg, it, st->today, &st->tz, &f);
@@ -785,13 +957,14 @@ static json_t *s_counts_json(s_counts *g)
         median = twice % 2 ? json_real(twice / 2.0) : json_integer(twice / 2);
         max = json_integer(g->days[g->n_days - 1]);
     }
-    return json_pack("{sIsos{sIsIsI}sIsIsosososIsI}", "total", (json_int_t)g->total, "states", states, "lights",
+    return json_pack("{sIsos{sIsIsI}sIsIsosososIsIsI}", "total", (json_int_t)g->total, "states", states, "lights",
                      "green", (json_int_t)g->lights[0], "yellow", (json_int_t)g->lights[1], "red",
                      (json_int_t)g->lights[2], "closed", (json_int_t)g->closed, "closed_on_time",
                      (json_int_t)g->on_time, "on_time_rate",
                      g->closed ? json_real((double)g->on_time / (double)g->closed) : json_null(),
                      "median_days_to_close", median, "max_days_to_close", max, "rejections",
-                     (json_int_t)g->rejections, "relapses", (json_int_t)g->relapses);
+                     (json_int_t)g->rejections, "relapses", (json_int_t)g->relapses, "self_found",
+                     (json_int_t)g->self_found);
 }
 
 int cmd_stats(cmd_ctx *c)

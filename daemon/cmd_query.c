@@ -1,6 +1,7 @@
 /*
  * cmd_query.c - read commands: ping, list, show, history.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -8,6 +9,7 @@
 #include "cmd_deadline.h"
 #include "facts.h"
 #include "item.h"
+#include "records.h"
 #include "rect_proto.h"
 #include "resolve.h"
 
@@ -53,6 +55,7 @@ typedef struct {
 typedef struct {
     list_filter f[7];
     int n;
+    char *grep; /* folded pattern (records_fold), or NULL */
     json_t *items;
 } list_scan;
 
@@ -63,6 +66,11 @@ static int s_list_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
         const char *v = json_string_value(json_object_get(item, ls->f[i].field));
         if (!v || strcmp(v, ls->f[i].value) != 0)
             return 0;
+    }
+    if (ls->grep) { /* the text search: records.c, the one place it matches */
+        int hit = records_grep_match(item, ls->grep);
+        if (hit <= 0)
+            return hit;
     }
     return json_array_append(ls->items, item) ? RECT_E_NOMEM : 0;
 }
@@ -87,8 +95,21 @@ int cmd_list(cmd_ctx *c)
         ls.f[ls.n].field = filters[i].field;
         ls.f[ls.n++].value = canon;
     }
-    if (!(ls.items = json_array()))
+    const char *grep = cmd_str(c, "grep");
+    if (grep) {
+        int frc = records_fold(grep, &ls.grep);
+        if (frc == RECT_E_NOMEM)
+            return cmd_fail(c, frc, "out of memory");
+        if (frc || !ls.grep[strspn(ls.grep, " \t")]) {
+            free(ls.grep);
+            return cmd_fail(c, frc ? frc : RECT_E_BAD_VALUE,
+                            "list: grep needs some text to look for in ref, title, description and measures");
+        }
+    }
+    if (!(ls.items = json_array())) {
+        free(ls.grep);
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
     int rc, by_deadline;
     /* overdue / due_soon: a range of the deadline index (cmd_deadline.c). */
     if ((rc = deadline_list_scan(c, s_list_cb, &ls, &by_deadline)) || by_deadline)
@@ -97,6 +118,7 @@ int cmd_list(cmd_ctx *c)
         rc = store_walk_index(c->txn, ls.f[0].field, ls.f[0].value, s_list_cb, &ls);
     else
         rc = store_walk_items(c->txn, s_list_cb, &ls);
+    free(ls.grep);
     if (rc) {
         json_decref(ls.items);
         return c->msg[0] ? rc : cmd_fail(c, rc, "cannot read the items");
@@ -121,6 +143,65 @@ static int s_item_events(cmd_ctx *c, json_t **item, json_t **events)
         json_decref(*item);
         return cmd_fail(c, rc, "cannot read the history of item %llu", (unsigned long long)id);
     }
+    return 0;
+}
+
+/* {"id", "ref", "title", "state"} of an item, for show's parent and children. */
+static json_t *s_brief(const json_t *it)
+{
+    return json_pack("{sOsOsOsO}", "id", json_object_get(it, "id"), "ref", json_object_get(it, "ref"), "title",
+                     json_object_get(it, "title"), "state", json_object_get(it, "state"));
+}
+
+typedef struct {
+    json_int_t id;
+    json_t *children;
+} s_kids;
+
+static int s_kid(store_txn *t, uint64_t id, json_t *item, void *ctx)
+{
+    s_kids *k = ctx;
+    (void)t;
+    (void)id;
+    json_t *p = json_object_get(item, "parent");
+    if (json_is_integer(p) && json_integer_value(p) == k->id && json_array_append_new(k->children, s_brief(item)))
+        return RECT_E_NOMEM;
+    return 0;
+}
+
+/*
+ * The item's parent (the problem a 举一反三 item came from: brief, or null)
+ * and its children (the items that name it as parent, in id order):
+ * computed here, never stored on the parent.
+ */
+static int s_family(cmd_ctx *c, const json_t *item, json_t **parent, json_t **children)
+{
+    s_kids k = {json_integer_value(json_object_get(item, "id")), json_array()};
+    json_t *pid = json_object_get(item, "parent");
+    int rc;
+    *parent = json_null();
+    if (!k.children)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    if (json_is_integer(pid)) {
+        json_t *p;
+        if ((rc = store_item_get(c->txn, (uint64_t)json_integer_value(pid), &p)) == 0) {
+            *parent = s_brief(p);
+            json_decref(p);
+        } else if (rc != RECT_E_NOT_FOUND) {
+            json_decref(k.children);
+            return cmd_fail(c, rc, "cannot read the parent item");
+        }
+    }
+    if ((rc = store_walk_items(c->txn, s_kid, &k))) {
+        json_decref(*parent);
+        json_decref(k.children);
+        return cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items");
+    }
+    if (!*parent) {
+        json_decref(k.children);
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
+    *children = k.children;
     return 0;
 }
 
@@ -150,15 +231,32 @@ int cmd_show(cmd_ctx *c)
                                         "note", json_object_get(ev, "comment"), "files",
                                         files ? files : json_array()));
     }
-    json_decref(events);
     char today[RECT_DATE_LEN];
     facts_tz tz = {{0}, 0};
     cal_today(c->cfg, c->now, today);
+    json_t *urges = item_urges(events, today);
+    json_decref(events);
     /* Beside the item, which stays the view of its events. */
     json_t *fj = facts_json(c->cfg, item, today, &tz);
     if (fj && json_object_set_new(fj, "as_of", json_string(today)))
         json_object_clear(fj);
-    c->result = json_pack("{sososo*}", "item", item, "evidence", evidence, "facts", fj);
+    json_t *parent = NULL, *children = NULL;
+    if (!urges || (rc = s_family(c, item, &parent, &children))) {
+        json_decref(item);
+        json_decref(evidence);
+        json_decref(fj);
+        json_decref(urges);
+        return urges ? rc : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    }
+    /* parent and children only when there are any: a reply of show without them is as before. */
+    c->result = json_pack("{sososo*so}", "item", item, "evidence", evidence, "facts", fj, "urges", urges);
+    if (c->result && ((!json_is_null(parent) && json_object_set(c->result, "parent", parent)) ||
+                      (json_array_size(children) && json_object_set(c->result, "children", children)))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
+    json_decref(parent);
+    json_decref(children);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

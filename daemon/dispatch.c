@@ -14,6 +14,7 @@
 #include "cmd_backup.h"
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
+#include "cmd_records.h"
 #include "fault.h"
 #include "rect_proto.h"
 #include "rect_text.h"
@@ -57,6 +58,19 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_AUDIT_ANCHOR] = cmd_audit_anchor,
     [RECT_VERB_AUDIT_REUSE] = cmd_audit_reuse,
     [RECT_VERB_RECONCILE] = cmd_reconcile,
+    /* Records (cmd_records.c). */
+    [RECT_VERB_INSPECTION_DECLINE] = cmd_inspection_decline,
+    [RECT_VERB_AMEND] = cmd_amend,
+    /* The 整改报告 (cmd_report.c). */
+    [RECT_VERB_REPORT] = cmd_report,
+    /* Evidence files and the case file (cmd_evidence.c). */
+    [RECT_VERB_BLOB_GET] = cmd_blob_get,
+    [RECT_VERB_DOSSIER] = cmd_dossier,
+    /* Acts of people on the record (cmd_acts.c). */
+    [RECT_VERB_LEDGER_SIGN] = cmd_ledger_sign,
+    [RECT_VERB_URGE] = cmd_urge,
+    [RECT_VERB_REPLY] = cmd_reply,
+    [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
     /* Backups (cmd_backup.c). */
     [RECT_VERB_BACKUP] = cmd_backup,
 };
@@ -428,7 +442,14 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
     } else {
         snprintf(c.msg, sizeof c.msg, "cannot read the database");
     }
-    s_reply(r, rc, c.msg, c.result);
+    /* The frame goes out only with a successful reply. */
+    if (s_reply(r, rc, c.msg, c.result) == 0 && rc == 0 && c.has_out) {
+        r->has_data = 1;
+        r->reply_data = c.out;
+        r->reply_data_len = c.out_len;
+    } else {
+        free(c.out);
+    }
     json_decref(c.result);
 }
 
@@ -568,6 +589,9 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
     for (size_t i = 0; i < n; i++) {
         reqs[i].reply = NULL;
         reqs[i].deferred = 0;
+        reqs[i].has_data = 0;
+        reqs[i].reply_data = NULL;
+        reqs[i].reply_data_len = 0;
         msg[0] = '\0';
         int rc = dispatch_validate(cfg, &reqs[i], &parsed[i], msg, sizeof msg);
         if (rc) {

@@ -35,6 +35,11 @@ typedef struct {
     /* out: the reply (malloc'd, caller frees), or deferred */
     char *reply;
     size_t reply_len;
+    /* out: one binary frame sent after the reply (blob_get), when has_data;
+     * reply_data malloc'd (NULL for an empty frame), caller frees */
+    int has_data;
+    char *reply_data;
+    size_t reply_data_len;
     int deferred; /* a long read left unanswered: run it with dispatch_run_read */
 } dispatch_req;
 

@@ -91,7 +91,14 @@ static const struct {
     [IMP_UNIT] = {"unit", "责任单位"},
     [IMP_OWNER] = {"owner", "责任人"},
     [IMP_DEADLINE] = {"deadline", "整改时限"},
+    [IMP_PARENT] = {"parent", "关联问题"},
+    [IMP_CLAIMED] = {"claimed", "认领"},
+    [IMP_DECLINE_REASON] = {"decline_reason", "不认领原因"},
 };
+
+/* The words of the 认领 column: yes (or empty) claims the row, no declines it. */
+static const char *const s_yes[] = {"是", "yes", "y", "true", "1"};
+static const char *const s_no[] = {"否", "no", "n", "false", "0"};
 
 /* The serial-number column spreadsheets carry: accepted, ignored. */
 #define S_SERIAL_EN "no"
@@ -338,7 +345,7 @@ static void s_header(s_state *st)
         col->name = st->head_buf + st->cell[i];
         col->field = s_match_column(col->name);
         if (col->field == S_COL_UNKNOWN) {
-            char accepted[400];
+            char accepted[800];
             s_list_columns(accepted, sizeof accepted);
             s_fail(st, RECT_E_BAD_IMPORT, "line %ld, column %s: unknown column; the columns are %s",
                    st->head_line, s_excerpt(col->name, name, sizeof name), accepted);
@@ -404,6 +411,8 @@ static int s_refs_reserve(s_state *st)
     st->refs_cap = cap;
     /* Rehash: slots are found by probing from the ref's hash. */
     for (size_t r = 0; r < st->plan->n; r++) {
+        if (!*st->plan->rows[r].f[IMP_REF]) /* a declined row without a ref */
+            continue;
         size_t i = (size_t)s_hash(st->plan->rows[r].f[IMP_REF]) & (cap - 1);
         while (t[i])
             i = (i + 1) & (cap - 1);
@@ -429,7 +438,7 @@ static size_t s_refs_slot(const s_state *st, const char *ref)
  * one allocation that starts at f[IMP_REF] (never NULL, first in the
  * block): imp_plan_destroy frees that one pointer per row.
  */
-static int s_row_add(s_state *st, const char *const val[IMP_NFIELDS])
+static int s_row_add(s_state *st, const char *const val[IMP_NFIELDS], int declined)
 {
     imp_plan *plan = st->plan;
     imp_row *rows = s_grow(plan->rows, &st->rows_cap, plan->n + 1, sizeof *rows);
@@ -447,6 +456,8 @@ static int s_row_add(s_state *st, const char *const val[IMP_NFIELDS])
         return -1;
     imp_row *row = &rows[plan->n++];
     row->line = st->row_line;
+    row->declined = declined;
+    row->parent_line = 0;
     for (int f = 0; f < IMP_NFIELDS; f++) {
         if (!val[f]) {
             row->f[f] = NULL;
@@ -463,8 +474,8 @@ static int s_row_add(s_state *st, const char *const val[IMP_NFIELDS])
 static int s_check_text(s_state *st, int f, const char *v)
 {
     size_t len = strlen(v);
-    int multiline = f == IMP_DESCRIPTION || f == IMP_MEASURES;
-    size_t max = f == IMP_REF ? RECT_MAX_NAME : RECT_MAX_TEXT;
+    int multiline = f == IMP_DESCRIPTION || f == IMP_MEASURES || f == IMP_DECLINE_REASON;
+    size_t max = f == IMP_REF || f == IMP_PARENT ? RECT_MAX_NAME : RECT_MAX_TEXT;
     if (len > max)
         s_fail_field(st, f, "is %zu bytes long; at most %zu are allowed", len, max);
     else if (!multiline && strchr(v, '\n'))
@@ -492,6 +503,68 @@ static const char *s_resolve_user(s_state *st, int f, const char *v)
     return u->name;
 }
 
+/*
+ * A row with 认领 = 否: a fed-back problem the town did not claim. It needs
+ * source, title and 不认领原因; ref is optional (unique like every ref);
+ * what only a claimed item has must stay empty.
+ */
+static void s_declined_row(s_state *st, const char *const v[IMP_NFIELDS])
+{
+    static const enum imp_field none[] = {IMP_KIND, IMP_DESCRIPTION, IMP_MEASURES, IMP_LEADER,
+                                          IMP_UNIT, IMP_OWNER, IMP_DEADLINE, IMP_PARENT};
+    char ex[128], list[300];
+    const enum imp_field need[] = {IMP_SOURCE, IMP_TITLE, IMP_DECLINE_REASON};
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (!*v[need[i]]) {
+            s_fail_field(st, need[i], "is empty; a problem not claimed (认领 = 否) needs its source, title and "
+                                      "reason (不认领原因)");
+            return;
+        }
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+        if (*v[none[i]]) {
+            s_fail_field(st, none[i], "holds \"%s\", but the row is a problem not claimed (认领 = 否): it has no "
+                                      "kind, measures, assignment or parent; leave the cell empty",
+                         s_excerpt(v[none[i]], ex, sizeof ex));
+            return;
+        }
+    const int text_fields[] = {IMP_REF, IMP_TITLE, IMP_DECLINE_REASON};
+    for (size_t i = 0; i < sizeof text_fields / sizeof text_fields[0]; i++)
+        if (s_check_text(st, text_fields[i], v[text_fields[i]]))
+            return;
+    const rect_named *src = cfg_source_find(st->cfg, v[IMP_SOURCE]);
+    if (!src) {
+        s_list_named(st->cfg->sources, st->cfg->n_sources, list, sizeof list);
+        s_fail_field(st, IMP_SOURCE, "unknown source \"%s\"; configured sources: %s",
+                     s_excerpt(v[IMP_SOURCE], ex, sizeof ex), list);
+        return;
+    }
+    const char *val[IMP_NFIELDS] = {
+        [IMP_REF] = v[IMP_REF],
+        [IMP_SOURCE] = src->id,
+        [IMP_TITLE] = v[IMP_TITLE],
+        [IMP_DECLINE_REASON] = v[IMP_DECLINE_REASON],
+    };
+    if (s_refs_reserve(st) != 0) {
+        s_nomem(st);
+        return;
+    }
+    size_t slot = 0;
+    if (*v[IMP_REF]) {
+        slot = s_refs_slot(st, v[IMP_REF]);
+        if (st->refs[slot]) {
+            s_fail_field(st, IMP_REF, "\"%s\" is also on line %ld; each ref may appear once",
+                         s_excerpt(v[IMP_REF], ex, sizeof ex), st->plan->rows[st->refs[slot] - 1].line);
+            return;
+        }
+    }
+    if (s_row_add(st, val, 1) != 0) {
+        s_nomem(st);
+        return;
+    }
+    if (*v[IMP_REF])
+        st->refs[slot] = st->plan->n;
+}
+
 /* Validate the current row (cells trimmed, not all empty) and append it. */
 static void s_data_row(s_state *st)
 {
@@ -517,12 +590,42 @@ static void s_data_row(s_state *st)
             return;
         }
 
+    int declined = 0;
+    if (*v[IMP_CLAIMED]) {
+        int yes = 0, no = 0;
+        for (size_t i = 0; i < sizeof s_yes / sizeof s_yes[0]; i++) {
+            yes |= s_ascii_caseeq(v[IMP_CLAIMED], s_yes[i]);
+            no |= s_ascii_caseeq(v[IMP_CLAIMED], s_no[i]);
+        }
+        if (!yes && !no) {
+            s_fail_field(st, IMP_CLAIMED, "\"%s\" is neither 是 (claimed) nor 否 (not claimed); an empty cell "
+                                          "is claimed",
+                         s_excerpt(v[IMP_CLAIMED], ex, sizeof ex));
+            return;
+        }
+        declined = no;
+    }
+    if (declined) {
+        s_declined_row(st, v);
+        return;
+    }
+    if (*v[IMP_DECLINE_REASON]) {
+        s_fail_field(st, IMP_DECLINE_REASON,
+                     "gives a reason, but the row is claimed: 不认领原因 is for rows with 认领 = 否 only");
+        return;
+    }
     for (int f = IMP_REF; f <= IMP_TITLE; f++)
         if (!*v[f]) {
             s_fail_field(st, f, "is empty; every row needs ref, source, kind and title");
             return;
         }
-    const int text_fields[] = {IMP_REF, IMP_TITLE, IMP_DESCRIPTION, IMP_MEASURES};
+    if (*v[IMP_PARENT] && strcmp(v[IMP_PARENT], v[IMP_REF]) == 0) {
+        s_fail_field(st, IMP_PARENT, "names the row's own ref %s: an item cannot be its own parent (关联问题 "
+                                     "names the problem a 举一反三 item came from)",
+                     s_excerpt(v[IMP_REF], ex, sizeof ex));
+        return;
+    }
+    const int text_fields[] = {IMP_REF, IMP_TITLE, IMP_DESCRIPTION, IMP_MEASURES, IMP_PARENT};
     for (size_t i = 0; i < sizeof text_fields / sizeof text_fields[0]; i++)
         if (s_check_text(st, text_fields[i], v[text_fields[i]]))
             return;
@@ -553,6 +656,7 @@ static void s_data_row(s_state *st)
         [IMP_TITLE] = v[IMP_TITLE],
         [IMP_DESCRIPTION] = v[IMP_DESCRIPTION],
         [IMP_MEASURES] = v[IMP_MEASURES],
+        [IMP_PARENT] = *v[IMP_PARENT] ? v[IMP_PARENT] : NULL,
     };
     const rect_named *src = cfg_source_find(st->cfg, v[IMP_SOURCE]);
     if (!src) {
@@ -605,7 +709,7 @@ static void s_data_row(s_state *st)
                      st->plan->rows[st->refs[slot] - 1].line);
         return;
     }
-    if (s_row_add(st, val) != 0) {
+    if (s_row_add(st, val, 0) != 0) {
         s_nomem(st);
         return;
     }
@@ -753,6 +857,38 @@ static void s_feed(s_state *st, struct csv_parser *csv, const char *data, size_t
                st->row_line);
 }
 
+/*
+ * Each 关联问题 that names a ref of the file must name an earlier row that
+ * is claimed (the parent is claimed first: the import claims in file
+ * order); refs the file does not hold are the handler's to find among the
+ * recorded items.
+ */
+static void s_parents(s_state *st)
+{
+    char ex[128];
+    for (size_t r = 0; r < st->plan->n && !st->rc; r++) {
+        imp_row *row = &st->plan->rows[r];
+        const char *p = row->f[IMP_PARENT];
+        if (!p || !st->refs_cap)
+            continue;
+        size_t t = st->refs[s_refs_slot(st, p)];
+        if (!t)
+            continue;
+        const imp_row *target = &st->plan->rows[t - 1];
+        st->row_line = row->line;
+        if (target->declined)
+            s_fail_field(st, IMP_PARENT, "names %s (line %ld), a problem not claimed (认领 = 否): a 举一反三 "
+                                         "item comes from a claimed problem",
+                         s_excerpt(p, ex, sizeof ex), target->line);
+        else if (target->line > row->line)
+            s_fail_field(st, IMP_PARENT, "names %s, whose row (line %ld) comes later: put the parent's row "
+                                         "first",
+                         s_excerpt(p, ex, sizeof ex), target->line);
+        else
+            row->parent_line = target->line;
+    }
+}
+
 /* ---- public --------------------------------------------------------------------- */
 
 /* Parse and validate a CSV plan (see import.h). */
@@ -785,6 +921,8 @@ int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out,
         csv_free(&csv);
     }
 
+    if (!st.rc && st.have_header)
+        s_parents(&st);
     if (!st.have_header)
         s_fail(&st, RECT_E_BAD_IMPORT,
                "the file is empty; a plan starts with a header row naming its columns "

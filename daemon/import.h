@@ -14,7 +14,9 @@
  *       ref/编号  source/问题来源  kind/整改类型  title/问题
  *       description/问题描述  measures/整改措施  leader/责任领导
  *       unit/责任单位  owner/责任人  deadline/整改时限
- *     ref, source, kind and title are required; a serial-number column
+ *       parent/关联问题  claimed/认领  decline_reason/不认领原因
+ *     ref, source, kind and title are required (a row with 认领 = 否
+ *     needs only source, title and 不认领原因); a serial-number column
  *     no/序号 is accepted and ignored; a column with an empty header cell
  *     is accepted as long as no row puts a value in it;
  *   - one row per item; rows whose cells are all empty are skipped.
@@ -38,6 +40,10 @@ enum imp_field {
     IMP_UNIT,
     IMP_OWNER,
     IMP_DEADLINE,
+    /* Records (issue 9). */
+    IMP_PARENT,         /* 关联问题: the ref of the problem a 举一反三 item came from */
+    IMP_CLAIMED,        /* 认领: 是 / empty (claimed) or 否 (not claimed) */
+    IMP_DECLINE_REASON, /* 不认领原因: why not, required when 认领 = 否 */
     IMP_NFIELDS
 };
 
@@ -55,10 +61,19 @@ enum imp_field {
  *   f[IMP_DEADLINE]                  "YYYY-MM-DD".
  * The four assignment fields (leader, unit, owner, deadline) are either all
  * NULL (the row only claims the item) or all non-NULL (claim and assign).
+ *   f[IMP_PARENT]                    a ref, or NULL; never the row's own ref,
+ *                                    never a later or a declined row's ref;
+ *   f[IMP_CLAIMED]                   always NULL (see declined);
+ *   f[IMP_DECLINE_REASON]            the reason when declined, else NULL.
+ * A declined row (认领 = 否: a fed-back problem the town did not claim) has
+ * declined = 1, f[IMP_SOURCE], f[IMP_TITLE] and f[IMP_DECLINE_REASON]; its
+ * f[IMP_REF] may be "" (no ref) and every other field is NULL or "".
  */
 typedef struct {
     long line; /* physical line of the file where the row starts (1-based) */
     char *f[IMP_NFIELDS];
+    int declined;     /* 认领 = 否 */
+    long parent_line; /* the line of the row f[IMP_PARENT] names, 0 when no row of the file */
 } imp_row;
 
 /* The rows of a plan, in file order. */

@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "fault.h"
+#include "notice.h"
 #include "workflow.h"
 
 static int s_all_digits(const char *s)
@@ -25,7 +26,11 @@ static int s_all_digits(const char *s)
 /* Resolve the "item" argument to an id. */
 static int s_resolve(cmd_ctx *c, uint64_t *id)
 {
-    json_t *arg = json_object_get(c->args, "item");
+    return item_resolve(c, json_object_get(c->args, "item"), id);
+}
+
+int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id)
+{
     if (json_is_integer(arg)) {
         if (json_integer_value(arg) < 1)
             return cmd_fail(c, RECT_E_BAD_VALUE, "item id must be 1 or more");
@@ -146,6 +151,11 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
                 bad |= json_object_set(now, f, v);
             bad |= json_object_set_new(changes, f, json_pack("[nO]", json_object_get(now, f)));
         }
+        /* A self-found (举一反三) item names its parent: only then has it the field. */
+        json_t *parent = json_object_get(set, "parent");
+        if (parent && !bad)
+            bad |= json_object_set(now, "parent", parent) ||
+                   json_object_set_new(changes, "parent", json_pack("[nO]", parent));
         if (bad)
             goto done;
     } else {
@@ -171,6 +181,9 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
     if (extra && json_object_update(ev, extra))
         goto done;
     if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_item_put(c->txn, old, now)))
+        goto done;
+    /* The notices it causes, in the same transaction: none lost or doubled by a crash. */
+    if ((rc = notice_event(c, action, item, now, ev)))
         goto done;
     if (item_out) {
         *item_out = now;
@@ -247,47 +260,141 @@ static int s_round_of(const json_t *events, s_round *r)
     return 0;
 }
 
+json_t *item_urges(const json_t *events, const char *today)
+{
+    json_t *out = json_array(), *ev;
+    size_t i, answered = 0; /* urges before this index are answered */
+    if (!out)
+        return NULL;
+    json_array_foreach(events, i, ev) {
+        const char *a = json_string_value(json_object_get(ev, "action"));
+        if (!a)
+            continue;
+        if (strcmp(a, rect_action_names[RECT_ACT_URGE]) == 0) {
+            json_t *by = json_object_get(ev, "reply_by");
+            json_t *u = json_pack("{sOsOsOsOsOsbsnsb}", "seq", json_object_get(ev, "seq"), "at",
+                                  json_object_get(ev, "at"), "by", json_object_get(ev, "actor"), "note",
+                                  json_object_get(ev, "comment"), "reply_by", json_is_string(by) ? by : json_null(),
+                                  "answered", 0, "answer", "overdue",
+                                  json_is_string(by) && today && strcmp(json_string_value(by), today) < 0);
+            if (!u || json_array_append_new(out, u)) {
+                json_decref(out);
+                return NULL;
+            }
+        } else if (strcmp(a, rect_action_names[RECT_ACT_REPLY]) == 0 ||
+                   strcmp(a, rect_action_names[RECT_ACT_EVIDENCE]) == 0) {
+            /* the owner's answer: a reply, or evidence filed after the urge, answers every open one */
+            for (; answered < json_array_size(out); answered++) {
+                json_t *u = json_array_get(out, answered);
+                json_t *ans = json_pack("{sOsOsOsOss}", "seq", json_object_get(ev, "seq"), "at",
+                                        json_object_get(ev, "at"), "by", json_object_get(ev, "actor"), "note",
+                                        json_object_get(ev, "comment"), "action", a);
+                int late = 0;
+                const char *rb = json_string_value(json_object_get(u, "reply_by"));
+                const char *at = json_string_value(json_object_get(ev, "at"));
+                /* answered after the reply-by day (UTC date of the answer; rectd's zone is the client's business) */
+                if (rb && at && strncmp(at, rb, 10) > 0)
+                    late = 1;
+                if (!ans || json_object_set_new(u, "answer", ans) || json_object_set_new(u, "answered", json_true()) ||
+                    json_object_set_new(u, "overdue", json_false()) ||
+                    json_object_set_new(u, "answered_late", json_boolean(late))) {
+                    json_decref(out);
+                    return NULL;
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/* The urges not yet answered; -1 without memory. */
+static long s_open_urges(const json_t *events)
+{
+    json_t *urges = item_urges(events, NULL), *u;
+    size_t i;
+    long open = 0;
+    if (!urges)
+        return -1;
+    json_array_foreach(urges, i, u) open += !json_is_true(json_object_get(u, "answered"));
+    json_decref(urges);
+    return open;
+}
+
+/* The facts the rule book sees of item (NULL: none yet), gathered into *wi; free with s_facts_free. */
+typedef struct {
+    wf_item wi;
+    json_t *events;
+    s_round round;
+} s_facts;
+
+static void s_facts_free(s_facts *f)
+{
+    free(f->round.owners);
+    free(f->round.filers);
+    json_decref(f->events);
+    memset(f, 0, sizeof *f);
+}
+
+static int s_facts_of(cmd_ctx *c, const json_t *item, s_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    f->wi.state = RECT_ST_NONE;
+    if (!item)
+        return 0;
+    wf_item *wi = &f->wi;
+    const char *kind = json_string_value(json_object_get(item, "kind"));
+    json_t *ext = json_object_get(item, "extension");
+    wi->state = item_state(item);
+    wi->owner = json_string_value(json_object_get(item, "owner"));
+    wi->leader = json_string_value(json_object_get(item, "leader"));
+    wi->deadline = json_string_value(json_object_get(item, "deadline"));
+    wi->evidence_count = (long)json_integer_value(json_object_get(item, "evidence_count"));
+    wi->long_term = kind && strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) == 0;
+    wi->extension_by = json_string_value(json_object_get(ext, "by"));
+    wi->extension_deadline = json_string_value(json_object_get(ext, "deadline"));
+    wi->acknowledged = json_is_string(json_object_get(item, "acknowledged_at"));
+    /* The history: who owned, filed and verified in the current round. */
+    int rc = store_item_events(c->txn, (uint64_t)json_integer_value(json_object_get(item, "id")), &f->events);
+    if (rc || (rc = s_round_of(f->events, &f->round))) {
+        s_facts_free(f);
+        return rc;
+    }
+    wi->round_owners = f->round.owners;
+    wi->n_round_owners = f->round.n_owners;
+    wi->round_filers = f->round.filers;
+    wi->n_round_filers = f->round.n_filers;
+    wi->round_verifier = f->round.verifier;
+    wi->round_rejected = f->round.rejected;
+    wi->round_evidence = f->round.evidence;
+    if ((wi->open_urges = s_open_urges(f->events)) < 0) {
+        s_facts_free(f);
+        return RECT_E_NOMEM;
+    }
+    return 0;
+}
+
+static wf_policy s_policy(const cmd_ctx *c)
+{
+    wf_policy pol = {c->cfg->distinct_closer, c->cfg->close_by_any_leader, c->cfg->ledger_reviewer};
+    return pol;
+}
+
 static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *new_deadline,
                    const char *new_leader, rect_state *to)
 {
-    wf_item wi = {.state = RECT_ST_NONE};
-    json_t *events = NULL;
-    s_round round = {0};
-    int rc = 0;
-    if (item) {
-        const char *kind = json_string_value(json_object_get(item, "kind"));
-        json_t *ext = json_object_get(item, "extension");
-        wi.state = item_state(item);
-        wi.owner = json_string_value(json_object_get(item, "owner"));
-        wi.leader = json_string_value(json_object_get(item, "leader"));
-        wi.deadline = json_string_value(json_object_get(item, "deadline"));
-        wi.evidence_count = (long)json_integer_value(json_object_get(item, "evidence_count"));
-        wi.long_term = kind && strcmp(kind, rect_kind_names[RECT_KIND_LONG_TERM]) == 0;
-        wi.extension_by = json_string_value(json_object_get(ext, "by"));
-        wi.extension_deadline = json_string_value(json_object_get(ext, "deadline"));
-        /* The history: who owned, filed and verified in the current round. */
-        rc = store_item_events(c->txn, (uint64_t)json_integer_value(json_object_get(item, "id")), &events);
-        if (rc || (rc = s_round_of(events, &round))) {
-            cmd_fail(c, rc, "cannot read the item's history");
-            goto done;
-        }
-        wi.round_owners = round.owners;
-        wi.n_round_owners = round.n_owners;
-        wi.round_filers = round.filers;
-        wi.n_round_filers = round.n_filers;
-        wi.round_verifier = round.verifier;
-        wi.round_rejected = round.rejected;
-        wi.round_evidence = round.evidence;
-    }
+    s_facts f;
+    int rc = s_facts_of(c, item, &f);
+    if (rc)
+        return cmd_fail(c, rc, "cannot read the item's history");
     const char *note = cmd_str(c, "note");
-    wi.new_deadline = new_deadline;
-    wi.new_leader = new_leader;
-    wi.has_note = note && *note;
+    f.wi.new_deadline = new_deadline;
+    f.wi.new_leader = new_leader;
+    f.wi.has_note = note && *note;
     /* Roles as configured now: a role change applies to new actions, never to past events. */
     wf_actor who = {c->actor->name, c->actor->roles};
-    wf_policy pol = {c->cfg->distinct_closer, c->cfg->close_by_any_leader};
+    wf_policy pol = s_policy(c);
     char why[768], label[160];
-    rc = wf_check(a, &wi, &who, &pol, to, why, sizeof why);
+    rc = wf_check(a, &f.wi, &who, &pol, to, why, sizeof why);
     if (rc == 0)
         goto done;
     if (item)
@@ -295,11 +402,27 @@ static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *ne
     else
         cmd_fail(c, rc, "%s", why);
 done:
-    free(round.owners);
-    free(round.filers);
-    json_decref(events);
+    s_facts_free(&f);
     return rc;
 }
+
+int item_may(cmd_ctx *c, const json_t *item, rect_action a, const rect_user **users, size_t n, int *may)
+{
+    s_facts f;
+    int rc = s_facts_of(c, item, &f);
+    if (rc)
+        return rc;
+    wf_policy pol = s_policy(c);
+    for (size_t i = 0; i < n; i++) {
+        wf_actor who = {users[i]->name, users[i]->roles};
+        rect_state to;
+        char why[8];
+        may[i] = wf_check(a, &f.wi, &who, &pol, &to, why, sizeof why) == 0;
+    }
+    s_facts_free(&f);
+    return 0;
+}
+
 
 int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
 {

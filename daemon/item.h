@@ -17,6 +17,13 @@
  */
 int item_load(cmd_ctx *c, json_t **item);
 
+/*
+ * Resolve an item reference (integer id, digit string, REF or
+ * INSPECTION/REF; borrowed) to an id, without loading it: 0, or a rect_err
+ * with c->msg set (not found, ambiguous). The id need not exist.
+ */
+int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id);
+
 /* The state of an item, or RECT_ST_NONE if it has none (corrupt). */
 rect_state item_state(const json_t *item);
 
@@ -36,7 +43,8 @@ json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_
  * event's changes and update the item; then append the event (action,
  * actor, now, comment, and `extra` keys merged in, stolen, may be NULL) and
  * store the item with its indexes. item NULL means a new item (claim): one
- * is created with a fresh id and *item_out receives it. *item_out may be
+ * is created with a fresh id and *item_out receives it; a claim records every
+ * item field, and "parent" only when set holds it (举一反三). *item_out may be
  * NULL if the caller does not want the result; otherwise the caller owns it.
  */
 int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
@@ -60,6 +68,24 @@ int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to);
 int item_guard_plan(cmd_ctx *c, const json_t *item, rect_action a, const char *deadline, const char *leader,
                     rect_state *to);
 
+/*
+ * Ask the rule book, for each of users[0..n-1] (as configured now), whether
+ * they may apply action a to item as it stands in c->txn: may[i] 1 or 0.
+ * The one source of "who may verify / close this item now" (the notices of
+ * notice.c). 0 or a rect_err (c->msg not set).
+ */
+int item_may(cmd_ctx *c, const json_t *item, rect_action a, const rect_user **users, size_t n, int *may);
+/*
+ * The urges (督办) among an item's events (seq order), oldest first: a new
+ * array of {"seq", "at", "by", "note", "reply_by" (date or null),
+ * "answered", "answer" ({"seq", "at", "by", "note", "action"} of the reply
+ * or evidence that answered it, or null), "overdue" (unanswered and
+ * reply_by before today; today NULL: never), "answered_late" (when
+ * answered)}. A reply, or evidence filed after an urge, answers every urge
+ * still open. NULL without memory. The one place that says what an open
+ * urge is (reply's rule, show).
+ */
+json_t *item_urges(const json_t *events, const char *today);
 /*
  * Add to set the move of item's deadline to `deadline` (canonical date): the
  * new "deadline" and, when the old deadline had passed (an open item red

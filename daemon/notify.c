@@ -239,23 +239,22 @@ static json_int_t s_count(json_t *items, const char *light)
     return n;
 }
 
-/* Store a new notice for user with its items and reviews (stolen) and text (taken). */
-static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
-                   s_text *text, const char *subject, json_t *extra)
+int notify_store(cmd_ctx *c, const char *day, const char *kind, const rect_user *u, json_t *items,
+                 json_t *reviews, const char *text, const char *subject, json_t *extra)
 {
-    const rect_cfg *cfg = j->c->cfg;
+    const rect_cfg *cfg = c->cfg;
     int rc = RECT_E_NOMEM;
     json_t *states = json_object(), *n = NULL;
-    if (text->failed || !states || !items || !reviews)
+    if (!text || !states || !items || !reviews)
         goto done;
     for (size_t h = 0; h < cfg->n_hooks; h++)
         if (json_object_set_new(states, cfg->hooks[h].name,
                                 json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
-                                          "next_attempt", j->c->now_text)))
+                                          "next_attempt", c->now_text)))
             goto done;
-    n = json_pack("{sIsssssssssssssos{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", j->day, "kind",
-                  kind, "recipient", u->name, "recipient_display", u->display, "created", j->c->now_text,
-                  "subject", subject, "text", json_string(text->buf ? text->buf : ""), "counts", "red",
+    n = json_pack("{sIsssssssssssssss{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", day, "kind",
+                  kind, "recipient", u->name, "recipient_display", u->display, "created", c->now_text,
+                  "subject", subject, "text", text, "counts", "red",
                   s_count(items, "red"), "yellow", s_count(items, "yellow"), "reviews",
                   (json_int_t)json_array_size(reviews), "items", items, "reviews", reviews, "read", 0,
                   "delivery", "pub", cfg->pub_endpoint ? "published" : "none", "hooks", states);
@@ -265,21 +264,43 @@ static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items
         goto done;
     if (!json_object_get(n, "awaiting_close") && json_object_set_new(n, "awaiting_close", json_array()))
         goto done;
-    if ((rc = store_notice_put(j->c->txn, n)))
+    if ((rc = store_notice_put(c->txn, n)))
         goto done;
     uint64_t id = (uint64_t)json_integer_value(json_object_get(n, "id"));
     for (size_t h = 0; h < cfg->n_hooks && rc == 0; h++)
-        rc = store_pending_set(j->c->txn, id, (uint32_t)h, 1);
-    if (rc == 0)
-        j->notices++;
+        rc = store_pending_set(c->txn, id, (uint32_t)h, 1);
 done:
     json_decref(items);
     json_decref(reviews);
     json_decref(states);
     json_decref(n);
+    return rc;
+}
+
+/* notify_store for the job: text taken (freed), the notice counted. */
+static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
+                   s_text *text, const char *subject, json_t *extra)
+{
+    int rc = notify_store(j->c, j->day, kind, u, items, reviews, text->failed ? NULL : text->buf ? text->buf : "",
+                          subject, extra);
+    if (rc == 0)
+        j->notices++;
     free(text->buf);
     text->buf = NULL;
     return rc;
+}
+
+json_t *notify_brief(const rect_cfg *cfg, const json_t *item, const char *today)
+{
+    json_t *copy = json_deep_copy(item);
+    facts_tz tz = {{0}, 0};
+    if (!copy || facts_annotate(cfg, copy, today, &tz, NULL)) {
+        json_decref(copy);
+        return NULL;
+    }
+    json_t *b = s_brief(copy);
+    json_decref(copy);
+    return b;
 }
 
 /* Drop the lists of a notice that could not be built (may be NULL): RECT_E_NOMEM. */

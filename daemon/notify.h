@@ -23,6 +23,23 @@
  */
 int notify_job(cmd_ctx *c, const char *day, int force, json_t **result);
 
+/*
+ * Store one notice for user u in c->txn, with its hook deliveries pending:
+ * the one writer of the outbox (the daily job and the notices of notice.c).
+ * items and reviews (arrays of briefs) are stolen; text is copied; extra
+ * (borrowed, may be NULL) adds keys. The notice gets the next id; PUB and
+ * hooks deliver it after the commit. 0 or a rect_err (c->msg not set).
+ */
+int notify_store(cmd_ctx *c, const char *day, const char *kind, const rect_user *u, json_t *items,
+                 json_t *reviews, const char *text, const char *subject, json_t *extra);
+
+/*
+ * The summary of an item a notice carries (id, ref, title, deadline, light,
+ * days_overdue, owner, unit, leader, state), its facts at today (a
+ * "YYYY-MM-DD"). New reference, or NULL without memory.
+ */
+json_t *notify_brief(const rect_cfg *cfg, const json_t *item, const char *today);
+
 typedef struct notifier notifier;
 
 /*

@@ -23,13 +23,15 @@ struct replay {
     uint64_t last_seq;
     json_t *users; /* sha256 hex -> integer: the one item that filed it, 0 if several */
     json_t *insp;  /* inspection name -> record rebuilt from the inspection events */
+    json_t *signs; /* inspection name -> its latest sign-off (see replay_sign_off) */
 };
 
 replay *replay_new(void)
 {
     replay *r = calloc(1, sizeof *r);
-    if (r && (!(r->users = json_object()) || !(r->insp = json_object()))) {
+    if (r && (!(r->users = json_object()) || !(r->insp = json_object()) || !(r->signs = json_object()))) {
         json_decref(r->users);
+        json_decref(r->insp);
         free(r);
         return NULL;
     }
@@ -49,6 +51,7 @@ void replay_destroy(replay **r_p)
     free(r->slots);
     json_decref(r->users);
     json_decref(r->insp);
+    json_decref(r->signs);
     free(r);
     *r_p = NULL;
 }
@@ -175,6 +178,95 @@ static int s_apply_backup(replay *r, const json_t *ev, uint64_t seq, char *msg, 
     return 0;
 }
 
+/* 1 if inspection name is recorded or names a replayed item. */
+static int s_inspection_known(const replay *r, const char *name)
+{
+    if (json_object_get(r->insp, name))
+        return 1;
+    for (uint64_t id = 1; id <= r->max_id && id < r->cap; id++) {
+        const char *in = json_string_value(json_object_get(r->slots[id].item, "inspection"));
+        if (in && strcmp(in, name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int s_is_hex64(const char *s)
+{
+    if (!s || strlen(s) != 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+            return 0;
+    return 1;
+}
+
+/*
+ * A sign-off (item 0, action "sign"): changes {"inspection": NAME, "head":
+ * HEX, "note"?: TEXT} name a known inspection and the chain head just before
+ * the event (its "prev", when the event carries it). It supersedes the
+ * inspection's earlier sign-off.
+ */
+static int s_apply_sign(replay *r, const json_t *ev, uint64_t seq, char *msg, size_t len)
+{
+    const json_t *changes = json_object_get(ev, "changes");
+    const char *actor = json_string_value(json_object_get(ev, "actor"));
+    const char *at = json_string_value(json_object_get(ev, "at"));
+    const char *name = json_string_value(json_object_get(changes, "inspection"));
+    const char *head = json_string_value(json_object_get(changes, "head"));
+    const char *prev = json_string_value(json_object_get(ev, "prev"));
+    json_t *note = json_object_get(changes, "note");
+    const char *key;
+    json_t *v;
+    if (!actor || !name || !*name || !s_is_hex64(head) || (note && !json_is_string(note)))
+        return s_bad(msg, len, "seq %llu: a sign event needs an actor, an inspection name and a head of 64 hex digits",
+                     (unsigned long long)seq);
+    json_object_foreach((json_t *)changes, key, v)
+        if (strcmp(key, "inspection") != 0 && strcmp(key, "head") != 0 && strcmp(key, "note") != 0)
+            return s_bad(msg, len, "seq %llu: a sign event changes only inspection, head and note, not %s",
+                         (unsigned long long)seq, key);
+    if (prev && strcmp(prev, head) != 0)
+        return s_bad(msg, len, "seq %llu: the sign event says it signs head %.12s…, but the head before it was %.12s…",
+                     (unsigned long long)seq, head, prev);
+    if (!s_inspection_known(r, name))
+        return s_bad(msg, len, "seq %llu: the sign event signs inspection %s, which no earlier event records",
+                     (unsigned long long)seq, name);
+    json_t *was = json_object_get(r->signs, name);
+    json_int_t superseded = was ? json_integer_value(json_object_get(was, "superseded")) + 1 : 0;
+    json_t *s = json_pack("{sssssIs{sIss}sOsIsbs{sIsos[]snsn}}", "by", actor, "at", at ? at : "", "seq",
+                          (json_int_t)seq, "head", "seq", (json_int_t)seq - 1, "hash", head, "note",
+                          note ? note : json_null(), "superseded", superseded, "changed", 0, "changes", "events",
+                          (json_int_t)0, "record", json_false(), "items", "first_seq", "last_seq");
+    if (!s || json_object_set_new(r->signs, name, s))
+        return RECT_E_NOMEM;
+    r->last_seq = seq;
+    return 0;
+}
+
+/* Event seq touched inspection name's items or record: a sign-off of it before seq no longer covers all. */
+static int s_touch(replay *r, const char *name, uint64_t seq, uint64_t item)
+{
+    json_t *s = name ? json_object_get(r->signs, name) : NULL;
+    if (!s || (uint64_t)json_integer_value(json_object_get(s, "seq")) >= seq)
+        return 0;
+    json_t *ch = json_object_get(s, "changes"), *items = json_object_get(ch, "items");
+    int bad = json_object_set_new(s, "changed", json_true());
+    bad |= json_object_set_new(ch, "events", json_integer(json_integer_value(json_object_get(ch, "events")) + 1));
+    if (json_is_null(json_object_get(ch, "first_seq")))
+        bad |= json_object_set_new(ch, "first_seq", json_integer((json_int_t)seq));
+    bad |= json_object_set_new(ch, "last_seq", json_integer((json_int_t)seq));
+    if (!item)
+        bad |= json_object_set_new(ch, "record", json_true());
+    else {
+        size_t i, n = json_array_size(items);
+        for (i = 0; i < n && (uint64_t)json_integer_value(json_array_get(items, i)) != item; i++)
+            ;
+        if (i == n)
+            bad |= json_array_append_new(items, json_integer((json_int_t)item));
+    }
+    return bad ? RECT_E_NOMEM : 0;
+}
+
 int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
 {
     json_t *jseq = json_object_get(ev, "seq"), *jitem = json_object_get(ev, "item");
@@ -192,17 +284,39 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         return s_bad(msg, len, "seq %llu: item, action, at or changes missing or of the wrong type",
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
-    int inspection = strcmp(action, rect_action_names[RECT_ACT_INSPECTION]) == 0;
-    int backup = strcmp(action, rect_action_names[RECT_ACT_BACKUP]) == 0;
-    if ((inspection || backup) != (id == 0))
-        return s_bad(msg, len, inspection || backup ? "seq %llu: an inspection or backup event must name item 0"
-                                                    : "seq %llu: item 0 is no item: only an inspection or backup event names it",
+    /* About no item (rect_action_no_item): inspection, decline, withdraw_decline, sign, backup. */
+    int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, action);
+    int no_item = a >= 0 && rect_action_no_item(a);
+    if (no_item && id != 0)
+        return s_bad(msg, len, "seq %llu: a %s event must name item 0", (unsigned long long)seq, action);
+    if (!no_item && id == 0)
+        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign and backup events name it",
                      (unsigned long long)seq);
-    if (backup)
+    if (files && id == 0)
+        return s_bad(msg, len, "seq %llu: an event about no item files no files", (unsigned long long)seq);
+    if (a == RECT_ACT_SIGN)
+        return s_apply_sign(r, ev, seq, msg, len);
+    if (a == RECT_ACT_BACKUP)
         return s_apply_backup(r, ev, seq, msg, len);
-    if (inspection)
-        return files ? s_bad(msg, len, "seq %llu: an inspection event files no files", (unsigned long long)seq)
-                     : s_apply_inspection(r, ev, seq, msg, len);
+    if (no_item && a != RECT_ACT_INSPECTION) {
+        /* A decision about a recorded inspection: it changes that record's declined list only. */
+        const char *field;
+        json_t *ch;
+        json_object_foreach(changes, field, ch)
+            if (strcmp(field, "name") != 0 && strcmp(field, "declined") != 0)
+                return s_bad(msg, len, "seq %llu: a %s event changes only name and declined, not %s",
+                             (unsigned long long)seq, action, field);
+        json_t *nm = json_object_get(changes, "name");
+        if (!json_is_array(nm) || !json_is_string(json_array_get(nm, 0)) ||
+            !json_equal(json_array_get(nm, 0), json_array_get(nm, 1)) ||
+            !json_is_array(json_array_get(json_object_get(changes, "declined"), 1)))
+            return s_bad(msg, len, "seq %llu: a %s event names a recorded inspection [N, N] and its new declined list",
+                         (unsigned long long)seq, action);
+    }
+    if (no_item) {
+        int rc = s_apply_inspection(r, ev, seq, msg, len);
+        return rc ? rc : s_touch(r, json_string_value(json_array_get(json_object_get(changes, "name"), 1)), seq, 0);
+    }
     const char *field;
     json_t *ch;
     s_slot *sl = s_slot_of(r, id);
@@ -244,7 +358,18 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
     if (id > r->max_id)
         r->max_id = id;
     r->last_seq = seq;
-    return 0;
+    /* a signed inspection's record changed: its item's inspection now, and the one it left */
+    const char *in = json_string_value(json_object_get(sl->item, "inspection"));
+    const char *left = json_string_value(json_array_get(json_object_get(changes, "inspection"), 0));
+    int rc = s_touch(r, in, seq, id);
+    if (rc == 0 && left && (!in || strcmp(left, in) != 0))
+        rc = s_touch(r, left, seq, id);
+    return rc;
+}
+
+json_t *replay_sign_off(const replay *r, const char *name)
+{
+    return name ? json_object_get(r->signs, name) : NULL;
 }
 
 uint64_t replay_max_id(const replay *r)

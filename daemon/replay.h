@@ -9,8 +9,12 @@
  * (by SHA-256) its events filed, so a file filed on two different items is
  * known as reused.
  *
- * Inspection events (item 0, action "inspection") rebuild the inspection
- * records instead: see replay_inspections().
+ * Inspection events (item 0, actions "inspection", "decline" and
+ * "withdraw_decline") rebuild the inspection records instead: see
+ * replay_inspections(). A decline or withdrawal must name a recorded
+ * inspection ([N, N]) and change only its "declined" list. Sign events (item
+ * 0, action "sign") rebuild the sign-offs: see replay_sign_off().
+ * rect_action_no_item() names all four.
  */
 #ifndef RECT_REPLAY_H
 #define RECT_REPLAY_H
@@ -32,7 +36,7 @@ void replay_destroy(replay **r_p);
  * copies). The event needs an integer "seq" greater than the previous one,
  * an integer "item" ≥ 1, string "action" and "at", and an object "changes"
  * of [old, new] pairs whose old values match the item as rebuilt so far.
- * An inspection event instead has "item" 0 (and only it may), a string
+ * An inspection event (rect_action_no_item) instead has "item" 0 (and only it may), a string
  * "actor", and a change of "name" to the inspection's name; its old values
  * must match that inspection's record as rebuilt so far (none: null).
  * Returns 0, RECT_E_NOMEM, or RECT_E_BAD_VALUE with an English reason in
@@ -50,6 +54,17 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len);
 json_t *replay_inspections(const replay *r);
 /* One of them, or NULL (name NULL or not recorded): borrowed like replay_inspections. */
 json_t *replay_inspection(const replay *r, const char *name);
+
+/*
+ * The latest sign-off of inspection name (item-0 "sign" events), or NULL:
+ * {"by", "at", "seq" (the sign event's), "head": {"seq", "hash"} (the chain
+ * head it signs: the one before it), "note" (string or null), "superseded"
+ * (earlier sign-offs of it), "changed" (bool), "changes": {"events", "items"
+ * [ids], "record" (bool), "first_seq", "last_seq"}}: the events after it
+ * that touched the inspection's items or its record. Borrowed like
+ * replay_inspections.
+ */
+json_t *replay_sign_off(const replay *r, const char *name);
 
 /* The largest item id seen so far (0 if none). */
 uint64_t replay_max_id(const replay *r);

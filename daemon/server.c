@@ -152,6 +152,7 @@ static void s_job_free(s_job *j)
 {
     s_msg_close(&j->msg);
     free(j->req.reply);
+    free(j->req.reply_data);
     free(j);
 }
 
@@ -314,7 +315,10 @@ static void s_send(void *sock, s_msg *m, dispatch_req *r)
         return;
     if (m->delim && zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
-    zmq_send(sock, r->reply ? r->reply : "", r->reply_len, ZMQ_DONTWAIT);
+    if (zmq_send(sock, r->reply ? r->reply : "", r->reply_len,
+                 r->has_data ? ZMQ_SNDMORE | ZMQ_DONTWAIT : ZMQ_DONTWAIT) < 0 || !r->has_data)
+        return;
+    zmq_send(sock, r->reply_data ? r->reply_data : "", r->reply_data_len, ZMQ_DONTWAIT);
 }
 
 /* ---- security: CURVE on every endpoint, the socket file's owner and mode -- */
@@ -542,6 +546,8 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
         s_send(sock, &msgs[i], &reqs[i]);
         free(reqs[i].reply);
         reqs[i].reply = NULL;
+        free(reqs[i].reply_data);
+        reqs[i].reply_data = NULL;
         s_msg_close(&msgs[i]);
     }
 }

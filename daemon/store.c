@@ -1213,6 +1213,32 @@ int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size
     return 0;
 }
 
+int store_blob_read(store_txn *t, const unsigned char sha256[32], uint64_t offset, size_t len,
+                    char **out, size_t *n, uint64_t *total)
+{
+    MDB_val k = {32, (void *)sha256}, v;
+    unsigned char got[32];
+    *out = NULL;
+    *n = 0;
+    int rc = mdb_get(t->txn, t->s->blobs, &k, &v);
+    if (rc)
+        return s_err(rc, "blob get");
+    *total = v.mv_size;
+    crypto_hash_sha256(got, v.mv_data, v.mv_size);
+    if (sodium_memcmp(got, sha256, 32) != 0)
+        return RECT_E_DAMAGED;
+    if (offset > v.mv_size)
+        return RECT_E_BAD_VALUE;
+    size_t take = v.mv_size - (size_t)offset < len ? v.mv_size - (size_t)offset : len;
+    if (take) {
+        if (!(*out = fault_malloc(take)))
+            return RECT_E_NOMEM;
+        memcpy(*out, (const char *)v.mv_data + offset, take);
+    }
+    *n = take;
+    return 0;
+}
+
 int store_scan_events(store_txn *t, uint64_t from, store_event_cb cb, void *ctx)
 {
     MDB_cursor *cur;

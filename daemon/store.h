@@ -201,6 +201,17 @@ typedef int (*store_use_cb)(const unsigned char sha256[32], uint64_t item, uint6
 int store_scan_blob_uses(store_txn *t, const unsigned char *sha256, store_use_cb cb, void *ctx);
 /* Size in bytes of a stored blob: 0, RECT_E_NOT_FOUND or rect_err. */
 int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size);
+/*
+ * Read up to len bytes of the stored blob sha256 from offset, after checking
+ * that the whole stored value still hashes to sha256 (so a damaged blob is
+ * never returned in parts). 0 with a malloc'd copy in *out (caller frees;
+ * NULL when no bytes), their number in *n and the blob's size in *total;
+ * RECT_E_NOT_FOUND (no such blob), RECT_E_DAMAGED (*total set: the bytes no
+ * longer match their address), RECT_E_BAD_VALUE (offset beyond the end,
+ * *total set), RECT_E_NOMEM, or rect_err.
+ */
+int store_blob_read(store_txn *t, const unsigned char sha256[32], uint64_t offset, size_t len,
+                    char **out, size_t *n, uint64_t *total);
 
 /*
  * One stored event as bytes, for audits and replays. Every pointer is valid

@@ -21,7 +21,10 @@ typedef enum {
     WHO_VERIFIER,       /* a holder of the roles who neither owned the item nor filed evidence in the round */
     WHO_CLOSER,         /* a holder of the roles allowed by workflow.close_by, apart from the round's people */
     WHO_DECIDER,        /* a holder of the roles who is neither the owner nor the requester */
-    WHO_SYSTEM          /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
+    WHO_SYSTEM,         /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
+    WHO_OWNER,          /* the item's current owner only (not even an admin: it is their own word) */
+    WHO_ITEM_LEADER,    /* the item's leader, or an admin */
+    WHO_REVIEWER        /* the configured reviewer (ledger.reviewer), or an admin */
 } wf_who;
 
 typedef struct {
@@ -58,11 +61,27 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     /* Recording an inspection batch (inspection_add): an event about no item ("item" 0),
      * so only from no item and to no item; never allowed on an existing item. */
     [RECT_ACT_INSPECTION] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* Records (issue 9). A problem not claimed (不认领), or its withdrawal, is an admin's
+     * decision about an inspection: about no item, like RECT_ACT_INSPECTION. */
+    [RECT_ACT_DECLINE] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    [RECT_ACT_WITHDRAW_DECLINE] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* Correcting an item's text (title, description, measures: cmd_records.c says which)
+     * is an admin's, in any state, with a reason; the event keeps old and new. */
+    [RECT_ACT_AMEND] = {ST(RECT_ST_CLAIMED) | ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING) |
+                            ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED),
+                        -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* The 审核人's sign-off of an inspection's ledger: about no item, like an inspection. */
+    [RECT_ACT_SIGN] = {0, -1, 0, WHO_REVIEWER},
+    /* 督办 by a person: on open work, by its own leader or an admin; the owner answers. */
+    [RECT_ACT_URGE] = {OPEN_WORK, -1, 0, WHO_ITEM_LEADER},
+    [RECT_ACT_REPLY] = {OPEN_WORK | ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED), -1, 0, WHO_OWNER},
+    /* 签收: the owner of the current assignment, once per assignment. */
+    [RECT_ACT_ACKNOWLEDGE] = {OPEN_WORK, -1, 0, WHO_OWNER},
     /* A verified backup (backup): about no item, like an inspection event. */
     [RECT_ACT_BACKUP] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
 
-const wf_policy wf_policy_default = {1, 0};
+const wf_policy wf_policy_default = {1, 0, NULL};
 
 /* "admin or leader" from a role mask, into buf. */
 static const char *s_roles_text(unsigned roles, char *buf, size_t len)
@@ -171,6 +190,12 @@ static int s_check_state(rect_action a, const wf_item *it, char *msg, size_t len
         return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
                       "it is an immediate (立查立改) item: consolidation reviews are for long-term "
                       "(长期坚持) items only");
+    if (a == RECT_ACT_REPLY && it->open_urges < 1)
+        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+                      "it has no open urge (督办) to reply to: a reply answers an urge by its leader or an admin");
+    if (a == RECT_ACT_ACKNOWLEDGE && it->acknowledged)
+        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+                      "its current assignment is already acknowledged (签收): once per assignment");
     return 0;
 }
 
@@ -233,6 +258,28 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
                       system ? "rectd itself may not %s an item" : "only rectd itself may %s an item", act);
     if (r->who == WHO_SYSTEM)
         return 0;
+    if (r->who == WHO_OWNER) {
+        if (!s_same(who->name, it->owner))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "%s is not the item's owner (%s): only the owner may %s, in their own name",
+                          who->name ? who->name : "?", it->owner ? it->owner : "none yet", act);
+        return 0;
+    }
+    if (r->who == WHO_ITEM_LEADER) {
+        if (!s_same(who->name, it->leader) && !(who->roles & RECT_ROLE_ADMIN))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "%s is neither the item's leader (%s) nor an admin: only they may %s it",
+                          who->name ? who->name : "?", it->leader ? it->leader : "none yet", act);
+        return 0;
+    }
+    if (r->who == WHO_REVIEWER) {
+        if (!s_same(who->name, pol->reviewer) && !(who->roles & RECT_ROLE_ADMIN))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "%s is neither the reviewer (审核人, ledger.reviewer = %s) nor an admin: only they may "
+                          "sign a ledger",
+                          who->name ? who->name : "?", pol->reviewer ? pol->reviewer : "none configured");
+        return 0;
+    }
     if (r->who == WHO_OWNER_OR_ADMIN) {
         if (!s_same(who->name, it->owner) && !(who->roles & RECT_ROLE_ADMIN))
             return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "only the item's owner (%s) or an admin may %s it",

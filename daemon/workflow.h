@@ -35,6 +35,8 @@ typedef struct {
     int round_rejected;         /* the round began with a rejection (verify --reject) */
     long round_evidence;        /* evidence entries filed in the round */
 
+    long open_urges;            /* urges (督办) not yet answered by a reply or evidence */
+    int acknowledged;           /* the current assignment has been acknowledged (签收) */
     const char *extension_by;       /* who asked for the pending extension, NULL if none pending */
     const char *extension_deadline; /* the deadline it asks for */
 
@@ -55,16 +57,18 @@ typedef struct {
     int distinct_closer;     /* workflow.distinct_closer (default 1): the closer is none of the round's
                                 filers and owners either; never the round's verifier or the owner */
     int close_by_any_leader; /* workflow.close_by = "any_leader" (default 0: "item_leader") */
+    const char *reviewer;    /* ledger.reviewer: the user who signs ledgers (审核人), NULL if none */
 } wf_policy;
 
-/* The defaults: distinct_closer = true, close_by = "item_leader". */
+/* The defaults: distinct_closer = true, close_by = "item_leader", no reviewer. */
 extern const wf_policy wf_policy_default;
 
 /*
  * May `who` apply action `a` to `it` under policy `pol` (NULL: the
  * defaults)? Checks, in this order:
  *   1. the item's state allows the action, and its standing facts do (a
- *      pending extension, a long-term kind)       -> RECT_E_INVALID_TRANSITION
+ *      pending extension, a long-term kind, an urge to reply to, an
+ *      assignment not yet acknowledged)            -> RECT_E_INVALID_TRANSITION
  *   2. the actor's roles / relation to the item and its round
  *                                                  -> RECT_E_PERMISSION_DENIED
  *   3. what the request must carry (an assign that moves the deadline needs

@@ -14,6 +14,7 @@
 typedef struct {
     char *id;   /* e.g. "national" */
     char *name; /* e.g. "国家反馈共性问题" */
+    int level;  /* sources only: rect_level (sources[].level, default RECT_LEVEL_OTHER); units: 0 */
 } rect_named;
 
 typedef struct {
@@ -68,6 +69,7 @@ typedef struct {
     int notify_hour, notify_minute; /* notify.at "HH:MM" in the calendar zone (default 09:00) */
     char *pub_endpoint;             /* notify.pub_endpoint, NULL = no PUB socket; ipc made absolute */
     uint32_t escalate_after_days;   /* red for more than this many days: escalate (default 7) */
+    int notify_immediate;           /* notify.immediate (default 1): notices at once when something happens to you */
     rect_hook *hooks;
     size_t n_hooks;
 

@@ -21,6 +21,9 @@
 #define RECT_MAX_TEXT 65536     /* bytes in one text field (title, note, ...) */
 #define RECT_MAX_NAME 128       /* bytes in ref, inspection, file names */
 #define RECT_MAX_COUNT 1000000  /* a count given from outside (fed_back): sums of them never overflow */
+/* Bytes of a stored file in one blob_get reply: larger files come in several
+ * requests (offset, length). Well under any daemon.max_attachment_mb. */
+#define RECT_MAX_CHUNK (1u << 20)
 
 /* ---- item states ----------------------------------------------------- */
 typedef enum {
@@ -63,6 +66,22 @@ static const char *const rect_kind_names[RECT_KIND_COUNT] = {"immediate", "long-
 /* The plan's Chinese words for the kinds, accepted wherever a kind is. */
 static const char *const rect_kind_names_zh[RECT_KIND_COUNT] = {"立查立改", "长期坚持"};
 
+/* ---- levels of a problem source (sources[].level in the config) ------ */
+/* Which level fed a source's problems back; the 整改报告 groups by it. A
+ * source without a level is "other" (cfg.c). Order: the report's order. */
+typedef enum {
+    RECT_LEVEL_NATIONAL = 0, /* 国家 */
+    RECT_LEVEL_REGIONAL,     /* 自治区 (省级) */
+    RECT_LEVEL_COUNTY,       /* 县 */
+    RECT_LEVEL_TOWN,         /* the town's own (自查自纠) */
+    RECT_LEVEL_OTHER,        /* the default */
+    RECT_LEVEL_COUNT
+} rect_level;
+
+static const char *const rect_level_names[RECT_LEVEL_COUNT] = {
+    "national", "regional", "county", "town", "other",
+};
+
 /* ---- roles (a user holds a set of them: a bit mask) ------------------- */
 typedef enum {
     RECT_ROLE_ADMIN = 1 << 0,
@@ -83,9 +102,10 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
-/* RECT_ACT_INSPECTION and RECT_ACT_BACKUP are about no item: events with
- * "item" 0 that record an inspection batch (inspection_add) or a verified
- * backup (backup); no item path uses them. */
+/* RECT_ACT_INSPECTION, RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE,
+ * RECT_ACT_SIGN and RECT_ACT_BACKUP are about no item: events with "item" 0
+ * that change an inspection record, sign its ledger or record a verified
+ * backup (rect_action_no_item); no item path uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -102,6 +122,16 @@ typedef enum {
     RECT_ACT_REVIEW,         /* consolidation review of a closed long-term item (巩固) */
     RECT_ACT_RELAPSE,        /* a review found the problem back (反弹): reopened */
     RECT_ACT_INSPECTION,     /* an inspection batch recorded (考核评估): item 0, no item */
+    /* Records (issue 9: problems not claimed, amendments). */
+    RECT_ACT_DECLINE,          /* a fed-back problem the town did not claim (不认领): item 0 */
+    RECT_ACT_WITHDRAW_DECLINE, /* a mistaken 不认领 withdrawn (it stays in the history): item 0 */
+    RECT_ACT_AMEND,            /* an admin corrects title, description or measures: old → new */
+    /* Acts of people on the record (ledger sign, urge, reply, acknowledge). */
+    RECT_ACT_SIGN,           /* the 审核人 signs an inspection's ledger: item 0, names the head it signs */
+    RECT_ACT_URGE,           /* a 督办 by a person (the item's leader or an admin) */
+    RECT_ACT_REPLY,          /* the owner's answer to an urge */
+    RECT_ACT_ACKNOWLEDGE,    /* the owner's 签收 of the current assignment */
+    /* Backups (issue 11). */
     RECT_ACT_BACKUP,         /* a verified backup was made (backup): item 0, no item */
     RECT_ACT_COUNT
 } rect_action;
@@ -109,8 +139,21 @@ typedef enum {
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
-    "inspection", "backup",
+    "inspection", "decline", "withdraw_decline", "amend", "sign", "urge", "reply", "acknowledge",
+    "backup",
 };
+
+/*
+ * 1 if action a is about no item: its events have "item" 0 and change an
+ * inspection record (inspection, decline, withdraw_decline) or sign its
+ * ledger (sign). The one list;
+ * replay.c and the item path ask it.
+ */
+static inline int rect_action_no_item(int a)
+{
+    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN ||
+           a == RECT_ACT_BACKUP;
+}
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
 #define RECT_SYSTEM_ACTOR "rectd"
@@ -141,6 +184,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
     X(RECT_E_INVALID_TRANSITION, "invalid_transition", N_("not possible in the item's present state")) \
     X(RECT_E_MISSING_EVIDENCE, "missing_evidence", N_("no evidence filed yet")) \
     X(RECT_E_BAD_IMPORT, "bad_import", N_("the CSV file has an error")) \
+    X(RECT_E_DAMAGED, "damaged", N_("stored data no longer matches its hash")) \
     X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
     X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \
     X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \

@@ -48,7 +48,7 @@
     X(LIST, "list", READ_LONG, ANY, NONE,                                                         \
       A(state, NAME, OPT) A(owner, NAME, OPT) A(unit, NAME, OPT) A(source, NAME, OPT)             \
       A(kind, NAME, OPT) A(inspection, NAME, OPT) A(leader, NAME, OPT) A(overdue, BOOL, OPT)      \
-      A(due_soon, BOOL, OPT) A(as_of, NAME, OPT))                                                 \
+      A(due_soon, BOOL, OPT) A(as_of, NAME, OPT) A(grep, LINE, OPT))                              \
     X(SHOW, "show", READ, ANY, NONE, A(item, ITEM, REQ))                                          \
     X(HISTORY, "history", READ, ANY, NONE, A(item, ITEM, REQ))                                    \
     /* The lifecycle (cmd_items.c). */                                                            \
@@ -56,7 +56,7 @@
       A(ref, NAME, REQ) A(source, NAME, REQ) A(kind, NAME, REQ) A(title, LINE, REQ)               \
       A(description, TEXT, OPT) A(measures, TEXT, OPT) A(inspection, NAME, OPT)                   \
       A(owner, NAME, OPT) A(unit, NAME, OPT) A(leader, NAME, OPT) A(deadline, NAME, OPT)          \
-      A(note, TEXT, OPT))                                                                         \
+      A(note, TEXT, OPT) A(parent, ITEM, OPT))                                                    \
     X(IMPORT, "import", WRITE, ANY, ONE, A(inspection, NAME, OPT) A(dry_run, BOOL, OPT))          \
     X(ASSIGN, "assign", WRITE, ANY, NONE,                                                         \
       A(item, ITEM, REQ) A(owner, NAME, REQ) A(unit, NAME, REQ) A(leader, NAME, REQ)              \
@@ -97,6 +97,25 @@
     X(AUDIT_ANCHOR, "audit_anchor", READ, ANY, NONE, )                                            \
     X(AUDIT_REUSE, "audit_reuse", READ_LONG, ANY, NONE, )                                         \
     X(RECONCILE, "reconcile", READ_LONG, ANY, ONE, A(inspection, NAME, OPT))                      \
+    /* Records (cmd_records.c): problems not claimed (不认领), amendments. */                     \
+    X(INSPECTION_DECLINE, "inspection_decline", WRITE, ADMIN, NONE,                               \
+      A(name, NAME, REQ) A(source, NAME, OPT) A(title, LINE, OPT) A(reason, TEXT, REQ)            \
+      A(withdraw, INT, OPT))                                                                      \
+    X(AMEND, "amend", WRITE, ANY, NONE,                                                           \
+      A(item, ITEM, REQ) A(title, LINE, OPT) A(description, TEXT, OPT) A(measures, TEXT, OPT)     \
+      A(reason, TEXT, REQ))                                                                      \
+    /* The 整改报告 (cmd_report.c). */                                                              \
+    X(REPORT, "report", READ_LONG, ANY, NONE, A(inspection, NAME, REQ) A(as_of, NAME, OPT))           \
+    /* Evidence files and the case file, 整改档案 (cmd_evidence.c). */                            \
+    X(BLOB_GET, "blob_get", READ_LONG, ANY, NONE,                                                 \
+      A(item, ITEM, REQ) A(sha256, NAME, REQ) A(offset, INT, OPT) A(length, INT, OPT))            \
+    X(DOSSIER, "dossier", READ_LONG, ANY, NONE, A(item, ITEM, OPT) A(inspection, NAME, OPT)) \
+    /* Acts of people on the record (cmd_acts.c): sign-off, 督办 and answer, 签收. */                \
+    X(LEDGER_SIGN, "ledger_sign", WRITE, ANY, NONE,                                               \
+      A(inspection, NAME, REQ) A(note, TEXT, OPT) A(head, NAME, OPT))                             \
+    X(URGE, "urge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ) A(reply_by, NAME, OPT)) \
+    X(REPLY, "reply", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ))                    \
+    X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))         \
     /* Backups (cmd_backup.c). */                                                                 \
     X(BACKUP, "backup", TASK, ADMIN, NONE, A(path, LINE, REQ))
 

@@ -155,7 +155,8 @@ class NotifyDaemon(Daemon):
         tmp = tempfile.mkdtemp(prefix="rn", dir="/tmp")
         self.clock_path = os.path.join(tmp, "clock")
         self.pub_endpoint = "ipc://%s/pub.sock" % tmp if pub else None
-        self.notify = {"at": "09:00", "escalate_after_days": 30}
+        # the daily job's tests: the notices at once (notify.immediate) are tests/e2e-acts.py's
+        self.notify = {"at": "09:00", "escalate_after_days": 30, "immediate": False}
         self.notify.update(notify or {})
         # calendar days: the working-day calendar is not what these tests are about
         self.calendar = {"timezone": "Asia/Shanghai", "due_soon_days": 3, "working_days": False}

@@ -223,7 +223,7 @@ class Lifecycle(Fixture):
             eq(it["original_deadline"], it["deadline"], "original deadline of item %s" % it["id"])
         eq([i["id"] for i in items], list(range(1, 30)), "list is in id order")
         show = self.d.ctlj("show", "1")
-        eq(set(show), {"item", "evidence", "facts"}, "show keys")
+        eq(set(show), {"item", "evidence", "facts", "urges"}, "show keys")
         eq(set(show["facts"]), LIST_EXTRA | {"as_of"}, "show facts keys")
         eq({k: show["facts"][k] for k in LIST_EXTRA}, {k: items[0][k] for k in LIST_EXTRA},
            "show's facts are list's")

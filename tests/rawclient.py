@@ -36,7 +36,9 @@ import uuid
 import zmq
 
 WRITE_COMMANDS = frozenset(
-    ["add", "import", "assign", "start", "evidence", "verify", "close", "reopen"])
+    ["add", "import", "assign", "start", "evidence", "verify", "close", "reopen",
+     # acts of people (tests/e2e-acts.py)
+     "ledger_sign", "urge", "reply", "acknowledge"])
 READ_COMMANDS = frozenset(["ping", "list", "show", "history"])
 ITEM_KEYS = frozenset([
     "id", "ref", "inspection", "source", "kind", "title", "description",
@@ -328,17 +330,33 @@ def rebuild_items(events):
     return items
 
 
+# Actions about no item (item 0) that change inspection records (PROTOCOL.md, "Inspection events");
+# "sign" is about no item too, and changes no record (rebuild_sign_offs).
+INSPECTION_ACTIONS = frozenset(["inspection", "decline", "withdraw_decline"])
+
+
 def rebuild_inspections(events):
     """Inspection records as a view of the inspection events (item 0, action
-    "inspection"): apply each one's changes in seq order to the record of the
-    inspection named by the new value of "name"; created = at and by = actor
-    of its first event. Returns {name: record}."""
+    "inspection", "decline" or "withdraw_decline"): apply each one's changes
+    in seq order to the record of the inspection named by the new value of
+    "name"; created = at and by = actor of its first event. A decline or a
+    withdrawal names a recorded inspection ([N, N]) and changes only its
+    "declined" list. Returns {name: record}."""
     recs = {}
     for ev in sorted(events, key=lambda e: e["seq"]):
         if ev["item"] != 0 or ev["action"] == "backup":  # a backup changes no record
             continue
-        if ev["action"] != "inspection":
+        if ev["action"] == "sign":
+            _check_sign(ev, recs, events)
+            continue
+        if ev["action"] not in INSPECTION_ACTIONS:
             raise ChainError("seq %d: item 0 with action %r" % (ev["seq"], ev["action"]))
+        if ev["action"] != "inspection":
+            ch = ev["changes"]
+            if set(ch) != {"name", "declined"} or ch["name"][0] != ch["name"][1] \
+                    or ch["name"][0] not in recs or not isinstance(ch["declined"][1], list):
+                raise ChainError("seq %d: a %s event must name a recorded inspection and change "
+                                 "only its declined list: %r" % (ev["seq"], ev["action"], ch))
         name = ev["changes"]["name"][1]
         rec = recs.setdefault(name, {"created": ev["at"], "by": ev["actor"]})
         for field, change in ev["changes"].items():
@@ -347,6 +365,72 @@ def rebuild_inspections(events):
                                  % (ev["seq"], name, field, rec.get(field), change[0]))
             rec[field] = change[1]
     return recs
+
+
+def _check_sign(ev, recs, events):
+    """A sign event (item 0): changes {"inspection", "head", "note"?} name an
+    inspection recorded or claimed before it, and the chain head just before
+    it (its prev)."""
+    ch, seq = ev["changes"], ev["seq"]
+    name, head = ch.get("inspection"), ch.get("head")
+    if set(ch) - {"inspection", "head", "note"} or not isinstance(name, str) or not name:
+        raise ChainError("seq %d: a sign event with changes %r" % (seq, ch))
+    if not isinstance(head, str) or len(head) != 64 or head.strip("0123456789abcdef"):
+        raise ChainError("seq %d: a sign event's head %r is not 64 hex digits" % (seq, head))
+    if "prev" in ev and ev["prev"] != head:
+        raise ChainError("seq %d: signs head %s but the head before it was %s" % (seq, head, ev["prev"]))
+    known = name in recs or any(
+        e["seq"] < seq and e["item"] != 0 and e["action"] == "claim"
+        and e["changes"].get("inspection", [None, None])[1] == name for e in events)
+    if not known:
+        raise ChainError("seq %d: signs inspection %s, which no earlier event records" % (seq, name))
+
+
+def rebuild_sign_offs(events):
+    """The latest sign-off of each inspection, as daemon/replay.c makes it
+    (the ledger's "sign_off" without by_display): who, when, the sign event's
+    seq, the head it signs (the one before it), the note, how many earlier
+    sign-offs it supersedes, and the events after it that touched the
+    inspection's items (by the items' inspection then) or its record."""
+    out, item_insp = {}, {}
+    for ev in sorted(events, key=lambda e: e["seq"]):
+        seq, ch = ev["seq"], ev["changes"]
+        touched = []
+        if ev["item"] == 0 and ev["action"] == "sign":
+            was = out.get(ch["inspection"])
+            out[ch["inspection"]] = {
+                "by": ev["actor"], "at": ev["at"], "seq": seq,
+                "head": {"seq": seq - 1, "hash": ch["head"]}, "note": ch.get("note"),
+                "superseded": was["superseded"] + 1 if was else 0, "changed": False,
+                "changes": {"events": 0, "record": False, "items": [], "first_seq": None,
+                            "last_seq": None}}
+            continue
+        if ev["item"] == 0 and ev["action"] == "backup":  # about no inspection
+            continue
+        if ev["item"] == 0:
+            touched.append((ch["name"][1], 0))
+        else:
+            left = item_insp.get(ev["item"])
+            if "inspection" in ch:
+                item_insp[ev["item"]] = ch["inspection"][1]
+            now = item_insp.get(ev["item"])
+            touched.append((now, ev["item"]))
+            if left and left != now:
+                touched.append((left, ev["item"]))
+        for name, item in touched:
+            so = out.get(name)
+            if not so or so["seq"] >= seq:
+                continue
+            c = so["changes"]
+            so["changed"] = True
+            c["events"] += 1
+            c["first_seq"] = c["first_seq"] or seq
+            c["last_seq"] = seq
+            if item == 0:
+                c["record"] = True
+            elif item not in c["items"]:
+                c["items"].append(item)
+    return out
 
 
 def all_events(client, ids=None):
@@ -417,8 +501,8 @@ def main(argv):
                         print("rebuilt items differ: ids %s" % bad[:20])
                         return 3
                     print("rebuild ok: %d items" % len(got))
-                    keys = ("name", "title", "fed_back", "created", "by")
-                    got = {i["name"]: {k: i[k] for k in keys}
+                    keys = ("name", "title", "fed_back", "created", "by", "declined")
+                    got = {i["name"]: {k: i[k] for k in keys if k in i}
                            for i in c.call("inspection_list")["inspections"] if i["created"]}
                     if got != rebuild_inspections(events):
                         print("rebuilt inspections differ")

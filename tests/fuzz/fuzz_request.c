@@ -37,6 +37,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         r.req_len = strlen(seed[i]);
         dispatch_run(s_cfg, s_st, &r, 1);
         free(r.reply);
+        free(r.reply_data);
     }
     return 0;
 }
@@ -57,5 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!r.reply || r.reply_len == 0 || r.reply[0] != '{')
         abort(); /* every request gets a JSON reply */
     free(r.reply);
+    free(r.reply_data);
     return 0;
 }

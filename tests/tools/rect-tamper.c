@@ -23,6 +23,9 @@
  *   rect-tamper DATA_DIR truncate N
  *       delete the events after seq N and set the counter and the head to
  *       match, as if the log had ended there
+ *   rect-tamper DATA_DIR blob SHA256 flip|delete
+ *       flip one bit in the middle of the stored file SHA256 (database
+ *       blobs), or delete it, leaving its events and blob_uses as they were
  *
  * Exit status: 0 done, 1 usage, 2 not found or not possible, 3 LMDB error.
  */
@@ -47,7 +50,8 @@ static int s_usage(void)
                     "       rect-tamper DATA_DIR inspection NAME JSON\n"
                     "       rect-tamper DATA_DIR rewrite SEQ JSON\n"
                     "       rect-tamper DATA_DIR item ID JSON\n"
-                    "       rect-tamper DATA_DIR truncate N\n");
+                    "       rect-tamper DATA_DIR truncate N\n"
+                    "       rect-tamper DATA_DIR blob SHA256 flip|delete\n");
     return 1;
 }
 
@@ -189,8 +193,13 @@ int main(int argc, char **argv)
     int note = strcmp(argv[2], "note") == 0, unindex = strcmp(argv[2], "unindex") == 0;
     int insp = strcmp(argv[2], "inspection") == 0, rewrite = strcmp(argv[2], "rewrite") == 0;
     int item = strcmp(argv[2], "item") == 0, truncate = strcmp(argv[2], "truncate") == 0;
-    if ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) || (rewrite && argc != 5) ||
-        (item && argc != 5) || (truncate && argc != 4) || (!note && !unindex && !insp && !rewrite && !item && !truncate))
+    int blob = strcmp(argv[2], "blob") == 0;
+    unsigned char sha[32];
+    if (blob && (argc != 5 || (strcmp(argv[4], "flip") != 0 && strcmp(argv[4], "delete") != 0) ||
+                 sodium_hex2bin(sha, 32, argv[3], strlen(argv[3]), NULL, NULL, NULL) != 0))
+        return s_usage();
+    if (!blob && ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) || (rewrite && argc != 5) ||
+        (item && argc != 5) || (truncate && argc != 4) || (!note && !unindex && !insp && !rewrite && !item && !truncate)))
         return s_usage();
 
     MDB_env *env = NULL;
@@ -204,6 +213,29 @@ int main(int argc, char **argv)
         if ((rc = rewrite ? s_rewrite(txn, strtoull(argv[3], NULL, 10), argv[4])
                           : s_truncate(txn, strtoull(argv[3], NULL, 10))))
             goto fail;
+    } else if (blob) {
+        MDB_val k = {32, sha}, v;
+        if ((rc = mdb_dbi_open(txn, "blobs", 0, &dbi)) || (rc = mdb_get(txn, dbi, &k, &v)))
+            goto fail;
+        if (strcmp(argv[4], "delete") == 0) {
+            if ((rc = mdb_del(txn, dbi, &k, NULL)))
+                goto fail;
+        } else {
+            unsigned char *copy = malloc(v.mv_size ? v.mv_size : 1);
+            if (!copy || !v.mv_size) {
+                free(copy);
+                fprintf(stderr, "rect-tamper: blob %s is empty\n", argv[3]);
+                status = 2;
+                goto out;
+            }
+            memcpy(copy, v.mv_data, v.mv_size);
+            copy[v.mv_size / 2] ^= 0x01;
+            MDB_val nv = {v.mv_size, copy};
+            rc = mdb_put(txn, dbi, &k, &nv, 0);
+            free(copy);
+            if (rc)
+                goto fail;
+        }
     } else if (item) {
         unsigned char kb[8];
         s_be64(strtoull(argv[3], NULL, 10), kb);

@@ -194,6 +194,9 @@ static void test_repo_config_loads_with_its_sources_units_and_users(void **state
     assert_int_equal(c->n_sources, 4);
     assert_string_equal(c->sources[0].id, "national");
     assert_string_equal(c->sources[0].name, "国家反馈共性问题");
+    assert_int_equal(c->sources[0].level, RECT_LEVEL_NATIONAL);
+    assert_int_equal(cfg_source_find(c, "region")->level, RECT_LEVEL_REGIONAL);
+    assert_int_equal(cfg_source_find(c, "self")->level, RECT_LEVEL_TOWN);
     assert_non_null(cfg_source_find(c, "精河县反馈问题"));
     assert_int_equal(c->n_units >= 10, 1);
     assert_string_equal(cfg_unit_find(c, "托托社区")->id, "shequ");
@@ -572,6 +575,20 @@ static void test_duplicate_source_is_an_error(void **state)
                    4, "sources[1].name: duplicate name \"自查自纠\"");
 }
 
+static void test_source_level_defaults_to_other_and_must_be_known(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(s_load(f, DAEMON_OK "sources = ( { id = \"a\"; name = \"甲\"; },\n"
+                                         "  { id = \"b\"; name = \"乙\"; level = \"county\"; } );\n"),
+                     0);
+    assert_int_equal(f->cfg->sources[0].level, RECT_LEVEL_OTHER);
+    assert_int_equal(f->cfg->sources[1].level, RECT_LEVEL_COUNTY);
+    s_expect_error(f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = \"province\"; }\n);\n", 3,
+                   "sources[0].level must be one of national, regional, county, town, other (got \"province\")");
+    s_expect_error(f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = 2; }\n);\n", 3,
+                   "sources[0].level");
+}
+
 static void test_identifier_outside_ascii_set_is_an_error(void **state)
 {
     s_expect_error(*state,
@@ -739,7 +756,7 @@ static void test_new_settings_are_read(void **state)
                             "  );\n"
                             "};\n"
                             "consolidation = { interval_days = 3650; };\n"
-                            "ledger = { reviewer = \"王燕\"; };\n"),
+                            "ledger = { reviewer = \"wangyan\"; };\n" USERS_OK),
         0);
     const rect_cfg *c = f->cfg;
     char want[PATH_MAX + 32];
@@ -774,7 +791,8 @@ static void test_new_settings_are_read(void **state)
     assert_int_equal(c->hooks[1].timeout_s, 10);
     assert_int_equal(c->hooks[1].retries, 5);
     assert_int_equal(c->review_interval_days, 3650);
-    assert_string_equal(c->ledger_reviewer, "王燕");
+    assert_string_equal(c->ledger_reviewer, "wangyan");
+    assert_int_equal(c->notify_immediate, 1); /* the default */
 }
 
 static void test_repo_config_has_the_holiday_calendar_and_reviewer(void **state)
@@ -787,7 +805,8 @@ static void test_repo_config_has_the_holiday_calendar_and_reviewer(void **state)
     for (size_t i = 1; i < c->n_holidays; i++)
         assert_true(strcmp(c->holidays[i - 1], c->holidays[i]) < 0);
     assert_int_equal(c->n_workdays > 5, 1);
-    assert_string_equal(c->ledger_reviewer, "王燕");
+    assert_string_equal(c->ledger_reviewer, "wangyan"); /* a configured user: 王燕 signs */
+    assert_non_null(cfg_user(c, c->ledger_reviewer));
     assert_non_null(c->pub_endpoint);
     assert_int_equal(c->n_hooks, 0); /* the example is commented out */
 }
@@ -884,6 +903,11 @@ static void test_bad_ledger_and_consolidation_settings_are_errors(void **state)
                    "ledger.reviewer must not be empty");
     s_expect_error(*state, DAEMON_OK "ledger = {\n  signer = \"王燕\";\n};\n", 3,
                    "unknown setting ledger.signer");
+    /* the reviewer signs ledgers (ledger sign): a configured user, by name, at its line */
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  reviewer = \"王燕\";\n};\n" USERS_OK, 3,
+                   "ledger.reviewer: no user named \"王燕\" (did you mean \"wangyan\"?");
+    s_expect_error(*state, DAEMON_OK "ledger = {\n  reviewer = \"zhaoyun\";\n};\n" USERS_OK, 3,
+                   "ledger.reviewer: no user named \"zhaoyun\" in users");
     s_expect_error(*state, DAEMON_OK "consolidation = {\n  interval_dys = 90;\n};\n", 3,
                    "unknown setting consolidation.interval_dys (did you mean consolidation.interval_days?)");
 }
@@ -957,6 +981,7 @@ int main(void)
         T(test_duplicate_unit_id_or_name_is_an_error),
         T(test_unit_name_equal_to_another_units_id_is_an_error),
         T(test_duplicate_source_is_an_error),
+        T(test_source_level_defaults_to_other_and_must_be_known),
         T(test_identifier_outside_ascii_set_is_an_error),
         T(test_empty_or_padded_names_are_errors),
         T(test_invalid_utf8_is_an_error),

@@ -57,6 +57,16 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
     return RECT_EXIT_UNREACHABLE;
 }
 
+int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
+                  json_t **result, char **data, size_t *len)
+{
+    json_decref(args);
+    *result = NULL;
+    *data = NULL;
+    *len = 0;
+    return RECT_EXIT_UNREACHABLE;
+}
+
 static int s_is_string(rect_arg_type t)
 {
     return t == RECT_ARG_NAME || t == RECT_ARG_LINE || t == RECT_ARG_TEXT || t == RECT_ARG_ITEM;

@@ -1,5 +1,6 @@
 /*
- * test_faults.c - failure you can reach: every write command, run through
+ * test_faults.c - failure you can reach: every write command (and the reads
+ * that build big answers: blob_get, dossier), run through
  * dispatch_run on a real store, with its k-th allocation (and, separately,
  * its k-th LMDB write) made to fail, for k = 1, 2, ... until the request
  * gets through without reaching the fault (daemon/fault.h).
@@ -106,6 +107,7 @@ static char *s_run(const s_step *step, uint64_t seq)
     dup2(saved, 2);
     close(saved);
     assert_non_null(r.reply);
+    free(r.reply_data); /* blob_get's frame: the reply says how long it was */
     return r.reply;
 }
 
@@ -219,6 +221,10 @@ static const s_case s_cases[] = {
     {"inspection_add", {END}, INSPECTION},
     {"inspection_update", {INSPECTION, END},
      {"wangyan", "inspection_update", "{\"name\":\"2026-Q4\",\"title\":\"四季度\",\"fed_back\":{\"national\":4},\"note\":\"更正\"}", NULL}},
+    /* Reads that build big answers (issue 9): a fault is an error reply, never a crash or a leak. */
+    {"blob_get", {ADD, START, EVIDENCE, END},
+     {"maqing", "blob_get", "{\"item\":1,\"sha256\":\"36c30dec48cedf24f592919b9f832b5d9dd1109a6b5193058fc0c6ce782b4b6c\"}", NULL}},
+    {"dossier", {ADD, START, EVIDENCE, PASS, END}, {"maqing", "dossier", "{\"item\":1}", NULL}},
 };
 
 static char s_args[512]; /* the arguments of the step under test */
@@ -230,6 +236,8 @@ static const struct {
     {"import", "\"imported\":2,\"assigned\":1"},
     {"notify_run", "\"escalated\":1"},
     {"evidence", "\"evidence_count\":1"},
+    {"blob_get", "\"length\":10"},
+    {"dossier", "\"verified_by\":\"maqing\""},
 };
 
 static const char *s_shows_of(const s_case *c)

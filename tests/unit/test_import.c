@@ -461,6 +461,89 @@ static void *s_failing_realloc(void *p, size_t n)
     return realloc(p, n);
 }
 
+/* ---- records (issue 9): 认领, 不认领原因, 关联问题 ------------------------ */
+
+#define HEAD_REC "编号,问题来源,整改类型,问题,关联问题,认领,不认领原因\n"
+
+static void test_claimed_column_declines_rows_with_their_reason(void **state)
+{
+    (void)state;
+    imp_plan *plan = NULL;
+    char err[IMP_ERRLEN];
+    int rc = s_parse(HEAD_REC "A-1,national,immediate,认领的,,是,\n"
+                              "A-2,national,long-term,空即认领,,,\n"
+                              ",国家反馈共性问题,,不适用的问题,,否,本镇无此任务\n"
+                              "B-9,county,,带编号的不认领,,No,\"已由县级, 统一整改\"\n",
+                     &plan, err);
+    if (rc != 0)
+        fail_msg("rc %d: %s", rc, err);
+    assert_int_equal(plan->n, 4);
+    assert_false(plan->rows[0].declined);
+    assert_false(plan->rows[1].declined);
+    s_assert_row(&plan->rows[1], 3,
+                 (const char *const[IMP_NFIELDS]){"A-2", "national", "long-term", "空即认领", "", ""});
+    assert_true(plan->rows[2].declined);
+    s_assert_row(&plan->rows[2], 4,
+                 (const char *const[IMP_NFIELDS]){[IMP_REF] = "", [IMP_SOURCE] = "national",
+                                                  [IMP_TITLE] = "不适用的问题",
+                                                  [IMP_DECLINE_REASON] = "本镇无此任务"});
+    assert_true(plan->rows[3].declined);
+    s_assert_row(&plan->rows[3], 5,
+                 (const char *const[IMP_NFIELDS]){[IMP_REF] = "B-9", [IMP_SOURCE] = "county",
+                                                  [IMP_TITLE] = "带编号的不认领",
+                                                  [IMP_DECLINE_REASON] = "已由县级, 统一整改"});
+    imp_plan_destroy(&plan);
+    assert_null(plan);
+}
+
+static void test_declined_row_needs_its_reason_and_nothing_a_claim_has(void **state)
+{
+    (void)state;
+    s_refused(HEAD_REC ",national,,没有原因,,否,\n",
+              "line 2, column 不认领原因 (decline_reason): is empty; a problem not claimed (认领 = 否) needs");
+    s_refused("编号,问题来源,整改类型,问题,认领\n,national,,没有原因列,否\n",
+              "column decline_reason/不认领原因 (no such column): is empty");
+    s_refused(HEAD_REC ",national,,没有来源,,否,理由\n,,,x,,否,理由\n", "line 3, column 问题来源 (source): is empty");
+    s_refused(HEAD_REC ",national,immediate,有类型,,否,理由\n", "column 整改类型 (kind): holds \"immediate\"");
+    s_refused(HEAD_REC ",national,,有关联,A-1,否,理由\n", "column 关联问题 (parent): holds");
+    s_refused(HEAD_REC ",nowhere,,来源不对,,否,理由\n", "unknown source \"nowhere\"");
+    s_refused(HEAD_REC "A-1,national,immediate,一,,,\nA-1,national,,同号不认领,,否,理由\n",
+              "\"A-1\" is also on line 2");
+}
+
+static void test_claimed_value_is_yes_or_no_and_a_claimed_row_has_no_reason(void **state)
+{
+    (void)state;
+    s_refused(HEAD_REC "A-1,national,immediate,一,,也许,\n",
+              "column 认领 (claimed): \"也许\" is neither 是 (claimed) nor 否 (not claimed)");
+    s_refused(HEAD_REC "A-1,national,immediate,一,,是,理由\n",
+              "column 不认领原因 (decline_reason): gives a reason, but the row is claimed");
+}
+
+static void test_parent_in_the_file_must_be_an_earlier_claimed_row(void **state)
+{
+    (void)state;
+    imp_plan *plan = NULL;
+    char err[IMP_ERRLEN];
+    int rc = s_parse(HEAD_REC "A-1,national,immediate,父,,,\n"
+                              "A-2,national,immediate,子,A-1,,\n"
+                              "A-3,national,immediate,外部父,GJ-03,,\n",
+                     &plan, err);
+    if (rc != 0)
+        fail_msg("rc %d: %s", rc, err);
+    assert_null(plan->rows[0].f[IMP_PARENT]);
+    assert_string_equal(plan->rows[1].f[IMP_PARENT], "A-1");
+    assert_int_equal(plan->rows[1].parent_line, 2);
+    assert_string_equal(plan->rows[2].f[IMP_PARENT], "GJ-03"); /* not in the file: rectd looks it up */
+    assert_int_equal(plan->rows[2].parent_line, 0);
+    imp_plan_destroy(&plan);
+    s_refused(HEAD_REC "A-1,national,immediate,自己,A-1,,\n", "names the row's own ref A-1");
+    s_refused(HEAD_REC "A-1,national,immediate,先子,A-2,,\nA-2,national,immediate,后父,,,\n",
+              "line 2, column 关联问题 (parent): names A-2, whose row (line 3) comes later");
+    s_refused(HEAD_REC "B-1,national,,不认领,,否,理由\nA-1,national,immediate,子,B-1,,\n",
+              "line 3, column 关联问题 (parent): names B-1 (line 2), a problem not claimed");
+}
+
 static void test_every_allocation_failure_gives_nomem_and_leaks_nothing(void **state)
 {
     (void)state;
@@ -517,6 +600,10 @@ int main(void)
         cmocka_unit_test(test_row_with_more_cells_than_the_header_is_refused),
         cmocka_unit_test(test_line_numbers_count_newlines_inside_quoted_fields),
         cmocka_unit_test(test_truncated_message_stays_valid_utf8),
+        cmocka_unit_test(test_claimed_column_declines_rows_with_their_reason),
+        cmocka_unit_test(test_declined_row_needs_its_reason_and_nothing_a_claim_has),
+        cmocka_unit_test(test_claimed_value_is_yes_or_no_and_a_claimed_row_has_no_reason),
+        cmocka_unit_test(test_parent_in_the_file_must_be_an_earlier_claimed_row),
         cmocka_unit_test(test_every_allocation_failure_gives_nomem_and_leaks_nothing),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

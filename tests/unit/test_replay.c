@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -192,6 +193,114 @@ static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **
     replay_destroy(&r);
 }
 
+/* Sign events: the head before them, a known inspection; later events about its items are changes since. */
+static void test_sign_events_name_the_head_before_them_and_later_changes_show(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    assert_int_equal(s_apply(r, "{\"seq\":1,\"item\":1,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"inspection\":[null,\"I\"],\"state\":[null,\"claimed\"]}}",
+                             msg, sizeof msg), 0);
+    assert_int_equal(s_apply(r, "{\"seq\":2,\"item\":2,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"inspection\":[null,\"J\"],\"state\":[null,\"claimed\"]}}",
+                             msg, sizeof msg), 0);
+    /* a head that is not the one before it, an unknown inspection, a stray change: refused, nothing kept */
+    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+                                "\"comment\":\"\",\"prev\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
+                             msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_non_null(strstr(msg, "head before it"));
+    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+                                "\"comment\":\"\",\"prev\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"changes\":{\"inspection\":\"K\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
+                             msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"state\":[1,2]}}",
+                             msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":5,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
+                             msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_null(replay_sign_off(r, "I"));
+    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+                                "\"comment\":\"ok\",\"prev\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"note\":\"ok\"}}",
+                             msg, sizeof msg), 0);
+    json_t *so = replay_sign_off(r, "I");
+    assert_non_null(so);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(so, "head"), "seq")), 2);
+    assert_false(json_is_true(json_object_get(so, "changed")));
+    /* another inspection's item: no change of I; one of I's items: a change */
+    assert_int_equal(s_apply(r, "{\"seq\":4,\"item\":2,\"action\":\"start\",\"actor\":\"o\",\"at\":\"2026-12-03T00:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"state\":[\"claimed\",\"rectifying\"]}}",
+                             msg, sizeof msg), 0);
+    assert_false(json_is_true(json_object_get(replay_sign_off(r, "I"), "changed")));
+    assert_int_equal(s_apply(r, "{\"seq\":5,\"item\":1,\"action\":\"start\",\"actor\":\"o\",\"at\":\"2026-12-03T00:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"state\":[\"claimed\",\"rectifying\"]}}",
+                             msg, sizeof msg), 0);
+    so = replay_sign_off(r, "I");
+    assert_true(json_is_true(json_object_get(so, "changed")));
+    json_t *ch = json_object_get(so, "changes");
+    assert_int_equal(json_integer_value(json_object_get(ch, "events")), 1);
+    assert_int_equal(json_integer_value(json_object_get(ch, "first_seq")), 5);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(ch, "items"), 0)), 1);
+    /* signed again: supersedes, unchanged */
+    assert_int_equal(s_apply(r, "{\"seq\":6,\"item\":0,\"action\":\"sign\",\"actor\":\"w\",\"at\":\"2026-12-04T00:00:00Z\","
+                                "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}}",
+                             msg, sizeof msg), 0);
+    so = replay_sign_off(r, "I");
+    assert_int_equal(json_integer_value(json_object_get(so, "superseded")), 1);
+    assert_false(json_is_true(json_object_get(so, "changed")));
+    assert_true(json_is_null(json_object_get(so, "note")));
+    replay_destroy(&r);
+}
+
+/* decline / withdraw_decline (item 0) change a recorded inspection's declined list, nothing else. */
+static void test_declines_change_only_a_recorded_inspections_declined_list(void **state)
+{
+    (void)state;
+    replay *r = replay_new();
+    char msg[256];
+    assert_int_equal(s_apply(r, INSP_EV(1, "2026-12-01T00:00:00Z", "A", "{\"national\":25}"), msg, sizeof msg), 0);
+#define DECL(seq, action, old, new)                                                                            \
+    "{\"seq\":" #seq ",\"item\":0,\"action\":\"" action "\",\"actor\":\"wangyan\",\"at\":\"2026-12-02T00:00:00Z\","  \
+    "\"comment\":\"\",\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[" old "," new "]}}"
+    const char *one = "[{\"source\":\"national\",\"title\":\"t\",\"reason\":\"r\"}]";
+    char ev[512];
+    snprintf(ev, sizeof ev, DECL(2, "decline", "null", "%s"), one);
+    assert_int_equal(s_apply(r, ev, msg, sizeof msg), 0);
+    json_t *want = s_ev(one);
+    assert_true(json_equal(json_object_get(replay_inspection(r, "A"), "declined"), want));
+    json_decref(want);
+    /* its old list must be the one rebuilt so far */
+    assert_int_equal(s_apply(r, DECL(3, "withdraw_decline", "[]", "[]"), msg, sizeof msg), RECT_E_BAD_VALUE);
+    /* only name and declined, and a recorded inspection named [N, N] */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":0,\"action\":\"decline\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[null,[]],"
+                             "\"fed_back\":[{\"national\":25},{}]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_non_null(strstr(msg, "only name and declined"));
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":0,\"action\":\"decline\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[null,\"B\"],\"declined\":[null,[]]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    assert_null(replay_inspection(r, "B"));
+    /* on an item: no */
+    assert_int_equal(s_apply(r,
+                             "{\"seq\":3,\"item\":1,\"action\":\"decline\",\"actor\":\"a\",\"at\":\"x\","
+                             "\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[null,[]]}}",
+                             msg, sizeof msg),
+                     RECT_E_BAD_VALUE);
+    snprintf(ev, sizeof ev, DECL(3, "withdraw_decline", "%s", "[]"), one);
+    assert_int_equal(s_apply(r, ev, msg, sizeof msg), 0);
+    assert_int_equal(json_array_size(json_object_get(replay_inspection(r, "A"), "declined")), 0);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(replay_inspection(r, "A"), "fed_back"),
+                                                        "national")),
+                     25);
+#undef DECL
+    replay_destroy(&r);
+}
+
 static void test_local_dates_for_the_as_of_cutoff(void **state)
 {
     (void)state;
@@ -220,6 +329,8 @@ int main(void)
         cmocka_unit_test(test_one_item_filing_a_file_twice_is_not_reuse),
         cmocka_unit_test(test_events_that_do_not_replay_are_refused_and_change_nothing),
         cmocka_unit_test(test_inspection_events_rebuild_the_inspections_as_they_stood),
+        cmocka_unit_test(test_sign_events_name_the_head_before_them_and_later_changes_show),
+        cmocka_unit_test(test_declines_change_only_a_recorded_inspections_declined_list),
         cmocka_unit_test(test_local_dates_for_the_as_of_cutoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

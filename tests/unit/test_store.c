@@ -1,6 +1,7 @@
 /*
  * test_store.c - the LMDB layer: the hash chain, refs, indexes, idempotent
- * replies and their pruning, the data_dir lock and the schema guard.
+ * replies and their pruning, the data_dir lock, the schema guard, and blob
+ * reads that refuse bytes which no longer match their address.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -242,6 +243,64 @@ static void test_second_open_of_a_data_dir_is_refused(void **state)
     assert_non_null(strstr(err, f->dir));
 }
 
+static void test_blob_read_returns_slices_and_refuses_damaged_bytes(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    unsigned char sha[32];
+    static const char data[] = "0123456789abcdef";
+    char *out;
+    size_t n;
+    uint64_t total;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    assert_int_equal(store_blob_put(t, data, 16, sha), 0);
+    assert_int_equal(store_commit(&t), 0);
+
+    assert_int_equal(store_begin(f->st, 0, NULL, &t), 0);
+    assert_int_equal(store_blob_read(t, sha, 4, 5, &out, &n, &total), 0);
+    assert_int_equal(n, 5);
+    assert_int_equal(total, 16);
+    assert_memory_equal(out, "45678", 5);
+    free(out);
+    assert_int_equal(store_blob_read(t, sha, 12, 100, &out, &n, &total), 0); /* clipped at the end */
+    assert_int_equal(n, 4);
+    assert_memory_equal(out, "cdef", 4);
+    free(out);
+    assert_int_equal(store_blob_read(t, sha, 16, 10, &out, &n, &total), 0); /* at the end: nothing */
+    assert_int_equal(n, 0);
+    assert_null(out);
+    assert_int_equal(store_blob_read(t, sha, 17, 10, &out, &n, &total), RECT_E_BAD_VALUE);
+    unsigned char other[32] = {1};
+    assert_int_equal(store_blob_read(t, other, 0, 10, &out, &n, &total), RECT_E_NOT_FOUND);
+    store_abort(&t);
+
+    /* One bit flipped behind the store's back: no byte of it is returned. */
+    store_close(&f->st);
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 32);
+    assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "blobs", 0, &dbi), 0);
+    char bad[16];
+    memcpy(bad, data, 16);
+    bad[7] ^= 1;
+    MDB_val k = {32, sha}, val = {16, bad};
+    assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    char err[512];
+    assert_int_equal(store_open(f->dir, 16, &f->st, err, sizeof err), 0);
+    assert_int_equal(store_begin(f->st, 0, NULL, &t), 0);
+    assert_int_equal(store_blob_read(t, sha, 0, 1, &out, &n, &total), RECT_E_DAMAGED);
+    assert_null(out);
+    assert_int_equal(n, 0);
+    assert_int_equal(total, 16);
+    store_abort(&t);
+}
+
 static void test_newer_schema_is_refused_with_a_clear_message(void **state)
 {
     fixture *f = *state;
@@ -374,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_blob_read_returns_slices_and_refuses_damaged_bytes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_a_backup_is_a_0600_copy_that_opens_read_only_with_the_same_head, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_a_torn_or_foreign_copy_is_refused, s_setup, s_teardown),

@@ -48,6 +48,16 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_RELAPSE] = {NO, NO, NO, NO, NO, RECT_ST_RECTIFYING},
     /* recording an inspection: an event about no item (item 0), never on an item */
     [RECT_ACT_INSPECTION] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    /* problems not claimed: about no item too; amend: any item, state kept */
+    [RECT_ACT_DECLINE] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    [RECT_ACT_WITHDRAW_DECLINE] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    [RECT_ACT_AMEND] = {NO, RECT_ST_CLAIMED, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, RECT_ST_VERIFIED,
+                        RECT_ST_CLOSED},
+    /* the acts of people: a sign-off names no item; urge, reply and 签收 keep the state */
+    [RECT_ACT_SIGN] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    [RECT_ACT_URGE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
+    [RECT_ACT_REPLY] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, RECT_ST_VERIFIED, RECT_ST_CLOSED},
+    [RECT_ACT_ACKNOWLEDGE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
     [RECT_ACT_BACKUP] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
 };
 /* clang-format on */
@@ -337,6 +347,8 @@ static void test_only_verify_pass_looks_at_evidence(void **state)
     for (int a = 0; a < RECT_ACT_COUNT; a++) {
         if (a == RECT_ACT_VERIFY_PASS || a == RECT_ACT_ESCALATE) /* escalate: rectd only, below */
             continue;
+        if (a == RECT_ACT_REPLY || a == RECT_ACT_ACKNOWLEDGE) /* the owner's own word: below */
+            continue;
         for (int i = 0; i < N_FROM; i++) {
             if (s_table[a][i] == NO)
                 continue;
@@ -520,6 +532,35 @@ static void test_review_and_relapse_by_owner_or_admin_from_closed_only(void **st
     }
 }
 
+/* decline / withdraw_decline (不认领) are about no item, admins only; amend is an admin's on any item. */
+static void test_decline_and_amend_are_an_admins(void **state)
+{
+    (void)state;
+    wf_item none = s_item(RECT_ST_NONE, 0);
+    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner, &s_viewer, &s_no_roles, &s_system};
+    rect_action no_item[] = {RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE};
+    for (size_t a = 0; a < 2; a++) {
+        s_check_action_row(no_item[a]);
+        s_expect(no_item[a], &none, &s_admin, 0, RECT_ST_NONE);
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+            s_expect(no_item[a], &none, others[i], RECT_E_PERMISSION_DENIED, NO);
+        for (int s = RECT_ST_CLAIMED; s < RECT_ST_COUNT; s++) {
+            wf_item it = s_item((rect_state)s, 1);
+            s_expect(no_item[a], &it, &s_superuser, RECT_E_INVALID_TRANSITION, NO);
+        }
+    }
+    s_check_action_row(RECT_ACT_AMEND);
+    s_expect(RECT_ACT_AMEND, &none, &s_admin, RECT_E_INVALID_TRANSITION, NO);
+    for (int s = RECT_ST_CLAIMED; s < RECT_ST_COUNT; s++) {
+        wf_item it = s_item((rect_state)s, 1);
+        s_expect(RECT_ACT_AMEND, &it, &s_admin, 0, (rect_state)s);
+        /* the item's own owner may not rewrite what it says */
+        s_expect(RECT_ACT_AMEND, &it, &s_owner, RECT_E_PERMISSION_DENIED, NO);
+        for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+            s_expect(RECT_ACT_AMEND, &it, others[i], RECT_E_PERMISSION_DENIED, NO);
+    }
+}
+
 /* inspection_add's event: no item before, no item after, admins only; no item path can use it. */
 static void test_inspection_only_about_no_item_and_only_by_an_admin(void **state)
 {
@@ -647,7 +688,7 @@ static void test_close_refused_to_the_rounds_verifier_filers_and_owners_by_polic
     (void)state;
     const wf_actor admin = {"wangyan", RECT_ROLE_ADMIN | RECT_ROLE_VERIFIER};
     const char *filers[] = {"wangyan"}, *owners[] = {"wangyan", OWNER_NAME};
-    const wf_policy strict = {1, 0}, loose = {0, 0}, any = {1, 1};
+    const wf_policy strict = {1, 0, NULL}, loose = {0, 0, NULL}, any = {1, 1, NULL};
     wf_item it = s_item(RECT_ST_VERIFIED, 1);
     it.round_verifier = "wangyan";
     const char *const verified[] = {"wangyan", "verified", "may not also close it", NULL};
@@ -719,6 +760,67 @@ static void test_extension_and_review_guards_live_in_the_rule_book(void **state)
     s_refused_saying(RECT_ACT_RELAPSE, &closed, &s_admin, NULL, RECT_E_INVALID_TRANSITION, kind);
 }
 
+/* ---- acts of people: sign, urge, reply, acknowledge ---------------------- */
+
+static void test_sign_is_about_no_item_by_the_configured_reviewer_or_an_admin(void **state)
+{
+    (void)state;
+    wf_item none = s_item(RECT_ST_NONE, 0), item = s_item(RECT_ST_RECTIFYING, 1);
+    const wf_policy pol = {1, 0, "zhaomin"};
+    rect_state to;
+    char msg[256];
+    assert_int_equal(wf_check(RECT_ACT_SIGN, &none, &s_verifier, &pol, &to, msg, sizeof msg), 0);
+    assert_int_equal(wf_check(RECT_ACT_SIGN, &none, &s_admin, &pol, &to, msg, sizeof msg), 0);
+    const char *const who[] = {"zhanghua", "reviewer", "zhaomin", NULL};
+    s_refused_saying(RECT_ACT_SIGN, &none, &s_leader, &pol, RECT_E_PERMISSION_DENIED, who);
+    const char *const nobody[] = {"none configured", NULL};
+    s_refused_saying(RECT_ACT_SIGN, &none, &s_verifier, NULL, RECT_E_PERMISSION_DENIED, nobody);
+    /* a sign-off names no item: never on one */
+    assert_int_equal(wf_check(RECT_ACT_SIGN, &item, &s_admin, &pol, &to, msg, sizeof msg), RECT_E_INVALID_TRANSITION);
+}
+
+static void test_urge_by_the_items_leader_or_an_admin_on_open_work_only(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    it.leader = "zhanghua";
+    s_expect(RECT_ACT_URGE, &it, &s_leader, 0, RECT_ST_RECTIFYING);
+    s_expect(RECT_ACT_URGE, &it, &s_admin, 0, RECT_ST_RECTIFYING);
+    const char *const owner[] = {OWNER_NAME, "leader", "zhanghua", NULL};
+    s_refused_saying(RECT_ACT_URGE, &it, &s_owner, NULL, RECT_E_PERMISSION_DENIED, owner);
+    const wf_actor other = {"lijun", RECT_ROLE_LEADER};
+    s_expect(RECT_ACT_URGE, &it, &other, RECT_E_PERMISSION_DENIED, RECT_ST_RECTIFYING);
+    wf_item closed = s_item(RECT_ST_CLOSED, 1);
+    s_expect(RECT_ACT_URGE, &closed, &s_admin, RECT_E_INVALID_TRANSITION, RECT_ST_CLOSED);
+}
+
+static void test_reply_by_the_owner_only_and_only_to_an_open_urge(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_RECTIFYING, 0);
+    const char *const none[] = {"no open urge", NULL};
+    s_refused_saying(RECT_ACT_REPLY, &it, &s_owner, NULL, RECT_E_INVALID_TRANSITION, none);
+    it.open_urges = 1;
+    s_expect(RECT_ACT_REPLY, &it, &s_owner, 0, RECT_ST_RECTIFYING);
+    const char *const admin[] = {"wangyan", "only the owner", NULL};
+    s_refused_saying(RECT_ACT_REPLY, &it, &s_admin, NULL, RECT_E_PERMISSION_DENIED, admin);
+    s_expect(RECT_ACT_REPLY, &it, &s_superuser, RECT_E_PERMISSION_DENIED, RECT_ST_RECTIFYING);
+}
+
+static void test_acknowledge_once_per_assignment_by_its_owner(void **state)
+{
+    (void)state;
+    wf_item it = s_item(RECT_ST_ASSIGNED, 0);
+    s_expect(RECT_ACT_ACKNOWLEDGE, &it, &s_owner, 0, RECT_ST_ASSIGNED);
+    s_expect(RECT_ACT_ACKNOWLEDGE, &it, &s_admin, RECT_E_PERMISSION_DENIED, RECT_ST_ASSIGNED);
+    s_expect(RECT_ACT_ACKNOWLEDGE, &it, &s_other_owner, RECT_E_PERMISSION_DENIED, RECT_ST_ASSIGNED);
+    it.acknowledged = 1;
+    const char *const twice[] = {"already acknowledged", NULL};
+    s_refused_saying(RECT_ACT_ACKNOWLEDGE, &it, &s_owner, NULL, RECT_E_INVALID_TRANSITION, twice);
+    wf_item claimed = s_item(RECT_ST_CLAIMED, 0);
+    s_expect(RECT_ACT_ACKNOWLEDGE, &claimed, &s_owner, RECT_E_INVALID_TRANSITION, RECT_ST_CLAIMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -752,6 +854,7 @@ int main(void)
         cmocka_unit_test(test_escalate_only_by_rectd_itself_never_by_a_user),
         cmocka_unit_test(test_review_and_relapse_by_owner_or_admin_from_closed_only),
         cmocka_unit_test(test_inspection_only_about_no_item_and_only_by_an_admin),
+        cmocka_unit_test(test_decline_and_amend_are_an_admins),
         cmocka_unit_test(test_verify_refused_to_whoever_owned_the_item_in_this_round),
         cmocka_unit_test(test_verify_refused_to_whoever_filed_evidence_in_this_round),
         cmocka_unit_test(test_pass_after_a_rejection_needs_evidence_filed_since),
@@ -761,6 +864,10 @@ int main(void)
         cmocka_unit_test(test_close_refused_to_the_rounds_verifier_filers_and_owners_by_policy),
         cmocka_unit_test(test_assign_that_moves_the_deadline_is_an_admins_replan_with_a_note),
         cmocka_unit_test(test_extension_and_review_guards_live_in_the_rule_book),
+        cmocka_unit_test(test_sign_is_about_no_item_by_the_configured_reviewer_or_an_admin),
+        cmocka_unit_test(test_urge_by_the_items_leader_or_an_admin_on_open_work_only),
+        cmocka_unit_test(test_reply_by_the_owner_only_and_only_to_an_open_urge),
+        cmocka_unit_test(test_acknowledge_once_per_assignment_by_its_owner),
     };
     return cmocka_run_group_tests_name("workflow", tests, NULL, NULL);
 }

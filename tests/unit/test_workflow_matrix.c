@@ -4,8 +4,9 @@
  * every state x the actor's relations to the item and its current round
  * (owner, earlier owner of the round, evidence filer, the round's verifier,
  * the item's leader, the extension's requester) x the facts (evidence,
- * rejection, pending extension, kind, deadline move, note) x the policy
- * (workflow.distinct_closer, workflow.close_by).
+ * rejection, pending extension, kind, deadline move, note, an open urge, an
+ * acknowledged assignment) x the policy (workflow.distinct_closer,
+ * workflow.close_by, ledger.reviewer).
  *
  * The expected result comes from s_expected below: the rules as stated in
  * docs/SECURITY.md ("Separation of duties"), written out here independently
@@ -62,6 +63,9 @@ typedef struct {
     int note;           /* the request has a note */
     int distinct;       /* workflow.distinct_closer */
     int any_leader;     /* workflow.close_by = "any_leader" */
+    int reviewer;       /* the actor is ledger.reviewer (审核人) */
+    int open_urge;      /* the item has an urge not yet answered */
+    int acknowledged;   /* its current assignment is acknowledged (签收) */
 } facts;
 
 #define S(x) (1u << (x))
@@ -71,8 +75,19 @@ static unsigned s_from(rect_action a)
     switch (a) {
     case RECT_ACT_CLAIM:
     case RECT_ACT_INSPECTION:
+    case RECT_ACT_DECLINE:
+    case RECT_ACT_WITHDRAW_DECLINE:
+    case RECT_ACT_SIGN:
     case RECT_ACT_BACKUP:
         return 0; /* no item yet */
+    case RECT_ACT_AMEND:
+        return S(RECT_ST_CLAIMED) | S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING) | S(RECT_ST_VERIFIED) |
+               S(RECT_ST_CLOSED);
+    case RECT_ACT_URGE:
+    case RECT_ACT_ACKNOWLEDGE:
+        return S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING);
+    case RECT_ACT_REPLY:
+        return S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING) | S(RECT_ST_VERIFIED) | S(RECT_ST_CLOSED);
     case RECT_ACT_ASSIGN:
         return S(RECT_ST_CLAIMED) | S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING);
     case RECT_ACT_START:
@@ -131,7 +146,8 @@ static int s_expected_state(rect_action a, rect_state st, const facts *f)
 {
     if (!s_state_ok(a, st) || (a == RECT_ACT_EXTEND && f->pending) ||
         ((a == RECT_ACT_EXTEND_APPROVE || a == RECT_ACT_EXTEND_DENY) && !f->pending) ||
-        ((a == RECT_ACT_REVIEW || a == RECT_ACT_RELAPSE) && !f->long_term))
+        ((a == RECT_ACT_REVIEW || a == RECT_ACT_RELAPSE) && !f->long_term) ||
+        (a == RECT_ACT_REPLY && !f->open_urge) || (a == RECT_ACT_ACKNOWLEDGE && f->acknowledged))
         return RECT_E_INVALID_TRANSITION;
     return 0;
 }
@@ -152,6 +168,9 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     switch (a) {
     case RECT_ACT_CLAIM:
     case RECT_ACT_INSPECTION:
+    case RECT_ACT_DECLINE:
+    case RECT_ACT_WITHDRAW_DECLINE:
+    case RECT_ACT_AMEND:
     case RECT_ACT_BACKUP:
         ok = admin;
         break;
@@ -181,6 +200,16 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     case RECT_ACT_EXTEND_APPROVE:
     case RECT_ACT_EXTEND_DENY:
         ok = (admin || leader) && !owner && !(rel & R_REQUESTER);
+        break;
+    case RECT_ACT_SIGN: /* the configured reviewer (whatever their roles) or an admin */
+        ok = admin || f->reviewer;
+        break;
+    case RECT_ACT_URGE: /* the item's own leader (whatever their roles) or an admin */
+        ok = admin || (rel & R_LEADER);
+        break;
+    case RECT_ACT_REPLY: /* the owner's own word: not even an admin */
+    case RECT_ACT_ACKNOWLEDGE:
+        ok = owner;
         break;
     default: /* escalate: rectd only */
         ok = 0;
@@ -220,6 +249,8 @@ static void s_build(scenario *sc, rect_state st, unsigned *rel, const facts *f)
     it->long_term = f->long_term;
     it->evidence_count = f->evidence;
     it->has_note = f->note;
+    it->open_urges = f->open_urge;
+    it->acknowledged = f->acknowledged;
     if (st == RECT_ST_NONE || st == RECT_ST_CLAIMED) {
         *rel = 0;
         it->new_deadline = "2027-03-31";
@@ -257,7 +288,7 @@ static void s_cell(rect_action a, rect_state st, unsigned roles, unsigned rel, c
     s_build(&sc, st, &r, f);
     int want = s_expected(a, st, roles, r, f);
     wf_actor who = {ACTOR, roles};
-    wf_policy pol = {f->distinct, f->any_leader};
+    wf_policy pol = {f->distinct, f->any_leader, f->reviewer ? ACTOR : "rev"};
     char msg[512] = "";
     rect_state to = (rect_state)-7;
     int got = wf_check(a, &sc.it, &who, &pol, &to, msg, sizeof msg);
@@ -314,6 +345,17 @@ static void test_matrix_over_extension_kind_deadline_move_and_note(void **state)
                            .moves = mv & 1, .note = (mv & 2) != 0, .relead = (mv & 4) != 0, .distinct = 1};
                 s_sweep(&f);
             }
+}
+
+/* The acts of people: sign (reviewer), urge, reply (an urge open), acknowledge (once per assignment). */
+static void test_matrix_over_reviewer_open_urge_and_acknowledgement(void **state)
+{
+    (void)state;
+    for (int k = 0; k < 8; k++) {
+        facts f = {.evidence = 1, .round_evidence = 1, .pending = 1, .long_term = 1, .note = 1, .distinct = 1,
+                   .reviewer = k & 1, .open_urge = (k & 2) != 0, .acknowledged = (k & 4) != 0};
+        s_sweep(&f);
+    }
 }
 
 /* rectd itself may only escalate, whatever roles it is given, and a user never may. */
@@ -481,7 +523,7 @@ static void test_one_person_with_every_role_never_closes_an_item_alone(void **st
 {
     (void)state;
     unsigned every[MAX_PEOPLE] = {ALL_ROLES - 1, ROLE("owner"), ROLE("leader"), ROLE("verifier")};
-    const wf_policy pols[] = {{1, 0}, {0, 0}, {1, 1}, {0, 1}};
+    const wf_policy pols[] = {{1, 0, "solo"}, {0, 0, "solo"}, {1, 1, NULL}, {0, 1, NULL}};
     /* rectifying, owned by solo or by bob, with or without earlier or current evidence of bob's */
     for (size_t k = 0; k < sizeof pols / sizeof pols[0]; k++)
         for (int owner = 0; owner < 2; owner++)
@@ -508,6 +550,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_matrix_over_evidence_rejection_and_close_policy),
         cmocka_unit_test(test_matrix_over_extension_kind_deadline_move_and_note),
+        cmocka_unit_test(test_matrix_over_reviewer_open_urge_and_acknowledgement),
         cmocka_unit_test(test_rectd_itself_only_escalates),
         cmocka_unit_test(test_one_person_with_every_role_never_closes_an_item_alone),
     };
