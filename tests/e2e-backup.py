@@ -379,5 +379,24 @@ class ForgedHead(Base):
         check("was not written by rectd" in a["problem"] and forged[:16] in a["problem"], "problem: %r" % a["problem"])
 
 
+class NoReaders(Base):
+    """daemon.read_threads = 0: the backup runs in the loop (documented), and still verifies and records."""
+
+    def setup(self):
+        self.d = Daemon({"daemon.read_threads": 0})
+        self.daemons.append(self.d)
+        self.d.start()
+        self.work = tempfile.mkdtemp(prefix="rb", dir="/tmp")
+
+    def test_a_backup_without_reader_threads(self):
+        add(self.d, "N-1")
+        res = self.backup(os.path.join(self.work, "n"))
+        eq(res["events"], 1, "it covers the one event")
+        eq(res["seq"], 2, "and is recorded right after it")
+        eq(self.d.call("audit_verify")["ok"], True, "audit")
+        add(self.d, "N-2")  # the loop goes on writing after it
+        eq(self.d.call("ping")["events"], 3, "events")
+
+
 if __name__ == "__main__":
-    sys.exit(e2e_runner.main("e2e-backup", [Backups, Restore, Forgery, ForgedHead], sys.argv[1:]))
+    sys.exit(e2e_runner.main("e2e-backup", [Backups, Restore, Forgery, ForgedHead, NoReaders], sys.argv[1:]))
