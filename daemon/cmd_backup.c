@@ -176,7 +176,8 @@ int cmd_backup(cmd_ctx *c)
     if ((rc = s_check_path(c, path, &made)))
         return rc;
     if ((rc = store_backup(c->st, path, err, sizeof err))) {
-        s_discard(path, made);
+        if (rc != RECT_E_BAD_VALUE) /* else the file there is another backup's */
+            s_discard(path, made);
         instant_format(rect_now(), when);
         fprintf(stderr, "%s %s backup to %s: %s: %s\n", when, c->actor->name, path, rect_err_name(rc), err);
         return cmd_fail(c, rc, "backup: %s; no backup was made", err);

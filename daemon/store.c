@@ -1345,6 +1345,10 @@ static int s_copy_into(MDB_env *env, const char *dir, char *err, size_t errlen)
     }
     /* Our own file, 0600 from the start: the copy holds everything, evidence included. */
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), rc = 0;
+    if (fd < 0 && errno == EEXIST) { /* not ours: another copy into the same folder */
+        snprintf(err, errlen, "%s already exists: the folder is not empty any more", path);
+        return RECT_E_BAD_VALUE;
+    }
     if (fd < 0)
         rc = errno;
     else if ((rc = mdb_env_copyfd2(env, fd, MDB_CP_COMPACT)) == 0 && fsync(fd) != 0)

@@ -250,8 +250,9 @@ int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ct
  * Copy the live environment, compacted, into dir/data.mdb (dir must exist
  * and be empty) from a read transaction of its own, so writers go on
  * meanwhile; the file (mode 0600) and dir are fsync'd. Call it from a thread that
- * holds no transaction of s. 0, RECT_E_STORAGE_FULL ("disk full" in err)
- * or RECT_E_INTERNAL / RECT_E_BAD_VALUE with a message in err.
+ * holds no transaction of s. 0, RECT_E_STORAGE_FULL ("disk full" in err),
+ * RECT_E_BAD_VALUE when dir/data.mdb already exists (it is not this call's:
+ * leave it), or RECT_E_INTERNAL, with a message in err.
  */
 int store_backup(store *s, const char *dir, char *err, size_t errlen);
 

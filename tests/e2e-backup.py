@@ -221,6 +221,29 @@ class Backups(Base):
         eq(sorted(os.listdir(path)), ["data.mdb"], "the copy in the empty folder")
         eq(res["path"], path, "path")
 
+    def test_two_backups_into_one_empty_folder_one_wins_and_its_copy_stays_whole(self):
+        path = os.path.join(self.work, "race")
+        os.mkdir(path)
+        replies = []
+
+        def one():
+            with self.d.raw(ADMIN, timeout_ms=60000) as c:
+                replies.append(c.request("backup", {"path": path}))
+
+        ts = [threading.Thread(target=one) for _ in range(2)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        ok = [r for r in replies if r["ok"]]
+        eq(len(ok), 1, "one backup wins: %r" % replies)
+        bad = [r for r in replies if not r["ok"]][0]["error"]
+        eq(bad["code"], "bad_value", "the other is refused (%s)" % bad["message"])
+        eq(os.listdir(path), ["data.mdb"], "the winner's copy is there")
+        d2 = self.second()
+        rc, out, err = restore(d2.conf, path)
+        eq(rc, 0, "the winner's copy restores (%s)" % err)
+
     def test_refusals(self):
         d = self.d
         made = os.path.join(self.work, "done")
