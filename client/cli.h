@@ -75,10 +75,10 @@ typedef struct {
 /* What a command runs with. Everything is owned by main(). */
 typedef struct {
     cli_globals g;
-    const char *cfg_path;  /* the config used (from -c or the default) */
-    rect_cfg *cfg;         /* loaded config; NULL for local commands */
-    const char *user_name; /* acting user's configured name (or as given when this
-                              config does not know it); lives as long as cfg/argv */
+    const char *cfg_path;  /* rectctl's config (from -c or the lookup); NULL when none was found */
+    rect_client_cfg *conf; /* loaded config; NULL for local commands */
+    const char *user_name; /* acting user's name (or as given when rectd's directory does
+                              not know it); lives as long as conf, argv and the directory */
     rect_key key;          /* the user's CURVE key pair (from --key, $RECTCTL_KEY or keys_dir) */
     char key_path[4096];   /* where it was read */
     char server_key[RECT_Z85_LEN + 1]; /* rectd's public key (client.server_key) */
@@ -178,8 +178,8 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * decrefs); otherwise prints why and returns the exit code (unreachable 2,
  * refused 3, out of memory 1) with *result NULL. Defined in main.c.
  */
-/* The folder of the user's keys into buf: client.keys_dir, else ~/.config/rectd. cfg may be NULL. */
-void cli_keys_dir(const rect_cfg *cfg, char *buf, size_t len);
+/* The folder of the user's keys into buf: client.keys_dir, else ~/.config/rectd. conf may be NULL. */
+void cli_keys_dir(const rect_client_cfg *conf, char *buf, size_t len);
 
 struct conn;
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "directory.h"
 #include "cmds_deadline.h"
 #include "cmds_evidence.h"
 #include "cmds_notify.h"
@@ -41,7 +42,7 @@ static const char *s_opt(const cli_cmd *cmd, const cli_args *a, const char *name
  */
 static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *f)
 {
-    uint64_t limit = (uint64_t)ctx->cfg->max_attachment_mb * 1024 * 1024;
+    uint64_t limit = cli_attach_limit(ctx);
     int rc = RECT_EXIT_USAGE;
     struct stat st;
     size_t cap = 0;
@@ -89,8 +90,8 @@ static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *f)
     }
     if (rc != RECT_EXIT_OK) {
         cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
-                    "(daemon.max_attachment_mb in %s)"),
-                  path, (unsigned)ctx->cfg->max_attachment_mb, ctx->cfg_path);
+                    "(its daemon.max_attachment_mb)"),
+                  path, (unsigned)(limit / (1024 * 1024)));
     }
 done:
     if (fd >= 0)
@@ -139,7 +140,14 @@ static const cli_opt s_no_opts[] = {
 
 static void s_ping_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
-    render_ping(stdout, ctx->cfg, result);
+    render_ping(stdout, ctx->conf->endpoint, result);
+}
+
+static void s_directory_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    (void)ctx;
+    (void)a;
+    render_directory(stdout, result);
 }
 
 /* ---- import ------------------------------------------------------------- */
@@ -225,7 +233,7 @@ static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
     const char *owner = json_string_value(json_object_get(item, "owner"));
     if (owner)
         printf(_("claimed %s and assigned it: owner %s, deadline %s\n"), name,
-               render_user(ctx->cfg, owner), s_get(item, "deadline"));
+               render_user(cli_dir(ctx), owner), s_get(item, "deadline"));
     else
         printf(_("claimed %s\n"), name);
 }
@@ -260,7 +268,7 @@ static const cli_opt s_list_opts[] = {
 
 static void s_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
-    render_list(stdout, ctx->cfg, result, render_term_width());
+    render_list(stdout, cli_dir(ctx), result, render_term_width());
 }
 
 /* ---- show, history ------------------------------------------------------ */
@@ -283,12 +291,12 @@ static void s_backup_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 
 static void s_show_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
-    render_show(stdout, ctx->cfg, result);
+    render_show(stdout, cli_dir(ctx), result);
 }
 
 static void s_history_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
-    render_history(stdout, ctx->cfg, result);
+    render_history(stdout, cli_dir(ctx), result);
 }
 
 /* ---- assign ------------------------------------------------------------- */
@@ -313,7 +321,7 @@ static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *
     const json_t *item = s_item(result, name, sizeof name);
     printf(_("%s is now %s: owner %s, deadline %s\n"), name,
            render_state(s_get(item, "state"), state, sizeof state),
-           render_user(ctx->cfg, json_string_value(json_object_get(item, "owner"))),
+           render_user(cli_dir(ctx), json_string_value(json_object_get(item, "owner"))),
            s_get(item, "deadline"));
 }
 
@@ -459,7 +467,7 @@ static int s_keygen_local(const cli_ctx *ctx, const cli_args *a)
 {
     char dir[4096], base[4400], err[1024];
     const char *user = a->pos[0];
-    rect_cfg *cfg = NULL;
+    rect_client_cfg *conf = NULL;
     if (!cfg_valid_id(user)) {
         cli_error(_("keygen: \"%s\" is not a user name (A-Z a-z 0-9 _ . - only)"), user);
         return RECT_EXIT_USAGE;
@@ -467,10 +475,10 @@ static int s_keygen_local(const cli_ctx *ctx, const cli_args *a)
     if (a->val[0]) {
         snprintf(dir, sizeof dir, "%s", a->val[0]);
     } else {
-        if (cfg_load(ctx->cfg_path, &cfg, err, sizeof err) != 0)
-            cfg = NULL; /* no config here: the default folder */
-        cli_keys_dir(cfg, dir, sizeof dir);
-        cfg_destroy(&cfg);
+        if (!ctx->cfg_path || cfg_load_client(ctx->cfg_path, &conf, err, sizeof err) != 0)
+            conf = NULL; /* no config here: the default folder */
+        cli_keys_dir(conf, dir, sizeof dir);
+        cfg_client_destroy(&conf);
     }
     snprintf(base, sizeof base, "%s/%s", dir, user);
     rect_key k;
@@ -499,6 +507,13 @@ const cli_cmd cli_commands[] = {
      .usage = "",
      .summary = N_("check that rectd answers; show the server, your user, today and counts"),
      .help = N_("Example:\n  rectctl ping")},
+    {.name = "directory", .verb = RECT_VERB_DIRECTORY, .opts = s_no_opts, .print = s_directory_print,
+     .usage = "",
+     .summary = N_("list the users, units, sources and inspections rectd knows (any user)"),
+     .help = N_("What rectctl shows names by, from rectd's config in force (a reload\n"
+                "changes it); never any key. --json gives it whole, for scripts and\n"
+                "completion.\n"
+                "Example:\n  rectctl directory")},
     {.name = "import", .verb = RECT_VERB_IMPORT, .pos = N_("FILE"), .pos_min = 1,
      .opts = s_import_opts, .build = s_import_build, .print = s_import_print,
      .usage = N_("FILE [--inspection NAME] [--dry-run]"),

@@ -3,6 +3,7 @@
  * cmds_acts.h). rectd decides who may and what it means; this prints.
  */
 #include "cmds_acts.h"
+#include "directory.h"
 
 #include <stdio.h>
 
@@ -51,7 +52,7 @@ void cli_acts_sign_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
     char when[64];
     printf(_("inspection %s signed off by %s at %s: it covers the record up to seq %lld (%.12s)\n"),
            s_str(so, "inspection"), s_str(so, "by_display"),
-           render_instant(s_str(so, "at"), ctx->cfg ? ctx->cfg->timezone : NULL, when, sizeof when),
+           render_instant(s_str(so, "at"), cli_dir_zone(ctx), when, sizeof when),
            (long long)json_integer_value(json_object_get(head, "seq")), s_str(head, "hash"));
 }
 
@@ -63,7 +64,7 @@ void cli_acts_urge_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
     render_item_name(item, name, sizeof name);
     printf(_("%s urged (督办 %lld); %s is told at once\n"), name,
            (long long)json_integer_value(json_object_get(item, "escalations")),
-           render_user(ctx->cfg, json_string_value(json_object_get(item, "owner"))));
+           render_user(cli_dir(ctx), json_string_value(json_object_get(item, "owner"))));
 }
 
 void cli_acts_reply_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -82,5 +83,5 @@ void cli_acts_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
     char name[256], when[64];
     render_item_name(item, name, sizeof name);
     printf(_("%s: assignment acknowledged (签收) at %s\n"), name,
-           render_instant(s_str(item, "acknowledged_at"), ctx->cfg ? ctx->cfg->timezone : NULL, when, sizeof when));
+           render_instant(s_str(item, "acknowledged_at"), cli_dir_zone(ctx), when, sizeof when));
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmds_deadline.h"
+#include "directory.h"
 #include "i18n.h"
 #include "render.h"
 #include "rect_text.h"
@@ -67,7 +68,7 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
         const char *cells[K_COUNT - 1] = {
             render_int(it, "id", num[0], sizeof num[0]), s_str(it, "ref"),
             render_int(it, "days_overdue", num[1], sizeof num[1]), s_str(it, "deadline"),
-            render_user(ctx->cfg, s_str(it, "owner")), render_unit(ctx->cfg, s_str(it, "unit"))};
+            render_user(cli_dir(ctx), s_str(it, "owner")), render_unit(cli_dir(ctx), s_str(it, "unit"))};
         for (int k = 0; k < K_TITLE; k++) {
             int cw = text_width(cells[k] ? cells[k] : "-");
             if (cw > w[k])
@@ -88,7 +89,7 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
         const char *cells[K_COUNT] = {
             render_int(it, "id", num[0], sizeof num[0]), s_str(it, "ref"),
             render_int(it, "days_overdue", num[1], sizeof num[1]), s_str(it, "deadline"),
-            render_user(ctx->cfg, s_str(it, "owner")), render_unit(ctx->cfg, s_str(it, "unit")),
+            render_user(cli_dir(ctx), s_str(it, "owner")), render_unit(cli_dir(ctx), s_str(it, "unit")),
             s_str(it, "title")};
         for (int k = 0; k < K_COUNT; k++)
             s_cell(cells[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);

@@ -11,6 +11,7 @@
  *       (dossier_html.c), or a zip of the HTML and every file (libzip).
  */
 #include "cmds_evidence.h"
+#include "directory.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -637,7 +638,7 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
     }
     if ((rc = s_fetch_all(ctx, conn, result, zip, &bs)))
         goto done;
-    dossier_doc doc = {result, ctx->cfg, bs.b, bs.n};
+    dossier_doc doc = {result, cli_dir(ctx), bs.b, bs.n};
     rc = RECT_EXIT_USAGE;
     if (s_html(&doc, &html, &html_len) != 0) {
         cli_error(_("cannot write the case file: %s"), strerror(errno));

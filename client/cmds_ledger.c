@@ -9,6 +9,7 @@
  * are rectd's (daemon/facts.c, daemon/cmd_ledger_check.c): rendered here.
  */
 #include "cmds_ledger.h"
+#include "directory.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -187,7 +188,7 @@ static void s_print_counts(const cli_ctx *ctx, const json_t *counts)
     json_t *v;
     int first = 1;
     json_object_foreach((json_t *)counts, key, v) {
-        printf("%s%s %lld", first ? "" : ", ", render_source(ctx->cfg, key),
+        printf("%s%s %lld", first ? "" : ", ", render_source(cli_dir(ctx), key),
                (long long)json_integer_value(v));
         first = 0;
     }
@@ -248,16 +249,16 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
                 if (!json_is_integer(json_object_get(sc, "fed_back_derived"))) {
                     json_t *fb = json_object_get(sc, "fed_back");
                     if (json_is_integer(fb))
-                        printf("    %s %lld/%lld\n", render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                        printf("    %s %lld/%lld\n", render_source(cli_dir(ctx), s_dash(s_str(sc, "id"))),
                                (long long)json_integer_value(fb),
                                (long long)json_integer_value(json_object_get(sc, "claimed")));
                     else
-                        printf("    %s -/%lld\n", render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                        printf("    %s -/%lld\n", render_source(cli_dir(ctx), s_dash(s_str(sc, "id"))),
                                (long long)json_integer_value(json_object_get(sc, "claimed")));
                     continue;
                 }
                 printf(_("    %s: %lld fed back, %lld claimed, %lld not claimed\n"),
-                       render_source(ctx->cfg, s_dash(s_str(sc, "id"))),
+                       render_source(cli_dir(ctx), s_dash(s_str(sc, "id"))),
                        (long long)json_integer_value(json_object_get(sc, "fed_back_derived")),
                        (long long)json_integer_value(json_object_get(sc, "claimed")),
                        (long long)json_integer_value(json_object_get(sc, "declined")));
@@ -276,12 +277,12 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
         json_t *v;
         json_object_foreach((json_t *)fed, key, v) {
             json_t *c = json_object_get(claimed, key);
-            printf("    %s %lld/%lld\n", render_source(ctx->cfg, key),
+            printf("    %s %lld/%lld\n", render_source(cli_dir(ctx), key),
                    (long long)json_integer_value(v), json_is_integer(c) ? (long long)json_integer_value(c) : 0LL);
         }
         json_object_foreach((json_t *)claimed, key, v) {
             if (!json_object_get(fed, key))
-                printf("    %s -/%lld\n", render_source(ctx->cfg, key),
+                printf("    %s -/%lld\n", render_source(cli_dir(ctx), key),
                        (long long)json_integer_value(v));
         }
     }
@@ -474,7 +475,7 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         goto done;
 
     doc.ledger = ledger;
-    doc.cfg = ctx->cfg;
+    doc.cfg = cli_dir(ctx);
     if (f == F_XLSX) {
         static const char *const bys[] = {"source", "kind", "unit", "leader", "owner"};
         stats = s_stats(ctx, conn, inspection, bys, sizeof bys / sizeof bys[0], &rc);
@@ -511,7 +512,7 @@ done:
  */
 static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *file)
 {
-    uint64_t limit = (uint64_t)ctx->cfg->max_attachment_mb * 1024 * 1024;
+    uint64_t limit = cli_attach_limit(ctx);
     FILE *in = fopen(path, "rb");
     char *data = NULL;
     size_t size = 0, cap = 0;
@@ -535,8 +536,8 @@ static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *file)
         size += got;
         if (size > limit) {
             cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
-                        "(daemon.max_attachment_mb in %s)"),
-                      path, (unsigned)ctx->cfg->max_attachment_mb, ctx->cfg_path);
+                    "(its daemon.max_attachment_mb)"),
+                  path, (unsigned)(limit / (1024 * 1024)));
             goto done;
         }
         if (got == 0)
@@ -749,11 +750,11 @@ static const char *s_group_name(const cli_ctx *ctx, const char *by, const char *
     if (!by)
         return key;
     if (strcmp(by, "unit") == 0)
-        return render_unit(ctx->cfg, key);
+        return render_unit(cli_dir(ctx), key);
     if (strcmp(by, "source") == 0)
-        return render_source(ctx->cfg, key);
+        return render_source(cli_dir(ctx), key);
     if (strcmp(by, "owner") == 0 || strcmp(by, "leader") == 0)
-        return render_user(ctx->cfg, key);
+        return render_user(cli_dir(ctx), key);
     if (strcmp(by, "kind") == 0)
         return render_kind(key);
     return key;

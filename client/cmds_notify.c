@@ -195,7 +195,7 @@ int cli_nt_watch_run(const cli_ctx *ctx, const cli_args *a)
     const char *pub = json_string_value(json_object_get(ping, "pub_endpoint"));
     if (!pub) {
         cli_error(_("rectd at %s publishes no notices (notify.pub_endpoint is not set); "
-                    "use rectctl inbox instead"), ctx->cfg->endpoint);
+                    "use rectctl inbox instead"), ctx->conf->endpoint);
         rc = RECT_EXIT_REFUSED;
         goto done;
     }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "directory.h"
 #include "i18n.h"
 #include "render.h"
 
@@ -71,11 +72,11 @@ void cli_decline_print(const cli_ctx *ctx, const cli_args *a, const json_t *resu
     const json_t *w = json_object_get(result, "withdrawn");
     if (w)
         printf(_("withdrew a problem not claimed from inspection %s: %s (%s)\n"), s_str(insp, "name"),
-               s_str(w, "title"), render_source(ctx->cfg, s_str(w, "source")));
+               s_str(w, "title"), render_source(cli_dir(ctx), s_str(w, "source")));
     else
         printf(_("recorded as not claimed (不认领) on inspection %s, number %lld: %s (%s)\n"), s_str(insp, "name"),
                (long long)json_integer_value(json_object_get(result, "number")), s_str(d, "title"),
-               render_source(ctx->cfg, s_str(d, "source")));
+               render_source(cli_dir(ctx), s_str(d, "source")));
 }
 
 void cli_amend_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
@@ -97,7 +98,7 @@ void cli_print_declined(const cli_ctx *ctx, const json_t *insp, int indent)
     for (size_t i = 0; i < n; i++) {
         const json_t *d = json_array_get(declined, i);
         printf("%*s%zu. %s (%s)\n", indent + 2, "", i + 1, s_str(d, "title"),
-               render_source(ctx->cfg, s_str(d, "source")));
+               render_source(cli_dir(ctx), s_str(d, "source")));
         printf("%*s%s %s\n", indent + 5, "", _("reason:"), s_str(d, "reason"));
     }
 }

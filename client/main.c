@@ -22,6 +22,7 @@
 
 #include "cli.h"
 #include "conn.h"
+#include "directory.h"
 #include "i18n.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
@@ -78,10 +79,10 @@ static int s_conn_failed(const cli_ctx *ctx, int crc)
     case CONN_OK:
         return RECT_EXIT_OK;
     case CONN_E_NOSOCKET:
-        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"), ctx->cfg->endpoint);
+        cli_error(_("cannot reach rectd at %s (no socket file: is rectd running?)"), ctx->conf->endpoint);
         return RECT_EXIT_UNREACHABLE;
     case CONN_E_MALFORMED:
-        cli_error(_("malformed reply from rectd at %s"), ctx->cfg->endpoint);
+        cli_error(_("malformed reply from rectd at %s"), ctx->conf->endpoint);
         return RECT_EXIT_REFUSED;
     case CONN_E_NOMEM:
         cli_error(_("out of memory"));
@@ -90,7 +91,7 @@ static int s_conn_failed(const cli_ctx *ctx, int crc)
         /* No answer may also mean a rectd still busy with this very request. */
         cli_error(_("cannot reach rectd at %s: no answer after %u tries (if rectd is running but busy, "
                     "the change may still be made: check with list or show before trying again)"),
-                  ctx->cfg->endpoint, ctx->cfg->client_retries);
+                  ctx->conf->endpoint, ctx->conf->retries);
         return RECT_EXIT_UNREACHABLE;
     }
 }
@@ -172,14 +173,19 @@ static const struct {
     const char *spelling;
     const char *help;
 } s_globals_help[] = {
-    {"-c, --config FILE", N_("config file (default: $RECTD_CONFIG, config/rectd.conf beside\n"
-                             "the program, /etc/rectd/rectd.conf)")},
+    {"-c, --config FILE", N_("rectctl's config file, rectctl.conf (default: $RECTCTL_CONFIG,\n"
+                             "~/.config/rectd/rectctl.conf, /etc/rectd/rectctl.conf, and for\n"
+                             "a build in the source tree config/rectctl.conf beside the\n"
+                             "program); a rectd.conf is still read for its daemon.endpoint\n"
+                             "and client group")},
     {"--as USER", N_("act as USER (name or display name), with USER's own key from\n"
                      "the keys folder; default: $RECTCTL_USER, the user of --key,\n"
-                     "then client.user from the config")},
-    {"--key FILE", N_("your secret key file (default: $RECTCTL_KEY, else USER.key in\n"
-                      "client.keys_dir or ~/.config/rectd); after 'ledger check' it\n"
-                      "is that command's --key")},
+                     "then client.user from the config (names and display names\n"
+                     "come from rectd's directory)")},
+    {"--key FILE", N_("your secret key file (default: $RECTCTL_KEY, else client.key_file\n"
+                      "when it is the acting user's, else USER.key in client.keys_dir\n"
+                      "or ~/.config/rectd); after 'ledger check' it is that command's\n"
+                      "--key")},
     {"--json", N_("print the reply's result as JSON, unchanged")},
     {"-h, --help", N_("show this help, or a command's help after its name")},
     {"-V, --version", N_("show the version")},
@@ -231,7 +237,18 @@ static void s_help_overview(const cli_ctx *ctx)
     for (size_t i = 0; i < sizeof s_globals_help / sizeof s_globals_help[0]; i++)
         s_entry(s_globals_help[i].spelling, w + 2, gettext(s_globals_help[i].help));
 
-    printf("\n%s %s\n", _("Config file:"), ctx->cfg_path);
+    rect_client_cfg *conf = NULL;
+    char err[1024];
+    if (ctx->cfg_path && cfg_load_client(ctx->cfg_path, &conf, err, sizeof err) == 0 && conf->daemon_config)
+        printf("\n%s %s\n%s\n", _("Config file:"), ctx->cfg_path,
+               _("  (rectd's own config: rectctl reads only its daemon.endpoint, its client group\n"
+                 "  and rectd's public key; give rectctl a rectctl.conf of its own, see\n"
+                 "  config/rectctl.conf)"));
+    else if (ctx->cfg_path)
+        printf("\n%s %s\n", _("Config file:"), ctx->cfg_path);
+    else
+        printf("\n%s %s\n", _("Config file:"), _("none found (see -c above; config/rectctl.conf is a sample)"));
+    cfg_client_destroy(&conf);
     printf("\n%s\n", _("Exit codes:"));
     printf("  0  %s\n", _("done"));
     printf("  1  %s\n", _("usage error (bad options, unreadable file, bad config)"));
@@ -539,37 +556,11 @@ static int s_check(const cli_cmd *cmd, cli_args *a)
 
 /* ---- running a command -------------------------------------------------- */
 
-/*
- * The acting user: --as, else $RECTCTL_USER, else client.user; by name or
- * display name. Returns 0 and sets ctx->user_name, or a usage error when
- * none is given at all.
- */
-static int s_resolve_user(cli_ctx *ctx)
-{
-    const char *who = ctx->g.as;
-    if (!who || !*who)
-        who = getenv("RECTCTL_USER");
-    if ((!who || !*who) && ctx->key.user[0])
-        who = ctx->key.user;
-    if (!who || !*who)
-        who = ctx->cfg->client_user;
-    if (!who || !*who) {
-        cli_error(_("who are you? Give --as USER, set RECTCTL_USER, or set client.user in %s"),
-                  ctx->cfg_path);
-        return RECT_EXIT_USAGE;
-    }
-    /* A name this config does not know is sent as given: rectd, whose
-     * config is the one that counts, refuses it with unknown_user. */
-    const rect_user *u = cfg_user_find(ctx->cfg, who);
-    ctx->user_name = u ? u->name : who;
-    return RECT_EXIT_OK;
-}
-
-void cli_keys_dir(const rect_cfg *cfg, char *buf, size_t len)
+void cli_keys_dir(const rect_client_cfg *conf, char *buf, size_t len)
 {
     const char *home = getenv("HOME");
-    if (cfg && cfg->client_keys_dir)
-        snprintf(buf, len, "%s", cfg->client_keys_dir);
+    if (conf && conf->keys_dir)
+        snprintf(buf, len, "%s", conf->keys_dir);
     else
         snprintf(buf, len, "%s/.config/rectd", home && *home ? home : ".");
 }
@@ -595,15 +586,44 @@ static int s_given_key(cli_ctx *ctx)
 }
 
 /*
- * The acting user's key (unless --key or $RECTCTL_KEY gave one) and
- * rectd's public key. 0, or a usage error that says where rectctl looked.
+ * client.key_file (the official's own key) into *k when it is set: 1 if
+ * read, 0 if unset, -1 after a message naming the setting.
+ */
+static int s_conf_key(const cli_ctx *ctx, rect_key *k)
+{
+    char err[1024];
+    if (!ctx->conf->key_file)
+        return 0;
+    if (keys_read(ctx->conf->key_file, 1, k, err, sizeof err) != 0) {
+        cli_error(_("%s: client.key_file: %s"), ctx->conf->path, err);
+        return -1;
+    }
+    return 1;
+}
+
+/*
+ * The acting user's key (unless --key or $RECTCTL_KEY gave one:
+ * client.key_file when it is that user's, else USER.key in the keys
+ * folder) and rectd's public key. 0, or a usage error that says where
+ * rectctl looked.
  */
 static int s_resolve_keys(cli_ctx *ctx)
 {
     char err[1024];
     if (!ctx->key_path[0]) {
+        rect_key k;
+        int got = s_conf_key(ctx, &k);
+        if (got < 0)
+            return RECT_EXIT_USAGE;
+        if (got > 0 && (!k.user[0] || strcmp(k.user, ctx->user_name) == 0)) {
+            ctx->key = k;
+            snprintf(ctx->key_path, sizeof ctx->key_path, "%s", ctx->conf->key_file);
+        }
+        sodium_memzero(&k, sizeof k);
+    }
+    if (!ctx->key_path[0]) {
         char dir[3800];
-        cli_keys_dir(ctx->cfg, dir, sizeof dir);
+        cli_keys_dir(ctx->conf, dir, sizeof dir);
         snprintf(ctx->key_path, sizeof ctx->key_path, "%s/%s.key", dir, ctx->user_name);
         if (keys_read(ctx->key_path, 1, &ctx->key, err, sizeof err) != 0) {
             cli_error(_("no key of %s to connect with: %s\n"
@@ -614,32 +634,111 @@ static int s_resolve_keys(cli_ctx *ctx)
             return RECT_EXIT_USAGE;
         }
     }
-    const char *server = ctx->cfg->client_server_key;
-    char pub[4200];
-    if (!server && ctx->cfg->key_file) {
-        /* beside rectd's own key file: NAME.key -> NAME.pub */
-        keys_base(ctx->cfg->key_file, pub, sizeof pub - 4);
-        strcat(pub, ".pub");
-        server = pub;
-    }
+    const char *server = ctx->conf->server_key;
     if (!server) {
         cli_error(_("%s: client.server_key is not set: rectctl needs rectd's public key (the "
                     "rectd.pub file or its 40-character key) to know it talks to the real rectd"),
-                  ctx->cfg->path);
+                  ctx->conf->path);
         return RECT_EXIT_USAGE;
     }
-    if (keys_public_of(server, ctx->cfg->dir, ctx->server_key, err, sizeof err) != 0) {
+    if (keys_public_of(server, ctx->conf->dir, ctx->server_key, err, sizeof err) != 0) {
         cli_error(_("rectd's public key (client.server_key): %s"), err);
         return RECT_EXIT_USAGE;
     }
     return RECT_EXIT_OK;
 }
 
+/*
+ * The name of the user whose display name is who, from rectd's directory.
+ * Asking it needs someone to ask as: the user of the key given, else
+ * client.user, else the user of client.key_file. 0 and *name, or an exit
+ * code after a message (refused: rectd knows no such name).
+ */
+static int s_by_display(cli_ctx *ctx, const char *who, const char **name)
+{
+    const rect_cfg *dir = cli_dir_cached();
+    if (!dir) {
+        cli_ctx boot = *ctx;
+        rect_key k;
+        const char *asker = ctx->key_path[0] && ctx->key.user[0] ? ctx->key.user : ctx->conf->user;
+        int got = asker ? 0 : s_conf_key(ctx, &k);
+        if (got < 0)
+            return RECT_EXIT_USAGE;
+        if (got > 0 && k.user[0])
+            asker = k.user;
+        if (!asker) {
+            cli_error(_("--as %s: rectctl learns display names from rectd, and needs a user to ask "
+                        "as: give the user's name instead (--as NAME), or set client.user in %s"),
+                      who, ctx->conf->path);
+            return RECT_EXIT_USAGE;
+        }
+        boot.user_name = asker;
+        int rc = s_resolve_keys(&boot);
+        if (rc == RECT_EXIT_OK && !(dir = cli_dir(&boot)))
+            rc = cli_dir_status();
+        sodium_memzero(&boot.key, sizeof boot.key);
+        if (got > 0)
+            sodium_memzero(&k, sizeof k);
+        if (rc != RECT_EXIT_OK)
+            return rc;
+    }
+    const rect_user *u = cfg_user_find(dir, who);
+    if (!u) {
+        cli_error(_("rectd knows no user named \"%s\", as a name or a display name (see 'rectctl "
+                    "directory')"),
+                  who);
+        return RECT_EXIT_REFUSED;
+    }
+    *name = u->name;
+    return RECT_EXIT_OK;
+}
+
+/*
+ * The acting user: --as, else $RECTCTL_USER, else the user of the key
+ * given, else client.user, else the user of client.key_file; by name, or
+ * by display name (looked up in rectd's directory). Returns 0 and sets
+ * ctx->user_name, or an exit code after a message.
+ */
+static int s_resolve_user(cli_ctx *ctx)
+{
+    static char key_user[RECT_MAX_NAME + 1];
+    const char *who = ctx->g.as;
+    if (!who || !*who)
+        who = getenv("RECTCTL_USER");
+    if ((!who || !*who) && ctx->key.user[0])
+        who = ctx->key.user;
+    if (!who || !*who)
+        who = ctx->conf->user;
+    if (!who || !*who) {
+        rect_key k;
+        int got = s_conf_key(ctx, &k);
+        if (got < 0)
+            return RECT_EXIT_USAGE;
+        if (got > 0) {
+            snprintf(key_user, sizeof key_user, "%s", k.user);
+            sodium_memzero(&k, sizeof k);
+            who = key_user;
+        }
+    }
+    if (!who || !*who) {
+        cli_error(_("who are you? Give --as USER, set RECTCTL_USER, or set client.user in %s"),
+                  ctx->cfg_path);
+        return RECT_EXIT_USAGE;
+    }
+    /* A user name goes as given: rectd, whose config is the one that
+     * counts, refuses one it does not know with unknown_user. */
+    if (cfg_valid_id(who)) {
+        ctx->user_name = who;
+        return RECT_EXIT_OK;
+    }
+    return s_by_display(ctx, who, &ctx->user_name);
+}
+
 struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms)
 {
     conn_keys keys = {ctx->server_key, ctx->key.public_z85, ctx->key.secret_z85};
-    conn_t *conn = conn_new(ctx->cfg->endpoint, timeout_ms ? timeout_ms : ctx->cfg->client_timeout_ms,
-                            ctx->cfg->client_retries, &keys);
+    conn_t *conn = conn_new(ctx->conf->endpoint, timeout_ms ? timeout_ms : ctx->conf->timeout_ms,
+                            ctx->conf->retries, &keys);
     if (!conn)
         cli_error(_("out of memory"));
     return conn;
@@ -745,7 +844,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     size_t attached = 0;
     for (size_t i = 0; i < req.n_files; i++)
         attached += req.files[i].size;
-    unsigned timeout = ctx->cfg->client_timeout_ms + (unsigned)(attached / (100 * 1024)) * 1000;
+    unsigned timeout = ctx->conf->timeout_ms + (unsigned)(attached / (100 * 1024)) * 1000;
     conn = cli_connect(ctx, timeout);
     if (!request || !conn) {
         cli_error(_("out of memory"));
@@ -810,7 +909,11 @@ int main(int argc, char **argv)
     rc = s_parse(argc, argv, &ctx.g, &cmd, &a);
     if (rc != RECT_EXIT_OK)
         return rc;
-    ctx.cfg_path = ctx.g.config ? ctx.g.config : cfg_default_path();
+    char conf_path[PATH_MAX];
+    if (ctx.g.config)
+        ctx.cfg_path = ctx.g.config;
+    else if (cfg_client_default_path(conf_path, sizeof conf_path) == 0)
+        ctx.cfg_path = conf_path;
 
     if (ctx.g.version) {
         printf(_("rectctl %s (protocol %d)\n"), RECT_VERSION, RECT_PROTOCOL_VERSION);
@@ -835,7 +938,14 @@ int main(int argc, char **argv)
     if (cmd->local && (!(cmd->flags & CLI_SESSION) || offline))
         return cmd->local(&ctx, &a);
 
-    if (cfg_load(ctx.cfg_path, &ctx.cfg, err, sizeof err) != 0) {
+    if (!ctx.cfg_path) {
+        cli_error(_("no config found (looked at %s): give -c FILE or set RECTCTL_CONFIG, or copy "
+                    "config/rectctl.conf to ~/.config/rectd/rectctl.conf and set its endpoint and "
+                    "server_key"),
+                  conf_path);
+        return RECT_EXIT_USAGE;
+    }
+    if (cfg_load_client(ctx.cfg_path, &ctx.conf, err, sizeof err) != 0) {
         cli_error("%s", err);
         return RECT_EXIT_USAGE;
     }
@@ -846,7 +956,8 @@ int main(int argc, char **argv)
         rc = s_resolve_keys(&ctx);
     if (rc == RECT_EXIT_OK)
         rc = (cmd->flags & CLI_SESSION) ? cmd->local(&ctx, &a) : s_run(&ctx, cmd, &a);
-    cfg_destroy(&ctx.cfg);
+    cli_dir_free();
+    cfg_client_destroy(&ctx.conf);
     sodium_memzero(&ctx.key, sizeof ctx.key);
     return rc;
 }

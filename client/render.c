@@ -712,7 +712,7 @@ void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
 
 /* ---- ping ------------------------------------------------------------- */
 
-void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
+void render_ping(FILE *out, const char *endpoint, const json_t *result)
 {
     const json_t *user = json_object_get(result, "user");
     const json_t *roles = json_object_get(user, "roles");
@@ -731,7 +731,7 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
     char n1[32], n2[32], n3[32];
     fprintf(out, _("%s %s (protocol %s) at %s\n"), s_or_dash(s_str(result, "server")),
             s_or_dash(s_str(result, "version")), render_int(result, "protocol", n1, sizeof n1),
-            cfg ? cfg->endpoint : "-");
+            s_or_dash(endpoint));
     fprintf(out, _("user: %s (%s), roles: %s\n"), s_or_dash(s_str(user, "name")),
             s_or_dash(s_str(user, "display")), used ? rolebuf : "-");
     fprintf(out, _("today: %s (%s)\n"), s_or_dash(s_str(result, "today")),
@@ -745,6 +745,73 @@ void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result)
     if (json_is_true(json_object_get(result, "demo_keys")))
         fprintf(out, "%s\n", _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
                                "its keys folder can act as anyone; not for production"));
+}
+
+/* ---- directory -------------------------------------------------------- */
+
+/* "  LEFT  RIGHT" with LEFT padded to width display columns. */
+static void s_two(FILE *out, const char *left, int width, const char *right)
+{
+    int pad = width - text_width(left);
+    fprintf(out, "  %s%*s  %s\n", left, pad > 0 ? pad : 0, "", right);
+}
+
+/* The widest display width of member key of the objects in array a. */
+static int s_widest(const json_t *a, const char *key)
+{
+    int w = 0;
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *v = s_str(json_array_get(a, i), key);
+        int cw = v ? text_width(v) : 0;
+        if (cw > w)
+            w = cw;
+    }
+    return w;
+}
+
+void render_directory(FILE *out, const json_t *result)
+{
+    const json_t *users = json_object_get(result, "users");
+    fprintf(out, "%s\n", _("Users:"));
+    int w = s_widest(users, "name"), wd = s_widest(users, "display");
+    for (size_t i = 0; i < json_array_size(users); i++) {
+        const json_t *u = json_array_get(users, i);
+        const json_t *roles = json_object_get(u, "roles");
+        char rolebuf[256] = "", left[512];
+        size_t used = 0;
+        for (size_t k = 0; k < json_array_size(roles); k++) {
+            int r = rect_lookup(rect_role_names, RECT_ROLE_COUNT, json_string_value(json_array_get(roles, k)));
+            int n = snprintf(rolebuf + used, sizeof rolebuf - used, "%s%s", k ? _(", ") : "",
+                             r >= 0 ? C_gettext(s_role_labels[r]) : "?");
+            if (n < 0 || (size_t)n >= sizeof rolebuf - used)
+                break;
+            used += (size_t)n;
+        }
+        const char *disp = s_or_dash(s_str(u, "display"));
+        int pad = wd - text_width(disp);
+        snprintf(left, sizeof left, "%s%*s", disp, pad > 0 ? pad : 0, "");
+        char name[256];
+        snprintf(name, sizeof name, "%s", s_or_dash(s_str(u, "name")));
+        int npad = w - text_width(name);
+        fprintf(out, "  %s%*s  %s  %s\n", name, npad > 0 ? npad : 0, "", left, used ? rolebuf : "-");
+    }
+    static const char *const tables[] = {"units", "sources"};
+    const char *heads[] = {_("Units:"), _("Sources:")};
+    for (int t = 0; t < 2; t++) {
+        const json_t *a = json_object_get(result, tables[t]);
+        fprintf(out, "%s\n", heads[t]);
+        w = s_widest(a, "id");
+        for (size_t i = 0; i < json_array_size(a); i++)
+            s_two(out, s_or_dash(s_str(json_array_get(a, i), "id")), w,
+                  s_or_dash(s_str(json_array_get(a, i), "name")));
+    }
+    const json_t *insp = json_object_get(result, "inspections");
+    fprintf(out, "%s", _("Inspections:"));
+    for (size_t i = 0; i < json_array_size(insp); i++)
+        fprintf(out, " %s", s_or_dash(json_string_value(json_array_get(insp, i))));
+    fputc('\n', out);
+    fprintf(out, _("time zone: %s, reviewer: %s\n"), s_or_dash(s_str(result, "timezone")),
+            s_or_dash(s_str(result, "reviewer")));
 }
 
 const char *render_action(const char *action)

@@ -84,7 +84,10 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result);
 /* The result of `history`: one block per event, with changes and comment. */
 void render_history(FILE *out, const rect_cfg *cfg, const json_t *result);
 
+/* The result of `directory`: users (name, display name, roles), units, sources, inspections. */
+void render_directory(FILE *out, const json_t *result);
+
 /* The result of `ping`: server, version, acting user, today and counts. */
-void render_ping(FILE *out, const rect_cfg *cfg, const json_t *result);
+void render_ping(FILE *out, const char *endpoint, const json_t *result);
 
 #endif

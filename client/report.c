@@ -6,6 +6,7 @@
  * start shared with the ledger: ledger.h). Nothing here counts anything.
  */
 #include "report.h"
+#include "directory.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -598,8 +599,8 @@ int cli_report_run(const cli_ctx *ctx, const cli_args *a)
     if (rc != RECT_EXIT_OK)
         return rc;
     if (output && strcmp(output, "-") != 0) {
-        rc = s_write_file(output, f, rep, ctx->cfg);
-    } else if (s_emit(stdout, f, rep, ctx->cfg) != 0 || fflush(stdout) != 0) {
+        rc = s_write_file(output, f, rep, cli_dir(ctx));
+    } else if (s_emit(stdout, f, rep, cli_dir(ctx)) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the report: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;
     }

@@ -1434,3 +1434,194 @@ const char *cfg_default_path(void)
     memcpy(buf, CFG_SYSTEM_PATH, sizeof CFG_SYSTEM_PATH);
     return buf;
 }
+
+/* ---- rectctl's own config ------------------------------------------------ */
+
+#define CFG_CLIENT_SYSTEM_PATH "/etc/rectd/rectctl.conf"
+
+static const char *const s_client_conf_keys[] = {"endpoint", "server_key", "user", "key_file", "keys_dir",
+                                                 "timeout_ms", "retries", NULL};
+
+/* A copy of s, or NULL for NULL; -1 when out of memory. */
+static int s_dup_opt(const char *s, char **out)
+{
+    *out = s ? strdup(s) : NULL;
+    return s && !*out ? -1 : 0;
+}
+
+/* A rectd.conf named as rectctl's config: validated whole, as rectd would,
+ * and read for daemon.endpoint, the client group, and rectd's public key
+ * beside daemon.key_file when client.server_key is unset. */
+static int s_client_from_daemon(cfg_loader *x, rect_client_cfg *cc)
+{
+    rect_cfg *full = NULL;
+    if (cfg_load(x->path, &full, x->err, x->errlen) != 0)
+        return -1;
+    char pub[PATH_MAX];
+    const char *server = full->client_server_key;
+    if (!server && full->key_file) {
+        keys_base(full->key_file, pub, sizeof pub - 4);
+        strcat(pub, ".pub");
+        server = pub;
+    }
+    cc->daemon_config = 1;
+    cc->timeout_ms = full->client_timeout_ms;
+    cc->retries = full->client_retries;
+    int rc = s_dup_opt(full->endpoint, &cc->endpoint) | s_dup_opt(server, &cc->server_key) |
+             s_dup_opt(full->client_keys_dir, &cc->keys_dir) | s_dup_opt(full->client_user, &cc->user);
+    cfg_destroy(&full);
+    return rc ? s_nomem(x) : 0;
+}
+
+/* The client group of a rectctl.conf into cc (x->cfg holds its path and dir). */
+static int s_client_conf(cfg_loader *x, config_setting_t *root, rect_client_cfg *cc)
+{
+    int n = config_setting_length(root);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *m = config_setting_get_elem(root, (unsigned)i);
+        const char *name = config_setting_name(m);
+        if (name && strcmp(name, "client") != 0)
+            return s_fail(x, m, "\"%s\" is not a rectctl setting: rectctl.conf holds one group, "
+                                "client = { endpoint = ...; server_key = ...; ... }; users, units "
+                                "and sources come from rectd itself",
+                          name);
+    }
+    config_setting_t *g;
+    const config_setting_t *at;
+    const char *v;
+    char got[64];
+    if (s_group(x, root, "client", &g, s_client_conf_keys) < 0)
+        return -1;
+    if (!g)
+        return s_fail(x, NULL, "no client group: rectctl.conf needs client = { endpoint = \"...\"; "
+                               "server_key = \"...\"; }; (see config/rectctl.conf)");
+    if (!config_setting_get_member(g, "endpoint"))
+        return s_fail(x, g, "client.endpoint is required: where rectd listens, its daemon.endpoint "
+                            "(e.g. endpoint = \"ipc:///run/rectd/rectd.sock\";)");
+    if (!config_setting_get_member(g, "server_key"))
+        return s_fail(x, g, "client.server_key is required: rectd's public key, the path of its "
+                            "rectd.pub or the 40 characters \"rectd keygen\" printed");
+    if (s_string(x, g, "client", "endpoint", 1, NULL, &v, &at) < 0 ||
+        s_endpoint(x, at, "client.endpoint", v, &cc->endpoint) < 0)
+        return -1;
+    if (s_string(x, g, "client", "server_key", 1, NULL, &v, &at) < 0 || s_dup(x, v, &cc->server_key) < 0)
+        return -1;
+    if (s_string(x, g, "client", "user", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && !s_valid_id(v))
+        return s_fail(x, at, "client.user must be a user name (A-Z a-z 0-9 _ . -, as in rectd's users), "
+                             "not a display name (got %s)",
+                      s_got(at, got, sizeof got));
+    if (v && s_dup(x, v, &cc->user) < 0)
+        return -1;
+    if (s_string(x, g, "client", "keys_dir", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && !(cc->keys_dir = s_resolve(x->cfg->dir, v)))
+        return s_nomem(x);
+    if (s_string(x, g, "client", "key_file", 0, NULL, &v, &at) < 0)
+        return -1;
+    if (v && !(cc->key_file = s_resolve(x->cfg->dir, v)))
+        return s_nomem(x);
+    long long t = 0, r = 0;
+    for (size_t i = 0; i < sizeof s_ints / sizeof s_ints[0]; i++) {
+        const cfg_int_spec *spec = &s_ints[i];
+        if (strcmp(spec->group, "client") != 0)
+            continue;
+        long long *dst = strcmp(spec->key, "timeout_ms") == 0 ? &t : &r;
+        if (s_int(x, g, "client", spec->key, spec->min, spec->max, spec->def, dst) < 0)
+            return -1;
+    }
+    cc->timeout_ms = (uint32_t)t;
+    cc->retries = (uint32_t)r;
+    return 0;
+}
+
+int cfg_load_client(const char *path, rect_client_cfg **out, char *err, size_t errlen)
+{
+    cfg_loader x = {.path = path ? path : "(null)", .err = err, .errlen = errlen};
+    rect_client_cfg *cc = NULL;
+    if (out)
+        *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    if (!path || !out)
+        return s_fail(&x, NULL, "no config file given");
+    if (!(x.cfg = calloc(1, sizeof *x.cfg)) || !(cc = calloc(1, sizeof *cc))) {
+        free(x.cfg);
+        return s_nomem(&x);
+    }
+    config_init(&x.lc);
+    int rc = -1;
+    if (s_readable(&x) < 0 || s_locate(&x) < 0 || s_read(&x) < 0)
+        goto done;
+    cc->path = x.cfg->path, x.cfg->path = NULL;
+    cc->dir = x.cfg->dir, x.cfg->dir = NULL;
+    /* the daemon's config stays readable for what endpoint and cc->dir need */
+    x.cfg->dir = strdup(cc->dir);
+    if (!x.cfg->dir) {
+        s_nomem(&x);
+        goto done;
+    }
+    config_setting_t *root = config_root_setting(&x.lc);
+    if (config_setting_get_member(root, "daemon") ? s_client_from_daemon(&x, cc) < 0
+                                                  : s_client_conf(&x, root, cc) < 0)
+        goto done;
+    *out = cc;
+    cc = NULL;
+    rc = 0;
+done:
+    config_destroy(&x.lc);
+    free(x.shown_dir);
+    cfg_destroy(&x.cfg);
+    cfg_client_destroy(&cc);
+    return rc;
+}
+
+void cfg_client_destroy(rect_client_cfg **p)
+{
+    if (!p || !*p)
+        return;
+    rect_client_cfg *c = *p;
+    free(c->path);
+    free(c->dir);
+    free(c->endpoint);
+    free(c->server_key);
+    free(c->key_file);
+    free(c->keys_dir);
+    free(c->user);
+    free(c);
+    *p = NULL;
+}
+
+/* 1 if path names an existing file (not a folder). */
+static int s_is_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+int cfg_client_default_path(char *buf, size_t len)
+{
+    const char *envs[] = {"RECTCTL_CONFIG", "RECTD_CONFIG"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *env = getenv(envs[i]);
+        if (env && *env) {
+            int n = snprintf(buf, len, "%s", env);
+            return n > 0 && (size_t)n < len ? 0 : -1;
+        }
+    }
+    const char *home = getenv("HOME");
+    if (home && *home) {
+        int n = snprintf(buf, len, "%s/.config/rectd/rectctl.conf", home);
+        if (n > 0 && (size_t)n < len && s_is_file(buf))
+            return 0;
+    }
+    if (s_is_file(CFG_CLIENT_SYSTEM_PATH)) {
+        snprintf(buf, len, "%s", CFG_CLIENT_SYSTEM_PATH);
+        return 0;
+    }
+    if (cfg_beside_exe("config/rectctl.conf", buf, len) == 0 && s_is_file(buf))
+        return 0;
+    snprintf(buf, len, "$RECTCTL_CONFIG, ~/.config/rectd/rectctl.conf, %s", CFG_CLIENT_SYSTEM_PATH);
+    return -1;
+}

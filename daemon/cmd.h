@@ -67,6 +67,8 @@ const char *cmd_str(cmd_ctx *c, const char *name);
 
 /* Read commands (cmd_query.c). */
 int cmd_ping(cmd_ctx *c);
+/* What a client shows and completes (cmd_directory.c). */
+int cmd_directory(cmd_ctx *c);
 int cmd_list(cmd_ctx *c);
 int cmd_show(cmd_ctx *c);
 int cmd_history(cmd_ctx *c);

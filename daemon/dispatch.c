@@ -71,6 +71,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_URGE] = cmd_urge,
     [RECT_VERB_REPLY] = cmd_reply,
     [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
+    /* What a client shows and completes (cmd_directory.c). */
+    [RECT_VERB_DIRECTORY] = cmd_directory,
     /* Backups (cmd_backup.c). */
     [RECT_VERB_BACKUP] = cmd_backup,
 };

@@ -13,6 +13,7 @@
 
 #include "auth.h"
 #include "cmd_backup.h"
+#include "cfg_json.h"
 #include "fault.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
@@ -62,7 +63,7 @@ __attribute__((constructor)) static void s_catch_signals(void)
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: rectd [-c CONFIG] [--check] [--log-file PATH] [--clock-file PATH]\n"
+            "usage: rectd [-c CONFIG] [--check [--json]] [--log-file PATH] [--clock-file PATH]\n"
             "       rectd keygen [-c CONFIG] [-o BASE] [--force]\n"
             "       rectd --restore FROM [-c CONFIG] [--force]\n"
             "\n"
@@ -86,6 +87,9 @@ static void s_usage(FILE *out)
             "                     as data.mdb.replaced-TIME). Never cp a live data.mdb: use\n"
             "                     rectctl backup (docs/SECURITY.md)\n"
             "      --check        check the configuration and exit\n"
+            "      --json         with --check: print the effective settings as JSON (every\n"
+            "                     default filled in, paths absolute, keys as public keys or\n"
+            "                     paths, never a secret) on stdout\n"
             "      --clock-file PATH  test facility: read \"now\" from PATH (ISO 8601 with Z or\n"
             "                     an offset, e.g. 2026-12-01T09:00:00+08:00), re-read on every\n"
             "                     tick, so a test can move time; the system clock while unreadable\n"
@@ -188,6 +192,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},
         {"check", no_argument, NULL, 'k'},
+        {"json", no_argument, NULL, 'j'},
         {"clock-file", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
@@ -198,8 +203,8 @@ int main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL, *clock = NULL, *out = NULL, *restore = NULL, *log_file = NULL;
-    int check = 0, force = 0, keygen = 0, c;
-    unsigned closed_fds = s_fill_std_fds();
+    int check = 0, json = 0, force = 0, keygen = 0, c;
+    unsigned closed_fds = s_fill_std_fds(); /* signals: caught before main (s_catch_signals) */
     /* before any JSON value: fault_loadb then sees every allocation jansson failed */
     fault_install();
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -216,6 +221,7 @@ int main(int argc, char **argv)
         case 'r': restore = optarg; break;
         case 'l': log_file = optarg; break;
         case 'k': check = 1; break;
+        case 'j': json = 1; break;
         case 't': clock = optarg; break;
         case 'h': s_usage(stdout); return 0;
         case 'V': printf("rectd %s (protocol %d)\n", RECT_VERSION, RECT_PROTOCOL_VERSION); return 0;
@@ -224,6 +230,11 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "rectd: unexpected argument \"%s\"\n", argv[optind]);
+        s_usage(stderr);
+        return 1;
+    }
+    if (json && !check) {
+        fprintf(stderr, "rectd: --json goes with --check\n");
         s_usage(stderr);
         return 1;
     }
@@ -288,6 +299,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "rectd: %s\n", err);
         cfg_destroy(&cfg);
         return 1;
+    }
+    if (check && json) {
+        json_t *eff = cfg_json_effective(cfg, key.public_z85);
+        memset(&key, 0, sizeof key);
+        char *text = eff ? json_dumps(eff, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(eff);
+        cfg_destroy(&cfg);
+        if (!text) {
+            fprintf(stderr, "rectd: out of memory\n");
+            return 1;
+        }
+        puts(text);
+        free(text);
+        return 0;
     }
     if (check) {
         printf("rectd: %s is valid%s\n", cfg->path,

@@ -137,4 +137,49 @@ const char *cfg_default_path(void);
 /* <folder of the running executable>/rel into buf: 0 if it exists, else -1. */
 int cfg_beside_exe(const char *rel, char *buf, size_t len);
 
+/* ---- rectctl's own config (rectctl.conf) ------------------------------- */
+
+/*
+ * What rectctl needs to reach rectd and act: nothing about users, units or
+ * sources (those come from rectd's `directory`). Read from a rectctl.conf
+ * (top-level settings endpoint, server_key, user, key_file, keys_dir,
+ * timeout_ms, retries) or, for compatibility, from a rectd.conf (its
+ * daemon.endpoint and client group; daemon_config is then 1). Every string
+ * is owned by the struct until cfg_client_destroy().
+ */
+typedef struct {
+    char *path;       /* absolute path of the file read */
+    char *dir;        /* its folder: relative paths resolve against it */
+    int daemon_config; /* 1: path is a rectd.conf, read for its endpoint and client group */
+    char *endpoint;   /* ipc paths made absolute */
+    char *server_key; /* rectd's public key as written (Z85 or a .pub path, relative to dir);
+                         from a rectd.conf without client.server_key: the .pub beside
+                         daemon.key_file (absolute); NULL if none */
+    char *key_file;   /* key_file: the official's own secret key file, absolute; NULL if unset */
+    char *keys_dir;   /* keys_dir, absolute; NULL = ~/.config/rectd */
+    char *user;       /* user: who rectctl acts as by default; NULL if unset */
+    uint32_t timeout_ms; /* one reply's wait (default 5000) */
+    uint32_t retries;    /* tries per request (default 3) */
+} rect_client_cfg;
+
+/*
+ * Load rectctl's config from path: a rectctl.conf, or a rectd.conf (one
+ * with a daemon group), which is validated whole as rectd would and read
+ * for its endpoint and client settings. 0 and *out (caller frees with
+ * cfg_client_destroy), or -1 with "FILE:LINE: what is wrong" in err.
+ */
+int cfg_load_client(const char *path, rect_client_cfg **out, char *err, size_t errlen);
+
+/* Free a client config and set *p to NULL. Accepts NULL and *p == NULL. */
+void cfg_client_destroy(rect_client_cfg **p);
+
+/*
+ * rectctl's config path when -c is not given, into buf: $RECTCTL_CONFIG,
+ * else $RECTD_CONFIG (a daemon config, kept for compatibility), else the
+ * first that exists of ~/.config/rectd/rectctl.conf, /etc/rectd/rectctl.conf
+ * and, for a development build, config/rectctl.conf beside the executable.
+ * Returns 0, or -1 when none is set or exists (buf then lists where it looked).
+ */
+int cfg_client_default_path(char *buf, size_t len);
+
 #endif

@@ -115,7 +115,9 @@
       A(inspection, NAME, REQ) A(note, TEXT, OPT) A(head, NAME, OPT))                             \
     X(URGE, "urge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ) A(reply_by, NAME, OPT)) \
     X(REPLY, "reply", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ))                    \
-    X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))         \
+    X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))        \
+    /* What a client shows and completes (cmd_directory.c). */                                    \
+    X(DIRECTORY, "directory", READ, ANY, NONE, )                                                   \
     /* Backups (cmd_backup.c). */                                                                 \
     X(BACKUP, "backup", TASK, ADMIN, NONE, A(path, LINE, REQ))
 

@@ -1,11 +1,17 @@
-"""e2e_conf - read rectd.conf (libconfig syntax) and derive test configs.
+"""e2e_conf - derive test configs from rectd.conf's text, and ask rectd
+what a config means.
 
-A small libconfig reader, enough for rectd.conf: groups, lists, arrays,
-strings (adjacent ones concatenated), integers (decimal, hex, L suffix),
-floats, booleans, and # // /* */ comments. @include is not supported.
+The effective config comes from rectd itself (`rectd --check --json`,
+effective()): the tests never parse libconfig. What is here edits config
+text for the tests (set_setting, setting_line) and tokenises it
+(_TOKEN, for helpers that cut groups out of the text).
 """
 
+import json
+import os
 import re
+import subprocess
+import tempfile
 
 _TOKEN = re.compile(r'''
     (?P<ws>\s+|\#[^\n]*|//[^\n]*|/\*.*?\*/)
@@ -18,117 +24,51 @@ _TOKEN = re.compile(r'''
   | (?P<punct>[=:;,{}\[\]()])
 ''', re.S | re.X)
 
-_ESC = {"n": "\n", "t": "\t", "r": "\r", "f": "\f", "\\": "\\", '"': '"'}
-
 
 class ConfError(Exception):
     pass
 
 
-def _tokens(text):
-    pos, out = 0, []
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            line = text.count("\n", 0, pos) + 1
-            raise ConfError("line %d: cannot read %r" % (line, text[pos:pos + 20]))
-        pos = m.end()
-        kind = m.lastgroup
-        if kind == "ws":
-            continue
-        out.append((kind, m.group(kind)))
-    return out
-
-
-def _unquote(s):
-    body, out, i = s[1:-1], [], 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            n = body[i + 1]
-            if n == "x":
-                out.append(chr(int(body[i + 2:i + 4], 16)))
-                i += 4
-                continue
-            out.append(_ESC.get(n, n))
-            i += 2
-            continue
-        out.append(c)
-        i += 1
-    return "".join(out)
-
-
-class _Parser:
-    def __init__(self, toks):
-        self.toks, self.i = toks, 0
-
-    def peek(self):
-        return self.toks[self.i] if self.i < len(self.toks) else (None, None)
-
-    def take(self, want=None):
-        tok = self.peek()
-        if tok[0] is None or (want is not None and tok[1] != want):
-            raise ConfError("expected %r, found %r" % (want, tok[1]))
-        self.i += 1
-        return tok
-
-    def settings(self, end):
-        group = {}
-        while self.peek()[1] != end:
-            kind, name = self.take()
-            if kind != "name":
-                raise ConfError("expected a setting name, found %r" % name)
-            if self.peek()[1] in ("=", ":"):
-                self.take()
-            group[name] = self.value()
-            if self.peek()[1] in (";", ","):
-                self.take()
-        return group
-
-    def value(self):
-        kind, tok = self.peek()
-        if tok == "{":
-            self.take()
-            g = self.settings("}")
-            self.take("}")
-            return g
-        if tok in ("[", "("):
-            close = "]" if tok == "[" else ")"
-            self.take()
-            items = []
-            while self.peek()[1] != close:
-                items.append(self.value())
-                if self.peek()[1] == ",":
-                    self.take()
-            self.take(close)
-            return items
-        self.take()
-        if kind == "str":
-            s = _unquote(tok)
-            while self.peek()[0] == "str":
-                s += _unquote(self.take()[1])
-            return s
-        if kind == "int":
-            return int(tok.rstrip("L"))
-        if kind == "hex":
-            return int(tok.rstrip("L"), 16)
-        if kind == "float":
-            return float(tok)
-        if kind == "bool":
-            return tok.lower() == "true"
-        raise ConfError("unexpected %r" % tok)
-
-
-def parse(text):
-    """Parse libconfig text into nested dicts and lists."""
-    p = _Parser(_tokens(text))
-    root = p.settings(None)
-    return root
+def effective(path, rectd=None):
+    """The config at path as rectd understands it: `rectd --check --json`
+    (every default filled in, paths absolute, keys as public keys or paths).
+    Grouped as rectd.conf is: cfg["daemon"]["endpoint"], cfg["users"][i]
+    {"name", "display", "roles", "public_key"}, cfg["units"] [{"id", "name"}].
+    Raises ConfError with rectd's FILE:LINE message when rectd refuses it."""
+    if rectd is None:
+        repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        rectd = os.path.abspath(os.environ.get("RECTD") or os.path.join(repo, "rectd"))
+    p = subprocess.run([rectd, "--check", "--json", "-c", path], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    err = p.stderr.decode("utf-8", "replace")
+    if p.returncode != 0:
+        raise ConfError(err.strip() or "rectd --check --json exited %d" % p.returncode)
+    for mark in ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer"):
+        if mark in err:
+            raise AssertionError("sanitizer report from rectd --check --json:\n" + err)
+    return json.loads(p.stdout.decode("utf-8"))
 
 
 def load(path):
-    with open(path, encoding="utf-8") as f:
-        return parse(f.read())
+    """The effective config of the file at path (effective())."""
+    return effective(path)
+
+
+def parse(text, folder=None):
+    """The effective config of config text, written to a file in folder
+    (default: a fresh temporary folder, against which relative paths then
+    resolve) and given to effective(). Kept for older suites; prefer
+    effective() on the file rectd itself reads."""
+    tmp = folder or tempfile.mkdtemp(prefix="rc", dir="/tmp")
+    fd, path = tempfile.mkstemp(suffix=".conf", dir=tmp)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        return effective(path)
+    finally:
+        os.unlink(path)
+        if folder is None:
+            os.rmdir(tmp)
 
 
 def _fmt(value):

@@ -120,6 +120,8 @@ class Daemon:
 
     def __init__(self, overrides=None, tmp=None):
         self.tmp = tmp or tempfile.mkdtemp(prefix="rt", dir="/tmp")
+        self.cfg = None  # the effective config: `rectd --check --json` of r.conf
+        self.cfg_error = None  # rectd's message when the last r.conf saved was refused
         self.conf_text = None
         self.conf = None
         self.proc = None
@@ -161,13 +163,23 @@ class Daemon:
 
     def save_conf(self, text, name="r.conf"):
         """Write config text as name in the daemon's folder; r.conf becomes
-        the config this daemon runs on. Returns its path."""
+        the config this daemon runs on, and self.cfg what rectd makes of it
+        (`rectd --check --json`: defaults filled in, paths absolute, users'
+        public keys as keys). Returns its path."""
         path = os.path.join(self.tmp, name)
         with open(path, "w", encoding="utf-8") as f:
             f.write(text)
         if name == "r.conf":
             self.conf_text, self.conf = text, path
-            self.cfg = e2e_conf.parse(text)
+            self.cfg_error = None
+            try:
+                self.cfg = e2e_conf.effective(path, RECTD)
+            except e2e_conf.ConfError as e:
+                # A config rectd refuses (a test of the refusal): rectd keeps
+                # running on the last good one, and so does self.cfg.
+                self.cfg_error = str(e)
+                if getattr(self, "cfg", None) is None:
+                    raise
         return path
 
     # -- process ----------------------------------------------------------
@@ -237,11 +249,23 @@ class Daemon:
                                          % (self.proc.returncode, self.stderr()))
                 try:
                     c.call("ping")
+                    self._refresh_keys()
                     return
                 except rawclient.NoReply:
                     time.sleep(0.05)
         raise AssertionError("rectd did not answer ping within %ds:\n%s"
                              % (timeout, self.stderr()))
+
+    def _refresh_keys(self):
+        """After the first start made the demo keys (rectd serves only once
+        all are made), self.cfg learns their public keys."""
+        if self.cfg and self.cfg_error is None and (
+                self.cfg["daemon"].get("public_key") is None
+                or any(u.get("public_key") is None for u in self.cfg["users"])):
+            try:
+                self.cfg = e2e_conf.effective(self.conf, RECTD)
+            except e2e_conf.ConfError:
+                pass  # r.conf changed under a running rectd: keep what we had
 
     def stop(self, sig=signal.SIGTERM, timeout=15):
         """Stop rectd (SIGTERM, then SIGKILL after timeout). Exit status or None."""

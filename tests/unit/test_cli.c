@@ -19,6 +19,7 @@
 
 #include "cli.h"
 #include "conn.h"
+#include "directory.h"
 
 void cli_error(const char *fmt, ...)
 {
@@ -34,7 +35,7 @@ int cli_help(const cli_ctx *ctx, const cli_args *a)
     return RECT_EXIT_USAGE;
 }
 
-void cli_keys_dir(const rect_cfg *cfg, char *buf, size_t len)
+void cli_keys_dir(const rect_client_cfg *conf, char *buf, size_t len)
 {
     snprintf(buf, len, ".");
 }
@@ -161,6 +162,38 @@ static void test_every_required_argument_has_an_option_a_positional_or_a_build_h
     }
 }
 
+/* rectd's directory reply becomes the lookups rectctl renders names with. */
+static void test_the_directory_reply_serves_the_name_lookups(void **state)
+{
+    (void)state;
+    json_error_t e;
+    json_t *r = json_loads("{\"users\": [{\"name\": \"wangyan\", \"display\": \"王燕\", \"roles\": [\"admin\", \"verifier\"]},"
+                           " {\"name\": 5}, {\"name\": \"liming\", \"display\": \"李明\", \"roles\": [\"owner\", \"x\"]}],"
+                           " \"units\": [{\"id\": \"cun1\", \"name\": \"托托村\"}], \"sources\": [],"
+                           " \"timezone\": \"Asia/Shanghai\", \"reviewer\": null,"
+                           " \"limits\": {\"max_request_kb\": 256, \"max_attachment_mb\": 20}}",
+                           0, &e);
+    assert_non_null(r);
+    rect_cfg *d = cli_dir_from_json(r);
+    assert_non_null(d);
+    assert_int_equal(d->n_users, 2); /* the malformed entry is left out */
+    assert_string_equal(cfg_user_find(d, "李明")->name, "liming");
+    assert_int_equal(cfg_user(d, "wangyan")->roles, RECT_ROLE_ADMIN | RECT_ROLE_VERIFIER);
+    assert_int_equal(cfg_user(d, "liming")->roles, RECT_ROLE_OWNER);
+    assert_null(cfg_user(d, "王燕")); /* by name only */
+    assert_string_equal(cfg_unit_find(d, "托托村")->id, "cun1");
+    assert_null(cfg_source_find(d, "national"));
+    assert_string_equal(d->timezone, "Asia/Shanghai");
+    assert_null(d->ledger_reviewer);
+    assert_int_equal(d->max_attachment_mb, 20);
+    cfg_destroy(&d);
+    json_decref(r);
+    r = json_loads("{\"users\": 3}", 0, &e);
+    assert_null(cli_dir_from_json(r)); /* no directory */
+    assert_null(cli_dir_from_json(NULL));
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_options_fill_arguments_the_way_their_type_needs),
         cmocka_unit_test(test_positional_arguments_are_required_by_the_schema_or_by_the_command),
         cmocka_unit_test(test_every_required_argument_has_an_option_a_positional_or_a_build_hook),
+        cmocka_unit_test(test_the_directory_reply_serves_the_name_lookups),
     };
     return cmocka_run_group_tests_name("rectctl's table against the protocol's", tests, NULL, NULL);
 }
