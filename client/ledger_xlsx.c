@@ -68,12 +68,12 @@ static void s_cols_of(const ledger_doc *doc, s_cols *m)
 
 /*
  * The cells' font: a CJK font, since Excel's default (Calibri) has no
- * Chinese and leaves the choice to the machine. The GB2312 character set
- * (134) makes Excel and WPS put a Chinese font of their own in its place
- * where Noto Sans CJK SC is not installed.
+ * Chinese and leaves the choice to the machine; the one the HTML page
+ * asks for first. Where it is not installed, Excel, WPS and LibreOffice put
+ * a Chinese font of their own in its place. (libxlsxwriter 1.1 does not
+ * write a font's character set, which would steer that choice.)
  */
 #define S_FONT "Noto Sans CJK SC"
-#define S_FONT_CHARSET 134
 #define S_FONT_SIZE 10
 
 typedef struct {
@@ -91,7 +91,6 @@ static lxw_format *s_format(s_book *b)
         return NULL;
     }
     format_set_font_name(f, S_FONT);
-    format_set_font_charset(f, S_FONT_CHARSET);
     format_set_font_size(f, S_FONT_SIZE);
     return f;
 }
