@@ -3,7 +3,10 @@
  * fonts, scripts or images; prints on A4 landscape with the table header on
  * every page and page numbers (CSS @page margin boxes); three inline SVG
  * charts drawn here (no JavaScript): items by state per source, open items
- * over time, red items by unit. All text is escaped for HTML and SVG.
+ * over time, red items by unit. All text is escaped for HTML and SVG. The
+ * table is 9pt with fixed column widths from ledger_layout.c and the
+ * columns of doc->columns; below it the lines to seal, sign and date, and
+ * the chain head printed short with a note of what it is.
  */
 #include "ledger.h"
 
@@ -165,11 +168,12 @@ static void s_style(FILE *out)
 
 /*
  * How each column's cells are set: nw never wraps (short terms: 长期坚持,
- * 验收通过, names), n a count (right, no wrap), k a name that breaks only at
- * punctuation (问题来源), u a unit (at least 8em, short ones whole), t / m
- * / l free text (m: the measures, the widest), d a deadline (each date whole,
- * a break before "→"), w who and when (date and time each whole). The
- * free-text columns get a share of the width; the others what they need.
+ * 验收通过, names), n a count (right, no wrap), k a source and u a unit
+ * (whole when they fit the column, else wrapped), t the problem (at most
+ * three lines: s_title_cell), m / l free text, d a deadline (each date
+ * whole, a break before "→"), w who and when (date and time each whole).
+ * The widths are ledger_layout_compute's: what the short columns need, the
+ * rest shared by the free text where it saves the most lines.
  */
 static const char *const s_col_class[LEDGER_COLS] = {
     [LL_REF] = "nw", [LL_SOURCE] = "k", [LL_TITLE] = "t", [LL_MEASURES] = "m",

@@ -149,7 +149,7 @@ static double s_head_em(const ledger_doc *doc, int col)
         if (w > widest)
             widest = w;
         if (!p[len])
-            return widest;
+            return widest * 1.1; /* headers are bold: a little wider */
         p += len + 1;
     }
 }

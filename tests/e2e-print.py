@@ -100,22 +100,23 @@ class Print:
     def ctl(self, *args, json_out=False):
         return self.d.ctl(*args, user="wangyan", json_out=json_out)
 
-    def html(self, *columns):
+    def html(self, *columns, extra=()):
         """The HTML ledger (with --columns LIST when given) as a file and text."""
         path = os.path.join(self.out, "ledger%d.html" % len(os.listdir(self.out)))
         args = ["ledger", "--inspection", INSP, "-o", path] + (["--columns", columns[0]] if columns else [])
+        args += list(extra)
         r = self.ctl(*args)
         eq(r.rc, 0, "ledger html exit (%s)" % r.err)
         with open(path, encoding="utf-8") as f:
             return path, f.read()
 
-    def pdf(self, *columns):
+    def pdf(self, *columns, extra=()):
         """Print the HTML ledger with headless Chromium; the PDF's path."""
-        if columns in self.rendered:
-            return self.rendered[columns]
+        if (columns, extra) in self.rendered:
+            return self.rendered[(columns, extra)]
         if not CHROMIUM:
             raise Failure("chromium is not installed (make deps installs it)")
-        path, _ = self.html(*columns)
+        path, _ = self.html(*columns, extra=extra)
         pdf = path[:-5] + ".pdf"
         profile = os.path.join(self.d.tmp, "chromium")
         p = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -125,16 +126,16 @@ class Print:
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=180, start_new_session=True)
         eq(p.returncode, 0, "chromium: %s" % p.stderr[-500:])
         if self.args.keep:
-            shutil.copy(pdf, "/tmp/print-e2e%s.pdf" % ("-cols" if columns else ""))
-        self.rendered[columns] = pdf
+            shutil.copy(pdf, "/tmp/print-e2e%s%s.pdf" % ("-cols" if columns else "", "-".join(("",) + extra)))
+        self.rendered[(columns, extra)] = pdf
         return pdf
 
-    def table_words(self, pdf):
+    def table_words(self, pdf, first="编号", after=("生成时间", "不认领问题")):
         """The words of the ledger's table: from its header row on page 1 to
         the footer (生成时间), without the page's margin boxes."""
         words, sizes = pdf_words(pdf)
-        head = next(w for w in words if w[0] == 1 and w[5] == "编号")
-        footer = next(w for w in words if w[5].startswith(("生成时间", "不认领问题")))
+        head = next(w for w in words if w[0] == 1 and w[5] == first)
+        footer = next(w for w in words if w[5].startswith(after))
         out = []
         for w in words:
             page, y0 = w[0], w[2]
@@ -163,7 +164,25 @@ class Print:
               "every font is embedded: %r" % [l for l in rows if " no " in l[50:60]][:3])
 
     def test_pdf_table_text_at_least_9pt(self):
-        table, _, _, _ = self.table_words(self.pdf())
+        self.check_9pt(self.table_words(self.pdf())[0])
+
+    def test_pdf_english(self):
+        pdf = self.pdf(extra=("--lang", "en"))
+        table, words, _, head = self.table_words(pdf, "Ref", ("Generated",))
+        self.check_9pt(table)
+        heads = " ".join(w[5] for w in table if w[0] == 1 and abs(w[2] - head[2]) < 30)
+        for h in ("Ref", "Source", "Problem", "Measures", "Deadline", "State", "Latest"):
+            check(h in heads, "English header %s: %r" % (h, heads))
+        check("Verified" not in heads, "the empty columns left out in English too: %r" % heads)
+        by_line = collections.defaultdict(list)
+        for w in words:
+            by_line[(w[0], round(w[2]))].append(w[5])
+        line = next((" ".join(v) for v in by_line.values() if "(seal):" in v), "")
+        check("Reviewer:" in line and "Date:" in line and "Reporting" in line, "sign line: %r" % line)
+        text = "".join(w[5] for w in words)
+        check("first12hexdigits" in text, "the head's note in English")
+
+    def check_9pt(self, table):
         check(len(table) > 300, "the table's words were found: %d" % len(table))
         # A CJK character is 1 em wide: a word of n of them is n × its size.
         cjk = [(w[3] - w[1]) / len(w[5]) for w in table if CJK.match(w[5]) and len(w[5]) >= 2]
