@@ -154,12 +154,18 @@ static double s_head_em(const ledger_doc *doc, int col)
     }
 }
 
-/* The free-text cells' lines, measured once: the width of each line of
- * every cell, by row and free column (S_FREE columns, at most S_NFREE). */
+/*
+ * The free-text cells' lines, measured once: the width of each line of
+ * every cell, by row and free column (S_FREE columns, at most S_NFREE). Of
+ * a long ledger, S_SAMPLE rows spread over it stand for all (the widths
+ * are a matter of proportion, and the search stays quick on 10,000 rows).
+ */
 #define S_NFREE 5
+#define S_SAMPLE 400
 typedef struct {
     double *em;    /* all the lines' widths */
     size_t *first; /* cell (row * S_NFREE + f)'s lines: em[first[k] .. first[k + 1]) */
+    size_t rows;   /* the rows measured */
 } s_lines;
 
 /* Lines a cell of `lines` (n widths) takes in a column w em wide. */
@@ -182,10 +188,10 @@ static double s_cell_lines(const double *em, size_t n, double w)
  * column does not wrap for nothing beside a long one, plus each line of a
  * title past its second.
  */
-static double s_cost(const s_lines *L, size_t nrows, const int *free_col, int nf, const double *w)
+static double s_cost(const s_lines *L, const int *free_col, int nf, const double *w)
 {
     double cost = 0;
-    for (size_t r = 0; r < nrows; r++) {
+    for (size_t r = 0; r < L->rows; r++) {
         double most = 1, all = 0;
         for (int f = 0; f < nf; f++) {
             size_t k = r * S_NFREE + (size_t)f;
@@ -199,14 +205,16 @@ static double s_cost(const s_lines *L, size_t nrows, const int *free_col, int nf
         }
         cost += most + all / 3;
     }
-    return cost;
+    return L->rows ? cost / (double)L->rows : 0; /* per row: the same for a sample */
 }
 
 /* Measure the free cells' lines into L (nf columns free_col); 0, or -1 (no memory). */
 static int s_measure_lines(const ledger_doc *doc, const json_t *rows, const int *free_col, int nf, s_lines *L)
 {
-    size_t nrows = json_array_size(rows), cap = 64, used = 0;
+    size_t total = json_array_size(rows), cap = 64, used = 0;
+    size_t nrows = total > S_SAMPLE ? S_SAMPLE : total;
     ledger_cells *c = malloc(sizeof *c);
+    L->rows = nrows;
     L->em = malloc(cap * sizeof *L->em);
     L->first = malloc((nrows * S_NFREE + 1) * sizeof *L->first);
     if (!c || !L->em || !L->first) {
@@ -214,7 +222,7 @@ static int s_measure_lines(const ledger_doc *doc, const json_t *rows, const int 
         return -1;
     }
     for (size_t r = 0; r < nrows; r++) {
-        ledger_row_cells(doc, json_array_get(rows, r), c);
+        ledger_row_cells(doc, json_array_get(rows, total > S_SAMPLE ? r * total / S_SAMPLE : r), c);
         for (int f = 0; f < S_NFREE; f++) {
             L->first[r * S_NFREE + (size_t)f] = used;
             for (const char *p = f < nf ? c->cell[free_col[f]] : NULL; p;) {
@@ -294,7 +302,7 @@ void ledger_layout_compute(const ledger_doc *doc, double avail_em, ledger_layout
     s_lines L = {0};
     double rest = avail_em - fixed, step = 0.25;
     if (nf > 0 && rest >= step && s_measure_lines(doc, rows, free_col, nf, &L) == 0) {
-        double now = s_cost(&L, nrows, free_col, nf, lay->width_em);
+        double now = s_cost(&L, free_col, nf, lay->width_em);
         while (rest >= step) {
             /* The best saving per em over steps of up to 4 em: a column
              * saves a line only once it is a whole character wider. */
@@ -307,7 +315,7 @@ void ledger_layout_compute(const ledger_doc *doc, double avail_em, ledger_layout
                     if (w0 + by > hi[i])
                         break;
                     lay->width_em[i] = w0 + by;
-                    double gain = (now - s_cost(&L, nrows, free_col, nf, lay->width_em)) / by;
+                    double gain = (now - s_cost(&L, free_col, nf, lay->width_em)) / by;
                     if (gain > best_gain + 1e-9) {
                         best_gain = gain;
                         best = i;
@@ -331,7 +339,7 @@ void ledger_layout_compute(const ledger_doc *doc, double avail_em, ledger_layout
                 break; /* every column as wide as its text: the table is narrower */
             lay->width_em[best] += best_by;
             rest -= best_by;
-            now = s_cost(&L, nrows, free_col, nf, lay->width_em);
+            now = s_cost(&L, free_col, nf, lay->width_em);
         }
     }
     free(L.em);

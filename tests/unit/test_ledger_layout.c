@@ -98,7 +98,7 @@ static json_t *s_ledger(size_t n, const char *title, const char *measures)
     json_t *rows = json_array();
     for (size_t i = 0; i < n; i++) {
         char ref[16];
-        snprintf(ref, sizeof ref, "GJ-%02zu", i + 1);
+        snprintf(ref, sizeof ref, "GJ-%05zu", i + 1);
         json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "ref", ref,
                                               "title", title, "measures", measures, "state", "assigned",
                                               "deadline", "2027-06-30", "kind", "long-term", "evidence_count", 0,
@@ -164,6 +164,19 @@ static void test_free_text_shares_the_page_by_what_the_rows_hold(void **state)
     assert_true(lay.title_max_em > 0);
     for (int k = 0; k < lay.n; k++)
         assert_true(lay.width_em[lay.shown[k]] > 0 && lay.width_em[lay.shown[k]] < 85);
+    json_decref(l);
+
+    /* a long ledger: its widths come from rows spread over it, the same */
+    l = s_ledger(10000, "防止返贫监测帮扶不够精准", "坚持每月一研判、每季度一摸排，村队每月遍访一次。");
+    doc.ledger = l;
+    ledger_layout_compute(&doc, 85, &lay);
+    json_t *few = s_ledger(40, "防止返贫监测帮扶不够精准", "坚持每月一研判、每季度一摸排，村队每月遍访一次。");
+    ledger_layout other;
+    doc.ledger = few;
+    ledger_layout_compute(&doc, 85, &other);
+    assert_true(lay.width_em[LL_TITLE] == other.width_em[LL_TITLE]);
+    assert_true(lay.width_em[LL_MEASURES] == other.width_em[LL_MEASURES]);
+    json_decref(few);
     json_decref(l);
 
     /* no rows at all */
