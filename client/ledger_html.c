@@ -692,7 +692,11 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
         char no[32];
         fputs("<h2>", out);
         ledger_html_esc(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
-        fputs("</h2>\n<table class=\"ledger declined\">\n<thead><tr>", out);
+        /* (fixed layout, like the ledger's: the number narrow, the texts wide) */
+        fputs("</h2>\n<table class=\"ledger declined\">\n<colgroup><col style=\"width: 5%\">"
+              "<col style=\"width: 17%\"><col style=\"width: 39%\"><col style=\"width: 39%\"></colgroup>\n"
+              "<thead><tr>",
+              out);
         for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
             fputs("<th>", out);
             ledger_html_esc(out, ledger_declined_label(doc->lang, i));

@@ -87,7 +87,9 @@ class Print:
         for argv in (["inspection", "add", INSP, "--title", "2025年考核评估反馈问题",
                       "--fed-back", "national=25,region=5,county=5"],
                      ["import", self.plan, "--inspection", INSP],
-                     ["start", "GJ-03"], ["evidence", "GJ-03", "--note", "补齐遍访记录"]):
+                     ["start", "GJ-03"], ["evidence", "GJ-03", "--note", "补齐遍访记录"],
+                     ["inspection", "decline", INSP, "--source", "national", "--title", "光伏扶贫电站收益分配不规范",
+                      "--reason", "本镇未建设光伏扶贫电站"]):
             r = self.d.ctl(*argv, user="wangyan", json_out=False)
             if r.rc != 0:
                 raise Failure("setup step %s failed: %r" % (argv, r))
@@ -265,6 +267,16 @@ class Print:
         # four columns: the long title has room and is printed whole
         check("子丑寅卯" in text, "the long title whole in a wide column")
 
+    def test_pdf_declined_section(self):
+        # the problems not claimed: a narrow number column, the texts whole on one line each
+        words, _ = pdf_words(self.pdf())
+        head = next(w for w in words if w[5] == "不认领原因")
+        no = next(w for w in words if w[5] == "序号" and abs(w[2] - head[2]) < 1)
+        reason = next(w for w in words if w[5] == "本镇未建设光伏扶贫电站")
+        title = next(w for w in words if w[5] == "光伏扶贫电站收益分配不规范")
+        check(reason[2] > head[2] and abs(reason[2] - title[2]) < 1, "reason and title on the row's line")
+        check(title[1] - no[1] < 200, "the number column is narrow: %.0fpt" % (title[1] - no[1]))
+
     def test_pdf_sign_line_and_short_head(self):
         pdf = self.pdf()
         words, _ = pdf_words(pdf)
@@ -285,8 +297,8 @@ class Print:
     def test_html_column_widths(self):
         _, page = self.html()
         check("table-layout: fixed" in page and "font-size: 9pt" in page, "fixed layout, 9pt")
-        widths = [float(x) for x in re.findall(r'<col style="width: ([\d.]+)%">', page)]
-        heads = re.findall(r"<th>(.*?)</th>", page.split('<table class="ledger">')[1])
+        widths = [float(x) for x in re.findall(r'<col style="width: ([\d.]+)%">', page.split("</colgroup>")[0])]
+        heads = re.findall(r"<th>(.*?)</th>", page.split('<table class="ledger">')[1].split("</table>")[0])
         eq(len(widths), len(heads), "a width per column")
         eq([h.replace("<wbr>", "") for h in heads], [c for c in COLUMNS if c not in EMPTY], "columns")
         check(99 <= sum(widths) <= 101, "the widths fill the page: %.1f" % sum(widths))
@@ -318,7 +330,7 @@ class Print:
         r = self.ctl("ledger", "--inspection", INSP, "--columns", "all", "-o",
                      os.path.join(self.out, "all.html"))
         with open(os.path.join(self.out, "all.html"), encoding="utf-8") as f:
-            heads = re.findall(r"<th>(.*?)</th>", f.read().split('<table class="ledger">')[1])
+            heads = re.findall(r"<th>(.*?)</th>", f.read().split('<table class="ledger">')[1].split("</table>")[0])
         eq([h.replace("<wbr>", "") for h in heads], COLUMNS, "html --columns all")
         r = self.ctl("ledger", "--inspection", INSP, "--lang", "en", "--columns", "ref,days-overdue")
         check("| Ref | Days overdue now |" in r.out, "English: %r" % r.out[:400])
