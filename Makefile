@@ -119,6 +119,12 @@ $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS) -lcmocka
 
+# test_ledger_layout: the printed ledger's columns and widths, of rectctl's ledger objects.
+$(BUILD)/tests/test_ledger_layout: tests/unit/test_ledger_layout.c $(BUILD)/client/ledger.o \
+  $(BUILD)/client/ledger_layout.o $(BUILD)/client/ledger_html.o $(BUILD)/client/render.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 # Install the packages of $(1) that are missing, then make the zh_CN.UTF-8
 # locale if it is missing (listed in /etc/locale.gen, so that a later
 # locale-gen keeps it). As root: apt-get and locale-gen. Otherwise print the
