@@ -22,6 +22,7 @@
 
 #include "cmd_ledger.h"
 #include "item.h"
+#include "log.h"
 #include "rect_proto.h"
 
 /* 1 if path is dir or lies inside it (both resolved). */
@@ -170,7 +171,7 @@ static int s_record(cmd_ctx *c, const char *path, const char *head, json_int_t e
 int cmd_backup(cmd_ctx *c)
 {
     const char *path = cmd_str(c, "path");
-    char err[1024], when[RECT_INSTANT_LEN];
+    char err[1024];
     int made = 0, rc;
     json_t *v = NULL;
     if ((rc = s_check_path(c, path, &made)))
@@ -178,8 +179,7 @@ int cmd_backup(cmd_ctx *c)
     if ((rc = store_backup(c->st, path, err, sizeof err))) {
         if (rc != RECT_E_BAD_VALUE) /* else the file there is another backup's */
             s_discard(path, made);
-        instant_format(rect_now(), when);
-        fprintf(stderr, "%s %s backup to %s: %s: %s\n", when, c->actor->name, path, rect_err_name(rc), err);
+        log_msg(LOG_LEVEL_ERROR, "%s backup to %s: %s: %s", c->actor->name, path, rect_err_name(rc), err);
         return cmd_fail(c, rc, "backup: %s; no backup was made", err);
     }
     if ((rc = s_verify_copy(c, path, &v))) {
@@ -210,8 +210,7 @@ int cmd_backup(cmd_ctx *c)
     c->result = json_pack("{sssssIs{sIss}sIsI}", "path", path, "file", file, "bytes", (json_int_t)bytes, "head",
                           "seq", events, "hash", hash, "events", events, "seq", (json_int_t)c->seq);
     json_decref(v);
-    instant_format(rect_now(), when);
-    fprintf(stderr, "%s %s backup to %s: ok: %lld events, head %.16s…, %lld bytes (event seq %llu)\n", when,
+    log_msg(LOG_LEVEL_INFO, "%s backup to %s: ok: %lld events, head %.16s…, %lld bytes (event seq %llu)",
             c->actor->name, path, (long long)events, hash, bytes, (unsigned long long)c->seq);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }

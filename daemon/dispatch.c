@@ -16,6 +16,7 @@
 #include "cmd_ledger.h"
 #include "cmd_records.h"
 #include "fault.h"
+#include "log.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 #include "rect_verbs.h"
@@ -554,11 +555,10 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     return 0;
 }
 
-/* One line on stderr per write: who did what, and how it ended. */
+/* One log line per write: who did what, and how it ended (a refusal is a
+ * notice, rectd's own failure an error). */
 static void s_log(json_t *req, const dispatch_req *r)
 {
-    char when[RECT_INSTANT_LEN];
-    instant_format(rect_now(), when);
     json_t *rep = fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
     json_t *err = json_object_get(rep, "error");
     json_t *item = json_object_get(json_object_get(rep, "result"), "item");
@@ -570,9 +570,13 @@ static void s_log(json_t *req, const dispatch_req *r)
         snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
     else if (json_is_string(arg))
         snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
-    fprintf(stderr, "%s %s %s%s: %s\n", when, json_string_value(json_object_get(req, "user")),
-            json_string_value(json_object_get(req, "cmd")), target,
-            err ? json_string_value(json_object_get(err, "code")) : "ok");
+    const char *code = err ? json_string_value(json_object_get(err, "code")) : NULL;
+    int level = !err ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
+    if (code && (strcmp(code, "internal") == 0 || strcmp(code, "out_of_memory") == 0 ||
+                 strcmp(code, "storage_full") == 0 || strcmp(code, "damaged") == 0))
+        level = LOG_LEVEL_ERROR;
+    log_msg(level, "%s %s%s: %s", json_string_value(json_object_get(req, "user")),
+            json_string_value(json_object_get(req, "cmd")), target, code ? code : "ok");
     json_decref(rep);
 }
 
