@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "gate.h"
+#include "log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -83,7 +84,7 @@ void gate_raise_nofile(void)
         if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
             rl.rlim_cur = was;
         else
-            fprintf(stderr, "rectd: open files: limit raised from %llu to %llu (the hard limit)\n",
+            log_msg(LOG_LEVEL_INFO, "open files: limit raised from %llu to %llu (the hard limit)",
                     (unsigned long long)was, (unsigned long long)rl.rlim_cur);
     }
     s_nofile = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > INT_MAX ? INT_MAX : (long)rl.rlim_cur;
@@ -107,7 +108,7 @@ static long s_fds_in_use(void)
     return fd;
 }
 
-int gate_gate_open(const rect_cfg *cfg, char *err, size_t errlen)
+int gate_open(const rect_cfg *cfg, char *err, size_t errlen)
 {
     if (s_nofile < 0)
         gate_raise_nofile();
@@ -132,12 +133,12 @@ int gate_gate_open(const rect_cfg *cfg, char *err, size_t errlen)
         return -1;
     }
     atomic_store(&s_gate, (int)gate);
-    fprintf(stderr, "rectd: connections: at most %ld at once (%s; open-files limit %ld, %ld fds in use, %u kept in reserve)\n",
+    log_msg(LOG_LEVEL_INFO, "connections: at most %ld at once (%s; open-files limit %ld, %ld fds in use, %u kept in reserve)",
             gate - base, why, s_nofile, base, (unsigned)cfg->fd_reserve);
     return 0;
 }
 
-void gate_gate_close(void)
+void gate_close(void)
 {
     atomic_store(&s_gate, INT_MAX);
     pthread_mutex_lock(&s_spare_lock);

@@ -38,7 +38,7 @@
 /*
  * Raise RLIMIT_NOFILE's soft limit to its hard limit (logged on stderr when
  * it changed). Call once at start, before any thread. The limit in force
- * is stored for gate_gate_open.
+ * is stored for gate_open.
  */
 void gate_raise_nofile(void);
 
@@ -49,10 +49,10 @@ void gate_raise_nofile(void);
  * connections rectd will take. Takes the spare fd. 0, or -1 with err when
  * not even a few connections would fit (raise the limit, lower the reserve).
  */
-int gate_gate_open(const rect_cfg *cfg, char *err, size_t errlen);
+int gate_open(const rect_cfg *cfg, char *err, size_t errlen);
 
 /* Close the gate again (every accept passes) and give back the spare fd. */
-void gate_gate_close(void);
+void gate_close(void);
 
 /* Connections refused since the last call (and resets the count). */
 unsigned long gate_refused_take(void);
