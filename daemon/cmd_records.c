@@ -37,6 +37,24 @@ static void s_sources(const rect_cfg *cfg, char *buf, size_t len)
     }
 }
 
+typedef struct {
+    const char *source, *title;
+    json_t *found; /* the claimed item with that source and title (a reference), or NULL */
+} s_claimed_find;
+
+static int s_claimed_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
+{
+    (void)t;
+    (void)id;
+    s_claimed_find *f = ctx;
+    const char *s = json_string_value(json_object_get(item, "source"));
+    const char *ti = json_string_value(json_object_get(item, "title"));
+    if (!s || !ti || strcmp(s, f->source) != 0 || strcmp(ti, f->title) != 0)
+        return 0;
+    f->found = json_incref(item);
+    return 1;
+}
+
 /* The new declined array for a decline: old (may be NULL) plus the entry; or a refusal. */
 static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const char *src_arg, const char *title,
                          const char *reason, const char *ref, json_t **out)
@@ -66,6 +84,22 @@ static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const 
                             "inspection %s already records \"%s\" (%s) as not claimed (number %zu): withdraw "
                             "it first to record it again",
                             name, title, src->id, i + 1);
+    }
+    /* A problem is claimed or not claimed, never both: the record would list it twice (and fed back,
+     * claimed + not claimed, would count it twice). */
+    s_claimed_find cf = {src->id, title, NULL};
+    int wrc = store_walk_index(c->txn, "inspection", name, s_claimed_cb, &cf);
+    if (wrc < 0)
+        return cmd_fail(c, wrc, "cannot read the items of inspection %s", name);
+    if (cf.found) {
+        char label[160], its_ref[RECT_MAX_NAME + 1];
+        item_label(cf.found, label, sizeof label);
+        snprintf(its_ref, sizeof its_ref, "%s", json_string_value(json_object_get(cf.found, "ref")));
+        json_decref(cf.found);
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "inspection %s: \"%s\" (%s) is claimed as %s: a problem is either claimed or not claimed, "
+                        "and a claimed one stays in the record (rectctl show %s)",
+                        name, title, src->id, label, its_ref);
     }
     json_t *arr = old ? json_deep_copy(old) : json_array();
     json_t *e = json_pack("{ssssss}", "source", src->id, "title", title, "reason", reason);

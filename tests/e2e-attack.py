@@ -358,6 +358,32 @@ class RecordAttacks(Base):
               "both acts are in the record: %r" % acts)
         self.audit_ok()
 
+    def test_declining_a_problem_that_is_claimed_as_an_item_is_refused(self):
+        # the record would say the problem was claimed and not claimed, and fed back would count it twice
+        it = self.call("show", {"item": 3})["item"]
+        self.refused("bad_value", "inspection_decline", {"name": INSP, "source": it["source"], "title": it["title"],
+                                                         "reason": "不认领"}, words=["claimed as", it["ref"]])
+        # the same problem through an import's 认领 = 否 row: the whole import is refused
+        csv = "编号,问题来源,整改类型,问题,关联问题,认领,不认领原因\n,%s,,%s,,否,不认领\n" % (it["source"], it["title"])
+        self.refused("bad_import", "import", {"inspection": INSP}, files=[csv.encode("utf-8")], words=["claimed as"])
+        # a claimed problem of another inspection does not stand in the way
+        o = self.call("show", {"item": self.other})["item"]
+        self.call("inspection_decline", {"name": INSP, "source": o["source"], "title": o["title"], "reason": "本检查无此项"})
+
+    def test_a_parent_on_any_source_counts_as_self_found_and_the_claim_records_who_linked_it(self):
+        # Accepted (PROTOCOL.md add, import's 关联问题): any claimed item may name the problem it was found
+        # from, and every item with a parent counts as 举一反三 (summary.self_found). Linking is an admin's
+        # claim; the claim event names who and when, and ledger rows show parent_ref.
+        was = self.call("ledger", {"inspection": INSP})["summary"].get("self_found", 0)
+        x = self.call("add", {"ref": "GJ-90", "source": "national", "kind": "immediate", "title": "由GJ-03延伸",
+                              "inspection": INSP, "parent": 3})["item"]
+        ev = [e for e in self.d.events() if e["item"] == x["id"] and e["action"] == "claim"][0]
+        eq((ev["actor"], ev["changes"]["parent"]), (ADMIN, [None, 3]), "the claim records who linked it")
+        led = self.call("ledger", {"inspection": INSP})
+        eq(led["summary"].get("self_found"), was + 1, "counted as self-found")
+        row = [r for r in led["rows"] if r["ref"] == "GJ-90"][0]
+        eq(row.get("parent_ref"), "GJ-03", "the row names its parent")
+
     def test_a_leader_or_viewer_cannot_decline_or_withdraw(self):
         for u in (LEADER, VIEWER, self.owner3, VERIFIER):
             self.refused("permission_denied", "inspection_decline",
@@ -365,7 +391,8 @@ class RecordAttacks(Base):
 
     def test_withdraw_numbers_out_of_range_are_refused(self):
         self.call("inspection_decline", {"name": INSP, "source": "national", "title": "t", "reason": "r"})
-        for n in (0, -1, 2, 2 ** 31, 2 ** 63 - 1, -2 ** 63):
+        have = len([i for i in self.call("inspection_list")["inspections"] if i["name"] == INSP][0]["declined"])
+        for n in (0, -1, have + 1, 2 ** 31, 2 ** 63 - 1, -2 ** 63):
             self.refused("bad_value", "inspection_decline", {"name": INSP, "withdraw": n, "reason": "r"})
 
     def test_a_parent_in_another_inspection_or_missing_or_itself_is_refused(self):
