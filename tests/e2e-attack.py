@@ -586,6 +586,56 @@ class BackupAttacks(Base):
         self.backup_refused(self.d.data_dir + "/../data/.", ["inside data_dir"])
         eq(os.listdir(empty), [], "nothing written through the link")
 
+    def test_a_backup_folder_swapped_for_a_link_after_the_check_never_writes_elsewhere(self):
+        # Someone who may write in PATH's parent renames the folder rectd just checked (or made) and puts
+        # a symbolic link to another folder in its place while the copy is written: rectd must write,
+        # verify and remove only in the folder it checked (docs/SECURITY.md "Backups"), never in the
+        # link's target. The target holds a data.mdb that is not a database (a stand-in for data_dir's):
+        # verifying that one fails, and a backup that then removed "PATH/data.mdb" removed it. A large
+        # file makes the copy last long enough for the swap to land during it. Bounded: 20 tries.
+        import threading
+        import time
+        parent = os.path.join(self.d.tmp, "race")
+        elsewhere = os.path.join(self.d.tmp, "elsewhere")
+        os.makedirs(parent)
+        os.makedirs(elsewhere)
+        victim = os.path.join(elsewhere, "data.mdb")
+        with open(victim, "wb") as f:
+            f.write(b"the other folder's own file")
+        owner9 = self.people(9)[0]
+        self.call("start", {"item": 9}, user=owner9)
+        big = os.urandom(12 << 20)
+        self.call("evidence", {"item": 9, "note": "大文件", "files": ["big.bin"]}, user=owner9, files=[big])
+        results = []
+        for i in range(20):
+            path = os.path.join(parent, "b%d" % i)
+            done = threading.Event()
+
+            def swap():
+                t0 = time.monotonic()
+                while not done.is_set() and time.monotonic() - t0 < 5:
+                    try:
+                        if stat.S_ISDIR(os.lstat(path).st_mode):
+                            os.rename(path, path + ".moved")
+                            os.symlink(elsewhere, path)
+                            return
+                    except OSError:
+                        pass
+            th = threading.Thread(target=swap)
+            th.start()
+            rep = self.d.request("backup", {"path": path}, user=ADMIN)
+            done.set()
+            th.join()
+            results.append(rep["ok"] or rep["error"]["code"])
+            eq(os.listdir(elsewhere), ["data.mdb"], "try %d: nothing written through the link (%r)" % (i, rep))
+            with open(victim, "rb") as f:
+                eq(f.read(), b"the other folder's own file", "try %d: the file there untouched (%r)" % (i, rep))
+            if os.path.islink(path):
+                os.unlink(path)
+        check(os.path.exists(os.path.join(self.d.data_dir, "data.mdb")), "the live database is in place")
+        check(all(r is True or r in ("bad_value", "internal") for r in results), "answers: %r" % results)
+        self.audit_ok()
+
     def test_a_non_admin_cannot_back_up(self):
         for u in (ADMIN2 and LEADER, VIEWER, VERIFIER):
             self.refused("permission_denied", "backup", {"path": os.path.join(self.d.tmp, "b-" + u)}, user=u)
