@@ -652,13 +652,13 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
         rc = RECT_EXIT_OK;
         goto done;
     }
-    size_t tl = strlen(output) + 32;
-    if (!(tmp = malloc(tl))) {
-        cli_error(_("out of memory"));
+    int fd = cli_tmp_beside(output, &tmp);
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), output, strerror(errno));
         goto done;
     }
-    snprintf(tmp, tl, "%s.tmp%ld", output, (long)getpid());
     if (zip) {
+        close(fd);
         char html_name[RECT_MAX_NAME + 32], ref[RECT_MAX_NAME + 16];
         s_safe_name(a->n_pos ? s_str(json_object_get(json_array_get(json_object_get(result, "items"), 0), "item"), "ref")
                              : insp,
@@ -669,7 +669,9 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
             goto done;
         }
     } else {
-        FILE *out = fopen(tmp, "wb");
+        FILE *out = fdopen(fd, "wb");
+        if (!out)
+            close(fd);
         int ok = out && fwrite(html, 1, html_len, out) == html_len && fflush(out) == 0 &&
                  fsync(fileno(out)) == 0;
         if (out && fclose(out) != 0)

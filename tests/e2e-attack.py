@@ -561,6 +561,34 @@ class EvidenceAttacks(Base):
         check("&lt;script&gt;" in pages["dossier8"], "the dossier shows the note as text")
 
 
+    def test_links_planted_under_guessed_temporary_names_never_redirect_an_output(self):
+        # rectctl writes -o FILE through a temporary file beside it. With a name an attacker can guess
+        # (FILE.tmpPID) and fopen, links planted for the next pids in a shared folder made rectctl
+        # overwrite the link's target (any file of the user who ran it) and leave FILE a link to it.
+        shared = os.path.join(self.out, "shared")
+        os.makedirs(shared)
+        victim = os.path.join(self.out, "victim.txt")
+        with open(victim, "w") as f:
+            f.write("the user's own file\n")
+        with open("/proc/sys/kernel/ns_last_pid") as f:
+            last = int(f.read())
+        runs = (("ledger.html", ["ledger", "--inspection", INSP, "--format", "html"]),
+                ("report.md", ["report", "--inspection", INSP]),
+                ("dossier.html", ["dossier", "8", "--format", "html"]),
+                ("ledger.xlsx", ["ledger", "--inspection", INSP]),
+                ("d.zip", ["dossier", "8"]))
+        for name, _ in runs:
+            for pid in range(last + 1, last + 3000):
+                os.symlink(victim, os.path.join(shared, "%s.tmp%d" % (name, pid)))
+        for name, args in runs:
+            out = os.path.join(shared, name)
+            r = self.d.ctl(*(args + ["-o", out]), user=ADMIN, json_out=False)
+            eq(r.rc, 0, "%s: %s" % (name, r.err))
+            check(not os.path.islink(out) and os.path.getsize(out) > 0, "%s is a file of its own" % name)
+            with open(victim) as f:
+                eq(f.read(), "the user's own file\n", "%s: the link's target untouched" % name)
+
+
 # =============================================================================
 class BackupAttacks(Base):
     """backup PATH tricks; restore of a foreign or forged copy."""
