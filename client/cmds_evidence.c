@@ -560,14 +560,17 @@ static int s_zip(const dossier_doc *doc, const char *tmp, const char *html_name,
                     s_safe_name(s_str(g, "name"), other, sizeof other);
                     dup += strcmp(other, safe) == 0;
                 }
+                long long seq = (long long)json_integer_value(json_object_get(ev, "seq"));
                 if (dup)
-                    snprintf(path, sizeof path, "%s/seq-%lld/%d-%s", ref,
-                             (long long)json_integer_value(json_object_get(ev, "seq")), dup + 1, safe);
+                    snprintf(path, sizeof path, "%s/seq-%lld/%d-%s", ref, seq, dup + 1, safe);
                 else
-                    snprintf(path, sizeof path, "%s/seq-%lld/%s", ref,
-                             (long long)json_integer_value(json_object_get(ev, "seq")), safe);
+                    snprintf(path, sizeof path, "%s/seq-%lld/%s", ref, seq, safe);
+                /* A name taken already (a file literally called "2-x" beside two made "x"): the next free
+                 * number, so that no file ever replaces another in the zip. */
+                for (int n = dup + 2; n < 1000000 && zip_name_locate(z, path, ZIP_FL_ENC_UTF_8) >= 0; n++)
+                    snprintf(path, sizeof path, "%s/seq-%lld/%d-%s", ref, seq, n, safe);
                 src = zip_source_buffer(z, b && b->data ? b->data : "", b && b->data ? b->len : 0, 0);
-                if (!src || zip_file_add(z, path, src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
+                if (!src || zip_file_add(z, path, src, ZIP_FL_ENC_UTF_8) < 0) {
                     zip_source_free(src);
                     goto fail;
                 }

@@ -533,6 +533,20 @@ class EvidenceAttacks(Base):
                 p = os.path.realpath(os.path.join(root, f))
                 check(p.startswith(os.path.realpath(self.out) + os.sep), "extracted inside: %s" % p)
 
+    def test_file_names_that_collide_once_made_safe_never_hide_a_file_in_the_zip(self):
+        # "a/b" and "a_b" are both a_b once made safe; the second becomes 2-a_b, so a third file named
+        # "2-a_b" must not take (and silently replace) that place in the zip
+        owner = self.people(10)[0]
+        self.call("start", {"item": 10}, user=owner)
+        names, data = ["a/b", "a_b", "2-a_b", "a\\b"], [b"first", b"second", b"third", b"fourth"]
+        self.call("evidence", {"item": 10, "note": "同名", "files": names}, user=owner, files=data)
+        z = os.path.join(self.out, "collide.zip")
+        r = self.d.ctl("dossier", "10", "-o", z, user=ADMIN, json_out=False)
+        eq(r.rc, 0, "dossier zip: %s" % r.err)
+        with zipfile.ZipFile(z) as zf:
+            got = sorted(zf.read(n) for n in zf.namelist() if "/seq-" in n)
+        eq(got, sorted(data), "every file in the zip, each once")
+
     def test_html_in_every_text_field_is_shown_as_text_in_dossier_report_and_ledger(self):
         d = self.d
         self.call("inspection_add", {"name": "x-insp", "title": XSS[3]})
