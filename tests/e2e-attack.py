@@ -370,6 +370,20 @@ class RecordAttacks(Base):
         o = self.call("show", {"item": self.other})["item"]
         self.call("inspection_decline", {"name": INSP, "source": o["source"], "title": o["title"], "reason": "本检查无此项"})
 
+    def test_claiming_a_problem_recorded_as_not_claimed_is_refused_until_it_is_withdrawn(self):
+        title = "曾经不认领的问题"
+        self.call("inspection_decline", {"name": INSP, "source": "county", "title": title, "reason": "无此任务"})
+        n = len([i for i in self.call("inspection_list")["inspections"] if i["name"] == INSP][0]["declined"])
+        new = {"ref": "XJ-99", "source": "county", "kind": "immediate", "title": title, "inspection": INSP}
+        self.refused("bad_value", "add", new, words=["as not claimed", "--withdraw %d" % n])
+        csv = "编号,问题来源,整改类型,问题,关联问题,认领,不认领原因\nXJ-98,county,immediate,%s,,是,\n" % title
+        self.refused("bad_value", "import", {"inspection": INSP}, files=[csv.encode("utf-8")], words=["line 2", "as not claimed"])
+        # another source's problem of the same title, or another inspection, is another problem
+        self.call("add", dict(new, source="region"))
+        self.call("add", dict(new, inspection=OTHER))
+        self.call("inspection_decline", {"name": INSP, "withdraw": n, "reason": "核实后认领"})
+        eq(self.call("add", dict(new, ref="XJ-97"))["item"]["title"], title, "claimed once withdrawn")
+
     def test_a_parent_on_any_source_counts_as_self_found_and_the_claim_records_who_linked_it(self):
         # Accepted (PROTOCOL.md add, import's 关联问题): any claimed item may name the problem it was found
         # from, and every item with a parent counts as 举一反三 (summary.self_found). Linking is an admin's
