@@ -759,6 +759,61 @@ class ForgedRestore(Base):
 
 
 # =============================================================================
+class ConfigAttacks:
+    """A config others may write decides whose keys are trusted: refused, for rectd and rectctl."""
+
+    def setup(self):
+        self.d = XDaemon()
+        self.daemons.append(self.d)
+
+    def teardown(self, keep):
+        return e2e_runner.stop_daemons(self.daemons, keep, scan=True, only_running=False)
+
+    def test_rectd_refuses_a_config_others_may_write(self):
+        import grp
+        # group-writable is fine for the owner's private group (a umask 002 checkout), not for a group
+        # others are in
+        os.chmod(self.d.conf, 0o664)
+        p = subprocess.run([RECTD, "--check", "-c", self.d.conf], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        st = os.stat(self.d.conf)
+        import pwd
+        private = (pwd.getpwuid(st.st_uid).pw_gid == st.st_gid
+                   and grp.getgrgid(st.st_gid).gr_name == pwd.getpwuid(st.st_uid).pw_name
+                   and not grp.getgrgid(st.st_gid).gr_mem)
+        eq(p.returncode == 0, private, "0664 in the owner's private group only: %s" % p.stderr.decode())
+        modes = [0o646, 0o666]
+        try:
+            os.chown(self.d.conf, -1, grp.getgrnam("nogroup").gr_gid)
+            modes.append(0o664)
+        except (KeyError, PermissionError):
+            pass
+        for mode in modes:
+            os.chmod(self.d.conf, mode)
+            p = subprocess.run([RECTD, "--check", "-c", self.d.conf], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+            check(p.returncode != 0, "mode %o refused" % mode)
+            check("chmod go-w" in p.stderr.decode(), "says what to do: %r" % p.stderr.decode())
+        os.chmod(self.d.conf, 0o644)
+        p = subprocess.run([RECTD, "--check", "-c", self.d.conf], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        eq(p.returncode, 0, "0644 is fine: %s" % p.stderr.decode())
+
+    def test_rectctl_refuses_a_client_config_others_may_write(self):
+        self.d.start()
+        conf = os.path.join(self.d.tmp, "rectctl.conf")
+        with open(conf, "w") as f:
+            f.write('client = { endpoint = "%s"; server_key = "%s/keys/rectd.pub"; keys_dir = "%s/keys"; };\n'
+                    % (self.d.endpoint, self.d.tmp, self.d.tmp))
+        os.chmod(conf, 0o644)
+        r = self.d.ctl("ping", conf=conf, user=ADMIN)
+        eq(r.rc, 0, "a 0644 rectctl.conf: %s" % r.err)
+        os.chmod(conf, 0o666)
+        r = self.d.ctl("ping", conf=conf, user=ADMIN)
+        check(r.rc != 0 and "chmod go-w" in r.err, "a world-writable rectctl.conf is refused: %r" % r.err)
+
+
+# =============================================================================
 class DirectoryAttacks(Base):
     def test_the_directory_holds_no_key_nor_secret_nor_path(self):
         text = json.dumps(self.call("directory", user=VIEWER), ensure_ascii=False)
@@ -774,4 +829,5 @@ class DirectoryAttacks(Base):
 
 if __name__ == "__main__":
     sys.exit(e2e_runner.main("e2e-attack", [SignAttacks, ActAttacks, RecordAttacks, EvidenceAttacks,
-                                            BackupAttacks, ForgedRestore, DirectoryAttacks], sys.argv[1:]))
+                                            BackupAttacks, ForgedRestore, ConfigAttacks,
+                                            DirectoryAttacks], sys.argv[1:]))
