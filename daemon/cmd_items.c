@@ -68,37 +68,6 @@ static json_t *s_assign_set(const char *owner, const char *unit, const char *lea
                      "original_deadline", deadline);
 }
 
-/*
- * A problem is claimed or not claimed, never both (the other half is
- * cmd_records.c's decline): 0, or a refusal when inspection records the
- * source and title as not claimed.
- */
-static int s_not_declined(cmd_ctx *c, const char *inspection, const char *source, const char *title)
-{
-    json_t *rec = NULL, *d;
-    const rect_named *src = source ? cfg_source_find(c->cfg, source) : NULL;
-    int rc = store_inspection_get(c->txn, inspection, &rec);
-    if (rc == RECT_E_NOT_FOUND || !src || !title)
-        return 0; /* no record (nothing declined), or a source the claim itself refuses */
-    if (rc)
-        return cmd_fail(c, rc, "cannot read inspection %s", inspection);
-    size_t i;
-    json_array_foreach(json_object_get(rec, "declined"), i, d) {
-        const char *s = json_string_value(json_object_get(d, "source"));
-        const char *t = json_string_value(json_object_get(d, "title"));
-        if (s && t && strcmp(s, src->id) == 0 && strcmp(t, title) == 0) {
-            json_decref(rec);
-            return cmd_fail(c, RECT_E_BAD_VALUE,
-                            "inspection %s records \"%s\" (%s) as not claimed (number %zu): a problem is either "
-                            "claimed or not claimed; withdraw that first (rectctl inspection decline %s --withdraw "
-                            "%zu --reason …) to claim it",
-                            inspection, title, src->id, i + 1, inspection, i + 1);
-        }
-    }
-    json_decref(rec);
-    return 0;
-}
-
 /* Claim one item (and assign it when owner is given); the new item in *out. */
 static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *inspection,
                    const char *note, json_int_t parent, json_t **out)
@@ -110,7 +79,7 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
                         inspection, f[IMP_REF], (unsigned long long)id);
     if (rc != RECT_E_NOT_FOUND)
         return cmd_fail(c, rc, "cannot look up ref %s", f[IMP_REF]);
-    if ((rc = s_not_declined(c, inspection, f[IMP_SOURCE], f[IMP_TITLE])))
+    if ((rc = records_not_declined(c, inspection, f[IMP_SOURCE], f[IMP_TITLE])))
         return rc;
     json_t *set = json_pack("{ssssssssssssssss}", "ref", f[IMP_REF], "inspection", inspection, "source",
                             f[IMP_SOURCE], "kind", f[IMP_KIND], "title", f[IMP_TITLE], "description",

@@ -212,6 +212,32 @@ int records_decline(cmd_ctx *c, const char *inspection, const char *source, cons
     return s_decline(c, inspection, NULL, source, title, reason, ref);
 }
 
+int records_not_declined(cmd_ctx *c, const char *inspection, const char *source, const char *title)
+{
+    json_t *rec = NULL, *d;
+    const rect_named *src = source ? cfg_source_find(c->cfg, source) : NULL;
+    int rc = store_inspection_get(c->txn, inspection, &rec);
+    if (rc == RECT_E_NOT_FOUND || !src || !title)
+        return 0; /* no record (nothing declined), or a source the claim itself refuses */
+    if (rc)
+        return cmd_fail(c, rc, "cannot read inspection %s", inspection);
+    size_t i;
+    json_array_foreach(json_object_get(rec, "declined"), i, d) {
+        const char *s = json_string_value(json_object_get(d, "source"));
+        const char *t = json_string_value(json_object_get(d, "title"));
+        if (s && t && strcmp(s, src->id) == 0 && strcmp(t, title) == 0) {
+            json_decref(rec);
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "inspection %s records \"%s\" (%s) as not claimed (number %zu): a problem is either "
+                            "claimed or not claimed; withdraw that first (rectctl inspection decline %s --withdraw "
+                            "%zu --reason …) to claim it",
+                            inspection, title, src->id, i + 1, inspection, i + 1);
+        }
+    }
+    json_decref(rec);
+    return 0;
+}
+
 int cmd_amend(cmd_ctx *c)
 {
     static const char *const fields[] = {"title", "description", "measures"};
@@ -254,6 +280,10 @@ int cmd_amend(cmd_ctx *c)
                       item_label(item, label, sizeof label));
         goto done;
     }
+    const char *new_title = json_string_value(json_object_get(set, "title"));
+    if (new_title && (rc = records_not_declined(c, json_string_value(json_object_get(item, "inspection")),
+                                                json_string_value(json_object_get(item, "source")), new_title)))
+        goto done;
     rc = item_act(c, item, RECT_ACT_AMEND, to, set, cmd_str(c, "reason"), NULL);
     set = NULL;
     if (rc == 0 && json_object_set_new(c->result, "seq", json_integer((json_int_t)c->seq)))
