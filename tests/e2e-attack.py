@@ -192,6 +192,19 @@ class SignAttacks(Base):
         s = self.call("ledger_sign", {"inspection": INSP, "head": now.upper()})["sign_off"]
         eq(s["head"]["hash"], now, "signed the head it was shown")
 
+    def test_a_sign_without_head_covers_what_changed_since_the_reviewer_looked(self):
+        # Documented (SECURITY.md): head is optional, and without it the sign-off covers the record as
+        # it is when rectd receives it. A change slipped in between the reviewer's look and the sign is
+        # then inside the sign-off; with --head (what rectctl ledger sign --head passes) it is refused.
+        seen_hash = self.head()["hash"]  # the head of the ledger the reviewer checked
+        self.call("amend", {"item": 7, "title": "悄悄改过", "reason": "插在审核和签字之间"})
+        self.refused("bad_value", "ledger_sign", {"inspection": INSP, "head": seen_hash}, words=["has changed"])
+        now = self.head()["hash"]
+        s = self.call("ledger_sign", {"inspection": INSP})["sign_off"]
+        eq(s["head"]["hash"], now, "without head: signed the head as it was at the sign, amend included")
+        so = self.call("ledger", {"inspection": INSP})["sign_off"]
+        eq(so["changed"], False, "the amend is inside this sign-off: nothing shows as changed since")
+
     def test_a_sign_request_sent_twice_is_applied_once(self):
         with self.d.raw(ADMIN) as c:
             req = c.envelope("ledger_sign", {"inspection": INSP, "note": "一次"})
