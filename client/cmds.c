@@ -734,6 +734,36 @@ const cli_cmd *cli_command_find(const char *name)
     return NULL;
 }
 
+int cli_tmp_beside(const char *path, char **tmp)
+{
+    size_t len = strlen(path) + 16;
+    if (!(*tmp = malloc(len))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(*tmp, len, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(*tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
 int cli_opt_index(const cli_cmd *cmd, const char *name)
 {
     for (int i = 0; cmd->opts[i].name; i++)
