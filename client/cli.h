@@ -200,4 +200,7 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
 int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
                   json_t **result, char **data, size_t *len);
 
+/* gettext as common/refusal.c's rect_tr_fn (arg unused): the labels and sentences rectctl shows. */
+const char *cli_tr(const char *msgid, void *arg);
+
 #endif

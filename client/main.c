@@ -26,6 +26,7 @@
 #include "i18n.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
+#include "rect_refusal.h"
 #include "rect_text.h"
 
 void cli_error(const char *fmt, ...)
@@ -43,12 +44,36 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
-/* rectd refused: the kind of refusal in the user's language, the error
- * code, then rectd's own message (English: it names ids, dates and values). */
-static void s_refused(const json_t *reply)
+const char *cli_tr(const char *msgid, void *arg)
+{
+    (void)arg;
+    return gettext(msgid);
+}
+
+/* A user's display name from rectd's directory (asked if need be). */
+static const char *s_display(const char *kind, const char *id, void *arg)
+{
+    const rect_cfg *dir = strcmp(kind, "user") == 0 ? cli_dir((const cli_ctx *)arg) : NULL;
+    const rect_user *u = dir ? cfg_user_find(dir, id) : NULL;
+    return u && u->display && *u->display ? u->display : NULL;
+}
+
+/*
+ * rectd refused: one sentence in the user's language from the code and
+ * details (common/refusal.c); when it has none, the kind of refusal, the
+ * error code, then rectd's own English message (it names ids, dates and values).
+ */
+static void s_refused(const cli_ctx *ctx, const json_t *reply)
 {
     const json_t *err = json_object_get(reply, "error");
     const char *code = s_or_dash(json_string_value(json_object_get(err, "code")));
+    rect_lang lang = {cli_tr, s_display, (void *)ctx};
+    char sentence[2048];
+    if (refusal_render(&lang, code, json_object_get(err, "details"),
+                       json_string_value(json_object_get(err, "message")), sentence, sizeof sentence)) {
+        cli_error("%s", sentence);
+        return;
+    }
     const rect_err_info *e = rect_err_info_of(rect_err_from_name(code));
     const char *summary = e && strcmp(e->name, code) == 0 ? e->summary : NULL;
     /* TRANSLATORS: what kind of refusal, rectd's error code, rectd's own message. */
@@ -121,7 +146,7 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
         *result = json_incref(json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -152,7 +177,7 @@ int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
     } else if (json_is_true(json_object_get(reply, "ok"))) {
         rc = s_conn_failed(ctx, CONN_E_MALFORMED);
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -862,7 +887,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
         s_output(ctx, cmd, a, json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 

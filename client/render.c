@@ -13,7 +13,9 @@
 
 #include "i18n.h"
 #include "rect_date.h"
+#include "cli.h"
 #include "rect_proto.h"
+#include "rect_refusal.h"
 #include "rect_text.h"
 
 /* Columns between two table columns. */
@@ -24,10 +26,8 @@
 /* Fewest columns for the list's title on a narrow terminal. */
 #define S_TITLE_MIN 16
 
-/* Labels of states, kinds and actions: msgids are the wire identifiers. */
-static const char *const s_state_labels[RECT_ST_COUNT] = {
-    N_("claimed"), N_("assigned"), N_("rectifying"), N_("verified"), N_("closed"),
-};
+/* Labels of kinds and actions: msgids are the wire identifiers (states' are
+ * common/refusal.c's, the one set every client shows). */
 static const char *const s_kind_labels[RECT_KIND_COUNT] = {N_("immediate"), N_("long-term")};
 static const char *const s_action_labels[] = {
     N_("claim"), N_("assign"), N_("start"), N_("evidence"),
@@ -163,13 +163,9 @@ const char *render_source(const rect_cfg *cfg, const char *id)
 
 const char *render_state(const char *state, char *buf, size_t len)
 {
-    int i = rect_lookup(rect_state_names, RECT_ST_COUNT, state);
-    const char *label = i >= 0 ? gettext(s_state_labels[i]) : NULL;
-    if (!label || strcmp(label, state) == 0)
-        snprintf(buf, len, "%s", s_or_dash(state));
-    else
-        /* TRANSLATORS: a state: its English identifier, then its translated label. */
-        snprintf(buf, len, _("%1$s (%2$s)"), state, label);
+    rect_lang lang = {cli_tr, NULL, NULL};
+    const char *label = refusal_state_label(&lang, state);
+    snprintf(buf, len, "%s", label ? label : s_or_dash(state));
     return buf;
 }
 

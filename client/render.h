@@ -38,9 +38,9 @@ const char *render_unit(const rect_cfg *cfg, const char *id);
 const char *render_source(const rect_cfg *cfg, const char *id);
 
 /*
- * A state for people: the English identifier plus its translated label
- * ("rectifying (整改中)"), or just the identifier when the label is not
- * translated. Writes into buf (always NUL-terminated) and returns buf.
+ * A state for people: its label in the user's language (整改中; the one
+ * set of common/refusal.c), or the identifier itself in English. Writes
+ * into buf (always NUL-terminated) and returns buf.
  */
 const char *render_state(const char *state, char *buf, size_t len);
 

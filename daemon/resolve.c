@@ -7,6 +7,12 @@
 
 #include "rect_proto.h"
 
+/* Details of a name that names nothing configured: the rule, the argument, the value. */
+static json_t *s_why(const char *rule, const char *what, const char *value)
+{
+    return json_pack("{ssssss}", "rule", rule, "arg", what, "value", value);
+}
+
 int resolve(cmd_ctx *c, const char *what, const char *value, resolve_kind kind, const char **out)
 {
     const rect_user *u;
@@ -19,20 +25,23 @@ int resolve(cmd_ctx *c, const char *what, const char *value, resolve_kind kind, 
     case RESOLVE_USER:
     case RESOLVE_LEADER:
         if (!(u = cfg_user_find(c->cfg, value)))
-            return cmd_fail(c, RECT_E_UNKNOWN_NAME, "%s: \"%s\" is not a configured user", what, value);
+            return cmd_refuse(c, RECT_E_UNKNOWN_NAME, s_why("unknown_user", what, value),
+                              "%s: \"%s\" is not a configured user", what, value);
         if (kind == RESOLVE_LEADER && !(u->roles & RECT_ROLE_LEADER))
-            return cmd_fail(c, RECT_E_UNKNOWN_NAME, "%s: %s (%s) does not have the role leader", what,
-                            u->display, u->name);
+            return cmd_refuse(c, RECT_E_UNKNOWN_NAME, s_why("not_a_leader", what, u->name),
+                              "%s: %s (%s) does not have the role leader", what, u->display, u->name);
         *out = u->name;
         return 0;
     case RESOLVE_UNIT:
         if (!(n = cfg_unit_find(c->cfg, value)))
-            return cmd_fail(c, RECT_E_UNKNOWN_NAME, "%s: \"%s\" is not a configured unit", what, value);
+            return cmd_refuse(c, RECT_E_UNKNOWN_NAME, s_why("unknown_unit", what, value),
+                              "%s: \"%s\" is not a configured unit", what, value);
         *out = n->id;
         return 0;
     case RESOLVE_SOURCE:
         if (!(n = cfg_source_find(c->cfg, value)))
-            return cmd_fail(c, RECT_E_UNKNOWN_NAME, "%s: \"%s\" is not a configured source", what, value);
+            return cmd_refuse(c, RECT_E_UNKNOWN_NAME, s_why("unknown_source", what, value),
+                              "%s: \"%s\" is not a configured source", what, value);
         *out = n->id;
         return 0;
     case RESOLVE_KIND:
