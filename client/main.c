@@ -44,12 +44,6 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
-const char *cli_tr(const char *msgid, void *arg)
-{
-    (void)arg;
-    return gettext(msgid);
-}
-
 /* A user's display name from rectd's directory (asked if need be). */
 static const char *s_display(const char *kind, const char *id, void *arg)
 {

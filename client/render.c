@@ -161,6 +161,12 @@ const char *render_source(const rect_cfg *cfg, const char *id)
     return n && n->name && *n->name ? n->name : id;
 }
 
+const char *cli_tr(const char *msgid, void *arg)
+{
+    (void)arg;
+    return gettext(msgid);
+}
+
 const char *render_state(const char *state, char *buf, size_t len)
 {
     rect_lang lang = {cli_tr, NULL, NULL};
