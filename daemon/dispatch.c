@@ -406,7 +406,7 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     if (!u) {
         char shown[64];
         text_fit(json_string_value(juser), 40, shown, sizeof shown);
-        rc = s_fail(o, RECT_E_UNKNOWN_USER, json_pack("{ssss}", "rule", "unknown_user", "user", shown), "\"%s\" is not a configured user (see users in the config)", shown);
+        rc = s_fail(o, RECT_E_UNKNOWN_USER, json_pack("{ssssss}", "rule", "unknown_user", "user", shown, "value", shown), "\"%s\" is not a configured user (see users in the config)", shown);
         goto fail;
     }
     if ((rc = s_check_peer(cfg, r, u, o)))
