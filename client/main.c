@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "directory.h"
 #include "i18n.h"
+#include "render.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
 #include "rect_refusal.h"
@@ -206,6 +207,8 @@ static const struct {
                       "or ~/.config/rectd); after 'ledger check' it is that command's\n"
                       "--key")},
     {"--json", N_("print the reply's result as JSON, unchanged")},
+    {"--color[=WHEN]", N_("colour: auto (the default: only on a terminal, and not when\n"
+                          "$NO_COLOR is set), always, or never")},
     {"-h, --help", N_("show this help, or a command's help after its name")},
     {"-V, --version", N_("show the version")},
 };
@@ -343,13 +346,31 @@ int cli_help(const cli_ctx *ctx, const cli_args *a)
         s_help_overview(ctx);
         return RECT_EXIT_OK;
     }
-    const cli_cmd *cmd = cli_command_find(a->pos[0]);
-    if (!cmd) {
-        cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), a->pos[0]);
-        return RECT_EXIT_USAGE;
+    /* A two-word command is asked as two words (help inspection add) or one ("inspection add"). */
+    char name[128];
+    if (a->n_pos > 1)
+        snprintf(name, sizeof name, "%s %s", a->pos[0], a->pos[1]);
+    else
+        snprintf(name, sizeof name, "%s", a->pos[0]);
+    const cli_cmd *cmd = cli_command_find(name);
+    if (cmd) {
+        s_help_command(cmd);
+        return RECT_EXIT_OK;
     }
-    s_help_command(cmd);
-    return RECT_EXIT_OK;
+    /* The first word alone: the commands it begins, each with its summary. */
+    size_t n = strlen(name), found = 0;
+    for (size_t i = 0; a->n_pos == 1 && i < cli_n_commands; i++) {
+        const char *c = cli_commands[i].name;
+        if (strncmp(c, name, n) == 0 && c[n] == ' ') {
+            if (!found++)
+                printf(_("Commands beginning with \"%s\" (see 'rectctl help %s WORD'):\n"), name, name);
+            printf("  rectctl %-20s %s\n", c, _(cli_commands[i].summary));
+        }
+    }
+    if (found)
+        return RECT_EXIT_OK;
+    cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), name);
+    return RECT_EXIT_USAGE;
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -415,6 +436,18 @@ static int s_parse_global(int argc, char **argv, int *i, const cli_cmd *cmd, cli
         flag = &g->help, spelling = "--help";
     } else if (strcmp(tok, "-V") == 0 || s_long(tok, "version", &iv)) {
         flag = &g->version, spelling = "--version";
+    } else if (s_long(tok, "color", &iv) || s_long(tok, "colour", &iv)) {
+        /* --color alone is --color=always, as in ls and grep */
+        int mode = !iv || strcmp(iv, "always") == 0 ? RENDER_COLOUR_ALWAYS
+                   : strcmp(iv, "never") == 0       ? RENDER_COLOUR_NEVER
+                   : strcmp(iv, "auto") == 0        ? RENDER_COLOUR_AUTO
+                                                    : -1;
+        if (mode < 0) {
+            cli_error(_("--color: \"%s\" is none of auto, always, never"), iv);
+            return -1;
+        }
+        render_colour_mode = mode;
+        return 1;
     } else {
         return 0;
     }

@@ -134,7 +134,49 @@ int render_term_width(void)
     struct winsize ws;
     if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
+    /* Not a terminal (or it does not say): $COLUMNS as the shell exports it. */
+    const char *cols = getenv("COLUMNS");
+    char *end;
+    long n = cols && *cols ? strtol(cols, &end, 10) : 0;
+    if (n >= 20 && n <= 1000 && *end == '\0')
+        return (int)n;
     return RENDER_DEFAULT_WIDTH;
+}
+
+int render_colour_mode = RENDER_COLOUR_AUTO;
+
+int render_colour(FILE *out)
+{
+    if (render_colour_mode != RENDER_COLOUR_AUTO)
+        return render_colour_mode == RENDER_COLOUR_ALWAYS;
+    /* Colour only on a terminal, and never when $NO_COLOR is set (no-color.org). */
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(out)) && !(nc && *nc);
+}
+
+int render_progress_ok(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+void render_progress(const char *what, long done, long total)
+{
+    enum { BAR = 24 };
+    if (total < 1 || !render_progress_ok())
+        return;
+    if (done >= total) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        return;
+    }
+    char bar[BAR + 1];
+    long fill = done * BAR / total;
+    for (int i = 0; i < BAR; i++)
+        bar[i] = i < fill ? '=' : ' ';
+    bar[BAR] = '\0';
+    fprintf(stderr, "\r%s %ld/%ld [%s]", what, done, total, bar);
+    fflush(stderr);
 }
 
 const char *render_user(const rect_cfg *cfg, const char *name)
@@ -238,12 +280,6 @@ static int s_light(const json_t *item)
     return -1;
 }
 
-/* Colour only on a terminal, and never when $NO_COLOR is set (no-color.org). */
-static int s_colour(FILE *out)
-{
-    const char *nc = getenv("NO_COLOR");
-    return isatty(fileno(out)) && !(nc && *nc);
-}
 
 /* The cells of one row; the pointers live as long as the row, item and cfg. */
 typedef struct {
@@ -270,7 +306,7 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
 {
     json_t *items = json_object_get(result, "items");
     size_t n = json_array_size(items);
-    int w[C_COUNT];
+    int w[C_COUNT], hide[C_COUNT] = {0};
     s_row row;
 
     if (n > 0) {
@@ -297,29 +333,41 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
          * title drops below its minimum: the least telling ones first. */
         static const struct {
             int col, min;
-        } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_REF, 6}, {C_OWNER, 6}, {C_STATE, 8}};
+        } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_OWNER, 6}, {C_REF, 8}, {C_STATE, 6}, {C_REF, 6}};
+        /* Still too wide: leave whole columns out, the least telling first,
+         * so that every line fits the terminal (after the first two cuts). */
+        static const int drop[] = {C_SOURCE, C_KIND, C_DEADLINE, C_OWNER, C_LIGHT};
+        size_t dropped = 0;
         for (size_t j = 0; j < sizeof shrink / sizeof shrink[0]; j++) {
             int c = shrink[j].col;
-            while (width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
+            while (!hide[c] && width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
                 w[c]--;
                 used--;
             }
+            for (; j >= 1 && dropped < sizeof drop / sizeof drop[0] && width - used < S_TITLE_MIN; dropped++) {
+                used -= w[drop[dropped]] + S_GAP;
+                hide[drop[dropped]] = 1;
+            }
         }
         w[C_TITLE] = width - used;
-        if (w[C_TITLE] < S_TITLE_MIN)
-            w[C_TITLE] = S_TITLE_MIN;
+        if (w[C_TITLE] < 4)
+            w[C_TITLE] = 4;
 
         for (int c = 0; c < C_COUNT; c++) {
+            if (hide[c])
+                continue;
             s_cell(out, gettext(s_list_heads[c]), w[c], c == C_ID, c == C_TITLE);
             if (c != C_TITLE)
                 s_pad(out, S_GAP);
         }
         fputc('\n', out);
-        int colour = s_colour(out);
+        int colour = render_colour(out);
         for (size_t i = 0; i < n; i++) {
             s_row_fill(&row, cfg, json_array_get(items, i));
             int l = s_light(json_array_get(items, i));
             for (int c = 0; c < C_COUNT; c++) {
+                if (hide[c])
+                    continue;
                 if (c == C_LIGHT && colour && l >= 0) {
                     fputs(s_light_ansi[l], out);
                     s_cell(out, row.cell[c], w[c], 0, 1);
