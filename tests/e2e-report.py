@@ -347,7 +347,7 @@ class Report:
         check(abs(float(size.group(1)) - 595.3) < 2 and abs(float(size.group(2)) - 841.9) < 2,
               "A4 portrait: %s" % size.group(0))
         flat = re.sub(r"\s+", "", text)
-        for phrase in ("整改落实情况报告", "认领22条", "审核人：王燕", "GJ-09", "ZZQ-02", "第1页,共%d页" % pages):
+        for phrase in ("整改落实情况报告", "认领22条", "审核人：王燕", "GJ-09", "ZZQ-02", "第1页，共%d页" % pages):
             check(phrase in flat, "%r in the PDF" % phrase)
 
     def test_refusals(self):
