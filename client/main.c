@@ -33,6 +33,7 @@
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    render_progress_clear();
     fputs("rectctl: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

@@ -160,16 +160,27 @@ int render_progress_ok(void)
     return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
 }
 
+static int s_progress_drawn;
+
+void render_progress_clear(void)
+{
+    if (!s_progress_drawn)
+        return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    s_progress_drawn = 0;
+}
+
 void render_progress(const char *what, long done, long total)
 {
     enum { BAR = 24 };
     if (total < 1 || !render_progress_ok())
         return;
     if (done >= total) {
-        fputs("\r\033[K", stderr);
-        fflush(stderr);
+        render_progress_clear();
         return;
     }
+    s_progress_drawn = 1;
     char bar[BAR + 1];
     long fill = done * BAR / total;
     for (int i = 0; i < BAR; i++)

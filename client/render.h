@@ -42,6 +42,9 @@ int render_progress_ok(void);
  */
 void render_progress(const char *what, long done, long total);
 
+/* Clear a progress bar drawn on stderr, if any (before a message there). */
+void render_progress_clear(void);
+
 /*
  * A user's display name from the config, or name itself if it is not
  * configured; "-" for NULL. The result lives as long as cfg or name.
