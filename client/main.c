@@ -237,7 +237,7 @@ static void s_entry(const char *left, int width, const char *help)
 /* `rectctl --help`: commands, global options, config path, exit codes. */
 static void s_help_overview(const cli_ctx *ctx)
 {
-    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"));
+    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"));
     printf("\n%s\n", _("rectctl talks to rectd, which keeps the ledger (台账) of inspection findings\n"
                        "and their rectification: claim, assign, rectify, verify, close."));
     printf("\n%s\n", _("Commands:"));
@@ -980,7 +980,7 @@ int main(int argc, char **argv)
         return RECT_EXIT_OK;
     }
     if (!cmd) {
-        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"
+        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"
                           "Try 'rectctl --help'.\n"));
         return RECT_EXIT_USAGE;
     }
