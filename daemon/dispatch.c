@@ -591,6 +591,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     if (rc == 0 && sodium_memcmp(digest, stored_digest, 32) == 0) {
         /* a retry: answer as before, change nothing */
         store_abort(&c.txn);
+        json_decref(c.details);
         free(r->reply);
         r->reply = stored;
         r->reply_len = stored_len;
@@ -611,6 +612,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
         json_decref(c.result);
+        json_decref(c.details); /* a handler may have recovered from a refusal of its own */
         return 1;
     }
     store_abort(&c.txn);

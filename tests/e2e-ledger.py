@@ -276,7 +276,9 @@ class Suite:
     def test_output_file_and_extension(self):
         path = os.path.join(self.out, "台账.csv")
         r = self.ctl("ledger", "-o", path)
-        eq((r.rc, r.out), (0, ""), "-o writes nothing to stdout")
+        # the ledger goes to the file; stdout says what was written (issue 10)
+        eq((r.rc, r.out), (0, "wrote %s (csv): the ledger of all inspections, 29 items\n" % path),
+           "-o names the file, its format and the rows")
         with open(path, "rb") as f:
             check(f.read(3) == b"\xef\xbb\xbf", "format from the .csv extension")
         check(not [n for n in os.listdir(self.out) if ".tmp" in n], "no temporary left")

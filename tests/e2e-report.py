@@ -321,7 +321,9 @@ class Report:
     def test_html_page_prints_to_a_sane_pdf(self):
         path = os.path.join(self.out, "整改报告.html")
         r = self.ctl("report", "--inspection", INSP, "-o", path)
-        eq((r.rc, r.out), (0, ""), "-o writes nothing to stdout (%s)" % r.err)
+        # the report goes to the file; stdout says what was written (issue 10)
+        eq((r.rc, r.out), (0, "wrote %s (html): the rectification report of %s\n" % (path, INSP)),
+           "-o names the file (%s)" % r.err)
         with open(path, encoding="utf-8") as f:
             html = f.read()
         check(html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html, "an HTML page")
