@@ -394,6 +394,21 @@ class Terminal(Base):
             eq(r.rc, 1, "help %s" % " ".join(bad))
             eq(r.err, "rectctl: unknown command \"%s\" (see 'rectctl --help')\n" % " ".join(bad), "its message")
 
+    def test_a_progress_bar_for_a_big_case_file_only_on_a_terminal(self):
+        with self.d.raw("wangyan") as c:
+            with open(PLAN, "rb") as f:
+                c.call("import", {"inspection": "2025-assessment"}, files=[f.read()])
+        path = os.path.join(self.d.tmp, "big.html")
+        out = self.on_tty("dossier", "--inspection", "2025-assessment", "-o", path)
+        check("\rcase file: items 0/31 [" in out and "\rcase file: items 30/31 [" in out,
+              "the bar on a terminal: %r" % out[:300])
+        tail = out[out.rindex("\r\033[K"):] if "\r\033[K" in out else ""
+        check(tail.startswith("\r\033[Kwrote %s (31 items, " % path), "the bar is cleared before the success line: %r"
+              % out[-300:])
+        r = self.ctl("dossier", "--inspection", "2025-assessment", "-o", path)
+        eq(r.rc, 0, "dossier into pipes (%s)" % r.err)
+        check("\r" not in r.out + r.err and "[" not in r.err, "no bar into pipes: %r %r" % (r.out, r.err))
+
     def test_no_progress_bar_when_stderr_is_not_a_terminal(self):
         path = os.path.join(self.d.tmp, "case.html")
         r = self.ctl("dossier", "--inspection", "2025-assessment", "-o", path)
