@@ -337,6 +337,16 @@ static void s_help_command(const cli_cmd *cmd)
     if (pos && pos->type == RECT_ARG_ITEM)
         printf("\n%s\n", _("ID is the item's number, its ref (e.g. GJ-03), or INSPECTION/REF."));
     printf("\n%s\n", gettext(cmd->help));
+    /* A one-word command that begins two-word ones (ledger: ledger sign, ledger check): name them. */
+    size_t n = strlen(cmd->name), found = 0;
+    for (size_t i = 0; !strchr(cmd->name, ' ') && i < cli_n_commands; i++) {
+        const char *c = cli_commands[i].name;
+        if (strncmp(c, cmd->name, n) == 0 && c[n] == ' ') {
+            if (!found++)
+                printf("\n%s\n", _("See also:"));
+            printf("  rectctl %-20s %s\n", c, _(cli_commands[i].summary));
+        }
+    }
     printf("\n%s\n", _("Global options (-c FILE, --as USER, --json) may come before or after "
                        "the command;\nsee 'rectctl --help'."));
 }

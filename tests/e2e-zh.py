@@ -383,6 +383,10 @@ class Terminal(Base):
         eq(r.rc, 0, "help inspection")
         check(r.out.startswith("Commands beginning with \"inspection\"") and "rectctl inspection add" in r.out
               and "rectctl inspection decline" in r.out, "the list: %s" % r.out)
+        r = self.ctl("help", "ledger")
+        check("See also:\n  rectctl ledger check " in r.out and "  rectctl ledger sign " in r.out,
+              "help ledger names ledger check and ledger sign: %s" % r.out[-600:])
+        eq(r.out, self.ctl("ledger", "--help").out, "help ledger is ledger --help")
         r = self.ctl("help", "ledger", "sign", env=ZH)
         eq(r.rc, 0, "help ledger sign in Chinese")
         check(r.out.startswith("用法：rectctl ledger sign") or "ledger sign" in r.out.split("\n")[0],
