@@ -46,15 +46,15 @@ int resolve(cmd_ctx *c, const char *what, const char *value, resolve_kind kind, 
         return 0;
     case RESOLVE_KIND:
         if ((i = rect_kind_parse(value)) < 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE,
-                            "%s: \"%s\" is not a kind (immediate/立查立改 or long-term/长期坚持)", what, value);
+            return cmd_refuse(c, RECT_E_BAD_VALUE, s_why("not_a_kind", what, value),
+                              "%s: \"%s\" is not a kind (immediate/立查立改 or long-term/长期坚持)", what, value);
         *out = rect_kind_names[i];
         return 0;
     case RESOLVE_STATE:
         if ((i = rect_lookup(rect_state_names, RECT_ST_COUNT, value)) < 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE,
-                            "%s: \"%s\" is not a state (claimed, assigned, rectifying, verified, closed)",
-                            what, value);
+            return cmd_refuse(c, RECT_E_BAD_VALUE, s_why("not_a_state", what, value),
+                              "%s: \"%s\" is not a state (claimed, assigned, rectifying, verified, closed)", what,
+                              value);
         *out = rect_state_names[i];
         return 0;
     }
@@ -64,8 +64,7 @@ int resolve(cmd_ctx *c, const char *what, const char *value, resolve_kind kind, 
 int resolve_date(cmd_ctx *c, const char *what, const char *value, char out[RECT_DATE_LEN])
 {
     if (date_parse(value, out) != 0)
-        return cmd_fail(c, RECT_E_BAD_DATE,
-                        "%s: \"%s\" is not a date (use 2026-12-31, 2026/12/31 or 2026年12月31日)", what,
-                        value);
+        return cmd_refuse(c, RECT_E_BAD_DATE, s_why("not_a_date", what, value),
+                          "%s: \"%s\" is not a date (use 2026-12-31, 2026/12/31 or 2026年12月31日)", what, value);
     return 0;
 }
