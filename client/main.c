@@ -46,9 +46,16 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
-/* A user's display name from rectd's directory (asked if need be). */
+/* A user's display name from rectd's directory (asked if need be); a wire command's rectctl name. */
 static const char *s_display(const char *kind, const char *id, void *arg)
 {
+    if (strcmp(kind, "cmd") == 0) {
+        rect_verb_id v = rect_verb_find(id);
+        for (size_t i = 0; v != RECT_VERB_NONE && i < cli_n_commands; i++)
+            if (cli_commands[i].verb == v)
+                return cli_commands[i].name;
+        return NULL;
+    }
     const rect_cfg *dir = strcmp(kind, "user") == 0 ? cli_dir((const cli_ctx *)arg) : NULL;
     const rect_user *u = dir ? cfg_user_find(dir, id) : NULL;
     return u && u->display && *u->display ? u->display : NULL;

@@ -264,8 +264,8 @@ static int s_put_value(const rect_lang *lang, const json_t *details, const char 
         shown = refusal_action_label(lang, s);
     else if (strcmp(key, "role") == 0)
         shown = refusal_role_label(lang, s);
-    else if (s_is_person(key) && lang && lang->name) {
-        const char *d = lang->name("user", s, lang->arg);
+    else if ((s_is_person(key) || strcmp(key, "cmd") == 0) && lang && lang->name) {
+        const char *d = lang->name(s_is_person(key) ? "user" : "cmd", s, lang->arg);
         shown = d && *d ? d : s;
     }
     return shown ? s_put(out, len, at, shown) : -1;

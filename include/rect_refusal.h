@@ -24,8 +24,10 @@
 typedef const char *(*rect_tr_fn)(const char *msgid, void *arg);
 
 /*
- * The display name of a configured user ("user"), or NULL to show the id
- * as it is. May be NULL in rect_lang: ids are shown.
+ * How the reader knows a thing: the display name of a configured user
+ * (kind "user", id a user name), or the client's own name of a wire command
+ * (kind "cmd": rectctl says "inspection add" for inspection_add); NULL to
+ * show the id as it is. May be NULL in rect_lang: ids are shown.
  */
 typedef const char *(*rect_name_fn)(const char *kind, const char *id, void *arg);
 

@@ -80,7 +80,7 @@ SESSION = [
      "rectctl: not allowed for this user (permission_denied): claim needs the role admin; xiaoliu does not have "
      "it\n"),
     ("xiaoliu", ["inspection", "add", "2026-spot", "--title", "专项检查"], 3,
-     "rectctl: 刘晓不能使用 inspection_add 命令：需要管理员角色。\n",
+     "rectctl: 刘晓不能使用 inspection add 命令：需要管理员角色。\n",
      "rectctl: not allowed for this user (permission_denied): xiaoliu may not use inspection_add\n"),
     ("maqing", ["verify", "2025-N07", "--pass", "--opinion", "整改到位"], 0,
      "事项 1（2025-N07）当前状态：已验收\n",

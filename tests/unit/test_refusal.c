@@ -55,6 +55,8 @@ static const char *s_names(const char *kind, const char *id, void *arg)
     (void)arg;
     if (strcmp(kind, "user") == 0 && strcmp(id, "liuyang") == 0)
         return "刘洋";
+    if (strcmp(kind, "cmd") == 0 && strcmp(id, "inspection_add") == 0)
+        return "inspection add";
     return NULL;
 }
 
@@ -121,6 +123,10 @@ static void test_lists_of_states_and_roles_are_joined_in_the_language(void **sta
                   "leader");
     assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, "x", out, sizeof out), 1);
     assert_string_equal(out, "刘洋不能使用 import 命令：需要管理员或责任领导角色。");
+    /* a wire command the client names its own way */
+    json_object_set_new(d, "cmd", json_string("inspection_add"));
+    assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, "x", out, sizeof out), 1);
+    assert_string_equal(out, "刘洋不能使用 inspection add 命令：需要管理员或责任领导角色。");
     json_decref(d);
 }
 
