@@ -141,8 +141,14 @@ static const s_sentence s_sentences[] = {
     {"unknown_source", NC_("refusal", "\"{value}\" is not a configured source: check the source's id or name.")},
     {"not_a_kind", NC_("refusal", "\"{value}\" is not a kind: immediate (立查立改) or long-term (长期坚持).")},
     {"not_a_state",
-     NC_("refusal", "\"{value}\" is not a state: claimed, assigned, rectifying, verified or closed.")},
+     NC_("refusal", "\"{value}\" is not a state: claimed (已认领), assigned (已交办), rectifying (整改中), verified "
+                    "(已验收) or closed (已销号).")},
     {"not_a_date", NC_("refusal", "\"{value}\" is not a date: use 2026-12-31, 2026/12/31 or 2026年12月31日.")},
+    {"unknown_inspection",
+     NC_("refusal", "there is no inspection \"{value}\" (rectctl inspection list shows them; rectctl inspection "
+                    "add records one).")},
+    {"duplicate_ref",
+     NC_("refusal", "inspection {inspection} already has an item with ref {ref} (item {item_id}): give another ref.")},
     {"not_a_leader", NC_("refusal", "{value} does not have the role leader and cannot lead an item.")},
     {"no_item",
      NC_("refusal", "there is no item {item}: give an id (rectctl list shows them), a ref, or INSPECTION/REF.")},
@@ -240,9 +246,10 @@ static int s_put_value(const rect_lang *lang, const json_t *details, const char 
 {
     char num[32];
     const json_t *v;
-    if (strcmp(key, "item") == 0) {
+    /* {item}: the item as people name it (its ref, else its id); {item_id}: its id */
+    if (strcmp(key, "item") == 0 || strcmp(key, "item_id") == 0) {
         const char *ref = json_string_value(json_object_get(details, "ref"));
-        if (ref && *ref)
+        if (ref && *ref && strcmp(key, "item") == 0)
             return s_put(out, len, at, ref);
         v = json_object_get(details, "item");
         if (!json_is_integer(v))

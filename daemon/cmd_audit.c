@@ -675,7 +675,7 @@ typedef struct {
 
 /* The states as the ledger labels them (common/refusal.c, client/ledger.c), and as
  * ledgers printed before labelled them (认领, 交办, 验收通过): both are read. */
-static const char *const s_state_zh[RECT_ST_COUNT] = {"已认领", "已交办", "整改中", "已验收", "已销号"};
+static const char *const *const s_state_zh = rect_state_names_zh;
 static const char *const s_state_zh_old[RECT_ST_COUNT] = {"认领", "交办", "整改中", "验收通过", "已销号"};
 
 /* Trimmed copy of a cell. */

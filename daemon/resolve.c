@@ -51,10 +51,11 @@ int resolve(cmd_ctx *c, const char *what, const char *value, resolve_kind kind, 
         *out = rect_kind_names[i];
         return 0;
     case RESOLVE_STATE:
-        if ((i = rect_lookup(rect_state_names, RECT_ST_COUNT, value)) < 0)
+        if ((i = rect_state_parse(value)) < 0)
             return cmd_refuse(c, RECT_E_BAD_VALUE, s_why("not_a_state", what, value),
-                              "%s: \"%s\" is not a state (claimed, assigned, rectifying, verified, closed)", what,
-                              value);
+                              "%s: \"%s\" is not a state (claimed/已认领, assigned/已交办, rectifying/整改中, "
+                              "verified/已验收 or closed/已销号)",
+                              what, value);
         *out = rect_state_names[i];
         return 0;
     }

@@ -92,6 +92,28 @@ SESSION = [
     ("lijun", ["close", "2025-N07", "--note", "对账销号"], 0,
      "事项 1（2025-N07）当前状态：已销号\n",
      "item 1 (2025-N07) is now closed\n"),
+    # a ref taken, an inspection that is none, a state that is none
+    ("wangyan", ["add", "--ref", "2025-N07", "--source", "national", "--kind", "immediate", "--title", "重复"], 3,
+     "rectctl: 考核评估 2025-assessment 中已有编号为 2025-N07 的事项（事项 1），请换一个编号。\n",
+     "rectctl: the number is already taken (duplicate_ref): inspection 2025-assessment already has an item with "
+     "ref 2025-N07 (id 1)\n"),
+    ("wangyan", ["ledger", "--inspection", "2026-nope"], 3,
+     "rectctl: 没有考核评估“2026-nope”（rectctl inspection list 可查看；rectctl inspection add 可登记）。\n",
+     "rectctl: a name the configuration does not have (unknown_name): no inspection \"2026-nope\": no item "
+     "belongs to it and none was recorded (rectctl inspection list shows them)\n"),
+    ("wangyan", ["list", "--state", "待办"], 3,
+     "rectctl: “待办”不是状态，请用 claimed（已认领）、assigned（已交办）、rectifying（整改中）、verified（已验收）或 "
+     "closed（已销号）。\n",
+     "rectctl: a value that is not allowed (bad_value): state: \"待办\" is not a state (claimed/已认领, "
+     "assigned/已交办, rectifying/整改中, verified/已验收 or closed/已销号)\n"),
+    # a state is typed as it is shown, too
+    ("wangyan", ["list", "--state", "已销号"], 0,
+     "ID  编号      状态    整改类型  问题来源          责任人  整改时限    预警  标题\n"
+     " 1  2025-N07  已销号  立查立改  国家反馈共性问题  王燕    2027-01-31  -     村道路灯损坏，夜间出行不便，需要尽快修复并…\n"
+     "共 1 项\n",
+     "ID  REF       STATE   KIND       SOURCE            OWNER  DEADLINE    LIGHT  TITLE\n"
+     " 1  2025-N07  closed  immediate  国家反馈共性问题  王燕   2027-01-31  -      村道路灯损坏，夜间出行不便，需要尽快修复并…\n"
+     "1 item\n"),
     ("wangyan", ["list"], 0,
      "ID  编号      状态    整改类型  问题来源          责任人  整改时限    预警  标题\n"
      " 1  2025-N07  已销号  立查立改  国家反馈共性问题  王燕    2027-01-31  -     村道路灯损坏，夜间出行不便，需要尽快修复并…\n"
