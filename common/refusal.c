@@ -188,7 +188,8 @@ const char *refusal_state_label(const rect_lang *lang, const char *state)
 const char *refusal_action_label(const rect_lang *lang, const char *action)
 {
     int i = s_find(rect_action_names, RECT_ACT_COUNT, action);
-    return i >= 0 ? s_label(lang, s_actions[i]) : NULL;
+    /* an action added to rect_proto.h before its verb here has none: the sentence falls back */
+    return i >= 0 && s_actions[i] ? s_label(lang, s_actions[i]) : NULL;
 }
 
 const char *refusal_role_label(const rect_lang *lang, const char *role)
