@@ -344,6 +344,12 @@ class Terminal(Base):
         check(all(width(l) <= 40 for l in r.out.split("\n")), "English at 40: %s" % r.out)
         r = self.ctl("list", env=dict(ZH, COLUMNS="200"))
         check(TITLE in r.out, "200 columns: the whole title: %s" % r.out)
+        # overdue's table too (R-1's deadline was yesterday)
+        for cols in ("40", "80"):
+            r = self.ctl("overdue", env=dict(ZH, COLUMNS=cols))
+            eq(r.rc, 0, "overdue at %s (%s)" % (cols, r.err))
+            check("R-1" in r.out and all(width(l) <= int(cols) for l in r.out.split("\n")),
+                  "overdue at %s columns: %s" % (cols, r.out))
         # nonsense in COLUMNS is ignored (the default width)
         r = self.ctl("list", env=dict(ZH, COLUMNS="abc"))
         eq(r.rc, 0, "COLUMNS=abc")
