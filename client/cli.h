@@ -208,5 +208,7 @@ int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
  * caller frees), or -1 with errno set and *tmp NULL.
  */
 int cli_tmp_beside(const char *path, char **tmp);
+/* gettext as common/refusal.c's rect_tr_fn (arg unused): the labels and sentences rectctl shows. */
+const char *cli_tr(const char *msgid, void *arg);
 
 #endif

@@ -718,10 +718,11 @@ const cli_cmd cli_commands[] = {
                 "\n"
                 "Example:\n"
                 "  rectctl keygen liming")},
-    {.name = "help", .pos = N_("COMMAND"), .opts = s_no_opts, .local = s_help_local,
-     .usage = N_("[COMMAND]"),
+    {.name = "help", .pos = N_("COMMAND"), .pos2 = N_("WORD"), .opts = s_no_opts, .local = s_help_local,
+     .usage = N_("[COMMAND [WORD]]"),
      .summary = N_("show this overview, or a command's options and an example"),
-     .help = N_("Example:\n  rectctl help assign")},
+     .help = N_("A two-word command is asked with both words; its first word alone lists them.\n\n"
+                "Examples:\n  rectctl help assign\n  rectctl help inspection add\n  rectctl help ledger")},
 };
 
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];

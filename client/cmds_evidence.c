@@ -164,6 +164,8 @@ static int s_fetch(const cli_ctx *ctx, conn_t *conn, const json_t *item_id, cons
         }
         free(data);
         off += n;
+        if (!max && total > 4 * (uint64_t)RECT_MAX_CHUNK)
+            render_progress(name, (long)(off >> 10), (long)(total >> 10));
         if (off >= total || (max && off >= max))
             break;
     }
@@ -466,10 +468,13 @@ static void s_blobs_free(s_blobs *bs)
 static int s_fetch_all(const cli_ctx *ctx, conn_t *conn, const json_t *result, int whole,
                        s_blobs *bs)
 {
-    size_t i, j, k;
+    size_t i, j, k, n_items = json_array_size(json_object_get(result, "items"));
     json_t *entry, *ev, *f;
     json_array_foreach(json_object_get(result, "items"), i, entry) {
         const json_t *id = json_object_get(json_object_get(entry, "item"), "id");
+        /* a case file of many items takes a while: show how far it is (on a terminal only) */
+        if (n_items >= 10)
+            render_progress(_("case file: items"), (long)i, (long)n_items);
         json_array_foreach(json_object_get(entry, "events"), j, ev) {
             json_array_foreach(json_object_get(ev, "files"), k, f) {
                 const char *sha = s_str(f, "sha256"), *name = s_str(f, "name");
@@ -509,6 +514,7 @@ static int s_fetch_all(const cli_ctx *ctx, conn_t *conn, const json_t *result, i
             }
         }
     }
+    render_progress_clear();
     return RECT_EXIT_OK;
 }
 

@@ -551,6 +551,14 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
 
     if (output && strcmp(output, "-") != 0) {
         rc = s_write_file(output, f, &doc);
+        if (rc == RECT_EXIT_OK) {
+            /* Say what was written: the file, its format, the inspection and the rows. */
+            size_t rows = json_array_size(json_object_get(ledger, "rows"));
+            const char *insp = json_string_value(json_object_get(ledger, "inspection"));
+            printf(ngettext("wrote %s (%s): the ledger of %s, %zu item\n",
+                            "wrote %s (%s): the ledger of %s, %zu items\n", rows),
+                   output, s_formats[f], insp ? insp : (inspection ? inspection : _("all inspections")), rows);
+        }
     } else if (s_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the ledger: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;

@@ -601,6 +601,11 @@ int cli_report_run(const cli_ctx *ctx, const cli_args *a)
         return rc;
     if (output && strcmp(output, "-") != 0) {
         rc = s_write_file(output, f, rep, cli_dir(ctx));
+        if (rc == RECT_EXIT_OK) {
+            const char *insp = json_string_value(json_object_get(rep, "inspection"));
+            printf(_("wrote %s (%s): the rectification report of %s\n"), output,
+                   f == F_HTML ? "html" : f == F_JSON ? "json" : "md", insp ? insp : "-");
+        }
     } else if (s_emit(stdout, f, rep, cli_dir(ctx)) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the report: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;

@@ -150,10 +150,11 @@ static int s_decline(cmd_ctx *c, const char *name, const json_int_t *withdraw, c
     if (rc)
         return rc;
     if ((rc = store_inspection_get(c->txn, name, &rec)) == RECT_E_NOT_FOUND)
-        return cmd_fail(c, RECT_E_UNKNOWN_NAME,
-                        "inspection %s is not recorded (rectctl inspection list shows them): record it first "
-                        "with rectctl inspection add",
-                        name);
+        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
+                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", name),
+                          "inspection %s is not recorded (rectctl inspection list shows them): record it first "
+                          "with rectctl inspection add",
+                          name);
     if (rc)
         return cmd_fail(c, rc, "cannot read the inspections");
     json_t *old = json_object_get(rec, "declined");
