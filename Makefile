@@ -285,7 +285,7 @@ bench: deps
 # messages arrive untranslated: tests/check-po then names them).
 XGETTEXT = xgettext -k_ -kN_ -kNC_:1c,2 -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
   --package-name=rectctl --package-version=$$(sed -n 's/.*RECT_VERSION "\(.*\)"/\1/p' include/rect_proto.h) \
-  include/rect_proto.h $(sort $(wildcard client/*.c client/*.h))
+  include/rect_proto.h common/refusal.c $(sort $(wildcard client/*.c client/*.h))
 pot:
 	$(XGETTEXT) -o po/rectctl.pot
 	@for po in $(wildcard po/*.po); do msgmerge --quiet --update --backup=none $$po po/rectctl.pot; done

@@ -398,26 +398,27 @@ static int s_write(FILE *out, int f, const ledger_doc *doc)
  */
 static int s_write_file(const char *path, int f, const ledger_doc *doc)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
+    char *tmp = NULL;
     FILE *out = NULL;
     int rc = RECT_EXIT_USAGE;
+    int fd = cli_tmp_beside(path, &tmp);
 
-    if (!tmp) {
-        cli_error(_("out of memory"));
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
         return rc;
     }
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
     if (f == F_XLSX) {
+        close(fd);
         char err[512];
         if (ledger_write_xlsx(tmp, doc, err, sizeof err) != 0) {
             cli_error(_("cannot write %s: %s"), path, err);
             goto fail;
         }
     } else {
-        out = fopen(tmp, "wb");
+        out = fdopen(fd, "wb");
         if (!out) {
             cli_error(_("cannot write %s: %s"), path, strerror(errno));
+            close(fd);
             goto fail;
         }
         int wr = s_write(out, f, doc);
@@ -550,6 +551,14 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
 
     if (output && strcmp(output, "-") != 0) {
         rc = s_write_file(output, f, &doc);
+        if (rc == RECT_EXIT_OK) {
+            /* Say what was written: the file, its format, the inspection and the rows. */
+            size_t rows = json_array_size(json_object_get(ledger, "rows"));
+            const char *insp = json_string_value(json_object_get(ledger, "inspection"));
+            printf(ngettext("wrote %s (%s): the ledger of %s, %zu item\n",
+                            "wrote %s (%s): the ledger of %s, %zu items\n", rows),
+                   output, s_formats[f], insp ? insp : (inspection ? inspection : _("all inspections")), rows);
+        }
     } else if (s_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the ledger: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;

@@ -99,7 +99,7 @@ void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const cha
     fputs("; font-size: 8pt; color: #555; }\n"
           "  @bottom-center { content: ",
           out);
-    /* "第 N 页,共 M 页" / "page N of M" around the two counters. */
+    /* "第 N 页，共 M 页" / "page N of M" around the two counters. */
     const char *fmt = ledger_label(lang, LL_PAGE);
     const char *first = strstr(fmt, "%s");
     const char *second = first ? strstr(first + 2, "%s") : NULL;

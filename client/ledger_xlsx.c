@@ -216,7 +216,7 @@ static void s_page_setup(const ledger_doc *doc, lxw_worksheet *ws)
     worksheet_set_paper(ws, 9); /* A4 */
     worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
     worksheet_fit_to_pages(ws, 1, 0);
-    worksheet_set_footer(ws, doc->lang == LEDGER_ZH ? "&C第 &P 页,共 &N 页" : "&CPage &P of &N");
+    worksheet_set_footer(ws, doc->lang == LEDGER_ZH ? "&C第 &P 页，共 &N 页" : "&CPage &P of &N");
 }
 
 /*

@@ -28,13 +28,16 @@
 #include "conn.h"
 #include "directory.h"
 #include "i18n.h"
+#include "render.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
+#include "rect_refusal.h"
 #include "rect_text.h"
 
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    render_progress_clear();
     fputs("rectctl: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -47,12 +50,37 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
-/* rectd refused: the kind of refusal in the user's language, the error
- * code, then rectd's own message (English: it names ids, dates and values). */
-static void s_refused(const json_t *reply)
+/* A user's display name from rectd's directory (asked if need be); a wire command's rectctl name. */
+static const char *s_display(const char *kind, const char *id, void *arg)
+{
+    if (strcmp(kind, "cmd") == 0) {
+        rect_verb_id v = rect_verb_find(id);
+        for (size_t i = 0; v != RECT_VERB_NONE && i < cli_n_commands; i++)
+            if (cli_commands[i].verb == v)
+                return cli_commands[i].name;
+        return NULL;
+    }
+    const rect_cfg *dir = strcmp(kind, "user") == 0 ? cli_dir((const cli_ctx *)arg) : NULL;
+    const rect_user *u = dir ? cfg_user_find(dir, id) : NULL;
+    return u && u->display && *u->display ? u->display : NULL;
+}
+
+/*
+ * rectd refused: one sentence in the user's language from the code and
+ * details (common/refusal.c); when it has none, the kind of refusal, the
+ * error code, then rectd's own English message (it names ids, dates and values).
+ */
+static void s_refused(const cli_ctx *ctx, const json_t *reply)
 {
     const json_t *err = json_object_get(reply, "error");
     const char *code = s_or_dash(json_string_value(json_object_get(err, "code")));
+    rect_lang lang = {cli_tr, s_display, (void *)ctx};
+    char sentence[2048];
+    if (refusal_render(&lang, code, json_object_get(err, "details"),
+                       json_string_value(json_object_get(err, "message")), sentence, sizeof sentence)) {
+        cli_error("%s", sentence);
+        return;
+    }
     const rect_err_info *e = rect_err_info_of(rect_err_from_name(code));
     const char *summary = e && strcmp(e->name, code) == 0 ? e->summary : NULL;
     /* TRANSLATORS: what kind of refusal, rectd's error code, rectd's own message. */
@@ -125,7 +153,7 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
         *result = json_incref(json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -156,7 +184,7 @@ int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
     } else if (json_is_true(json_object_get(reply, "ok"))) {
         rc = s_conn_failed(ctx, CONN_E_MALFORMED);
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -191,6 +219,8 @@ static const struct {
                       "or ~/.config/rectd); after 'ledger check' it is that command's\n"
                       "--key")},
     {"--json", N_("print the reply's result as JSON, unchanged")},
+    {"--color[=WHEN]", N_("colour: auto (the default: only on a terminal, and not when\n"
+                          "$NO_COLOR is set), always, or never")},
     {"-h, --help", N_("show this help, or a command's help after its name")},
     {"-V, --version", N_("show the version")},
 };
@@ -218,7 +248,7 @@ static void s_entry(const char *left, int width, const char *help)
 /* `rectctl --help`: commands, global options, config path, exit codes. */
 static void s_help_overview(const cli_ctx *ctx)
 {
-    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"));
+    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"));
     printf("\n%s\n", _("rectctl talks to rectd, which keeps the ledger (台账) of inspection findings\n"
                        "and their rectification: claim, assign, rectify, verify, close."));
     printf("\n%s\n", _("Commands:"));
@@ -318,6 +348,16 @@ static void s_help_command(const cli_cmd *cmd)
     if (pos && pos->type == RECT_ARG_ITEM)
         printf("\n%s\n", _("ID is the item's number, its ref (e.g. GJ-03), or INSPECTION/REF."));
     printf("\n%s\n", gettext(cmd->help));
+    /* A one-word command that begins two-word ones (ledger: ledger sign, ledger check): name them. */
+    size_t n = strlen(cmd->name), found = 0;
+    for (size_t i = 0; !strchr(cmd->name, ' ') && i < cli_n_commands; i++) {
+        const char *c = cli_commands[i].name;
+        if (strncmp(c, cmd->name, n) == 0 && c[n] == ' ') {
+            if (!found++)
+                printf("\n%s\n", _("See also:"));
+            printf("  rectctl %-20s %s\n", c, _(cli_commands[i].summary));
+        }
+    }
     printf("\n%s\n", _("Global options (-c FILE, --as USER, --json) may come before or after "
                        "the command;\nsee 'rectctl --help'."));
 }
@@ -328,13 +368,31 @@ int cli_help(const cli_ctx *ctx, const cli_args *a)
         s_help_overview(ctx);
         return RECT_EXIT_OK;
     }
-    const cli_cmd *cmd = cli_command_find(a->pos[0]);
-    if (!cmd) {
-        cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), a->pos[0]);
-        return RECT_EXIT_USAGE;
+    /* A two-word command is asked as two words (help inspection add) or one ("inspection add"). */
+    char name[128];
+    if (a->n_pos > 1)
+        snprintf(name, sizeof name, "%s %s", a->pos[0], a->pos[1]);
+    else
+        snprintf(name, sizeof name, "%s", a->pos[0]);
+    const cli_cmd *cmd = cli_command_find(name);
+    if (cmd) {
+        s_help_command(cmd);
+        return RECT_EXIT_OK;
     }
-    s_help_command(cmd);
-    return RECT_EXIT_OK;
+    /* The first word alone: the commands it begins, each with its summary. */
+    size_t n = strlen(name), found = 0;
+    for (size_t i = 0; a->n_pos == 1 && i < cli_n_commands; i++) {
+        const char *c = cli_commands[i].name;
+        if (strncmp(c, name, n) == 0 && c[n] == ' ') {
+            if (!found++)
+                printf(_("Commands beginning with \"%s\" (see 'rectctl help %s WORD'):\n"), name, name);
+            printf("  rectctl %-20s %s\n", c, _(cli_commands[i].summary));
+        }
+    }
+    if (found)
+        return RECT_EXIT_OK;
+    cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), name);
+    return RECT_EXIT_USAGE;
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -400,6 +458,18 @@ static int s_parse_global(int argc, char **argv, int *i, const cli_cmd *cmd, cli
         flag = &g->help, spelling = "--help";
     } else if (strcmp(tok, "-V") == 0 || s_long(tok, "version", &iv)) {
         flag = &g->version, spelling = "--version";
+    } else if (s_long(tok, "color", &iv) || s_long(tok, "colour", &iv)) {
+        /* --color alone is --color=always, as in ls and grep */
+        int mode = !iv || strcmp(iv, "always") == 0 ? RENDER_COLOUR_ALWAYS
+                   : strcmp(iv, "never") == 0       ? RENDER_COLOUR_NEVER
+                   : strcmp(iv, "auto") == 0        ? RENDER_COLOUR_AUTO
+                                                    : -1;
+        if (mode < 0) {
+            cli_error(_("--color: \"%s\" is none of auto, always, never"), iv);
+            return -1;
+        }
+        render_colour_mode = mode;
+        return 1;
     } else {
         return 0;
     }
@@ -866,7 +936,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
         s_output(ctx, cmd, a, json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 
@@ -1012,7 +1082,7 @@ int main(int argc, char **argv)
         return RECT_EXIT_OK;
     }
     if (!cmd) {
-        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"
+        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"
                           "Try 'rectctl --help'.\n"));
         return RECT_EXIT_USAGE;
     }

@@ -648,7 +648,7 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
                 continue;
             }
             if (rc == RECT_E_TOO_BUSY)
-                dispatch_refuse(&reqs[i], rc, why);
+                dispatch_refuse(&reqs[i], rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all", why);
             else /* no memory to queue it: answer it here */
                 dispatch_run_read(cfg, st, &reqs[i]);
         }

@@ -171,9 +171,9 @@ class Suite:
         self.golden("ledger.zh.md", r.out)
         lines = r.out.splitlines()
         eq(lines[0], "# 2025年考核评估反馈问题 整改销号台账", "title line")
-        check("- 国家反馈共性问题(反馈/认领): 25/22" in lines, "national 25/22 in heading")
-        check("- 自治区“两办”反馈问题(反馈/认领): 5/3" in lines, "region 5/3")
-        check("- 精河县反馈问题(反馈/认领): 5/4" in lines, "county 5/4")
+        check("- 国家反馈共性问题（反馈/认领）: 25/22" in lines, "national 25/22 in heading")
+        check("- 自治区“两办”反馈问题（反馈/认领）: 5/3" in lines, "region 5/3")
+        check("- 精河县反馈问题（反馈/认领）: 5/4" in lines, "county 5/4")
         check("- 立查立改/长期坚持: 5/24" in lines, "kinds 5/24")
         check("- 已销号/总数: 3/29" in lines, "closed 3/29")
         check("- 当前逾期: 3" in lines, "overdue now 3 (GJ-09, ZZQ-02, XJ-03)")
@@ -276,7 +276,9 @@ class Suite:
     def test_output_file_and_extension(self):
         path = os.path.join(self.out, "台账.csv")
         r = self.ctl("ledger", "-o", path)
-        eq((r.rc, r.out), (0, ""), "-o writes nothing to stdout")
+        # the ledger goes to the file; stdout says what was written (issue 10)
+        eq((r.rc, r.out), (0, "wrote %s (csv): the ledger of all inspections, 29 items\n" % path),
+           "-o names the file, its format and the rows")
         with open(path, "rb") as f:
             check(f.read(3) == b"\xef\xbb\xbf", "format from the .csv extension")
         check(not [n for n in os.listdir(self.out) if ".tmp" in n], "no temporary left")
@@ -347,7 +349,7 @@ class Suite:
         size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info)
         check(float(size.group(1)) > float(size.group(2)), "landscape: %s" % size.group(0))
         check(abs(float(size.group(1)) - 841.9) < 2, "A4 width: %s" % size.group(0))
-        check("第 1 页,共 %d 页" % pages in text, "page numbers in the PDF")
+        check("第 1 页，共 %d 页" % pages in text, "page numbers in the PDF")
         check("审核人" in text, "sign-off in the PDF")
         # the table header is printed on every page the table reaches
         for page in range(1, pages + 1):
@@ -414,7 +416,7 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         eq((by["GJ-02"][10], by["GJ-02"][11]), (0, None), "not reused: no mark")
         check(all(isinstance(r[10], int) for r in x["data"]), "every evidence count is a number")
         eq(by["GJ-05"][7], "周萍", "owner display name")
-        check(["国家反馈共性问题(反馈/认领)", None, None, "25/22"] == x["summary"][1][:4],
+        check(["国家反馈共性问题（反馈/认领）", None, None, "25/22"] == x["summary"][1][:4],
               "summary row: %r" % x["summary"][1][:4])
         check(any(r[0] == "审核人" for r in x["footer"]), "sign-off row")
         st = x["stats"]

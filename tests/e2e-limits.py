@@ -460,6 +460,7 @@ class Fair:
         check(len(busy) >= n // 2, "only %d of %d refused as too_busy" % (len(busy), n))
         msg = busy[0]["error"]["message"]
         check("daemon.max_inflight_per_peer = 16" in msg and "retry" in msg, msg)
+        eq(sorted({r["error"].get("details", {}).get("rule") for r in busy}), ["too_busy_key"], "details.rule")
         # and the flooder is served again once its reads are answered
         res, _ = timed_call(d, FLOODER, "ledger", {"inspection": INSP})
         check("items" in json.dumps(res)[:100000] or res, "ledger result")
@@ -486,6 +487,7 @@ class Fair:
         eq(len(got), 30, "answered")
         check(busy and all(r["error"]["code"] == "too_busy" for r in busy), "too_busy: %r" % busy[:2])
         check(any("daemon.max_inflight = 4" in r["error"]["message"] for r in busy), busy[0]["error"]["message"])
+        check("too_busy_all" in {r["error"].get("details", {}).get("rule") for r in busy}, "details.rule too_busy_all")
 
 
 FIXTURES = [Fds, MaxPeers, Memory, Fair]
