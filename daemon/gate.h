@@ -2,9 +2,10 @@
  * gate.h - how many connections rectd takes, decided where libzmq
  * accepts them (docs/SECURITY.md, "Bounded by design").
  *
- * libzmq 4.3.4's listeners accept in their I/O thread and abort the whole
- * process when accept() fails with EMFILE (ipc_listener.cpp: errno_assert;
- * the tcp listener spins on it). Neither ZMQ_MAX_SOCKETS (sockets of a
+ * libzmq 4.3.4's listeners accept in their I/O thread, and the ipc one
+ * aborts the whole process when accept() fails with EMFILE ("Too many open
+ * files (src/ipc_listener.cpp:325)", an errno_assert; zeromq/libzmq#1306).
+ * Neither ZMQ_MAX_SOCKETS (sockets of a
  * context, not connections) nor ZAP (asked only after the fd was accepted)
  * can prevent that, and unbinding the listener when near the limit would
  * drop every connected peer (the listener owns its sessions) and acts
