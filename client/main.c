@@ -860,7 +860,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
 
     if (json_is_true(json_object_get(reply, "ok"))) {
         s_output(ctx, cmd, a, json_object_get(reply, "result"));
-        rc = RECT_EXIT_OK;
+        rc = cmd->status ? cmd->status(json_object_get(reply, "result")) : RECT_EXIT_OK;
     } else {
         s_refused(reply);
         rc = RECT_EXIT_REFUSED;

@@ -953,6 +953,7 @@ int imp_parse_ex(const char *data, size_t len, int encoding, const rect_cfg *cfg
     } else {
         st.xlsx = sh->format == PLAN_XLSX;
         st.plan->xlsx = st.xlsx;
+        st.plan->encoding = (int)sh->encoding;
         s_rows(&st, sh);
         plan_sheet_destroy(&sh);
     }

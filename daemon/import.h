@@ -65,6 +65,7 @@ typedef struct {
     imp_row *rows;
     size_t n; /* >= 1: a plan without rows is refused */
     int xlsx; /* 1: lines are sheet rows ("row 5"), 0: CSV lines ("line 5") */
+    int encoding; /* how a CSV was decoded: PLAN_ENC_UTF8 or PLAN_ENC_GB18030 */
 } imp_plan;
 
 /* The problems a dry run lists: at most IMP_MAX_PROBLEMS kept, all counted. */
