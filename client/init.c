@@ -12,8 +12,8 @@
  * no proof that they are one. The evidence used is the rows: what else each
  * value stands beside (a person's units and co-workers, a unit's people, a
  * source's ref prefixes: GJ-, ZZQ-). An id and a name of the same column
- * that are each other's best match, never in the same row, with at least
- * half their companions shared, are paired (one entry, the id with the
+ * that are each other's best match, never in the same row, each in two
+ * rows or more, with at least half their companions shared, are paired (one entry, the id with the
  * name as display name) and the comment says why; weaker matches are left
  * as two entries and listed under "待确认 / to confirm" for the person
  * (down to a quarter shared: less is no evidence).
@@ -385,7 +385,9 @@ static void s_pair(s_set *set)
         int mutual = x2 == (int)i && !tie && !tie2;
         char pct[16];
         snprintf(pct, sizeof pct, "%d%%", (int)(score * 100 + 0.5));
-        if (mutual && score >= 0.5 && !n->drop && x->pair < 0 && (x->table != T_USER || x->roles == n->roles)) {
+        /* One row each is too little to be sure of, however well it agrees. */
+        if (mutual && score >= 0.5 && x->count >= 2 && n->count >= 2 && !n->drop && x->pair < 0 &&
+            (x->table != T_USER || x->roles == n->roles)) {
             x->pair = y;
             n->drop = 1;
             x->roles |= n->roles;
