@@ -140,9 +140,6 @@ struct cli_cmd {
     int (*build)(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
     /* Human output of a successful result (not used with --json). */
     void (*print)(const cli_ctx *ctx, const cli_args *a, const json_t *result);
-    /* The exit code of a successful reply (with or without --json): an
-     * import dry run that lists problems exits RECT_EXIT_REFUSED. NULL: 0. */
-    int (*status)(const json_t *result);
     /* A command that runs without config or rectd (help), or with CLI_SESSION
      * one that talks to rectd itself (ledger); NULL otherwise. */
     int (*local)(const cli_ctx *ctx, const cli_args *a);

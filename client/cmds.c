@@ -174,40 +174,8 @@ static int s_import_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args
     return rc;
 }
 
-/* A dry run's problems, one a line on stdout; the count on stderr. */
-static void s_import_problems(const json_t *result)
-{
-    const json_t *probs = json_object_get(result, "problems");
-    size_t i;
-    const json_t *p;
-    json_array_foreach(probs, i, p)
-    {
-        const char *m = json_string_value(json_object_get(p, "message"));
-        printf("%s\n", m ? m : "?");
-    }
-    long long total = s_int(result, "problems_total");
-    long long more = total - (long long)json_array_size(probs);
-    if (more > 0)
-        printf(ngettext("... and %lld more problem\n", "... and %lld more problems\n", (unsigned long)more), more);
-    fprintf(stderr,
-            ngettext("import check failed: %lld problem; nothing would be imported (fix it and run the check again)\n",
-                     "import check failed: %lld problems; nothing would be imported (fix them and run the check "
-                     "again)\n",
-                     (unsigned long)total),
-            total);
-}
-
-static int s_import_status(const json_t *result)
-{
-    return s_int(result, "problems_total") > 0 ? RECT_EXIT_REFUSED : RECT_EXIT_OK;
-}
-
 static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
-    if (s_int(result, "problems_total") > 0) {
-        s_import_problems(result);
-        return;
-    }
     const char *enc = json_string_value(json_object_get(result, "encoding"));
     if (enc && strcmp(enc, "gb18030") == 0)
         printf(_("read the file as GB18030 (GBK) text\n"));
@@ -538,7 +506,7 @@ const cli_cmd cli_commands[] = {
                 "completion.\n"
                 "Example:\n  rectctl directory")},
     {.name = "import", .verb = RECT_VERB_IMPORT, .pos = N_("FILE"), .pos_min = 1,
-     .opts = s_import_opts, .build = s_import_build, .print = s_import_print, .status = s_import_status,
+     .opts = s_import_opts, .build = s_import_build, .print = s_import_print,
      .usage = N_("FILE [--inspection NAME] [--dry-run] [--encoding ENC]"),
      .summary = N_("claim the items of a plan, CSV or .xlsx (all rows or none)"),
      .help = N_("FILE is the plan: CSV (UTF-8, or GB18030/GBK as Chinese Excel and WPS save it)\n"

@@ -47,6 +47,8 @@ typedef struct {
     size_t out_len;
     uint64_t seq;           /* sequence number of the last event item_apply appended */
     char msg[1024];         /* error message when the handler fails */
+    json_t *err_extra;      /* when the handler fails: more fields of the error object (an import
+                               dry run's "problems"); set by the handler, owned by the dispatcher */
 } cmd_ctx;
 
 typedef int (*cmd_fn)(cmd_ctx *c);

@@ -254,6 +254,26 @@ static int s_row_problem(cmd_ctx *c, int dry, int rc, json_t *probs, size_t *tot
     return s_problem_add(c, probs, total, line, column, msg);
 }
 
+/*
+ * A dry run that found problems: refused (bad_import) with the first as the
+ * message, and the list beside it in the error object: "problems" (at most
+ * IMP_MAX_PROBLEMS of {line, column?, message}) and "problems_total".
+ * Takes probs.
+ */
+static int s_dry_refused(cmd_ctx *c, json_t *probs, size_t total)
+{
+    const char *first = json_string_value(json_object_get(json_array_get(probs, 0), "message"));
+    char msg[sizeof c->msg];
+    snprintf(msg, sizeof msg, "%s", first ? first : "the plan has problems");
+    c->err_extra = json_pack("{sosI}", "problems", probs, "problems_total", (json_int_t)total);
+    if (!c->err_extra)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    if (total > 1)
+        return cmd_fail(c, RECT_E_BAD_IMPORT, "%s (and %zu more problem%s: the reply lists them)", msg, total - 1,
+                        total == 2 ? "" : "s");
+    return cmd_fail(c, RECT_E_BAD_IMPORT, "%s", msg);
+}
+
 int cmd_import(cmd_ctx *c)
 {
     rect_state to;
@@ -287,9 +307,7 @@ int cmd_import(cmd_ctx *c)
             json_decref(probs);
             return rc;
         }
-        c->result = json_pack("{sIsIs[]sbsosI}", "imported", (json_int_t)0, "assigned", (json_int_t)0, "ids",
-                              "dry_run", 1, "problems", probs, "problems_total", (json_int_t)total);
-        return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+        return s_dry_refused(c, probs, total);
     }
     if (rc) {
         json_decref(probs);
@@ -396,17 +414,21 @@ int cmd_import(cmd_ctx *c)
         }
     }
     size_t n = plan->n;
-    const char *format = plan->xlsx ? "xlsx" : "csv";
-    const char *encoding = plan->xlsx ? NULL : plan->encoding == PLAN_ENC_GB18030 ? "gb18030" : "utf-8";
+    /* "format" and "encoding" only for what is not the plain UTF-8 CSV: other imports answer as before. */
+    const char *format = plan->xlsx ? "xlsx" : NULL;
+    const char *encoding = !plan->xlsx && plan->encoding == PLAN_ENC_GB18030 ? "gb18030" : NULL;
     imp_plan_destroy(&plan);
-    if (rc) {
+    if (rc || total) {
         json_decref(ids);
-        json_decref(probs);
-        return rc;
+        return rc ? (json_decref(probs), rc) : s_dry_refused(c, probs, total);
     }
     json_decref(c->result); /* a decline's */
-    c->result = json_pack("{sIsIsosbss}", "imported", (json_int_t)(total ? 0 : n - declined), "assigned",
-                          (json_int_t)(total ? 0 : assigned), "ids", ids, "dry_run", dry, "format", format);
+    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)(total ? 0 : n - declined), "assigned",
+                          (json_int_t)(total ? 0 : assigned), "ids", ids, "dry_run", dry);
+    if (c->result && format && json_object_set_new(c->result, "format", json_string(format))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
     /* "declined" only for a plan with 认领 = 否 rows: other imports answer as before. */
     if (c->result && declined && !total &&
         json_object_set_new(c->result, "declined", json_integer((json_int_t)declined))) {
@@ -414,12 +436,6 @@ int cmd_import(cmd_ctx *c)
         c->result = NULL;
     }
     if (c->result && encoding && json_object_set_new(c->result, "encoding", json_string(encoding))) {
-        json_decref(c->result);
-        c->result = NULL;
-    }
-    if (c->result && dry &&
-        (json_object_set(c->result, "problems", probs) ||
-         json_object_set_new(c->result, "problems_total", json_integer((json_int_t)total)))) {
         json_decref(c->result);
         c->result = NULL;
     }

@@ -392,11 +392,14 @@ fail:
  * Serialise a reply into r->reply: 0, or RECT_E_NOMEM when it could not be
  * built and r->reply holds the out_of_memory reply instead.
  */
-static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result)
+static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, json_t *extra)
 {
     json_t *rep = code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
                             : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
                                         "message", msg);
+    /* A refusal's own fields beside code and message (cmd_ctx.err_extra); without them on no memory. */
+    if (rep && code != 0 && extra)
+        json_object_update_missing(json_object_get(rep, "error"), extra);
     char *text = rep ? fault_dumps(rep, JSON_COMPACT) : NULL;
     json_decref(rep);
     int rc = 0;
@@ -439,7 +442,7 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
         snprintf(c.msg, sizeof c.msg, "cannot read the database");
     }
     /* The frame goes out only with a successful reply. */
-    if (s_reply(r, rc, c.msg, c.result) == 0 && rc == 0 && c.has_out) {
+    if (s_reply(r, rc, c.msg, c.result, c.err_extra) == 0 && rc == 0 && c.has_out) {
         r->has_data = 1;
         r->reply_data = c.out;
         r->reply_data_len = c.out_len;
@@ -447,6 +450,7 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
         free(c.out);
     }
     json_decref(c.result);
+    json_decref(c.err_extra);
 }
 
 /*
@@ -499,7 +503,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
     int rc = store_begin(NULL, 1, parent, &c.txn);
     if (rc) {
-        s_reply(r, rc, "cannot begin a transaction", NULL);
+        s_reply(r, rc, "cannot begin a transaction", NULL, NULL);
         return 0;
     }
     char *stored = NULL;
@@ -524,12 +528,13 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     } else if (rc == RECT_E_NOT_FOUND) {
         rc = s_handlers[verb](&c);
         /* an answer that could not be written is no answer: undo the change */
-        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result)) == 0)
+        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL)) == 0)
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
                                  cfg->reply_cache);
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
         json_decref(c.result);
+        json_decref(c.err_extra);
         return 1;
     }
     store_abort(&c.txn);
@@ -538,8 +543,9 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     else if (!c.msg[0])
         snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
                  rect_err_name(rc));
-    s_reply(r, rc, c.msg, NULL);
+    s_reply(r, rc, c.msg, NULL, c.err_extra);
     json_decref(c.result);
+    json_decref(c.err_extra);
     return 0;
 }
 
@@ -586,7 +592,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         msg[0] = '\0';
         int rc = dispatch_validate(cfg, &reqs[i], &parsed[i], msg, sizeof msg);
         if (rc) {
-            s_reply(&reqs[i], rc, msg, NULL);
+            s_reply(&reqs[i], rc, msg, NULL, NULL);
             continue;
         }
         rect_verb_id verb = s_verb_of(parsed[i]);
@@ -621,7 +627,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
             if (parsed[i])
-                s_reply(&reqs[i], rc, msg, NULL);
+                s_reply(&reqs[i], rc, msg, NULL, NULL);
     }
     for (size_t i = 0; i < n; i++) {
         if (parsed[i])
