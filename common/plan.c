@@ -620,7 +620,9 @@ static int s_parse_entry(s_zip *z, const char *name, XML_StartElementHandler sta
         }
         z->budget -= (uint64_t)n;
         if (XML_Parse(xp, buf, (int)n, n == 0) == XML_STATUS_ERROR) {
-            if (!z->b->rc)
+            if (!z->b->rc && XML_GetErrorCode(xp) == XML_ERROR_NO_MEMORY)
+                s_nomem(z->b);
+            else if (!z->b->rc)
                 s_fail(z->b, -1, "the .xlsx file's %s is not well-formed XML (line %lu: %s)", name,
                        (unsigned long)XML_GetCurrentLineNumber(xp), XML_ErrorString(XML_GetErrorCode(xp)));
             rc = -1;

@@ -354,6 +354,60 @@ static void test_a_wrong_header_ends_the_reading_with_all_its_columns_named(void
     imp_problems_free(&probs);
 }
 
+/* ---- running out of memory ------------------------------------------------------ */
+
+static long s_allocs_left; /* allocations that succeed before one fails; <0: all */
+
+static void *s_failing_realloc(void *p, size_t n)
+{
+    if (s_allocs_left == 0)
+        return NULL;
+    if (s_allocs_left > 0)
+        s_allocs_left--;
+    return realloc(p, n);
+}
+
+/* Fail each allocation in turn (the reader's, expat's, import's): nomem, nothing leaked. */
+static void s_nomem_each(const char *name, int want_rc, size_t want_rows)
+{
+    size_t len;
+    char *data = s_slurp(name, &len);
+    imp_set_allocator(s_failing_realloc, free);
+    int nomem = 0;
+    for (long k = 0;; k++) {
+        imp_plan *plan = NULL;
+        imp_problems probs;
+        char err[IMP_ERRLEN];
+        s_allocs_left = k;
+        int rc = imp_parse_ex(data, len, PLAN_ENC_AUTO, s_cfg, &plan, &probs, err, sizeof err);
+        imp_problems_free(&probs);
+        if (rc == want_rc) {
+            if (rc == 0) {
+                assert_int_equal(plan->n, want_rows);
+                imp_plan_destroy(&plan);
+            }
+            break;
+        }
+        if (rc != RECT_E_NOMEM)
+            fail_msg("%s, allocation %ld failing: rc %d \"%s\"", name, k, rc, err);
+        assert_string_equal(err, "out of memory");
+        assert_null(plan);
+        nomem++;
+        assert_true(k < 100000);
+    }
+    imp_set_allocator(NULL, NULL);
+    free(data);
+    assert_true(nomem >= 10);
+}
+
+static void test_every_allocation_failure_gives_nomem_and_leaks_nothing(void **state)
+{
+    (void)state;
+    s_nomem_each("merged.xlsx", 0, 3);
+    s_nomem_each("gbk.csv", 0, 2);
+    s_nomem_each("problems.xlsx", RECT_E_BAD_IMPORT, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_every_problem_is_listed_with_sheet_row_and_column_letter),
         cmocka_unit_test(test_problems_past_the_limit_are_counted_not_kept),
         cmocka_unit_test(test_a_wrong_header_ends_the_reading_with_all_its_columns_named),
+        cmocka_unit_test(test_every_allocation_failure_gives_nomem_and_leaks_nothing),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
