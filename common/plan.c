@@ -161,6 +161,19 @@ void plan_col_letters(size_t col, char *out, size_t outlen)
 static char s_empty[] = "";
 
 #define S_MAX_CELLS 2000000u /* cells materialised (gaps included): a plan has a few thousand */
+#define S_MAX_SST 1000000u   /* shared strings */
+#define S_MAX_CELL_TEXT (1024u * 1024) /* bytes of one cell's or shared string's text */
+#define S_MAX_MERGE_STEPS 4000000u /* rows looked at while filling merged ranges */
+
+/* The capacity a row's arrays have for n cells: grown geometrically, so a
+ * line of a million commas costs no more than its cells. */
+static size_t s_row_cap(size_t n)
+{
+    size_t c = 8;
+    while (c < n)
+        c *= 2;
+    return c;
+}
 
 typedef struct {
     plan_sheet *sh;
@@ -233,18 +246,21 @@ static int s_cell_set(s_build *b, plan_row *r, size_t col, const char *s, size_t
             s_fail(b, -1, "the sheet has more than %u cells: that is no plan", S_MAX_CELLS);
             return -1;
         }
-        char **cell = s_realloc_fn(r->cell, need * sizeof *cell);
-        if (!cell) {
-            s_nomem(b);
-            return -1;
+        size_t cap = s_row_cap(need);
+        if (!r->cell || cap != s_row_cap(r->n)) {
+            char **cell = s_realloc_fn(r->cell, cap * sizeof *cell);
+            if (!cell) {
+                s_nomem(b);
+                return -1;
+            }
+            r->cell = cell;
+            unsigned char *num = s_realloc_fn(r->number, cap);
+            if (!num) {
+                s_nomem(b);
+                return -1;
+            }
+            r->number = num;
         }
-        r->cell = cell;
-        unsigned char *num = s_realloc_fn(r->number, need);
-        if (!num) {
-            s_nomem(b);
-            return -1;
-        }
-        r->number = num;
         for (size_t i = r->n; i < need; i++) {
             r->cell[i] = s_empty;
             r->number[i] = 0;
@@ -759,6 +775,11 @@ static void s_sst_end(void *ud, const char *el)
         t->rph--;
     } else if (strcmp(name, "si") == 0 && t->in_si) {
         t->in_si = 0;
+        if (t->n >= S_MAX_SST) {
+            s_fail(t->b, -1, "the .xlsx file has more than %u shared strings: that is no plan", S_MAX_SST);
+            S_STOP(t->xp);
+            return;
+        }
         char **v = s_grow(t->v, &t->cap, t->n + 1, sizeof *v);
         char *s = s_alloc(t->cur.len + 1);
         if (!v || !s) {
@@ -780,7 +801,15 @@ static void s_sst_end(void *ud, const char *el)
 static void s_sst_text(void *ud, const char *s, int len)
 {
     s_sst *t = ud;
-    if (t->in_si && t->in_t && !t->rph && s_text_add(&t->cur, s, (size_t)len) != 0) {
+    if (!(t->in_si && t->in_t && !t->rph))
+        return;
+    if (t->cur.len + (size_t)len > S_MAX_CELL_TEXT) {
+        s_fail(t->b, -1, "the .xlsx file's shared string %zu is longer than %u KiB: that is no plan", t->n + 1,
+               S_MAX_CELL_TEXT / 1024);
+        S_STOP(t->xp);
+        return;
+    }
+    if (s_text_add(&t->cur, s, (size_t)len) != 0) {
         s_nomem(t->b);
         S_STOP(t->xp);
     }
@@ -1120,7 +1149,13 @@ static void s_ws_text(void *ud, const char *s, int len)
     s_ws *w = ud;
     if (w->b->rc || !w->in_c)
         return;
-    if ((w->in_v || (w->in_t && !w->rph)) && s_text_add(&w->val, s, (size_t)len) != 0) {
+    if (!(w->in_v || (w->in_t && !w->rph)))
+        return;
+    if (w->val.len + (size_t)len > S_MAX_CELL_TEXT) {
+        s_ws_fail(w, w->col, "holds more than %u KiB of text: that is no plan's cell", S_MAX_CELL_TEXT / 1024);
+        return;
+    }
+    if (s_text_add(&w->val, s, (size_t)len) != 0) {
         s_nomem(w->b);
         S_STOP(w->xp);
     }
@@ -1144,6 +1179,7 @@ static size_t s_row_at(const plan_sheet *sh, long pos)
 static void s_apply_merges(s_build *b, const s_ws *w)
 {
     plan_sheet *sh = b->sh;
+    size_t steps = 0;
     for (size_t m = 0; m < w->n_merges && !b->rc; m++) {
         const s_merge *g = &w->merges[m];
         size_t i = s_row_at(sh, g->r1);
@@ -1151,6 +1187,10 @@ static void s_apply_merges(s_build *b, const s_ws *w)
             continue;
         const plan_row *top = &sh->rows[i];
         for (size_t j = i + 1; j < sh->n && sh->rows[j].pos <= g->r2 && !b->rc; j++) {
+            if (++steps > S_MAX_MERGE_STEPS) {
+                s_fail(b, -1, "the .xlsx sheet's merged ranges overlap over and over: the file is damaged");
+                return;
+            }
             plan_row *r = &sh->rows[j];
             if (g->c1 < r->n && *r->cell[g->c1])
                 continue;
