@@ -179,6 +179,18 @@ class Formats(Base):
         check(r.rc != 0, "rectctl: refused")
         check("line 1: not UTF-8 text" in r.err, "the dry run's problem: %r" % r.err)
 
+    def test_reconcile_reads_workbooks_and_gbk_like_utf8(self):
+        with open(PLAN, "rb") as f:
+            eq(self.call("import", {"inspection": "rec"}, files=[f.read()])["imported"], 29, "import")
+        rows = [["编号", "状态"]] + [[r[0], "交办"] for r in xlsx_plan.plan_rows(PLAN)[1:-1]] + [["XJ-99", "交办"]]
+        want = self.call("reconcile", {"inspection": "rec"}, files=[csv_bytes(rows)])
+        eq((want["matched"], want["missing_here"], want["missing_there"]), (28, ["XJ-99"], ["XJ-04"]), "UTF-8")
+        for what, data in (("gb18030", csv_bytes(rows, "gb18030")), ("xlsx", xlsx_plan.make_xlsx(rows))):
+            eq(self.call("reconcile", {"inspection": "rec"}, files=[data]), want, "reconcile of %s" % what)
+        rows[5][1] = "完成"
+        msg = self.refused("bad_import", "reconcile", {"inspection": "rec"}, files=[xlsx_plan.make_xlsx(rows)])
+        check("row 6" in msg and "完成" in msg, "a workbook's row: %r" % msg)
+
     def test_zip_bombs_and_damaged_workbooks_are_refused_and_rectd_goes_on(self):
         for name, words in (("bomb.xlsx", ["unpacks to more than 128 MiB"]),
                             ("many.xlsx", ["more than 1000"]),
