@@ -80,6 +80,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# test_init: rectctl init's config writer (client/init.c) alone.
+$(BUILD)/tests/test_init: tests/unit/test_init.c $(BUILD)/client/init.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 # test_cli walks rectctl's command table: rectctl's objects, not rectd's.
 $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
