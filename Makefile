@@ -15,7 +15,7 @@ CC      ?= cc
 CONFIG  ?= config/rectd.conf
 BUILD   ?= build
 SAN     ?=
-PKGS    := libzmq lmdb libconfig jansson libsodium libutf8proc
+PKGS    := libzmq lmdb libconfig jansson libsodium libutf8proc libzip expat
 CSTD    := -std=c17 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wno-unused-parameter
 OPT     ?= -O2 -g
@@ -42,7 +42,7 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 #              for the printed ledger, man and systemd-analyze for the install test
 DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
              libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev gettext \
-             libxlsxwriter-dev zlib1g-dev libzip-dev
+             libxlsxwriter-dev zlib1g-dev libzip-dev libexpat1-dev
 DEB_RUN   := tzdata locales procps
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
              chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography \
@@ -55,7 +55,8 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
 # libxlsxwriter (the ledger's Excel workbooks): rectctl only.
 XLSX_CFLAGS = $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
 XLSX_LIBS   = $(shell pkg-config --libs xlsxwriter 2>/dev/null)
-# libzip (the case file's zip, rectctl dossier --format zip): rectctl only.
+# libzip: the case file's zip (rectctl dossier --format zip); with expat, also
+# the plan reader's .xlsx (common/plan.c), so it is in PKGS for both programs.
 ZIP_CFLAGS = $(shell pkg-config --cflags libzip 2>/dev/null)
 ZIP_LIBS   = $(shell pkg-config --libs libzip 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Icommon -Idaemon -Iclient \
@@ -111,6 +112,11 @@ $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# test_init: rectctl init's config writer (client/init.c) alone.
+$(BUILD)/tests/test_init: tests/unit/test_init.c $(BUILD)/client/init.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
