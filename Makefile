@@ -1,7 +1,13 @@
 # rectd / rectctl — one Makefile.
 #   make run     install missing deps, build, start rectd on config/rectd.conf
 #   make test    install missing deps, build, run every test (unit, catalogues,
-#                end-to-end, and both again under ASan+UBSan, rectd under TSan)
+#                end-to-end, crash proofs, both again under ASan+UBSan, rectd
+#                under TSan, fuzzing): each stage "N passed, M failed"
+#   make crash   kill -9 rounds under concurrent writers (ROUNDS=20) and the
+#                power-loss simulation (part of make test)
+#   make fuzz    replay each fuzz corpus, fuzz each harness FUZZ_SECONDS=20
+#                (part of make test)
+#   make valgrind  the core suite with rectd under valgrind (not in make test)
 #   make bench   benchmarks (not part of make test)
 #   make deps    install the Debian packages this needs (apt-get, as root)
 
