@@ -177,7 +177,9 @@ clean:
 # ever found stays there: tests/fuzz/README), its dictionary
 # tests/fuzz/NAME.dict if it has one. Adding a harness is adding NAME to
 # FUZZ_HARNESSES; it links with rectd's objects (less main.c), and one that
-# needs more says so in one more line: FUZZ_OBJ_NAME / FUZZ_LIBS_NAME.
+# needs others says so in one more line, e.g.
+#   FUZZ_OBJ_xlsx = $(BUILD)/client/xlsx_read.o $(COMMON_OBJ)   (with =, not :=)
+#   FUZZ_LIBS_xlsx = $(ZIP_LIBS)
 # `make fuzz` replays each corpus, then fuzzes each harness FUZZ_SECONDS
 # (default 20: the fuzz stage of make test stays under 3 minutes on 2 cores
 # with five harnesses; the issue's minute is FUZZ_SECONDS=60). New inputs
