@@ -1501,6 +1501,8 @@ class LongReads(Fixture):
     ROWS = 20000  # an audit of this many items takes a second or more
 
     def setup(self):
+        if os.environ.get("RECT_VALGRIND"):
+            raise e2e_runner.Skip("timed for rectd at full speed, not under valgrind (make valgrind)")
         super().setup()
         with self.d.raw(timeout_ms=300000) as c:
             res = c.call("import", {}, [bulk_csv(self.d, self.ROWS, "LONG")])
