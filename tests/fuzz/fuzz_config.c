@@ -7,6 +7,7 @@
  * Inputs with "@include" are skipped: an include names any file of the
  * machine (/dev/zero, a fifo), which is the operator's choice, not input.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
