@@ -68,19 +68,35 @@ static void s_make_parent(const char *path)
     }
 }
 
-/* Write text to path with mode; an existing file is an error unless force. */
+/*
+ * Write text to path with mode; an existing file is an error unless force.
+ * The file appears whole or not at all: the text goes to a temporary file
+ * beside it, synced, then linked (or, with force, renamed) into place, so
+ * that a reader (rectd's start, a test waiting for the demo keys) or a
+ * crash in the middle never leaves a key file cut short.
+ */
 static int s_write_file(const char *path, const char *text, mode_t mode, int force, char *err,
                         size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), mode);
+    char tmp[4200];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp)
+        return s_fail(err, len, "%s: the path is too long", path);
+    if (!force && access(path, F_OK) == 0)
+        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
+    int fd = mkstemp(tmp);
     if (fd < 0)
-        return errno == EEXIST
-                   ? s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path)
-                   : s_fail(err, len, "%s: cannot create: %s", path, strerror(errno));
+        return s_fail(err, len, "%s: cannot create: %s", path, strerror(errno));
     size_t n = strlen(text);
     int ok = fchmod(fd, mode) == 0 && write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
     int saved = errno;
     ok = close(fd) == 0 && ok;
+    if (ok) {
+        ok = (force ? rename(tmp, path) : link(tmp, path)) == 0;
+        saved = errno;
+    }
+    unlink(tmp); /* after a link: the name in place keeps the file */
+    if (!ok && saved == EEXIST)
+        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
     if (!ok)
         return s_fail(err, len, "%s: cannot write: %s", path, strerror(saved));
     return 0;
