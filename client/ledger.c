@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "rect_date.h"
@@ -96,6 +97,25 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_SIGN_UNCHANGED] = {"无(审核后记录未变更)", "none (the record is as signed)"},
     [LL_SIGN_SUPERSEDES] = {"(重新审核,取代此前 %s 次审核)", " (signed again, superseding %s earlier sign-off(s))"},
     [LL_ACKNOWLEDGED] = {"(%s 签收)", " (acknowledged %s)"},
+    [LL_FILING_UNIT] = {"填报单位（盖章）", "Reporting unit (seal)"},
+    [LL_SIGN_DATE] = {"日期", "Date"},
+    [LL_DATE_BLANK] = {"______年____月____日", "________________"},
+    [LL_HEAD_NOTE] = {"链头是本台账所依据的最后一个事件的 SHA-256 哈希值，此处只印前 12 位；"
+                      "记录有任何改动，它都会变。完整值在 JSON 台账中（rectctl ledger --format json），"
+                      "可用 rectctl ledger check 核对。",
+                      "the chain head is the SHA-256 hash of the last event this ledger rests on, printed "
+                      "here to its first 12 hex digits; any change to the record changes it. The full head "
+                      "is in the JSON ledger (rectctl ledger --format json): check it with rectctl ledger check."},
+};
+
+/* The names of the columns for --columns, by column. */
+static const char *const s_col_names[LEDGER_COLS] = {
+    [LL_REF] = "ref", [LL_SOURCE] = "source", [LL_TITLE] = "problem", [LL_MEASURES] = "measures",
+    [LL_KIND] = "kind", [LL_LEADER] = "leader", [LL_UNIT] = "unit", [LL_OWNER] = "owner",
+    [LL_DEADLINE] = "deadline", [LL_STATE] = "state", [LL_EVIDENCE] = "evidence",
+    [LL_LATEST] = "latest", [LL_VERIFIED] = "verified", [LL_CLOSED] = "closed",
+    [LL_DAYS_LATE] = "days-late", [LL_DAYS_OVERDUE] = "days-overdue", [LL_REJECTIONS] = "rejections",
+    [LL_EXTENSIONS] = "extensions", [LL_ESCALATIONS] = "escalations",
 };
 
 const char *ledger_label(ledger_lang lang, ledger_label_id id)
@@ -117,6 +137,104 @@ const char *ledger_kind_label(ledger_lang lang, const char *kind)
 {
     int i = rect_lookup(rect_kind_names, RECT_KIND_COUNT, kind);
     return i >= 0 ? ledger_label(lang, (ledger_label_id)(LL_KIND_IMMEDIATE + i)) : (kind ? kind : "");
+}
+
+/* ---- columns --------------------------------------------------------------- */
+
+int ledger_col_shown(const ledger_doc *doc, int i)
+{
+    if (i < 0 || i >= LEDGER_COLS)
+        return 0;
+    return !doc->columns || (doc->columns & LEDGER_COL_BIT(i)) != 0;
+}
+
+const char *ledger_column_name(int i)
+{
+    return i >= 0 && i < LEDGER_COLS ? s_col_names[i] : "";
+}
+
+/* Column of a name (English name, "title" for problem, or the Chinese header), or -1. */
+static int s_column_lookup(const char *name)
+{
+    if (strcasecmp(name, "title") == 0)
+        return LL_TITLE;
+    for (int i = 0; i < LEDGER_COLS; i++)
+        if (strcasecmp(name, s_col_names[i]) == 0 || strcmp(name, s_labels[i][LEDGER_ZH]) == 0)
+            return i;
+    return -1;
+}
+
+int ledger_columns_parse(const char *list, uint32_t dflt, uint32_t used, uint32_t *mask, char *bad,
+                         size_t badlen)
+{
+    uint32_t add = 0, drop = 0;
+    int n_add = 0, n_drop = 0;
+    const char *p = list ? list : "";
+    if (badlen)
+        bad[0] = '\0';
+    for (;;) {
+        /* One entry: up to "," "，" "、" or the end, blanks around it trimmed. */
+        size_t len = 0, step = 0;
+        while (p[len] && p[len] != ',' && strncmp(p + len, "，", 3) != 0 && strncmp(p + len, "、", 3) != 0)
+            len++;
+        step = p[len] == ',' ? 1 : p[len] ? 3 : 0;
+        const char *b = p, *e = p + len;
+        while (b < e && (*b == ' ' || *b == '\t'))
+            b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+            e--;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)(e - b), b);
+        if (*name) {
+            int minus = name[0] == '-';
+            const char *nm = name + minus;
+            uint32_t bits;
+            if (strcasecmp(nm, "all") == 0)
+                bits = LEDGER_ALL_COLS;
+            else if (strcasecmp(nm, "auto") == 0)
+                bits = used;
+            else {
+                int i = s_column_lookup(nm);
+                if (i < 0) {
+                    if (badlen)
+                        snprintf(bad, badlen, "%s", nm);
+                    return -1;
+                }
+                bits = LEDGER_COL_BIT(i);
+            }
+            if (minus) {
+                drop |= bits;
+                n_drop++;
+            } else {
+                add |= bits;
+                n_add++;
+            }
+        }
+        if (!step)
+            break;
+        p += len + step;
+    }
+    if (n_add && n_drop)
+        return -2;
+    *mask = (n_drop ? dflt & ~drop : add) & LEDGER_ALL_COLS;
+    return *mask ? 0 : -2;
+}
+
+uint32_t ledger_columns_used(const ledger_doc *doc)
+{
+    uint32_t used = LEDGER_COL_BIT(LL_REF) | LEDGER_COL_BIT(LL_TITLE) | LEDGER_COL_BIT(LL_STATE);
+    const json_t *rows = json_object_get(doc->ledger, "rows");
+    ledger_cells *c = malloc(sizeof *c);
+    if (!c)
+        return LEDGER_ALL_COLS; /* shows everything rather than guessing */
+    for (size_t r = 0; r < json_array_size(rows) && used != LEDGER_ALL_COLS; r++) {
+        ledger_row_cells(doc, json_array_get(rows, r), c);
+        for (int i = 0; i < LEDGER_COLS; i++)
+            if (c->num[i] > 0 || (c->num[i] < 0 && *c->cell[i]))
+                used |= LEDGER_COL_BIT(i);
+    }
+    free(c);
+    return used;
 }
 
 /* ---- cells ---------------------------------------------------------------- */
@@ -215,6 +333,24 @@ static int s_fill_n(char *buf, size_t len, const char *fmt, const char *const *a
     return 0;
 }
 
+const char *ledger_title_cell(const ledger_doc *doc, const json_t *row, const char *title, char *buf,
+                              size_t len)
+{
+    /* A self-found item (举一反三) is marked with the problem it came from. */
+    if (!json_is_integer(json_object_get(row, "parent")))
+        return title;
+    const char *pref = json_string_value(json_object_get(row, "parent_ref"));
+    char id[32];
+    if (!pref) {
+        snprintf(id, sizeof id, "#%lld", (long long)json_integer_value(json_object_get(row, "parent")));
+        pref = id;
+    }
+    const char *args[2] = {title, pref};
+    if (s_fill_n(buf, len, ledger_label(doc->lang, LL_CHILD_MARK), args, 2) == 0)
+        return buf;
+    return title; /* (a very long title) unmarked rather than cut */
+}
+
 void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
 {
     ledger_lang lang = doc->lang;
@@ -229,19 +365,7 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     c->cell[LL_REF] = s_str(row, "ref");
     const char *source = json_string_value(json_object_get(row, "source"));
     c->cell[LL_SOURCE] = source ? render_source(doc->cfg, source) : "";
-    c->cell[LL_TITLE] = s_str(row, "title");
-    /* A self-found item (举一反三) is marked with the problem it came from. */
-    if (json_is_integer(json_object_get(row, "parent"))) {
-        const char *pref = json_string_value(json_object_get(row, "parent_ref"));
-        char id[32];
-        if (!pref) {
-            snprintf(id, sizeof id, "#%lld", (long long)json_integer_value(json_object_get(row, "parent")));
-            pref = id;
-        }
-        const char *args[2] = {c->cell[LL_TITLE], pref};
-        if (s_fill_n(c->b_title, sizeof c->b_title, ledger_label(lang, LL_CHILD_MARK), args, 2) == 0)
-            c->cell[LL_TITLE] = c->b_title; /* else (a very long title) unmarked rather than cut */
-    }
+    c->cell[LL_TITLE] = ledger_title_cell(doc, row, s_str(row, "title"), c->b_title, sizeof c->b_title);
     c->cell[LL_MEASURES] = s_str(row, "measures");
     c->cell[LL_KIND] = ledger_kind_label(lang, json_string_value(json_object_get(row, "kind")));
     const char *v;
@@ -396,6 +520,7 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     ledger_pair *p;
     long long fed_total = 0, claimed_total = 0, derived_total = 0, declined_total = 0;
     int fed_known = 0, derived = 0, mismatch = 0;
+    int fed_overflow = 0; /* a saved file may hold any integer: checked adds */
     char a[32], b[32];
 
     if ((p = s_pair(out, max, &n))) {
@@ -410,11 +535,13 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         s_count(s, "fed_back", a, sizeof a);
         s_count(s, "claimed", b, sizeof b);
         if (json_is_integer(json_object_get(s, "fed_back"))) {
-            fed_total += json_integer_value(json_object_get(s, "fed_back"));
+            fed_overflow |= __builtin_add_overflow(fed_total, (long long)json_integer_value(json_object_get(s, "fed_back")),
+                                                   &fed_total);
             fed_known = 1;
         }
         if (json_is_integer(json_object_get(s, "claimed")))
-            claimed_total += json_integer_value(json_object_get(s, "claimed"));
+            fed_overflow |= __builtin_add_overflow(claimed_total, (long long)json_integer_value(json_object_get(s, "claimed")),
+                                                   &claimed_total);
         /* A source with problems not claimed: rectd derives its fed-back count. */
         if (!json_is_integer(json_object_get(s, "fed_back_derived")))
             derived_total += json_is_integer(json_object_get(s, "fed_back"))
@@ -449,7 +576,7 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     } else if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
         s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED),
                ledger_label(lang, LL_TOTAL));
-        if (fed_known)
+        if (fed_known && !fed_overflow)
             snprintf(p->value, sizeof p->value, "%lld/%lld", fed_total, claimed_total);
         else
             snprintf(p->value, sizeof p->value, "-/%lld", claimed_total);
@@ -645,14 +772,22 @@ int ledger_write_csv(FILE *out, const ledger_doc *doc)
     n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
     s_csv_pairs(out, pairs, n);
     fputs("\r\n", out);
+    int first = 1;
     for (int i = 0; i < LEDGER_COLS; i++)
-        s_csv_field(out, ledger_label(doc->lang, (ledger_label_id)i), i == 0);
+        if (ledger_col_shown(doc, i)) {
+            s_csv_field(out, ledger_label(doc->lang, (ledger_label_id)i), first);
+            first = 0;
+        }
     fputs("\r\n", out);
     const json_t *rows = json_object_get(doc->ledger, "rows");
     for (size_t r = 0; r < json_array_size(rows); r++) {
         ledger_row_cells(doc, json_array_get(rows, r), &c);
+        first = 1;
         for (int i = 0; i < LEDGER_COLS; i++)
-            s_csv_field(out, c.cell[i], i == 0);
+            if (ledger_col_shown(doc, i)) {
+                s_csv_field(out, c.cell[i], first);
+                first = 0;
+            }
         fputs("\r\n", out);
     }
     fputs("\r\n", out);
@@ -724,19 +859,24 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
     s_md_pairs(out, pairs, n);
     fputs("\n|", out);
     for (int i = 0; i < LEDGER_COLS; i++) {
+        if (!ledger_col_shown(doc, i))
+            continue;
         fputc(' ', out);
         ledger_md_cell(out, ledger_label(doc->lang, (ledger_label_id)i));
         fputs(" |", out);
     }
     fputs("\n|", out);
     for (int i = 0; i < LEDGER_COLS; i++)
-        fputs(i >= LL_DAYS_LATE || i == LL_EVIDENCE ? " ---: |" : " --- |", out);
+        if (ledger_col_shown(doc, i))
+            fputs(i >= LL_DAYS_LATE || i == LL_EVIDENCE ? " ---: |" : " --- |", out);
     fputc('\n', out);
     const json_t *rows = json_object_get(doc->ledger, "rows");
     for (size_t r = 0; r < json_array_size(rows); r++) {
         ledger_row_cells(doc, json_array_get(rows, r), &c);
         fputc('|', out);
         for (int i = 0; i < LEDGER_COLS; i++) {
+            if (!ledger_col_shown(doc, i))
+                continue;
             fputc(' ', out);
             ledger_md_cell(out, c.cell[i]);
             fputs(" |", out);

@@ -9,6 +9,8 @@
  * Exit codes: 0 done, 1 usage error, 2 rectd unreachable, 3 refused by rectd.
  */
 #include <assert.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <libintl.h>
 #include <limits.h>
 #include <locale.h>
@@ -17,10 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli.h"
+#include "complete.h"
 #include "conn.h"
 #include "directory.h"
 #include "i18n.h"
@@ -887,6 +891,81 @@ static int s_locale_beside_exe(const char *rel, char *buf, size_t len)
     return cfg_beside_exe(rel, buf, len) == 0 && stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
+/* ---- completion --------------------------------------------------------- */
+
+/* What completion asks rectd as: set up on the first ask, -1 if it could not be. */
+static cli_ctx s_cctx;
+static int s_cstate; /* 0 not tried, 1 ready, -1 failed */
+static char s_cpath[PATH_MAX];
+
+/* cli_complete_ask_fn: as the completed line's user, briefly (1.5 s, one try). */
+static int s_complete_ask(const cli_globals *g, const char *cmd, json_t **result)
+{
+    char err[1024];
+    *result = NULL;
+    if (s_cstate == 0) {
+        s_cstate = -1;
+        s_cctx.g = *g;
+        if (g->config)
+            s_cctx.cfg_path = g->config;
+        else if (cfg_client_default_path(s_cpath, sizeof s_cpath) == 0)
+            s_cctx.cfg_path = s_cpath;
+        if (!s_cctx.cfg_path || cfg_load_client(s_cctx.cfg_path, &s_cctx.conf, err, sizeof err) != 0)
+            return -1;
+        s_cctx.conf->timeout_ms = 1500;
+        s_cctx.conf->retries = 1;
+        if (s_given_key(&s_cctx) != RECT_EXIT_OK || s_resolve_user(&s_cctx) != RECT_EXIT_OK ||
+            s_resolve_keys(&s_cctx) != RECT_EXIT_OK)
+            return -1;
+        s_cstate = 1;
+    }
+    if (s_cstate < 0)
+        return -1;
+    conn_t *conn = cli_connect(&s_cctx, 0);
+    if (!conn)
+        return -1;
+    int rc = cli_call(&s_cctx, conn, cmd, NULL, result);
+    conn_destroy(&conn);
+    return rc == RECT_EXIT_OK ? 0 : -1;
+}
+
+/*
+ * rectctl --complete WORD...: for config/bash-completion/rectctl (not in
+ * --help: it is for the shell). Silent on stderr: nothing to offer is
+ * offered as nothing.
+ */
+static int s_complete(int argc, char **argv)
+{
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    int rc = cli_complete(argc, argv, s_complete_ask);
+    cli_dir_free();
+    cfg_client_destroy(&s_cctx.conf);
+    sodium_memzero(&s_cctx.key, sizeof s_cctx.key);
+    return rc;
+}
+
+/*
+ * The folder rel beside the executable into buf: 0 if it holds a catalogue
+ * of rectctl's (LANG/LC_MESSAGES/rectctl.mo) for some language. The
+ * system's share/locale holds many other programs' catalogues: only one of
+ * rectctl's makes it rectctl's.
+ */
+static int s_catalogues_beside_exe(const char *rel, char *buf, size_t len)
+{
+    glob_t g;
+    char pattern[PATH_MAX + 64];
+    if (s_locale_beside_exe(rel, buf, len) != 0)
+        return -1;
+    snprintf(pattern, sizeof pattern, "%s/*/LC_MESSAGES/" CLI_TEXTDOMAIN ".mo", buf);
+    int found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
+    globfree(&g);
+    return found ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     cli_ctx ctx = {0};
@@ -897,15 +976,21 @@ int main(int argc, char **argv)
 
     setlocale(LC_ALL, "");
     /* The catalogues of a build in the source tree (make puts them in
-     * build/locale), else the installed ones; output is UTF-8 like the data. */
+     * build/locale), else those installed with this rectctl
+     * (PREFIX/bin/rectctl finds PREFIX/share/locale, also when the tree was
+     * installed under a DESTDIR or moved), else LOCALEDIR as compiled in;
+     * output is UTF-8 like the data. */
     char locale_dir[PATH_MAX];
     if (s_locale_beside_exe("build/locale", locale_dir, sizeof locale_dir) != 0 &&
-        s_locale_beside_exe("locale", locale_dir, sizeof locale_dir) != 0)
+        s_locale_beside_exe("locale", locale_dir, sizeof locale_dir) != 0 &&
+        s_catalogues_beside_exe("../share/locale", locale_dir, sizeof locale_dir) != 0)
         snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
     bindtextdomain(CLI_TEXTDOMAIN, locale_dir);
     bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
     textdomain(CLI_TEXTDOMAIN);
 
+    if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
+        return s_complete(argc - 2, argv + 2);
     rc = s_parse(argc, argv, &ctx.g, &cmd, &a);
     if (rc != RECT_EXIT_OK)
         return rc;

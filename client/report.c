@@ -518,14 +518,15 @@ static int s_emit(FILE *out, int f, const json_t *rep, const rect_cfg *cfg)
 /* Write to path through a temporary file beside it, renamed only when complete. An exit code. */
 static int s_write_file(const char *path, int f, const json_t *rep, const rect_cfg *cfg)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        cli_error(_("out of memory"));
+    char *tmp = NULL;
+    int fd = cli_tmp_beside(path, &tmp);
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
         return RECT_EXIT_USAGE;
     }
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-    FILE *out = fopen(tmp, "wb");
+    FILE *out = fdopen(fd, "wb");
+    if (!out)
+        close(fd);
     int ok = out && s_emit(out, f, rep, cfg) == 0;
     int err = errno;
     if (out && fclose(out) != 0 && ok) {

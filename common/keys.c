@@ -70,16 +70,15 @@ static void s_make_parent(const char *path)
 
 /*
  * Write text to path with mode; an existing file is an error unless force.
- * The file appears whole or not at all: the text goes to a temporary file
- * beside it, synced, then linked (or, with force, renamed) into place, so
- * that a reader (rectd's start, a test waiting for the demo keys) or a
- * crash in the middle never leaves a key file cut short.
+ * The file appears under its name whole or not at all (a temporary file in
+ * the same folder, synced, then linked or renamed into place), so a reader
+ * that sees the name never reads half a key.
  */
 static int s_write_file(const char *path, const char *text, mode_t mode, int force, char *err,
                         size_t len)
 {
-    char tmp[4200];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp)
+    char tmp[4096 + 16];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
         return s_fail(err, len, "%s: the path is too long", path);
     if (!force && access(path, F_OK) == 0)
         return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
@@ -90,11 +89,11 @@ static int s_write_file(const char *path, const char *text, mode_t mode, int for
     int ok = fchmod(fd, mode) == 0 && write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
     int saved = errno;
     ok = close(fd) == 0 && ok;
-    if (ok) {
-        ok = (force ? rename(tmp, path) : link(tmp, path)) == 0;
+    if (ok && (force ? rename(tmp, path) : link(tmp, path)) != 0) {
         saved = errno;
+        ok = 0;
     }
-    unlink(tmp); /* after a link: the name in place keeps the file */
+    unlink(tmp); /* after rename: nothing there any more; after link: the spare name */
     if (!ok && saved == EEXIST)
         return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
     if (!ok)

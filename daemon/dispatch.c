@@ -11,10 +11,12 @@
 
 #include <sodium.h>
 
+#include "cmd_backup.h"
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
 #include "cmd_records.h"
 #include "fault.h"
+#include "log.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 #include "rect_verbs.h"
@@ -72,6 +74,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
     /* What a client shows and completes (cmd_directory.c). */
     [RECT_VERB_DIRECTORY] = cmd_directory,
+    /* Backups (cmd_backup.c). */
+    [RECT_VERB_BACKUP] = cmd_backup,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */
@@ -431,8 +435,11 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
 {
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
-    int rc = store_begin(st, 0, NULL, &c.txn);
-    if (rc == 0) {
+    int rc = 0;
+    if (rect_verb_of(verb)->access == RECT_TASK) {
+        c.st = st; /* it begins its own transactions */
+        rc = s_handlers[verb](&c);
+    } else if ((rc = store_begin(st, 0, NULL, &c.txn)) == 0) {
         rc = s_handlers[verb](&c);
         store_abort(&c.txn);
     } else {
@@ -484,6 +491,11 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
  */
 static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
 {
+    if (store_full_is_disk()) {
+        snprintf(msg, len, "disk full: the disk holding data_dir (%s) has no room for this change: free space there; "
+                           "nothing was changed", cfg->data_dir);
+        return;
+    }
     snprintf(msg, len,
              "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
              (unsigned long long)cfg->map_size_mb);
@@ -543,11 +555,10 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     return 0;
 }
 
-/* One line on stderr per write: who did what, and how it ended. */
+/* One log line per write: who did what, and how it ended (a refusal is a
+ * notice, rectd's own failure an error). */
 static void s_log(json_t *req, const dispatch_req *r)
 {
-    char when[RECT_INSTANT_LEN];
-    instant_format(rect_now(), when);
     json_t *rep = fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
     json_t *err = json_object_get(rep, "error");
     json_t *item = json_object_get(json_object_get(rep, "result"), "item");
@@ -559,9 +570,13 @@ static void s_log(json_t *req, const dispatch_req *r)
         snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
     else if (json_is_string(arg))
         snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
-    fprintf(stderr, "%s %s %s%s: %s\n", when, json_string_value(json_object_get(req, "user")),
-            json_string_value(json_object_get(req, "cmd")), target,
-            err ? json_string_value(json_object_get(err, "code")) : "ok");
+    const char *code = err ? json_string_value(json_object_get(err, "code")) : NULL;
+    int level = !err ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
+    if (code && (strcmp(code, "internal") == 0 || strcmp(code, "out_of_memory") == 0 ||
+                 strcmp(code, "storage_full") == 0 || strcmp(code, "damaged") == 0))
+        level = LOG_LEVEL_ERROR;
+    log_msg(level, "%s %s%s: %s", json_string_value(json_object_get(req, "user")),
+            json_string_value(json_object_get(req, "cmd")), target, code ? code : "ok");
     json_decref(rep);
 }
 
@@ -592,7 +607,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         rect_verb_id verb = s_verb_of(parsed[i]);
         rect_access access = rect_verb_of(verb)->access;
         if (access != RECT_WRITE) {
-            if (access == RECT_READ_LONG && reqs[i].may_defer)
+            if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
                 reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
             else
                 s_run_read(cfg, st, &reqs[i], parsed[i], verb);

@@ -21,6 +21,7 @@
 #include "fault.h"
 #include "hooks.h"
 #include "item.h"
+#include "log.h"
 #include "rect_proto.h"
 #include "workflow.h"
 
@@ -753,14 +754,15 @@ static void s_maybe_run_job(notifier *n)
         store_abort(&t);
     if (rc) {
         n->retry_at = now + 60; /* say it once a minute, not at every tick */
-        fprintf(stderr, "rectd: daily job for %s failed: %s (%s); retrying in a minute\n", day,
+        log_msg(LOG_LEVEL_ERROR, "daily job for %s failed: %s (%s); retrying in a minute", day,
                 rect_err_name(rc), c.msg);
     } else {
         if (missed > 0)
-            fprintf(stderr, "rectd: the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's\n",
-                    missed, done, day);
+            log_msg(LOG_LEVEL_NOTICE,
+                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's", missed,
+                    done, day);
         snprintf(n->done_day, sizeof n->done_day, "%s", day);
-        fprintf(stderr, "%s rectd daily job %s: %lld notices, %lld escalated\n", c.now_text, day,
+        log_msg(LOG_LEVEL_INFO, "daily job %s (at %s): %lld notices, %lld escalated", day, c.now_text,
                 (long long)json_integer_value(json_object_get(res, "notices")),
                 (long long)json_integer_value(json_object_get(res, "escalated")));
     }
@@ -882,10 +884,10 @@ static void s_record(notifier *n, uint64_t id, uint32_t hook, int ok, const char
     else
         store_abort(&t);
     if (rc)
-        fprintf(stderr, "rectd: cannot record delivery of notice %llu to hook %s: %s\n",
+        log_msg(LOG_LEVEL_ERROR, "cannot record delivery of notice %llu to hook %s: %s",
                 (unsigned long long)id, hk->name, rect_err_name(rc));
     if (!ok)
-        fprintf(stderr, "rectd: hook %s for notice %llu: %s (attempt %lld)\n", hk->name,
+        log_msg(LOG_LEVEL_WARNING, "hook %s for notice %llu: %s (attempt %lld)", hk->name,
                 (unsigned long long)id, error ? error : "failed", (long long)attempts);
     json_decref(notice);
 }

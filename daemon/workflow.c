@@ -23,7 +23,7 @@ typedef enum {
     WHO_DECIDER,        /* a holder of the roles who is neither the owner nor the requester */
     WHO_SYSTEM,         /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
     WHO_OWNER,          /* the item's current owner only (not even an admin: it is their own word) */
-    WHO_ITEM_LEADER,    /* the item's leader, or an admin */
+    WHO_ITEM_LEADER,    /* the item's leader, or an admin; never its current owner */
     WHO_REVIEWER        /* the configured reviewer (ledger.reviewer), or an admin */
 } wf_who;
 
@@ -77,6 +77,8 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     [RECT_ACT_REPLY] = {OPEN_WORK | ST(RECT_ST_VERIFIED) | ST(RECT_ST_CLOSED), -1, 0, WHO_OWNER},
     /* 签收: the owner of the current assignment, once per assignment. */
     [RECT_ACT_ACKNOWLEDGE] = {OPEN_WORK, -1, 0, WHO_OWNER},
+    /* A verified backup (backup): about no item, like an inspection event. */
+    [RECT_ACT_BACKUP] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
 
 const wf_policy wf_policy_default = {1, 0, NULL};
@@ -264,6 +266,13 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
         return 0;
     }
     if (r->who == WHO_ITEM_LEADER) {
+        /* An urge is pressure on the owner: the owner urging their own item (an admin, or a leader
+         * who took it on) would only inflate 督办次数 and answer it themselves. */
+        if (s_same(who->name, it->owner))
+            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+                          "%s owns the item: its owner cannot %s it, whatever their roles; its leader (%s) or "
+                          "another admin may",
+                          who->name ? who->name : "?", act, it->leader ? it->leader : "none yet");
         if (!s_same(who->name, it->leader) && !(who->roles & RECT_ROLE_ADMIN))
             return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
                           "%s is neither the item's leader (%s) nor an admin: only they may %s it",

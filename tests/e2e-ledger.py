@@ -349,8 +349,12 @@ class Suite:
         check(abs(float(size.group(1)) - 841.9) < 2, "A4 width: %s" % size.group(0))
         check("第 1 页,共 %d 页" % pages in text, "page numbers in the PDF")
         check("审核人" in text, "sign-off in the PDF")
-        # the table header is printed on every page
-        eq(text.count("整改措施"), pages, "header on each page")
+        # the table header is printed on every page the table reaches
+        for page in range(1, pages + 1):
+            one = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", pdf, "-"],
+                                 stdout=subprocess.PIPE, check=True).stdout.decode("utf-8")
+            if any(r in one for r in refs):
+                check("编号" in one and "整改" in one, "the header on page %d" % page)
 
     def test_xlsx(self):
         path = os.path.join(self.out, "台账.xlsx")
@@ -362,15 +366,18 @@ wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb["台账"]
 rows = [[c.value for c in row] for row in ws.iter_rows()]
 head = next(i for i, r in enumerate(rows) if r[0] == "编号")
+title = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).endswith("整改销号台账"))
 st = wb["统计"]
 out = {
-  "sheets": wb.sheetnames, "title": rows[0][0], "head": head + 1, "header": rows[head],
+  "sheets": wb.sheetnames, "title": rows[title][0], "head": head + 1, "header": rows[head],
+  "title_row": title + 1, "autofilter": ws.auto_filter.ref, "font": ws.cell(head + 2, 3).font.name,
+  "print_header": ws.oddHeader.center.text,
   "data": rows[head + 1:head + 30], "freeze": ws.freeze_panes,
   "orientation": ws.page_setup.orientation, "paper": ws.page_setup.paperSize,
   "titles": ws.print_title_rows, "fit": ws.sheet_properties.pageSetUpPr.fitToPage,
   "width_title": ws.column_dimensions["C"].width, "width_ref": ws.column_dimensions["A"].width,
   "wrap": ws.cell(head + 2, 4).alignment.wrap_text,
-  "summary": rows[1:head],
+  "summary": rows[title + 1:title + 12],
   "stats": [[c.value for c in row] for row in st.iter_rows()],
   "stats_widths": [st.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width
                    for i in range(st.max_column)],
@@ -384,7 +391,13 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         x = json.loads(p.stdout)
         eq(x["sheets"], ["台账", "统计"], "sheet names")
         eq(x["title"], "2025年考核评估反馈问题 整改销号台账", "title row")
-        eq(x["freeze"], "B%d" % (x["head"] + 1), "frozen below the header (and the ref column)")
+        eq(x["head"], 1, "the table's header is the first row")
+        eq(x["freeze"], "B2", "only the header row and the ref column are frozen")
+        eq(x["autofilter"], "A1:T30", "an autofilter over the header and the 29 rows")
+        eq(x["font"], "Noto Sans CJK SC", "cells in a CJK font")
+        check(x["title_row"] > 31, "the title and summary below the table: row %d" % x["title_row"])
+        check("2025年考核评估反馈问题 整改销号台账" in (x["print_header"] or ""),
+              "the title in the printed page's header: %r" % x["print_header"])
         eq((x["orientation"], str(x["paper"])), ("landscape", "9"), "A4 landscape")
         eq(x["titles"], "$%d:$%d" % (x["head"], x["head"]), "header row repeated on print")
         check(x["fit"], "fit to page width")

@@ -1081,7 +1081,7 @@ class Idempotency(Fixture):
             raise e2e_runner.Skip("timed for rectd at full speed, not under valgrind (make valgrind)")
         owner = self.owner_of(4)
         self.d.call("start", {"item": 4}, user=owner)
-        conf = self.d.write_conf({"client.timeout_ms": 400, "client.retries": 20},
+        conf = self.d.write_conf({"client.timeout_ms": 1000, "client.retries": 20},
                                  name="impatient.conf")
         events = self.d.call("ping")["events"]
         rows = 10000
