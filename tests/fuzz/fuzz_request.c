@@ -2,29 +2,47 @@
  * fuzz_request.c - libFuzzer: arbitrary bytes as a request frame, through
  * validation and, when valid, the handlers, against a real LMDB store.
  * Input: the request frame; bytes after a 0x00 byte become one attachment.
- * Run with `make fuzz`.
+ * The store lives in a folder under $TMPDIR (tests/fuzz/run gives each
+ * harness one in the build folder), removed at exit. Run with `make fuzz`.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dispatch.h"
 #include "rect_cfg.h"
 
 static rect_cfg *s_cfg;
 static store *s_st;
+static char s_dir[4096];
+
+/* The store's files go with the run (LMDB's map is sparse, but it adds up). */
+static void s_cleanup(void)
+{
+    char path[4200];
+    store_close(&s_st);
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", s_dir, i ? "lock.mdb" : "data.mdb");
+        unlink(path);
+    }
+    rmdir(s_dir);
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char err[512], dir[] = "/tmp/rectd-fuzz-XXXXXX";
-    if (cfg_load("config/rectd.conf", &s_cfg, err, sizeof err) != 0 || !mkdtemp(dir) ||
-        store_open(dir, 256, &s_st, err, sizeof err) != 0) {
+    char err[512] = "";
+    const char *tmp = getenv("TMPDIR");
+    snprintf(s_dir, sizeof s_dir, "%s/rectd-fuzz-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (cfg_load("config/rectd.conf", &s_cfg, err, sizeof err) != 0 || !mkdtemp(s_dir) ||
+        store_open(s_dir, 256, &s_st, err, sizeof err) != 0) {
         fprintf(stderr, "fuzz setup: %s\n", err);
         abort();
     }
+    atexit(s_cleanup);
     /* A few items for the handlers to find. */
     static const char *seed[] = {
         "{\"v\":1,\"cmd\":\"add\",\"user\":\"wangyan\",\"client\":\"f\",\"seq\":1,\"args\":{\"ref\":\"GJ-01\",\"source\":\"national\",\"kind\":\"immediate\",\"title\":\"t\",\"owner\":\"liming\",\"unit\":\"cun1\",\"leader\":\"zhanghua\",\"deadline\":\"2026-12-31\"}}",
