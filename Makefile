@@ -325,7 +325,7 @@ clean:
 # (default 20: the fuzz stage of make test stays under 3 minutes on 2 cores
 # with five harnesses; the issue's minute is FUZZ_SECONDS=60). New inputs
 # and crash files go to build/fuzz, never the tree.
-FUZZ_HARNESSES := request import config
+FUZZ_HARNESSES := request import config xlsx
 FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 fuzz-build:
