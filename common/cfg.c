@@ -272,6 +272,13 @@ static const cfg_int_spec s_ints[] = {
     S_INT("daemon", "max_attachment_mb", 1, 1024, 20, max_attachment_mb),
     S_INT("daemon", "reply_cache", 100, 10000000, 100000, reply_cache),
     S_INT("daemon", "read_threads", 0, RECT_MAX_READ_THREADS, 2, read_threads),
+    S_INT("daemon", "max_peers", 1, 1000000, 512, max_peers),
+    S_INT("daemon", "fd_reserve", 16, 65536, 64, fd_reserve),
+    S_INT("daemon", "peer_queue", 1, 1000, 4, peer_queue),
+    S_INT("daemon", "max_inflight_per_peer", 1, 65536, 16, max_inflight_per_peer),
+    S_INT("daemon", "max_running_per_peer", 1, RECT_MAX_READ_THREADS, 1, max_running_per_peer),
+    S_INT("daemon", "max_inflight", 1, 65536, 256, max_inflight),
+    S_INT("daemon", "max_inflight_mb", 1, 65536, 256, max_inflight_mb),
     S_INT("client", "timeout_ms", 100, 600000, 5000, client_timeout_ms),
     S_INT("client", "retries", 1, 20, 3, client_retries),
     S_INT("calendar", "due_soon_days", 0, 365, 3, due_soon_days),
@@ -742,7 +749,9 @@ static const char *const s_top_keys[] = {
 static const char *const s_daemon_keys[] = {
     "endpoint",          "data_dir",    "map_size_mb",        "max_request_kb",
     "max_attachment_mb", "reply_cache", "read_threads", "default_inspection",
-    "key_file",          "demo_keys",   "socket_group", "socket_mode", "signing_key", NULL,
+    "key_file",          "demo_keys",   "socket_group", "socket_mode", "signing_key",
+    "max_peers",         "fd_reserve",  "peer_queue",   "max_inflight_per_peer", "max_running_per_peer",
+    "max_inflight",      "max_inflight_mb", NULL,
 };
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
@@ -1378,6 +1387,9 @@ const char *cfg_restart_only_change(const rect_cfg *old, const rect_cfg *fresh)
         return "daemon.max_request_kb / max_attachment_mb";
     if (old->read_threads != fresh->read_threads)
         return "daemon.read_threads";
+    if (old->max_peers != fresh->max_peers || old->fd_reserve != fresh->fd_reserve ||
+        old->peer_queue != fresh->peer_queue)
+        return "daemon.max_peers / fd_reserve / peer_queue";
     if (!s_same(old->key_file, fresh->key_file) || old->demo_keys != fresh->demo_keys)
         return "daemon.key_file / demo_keys";
     if (!s_same(old->signing_key, fresh->signing_key))

@@ -63,6 +63,12 @@ typedef struct {
 } s_sentence;
 
 static const s_sentence s_sentences[] = {
+    /* The limits (daemon/server.c, s_pool_push). */
+    {"too_busy_key",
+     NC_("refusal", "rectd is still busy with earlier long reads (ledgers, lists, statistics, audits) made with "
+                    "this key: wait for their answers, then try again.")},
+    {"too_busy_all",
+     NC_("refusal", "rectd is busy: too many long reads of all users are waiting; try again in a few seconds.")},
     /* The rule book (daemon/workflow.c). */
     {"wrong_state", NC_("refusal", "cannot {action}: item {item} is {state}; {action} needs it {needs}.")},
     {"needs_item", NC_("refusal", "cannot {action}: the item does not exist.")},

@@ -93,14 +93,17 @@ json_t *cfg_json_effective(const rect_cfg *cfg, const char *server_public_key)
     snprintf(mode, sizeof mode, "0%o", (unsigned)cfg->socket_mode);
     snprintf(at, sizeof at, "%02d:%02d", cfg->notify_hour, cfg->notify_minute);
     json_t *daemon = json_pack(
-        "{ss ss ss? ss? sb ss? ss ss sI sI sI sI sI ss}", "endpoint", cfg->endpoint, "data_dir",
+        "{ss ss ss? ss? sb ss? ss ss sI sI sI sI sI ss sI sI sI sI sI sI sI}", "endpoint", cfg->endpoint, "data_dir",
         cfg->data_dir, "key_file", cfg->key_file, "public_key",
         server_public_key && *server_public_key ? server_public_key : NULL, "demo_keys", cfg->demo_keys,
         "socket_group", cfg->socket_group, "socket_mode", mode, "signing_key", cfg->signing_key,
         "map_size_mb", (json_int_t)cfg->map_size_mb, "max_request_kb", (json_int_t)cfg->max_request_kb,
         "max_attachment_mb", (json_int_t)cfg->max_attachment_mb, "reply_cache",
         (json_int_t)cfg->reply_cache, "read_threads", (json_int_t)cfg->read_threads,
-        "default_inspection", cfg->default_inspection);
+        "default_inspection", cfg->default_inspection, "max_peers", (json_int_t)cfg->max_peers, "fd_reserve",
+        (json_int_t)cfg->fd_reserve, "peer_queue", (json_int_t)cfg->peer_queue, "max_inflight_per_peer",
+        (json_int_t)cfg->max_inflight_per_peer, "max_running_per_peer", (json_int_t)cfg->max_running_per_peer,
+        "max_inflight", (json_int_t)cfg->max_inflight, "max_inflight_mb", (json_int_t)cfg->max_inflight_mb);
     json_t *calendar = json_pack("{ss sI sI sb so so}", "timezone", cfg->timezone, "due_soon_days",
                                  (json_int_t)cfg->due_soon_days, "close_within_days",
                                  (json_int_t)cfg->close_within_days, "working_days", cfg->working_days,

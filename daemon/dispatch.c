@@ -489,6 +489,15 @@ static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, j
     return rc;
 }
 
+void dispatch_refuse(dispatch_req *r, int code, const char *rule, const char *msg)
+{
+    r->deferred = 0;
+    r->has_data = 0;
+    json_t *details = rule ? json_pack("{ss}", "rule", rule) : NULL;
+    s_reply(r, code, msg, NULL, details, NULL);
+    json_decref(details);
+}
+
 static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispatch_req *r)
 {
     memset(c, 0, sizeof *c);

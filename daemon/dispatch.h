@@ -58,6 +58,13 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n);
 void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r);
 
 /*
+ * Answer r with the error code, details {"rule": rule} (none when rule is
+ * NULL) and message instead (a deferred request rectd has no room for:
+ * too_busy); r->reply replaced, caller frees.
+ */
+void dispatch_refuse(dispatch_req *r, int code, const char *rule, const char *msg);
+
+/*
  * Decode and validate one request without running it (exposed for tests):
  * 0 and the parsed request in *req_out (caller decrefs), or a rect_err with
  * a message in msg.

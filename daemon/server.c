@@ -14,6 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +32,7 @@
 
 #include "auth.h"
 #include "dispatch.h"
+#include "gate.h"
 #include "log.h"
 #include "notify.h"
 
@@ -121,25 +125,43 @@ static void s_frame(s_msg *m, dispatch_req *r)
 /* ---- reader threads --------------------------------------------------- */
 
 #define DONE_ENDPOINT "inproc://rectd-reads-done"
-/* Long reads waiting beyond these (count, bytes of frames held) are answered in the loop instead. */
-#define QUEUE_MAX 256
-#define QUEUE_BYTES (256u << 20)
 
+/*
+ * Fairness: each key (the connection's CURVE key, so one user however many
+ * connections they open) has a queue of its own. A reader takes the oldest
+ * job of the least recently served key that has fewer than
+ * daemon.max_running_per_peer jobs running, so one key's flood of long
+ * reads waits behind itself, never in front of another key's.
+ * Bounds: a key's unanswered jobs (waiting, running, or answered and not
+ * sent yet) at most daemon.max_inflight_per_peer, all keys' at most
+ * daemon.max_inflight jobs and daemon.max_inflight_mb bytes of frames;
+ * beyond them, too_busy.
+ */
 typedef struct s_job {
     const rect_cfg *cfg; /* the config when it came in (SIGHUP keeps old ones alive) */
     s_msg msg;
     dispatch_req req;
     size_t bytes; /* of its frames */
+    struct s_peerq *q;
     struct s_job *next;
 } s_job;
+
+typedef struct s_peerq {
+    char key[RECT_Z85_LEN + 1];
+    s_job *head, *tail; /* waiting, oldest first */
+    size_t running;     /* on a reader now */
+    size_t jobs, bytes; /* unanswered: waiting, running, or answered and not sent yet */
+    struct s_peerq *next; /* in the pool's list, least recently served first */
+} s_peerq;
 
 typedef struct s_pool_ {
     store *st;
     pthread_mutex_t lock;
     pthread_cond_t ready;
-    s_job *head, *tail; /* waiting jobs, oldest first */
-    size_t queued, queued_bytes;
-    s_job *answered; /* answered jobs for the loop to send, newest first */
+    s_peerq *peers, *peers_tail; /* every key with unanswered jobs */
+    size_t jobs, bytes;          /* all unanswered jobs, and their frames' bytes */
+    size_t running_cap;          /* daemon.max_running_per_peer of the latest push */
+    s_job *answered;             /* answered jobs for the loop to send, newest first */
     int stop;
     struct s_reader_arg {
         struct s_pool_ *pool;
@@ -157,29 +179,67 @@ static void s_job_free(s_job *j)
     free(j);
 }
 
+/* Take q out of the pool's list (prev: the one before it, NULL if first). Under the lock. */
+static void s_peerq_unlink(s_pool *p, s_peerq *q, s_peerq *prev)
+{
+    if (prev)
+        prev->next = q->next;
+    else
+        p->peers = q->next;
+    if (p->peers_tail == q)
+        p->peers_tail = prev;
+    q->next = NULL;
+}
+
+static void s_peerq_append(s_pool *p, s_peerq *q)
+{
+    q->next = NULL;
+    if (p->peers_tail)
+        p->peers_tail->next = q;
+    else
+        p->peers = q;
+    p->peers_tail = q;
+}
+
+/* The next job to run, fairly (see above), or NULL. Under the lock. */
+static s_job *s_pool_take(s_pool *p)
+{
+    s_peerq *q = p->peers, *prev = NULL;
+    while (q && (!q->head || q->running >= p->running_cap)) {
+        prev = q;
+        q = q->next;
+    }
+    if (!q)
+        return NULL;
+    s_job *j = q->head;
+    q->head = j->next;
+    if (!q->head)
+        q->tail = NULL;
+    j->next = NULL;
+    q->running++;
+    s_peerq_unlink(p, q, prev); /* served: to the back of the line */
+    s_peerq_append(p, q);
+    return j;
+}
+
 static void *s_reader(void *arg)
 {
     struct s_reader_arg *me = arg;
     s_pool *p = me->pool;
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        while (!p->head && !p->stop)
+        s_job *j = NULL;
+        while (!p->stop && !(j = s_pool_take(p)))
             pthread_cond_wait(&p->ready, &p->lock);
-        s_job *j = p->stop ? NULL : p->head;
-        if (j) {
-            p->head = j->next;
-            if (!p->head)
-                p->tail = NULL;
-            p->queued--;
-            p->queued_bytes -= j->bytes;
-        }
         pthread_mutex_unlock(&p->lock);
         if (!j)
             break;
         dispatch_run_read(j->cfg, p->st, &j->req);
         pthread_mutex_lock(&p->lock);
+        j->q->running--;
         j->next = p->answered;
         p->answered = j;
+        pthread_cond_broadcast(&p->ready); /* its key may run another */
         pthread_mutex_unlock(&p->lock);
         /* the bell; a full pipe already holds one */
         zmq_send(me->bell, "", 0, ZMQ_DONTWAIT);
@@ -197,7 +257,7 @@ static int s_pool_start(store *st, void *ctx, size_t n, s_pool **out)
     s_pool *p = calloc(1, sizeof *p);
     if (!p)
         return -1;
-    *p = (s_pool){.st = st};
+    *p = (s_pool){.st = st, .running_cap = 1};
     pthread_mutex_init(&p->lock, NULL);
     pthread_cond_init(&p->ready, NULL);
     if (n > RECT_MAX_READ_THREADS) /* cfg.c's bound: cannot happen */
@@ -235,9 +295,13 @@ static void s_pool_stop(s_pool **pp)
     pthread_mutex_unlock(&p->lock);
     for (size_t i = 0; i < p->n_threads; i++)
         pthread_join(p->readers[i].thread, NULL);
-    for (s_job *j = p->head, *next; j; j = next) {
-        next = j->next;
-        s_job_free(j);
+    for (s_peerq *q = p->peers, *qnext; q; q = qnext) {
+        qnext = q->next;
+        for (s_job *j = q->head, *next; j; j = next) {
+            next = j->next;
+            s_job_free(j);
+        }
+        free(q);
     }
     for (s_job *j = p->answered, *next; j; j = next) {
         next = j->next;
@@ -249,47 +313,87 @@ static void s_pool_stop(s_pool **pp)
     *pp = NULL;
 }
 
-/* Room for more long reads? */
-static int s_pool_open(s_pool *p)
+/*
+ * Hand a deferred request to the readers, taking its frames: 0; or
+ * RECT_E_TOO_BUSY with why set (the frames stay in m) when its key or all
+ * keys are at their bounds; or -1 if out of memory.
+ */
+static int s_pool_push(s_pool *p, const rect_cfg *cfg, s_msg *m, char *why, size_t whylen)
 {
-    if (!p || !p->n_threads)
-        return 0;
+    size_t bytes = 0;
+    for (int i = 0; i < m->nparts; i++)
+        bytes += zmq_msg_size(&m->parts[i]);
     pthread_mutex_lock(&p->lock);
-    int open = p->queued < QUEUE_MAX && p->queued_bytes < QUEUE_BYTES;
-    pthread_mutex_unlock(&p->lock);
-    return open;
-}
-
-/* Hand a deferred request to the readers, taking its frames; -1 if out of memory. */
-static int s_pool_push(s_pool *p, const rect_cfg *cfg, s_msg *m)
-{
-    s_job *j = malloc(sizeof *j);
-    if (!j)
-        return -1;
+    p->running_cap = cfg->max_running_per_peer;
+    s_peerq *q = p->peers;
+    while (q && strcmp(q->key, m->peer.key) != 0)
+        q = q->next;
+    int busy = 0;
+    if (q && q->jobs >= cfg->max_inflight_per_peer)
+        busy = snprintf(why, whylen,
+                        "rectd is busy with %zu long reads (ledgers, lists, statistics, audits) of this key "
+                        "already waiting or running, the most one key may have (daemon.max_inflight_per_peer "
+                        "= %u): wait for their answers, then retry; nothing was changed",
+                        q->jobs, (unsigned)cfg->max_inflight_per_peer);
+    else if (p->jobs >= cfg->max_inflight || (p->jobs && p->bytes + bytes > (size_t)cfg->max_inflight_mb << 20))
+        busy = snprintf(why, whylen,
+                        "rectd is busy: %zu long reads (ledgers, lists, statistics, audits) of all users are "
+                        "waiting or running (daemon.max_inflight = %u, max_inflight_mb = %u): retry in a few "
+                        "seconds; nothing was changed",
+                        p->jobs, (unsigned)cfg->max_inflight, (unsigned)cfg->max_inflight_mb);
+    s_job *j = busy ? NULL : malloc(sizeof *j);
+    if (!busy && j && !q && (q = calloc(1, sizeof *q)) != NULL) {
+        memcpy(q->key, m->peer.key, sizeof q->key);
+        s_peerq_append(p, q);
+    }
+    if (busy || !j || !q) {
+        pthread_mutex_unlock(&p->lock);
+        free(j);
+        return busy ? RECT_E_TOO_BUSY : -1;
+    }
     j->cfg = cfg;
     j->msg = (s_msg){.nparts = m->nparts, .too_many = m->too_many, .peer = m->peer};
-    j->bytes = 0;
+    j->bytes = bytes;
+    j->q = q;
     for (int i = 0; i < m->nparts; i++) {
         zmq_msg_init(&j->msg.parts[i]);
         zmq_msg_move(&j->msg.parts[i], &m->parts[i]);
-        j->bytes += zmq_msg_size(&j->msg.parts[i]);
     }
     s_frame(&j->msg, &j->req); /* the frames' data now live in the job */
     j->next = NULL;
-    pthread_mutex_lock(&p->lock);
-    if (p->tail)
-        p->tail->next = j;
+    if (q->tail)
+        q->tail->next = j;
     else
-        p->head = j;
-    p->tail = j;
-    p->queued++;
-    p->queued_bytes += j->bytes;
+        q->head = j;
+    q->tail = j;
+    q->jobs++;
+    q->bytes += bytes;
+    p->jobs++;
+    p->bytes += bytes;
     pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);
     return 0;
 }
 
 static void s_send(void *sock, s_msg *m, dispatch_req *r);
+
+/* A job's answer went out: it no longer counts against its key and the pool. */
+static void s_pool_done(s_pool *p, s_job *j)
+{
+    pthread_mutex_lock(&p->lock);
+    s_peerq *q = j->q, *prev = NULL;
+    q->jobs--;
+    q->bytes -= j->bytes;
+    p->jobs--;
+    p->bytes -= j->bytes;
+    if (q->jobs == 0) {
+        for (s_peerq *it = p->peers; it != q; it = it->next)
+            prev = it;
+        s_peerq_unlink(p, q, prev);
+        free(q);
+    }
+    pthread_mutex_unlock(&p->lock);
+}
 
 /* Quiet the bell and send the answers the readers handed back. */
 static void s_pool_answers(s_pool *p, void *done, void *sock)
@@ -304,6 +408,7 @@ static void s_pool_answers(s_pool *p, void *done, void *sock)
     while (j) {
         s_job *next = j->next;
         s_send(sock, &j->msg, &j->req);
+        s_pool_done(p, j);
         s_job_free(j);
         j = next;
     }
@@ -525,7 +630,7 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
 {
     int ipc = strncmp(cfg->endpoint, "ipc://", 6) == 0;
     size_t batch = 0, bytes = 0;
-    int may_defer = s_pool_open(pool);
+    int may_defer = pool != NULL; /* every long read goes to the readers, or is too_busy */
     while (batch < BATCH_MAX && bytes < BATCH_BYTES && s_recv(sock, &msgs[batch], ZMQ_DONTWAIT, ipc) == 0) {
         for (int i = 0; i < msgs[batch].nparts; i++)
             bytes += zmq_msg_size(&msgs[batch].parts[i]);
@@ -535,12 +640,18 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
     }
     dispatch_run(cfg, st, reqs, batch);
     for (size_t i = 0; i < batch; i++) {
-        if (reqs[i].deferred && s_pool_push(pool, cfg, &msgs[i]) == 0) {
-            s_msg_close(&msgs[i]);
-            continue;
+        if (reqs[i].deferred) {
+            char why[512];
+            int rc = s_pool_push(pool, cfg, &msgs[i], why, sizeof why);
+            if (rc == 0) {
+                s_msg_close(&msgs[i]);
+                continue;
+            }
+            if (rc == RECT_E_TOO_BUSY)
+                dispatch_refuse(&reqs[i], rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all", why);
+            else /* no memory to queue it: answer it here */
+                dispatch_run_read(cfg, st, &reqs[i]);
         }
-        if (reqs[i].deferred) /* no memory to queue it: answer it here */
-            dispatch_run_read(cfg, st, &reqs[i]);
         s_send(sock, &msgs[i], &reqs[i]);
         free(reqs[i].reply);
         reqs[i].reply = NULL;
@@ -574,6 +685,8 @@ typedef struct {
     s_msg *msgs;
     dispatch_req *reqs;
     int lock_fd[2]; /* the endpoints' locks (s_claim_endpoint), -1 for none */
+    unsigned long refused;   /* connections refused at the gate, not logged yet */
+    double next_refused_log; /* s_mono() */
 } s_server;
 
 /*
@@ -633,12 +746,29 @@ static int s_bind_all(s_server *sv, const rect_cfg *cfg, const rect_key *key, ch
         return -1;
     }
     int linger = 0;
-    /* Frames beyond this are refused by ZeroMQ itself (the peer is disconnected). */
+    /*
+     * libzmq 4.3.4 checks ZMQ_MAXMSGSIZE against each frame (v2_decoder's
+     * size_ready), not a whole message: a frame beyond the largest legal
+     * one (an attachment, or the request) makes ZeroMQ itself drop the
+     * peer. ZMQ_RCVHWM (daemon.peer_queue) is how many whole requests
+     * ZeroMQ holds per connection before it stops reading from that peer;
+     * ZMQ_SNDHWM how many answers it holds for a peer that does not read
+     * them (a ROUTER drops the rest): more than one batch and a key's long
+     * reads answer at once, so a client that reads as it goes loses none.
+     * What rectd itself holds is bounded
+     * in s_batch and s_pool_push.
+     */
     int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;
     if ((int64_t)cfg->max_request_kb * 1024 + (1 << 20) > maxmsg)
         maxmsg = (int64_t)cfg->max_request_kb * 1024 + (1 << 20);
+    int rcvhwm = (int)cfg->peer_queue, sndhwm = (int)(BATCH_MAX + cfg->peer_queue + cfg->max_inflight_per_peer);
     zmq_setsockopt(sv->sock, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(sv->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    if (zmq_setsockopt(sv->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
+        zmq_setsockopt(sv->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
+        zmq_setsockopt(sv->sock, ZMQ_SNDHWM, &sndhwm, sizeof sndhwm) != 0) {
+        snprintf(err, errlen, "cannot set the request socket's limits: %s", zmq_strerror(errno));
+        return -1;
+    }
     zmq_setsockopt(sv->zap, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sv->mon, ZMQ_LINGER, &linger, sizeof linger);
     /* Both endpoints are claimed before either is bound: a refusal leaves no socket file behind. */
@@ -658,12 +788,31 @@ static int s_bind_all(s_server *sv, const rect_cfg *cfg, const rect_key *key, ch
     return 0;
 }
 
+/*
+ * Connections refused at the gate (gate.c), on stderr at most every ten
+ * seconds, counted: a peer that reconnects every 100 ms cannot flood the log.
+ */
+static void s_log_refused(s_server *sv)
+{
+    sv->refused += gate_refused_take();
+    if (!sv->refused || s_mono() < sv->next_refused_log)
+        return;
+    log_msg(LOG_LEVEL_WARNING,
+            "limits: refused %lu connection(s): rectd holds as many as it takes (fd numbers below %d; "
+            "open-files limit %ld; daemon.max_peers, daemon.fd_reserve); they may connect again once others "
+            "leave",
+            sv->refused, gate_fd_bound(), gate_nofile());
+    sv->refused = 0;
+    sv->next_refused_log = s_mono() + 10;
+}
+
 /* Wait for the next thing to do (until *next_tick at most) and do it: 0, or -1 with err. */
 static int s_turn(s_server *sv, const rect_cfg *cfg, store *st, double *next_tick, char *err, size_t errlen)
 {
     /* The clock's work (daily job, doorbells, hooks) runs between batches, at least once a second. */
     if (s_mono() >= *next_tick) {
         notifier_tick(sv->nt);
+        s_log_refused(sv);
         *next_tick = s_mono() + notifier_wait_ms(sv->nt) / 1000.0;
     }
     int wait = (int)((*next_tick - s_mono()) * 1000) + 1;
@@ -710,6 +859,16 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
                volatile sig_atomic_t *reload, char *err, size_t errlen)
 {
     int rc = -1;
+    gate_raise_nofile();
+#ifdef __GLIBC__
+    /*
+     * Frames of up to daemon.max_attachment_mb come and go: a fixed mmap
+     * threshold gives each big one back to the kernel when it is freed,
+     * instead of glibc's sliding threshold keeping them in the heap (RSS
+     * would stay at the peak of every flood).
+     */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     const rect_cfg *cfg = *cfg_p;
     s_cfgs cs = {.cfg_p = cfg_p};
     s_server sv = {.ctx = zmq_ctx_new(), .msgs = calloc(BATCH_MAX, sizeof *sv.msgs),
@@ -724,6 +883,9 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
         snprintf(err, errlen, "cannot set up notifications: out of memory");
         goto done;
     }
+    /* Every socket and thread is there: what is left of the fds is for peers and the reserve. */
+    if (gate_open(cfg, err, errlen) != 0)
+        goto done;
     double next_tick = 0;
     while (!*stop) {
         if (*reload) {
@@ -737,6 +899,7 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
     rc = 0;
 done:
     s_close(&sv);
+    gate_close();
     /*
      * The socket files this rectd claimed are its own to remove, however it
      * ends; the locks go only after that, so that a rectd that takes one next

@@ -49,6 +49,14 @@ typedef struct {
     uint32_t max_attachment_mb; /* per attachment frame (evidence file, import CSV) */
     uint32_t reply_cache;     /* idempotency replies kept (count) */
     uint32_t read_threads;    /* threads for long reads (ledger, stats, audit); 0: none */
+    /* limits (docs/SECURITY.md, "Bounded by design") */
+    uint32_t max_peers;             /* connections at once */
+    uint32_t fd_reserve;            /* fds kept free of connections (LMDB, files, hooks) */
+    uint32_t peer_queue;            /* requests ZeroMQ holds per connection (ZMQ_RCVHWM) */
+    uint32_t max_inflight_per_peer; /* one key's long reads waiting or running */
+    uint32_t max_running_per_peer;  /* one key's long reads running at once */
+    uint32_t max_inflight;          /* all long reads waiting or running */
+    uint32_t max_inflight_mb;       /* their frames' bytes, MiB */
     char *default_inspection; /* inspection of items added without one */
     char *key_file;           /* daemon.key_file: rectd's CURVE secret key file, absolute; NULL if unset */
     int demo_keys;            /* daemon.demo_keys: rectd makes missing keys beside key_file (demo only) */

@@ -187,6 +187,7 @@ static inline int rect_action_no_item(int a)
     X(RECT_E_DAMAGED, "damaged", N_("stored data no longer matches its hash")) \
     X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
     X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \
+    X(RECT_E_TOO_BUSY, "too_busy", N_("rectd is busy: retry in a few seconds")) \
     X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \
     X(RECT_E_INTERNAL, "internal", N_("an internal error in rectd"))
 

@@ -186,6 +186,9 @@ class Daemon:
     # A daemon on a pinned clock sets this (in its folder): rectd then runs
     # with --clock-file and TZ=UTC (the calendar's zone is rectd's own).
     clock_path = None
+    # A callable run in the child before rectd starts (e.g. to set its
+    # RLIMIT_NOFILE, tests/e2e-limits.py), or None.
+    preexec = None
 
     def start(self, wait=True):
         """Start rectd -c conf; wait until it answers ping."""
@@ -198,7 +201,8 @@ class Daemon:
             argv += ["--clock-file", self.clock_path]
             env = dict(os.environ, TZ="UTC")
         with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env,
+                                         preexec_fn=self.preexec)
         LIVE.add(self.proc)
         if wait:
             self.wait_ready()

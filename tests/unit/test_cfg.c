@@ -236,6 +236,13 @@ static void test_minimal_config_gets_the_defaults(void **state)
     assert_int_equal(c->max_attachment_mb, 20);
     assert_int_equal(c->reply_cache, 100000);
     assert_int_equal(c->read_threads, 2);
+    assert_int_equal(c->max_peers, 512);
+    assert_int_equal(c->fd_reserve, 64);
+    assert_int_equal(c->peer_queue, 4);
+    assert_int_equal(c->max_inflight_per_peer, 16);
+    assert_int_equal(c->max_running_per_peer, 1);
+    assert_int_equal(c->max_inflight, 256);
+    assert_int_equal(c->max_inflight_mb, 256);
     assert_string_equal(c->default_inspection, "default");
     assert_string_equal(c->timezone, "Asia/Shanghai");
     assert_null(c->client_user);
