@@ -18,9 +18,10 @@ LOCALEDIR ?= /usr/local/share/locale
 # Debian packages needed to build and test (dpkg names).
 DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
              libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext \
-             libxlsxwriter-dev zlib1g-dev libzip-dev
+             libxlsxwriter-dev zlib1g-dev libzip-dev libmicrohttpd-dev xxd
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
-             chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography
+             chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography \
+             chromium-driver python3-selenium
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
@@ -30,6 +31,9 @@ XLSX_LIBS   = $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 # libzip (the case file's zip, rectctl dossier --format zip): rectctl only.
 ZIP_CFLAGS = $(shell pkg-config --cflags libzip 2>/dev/null)
 ZIP_LIBS   = $(shell pkg-config --libs libzip 2>/dev/null)
+# libmicrohttpd (the officials' web page, rectweb): rectweb only.
+MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Icommon -Idaemon -Iclient \
            $(PKG_CFLAGS) -DLOCALEDIR='"$(LOCALEDIR)"'
 LDFLAGS += $(SAN)
@@ -39,11 +43,13 @@ COMMON_SRC := $(wildcard common/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+WEB_SRC    := $(filter-out rectweb/main.c,$(wildcard rectweb/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+WEB_OBJ    := $(call obj,$(WEB_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 # The default build puts rectd and rectctl in the repo root, so that
@@ -54,11 +60,14 @@ else
 BINDIR := $(BUILD)
 endif
 
+# rectweb cannot sit in the repo root beside rectd and rectctl: rectweb/ is its source folder.
+WEB_BIN := $(BUILD)/rectweb/rectweb
+
 # rectctl's message catalogues (po/LANG.po), where ./rectctl looks first.
 MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
 
 .PHONY: all deps run test unit e2e sanitize tsan bench fuzz pot check-po clean format
-all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN) $(MO)
+all: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(UNIT_BIN) $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
 	@mkdir -p $(dir $@)
@@ -74,6 +83,19 @@ $(BINDIR)/rectd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
 $(BUILD)/client/%.o: CFLAGS += $(XLSX_CFLAGS) $(ZIP_CFLAGS)
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS)
+
+# rectweb: its page's CSS and JavaScript become C arrays at build time (xxd -i),
+# so the binary serves them and nothing is fetched at run time.
+$(BUILD)/rectweb/assets.h: rectweb/assets/app.css rectweb/assets/app.js
+	@mkdir -p $(dir $@)
+	(cd rectweb/assets && xxd -i app.css && xxd -i app.js) > $@.tmp && mv $@.tmp $@
+$(BUILD)/rectweb/%.o: CFLAGS += $(MHD_CFLAGS) -Irectweb -I$(BUILD)/rectweb
+$(BUILD)/rectweb/http.o: $(BUILD)/rectweb/assets.h
+$(BUILD)/rectweb/%.o: rectweb/%.c rectweb/web.h rectweb/http.h $(wildcard include/*.h common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(WEB_BIN): $(BUILD)/rectweb/main.o $(WEB_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -25,6 +25,7 @@
 #include "cmds_records.h"
 #include "report.h"
 #include "cmds_acts.h"
+#include "cmds_passwd.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -678,6 +679,7 @@ const cli_cmd cli_commands[] = {
     CLI_RECORDS_COMMANDS,
     CLI_REPORT_COMMANDS,
     CLI_ACTS_COMMANDS,
+    CLI_PASSWD_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,
      .usage = N_("USER [-o DIR] [--force]"),

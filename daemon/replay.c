@@ -269,12 +269,24 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
     if (no_item && id != 0)
         return s_bad(msg, len, "seq %llu: a %s event must name item 0", (unsigned long long)seq, action);
     if (!no_item && id == 0)
-        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline and sign events name it",
+        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign and password_reset events name it",
                      (unsigned long long)seq);
     if (files && id == 0)
         return s_bad(msg, len, "seq %llu: an event about no item files no files", (unsigned long long)seq);
     if (a == RECT_ACT_SIGN)
         return s_apply_sign(r, ev, seq, msg, len);
+    if (a == RECT_ACT_PASSWORD_RESET) {
+        /* It names the user and nothing else: a password hash never enters the chain. */
+        const char *field;
+        json_t *ch;
+        json_object_foreach(changes, field, ch)
+            if (strcmp(field, "user") != 0 || !json_is_string(ch))
+                return s_bad(msg, len, "seq %llu: a password_reset event names the user (a string) and nothing else, not %s",
+                             (unsigned long long)seq, field);
+        if (!json_is_string(json_object_get(changes, "user")))
+            return s_bad(msg, len, "seq %llu: a password_reset event must name the user", (unsigned long long)seq);
+        return 0;
+    }
     if (no_item && a != RECT_ACT_INSPECTION) {
         /* A decision about a recorded inspection: it changes that record's declined list only. */
         const char *field;

@@ -47,6 +47,7 @@ struct store {
     MDB_dbi notices, notice_users, pending; /* the outbox (notify.c) */
     MDB_dbi idx[N_INDEX];
     MDB_dbi inspections, blob_uses; /* closeout ledgers (issue 4) */
+    MDB_dbi passwords;              /* user -> crypto_pwhash_str (never in the chain) */
 };
 
 struct store_txn {
@@ -199,6 +200,7 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
         {"replies", &s->replies}, {"reply_log", &s->reply_log},
         {"notices", &s->notices}, {"notice_users", &s->notice_users}, {"pending", &s->pending},
         {"inspections", &s->inspections}, {"blob_uses", &s->blob_uses},
+        {"passwords", &s->passwords},
     };
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
@@ -1215,4 +1217,28 @@ int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ct
         return RECT_E_INTERNAL;
     s_entry_walk w = {cb, ctx};
     return s_walk(t, dbi, s_entry_one, &w);
+}
+
+/* ---- passwords (cmd_passwd.c): outside the hash chain ---- */
+
+int store_password_get(store_txn *t, const char *user, char *buf, size_t len)
+{
+    MDB_val k = {strlen(user), (void *)user}, v;
+    int rc = mdb_get(t->txn, t->s->passwords, &k, &v);
+    buf[0] = '\0';
+    if (rc)
+        return s_err(rc, "password get");
+    if (v.mv_size >= len)
+        return s_err(MDB_CORRUPTED, "password size");
+    memcpy(buf, v.mv_data, v.mv_size);
+    buf[v.mv_size] = '\0';
+    return 0;
+}
+
+int store_password_put(store_txn *t, const char *user, const char *hash)
+{
+    MDB_val k = {strlen(user), (void *)user}, v = {strlen(hash), (void *)hash};
+    if (k.mv_size == 0 || k.mv_size > RECT_MAX_NAME)
+        return RECT_E_BAD_VALUE;
+    return s_err(s_put(t->txn, t->s->passwords, &k, &v, 0), "password put");
 }

@@ -130,6 +130,9 @@ typedef enum {
     RECT_ACT_URGE,           /* a 督办 by a person (the item's leader or an admin) */
     RECT_ACT_REPLY,          /* the owner's answer to an urge */
     RECT_ACT_ACKNOWLEDGE,    /* the owner's 签收 of the current assignment */
+    /* Passwords (issue 13): an admin's reset of another user's password: item 0, names the
+     * user only (the hash is never in the chain). */
+    RECT_ACT_PASSWORD_RESET,
     RECT_ACT_COUNT
 } rect_action;
 
@@ -137,6 +140,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
     "inspection", "decline", "withdraw_decline", "amend", "sign", "urge", "reply", "acknowledge",
+    "password_reset",
 };
 
 /*
@@ -147,7 +151,8 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
  */
 static inline int rect_action_no_item(int a)
 {
-    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN;
+    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN ||
+           a == RECT_ACT_PASSWORD_RESET;
 }
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
@@ -182,6 +187,7 @@ static inline int rect_action_no_item(int a)
     X(RECT_E_DAMAGED, "damaged", N_("stored data no longer matches its hash")) \
     X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
     X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \
+    X(RECT_E_THROTTLED, "throttled", N_("too many failed attempts: wait a while")) \
     X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \
     X(RECT_E_INTERNAL, "internal", N_("an internal error in rectd"))
 

@@ -115,7 +115,10 @@
     X(REPLY, "reply", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ))                    \
     X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))        \
     /* What a client shows and completes (cmd_directory.c). */                                    \
-    X(DIRECTORY, "directory", READ, ANY, NONE, )
+    X(DIRECTORY, "directory", READ, ANY, NONE, )                                                  \
+    /* Passwords (cmd_passwd.c): set or reset one; a gateway checks one. */                     \
+    X(PASSWD, "passwd", WRITE, ANY, NONE, A(password, LINE, REQ) A(name, NAME, OPT))             \
+    X(LOGIN, "login", READ, GATEWAY, NONE, A(name, NAME, REQ) A(password, LINE, REQ))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
