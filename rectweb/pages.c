@@ -794,14 +794,14 @@ void pages_handle(web_req *q, web_reply *r)
         }
         return;
     }
-    if (post && !sess_csrf_ok(q->sess, form_get(q->form, "csrf"))) {
-        s_message(q, r, 403, "请求无效", "表单已过期或来源不明(缺少或不符的 CSRF 令牌),未做任何更改。请返回刷新后再试。");
-        return;
-    }
     if (post && q->form->too_large) {
         char msg[160];
         snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限,未做任何更改。", q->cfg->max_upload_mb);
         s_message(q, r, 413, "内容太大", msg);
+        return;
+    }
+    if (post && !sess_csrf_ok(q->sess, form_get(q->form, "csrf"))) {
+        s_message(q, r, 403, "请求无效", "表单已过期或来源不明(缺少或不符的 CSRF 令牌),未做任何更改。请返回刷新后再试。");
         return;
     }
     if (post && !strcmp(q->path, "/logout")) {
