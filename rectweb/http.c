@@ -235,6 +235,8 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     }
     if (!strncmp(url, "/static/", 8))
         return s_static(c, url);
+    if (!strcmp(url, "/favicon.ico"))
+        return s_plain(c, 404, "no icon");
     if (post && st->form.too_large) {
         for (size_t i = 0; i < st->form.n_photos; i++) {
             free(st->form.photo[i].data);

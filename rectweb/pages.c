@@ -127,8 +127,12 @@ static void s_redirect_item(web_reply *r, unsigned long long id)
 /* ---- login ---- */
 static void s_login_form(web_req *q, web_reply *r, int status, const char *problem, const web_answer *a)
 {
+    /* The browser's token stays while it has one (a second tab, a favicon's redirect). */
     char pre[WEB_TOKEN_LEN + 1];
-    sess_token(pre);
+    if (q->pre && strlen(q->pre) == WEB_TOKEN_LEN && strspn(q->pre, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == WEB_TOKEN_LEN)
+        memcpy(pre, q->pre, sizeof pre);
+    else
+        sess_token(pre);
     snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_pre=%s; Path=/login; HttpOnly; SameSite=Strict%s", pre,
              q->tls ? "; Secure" : "");
     r->status = status;

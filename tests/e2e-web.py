@@ -560,7 +560,8 @@ class Browser(Base):
             except Exception:  # noqa: BLE001 - the page may be changing under us
                 pass
             time.sleep(0.1)
-        raise Failure("timed out waiting: %s (at %s)" % (what, self.drv.current_url))
+        raise Failure("timed out waiting: %s (at %s): %s" % (what, self.drv.current_url,
+                                                            re.sub(r"\s+", " ", self.by("main").text)[:300]))
 
     def make_jpeg(self):
         data = self.drv.execute_script(
@@ -592,7 +593,7 @@ class Browser(Base):
         self.by("textarea[name=note]").send_keys("已完成入户核实,附现场照片")
         self.by("input[type=file]").send_keys(self.jpeg)
         self.shot("02-upload")
-        self.by("form button[type=submit]").click()
+        self.by("form[data-progress] button[type=submit]").click()
         self.wait(lambda: "done=1" in self.drv.current_url, "evidence filed")
         self.wait(lambda: self.all("img.thumb"), "a thumbnail")
         self.wait(lambda: self.drv.execute_script("var i = document.querySelector('img.thumb');"
