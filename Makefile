@@ -1,5 +1,6 @@
 # rectd / rectctl — one Makefile.
-#   make run     install missing deps, build, start rectd on config/rectd.conf
+#   make run     install missing deps, build, start rectd on config/rectd.conf and
+#                rectweb on config/rectweb.conf (http://127.0.0.1:8080/)
 #   make test    install missing deps, build, run every test (unit, catalogues,
 #                end-to-end, and both again under ASan+UBSan, rectd under TSan)
 #   make bench   benchmarks (not part of make test)
@@ -122,9 +123,14 @@ deps:
 	  fi; \
 	fi
 
+# rectweb starts beside rectd once rectd has made its socket and the demo keys
+# (config/rectweb.conf): open http://127.0.0.1:8080/; it stops with rectd.
 run: deps
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
+	@( for i in $$(seq 200); do [ -S var/rectd.sock ] && [ -f var/keys/rectweb.key ] && break; sleep 0.1; done; \
+	   exec $(WEB_BIN) -c config/rectweb.conf ) & web=$$!; \
+	trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
 	./rectd -c $(CONFIG)
 
 # The last line checks that CLI_ARG / RECT_ARG_OF really fails to compile for
@@ -198,6 +204,11 @@ fuzz: deps
 	  mkdir -p build/fuzz/corpus-$$t; \
 	  build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build/fuzz/corpus-$$t tests/fuzz/corpus-$$t || exit 1; \
 	done
+	@# rectweb's own request parsing (tests/fuzz/fuzz_web.c)
+	clang $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Icommon -Irectweb $(PKG_CFLAGS) \
+	  -o build/fuzz/fuzz_web tests/fuzz/fuzz_web.c rectweb/parse.c rectweb/buf.c
+	@mkdir -p build/fuzz/corpus-web
+	build/fuzz/fuzz_web -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build/fuzz/corpus-web tests/fuzz/corpus-web
 
 # A test tool that changes rectd's database behind its back (an event's note,
 # an index entry, an inspection record, a re-chained rewrite, a truncation), so
