@@ -209,13 +209,13 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
             if (cl && strtoull(cl, NULL, 10) > limit) {
                 st->early = 1;
                 char msg[160];
-                snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限,未做任何更改。\n", s_cfg->max_upload_mb);
+                snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限，未做任何更改。\n", s_cfg->max_upload_mb);
                 return s_plain(c, 413, msg);
             }
             st->pp = MHD_create_post_processor(c, 32 * 1024, s_post_iter, st);
             if (!st->pp) {
                 st->early = 1;
-                return s_plain(c, 415, "表单格式不对(需要 application/x-www-form-urlencoded 或 multipart/form-data)。\n");
+                return s_plain(c, 415, "表单格式不对（需要 application/x-www-form-urlencoded 或 multipart/form-data）。\n");
             }
         }
         return MHD_YES;
@@ -263,7 +263,7 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     if (!q.form)
         q.form = &empty;
     if (post && st->form.bad && !st->form.too_large)
-        return s_plain(c, 400, "表单无法读取(字段太多或太长)。\n");
+        return s_plain(c, 400, "表单无法读取（字段太多或太长）。\n");
     web_reply r = {0};
     pages_handle(&q, &r);
     if (r.body.failed) {

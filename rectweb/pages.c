@@ -35,7 +35,7 @@ static const char *s_action_zh(const char *a)
         {"claim", "认领"},          {"assign", "交办"},           {"start", "开始整改"},
         {"evidence", "上传佐证"},   {"verify", "验收通过"},       {"reject", "退回整改"},
         {"close", "销号"},          {"reopen", "重新打开"},       {"extend", "申请延期"},
-        {"approve_extension", "批准延期"}, {"deny_extension", "驳回延期"}, {"escalate", "督办(系统)"},
+        {"approve_extension", "批准延期"}, {"deny_extension", "驳回延期"}, {"escalate", "督办（系统）"},
         {"review", "巩固复查"},     {"relapse", "反弹"},          {"amend", "更正"},
         {"urge", "督办"},           {"reply", "回复督办"},        {"acknowledge", "签收"},
     };
@@ -153,7 +153,7 @@ static void s_login_form(web_req *q, web_reply *r, int status, const char *probl
     wb_puts(b, "\"><label>用户名<input name=\"name\" autocomplete=\"username\" autocapitalize=\"none\" required></label>"
                "<label>密码<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
                "<button type=\"submit\">登录</button></form>"
-               "<p class=\"hint\">密码由本人用 rectctl passwd 设置,或由管理员重置。</p>");
+               "<p class=\"hint\">密码由本人用 rectctl passwd 设置，或由管理员重置。</p>");
     s_end(r);
 }
 
@@ -175,7 +175,7 @@ static void s_login_post(web_req *q, web_reply *r)
     const char *name = form_get(q->form, "name"), *pw = form_get(q->form, "password"),
                *pre = form_get(q->form, "pre");
     if (!q->pre || !pre || strlen(pre) != WEB_TOKEN_LEN || strcmp(q->pre, pre) != 0) {
-        s_login_form(q, r, 403, "登录表单已过期,请重新登录。", NULL);
+        s_login_form(q, r, 403, "登录表单已过期，请重新登录。", NULL);
         return;
     }
     if (!name || !pw || !web_name_ok(name) || !*pw) {
@@ -185,7 +185,7 @@ static void s_login_post(web_req *q, web_reply *r)
     long wait_u = throttle_wait("user", name, q->now), wait_a = throttle_wait("addr", q->addr, q->now);
     if (wait_u || wait_a) {
         char msg[160];
-        snprintf(msg, sizeof msg, "登录失败次数过多,请 %ld 秒后再试。", wait_u > wait_a ? wait_u : wait_a);
+        snprintf(msg, sizeof msg, "登录失败次数过多，请 %ld 秒后再试。", wait_u > wait_a ? wait_u : wait_a);
         s_login_form(q, r, 429, msg, NULL);
         return;
     }
@@ -399,7 +399,7 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         wb_puts(b, "<label>销号说明<textarea name=\"note\" required></textarea></label>"
                    "<button type=\"submit\">销号</button></form>");
     }
-    wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案(JSON)</a></p></section>", (unsigned long long)id);
+    wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案（JSON）</a></p></section>", (unsigned long long)id);
 
     /* evidence */
     wb_puts(b, "<section class=\"card\"><h2>佐证材料</h2>");
@@ -452,9 +452,9 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         wb_puts(b, "</strong> ");
         wb_esc(b, rectd_display(s_str(ev, "actor")));
         if (*s_str(ev, "via")) {
-            wb_puts(b, " <span class=\"via\">(经 ");
+            wb_puts(b, " <span class=\"via\">（经 ");
             wb_esc(b, s_str(ev, "via"));
-            wb_puts(b, ")</span>");
+            wb_puts(b, "）</span>");
         }
         if (*s_str(ev, "comment")) {
             wb_puts(b, "<div class=\"comment\">");
@@ -479,7 +479,7 @@ static void s_upload_form(web_req *q, web_reply *r, uint64_t id)
                  "data-progress=\"1\">", (unsigned long long)id);
     s_csrf_field(b, q);
     wb_printf(b, "<label>整改情况说明<textarea name=\"note\" required></textarea></label>"
-                 "<label>照片(可多张,共不超过 %u MB)<input type=\"file\" name=\"photo\" accept=\"image/*\" multiple></label>"
+                 "<label>照片（可多张，共不超过 %u MB）<input type=\"file\" name=\"photo\" accept=\"image/*\" multiple></label>"
                  "<progress value=\"0\" max=\"100\" hidden></progress>"
                  "<button type=\"submit\">提交</button></form><p><a href=\"/item/%llu\">返回</a></p>",
               q->cfg->max_upload_mb, (unsigned long long)id);
@@ -506,7 +506,7 @@ static void s_evidence_post(web_req *q, web_reply *r, uint64_t id)
     web_form *f = q->form;
     const char *note = form_get(f, "note");
     if (f->too_many) {
-        s_message(q, r, 413, "上传佐证", "照片太多:一次最多 9 张。");
+        s_message(q, r, 413, "上传佐证", "照片太多：一次最多 9 张。");
         return;
     }
     json_t *names = json_array();
@@ -682,11 +682,11 @@ static void s_ledger_page(web_req *q, web_reply *r)
         wb_esc(b, *s_str(in, "title") ? s_str(in, "title") : name);
         wb_puts(b, "</strong><p><a class=\"ledger-csv\" href=\"/ledger.csv?inspection=");
         s_url(b, name);
-        wb_puts(b, "\">销号台账(CSV)</a> · <a href=\"/ledger.json?inspection=");
+        wb_puts(b, "\">销号台账（CSV）</a> · <a href=\"/ledger.json?inspection=");
         s_url(b, name);
-        wb_puts(b, "\">台账(JSON)</a> · <a href=\"/dossier.json?inspection=");
+        wb_puts(b, "\">台账（JSON）</a> · <a href=\"/dossier.json?inspection=");
         s_url(b, name);
-        wb_puts(b, "\">整改档案(JSON)</a></p></li>");
+        wb_puts(b, "\">整改档案（JSON）</a></p></li>");
     }
     wb_puts(b, "</ul>");
     web_answer_free(&a);
@@ -791,7 +791,7 @@ void pages_handle(web_req *q, web_reply *r)
     }
     if (!q->sess) {
         if (post) {
-            s_message(q, r, 403, "请先登录", "请先登录(会话不存在或已过期)。");
+            s_message(q, r, 403, "请先登录", "请先登录（会话不存在或已过期）。");
         } else {
             r->status = 303;
             snprintf(r->location, sizeof r->location, "/login");
@@ -800,12 +800,12 @@ void pages_handle(web_req *q, web_reply *r)
     }
     if (post && q->form->too_large) {
         char msg[160];
-        snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限,未做任何更改。", q->cfg->max_upload_mb);
+        snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限，未做任何更改。", q->cfg->max_upload_mb);
         s_message(q, r, 413, "内容太大", msg);
         return;
     }
     if (post && !sess_csrf_ok(q->sess, form_get(q->form, "csrf"))) {
-        s_message(q, r, 403, "请求无效", "表单已过期或来源不明(缺少或不符的 CSRF 令牌),未做任何更改。请返回刷新后再试。");
+        s_message(q, r, 403, "请求无效", "表单已过期或来源不明（缺少或不符的 CSRF 令牌），未做任何更改。请返回刷新后再试。");
         return;
     }
     if (post && !strcmp(q->path, "/logout")) {

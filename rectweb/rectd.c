@@ -135,7 +135,7 @@ static const struct {
     {"damaged", "存储的数据与其哈希不符"},
     {"seq_reused", "请求编号重复使用"},
     {"storage_full", "数据库已满"},
-    {"throttled", "失败次数过多,请稍后再试"},
+    {"throttled", "失败次数过多，请稍后再试"},
     {"out_of_memory", "内存不足"},
     {"unreachable", "无法连接 rectd"},
     {"internal", "rectd 内部错误"},

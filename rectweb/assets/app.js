@@ -21,7 +21,7 @@ document.addEventListener("DOMContentLoaded", function () {
       };
       xhr.onerror = function () {
         if (button) button.disabled = false;
-        alert("上传失败:网络中断,请重试。");
+        alert("上传失败：网络中断，请重试。");
       };
       xhr.send(new FormData(form));
     });
