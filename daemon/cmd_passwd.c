@@ -29,10 +29,11 @@
 /*
  * Failed logins per user, in memory (a restart forgets them): after
  * PW_FREE_TRIES failures in a row the user's logins are refused, without
- * checking the password, for a wait that doubles with each further
- * failure, up to PW_MAX_WAIT seconds. A success clears the count.
+ * checking the password, for PW_FIRST_WAIT seconds, doubling with each
+ * further failure, up to PW_MAX_WAIT seconds. A success clears the count.
  */
 #define PW_FREE_TRIES 5
+#define PW_FIRST_WAIT 30
 #define PW_MAX_WAIT 900
 #define PW_SLOTS 256
 
@@ -158,7 +159,7 @@ int cmd_login(cmd_ctx *c)
     if (!ok) {
         if (sl && ++sl->failures >= PW_FREE_TRIES) {
             unsigned extra = sl->failures - PW_FREE_TRIES;
-            long wait = extra >= 10 ? PW_MAX_WAIT : 1L << extra;
+            long wait = extra >= 5 ? PW_MAX_WAIT : (long)PW_FIRST_WAIT << extra;
             sl->until = c->now + (wait > PW_MAX_WAIT ? PW_MAX_WAIT : wait);
         }
         return cmd_fail(c, RECT_E_PERMISSION_DENIED, "login: wrong name or password");

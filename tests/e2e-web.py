@@ -35,7 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import e2e_runner  # noqa: E402
 import rawclient  # noqa: E402
-from e2e_daemon import LIVE, PLAN, RECTCTL, Daemon, free_tcp_port, stop_process  # noqa: E402
+from e2e_daemon import LIVE, PLAN, RECTCTL, Daemon, free_tcp_port, sanitizer_report, stop_process  # noqa: E402
 from e2e_runner import Failure, Skip, check, eq  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -213,6 +213,9 @@ class Base:
         rc = self.web.stop()
         if rc not in (0, None):
             problems.append("rectweb stopped with %s: %s" % (rc, self.web.stderr()))
+        rep = sanitizer_report(self.web.stderr())
+        if rep:
+            problems.append("sanitizer report from rectweb: %s\n%s" % (rep, self.web.stderr()))
         return problems + e2e_runner.stop_daemons(self.daemons, keep)
 
     def item(self, ref):
