@@ -146,9 +146,9 @@ unit: $(UNIT_BIN)
 # tests/e2e.py is the core suite; tests/e2e-*.py are the suites of later features
 # (a hyphen: they are scripts, not modules). Each prints "N passed, M failed".
 E2E_SUITES := tests/e2e.py $(sort $(wildcard tests/e2e-*.py))
-e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper $(MO)
+e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(BUILD)/tools/rect-tamper $(MO)
 	@rc=0; for s in $(E2E_SUITES); do \
-	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
+	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl RECTWEB=$(WEB_BIN) RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
 	done; exit $$rc
 
 # Unit and end-to-end tests again, built with ASan + UBSan; any report fails.
@@ -159,11 +159,11 @@ sanitize:
 # rectd built with ThreadSanitizer (its reader threads) under the end-to-end
 # suites; rectctl stays a plain build. libzmq is not instrumented: see
 # tests/tsan.supp.
-tsan: $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper $(MO)
+tsan: $(BINDIR)/rectctl $(WEB_BIN) $(BUILD)/tools/rect-tamper $(MO)
 	@$(MAKE) --no-print-directory BUILD=build/tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' build/tsan/rectd
 	@rc=0; for s in $(E2E_SUITES); do \
 	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  RECTD=build/tsan/rectd RECTCTL=$(BINDIR)/rectctl RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
+	  RECTD=build/tsan/rectd RECTCTL=$(BINDIR)/rectctl RECTWEB=$(WEB_BIN) RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
 	done; exit $$rc
 
 test: deps

@@ -399,6 +399,34 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         wb_puts(b, "<label>销号说明<textarea name=\"note\" required></textarea></label>"
                    "<button type=\"submit\">销号</button></form>");
     }
+    /* 延期申请 and its decision */
+    const json_t *ext = json_object_get(it, "extension");
+    int open_work = !strcmp(state, "assigned") || !strcmp(state, "rectifying");
+    if (open_work && !json_is_object(ext) && s_has_role(q, RECT_ROLE_OWNER | RECT_ROLE_ADMIN)) {
+        wb_printf(b, "<details><summary>申请延期</summary><form method=\"post\" action=\"/item/%llu/extend\" class=\"extend\">",
+                  (unsigned long long)id);
+        s_csrf_field(b, q);
+        wb_puts(b, "<label>延期至<input type=\"date\" name=\"deadline\" required></label>"
+                   "<label>延期理由<textarea name=\"reason\" required></textarea></label>"
+                   "<button type=\"submit\">提交申请</button></form></details>");
+    }
+    if (open_work && json_is_object(ext)) {
+        wb_puts(b, "<div class=\"pending\"><p>延期申请：延至 ");
+        wb_esc(b, s_str(ext, "deadline"));
+        wb_puts(b, "，申请人 ");
+        wb_esc(b, rectd_display(s_str(ext, "by")));
+        wb_puts(b, "。理由：");
+        wb_esc(b, s_str(ext, "reason"));
+        wb_puts(b, "</p>");
+        if (s_has_role(q, RECT_ROLE_LEADER | RECT_ROLE_ADMIN)) {
+            wb_printf(b, "<form method=\"post\" action=\"/item/%llu/decide\" class=\"decide\">", (unsigned long long)id);
+            s_csrf_field(b, q);
+            wb_puts(b, "<label>意见<textarea name=\"note\"></textarea></label>"
+                       "<button type=\"submit\" name=\"decision\" value=\"approve\">批准延期</button> "
+                       "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">不予延期</button></form>");
+        }
+        wb_puts(b, "</div>");
+    }
     wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案（JSON）</a></p></section>", (unsigned long long)id);
 
     /* evidence */
@@ -862,7 +890,17 @@ void pages_handle(web_req *q, web_reply *r)
                      json_pack("{ssss}", "result", (v = form_get(q->form, "result")) ? v : "",
                                "opinion", form_get(q->form, "opinion") ? form_get(q->form, "opinion") : ""),
                      NULL, 0);
-    else if (!strcmp(action, "close"))
+    else if (!strcmp(action, "extend"))
+        s_item_write(q, r, id, "extend",
+                     json_pack("{ssss}", "deadline", (v = form_get(q->form, "deadline")) ? v : "", "reason",
+                               form_get(q->form, "reason") ? form_get(q->form, "reason") : ""),
+                     NULL, 0);
+    else if (!strcmp(action, "decide")) {
+        json_t *args = json_pack("{ss}", "decision", (v = form_get(q->form, "decision")) ? v : "");
+        if ((v = form_get(q->form, "note")) && *v)
+            json_object_set_new(args, "note", json_string(v));
+        s_item_write(q, r, id, "decide_extension", args, NULL, 0);
+    } else if (!strcmp(action, "close"))
         s_item_write(q, r, id, "close", json_pack("{ss}", "note", (v = form_get(q->form, "note")) ? v : ""), NULL, 0);
     else
         s_message(q, r, 404, "找不到页面", "没有这个操作。");

@@ -489,6 +489,26 @@ class Security(Base):
         check("该用户无权这样做" in r.text, "the Chinese summary: %r" % r.text[:600])
         eq(self.item(item["id"])["state"], "assigned", "nothing changed")
 
+    def test_an_extension_is_asked_and_decided_through_the_web(self):
+        iid = self.mine[3]
+        it = self.item(iid)
+        h = self.logged_in(OWNER)
+        page = h.get("/item/%d" % iid)
+        check('action="/item/%d/extend"' % iid in page.text, "the owner is offered 申请延期")
+        r = h.post("/item/%d/extend" % iid, {"csrf": h.csrf(page), "deadline": "2028-01-31", "reason": "雨季施工受阻"})
+        eq(r.status, 303, "asked: %s" % r.text[:300])
+        eq(self.item(iid)["extension"]["deadline"], "2028-01-31", "pending")
+        # the owner cannot decide his own request: rectd says so
+        r = h.post("/item/%d/decide" % iid, {"csrf": h.csrf(h.get("/item/%d" % iid)), "decision": "approve"})
+        eq(r.status, 403, "the owner deciding: %s" % r.text[:300])
+        eq(self.item(iid)["deadline"], it["deadline"], "the deadline did not move")
+        boss = self.logged_in(it["leader"])
+        page = boss.get("/item/%d" % iid)
+        check("雨季施工受阻" in page.text, "the leader sees the request")
+        r = boss.post("/item/%d/decide" % iid, {"csrf": boss.csrf(page), "decision": "approve", "note": "同意"})
+        eq(r.status, 303, "approved: %s" % r.text[:300])
+        eq((self.item(iid)["deadline"], self.item(iid)["extension"]), ("2028-01-31", None), "the deadline moved")
+
     def test_zz_every_change_made_through_the_web_names_the_official_and_the_gateway(self):
         evs = [e for e in self.all_events() if e.get("via")]
         check(len(evs) >= 3, "changes were made through the web: %d" % len(evs))
@@ -498,6 +518,88 @@ class Security(Base):
         out = self.d.ctl("history", str(self.mine[1]), json_out=False).out
         check("(via rectweb)" in out, "rectctl history shows the gateway: %r" % out[-400:])
         eq(self.d.call("audit_verify")["ok"], True, "the chain verifies")
+
+
+# =============================================================================
+class AddressThrottle(Base):
+    """Failed logins from one address wait, whichever names they try."""
+    web_overrides = {"login_tries_address": 3, "login_wait_s": 120}
+
+    def test_three_failures_from_one_address_hold_up_every_name(self):
+        h = self.web.client()
+        eq([h.login(u, "wrong-password").status for u in (OWNER, OTHER_OWNER, VERIFIER)], [403] * 3,
+           "three names, one wrong password each")
+        eq(h.login(LEADER).status, 429, "a fourth name, right password, same address")
+        eq(self.d.call("ping")["user"]["name"], ADMIN, "rectd itself is not held up")
+
+
+# =============================================================================
+class Tls(Base):
+    """With web.tls_cert and web.tls_key: HTTPS, and the cookie is Secure."""
+
+    def setup(self):
+        try:
+            from cryptography import x509
+            from cryptography.hazmat.primitives import hashes, serialization
+            from cryptography.hazmat.primitives.asymmetric import ec
+            from cryptography.x509.oid import NameOID
+        except ImportError:
+            raise Skip("python3-cryptography is not installed (make deps)")
+        import datetime
+        self.tmpd = tempfile.mkdtemp(prefix="rw-tls-", dir="/tmp")
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        now = datetime.datetime.now(datetime.timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(1).not_valid_before(now - datetime.timedelta(days=1))
+                .not_valid_after(now + datetime.timedelta(days=2)).sign(key, hashes.SHA256()))
+        self.cert = os.path.join(self.tmpd, "cert.pem")
+        with open(self.cert, "wb") as f:
+            f.write(cert.public_bytes(serialization.Encoding.PEM))
+        kpath = os.path.join(self.tmpd, "key.pem")
+        with open(kpath, "wb") as f:
+            f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                      serialization.NoEncryption()))
+        os.chmod(kpath, 0o600)
+        self.web_overrides = {"tls_cert": self.cert, "tls_key": kpath}
+        Base.setup(self)
+
+    def teardown(self, keep):
+        shutil.rmtree(self.tmpd, ignore_errors=True)
+        return Base.teardown(self, keep)
+
+    def test_https_serves_the_login_and_the_session_cookie_is_secure(self):
+        import ssl
+        ctx = ssl.create_default_context(cafile=self.cert)
+        ctx.check_hostname = False
+        def get(path, body=None, cookie=""):
+            c = http.client.HTTPSConnection("127.0.0.1", self.web.port, timeout=60, context=ctx)
+            hdr = {"Cookie": cookie}
+            if body is not None:
+                hdr["Content-Type"] = "application/x-www-form-urlencoded"
+            c.request("POST" if body is not None else "GET", path, body=body, headers=hdr)
+            r = c.getresponse()
+            out = (r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+            c.close()
+            return out
+        st, hdrs, text = get("/login")
+        eq(st, 200, "the login form over TLS")
+        pre_cookie = [v for k, v in hdrs if k.lower() == "set-cookie"][0]
+        check("Secure" in pre_cookie, "the form's cookie is Secure: %r" % pre_cookie)
+        pre = re.search(r'name="pre" value="([^"]+)"', text).group(1)
+        st, hdrs, text = get("/login", urllib.parse.urlencode({"pre": pre, "name": OWNER, "password": PASSWORDS[OWNER]}),
+                             cookie="rw_pre=%s" % pre)
+        eq(st, 303, "logged in over TLS: %s" % text[:200])
+        sc = [v for k, v in hdrs if k.lower() == "set-cookie" and v.startswith("rw_s=")][0]
+        check("Secure" in sc and "HttpOnly" in sc, "the session cookie: %r" % sc)
+        # plain HTTP on the TLS port gets nothing useful
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.web.port, timeout=10)
+            c.request("GET", "/login")
+            status = c.getresponse().status
+        except (http.client.HTTPException, OSError):
+            status = None
+        check(status != 200, "plain HTTP is not served: %r" % status)
 
 
 # =============================================================================
@@ -676,6 +778,6 @@ class Browser(Base):
 
 
 if __name__ == "__main__":
-    rc = e2e_runner.main("e2e-web", [Passwords, Security, Browser], sys.argv[1:])
+    rc = e2e_runner.main("e2e-web", [Passwords, Security, AddressThrottle, Tls, Browser], sys.argv[1:])
     print("e2e-web: screenshots in %s" % os.path.join(OUT, "screenshots"))
     sys.exit(rc)
