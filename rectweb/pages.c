@@ -125,6 +125,16 @@ static void s_redirect_item(web_reply *r, unsigned long long id)
 }
 
 /* ---- login ---- */
+
+/* One line on stderr per login attempt: who (a checked name), from where, how it ended. Never the password. */
+static void s_log_login(const web_req *q, const char *name, const char *how)
+{
+    char when[32];
+    struct tm tm;
+    gmtime_r(&q->now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s rectweb: login %s from %s: %s\n", when, name, q->addr, how);
+}
 static void s_login_form(web_req *q, web_reply *r, int status, const char *problem, const web_answer *a)
 {
     /* The browser's token stays while it has one (a second tab, a favicon's redirect). */
@@ -184,6 +194,7 @@ static void s_login_post(web_req *q, web_reply *r)
     }
     long wait_u = throttle_wait("user", name, q->now), wait_a = throttle_wait("addr", q->addr, q->now);
     if (wait_u || wait_a) {
+        s_log_login(q, name, wait_u ? "throttled (name)" : "throttled (address)");
         char msg[160];
         snprintf(msg, sizeof msg, "登录失败次数过多，请 %ld 秒后再试。", wait_u > wait_a ? wait_u : wait_a);
         s_login_form(q, r, 429, msg, NULL);
@@ -192,6 +203,7 @@ static void s_login_post(web_req *q, web_reply *r)
     web_answer a;
     json_t *args = json_pack("{ssss}", "name", name, "password", pw);
     if (!rectd_call("login", q->cfg->gateway, args, 0, NULL, 0, &a)) {
+        s_log_login(q, name, a.code ? a.code : "refused");
         if (a.code && (strcmp(a.code, "permission_denied") == 0 || strcmp(a.code, "throttled") == 0)) {
             throttle_fail("user", name, q->cfg->login_tries, q->cfg->login_wait_s, q->now);
             throttle_fail("addr", q->addr, q->cfg->login_tries_address, q->cfg->login_wait_s, q->now);
@@ -199,10 +211,15 @@ static void s_login_post(web_req *q, web_reply *r)
         if (a.code && strcmp(a.code, "permission_denied") == 0)
             s_login_form(q, r, 403, "用户名或密码错误。", NULL);
         else
-            s_login_form(q, r, strcmp(a.code ? a.code : "", "throttled") == 0 ? 429 : 502, NULL, &a);
+            s_login_form(q, r,
+                         !strcmp(a.code ? a.code : "", "throttled") ? 429
+                         : !strcmp(a.code ? a.code : "", "unreachable") ? 502
+                                                                        : 400,
+                         NULL, &a);
         web_answer_free(&a);
         return;
     }
+    s_log_login(q, name, "ok");
     throttle_clear("user", name);
     web_session *s = sess_new(s_str(a.result, "user"), s_str(a.result, "display"),
                               s_roles_of(json_object_get(a.result, "roles")), q->now);

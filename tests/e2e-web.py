@@ -519,6 +519,12 @@ class Security(Base):
         check("(via rectweb)" in out, "rectctl history shows the gateway: %r" % out[-400:])
         eq(self.d.call("audit_verify")["ok"], True, "the chain verifies")
 
+    def test_zz_no_password_in_any_log(self):
+        logs = self.web.stderr() + "".join(self.d.stderr(i) for i in range(len(self.d.err_files)))
+        check("rectweb: login %s from 127.0.0.1: ok" % OWNER in logs, "logins are logged: %r" % logs[-500:])
+        for pw in list(PASSWORDS.values()) + ["wrong-0", "wrong-19", "wrong-password"]:
+            check(pw not in logs, "a password in a log: %r" % pw)
+
 
 # =============================================================================
 class AddressThrottle(Base):
