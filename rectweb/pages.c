@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "web.h"
 
 /* ---- words ---- */
@@ -574,11 +576,70 @@ static void s_evidence_post(web_req *q, web_reply *r, uint64_t id)
     s_item_write(q, r, id, "evidence", args, frames, f->n_photos);
 }
 
+/*
+ * The whole file through blob_get, chunk by chunk (rectd answers at most
+ * RECT_MAX_CHUNK bytes a call), its SHA-256 checked against the one asked
+ * for. 1 and *out (malloc'd) and *len, or 0 with a filled web_answer a
+ * (rectd's refusal, or rectweb's own for a bad or too large file).
+ */
+#define WEB_MAX_DOWNLOAD ((size_t)256 << 20)
+static int s_blob_read(web_req *q, uint64_t id, const char *sha, char **out, size_t *len, web_answer *a)
+{
+    char *buf = NULL;
+    size_t have = 0, size = 0;
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    do {
+        json_t *args = json_pack("{sIsssI}", "item", (json_int_t)id, "sha256", sha, "offset", (json_int_t)have);
+        if (!rectd_call("blob_get", q->sess->user, args, 0, NULL, 0, a)) {
+            free(buf);
+            return 0;
+        }
+        json_int_t total = json_integer_value(json_object_get(a->result, "size"));
+        const char *problem = NULL;
+        if (total < 0 || (size_t)total > WEB_MAX_DOWNLOAD)
+            problem = "文件太大，网页不能下载：请用 rectctl evidence get";
+        else if (have == 0)
+            size = (size_t)total;
+        else if ((size_t)total != size || (a->data_len == 0 && have < size) || have + a->data_len > size)
+            problem = "rectd 返回的文件不完整";
+        if (!problem && have == 0 && size && !(buf = malloc(size)))
+            problem = "rectweb 内存不足";
+        if (problem) {
+            free(buf);
+            web_answer_free(a);
+            a->code = "too_large";
+            a->message = problem;
+            return 0;
+        }
+        if (a->data_len) {
+            memcpy(buf + have, a->data, a->data_len);
+            crypto_hash_sha256_update(&h, (const unsigned char *)a->data, a->data_len);
+            have += a->data_len;
+        }
+        web_answer_free(a);
+    } while (have < size);
+    unsigned char digest[32];
+    char hex[65];
+    crypto_hash_sha256_final(&h, digest);
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    if (strcmp(hex, sha) != 0) {
+        free(buf);
+        a->code = "damaged";
+        a->message = "the file rectd sent does not have the SHA-256 it is filed under";
+        return 0;
+    }
+    *out = buf;
+    *len = have;
+    return 1;
+}
+
 static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
 {
     web_answer a;
-    if (!rectd_call("blob_get", q->sess->user, json_pack("{sIss}", "item", (json_int_t)id, "sha256", sha), 0, NULL, 0,
-                    &a)) {
+    char *data = NULL;
+    size_t data_len = 0;
+    if (!s_blob_read(q, id, sha, &data, &data_len, &a)) {
         s_refused(q, r, &a, "文件", "/");
         web_answer_free(&a);
         return;
@@ -604,10 +665,8 @@ static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
     snprintf(r->disposition, sizeof r->disposition, "%s; filename=\"%s\"; filename*=UTF-8''%s",
              image && !q->arg(q->arg_ctx, "dl") ? "inline" : "attachment", ascii, enc.data ? enc.data : "file");
     wb_free(&enc);
-    r->raw = a.data;
-    r->raw_len = a.data_len;
-    a.data = NULL;
-    web_answer_free(&a);
+    r->raw = data ? data : strdup("");
+    r->raw_len = data_len;
 }
 
 static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname)

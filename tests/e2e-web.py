@@ -782,6 +782,23 @@ class Browser(Base):
            "the web's changes, each by its official")
         check(all(e["via"] == GATEWAY for e in web_events), "via the gateway")
 
+    def test_a_photo_larger_than_one_chunk_comes_back_whole(self):
+        iid = self.mine[1]
+        if self.item(iid)["state"] == "assigned":
+            self.d.call("start", {"item": iid}, user=OWNER)
+        h = self.web.client()
+        eq(h.login(OWNER).status, 303, "logged in")
+        big = JPEG[:-2] + os.urandom(int(2.5 * (1 << 20))) + b"\xff\xd9"  # beyond blob_get's 1 MiB chunks
+        r = h.post("/item/%d/evidence" % iid, {"csrf": h.csrf(h.get("/item/%d" % iid)), "note": "大照片"},
+                   files=[("大照片.jpg", big)])
+        eq(r.status, 303, "filed: %s" % r.text[:300])
+        f = self.d.call("show", {"item": iid})["evidence"][-1]["files"][0]
+        eq(f["size"], len(big), "rectd holds all of it")
+        d = h.get("/blob/%d/%s?n=%s" % (iid, f["sha256"], urllib.parse.quote(f["name"])))
+        eq((d.status, d.header("content-type")), (200, "image/jpeg"), "the download")
+        check(d.body == big, "the very bytes, %d of %d" % (len(d.body), len(big)))
+        check(d.header("content-disposition").startswith("inline;"), "a photo opens in the page")
+
 
 if __name__ == "__main__":
     rc = e2e_runner.main("e2e-web", [Passwords, Security, AddressThrottle, Tls, Browser], sys.argv[1:])
