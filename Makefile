@@ -102,6 +102,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
+# test_web pins rectweb's own parsing and sessions: rectweb's objects (without libmicrohttpd's part).
+$(BUILD)/tests/test_web: tests/unit/test_web.c $(BUILD)/rectweb/parse.o $(BUILD)/rectweb/buf.o $(BUILD)/rectweb/session.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Irectweb $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
 # test_cli walks rectctl's command table: rectctl's objects, not rectd's.
 $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
