@@ -274,6 +274,22 @@ static void s_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 
 /* ---- show, history ------------------------------------------------------ */
 
+/* backup: where the copy is and what it covers. */
+static void s_backup_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+{
+    (void)ctx;
+    (void)a;
+    const json_t *head = json_object_get(result, "head");
+    printf(_("backup written to %s (%lld bytes) and verified: %lld events, head %s\n"),
+           json_string_value(json_object_get(result, "file")),
+           (long long)json_integer_value(json_object_get(result, "bytes")),
+           (long long)json_integer_value(json_object_get(result, "events")),
+           json_string_value(json_object_get(head, "hash")));
+    printf(_("recorded as event %lld; restore it with: rectd --restore %s -c CONFIG\n"),
+           (long long)json_integer_value(json_object_get(result, "seq")),
+           json_string_value(json_object_get(result, "path")));
+}
+
 static void s_show_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     render_show(stdout, cli_dir(ctx), result);
@@ -679,6 +695,19 @@ const cli_cmd cli_commands[] = {
     CLI_RECORDS_COMMANDS,
     CLI_REPORT_COMMANDS,
     CLI_ACTS_COMMANDS,
+    {.name = "backup", .verb = RECT_VERB_BACKUP, .pos = N_("PATH"), .pos_arg = CLI_ARG(BACKUP, path),
+     .opts = s_no_opts, .print = s_backup_print,
+     .usage = N_("PATH"),
+     .summary = N_("copy the live database to PATH on rectd's machine and verify it (admin)"),
+     .help = N_("rectd copies its database, compacted, into PATH/data.mdb while it keeps serving,\n"
+                "checks the copy's whole chain as audit verify does, and records a backup event\n"
+                "naming the head the copy covers. PATH is on rectd's machine: absolute, a new\n"
+                "folder (in an existing one) or an empty folder, outside data_dir; a backup never\n"
+                "goes over an existing file or database. Never copy a live data.mdb with cp: the\n"
+                "copy can be torn and still look valid. Restore with rectd --restore PATH.\n"
+                "\n"
+                "Example:\n"
+                "  rectctl backup /var/backups/rectd/2027-01-05")},
     CLI_PASSWD_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,

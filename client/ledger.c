@@ -396,6 +396,7 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     ledger_pair *p;
     long long fed_total = 0, claimed_total = 0, derived_total = 0, declined_total = 0;
     int fed_known = 0, derived = 0, mismatch = 0;
+    int fed_overflow = 0; /* a saved file may hold any integer: checked adds */
     char a[32], b[32];
 
     if ((p = s_pair(out, max, &n))) {
@@ -410,11 +411,13 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         s_count(s, "fed_back", a, sizeof a);
         s_count(s, "claimed", b, sizeof b);
         if (json_is_integer(json_object_get(s, "fed_back"))) {
-            fed_total += json_integer_value(json_object_get(s, "fed_back"));
+            fed_overflow |= __builtin_add_overflow(fed_total, (long long)json_integer_value(json_object_get(s, "fed_back")),
+                                                   &fed_total);
             fed_known = 1;
         }
         if (json_is_integer(json_object_get(s, "claimed")))
-            claimed_total += json_integer_value(json_object_get(s, "claimed"));
+            fed_overflow |= __builtin_add_overflow(claimed_total, (long long)json_integer_value(json_object_get(s, "claimed")),
+                                                   &claimed_total);
         /* A source with problems not claimed: rectd derives its fed-back count. */
         if (!json_is_integer(json_object_get(s, "fed_back_derived")))
             derived_total += json_is_integer(json_object_get(s, "fed_back"))
@@ -449,7 +452,7 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
     } else if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
         s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED),
                ledger_label(lang, LL_TOTAL));
-        if (fed_known)
+        if (fed_known && !fed_overflow)
             snprintf(p->value, sizeof p->value, "%lld/%lld", fed_total, claimed_total);
         else
             snprintf(p->value, sizeof p->value, "-/%lld", claimed_total);

@@ -35,6 +35,7 @@ static const char *const s_action_labels[] = {
     N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
     N_("review"), N_("relapse"), N_("inspection"),
     N_("decline"), N_("withdraw_decline"), N_("amend"), N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
+    N_("backup"),
     N_("password_reset"),
 };
 /* Field labels history uses beyond show's (msgids are the field names). */

@@ -68,19 +68,34 @@ static void s_make_parent(const char *path)
     }
 }
 
-/* Write text to path with mode; an existing file is an error unless force. */
+/*
+ * Write text to path with mode; an existing file is an error unless force.
+ * The file appears under its name whole or not at all (a temporary file in
+ * the same folder, synced, then linked or renamed into place), so a reader
+ * that sees the name never reads half a key.
+ */
 static int s_write_file(const char *path, const char *text, mode_t mode, int force, char *err,
                         size_t len)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL), mode);
+    char tmp[4096 + 16];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+        return s_fail(err, len, "%s: the path is too long", path);
+    if (!force && access(path, F_OK) == 0)
+        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
+    int fd = mkstemp(tmp);
     if (fd < 0)
-        return errno == EEXIST
-                   ? s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path)
-                   : s_fail(err, len, "%s: cannot create: %s", path, strerror(errno));
+        return s_fail(err, len, "%s: cannot create: %s", path, strerror(errno));
     size_t n = strlen(text);
     int ok = fchmod(fd, mode) == 0 && write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
     int saved = errno;
     ok = close(fd) == 0 && ok;
+    if (ok && (force ? rename(tmp, path) : link(tmp, path)) != 0) {
+        saved = errno;
+        ok = 0;
+    }
+    unlink(tmp); /* after rename: nothing there any more; after link: the spare name */
+    if (!ok && saved == EEXIST)
+        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
     if (!ok)
         return s_fail(err, len, "%s: cannot write: %s", path, strerror(saved));
     return 0;

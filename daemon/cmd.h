@@ -36,7 +36,8 @@ typedef struct {
     json_t *args;           /* borrowed: the request's args object */
     const cmd_file *files;  /* attached frames, n_files of them */
     size_t n_files;
-    store_txn *txn;         /* read-only for read commands */
+    store_txn *txn;         /* read-only for read commands; NULL for a TASK until it begins one */
+    store *st;              /* the store, for TASK commands only (backup); NULL otherwise */
     time_t now;
     char now_text[RECT_INSTANT_LEN]; /* now as a UTC instant */
     json_t *result;         /* set by the handler; owned by the dispatcher */

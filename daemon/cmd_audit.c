@@ -65,6 +65,7 @@ typedef struct {
     size_t cap;
     json_t *uses;           /* "sha:item:seq" -> true, expected blob_uses entries */
     json_t *insp_left;      /* inspections replayed but not yet found stored */
+    json_t *backups;        /* [seq, events, head] of each backup event, checked after the chain */
     json_t **items;         /* stored items by id */
     uint64_t n_items;       /* items[] has n_items + 1 slots */
     unsigned *count;        /* entries per item in the index being checked */
@@ -132,6 +133,16 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     free(again);
     json_t *files = json_object_get(e, "files"), *f;
     uint64_t item = (uint64_t)json_integer_value(json_object_get(e, "item"));
+    const char *action = json_string_value(json_object_get(e, "action"));
+    if (item == 0 && action && strcmp(action, rect_action_names[RECT_ACT_BACKUP]) == 0) {
+        json_t *ch = json_object_get(e, "changes");
+        if (json_array_append_new(a->backups, json_pack("[IO?O?]", (json_int_t)s,
+                                                        json_array_get(json_object_get(ch, "events"), 1),
+                                                        json_array_get(json_object_get(ch, "head"), 1)))) {
+            json_decref(e);
+            return RECT_E_NOMEM;
+        }
+    }
     char why[256];
     int rc = 0;
     if (!canonical)
@@ -167,6 +178,37 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
         memcpy(a->at_anchor, h, 32);
     memcpy(a->prev, h, 32);
     a->expect = s + 1;
+    return 0;
+}
+
+/*
+ * Each backup event names the head its copy covers: the hash of an earlier
+ * event, which the chain walk has just verified. A head that is not that
+ * hash was not written by rectd (replay_apply checked the shape already).
+ */
+static int s_check_backups(s_audit *a, store_txn *t)
+{
+    size_t i;
+    json_t *b;
+    json_array_foreach(a->backups, i, b) {
+        json_int_t seq = json_integer_value(json_array_get(b, 0)), n = json_integer_value(json_array_get(b, 1));
+        const char *head = json_string_value(json_array_get(b, 2));
+        char want[65] = "0000000000000000000000000000000000000000000000000000000000000000";
+        json_t *ev = NULL;
+        if (n > 0) {
+            int rc = store_event_get(t, (uint64_t)n, &ev);
+            if (rc)
+                return rc;
+            snprintf(want, sizeof want, "%s", json_string_value(json_object_get(ev, "hash")));
+            json_decref(ev);
+        }
+        if (!head || strcmp(head, want) != 0) {
+            s_problem(a, (uint64_t)seq, "seq %lld: the backup event says the head at seq %lld is %.16s…, but the hash "
+                                        "of seq %lld is %.16s…: the event was not written by rectd",
+                      (long long)seq, (long long)n, head ? head : "?", (long long)n, want);
+            return 0;
+        }
+    }
     return 0;
 }
 
@@ -466,7 +508,7 @@ int cmd_audit_verify(cmd_ctx *c)
     char hex[65];
     json_t *anchor = json_object_get(c->args, "anchor"), *anchor_out = json_null();
     int rc;
-    if (!(a.r = replay_new()) || !(a.uses = json_object())) {
+    if (!(a.r = replay_new()) || !(a.uses = json_object()) || !(a.backups = json_array())) {
         rc = s_nomem(c);
         goto done;
     }
@@ -483,6 +525,10 @@ int cmd_audit_verify(cmd_ctx *c)
                   (unsigned long long)next, (unsigned long long)n);
     else if (!a.failed && memcmp(head, a.prev, 32) != 0)
         s_problem(&a, n ? n : 1, "the stored chain head is not the hash of the last event (seq %llu)", (unsigned long long)n);
+    if (!a.failed && (rc = s_check_backups(&a, c->txn))) {
+        rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the event log");
+        goto done;
+    }
     const char *at = json_string_value(json_object_get(anchor, "at"));
     if (!a.failed && anchor)
         s_check_anchor(&a, n, at);
@@ -515,6 +561,7 @@ done:
     free(a.seen);
     free(a.ev_item);
     json_decref(a.uses);
+    json_decref(a.backups);
     json_decref(a.insp_left);
     replay_destroy(&a.r);
     return rc;

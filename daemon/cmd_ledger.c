@@ -48,6 +48,9 @@ static int s_fed_back(cmd_ctx *c, const char *cmd, json_t **out)
             rc = cmd_fail(c, RECT_E_BAD_TYPE, "%s: fed_back.%s must be an integer", cmd, key);
         else if (json_integer_value(v) < 0)
             rc = cmd_fail(c, RECT_E_BAD_VALUE, "%s: fed_back.%s must be 0 or more", cmd, key);
+        else if (json_integer_value(v) > RECT_MAX_COUNT)
+            rc = cmd_fail(c, RECT_E_BAD_VALUE, "%s: fed_back.%s is %lld; a count is at most %d", cmd, key,
+                          (long long)json_integer_value(v), RECT_MAX_COUNT);
         else if (json_object_get(fb, src->id))
             rc = cmd_fail(c, RECT_E_BAD_VALUE, "%s: fed_back names source %s twice", cmd, src->id);
         else if (json_object_set(fb, src->id, v))
@@ -497,7 +500,12 @@ static int s_record_head(cmd_ctx *c, json_t *result)
     return 0;
 }
 
-/* fed_back per source: the inspection's record, or the sum over all records. */
+/*
+ * fed_back per source: the inspection's record, or the sum over all records.
+ * Counts are bounded at input (RECT_MAX_COUNT), but a record written before
+ * the bound (or behind rectd's back) may hold any integer: the sum is checked
+ * and RECT_E_BAD_VALUE means it does not fit.
+ */
 static int s_fed_sum(const char *name, const json_t *rec, void *ctx)
 {
     json_t *sum = ctx;
@@ -506,7 +514,11 @@ static int s_fed_sum(const char *name, const json_t *rec, void *ctx)
     (void)name;
     json_object_foreach(json_object_get(rec, "fed_back"), src, v) {
         json_t *was = json_object_get(sum, src);
-        if (json_object_set_new(sum, src, json_integer(json_integer_value(v) + (was ? json_integer_value(was) : 0))))
+        json_int_t total;
+        if (__builtin_add_overflow(json_integer_value(v), was ? json_integer_value(was) : 0, &total) ||
+            json_integer_value(v) < 0)
+            return RECT_E_BAD_VALUE;
+        if (json_object_set_new(sum, src, json_integer(total)))
             return RECT_E_NOMEM;
     }
     return 0;
@@ -653,6 +665,9 @@ static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed, json_t
                 break;
         }
     }
+    if (rc == RECT_E_BAD_VALUE)
+        return cmd_fail(w->c, RECT_E_INTERNAL, "the recorded fed_back counts do not add up to a number rectd can "
+                                               "count (a count below 0 or sums beyond 2^63): run audit_verify");
     return !*fed || rc ? s_nomem(w->c) : 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "cmd_backup.h"
 #include "cmd_deadline.h"
 #include "cmd_ledger.h"
 #include "cmd_records.h"
@@ -72,6 +73,8 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_ACKNOWLEDGE] = cmd_acknowledge,
     /* What a client shows and completes (cmd_directory.c). */
     [RECT_VERB_DIRECTORY] = cmd_directory,
+    /* Backups (cmd_backup.c). */
+    [RECT_VERB_BACKUP] = cmd_backup,
     /* Passwords (cmd_passwd.c). */
     [RECT_VERB_PASSWD] = cmd_passwd,
     [RECT_VERB_LOGIN] = cmd_login,
@@ -434,8 +437,11 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
 {
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
-    int rc = store_begin(st, 0, NULL, &c.txn);
-    if (rc == 0) {
+    int rc = 0;
+    if (rect_verb_of(verb)->access == RECT_TASK) {
+        c.st = st; /* it begins its own transactions */
+        rc = s_handlers[verb](&c);
+    } else if ((rc = store_begin(st, 0, NULL, &c.txn)) == 0) {
         rc = s_handlers[verb](&c);
         store_abort(&c.txn);
     } else {
@@ -492,6 +498,11 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
  */
 static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
 {
+    if (store_full_is_disk()) {
+        snprintf(msg, len, "disk full: the disk holding data_dir (%s) has no room for this change: free space there; "
+                           "nothing was changed", cfg->data_dir);
+        return;
+    }
     snprintf(msg, len,
              "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
              (unsigned long long)cfg->map_size_mb);
@@ -600,7 +611,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         rect_verb_id verb = s_verb_of(parsed[i]);
         rect_access access = rect_verb_of(verb)->access;
         if (access != RECT_WRITE) {
-            if (access == RECT_READ_LONG && reqs[i].may_defer)
+            if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
                 reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
             else
                 s_run_read(cfg, st, &reqs[i], parsed[i], verb);

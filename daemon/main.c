@@ -1,15 +1,18 @@
 /*
  * main.c - rectd: start-up, signals, shutdown.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "cmd_backup.h"
 #include "cfg_json.h"
 #include "fault.h"
 #include "rect_cfg.h"
@@ -30,11 +33,39 @@ static void s_on_signal(int sig)
         s_stop = 1;
 }
 
+/* --restore: a read of the copy faulted (a page number past its end). Nothing was put in place yet. */
+static void s_on_bad_copy(int sig)
+{
+    static const char msg[] = "rectd --restore: the copy is damaged (reading it faulted: its pages point past "
+                              "its end); nothing was restored\n";
+    (void)sig;
+    ssize_t n = write(2, msg, sizeof msg - 1);
+    (void)n;
+    _exit(1);
+}
+
+/*
+ * First thing, before main: a SIGHUP (or SIGTERM) during start-up must not
+ * kill rectd with its default action; the loop acts on the flags once it
+ * runs. tests/e2e-robust.py StartUp checks /proc's SigCgt at once.
+ */
+__attribute__((constructor)) static void s_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: rectd [-c CONFIG] [--check [--json]] [--clock-file PATH]\n"
+            "usage: rectd [-c CONFIG] [--check [--json]] [--log-file PATH] [--clock-file PATH]\n"
             "       rectd keygen [-c CONFIG] [-o BASE] [--force]\n"
+            "       rectd --restore FROM [-c CONFIG] [--force]\n"
             "\n"
             "rectd keeps every inspection feedback problem as a state machine in LMDB and\n"
             "serves rectctl over ZeroMQ. It runs in the foreground; stop it with Ctrl-C or\n"
@@ -46,6 +77,15 @@ static void s_usage(FILE *out)
             "                     and BASE.pub; BASE defaults to daemon.key_file without\n"
             "                     .key. An existing key is kept unless --force.\n"
             "  -c, --config FILE  configuration (default: %s)\n"
+            "      --log-file PATH  append every log line to PATH (made 0600) instead of\n"
+            "                     stderr; started with fd 2 closed, rectd logs to\n"
+            "                     data_dir/rectd.log unless this names another file\n"
+            "      --restore FROM put the backup in FROM (a folder made by rectctl backup, or\n"
+            "                     its data.mdb) in place as data_dir's database, after checking\n"
+            "                     its whole chain; rectd must be stopped. A data_dir that holds a\n"
+            "                     database is refused unless --force (the old file is then kept\n"
+            "                     as data.mdb.replaced-TIME). Never cp a live data.mdb: use\n"
+            "                     rectctl backup (docs/SECURITY.md)\n"
             "      --check        check the configuration and exit\n"
             "      --json         with --check: print the effective settings as JSON (every\n"
             "                     default filled in, paths absolute, keys as public keys or\n"
@@ -57,21 +97,62 @@ static void s_usage(FILE *out)
             "  -V, --version      print the version\n"
             "\n"
             "Exit status: 0 after a clean stop, 1 on a bad command line, configuration,\n"
-            "data directory or signing key (the message says FILE:LINE: what is wrong).\n",
+            "data directory or signing key (the message says FILE:LINE: what is wrong),\n"
+            "3 when a commit failed at the disk (logged FATAL; the batch was not answered).\n",
             cfg_default_path());
 }
 
-/* fds 0-2 must be open: else LMDB's data file could become fd 2 and be overwritten by stderr. */
-static void s_fill_std_fds(void)
+/*
+ * fds 0-2 must be open: else LMDB's data file could become fd 2 and be
+ * overwritten by stderr. A closed one gets /dev/null; returns the mask of
+ * those that were closed (bit fd), so that a closed stderr can be pointed
+ * at a log file once the config says where (s_open_log).
+ */
+static unsigned s_fill_std_fds(void)
 {
+    unsigned closed = 0;
     for (int fd = 0; fd < 3; fd++)
         if (fcntl(fd, F_GETFD) < 0) {
+            closed |= 1u << fd;
             int n = open("/dev/null", O_RDWR);
             if (n >= 0 && n != fd) {
                 dup2(n, fd);
                 close(n);
             }
         }
+    return closed;
+}
+
+/*
+ * stderr to a log file (appended, mode 0600): path, or data_dir/rectd.log
+ * when rectd was started with fd 2 closed and no --log-file (its lines
+ * would otherwise all go to /dev/null). 0, or -1 with a message on the
+ * stderr rectd has.
+ */
+static int s_open_log(const char *path, unsigned closed, const char *data_dir)
+{
+    char buf[4200];
+    if (!path && !(closed & 4u))
+        return 0;
+    if (!path) {
+        if (mkdir(data_dir, 0700) != 0 && errno != EEXIST)
+            return 0; /* store_open says why */
+        snprintf(buf, sizeof buf, "%s/rectd.log", data_dir);
+        path = buf;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "rectd: cannot open the log file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (dup2(fd, 2) < 0) {
+        fprintf(stderr, "rectd: cannot log to %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    setvbuf(stderr, NULL, _IOLBF, 0);
+    return 0;
 }
 
 /* rectd keygen: rectd's own CURVE key pair. */
@@ -117,20 +198,13 @@ int main(int argc, char **argv)
         {"version", no_argument, NULL, 'V'},
         {"out", required_argument, NULL, 'o'},
         {"force", no_argument, NULL, 'f'},
+        {"restore", required_argument, NULL, 'r'},
+        {"log-file", required_argument, NULL, 'l'},
         {NULL, 0, NULL, 0},
     };
-    const char *path = NULL, *clock = NULL, *out = NULL;
+    const char *path = NULL, *clock = NULL, *out = NULL, *restore = NULL, *log_file = NULL;
     int check = 0, json = 0, force = 0, keygen = 0, c;
-    s_fill_std_fds();
-    /* First thing: a SIGHUP (or SIGTERM) during start-up must not kill rectd
-     * with its default action; the loop acts on the flags once it runs. */
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = s_on_signal; /* no SA_RESTART: zmq_poll returns EINTR */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    unsigned closed_fds = s_fill_std_fds(); /* signals: caught before main (s_catch_signals) */
     /* before any JSON value: fault_loadb then sees every allocation jansson failed */
     fault_install();
     if (argc > 1 && strcmp(argv[1], "keygen") == 0) {
@@ -144,6 +218,8 @@ int main(int argc, char **argv)
         case 'c': path = optarg; break;
         case 'o': out = optarg; break;
         case 'f': force = 1; break;
+        case 'r': restore = optarg; break;
+        case 'l': log_file = optarg; break;
         case 'k': check = 1; break;
         case 'j': json = 1; break;
         case 't': clock = optarg; break;
@@ -162,8 +238,8 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 1;
     }
-    if ((out || force) && !keygen) {
-        fprintf(stderr, "rectd: -o and --force go with keygen\n");
+    if ((out && !keygen) || (force && !keygen && !restore) || (restore && (keygen || check))) {
+        fprintf(stderr, "rectd: -o goes with keygen, --force with keygen or --restore, and --restore alone\n");
         s_usage(stderr);
         return 1;
     }
@@ -173,11 +249,33 @@ int main(int argc, char **argv)
         return s_keygen(path, out, force);
 
     char err[1024];
+    int rc;
     rect_cfg *cfg = NULL;
     store *st = NULL;
     if (cfg_load(path, &cfg, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);
         return 1;
+    }
+    if (!check && !restore && s_open_log(log_file, closed_fds, cfg->data_dir) != 0) {
+        cfg_destroy(&cfg);
+        return 1;
+    }
+    if (!check && !restore && geteuid() == 0)
+        fprintf(stderr, "rectd: warning: running as root: a fault in rectd, a hook or a library would have the "
+                        "whole machine; run it as a user of its own (e.g. useradd --system rectd) that owns "
+                        "data_dir and its keys\n");
+    if (restore) {
+        /* A damaged copy can point LMDB past its end: say so instead of dying of SIGBUS. */
+        struct sigaction bus;
+        memset(&bus, 0, sizeof bus);
+        bus.sa_handler = s_on_bad_copy;
+        sigaction(SIGBUS, &bus, NULL);
+        sigaction(SIGSEGV, &bus, NULL);
+        rc = backup_restore(restore, cfg->data_dir, force, err, sizeof err);
+        if (rc != 0)
+            fprintf(stderr, "rectd --restore: %s\n", err);
+        cfg_destroy(&cfg);
+        return rc ? 1 : 0;
     }
     /* Local time in the calendar's zone without switching TZ: the reader threads convert too. */
     if (date_pin_zone(cfg->timezone) != 0) {
@@ -224,7 +322,7 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    int rc = 1;
+    rc = 1;
     if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0 ||
         sign_open(cfg->signing_key, err, sizeof err) != 0) {
         fprintf(stderr, "rectd: %s\n", err);

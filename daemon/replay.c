@@ -157,6 +157,27 @@ static int s_apply_inspection(replay *r, const json_t *ev, uint64_t seq, char *m
     return 0;
 }
 
+/*
+ * A backup event (item 0, action "backup"): it changes no record; its
+ * changes name the copy's path and the head it covers, which must lie
+ * before the event itself.
+ */
+static int s_apply_backup(replay *r, const json_t *ev, uint64_t seq, char *msg, size_t len)
+{
+    const json_t *changes = json_object_get(ev, "changes");
+    const char *head = json_string_value(json_array_get(json_object_get(changes, "head"), 1));
+    const json_t *n = json_array_get(json_object_get(changes, "events"), 1);
+    const char *path = json_string_value(json_array_get(json_object_get(changes, "path"), 1));
+    if (json_object_get(ev, "files") || !json_string_value(json_object_get(ev, "actor")) || !path || !head ||
+        strlen(head) != 64 || strspn(head, "0123456789abcdef") != 64 || !json_is_integer(n) ||
+        json_integer_value(n) < 0 || (uint64_t)json_integer_value(n) >= seq || json_object_size(changes) != 3)
+        return s_bad(msg, len, "seq %llu: a backup event needs an actor and exactly the changes path, head "
+                               "(64 hex digits) and events (an earlier seq), and files no files",
+                     (unsigned long long)seq);
+    r->last_seq = seq;
+    return 0;
+}
+
 /* 1 if inspection name is recorded or names a replayed item. */
 static int s_inspection_known(const replay *r, const char *name)
 {
@@ -263,18 +284,20 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         return s_bad(msg, len, "seq %llu: item, action, at or changes missing or of the wrong type",
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
-    /* About no item (rect_action_no_item): inspection, decline, withdraw_decline, sign. */
+    /* About no item (rect_action_no_item): inspection, decline, withdraw_decline, sign, backup, password_reset. */
     int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, action);
     int no_item = a >= 0 && rect_action_no_item(a);
     if (no_item && id != 0)
         return s_bad(msg, len, "seq %llu: a %s event must name item 0", (unsigned long long)seq, action);
     if (!no_item && id == 0)
-        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign and password_reset events name it",
+        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign, backup and password_reset events name it",
                      (unsigned long long)seq);
     if (files && id == 0)
         return s_bad(msg, len, "seq %llu: an event about no item files no files", (unsigned long long)seq);
     if (a == RECT_ACT_SIGN)
         return s_apply_sign(r, ev, seq, msg, len);
+    if (a == RECT_ACT_BACKUP)
+        return s_apply_backup(r, ev, seq, msg, len);
     if (a == RECT_ACT_PASSWORD_RESET) {
         /* It names the user and nothing else: a password hash never enters the chain. */
         const char *field;

@@ -12,13 +12,17 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -368,6 +372,64 @@ static int s_socket_file(const rect_cfg *cfg, const char *endpoint, char *err, s
     return 0;
 }
 
+/* ---- one rectd per endpoint ------------------------------------------------ */
+
+/*
+ * Claim an ipc endpoint before binding it: an flock on PATH.lock beside the
+ * socket file, held for as long as rectd runs (O_CLOEXEC: hooks do not
+ * inherit it). Held by another process: a live rectd serves there, and this
+ * one refuses to start, naming it (the lock file says its pid and data_dir).
+ * Not held, but something accepts connections on PATH: a listener that is no
+ * rectd of this kind; refused too. Otherwise a socket file left there is a
+ * dead rectd's: it is replaced (zmq_bind unlinks it). tcp and abstract
+ * endpoints: nothing to do (the kernel refuses a second bind of those).
+ * 0 and *fd (-1 when nothing was locked), or -1 with err.
+ */
+static int s_claim_endpoint(const rect_cfg *cfg, const char *endpoint, int *fd, char *err, size_t errlen)
+{
+    *fd = -1;
+    if (strncmp(endpoint, "ipc://", 6) != 0 || endpoint[6] == '@')
+        return 0;
+    const char *path = endpoint + 6;
+    char lock[4200], who[512] = "";
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    int lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (lfd < 0) {
+        snprintf(err, errlen, "cannot open %s (the endpoint's lock): %s", lock, strerror(errno));
+        return -1;
+    }
+    if (flock(lfd, LOCK_EX | LOCK_NB) != 0) {
+        ssize_t n = pread(lfd, who, sizeof who - 1, 0);
+        who[n > 0 ? n : 0] = '\0';
+        who[strcspn(who, "\n")] = '\0';
+        snprintf(err, errlen, "another rectd (%s) is serving %s: stop it first, or give this rectd another "
+                              "daemon.endpoint", who[0] ? who : "pid unknown", endpoint);
+        close(lfd);
+        return -1;
+    }
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    struct stat sb;
+    if (strlen(path) < sizeof sa.sun_path && lstat(path, &sb) == 0) {
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int live = s >= 0 && connect(s, (struct sockaddr *)&sa, sizeof sa) == 0;
+        if (s >= 0)
+            close(s);
+        if (live) {
+            snprintf(err, errlen, "something already accepts connections on %s, and it is no rectd holding %s: "
+                                  "stop it, or give this rectd another daemon.endpoint", path, lock);
+            close(lfd);
+            return -1;
+        }
+        fprintf(stderr, "rectd: replacing the socket file %s that a stopped rectd left behind\n", path);
+    }
+    int n = snprintf(who, sizeof who, "pid %ld, data_dir %s\n", (long)getpid(), cfg->data_dir);
+    if (n > 0 && (ftruncate(lfd, 0) != 0 || pwrite(lfd, who, (size_t)n < sizeof who ? (size_t)n : sizeof who - 1, 0) < 0))
+        fprintf(stderr, "rectd: cannot write %s: %s (the endpoint is claimed all the same)\n", lock, strerror(errno));
+    *fd = lfd;
+    return 0;
+}
+
 /* ---- SIGHUP: users, roles and keys without a restart --------------------- */
 
 typedef struct {
@@ -513,6 +575,7 @@ typedef struct {
     notifier *nt;
     s_msg *msgs;
     dispatch_req *reqs;
+    int lock_fd[2]; /* the endpoints' locks (s_claim_endpoint), -1 for none */
 } s_server;
 
 /*
@@ -580,6 +643,10 @@ static int s_bind_all(s_server *sv, const rect_cfg *cfg, const rect_key *key, ch
     zmq_setsockopt(sv->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
     zmq_setsockopt(sv->zap, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sv->mon, ZMQ_LINGER, &linger, sizeof linger);
+    /* Both endpoints are claimed before either is bound: a refusal leaves no socket file behind. */
+    if (s_claim_endpoint(cfg, cfg->endpoint, &sv->lock_fd[0], err, errlen) != 0 ||
+        (cfg->pub_endpoint && s_claim_endpoint(cfg, cfg->pub_endpoint, &sv->lock_fd[1], err, errlen) != 0))
+        return -1;
     if (s_secure(sv->sock, key, err, errlen) != 0 || s_bind(sv->sock, cfg->endpoint, "", err, errlen) != 0 ||
         s_socket_file(cfg, cfg->endpoint, err, errlen) != 0)
         return -1;
@@ -648,7 +715,7 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
     const rect_cfg *cfg = *cfg_p;
     s_cfgs cs = {.cfg_p = cfg_p};
     s_server sv = {.ctx = zmq_ctx_new(), .msgs = calloc(BATCH_MAX, sizeof *sv.msgs),
-                   .reqs = calloc(BATCH_MAX, sizeof *sv.reqs)};
+                   .reqs = calloc(BATCH_MAX, sizeof *sv.reqs), .lock_fd = {-1, -1}};
     if (!sv.ctx || !sv.msgs || !sv.reqs) {
         snprintf(err, errlen, "cannot set up ZeroMQ: out of memory");
         goto done;
@@ -672,10 +739,17 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
     rc = 0;
 done:
     s_close(&sv);
-    if (rc == 0 && strncmp(cfg->endpoint, "ipc://", 6) == 0)
-        remove(cfg->endpoint + 6);
-    if (rc == 0 && cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "ipc://", 6) == 0)
-        remove(cfg->pub_endpoint + 6);
+    /*
+     * The socket files this rectd claimed are its own to remove, however it
+     * ends; the locks go only after that, so that a rectd that takes one next
+     * does not see its new socket file removed by us.
+     */
+    const char *eps[2] = {cfg->endpoint, cfg->pub_endpoint};
+    for (int i = 0; i < 2; i++)
+        if (sv.lock_fd[i] >= 0) {
+            remove(eps[i] + 6);
+            close(sv.lock_fd[i]);
+        }
     for (size_t i = 0; i < cs.n_retired; i++)
         cfg_destroy(&cs.retired[i]);
     free(cs.retired);

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -43,6 +45,7 @@ _Static_assert(RECT_MAX_CLIENT_ID + 1 + S_KEY_U64 <= S_KEY_REPLY, "a reply key f
 struct store {
     MDB_env *env;
     int lock_fd;
+    char dir[4096]; /* data_dir, for the free space of its disk */
     MDB_dbi meta, items, events, item_events, refs, blobs, replies, reply_log;
     MDB_dbi notices, notice_users, pending; /* the outbox (notify.c) */
     MDB_dbi idx[N_INDEX];
@@ -54,7 +57,49 @@ struct store_txn {
     store *s;
     MDB_txn *txn;
     int write;
+    int top; /* a write transaction with no parent: its commit goes to disk */
 };
+
+/* This thread's last failed write ran out of disk, not of map (store_full_is_disk). */
+static _Thread_local int s_disk_full;
+
+int store_full_is_disk(void)
+{
+    return s_disk_full;
+}
+
+/* Less than 1 MiB free for rectd on the disk of dir: a short write there was the disk filling up. */
+static int s_disk_nearly_full(const char *dir)
+{
+    struct statvfs vs;
+    return dir[0] && statvfs(dir, &vs) == 0 && (unsigned long long)vs.f_bavail * vs.f_frsize < (1ull << 20);
+}
+
+/*
+ * A commit that reached the disk and failed. A full disk (ENOSPC, or the
+ * short write LMDB reports as EIO when the disk is nearly full) is
+ * storage_full: LMDB had not written the meta page, so the database is as
+ * before and rectd goes on. Anything else (EIO from fdatasync or the meta
+ * page's write, MDB_PANIC) leaves unknown what is on disk: the kernel may
+ * have dropped the pages, and retrying is not safe (PostgreSQL stops on a
+ * failed fsync for this reason). rectd logs it and exits with status 3
+ * without answering: the requests of the batch are not acknowledged, a
+ * client's retry after the restart is applied once.
+ */
+static int s_commit_failed(const store *s, int rc)
+{
+    if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && s_disk_nearly_full(s->dir))) {
+        s_disk_full = 1;
+        fprintf(stderr, "rectd: disk full: a commit could not be written to %s (%s); nothing was changed: free "
+                        "space on that disk\n", s->dir, mdb_strerror(rc));
+        return ENOSPC;
+    }
+    fprintf(stderr, "rectd: FATAL: a commit to %s failed (%s): what is on disk is unknown, so rectd stops "
+                    "without answering the requests of that batch; check the disk (dmesg), then restart rectd "
+                    "(clients retry, and nothing is applied twice)\n", s->dir, mdb_strerror(rc));
+    fflush(stderr);
+    _exit(3);
+}
 
 /*
  * Every write goes through these, so a test can make the k-th one fail
@@ -78,14 +123,17 @@ static int s_cursor_del(MDB_cursor *cur)
     return rc ? rc : mdb_cursor_del(cur, 0);
 }
 
-static int s_txn_commit(MDB_txn *txn)
+static int s_txn_commit(store_txn *t)
 {
     int rc = fault_lmdb();
     if (rc) {
-        mdb_txn_abort(txn);
+        mdb_txn_abort(t->txn);
         return rc;
     }
-    return mdb_txn_commit(txn);
+    rc = mdb_txn_commit(t->txn);
+    if (rc && t->top && rc != MDB_MAP_FULL && rc != MDB_TXN_FULL && rc != ENOMEM)
+        rc = s_commit_failed(t->s, rc);
+    return rc;
 }
 
 /* Translate an LMDB return code at the edge. */
@@ -95,7 +143,7 @@ static int s_err(int rc, const char *what)
         return 0;
     if (rc == MDB_NOTFOUND)
         return RECT_E_NOT_FOUND;
-    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL)
+    if (rc == MDB_MAP_FULL || rc == MDB_TXN_FULL || rc == ENOSPC || rc == EDQUOT)
         return RECT_E_STORAGE_FULL;
     if (rc == ENOMEM)
         return RECT_E_NOMEM;
@@ -188,7 +236,7 @@ static int s_migrate(store_txn *t, uint32_t from)
     return 0;
 }
 
-static int s_open_dbs(store *s, char *err, size_t errlen)
+static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
 {
     static const char *idx_names[N_INDEX] = {
         "idx_state", "idx_owner", "idx_unit", "idx_source", "idx_deadline", "idx_leader", "idx_inspection",
@@ -203,17 +251,25 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
         {"passwords", &s->passwords},
     };
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    unsigned create = readonly ? 0 : MDB_CREATE;
+    int rc = mdb_txn_begin(s->env, NULL, readonly ? MDB_RDONLY : 0, &txn);
     if (rc)
         goto fail;
-    for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-        if ((rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi)))
+    for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+        rc = mdb_dbi_open(txn, dbs[i].name, create, dbs[i].dbi);
+        /* A copy made before passwords existed has none: read-only, that is no password at all. */
+        if (rc == MDB_NOTFOUND && readonly && dbs[i].dbi == &s->passwords) {
+            s->passwords = 0;
+            continue;
+        }
+        if (rc)
             goto fail_txn;
+    }
     for (int i = 0; i < N_INDEX; i++)
-        if ((rc = mdb_dbi_open(txn, idx_names[i], MDB_CREATE, &s->idx[i])))
+        if ((rc = mdb_dbi_open(txn, idx_names[i], create, &s->idx[i])))
             goto fail_txn;
 
-    store_txn t = {s, txn, 1};
+    store_txn t = {s, txn, 1, 1};
     unsigned char b[4];
     int found;
     if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
@@ -224,6 +280,12 @@ static int s_open_dbs(store *s, char *err, size_t errlen)
                  "the data was written by a newer rectd (schema version %u; this rectd understands "
                  "up to %u): run the newer rectd, or restore a backup made for this version",
                  version, STORE_SCHEMA_VERSION);
+        mdb_txn_abort(txn);
+        return -1;
+    }
+    if (readonly && version != STORE_SCHEMA_VERSION) {
+        snprintf(err, errlen, "it holds schema version %u; this rectd reads version %u only", version,
+                 STORE_SCHEMA_VERSION);
         mdb_txn_abort(txn);
         return -1;
     }
@@ -244,9 +306,49 @@ fail_rect:
     return -1;
 fail_txn:
     mdb_txn_abort(txn);
+    if (readonly && rc == MDB_NOTFOUND) {
+        snprintf(err, errlen, "it is not a rectd database (it lacks rectd's named databases)");
+        return -1;
+    }
 fail:
     snprintf(err, errlen, "cannot open the databases: %s", mdb_strerror(rc));
     return -1;
+}
+
+/*
+ * data_dir must be rectd's alone: one that others may write to lets them
+ * swap data.mdb or the lock under rectd. A folder open to group or others
+ * for writing is tightened (and logged); a shared folder (sticky, like
+ * /tmp) or one rectd does not own is refused instead: chmod would change
+ * it for everyone else too.
+ */
+static int s_private_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        snprintf(err, errlen, "cannot look at data_dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        snprintf(err, errlen, "data_dir %s is not a folder", dir);
+        return -1;
+    }
+    mode_t mode = sb.st_mode & 07777;
+    if (!(mode & 022))
+        return 0;
+    if ((mode & S_ISVTX) || sb.st_uid != geteuid()) {
+        snprintf(err, errlen, "data_dir %s is writable by others (mode %04o, owner uid %ld): give rectd a folder of "
+                              "its own (mkdir -m 700), owned by rectd's user", dir, (unsigned)mode, (long)sb.st_uid);
+        return -1;
+    }
+    if (chmod(dir, mode & ~(mode_t)022) != 0) {
+        snprintf(err, errlen, "data_dir %s is writable by group or others (mode %04o) and cannot be tightened: %s",
+                 dir, (unsigned)mode, strerror(errno));
+        return -1;
+    }
+    fprintf(stderr, "rectd: data_dir %s was writable by group or others (mode %04o): tightened to %04o\n", dir,
+            (unsigned)mode, (unsigned)(mode & ~(mode_t)022));
+    return 0;
 }
 
 int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, size_t errlen)
@@ -259,11 +361,14 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
         return -1;
     }
     s->lock_fd = -1;
+    snprintf(s->dir, sizeof s->dir, "%s", dir);
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
         goto fail;
     }
+    if (s_private_dir(dir, err, errlen) != 0)
+        goto fail;
     if ((size_t)snprintf(path, sizeof path, "%s/rectd.lock", dir) >= sizeof path) {
         snprintf(err, errlen, "data_dir is too long (%zu bytes)", strlen(dir));
         goto fail;
@@ -303,7 +408,7 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
     mdb_reader_check(s->env, &dead);
     if (dead)
         fprintf(stderr, "rectd: cleared %d stale LMDB reader slot(s)\n", dead);
-    if (s_open_dbs(s, err, errlen) != 0)
+    if (s_open_dbs(s, 0, err, errlen) != 0)
         goto fail;
     *out = s;
     return 0;
@@ -337,7 +442,12 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
         s = parent->s;
     t->s = s;
     t->write = write;
+    t->top = write && !parent;
+    if (t->top)
+        s_disk_full = 0;
     int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
+    if (rc == MDB_PANIC)
+        s_commit_failed(s, rc); /* an earlier write of the meta page failed: LMDB refuses to go on */
     if (rc) {
         free(t);
         return s_err(rc, "txn begin");
@@ -349,7 +459,7 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
 int store_commit(store_txn **t_p)
 {
     store_txn *t = *t_p;
-    int rc = t->write ? s_txn_commit(t->txn) : mdb_txn_commit(t->txn);
+    int rc = t->write ? s_txn_commit(t) : mdb_txn_commit(t->txn);
     free(t);
     *t_p = NULL;
     return s_err(rc, "commit");
@@ -1219,13 +1329,196 @@ int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ct
     return s_walk(t, dbi, s_entry_one, &w);
 }
 
+/* ---- backups (issue 11) ------------------------------------------------- */
+
+/* fsync path (a file or a folder); 0 or -1 with errno. */
+static int s_fsync_path(const char *path, int dir)
+{
+    int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDONLY) | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
+/* LMDB's copy with compaction into the empty folder dir (dir/data.mdb, 0600), then the file and dir on disk. */
+static int s_copy_into(MDB_env *env, const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path) {
+        snprintf(err, errlen, "the path %s is too long", dir);
+        return RECT_E_BAD_VALUE;
+    }
+    /* Our own file, 0600 from the start: the copy holds everything, evidence included. */
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), rc = 0;
+    if (fd < 0 && errno == EEXIST) { /* not ours: another copy into the same folder */
+        snprintf(err, errlen, "%s already exists: the folder is not empty any more", path);
+        return RECT_E_BAD_VALUE;
+    }
+    if (fd < 0)
+        rc = errno;
+    else if ((rc = mdb_env_copyfd2(env, fd, MDB_CP_COMPACT)) == 0 && fsync(fd) != 0)
+        rc = errno;
+    if (fd >= 0 && close(fd) != 0 && rc == 0)
+        rc = errno;
+    if (rc == 0 && s_fsync_path(dir, 1) != 0)
+        rc = errno;
+    if (rc == 0)
+        return 0;
+    if (rc == ENOSPC || rc == EDQUOT) {
+        snprintf(err, errlen, "disk full writing %s: %s", path, mdb_strerror(rc));
+        return RECT_E_STORAGE_FULL;
+    }
+    snprintf(err, errlen, "cannot write %s: %s", path, mdb_strerror(rc));
+    return RECT_E_INTERNAL;
+}
+
+int store_backup(store *s, const char *dir, char *err, size_t errlen)
+{
+    return s_copy_into(s->env, dir, err, errlen);
+}
+
+int store_open_copy(const char *dir, store **out, char *err, size_t errlen)
+{
+    char path[4096], why[512];
+    struct stat sb;
+    *out = NULL;
+    if ((size_t)snprintf(path, sizeof path, "%s/data.mdb", dir) >= sizeof path) {
+        snprintf(err, errlen, "the path %s is too long", dir);
+        return -1;
+    }
+    if (stat(path, &sb) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "%s is not a file", path);
+        return -1;
+    }
+    store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->lock_fd = -1;
+    int rc;
+    /* No lock file in the copy's folder: nothing else opens it while we read. */
+    if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_maxdbs(s->env, 32)) ||
+        (rc = mdb_env_open(s->env, dir, MDB_RDONLY | MDB_NOLOCK, 0600))) {
+        snprintf(err, errlen, "%s is not a readable LMDB database: %s", path, mdb_strerror(rc));
+        store_close(&s);
+        return -1;
+    }
+    /* A torn copy: the map would reach past the end of the file (SIGBUS on the first read there). */
+    MDB_envinfo info;
+    MDB_stat ms;
+    if ((rc = mdb_env_info(s->env, &info)) || (rc = mdb_env_stat(s->env, &ms))) {
+        snprintf(err, errlen, "%s is not a readable LMDB database: %s", path, mdb_strerror(rc));
+        store_close(&s);
+        return -1;
+    }
+    unsigned long long need = ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize;
+    if ((unsigned long long)sb.st_size < need) {
+        snprintf(err, errlen, "%s is torn: it is %lld bytes, but its pages reach to %llu bytes (a copy cut short)",
+                 path, (long long)sb.st_size, need);
+        store_close(&s);
+        return -1;
+    }
+    if (s_open_dbs(s, 1, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        store_close(&s);
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
+
+int store_install_copy(store *copy, const char *data_dir, int force, char *err, size_t errlen)
+{
+    char lock[4096], live[4096], tmp[4096], tmpdb[4096], kept[4200], lockmdb[4096];
+    struct stat sb;
+    int fd = -1, rc = -1;
+    if ((size_t)snprintf(tmpdb, sizeof tmpdb, "%s/restore.tmp/data.mdb", data_dir) >= sizeof tmpdb) {
+        snprintf(err, errlen, "data_dir is too long");
+        return -1;
+    }
+    snprintf(lock, sizeof lock, "%s/rectd.lock", data_dir);
+    snprintf(live, sizeof live, "%s/data.mdb", data_dir);
+    snprintf(lockmdb, sizeof lockmdb, "%s/lock.mdb", data_dir);
+    snprintf(tmp, sizeof tmp, "%s/restore.tmp", data_dir);
+    if (mkdir(data_dir, 0700) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create data_dir %s: %s", data_dir, strerror(errno));
+        return -1;
+    }
+    /* The lock a running rectd holds: restoring under it would pull the file from under its map. */
+    if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", lock, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errlen, "a rectd is running on data_dir %s: stop it first, then restore", data_dir);
+        goto done;
+    }
+    if (stat(live, &sb) == 0 && !force) {
+        snprintf(err, errlen,
+                 "data_dir %s already holds a database (data.mdb, %lld bytes): nothing was changed; to replace it, "
+                 "give --force (the old file is kept beside it as data.mdb.replaced-TIME)",
+                 data_dir, (long long)sb.st_size);
+        goto done;
+    }
+    remove(tmpdb); /* what an interrupted restore left */
+    rmdir(tmp);
+    if (mkdir(tmp, 0700) != 0) {
+        snprintf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        goto done;
+    }
+    if (s_copy_into(copy->env, tmp, err, errlen) != 0) {
+        remove(tmpdb);
+        rmdir(tmp);
+        goto done;
+    }
+    if (stat(live, &sb) == 0) {
+        snprintf(kept, sizeof kept, "%s.replaced-%lld", live, (long long)time(NULL));
+        if (link(live, kept) != 0) {
+            snprintf(err, errlen, "cannot keep the old database as %s: %s; nothing was changed", kept,
+                     strerror(errno));
+            remove(tmpdb);
+            rmdir(tmp);
+            goto done;
+        }
+        fprintf(stderr, "rectd: the database it replaces is kept as %s\n", kept);
+    }
+    /* One rename: data.mdb is either the old database or the whole copy, never a mix. */
+    if (rename(tmpdb, live) != 0) {
+        snprintf(err, errlen, "cannot move the copy to %s: %s", live, strerror(errno));
+        remove(tmpdb);
+        rmdir(tmp);
+        goto done;
+    }
+    rmdir(tmp);
+    remove(lockmdb); /* reader slots of the old file: LMDB makes a new one */
+    if (s_fsync_path(data_dir, 1) != 0) {
+        snprintf(err, errlen, "cannot sync %s: %s", data_dir, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    close(fd);
+    return rc;
+}
+
 /* ---- passwords (cmd_passwd.c): outside the hash chain ---- */
 
 int store_password_get(store_txn *t, const char *user, char *buf, size_t len)
 {
     MDB_val k = {strlen(user), (void *)user}, v;
-    int rc = mdb_get(t->txn, t->s->passwords, &k, &v);
     buf[0] = '\0';
+    if (!t->s->passwords) /* a read-only copy without the database */
+        return RECT_E_NOT_FOUND;
+    int rc = mdb_get(t->txn, t->s->passwords, &k, &v);
     if (rc)
         return s_err(rc, "password get");
     if (v.mv_size >= len)

@@ -71,8 +71,17 @@ void store_close(store **s_p);
  * may be NULL). 0 or rect_err.
  */
 int store_begin(store *s, int write, store_txn *parent, store_txn **out);
-/* Commit and free *t (set to NULL). Returns 0 or rect_err (the txn is gone either way). */
+/*
+ * Commit and free *t (set to NULL). Returns 0 or rect_err (the txn is gone
+ * either way): RECT_E_STORAGE_FULL for a full map or a full disk
+ * (store_full_is_disk tells which). A commit that fails at the disk for
+ * another reason (EIO from fsync) does not return: rectd logs it and exits
+ * with status 3, answering nothing (see store.c, s_commit_failed).
+ */
 int store_commit(store_txn **t);
+
+/* 1 if this thread's last RECT_E_STORAGE_FULL was the disk (ENOSPC), not the map. */
+int store_full_is_disk(void);
 /* Abort and free *t (set to NULL). Accepts NULL. */
 void store_abort(store_txn **t);
 
@@ -246,3 +255,31 @@ int store_password_get(store_txn *t, const char *user, char *buf, size_t len);
 int store_password_put(store_txn *t, const char *user, const char *hash);
 
 #endif
+
+/* ---- backups (issue 11; cmd_backup.c) ------------------------------------ */
+
+/*
+ * Copy the live environment, compacted, into dir/data.mdb (dir must exist
+ * and be empty) from a read transaction of its own, so writers go on
+ * meanwhile; the file (mode 0600) and dir are fsync'd. Call it from a thread that
+ * holds no transaction of s. 0, RECT_E_STORAGE_FULL ("disk full" in err),
+ * RECT_E_BAD_VALUE when dir/data.mdb already exists (it is not this call's:
+ * leave it), or RECT_E_INTERNAL, with a message in err.
+ */
+int store_backup(store *s, const char *dir, char *err, size_t errlen);
+
+/*
+ * Open the copy in dir (dir/data.mdb) read-only, without a lock file, and
+ * check that it is a rectd database of this schema. 0 and a new store in
+ * *out (store_close), or -1 with a message in err.
+ */
+int store_open_copy(const char *dir, store **out, char *err, size_t errlen);
+
+/*
+ * Put the database of copy in place as data_dir/data.mdb: refused while a
+ * rectd holds data_dir's lock, and when data_dir already holds a data.mdb
+ * unless force (then the old file is kept as data.mdb.replaced-TIME). The
+ * copy is written into data_dir/restore.tmp and renamed in one step.
+ * 0, or -1 with a message in err (nothing changed).
+ */
+int store_install_copy(store *copy, const char *data_dir, int force, char *err, size_t errlen);

@@ -20,6 +20,7 @@
 #define RECT_MAX_CLIENT_ID 64   /* bytes in "client" */
 #define RECT_MAX_TEXT 65536     /* bytes in one text field (title, note, ...) */
 #define RECT_MAX_NAME 128       /* bytes in ref, inspection, file names */
+#define RECT_MAX_COUNT 1000000  /* a count given from outside (fed_back): sums of them never overflow */
 /* Bytes of a stored file in one blob_get reply: larger files come in several
  * requests (offset, length). Well under any daemon.max_attachment_mb. */
 #define RECT_MAX_CHUNK (1u << 20)
@@ -101,10 +102,11 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 };
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
-/* RECT_ACT_INSPECTION, RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE and
- * RECT_ACT_SIGN are about no item: events with "item" 0 that change an
- * inspection record or sign its ledger (rect_action_no_item); no item path
- * uses them. */
+/* RECT_ACT_INSPECTION, RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE,
+ * RECT_ACT_SIGN, RECT_ACT_BACKUP and RECT_ACT_PASSWORD_RESET are about no
+ * item: events with "item" 0 that change an inspection record, sign its
+ * ledger, record a verified backup or an admin's password reset
+ * (rect_action_no_item); no item path uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -130,6 +132,8 @@ typedef enum {
     RECT_ACT_URGE,           /* a 督办 by a person (the item's leader or an admin) */
     RECT_ACT_REPLY,          /* the owner's answer to an urge */
     RECT_ACT_ACKNOWLEDGE,    /* the owner's 签收 of the current assignment */
+    /* Backups (issue 11). */
+    RECT_ACT_BACKUP,         /* a verified backup was made (backup): item 0, no item */
     /* Passwords (issue 13): an admin's reset of another user's password: item 0, names the
      * user only (the hash is never in the chain). */
     RECT_ACT_PASSWORD_RESET,
@@ -140,6 +144,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
     "inspection", "decline", "withdraw_decline", "amend", "sign", "urge", "reply", "acknowledge",
+    "backup",
     "password_reset",
 };
 
@@ -152,7 +157,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
 static inline int rect_action_no_item(int a)
 {
     return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN ||
-           a == RECT_ACT_PASSWORD_RESET;
+           a == RECT_ACT_BACKUP || a == RECT_ACT_PASSWORD_RESET;
 }
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */

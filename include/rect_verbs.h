@@ -29,7 +29,9 @@
  *   ID         rect_verb_id is RECT_VERB_ID
  *   access     READ, WRITE, or READ_LONG: a read whose cost grows with the
  *              whole record (ledgers, statistics, audits); rectd runs it on
- *              a reader thread when it has them (daemon.read_threads)
+ *              a reader thread when it has them (daemon.read_threads);
+ *              TASK: a long job run like READ_LONG but in no transaction
+ *              opened for it: it makes its own through c->st (backup)
  *   roles      ANY or ADMIN: who may call it at all. Item actions say ANY:
  *              who may do what to which item is workflow.c's rule book
  *   files      NONE, ONE (exactly one attached frame: import, reconcile) or
@@ -115,13 +117,15 @@
     X(REPLY, "reply", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, REQ))                    \
     X(ACKNOWLEDGE, "acknowledge", WRITE, ANY, NONE, A(item, ITEM, REQ) A(note, TEXT, OPT))        \
     /* What a client shows and completes (cmd_directory.c). */                                    \
-    X(DIRECTORY, "directory", READ, ANY, NONE, )                                                  \
+    X(DIRECTORY, "directory", READ, ANY, NONE, )                                                   \
+    /* Backups (cmd_backup.c). */                                                                 \
+    X(BACKUP, "backup", TASK, ADMIN, NONE, A(path, LINE, REQ))                                    \
     /* Passwords (cmd_passwd.c): set or reset one; a gateway checks one. */                     \
     X(PASSWD, "passwd", WRITE, ANY, NONE, A(password, LINE, REQ) A(name, NAME, OPT))             \
     X(LOGIN, "login", READ, GATEWAY, NONE, A(name, NAME, REQ) A(password, LINE, REQ))
 
 /* What a command does to the database (see access above). */
-typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG } rect_access;
+typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG, RECT_TASK } rect_access;
 
 /* Attached frames a command takes (see files above). */
 typedef enum { RECT_FILES_NONE, RECT_FILES_ONE, RECT_FILES_NAMED } rect_files;

@@ -574,8 +574,10 @@ class SocketGroup:
         eq(self.d.ctlj("ping")["user"]["name"], ADMIN, "serving")
 
     def test_an_unknown_group_or_an_open_mode_is_refused(self):
+        # its own endpoints: the running rectd's are claimed (one rectd per endpoint)
         conf = self.d.write_conf({"daemon.socket_group": "no-such-group-xyz", "daemon.endpoint":
-                                  "ipc://%s/g.sock" % self.d.tmp, "daemon.data_dir": "%s/g" % self.d.tmp},
+                                  "ipc://%s/g.sock" % self.d.tmp, "daemon.data_dir": "%s/g" % self.d.tmp,
+                                  "notify.pub_endpoint": "ipc://%s/g-pub.sock" % self.d.tmp},
                                  name="g.conf")
         p = subprocess.run([RECTD, "-c", conf], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            timeout=20)

@@ -438,6 +438,26 @@ def chinese(text):
 
 
 # =============================================================================
+class PingClock(Fixture):
+    """ping tells the clock file's time, the zone's today and the PUB endpoint.
+    Its own daemon: going back to 23:59:59 on 30 November is after that day's
+    notify.at, so a tick there runs the job of 30 November, which DailyJob's
+    tests must not see."""
+
+    def test_ping_shows_the_clock_files_time_the_zones_today_and_the_pub_endpoint(self):
+        self.d.set_clock(local(DAY, "08:30:00"))
+        p = self.d.call("ping")
+        eq(p["time"], "2026-12-01T00:30:00Z", "ping time")
+        eq(p["today"], DAY, "ping today")
+        eq(p.get("pub_endpoint"), self.d.pub_endpoint, "ping pub_endpoint")
+        # Z form; the machine (TZ=UTC) is still on 30 November, Shanghai is not
+        self.d.set_clock("2026-11-30T16:30:00Z")
+        eq(self.d.call("ping")["today"], DAY, "today at 2026-11-30T16:30:00Z")
+        self.d.set_clock("2026-11-30T15:59:59Z")
+        eq(self.d.call("ping")["today"], "2026-11-30", "today at 2026-11-30T15:59:59Z")
+        self.d.set_clock(local(DAY, "08:30:00"))
+
+
 class DailyJob(Fixture):
     """One day of the job: not before notify.at, once at it, never again that
     day (not even after a restart); digests, hooks, PUB, inbox, ack, watch,
@@ -462,19 +482,6 @@ class DailyJob(Fixture):
             if s is not None:
                 s.close(linger=0)
         return super().teardown(keep)
-
-    def test_ping_shows_the_clock_files_time_the_zones_today_and_the_pub_endpoint(self):
-        self.d.set_clock(local(DAY, "08:30:00"))
-        p = self.d.call("ping")
-        eq(p["time"], "2026-12-01T00:30:00Z", "ping time")
-        eq(p["today"], DAY, "ping today")
-        eq(p.get("pub_endpoint"), self.d.pub_endpoint, "ping pub_endpoint")
-        # Z form; the machine (TZ=UTC) is still on 30 November, Shanghai is not
-        self.d.set_clock("2026-11-30T16:30:00Z")
-        eq(self.d.call("ping")["today"], DAY, "today at 2026-11-30T16:30:00Z")
-        self.d.set_clock("2026-11-30T15:59:59Z")
-        eq(self.d.call("ping")["today"], "2026-11-30", "today at 2026-11-30T15:59:59Z")
-        self.d.set_clock(local(DAY, "08:30:00"))
 
     def test_nothing_is_sent_before_notify_at(self):
         self.d.set_clock(local(DAY, "08:59:59"))
@@ -1382,7 +1389,7 @@ class FloodingHook(Fixture):
                   "last_error: %r" % st["last_error"])
 
 
-FIXTURES = [DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights, Recipients,
+FIXTURES = [PingClock, DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights, Recipients,
             FloodingHook]
 
 

@@ -1077,7 +1077,7 @@ class Idempotency(Fixture):
         # from the stored reply
         owner = self.owner_of(4)
         self.d.call("start", {"item": 4}, user=owner)
-        conf = self.d.write_conf({"client.timeout_ms": 400, "client.retries": 20},
+        conf = self.d.write_conf({"client.timeout_ms": 1000, "client.retries": 20},
                                  name="impatient.conf")
         events = self.d.call("ping")["events"]
         rows = 10000

@@ -346,7 +346,7 @@ def rebuild_inspections(events):
     "declined" list. Returns {name: record}."""
     recs = {}
     for ev in sorted(events, key=lambda e: e["seq"]):
-        if ev["item"] != 0:
+        if ev["item"] != 0 or ev["action"] == "backup":  # a backup changes no record
             continue
         if ev["action"] == "sign":
             _check_sign(ev, recs, events)
@@ -412,6 +412,8 @@ def rebuild_sign_offs(events):
                 "superseded": was["superseded"] + 1 if was else 0, "changed": False,
                 "changes": {"events": 0, "record": False, "items": [], "first_seq": None,
                             "last_seq": None}}
+            continue
+        if ev["item"] == 0 and ev["action"] == "backup":  # about no inspection
             continue
         if ev["item"] == 0 and ev["action"] == "password_reset":
             continue  # about a user, not an inspection

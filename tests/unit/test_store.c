@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -325,6 +326,103 @@ static void test_newer_schema_is_refused_with_a_clear_message(void **state)
     assert_non_null(strstr(err, "99"));
 }
 
+/* Two events committed, for the backup tests. */
+static void s_two_events(store *st)
+{
+    store_txn *t;
+    assert_int_equal(store_begin(st, 1, NULL, &t), 0);
+    json_t *e1 = s_event(1, "claim"), *e2 = s_event(2, "claim");
+    assert_int_equal(store_event_append(t, e1, NULL), 0);
+    assert_int_equal(store_event_append(t, e2, NULL), 0);
+    assert_int_equal(store_commit(&t), 0);
+    json_decref(e1);
+    json_decref(e2);
+}
+
+static void test_a_backup_is_a_0600_copy_that_opens_read_only_with_the_same_head(void **state)
+{
+    fixture *f = *state;
+    char bk[128], file[160], err[512];
+    s_two_events(f->st);
+    snprintf(bk, sizeof bk, "%s.bk", f->dir);
+    assert_int_equal(mkdir(bk, 0700), 0);
+    assert_int_equal(store_backup(f->st, bk, err, sizeof err), 0);
+    snprintf(file, sizeof file, "%s/data.mdb", bk);
+    struct stat sb;
+    assert_int_equal(stat(file, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* a second copy into the same folder never overwrites the first */
+    assert_int_not_equal(store_backup(f->st, bk, err, sizeof err), 0);
+
+    store *copy = NULL;
+    assert_int_equal(store_open_copy(bk, &copy, err, sizeof err), 0);
+    store_txn *a, *b;
+    uint64_t na, nb;
+    unsigned char ha[32], hb[32];
+    assert_int_equal(store_begin(f->st, 0, NULL, &a), 0);
+    assert_int_equal(store_begin(copy, 0, NULL, &b), 0);
+    assert_int_equal(store_head(a, &na, ha), 0);
+    assert_int_equal(store_head(b, &nb, hb), 0);
+    assert_int_equal(na, 3);
+    assert_int_equal(nb, 3);
+    assert_memory_equal(ha, hb, 32);
+    store_abort(&a);
+    store_abort(&b);
+    /* read-only: no write transaction, and no lock file was made beside it */
+    store_txn *w = NULL;
+    assert_int_not_equal(store_begin(copy, 1, NULL, &w), 0);
+    store_close(&copy);
+    snprintf(file, sizeof file, "%s/lock.mdb", bk);
+    assert_int_not_equal(access(file, F_OK), 0);
+
+    /* installing it: refused over the live database (locked), and over a database without force */
+    assert_int_equal(store_open_copy(bk, &copy, err, sizeof err), 0);
+    assert_int_not_equal(store_install_copy(copy, f->dir, 1, err, sizeof err), 0);
+    assert_non_null(strstr(err, "a rectd is running"));
+    store_close(&f->st);
+    assert_int_not_equal(store_install_copy(copy, f->dir, 0, err, sizeof err), 0);
+    assert_non_null(strstr(err, "already holds a database"));
+    assert_int_equal(store_install_copy(copy, f->dir, 1, err, sizeof err), 0);
+    store_close(&copy);
+    assert_int_equal(store_open(f->dir, 16, &f->st, err, sizeof err), 0);
+
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", bk);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_a_torn_or_foreign_copy_is_refused(void **state)
+{
+    fixture *f = *state;
+    char bk[128], file[160], err[512];
+    s_two_events(f->st);
+    snprintf(bk, sizeof bk, "%s.torn", f->dir);
+    assert_int_equal(mkdir(bk, 0700), 0);
+    assert_int_equal(store_backup(f->st, bk, err, sizeof err), 0);
+    snprintf(file, sizeof file, "%s/data.mdb", bk);
+    struct stat sb;
+    assert_int_equal(stat(file, &sb), 0);
+    assert_int_equal(truncate(file, sb.st_size / 2), 0);
+    store *copy = NULL;
+    assert_int_not_equal(store_open_copy(bk, &copy, err, sizeof err), 0);
+    assert_null(copy);
+    assert_non_null(strstr(err, "torn"));
+    /* an LMDB database that is not rectd's */
+    assert_int_equal(unlink(file), 0);
+    MDB_env *env;
+    MDB_txn *txn;
+    assert_int_equal(mdb_env_create(&env), 0);
+    assert_int_equal(mdb_env_open(env, bk, 0, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+    assert_int_equal(mdb_txn_commit(txn), 0);
+    mdb_env_close(env);
+    assert_int_not_equal(store_open_copy(bk, &copy, err, sizeof err), 0);
+    assert_non_null(strstr(err, "not a rectd database"));
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", bk);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +434,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_blob_read_returns_slices_and_refuses_damaged_bytes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_backup_is_a_0600_copy_that_opens_read_only_with_the_same_head, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_torn_or_foreign_copy_is_refused, s_setup, s_teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
