@@ -531,12 +531,33 @@ class AddressThrottle(Base):
     """Failed logins from one address wait, whichever names they try."""
     web_overrides = {"login_tries_address": 3, "login_wait_s": 120}
 
+    def setup(self):
+        Base.setup(self)
+        self.sessions = {OTHER_OWNER: self.logged_in(OTHER_OWNER)}  # before the address is held up
+
+    def web_session(self, user):
+        return self.sessions[user]
+
     def test_three_failures_from_one_address_hold_up_every_name(self):
         h = self.web.client()
         eq([h.login(u, "wrong-password").status for u in (OWNER, OTHER_OWNER, VERIFIER)], [403] * 3,
            "three names, one wrong password each")
         eq(h.login(LEADER).status, 429, "a fourth name, right password, same address")
         eq(self.d.call("ping")["user"]["name"], ADMIN, "rectd itself is not held up")
+
+    def test_while_rectd_is_down_the_page_says_so_and_then_works_again(self):
+        # a session made before this address was held up (setup)
+        s = self.web_session(OTHER_OWNER)
+        self.d.stopped_on_purpose = True
+        self.d.stop()
+        r = s.get("/")
+        eq(r.status, 502, "rectd down: %s" % r.text[:300])
+        check("无法连接 rectd" in r.text, "says so in Chinese: %r" % r.text[:400])
+        eq(self.web.proc.poll(), None, "rectweb still runs")
+        self.d.start()
+        self.d.stopped_on_purpose = False
+        r = s.get("/")
+        eq(r.status, 200, "rectd back: the same session works: %s" % r.text[:200])
 
 
 # =============================================================================
