@@ -710,7 +710,14 @@ static void s_inbox(web_req *q, web_reply *r)
         wb_esc(b, s_str(n, "created"));
         wb_puts(b, "</p><p class=\"text\">");
         wb_esc(b, s_str(n, "text"));
-        wb_puts(b, "</p></li>");
+        wb_puts(b, "</p>");
+        if (!json_is_true(json_object_get(n, "read"))) {
+            wb_puts(b, "<form method=\"post\" action=\"/ack\" class=\"ack\">");
+            s_csrf_field(b, q);
+            wb_printf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\" class=\"secondary\">标为已读</button></form>",
+                      (long long)json_integer_value(json_object_get(n, "id")));
+        }
+        wb_puts(b, "</li>");
     }
     wb_puts(b, "</ul>");
     if (!json_array_size(json_object_get(a.result, "notices")))
@@ -950,6 +957,22 @@ void pages_handle(web_req *q, web_reply *r)
             s_dossier(q, r, json_pack("{sI}", "item", (json_int_t)id), "dossier.json");
         else
             s_message(q, r, 404, "找不到页面", "没有这个页面。");
+        return;
+    }
+    if (!strcmp(q->path, "/ack")) {
+        const char *v = form_get(q->form, "id");
+        char *end = NULL;
+        long long n = v ? strtoll(v, &end, 10) : 0;
+        web_answer a = {0};
+        if (!v || !*v || *end || n < 1) {
+            s_message(q, r, 400, "通知", "没有这条通知。");
+        } else if (rectd_call("ack", q->sess->user, json_pack("{sI}", "id", (json_int_t)n), 1, NULL, 0, &a)) {
+            r->status = 303;
+            snprintf(r->location, sizeof r->location, "/inbox");
+        } else {
+            s_refused(q, r, &a, "通知", "/inbox");
+        }
+        web_answer_free(&a);
         return;
     }
     if (!web_item_path(q->path, &id, action, sizeof action) || !action[0]) {

@@ -509,6 +509,23 @@ class Security(Base):
         eq(r.status, 303, "approved: %s" % r.text[:300])
         eq((self.item(iid)["deadline"], self.item(iid)["extension"]), ("2028-01-31", None), "the deadline moved")
 
+    def test_a_notice_is_marked_read_from_the_inbox(self):
+        h = self.logged_in(OWNER)
+        page = h.get("/inbox")
+        eq(page.status, 200, "the inbox")
+        mine = self.d.call("inbox", {"all": True}, user=OWNER)["notices"]
+        unread = [n for n in mine if not n["read"]]
+        check(unread and unread[0]["subject"] in page.text, "liming's notices are shown")
+        r = h.post("/ack", {"csrf": h.csrf(page), "id": str(unread[0]["id"])})
+        eq(r.status, 303, "marked read: %s" % r.text[:300])
+        now = {n["id"]: n["read"] for n in self.d.call("inbox", {"all": True}, user=OWNER)["notices"]}
+        eq(now[unread[0]["id"]], True, "rectd has it read")
+        others = [n for n in self.d.call("inbox", {"all": True}, user=OTHER_OWNER)["notices"] if not n["read"]]
+        r = h.post("/ack", {"csrf": h.csrf(h.get("/inbox")), "id": str(others[0]["id"])})
+        eq(r.status, 409, "another official's notice: %s" % r.text[:300])
+        check("未找到" in r.text, "rectd's not_found in Chinese")
+        eq(h.post("/ack", {"csrf": h.csrf(h.get("/inbox")), "id": "1 OR 1=1"}).status, 400, "a bad id")
+
     def test_zz_every_change_made_through_the_web_names_the_official_and_the_gateway(self):
         evs = [e for e in self.all_events() if e.get("via")]
         check(len(evs) >= 3, "changes were made through the web: %d" % len(evs))
