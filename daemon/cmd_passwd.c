@@ -41,18 +41,24 @@ typedef struct {
     char user[RECT_MAX_NAME + 1];
     unsigned failures;
     time_t until; /* refused before this */
+    time_t last;  /* the last failure */
 } pw_slot;
 
 static pw_slot s_slots[PW_SLOTS];
 
-/* The slot of user, made (replacing the one least in the way) if make. */
+/*
+ * The slot of user, made if make in an empty slot or one whose count is
+ * long over. Only configured users and "*" get slots, so the table fills
+ * only with more than PW_SLOTS users; then a random one is replaced.
+ */
 static pw_slot *s_slot(const char *user, time_t now, int make)
 {
     pw_slot *free_slot = NULL;
     for (int i = 0; i < PW_SLOTS; i++) {
         if (strcmp(s_slots[i].user, user) == 0)
             return &s_slots[i];
-        if (!free_slot && (!s_slots[i].user[0] || s_slots[i].until < now - PW_MAX_WAIT))
+        /* a count may go only when it is long over: another name must not wipe it */
+        if (!free_slot && (!s_slots[i].user[0] || (s_slots[i].until <= now && now - s_slots[i].last > PW_MAX_WAIT)))
             free_slot = &s_slots[i];
     }
     if (!make)
@@ -145,11 +151,11 @@ int cmd_login(cmd_ctx *c)
     const rect_user *u = cfg_user(c->cfg, name);
     /* Who is a gateway or has no password cannot log in; the answer does not say which. */
     int can = u && !(u->roles & RECT_ROLE_GATEWAY);
-    pw_slot *sl = can ? s_slot(u->name, c->now, 1) : NULL;
-    if (sl && sl->until > c->now)
-        return cmd_fail(c, RECT_E_THROTTLED,
-                        "login: too many failed logins for %s: try again in %lld seconds", u->name,
-                        (long long)(sl->until - c->now));
+    /* Names that cannot log in share one count ("*" is no user name), so trying them costs as much. */
+    pw_slot *sl = s_slot(can ? u->name : "*", c->now, 1);
+    if (sl->until > c->now)
+        return cmd_fail(c, RECT_E_THROTTLED, "login: too many failed logins for %s: try again in %lld seconds",
+                        can ? u->name : "names that are no user's", (long long)(sl->until - c->now));
     char hash[crypto_pwhash_STRBYTES];
     int rc = can ? store_password_get(c->txn, u->name, hash, sizeof hash) : RECT_E_NOT_FOUND;
     if (rc && rc != RECT_E_NOT_FOUND)
@@ -157,7 +163,8 @@ int cmd_login(cmd_ctx *c)
     int ok = crypto_pwhash_str_verify(rc == 0 ? hash : s_dummy_hash(), pw, strlen(pw)) == 0 && rc == 0;
     sodium_memzero(hash, sizeof hash);
     if (!ok) {
-        if (sl && ++sl->failures >= PW_FREE_TRIES) {
+        sl->last = c->now;
+        if (++sl->failures >= PW_FREE_TRIES) {
             unsigned extra = sl->failures - PW_FREE_TRIES;
             long wait = extra >= 5 ? PW_MAX_WAIT : (long)PW_FIRST_WAIT << extra;
             sl->until = c->now + (wait > PW_MAX_WAIT ? PW_MAX_WAIT : wait);

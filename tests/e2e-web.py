@@ -325,6 +325,23 @@ class Passwords:
         eq(codes[5:], ["throttled"] * 2, "then refused unchecked")
         r = self.gw({"name": "sunqiang", "password": "right-password"})
         eq(r["error"]["code"], "throttled", "even the right password waits: %r" % r)
+        # names that are no user's share one count: guessing names is throttled too
+        codes = [self.gw({"name": "ghost%d" % i, "password": "x-password"})["error"]["code"] for i in range(6)]
+        # test 1 tried one unknown name already: the fifth failure of the shared count is ghost3
+        eq(codes, ["permission_denied"] * 4 + ["throttled"] * 2, "unknown names")
+
+    def test_another_name_does_not_wipe_a_users_count(self):
+        self.d.call("passwd", {"password": "wugang-pass-1"}, user="wugang")
+        for i in range(4):
+            eq(self.gw({"name": "wugang", "password": "bad-%d" % i})["error"]["code"], "permission_denied", "try %d" % i)
+        # other users' failures and successes in between
+        for u in ("zhaoli", "lijun", "chenmei"):
+            self.d.call("passwd", {"password": "%s-pass-9" % u}, user=u)
+            self.gw({"name": u, "password": "wrong-one"})
+            self.gw({"name": u, "password": "%s-pass-9" % u})
+        eq(self.gw({"name": "wugang", "password": "bad-4"})["error"]["code"], "permission_denied", "the fifth")
+        eq(self.gw({"name": "wugang", "password": "wugang-pass-1"})["error"]["code"], "throttled",
+           "wugang's count survived the others")
         # another user is not held up
         self.d.call("passwd", {"password": "zhouping-pass"}, user="zhouping")
         eq(self.gw({"name": "zhouping", "password": "zhouping-pass"}).get("ok"), True, "another user logs in")
