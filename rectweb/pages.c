@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "rect_date.h"
 #include "web.h"
 
 /* ---- words ---- */
@@ -51,6 +52,19 @@ static const char *s_str(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
     return s ? s : "";
+}
+
+/* An instant from rectd (UTC) in rectd's time zone, escaped; as given when it is no instant. */
+static void s_when(wbuf *b, const char *utc)
+{
+    time_t t;
+    char local[64];
+    if (utc && *utc && instant_parse(utc, &t) == 0) {
+        instant_format_local(t, rectd_zone(), local, sizeof local);
+        wb_esc(b, local);
+    } else {
+        wb_esc(b, utc);
+    }
 }
 
 static int s_has_role(const web_req *q, rect_role r)
@@ -458,7 +472,7 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         wb_puts(b, "</p><p class=\"meta\">");
         wb_esc(b, rectd_display(s_str(ev, "actor")));
         wb_puts(b, " · ");
-        wb_esc(b, s_str(ev, "at"));
+        s_when(b, s_str(ev, "at"));
         wb_puts(b, "</p><div class=\"files\">");
         json_array_foreach(json_object_get(ev, "files"), j, f) {
             char safe[128];
@@ -493,7 +507,7 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
     wb_puts(b, "<section class=\"card\"><h2>办理经过</h2><ol class=\"timeline\">");
     json_array_foreach(have_h ? json_object_get(h.result, "events") : NULL, i, ev) {
         wb_puts(b, "<li><span class=\"at\">");
-        wb_esc(b, s_str(ev, "at"));
+        s_when(b, s_str(ev, "at"));
         wb_puts(b, "</span> <strong>");
         wb_esc(b, s_action_zh(s_str(ev, "action")));
         wb_puts(b, "</strong> ");
@@ -707,7 +721,7 @@ static void s_inbox(web_req *q, web_reply *r)
         wb_printf(b, "<li class=\"card%s\"><strong>", json_is_true(json_object_get(n, "read")) ? " read" : "");
         wb_esc(b, s_str(n, "subject"));
         wb_puts(b, "</strong><p class=\"meta\">");
-        wb_esc(b, s_str(n, "created"));
+        s_when(b, s_str(n, "created"));
         wb_puts(b, "</p><p class=\"text\">");
         wb_esc(b, s_str(n, "text"));
         wb_puts(b, "</p>");

@@ -106,6 +106,12 @@ const char *rectd_display(const char *user)
     return user ? s_lookup("users", "name", user, "display", user) : "-";
 }
 
+const char *rectd_zone(void)
+{
+    const char *z = json_string_value(json_object_get(s_directory(), "timezone"));
+    return z ? z : "UTC";
+}
+
 const char *rectd_unit(const char *unit)
 {
     return unit ? s_lookup("units", "id", unit, "name", unit) : "-";

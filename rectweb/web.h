@@ -133,6 +133,8 @@ int rectd_call(const char *cmd, const char *user, json_t *args, int write, const
 void web_answer_free(web_answer *a);
 /* The display name of a user from rectd's directory (cached a minute), or the name. */
 const char *rectd_display(const char *user);
+/* rectd's calendar time zone (calendar.timezone) from the directory, or "UTC". */
+const char *rectd_zone(void);
 /* The name of a unit id from the directory, or the id. */
 const char *rectd_unit(const char *unit);
 /*
