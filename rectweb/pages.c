@@ -200,7 +200,8 @@ static void s_login_post(web_req *q, web_reply *r)
 {
     const char *name = form_get(q->form, "name"), *pw = form_get(q->form, "password"),
                *pre = form_get(q->form, "pre");
-    if (!q->pre || !pre || strlen(pre) != WEB_TOKEN_LEN || strcmp(q->pre, pre) != 0) {
+    if (!q->pre || !pre || strlen(pre) != WEB_TOKEN_LEN || strlen(q->pre) != WEB_TOKEN_LEN ||
+        sodium_memcmp(q->pre, pre, WEB_TOKEN_LEN) != 0) {
         s_login_form(q, r, 403, "登录表单已过期，请重新登录。", NULL);
         return;
     }
