@@ -24,9 +24,17 @@ typedef struct {
     struct MHD_PostProcessor *pp;
     uint64_t bytes; /* body bytes seen */
     int early;      /* answered before the body (too large, not a form) */
+    int busy;       /* the uploads in flight together were over the limit */
+    uint64_t held;  /* of bytes, those counted in s_inflight (kept while the request lives) */
 } req_state;
 
 static const web_cfg *s_cfg;
+/*
+ * Body bytes of all requests being read, together: at most WEB_INFLIGHT
+ * uploads' worth, so that many slow uploads at once cannot take all memory.
+ */
+#define WEB_INFLIGHT 4
+static uint64_t s_inflight;
 
 const char *form_get(const web_form *f, const char *name)
 {
@@ -227,9 +235,16 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     if (post && *upload_size) {
         st->bytes += *upload_size;
         if (st->bytes > (uint64_t)s_cfg->max_upload_mb << 20)
-            st->form.too_large = 1;
-        if (!st->form.too_large && MHD_post_process(st->pp, upload_data, *upload_size) != MHD_YES)
-            st->form.bad = 1;
+            st->form.too_large = 1; /* read on to the end, keep nothing */
+        else if (!st->busy &&
+                 s_inflight + *upload_size > (uint64_t)WEB_INFLIGHT * ((uint64_t)s_cfg->max_upload_mb << 20))
+            st->busy = 1; /* the same */
+        if (!st->form.too_large && !st->busy) {
+            s_inflight += *upload_size;
+            st->held += *upload_size;
+            if (MHD_post_process(st->pp, upload_data, *upload_size) != MHD_YES)
+                st->form.bad = 1;
+        }
         *upload_size = 0;
         return MHD_YES;
     }
@@ -262,6 +277,8 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
     web_form empty = {0};
     if (!q.form)
         q.form = &empty;
+    if (post && st->busy)
+        return s_plain(c, 503, "服务器正忙（同时上传的内容太多），未做任何更改，请稍后再试。\n");
     if (post && st->form.bad && !st->form.too_large)
         return s_plain(c, 400, "表单无法读取（字段太多或太长）。\n");
     web_reply r = {0};
@@ -282,6 +299,7 @@ static void s_done(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD
     req_state *st = *con_cls;
     if (!st)
         return;
+    s_inflight -= st->held;
     if (st->pp)
         MHD_destroy_post_processor(st->pp);
     s_form_free(&st->form);

@@ -447,6 +447,41 @@ class Security(Base):
         eq(self.item(iid)["evidence_count"], before, "nothing filed")
         eq(self.web.proc.poll(), None, "rectweb still runs")
 
+    def test_many_uploads_at_once_are_held_to_four_limits_worth(self):
+        h = self.logged_in(OWNER)
+        iid = self.started(2)
+        csrf = h.csrf(h.get("/item/%d" % iid))
+        before = self.item(iid)["evidence_count"]
+        part = 900 * 1024  # each under the 1 MiB limit; five of them over four limits' worth
+        head = ("--rwbnd\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+                "--rwbnd\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nx\r\n"
+                "--rwbnd\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.jpg\"\r\n\r\n" % csrf).encode()
+        tail = b"\r\n--rwbnd--\r\n"
+        socks = []
+        for i in range(5):
+            s = socket.create_connection(("127.0.0.1", self.web.port), timeout=30)
+            try:
+                s.sendall(("POST /item/%d/evidence HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: rw_s=%s\r\n"
+                           "Content-Type: multipart/form-data; boundary=rwbnd\r\nContent-Length: %d\r\n\r\n"
+                           % (iid, h.jar["rw_s"], len(head) + part + len(tail))).encode() + head + b"\xff" * (part - 10))
+            except OSError as e:
+                raise Failure("upload %d at once: %s: %r" % (i + 1, e, s.recv(4096)[:300]))
+            socks.append(s)
+            time.sleep(0.3)  # let rectweb read it
+        last = socks[-1]
+        try:
+            last.sendall(b"\xff" * 10 + tail)
+        except OSError:
+            pass  # rectweb may answer and close before the last bytes
+        answer = last.recv(4096).decode("utf-8", "replace")
+        check(answer.startswith("HTTP/1.1 503"), "the fifth at once is refused: %r" % answer[:200])
+        for s in socks:
+            s.close()
+        time.sleep(0.5)
+        eq(self.item(iid)["evidence_count"], before, "nothing filed")
+        r = h.post("/item/%d/evidence" % iid, {"csrf": csrf, "note": "之后"}, files=[("b.jpg", JPEG)])
+        eq(r.status, 303, "once they are gone an upload goes through: %s" % r.text[:200])
+
     def test_a_path_traversal_in_a_file_name_goes_nowhere(self):
         h = self.logged_in(OWNER)
         iid = self.started(1)
