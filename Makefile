@@ -1,10 +1,16 @@
 # rectd / rectctl — one Makefile.
-#   make run     install missing deps, build, start rectd on config/rectd.conf and
-#                rectweb on config/rectweb.conf (http://127.0.0.1:8080/)
-#   make test    install missing deps, build, run every test (unit, catalogues,
+#   make run     install what building and running need (not the test tools),
+#                build, start rectd on config/rectd.conf and rectweb on
+#                config/rectweb.conf (http://127.0.0.1:8080/)
+#   make test    install every missing dep, build, run every test (unit, catalogues,
 #                end-to-end, and both again under ASan+UBSan, rectd under TSan)
 #   make bench   benchmarks (not part of make test)
-#   make deps    install the Debian packages this needs (apt-get, as root)
+#   make deps    install the Debian packages this needs, run, build and test
+#                (apt-get, as root), and make the zh_CN.UTF-8 locale
+#   make install [PREFIX=/usr/local] [DESTDIR=...]   programs, man pages, the
+#                zh_CN catalogue, bash completion, rectd.service, the sample
+#                configs under /etc/rectd (never over existing ones)
+#   make uninstall   the same files again, except the configs under /etc/rectd
 
 CC      ?= cc
 CONFIG  ?= config/rectd.conf
@@ -14,15 +20,36 @@ PKGS    := libzmq lmdb libconfig jansson libsodium libutf8proc
 CSTD    := -std=c17 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L
 WARN    := -Wall -Wextra -Wformat=2 -Wshadow -Wno-unused-parameter
 OPT     ?= -O2 -g
-LOCALEDIR ?= /usr/local/share/locale
 
-# Debian packages needed to build and test (dpkg names).
+# Where make install puts things. LOCALEDIR is compiled into rectctl (the
+# catalogues it looks for when none is beside it, see client/main.c); the
+# others only decide where files go. DESTDIR is prepended to every path
+# (a staging root, e.g. for a package or tests/e2e-install.py).
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+LOCALEDIR  ?= $(PREFIX)/share/locale
+MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
+# Debian packages (dpkg names). make run installs DEB_BUILD and DEB_RUN,
+# make deps and make test all three.
+#   DEB_BUILD  compiling rectd and rectctl (their libraries come with the -dev packages)
+#   DEB_RUN    running them beyond those libraries: the calendar's time zones, kill
+#              for the service's reload (procps),
+#              and the locales zh_CN.UTF-8 is made from (make deps makes it)
+#   DEB_TEST   the test tools only: Python and its modules, Chromium and poppler
+#              for the printed ledger, man and systemd-analyze for the install test
 DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
-             libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext \
+             libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev gettext \
              libxlsxwriter-dev zlib1g-dev libzip-dev libmicrohttpd-dev xxd
+DEB_RUN   := tzdata locales procps
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
              chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography \
-             chromium-driver python3-selenium
+             man-db groff-base systemd chromium-driver python3-selenium
+# The locale rectctl's Chinese needs (LANG=zh_CN.UTF-8); `locale -a` spells it zh_CN.utf8.
+DEB_LOCALE := zh_CN.UTF-8
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
@@ -67,7 +94,7 @@ WEB_BIN := $(BUILD)/rectweb/rectweb
 # rectctl's message catalogues (po/LANG.po), where ./rectctl looks first.
 MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
 
-.PHONY: all deps run test unit e2e sanitize tsan bench fuzz pot check-po clean format
+.PHONY: all deps deps-run install uninstall run test unit e2e sanitize tsan bench fuzz pot check-po clean format
 all: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(UNIT_BIN) $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
@@ -82,6 +109,13 @@ $(BINDIR)/rectd: $(BUILD)/daemon/main.o $(DAEMON_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/client/%.o: CFLAGS += $(XLSX_CFLAGS) $(ZIP_CFLAGS)
+# LOCALEDIR is compiled into client/main.o: a changed PREFIX or LOCALEDIR
+# (make install PREFIX=/usr after a plain make) rebuilds it.
+$(BUILD)/client/main.o: $(BUILD)/localedir.stamp
+$(BUILD)/localedir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' > $@
+FORCE:
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS)
 
@@ -112,31 +146,131 @@ $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS) -lcmocka
 
-# Install what is missing. As root: apt-get. Otherwise print the command.
-deps:
-	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST); do \
+# test_ledger_layout: the printed ledger's columns and widths, of rectctl's ledger objects.
+$(BUILD)/tests/test_ledger_layout: tests/unit/test_ledger_layout.c $(BUILD)/client/ledger.o \
+  $(BUILD)/client/ledger_layout.o $(BUILD)/client/ledger_html.o $(BUILD)/client/render.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# Install the packages of $(1) that are missing, then make the zh_CN.UTF-8
+# locale if it is missing (listed in /etc/locale.gen, so that a later
+# locale-gen keeps it). As root: apt-get and locale-gen. Otherwise print the
+# commands and fail.
+define install_debs
+	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "make deps: installing$$missing"; \
+	    echo "make: installing$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
-	      || { echo "make deps: apt-get failed"; exit 1; }; \
+	      || { echo "make: apt-get failed"; exit 1; }; \
 	  else \
-	    echo "make deps: missing packages. Run:"; \
+	    echo "make: missing packages. Run:"; \
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
 	  fi; \
+	fi; \
+	if ! locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\?8'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make: generating the $(DEB_LOCALE) locale"; \
+	    { grep -qx '$(DEB_LOCALE) UTF-8' /etc/locale.gen 2>/dev/null || \
+	      sed -i 's/^# *\($(DEB_LOCALE) UTF-8\)$$/\1/' /etc/locale.gen 2>/dev/null; \
+	      grep -qx '$(DEB_LOCALE) UTF-8' /etc/locale.gen 2>/dev/null || echo '$(DEB_LOCALE) UTF-8' >> /etc/locale.gen; \
+	      locale-gen >/dev/null; } && locale -a | grep -qix 'zh_CN\.utf-\?8' \
+	      || { echo "make: could not generate $(DEB_LOCALE) (is the locales package installed?)"; exit 1; }; \
+	  else \
+	    echo "make: the $(DEB_LOCALE) locale is missing. Run:"; \
+	    echo "  sudo sh -c \"echo '$(DEB_LOCALE) UTF-8' >> /etc/locale.gen && locale-gen\""; exit 1; \
+	  fi; \
 	fi
+endef
+
+# Everything: building, running and testing.
+deps:
+	$(call install_debs,$(DEB_BUILD) $(DEB_RUN) $(DEB_TEST))
+
+# Building and running only (make run): no Chromium, no test tools.
+deps-run:
+	$(call install_debs,$(DEB_BUILD) $(DEB_RUN))
 
 # rectweb starts beside rectd once rectd has made its socket and the demo keys
 # (config/rectweb.conf): open http://127.0.0.1:8080/; it stops with rectd.
-run: deps
+run: deps-run
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
 	@( for i in $$(seq 200); do [ -S var/rectd.sock ] && [ -f var/keys/rectweb.key ] && break; sleep 0.1; done; \
 	   exec $(WEB_BIN) -c config/rectweb.conf ) & web=$$!; \
 	trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
 	./rectd -c $(CONFIG)
+
+# ---- make install / make uninstall ---------------------------------------
+# What goes where. One more program adds itself with one line per list it
+# belongs to (INSTALL_SBIN += rectweb); a man page is picked up by its file
+# name, man/NAME.SECTION (English) and man/zh_CN/NAME.SECTION (Chinese).
+INSTALL_SBIN := rectd
+INSTALL_BIN  := rectctl
+INSTALL_MAN  := $(wildcard man/*.[1-8])
+INSTALL_MAN_ZH := $(wildcard man/zh_CN/*.[1-8])
+INSTALL_CONF := config/etc/rectd.conf config/etc/rectctl.conf
+INSTALL_UNIT := config/systemd/rectd.service
+INSTALL_SYSUSERS := config/systemd/rectd.sysusers
+INSTALL_BASHCOMP := config/bash-completion/rectctl
+INSTALL_MO   := $(MO)
+SBINDIR := $(PREFIX)/sbin
+BINDIR_INSTALL := $(PREFIX)/bin
+# Files that are installed with @PREFIX@-style words replaced (the unit names
+# the installed rectd).
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR_INSTALL)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
+install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(INSTALL_MO)
+	install -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(BINDIR_INSTALL)' '$(DESTDIR)$(UNITDIR)' \
+	  '$(DESTDIR)$(SYSUSERSDIR)' '$(DESTDIR)$(BASHCOMPDIR)'
+	install -m 0755 $(addprefix $(BINDIR)/,$(INSTALL_SBIN)) '$(DESTDIR)$(SBINDIR)'
+	install -m 0755 $(addprefix $(BINDIR)/,$(INSTALL_BIN)) '$(DESTDIR)$(BINDIR_INSTALL)'
+	@set -e; for m in $(INSTALL_MAN); do \
+	  s=$${m##*.}; install -d '$(DESTDIR)$(MANDIR)'/man$$s; \
+	  echo "install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/"; install -m 0644 $$m '$(DESTDIR)$(MANDIR)'/man$$s/; \
+	done; for m in $(INSTALL_MAN_ZH); do \
+	  s=$${m##*.}; install -d '$(DESTDIR)$(MANDIR)'/zh_CN/man$$s; \
+	  echo "install -m 0644 $$m $(DESTDIR)$(MANDIR)/zh_CN/man$$s/"; install -m 0644 $$m '$(DESTDIR)$(MANDIR)'/zh_CN/man$$s/; \
+	done; for mo in $(INSTALL_MO); do \
+	  l=$${mo#$(BUILD)/locale/}; install -d '$(DESTDIR)$(LOCALEDIR)'/$$(dirname $$l); \
+	  echo "install -m 0644 $$mo $(DESTDIR)$(LOCALEDIR)/$$l"; install -m 0644 $$mo '$(DESTDIR)$(LOCALEDIR)'/$$l; \
+	done
+	install -m 0644 $(INSTALL_BASHCOMP) '$(DESTDIR)$(BASHCOMPDIR)'
+	@set -e; for u in $(INSTALL_UNIT); do \
+	  echo "install -m 0644 $$u $(DESTDIR)$(UNITDIR)/"; \
+	  $(SUBST) $$u > '$(DESTDIR)$(UNITDIR)'/$$(basename $$u).tmp; \
+	  chmod 0644 '$(DESTDIR)$(UNITDIR)'/$$(basename $$u).tmp; \
+	  mv '$(DESTDIR)$(UNITDIR)'/$$(basename $$u).tmp '$(DESTDIR)$(UNITDIR)'/$$(basename $$u); \
+	done; for u in $(INSTALL_SYSUSERS); do \
+	  b=$$(basename $$u .sysusers).conf; echo "install -m 0644 $$u $(DESTDIR)$(SYSUSERSDIR)/$$b"; \
+	  install -m 0644 $$u '$(DESTDIR)$(SYSUSERSDIR)'/$$b; \
+	done
+	@# The configs: a sample where there is none; an existing one is the town's and stays.
+	@set -e; install -d -m 0755 '$(DESTDIR)$(SYSCONFDIR)/rectd'; for c in $(INSTALL_CONF); do \
+	  t='$(DESTDIR)$(SYSCONFDIR)/rectd'/$$(basename $$c); \
+	  if [ -e "$$t" ]; then echo "kept $$t (it exists; the new sample is $$c)"; \
+	  else echo "install -m 0644 $$c $$t"; $(SUBST) $$c > "$$t"; chmod 0644 "$$t"; fi; \
+	done
+
+# Everything install put there, except the configs under /etc/rectd (and
+# what rectd made: /var/lib/rectd, its keys and data).
+uninstall:
+	rm -f $(addprefix '$(DESTDIR)$(SBINDIR)'/,$(INSTALL_SBIN)) $(addprefix '$(DESTDIR)$(BINDIR_INSTALL)'/,$(INSTALL_BIN))
+	@set -e; for m in $(INSTALL_MAN); do \
+	  f='$(DESTDIR)$(MANDIR)'/man$${m##*.}/$$(basename $$m); echo "rm -f $$f"; rm -f "$$f"; \
+	done; for m in $(INSTALL_MAN_ZH); do \
+	  f='$(DESTDIR)$(MANDIR)'/zh_CN/man$${m##*.}/$$(basename $$m); echo "rm -f $$f"; rm -f "$$f"; \
+	done; for mo in $(INSTALL_MO); do \
+	  f='$(DESTDIR)$(LOCALEDIR)'/$${mo#$(BUILD)/locale/}; echo "rm -f $$f"; rm -f "$$f"; \
+	done; for u in $(INSTALL_UNIT); do \
+	  f='$(DESTDIR)$(UNITDIR)'/$$(basename $$u); echo "rm -f $$f"; rm -f "$$f"; \
+	done; for u in $(INSTALL_SYSUSERS); do \
+	  f='$(DESTDIR)$(SYSUSERSDIR)'/$$(basename $$u .sysusers).conf; echo "rm -f $$f"; rm -f "$$f"; \
+	done
+	rm -f '$(DESTDIR)$(BASHCOMPDIR)'/$(notdir $(INSTALL_BASHCOMP))
+	@echo "kept $(DESTDIR)$(SYSCONFDIR)/rectd (the town's configs); remove it by hand if it should go"
 
 # The last line checks that CLI_ARG / RECT_ARG_OF really fails to compile for
 # an argument the command does not take (what keeps rectctl's options and
@@ -183,7 +317,7 @@ bench: deps
 # messages arrive untranslated: tests/check-po then names them).
 XGETTEXT = xgettext -k_ -kN_ -kNC_:1c,2 -kngettext:1,2 --from-code=UTF-8 --add-comments=TRANSLATORS: \
   --package-name=rectctl --package-version=$$(sed -n 's/.*RECT_VERSION "\(.*\)"/\1/p' include/rect_proto.h) \
-  include/rect_proto.h $(sort $(wildcard client/*.c client/*.h))
+  include/rect_proto.h common/refusal.c $(sort $(wildcard client/*.c client/*.h))
 pot:
 	$(XGETTEXT) -o po/rectctl.pot
 	@for po in $(wildcard po/*.po); do msgmerge --quiet --update --backup=none $$po po/rectctl.pot; done

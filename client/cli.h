@@ -200,4 +200,15 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
 int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
                   json_t **result, char **data, size_t *len);
 
+/*
+ * A new, empty temporary file beside path for writing it whole and renaming
+ * it over path (PATH.tmpXXXXXX): made with mkstemp (O_EXCL), so never a link
+ * or file someone planted under a name they guessed, then given the mode a
+ * new file gets (0666 less the umask). Returns its fd and *tmp (malloc'd;
+ * caller frees), or -1 with errno set and *tmp NULL.
+ */
+int cli_tmp_beside(const char *path, char **tmp);
+/* gettext as common/refusal.c's rect_tr_fn (arg unused): the labels and sentences rectctl shows. */
+const char *cli_tr(const char *msgid, void *arg);
+
 #endif

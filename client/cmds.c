@@ -720,10 +720,11 @@ const cli_cmd cli_commands[] = {
                 "\n"
                 "Example:\n"
                 "  rectctl keygen liming")},
-    {.name = "help", .pos = N_("COMMAND"), .opts = s_no_opts, .local = s_help_local,
-     .usage = N_("[COMMAND]"),
+    {.name = "help", .pos = N_("COMMAND"), .pos2 = N_("WORD"), .opts = s_no_opts, .local = s_help_local,
+     .usage = N_("[COMMAND [WORD]]"),
      .summary = N_("show this overview, or a command's options and an example"),
-     .help = N_("Example:\n  rectctl help assign")},
+     .help = N_("A two-word command is asked with both words; its first word alone lists them.\n\n"
+                "Examples:\n  rectctl help assign\n  rectctl help inspection add\n  rectctl help ledger")},
 };
 
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
@@ -734,6 +735,36 @@ const cli_cmd *cli_command_find(const char *name)
         if (strcmp(cli_commands[i].name, name) == 0)
             return &cli_commands[i];
     return NULL;
+}
+
+int cli_tmp_beside(const char *path, char **tmp)
+{
+    size_t len = strlen(path) + 16;
+    if (!(*tmp = malloc(len))) {
+        errno = ENOMEM;
+        return -1;
+    }
+    snprintf(*tmp, len, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(*tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    mode_t um = umask(0);
+    umask(um);
+    if (fchmod(fd, 0666 & ~um) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(*tmp);
+        free(*tmp);
+        *tmp = NULL;
+        errno = e;
+        return -1;
+    }
+    return fd;
 }
 
 int cli_opt_index(const cli_cmd *cmd, const char *name)

@@ -37,9 +37,11 @@ const cli_opt cli_dl_overdue_opts[] = {
     {.name = NULL},
 };
 
-/* Print s cut to width columns, padded unless last. */
+/* Print s cut to width columns, padded unless last; nothing for a column left out (width < 0). */
 static void s_cell(const char *s, int width, int right, int last)
 {
+    if (width < 0)
+        return;
     char buf[512];
     int w = text_fit(s ? s : "-", width, buf, sizeof buf);
     if (right)
@@ -75,10 +77,16 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
                 w[k] = cw < caps[k] || caps[k] < text_width(heads[k]) ? cw : caps[k];
         }
     }
-    int used = 0;
+    int used = 0, width = render_term_width();
     for (int k = 0; k < K_TITLE; k++)
         used += w[k] + 2;
-    w[K_TITLE] = render_term_width() - used < 16 ? 16 : render_term_width() - used;
+    /* On a narrow terminal leave out the least telling columns, so that every line fits. */
+    static const int drop[] = {K_UNIT, K_DEADLINE, K_OWNER};
+    for (size_t j = 0; j < sizeof drop / sizeof drop[0] && width - used < 16; j++) {
+        used -= w[drop[j]] + 2;
+        w[drop[j]] = -1;
+    }
+    w[K_TITLE] = width - used < 8 ? 8 : width - used;
     if (n > 0) {
         for (int k = 0; k < K_COUNT; k++)
             s_cell(heads[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);

@@ -164,6 +164,8 @@ static int s_fetch(const cli_ctx *ctx, conn_t *conn, const json_t *item_id, cons
         }
         free(data);
         off += n;
+        if (!max && total > 4 * (uint64_t)RECT_MAX_CHUNK)
+            render_progress(name, (long)(off >> 10), (long)(total >> 10));
         if (off >= total || (max && off >= max))
             break;
     }
@@ -466,10 +468,13 @@ static void s_blobs_free(s_blobs *bs)
 static int s_fetch_all(const cli_ctx *ctx, conn_t *conn, const json_t *result, int whole,
                        s_blobs *bs)
 {
-    size_t i, j, k;
+    size_t i, j, k, n_items = json_array_size(json_object_get(result, "items"));
     json_t *entry, *ev, *f;
     json_array_foreach(json_object_get(result, "items"), i, entry) {
         const json_t *id = json_object_get(json_object_get(entry, "item"), "id");
+        /* a case file of many items takes a while: show how far it is (on a terminal only) */
+        if (n_items >= 10)
+            render_progress(_("case file: items"), (long)i, (long)n_items);
         json_array_foreach(json_object_get(entry, "events"), j, ev) {
             json_array_foreach(json_object_get(ev, "files"), k, f) {
                 const char *sha = s_str(f, "sha256"), *name = s_str(f, "name");
@@ -509,6 +514,7 @@ static int s_fetch_all(const cli_ctx *ctx, conn_t *conn, const json_t *result, i
             }
         }
     }
+    render_progress_clear();
     return RECT_EXIT_OK;
 }
 
@@ -560,14 +566,17 @@ static int s_zip(const dossier_doc *doc, const char *tmp, const char *html_name,
                     s_safe_name(s_str(g, "name"), other, sizeof other);
                     dup += strcmp(other, safe) == 0;
                 }
+                long long seq = (long long)json_integer_value(json_object_get(ev, "seq"));
                 if (dup)
-                    snprintf(path, sizeof path, "%s/seq-%lld/%d-%s", ref,
-                             (long long)json_integer_value(json_object_get(ev, "seq")), dup + 1, safe);
+                    snprintf(path, sizeof path, "%s/seq-%lld/%d-%s", ref, seq, dup + 1, safe);
                 else
-                    snprintf(path, sizeof path, "%s/seq-%lld/%s", ref,
-                             (long long)json_integer_value(json_object_get(ev, "seq")), safe);
+                    snprintf(path, sizeof path, "%s/seq-%lld/%s", ref, seq, safe);
+                /* A name taken already (a file literally called "2-x" beside two made "x"): the next free
+                 * number, so that no file ever replaces another in the zip. */
+                for (int n = dup + 2; n < 1000000 && zip_name_locate(z, path, ZIP_FL_ENC_UTF_8) >= 0; n++)
+                    snprintf(path, sizeof path, "%s/seq-%lld/%d-%s", ref, seq, n, safe);
                 src = zip_source_buffer(z, b && b->data ? b->data : "", b && b->data ? b->len : 0, 0);
-                if (!src || zip_file_add(z, path, src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE) < 0) {
+                if (!src || zip_file_add(z, path, src, ZIP_FL_ENC_UTF_8) < 0) {
                     zip_source_free(src);
                     goto fail;
                 }
@@ -652,13 +661,13 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
         rc = RECT_EXIT_OK;
         goto done;
     }
-    size_t tl = strlen(output) + 32;
-    if (!(tmp = malloc(tl))) {
-        cli_error(_("out of memory"));
+    int fd = cli_tmp_beside(output, &tmp);
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), output, strerror(errno));
         goto done;
     }
-    snprintf(tmp, tl, "%s.tmp%ld", output, (long)getpid());
     if (zip) {
+        close(fd);
         char html_name[RECT_MAX_NAME + 32], ref[RECT_MAX_NAME + 16];
         s_safe_name(a->n_pos ? s_str(json_object_get(json_array_get(json_object_get(result, "items"), 0), "item"), "ref")
                              : insp,
@@ -669,7 +678,9 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
             goto done;
         }
     } else {
-        FILE *out = fopen(tmp, "wb");
+        FILE *out = fdopen(fd, "wb");
+        if (!out)
+            close(fd);
         int ok = out && fwrite(html, 1, html_len, out) == html_len && fflush(out) == 0 &&
                  fsync(fileno(out)) == 0;
         if (out && fclose(out) != 0)

@@ -302,6 +302,10 @@ const cli_opt cli_ledger_opts[] = {
      .help = N_("write to FILE (replaced whole, only when complete) instead of stdout")},
     {.name = "lang", .metavar = NC_("placeholder", "LANG"),
      .help = N_("zh (default) or en: the labels of the document")},
+    {.name = "columns", .metavar = NC_("placeholder", "LIST"),
+     .help = N_("the table's columns, by English name or Chinese header, e.g. ref,problem,measures,unit,"
+                "deadline,state (or 编号,问题,整改措施); all; auto (those with something in some row); or "
+                "-name,... to leave columns out of the default. Default: auto for html, all for the others")},
     {.name = NULL},
 };
 
@@ -324,6 +328,32 @@ static int s_format_of_path(const char *path)
         if (strcasecmp(dot, s_formats[f]) == 0)
             return f;
     return -1;
+}
+
+/*
+ * Report a --columns parse failure (rc of ledger_columns_parse, the bad
+ * name): what was wrong and every valid name.
+ */
+static void s_columns_error(int rc, const char *bad)
+{
+    char names[1024];
+    size_t k = 0;
+    ledger_lang zh = LEDGER_ZH;
+    names[0] = '\0';
+    for (int i = 0; i < LEDGER_COLS && k < sizeof names; i++) {
+        int n = snprintf(names + k, sizeof names - k, "%s%s (%s)", i ? ", " : "", ledger_column_name(i),
+                         ledger_label(zh, (ledger_label_id)i));
+        if (n < 0)
+            break;
+        k += (size_t)n;
+    }
+    if (rc == -1)
+        cli_error(_("ledger: --columns: there is no column \"%s\"; the columns are %s, or all, or auto"), bad,
+                  names);
+    else
+        cli_error(_("ledger: --columns: the list leaves no column, or mixes names with -names: give names "
+                    "to show, or -names to leave out of the default (all, or auto for html); the columns are %s"),
+                  names);
 }
 
 /* `stats` by each of the fields in bys; a new array (caller owns) or NULL. */
@@ -368,26 +398,27 @@ static int s_write(FILE *out, int f, const ledger_doc *doc)
  */
 static int s_write_file(const char *path, int f, const ledger_doc *doc)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
+    char *tmp = NULL;
     FILE *out = NULL;
     int rc = RECT_EXIT_USAGE;
+    int fd = cli_tmp_beside(path, &tmp);
 
-    if (!tmp) {
-        cli_error(_("out of memory"));
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
         return rc;
     }
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
     if (f == F_XLSX) {
+        close(fd);
         char err[512];
         if (ledger_write_xlsx(tmp, doc, err, sizeof err) != 0) {
             cli_error(_("cannot write %s: %s"), path, err);
             goto fail;
         }
     } else {
-        out = fopen(tmp, "wb");
+        out = fdopen(fd, "wb");
         if (!out) {
             cli_error(_("cannot write %s: %s"), path, strerror(errno));
+            close(fd);
             goto fail;
         }
         int wr = s_write(out, f, doc);
@@ -417,7 +448,10 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     const char *format = s_opt("ledger", a, "format");
     const char *output = s_opt("ledger", a, "output");
     const char *lang = s_opt("ledger", a, "lang");
+    const char *columns = s_opt("ledger", a, "columns");
     ledger_doc doc = {0};
+    char bad[128];
+    uint32_t mask = 0;
     json_t *ledger = NULL, *stats = NULL, *args = NULL;
     conn_t *conn = NULL;
     char as_of[RECT_DATE_LEN];
@@ -453,6 +487,17 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         cli_error(_("ledger: --as-of \"%s\" is not a date (YYYY-MM-DD)"), as_of_text);
         return RECT_EXIT_USAGE;
     }
+    if (columns && f == F_JSON) {
+        cli_error(_("ledger: --columns is for the tables (md, csv, html, xlsx): the JSON ledger is rectd's "
+                    "result whole"));
+        return RECT_EXIT_USAGE;
+    }
+    /* The names are checked before anything is asked of rectd ("auto" is known later). */
+    int prc = columns ? ledger_columns_parse(columns, LEDGER_ALL_COLS, LEDGER_ALL_COLS, &mask, bad, sizeof bad) : 0;
+    if (prc != 0) {
+        s_columns_error(prc, bad);
+        return RECT_EXIT_USAGE;
+    }
 
     conn = s_connect(ctx);
     args = json_object();
@@ -476,6 +521,19 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
 
     doc.ledger = ledger;
     doc.cfg = cli_dir(ctx);
+    /* The columns: the printed page leaves out the ones empty in every row
+     * by default; the data formats keep every column in its place. */
+    if (f != F_JSON) {
+        uint32_t used = ledger_columns_used(&doc);
+        uint32_t dflt = f == F_HTML ? used : LEDGER_ALL_COLS;
+        prc = columns ? ledger_columns_parse(columns, dflt, used, &mask, bad, sizeof bad) : 0;
+        if (prc != 0) {
+            s_columns_error(prc, bad);
+            rc = RECT_EXIT_USAGE;
+            goto done;
+        }
+        doc.columns = columns ? mask : dflt == LEDGER_ALL_COLS ? 0 : dflt;
+    }
     if (f == F_XLSX) {
         static const char *const bys[] = {"source", "kind", "unit", "leader", "owner"};
         stats = s_stats(ctx, conn, inspection, bys, sizeof bys / sizeof bys[0], &rc);
@@ -493,6 +551,14 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
 
     if (output && strcmp(output, "-") != 0) {
         rc = s_write_file(output, f, &doc);
+        if (rc == RECT_EXIT_OK) {
+            /* Say what was written: the file, its format, the inspection and the rows. */
+            size_t rows = json_array_size(json_object_get(ledger, "rows"));
+            const char *insp = json_string_value(json_object_get(ledger, "inspection"));
+            printf(ngettext("wrote %s (%s): the ledger of %s, %zu item\n",
+                            "wrote %s (%s): the ledger of %s, %zu items\n", rows),
+                   output, s_formats[f], insp ? insp : (inspection ? inspection : _("all inspections")), rows);
+        }
     } else if (s_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the ledger: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;

@@ -87,7 +87,7 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
      .help = N_("Example:\n  rectctl inspection list")},                                                  \
     {.name = "ledger", .flags = CLI_SESSION, .opts = cli_ledger_opts, .local = cli_ledger_run,            \
      .usage = N_("[--inspection NAME] [--as-of DATE] [--format xlsx|csv|json|md|html] [-o FILE]\n"        \
-                 "       [--lang zh|en]"),                                                                \
+                 "       [--lang zh|en] [--columns LIST]"),                                               \
      .summary = N_("the closeout ledger (销号台账): Excel, CSV, JSON, Markdown or a printable page"),         \
      .help = N_("One row per item, a heading (fed back vs claimed, kinds, closed, overdue), and a\n"      \
                 "footer (made when and by whom, the chain head, the reviewer's sign-off line).\n"         \

@@ -13,6 +13,7 @@
 #define RECTCTL_LEDGER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -44,6 +45,8 @@ typedef enum {
     /* the sign-off (ledger sign) and 签收 */
     LL_SIGNED_AT, LL_SIGNED_HEAD, LL_SIGN_NOTE, LL_SIGN_STATUS, LL_SIGN_CHANGED, LL_SIGN_UNCHANGED,
     LL_SIGN_SUPERSEDES, LL_ACKNOWLEDGED,
+    /* the printed ledger (issue 10): seal and date lines, the short chain head */
+    LL_FILING_UNIT, LL_SIGN_DATE, LL_DATE_BLANK, LL_HEAD_NOTE,
     LL_COUNT
 } ledger_label_id;
 
@@ -69,7 +72,39 @@ typedef struct {
                               open-items chart, or NULL */
     const rect_cfg *cfg;   /* display names of users, units and sources */
     ledger_lang lang;
+    uint32_t columns;      /* the columns shown (bit i: column i, see LEDGER_COL_BIT);
+                              0: all of them */
 } ledger_doc;
+
+/* The bit of column i in ledger_doc.columns; every column's bits. */
+#define LEDGER_COL_BIT(i) ((uint32_t)1 << (i))
+#define LEDGER_ALL_COLS ((uint32_t)((1u << LEDGER_COLS) - 1))
+
+/* 1 if column i is shown in doc (doc->columns 0 shows all), else 0. */
+int ledger_col_shown(const ledger_doc *doc, int i);
+
+/*
+ * The columns of doc's rows that hold something in at least one row (an
+ * empty text, or a count of 0, is nothing), plus the ref, the problem and
+ * the state, which are always shown: what `--columns auto` (the printed
+ * page's default) keeps.
+ */
+uint32_t ledger_columns_used(const ledger_doc *doc);
+
+/* The English name of column i for --columns ("ref", "days-late"), or "". */
+const char *ledger_column_name(int i);
+
+/*
+ * Parse the --columns list: names (English, as ledger_column_name, or the
+ * Chinese header, e.g. 整改措施) separated by "," "，" or "、", in any order
+ * (the ledger keeps its own order); "all"; "auto" (the columns used); or
+ * names each prefixed with "-": dflt without them. On success *mask is set
+ * and 0 returned; -1 for an unknown name (the name, NUL-terminated, copied
+ * into bad, badlen bytes), -2 for an empty selection or a list that mixes
+ * "-name" with names. used is what "auto" means.
+ */
+int ledger_columns_parse(const char *list, uint32_t dflt, uint32_t used, uint32_t *mask, char *bad,
+                         size_t badlen);
 
 /*
  * The cells of one row, as text. Every cell[] is non-NULL ("" when empty) and
@@ -176,6 +211,46 @@ void ledger_html_css_string(FILE *out, const char *s);
 void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const char *page);
 int ledger_write_md(FILE *out, const ledger_doc *doc);
 int ledger_write_html(FILE *out, const ledger_doc *doc);
+
+/*
+ * The header label of column col with "|" where a line may break (a narrow
+ * column of Chinese breaks only there); the label itself in English or
+ * when it has no such places. Static lifetime (ledger_html.c).
+ */
+const char *ledger_head_hint(ledger_lang lang, int col);
+
+/*
+ * The printed table's layout (ledger_layout.c): the shown columns in order
+ * (shown[0..n)), each one's width in em of the table's font (width_em, by
+ * column; padding not included), their sum with padding (total_em), and the
+ * longest a title may be (title_max_em, in em) to stay within three lines
+ * of its column: a longer one is cut with "…" (the full text is in the
+ * CSV, Markdown, JSON and xlsx ledgers and in the dossier).
+ */
+typedef struct {
+    int shown[LEDGER_COLS];
+    int n;
+    double width_em[LEDGER_COLS];
+    double total_em, title_max_em;
+} ledger_layout;
+
+/* The layout of doc's table on avail_em of width. */
+void ledger_layout_compute(const ledger_doc *doc, double avail_em, ledger_layout *lay);
+
+/* The estimated printed width of s (n bytes) in em: CJK 1, Latin about 0.6. */
+double ledger_text_em(const char *s);
+double ledger_text_em_n(const char *s, size_t n);
+
+/* The bytes of the longest start of s no wider than max_em, at a character boundary. */
+size_t ledger_cut_em(const char *s, double max_em);
+
+/*
+ * The title cell of row with title (e.g. a cut copy of the row's) in place
+ * of its title: with the 举一反三 mark when the row has a parent. Into buf
+ * (len bytes); returns buf, or title when the mark does not fit.
+ */
+const char *ledger_title_cell(const ledger_doc *doc, const json_t *row, const char *title, char *buf,
+                              size_t len);
 
 /*
  * Write the ledger as an Excel workbook at path (ledger_xlsx.c): sheet 1 the

@@ -3,7 +3,10 @@
  * fonts, scripts or images; prints on A4 landscape with the table header on
  * every page and page numbers (CSS @page margin boxes); three inline SVG
  * charts drawn here (no JavaScript): items by state per source, open items
- * over time, red items by unit. All text is escaped for HTML and SVG.
+ * over time, red items by unit. All text is escaped for HTML and SVG. The
+ * table is 9pt with fixed column widths from ledger_layout.c and the
+ * columns of doc->columns; below it the lines to seal, sign and date, and
+ * the chain head printed short with a note of what it is.
  */
 #include "ledger.h"
 
@@ -26,6 +29,14 @@ static const char *const s_state_colors[RECT_ST_COUNT] = {
 /* Chart geometry (SVG user units; the viewBox scales them to the page). */
 #define S_W 360
 #define S_H 220
+
+/*
+ * The table's width in em of its 9pt text: A4 landscape (297 mm) less the
+ * page's margins (2 × 10 mm) and the body's padding, with a little room
+ * for rounding; and each column's padding and border.
+ */
+#define S_PAGE_EM 85.0
+#define S_COL_PAD_EM 0.55
 
 void ledger_html_esc(FILE *out, const char *s)
 {
@@ -88,7 +99,7 @@ void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const cha
     fputs("; font-size: 8pt; color: #555; }\n"
           "  @bottom-center { content: ",
           out);
-    /* "第 N 页,共 M 页" / "page N of M" around the two counters. */
+    /* "第 N 页，共 M 页" / "page N of M" around the two counters. */
     const char *fmt = ledger_label(lang, LL_PAGE);
     const char *first = strstr(fmt, "%s");
     const char *second = first ? strstr(first + 2, "%s") : NULL;
@@ -119,44 +130,50 @@ static void s_style(FILE *out)
 {
     fputs(".top { display: flex; gap: 12px; align-items: flex-start; margin-bottom: 8px;\n"
           "  break-inside: avoid; }\n"
-          ".summary { border-collapse: collapse; font-size: 8.5pt; flex: 0 0 auto; }\n"
+          ".summary { border-collapse: collapse; font-size: 9pt; flex: 0 0 auto; }\n"
           ".summary th { text-align: left; font-weight: normal; color: #333; padding: 1px 8px 1px 0; }\n"
           ".summary td { text-align: right; font-weight: bold; padding: 1px 0; }\n"
           ".charts { display: flex; gap: 8px; flex: 1 1 auto; }\n"
           ".charts figure { margin: 0; flex: 1 1 0; min-width: 0; }\n"
           ".charts svg { width: 100%; height: auto; display: block; }\n"
           ".charts figcaption { font-size: 8.5pt; font-weight: bold; text-align: center; }\n"
-          /* Auto layout: the short columns (kind, state, people, unit, dates,
-           * counts) never wrap and take what their text needs; problem,
-           * measures and the evidence note share the remaining width. */
-          "table.ledger { border-collapse: collapse; width: 100%; table-layout: auto;\n"
-          "  font-size: 7pt; line-height: 1.3; }\n"
+          /* Fixed layout: the widths are worked out from the rows
+           * (ledger_layout.c) and set on the <col> elements; the table's
+           * text is 9pt, the smallest an official reads on paper. */
+          "table.ledger { border-collapse: collapse; width: 100%; table-layout: fixed;\n"
+          "  font-size: 9pt; line-height: 1.25; }\n"
           "table.ledger thead { display: table-header-group; }\n"
           "table.ledger th { background: #e8eef7; font-weight: bold; word-break: keep-all; }\n"
-          "table.ledger th, table.ledger td { border: 0.5pt solid #777; padding: 2px 2px;\n"
-          "  vertical-align: top; overflow-wrap: break-word; }\n"
+          "table.ledger th, table.ledger td { border: 0.5pt solid #777; padding: 1.5pt 2pt;\n"
+          "  vertical-align: top; overflow-wrap: anywhere; }\n"
           "table.ledger tr { break-inside: avoid; page-break-inside: avoid; }\n"
           "td.nw, td.n, span.nw { white-space: nowrap; }\n"
-          "td.k { word-break: keep-all; } td.u { min-width: 8em; }\n"
-          "td.t { min-width: 7em; } td.m { min-width: 15em; } td.l { min-width: 5em; }\n"
-          "col.t { width: 11%; } col.m { width: 24%; } col.l { width: 9%; }\n"
+          "td.k, td.u { word-break: normal; }\n"
+          /* A title in at most three lines: cut with "…" here already
+           * (the full text is kept in the other formats); the clamp is a
+           * second guard for a font wider than expected. */
+          "td.t div { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3;\n"
+          "  line-clamp: 3; overflow: hidden; }\n"
           "td.n { text-align: right; }\n"
           "td.st-closed { color: #2e7d32; } td.st-rectifying { color: #e65100; }\n"
           "td.late { color: " S_RED "; font-weight: bold; }\n"
-          ".footer { margin-top: 10px; font-size: 8.5pt; break-inside: avoid; }\n"
-          ".footer div { margin: 2px 0; } .footer .hash { font-family: monospace; font-size: 7.5pt; }\n"
-          ".sign { margin-top: 14px; font-size: 10pt; }\n"
+          ".footer { margin-top: 10px; font-size: 9pt; break-inside: avoid; }\n"
+          ".footer div { margin: 2px 0; } .footer .hash { font-family: monospace; }\n"
+          ".footer .note { color: #555; font-size: 8pt; }\n"
+          ".sign { margin-top: 16px; font-size: 10pt; display: flex; gap: 3em; flex-wrap: wrap; }\n"
+          ".sign span { white-space: nowrap; }\n"
           "</style>\n",
           out);
 }
 
 /*
  * How each column's cells are set: nw never wraps (short terms: 长期坚持,
- * 验收通过, names), n a count (right, no wrap), k a name that breaks only at
- * punctuation (问题来源), u a unit (at least 8em, short ones whole), t / m
- * / l free text (m: the measures, the widest), d a deadline (each date whole,
- * a break before "→"), w who and when (date and time each whole). The
- * free-text columns get a share of the width; the others what they need.
+ * 验收通过, names), n a count (right, no wrap), k a source and u a unit
+ * (whole when they fit the column, else wrapped), t the problem (at most
+ * three lines: s_title_cell), m / l free text, d a deadline (each date
+ * whole, a break before "→"), w who and when (date and time each whole).
+ * The widths are ledger_layout_compute's: what the short columns need, the
+ * rest shared by the free text where it saves the most lines.
  */
 static const char *const s_col_class[LEDGER_COLS] = {
     [LL_REF] = "nw", [LL_SOURCE] = "k", [LL_TITLE] = "t", [LL_MEASURES] = "m",
@@ -172,18 +189,27 @@ static const char *const s_col_class[LEDGER_COLS] = {
  * NULL: the label as is.
  */
 static const char *const s_head_zh[LEDGER_COLS] = {
+    [LL_SOURCE] = "问题|来源", [LL_MEASURES] = "整改|措施", [LL_KIND] = "整改|类型",
+    [LL_LEADER] = "责任|领导", [LL_UNIT] = "责任|单位", [LL_DEADLINE] = "整改|时限",
     [LL_LATEST] = "最新|佐证", [LL_VERIFIED] = "验收人|及时间", [LL_CLOSED] = "销号人|及时间",
     [LL_DAYS_LATE] = "销号时|逾期|天数", [LL_DAYS_OVERDUE] = "当前|逾期|天数",
     [LL_REJECTIONS] = "退回|次数", [LL_EXTENSIONS] = "延期|次数", [LL_ESCALATIONS] = "督办|次数",
 };
 
-/* A header label, escaped, with <wbr> where s_head_zh allows a break. */
+const char *ledger_head_hint(ledger_lang lang, int col)
+{
+    if (col < 0 || col >= LEDGER_COLS)
+        return "";
+    const char *hint = lang == LEDGER_ZH ? s_head_zh[col] : NULL;
+    return hint ? hint : ledger_label(lang, (ledger_label_id)col);
+}
+
+/* A header label, escaped, with <wbr> where ledger_head_hint allows a break. */
 static void s_head_label(FILE *out, const ledger_doc *doc, int col)
 {
-    const char *label = ledger_label(doc->lang, (ledger_label_id)col);
     const char *hint = doc->lang == LEDGER_ZH ? s_head_zh[col] : NULL;
     if (!hint) {
-        ledger_html_esc(out, label);
+        ledger_html_esc(out, ledger_label(doc->lang, (ledger_label_id)col));
         return;
     }
     for (const char *p = hint; *p;) {
@@ -239,6 +265,42 @@ static void s_who_when_cell(FILE *out, const char *s)
     s_esc_nw(out, t, 10);
     fputc(' ', out);
     s_esc_nw(out, t + 11, tlen - 11);
+}
+
+/*
+ * The problem's cell: the title in at most three lines of its column; a
+ * longer one is cut with "…" at a character boundary (before its 举一反三
+ * mark, which stays), the full text kept in the other formats and in the
+ * cell's tooltip on screen.
+ */
+static void s_title_cell(FILE *out, const ledger_doc *doc, const json_t *row, const ledger_layout *lay,
+                         const char *cell)
+{
+    const char *title = json_string_value(json_object_get(row, "title"));
+    if (!title || lay->title_max_em <= 0 || ledger_text_em(cell) <= lay->title_max_em) {
+        fputs("<div>", out);
+        ledger_html_esc_lines(out, cell);
+        fputs("</div>", out);
+        return;
+    }
+    /* The mark's own width comes off the title's room. */
+    double mark = ledger_text_em(cell) - ledger_text_em(title);
+    double room = lay->title_max_em - (mark > 0 ? mark : 0);
+    size_t cut = ledger_cut_em(title, room > 2 ? room : 2);
+    char *head = malloc(cut + sizeof "…");
+    char buf[sizeof ((ledger_cells *)0)->b_title];
+    fputs("<div title=\"", out);
+    ledger_html_esc(out, title);
+    fputs("\">", out);
+    if (head) {
+        memcpy(head, title, cut);
+        memcpy(head + cut, "…", sizeof "…");
+        ledger_html_esc_lines(out, ledger_title_cell(doc, row, head, buf, sizeof buf));
+    } else {
+        ledger_html_esc_lines(out, cell);
+    }
+    free(head);
+    fputs("</div>", out);
 }
 
 /* ---- charts ----------------------------------------------------------------- */
@@ -506,6 +568,47 @@ static void s_chart_red(FILE *out, const ledger_doc *doc)
 
 /* ---- the page --------------------------------------------------------------- */
 
+/*
+ * A chain head "#87 <64 hex digits>" printed short: "#87 " and its first 12
+ * hex digits, then "…" (the full head is in the JSON and the signed ledger).
+ */
+static void s_short_head(FILE *out, const char *value)
+{
+    const char *sp = strchr(value, ' ');
+    size_t keep = sp ? (size_t)(sp + 1 - value) + 12 : strlen(value);
+    if (keep >= strlen(value)) {
+        fputs("<span class=\"hash\">", out);
+        ledger_html_esc(out, value);
+        fputs("</span>", out);
+        return;
+    }
+    char *head = strndup(value, keep);
+    fputs("<span class=\"hash\">", out);
+    ledger_html_esc(out, head ? head : "");
+    fputs("…</span>", out);
+    free(head);
+}
+
+/*
+ * The line a paper copy is signed on: 填报单位（盖章）, the reviewer (the
+ * footer's value: "王燕 ______", or who signed in rectd) and the date, side
+ * by side.
+ */
+static void s_sign_line(FILE *out, const ledger_doc *doc, const char *reviewer)
+{
+    fputs("<div class=\"sign\"><span>", out);
+    ledger_html_esc(out, ledger_label(doc->lang, LL_FILING_UNIT));
+    fputs(": ________________</span><span>", out);
+    ledger_html_esc(out, ledger_label(doc->lang, LL_REVIEWER));
+    fputs(": ", out);
+    ledger_html_esc(out, reviewer);
+    fputs("</span><span>", out);
+    ledger_html_esc(out, ledger_label(doc->lang, LL_SIGN_DATE));
+    fputs(": ", out);
+    ledger_html_esc(out, ledger_label(doc->lang, LL_DATE_BLANK));
+    fputs("</span></div>\n", out);
+}
+
 int ledger_write_html(FILE *out, const ledger_doc *doc)
 {
     ledger_pair pairs[LEDGER_MAX_PAIRS];
@@ -533,17 +636,18 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
     s_chart_red(out, doc);
     fputs("</div>\n</div>\n", out);
 
+    ledger_layout lay;
+    ledger_layout_compute(doc, S_PAGE_EM, &lay);
     fputs("<table class=\"ledger\">\n<colgroup>", out);
-    for (int i = 0; i < LEDGER_COLS; i++)
-        fputs(i == LL_TITLE      ? "<col class=\"t\">"
-              : i == LL_MEASURES ? "<col class=\"m\">"
-              : i == LL_LATEST   ? "<col class=\"l\">"
-                                 : "<col>",
-              out);
+    for (int k = 0; k < lay.n; k++) {
+        int i = lay.shown[k];
+        fprintf(out, "<col style=\"width: %.2f%%\">",
+                100.0 * (lay.width_em[i] + S_COL_PAD_EM) / (lay.total_em > 0 ? lay.total_em : 1));
+    }
     fputs("</colgroup>\n<thead><tr>", out);
-    for (int i = 0; i < LEDGER_COLS; i++) {
+    for (int k = 0; k < lay.n; k++) {
         fputs("<th>", out);
-        s_head_label(out, doc, i);
+        s_head_label(out, doc, lay.shown[k]);
         fputs("</th>", out);
     }
     fputs("</tr></thead>\n<tbody>\n", out);
@@ -553,12 +657,12 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
         ledger_row_cells(doc, row, &c);
         const char *state = json_string_value(json_object_get(row, "state"));
         fputs("<tr>", out);
-        for (int i = 0; i < LEDGER_COLS; i++) {
+        for (int k = 0; k < lay.n; k++) {
+            int i = lay.shown[k];
             const char *cls = s_col_class[i];
             const char *extra = "";
-            /* A unit of up to 8 CJK characters (社会保障服务中心) stays whole;
-             * a longer one wraps in a column at least that wide. */
-            if (i == LL_UNIT && text_width(c.cell[i]) <= 16)
+            /* A unit or source that fits its column stays whole. */
+            if ((i == LL_UNIT || i == LL_SOURCE) && ledger_text_em(c.cell[i]) <= lay.width_em[i])
                 extra = " nw";
             if (i == LL_STATE && state && strcmp(state, "closed") == 0)
                 extra = " st-closed";
@@ -569,6 +673,8 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
             fprintf(out, "<td class=\"%s%s\">", cls, extra);
             if (!*c.cell[i])
                 ;
+            else if (i == LL_TITLE)
+                s_title_cell(out, doc, row, &lay, c.cell[i]);
             else if (i == LL_DEADLINE)
                 s_deadline_cell(out, c.cell[i]);
             else if (i == LL_VERIFIED || i == LL_CLOSED)
@@ -586,7 +692,11 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
         char no[32];
         fputs("<h2>", out);
         ledger_html_esc(out, ledger_label(doc->lang, LL_DECLINED_TITLE));
-        fputs("</h2>\n<table class=\"ledger declined\">\n<thead><tr>", out);
+        /* (fixed layout, like the ledger's: the number narrow, the texts wide) */
+        fputs("</h2>\n<table class=\"ledger declined\">\n<colgroup><col style=\"width: 5%\">"
+              "<col style=\"width: 17%\"><col style=\"width: 39%\"><col style=\"width: 39%\"></colgroup>\n"
+              "<thead><tr>",
+              out);
         for (int i = 0; i < LEDGER_DECLINED_COLS; i++) {
             fputs("<th>", out);
             ledger_html_esc(out, ledger_declined_label(doc->lang, i));
@@ -608,15 +718,26 @@ int ledger_write_html(FILE *out, const ledger_doc *doc)
     fputs("<div class=\"footer\">\n", out);
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     for (size_t i = 0; i < n; i++) {
-        int sign = strcmp(pairs[i].label, ledger_label(doc->lang, LL_REVIEWER)) == 0;
-        int hash = strcmp(pairs[i].label, ledger_label(doc->lang, LL_HEAD)) == 0;
-        fprintf(out, "<div%s>", sign ? " class=\"sign\"" : "");
-        ledger_html_esc(out, pairs[i].label);
+        const char *label = pairs[i].label;
+        if (strcmp(label, ledger_label(doc->lang, LL_REVIEWER)) == 0) {
+            s_sign_line(out, doc, pairs[i].value);
+            continue;
+        }
+        int head = strcmp(label, ledger_label(doc->lang, LL_HEAD)) == 0;
+        int hash = head || strcmp(label, ledger_label(doc->lang, LL_SIGNED_HEAD)) == 0;
+        fputs("<div>", out);
+        ledger_html_esc(out, label);
         if (pairs[i].value[0]) {
-            fputs(hash ? ": <span class=\"hash\">" : ": ", out);
-            ledger_html_esc(out, pairs[i].value);
+            fputs(": ", out);
             if (hash)
-                fputs("</span>", out);
+                s_short_head(out, pairs[i].value);
+            else
+                ledger_html_esc(out, pairs[i].value);
+        }
+        if (head) {
+            fputs("<div class=\"note\">", out);
+            ledger_html_esc(out, ledger_label(doc->lang, LL_HEAD_NOTE));
+            fputs("</div>", out);
         }
         fputs("</div>\n", out);
     }

@@ -1,10 +1,13 @@
 /*
  * ledger_xlsx.c - the ledger as an Excel workbook (libxlsxwriter), since a
- * 台账 travels between offices as a spreadsheet. Sheet 1: a title row, the
- * summary block, the frozen header row and one wrapped row per item, column
- * widths from the display width of the text (CJK counts 2), A4 landscape
- * with the header row repeated on every printed page and page numbers.
- * Sheet 2: the statistics (one block per `stats` result).
+ * 台账 travels between offices as a spreadsheet. Sheet 1: the header row
+ * first (with an autofilter; it and the ref column are frozen), one wrapped
+ * row per item, then the title, the summary block, the problems not
+ * claimed and the footer below; column widths from the display width of
+ * the text (CJK counts 2), capped; A4 landscape, one page wide, the header
+ * row repeated on every printed page, the title in the page header and
+ * page numbers in the footer. Sheet 2: the statistics (one block per
+ * `stats` result). Every cell is set in a CJK font (S_FONT).
  */
 #include "ledger.h"
 
@@ -20,32 +23,77 @@
 #include "render.h"
 
 /*
- * The sheet's columns: the ledger's columns, with one more right after 佐证
- * for the reuse mark (※), so that the evidence count stays a number.
+ * The sheet's columns: the ledger's shown columns, with one more right
+ * after 佐证 for the reuse mark (※), so that the evidence count stays a
+ * number.
  */
 #define S_XCOLS (LEDGER_COLS + 1)
-#define S_MARK_COL (LL_EVIDENCE + 1)
 
-/* The sheet column of ledger column i. */
-static lxw_col_t s_xcol(int i)
-{
-    return (lxw_col_t)(i > LL_EVIDENCE ? i + 1 : i);
-}
+typedef struct {
+    int xcol[LEDGER_COLS]; /* the sheet column of ledger column i, or -1 when not shown */
+    int mark;              /* the reuse mark's column, or -1 */
+    int n;                 /* sheet columns */
+    int cap[S_XCOLS];      /* the widest each sheet column may grow */
+} s_cols;
 
 /* Widest a column may grow (Excel width units: one digit; CJK takes 2), by
- * sheet column. */
-static const int s_col_cap[S_XCOLS] = {
-    10, 16, 28, 40, 10, 10, 16, 10, 24, 10, 8, 10, 30, 20, 20, 10, 10, 8, 8, 8,
+ * ledger column; the mark column takes 8. */
+static const int s_col_cap[LEDGER_COLS] = {
+    [LL_REF] = 10, [LL_SOURCE] = 16, [LL_TITLE] = 32, [LL_MEASURES] = 50, [LL_KIND] = 10,
+    [LL_LEADER] = 10, [LL_UNIT] = 16, [LL_OWNER] = 16, [LL_DEADLINE] = 24, [LL_STATE] = 10,
+    [LL_EVIDENCE] = 8, [LL_LATEST] = 30, [LL_VERIFIED] = 20, [LL_CLOSED] = 20, [LL_DAYS_LATE] = 10,
+    [LL_DAYS_OVERDUE] = 10, [LL_REJECTIONS] = 8, [LL_EXTENSIONS] = 8, [LL_ESCALATIONS] = 8,
 };
+
+static void s_cols_of(const ledger_doc *doc, s_cols *m)
+{
+    m->n = 0;
+    m->mark = -1;
+    for (int i = 0; i < LEDGER_COLS; i++) {
+        m->xcol[i] = -1;
+        if (!ledger_col_shown(doc, i))
+            continue;
+        m->cap[m->n] = s_col_cap[i];
+        m->xcol[i] = m->n++;
+        if (i == LL_EVIDENCE) {
+            m->cap[m->n] = 8;
+            m->mark = m->n++;
+        }
+    }
+}
+
 /* Excel refuses longer strings. */
 #define S_XLSX_MAX_BYTES 32000
 #define S_LINE_HEIGHT 15.0
 
+/*
+ * The cells' font: a CJK font, since Excel's default (Calibri) has no
+ * Chinese and leaves the choice to the machine; the one the HTML page
+ * asks for first. Where it is not installed, Excel, WPS and LibreOffice put
+ * a Chinese font of their own in its place. (libxlsxwriter 1.1 does not
+ * write a font's character set, which would steer that choice.)
+ */
+#define S_FONT "Noto Sans CJK SC"
+#define S_FONT_SIZE 10
+
 typedef struct {
     lxw_workbook *wb;
-    lxw_format *title, *label, *value, *head, *cell, *num, *mark, *bold;
+    lxw_format *title, *label, *value, *head, *cell, *num, *mark, *bold, *plain;
     lxw_error err;
 } s_book;
+
+/* A new format of the workbook in the cells' font (NULL when out of memory). */
+static lxw_format *s_format(s_book *b)
+{
+    lxw_format *f = workbook_add_format(b->wb);
+    if (!f) {
+        b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        return NULL;
+    }
+    format_set_font_name(f, S_FONT);
+    format_set_font_size(f, S_FONT_SIZE);
+    return f;
+}
 
 /* Write a string, cut on a UTF-8 boundary when Excel would refuse it. */
 static void s_put(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,
@@ -115,25 +163,30 @@ static int s_wrapped_lines(const char *s, int width)
     return lines;
 }
 
-static void s_formats(s_book *b)
+/* The workbook's formats; 0, or -1 when out of memory. */
+static int s_formats(s_book *b)
 {
-    b->title = workbook_add_format(b->wb);
+    lxw_format **all[] = {&b->plain, &b->title, &b->label, &b->value, &b->bold,
+                          &b->head,  &b->cell,  &b->num,   &b->mark};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!(*all[i] = s_format(b)))
+            return -1;
+
     format_set_bold(b->title);
     format_set_font_size(b->title, 14);
-    format_set_align(b->title, LXW_ALIGN_CENTER);
+    format_set_align(b->title, LXW_ALIGN_LEFT);
     format_set_align(b->title, LXW_ALIGN_VERTICAL_CENTER);
 
-    b->label = workbook_add_format(b->wb);
     format_set_align(b->label, LXW_ALIGN_LEFT);
+    format_set_align(b->label, LXW_ALIGN_VERTICAL_TOP);
 
-    b->value = workbook_add_format(b->wb);
     format_set_bold(b->value);
     format_set_align(b->value, LXW_ALIGN_LEFT);
+    format_set_align(b->value, LXW_ALIGN_VERTICAL_TOP);
+    format_set_text_wrap(b->value);
 
-    b->bold = workbook_add_format(b->wb);
     format_set_bold(b->bold);
 
-    b->head = workbook_add_format(b->wb);
     format_set_bold(b->head);
     format_set_text_wrap(b->head);
     format_set_border(b->head, LXW_BORDER_THIN);
@@ -141,21 +194,19 @@ static void s_formats(s_book *b)
     format_set_align(b->head, LXW_ALIGN_CENTER);
     format_set_align(b->head, LXW_ALIGN_VERTICAL_CENTER);
 
-    b->cell = workbook_add_format(b->wb);
     format_set_text_wrap(b->cell);
     format_set_border(b->cell, LXW_BORDER_THIN);
     format_set_align(b->cell, LXW_ALIGN_VERTICAL_TOP);
 
-    b->num = workbook_add_format(b->wb);
     format_set_border(b->num, LXW_BORDER_THIN);
     format_set_align(b->num, LXW_ALIGN_VERTICAL_TOP);
     format_set_align(b->num, LXW_ALIGN_RIGHT);
 
-    b->mark = workbook_add_format(b->wb);
     format_set_border(b->mark, LXW_BORDER_THIN);
     format_set_align(b->mark, LXW_ALIGN_VERTICAL_TOP);
     format_set_align(b->mark, LXW_ALIGN_CENTER);
     format_set_font_color(b->mark, 0xD32F2F);
+    return 0;
 }
 
 /* Page setup shared by both sheets: A4 landscape, one page wide, page numbers. */
@@ -165,7 +216,32 @@ static void s_page_setup(const ledger_doc *doc, lxw_worksheet *ws)
     worksheet_set_paper(ws, 9); /* A4 */
     worksheet_set_margins(ws, 0.4, 0.4, 0.6, 0.6);
     worksheet_fit_to_pages(ws, 1, 0);
-    worksheet_set_footer(ws, doc->lang == LEDGER_ZH ? "&C第 &P 页,共 &N 页" : "&CPage &P of &N");
+    worksheet_set_footer(ws, doc->lang == LEDGER_ZH ? "&C第 &P 页，共 &N 页" : "&CPage &P of &N");
+}
+
+/*
+ * The printed page's header: the title, centred, bold ("&" doubled, as the
+ * header codes use it; cut at a character boundary to what Excel takes).
+ */
+static void s_print_title(lxw_worksheet *ws, const char *title)
+{
+    char head[256];
+    /* the size before the font: a title starting with digits would run into it */
+    size_t k = (size_t)snprintf(head, sizeof head, "&C&12&\"%s,Bold\"", S_FONT);
+    for (const char *p = title; *p && k + 8 < sizeof head; p++) {
+        size_t n = 1;
+        while (((unsigned char)p[n] & 0xC0) == 0x80)
+            n++;
+        if (k + n + (*p == '&') + 1 >= sizeof head - 8)
+            break;
+        if (*p == '&')
+            head[k++] = '&';
+        memcpy(head + k, p, n);
+        k += n;
+        p += n - 1;
+    }
+    head[k] = '\0';
+    worksheet_set_header(ws, head);
 }
 
 /* Sheet 1: the ledger. */
@@ -178,52 +254,52 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
     ledger_cells c;
     char title[512];
     int width[S_XCOLS];
+    s_cols m;
     lxw_row_t r = 0;
 
     if (!ws) {
         b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
         return;
     }
+    s_cols_of(doc, &m);
     /* Column widths: the widest line of the header and the cells, capped;
      * by sheet column. */
     const char *mark_head = ledger_label(doc->lang, LL_REUSED_COL);
     for (int i = 0; i < LEDGER_COLS; i++) {
         int lines;
-        width[s_xcol(i)] = s_measure(ledger_label(doc->lang, (ledger_label_id)i), &lines);
+        if (m.xcol[i] >= 0)
+            width[m.xcol[i]] = s_measure(ledger_label(doc->lang, (ledger_label_id)i), &lines);
     }
-    width[S_MARK_COL] = text_width(mark_head);
+    if (m.mark >= 0)
+        width[m.mark] = text_width(mark_head);
     for (size_t k = 0; k < nrows; k++) {
         ledger_row_cells(doc, json_array_get(rows, k), &c);
         for (int i = 0; i < LEDGER_COLS; i++) {
-            int lines, w = s_measure(c.cell[i], &lines);
-            if (w > width[s_xcol(i)])
-                width[s_xcol(i)] = w;
+            int lines, w = m.xcol[i] >= 0 ? s_measure(c.cell[i], &lines) : 0;
+            if (m.xcol[i] >= 0 && w > width[m.xcol[i]])
+                width[m.xcol[i]] = w;
         }
     }
-    for (int i = 0; i < S_XCOLS; i++) {
+    for (int i = 0; i < m.n; i++) {
         width[i] += 2;
-        if (width[i] > s_col_cap[i])
-            width[i] = s_col_cap[i];
-        worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], NULL);
+        if (width[i] > m.cap[i])
+            width[i] = m.cap[i];
+        worksheet_set_column(ws, (lxw_col_t)i, (lxw_col_t)i, width[i], b->plain);
     }
 
-    worksheet_merge_range(ws, r, 0, r, S_XCOLS - 1, ledger_title(doc, title, sizeof title),
-                          b->title);
-    worksheet_set_row(ws, r, 24, NULL);
-    r++;
-    size_t n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
-    for (size_t i = 0; i < n; i++, r++) {
-        worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);
-        s_put(b, ws, r, 3, pairs[i].value, b->value);
-    }
-    r++;
+    /* The table first: its header is row 1, so that freezing it and the
+     * autofilter cover the table and nothing else. */
     lxw_row_t head = r;
     for (int i = 0; i < LEDGER_COLS; i++)
-        s_put(b, ws, r, s_xcol(i), ledger_label(doc->lang, (ledger_label_id)i), b->head);
-    s_put(b, ws, r, S_MARK_COL, mark_head, b->head);
+        if (m.xcol[i] >= 0)
+            s_put(b, ws, r, (lxw_col_t)m.xcol[i], ledger_label(doc->lang, (ledger_label_id)i), b->head);
+    if (m.mark >= 0)
+        s_put(b, ws, r, (lxw_col_t)m.mark, mark_head, b->head);
     int head_lines = 1;
     for (int i = 0; i < LEDGER_COLS; i++) {
-        int l = s_wrapped_lines(ledger_label(doc->lang, (ledger_label_id)i), width[s_xcol(i)] - 1);
+        if (m.xcol[i] < 0)
+            continue;
+        int l = s_wrapped_lines(ledger_label(doc->lang, (ledger_label_id)i), width[m.xcol[i]] - 1);
         if (l > head_lines)
             head_lines = l;
     }
@@ -233,7 +309,9 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
         ledger_row_cells(doc, json_array_get(rows, k), &c);
         int lines = 1;
         for (int i = 0; i < LEDGER_COLS; i++) {
-            lxw_col_t x = s_xcol(i);
+            if (m.xcol[i] < 0)
+                continue;
+            lxw_col_t x = (lxw_col_t)m.xcol[i];
             if (c.num[i] >= 0) {
                 s_put_num(b, ws, r, x, (double)c.num[i], b->num);
                 continue;
@@ -243,9 +321,23 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
             if (l > lines)
                 lines = l;
         }
-        s_put(b, ws, r, S_MARK_COL, c.reused ? "※" : "", b->mark);
+        if (m.mark >= 0)
+            s_put(b, ws, r, (lxw_col_t)m.mark, c.reused ? "※" : "", b->mark);
         /* Excel and WPS do not grow rows for wrapped text on their own. */
         worksheet_set_row(ws, r, S_LINE_HEIGHT * lines, NULL);
+    }
+    lxw_row_t last = r - 1;
+    r++;
+
+    /* Below the table: the title and the summary. */
+    ledger_title(doc, title, sizeof title);
+    s_put(b, ws, r, 0, title, b->title);
+    worksheet_set_row(ws, r, 24, NULL);
+    r++;
+    size_t n = ledger_heading(doc, pairs, LEDGER_MAX_PAIRS);
+    for (size_t i = 0; i < n; i++, r++) {
+        worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);
+        s_put(b, ws, r, 3, pairs[i].value, b->value);
     }
     r++;
     /* Problems not claimed (不认领): number, source, title, reason under the ledger's first columns. */
@@ -253,7 +345,7 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
     if (nd) {
         const char *cell[LEDGER_DECLINED_COLS];
         char no[32];
-        worksheet_merge_range(ws, r, 0, r, S_XCOLS - 1, ledger_label(doc->lang, LL_DECLINED_TITLE), b->label);
+        worksheet_merge_range(ws, r, 0, r, 3, ledger_label(doc->lang, LL_DECLINED_TITLE), b->label);
         r++;
         for (int i = 0; i < LEDGER_DECLINED_COLS; i++)
             s_put(b, ws, r, (lxw_col_t)i, ledger_declined_label(doc->lang, i), b->head);
@@ -264,7 +356,7 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
             int lines = 1;
             for (int i = 1; i < LEDGER_DECLINED_COLS; i++) {
                 s_put(b, ws, r, (lxw_col_t)i, cell[i], b->cell);
-                int l = s_wrapped_lines(cell[i], width[i] - 1);
+                int l = s_wrapped_lines(cell[i], (i < m.n ? width[i] : 10) - 1);
                 if (l > lines)
                     lines = l;
             }
@@ -272,17 +364,29 @@ static void s_ledger_sheet(s_book *b, const ledger_doc *doc)
         }
         r++;
     }
+    /* The footer, and the lines a paper copy is sealed and dated on beside the reviewer's. */
+    lxw_col_t right = m.n - 1 > 4 ? (lxw_col_t)(m.n - 1) : 4;
     n = ledger_footer(doc, pairs, LEDGER_MAX_PAIRS);
     for (size_t i = 0; i < n; i++, r++) {
         worksheet_merge_range(ws, r, 0, r, 2, pairs[i].label, b->label);
         if (pairs[i].value[0])
-            worksheet_merge_range(ws, r, 3, r, S_XCOLS - 1, pairs[i].value, b->value);
+            worksheet_merge_range(ws, r, 3, r, right, pairs[i].value, b->value);
+        if (strcmp(pairs[i].label, ledger_label(doc->lang, LL_REVIEWER)) == 0) {
+            r++;
+            worksheet_merge_range(ws, r, 0, r, 2, ledger_label(doc->lang, LL_FILING_UNIT), b->label);
+            worksheet_merge_range(ws, r, 3, r, right, "", b->value);
+            r++;
+            worksheet_merge_range(ws, r, 0, r, 2, ledger_label(doc->lang, LL_SIGN_DATE), b->label);
+            worksheet_merge_range(ws, r, 3, r, right, ledger_label(doc->lang, LL_DATE_BLANK), b->value);
+        }
     }
 
+    worksheet_autofilter(ws, head, 0, last, (lxw_col_t)(m.n - 1));
     worksheet_freeze_panes(ws, head + 1, 1);
     worksheet_repeat_rows(ws, head, head);
     s_page_setup(doc, ws);
-    worksheet_print_area(ws, 0, 0, r, S_XCOLS - 1);
+    s_print_title(ws, title);
+    worksheet_print_area(ws, 0, 0, r, (lxw_col_t)(m.n - 1 > 4 ? m.n - 1 : 4));
 }
 
 /* The label of a stats group key, by the field it groups. */
@@ -399,7 +503,7 @@ static void s_stats_sheet(s_book *b, const ledger_doc *doc)
 {
     ledger_lang lang = doc->lang;
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, ledger_label(lang, LL_STATS_SHEET));
-    lxw_format *rate = workbook_add_format(b->wb);
+    lxw_format *rate = s_format(b);
     lxw_row_t r = 0;
     char title[512];
 
@@ -497,10 +601,11 @@ int ledger_write_xlsx(const char *path, const ledger_doc *doc, char *err, size_t
         snprintf(err, errlen, "cannot create %s", path);
         return -1;
     }
-    s_formats(&b);
-    s_ledger_sheet(&b, doc);
-    if (doc->stats && json_array_size(doc->stats) > 0)
-        s_stats_sheet(&b, doc);
+    if (s_formats(&b) == 0) {
+        s_ledger_sheet(&b, doc);
+        if (doc->stats && json_array_size(doc->stats) > 0)
+            s_stats_sheet(&b, doc);
+    }
     lxw_error e = workbook_close(b.wb);
     if (b.err != LXW_NO_ERROR || e != LXW_NO_ERROR) {
         snprintf(err, errlen, "%s: %s", path, lxw_strerror(b.err != LXW_NO_ERROR ? b.err : e));

@@ -9,6 +9,8 @@
  * Exit codes: 0 done, 1 usage error, 2 rectd unreachable, 3 refused by rectd.
  */
 #include <assert.h>
+#include <fcntl.h>
+#include <glob.h>
 #include <libintl.h>
 #include <limits.h>
 #include <locale.h>
@@ -17,20 +19,25 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "cli.h"
+#include "complete.h"
 #include "conn.h"
 #include "directory.h"
 #include "i18n.h"
+#include "render.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
+#include "rect_refusal.h"
 #include "rect_text.h"
 
 void cli_error(const char *fmt, ...)
 {
     va_list ap;
+    render_progress_clear();
     fputs("rectctl: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
@@ -43,12 +50,37 @@ static const char *s_or_dash(const char *s)
     return s ? s : "-";
 }
 
-/* rectd refused: the kind of refusal in the user's language, the error
- * code, then rectd's own message (English: it names ids, dates and values). */
-static void s_refused(const json_t *reply)
+/* A user's display name from rectd's directory (asked if need be); a wire command's rectctl name. */
+static const char *s_display(const char *kind, const char *id, void *arg)
+{
+    if (strcmp(kind, "cmd") == 0) {
+        rect_verb_id v = rect_verb_find(id);
+        for (size_t i = 0; v != RECT_VERB_NONE && i < cli_n_commands; i++)
+            if (cli_commands[i].verb == v)
+                return cli_commands[i].name;
+        return NULL;
+    }
+    const rect_cfg *dir = strcmp(kind, "user") == 0 ? cli_dir((const cli_ctx *)arg) : NULL;
+    const rect_user *u = dir ? cfg_user_find(dir, id) : NULL;
+    return u && u->display && *u->display ? u->display : NULL;
+}
+
+/*
+ * rectd refused: one sentence in the user's language from the code and
+ * details (common/refusal.c); when it has none, the kind of refusal, the
+ * error code, then rectd's own English message (it names ids, dates and values).
+ */
+static void s_refused(const cli_ctx *ctx, const json_t *reply)
 {
     const json_t *err = json_object_get(reply, "error");
     const char *code = s_or_dash(json_string_value(json_object_get(err, "code")));
+    rect_lang lang = {cli_tr, s_display, (void *)ctx};
+    char sentence[2048];
+    if (refusal_render(&lang, code, json_object_get(err, "details"),
+                       json_string_value(json_object_get(err, "message")), sentence, sizeof sentence)) {
+        cli_error("%s", sentence);
+        return;
+    }
     const rect_err_info *e = rect_err_info_of(rect_err_from_name(code));
     const char *summary = e && strcmp(e->name, code) == 0 ? e->summary : NULL;
     /* TRANSLATORS: what kind of refusal, rectd's error code, rectd's own message. */
@@ -121,7 +153,7 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
         *result = json_incref(json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -152,7 +184,7 @@ int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
     } else if (json_is_true(json_object_get(reply, "ok"))) {
         rc = s_conn_failed(ctx, CONN_E_MALFORMED);
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 done:
@@ -187,6 +219,8 @@ static const struct {
                       "or ~/.config/rectd); after 'ledger check' it is that command's\n"
                       "--key")},
     {"--json", N_("print the reply's result as JSON, unchanged")},
+    {"--color[=WHEN]", N_("colour: auto (the default: only on a terminal, and not when\n"
+                          "$NO_COLOR is set), always, or never")},
     {"-h, --help", N_("show this help, or a command's help after its name")},
     {"-V, --version", N_("show the version")},
 };
@@ -214,7 +248,7 @@ static void s_entry(const char *left, int width, const char *help)
 /* `rectctl --help`: commands, global options, config path, exit codes. */
 static void s_help_overview(const cli_ctx *ctx)
 {
-    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"));
+    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"));
     printf("\n%s\n", _("rectctl talks to rectd, which keeps the ledger (台账) of inspection findings\n"
                        "and their rectification: claim, assign, rectify, verify, close."));
     printf("\n%s\n", _("Commands:"));
@@ -314,6 +348,16 @@ static void s_help_command(const cli_cmd *cmd)
     if (pos && pos->type == RECT_ARG_ITEM)
         printf("\n%s\n", _("ID is the item's number, its ref (e.g. GJ-03), or INSPECTION/REF."));
     printf("\n%s\n", gettext(cmd->help));
+    /* A one-word command that begins two-word ones (ledger: ledger sign, ledger check): name them. */
+    size_t n = strlen(cmd->name), found = 0;
+    for (size_t i = 0; !strchr(cmd->name, ' ') && i < cli_n_commands; i++) {
+        const char *c = cli_commands[i].name;
+        if (strncmp(c, cmd->name, n) == 0 && c[n] == ' ') {
+            if (!found++)
+                printf("\n%s\n", _("See also:"));
+            printf("  rectctl %-20s %s\n", c, _(cli_commands[i].summary));
+        }
+    }
     printf("\n%s\n", _("Global options (-c FILE, --as USER, --json) may come before or after "
                        "the command;\nsee 'rectctl --help'."));
 }
@@ -324,13 +368,31 @@ int cli_help(const cli_ctx *ctx, const cli_args *a)
         s_help_overview(ctx);
         return RECT_EXIT_OK;
     }
-    const cli_cmd *cmd = cli_command_find(a->pos[0]);
-    if (!cmd) {
-        cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), a->pos[0]);
-        return RECT_EXIT_USAGE;
+    /* A two-word command is asked as two words (help inspection add) or one ("inspection add"). */
+    char name[128];
+    if (a->n_pos > 1)
+        snprintf(name, sizeof name, "%s %s", a->pos[0], a->pos[1]);
+    else
+        snprintf(name, sizeof name, "%s", a->pos[0]);
+    const cli_cmd *cmd = cli_command_find(name);
+    if (cmd) {
+        s_help_command(cmd);
+        return RECT_EXIT_OK;
     }
-    s_help_command(cmd);
-    return RECT_EXIT_OK;
+    /* The first word alone: the commands it begins, each with its summary. */
+    size_t n = strlen(name), found = 0;
+    for (size_t i = 0; a->n_pos == 1 && i < cli_n_commands; i++) {
+        const char *c = cli_commands[i].name;
+        if (strncmp(c, name, n) == 0 && c[n] == ' ') {
+            if (!found++)
+                printf(_("Commands beginning with \"%s\" (see 'rectctl help %s WORD'):\n"), name, name);
+            printf("  rectctl %-20s %s\n", c, _(cli_commands[i].summary));
+        }
+    }
+    if (found)
+        return RECT_EXIT_OK;
+    cli_error(_("unknown command \"%s\" (see 'rectctl --help')"), name);
+    return RECT_EXIT_USAGE;
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -396,6 +458,18 @@ static int s_parse_global(int argc, char **argv, int *i, const cli_cmd *cmd, cli
         flag = &g->help, spelling = "--help";
     } else if (strcmp(tok, "-V") == 0 || s_long(tok, "version", &iv)) {
         flag = &g->version, spelling = "--version";
+    } else if (s_long(tok, "color", &iv) || s_long(tok, "colour", &iv)) {
+        /* --color alone is --color=always, as in ls and grep */
+        int mode = !iv || strcmp(iv, "always") == 0 ? RENDER_COLOUR_ALWAYS
+                   : strcmp(iv, "never") == 0       ? RENDER_COLOUR_NEVER
+                   : strcmp(iv, "auto") == 0        ? RENDER_COLOUR_AUTO
+                                                    : -1;
+        if (mode < 0) {
+            cli_error(_("--color: \"%s\" is none of auto, always, never"), iv);
+            return -1;
+        }
+        render_colour_mode = mode;
+        return 1;
     } else {
         return 0;
     }
@@ -862,7 +936,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
         s_output(ctx, cmd, a, json_object_get(reply, "result"));
         rc = RECT_EXIT_OK;
     } else {
-        s_refused(reply);
+        s_refused(ctx, reply);
         rc = RECT_EXIT_REFUSED;
     }
 
@@ -887,6 +961,81 @@ static int s_locale_beside_exe(const char *rel, char *buf, size_t len)
     return cfg_beside_exe(rel, buf, len) == 0 && stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
 }
 
+/* ---- completion --------------------------------------------------------- */
+
+/* What completion asks rectd as: set up on the first ask, -1 if it could not be. */
+static cli_ctx s_cctx;
+static int s_cstate; /* 0 not tried, 1 ready, -1 failed */
+static char s_cpath[PATH_MAX];
+
+/* cli_complete_ask_fn: as the completed line's user, briefly (1.5 s, one try). */
+static int s_complete_ask(const cli_globals *g, const char *cmd, json_t **result)
+{
+    char err[1024];
+    *result = NULL;
+    if (s_cstate == 0) {
+        s_cstate = -1;
+        s_cctx.g = *g;
+        if (g->config)
+            s_cctx.cfg_path = g->config;
+        else if (cfg_client_default_path(s_cpath, sizeof s_cpath) == 0)
+            s_cctx.cfg_path = s_cpath;
+        if (!s_cctx.cfg_path || cfg_load_client(s_cctx.cfg_path, &s_cctx.conf, err, sizeof err) != 0)
+            return -1;
+        s_cctx.conf->timeout_ms = 1500;
+        s_cctx.conf->retries = 1;
+        if (s_given_key(&s_cctx) != RECT_EXIT_OK || s_resolve_user(&s_cctx) != RECT_EXIT_OK ||
+            s_resolve_keys(&s_cctx) != RECT_EXIT_OK)
+            return -1;
+        s_cstate = 1;
+    }
+    if (s_cstate < 0)
+        return -1;
+    conn_t *conn = cli_connect(&s_cctx, 0);
+    if (!conn)
+        return -1;
+    int rc = cli_call(&s_cctx, conn, cmd, NULL, result);
+    conn_destroy(&conn);
+    return rc == RECT_EXIT_OK ? 0 : -1;
+}
+
+/*
+ * rectctl --complete WORD...: for config/bash-completion/rectctl (not in
+ * --help: it is for the shell). Silent on stderr: nothing to offer is
+ * offered as nothing.
+ */
+static int s_complete(int argc, char **argv)
+{
+    int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (null >= 0) {
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+    int rc = cli_complete(argc, argv, s_complete_ask);
+    cli_dir_free();
+    cfg_client_destroy(&s_cctx.conf);
+    sodium_memzero(&s_cctx.key, sizeof s_cctx.key);
+    return rc;
+}
+
+/*
+ * The folder rel beside the executable into buf: 0 if it holds a catalogue
+ * of rectctl's (LANG/LC_MESSAGES/rectctl.mo) for some language. The
+ * system's share/locale holds many other programs' catalogues: only one of
+ * rectctl's makes it rectctl's.
+ */
+static int s_catalogues_beside_exe(const char *rel, char *buf, size_t len)
+{
+    glob_t g;
+    char pattern[PATH_MAX + 64];
+    if (s_locale_beside_exe(rel, buf, len) != 0)
+        return -1;
+    snprintf(pattern, sizeof pattern, "%s/*/LC_MESSAGES/" CLI_TEXTDOMAIN ".mo", buf);
+    int found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
+    globfree(&g);
+    return found ? 0 : -1;
+}
+
 int main(int argc, char **argv)
 {
     cli_ctx ctx = {0};
@@ -897,15 +1046,21 @@ int main(int argc, char **argv)
 
     setlocale(LC_ALL, "");
     /* The catalogues of a build in the source tree (make puts them in
-     * build/locale), else the installed ones; output is UTF-8 like the data. */
+     * build/locale), else those installed with this rectctl
+     * (PREFIX/bin/rectctl finds PREFIX/share/locale, also when the tree was
+     * installed under a DESTDIR or moved), else LOCALEDIR as compiled in;
+     * output is UTF-8 like the data. */
     char locale_dir[PATH_MAX];
     if (s_locale_beside_exe("build/locale", locale_dir, sizeof locale_dir) != 0 &&
-        s_locale_beside_exe("locale", locale_dir, sizeof locale_dir) != 0)
+        s_locale_beside_exe("locale", locale_dir, sizeof locale_dir) != 0 &&
+        s_catalogues_beside_exe("../share/locale", locale_dir, sizeof locale_dir) != 0)
         snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
     bindtextdomain(CLI_TEXTDOMAIN, locale_dir);
     bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
     textdomain(CLI_TEXTDOMAIN);
 
+    if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
+        return s_complete(argc - 2, argv + 2);
     rc = s_parse(argc, argv, &ctx.g, &cmd, &a);
     if (rc != RECT_EXIT_OK)
         return rc;
@@ -927,7 +1082,7 @@ int main(int argc, char **argv)
         return RECT_EXIT_OK;
     }
     if (!cmd) {
-        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] COMMAND [ARGS...]\n"
+        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"
                           "Try 'rectctl --help'.\n"));
         return RECT_EXIT_USAGE;
     }

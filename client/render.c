@@ -13,7 +13,9 @@
 
 #include "i18n.h"
 #include "rect_date.h"
+#include "cli.h"
 #include "rect_proto.h"
+#include "rect_refusal.h"
 #include "rect_text.h"
 
 /* Columns between two table columns. */
@@ -24,10 +26,8 @@
 /* Fewest columns for the list's title on a narrow terminal. */
 #define S_TITLE_MIN 16
 
-/* Labels of states, kinds and actions: msgids are the wire identifiers. */
-static const char *const s_state_labels[RECT_ST_COUNT] = {
-    N_("claimed"), N_("assigned"), N_("rectifying"), N_("verified"), N_("closed"),
-};
+/* Labels of kinds and actions: msgids are the wire identifiers (states' are
+ * common/refusal.c's, the one set every client shows). */
 static const char *const s_kind_labels[RECT_KIND_COUNT] = {N_("immediate"), N_("long-term")};
 static const char *const s_action_labels[] = {
     N_("claim"), N_("assign"), N_("start"), N_("evidence"),
@@ -136,7 +136,60 @@ int render_term_width(void)
     struct winsize ws;
     if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
+    /* Not a terminal (or it does not say): $COLUMNS as the shell exports it. */
+    const char *cols = getenv("COLUMNS");
+    char *end;
+    long n = cols && *cols ? strtol(cols, &end, 10) : 0;
+    if (n >= 20 && n <= 1000 && *end == '\0')
+        return (int)n;
     return RENDER_DEFAULT_WIDTH;
+}
+
+int render_colour_mode = RENDER_COLOUR_AUTO;
+
+int render_colour(FILE *out)
+{
+    if (render_colour_mode != RENDER_COLOUR_AUTO)
+        return render_colour_mode == RENDER_COLOUR_ALWAYS;
+    /* Colour only on a terminal, and never when $NO_COLOR is set (no-color.org). */
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(out)) && !(nc && *nc);
+}
+
+int render_progress_ok(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDERR_FILENO) && !(term && strcmp(term, "dumb") == 0);
+}
+
+static int s_progress_drawn;
+
+void render_progress_clear(void)
+{
+    if (!s_progress_drawn)
+        return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    s_progress_drawn = 0;
+}
+
+void render_progress(const char *what, long done, long total)
+{
+    enum { BAR = 24 };
+    if (total < 1 || !render_progress_ok())
+        return;
+    if (done >= total) {
+        render_progress_clear();
+        return;
+    }
+    s_progress_drawn = 1;
+    char bar[BAR + 1];
+    long fill = done * BAR / total;
+    for (int i = 0; i < BAR; i++)
+        bar[i] = i < fill ? '=' : ' ';
+    bar[BAR] = '\0';
+    fprintf(stderr, "\r%s %ld/%ld [%s]", what, done, total, bar);
+    fflush(stderr);
 }
 
 const char *render_user(const rect_cfg *cfg, const char *name)
@@ -163,15 +216,17 @@ const char *render_source(const rect_cfg *cfg, const char *id)
     return n && n->name && *n->name ? n->name : id;
 }
 
+const char *cli_tr(const char *msgid, void *arg)
+{
+    (void)arg;
+    return gettext(msgid);
+}
+
 const char *render_state(const char *state, char *buf, size_t len)
 {
-    int i = rect_lookup(rect_state_names, RECT_ST_COUNT, state);
-    const char *label = i >= 0 ? gettext(s_state_labels[i]) : NULL;
-    if (!label || strcmp(label, state) == 0)
-        snprintf(buf, len, "%s", s_or_dash(state));
-    else
-        /* TRANSLATORS: a state: its English identifier, then its translated label. */
-        snprintf(buf, len, _("%1$s (%2$s)"), state, label);
+    rect_lang lang = {cli_tr, NULL, NULL};
+    const char *label = refusal_state_label(&lang, state);
+    snprintf(buf, len, "%s", label ? label : s_or_dash(state));
     return buf;
 }
 
@@ -238,12 +293,6 @@ static int s_light(const json_t *item)
     return -1;
 }
 
-/* Colour only on a terminal, and never when $NO_COLOR is set (no-color.org). */
-static int s_colour(FILE *out)
-{
-    const char *nc = getenv("NO_COLOR");
-    return isatty(fileno(out)) && !(nc && *nc);
-}
 
 /* The cells of one row; the pointers live as long as the row, item and cfg. */
 typedef struct {
@@ -270,7 +319,7 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
 {
     json_t *items = json_object_get(result, "items");
     size_t n = json_array_size(items);
-    int w[C_COUNT];
+    int w[C_COUNT], hide[C_COUNT] = {0};
     s_row row;
 
     if (n > 0) {
@@ -297,29 +346,41 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
          * title drops below its minimum: the least telling ones first. */
         static const struct {
             int col, min;
-        } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_REF, 6}, {C_OWNER, 6}, {C_STATE, 8}};
+        } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_OWNER, 6}, {C_REF, 8}, {C_STATE, 6}, {C_REF, 6}};
+        /* Still too wide: leave whole columns out, the least telling first,
+         * so that every line fits the terminal (after the first two cuts). */
+        static const int drop[] = {C_SOURCE, C_KIND, C_DEADLINE, C_OWNER, C_LIGHT};
+        size_t dropped = 0;
         for (size_t j = 0; j < sizeof shrink / sizeof shrink[0]; j++) {
             int c = shrink[j].col;
-            while (width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
+            while (!hide[c] && width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
                 w[c]--;
                 used--;
             }
+            for (; j >= 1 && dropped < sizeof drop / sizeof drop[0] && width - used < S_TITLE_MIN; dropped++) {
+                used -= w[drop[dropped]] + S_GAP;
+                hide[drop[dropped]] = 1;
+            }
         }
         w[C_TITLE] = width - used;
-        if (w[C_TITLE] < S_TITLE_MIN)
-            w[C_TITLE] = S_TITLE_MIN;
+        if (w[C_TITLE] < 4)
+            w[C_TITLE] = 4;
 
         for (int c = 0; c < C_COUNT; c++) {
+            if (hide[c])
+                continue;
             s_cell(out, gettext(s_list_heads[c]), w[c], c == C_ID, c == C_TITLE);
             if (c != C_TITLE)
                 s_pad(out, S_GAP);
         }
         fputc('\n', out);
-        int colour = s_colour(out);
+        int colour = render_colour(out);
         for (size_t i = 0; i < n; i++) {
             s_row_fill(&row, cfg, json_array_get(items, i));
             int l = s_light(json_array_get(items, i));
             for (int c = 0; c < C_COUNT; c++) {
+                if (hide[c])
+                    continue;
                 if (c == C_LIGHT && colour && l >= 0) {
                     fputs(s_light_ansi[l], out);
                     s_cell(out, row.cell[c], w[c], 0, 1);

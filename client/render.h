@@ -21,9 +21,29 @@
 
 /*
  * Width for tables: the terminal's column count when stdout is a tty (and
- * the kernel knows it), else RENDER_DEFAULT_WIDTH.
+ * the kernel knows it), else $COLUMNS (20-1000), else RENDER_DEFAULT_WIDTH.
  */
 int render_term_width(void);
+
+/* --color: auto (a terminal without $NO_COLOR), always, never. */
+enum { RENDER_COLOUR_AUTO, RENDER_COLOUR_ALWAYS, RENDER_COLOUR_NEVER };
+extern int render_colour_mode;
+
+/* 1 if output to out is coloured under render_colour_mode, else 0. */
+int render_colour(FILE *out);
+
+/* 1 if stderr is a terminal and a progress bar may be drawn there, else 0. */
+int render_progress_ok(void);
+
+/*
+ * A progress bar on stderr for long work ("ledger 40/120 [=====     ]"),
+ * drawn only when render_progress_ok(): done of total, what is a short
+ * label. done == total clears the line. Nothing when total < 1.
+ */
+void render_progress(const char *what, long done, long total);
+
+/* Clear a progress bar drawn on stderr, if any (before a message there). */
+void render_progress_clear(void);
 
 /*
  * A user's display name from the config, or name itself if it is not
@@ -38,9 +58,9 @@ const char *render_unit(const rect_cfg *cfg, const char *id);
 const char *render_source(const rect_cfg *cfg, const char *id);
 
 /*
- * A state for people: the English identifier plus its translated label
- * ("rectifying (整改中)"), or just the identifier when the label is not
- * translated. Writes into buf (always NUL-terminated) and returns buf.
+ * A state for people: its label in the user's language (整改中; the one
+ * set of common/refusal.c), or the identifier itself in English. Writes
+ * into buf (always NUL-terminated) and returns buf.
  */
 const char *render_state(const char *state, char *buf, size_t len);
 

@@ -518,14 +518,15 @@ static int s_emit(FILE *out, int f, const json_t *rep, const rect_cfg *cfg)
 /* Write to path through a temporary file beside it, renamed only when complete. An exit code. */
 static int s_write_file(const char *path, int f, const json_t *rep, const rect_cfg *cfg)
 {
-    size_t len = strlen(path) + 32;
-    char *tmp = malloc(len);
-    if (!tmp) {
-        cli_error(_("out of memory"));
+    char *tmp = NULL;
+    int fd = cli_tmp_beside(path, &tmp);
+    if (fd < 0) {
+        cli_error(_("cannot write %s: %s"), path, strerror(errno));
         return RECT_EXIT_USAGE;
     }
-    snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-    FILE *out = fopen(tmp, "wb");
+    FILE *out = fdopen(fd, "wb");
+    if (!out)
+        close(fd);
     int ok = out && s_emit(out, f, rep, cfg) == 0;
     int err = errno;
     if (out && fclose(out) != 0 && ok) {
@@ -600,6 +601,11 @@ int cli_report_run(const cli_ctx *ctx, const cli_args *a)
         return rc;
     if (output && strcmp(output, "-") != 0) {
         rc = s_write_file(output, f, rep, cli_dir(ctx));
+        if (rc == RECT_EXIT_OK) {
+            const char *insp = json_string_value(json_object_get(rep, "inspection"));
+            printf(_("wrote %s (%s): the rectification report of %s\n"), output,
+                   f == F_HTML ? "html" : f == F_JSON ? "json" : "md", insp ? insp : "-");
+        }
     } else if (s_emit(stdout, f, rep, cli_dir(ctx)) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the report: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;

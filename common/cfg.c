@@ -20,6 +20,8 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1137,6 +1139,18 @@ static int s_client(cfg_loader *x, config_setting_t *root)
     return s_ints_of(x, g, "client");
 }
 
+/* 1 if st's group is its owner's private group (same name, the owner's primary group, no other member). */
+static int s_private_group(const struct stat *st)
+{
+    const struct passwd *pw = getpwuid(st->st_uid);
+    if (!pw || pw->pw_gid != st->st_gid)
+        return 0;
+    char owner[256];
+    snprintf(owner, sizeof owner, "%s", pw->pw_name);
+    const struct group *gr = getgrgid(st->st_gid);
+    return gr && strcmp(gr->gr_name, owner) == 0 && (!gr->gr_mem || !gr->gr_mem[0]);
+}
+
 /* Fail early, with the system's reason, if the file cannot be opened:
  * libconfig would only say "file I/O error". */
 static int s_readable(cfg_loader *x)
@@ -1144,6 +1158,14 @@ static int s_readable(cfg_loader *x)
     struct stat st;
     if (stat(x->path, &st) == 0 && S_ISDIR(st.st_mode))
         return s_fail(x, NULL, "cannot read: it is a folder, not a config file");
+    /* Who may write a config decides whom it trusts (users' public keys in rectd.conf, the server's
+     * key in rectctl.conf), as who may write a key file does (keys.c). A group write bit is fine
+     * for the owner's own private group (umask 002 on Debian gives a checkout mode 0664). */
+    if (stat(x->path, &st) == 0 && ((st.st_mode & 002) || ((st.st_mode & 020) && !s_private_group(&st))))
+        return s_fail(x, NULL,
+                      "others may change this config (mode %04o): whoever can write it decides whose keys are "
+                      "trusted; run chmod go-w %s",
+                      (unsigned)(st.st_mode & 07777), x->path);
     FILE *f = fopen(x->path, "r");
     if (!f)
         return s_fail(x, NULL, "cannot read: %s", strerror(errno));

@@ -16,6 +16,7 @@
 #include <zmq.h>
 
 #include "rect_date.h"
+#include "log.h"
 
 /* The folder of path into out. */
 static void s_folder(const char *path, char *out, size_t len)
@@ -140,11 +141,11 @@ int auth_prepare(rect_cfg *cfg, rect_key *server, int make, char *err, size_t er
     if (keys_read(cfg->key_file, 1, server, err, errlen) != 0)
         return -1;
     if (cfg->demo_keys && make)
-        fprintf(stderr,
-                "rectd: DEMO KEYS (daemon.demo_keys = true): %s every user's secret key in %s, "
+        log_msg(LOG_LEVEL_WARNING,
+                "DEMO KEYS (daemon.demo_keys = true): %s every user's secret key in %s, "
                 "readable by this Unix account. Anyone who can read that folder can act as any "
                 "user: this is for trying rectd out, never for production (give each user a "
-                "public_key of their own and set demo_keys = false)\n",
+                "public_key of their own and set demo_keys = false)",
                 made ? "made" : "using", folder);
     return 0;
 }
@@ -194,17 +195,16 @@ static void s_log(const char *fmt, ...)
         return;
     }
     last = now;
-    char when[RECT_INSTANT_LEN];
+    char text[1024];
     va_list ap;
-    instant_format(now, when);
-    fprintf(stderr, "%s auth: ", when);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
     if (dropped)
-        fprintf(stderr, " (and %lu more refusals in the second before)", dropped);
+        log_msg(LOG_LEVEL_WARNING, "auth: %s (and %lu more refusals in the second before)", text, dropped);
+    else
+        log_msg(LOG_LEVEL_WARNING, "auth: %s", text);
     dropped = 0;
-    fputc('\n', stderr);
 }
 
 void auth_monitor_handle(void *mon)

@@ -4,6 +4,7 @@
 #include "cfg_json.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "rect_proto.h"
 
@@ -129,4 +130,69 @@ json_t *cfg_json_directory(const rect_cfg *cfg)
                      cfg->ledger_reviewer, "default_inspection", cfg->default_inspection, "limits",
                      "max_request_kb", (json_int_t)cfg->max_request_kb, "max_attachment_mb",
                      (json_int_t)cfg->max_attachment_mb);
+}
+
+/* One value under the dotted name key (key is NUL-terminated in a buffer of len bytes). */
+static int s_print_flat(FILE *out, char *key, size_t len, const json_t *v)
+{
+    size_t n = strlen(key);
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *sub;
+        json_object_foreach((json_t *)v, k, sub) {
+            if (snprintf(key + n, len - n, "%s%s", n ? "." : "", k) >= (int)(len - n))
+                return -1;
+            if (s_print_flat(out, key, len, sub) != 0)
+                return -1;
+            key[n] = '\0';
+        }
+        return 0;
+    }
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *e;
+        int scalars = 1;
+        json_array_foreach(v, i, e) scalars &= !json_is_object(e) && !json_is_array(e);
+        if (scalars) {
+            fprintf(out, "%s = [", key);
+            json_array_foreach(v, i, e) {
+                fputs(i ? ", " : "", out);
+                if (json_is_string(e))
+                    fprintf(out, "\"%s\"", json_string_value(e));
+                else
+                    s_print_flat(out, NULL, 0, e);
+            }
+            fputs("]\n", out);
+            return 0;
+        }
+        json_array_foreach(v, i, e) {
+            if (snprintf(key + n, len - n, "[%zu]", i) >= (int)(len - n))
+                return -1;
+            if (s_print_flat(out, key, len, e) != 0)
+                return -1;
+            key[n] = '\0';
+        }
+        return 0;
+    }
+    if (key)
+        fprintf(out, "%s = ", key);
+    if (json_is_string(v))
+        fprintf(out, "\"%s\"", json_string_value(v));
+    else if (json_is_integer(v))
+        fprintf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else if (json_is_real(v))
+        fprintf(out, "%g", json_real_value(v));
+    else if (json_is_boolean(v))
+        fputs(json_is_true(v) ? "true" : "false", out);
+    else
+        fputs("(not set)", out);
+    if (key)
+        fputc('\n', out);
+    return 0;
+}
+
+int cfg_json_print_text(FILE *out, const json_t *effective)
+{
+    char key[512] = "";
+    return effective ? s_print_flat(out, key, sizeof key, effective) : -1;
 }

@@ -9,6 +9,7 @@
 #define RECT_CFG_JSON_H
 
 #include <jansson.h>
+#include <stdio.h>
 
 #include "rect_cfg.h"
 
@@ -28,5 +29,14 @@ json_t *cfg_json_effective(const rect_cfg *cfg, const char *server_public_key);
  * reference (caller decrefs), NULL when out of memory.
  */
 json_t *cfg_json_directory(const rect_cfg *cfg);
+
+/*
+ * The effective settings (cfg_json_effective's JSON) as plain text on out,
+ * for `rectd --check`: one "group.setting = value" line each, strings in
+ * double quotes as in rectd.conf, "(not set)" for an unset one, an array of
+ * strings on one line, the entries of a list as "users[0].name = ...".
+ * Returns 0, or -1 when out of memory.
+ */
+int cfg_json_print_text(FILE *out, const json_t *effective);
 
 #endif

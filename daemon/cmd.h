@@ -48,12 +48,22 @@ typedef struct {
     size_t out_len;
     uint64_t seq;           /* sequence number of the last event item_apply appended */
     char msg[1024];         /* error message when the handler fails */
+    json_t *details;        /* the refusal's facts (docs/PROTOCOL.md "Refusal details"), or NULL;
+                               owned by the dispatcher, which adds "cmd" and "user" */
 } cmd_ctx;
 
 typedef int (*cmd_fn)(cmd_ctx *c);
 
 /* Set c->msg from a format and return code (a negative rect_err). */
 int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * cmd_fail with the refusal's facts: `details` (stolen; NULL is allowed,
+ * and so is a failed json_pack) becomes the reply's error.details, beside
+ * the English message; a "rule" key names the rule that refused. Keys and
+ * their meaning: docs/PROTOCOL.md "Refusal details".
+ */
+int cmd_refuse(cmd_ctx *c, int code, json_t *details, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * Who connected, as events record it: auth_principal() of c->peer, made on

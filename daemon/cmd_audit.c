@@ -720,7 +720,10 @@ typedef struct {
     json_t *seen;      /* ref -> row */
 } s_rec;
 
-static const char *const s_state_zh[RECT_ST_COUNT] = {"认领", "交办", "整改中", "验收通过", "已销号"};
+/* The states as the ledger labels them (common/refusal.c, client/ledger.c), and as
+ * ledgers printed before labelled them (认领, 交办, 验收通过): both are read. */
+static const char *const *const s_state_zh = rect_state_names_zh;
+static const char *const s_state_zh_old[RECT_ST_COUNT] = {"认领", "交办", "整改中", "验收通过", "已销号"};
 
 /* Trimmed copy of a cell. */
 static char *s_cell(const char *p, size_t n)
@@ -797,9 +800,11 @@ static void s_on_row(int ch, void *ctx)
         int s = rect_lookup(rect_state_names, RECT_ST_COUNT, r->state);
         if (s < 0)
             s = rect_lookup(s_state_zh, RECT_ST_COUNT, r->state);
+        if (s < 0)
+            s = rect_lookup(s_state_zh_old, RECT_ST_COUNT, r->state);
         if (s < 0) {
             r->rc = cmd_fail(r->c, RECT_E_BAD_IMPORT,
-                             "row %ld, column 状态 (state): \"%.60s\" is not a state (认领/交办/整改中/验收通过/已销号 or claimed/assigned/rectifying/verified/closed)",
+                             "row %ld, column 状态 (state): \"%.60s\" is not a state (已认领/已交办/整改中/已验收/已销号 or claimed/assigned/rectifying/verified/closed)",
                              row, r->state);
             goto done;
         }

@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 
 #include "cmd_ledger.h"
 #include "item.h"
+#include "log.h"
 #include "rect_proto.h"
 
 /* 1 if path is dir or lies inside it (both resolved). */
@@ -105,14 +107,38 @@ static int s_check_path(cmd_ctx *c, const char *path, int *made)
     return 0;
 }
 
-/* Remove what a failed backup left in path (the copy; the folder if this backup made it). */
-static void s_discard(const char *path, int made)
+/* Remove what a failed backup left in the folder dfd (the copy; path too if this backup made it). */
+static void s_discard(int dfd, const char *path, int made)
 {
-    char file[PATH_MAX + 16];
-    snprintf(file, sizeof file, "%s/data.mdb", path);
-    remove(file);
+    unlinkat(dfd, "data.mdb", 0);
     if (made)
-        rmdir(path);
+        rmdir(path); /* only ever an empty folder: never what a swapped path names now */
+}
+
+/*
+ * Pin the folder checked by s_check_path: open it (never through a symbolic
+ * link) and check again, on what was opened, that it is not data_dir or in
+ * it. From here on the backup writes, verifies and removes only through
+ * *dfd (its name in *via, /proc/self/fd/N), so a folder renamed or swapped
+ * for a link after the check (someone who may write in its parent) cannot
+ * make rectd write the copy elsewhere or remove data_dir's data.mdb.
+ */
+static int s_pin(cmd_ctx *c, const char *path, int *dfd, char *via, size_t vialen)
+{
+    char data[PATH_MAX], real[PATH_MAX];
+    struct stat sb;
+    *dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (*dfd < 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot open the folder %s: %s (was it moved or replaced "
+                                             "while the backup began?)", path, strerror(errno));
+    snprintf(via, vialen, "/proc/self/fd/%d", *dfd);
+    if (fstat(*dfd, &sb) != 0 || !S_ISDIR(sb.st_mode) || !realpath(via, real) || !realpath(c->cfg->data_dir, data))
+        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot resolve the folder %s: %s", path, strerror(errno));
+    if (s_inside(real, data))
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "backup: %s is now %s, inside data_dir (%s): it was replaced after it was checked; no "
+                        "backup was made", path, real, c->cfg->data_dir);
+    return 0;
 }
 
 /*
@@ -167,24 +193,54 @@ static int s_record(cmd_ctx *c, const char *path, const char *head, json_int_t e
     return rc;
 }
 
+static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, int made, char *err, size_t errlen);
+
 int cmd_backup(cmd_ctx *c)
 {
     const char *path = cmd_str(c, "path");
-    char err[1024], when[RECT_INSTANT_LEN];
-    int made = 0, rc;
-    json_t *v = NULL;
+    char err[1024], via[64];
+    int made = 0, dfd = -1, rc;
     if ((rc = s_check_path(c, path, &made)))
         return rc;
-    if ((rc = store_backup(c->st, path, err, sizeof err))) {
+    if ((rc = s_pin(c, path, &dfd, via, sizeof via))) {
+        if (dfd >= 0)
+            close(dfd);
+        if (made)
+            rmdir(path);
+        return rc;
+    }
+    rc = s_backup_in(c, path, dfd, via, made, err, sizeof err);
+    close(dfd);
+    return rc;
+}
+
+/* In a message about the pinned folder, its name via (/proc/self/fd/N) replaced by path. */
+static void s_unvia(char *msg, size_t len, const char *via, const char *path)
+{
+    char *at = strstr(msg, via), out[1024];
+    if (!at)
+        return;
+    snprintf(out, sizeof out, "%.*s%s%s", (int)(at - msg), msg, path, at + strlen(via));
+    snprintf(msg, len, "%s", out);
+}
+
+/* The backup into the pinned folder dfd (named via), once its path was checked. */
+static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, int made, char *err, size_t errlen)
+{
+    json_t *v = NULL;
+    int rc;
+    if ((rc = store_backup(c->st, via, err, errlen))) {
+        s_unvia(err, errlen, via, path);
         if (rc != RECT_E_BAD_VALUE) /* else the file there is another backup's */
-            s_discard(path, made);
-        instant_format(rect_now(), when);
-        fprintf(stderr, "%s %s backup to %s: %s: %s\n", when, c->actor->name, path, rect_err_name(rc), err);
+            s_discard(dfd, path, made);
+        log_msg(LOG_LEVEL_ERROR, "%s backup to %s: %s: %s", c->actor->name, path, rect_err_name(rc), err);
         return cmd_fail(c, rc, "backup: %s; no backup was made", err);
     }
-    if ((rc = s_verify_copy(c, path, &v))) {
-        s_discard(path, made);
-        return cmd_fail(c, rc, "backup: the copy could not be verified (%s); it was removed", c->msg);
+    if ((rc = s_verify_copy(c, via, &v))) {
+        s_discard(dfd, path, made);
+        s_unvia(c->msg, sizeof c->msg, via, path);
+        snprintf(err, errlen, "%s", c->msg); /* cmd_fail writes c->msg: never its own argument */
+        return cmd_fail(c, rc, "backup: the copy could not be verified (%s); it was removed", err);
     }
     json_int_t events = json_integer_value(json_object_get(v, "events"));
     char hash[65]; /* a copy: v goes before the last use */
@@ -194,24 +250,24 @@ int cmd_backup(cmd_ctx *c)
                  "backup: the copy does not verify: %s; it was removed. The live database is the likely cause: "
                  "run audit_verify", json_string_value(json_object_get(v, "problem")));
         json_decref(v);
-        s_discard(path, made);
+        s_discard(dfd, path, made);
         return RECT_E_INTERNAL;
     }
     char file[PATH_MAX + 16];
     struct stat sb;
     snprintf(file, sizeof file, "%s/data.mdb", path);
-    long long bytes = stat(file, &sb) == 0 ? (long long)sb.st_size : -1;
+    long long bytes = fstatat(dfd, "data.mdb", &sb, AT_SYMLINK_NOFOLLOW) == 0 ? (long long)sb.st_size : -1;
     if ((rc = s_record(c, path, hash, events))) {
+        snprintf(err, errlen, "%s", c->msg); /* cmd_fail writes c->msg: never its own argument */
         cmd_fail(c, rc, "backup: the copy in %s is good (%lld events, head %.16s…) but the backup event could not "
-                        "be recorded: %s", path, (long long)events, hash, c->msg);
+                        "be recorded: %s", path, (long long)events, hash, err);
         json_decref(v);
         return rc;
     }
     c->result = json_pack("{sssssIs{sIss}sIsI}", "path", path, "file", file, "bytes", (json_int_t)bytes, "head",
                           "seq", events, "hash", hash, "events", events, "seq", (json_int_t)c->seq);
     json_decref(v);
-    instant_format(rect_now(), when);
-    fprintf(stderr, "%s %s backup to %s: ok: %lld events, head %.16s…, %lld bytes (event seq %llu)\n", when,
+    log_msg(LOG_LEVEL_INFO, "%s backup to %s: ok: %lld events, head %.16s…, %lld bytes (event seq %llu)",
             c->actor->name, path, (long long)events, hash, bytes, (unsigned long long)c->seq);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }

@@ -75,10 +75,15 @@ static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *ins
     uint64_t id;
     int rc = store_ref_find(c->txn, f[IMP_REF], inspection, &id);
     if (rc == 0)
-        return cmd_fail(c, RECT_E_DUPLICATE_REF, "inspection %s already has an item with ref %s (id %llu)",
-                        inspection, f[IMP_REF], (unsigned long long)id);
+        return cmd_refuse(c, RECT_E_DUPLICATE_REF,
+                          json_pack("{sssssssI}", "rule", "duplicate_ref", "inspection", inspection, "ref", f[IMP_REF],
+                                    "item", (json_int_t)id),
+                          "inspection %s already has an item with ref %s (id %llu)", inspection, f[IMP_REF],
+                          (unsigned long long)id);
     if (rc != RECT_E_NOT_FOUND)
         return cmd_fail(c, rc, "cannot look up ref %s", f[IMP_REF]);
+    if ((rc = records_not_declined(c, inspection, f[IMP_SOURCE], f[IMP_TITLE])))
+        return rc;
     json_t *set = json_pack("{ssssssssssssssss}", "ref", f[IMP_REF], "inspection", inspection, "source",
                             f[IMP_SOURCE], "kind", f[IMP_KIND], "title", f[IMP_TITLE], "description",
                             f[IMP_DESCRIPTION] ? f[IMP_DESCRIPTION] : "", "measures",

@@ -119,8 +119,9 @@ int cmd_inspection_update(cmd_ctx *c)
     json_t *rec = NULL, *fb = NULL, *changes = NULL;
     int rc = store_inspection_get(c->txn, name, &rec);
     if (rc == RECT_E_NOT_FOUND)
-        return cmd_fail(c, RECT_E_UNKNOWN_NAME,
-                        "inspection %s is not recorded (see inspection_list): record it with inspection_add", name);
+        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
+                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "name", "value", name),
+                          "inspection %s is not recorded (see inspection_list): record it with inspection_add", name);
     if (rc)
         return cmd_fail(c, rc, "cannot read the inspections");
     if (title && !title[strspn(title, " \t")]) {
@@ -599,9 +600,11 @@ int ledger_inspection_known(cmd_ctx *c, const char *insp)
     if (rc)
         return cmd_fail(c, rc, "cannot look up inspection %s", insp);
     if (!found)
-        return cmd_fail(c, RECT_E_UNKNOWN_NAME,
-                        "no inspection \"%s\": no item belongs to it and none was recorded "
-                        "(rectctl inspection list shows them)", insp);
+        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
+                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", insp),
+                          "no inspection \"%s\": no item belongs to it and none was recorded "
+                          "(rectctl inspection list shows them)",
+                          insp);
     return 0;
 }
 

@@ -37,6 +37,24 @@ static void s_sources(const rect_cfg *cfg, char *buf, size_t len)
     }
 }
 
+typedef struct {
+    const char *source, *title;
+    json_t *found; /* the claimed item with that source and title (a reference), or NULL */
+} s_claimed_find;
+
+static int s_claimed_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
+{
+    (void)t;
+    (void)id;
+    s_claimed_find *f = ctx;
+    const char *s = json_string_value(json_object_get(item, "source"));
+    const char *ti = json_string_value(json_object_get(item, "title"));
+    if (!s || !ti || strcmp(s, f->source) != 0 || strcmp(ti, f->title) != 0)
+        return 0;
+    f->found = json_incref(item);
+    return 1;
+}
+
 /* The new declined array for a decline: old (may be NULL) plus the entry; or a refusal. */
 static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const char *src_arg, const char *title,
                          const char *reason, const char *ref, json_t **out)
@@ -66,6 +84,22 @@ static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const 
                             "inspection %s already records \"%s\" (%s) as not claimed (number %zu): withdraw "
                             "it first to record it again",
                             name, title, src->id, i + 1);
+    }
+    /* A problem is claimed or not claimed, never both: the record would list it twice (and fed back,
+     * claimed + not claimed, would count it twice). */
+    s_claimed_find cf = {src->id, title, NULL};
+    int wrc = store_walk_index(c->txn, "inspection", name, s_claimed_cb, &cf);
+    if (wrc < 0)
+        return cmd_fail(c, wrc, "cannot read the items of inspection %s", name);
+    if (cf.found) {
+        char label[160], its_ref[RECT_MAX_NAME + 1];
+        item_label(cf.found, label, sizeof label);
+        snprintf(its_ref, sizeof its_ref, "%s", json_string_value(json_object_get(cf.found, "ref")));
+        json_decref(cf.found);
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "inspection %s: \"%s\" (%s) is claimed as %s: a problem is either claimed or not claimed, "
+                        "and a claimed one stays in the record (rectctl show %s)",
+                        name, title, src->id, label, its_ref);
     }
     json_t *arr = old ? json_deep_copy(old) : json_array();
     json_t *e = json_pack("{ssssss}", "source", src->id, "title", title, "reason", reason);
@@ -116,10 +150,11 @@ static int s_decline(cmd_ctx *c, const char *name, const json_int_t *withdraw, c
     if (rc)
         return rc;
     if ((rc = store_inspection_get(c->txn, name, &rec)) == RECT_E_NOT_FOUND)
-        return cmd_fail(c, RECT_E_UNKNOWN_NAME,
-                        "inspection %s is not recorded (rectctl inspection list shows them): record it first "
-                        "with rectctl inspection add",
-                        name);
+        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
+                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", name),
+                          "inspection %s is not recorded (rectctl inspection list shows them): record it first "
+                          "with rectctl inspection add",
+                          name);
     if (rc)
         return cmd_fail(c, rc, "cannot read the inspections");
     json_t *old = json_object_get(rec, "declined");
@@ -178,6 +213,32 @@ int records_decline(cmd_ctx *c, const char *inspection, const char *source, cons
     return s_decline(c, inspection, NULL, source, title, reason, ref);
 }
 
+int records_not_declined(cmd_ctx *c, const char *inspection, const char *source, const char *title)
+{
+    json_t *rec = NULL, *d;
+    const rect_named *src = source ? cfg_source_find(c->cfg, source) : NULL;
+    int rc = store_inspection_get(c->txn, inspection, &rec);
+    if (rc == RECT_E_NOT_FOUND || !src || !title)
+        return 0; /* no record (nothing declined), or a source the claim itself refuses */
+    if (rc)
+        return cmd_fail(c, rc, "cannot read inspection %s", inspection);
+    size_t i;
+    json_array_foreach(json_object_get(rec, "declined"), i, d) {
+        const char *s = json_string_value(json_object_get(d, "source"));
+        const char *t = json_string_value(json_object_get(d, "title"));
+        if (s && t && strcmp(s, src->id) == 0 && strcmp(t, title) == 0) {
+            json_decref(rec);
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "inspection %s records \"%s\" (%s) as not claimed (number %zu): a problem is either "
+                            "claimed or not claimed; withdraw that first (rectctl inspection decline %s --withdraw "
+                            "%zu --reason …) to claim it",
+                            inspection, title, src->id, i + 1, inspection, i + 1);
+        }
+    }
+    json_decref(rec);
+    return 0;
+}
+
 int cmd_amend(cmd_ctx *c)
 {
     static const char *const fields[] = {"title", "description", "measures"};
@@ -220,6 +281,10 @@ int cmd_amend(cmd_ctx *c)
                       item_label(item, label, sizeof label));
         goto done;
     }
+    const char *new_title = json_string_value(json_object_get(set, "title"));
+    if (new_title && (rc = records_not_declined(c, json_string_value(json_object_get(item, "inspection")),
+                                                json_string_value(json_object_get(item, "source")), new_title)))
+        goto done;
     rc = item_act(c, item, RECT_ACT_AMEND, to, set, cmd_str(c, "reason"), NULL);
     set = NULL;
     if (rc == 0 && json_object_set_new(c->result, "seq", json_integer((json_int_t)c->seq)))

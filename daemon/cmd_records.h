@@ -32,4 +32,12 @@ int cmd_amend(cmd_ctx *c);
 int records_decline(cmd_ctx *c, const char *inspection, const char *source, const char *title, const char *reason,
                     const char *ref);
 
+/*
+ * A problem is claimed or not claimed, never both: 0, or a refusal
+ * (bad_value, c->msg set) when inspection records source (an id or name)
+ * and title as not claimed. For a claim (add, import) and amend's new
+ * title; the decline's own half is in inspection_decline.
+ */
+int records_not_declined(cmd_ctx *c, const char *inspection, const char *source, const char *title);
+
 #endif

@@ -16,6 +16,7 @@
 #include "cmd_ledger.h"
 #include "cmd_records.h"
 #include "fault.h"
+#include "log.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 #include "rect_verbs.h"
@@ -98,6 +99,17 @@ int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...)
     return code;
 }
 
+int cmd_refuse(cmd_ctx *c, int code, json_t *details, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+    va_end(ap);
+    json_decref(c->details);
+    c->details = details;
+    return code;
+}
+
 const char *cmd_principal(cmd_ctx *c)
 {
     if (!c->principal[0]) {
@@ -120,15 +132,39 @@ static rect_verb_id s_verb_of(json_t *req)
     return rect_verb_find(json_string_value(json_object_get(req, "cmd")));
 }
 
-static int s_fail(char *msg, size_t len, int code, const char *fmt, ...)
+/* Where a refusal of validation goes: the English message and its details. */
+typedef struct {
+    char *msg;
+    size_t len;
+    json_t *details; /* owned; NULL for none */
+} s_out;
+
+/*
+ * The one place validation refuses: the message and the details (stolen,
+ * NULL allowed: rule and argument when a check of one argument refused).
+ */
+static int s_fail(s_out *o, int code, json_t *details, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-static int s_fail(char *msg, size_t len, int code, const char *fmt, ...)
+static int s_fail(s_out *o, int code, json_t *details, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, len, fmt, ap);
+    vsnprintf(o->msg, o->len, fmt, ap);
     va_end(ap);
+    json_decref(o->details);
+    o->details = details;
     return code;
+}
+
+/* Details naming the rule and, when not NULL, the argument it judged. */
+static json_t *s_why(const char *rule, const char *arg)
+{
+    json_t *d = json_pack("{ss}", "rule", rule);
+    if (d && arg && json_object_set_new(d, "arg", json_string(arg))) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
 }
 
 static int s_blank(const char *s)
@@ -141,23 +177,22 @@ static int s_blank(const char *s)
 
 /* Check one string value against its type. */
 static int s_check_string(const char *cmd, const char *name, const char *s, rect_arg_type type,
-                          int required, char *msg, size_t len)
+                          int required, s_out *o)
 {
     size_t n = strlen(s);
     size_t max = type == RECT_ARG_NAME || type == RECT_ARG_ITEM || type == RECT_ARG_FILES ? RECT_MAX_NAME : RECT_MAX_TEXT;
     if (required && s_blank(s))
-        return s_fail(msg, len, RECT_E_MISSING_FIELD, "%s: %s must not be empty", cmd, name);
+        return s_fail(o, RECT_E_MISSING_FIELD, s_why("empty_argument", name), "%s: %s must not be empty", cmd, name);
     if (n > max)
-        return s_fail(msg, len, RECT_E_BAD_VALUE, "%s: %s is too long (%zu bytes; at most %zu)", cmd,
+        return s_fail(o, RECT_E_BAD_VALUE, s_why("too_long", name), "%s: %s is too long (%zu bytes; at most %zu)", cmd,
                       name, n, max);
     if (!text_clean(s, type == RECT_ARG_TEXT))
-        return s_fail(msg, len, RECT_E_BAD_VALUE, "%s: %s contains control characters%s", cmd, name,
+        return s_fail(o, RECT_E_BAD_VALUE, s_why("control_characters", name), "%s: %s contains control characters%s", cmd, name,
                       type == RECT_ARG_TEXT ? " (only newline and tab are allowed)" : " or a line break");
     return 0;
 }
 
-static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req *r, char *msg,
-                        size_t len)
+static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req *r, s_out *o)
 {
     const char *key;
     json_t *v;
@@ -166,57 +201,56 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
         while (a->name && strcmp(a->name, key) != 0)
             a++;
         if (!a->name)
-            return s_fail(msg, len, RECT_E_UNKNOWN_FIELD, "%s does not take an argument \"%s\"",
+            return s_fail(o, RECT_E_UNKNOWN_FIELD, s_why("unknown_argument", key), "%s does not take an argument \"%s\"",
                           spec->name, key);
         int rc = 0;
         switch (a->type) {
         case RECT_ARG_BOOL:
             if (!json_is_boolean(v))
-                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be true or false", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "bool"), "%s: %s must be true or false", spec->name, key);
             break;
         case RECT_ARG_INT:
             if (!json_is_integer(v))
-                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an integer", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "int"), "%s: %s must be an integer", spec->name, key);
             break;
         case RECT_ARG_OBJECT:
             if (!json_is_object(v))
-                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an object", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "object"), "%s: %s must be an object", spec->name, key);
             break;
         case RECT_ARG_ITEM:
             if (json_is_integer(v))
                 break;
             if (!json_is_string(v))
-                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an id (integer) or a ref (string)",
+                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "item"), "%s: %s must be an id (integer) or a ref (string)",
                               spec->name, key);
-            rc = s_check_string(spec->name, key, json_string_value(v), a->type, 1, msg, len);
+            rc = s_check_string(spec->name, key, json_string_value(v), a->type, 1, o);
             break;
         case RECT_ARG_FILES: {
             if (!json_is_array(v))
-                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be an array of file names",
+                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "files"), "%s: %s must be an array of file names",
                               spec->name, key);
             size_t i;
             json_t *f;
             json_array_foreach(v, i, f) {
                 if (!json_is_string(f))
-                    return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s[%zu] must be a string", spec->name,
+                    return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "files"), "%s: %s[%zu] must be a string", spec->name,
                                   key, i);
-                if ((rc = s_check_string(spec->name, "a file name", json_string_value(f), a->type, 1,
-                                         msg, len)))
+                if ((rc = s_check_string(spec->name, "a file name", json_string_value(f), a->type, 1, o)))
                     return rc;
             }
             break;
         }
         default:
             if (!json_is_string(v))
-                return s_fail(msg, len, RECT_E_BAD_TYPE, "%s: %s must be a string", spec->name, key);
-            rc = s_check_string(spec->name, key, json_string_value(v), a->type, a->required, msg, len);
+                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "string"), "%s: %s must be a string", spec->name, key);
+            rc = s_check_string(spec->name, key, json_string_value(v), a->type, a->required, o);
         }
         if (rc)
             return rc;
     }
     for (const rect_arg *a = spec->args; a->name; a++)
         if (a->required && !json_object_get(args, a->name))
-            return s_fail(msg, len, RECT_E_MISSING_FIELD, "%s needs the argument \"%s\"", spec->name,
+            return s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_argument", a->name), "%s needs the argument \"%s\"", spec->name,
                           a->name);
 
     size_t want = 0;
@@ -225,7 +259,7 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
     else if (spec->files == RECT_FILES_NAMED)
         want = json_array_size(json_object_get(args, "files"));
     if (r->n_files != want)
-        return s_fail(msg, len, RECT_E_BAD_VALUE,
+        return s_fail(o, RECT_E_BAD_VALUE, s_why("frames", NULL),
                       spec->files == RECT_FILES_ONE ? "%s needs exactly %zu attached frame (the file); got %zu"
                                                : "%s: %zu file(s) named but %zu frame(s) attached",
                       spec->name, want, r->n_files);
@@ -238,13 +272,12 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
  * is looked up in the config in force, so a key removed by SIGHUP stops
  * working at once, also on connections made before.
  */
-static int s_check_peer(const rect_cfg *cfg, const dispatch_req *r, const rect_user *u, char *msg,
-                        size_t len)
+static int s_check_peer(const rect_cfg *cfg, const dispatch_req *r, const rect_user *u, s_out *o)
 {
     char fp[9];
     const rect_user *who = cfg_user_by_key(cfg, r->peer.key);
     if (!who)
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, s_why("key_revoked", NULL),
                       "this connection's key (%s...) is no configured user's key any more (it was "
                       "revoked or replaced): connect again with your current key",
                       r->peer.key[0] ? keys_short(r->peer.key, fp) : "none");
@@ -252,7 +285,7 @@ static int s_check_peer(const rect_cfg *cfg, const dispatch_req *r, const rect_u
         return 0;
     if ((who->roles & RECT_ROLE_GATEWAY) && !(u->roles & RECT_ROLE_GATEWAY))
         return 0;
-    return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+    return s_fail(o, RECT_E_PERMISSION_DENIED, json_pack("{ssss}", "rule", "wrong_key", "connected_as", who->name),
                   "you are connected as %s (%s, key %s...): a request may act only as the user "
                   "whose key made the connection; to act as %s, use %s's own key (rectctl --as %s "
                   "reads it from your keys folder, which works only where that key is)",
@@ -271,8 +304,35 @@ static int s_client_ok(const char *s)
     return 1;
 }
 
-int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg,
-                      size_t len)
+/* Add the request's "cmd" and "user" (when strings) to details not naming them already. */
+static void s_add_who(json_t *details, const json_t *req)
+{
+    static const char *const keys[] = {"cmd", "user"};
+    for (size_t i = 0; details && i < 2; i++) {
+        json_t *v = json_object_get(req, keys[i]);
+        if (json_is_string(v) && !json_object_get(details, keys[i]))
+            json_object_set(details, keys[i], v); /* best effort: details are an aid beside the message */
+    }
+}
+
+/* The roles a command needs, as details of its refusal (rule "role_may_not_use"). */
+static json_t *s_role_why(const rect_verb *spec)
+{
+    json_t *d = json_pack("{ss}", "rule", "role_may_not_use"), *roles = json_array();
+    int rc = !d || !roles;
+    for (int i = 0; !rc && i < RECT_ROLE_COUNT; i++)
+        if (spec->roles & (1u << i))
+            rc = json_array_append_new(roles, json_string(rect_role_names[i]));
+    if (rc || json_object_set_new(d, "roles", roles)) {
+        json_decref(d);
+        json_decref(rc ? roles : NULL);
+        return NULL;
+    }
+    return d;
+}
+
+/* dispatch_validate, with the refusal's details (owned by the caller) in *details. */
+static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, s_out *o)
 {
     static const char *const top[] = {"v", "cmd", "user", "args", "client", "seq"};
     json_error_t jerr;
@@ -281,34 +341,34 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     *req_out = NULL;
 
     if (r->no_delimiter)
-        return s_fail(msg, len, RECT_E_BAD_REQUEST,
+        return s_fail(o, RECT_E_BAD_REQUEST, s_why("no_delimiter", NULL),
                       "the message lacks the empty delimiter frame before the request: use a REQ "
                       "socket, or send an empty frame first from a DEALER");
     if (r->req_len > (size_t)cfg->max_request_kb * 1024)
-        return s_fail(msg, len, RECT_E_TOO_LARGE, "the request is %zu bytes; the limit is %u KiB (daemon.max_request_kb)",
+        return s_fail(o, RECT_E_TOO_LARGE, s_why("request_too_large", NULL), "the request is %zu bytes; the limit is %u KiB (daemon.max_request_kb)",
                       r->req_len, cfg->max_request_kb);
     if (r->too_many_files)
-        return s_fail(msg, len, RECT_E_TOO_LARGE, "more than %d attached frames", RECT_MAX_FILES);
+        return s_fail(o, RECT_E_TOO_LARGE, s_why("too_many_frames", NULL), "more than %d attached frames", RECT_MAX_FILES);
     for (size_t i = 0; i < r->n_files; i++)
         if (r->files[i].len > (size_t)cfg->max_attachment_mb << 20)
-            return s_fail(msg, len, RECT_E_TOO_LARGE,
+            return s_fail(o, RECT_E_TOO_LARGE, s_why("frame_too_large", NULL),
                           "attached frame %zu is %zu bytes; the limit is %u MiB (daemon.max_attachment_mb)",
                           i + 1, r->files[i].len, cfg->max_attachment_mb);
     if (r->req_len == 0)
-        return s_fail(msg, len, RECT_E_BAD_REQUEST, "the request frame is empty: send one JSON object");
+        return s_fail(o, RECT_E_BAD_REQUEST, s_why("empty_request", NULL), "the request frame is empty: send one JSON object");
 
     int nomem;
     req = fault_loadb(r->req, r->req_len, JSON_REJECT_DUPLICATES, &jerr, &nomem);
     if (!req) {
         if (nomem)
-            return s_fail(msg, len, RECT_E_NOMEM, "out of memory reading the request");
+            return s_fail(o, RECT_E_NOMEM, NULL, "out of memory reading the request");
         if (json_error_code(&jerr) == json_error_invalid_utf8)
-            return s_fail(msg, len, RECT_E_BAD_UTF8, "the request is not valid UTF-8 (byte %d)", jerr.position);
-        return s_fail(msg, len, RECT_E_BAD_REQUEST, "the request is not JSON: %s (line %d, column %d)",
+            return s_fail(o, RECT_E_BAD_UTF8, s_why("bad_utf8", NULL), "the request is not valid UTF-8 (byte %d)", jerr.position);
+        return s_fail(o, RECT_E_BAD_REQUEST, s_why("not_json", NULL), "the request is not JSON: %s (line %d, column %d)",
                       jerr.text, jerr.line, jerr.column);
     }
     if (!json_is_object(req)) {
-        rc = s_fail(msg, len, RECT_E_BAD_REQUEST, "the request must be a JSON object");
+        rc = s_fail(o, RECT_E_BAD_REQUEST, s_why("not_object", NULL), "the request must be a JSON object");
         goto fail;
     }
     const char *key;
@@ -318,27 +378,27 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         while (i < sizeof top / sizeof top[0] && strcmp(top[i], key) != 0)
             i++;
         if (i == sizeof top / sizeof top[0]) {
-            rc = s_fail(msg, len, RECT_E_UNKNOWN_FIELD, "unknown request key \"%s\" (allowed: v, cmd, user, args, client, seq)", key);
+            rc = s_fail(o, RECT_E_UNKNOWN_FIELD, s_why("unknown_key", key), "unknown request key \"%s\" (allowed: v, cmd, user, args, client, seq)", key);
             goto fail;
         }
     }
     json_t *jv = json_object_get(req, "v"), *jcmd = json_object_get(req, "cmd"),
            *juser = json_object_get(req, "user"), *jargs = json_object_get(req, "args");
     if (!jv) {
-        rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "the request needs \"v\": 1");
+        rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", "v"), "the request needs \"v\": 1");
         goto fail;
     }
     if (!json_is_integer(jv) || json_integer_value(jv) != RECT_PROTOCOL_VERSION) {
-        rc = s_fail(msg, len, RECT_E_UNSUPPORTED_VERSION, "this rectd speaks protocol version %d only",
+        rc = s_fail(o, RECT_E_UNSUPPORTED_VERSION, s_why("version", NULL), "this rectd speaks protocol version %d only",
                     RECT_PROTOCOL_VERSION);
         goto fail;
     }
     if (!jcmd || !juser) {
-        rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "the request needs \"%s\"", jcmd ? "user" : "cmd");
+        rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", jcmd ? "user" : "cmd"), "the request needs \"%s\"", jcmd ? "user" : "cmd");
         goto fail;
     }
     if (!json_is_string(jcmd) || !json_is_string(juser) || (jargs && !json_is_object(jargs))) {
-        rc = s_fail(msg, len, RECT_E_BAD_TYPE, "\"cmd\" and \"user\" must be strings and \"args\" an object");
+        rc = s_fail(o, RECT_E_BAD_TYPE, s_why("bad_type", NULL), "\"cmd\" and \"user\" must be strings and \"args\" an object");
         goto fail;
     }
     rect_verb_id verb = rect_verb_find(json_string_value(jcmd));
@@ -346,63 +406,74 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     if (!spec || !s_handlers[verb]) {
         char shown[64];
         text_fit(json_string_value(jcmd), 40, shown, sizeof shown);
-        rc = s_fail(msg, len, RECT_E_UNKNOWN_COMMAND, "unknown command \"%s\"", shown);
+        rc = s_fail(o, RECT_E_UNKNOWN_COMMAND, json_pack("{ssss}", "rule", "unknown_command", "cmd", shown), "unknown command \"%s\"", shown);
         goto fail;
     }
     const rect_user *u = cfg_user(cfg, json_string_value(juser));
     if (!u) {
         char shown[64];
         text_fit(json_string_value(juser), 40, shown, sizeof shown);
-        rc = s_fail(msg, len, RECT_E_UNKNOWN_USER, "\"%s\" is not a configured user (see users in the config)", shown);
+        rc = s_fail(o, RECT_E_UNKNOWN_USER, json_pack("{ssssss}", "rule", "unknown_user", "user", shown, "value", shown), "\"%s\" is not a configured user (see users in the config)", shown);
         goto fail;
     }
-    if ((rc = s_check_peer(cfg, r, u, msg, len)))
+    if ((rc = s_check_peer(cfg, r, u, o)))
         goto fail;
     if (!(u->roles & spec->roles)) {
-        rc = s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s may not use %s", u->name, spec->name);
+        rc = s_fail(o, RECT_E_PERMISSION_DENIED, s_role_why(spec), "%s may not use %s", u->name, spec->name);
         goto fail;
     }
     if (spec->access == RECT_WRITE) {
         json_t *jc = json_object_get(req, "client"), *js = json_object_get(req, "seq");
         if (!jc || !js) {
-            rc = s_fail(msg, len, RECT_E_MISSING_FIELD, "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
+            rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", "client"), "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
             goto fail;
         }
         if (!json_is_string(jc) || !json_is_integer(js)) {
-            rc = s_fail(msg, len, RECT_E_BAD_TYPE, "\"client\" must be a string and \"seq\" an integer");
+            rc = s_fail(o, RECT_E_BAD_TYPE, s_why("bad_type", NULL), "\"client\" must be a string and \"seq\" an integer");
             goto fail;
         }
         if (!s_client_ok(json_string_value(jc)) || json_integer_value(js) < 1) {
-            rc = s_fail(msg, len, RECT_E_BAD_VALUE,
+            rc = s_fail(o, RECT_E_BAD_VALUE, s_why("bad_value", "client"),
                         "\"client\" must be 1-64 characters of A-Z a-z 0-9 _ - . and \"seq\" at least 1");
             goto fail;
         }
     }
     if (!jargs) {
         if (json_object_set_new(req, "args", json_object())) {
-            rc = s_fail(msg, len, RECT_E_NOMEM, "out of memory reading the request");
+            rc = s_fail(o, RECT_E_NOMEM, NULL, "out of memory reading the request");
             goto fail;
         }
         jargs = json_object_get(req, "args");
     }
-    if ((rc = s_check_args(spec, jargs, r, msg, len)))
+    if ((rc = s_check_args(spec, jargs, r, o)))
         goto fail;
     *req_out = req;
     return 0;
 fail:
+    s_add_who(o->details, req);
     json_decref(req);
     return rc;
 }
 
+int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg, size_t len)
+{
+    s_out o = {msg, len, NULL};
+    int rc = s_validate(cfg, r, req_out, &o);
+    json_decref(o.details);
+    return rc;
+}
+
 /*
- * Serialise a reply into r->reply: 0, or RECT_E_NOMEM when it could not be
+ * Serialise a reply into r->reply (details borrowed, NULL for none): 0, or RECT_E_NOMEM when it could not be
  * built and r->reply holds the out_of_memory reply instead.
  */
-static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result)
+static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, json_t *details)
 {
     json_t *rep = code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
-                            : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
-                                        "message", msg);
+                            : details ? json_pack("{sbs{sssssO}}", "ok", 0, "error", "code", rect_err_name(code),
+                                                  "message", msg, "details", details)
+                                      : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
+                                                  "message", msg);
     char *text = rep ? fault_dumps(rep, JSON_COMPACT) : NULL;
     json_decref(rep);
     int rc = 0;
@@ -432,6 +503,14 @@ static void s_ctx_init(cmd_ctx *c, const rect_cfg *cfg, json_t *req, const dispa
     instant_format(c->now, c->now_text);
 }
 
+/* A handler's refusal carries details, at least the command and the user. */
+static void s_details_of(cmd_ctx *c, const json_t *req)
+{
+    if (!c->details)
+        c->details = json_object();
+    s_add_who(c->details, req);
+}
+
 static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *req,
                        rect_verb_id verb)
 {
@@ -448,7 +527,9 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
         snprintf(c.msg, sizeof c.msg, "cannot read the database");
     }
     /* The frame goes out only with a successful reply. */
-    if (s_reply(r, rc, c.msg, c.result) == 0 && rc == 0 && c.has_out) {
+    if (rc)
+        s_details_of(&c, req);
+    if (s_reply(r, rc, c.msg, c.result, c.details) == 0 && rc == 0 && c.has_out) {
         r->has_data = 1;
         r->reply_data = c.out;
         r->reply_data_len = c.out_len;
@@ -456,6 +537,7 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
         free(c.out);
     }
     json_decref(c.result);
+    json_decref(c.details);
 }
 
 /*
@@ -518,7 +600,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
     int rc = store_begin(NULL, 1, parent, &c.txn);
     if (rc) {
-        s_reply(r, rc, "cannot begin a transaction", NULL);
+        s_reply(r, rc, "cannot begin a transaction", NULL, NULL);
         return 0;
     }
     char *stored = NULL;
@@ -529,6 +611,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     if (rc == 0 && sodium_memcmp(digest, stored_digest, 32) == 0) {
         /* a retry: answer as before, change nothing */
         store_abort(&c.txn);
+        json_decref(c.details);
         free(r->reply);
         r->reply = stored;
         r->reply_len = stored_len;
@@ -543,12 +626,13 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     } else if (rc == RECT_E_NOT_FOUND) {
         rc = s_handlers[verb](&c);
         /* an answer that could not be written is no answer: undo the change */
-        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result)) == 0)
+        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL)) == 0)
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
                                  cfg->reply_cache);
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
         json_decref(c.result);
+        json_decref(c.details); /* a handler may have recovered from a refusal of its own */
         return 1;
     }
     store_abort(&c.txn);
@@ -557,16 +641,17 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     else if (!c.msg[0])
         snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
                  rect_err_name(rc));
-    s_reply(r, rc, c.msg, NULL);
+    s_details_of(&c, req);
+    s_reply(r, rc, c.msg, NULL, c.details);
     json_decref(c.result);
+    json_decref(c.details);
     return 0;
 }
 
-/* One line on stderr per write: who did what, and how it ended. */
+/* One log line per write: who did what, and how it ended (a refusal is a
+ * notice, rectd's own failure an error). */
 static void s_log(json_t *req, const dispatch_req *r)
 {
-    char when[RECT_INSTANT_LEN];
-    instant_format(rect_now(), when);
     json_t *rep = fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
     json_t *err = json_object_get(rep, "error");
     json_t *item = json_object_get(json_object_get(rep, "result"), "item");
@@ -578,9 +663,13 @@ static void s_log(json_t *req, const dispatch_req *r)
         snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
     else if (json_is_string(arg))
         snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
-    fprintf(stderr, "%s %s %s%s: %s\n", when, json_string_value(json_object_get(req, "user")),
-            json_string_value(json_object_get(req, "cmd")), target,
-            err ? json_string_value(json_object_get(err, "code")) : "ok");
+    const char *code = err ? json_string_value(json_object_get(err, "code")) : NULL;
+    int level = !err ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
+    if (code && (strcmp(code, "internal") == 0 || strcmp(code, "out_of_memory") == 0 ||
+                 strcmp(code, "storage_full") == 0 || strcmp(code, "damaged") == 0))
+        level = LOG_LEVEL_ERROR;
+    log_msg(level, "%s %s%s: %s", json_string_value(json_object_get(req, "user")),
+            json_string_value(json_object_get(req, "cmd")), target, code ? code : "ok");
     json_decref(rep);
 }
 
@@ -603,9 +692,11 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         reqs[i].reply_data = NULL;
         reqs[i].reply_data_len = 0;
         msg[0] = '\0';
-        int rc = dispatch_validate(cfg, &reqs[i], &parsed[i], msg, sizeof msg);
+        s_out o = {msg, sizeof msg, NULL};
+        int rc = s_validate(cfg, &reqs[i], &parsed[i], &o);
         if (rc) {
-            s_reply(&reqs[i], rc, msg, NULL);
+            s_reply(&reqs[i], rc, msg, NULL, o.details);
+            json_decref(o.details);
             continue;
         }
         rect_verb_id verb = s_verb_of(parsed[i]);
@@ -640,7 +731,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
             if (parsed[i])
-                s_reply(&reqs[i], rc, msg, NULL);
+                s_reply(&reqs[i], rc, msg, NULL, NULL);
     }
     for (size_t i = 0; i < n; i++) {
         if (parsed[i])

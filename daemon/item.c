@@ -40,7 +40,8 @@ int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id)
     const char *ref = json_string_value(arg);
     if (s_all_digits(ref)) {
         if (strlen(ref) > 18)
-            return cmd_fail(c, RECT_E_NOT_FOUND, "no item with id %s", ref);
+            return cmd_refuse(c, RECT_E_NOT_FOUND, json_pack("{ssss}", "rule", "no_item", "ref", ref),
+                              "no item with id %s", ref);
         *id = strtoull(ref, NULL, 10);
         return 0;
     }
@@ -54,9 +55,10 @@ int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id)
         rc = store_ref_find(c->txn, slash + 1, buf, id);
     }
     if (rc == RECT_E_NOT_FOUND)
-        return cmd_fail(c, rc, "no item \"%s\": give an id (rectctl list shows them), a ref, or INSPECTION/REF", ref);
+        return cmd_refuse(c, rc, json_pack("{ssss}", "rule", "no_item", "ref", ref),
+                          "no item \"%s\": give an id (rectctl list shows them), a ref, or INSPECTION/REF", ref);
     if (rc == RECT_E_AMBIGUOUS_REF)
-        return cmd_fail(c, rc, "ref \"%s\" exists in several inspections: use INSPECTION/%s or the item's id", ref, ref);
+        return cmd_refuse(c, rc, json_pack("{ssss}", "rule", "ambiguous_ref", "ref", ref), "ref \"%s\" exists in several inspections: use INSPECTION/%s or the item's id", ref, ref);
     if (rc)
         return cmd_fail(c, rc, "cannot look up item \"%s\"", ref);
     return 0;
@@ -70,7 +72,8 @@ int item_load(cmd_ctx *c, json_t **item)
         return rc;
     rc = store_item_get(c->txn, id, item);
     if (rc == RECT_E_NOT_FOUND)
-        return cmd_fail(c, rc, "no item with id %llu", (unsigned long long)id);
+        return cmd_refuse(c, rc, json_pack("{sssI}", "rule", "no_item", "item", (json_int_t)id),
+                          "no item with id %llu", (unsigned long long)id);
     if (rc)
         return cmd_fail(c, rc, "cannot read item %llu", (unsigned long long)id);
     return 0;
@@ -379,6 +382,59 @@ static wf_policy s_policy(const cmd_ctx *c)
     return pol;
 }
 
+/* Add key: value (a string) to d unless value is NULL; -1 when out of memory. */
+static int s_put(json_t *d, const char *key, const char *value)
+{
+    return value ? json_object_set_new(d, key, json_string(value)) : 0;
+}
+
+/* The names of the bits of mask (of names[0..n-1]) as a new array, or NULL. */
+static json_t *s_names(unsigned mask, const char *const *names, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; a && i < n; i++)
+        if ((mask & (1u << i)) && json_array_append_new(a, json_string(names[i]))) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/*
+ * A guard's refusal as the reply's details (docs/PROTOCOL.md "Refusal
+ * details"): the item, its ref and state, what the action needs, the rule
+ * and the people it judged. NULL when out of memory (the message still goes).
+ */
+static json_t *s_why_details(const wf_why *w, const json_t *item)
+{
+    json_t *d = json_object();
+    if (!d)
+        return NULL;
+    json_t *id = json_object_get(item, "id");
+    const char *ref = json_string_value(json_object_get(item, "ref"));
+    int rc = (id && json_object_set(d, "item", id)) || s_put(d, "ref", ref && *ref ? ref : NULL) ||
+             s_put(d, "rule", w->rule) ||
+             s_put(d, "action", w->action >= 0 && w->action < RECT_ACT_COUNT ? rect_action_names[w->action] : NULL) ||
+             s_put(d, "state", w->state >= 0 && w->state < RECT_ST_COUNT ? rect_state_names[w->state] : NULL) ||
+             json_object_set_new(d, "needs", s_names(w->needs, rect_state_names, RECT_ST_COUNT)) ||
+             s_put(d, "user", w->user) || s_put(d, "owner", w->owner) || s_put(d, "leader", w->leader) ||
+             s_put(d, "requester", w->requester) || s_put(d, "reviewer", w->reviewer) ||
+             s_put(d, "deadline", w->deadline) || s_put(d, "new_deadline", w->new_deadline) ||
+             s_put(d, "new_leader", w->new_leader);
+    /* "role": the one role the action needs; "roles": all it accepts */
+    if (!rc && w->roles) {
+        rc = json_object_set_new(d, "roles", s_names(w->roles, rect_role_names, RECT_ROLE_COUNT));
+        for (int i = 0; !rc && i < RECT_ROLE_COUNT; i++)
+            if (w->roles == (1u << i))
+                rc = s_put(d, "role", rect_role_names[i]);
+    }
+    if (rc) {
+        json_decref(d);
+        return NULL;
+    }
+    return d;
+}
+
 static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *new_deadline,
                    const char *new_leader, rect_state *to)
 {
@@ -394,13 +450,14 @@ static int s_guard(cmd_ctx *c, const json_t *item, rect_action a, const char *ne
     wf_actor who = {c->actor->name, c->actor->roles};
     wf_policy pol = s_policy(c);
     char why[768], label[160];
-    rc = wf_check(a, &f.wi, &who, &pol, to, why, sizeof why);
+    wf_why w;
+    rc = wf_check_why(a, &f.wi, &who, &pol, to, why, sizeof why, &w);
     if (rc == 0)
         goto done;
     if (item)
-        cmd_fail(c, rc, "%s: %s", item_label(item, label, sizeof label), why);
+        cmd_refuse(c, rc, s_why_details(&w, item), "%s: %s", item_label(item, label, sizeof label), why);
     else
-        cmd_fail(c, rc, "%s", why);
+        cmd_refuse(c, rc, s_why_details(&w, item), "%s", why);
 done:
     s_facts_free(&f);
     return rc;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "cmd_backup.h"
 #include "cfg_json.h"
 #include "fault.h"
+#include "log.h"
 #include "rect_cfg.h"
 #include "rect_date.h"
 #include "rect_keys.h"
@@ -86,15 +88,21 @@ static void s_usage(FILE *out)
             "                     database is refused unless --force (the old file is then kept\n"
             "                     as data.mdb.replaced-TIME). Never cp a live data.mdb: use\n"
             "                     rectctl backup (docs/SECURITY.md)\n"
-            "      --check        check the configuration and exit\n"
-            "      --json         with --check: print the effective settings as JSON (every\n"
+            "      --check        check the configuration, print the effective settings (every\n"
             "                     default filled in, paths absolute, keys as public keys or\n"
-            "                     paths, never a secret) on stdout\n"
+            "                     paths, never a secret) one \"group.setting = value\" a line\n"
+            "                     on stdout, and exit\n"
+            "      --json         with --check: the effective settings as JSON instead\n"
             "      --clock-file PATH  test facility: read \"now\" from PATH (ISO 8601 with Z or\n"
             "                     an offset, e.g. 2026-12-01T09:00:00+08:00), re-read on every\n"
             "                     tick, so a test can move time; the system clock while unreadable\n"
             "  -h, --help         this help\n"
             "  -V, --version      print the version\n"
+            "\n"
+            "Log: one line per event on stderr with its level. Under systemd (stderr is the\n"
+            "journal, $JOURNAL_STREAM) as \"<6>MESSAGE\", the sd-daemon(3) priority prefix\n"
+            "(<3> error, <4> warning, <5> notice, <6> info); else as\n"
+            "\"2026-12-01T01:00:00Z info: MESSAGE\".\n"
             "\n"
             "Exit status: 0 after a clean stop, 1 on a bad command line, configuration,\n"
             "data directory or signing key (the message says FILE:LINE: what is wrong),\n"
@@ -142,17 +150,36 @@ static int s_open_log(const char *path, unsigned closed, const char *data_dir)
     }
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
-        fprintf(stderr, "rectd: cannot open the log file %s: %s\n", path, strerror(errno));
+        log_msg(LOG_LEVEL_ERROR, "cannot open the log file %s: %s", path, strerror(errno));
         return -1;
     }
     if (dup2(fd, 2) < 0) {
-        fprintf(stderr, "rectd: cannot log to %s: %s\n", path, strerror(errno));
+        log_msg(LOG_LEVEL_ERROR, "cannot log to %s: %s", path, strerror(errno));
         close(fd);
         return -1;
     }
     close(fd);
     setvbuf(stderr, NULL, _IOLBF, 0);
+    log_init(-1); /* a file now, not the journal stderr may have been */
     return 0;
+}
+
+/*
+ * A start-up failure: on a real start a log line at level error (the
+ * journal sees why the service failed), with --check the plain message.
+ */
+static void s_fail(int check, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_fail(int check, const char *fmt, ...)
+{
+    char text[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (check)
+        fprintf(stderr, "rectd: %s\n", text);
+    else
+        log_msg(LOG_LEVEL_ERROR, "%s", text);
 }
 
 /* rectd keygen: rectd's own CURVE key pair. */
@@ -253,7 +280,7 @@ int main(int argc, char **argv)
     rect_cfg *cfg = NULL;
     store *st = NULL;
     if (cfg_load(path, &cfg, err, sizeof err) != 0) {
-        fprintf(stderr, "rectd: %s\n", err);
+        s_fail(check, "%s", err);
         return 1;
     }
     if (!check && !restore && s_open_log(log_file, closed_fds, cfg->data_dir) != 0) {
@@ -261,9 +288,10 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!check && !restore && geteuid() == 0)
-        fprintf(stderr, "rectd: warning: running as root: a fault in rectd, a hook or a library would have the "
-                        "whole machine; run it as a user of its own (e.g. useradd --system rectd) that owns "
-                        "data_dir and its keys\n");
+        log_msg(LOG_LEVEL_WARNING, "running as root: a fault in rectd, a hook or a library would have the "
+                                   "whole machine; run it as a user of its own (e.g. useradd --system rectd, or "
+                                   "the rectd.service that make install puts in place) that owns data_dir and its "
+                                   "keys");
     if (restore) {
         /* A damaged copy can point LMDB past its end: say so instead of dying of SIGBUS. */
         struct sigaction bus;
@@ -279,24 +307,25 @@ int main(int argc, char **argv)
     }
     /* Local time in the calendar's zone without switching TZ: the reader threads convert too. */
     if (date_pin_zone(cfg->timezone) != 0) {
-        fprintf(stderr, "rectd: cannot use time zone %s\n", cfg->timezone);
+        s_fail(check, "cannot use time zone %s", cfg->timezone);
         cfg_destroy(&cfg);
         return 1;
     }
     if (clock && rect_clock_file(clock) != 0)
-        fprintf(stderr, "rectd: clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is\n", clock);
+        log_msg(LOG_LEVEL_WARNING,
+                "clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is", clock);
     rect_key key;
     if (cfg->demo_keys && (strncmp(cfg->endpoint, "tcp://", 6) == 0 ||
                            (cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "tcp://", 6) == 0))) {
-        fprintf(stderr, "rectd: %s: daemon.demo_keys with a tcp endpoint: demo keys are for trying rectd "
-                        "on one machine over ipc; for tcp give every user a key of their own "
-                        "(rectctl keygen USER) and set demo_keys = false\n", cfg->path);
+        s_fail(check, "%s: daemon.demo_keys with a tcp endpoint: demo keys are for trying rectd "
+                      "on one machine over ipc; for tcp give every user a key of their own "
+                      "(rectctl keygen USER) and set demo_keys = false", cfg->path);
         cfg_destroy(&cfg);
         return 1;
     }
     /* --check writes nothing: demo keys are made by a real start only */
     if (auth_prepare(cfg, &key, !check, err, sizeof err) != 0) {
-        fprintf(stderr, "rectd: %s\n", err);
+        s_fail(check, "%s", err);
         cfg_destroy(&cfg);
         return 1;
     }
@@ -317,27 +346,34 @@ int main(int argc, char **argv)
     if (check) {
         printf("rectd: %s is valid%s\n", cfg->path,
                cfg->demo_keys && !key.public_z85[0] ? " (its demo keys are made at the first start)" : "");
+        json_t *eff = cfg_json_effective(cfg, key.public_z85[0] ? key.public_z85 : NULL);
         memset(&key, 0, sizeof key);
         cfg_destroy(&cfg);
+        int bad = cfg_json_print_text(stdout, eff);
+        json_decref(eff);
+        if (bad) {
+            fprintf(stderr, "rectd: out of memory\n");
+            return 1;
+        }
         return 0;
     }
 
     rc = 1;
     if (store_open(cfg->data_dir, cfg->map_size_mb, &st, err, sizeof err) != 0 ||
         sign_open(cfg->signing_key, err, sizeof err) != 0) {
-        fprintf(stderr, "rectd: %s\n", err);
+        log_msg(LOG_LEVEL_ERROR, "%s", err);
         goto done;
     }
-    fprintf(stderr, "rectd %s: serving %s (CURVE, rectd's key %s), data in %s (pid %ld)\n", RECT_VERSION,
+    log_msg(LOG_LEVEL_INFO, "rectd %s: serving %s (CURVE, rectd's key %s), data in %s (pid %ld)", RECT_VERSION,
             cfg->endpoint, key.public_z85, cfg->data_dir, (long)getpid());
     rc = server_run(&cfg, &key, st, &s_stop, &s_reload, err, sizeof err);
     memset(&key, 0, sizeof key);
     if (rc != 0) {
         rc = 1;
-        fprintf(stderr, "rectd: %s\n", err);
+        log_msg(LOG_LEVEL_ERROR, "%s", err);
         goto done;
     }
-    fprintf(stderr, "rectd: stopped\n");
+    log_msg(LOG_LEVEL_INFO, "stopped");
     rc = 0;
 done:
     sign_close();

@@ -125,34 +125,34 @@ static int s_text(s_notices *s, const json_t *before, const rect_user *u, char *
     long long id = (long long)json_integer_value(json_object_get(it, "id"));
     char *t = NULL;
     int n = -1;
-    const char *line = comment && *comment ? comment : "(无)";
+    const char *line = comment && *comment ? comment : "（无）";
     if (strcmp(s->kind, "assigned") == 0) {
         int owner = strcmp(u->name, s_str(it, "owner") ? s_str(it, "owner") : "") == 0;
         snprintf(subject, len, "整改交办 %s:%s", ref, title);
-        n = owner ? s_aprintf(&t, "【整改交办】%s %s:整改事项 %s %s 已由 %s 交办给您,时限 %s,责任领导 %s。"
-                                 "请签收(rectctl acknowledge %lld)并按时整改。\n",
+        n = owner ? s_aprintf(&t, "【整改交办】%s %s：整改事项 %s %s 已由 %s 交办给您，时限 %s，责任领导 %s。"
+                                 "请签收（rectctl acknowledge %lld）并按时整改。\n",
                              s->day, u->display, ref, title, actor, s_str(it, "deadline") ? s_str(it, "deadline") : "未定",
                              s_display(cfg, s_str(it, "leader")), id)
-                  : s_aprintf(&t, "【整改交办】%s %s:整改事项 %s %s 已由 %s 交办,由您分管,责任人 %s,时限 %s。\n",
+                  : s_aprintf(&t, "【整改交办】%s %s：整改事项 %s %s 已由 %s 交办，由您分管，责任人 %s，时限 %s。\n",
                              s->day, u->display, ref, title, actor, s_display(cfg, s_str(it, "owner")),
                              s_str(it, "deadline") ? s_str(it, "deadline") : "未定");
     } else if (strcmp(s->kind, "sent_back") == 0) {
         snprintf(subject, len, "验收退回 %s:%s", ref, title);
-        n = s_aprintf(&t, "【验收退回】%s %s:整改事项 %s %s 经 %s 验收未通过,已退回整改。验收意见:%s\n", s->day,
+        n = s_aprintf(&t, "【验收退回】%s %s：整改事项 %s %s 经 %s 验收未通过，已退回整改。验收意见：%s\n", s->day,
                      u->display, ref, title, actor, line);
     } else if (strcmp(s->kind, "to_verify") == 0) {
         snprintf(subject, len, "待验收 %s:%s", ref, title);
-        n = s_aprintf(&t, "【待验收】%s %s:整改事项 %s %s 已由 %s 提交佐证材料,待您验收(rectctl verify %lld)。\n",
+        n = s_aprintf(&t, "【待验收】%s %s：整改事项 %s %s 已由 %s 提交佐证材料，待您验收（rectctl verify %lld）。\n",
                      s->day, u->display, ref, title, actor, id);
     } else if (strcmp(s->kind, "to_close") == 0) {
         snprintf(subject, len, "待销号 %s:%s", ref, title);
-        n = s_aprintf(&t, "【待销号】%s %s:整改事项 %s %s 已经 %s 验收通过,待您销号(rectctl close %lld)。\n", s->day,
+        n = s_aprintf(&t, "【待销号】%s %s：整改事项 %s %s 已经 %s 验收通过，待您销号（rectctl close %lld）。\n", s->day,
                      u->display, ref, title, actor, id);
     } else if (strcmp(s->kind, "extension_decided") == 0) {
         int approved = strcmp(s_str(s->ev, "action"), rect_action_names[RECT_ACT_EXTEND_APPROVE]) == 0;
         const char *wanted = s_str(json_object_get(before, "extension"), "deadline");
         snprintf(subject, len, "延期申请%s %s:%s", approved ? "已批准" : "未批准", ref, title);
-        n = s_aprintf(&t, "【延期审批】%s %s:整改事项 %s %s 延期至 %s 的申请经 %s %s,现时限 %s。意见:%s\n", s->day,
+        n = s_aprintf(&t, "【延期审批】%s %s：整改事项 %s %s 延期至 %s 的申请经 %s %s，现时限 %s。意见：%s\n", s->day,
                      u->display, ref, title, wanted ? wanted : "?", actor, approved ? "批准" : "未批准",
                      s_str(it, "deadline") ? s_str(it, "deadline") : "未定", line);
     } else { /* urged */
@@ -160,11 +160,11 @@ static int s_text(s_notices *s, const json_t *before, const rect_user *u, char *
         int owner = strcmp(u->name, s_str(it, "owner") ? s_str(it, "owner") : "") == 0;
         char ask[96] = "";
         if (owner && by)
-            snprintf(ask, sizeof ask, "请于 %s 前回复(rectctl reply %lld)或提交佐证材料。", by, id);
+            snprintf(ask, sizeof ask, "请于 %s 前回复（rectctl reply %lld）或提交佐证材料。", by, id);
         else if (owner)
-            snprintf(ask, sizeof ask, "请回复(rectctl reply %lld)或提交佐证材料。", id);
+            snprintf(ask, sizeof ask, "请回复（rectctl reply %lld）或提交佐证材料。", id);
         snprintf(subject, len, "督办 %s:%s", ref, title);
-        n = s_aprintf(&t, "【督办】%s %s:%s 督办整改事项 %s %s(责任人 %s,时限 %s):%s%s\n", s->day, u->display, actor,
+        n = s_aprintf(&t, "【督办】%s %s：%s 督办整改事项 %s %s（责任人 %s，时限 %s）：%s%s\n", s->day, u->display, actor,
                      ref, title, s_display(cfg, s_str(it, "owner")),
                      s_str(it, "deadline") ? s_str(it, "deadline") : "未定", line, ask);
     }

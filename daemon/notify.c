@@ -21,6 +21,7 @@
 #include "fault.h"
 #include "hooks.h"
 #include "item.h"
+#include "log.h"
 #include "rect_proto.h"
 #include "workflow.h"
 
@@ -171,13 +172,13 @@ static void s_add(s_text *t, const char *fmt, ...)
 static void s_item_line(s_text *t, const rect_cfg *cfg, const json_t *it, int with_owner)
 {
     json_int_t late = json_integer_value(json_object_get(it, "days_overdue"));
-    s_add(t, "  %s %s(时限 %s", s_str(it, "ref"), s_str(it, "title"),
+    s_add(t, "  %s %s（时限 %s", s_str(it, "ref"), s_str(it, "title"),
           s_str(it, "deadline") ? s_str(it, "deadline") : "未定");
     if (late > 0)
-        s_add(t, ",逾期 %lld 天", (long long)late);
+        s_add(t, "，逾期 %lld 天", (long long)late);
     if (with_owner)
-        s_add(t, ",责任人 %s,%s", s_display(cfg, s_str(it, "owner")), s_unit_name(cfg, s_str(it, "unit")));
-    s_add(t, ")\n");
+        s_add(t, "，责任人 %s，%s", s_display(cfg, s_str(it, "owner")), s_unit_name(cfg, s_str(it, "unit")));
+    s_add(t, "）\n");
 }
 
 /* Lines of one list in a notice's text; the notice's items carry them all. */
@@ -197,7 +198,7 @@ static void s_list_section(s_text *t, const rect_cfg *cfg, const char *title, js
             s_item_line(t, cfg, it, with_owner);
     }
     if (n > TEXT_MAX_LINES) /* an SMS or WeCom message must stay readable */
-        s_add(t, "  ……另有 %zu 项,见 rectctl overdue\n", n - TEXT_MAX_LINES);
+        s_add(t, "  ……另有 %zu 项，见 rectctl overdue\n", n - TEXT_MAX_LINES);
 }
 
 static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
@@ -206,7 +207,7 @@ static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
     json_t *it;
     if (!json_array_size(items))
         return;
-    s_add(t, "待销号(验收后超过 %u 天未销号):\n", cfg->close_within_days);
+    s_add(t, "待销号（验收后超过 %u 天未销号）：\n", cfg->close_within_days);
     json_array_foreach(items, i, it) {
         if (i == TEXT_MAX_LINES) {
             s_add(t, "  ……另有 %zu 项\n", json_array_size(items) - TEXT_MAX_LINES);
@@ -216,7 +217,7 @@ static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
         char day[RECT_DATE_LEN] = "-"; /* the local date: an acceptance at 01:00 in Xinjiang is not the day before */
         if (instant_parse(s_str(it, "verified_at") ? s_str(it, "verified_at") : "", &at) == 0)
             date_today(at, cfg->timezone, day);
-        s_add(t, "  %s %s(验收 %s,验收人 %s)\n", s_str(it, "ref"), s_str(it, "title"), day,
+        s_add(t, "  %s %s（验收 %s，验收人 %s）\n", s_str(it, "ref"), s_str(it, "title"), day,
               s_display(cfg, s_str(it, "verified_by")));
     }
 }
@@ -347,17 +348,17 @@ static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
     s_text t = {0};
     s_add(&t, "【整改事项提醒】%s %s:\n", j->day, u->display);
-    s_add(&t, "您负责的整改事项:逾期 %lld 项,即将到期 %lld 项,待巩固复查 %zu 项。\n", (long long)red,
+    s_add(&t, "您负责的整改事项：逾期 %lld 项，即将到期 %lld 项，待巩固复查 %zu 项。\n", (long long)red,
           (long long)yellow, json_array_size(reviews));
-    s_list_section(&t, j->c->cfg, "逾期(红灯)", items, "red", 0);
-    s_list_section(&t, j->c->cfg, "即将到期(黄灯)", items, "yellow", 0);
+    s_list_section(&t, j->c->cfg, "逾期（红灯）", items, "red", 0);
+    s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 0);
     if (json_array_size(reviews)) {
-        s_add(&t, "待巩固复查:\n");
-        json_array_foreach(reviews, i, it) s_add(&t, "  %s %s(复查日期 %s)\n", s_str(it, "ref"),
+        s_add(&t, "待巩固复查：\n");
+        json_array_foreach(reviews, i, it) s_add(&t, "  %s %s（复查日期 %s）\n", s_str(it, "ref"),
                                                   s_str(it, "title"), s_str(it, "next_review"));
     }
     char subject[160];
-    snprintf(subject, sizeof subject, "整改事项提醒 %s:逾期 %lld,即将到期 %lld", j->day, (long long)red,
+    snprintf(subject, sizeof subject, "整改事项提醒 %s：逾期 %lld，即将到期 %lld", j->day, (long long)red,
              (long long)yellow);
     return s_store(j, "owner", u, items, reviews, &t, subject, NULL);
 }
@@ -384,13 +385,13 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
     s_text t = {0};
     s_add(&t, "【分管整改事项】%s %s:\n", j->day, u->display);
-    s_add(&t, "您分管的整改事项:逾期 %lld 项,即将到期 %lld 项,待销号 %zu 项,待巩固复查 %zu 项。\n",
+    s_add(&t, "您分管的整改事项：逾期 %lld 项，即将到期 %lld 项，待销号 %zu 项，待巩固复查 %zu 项。\n",
           (long long)red, (long long)yellow, json_array_size(awaiting), json_array_size(reviews));
-    s_list_section(&t, j->c->cfg, "逾期(红灯)", items, "red", 1);
-    s_list_section(&t, j->c->cfg, "即将到期(黄灯)", items, "yellow", 1);
+    s_list_section(&t, j->c->cfg, "逾期（红灯）", items, "red", 1);
+    s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 1);
     s_awaiting_section(&t, j->c->cfg, awaiting);
     char subject[160];
-    snprintf(subject, sizeof subject, "分管整改事项 %s:逾期 %lld,即将到期 %lld", j->day, (long long)red,
+    snprintf(subject, sizeof subject, "分管整改事项 %s：逾期 %lld，即将到期 %lld", j->day, (long long)red,
              (long long)yellow);
     json_t *extra = json_pack("{so}", "awaiting_close", awaiting);
     if (!extra) {
@@ -438,17 +439,17 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
     }
     s_text t = {0};
     s_add(&t, "【整改销号日报】%s:\n", j->day);
-    s_add(&t, "在办 %lld 项:红灯 %lld,黄灯 %lld,绿灯 %lld;待销号 %zu 项;待巩固复查 %zu 项。\n",
+    s_add(&t, "在办 %lld 项：红灯 %lld，黄灯 %lld，绿灯 %lld；待销号 %zu 项；待巩固复查 %zu 项。\n",
           (long long)(lights[0] + lights[1] + lights[2]), (long long)lights[2], (long long)lights[1],
           (long long)lights[0], json_array_size(awaiting), json_array_size(g->reviews));
     if (json_object_size(by_unit))
-        s_add(&t, "按责任单位:\n");
+        s_add(&t, "按责任单位：\n");
     /* In the config's order, then items without a unit. */
     for (size_t k = 0; k <= cfg->n_units; k++) {
         const char *key = k < cfg->n_units ? cfg->units[k].id : "-";
         json_t *row = json_object_get(by_unit, key);
         if (row)
-            s_add(&t, "  %s:红 %lld,黄 %lld,绿 %lld\n", k < cfg->n_units ? cfg->units[k].name : "未交办",
+            s_add(&t, "  %s：红 %lld，黄 %lld，绿 %lld\n", k < cfg->n_units ? cfg->units[k].name : "未交办",
                   (long long)json_integer_value(json_object_get(row, "red")),
                   (long long)json_integer_value(json_object_get(row, "yellow")),
                   (long long)json_integer_value(json_object_get(row, "green")));
@@ -456,7 +457,7 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
     s_list_section(&t, cfg, "逾期清单", items, "red", 1);
     s_awaiting_section(&t, cfg, awaiting);
     char subject[160];
-    snprintf(subject, sizeof subject, "整改销号日报 %s:逾期 %lld", j->day, (long long)lights[2]);
+    snprintf(subject, sizeof subject, "整改销号日报 %s：逾期 %lld", j->day, (long long)lights[2]);
     /* The summary counts every open item, not only the red ones it lists. */
     json_t *extra = json_pack("{s{sIsIsI}sos{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1],
                               "red", lights[2], "by_unit", by_unit, "counts", "red", lights[2], "yellow",
@@ -530,7 +531,7 @@ static int s_escalate(s_job *j, s_gather *g, json_t *out)
             json_decref(item);
             continue;
         }
-        snprintf(comment, sizeof comment, "逾期 %lld 天,超过 %u 天,督办", (long long)late,
+        snprintf(comment, sizeof comment, "逾期 %lld 天，超过 %u 天，督办", (long long)late,
                  c->cfg->escalate_after_days);
         json_t *set = json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
         rc = item_apply(c, item, RECT_ACT_ESCALATE, set, comment, NULL, NULL);
@@ -576,7 +577,7 @@ static int s_escalation_notices(s_job *j, json_t *escalated)
             continue;
         }
         s_text t = {0};
-        s_add(&t, "【督办】%s %s:以下 %zu 项整改事项逾期超过 %u 天,请督促整改:\n", j->day, user->display,
+        s_add(&t, "【督办】%s %s：以下 %zu 项整改事项逾期超过 %u 天，请督促整改：\n", j->day, user->display,
               json_array_size(items), cfg->escalate_after_days);
         json_array_foreach(items, i, it) s_item_line(&t, cfg, it, 1);
         char subject[160];
@@ -753,14 +754,15 @@ static void s_maybe_run_job(notifier *n)
         store_abort(&t);
     if (rc) {
         n->retry_at = now + 60; /* say it once a minute, not at every tick */
-        fprintf(stderr, "rectd: daily job for %s failed: %s (%s); retrying in a minute\n", day,
+        log_msg(LOG_LEVEL_ERROR, "daily job for %s failed: %s (%s); retrying in a minute", day,
                 rect_err_name(rc), c.msg);
     } else {
         if (missed > 0)
-            fprintf(stderr, "rectd: the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's\n",
-                    missed, done, day);
+            log_msg(LOG_LEVEL_NOTICE,
+                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's", missed,
+                    done, day);
         snprintf(n->done_day, sizeof n->done_day, "%s", day);
-        fprintf(stderr, "%s rectd daily job %s: %lld notices, %lld escalated\n", c.now_text, day,
+        log_msg(LOG_LEVEL_INFO, "daily job %s (at %s): %lld notices, %lld escalated", day, c.now_text,
                 (long long)json_integer_value(json_object_get(res, "notices")),
                 (long long)json_integer_value(json_object_get(res, "escalated")));
     }
@@ -882,10 +884,10 @@ static void s_record(notifier *n, uint64_t id, uint32_t hook, int ok, const char
     else
         store_abort(&t);
     if (rc)
-        fprintf(stderr, "rectd: cannot record delivery of notice %llu to hook %s: %s\n",
+        log_msg(LOG_LEVEL_ERROR, "cannot record delivery of notice %llu to hook %s: %s",
                 (unsigned long long)id, hk->name, rect_err_name(rc));
     if (!ok)
-        fprintf(stderr, "rectd: hook %s for notice %llu: %s (attempt %lld)\n", hk->name,
+        log_msg(LOG_LEVEL_WARNING, "hook %s for notice %llu: %s (attempt %lld)", hk->name,
                 (unsigned long long)id, error ? error : "failed", (long long)attempts);
     json_decref(notice);
 }

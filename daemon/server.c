@@ -29,6 +29,7 @@
 
 #include "auth.h"
 #include "dispatch.h"
+#include "log.h"
 #include "notify.h"
 
 #ifndef ZMQ_ZAP_ENFORCE_DOMAIN
@@ -421,11 +422,11 @@ static int s_claim_endpoint(const rect_cfg *cfg, const char *endpoint, int *fd, 
             close(lfd);
             return -1;
         }
-        fprintf(stderr, "rectd: replacing the socket file %s that a stopped rectd left behind\n", path);
+        log_msg(LOG_LEVEL_NOTICE, "replacing the socket file %s that a stopped rectd left behind", path);
     }
     int n = snprintf(who, sizeof who, "pid %ld, data_dir %s\n", (long)getpid(), cfg->data_dir);
     if (n > 0 && (ftruncate(lfd, 0) != 0 || pwrite(lfd, who, (size_t)n < sizeof who ? (size_t)n : sizeof who - 1, 0) < 0))
-        fprintf(stderr, "rectd: cannot write %s: %s (the endpoint is claimed all the same)\n", lock, strerror(errno));
+        log_msg(LOG_LEVEL_WARNING, "cannot write %s: %s (the endpoint is claimed all the same)", lock, strerror(errno));
     *fd = lfd;
     return 0;
 }
@@ -459,15 +460,13 @@ static int s_keys_revoked(const rect_cfg *old, const rect_cfg *fresh)
  */
 static void s_rebind_pub(void *pub, const char *endpoint)
 {
-    char when[RECT_INSTANT_LEN];
-    instant_format(rect_now(), when);
     int rc = zmq_unbind(pub, endpoint);
     for (int i = 0; rc == 0 && i < 100; i++) {
         mode_t old = umask(0077);
         rc = zmq_bind(pub, endpoint);
         umask(old);
         if (rc == 0) {
-            fprintf(stderr, "%s reload: a key was revoked: the subscribers of %s must connect again\n", when,
+            log_msg(LOG_LEVEL_NOTICE, "reload: a key was revoked: the subscribers of %s must connect again",
                     endpoint);
             return;
         }
@@ -475,36 +474,35 @@ static void s_rebind_pub(void *pub, const char *endpoint)
         nanosleep(&ts, NULL);
         rc = 0;
     }
-    fprintf(stderr, "%s reload: cannot bind %s again after revoking a key: %s (notices are still in inbox)\n",
-            when, endpoint, zmq_strerror(errno));
+    log_msg(LOG_LEVEL_ERROR, "reload: cannot bind %s again after revoking a key: %s (notices are still in inbox)",
+            endpoint, zmq_strerror(errno));
 }
 
 static void s_reload(s_cfgs *cs, notifier *nt, void *pub)
 {
     rect_cfg *old = *cs->cfg_p, *fresh = NULL;
     rect_key key;
-    char err[1024], when[RECT_INSTANT_LEN];
+    char err[1024];
     const char *why = NULL;
-    instant_format(rect_now(), when);
     if (cfg_load(old->path, &fresh, err, sizeof err) != 0) {
-        fprintf(stderr, "%s reload refused, the old configuration stays: %s\n", when, err);
+        log_msg(LOG_LEVEL_WARNING, "reload refused, the old configuration stays: %s", err);
         return;
     }
     if ((why = cfg_restart_only_change(old, fresh)) != NULL) {
-        fprintf(stderr, "%s reload refused, the old configuration stays: %s changed, and only a restart can change it\n",
-                when, why);
+        log_msg(LOG_LEVEL_WARNING,
+                "reload refused, the old configuration stays: %s changed, and only a restart can change it", why);
         cfg_destroy(&fresh);
         return;
     }
     if (auth_prepare(fresh, &key, 1, err, sizeof err) != 0) {
-        fprintf(stderr, "%s reload refused, the old configuration stays: %s\n", when, err);
+        log_msg(LOG_LEVEL_WARNING, "reload refused, the old configuration stays: %s", err);
         cfg_destroy(&fresh);
         return;
     }
     memset(&key, 0, sizeof key);
     rect_cfg **r = realloc(cs->retired, (cs->n_retired + 1) * sizeof *r);
     if (!r) {
-        fprintf(stderr, "%s reload refused, the old configuration stays: out of memory\n", when);
+        log_msg(LOG_LEVEL_WARNING, "reload refused, the old configuration stays: out of memory");
         cfg_destroy(&fresh);
         return;
     }
@@ -516,8 +514,8 @@ static void s_reload(s_cfgs *cs, notifier *nt, void *pub)
         s_rebind_pub(pub, fresh->pub_endpoint);
         s_socket_file(fresh, fresh->pub_endpoint, err, sizeof err);
     }
-    fprintf(stderr, "%s reloaded %s: %zu users; new requests use their roles and keys\n", when,
-            fresh->path, fresh->n_users);
+    log_msg(LOG_LEVEL_INFO, "reloaded %s: %zu users; new requests use their roles and keys", fresh->path,
+            fresh->n_users);
 }
 
 /* ---- the loop -------------------------------------------------------------- */

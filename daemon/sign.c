@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "rect_proto.h"
+#include "log.h"
 #include "rect_sig.h"
 
 #define S_KEY_FILE_MAX 4096
@@ -180,7 +181,7 @@ static int s_create(const char *path, const char *pub, char *err, size_t len)
         rc = s_write_file(pub, text, 0644, 0, err, len);
     }
     if (rc == 0)
-        fprintf(stderr, "rectd: created the signing key %s and its public half %s (give that to the county)\n",
+        log_msg(LOG_LEVEL_NOTICE, "created the signing key %s and its public half %s (give that to the county)",
                 path, pub);
     return rc;
 }
@@ -222,7 +223,7 @@ static int s_check_pub(const char *pub, char *err, size_t len)
         s_pub_text(s_key.pk_hex, text, sizeof text);
         if (s_write_file(pub, text, 0644, 0, err, len) != 0)
             return -1;
-        fprintf(stderr, "rectd: wrote the missing public half of the signing key, %s\n", pub);
+        log_msg(LOG_LEVEL_NOTICE, "wrote the missing public half of the signing key, %s", pub);
         return 0;
     }
     if (s_read_file(pub, text, sizeof text, err, len) != 0 ||
@@ -255,7 +256,7 @@ int sign_open(const char *path, char *err, size_t errlen)
         sign_close();
         goto done;
     }
-    fprintf(stderr, "rectd: signing ledgers and anchors with key %.16s… (%s)\n", s_key.pk_hex, pub);
+    log_msg(LOG_LEVEL_INFO, "signing ledgers and anchors with key %.16s… (%s)", s_key.pk_hex, pub);
     rc = 0;
 done:
     free(pub);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "log.h"
 #include "rect_proto.h"
 
 const char *const store_index_fields[] = {
@@ -90,13 +91,13 @@ static int s_commit_failed(const store *s, int rc)
 {
     if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && s_disk_nearly_full(s->dir))) {
         s_disk_full = 1;
-        fprintf(stderr, "rectd: disk full: a commit could not be written to %s (%s); nothing was changed: free "
-                        "space on that disk\n", s->dir, mdb_strerror(rc));
+        log_msg(LOG_LEVEL_ERROR, "disk full: a commit could not be written to %s (%s); nothing was changed: free "
+                                 "space on that disk", s->dir, mdb_strerror(rc));
         return ENOSPC;
     }
-    fprintf(stderr, "rectd: FATAL: a commit to %s failed (%s): what is on disk is unknown, so rectd stops "
-                    "without answering the requests of that batch; check the disk (dmesg), then restart rectd "
-                    "(clients retry, and nothing is applied twice)\n", s->dir, mdb_strerror(rc));
+    log_msg(LOG_LEVEL_ERROR, "FATAL: a commit to %s failed (%s): what is on disk is unknown, so rectd stops "
+                             "without answering the requests of that batch; check the disk (dmesg), then restart "
+                             "rectd (clients retry, and nothing is applied twice)", s->dir, mdb_strerror(rc));
     fflush(stderr);
     _exit(3);
 }
@@ -147,7 +148,7 @@ static int s_err(int rc, const char *what)
         return RECT_E_STORAGE_FULL;
     if (rc == ENOMEM)
         return RECT_E_NOMEM;
-    fprintf(stderr, "rectd: lmdb %s: %s\n", what, mdb_strerror(rc));
+    log_msg(LOG_LEVEL_ERROR, "lmdb %s: %s", what, mdb_strerror(rc));
     return RECT_E_INTERNAL;
 }
 
@@ -346,7 +347,7 @@ static int s_private_dir(const char *dir, char *err, size_t errlen)
                  dir, (unsigned)mode, strerror(errno));
         return -1;
     }
-    fprintf(stderr, "rectd: data_dir %s was writable by group or others (mode %04o): tightened to %04o\n", dir,
+    log_msg(LOG_LEVEL_WARNING, "data_dir %s was writable by group or others (mode %04o): tightened to %04o", dir,
             (unsigned)mode, (unsigned)(mode & ~(mode_t)022));
     return 0;
 }
@@ -407,7 +408,7 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
     int dead = 0;
     mdb_reader_check(s->env, &dead);
     if (dead)
-        fprintf(stderr, "rectd: cleared %d stale LMDB reader slot(s)\n", dead);
+        log_msg(LOG_LEVEL_NOTICE, "cleared %d stale LMDB reader slot(s)", dead);
     if (s_open_dbs(s, 0, err, errlen) != 0)
         goto fail;
     *out = s;
@@ -487,7 +488,7 @@ int store_item_get(store_txn *t, uint64_t id, json_t **item)
     json_error_t jerr;
     *item = s_load(v.mv_data, v.mv_size, &rc, &jerr);
     if (rc == RECT_E_INTERNAL)
-        fprintf(stderr, "rectd: stored item %llu is not JSON: %s\n", (unsigned long long)id, jerr.text);
+        log_msg(LOG_LEVEL_ERROR, "stored item %llu is not JSON: %s", (unsigned long long)id, jerr.text);
     return rc;
 }
 

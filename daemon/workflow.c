@@ -23,7 +23,7 @@ typedef enum {
     WHO_DECIDER,        /* a holder of the roles who is neither the owner nor the requester */
     WHO_SYSTEM,         /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
     WHO_OWNER,          /* the item's current owner only (not even an admin: it is their own word) */
-    WHO_ITEM_LEADER,    /* the item's leader, or an admin */
+    WHO_ITEM_LEADER,    /* the item's leader, or an admin; never its current owner */
     WHO_REVIEWER        /* the configured reviewer (ledger.reviewer), or an admin */
 } wf_who;
 
@@ -137,14 +137,23 @@ static int s_in(const char *name, const char *const *list, size_t n)
     return 0;
 }
 
-static int s_fail(char *msg, size_t len, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int s_fail(char *msg, size_t len, int rc, const char *fmt, ...)
+/* Where a refusal goes: the English message and the rule with its facts. */
+typedef struct {
+    char *msg;
+    size_t len;
+    wf_why *why;
+} wf_out;
+
+/* The one place a guard refuses: the message, and the rule's name for the details. */
+static int s_fail(wf_out *o, int rc, const char *rule, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int s_fail(wf_out *o, int rc, const char *rule, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    if (len)
-        vsnprintf(msg, len, fmt, ap);
+    if (o->len)
+        vsnprintf(o->msg, o->len, fmt, ap);
     va_end(ap);
+    o->why->rule = rule;
     return rc;
 }
 
@@ -165,60 +174,60 @@ int wf_starts_round(rect_action a)
 }
 
 /* 1. The state, and the standing facts that act like state (a pending request, the kind). */
-static int s_check_state(rect_action a, const wf_item *it, char *msg, size_t len)
+static int s_check_state(rect_action a, const wf_item *it, wf_out *o)
 {
     char buf[96];
     const wf_rule *r = &s_rules[a];
     const char *act = rect_action_names[a];
     if (!wf_allowed_from(a, it->state)) {
         if (it->state == RECT_ST_NONE)
-            return s_fail(msg, len, RECT_E_INVALID_TRANSITION, "%s needs an existing item", act);
+            return s_fail(o, RECT_E_INVALID_TRANSITION, "needs_item", "%s needs an existing item", act);
         if (r->from == 0)
-            return s_fail(msg, len, RECT_E_INVALID_TRANSITION, "the item already exists (it is %s)",
+            return s_fail(o, RECT_E_INVALID_TRANSITION, "item_exists", "the item already exists (it is %s)",
                           rect_state_names[it->state]);
-        return s_fail(msg, len, RECT_E_INVALID_TRANSITION, "the item is %s; %s needs %s",
+        return s_fail(o, RECT_E_INVALID_TRANSITION, "wrong_state", "the item is %s; %s needs %s",
                       rect_state_names[it->state], act, s_states_text(r->from, buf, sizeof buf));
     }
     if (a == RECT_ACT_EXTEND && it->extension_by)
-        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+        return s_fail(o, RECT_E_INVALID_TRANSITION, "extension_pending",
                       "it already has a pending extension request (to %s, by %s): it must be approved or "
                       "denied first",
                       it->extension_deadline ? it->extension_deadline : "?", it->extension_by);
     if ((a == RECT_ACT_EXTEND_APPROVE || a == RECT_ACT_EXTEND_DENY) && !it->extension_by)
-        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+        return s_fail(o, RECT_E_INVALID_TRANSITION, "no_extension_pending",
                       "it has no pending extension request to %s: the owner asks first (rectctl extend)",
                       a == RECT_ACT_EXTEND_APPROVE ? "approve" : "deny");
     if ((a == RECT_ACT_REVIEW || a == RECT_ACT_RELAPSE) && !it->long_term)
-        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+        return s_fail(o, RECT_E_INVALID_TRANSITION, "immediate_item",
                       "it is an immediate (立查立改) item: consolidation reviews are for long-term "
                       "(长期坚持) items only");
     if (a == RECT_ACT_REPLY && it->open_urges < 1)
-        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+        return s_fail(o, RECT_E_INVALID_TRANSITION, "no_open_urge",
                       "it has no open urge (督办) to reply to: a reply answers an urge by its leader or an admin");
     if (a == RECT_ACT_ACKNOWLEDGE && it->acknowledged)
-        return s_fail(msg, len, RECT_E_INVALID_TRANSITION,
+        return s_fail(o, RECT_E_INVALID_TRANSITION, "already_acknowledged",
                       "its current assignment is already acknowledged (签收): once per assignment");
     return 0;
 }
 
 /* The verifier: nobody who owned the item or filed its evidence in this round. */
-static int s_check_verifier(rect_action a, const wf_item *it, const wf_actor *who, char *msg, size_t len)
+static int s_check_verifier(rect_action a, const wf_item *it, const wf_actor *who, wf_out *o)
 {
     const char *act = a == RECT_ACT_VERIFY_PASS ? "verify (pass)" : "verify (reject)";
     const char *may = "a verifier who neither owned it nor filed its evidence since it was last started, "
                       "sent back, reopened or relapsed must verify it";
     if (s_same(who->name, it->owner) || s_in(who->name, it->round_owners, it->n_round_owners))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, s_same(who->name, it->owner) ? "owner_may_not_verify" : "round_owner_may_not_verify",
                       "%s %s the item's owner in this round of work and may not %s it: %s", who->name,
                       s_same(who->name, it->owner) ? "is" : "was", act, may);
     if (s_in(who->name, it->round_filers, it->n_round_filers))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "filer_may_not_verify",
                       "%s filed evidence in this round of work and may not %s it: %s", who->name, act, may);
     return 0;
 }
 
 /* The closer (销号): the right leader, and none of the round's people (workflow.*). */
-static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_policy *pol, char *msg, size_t len)
+static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_policy *pol, wf_out *o)
 {
     char may[256];
     int admin = (who->roles & RECT_ROLE_ADMIN) != 0;
@@ -227,7 +236,7 @@ static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_polic
     else
         snprintf(may, sizeof may, "the item's leader (%s) or an admin", it->leader ? it->leader : "none yet");
     if (!pol->close_by_any_leader && !admin && !s_same(who->name, it->leader))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "closer_not_leader",
                       "%s is not the item's leader (%s): only %s may close it (workflow.close_by = "
                       "\"item_leader\")",
                       who->name, it->leader ? it->leader : "none yet", may);
@@ -240,7 +249,7 @@ static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_polic
                : s_in(who->name, it->round_owners, it->n_round_owners) ? "owned"
                                                                          : NULL;
     if (what)
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "closer_in_round",
                       "%s %s the item in this round of work and may not also close it: %s who neither "
                       "%sverified it in this round must",
                       who->name, what, may, pol->distinct_closer ? "owned, filed evidence on nor " : "owns nor ");
@@ -248,35 +257,41 @@ static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_polic
 }
 
 /* 2. The actor: roles, and relation to the item and its round. */
-static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, char *msg,
-                         size_t len)
+static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, wf_out *o)
 {
     char buf[96];
     const wf_rule *r = &s_rules[a];
     const char *act = rect_action_names[a];
     int system = s_same(who->name, RECT_SYSTEM_ACTOR);
     if (system != (r->who == WHO_SYSTEM))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, system ? "system_may_not" : "system_only",
                       system ? "rectd itself may not %s an item" : "only rectd itself may %s an item", act);
     if (r->who == WHO_SYSTEM)
         return 0;
     if (r->who == WHO_OWNER) {
         if (!s_same(who->name, it->owner))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_only",
                           "%s is not the item's owner (%s): only the owner may %s, in their own name",
                           who->name ? who->name : "?", it->owner ? it->owner : "none yet", act);
         return 0;
     }
     if (r->who == WHO_ITEM_LEADER) {
+        /* An urge is pressure on the owner: the owner urging their own item (an admin, or a leader
+         * who took it on) would only inflate 督办次数 and answer it themselves. */
+        if (s_same(who->name, it->owner))
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_may_not_urge",
+                          "%s owns the item: its owner cannot %s it, whatever their roles; its leader (%s) or "
+                          "another admin may",
+                          who->name ? who->name : "?", act, it->leader ? it->leader : "none yet");
         if (!s_same(who->name, it->leader) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "leader_or_admin",
                           "%s is neither the item's leader (%s) nor an admin: only they may %s it",
                           who->name ? who->name : "?", it->leader ? it->leader : "none yet", act);
         return 0;
     }
     if (r->who == WHO_REVIEWER) {
         if (!s_same(who->name, pol->reviewer) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "reviewer_or_admin",
                           "%s is neither the reviewer (审核人, ledger.reviewer = %s) nor an admin: only they may "
                           "sign a ledger",
                           who->name ? who->name : "?", pol->reviewer ? pol->reviewer : "none configured");
@@ -284,11 +299,11 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
     }
     if (r->who == WHO_OWNER_OR_ADMIN) {
         if (!s_same(who->name, it->owner) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "only the item's owner (%s) or an admin may %s it",
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_or_admin", "only the item's owner (%s) or an admin may %s it",
                           it->owner ? it->owner : "none yet", act);
         /* A relapse reopens the work; a new deadline for it is a re-plan, an admin's, counted as an extension. */
         if (a == RECT_ACT_RELAPSE && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "relapse_replan",
                           "a relapse with a new deadline (%s instead of %s) is a re-plan, and a deadline moves "
                           "only through an extension: record the relapse without --deadline and ask for more "
                           "time (rectctl extend), or have an admin give the new deadline",
@@ -296,22 +311,22 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
         return 0;
     }
     /* The round's owners and filers are told that first: no role would let them verify. */
-    int rc = r->who == WHO_VERIFIER ? s_check_verifier(a, it, who, msg, len) : 0;
+    int rc = r->who == WHO_VERIFIER ? s_check_verifier(a, it, who, o) : 0;
     if (rc)
         return rc;
     if (!(who->roles & r->roles))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED, "%s needs the role %s; %s does not have it", act,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "role_needed", "%s needs the role %s; %s does not have it", act,
                       s_roles_text(r->roles, buf, sizeof buf), who->name ? who->name : "?");
     switch (r->who) {
     case WHO_CLOSER:
-        return s_check_closer(it, who, pol, msg, len);
+        return s_check_closer(it, who, pol, o);
     case WHO_DECIDER:
         if (s_same(who->name, it->owner))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_may_not_decide",
                           "%s is the item's owner and may not decide its extension: a leader or admin who is "
                           "neither the owner nor the requester must", who->name);
         if (s_same(who->name, it->extension_by))
-            return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "requester_may_not_decide",
                           "%s asked for this extension and may not decide it: a leader or admin who is "
                           "neither the owner nor the requester must", who->name);
         return 0;
@@ -322,13 +337,13 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
      * make an item theirs and then close it. */
     if (a == RECT_ACT_ASSIGN && s_changes_leader(it) && !(who->roles & RECT_ROLE_ADMIN) &&
         !s_same(who->name, it->leader))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "leader_handover",
                       "assign would hand the item from its leader %s to %s: only %s or an admin may do that; "
                       "%s may reassign it with the same leader",
                       it->leader, it->new_leader, it->leader, who->name);
     /* A deadline moves only through an extension: an assign that moves it is an admin's re-plan. */
     if (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
-        return s_fail(msg, len, RECT_E_PERMISSION_DENIED,
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "deadline_moves",
                       "assign would move the deadline from %s to %s, and a deadline moves only through an "
                       "extension: the owner asks (rectctl extend) and a leader or admin approves, or an admin "
                       "re-plans it with assign and a note giving the reason; %s may reassign with the same "
@@ -342,45 +357,77 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
  * started, sent back, reopened or relapsed (so its filers are the round's,
  * and none of them may pass it).
  */
-static int s_check_evidence(const wf_item *it, char *msg, size_t len)
+static int s_check_evidence(const wf_item *it, wf_out *o)
 {
     if (it->evidence_count < 1)
-        return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
+        return s_fail(o, RECT_E_MISSING_EVIDENCE, "no_evidence",
                       "no evidence has been filed: the owner must log evidence before it can pass");
     if (it->round_rejected && it->round_evidence < 1)
-        return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
+        return s_fail(o, RECT_E_MISSING_EVIDENCE, "no_evidence_since_reject",
                       "it was sent back and no evidence has been filed since the rejection: the owner must "
                       "log new evidence (rectctl evidence) before it can pass");
     if (it->round_evidence < 1)
-        return s_fail(msg, len, RECT_E_MISSING_EVIDENCE,
+        return s_fail(o, RECT_E_MISSING_EVIDENCE, "no_evidence_in_round",
                       "no evidence has been filed since it was last started, reopened or relapsed: the owner "
                       "must log evidence of this round of work (rectctl evidence) before it can pass");
+    return 0;
+}
+
+int wf_check_why(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, rect_state *to,
+                 char *msg, size_t msglen, wf_why *why)
+{
+    wf_why spare;
+    wf_out o = {msg, msglen, why ? why : &spare};
+    memset(o.why, 0, sizeof *o.why);
+    o.why->action = a;
+    o.why->state = it->state;
+    o.why->user = who->name;
+    o.why->owner = it->owner;
+    o.why->leader = it->leader;
+    if (a < 0 || a >= RECT_ACT_COUNT)
+        return s_fail(&o, RECT_E_INTERNAL, "unknown_action", "unknown action");
+    if (!pol)
+        pol = &wf_policy_default;
+    const wf_rule *r = &s_rules[a];
+    int rc;
+    if ((rc = s_check_state(a, it, &o)) || (rc = s_check_actor(a, it, who, pol, &o)) ||
+        /* 3. what the request carries: a re-plan is recorded as an extension, with its reason */
+        (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !it->has_note &&
+         (rc = s_fail(&o, RECT_E_MISSING_FIELD, "replan_needs_note",
+                      "re-planning the deadline from %s to %s needs a note giving the reason (it is recorded "
+                      "as an extension): add --note",
+                      it->deadline, it->new_deadline))) ||
+        (a == RECT_ACT_VERIFY_PASS && (rc = s_check_evidence(it, &o)))) {
+        /* The facts the refusing rule judged, beside the common ones. */
+        const char *rule = o.why->rule;
+        o.why->needs = r->from;
+        o.why->roles = r->roles;
+        if (strstr(rule, "extension") || strstr(rule, "decide")) {
+            o.why->requester = it->extension_by;
+            o.why->new_deadline = it->extension_deadline;
+        }
+        if (strcmp(rule, "reviewer_or_admin") == 0)
+            o.why->reviewer = pol->reviewer;
+        if (strcmp(rule, "deadline_moves") == 0 || strcmp(rule, "relapse_replan") == 0 ||
+            strcmp(rule, "replan_needs_note") == 0) {
+            o.why->deadline = it->deadline;
+            o.why->new_deadline = it->new_deadline;
+        }
+        if (strcmp(rule, "leader_handover") == 0)
+            o.why->new_leader = it->new_leader;
+        return rc;
+    }
+    *to = r->to < 0 ? it->state : (rect_state)r->to;
+    if (a == RECT_ACT_ASSIGN && it->state == RECT_ST_RECTIFYING)
+        *to = RECT_ST_RECTIFYING; /* reassigned while the work goes on */
+    if (msglen)
+        msg[0] = '\0';
+    o.why->rule = NULL;
     return 0;
 }
 
 int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, rect_state *to,
              char *msg, size_t msglen)
 {
-    if (a < 0 || a >= RECT_ACT_COUNT)
-        return s_fail(msg, msglen, RECT_E_INTERNAL, "unknown action");
-    if (!pol)
-        pol = &wf_policy_default;
-    int rc;
-    if ((rc = s_check_state(a, it, msg, msglen)) || (rc = s_check_actor(a, it, who, pol, msg, msglen)))
-        return rc;
-    /* 3. what the request carries: a re-plan is recorded as an extension, with its reason */
-    if (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !it->has_note)
-        return s_fail(msg, msglen, RECT_E_MISSING_FIELD,
-                      "re-planning the deadline from %s to %s needs a note giving the reason (it is recorded "
-                      "as an extension): add --note",
-                      it->deadline, it->new_deadline);
-    if (a == RECT_ACT_VERIFY_PASS && (rc = s_check_evidence(it, msg, msglen)))
-        return rc;
-
-    *to = s_rules[a].to < 0 ? it->state : (rect_state)s_rules[a].to;
-    if (a == RECT_ACT_ASSIGN && it->state == RECT_ST_RECTIFYING)
-        *to = RECT_ST_RECTIFYING; /* reassigned while the work goes on */
-    if (msglen)
-        msg[0] = '\0';
-    return 0;
+    return wf_check_why(a, it, who, pol, to, msg, msglen, NULL);
 }

@@ -82,6 +82,33 @@ extern const wf_policy wf_policy_default;
 int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
              rect_state *to, char *msg, size_t msglen);
 
+/*
+ * The facts behind a refusal, for the reply's "details" (docs/PROTOCOL.md,
+ * "Refusal details"): which rule refused and the values it judged. Strings
+ * are borrowed from the wf_item, wf_actor and wf_policy of the call (or
+ * static); NULL or 0 when the rule does not concern them.
+ */
+typedef struct {
+    const char *rule;     /* the rule's name, e.g. "owner_may_not_verify"; NULL when allowed */
+    rect_action action;   /* the action refused */
+    rect_state state;     /* the item's state (RECT_ST_NONE: no item) */
+    unsigned needs;       /* mask of the states the action starts from (0: only from no item) */
+    unsigned roles;       /* mask of the roles it needs (0: decided by the relation to the item) */
+    const char *user;     /* the acting user */
+    const char *owner;    /* the item's owner */
+    const char *leader;   /* the item's leader */
+    const char *requester; /* who asked for the pending extension */
+    const char *reviewer; /* ledger.reviewer */
+    const char *deadline, *new_deadline, *new_leader;
+} wf_why;
+
+/*
+ * wf_check, also filling *why (when not NULL) with the rule that refused
+ * and its facts; why->rule is NULL when the action is allowed.
+ */
+int wf_check_why(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
+                 rect_state *to, char *msg, size_t msglen, wf_why *why);
+
 /* 1 if action a is ever allowed from state s (ignoring who), else 0. */
 int wf_allowed_from(rect_action a, rect_state s);
 

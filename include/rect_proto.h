@@ -261,4 +261,15 @@ static inline int rect_kind_parse(const char *s)
     return k >= 0 ? k : rect_lookup(rect_kind_names_zh, RECT_KIND_COUNT, s);
 }
 
+/* The states' Chinese labels: the one set every client shows (common/refusal.c, po/zh_CN.po,
+ * client/ledger.c), read back where people type a state. */
+static const char *const rect_state_names_zh[RECT_ST_COUNT] = {"已认领", "已交办", "整改中", "已验收", "已销号"};
+
+/* State from its English identifier or its Chinese label; -1 if neither. */
+static inline int rect_state_parse(const char *s)
+{
+    int k = rect_lookup(rect_state_names, RECT_ST_COUNT, s);
+    return k >= 0 ? k : rect_lookup(rect_state_names_zh, RECT_ST_COUNT, s);
+}
+
 #endif

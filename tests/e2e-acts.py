@@ -226,7 +226,7 @@ class SignOff(Base):
         eq((s["by"], s["superseded"], s["changed"], s["seq"], s["note"]), (ADMIN, 1, False, so2["seq"], "复核"),
            "re-signed")
         md = d.ctl("ledger", "--inspection", INSP, "--format", "md", json_out=False)
-        check("王燕(重新审核,取代此前 1 次审核)" in md.out, "superseding shown: %s" % md.out[-600:])
+        check("王燕（重新审核，取代此前 1 次审核）" in md.out, "superseding shown: %s" % md.out[-600:])
         # the signed ledger covers sign_off: its signature checks offline
         path = os.path.join(d.tmp, "l.json")
         r = d.ctl("ledger", "--inspection", INSP, "--format", "json", "-o", path, json_out=False)
@@ -358,7 +358,7 @@ class Acknowledge(Base):
         row = [r for r in d.call("ledger", {"inspection": INSP})["rows"] if r["id"] == 3][0]
         eq((row["acknowledged_by"], row["acknowledged_at"]), (self.owner, "2026-12-02T01:30:00Z"), "ledger row")
         md = d.ctl("ledger", "--inspection", INSP, "--format", "md", json_out=False)
-        check("(2026-12-02 09:30 签收)" in md.out, "签收 mark in the ledger: %s" % md.out[:1500])
+        check("（2026-12-02 09:30 签收）" in md.out, "签收 mark in the ledger: %s" % md.out[:1500])
         # a new assignment waits for its own 签收; the old owner may not give it
         it = d.call("show", {"item": 3})["item"]
         new_owner = "sunqiang" if self.owner != "sunqiang" else "zhouping"

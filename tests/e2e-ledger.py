@@ -171,9 +171,9 @@ class Suite:
         self.golden("ledger.zh.md", r.out)
         lines = r.out.splitlines()
         eq(lines[0], "# 2025年考核评估反馈问题 整改销号台账", "title line")
-        check("- 国家反馈共性问题(反馈/认领): 25/22" in lines, "national 25/22 in heading")
-        check("- 自治区“两办”反馈问题(反馈/认领): 5/3" in lines, "region 5/3")
-        check("- 精河县反馈问题(反馈/认领): 5/4" in lines, "county 5/4")
+        check("- 国家反馈共性问题（反馈/认领）: 25/22" in lines, "national 25/22 in heading")
+        check("- 自治区“两办”反馈问题（反馈/认领）: 5/3" in lines, "region 5/3")
+        check("- 精河县反馈问题（反馈/认领）: 5/4" in lines, "county 5/4")
         check("- 立查立改/长期坚持: 5/24" in lines, "kinds 5/24")
         check("- 已销号/总数: 3/29" in lines, "closed 3/29")
         check("- 当前逾期: 3" in lines, "overdue now 3 (GJ-09, ZZQ-02, XJ-03)")
@@ -276,7 +276,9 @@ class Suite:
     def test_output_file_and_extension(self):
         path = os.path.join(self.out, "台账.csv")
         r = self.ctl("ledger", "-o", path)
-        eq((r.rc, r.out), (0, ""), "-o writes nothing to stdout")
+        # the ledger goes to the file; stdout says what was written (issue 10)
+        eq((r.rc, r.out), (0, "wrote %s (csv): the ledger of all inspections, 29 items\n" % path),
+           "-o names the file, its format and the rows")
         with open(path, "rb") as f:
             check(f.read(3) == b"\xef\xbb\xbf", "format from the .csv extension")
         check(not [n for n in os.listdir(self.out) if ".tmp" in n], "no temporary left")
@@ -347,10 +349,14 @@ class Suite:
         size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+)", info)
         check(float(size.group(1)) > float(size.group(2)), "landscape: %s" % size.group(0))
         check(abs(float(size.group(1)) - 841.9) < 2, "A4 width: %s" % size.group(0))
-        check("第 1 页,共 %d 页" % pages in text, "page numbers in the PDF")
+        check("第 1 页，共 %d 页" % pages in text, "page numbers in the PDF")
         check("审核人" in text, "sign-off in the PDF")
-        # the table header is printed on every page
-        eq(text.count("整改措施"), pages, "header on each page")
+        # the table header is printed on every page the table reaches
+        for page in range(1, pages + 1):
+            one = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", pdf, "-"],
+                                 stdout=subprocess.PIPE, check=True).stdout.decode("utf-8")
+            if any(r in one for r in refs):
+                check("编号" in one and "整改" in one, "the header on page %d" % page)
 
     def test_xlsx(self):
         path = os.path.join(self.out, "台账.xlsx")
@@ -362,15 +368,18 @@ wb = openpyxl.load_workbook(sys.argv[1])
 ws = wb["台账"]
 rows = [[c.value for c in row] for row in ws.iter_rows()]
 head = next(i for i, r in enumerate(rows) if r[0] == "编号")
+title = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).endswith("整改销号台账"))
 st = wb["统计"]
 out = {
-  "sheets": wb.sheetnames, "title": rows[0][0], "head": head + 1, "header": rows[head],
+  "sheets": wb.sheetnames, "title": rows[title][0], "head": head + 1, "header": rows[head],
+  "title_row": title + 1, "autofilter": ws.auto_filter.ref, "font": ws.cell(head + 2, 3).font.name,
+  "print_header": ws.oddHeader.center.text,
   "data": rows[head + 1:head + 30], "freeze": ws.freeze_panes,
   "orientation": ws.page_setup.orientation, "paper": ws.page_setup.paperSize,
   "titles": ws.print_title_rows, "fit": ws.sheet_properties.pageSetUpPr.fitToPage,
   "width_title": ws.column_dimensions["C"].width, "width_ref": ws.column_dimensions["A"].width,
   "wrap": ws.cell(head + 2, 4).alignment.wrap_text,
-  "summary": rows[1:head],
+  "summary": rows[title + 1:title + 12],
   "stats": [[c.value for c in row] for row in st.iter_rows()],
   "stats_widths": [st.column_dimensions[openpyxl.utils.get_column_letter(i + 1)].width
                    for i in range(st.max_column)],
@@ -384,7 +393,13 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         x = json.loads(p.stdout)
         eq(x["sheets"], ["台账", "统计"], "sheet names")
         eq(x["title"], "2025年考核评估反馈问题 整改销号台账", "title row")
-        eq(x["freeze"], "B%d" % (x["head"] + 1), "frozen below the header (and the ref column)")
+        eq(x["head"], 1, "the table's header is the first row")
+        eq(x["freeze"], "B2", "only the header row and the ref column are frozen")
+        eq(x["autofilter"], "A1:T30", "an autofilter over the header and the 29 rows")
+        eq(x["font"], "Noto Sans CJK SC", "cells in a CJK font")
+        check(x["title_row"] > 31, "the title and summary below the table: row %d" % x["title_row"])
+        check("2025年考核评估反馈问题 整改销号台账" in (x["print_header"] or ""),
+              "the title in the printed page's header: %r" % x["print_header"])
         eq((x["orientation"], str(x["paper"])), ("landscape", "9"), "A4 landscape")
         eq(x["titles"], "$%d:$%d" % (x["head"], x["head"]), "header row repeated on print")
         check(x["fit"], "fit to page width")
@@ -401,7 +416,7 @@ print(json.dumps(out, ensure_ascii=False, default=str))
         eq((by["GJ-02"][10], by["GJ-02"][11]), (0, None), "not reused: no mark")
         check(all(isinstance(r[10], int) for r in x["data"]), "every evidence count is a number")
         eq(by["GJ-05"][7], "周萍", "owner display name")
-        check(["国家反馈共性问题(反馈/认领)", None, None, "25/22"] == x["summary"][1][:4],
+        check(["国家反馈共性问题（反馈/认领）", None, None, "25/22"] == x["summary"][1][:4],
               "summary row: %r" % x["summary"][1][:4])
         check(any(r[0] == "审核人" for r in x["footer"]), "sign-off row")
         st = x["stats"]

@@ -1210,7 +1210,7 @@ class Escalation(Fixture):
         ev = evs[0]
         eq((ev["actor"], ev["at"], ev["changes"].get("escalations")),
            ("rectd", "2026-12-04T01:00:00Z", [0, 1]), "the escalate event (actor, at, change)")
-        eq(ev["comment"], "逾期 3 天,超过 2 天,督办", "the escalate event's comment")
+        eq(ev["comment"], "逾期 3 天，超过 2 天，督办", "the escalate event's comment")
         eq(self.d.call("show", {"item": self.e})["item"]["escalations"], 1, "E-1's escalations")
         eq(len(self.escalate_events(self.e2)), 1, "escalate events of E-2")
         esc = self.escalations(ns)

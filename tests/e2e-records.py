@@ -215,7 +215,7 @@ class Declined(Base):
            "ledger summary, national")
         md = self.ctl_ok("ledger", "--inspection", INSP, "--format", "md").out
         for want in ("- 国家反馈共性问题: 反馈问题25个，认领22个，不认领3个",
-                     "- 自治区“两办”反馈问题(反馈/认领): 5/3", "- 合计: 反馈问题35个，认领29个，不认领3个\n",
+                     "- 自治区“两办”反馈问题（反馈/认领）: 5/3", "- 合计: 反馈问题35个，认领29个，不认领3个\n",
                      "## 不认领问题", "| 1 | 国家反馈共性问题 | %s | %s |" % DECLINED[0][1:]):
             check(want in md, "markdown ledger should hold %r:\n%s" % (want, md[:3000]))
         en = self.ctl_ok("ledger", "--inspection", INSP, "--format", "md", "--lang", "en").out
@@ -248,7 +248,7 @@ class Declined(Base):
         nat = {s["id"]: s for s in led["summary"]["sources"]}["national"]
         eq(set(nat), {"id", "name", "fed_back", "claimed"}, "no derived counts as of %s" % DAY1)
         md = self.ctl_ok("ledger", "--inspection", INSP, "--as-of", DAY1, "--format", "md").out
-        check("不认领" not in md and "国家反馈共性问题(反馈/认领): 25/22" in md, "the day-1 ledger:\n%s" % md[:800])
+        check("不认领" not in md and "国家反馈共性问题（反馈/认领）: 25/22" in md, "the day-1 ledger:\n%s" % md[:800])
         eq([x["title"] for x in self.ledger(as_of=DAY2)["declined"]], [t for _, t, _ in DECLINED],
            "as of %s: the three (the withdrawn one is gone)" % DAY2)
 

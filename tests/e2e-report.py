@@ -321,7 +321,9 @@ class Report:
     def test_html_page_prints_to_a_sane_pdf(self):
         path = os.path.join(self.out, "整改报告.html")
         r = self.ctl("report", "--inspection", INSP, "-o", path)
-        eq((r.rc, r.out), (0, ""), "-o writes nothing to stdout (%s)" % r.err)
+        # the report goes to the file; stdout says what was written (issue 10)
+        eq((r.rc, r.out), (0, "wrote %s (html): the rectification report of %s\n" % (path, INSP)),
+           "-o names the file (%s)" % r.err)
         with open(path, encoding="utf-8") as f:
             html = f.read()
         check(html.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in html, "an HTML page")
@@ -347,7 +349,7 @@ class Report:
         check(abs(float(size.group(1)) - 595.3) < 2 and abs(float(size.group(2)) - 841.9) < 2,
               "A4 portrait: %s" % size.group(0))
         flat = re.sub(r"\s+", "", text)
-        for phrase in ("整改落实情况报告", "认领22条", "审核人：王燕", "GJ-09", "ZZQ-02", "第1页,共%d页" % pages):
+        for phrase in ("整改落实情况报告", "认领22条", "审核人：王燕", "GJ-09", "ZZQ-02", "第1页，共%d页" % pages):
             check(phrase in flat, "%r in the PDF" % phrase)
 
     def test_refusals(self):

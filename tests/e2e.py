@@ -260,10 +260,21 @@ class Lifecycle(Fixture):
               "the header is not translated: %r" % lines[0])
         cols = {_width(l[:re.search(r"\d{4}-\d\d-\d\d", l).start()]) for l in rows}
         eq(len(cols), 1, "display columns where the deadline starts: %s" % sorted(cols))
-        msg = self.d.request("show", {"item": 9999})["error"]["message"]
+        # a refusal is one Chinese sentence from its code and details (common/refusal.c)
+        err = self.d.request("show", {"item": 9999})["error"]
+        eq(err["details"], {"rule": "no_item", "item": 9999, "cmd": "show", "user": self.d.admin},
+           "the refusal's details")
         r = self.d.ctl("show", "9999", env=zh)
-        eq((r.rc, r.err), (3, "rectctl: %s\n" % (cat["%s (%s): %s"] % (cat["not found"], "not_found", msg))),
+        eq((r.rc, r.err), (3, "rectctl: 没有事项 9999：请给出事项编号（rectctl list 可查看）、问题编号或“检查/问题编号”。\n"),
            "exit status and stderr of a refusal")
+        # a refusal without a sentence yet: the kind of refusal, the code, rectd's English message
+        r = self.d.ctl("stats", "--by", "colour", env=zh)
+        err = self.d.request("stats", {"by": "colour"})["error"]
+        eq((r.rc, r.err), (3, "rectctl: %s\n" % (cat["%s (%s): %s"] % (cat["a value that is not allowed"], "bad_value", err["message"]))),
+           "exit status and stderr of a refusal without a sentence")
+        r = self.d.ctl("list", "--as-of", "2026-13-45", env=zh)
+        eq((r.rc, r.err), (3, "rectctl: “2026-13-45”不是日期，请用 2026-12-31、2026/12/31 或 2026年12月31日。\n"),
+           "a bad date in Chinese")
         r = self.d.ctl("--help", json_out=False, env=zh)
         for en in ("claim one item (认领), and optionally assign it",
                    "strike off a verified item (销号)"):

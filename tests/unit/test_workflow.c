@@ -823,6 +823,51 @@ static void test_acknowledge_once_per_assignment_by_its_owner(void **state)
     s_expect(RECT_ACT_ACKNOWLEDGE, &claimed, &s_owner, RECT_E_INVALID_TRANSITION, RECT_ST_CLAIMED);
 }
 
+/* The refusal's facts for the reply's details: the rule that refused and what it judged. */
+static void test_a_refusal_names_its_rule_and_the_facts_it_judged(void **state)
+{
+    (void)state;
+    rect_state to;
+    char msg[512];
+    wf_why why;
+    const wf_actor owner_verifier = {OWNER_NAME, RECT_ROLE_VERIFIER | RECT_ROLE_OWNER};
+    wf_item it = s_item(RECT_ST_RECTIFYING, 1);
+    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &owner_verifier, NULL, &to, msg, sizeof msg, &why),
+                     RECT_E_PERMISSION_DENIED);
+    assert_string_equal(why.rule, "owner_may_not_verify");
+    assert_int_equal(why.action, RECT_ACT_VERIFY_PASS);
+    assert_int_equal(why.state, RECT_ST_RECTIFYING);
+    assert_int_equal(why.needs, 1u << RECT_ST_RECTIFYING);
+    assert_int_equal(why.roles, RECT_ROLE_VERIFIER);
+    assert_string_equal(why.user, OWNER_NAME);
+    assert_string_equal(why.owner, OWNER_NAME);
+
+    it = s_item(RECT_ST_ASSIGNED, 0);
+    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, &to, msg, sizeof msg, &why),
+                     RECT_E_INVALID_TRANSITION);
+    assert_string_equal(why.rule, "wrong_state");
+    assert_int_equal(why.state, RECT_ST_ASSIGNED);
+
+    it = s_item(RECT_ST_RECTIFYING, 1);
+    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &s_viewer, NULL, &to, msg, sizeof msg, &why),
+                     RECT_E_PERMISSION_DENIED);
+    assert_string_equal(why.rule, "role_needed");
+
+    it = s_item(RECT_ST_RECTIFYING, 0);
+    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, &to, msg, sizeof msg, &why),
+                     RECT_E_MISSING_EVIDENCE);
+    assert_string_equal(why.rule, "no_evidence");
+
+    /* allowed: no rule, and the message empty */
+    it = s_item(RECT_ST_RECTIFYING, 1);
+    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, &to, msg, sizeof msg, &why), 0);
+    assert_null(why.rule);
+    assert_string_equal(msg, "");
+    /* and wf_check says the same as wf_check_why */
+    assert_int_equal(wf_check(RECT_ACT_VERIFY_PASS, &it, &owner_verifier, NULL, &to, msg, sizeof msg),
+                     RECT_E_PERMISSION_DENIED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -870,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_urge_by_the_items_leader_or_an_admin_on_open_work_only),
         cmocka_unit_test(test_reply_by_the_owner_only_and_only_to_an_open_urge),
         cmocka_unit_test(test_acknowledge_once_per_assignment_by_its_owner),
+        cmocka_unit_test(test_a_refusal_names_its_rule_and_the_facts_it_judged),
     };
     return cmocka_run_group_tests_name("workflow", tests, NULL, NULL);
 }

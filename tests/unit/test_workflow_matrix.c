@@ -206,8 +206,8 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     case RECT_ACT_SIGN: /* the configured reviewer (whatever their roles) or an admin */
         ok = admin || f->reviewer;
         break;
-    case RECT_ACT_URGE: /* the item's own leader (whatever their roles) or an admin */
-        ok = admin || (rel & R_LEADER);
+    case RECT_ACT_URGE: /* the item's own leader (whatever their roles) or an admin, never its owner */
+        ok = (admin || (rel & R_LEADER)) && !owner;
         break;
     case RECT_ACT_REPLY: /* the owner's own word: not even an admin */
     case RECT_ACT_ACKNOWLEDGE:
