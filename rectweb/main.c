@@ -11,7 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libintl.h>
+#include <locale.h>
+#include <sys/stat.h>
+
 #include <sodium.h>
+
+#include "rect_cfg.h"
 
 #include "http.h"
 #include "web.h"
@@ -45,6 +51,20 @@ int main(int argc, char **argv)
         s_usage(stderr);
         return 1;
     }
+    /* rectctl's catalogue (po/zh_CN.po) words rectd's refusals: rectweb's pages are Chinese whatever
+     * the service's locale. The catalogues of a build tree (build/locale beside build/rectweb/), else
+     * those installed beside PREFIX/sbin, else LOCALEDIR. */
+    setlocale(LC_CTYPE, "C.UTF-8");
+    if (!setlocale(LC_MESSAGES, "zh_CN.UTF-8"))
+        setlocale(LC_MESSAGES, "C.UTF-8");
+    setenv("LANGUAGE", "zh_CN", 1);
+    char locale_dir[4096];
+    struct stat lst;
+    if ((cfg_beside_exe("../locale", locale_dir, sizeof locale_dir) != 0 || stat(locale_dir, &lst) != 0) &&
+        (cfg_beside_exe("../share/locale", locale_dir, sizeof locale_dir) != 0 || stat(locale_dir, &lst) != 0))
+        snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
+    bindtextdomain("rectctl", locale_dir);
+    bind_textdomain_codeset("rectctl", "UTF-8");
     if (sodium_init() < 0) {
         fprintf(stderr, "rectweb: libsodium cannot start\n");
         return 1;

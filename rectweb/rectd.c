@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libintl.h>
+
+#include "rect_refusal.h"
 #include "web.h"
 
 static conn_t *s_conn;
@@ -147,18 +150,37 @@ static const struct {
     {"internal", "rectd 内部错误"},
 };
 
+/* rect_tr_fn: rectctl's catalogue (bound in main.c). */
+static const char *s_tr(const char *msgid, void *arg)
+{
+    (void)arg;
+    return dgettext("rectctl", msgid);
+}
+
+/* rect_name_fn: users by their display names; commands as they are. */
+static const char *s_name(const char *kind, const char *id, void *arg)
+{
+    (void)arg;
+    return !strcmp(kind, "user") ? rectd_display(id) : NULL;
+}
+
 void web_refusal(wbuf *b, const web_answer *a)
 {
     const char *zh = "操作未成功";
     for (size_t i = 0; a->code && i < sizeof s_summaries / sizeof s_summaries[0]; i++)
         if (strcmp(s_summaries[i].code, a->code) == 0)
             zh = s_summaries[i].zh;
+    /* The sentence rectctl would print (common/refusal.c), else rectd's own message. */
+    rect_lang lang = {s_tr, s_name, NULL};
+    char sentence[2048];
+    const json_t *details = json_object_get(json_object_get(a->reply, "error"), "details");
+    refusal_render(&lang, a->code, details, a->message, sentence, sizeof sentence);
     wb_puts(b, "<div class=\"refusal\" role=\"alert\"><strong>");
     wb_esc(b, zh);
     wb_puts(b, "</strong>");
-    if (a->message) {
+    if (sentence[0]) {
         wb_puts(b, "<p class=\"detail\">");
-        wb_esc(b, a->message);
+        wb_esc(b, sentence);
         wb_puts(b, "</p>");
     }
     wb_puts(b, "</div>");

@@ -539,6 +539,9 @@ class Security(Base):
         r = h.post("/item/%d/start" % item["id"], {"csrf": h.csrf(h.get("/"))})
         eq(r.status, 403, "refused")
         check("该用户无权这样做" in r.text, "the Chinese summary: %r" % r.text[:600])
+        detail = re.search(r'<p class="detail">([^<]*)</p>', r.text).group(1)
+        check("李明" in detail and not re.search(r"[a-z]{4,} [a-z]{4,}", detail),
+              "the sentence rectctl prints, in Chinese with display names: %r" % detail)
         eq(self.item(item["id"])["state"], "assigned", "nothing changed")
 
     def test_an_extension_is_asked_and_decided_through_the_web(self):
