@@ -211,9 +211,9 @@ INSTALL_SBIN := rectd
 INSTALL_BIN  := rectctl
 INSTALL_MAN  := $(wildcard man/*.[1-8])
 INSTALL_MAN_ZH := $(wildcard man/zh_CN/*.[1-8])
-INSTALL_CONF := config/etc/rectd.conf config/etc/rectctl.conf
-INSTALL_UNIT := config/systemd/rectd.service
-INSTALL_SYSUSERS := config/systemd/rectd.sysusers
+INSTALL_CONF := config/etc/rectd.conf config/etc/rectctl.conf config/etc/rectweb.conf
+INSTALL_UNIT := config/systemd/rectd.service config/systemd/rectweb.service
+INSTALL_SYSUSERS := config/systemd/rectd.sysusers config/systemd/rectweb.sysusers
 INSTALL_BASHCOMP := config/bash-completion/rectctl
 INSTALL_MO   := $(MO)
 SBINDIR := $(PREFIX)/sbin
@@ -222,10 +222,12 @@ BINDIR_INSTALL := $(PREFIX)/bin
 # the installed rectd).
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR_INSTALL)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
-install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(INSTALL_MO)
+install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(WEB_BIN) $(INSTALL_MO)
 	install -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(BINDIR_INSTALL)' '$(DESTDIR)$(UNITDIR)' \
 	  '$(DESTDIR)$(SYSUSERSDIR)' '$(DESTDIR)$(BASHCOMPDIR)'
 	install -m 0755 $(addprefix $(BINDIR)/,$(INSTALL_SBIN)) '$(DESTDIR)$(SBINDIR)'
+	@# rectweb is built in its own folder (rectweb/ is its source beside rectd's)
+	install -m 0755 $(WEB_BIN) '$(DESTDIR)$(SBINDIR)/rectweb'
 	install -m 0755 $(addprefix $(BINDIR)/,$(INSTALL_BIN)) '$(DESTDIR)$(BINDIR_INSTALL)'
 	@set -e; for m in $(INSTALL_MAN); do \
 	  s=$${m##*.}; install -d '$(DESTDIR)$(MANDIR)'/man$$s; \
@@ -257,7 +259,7 @@ install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(INSTALL_MO)
 # Everything install put there, except the configs under /etc/rectd (and
 # what rectd made: /var/lib/rectd, its keys and data).
 uninstall:
-	rm -f $(addprefix '$(DESTDIR)$(SBINDIR)'/,$(INSTALL_SBIN)) $(addprefix '$(DESTDIR)$(BINDIR_INSTALL)'/,$(INSTALL_BIN))
+	rm -f $(addprefix '$(DESTDIR)$(SBINDIR)'/,$(INSTALL_SBIN) rectweb) $(addprefix '$(DESTDIR)$(BINDIR_INSTALL)'/,$(INSTALL_BIN))
 	@set -e; for m in $(INSTALL_MAN); do \
 	  f='$(DESTDIR)$(MANDIR)'/man$${m##*.}/$$(basename $$m); echo "rm -f $$f"; rm -f "$$f"; \
 	done; for m in $(INSTALL_MAN_ZH); do \
