@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <libconfig.h>
 
 #include "rect_keys.h"
@@ -85,6 +87,16 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
         *slash = '\0';
     else
         dir[0] = '\0';
+    /* Whoever may write this file chooses rectd's key and the gateway's: as rectd's own configs, none but
+     * its owner may. */
+    struct stat st;
+    if (stat(path, &st) == 0 && (st.st_mode & 022)) {
+        snprintf(err, errlen,
+                 "%s: others may write it (mode %04o): whoever can write it chooses the key rectweb trusts and "
+                 "the one it acts with; run chmod go-w %s",
+                 path, (unsigned)(st.st_mode & 07777), path);
+        goto done;
+    }
     if (!config_read_file(&lc, path)) {
         if (config_error_type(&lc) == CONFIG_ERR_FILE_IO)
             snprintf(err, errlen, "%s: cannot read the config: %s", path, strerror(errno));

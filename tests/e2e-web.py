@@ -351,6 +351,16 @@ class Passwords:
 class Security(Base):
     """The attacker's requests over plain HTTP: each refused, nothing changed."""
 
+    def test_a_config_others_may_write_is_refused(self):
+        bad = os.path.join(self.d.tmp, "rectweb-open.conf")
+        shutil.copy(self.web.conf, bad)
+        os.chmod(bad, 0o666)
+        p = subprocess.run([RECTWEB, "-c", bad, "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        check(p.returncode != 0 and b"chmod go-w" in p.stderr, "refused: %r" % p.stderr)
+        os.chmod(bad, 0o600)
+        p = subprocess.run([RECTWEB, "-c", bad, "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        eq(p.returncode, 0, "the same file, 0600: %r" % p.stderr)
+
     def test_the_session_cookie_is_httponly_and_samesite_strict(self):
         h = self.web.client()
         r = h.login(OWNER)
