@@ -25,6 +25,7 @@
 #include "cmds_records.h"
 #include "report.h"
 #include "cmds_acts.h"
+#include "init.h"
 #include "cmds_passwd.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -158,7 +159,10 @@ static const cli_opt s_import_opts[] = {
      .metavar = NC_("placeholder", "NAME"),
      .help = N_("inspection the items belong to (default: daemon.default_inspection)")},
     {.name = "dry-run", .arg = CLI_ARG(IMPORT, dry_run),
-     .help = N_("check the file only; store nothing")},
+     .help = N_("check the file only and list every problem in it; store nothing")},
+    {.name = "encoding", .arg = CLI_ARG(IMPORT, encoding),
+     .metavar = NC_("placeholder", "ENC"),
+     .help = N_("a CSV's encoding, utf-8 or gb18030 (GBK); default: told from the bytes")},
     {.name = NULL},
 };
 
@@ -173,6 +177,9 @@ static int s_import_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args
 
 static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
+    const char *enc = json_string_value(json_object_get(result, "encoding"));
+    if (enc && strcmp(enc, "gb18030") == 0)
+        printf(_("read the file as GB18030 (GBK) text\n"));
     long long n = s_int(result, "imported");
     long long assigned = s_int(result, "assigned");
     unsigned long pl = n < 0 ? 0 : (unsigned long)n;
@@ -517,13 +524,19 @@ const cli_cmd cli_commands[] = {
                 "Example:\n  rectctl directory")},
     {.name = "import", .verb = RECT_VERB_IMPORT, .pos = N_("FILE"), .pos_min = 1,
      .opts = s_import_opts, .build = s_import_build, .print = s_import_print,
-     .usage = N_("FILE [--inspection NAME] [--dry-run]"),
-     .summary = N_("claim the items of a CSV plan (all rows or none)"),
-     .help = N_("FILE is the plan as CSV (UTF-8); its format is in the README, \"Import format\".\n"
-                "Rows with owner, unit, leader and deadline are assigned as well.\n"
+     .usage = N_("FILE [--inspection NAME] [--dry-run] [--encoding ENC]"),
+     .summary = N_("claim the items of a plan, CSV or .xlsx (all rows or none)"),
+     .help = N_("FILE is the plan: CSV (UTF-8, or GB18030/GBK as Chinese Excel and WPS save it)\n"
+                "or .xlsx (its first sheet); the format is told from the bytes, and the columns\n"
+                "are in the README, \"Import format\". Rows with owner, unit, leader and deadline\n"
+                "are assigned as well. A plan with any problem is refused whole; --dry-run\n"
+                "lists every problem at once (up to 200), each with its line (CSV) or row and\n"
+                "column letter (.xlsx), and exits 3 if there is any.\n"
                 "\n"
                 "Example:\n"
                 "  rectctl import examples/plan.csv --dry-run\n"
+                "  rectctl import plan.xlsx --dry-run\n"
+                "  rectctl import plan-gbk.csv --encoding gb18030\n"
                 "  rectctl import examples/plan.csv --inspection 2025-assessment")},
     {.name = "add", .verb = RECT_VERB_ADD, .opts = s_add_opts, .print = s_add_print,
      .usage = N_("--ref REF --source SOURCE --kind KIND --title TEXT [--description TEXT]\n"
@@ -708,6 +721,7 @@ const cli_cmd cli_commands[] = {
                 "\n"
                 "Example:\n"
                 "  rectctl backup /var/backups/rectd/2027-01-05")},
+    CLI_INIT_COMMANDS,
     CLI_PASSWD_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,

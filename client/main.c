@@ -83,6 +83,26 @@ static void s_refused(const cli_ctx *ctx, const json_t *reply)
     }
     const rect_err_info *e = rect_err_info_of(rect_err_from_name(code));
     const char *summary = e && strcmp(e->name, code) == 0 ? e->summary : NULL;
+    const json_t *probs = json_object_get(err, "problems");
+    if (json_array_size(probs) > 0) {
+        /* An import dry run's list: every problem on its own line. */
+        json_int_t total = json_integer_value(json_object_get(err, "problems_total"));
+        size_t n = json_array_size(probs), i;
+        const json_t *p;
+        if (total < (json_int_t)n)
+            total = (json_int_t)n;
+        /* TRANSLATORS: what kind of refusal, rectd's error code, how many problems. */
+        cli_error(ngettext("%s (%s): %lld problem; nothing was stored:", "%s (%s): %lld problems; nothing was stored:",
+                           (unsigned long)total),
+                  summary ? _(summary) : _("refused"), code, (long long)total);
+        json_array_foreach(probs, i, p) fprintf(stderr, "  %s\n",
+                                                s_or_dash(json_string_value(json_object_get(p, "message"))));
+        if (total > (json_int_t)n)
+            fprintf(stderr, ngettext("  ... and %lld more problem\n", "  ... and %lld more problems\n",
+                                     (unsigned long)(total - (json_int_t)n)),
+                    (long long)(total - (json_int_t)n));
+        return;
+    }
     /* TRANSLATORS: what kind of refusal, rectd's error code, rectd's own message. */
     cli_error(_("%s (%s): %s"), summary ? _(summary) : _("refused"), code,
               s_or_dash(json_string_value(json_object_get(err, "message"))));

@@ -50,6 +50,8 @@ typedef struct {
     char msg[1024];         /* error message when the handler fails */
     json_t *details;        /* the refusal's facts (docs/PROTOCOL.md "Refusal details"), or NULL;
                                owned by the dispatcher, which adds "cmd" and "user" */
+    json_t *err_extra;      /* when the handler fails: more fields of the error object (an import
+                               dry run's "problems"); set by the handler, owned by the dispatcher */
 } cmd_ctx;
 
 typedef int (*cmd_fn)(cmd_ctx *c);

@@ -6,7 +6,6 @@
  * "reused_by"), and reconciliation with another office's list (reconcile).
  * All read-only.
  */
-#include <csv.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -17,6 +16,7 @@
 #include "cmd_ledger.h"
 #include "fault.h"
 #include "item.h"
+#include "rect_plan.h"
 #include "rect_proto.h"
 #include "rect_text.h"
 #include "replay.h"
@@ -713,7 +713,8 @@ int cmd_audit_reuse(cmd_ctx *c)
 typedef struct {
     cmd_ctx *c;
     int rc;
-    long row;          /* row number, the header is 1 */
+    long row;          /* row number, the header is 1 (an .xlsx: the sheet's row) */
+    long pos;          /* a workbook's row number for the row being read, 0 for CSV */
     int col, col_ref, col_state, header_done, any;
     char *ref, *state; /* this row's cells */
     json_t *rows;      /* [[ref, state|null], ...] */
@@ -775,6 +776,8 @@ static void s_on_row(int ch, void *ctx)
     s_rec *r = ctx;
     (void)ch;
     long row = ++r->row;
+    if (r->pos)
+        row = r->row = r->pos;
     r->col = 0;
     if (r->rc)
         goto done;
@@ -846,27 +849,29 @@ int cmd_reconcile(cmd_ctx *c)
     s_rec r = {.c = c, .col_ref = -1, .col_state = -1, .rows = json_array(), .seen = json_object()};
     s_ours o = {json_object(), json_array()};
     json_t *missing_here = json_array(), *missing_there = json_array(), *differs = json_array();
-    struct csv_parser csv;
-    int rc = 0, csv_ok = 0;
+    plan_sheet *sh = NULL;
+    int rc = 0;
     if (!r.rows || !r.seen || !o.here || !o.order || !missing_here || !missing_there || !differs) {
         rc = s_nomem(c);
         goto done;
     }
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
-        data += 3, len -= 3;
-    if (!text_valid_utf8(data, len)) {
-        rc = cmd_fail(c, RECT_E_BAD_IMPORT, "the file is not UTF-8 text: save it as \"CSV UTF-8\"");
-        goto done;
-    }
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    /* The plan reader's rows (CSV in UTF-8 or GB18030, or .xlsx), fed cell by cell as libcsv did. */
+    char err[PLAN_ERRLEN];
+    int prc = plan_read(data, len, PLAN_ENC_AUTO, &sh, err, sizeof err);
+    if (prc == -2) {
         rc = s_nomem(c);
         goto done;
     }
-    csv_ok = 1;
-    if (csv_parse(&csv, data, len, s_on_field, s_on_row, &r) != len && !r.rc)
-        r.rc = cmd_fail(c, RECT_E_BAD_IMPORT, "row %ld: malformed CSV (%s)", r.row + 1, csv_strerror(csv_error(&csv)));
-    if (!r.rc && csv_fini(&csv, s_on_field, s_on_row, &r) != 0 && !r.rc)
-        r.rc = cmd_fail(c, RECT_E_BAD_IMPORT, "row %ld: a quoted field is never closed", r.row + 1);
+    if (prc != 0) {
+        rc = cmd_fail(c, RECT_E_BAD_IMPORT, "%s", err);
+        goto done;
+    }
+    for (size_t k = 0; k < sh->n && !r.rc; k++) {
+        r.pos = sh->format == PLAN_XLSX ? sh->rows[k].pos : 0;
+        for (size_t f = 0; f < sh->rows[k].n; f++)
+            s_on_field(sh->rows[k].cell[f], strlen(sh->rows[k].cell[f]), &r);
+        s_on_row(0, &r);
+    }
     if ((rc = r.rc))
         goto done;
     if (!r.header_done) {
@@ -903,8 +908,7 @@ int cmd_reconcile(cmd_ctx *c)
                           missing_there, "state_differs", differs, "matched", (json_int_t)matched);
     rc = c->result ? 0 : s_nomem(c);
 done:
-    if (csv_ok)
-        csv_free(&csv);
+    plan_sheet_destroy(&sh);
     free(r.ref);
     free(r.state);
     json_decref(r.rows);

@@ -225,19 +225,108 @@ static int s_import_rc(int rc)
     return rc == RECT_E_NOMEM || rc == RECT_E_STORAGE_FULL || rc == RECT_E_INTERNAL ? rc : RECT_E_BAD_IMPORT;
 }
 
+/*
+ * A dry run's problem: {line, column?, message} appended to probs (at most
+ * IMP_MAX_PROBLEMS kept, every one counted in *total). 0, or nomem.
+ */
+static int s_problem_add(cmd_ctx *c, json_t *probs, size_t *total, long line, const char *column, const char *msg)
+{
+    (*total)++;
+    if (json_array_size(probs) >= IMP_MAX_PROBLEMS)
+        return 0;
+    json_t *p = json_pack("{sIss}", "line", (json_int_t)line, "message", msg);
+    if (p && column && *column && json_object_set_new(p, "column", json_string(column)) != 0) {
+        json_decref(p);
+        p = NULL;
+    }
+    if (!p || json_array_append_new(probs, p) != 0)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    return 0;
+}
+
+/*
+ * A problem the handler finds in a row (in the store): a dry run lists it
+ * and goes on (returns 0), a real import is refused with it (returns rc).
+ * c->msg holds the message on entry.
+ */
+static int s_row_problem(cmd_ctx *c, int dry, int rc, json_t *probs, size_t *total, long line, const char *column)
+{
+    if (!dry || rc == RECT_E_NOMEM || rc == RECT_E_STORAGE_FULL || rc == RECT_E_INTERNAL)
+        return rc;
+    char msg[sizeof c->msg];
+    snprintf(msg, sizeof msg, "%s", c->msg);
+    c->msg[0] = '\0';
+    return s_problem_add(c, probs, total, line, column, msg);
+}
+
+/*
+ * A dry run that found problems: refused (bad_import) with the first as the
+ * message, and the list beside it in the error object: "problems" (at most
+ * IMP_MAX_PROBLEMS of {line, column?, message}) and "problems_total".
+ * Takes probs.
+ */
+static int s_dry_refused(cmd_ctx *c, json_t *probs, size_t total)
+{
+    const char *first = json_string_value(json_object_get(json_array_get(probs, 0), "message"));
+    char msg[sizeof c->msg];
+    snprintf(msg, sizeof msg, "%s", first ? first : "the plan has problems");
+    c->err_extra = json_pack("{sosI}", "problems", probs, "problems_total", (json_int_t)total);
+    if (!c->err_extra)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    if (total > 1)
+        return cmd_fail(c, RECT_E_BAD_IMPORT, "%s (and %zu more problem%s: the reply lists them)", msg, total - 1,
+                        total == 2 ? "" : "s");
+    return cmd_fail(c, RECT_E_BAD_IMPORT, "%s", msg);
+}
+
 int cmd_import(cmd_ctx *c)
 {
     rect_state to;
     int rc = item_guard(c, NULL, RECT_ACT_CLAIM, &to);
     if (rc)
         return rc;
+    int dry = json_is_true(json_object_get(c->args, "dry_run"));
+    const char *encname = cmd_str(c, "encoding");
+    int enc = plan_encoding_parse(encname);
+    if (enc < 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "import: encoding \"%s\" is not one rectd reads: give utf-8 or gb18030 (GBK), or leave "
+                        "it out and rectd tells them apart",
+                        encname);
     imp_plan *plan;
+    imp_problems found;
     char err[IMP_ERRLEN];
-    if ((rc = imp_parse(c->files[0].data, c->files[0].len, c->cfg, &plan, err, sizeof err)))
+    json_t *probs = json_array();
+    size_t total = 0;
+    if (!probs)
+        return cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    rc = imp_parse_ex(c->files[0].data, c->files[0].len, enc, c->cfg, &plan, &found, err, sizeof err);
+    if (rc == RECT_E_BAD_IMPORT && dry) {
+        /* A dry run answers with the list; nothing more can be checked without a plan. */
+        for (size_t i = 0; i < found.n && rc != RECT_E_NOMEM; i++)
+            if (s_problem_add(c, probs, &total, found.v[i].line, found.v[i].column, found.v[i].msg))
+                rc = RECT_E_NOMEM;
+        total = found.total;
+        imp_problems_free(&found);
+        if (rc == RECT_E_NOMEM) {
+            json_decref(probs);
+            return rc;
+        }
+        return s_dry_refused(c, probs, total);
+    }
+    if (rc) {
+        json_decref(probs);
+        size_t more = found.total > 0 ? found.total - 1 : 0;
+        imp_problems_free(&found);
+        if (more && rc == RECT_E_BAD_IMPORT)
+            return cmd_fail(c, rc, "%s (and %zu more problem%s: rectctl import --dry-run lists them all)", err,
+                            more, more == 1 ? "" : "s");
         return cmd_fail(c, rc, "%s", err);
+    }
+    imp_problems_free(&found);
 
     const char *inspection = s_inspection(c);
-    int dry = json_is_true(json_object_get(c->args, "dry_run"));
+    const char *unit = plan->xlsx ? "row" : "line";
     json_t *ids = json_array();
     size_t assigned = 0, declined = 0;
     if (!ids)
@@ -251,10 +340,13 @@ int cmd_import(cmd_ctx *c)
         if (grc == 0)
             json_decref(rec);
         else if (grc == RECT_E_NOT_FOUND)
-            rc = cmd_fail(c, RECT_E_BAD_IMPORT,
-                          "line %ld, column %s (claimed): a problem not claimed is recorded on its inspection, "
-                          "and inspection %s is not recorded: record it first with rectctl inspection add",
-                          plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED), inspection);
+            rc = s_row_problem(c, dry,
+                               cmd_fail(c, RECT_E_BAD_IMPORT,
+                                        "%s %ld, column %s (claimed): a problem not claimed is recorded on its "
+                                        "inspection, and inspection %s is not recorded: record it first with "
+                                        "rectctl inspection add",
+                                        unit, plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED), inspection),
+                               probs, &total, plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED));
         else
             rc = cmd_fail(c, grc, "cannot read the inspections");
         break;
@@ -270,7 +362,7 @@ int cmd_import(cmd_ctx *c)
                                       row->f[IMP_DECLINE_REASON], row->f[IMP_REF]))) {
                 char why[sizeof c->msg];
                 snprintf(why, sizeof why, "%s", c->msg);
-                rc = cmd_fail(c, s_import_rc(rc), "line %ld: %s", row->line, why);
+                rc = cmd_fail(c, s_import_rc(rc), "%s %ld: %s", unit, row->line, why);
                 break;
             }
             continue;
@@ -282,19 +374,30 @@ int cmd_import(cmd_ctx *c)
             if (rc) {
                 char why[sizeof c->msg];
                 snprintf(why, sizeof why, "%s", c->msg);
-                rc = cmd_fail(c, s_import_rc(rc), "line %ld, column %s (parent): %s", row->line,
-                              imp_field_name_zh(IMP_PARENT), why);
-                break;
+                rc = s_row_problem(c, dry,
+                                   cmd_fail(c, s_import_rc(rc), "%s %ld, column %s (parent): %s", unit, row->line,
+                                            imp_field_name_zh(IMP_PARENT), why),
+                                   probs, &total, row->line, imp_field_name_zh(IMP_PARENT));
+                if (rc)
+                    break;
+                continue;
             }
         }
         rc = store_ref_find(c->txn, row->f[IMP_REF], inspection, &id);
         if (rc == 0) {
-            rc = cmd_fail(c, RECT_E_BAD_IMPORT, "line %ld, column %s (ref): inspection %s already has an item with ref %s (id %llu)",
-                          row->line, imp_field_name_zh(IMP_REF), inspection, row->f[IMP_REF], (unsigned long long)id);
-            break;
+            rc = s_row_problem(c, dry,
+                               cmd_fail(c, RECT_E_BAD_IMPORT,
+                                        "%s %ld, column %s (ref): inspection %s already has an item with ref %s "
+                                        "(id %llu)",
+                                        unit, row->line, imp_field_name_zh(IMP_REF), inspection, row->f[IMP_REF],
+                                        (unsigned long long)id),
+                               probs, &total, row->line, imp_field_name_zh(IMP_REF));
+            if (rc)
+                break;
+            continue;
         }
         if (rc != RECT_E_NOT_FOUND) {
-            rc = cmd_fail(c, rc, "line %ld: cannot look up ref %s", row->line, row->f[IMP_REF]);
+            rc = cmd_fail(c, rc, "%s %ld: cannot look up ref %s", unit, row->line, row->f[IMP_REF]);
             break;
         }
         rc = 0;
@@ -305,7 +408,7 @@ int cmd_import(cmd_ctx *c)
         if ((rc = s_claim(c, (const char *const *)row->f, inspection, NULL, (json_int_t)parent, &item))) {
             char why[sizeof c->msg];
             snprintf(why, sizeof why, "%s", c->msg);
-            cmd_fail(c, rc, "line %ld: %s", row->line, why);
+            cmd_fail(c, rc, "%s %ld: %s", unit, row->line, why);
             break;
         }
         int bad = json_array_append(ids, json_object_get(item, "id"));
@@ -316,19 +419,32 @@ int cmd_import(cmd_ctx *c)
         }
     }
     size_t n = plan->n;
+    /* "format" and "encoding" only for what is not the plain UTF-8 CSV: other imports answer as before. */
+    const char *format = plan->xlsx ? "xlsx" : NULL;
+    const char *encoding = !plan->xlsx && plan->encoding == PLAN_ENC_GB18030 ? "gb18030" : NULL;
     imp_plan_destroy(&plan);
-    if (rc) {
+    if (rc || total) {
         json_decref(ids);
-        return rc;
+        return rc ? (json_decref(probs), rc) : s_dry_refused(c, probs, total);
     }
     json_decref(c->result); /* a decline's */
-    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)(n - declined), "assigned", (json_int_t)assigned,
-                          "ids", ids, "dry_run", dry);
-    /* "declined" only for a plan with 认领 = 否 rows: other imports answer as before. */
-    if (c->result && declined && json_object_set_new(c->result, "declined", json_integer((json_int_t)declined))) {
+    c->result = json_pack("{sIsIsosb}", "imported", (json_int_t)(total ? 0 : n - declined), "assigned",
+                          (json_int_t)(total ? 0 : assigned), "ids", ids, "dry_run", dry);
+    if (c->result && format && json_object_set_new(c->result, "format", json_string(format))) {
         json_decref(c->result);
         c->result = NULL;
     }
+    /* "declined" only for a plan with 认领 = 否 rows: other imports answer as before. */
+    if (c->result && declined && !total &&
+        json_object_set_new(c->result, "declined", json_integer((json_int_t)declined))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
+    if (c->result && encoding && json_object_set_new(c->result, "encoding", json_string(encoding))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
+    json_decref(probs);
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

@@ -467,13 +467,17 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
  * Serialise a reply into r->reply (details borrowed, NULL for none): 0, or RECT_E_NOMEM when it could not be
  * built and r->reply holds the out_of_memory reply instead.
  */
-static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, json_t *details)
+static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, json_t *details,
+                   json_t *extra)
 {
     json_t *rep = code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
                             : details ? json_pack("{sbs{sssssO}}", "ok", 0, "error", "code", rect_err_name(code),
                                                   "message", msg, "details", details)
                                       : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
                                                   "message", msg);
+    /* A refusal's own fields beside code, message and details (cmd_ctx.err_extra); without them on no memory. */
+    if (rep && code != 0 && extra)
+        json_object_update_missing(json_object_get(rep, "error"), extra);
     char *text = rep ? fault_dumps(rep, JSON_COMPACT) : NULL;
     json_decref(rep);
     int rc = 0;
@@ -529,7 +533,7 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
     /* The frame goes out only with a successful reply. */
     if (rc)
         s_details_of(&c, req);
-    if (s_reply(r, rc, c.msg, c.result, c.details) == 0 && rc == 0 && c.has_out) {
+    if (s_reply(r, rc, c.msg, c.result, c.details, c.err_extra) == 0 && rc == 0 && c.has_out) {
         r->has_data = 1;
         r->reply_data = c.out;
         r->reply_data_len = c.out_len;
@@ -538,6 +542,7 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
     }
     json_decref(c.result);
     json_decref(c.details);
+    json_decref(c.err_extra);
 }
 
 /*
@@ -600,7 +605,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
     int rc = store_begin(NULL, 1, parent, &c.txn);
     if (rc) {
-        s_reply(r, rc, "cannot begin a transaction", NULL, NULL);
+        s_reply(r, rc, "cannot begin a transaction", NULL, NULL, NULL);
         return 0;
     }
     char *stored = NULL;
@@ -626,13 +631,14 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     } else if (rc == RECT_E_NOT_FOUND) {
         rc = s_handlers[verb](&c);
         /* an answer that could not be written is no answer: undo the change */
-        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL)) == 0)
+        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL, NULL)) == 0)
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
                                  cfg->reply_cache);
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
         json_decref(c.result);
         json_decref(c.details); /* a handler may have recovered from a refusal of its own */
+        json_decref(c.err_extra);
         return 1;
     }
     store_abort(&c.txn);
@@ -642,9 +648,10 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
         snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
                  rect_err_name(rc));
     s_details_of(&c, req);
-    s_reply(r, rc, c.msg, NULL, c.details);
+    s_reply(r, rc, c.msg, NULL, c.details, c.err_extra);
     json_decref(c.result);
     json_decref(c.details);
+    json_decref(c.err_extra);
     return 0;
 }
 
@@ -695,7 +702,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         s_out o = {msg, sizeof msg, NULL};
         int rc = s_validate(cfg, &reqs[i], &parsed[i], &o);
         if (rc) {
-            s_reply(&reqs[i], rc, msg, NULL, o.details);
+            s_reply(&reqs[i], rc, msg, NULL, o.details, NULL);
             json_decref(o.details);
             continue;
         }
@@ -731,7 +738,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
             if (parsed[i])
-                s_reply(&reqs[i], rc, msg, NULL, NULL);
+                s_reply(&reqs[i], rc, msg, NULL, NULL, NULL);
     }
     for (size_t i = 0; i < n; i++) {
         if (parsed[i])

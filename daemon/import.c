@@ -1,22 +1,19 @@
 /*
- * import.c - the CSV plan parser: bytes in, validated and normalized rows
- * out (see import.h). libcsv handles the quoting; this file tracks physical
- * lines, maps the header to fields and checks every row against the config.
+ * import.c - the plan's rules: rows of cells (from the plan reader,
+ * common/plan.c: CSV in UTF-8 or GB18030, or .xlsx) in, validated and
+ * normalized rows out (see import.h). Maps the header to fields and checks
+ * every row against the config.
  *
- * Line numbers: libcsv reports no positions, so the data is fed to it one
- * physical line (up to and including its '\n') at a time while counting
- * lines. A row starts on the first line after the previous row that holds
- * anything but blanks (libcsv skips blank lines the same way, so the two
- * agree); its callbacks fire on the line where it ends, which is later when
- * a quoted field spans lines. Every line is checked for UTF-8 before libcsv
- * sees it, so the error names the exact line and every cell is valid UTF-8.
- *
- * Errors: the first one in file order wins; once st->rc is set the
- * callbacks do nothing and feeding stops at the end of the line.
+ * Problems: every one is recorded (up to IMP_MAX_PROBLEMS, the rest only
+ * counted), in file order, so a dry run can list them all at once; the
+ * first is also the error message. A problem with the file as a whole (it
+ * cannot be read, the header is wrong, memory ran out) ends the reading;
+ * a problem in a row ends only that row's checks where later checks
+ * would mislead, and the next row is checked. A row with a problem is not
+ * kept (a plan with any problem is refused whole).
  */
 #include "import.h"
 
-#include <csv.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -39,6 +36,7 @@ void imp_set_allocator(void *(*realloc_fn)(void *, size_t), void (*free_fn)(void
 {
     s_realloc_fn = realloc_fn ? realloc_fn : fault_realloc;
     s_free_fn = free_fn ? free_fn : free;
+    plan_set_allocator(s_realloc_fn, s_free_fn);
 }
 
 static void *s_alloc(size_t n)
@@ -77,25 +75,6 @@ static void *s_grow(void *arr, size_t *cap, size_t need, size_t size)
 
 /* ---- field names --------------------------------------------------------- */
 
-static const struct {
-    const char *en;
-    const char *zh;
-} s_fields[IMP_NFIELDS] = {
-    [IMP_REF] = {"ref", "编号"},
-    [IMP_SOURCE] = {"source", "问题来源"},
-    [IMP_KIND] = {"kind", "整改类型"},
-    [IMP_TITLE] = {"title", "问题"},
-    [IMP_DESCRIPTION] = {"description", "问题描述"},
-    [IMP_MEASURES] = {"measures", "整改措施"},
-    [IMP_LEADER] = {"leader", "责任领导"},
-    [IMP_UNIT] = {"unit", "责任单位"},
-    [IMP_OWNER] = {"owner", "责任人"},
-    [IMP_DEADLINE] = {"deadline", "整改时限"},
-    [IMP_PARENT] = {"parent", "关联问题"},
-    [IMP_CLAIMED] = {"claimed", "认领"},
-    [IMP_DECLINE_REASON] = {"decline_reason", "不认领原因"},
-};
-
 /* The words of the 认领 column: yes (or empty) claims the row, no declines it. */
 static const char *const s_yes[] = {"是", "yes", "y", "true", "1"};
 static const char *const s_no[] = {"否", "no", "n", "false", "0"};
@@ -103,9 +82,9 @@ static const char *const s_no[] = {"否", "no", "n", "false", "0"};
 /* The serial-number column spreadsheets carry: accepted, ignored. */
 #define S_SERIAL_EN "no"
 #define S_SERIAL_ZH "序号"
-
-/* What a header cell stands for, besides an enum imp_field (>= 0). */
-enum { S_COL_SERIAL = -1, S_COL_UNNAMED = -2, S_COL_UNKNOWN = -3 };
+#define S_COL_SERIAL PLAN_COL_SERIAL
+#define S_COL_UNNAMED PLAN_COL_UNNAMED
+#define S_COL_UNKNOWN PLAN_COL_UNKNOWN
 
 /* Assignment fields: a row has all of them or none. */
 static const enum imp_field s_assign[] = {IMP_LEADER, IMP_UNIT, IMP_OWNER, IMP_DEADLINE};
@@ -120,13 +99,13 @@ static int s_blank(char c)
 /* English name of a field. */
 const char *imp_field_name(enum imp_field f)
 {
-    return (unsigned)f < IMP_NFIELDS ? s_fields[f].en : "?";
+    return plan_field_en((int)f);
 }
 
 /* Chinese column name of a field. */
 const char *imp_field_name_zh(enum imp_field f)
 {
-    return (unsigned)f < IMP_NFIELDS ? s_fields[f].zh : "?";
+    return plan_field_zh((int)f);
 }
 
 /* ASCII-only case-insensitive equality: UTF-8 bytes compare exactly
@@ -146,19 +125,6 @@ static int s_ascii_caseeq(const char *a, const char *b)
     }
 }
 
-/* What a (trimmed) header cell names: an imp_field or an S_COL_ value. */
-static int s_match_column(const char *name)
-{
-    if (!*name)
-        return S_COL_UNNAMED;
-    for (int f = 0; f < IMP_NFIELDS; f++)
-        if (s_ascii_caseeq(name, s_fields[f].en) || strcmp(name, s_fields[f].zh) == 0)
-            return f;
-    if (s_ascii_caseeq(name, S_SERIAL_EN) || strcmp(name, S_SERIAL_ZH) == 0)
-        return S_COL_SERIAL;
-    return S_COL_UNKNOWN;
-}
-
 /* ---- parser state ---------------------------------------------------------- */
 
 typedef struct {
@@ -170,11 +136,14 @@ typedef struct {
     const rect_cfg *cfg;
     char *err;
     size_t errlen;
-    int rc; /* first error, 0 while all is well */
+    int rc;    /* first error, 0 while all is well */
+    int fatal; /* a problem with the whole file: stop reading */
+    imp_problems *probs; /* where every problem goes, or NULL */
+    int xlsx;            /* positions are sheet rows and column letters */
+    int row_bad;         /* the current row has a problem: not kept */
+    int cur_number;      /* the current row's deadline cell is an xlsx number */
 
-    long line;     /* physical line being fed, 1-based */
-    long row_line; /* line where the current row started */
-    int row_open;  /* a row has started and not ended */
+    long row_line; /* where the current row starts: CSV line or sheet row */
 
     /* The current row's cells: NUL-terminated strings in buf at offsets cell[]. */
     char *buf;
@@ -216,24 +185,79 @@ static void s_utf8_trim_end(char *s)
 
 /* Record an error unless one is already recorded (later errors are often
  * consequences of the first and would mislead). */
+/* Record a problem at line (0: none) and column label col (NULL: none). */
+static void s_problem(s_state *st, int rc, long line, const char *col, const char *msg)
+{
+    st->row_bad = 1;
+    if (!st->rc) {
+        st->rc = rc;
+        if (st->errlen) {
+            snprintf(st->err, st->errlen, "%s", msg);
+            s_utf8_trim_end(st->err);
+        }
+    }
+    if (rc == RECT_E_NOMEM)
+        st->fatal = 1;
+    imp_problems *p = st->probs;
+    if (!p || rc == RECT_E_NOMEM)
+        return;
+    p->total++;
+    if (p->n >= IMP_MAX_PROBLEMS)
+        return;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        imp_problem *v = s_realloc_fn(p->v, cap * sizeof *v);
+        if (!v) {
+            st->fatal = 1;
+            if (st->rc != RECT_E_NOMEM) {
+                st->rc = RECT_E_NOMEM;
+                if (st->errlen)
+                    snprintf(st->err, st->errlen, "out of memory");
+            }
+            return;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    imp_problem *q = &p->v[p->n++];
+    q->line = line;
+    snprintf(q->column, sizeof q->column, "%s", col ? col : "");
+    s_utf8_trim_end(q->column);
+    snprintf(q->msg, sizeof q->msg, "%s", msg);
+    s_utf8_trim_end(q->msg);
+}
+
+/* A problem with no column of its own (the message names its line). */
 __attribute__((format(printf, 3, 4))) static void s_fail(s_state *st, int rc, const char *fmt,
                                                           ...)
 {
-    if (st->rc)
+    if (st->fatal)
         return;
-    st->rc = rc;
-    if (!st->errlen)
-        return;
+    char msg[IMP_ERRLEN];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(st->err, st->errlen, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    s_utf8_trim_end(st->err);
+    s_problem(st, rc, st->row_line, NULL, msg);
 }
+
+/* A problem that ends the reading: the file as a whole is wrong. */
+#define s_fail_fatal(st, ...)                                                                      \
+    do {                                                                                           \
+        s_fail((st), RECT_E_BAD_IMPORT, __VA_ARGS__);                                              \
+        (st)->fatal = 1;                                                                           \
+    } while (0)
 
 static void s_nomem(s_state *st)
 {
     s_fail(st, RECT_E_NOMEM, "out of memory");
+    st->fatal = 1;
+}
+
+/* "line" or "row": what a position counts in this file. */
+static const char *s_unit(const s_state *st)
+{
+    return st->xlsx ? "row" : "line";
 }
 
 /* A value as it may appear inside an error message: one line, at most 40
@@ -251,30 +275,40 @@ static void s_label(const s_state *st, int f, char *out, size_t outlen)
 {
     int c = st->col_of[f];
     if (c < 0) {
-        snprintf(out, outlen, "%s/%s (no such column)", s_fields[f].en, s_fields[f].zh);
+        snprintf(out, outlen, "%s/%s (no such column)", plan_field_en(f), plan_field_zh(f));
         return;
     }
-    char name[128];
+    char name[128], letters[8];
     s_excerpt(st->cols[c].name, name, sizeof name);
-    if (s_ascii_caseeq(st->cols[c].name, s_fields[f].en))
+    int same = s_ascii_caseeq(st->cols[c].name, plan_field_en(f));
+    if (st->xlsx) {
+        /* "C (owner)" or "C (责任人, owner)": the letter people see on the sheet. */
+        plan_col_letters((size_t)c, letters, sizeof letters);
+        if (same)
+            snprintf(out, outlen, "%s (%s)", letters, name);
+        else
+            snprintf(out, outlen, "%s (%s, %s)", letters, name, plan_field_en(f));
+    } else if (same) {
         snprintf(out, outlen, "%s", name);
-    else
-        snprintf(out, outlen, "%s (%s)", name, s_fields[f].en);
+    } else {
+        snprintf(out, outlen, "%s (%s)", name, plan_field_en(f));
+    }
 }
 
 /* An error about field f of the current row: "line N, column X (f): ...". */
 __attribute__((format(printf, 3, 4))) static void s_fail_field(s_state *st, int f,
                                                                 const char *fmt, ...)
 {
-    if (st->rc)
+    if (st->fatal)
         return;
-    char label[200], msg[IMP_ERRLEN];
+    char label[200], msg[IMP_ERRLEN], all[IMP_ERRLEN + 240];
     s_label(st, f, label, sizeof label);
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    s_fail(st, RECT_E_BAD_IMPORT, "line %ld, column %s: %s", st->row_line, label, msg);
+    snprintf(all, sizeof all, "%s %ld, column %s: %s", s_unit(st), st->row_line, label, msg);
+    s_problem(st, RECT_E_BAD_IMPORT, st->row_line, label, all);
 }
 
 /*
@@ -316,7 +350,7 @@ static void s_list_columns(char *out, size_t outlen)
     size_t used = 0;
     out[0] = '\0';
     for (int f = 0; f < IMP_NFIELDS; f++)
-        s_append(out, outlen, &used, "%s/%s, ", s_fields[f].en, s_fields[f].zh);
+        s_append(out, outlen, &used, "%s/%s, ", plan_field_en(f), plan_field_zh(f));
     s_append(out, outlen, &used, "and %s/%s (ignored)", S_SERIAL_EN, S_SERIAL_ZH);
 }
 
@@ -327,7 +361,7 @@ static void s_header(s_state *st)
     st->have_header = 1;
     st->head_line = st->row_line;
     if (st->ncells > INT_MAX) { /* col_of[] holds ints */
-        s_fail(st, RECT_E_BAD_IMPORT, "line %ld: the header has too many columns", st->head_line);
+        s_fail_fatal(st, "%s %ld: the header has too many columns", s_unit(st), st->head_line);
         return;
     }
     st->head_buf = s_alloc(st->buf_len);
@@ -339,29 +373,38 @@ static void s_header(s_state *st)
     memcpy(st->head_buf, st->buf, st->buf_len);
     st->ncols = st->ncells;
 
-    char name[128];
+    /* Every unknown or doubled column is a problem; any of them ends the reading. */
+    char name[128], where[160];
     for (size_t i = 0; i < st->ncols; i++) {
         s_col *col = &st->cols[i];
         col->name = st->head_buf + st->cell[i];
-        col->field = s_match_column(col->name);
+        col->field = plan_column(col->name);
+        s_excerpt(col->name, name, sizeof name);
+        if (st->xlsx) {
+            char letters[8];
+            plan_col_letters(i, letters, sizeof letters);
+            snprintf(where, sizeof where, "%s (%s)", letters, name);
+        } else {
+            snprintf(where, sizeof where, "%s", name);
+        }
         if (col->field == S_COL_UNKNOWN) {
-            char accepted[800];
+            char accepted[800], msg[IMP_ERRLEN + 200];
             s_list_columns(accepted, sizeof accepted);
-            s_fail(st, RECT_E_BAD_IMPORT, "line %ld, column %s: unknown column; the columns are %s",
-                   st->head_line, s_excerpt(col->name, name, sizeof name), accepted);
-            return;
+            snprintf(msg, sizeof msg, "%s %ld, column %s: unknown column; the columns are %s", s_unit(st),
+                     st->head_line, where, accepted);
+            s_problem(st, RECT_E_BAD_IMPORT, st->head_line, where, msg);
+            continue;
         }
         if (col->field < 0)
             continue;
         int prev = st->col_of[col->field];
         if (prev >= 0) {
-            char first[128];
+            char first[128], msg[IMP_ERRLEN];
             s_excerpt(st->cols[prev].name, first, sizeof first);
-            s_fail(st, RECT_E_BAD_IMPORT,
-                   "line %ld, column %s: appears twice: columns %d (%s) and %zu (%s) are both %s",
-                   st->head_line, s_excerpt(col->name, name, sizeof name), prev + 1, first, i + 1,
-                   name, s_fields[col->field].en);
-            return;
+            snprintf(msg, sizeof msg, "%s %ld, column %s: appears twice: columns %d (%s) and %zu (%s) are both %s",
+                     s_unit(st), st->head_line, where, prev + 1, first, i + 1, name, plan_field_en(col->field));
+            s_problem(st, RECT_E_BAD_IMPORT, st->head_line, where, msg);
+            continue;
         }
         st->col_of[col->field] = (int)i;
     }
@@ -370,13 +413,15 @@ static void s_header(s_state *st)
     size_t used = 0;
     for (int f = IMP_REF; f <= IMP_TITLE; f++)
         if (st->col_of[f] < 0)
-            s_append(missing, sizeof missing, &used, "%s%s/%s", used ? ", " : "", s_fields[f].en,
-                     s_fields[f].zh);
+            s_append(missing, sizeof missing, &used, "%s%s/%s", used ? ", " : "", plan_field_en(f),
+                     plan_field_zh(f));
     if (used)
         s_fail(st, RECT_E_BAD_IMPORT,
-               "line %ld: the header lacks required column(s) %s; ref, source, kind and title "
+               "%s %ld: the header lacks required column(s) %s; ref, source, kind and title "
                "are required",
-               st->head_line, missing);
+               s_unit(st), st->head_line, missing);
+    if (st->rc)
+        st->fatal = 1; /* rows read through a wrong header would only mislead */
 }
 
 /* ---- rows --------------------------------------------------------------------- */
@@ -482,7 +527,27 @@ static int s_check_text(s_state *st, int f, const char *v)
         s_fail_field(st, f, "must be a single line");
     else if (!text_clean(v, multiline))
         s_fail_field(st, f, "contains a control character");
-    return st->rc;
+    else
+        return 0;
+    return 1;
+}
+
+/*
+ * A deadline as "YYYY-MM-DD": the forms date_parse reads, and in an .xlsx a
+ * bare number in the deadline column, a date stored as a serial number
+ * whose cell had no date format (days since 1899-12-30, Excel's count).
+ */
+static int s_deadline(const s_state *st, const char *v, char out[RECT_DATE_LEN])
+{
+    if (date_parse(v, out) == 0)
+        return 0;
+    if (!st->xlsx || !st->cur_number)
+        return -1;
+    char *end;
+    long serial = strtol(v, &end, 10);
+    if (end == v || *end || serial < 61 || serial > 2958465)
+        return -1;
+    return date_from_days(serial - 25569, out);
 }
 
 /* Resolve a user name or display name; leader additionally needs the role. */
@@ -552,8 +617,8 @@ static void s_declined_row(s_state *st, const char *const v[IMP_NFIELDS])
     if (*v[IMP_REF]) {
         slot = s_refs_slot(st, v[IMP_REF]);
         if (st->refs[slot]) {
-            s_fail_field(st, IMP_REF, "\"%s\" is also on line %ld; each ref may appear once",
-                         s_excerpt(v[IMP_REF], ex, sizeof ex), st->plan->rows[st->refs[slot] - 1].line);
+            s_fail_field(st, IMP_REF, "\"%s\" is also on %s %ld; each ref may appear once",
+                         s_excerpt(v[IMP_REF], ex, sizeof ex), s_unit(st), st->plan->rows[st->refs[slot] - 1].line);
             return;
         }
     }
@@ -569,6 +634,19 @@ static void s_declined_row(s_state *st, const char *const v[IMP_NFIELDS])
 static void s_data_row(s_state *st)
 {
     char ex[128], list[300];
+    if (st->ncells > st->ncols && st->xlsx) {
+        size_t last = st->ncells - 1;
+        char letters[8];
+        while (last >= st->ncols && !st->buf[st->cell[last]])
+            last--;
+        plan_col_letters(last, letters, sizeof letters);
+        if (last >= st->ncols) {
+            s_fail(st, RECT_E_BAD_IMPORT, "row %ld, column %s: holds \"%s\", but the header (row %ld) has no column there",
+                   st->row_line, letters, s_excerpt(st->buf + st->cell[last], ex, sizeof ex), st->head_line);
+            return;
+        }
+        st->ncells = st->ncols;
+    }
     if (st->ncells > st->ncols) {
         s_fail(st, RECT_E_BAD_IMPORT,
                "line %ld: %zu cells, but the header (line %ld) has %zu columns; "
@@ -583,10 +661,15 @@ static void s_data_row(s_state *st)
     }
     for (size_t i = 0; i < st->ncells; i++)
         if (st->cols[i].field == S_COL_UNNAMED && st->buf[st->cell[i]]) {
+            char col[24];
+            if (st->xlsx)
+                plan_col_letters(i, col, sizeof col);
+            else
+                snprintf(col, sizeof col, "%zu", i + 1);
             s_fail(st, RECT_E_BAD_IMPORT,
-                   "line %ld, column %zu: holds \"%s\", but the header gives this column no "
+                   "%s %ld, column %s: holds \"%s\", but the header gives this column no "
                    "name",
-                   st->row_line, i + 1, s_excerpt(st->buf + st->cell[i], ex, sizeof ex));
+                   s_unit(st), st->row_line, col, s_excerpt(st->buf + st->cell[i], ex, sizeof ex));
             return;
         }
 
@@ -615,10 +698,10 @@ static void s_data_row(s_state *st)
         return;
     }
     for (int f = IMP_REF; f <= IMP_TITLE; f++)
-        if (!*v[f]) {
+        if (!*v[f])
             s_fail_field(st, f, "is empty; every row needs ref, source, kind and title");
-            return;
-        }
+    if (st->row_bad)
+        return;
     if (*v[IMP_PARENT] && strcmp(v[IMP_PARENT], v[IMP_REF]) == 0) {
         s_fail_field(st, IMP_PARENT, "names the row's own ref %s: an item cannot be its own parent (关联问题 "
                                      "names the problem a 举一反三 item came from)",
@@ -627,8 +710,9 @@ static void s_data_row(s_state *st)
     }
     const int text_fields[] = {IMP_REF, IMP_TITLE, IMP_DESCRIPTION, IMP_MEASURES, IMP_PARENT};
     for (size_t i = 0; i < sizeof text_fields / sizeof text_fields[0]; i++)
-        if (s_check_text(st, text_fields[i], v[text_fields[i]]))
-            return;
+        s_check_text(st, text_fields[i], v[text_fields[i]]);
+    if (st->row_bad)
+        return;
 
     size_t given = 0;
     for (size_t i = 0; i < S_NASSIGN; i++)
@@ -644,9 +728,9 @@ static void s_data_row(s_state *st)
             s_append(missing, sizeof missing, &used, "%s%s", used ? ", " : "", label);
         }
         s_fail(st, RECT_E_BAD_IMPORT,
-               "line %ld: leader, unit, owner and deadline go together (all four or none); "
+               "%s %ld: leader, unit, owner and deadline go together (all four or none); "
                "missing %s",
-               st->row_line, missing);
+               s_unit(st), st->row_line, missing);
         return;
     }
 
@@ -658,45 +742,44 @@ static void s_data_row(s_state *st)
         [IMP_MEASURES] = v[IMP_MEASURES],
         [IMP_PARENT] = *v[IMP_PARENT] ? v[IMP_PARENT] : NULL,
     };
+    /* Each name and value on its own: a row may have several wrong. */
     const rect_named *src = cfg_source_find(st->cfg, v[IMP_SOURCE]);
     if (!src) {
         s_list_named(st->cfg->sources, st->cfg->n_sources, list, sizeof list);
         s_fail_field(st, IMP_SOURCE, "unknown source \"%s\"; configured sources: %s",
                      s_excerpt(v[IMP_SOURCE], ex, sizeof ex), list);
-        return;
+    } else {
+        val[IMP_SOURCE] = src->id;
     }
-    val[IMP_SOURCE] = src->id;
     int kind = rect_kind_parse(v[IMP_KIND]);
-    if (kind < 0) {
+    if (kind < 0)
         s_fail_field(st, IMP_KIND, "\"%s\" is not a kind (use %s or %s, or %s or %s)",
                      s_excerpt(v[IMP_KIND], ex, sizeof ex), rect_kind_names[0],
                      rect_kind_names[1], rect_kind_names_zh[0], rect_kind_names_zh[1]);
-        return;
-    }
-    val[IMP_KIND] = rect_kind_names[kind];
+    else
+        val[IMP_KIND] = rect_kind_names[kind];
 
     char date[RECT_DATE_LEN];
     if (given) {
-        if (!(val[IMP_LEADER] = s_resolve_user(st, IMP_LEADER, v[IMP_LEADER])))
-            return;
+        val[IMP_LEADER] = s_resolve_user(st, IMP_LEADER, v[IMP_LEADER]);
         const rect_named *unit = cfg_unit_find(st->cfg, v[IMP_UNIT]);
         if (!unit) {
             s_list_named(st->cfg->units, st->cfg->n_units, list, sizeof list);
             s_fail_field(st, IMP_UNIT, "unknown unit \"%s\"; configured units: %s",
                          s_excerpt(v[IMP_UNIT], ex, sizeof ex), list);
-            return;
+        } else {
+            val[IMP_UNIT] = unit->id;
         }
-        val[IMP_UNIT] = unit->id;
-        if (!(val[IMP_OWNER] = s_resolve_user(st, IMP_OWNER, v[IMP_OWNER])))
-            return;
-        if (date_parse(v[IMP_DEADLINE], date) != 0) {
+        val[IMP_OWNER] = s_resolve_user(st, IMP_OWNER, v[IMP_OWNER]);
+        if (s_deadline(st, v[IMP_DEADLINE], date) != 0)
             s_fail_field(st, IMP_DEADLINE,
                          "\"%s\" is not a date (use 2026-12-31, 2026/12/31 or 2026年12月31日)",
                          s_excerpt(v[IMP_DEADLINE], ex, sizeof ex));
-            return;
-        }
-        val[IMP_DEADLINE] = date;
+        else
+            val[IMP_DEADLINE] = date;
     }
+    if (st->row_bad)
+        return;
 
     if (s_refs_reserve(st) != 0) {
         s_nomem(st);
@@ -704,8 +787,8 @@ static void s_data_row(s_state *st)
     }
     size_t slot = s_refs_slot(st, v[IMP_REF]);
     if (st->refs[slot]) {
-        s_fail_field(st, IMP_REF, "\"%s\" is also on line %ld; each ref may appear once",
-                     s_excerpt(v[IMP_REF], ex, sizeof ex),
+        s_fail_field(st, IMP_REF, "\"%s\" is also on %s %ld; each ref may appear once",
+                     s_excerpt(v[IMP_REF], ex, sizeof ex), s_unit(st),
                      st->plan->rows[st->refs[slot] - 1].line);
         return;
     }
@@ -716,43 +799,7 @@ static void s_data_row(s_state *st)
     st->refs[slot] = st->plan->n;
 }
 
-/* ---- libcsv callbacks --------------------------------------------------------- */
-
-/* libcsv: one field has ended. Store it (with "\r\n" made "\n") as a cell. */
-static void s_on_field(void *s, size_t len, void *data)
-{
-    s_state *st = data;
-    if (st->rc)
-        return;
-    if (!st->row_open) { /* a row that starts after a bare '\r' on this line */
-        st->row_open = 1;
-        st->row_line = st->line;
-    }
-    size_t *cell = s_grow(st->cell, &st->cell_cap, st->ncells + 1, sizeof *cell);
-    if (!cell) {
-        s_nomem(st);
-        return;
-    }
-    st->cell = cell;
-    if (len > SIZE_MAX - st->buf_len - 1) {
-        s_nomem(st);
-        return;
-    }
-    char *buf = s_grow(st->buf, &st->buf_cap, st->buf_len + len + 1, 1);
-    if (!buf) {
-        s_nomem(st);
-        return;
-    }
-    st->buf = buf;
-    st->cell[st->ncells++] = st->buf_len;
-    const char *in = s;
-    char *o = buf + st->buf_len;
-    for (size_t i = 0; i < len; i++)
-        if (!(in[i] == '\r' && i + 1 < len && in[i + 1] == '\n'))
-            *o++ = in[i];
-    *o++ = '\0';
-    st->buf_len = (size_t)(o - buf);
-}
+/* ---- rows from the reader ------------------------------------------------------ */
 
 /* Trim every cell of the current row in place; 1 if any cell holds
  * something other than a serial number, else 0 (a blank row). */
@@ -776,85 +823,67 @@ static int s_trim_cells(s_state *st)
     return any;
 }
 
-/* libcsv: the row has ended. The first non-blank row is the header. */
-static void s_on_row(int c, void *data)
+/* Copy a reader's row into buf / cell[] (the parser's working row). */
+static int s_load_row(s_state *st, const plan_row *r)
 {
-    (void)c;
-    s_state *st = data;
-    if (!st->rc && s_trim_cells(st)) {
-        if (!st->have_header)
-            s_header(st);
-        else
-            s_data_row(st);
-    }
     st->buf_len = 0;
     st->ncells = 0;
-    st->row_open = 0;
-}
-
-/* ---- feeding ------------------------------------------------------------------ */
-
-/* 1 if the line holds anything but blanks, i.e. libcsv will start a row. */
-static int s_has_text(const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!s_blank(p[i]))
-            return 1;
+    size_t *cell = s_grow(st->cell, &st->cell_cap, r->n ? r->n : 1, sizeof *cell);
+    if (!cell)
+        return -1;
+    st->cell = cell;
+    for (size_t i = 0; i < r->n; i++) {
+        size_t len = strlen(r->cell[i]);
+        if (len > SIZE_MAX - st->buf_len - 1)
+            return -1;
+        char *buf = s_grow(st->buf, &st->buf_cap, st->buf_len + len + 1, 1);
+        if (!buf)
+            return -1;
+        st->buf = buf;
+        st->cell[st->ncells++] = st->buf_len;
+        memcpy(buf + st->buf_len, r->cell[i], len + 1);
+        st->buf_len += len + 1;
+    }
     return 0;
 }
 
-/* libcsv refused the current line. */
-static void s_csv_failed(s_state *st, struct csv_parser *csv)
+/*
+ * Before the header, a row that holds one value only, and not a column
+ * name, is a title (某某镇整改方案, often merged across the sheet): skipped.
+ * A plan's header names at least four columns.
+ */
+static int s_is_title(const s_state *st)
 {
-    int e = csv_error(csv);
-    if (e == CSV_ENOMEM) {
-        s_nomem(st);
-    } else if (e == CSV_EPARSE && st->row_line != st->line) {
-        s_fail(st, RECT_E_BAD_IMPORT,
-               "line %ld: malformed quotes (the row began on line %ld: is a quote there never "
-               "closed?); inside a quoted field write a quote as \"\"",
-               st->line, st->row_line);
-    } else if (e == CSV_EPARSE) {
-        s_fail(st, RECT_E_BAD_IMPORT,
-               "line %ld: malformed quotes: a quote inside an unquoted value, or text after a "
-               "closing quote; put the whole value in double quotes and write a quote inside "
-               "it as \"\"",
-               st->line);
-    } else {
-        s_fail(st, RECT_E_BAD_IMPORT, "line %ld: %s", st->line, csv_strerror(e));
-    }
+    size_t filled = 0, at = 0;
+    for (size_t i = 0; i < st->ncells; i++)
+        if (st->buf[st->cell[i]]) {
+            filled++;
+            at = i;
+        }
+    return filled == 1 && plan_column(st->buf + st->cell[at]) == S_COL_UNKNOWN;
 }
 
-static void s_feed(s_state *st, struct csv_parser *csv, const char *data, size_t len)
+static void s_rows(s_state *st, const plan_sheet *sh)
 {
-    const char *p = data, *end = data + len;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3;
-    while (p < end && !st->rc) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
-        st->line++;
-        if (!text_valid_utf8(p, n)) {
-            s_fail(st, RECT_E_BAD_IMPORT,
-                   "line %ld: not UTF-8 text; save the plan as \"CSV UTF-8\" (a GBK-encoded "
-                   "CSV or an .xlsx file will not do)",
-                   st->line);
+    for (size_t i = 0; i < sh->n && !st->fatal; i++) {
+        const plan_row *r = &sh->rows[i];
+        st->row_line = r->pos;
+        st->row_bad = 0;
+        if (s_load_row(st, r) != 0) {
+            s_nomem(st);
             return;
         }
-        if (!st->row_open && s_has_text(p, n)) {
-            st->row_open = 1;
-            st->row_line = st->line;
+        if (!s_trim_cells(st))
+            continue;
+        if (!st->have_header) {
+            if (!s_is_title(st))
+                s_header(st);
+            continue;
         }
-        if (csv_parse(csv, p, n, s_on_field, s_on_row, st) != n && !st->rc) {
-            s_csv_failed(st, csv);
-            return;
-        }
-        p += n;
+        int dc = st->col_of[IMP_DEADLINE];
+        st->cur_number = dc >= 0 && (size_t)dc < r->n && r->number[dc];
+        s_data_row(st);
     }
-    if (!st->rc && csv_fini(csv, s_on_field, s_on_row, st) != 0 && !st->rc)
-        s_fail(st, RECT_E_BAD_IMPORT,
-               "line %ld: a quoted field in the row that begins here is never closed",
-               st->row_line);
 }
 
 /*
@@ -877,13 +906,13 @@ static void s_parents(s_state *st)
         const imp_row *target = &st->plan->rows[t - 1];
         st->row_line = row->line;
         if (target->declined)
-            s_fail_field(st, IMP_PARENT, "names %s (line %ld), a problem not claimed (认领 = 否): a 举一反三 "
+            s_fail_field(st, IMP_PARENT, "names %s (%s %ld), a problem not claimed (认领 = 否): a 举一反三 "
                                          "item comes from a claimed problem",
-                         s_excerpt(p, ex, sizeof ex), target->line);
+                         s_excerpt(p, ex, sizeof ex), s_unit(st), target->line);
         else if (target->line > row->line)
-            s_fail_field(st, IMP_PARENT, "names %s, whose row (line %ld) comes later: put the parent's row "
+            s_fail_field(st, IMP_PARENT, "names %s, whose row (%s %ld) comes later: put the parent's row "
                                          "first",
-                         s_excerpt(p, ex, sizeof ex), target->line);
+                         s_excerpt(p, ex, sizeof ex), s_unit(st), target->line);
         else
             row->parent_line = target->line;
     }
@@ -891,16 +920,18 @@ static void s_parents(s_state *st)
 
 /* ---- public --------------------------------------------------------------------- */
 
-/* Parse and validate a CSV plan (see import.h). */
-int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out, char *err,
-              size_t errlen)
+/* Parse and validate a plan, listing its problems (see import.h). */
+int imp_parse_ex(const char *data, size_t len, int encoding, const rect_cfg *cfg, imp_plan **out,
+                 imp_problems *probs, char *err, size_t errlen)
 {
-    s_state st = {.cfg = cfg, .err = err, .errlen = err ? errlen : 0};
+    s_state st = {.cfg = cfg, .err = err, .errlen = err ? errlen : 0, .probs = probs};
     for (int f = 0; f < IMP_NFIELDS; f++)
         st.col_of[f] = -1;
     if (st.errlen)
         err[0] = '\0';
     *out = NULL;
+    if (probs)
+        *probs = (imp_problems){0};
 
     st.plan = s_alloc(sizeof *st.plan);
     if (!st.plan) {
@@ -909,27 +940,36 @@ int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out,
     }
     st.plan->rows = NULL;
     st.plan->n = 0;
+    st.plan->xlsx = 0;
 
-    struct csv_parser csv;
-    if (csv_init(&csv, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+    plan_sheet *sh = NULL;
+    char rerr[PLAN_ERRLEN];
+    plan_set_allocator(s_realloc_fn, s_free_fn);
+    int rrc = plan_read(data, data ? len : 0, encoding, &sh, rerr, sizeof rerr);
+    if (rrc == -2) {
         s_nomem(&st);
+    } else if (rrc != 0) {
+        s_fail_fatal(&st, "%s", rerr);
     } else {
-        csv_set_realloc_func(&csv, s_realloc_fn);
-        csv_set_free_func(&csv, s_free_fn);
-        csv_set_blk_size(&csv, 4096); /* the default 128 grows long fields slowly */
-        s_feed(&st, &csv, data ? data : "", data ? len : 0);
-        csv_free(&csv);
+        st.xlsx = sh->format == PLAN_XLSX;
+        st.plan->xlsx = st.xlsx;
+        st.plan->encoding = (int)sh->encoding;
+        s_rows(&st, sh);
+        plan_sheet_destroy(&sh);
     }
 
-    if (!st.rc && st.have_header)
+    if (!st.fatal && st.have_header)
         s_parents(&st);
-    if (!st.have_header)
-        s_fail(&st, RECT_E_BAD_IMPORT,
-               "the file is empty; a plan starts with a header row naming its columns "
-               "(ref/编号, source/问题来源, kind/整改类型, title/问题, ...)");
-    else if (st.plan->n == 0)
-        s_fail(&st, RECT_E_BAD_IMPORT, "line %ld: the header has no rows below it",
-               st.head_line);
+    if (st.rc == 0 || !st.fatal) {
+        st.row_line = 0;
+        if (!st.have_header && rrc == 0)
+            s_fail(&st, RECT_E_BAD_IMPORT,
+                   "the file is empty; a plan starts with a header row naming its columns "
+                   "(ref/编号, source/问题来源, kind/整改类型, title/问题, ...)");
+        else if (st.have_header && st.plan->n == 0 && !st.rc)
+            s_fail(&st, RECT_E_BAD_IMPORT, "%s %ld: the header has no rows below it", s_unit(&st),
+                   st.head_line);
+    }
 
     s_free(st.refs);
     s_free(st.cols);
@@ -942,6 +982,21 @@ int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out,
     }
     *out = st.plan;
     return 0;
+}
+
+/* Parse and validate a plan: the first problem only (see import.h). */
+int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out, char *err, size_t errlen)
+{
+    return imp_parse_ex(data, len, PLAN_ENC_AUTO, cfg, out, NULL, err, errlen);
+}
+
+/* Free a problem list's entries (not the struct). */
+void imp_problems_free(imp_problems *p)
+{
+    if (!p)
+        return;
+    s_free(p->v);
+    *p = (imp_problems){0};
 }
 
 /* Free a plan and clear the caller's pointer. */

@@ -1,14 +1,16 @@
 /*
- * import.h - the CSV plan parser behind the `import` command.
+ * import.h - the plan parser behind the `import` command.
  *
- * Turns the bytes of a CSV file (a township's rectification plan, usually
- * exported from a spreadsheet) into normalized rows: names resolved against
+ * Turns the bytes of a plan (a township's rectification plan: CSV in UTF-8
+ * or GB18030/GBK, or the first sheet of an .xlsx; read by common/plan.c)
+ * into normalized rows: names resolved against
  * the config, kinds and dates in their canonical form. No I/O and no
  * storage: the caller decides what to do with the rows. The format is
  * described in README "Import format"; in short:
  *
- *   - UTF-8, optional BOM, LF or CRLF, RFC 4180 quoting ("" is a quote;
- *     quoted fields may hold commas and newlines);
+ *   - CSV: UTF-8 (optional BOM) or GB18030, LF or CRLF, RFC 4180 quoting
+ *     ("" is a quote; quoted fields may hold commas and newlines); or
+ *     .xlsx, where positions are sheet rows and column letters;
  *   - a header row naming the columns, in any order, in English
  *     (case-insensitive) or Chinese:
  *       ref/编号  source/问题来源  kind/整改类型  title/问题
@@ -27,25 +29,7 @@
 #include <stddef.h>
 
 #include "rect_cfg.h"
-
-/* The fields of a plan row, in the order of imp_row.f. */
-enum imp_field {
-    IMP_REF,
-    IMP_SOURCE,
-    IMP_KIND,
-    IMP_TITLE,
-    IMP_DESCRIPTION,
-    IMP_MEASURES,
-    IMP_LEADER,
-    IMP_UNIT,
-    IMP_OWNER,
-    IMP_DEADLINE,
-    /* Records (issue 9). */
-    IMP_PARENT,         /* 关联问题: the ref of the problem a 举一反三 item came from */
-    IMP_CLAIMED,        /* 认领: 是 / empty (claimed) or 否 (not claimed) */
-    IMP_DECLINE_REASON, /* 不认领原因: why not, required when 认领 = 否 */
-    IMP_NFIELDS
-};
+#include "rect_plan.h" /* enum imp_field, the reader */
 
 /*
  * One validated row. Every string is NUL-terminated UTF-8, trimmed, and owned
@@ -70,7 +54,7 @@ enum imp_field {
  * f[IMP_REF] may be "" (no ref) and every other field is NULL or "".
  */
 typedef struct {
-    long line; /* physical line of the file where the row starts (1-based) */
+    long line; /* CSV: physical line where the row starts (1-based); xlsx: the sheet's row */
     char *f[IMP_NFIELDS];
     int declined;     /* 认领 = 否 */
     long parent_line; /* the line of the row f[IMP_PARENT] names, 0 when no row of the file */
@@ -80,13 +64,30 @@ typedef struct {
 typedef struct {
     imp_row *rows;
     size_t n; /* >= 1: a plan without rows is refused */
+    int xlsx; /* 1: lines are sheet rows ("row 5"), 0: CSV lines ("line 5") */
+    int encoding; /* how a CSV was decoded: PLAN_ENC_UTF8 or PLAN_ENC_GB18030 */
 } imp_plan;
+
+/* The problems a dry run lists: at most IMP_MAX_PROBLEMS kept, all counted. */
+#define IMP_MAX_PROBLEMS 200
+
+typedef struct {
+    long line;        /* the row's line (CSV) or sheet row (xlsx); 0 for the file as a whole */
+    char column[200]; /* how the message names the column, "" for none */
+    char msg[512];    /* the whole message, position first */
+} imp_problem;
+
+typedef struct {
+    imp_problem *v; /* n of them, in file order */
+    size_t n, cap;
+    size_t total; /* every problem found: total - n were left off */
+} imp_problems;
 
 /* A size for the err buffer of imp_parse that no message outgrows. */
 #define IMP_ERRLEN 512
 
 /*
- * Parse and validate a CSV plan: data[0..len) (need not be NUL-terminated)
+ * Parse and validate a plan (CSV in UTF-8 or GB18030, or .xlsx): data[0..len) (need not be NUL-terminated)
  * against cfg, which must outlive the call only (the plan copies what it
  * keeps).
  *
@@ -105,6 +106,18 @@ typedef struct {
  */
 int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out, char *err,
               size_t errlen);
+
+/*
+ * imp_parse for any format and encoding (enum plan_encoding; CSV only),
+ * recording every problem in *probs (when not NULL; emptied first, free
+ * with imp_problems_free whatever the result) in file order. err gets the
+ * first problem, as from imp_parse. A plan with any problem is refused.
+ */
+int imp_parse_ex(const char *data, size_t len, int encoding, const rect_cfg *cfg, imp_plan **out,
+                 imp_problems *probs, char *err, size_t errlen);
+
+/* Free the entries of a problem list and empty it. Accepts NULL. */
+void imp_problems_free(imp_problems *p);
 
 /* Free a plan and set *plan_p to NULL. Accepts NULL and *plan_p == NULL. */
 void imp_plan_destroy(imp_plan **plan_p);

@@ -188,7 +188,7 @@ static inline int rect_action_no_item(int a)
     X(RECT_E_PERMISSION_DENIED, "permission_denied", N_("not allowed for this user")) \
     X(RECT_E_INVALID_TRANSITION, "invalid_transition", N_("not possible in the item's present state")) \
     X(RECT_E_MISSING_EVIDENCE, "missing_evidence", N_("no evidence filed yet")) \
-    X(RECT_E_BAD_IMPORT, "bad_import", N_("the CSV file has an error")) \
+    X(RECT_E_BAD_IMPORT, "bad_import", N_("the plan file has errors")) \
     X(RECT_E_DAMAGED, "damaged", N_("stored data no longer matches its hash")) \
     X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
     X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \

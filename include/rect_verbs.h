@@ -57,7 +57,8 @@
       A(description, TEXT, OPT) A(measures, TEXT, OPT) A(inspection, NAME, OPT)                   \
       A(owner, NAME, OPT) A(unit, NAME, OPT) A(leader, NAME, OPT) A(deadline, NAME, OPT)          \
       A(note, TEXT, OPT) A(parent, ITEM, OPT))                                                    \
-    X(IMPORT, "import", WRITE, ANY, ONE, A(inspection, NAME, OPT) A(dry_run, BOOL, OPT))          \
+    X(IMPORT, "import", WRITE, ANY, ONE, A(inspection, NAME, OPT) A(dry_run, BOOL, OPT)            \
+      A(encoding, NAME, OPT))                                                                     \
     X(ASSIGN, "assign", WRITE, ANY, NONE,                                                         \
       A(item, ITEM, REQ) A(owner, NAME, REQ) A(unit, NAME, REQ) A(leader, NAME, REQ)              \
       A(deadline, NAME, REQ) A(note, TEXT, OPT))                                                  \
