@@ -1,6 +1,7 @@
 # rectd / rectctl — one Makefile.
 #   make run     install what building and running need (not the test tools),
-#                build, start rectd on config/rectd.conf
+#                build, start rectd on config/rectd.conf and rectweb on
+#                config/rectweb.conf (http://127.0.0.1:8080/)
 #   make test    install every missing dep, build, run every test (unit, catalogues,
 #                end-to-end, crash proofs, both again under ASan+UBSan, rectd
 #                under TSan, fuzzing): each stage "N passed, M failed"
@@ -48,11 +49,11 @@ SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 #              for the printed ledger, man and systemd-analyze for the install test
 DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
              libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev gettext \
-             libxlsxwriter-dev zlib1g-dev libzip-dev libexpat1-dev
+             libxlsxwriter-dev zlib1g-dev libzip-dev libexpat1-dev libmicrohttpd-dev xxd
 DEB_RUN   := tzdata locales procps
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
              chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography \
-             man-db groff-base systemd valgrind
+             man-db groff-base systemd valgrind chromium-driver python3-selenium
 # The locale rectctl's Chinese needs (LANG=zh_CN.UTF-8); `locale -a` spells it zh_CN.utf8.
 DEB_LOCALE := zh_CN.UTF-8
 
@@ -65,6 +66,9 @@ XLSX_LIBS   = $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 # the plan reader's .xlsx (common/plan.c), so it is in PKGS for both programs.
 ZIP_CFLAGS = $(shell pkg-config --cflags libzip 2>/dev/null)
 ZIP_LIBS   = $(shell pkg-config --libs libzip 2>/dev/null)
+# libmicrohttpd (the officials' web page, rectweb): rectweb only.
+MHD_CFLAGS = $(shell pkg-config --cflags libmicrohttpd 2>/dev/null)
+MHD_LIBS   = $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(SAN) -Iinclude -Icommon -Idaemon -Iclient \
            $(PKG_CFLAGS) -DLOCALEDIR='"$(LOCALEDIR)"'
 LDFLAGS += $(SAN)
@@ -74,11 +78,13 @@ COMMON_SRC := $(wildcard common/*.c)
 DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 CLIENT_SRC := $(filter-out client/main.c,$(wildcard client/*.c))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+WEB_SRC    := $(filter-out rectweb/main.c,$(wildcard rectweb/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+WEB_OBJ    := $(call obj,$(WEB_SRC))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 # The default build puts rectd and rectctl in the repo root, so that
@@ -89,11 +95,14 @@ else
 BINDIR := $(BUILD)
 endif
 
+# rectweb cannot sit in the repo root beside rectd and rectctl: rectweb/ is its source folder.
+WEB_BIN := $(BUILD)/rectweb/rectweb
+
 # rectctl's message catalogues (po/LANG.po), where ./rectctl looks first.
 MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
 
 .PHONY: all deps deps-run install uninstall run test unit e2e sanitize tsan bench fuzz fuzz-build fuzz-dict crash valgrind pot check-po clean format
-all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN) $(MO)
+all: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(UNIT_BIN) $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
 	@mkdir -p $(dir $@)
@@ -117,6 +126,19 @@ FORCE:
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS)
 
+# rectweb: its page's CSS and JavaScript become C arrays at build time (xxd -i),
+# so the binary serves them and nothing is fetched at run time.
+$(BUILD)/rectweb/assets.h: rectweb/assets/app.css rectweb/assets/app.js
+	@mkdir -p $(dir $@)
+	(cd rectweb/assets && xxd -i app.css && xxd -i app.js) > $@.tmp && mv $@.tmp $@
+$(BUILD)/rectweb/%.o: CFLAGS += $(MHD_CFLAGS) -Irectweb -I$(BUILD)/rectweb
+$(BUILD)/rectweb/http.o: $(BUILD)/rectweb/assets.h
+$(BUILD)/rectweb/%.o: rectweb/%.c rectweb/web.h rectweb/http.h $(wildcard include/*.h common/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+$(WEB_BIN): $(BUILD)/rectweb/main.o $(WEB_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
@@ -125,6 +147,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 $(BUILD)/tests/test_init: tests/unit/test_init.c $(BUILD)/client/init.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# test_web pins rectweb's own parsing and sessions: rectweb's objects (without libmicrohttpd's part).
+$(BUILD)/tests/test_web: tests/unit/test_web.c $(BUILD)/rectweb/parse.o $(BUILD)/rectweb/buf.o $(BUILD)/rectweb/session.o $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Irectweb $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # test_cli walks rectctl's command table: rectctl's objects, not rectd's.
 $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
@@ -178,9 +205,14 @@ deps:
 deps-run:
 	$(call install_debs,$(DEB_BUILD) $(DEB_RUN))
 
+# rectweb starts beside rectd once rectd has made its socket and the demo keys
+# (config/rectweb.conf): open http://127.0.0.1:8080/; it stops with rectd.
 run: deps-run
 	@$(MAKE) --no-print-directory all
 	@mkdir -p var
+	@( for i in $$(seq 200); do [ -S var/rectd.sock ] && [ -f var/keys/rectweb.key ] && break; sleep 0.1; done; \
+	   exec $(WEB_BIN) -c config/rectweb.conf ) & web=$$!; \
+	trap 'kill $$web 2>/dev/null' EXIT INT TERM; \
 	./rectd -c $(CONFIG)
 
 # ---- make install / make uninstall ---------------------------------------
@@ -191,9 +223,9 @@ INSTALL_SBIN := rectd
 INSTALL_BIN  := rectctl
 INSTALL_MAN  := $(wildcard man/*.[1-8])
 INSTALL_MAN_ZH := $(wildcard man/zh_CN/*.[1-8])
-INSTALL_CONF := config/etc/rectd.conf config/etc/rectctl.conf
-INSTALL_UNIT := config/systemd/rectd.service
-INSTALL_SYSUSERS := config/systemd/rectd.sysusers
+INSTALL_CONF := config/etc/rectd.conf config/etc/rectctl.conf config/etc/rectweb.conf
+INSTALL_UNIT := config/systemd/rectd.service config/systemd/rectweb.service
+INSTALL_SYSUSERS := config/systemd/rectd.sysusers config/systemd/rectweb.sysusers
 INSTALL_BASHCOMP := config/bash-completion/rectctl
 INSTALL_MO   := $(MO)
 SBINDIR := $(PREFIX)/sbin
@@ -202,10 +234,12 @@ BINDIR_INSTALL := $(PREFIX)/bin
 # the installed rectd).
 SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@BINDIR@|$(BINDIR_INSTALL)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 
-install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(INSTALL_MO)
+install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(WEB_BIN) $(INSTALL_MO)
 	install -d '$(DESTDIR)$(SBINDIR)' '$(DESTDIR)$(BINDIR_INSTALL)' '$(DESTDIR)$(UNITDIR)' \
 	  '$(DESTDIR)$(SYSUSERSDIR)' '$(DESTDIR)$(BASHCOMPDIR)'
 	install -m 0755 $(addprefix $(BINDIR)/,$(INSTALL_SBIN)) '$(DESTDIR)$(SBINDIR)'
+	@# rectweb is built in its own folder (rectweb/ is its source beside rectd's)
+	install -m 0755 $(WEB_BIN) '$(DESTDIR)$(SBINDIR)/rectweb'
 	install -m 0755 $(addprefix $(BINDIR)/,$(INSTALL_BIN)) '$(DESTDIR)$(BINDIR_INSTALL)'
 	@set -e; for m in $(INSTALL_MAN); do \
 	  s=$${m##*.}; install -d '$(DESTDIR)$(MANDIR)'/man$$s; \
@@ -237,7 +271,7 @@ install: $(addprefix $(BINDIR)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(INSTALL_MO)
 # Everything install put there, except the configs under /etc/rectd (and
 # what rectd made: /var/lib/rectd, its keys and data).
 uninstall:
-	rm -f $(addprefix '$(DESTDIR)$(SBINDIR)'/,$(INSTALL_SBIN)) $(addprefix '$(DESTDIR)$(BINDIR_INSTALL)'/,$(INSTALL_BIN))
+	rm -f $(addprefix '$(DESTDIR)$(SBINDIR)'/,$(INSTALL_SBIN) rectweb) $(addprefix '$(DESTDIR)$(BINDIR_INSTALL)'/,$(INSTALL_BIN))
 	@set -e; for m in $(INSTALL_MAN); do \
 	  f='$(DESTDIR)$(MANDIR)'/man$${m##*.}/$$(basename $$m); echo "rm -f $$f"; rm -f "$$f"; \
 	done; for m in $(INSTALL_MAN_ZH); do \
@@ -265,9 +299,9 @@ unit: $(UNIT_BIN)
 # tests/e2e.py is the core suite; tests/e2e-*.py are the suites of later features
 # (a hyphen: they are scripts, not modules). Each prints "N passed, M failed".
 E2E_SUITES := tests/e2e.py $(sort $(wildcard tests/e2e-*.py))
-e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper $(MO)
+e2e: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(BUILD)/tools/rect-tamper $(MO)
 	@rc=0; for s in $(E2E_SUITES); do \
-	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
+	  RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl RECTWEB=$(WEB_BIN) RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
 	done; exit $$rc
 
 # Unit and end-to-end tests again, built with ASan + UBSan; any report fails.
@@ -278,11 +312,11 @@ sanitize:
 # rectd built with ThreadSanitizer (its reader threads) under the end-to-end
 # suites; rectctl stays a plain build. libzmq is not instrumented: see
 # tests/tsan.supp.
-tsan: $(BINDIR)/rectctl $(BUILD)/tools/rect-tamper $(MO)
+tsan: $(BINDIR)/rectctl $(WEB_BIN) $(BUILD)/tools/rect-tamper $(MO)
 	@$(MAKE) --no-print-directory BUILD=build/tsan CC=clang OPT='-O1 -g' SAN='-fsanitize=thread' build/tsan/rectd
 	@rc=0; for s in $(E2E_SUITES); do \
 	  TSAN_OPTIONS="halt_on_error=1 suppressions=$(CURDIR)/tests/tsan.supp" \
-	  RECTD=build/tsan/rectd RECTCTL=$(BINDIR)/rectctl RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
+	  RECTD=build/tsan/rectd RECTCTL=$(BINDIR)/rectctl RECTWEB=$(WEB_BIN) RECT_TAMPER=$(BUILD)/tools/rect-tamper /usr/bin/python3 $$s || rc=1; \
 	done; exit $$rc
 
 test: deps
@@ -325,7 +359,10 @@ clean:
 # (default 20: the fuzz stage of make test stays under 3 minutes on 2 cores
 # with five harnesses; the issue's minute is FUZZ_SECONDS=60). New inputs
 # and crash files go to build/fuzz, never the tree.
-FUZZ_HARNESSES := request import config xlsx
+FUZZ_HARNESSES := request import config xlsx web
+# rectweb's own request parsing (tests/fuzz/fuzz_web.c): its parse.c and buf.c only.
+FUZZ_OBJ_web = $(BUILD)/rectweb/parse.o $(BUILD)/rectweb/buf.o
+$(BUILD)/fuzz_web: CFLAGS += -Irectweb
 FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_HARNESSES))
 fuzz-build:

@@ -26,6 +26,7 @@
 #include "report.h"
 #include "cmds_acts.h"
 #include "init.h"
+#include "cmds_passwd.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -721,6 +722,7 @@ const cli_cmd cli_commands[] = {
                 "Example:\n"
                 "  rectctl backup /var/backups/rectd/2027-01-05")},
     CLI_INIT_COMMANDS,
+    CLI_PASSWD_COMMANDS,
     {.name = "keygen", .pos = N_("USER"), .pos_min = 1, .opts = s_keygen_opts,
      .local = s_keygen_local,
      .usage = N_("USER [-o DIR] [--force]"),

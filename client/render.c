@@ -36,6 +36,7 @@ static const char *const s_action_labels[] = {
     N_("review"), N_("relapse"), N_("inspection"),
     N_("decline"), N_("withdraw_decline"), N_("amend"), N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
     N_("backup"),
+    N_("password_reset"),
 };
 /* Field labels history uses beyond show's (msgids are the field names). */
 static const char *const s_more_fields[] __attribute__((unused)) = {N_("parent"), N_("declined")};

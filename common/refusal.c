@@ -50,6 +50,7 @@ static const char *const s_actions[RECT_ACT_COUNT] = {
     [RECT_ACT_REPLY] = NC_("act", "reply"),
     [RECT_ACT_ACKNOWLEDGE] = NC_("act", "acknowledge"),
     [RECT_ACT_BACKUP] = NC_("act", "back up"),
+    [RECT_ACT_PASSWORD_RESET] = NC_("act", "reset a password"),
 };
 static const char *const s_roles[RECT_ROLE_COUNT] = {
     NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),

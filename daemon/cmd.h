@@ -110,4 +110,8 @@ int cmd_urge(cmd_ctx *c);
 int cmd_reply(cmd_ctx *c);
 int cmd_acknowledge(cmd_ctx *c);
 
+/* Passwords (cmd_passwd.c). */
+int cmd_passwd(cmd_ctx *c);
+int cmd_login(cmd_ctx *c);
+
 #endif

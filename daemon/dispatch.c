@@ -76,6 +76,9 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_DIRECTORY] = cmd_directory,
     /* Backups (cmd_backup.c). */
     [RECT_VERB_BACKUP] = cmd_backup,
+    /* Passwords (cmd_passwd.c). */
+    [RECT_VERB_PASSWD] = cmd_passwd,
+    [RECT_VERB_LOGIN] = cmd_login,
 };
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */
@@ -559,8 +562,13 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
  */
 static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char out[32])
 {
-    json_t *what = json_pack("{sOsOsO}", "cmd", json_object_get(req, "cmd"), "user",
-                             json_object_get(req, "user"), "args", json_object_get(req, "args"));
+    /* A password never goes into the reply cache, not even hashed: passwd's digest leaves it out. */
+    json_t *args = json_deep_copy(json_object_get(req, "args"));
+    if (args && s_verb_of(req) == RECT_VERB_PASSWD)
+        json_object_del(args, "password");
+    json_t *what = args ? json_pack("{sOsOso}", "cmd", json_object_get(req, "cmd"), "user",
+                                    json_object_get(req, "user"), "args", args)
+                        : NULL;
     char *text = what ? fault_dumps(what, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(what);
     if (!text)

@@ -284,13 +284,13 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         return s_bad(msg, len, "seq %llu: item, action, at or changes missing or of the wrong type",
                      (unsigned long long)seq);
     uint64_t id = (uint64_t)json_integer_value(jitem);
-    /* About no item (rect_action_no_item): inspection, decline, withdraw_decline, sign, backup. */
+    /* About no item (rect_action_no_item): inspection, decline, withdraw_decline, sign, backup, password_reset. */
     int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, action);
     int no_item = a >= 0 && rect_action_no_item(a);
     if (no_item && id != 0)
         return s_bad(msg, len, "seq %llu: a %s event must name item 0", (unsigned long long)seq, action);
     if (!no_item && id == 0)
-        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign and backup events name it",
+        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign, backup and password_reset events name it",
                      (unsigned long long)seq);
     if (files && id == 0)
         return s_bad(msg, len, "seq %llu: an event about no item files no files", (unsigned long long)seq);
@@ -298,6 +298,18 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         return s_apply_sign(r, ev, seq, msg, len);
     if (a == RECT_ACT_BACKUP)
         return s_apply_backup(r, ev, seq, msg, len);
+    if (a == RECT_ACT_PASSWORD_RESET) {
+        /* It names the user and nothing else: a password hash never enters the chain. */
+        const char *field;
+        json_t *ch;
+        json_object_foreach(changes, field, ch)
+            if (strcmp(field, "user") != 0 || !json_is_string(ch))
+                return s_bad(msg, len, "seq %llu: a password_reset event names the user (a string) and nothing else, not %s",
+                             (unsigned long long)seq, field);
+        if (!json_is_string(json_object_get(changes, "user")))
+            return s_bad(msg, len, "seq %llu: a password_reset event must name the user", (unsigned long long)seq);
+        return 0;
+    }
     if (no_item && a != RECT_ACT_INSPECTION) {
         /* A decision about a recorded inspection: it changes that record's declined list only. */
         const char *field;

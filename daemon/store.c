@@ -51,6 +51,7 @@ struct store {
     MDB_dbi notices, notice_users, pending; /* the outbox (notify.c) */
     MDB_dbi idx[N_INDEX];
     MDB_dbi inspections, blob_uses; /* closeout ledgers (issue 4) */
+    MDB_dbi passwords;              /* user -> crypto_pwhash_str (never in the chain) */
 };
 
 struct store_txn {
@@ -248,15 +249,23 @@ static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
         {"replies", &s->replies}, {"reply_log", &s->reply_log},
         {"notices", &s->notices}, {"notice_users", &s->notice_users}, {"pending", &s->pending},
         {"inspections", &s->inspections}, {"blob_uses", &s->blob_uses},
+        {"passwords", &s->passwords},
     };
     MDB_txn *txn;
     unsigned create = readonly ? 0 : MDB_CREATE;
     int rc = mdb_txn_begin(s->env, NULL, readonly ? MDB_RDONLY : 0, &txn);
     if (rc)
         goto fail;
-    for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-        if ((rc = mdb_dbi_open(txn, dbs[i].name, create, dbs[i].dbi)))
+    for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++) {
+        rc = mdb_dbi_open(txn, dbs[i].name, create, dbs[i].dbi);
+        /* A copy made before passwords existed has none: read-only, that is no password at all. */
+        if (rc == MDB_NOTFOUND && readonly && dbs[i].dbi == &s->passwords) {
+            s->passwords = 0;
+            continue;
+        }
+        if (rc)
             goto fail_txn;
+    }
     for (int i = 0; i < N_INDEX; i++)
         if ((rc = mdb_dbi_open(txn, idx_names[i], create, &s->idx[i])))
             goto fail_txn;
@@ -1500,4 +1509,30 @@ int store_install_copy(store *copy, const char *data_dir, int force, char *err, 
 done:
     close(fd);
     return rc;
+}
+
+/* ---- passwords (cmd_passwd.c): outside the hash chain ---- */
+
+int store_password_get(store_txn *t, const char *user, char *buf, size_t len)
+{
+    MDB_val k = {strlen(user), (void *)user}, v;
+    buf[0] = '\0';
+    if (!t->s->passwords) /* a read-only copy without the database */
+        return RECT_E_NOT_FOUND;
+    int rc = mdb_get(t->txn, t->s->passwords, &k, &v);
+    if (rc)
+        return s_err(rc, "password get");
+    if (v.mv_size >= len)
+        return s_err(MDB_CORRUPTED, "password size");
+    memcpy(buf, v.mv_data, v.mv_size);
+    buf[v.mv_size] = '\0';
+    return 0;
+}
+
+int store_password_put(store_txn *t, const char *user, const char *hash)
+{
+    MDB_val k = {strlen(user), (void *)user}, v = {strlen(hash), (void *)hash};
+    if (k.mv_size == 0 || k.mv_size > RECT_MAX_NAME)
+        return RECT_E_BAD_VALUE;
+    return s_err(s_put(t->txn, t->s->passwords, &k, &v, 0), "password put");
 }

@@ -19,6 +19,8 @@
  *   notices     id -> notice JSON                    (the outbox of the daily job)
  *   notice_users user ‖ 0 ‖ id -> ""                 (a user's inbox)
  *   pending     notice id ‖ hook number (4) -> ""    (hook deliveries not yet done)
+ *   passwords   user -> crypto_pwhash_str text       (cmd_passwd.c; never in the chain,
+ *                                                    never in a reply)
  *
  * Everything a handler reads from a transaction is copied out (jansson
  * values, malloc'd buffers): no MDB_val outlives its transaction.
@@ -241,6 +243,16 @@ int store_head(store_txn *t, uint64_t *next_seq, unsigned char head[32]);
  */
 typedef int (*store_entry_cb)(const void *key, size_t klen, const void *val, size_t vlen, void *ctx);
 int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ctx);
+
+/* ---- passwords (cmd_passwd.c) ---- */
+
+/*
+ * The stored password hash of user (crypto_pwhash_str text) into buf:
+ * 0, RECT_E_NOT_FOUND when the user has none, or rect_err.
+ */
+int store_password_get(store_txn *t, const char *user, char *buf, size_t len);
+/* Set user's password hash (replacing any). 0 or rect_err. */
+int store_password_put(store_txn *t, const char *user, const char *hash);
 
 #endif
 

@@ -79,6 +79,8 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     [RECT_ACT_ACKNOWLEDGE] = {OPEN_WORK, -1, 0, WHO_OWNER},
     /* A verified backup (backup): about no item, like an inspection event. */
     [RECT_ACT_BACKUP] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
+    /* An admin's reset of another user's password (cmd_passwd.c): about no item. */
+    [RECT_ACT_PASSWORD_RESET] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
 
 const wf_policy wf_policy_default = {1, 0, NULL};

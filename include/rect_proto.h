@@ -103,9 +103,10 @@ static const char *const rect_role_names[RECT_ROLE_COUNT] = {
 
 /* ---- actions: the verbs that change an item (event "action") ----------- */
 /* RECT_ACT_INSPECTION, RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE,
- * RECT_ACT_SIGN and RECT_ACT_BACKUP are about no item: events with "item" 0
- * that change an inspection record, sign its ledger or record a verified
- * backup (rect_action_no_item); no item path uses them. */
+ * RECT_ACT_SIGN, RECT_ACT_BACKUP and RECT_ACT_PASSWORD_RESET are about no
+ * item: events with "item" 0 that change an inspection record, sign its
+ * ledger, record a verified backup or an admin's password reset
+ * (rect_action_no_item); no item path uses them. */
 typedef enum {
     RECT_ACT_CLAIM = 0,
     RECT_ACT_ASSIGN,
@@ -133,6 +134,9 @@ typedef enum {
     RECT_ACT_ACKNOWLEDGE,    /* the owner's 签收 of the current assignment */
     /* Backups (issue 11). */
     RECT_ACT_BACKUP,         /* a verified backup was made (backup): item 0, no item */
+    /* Passwords (issue 13): an admin's reset of another user's password: item 0, names the
+     * user only (the hash is never in the chain). */
+    RECT_ACT_PASSWORD_RESET,
     RECT_ACT_COUNT
 } rect_action;
 
@@ -141,6 +145,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
     "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
     "inspection", "decline", "withdraw_decline", "amend", "sign", "urge", "reply", "acknowledge",
     "backup",
+    "password_reset",
 };
 
 /*
@@ -152,7 +157,7 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
 static inline int rect_action_no_item(int a)
 {
     return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN ||
-           a == RECT_ACT_BACKUP;
+           a == RECT_ACT_BACKUP || a == RECT_ACT_PASSWORD_RESET;
 }
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
@@ -188,6 +193,7 @@ static inline int rect_action_no_item(int a)
     X(RECT_E_SEQ_REUSED, "seq_reused", N_("a request number used twice")) \
     X(RECT_E_STORAGE_FULL, "storage_full", N_("the database is full")) \
     X(RECT_E_TOO_BUSY, "too_busy", N_("rectd is busy: retry in a few seconds")) \
+    X(RECT_E_THROTTLED, "throttled", N_("too many failed attempts: wait a while")) \
     X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \
     X(RECT_E_INTERNAL, "internal", N_("an internal error in rectd"))
 

@@ -120,7 +120,10 @@
     /* What a client shows and completes (cmd_directory.c). */                                    \
     X(DIRECTORY, "directory", READ, ANY, NONE, )                                                   \
     /* Backups (cmd_backup.c). */                                                                 \
-    X(BACKUP, "backup", TASK, ADMIN, NONE, A(path, LINE, REQ))
+    X(BACKUP, "backup", TASK, ADMIN, NONE, A(path, LINE, REQ))                                    \
+    /* Passwords (cmd_passwd.c): set or reset one; a gateway checks one. */                     \
+    X(PASSWD, "passwd", WRITE, ANY, NONE, A(password, LINE, REQ) A(name, NAME, OPT))             \
+    X(LOGIN, "login", READ, GATEWAY, NONE, A(name, NAME, REQ) A(password, LINE, REQ))
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG, RECT_TASK } rect_access;

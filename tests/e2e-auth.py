@@ -308,10 +308,13 @@ class Gateway:
     def teardown(self, keep):
         return e2e_runner.stop_daemons(self.daemons, keep)
 
-    def test_the_sample_config_gives_no_one_the_gateway_role(self):
+    def test_the_sample_config_gives_the_gateway_role_to_rectweb_alone(self):
         with open(os.path.join(os.path.dirname(PLAN), "..", "config", "rectd.conf"), encoding="utf-8") as f:
             text = f.read()
-        check(not re.search(r'roles = \[[^\]]*"gateway"', text), "a gateway in the sample config")
+        gateways = re.findall(r'name = "([^"]+)";[^\n]*roles = \[[^\]]*"gateway"', text)
+        eq(gateways, ["rectweb"], "the sample config's gateways")
+        check(not re.search(r'roles = \[[^\]]*"gateway"[^\]]*,|roles = \[[^\]]*,[^\]]*"gateway"', text),
+              "a gateway with another role in the sample config")
 
     def test_a_gateway_acts_for_an_official_and_the_event_records_both(self):
         web = rawclient.keys_for(self.d.endpoint, "web")

@@ -223,9 +223,10 @@ class Installed:
 
     # -- the tests ----------------------------------------------------------
     def test_install_puts_each_file_where_it_belongs(self):
-        want = ["etc/rectd/rectctl.conf", "etc/rectd/rectd.conf",
-                "usr/local/bin/rectctl", "usr/local/sbin/rectd",
+        want = ["etc/rectd/rectctl.conf", "etc/rectd/rectd.conf", "etc/rectd/rectweb.conf",
+                "usr/local/bin/rectctl", "usr/local/sbin/rectd", "usr/local/sbin/rectweb",
                 "usr/local/lib/systemd/system/rectd.service", "usr/local/lib/sysusers.d/rectd.conf",
+                "usr/local/lib/systemd/system/rectweb.service", "usr/local/lib/sysusers.d/rectweb.conf",
                 "usr/local/share/bash-completion/completions/rectctl",
                 "usr/local/share/locale/zh_CN/LC_MESSAGES/rectctl.mo"]
         want += ["usr/local/share/man/" + m for m in MAN_PAGES]
@@ -492,7 +493,8 @@ class Installed:
             self.stop()
         rc, out = make("uninstall", "DESTDIR=" + self.root, "PREFIX=" + PREFIX)
         eq(rc, 0, "make uninstall (%s)" % out[-2000:])
-        eq(files_under(self.root), ["etc/rectd/rectctl.conf", "etc/rectd/rectd.conf"], "what is left")
+        eq(files_under(self.root), ["etc/rectd/rectctl.conf", "etc/rectd/rectd.conf", "etc/rectd/rectweb.conf"],
+           "what is left")
         check("kept %s/etc/rectd" % self.root in out, "make says the configs stay: %r" % out[-500:])
 
 

@@ -38,7 +38,9 @@ import zmq
 WRITE_COMMANDS = frozenset(
     ["add", "import", "assign", "start", "evidence", "verify", "close", "reopen",
      # acts of people (tests/e2e-acts.py)
-     "ledger_sign", "urge", "reply", "acknowledge"])
+     "ledger_sign", "urge", "reply", "acknowledge",
+     # passwords (tests/e2e-web.py)
+     "passwd"])
 READ_COMMANDS = frozenset(["ping", "list", "show", "history"])
 ITEM_KEYS = frozenset([
     "id", "ref", "inspection", "source", "kind", "title", "description",
@@ -349,6 +351,12 @@ def rebuild_inspections(events):
         if ev["action"] == "sign":
             _check_sign(ev, recs, events)
             continue
+        if ev["action"] == "password_reset":
+            # names the user only: a password hash never enters the chain
+            if set(ev["changes"]) != {"user"} or not isinstance(ev["changes"]["user"], str):
+                raise ChainError("seq %d: a password_reset event names the user only: %r"
+                                 % (ev["seq"], ev["changes"]))
+            continue
         if ev["action"] not in INSPECTION_ACTIONS:
             raise ChainError("seq %d: item 0 with action %r" % (ev["seq"], ev["action"]))
         if ev["action"] != "inspection":
@@ -407,6 +415,8 @@ def rebuild_sign_offs(events):
             continue
         if ev["item"] == 0 and ev["action"] == "backup":  # about no inspection
             continue
+        if ev["item"] == 0 and ev["action"] == "password_reset":
+            continue  # about a user, not an inspection
         if ev["item"] == 0:
             touched.append((ch["name"][1], 0))
         else:

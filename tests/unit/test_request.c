@@ -253,7 +253,10 @@ static void test_a_request_acts_only_as_the_user_whose_key_connected(void **stat
 static void test_a_gateway_may_act_for_users_but_not_for_another_gateway(void **state)
 {
     (void)state;
-    rect_user *web = &s_cfg->users[s_cfg->n_users - 1], *viewer = &s_cfg->users[s_cfg->n_users - 2];
+    /* the sample config's last user is its gateway (rectweb): take two people before it */
+    rect_user *web = &s_cfg->users[s_cfg->n_users - 2], *viewer = &s_cfg->users[s_cfg->n_users - 3];
+    assert_true(s_cfg->users[s_cfg->n_users - 1].roles == RECT_ROLE_GATEWAY);
+    assert_false(web->roles & RECT_ROLE_GATEWAY);
     unsigned was = web->roles, was2 = viewer->roles;
     web->roles = RECT_ROLE_GATEWAY;
     s_peer_key = web->public_key;

@@ -59,6 +59,8 @@ static const rect_state s_table[RECT_ACT_COUNT][N_FROM] = {
     [RECT_ACT_REPLY] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, RECT_ST_VERIFIED, RECT_ST_CLOSED},
     [RECT_ACT_ACKNOWLEDGE] = {NO, NO, RECT_ST_ASSIGNED, RECT_ST_RECTIFYING, NO, NO},
     [RECT_ACT_BACKUP] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
+    /* a password reset names no item */
+    [RECT_ACT_PASSWORD_RESET] = {RECT_ST_NONE, NO, NO, NO, NO, NO},
 };
 /* clang-format on */
 

@@ -79,6 +79,7 @@ static unsigned s_from(rect_action a)
     case RECT_ACT_WITHDRAW_DECLINE:
     case RECT_ACT_SIGN:
     case RECT_ACT_BACKUP:
+    case RECT_ACT_PASSWORD_RESET:
         return 0; /* no item yet */
     case RECT_ACT_AMEND:
         return S(RECT_ST_CLAIMED) | S(RECT_ST_ASSIGNED) | S(RECT_ST_RECTIFYING) | S(RECT_ST_VERIFIED) |
@@ -172,6 +173,7 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
     case RECT_ACT_WITHDRAW_DECLINE:
     case RECT_ACT_AMEND:
     case RECT_ACT_BACKUP:
+    case RECT_ACT_PASSWORD_RESET:
         ok = admin;
         break;
     case RECT_ACT_ASSIGN:

@@ -1,12 +1,12 @@
 /*
- * conn.h - rectctl's side of the wire (docs/PROTOCOL.md): request envelopes,
+ * conn.h - the client side of the wire (rectctl and rectweb) (docs/PROTOCOL.md): request envelopes,
  * one ZeroMQ REQ exchange with Lazy Pirate retries, and reply checking.
  *
- * conn.c is the only client file that speaks ZeroMQ. It prints nothing: it
+ * conn.c is the only client file that speaks ZeroMQ (common/: rectctl and rectweb share it). It prints nothing: it
  * returns a CONN_E_* code and the caller tells the user.
  */
-#ifndef RECTCTL_CONN_H
-#define RECTCTL_CONN_H
+#ifndef RECT_CONN_H
+#define RECT_CONN_H
 
 #include <stddef.h>
 #include <jansson.h>

@@ -1,0 +1,1021 @@
+/*
+ * pages.c - rectweb's pages (web.h): mobile-first Chinese HTML rendered
+ * from rectd's answers. Every text from rectd or a user goes through
+ * wb_esc; every form carries the session's CSRF token; every change is a
+ * request to rectd in the official's name (rectd_call), whose refusal is
+ * shown as web_refusal words it. rectweb decides nothing: which buttons a
+ * page offers is a hint from the item's state and the official's roles,
+ * and rectd's rule book answers every press.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "rect_date.h"
+#include "web.h"
+
+/* ---- words ---- */
+static const char *s_state_zh(const char *s)
+{
+    static const char *const m[][2] = {{"claimed", "已认领"},   {"assigned", "已交办"}, {"rectifying", "整改中"},
+                                       {"verified", "已验收"}, {"closed", "已销号"}};
+    for (size_t i = 0; s && i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(m[i][0], s) == 0)
+            return m[i][1];
+    return s ? s : "-";
+}
+
+static const char *s_light_zh(const char *l)
+{
+    return !l ? "" : strcmp(l, "red") == 0 ? "红灯" : strcmp(l, "yellow") == 0 ? "黄灯" : strcmp(l, "green") == 0 ? "绿灯" : l;
+}
+
+static const char *s_action_zh(const char *a)
+{
+    static const char *const m[][2] = {
+        {"claim", "认领"},          {"assign", "交办"},           {"start", "开始整改"},
+        {"evidence", "上传佐证"},   {"verify", "验收通过"},       {"reject", "退回整改"},
+        {"close", "销号"},          {"reopen", "重新打开"},       {"extend", "申请延期"},
+        {"approve_extension", "批准延期"}, {"deny_extension", "驳回延期"}, {"escalate", "督办（系统）"},
+        {"review", "巩固复查"},     {"relapse", "反弹"},          {"amend", "更正"},
+        {"urge", "督办"},           {"reply", "回复督办"},        {"acknowledge", "签收"},
+    };
+    for (size_t i = 0; a && i < sizeof m / sizeof m[0]; i++)
+        if (strcmp(m[i][0], a) == 0)
+            return m[i][1];
+    return a ? a : "-";
+}
+
+static const char *s_str(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+/* An instant from rectd (UTC) in rectd's time zone, escaped; as given when it is no instant. */
+static void s_when(wbuf *b, const char *utc)
+{
+    time_t t;
+    char local[64];
+    if (utc && *utc && instant_parse(utc, &t) == 0) {
+        instant_format_local(t, rectd_zone(), local, sizeof local);
+        wb_esc(b, local);
+    } else {
+        wb_esc(b, utc);
+    }
+}
+
+static int s_has_role(const web_req *q, rect_role r)
+{
+    return q->sess && (q->sess->roles & r);
+}
+
+/* ---- frame ---- */
+static void s_begin(web_req *q, web_reply *r, const char *title)
+{
+    wbuf *b = &r->body;
+    r->type = "text/html; charset=utf-8";
+    wb_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/app.js\" defer></script><title>");
+    wb_esc(b, title);
+    wb_puts(b, " - 整改销号</title></head><body>");
+    if (q->sess) {
+        wb_puts(b, "<header><nav><a href=\"/\">我的事项</a><a href=\"/verify\">待我验收</a><a href=\"/close\">待销号</a>"
+                   "<a href=\"/inbox\">通知</a><a href=\"/board\">看板</a><a href=\"/ledger\">台账</a></nav>"
+                   "<form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+        wb_esc(b, q->sess->csrf);
+        wb_puts(b, "\"><span class=\"who\">");
+        wb_esc(b, q->sess->display);
+        wb_puts(b, "</span><button type=\"submit\">退出</button></form></header>");
+    }
+    wb_puts(b, "<main><h1>");
+    wb_esc(b, title);
+    wb_puts(b, "</h1>");
+}
+
+static void s_end(web_reply *r)
+{
+    wb_puts(&r->body, "</main></body></html>\n");
+}
+
+static void s_csrf_field(wbuf *b, const web_req *q)
+{
+    wb_puts(b, "<input type=\"hidden\" name=\"csrf\" value=\"");
+    wb_esc(b, q->sess ? q->sess->csrf : "");
+    wb_puts(b, "\">");
+}
+
+/* A whole page that only says something (status, title, text). */
+static void s_message(web_req *q, web_reply *r, int status, const char *title, const char *text)
+{
+    r->status = status;
+    s_begin(q, r, title);
+    wb_puts(&r->body, "<div class=\"refusal\" role=\"alert\"><strong>");
+    wb_esc(&r->body, text);
+    wb_puts(&r->body, "</strong></div><p><a href=\"/\">返回</a></p>");
+    s_end(r);
+}
+
+/* A page that shows rectd's refusal. */
+static void s_refused(web_req *q, web_reply *r, const web_answer *a, const char *title, const char *back)
+{
+    r->status = a->code && strcmp(a->code, "permission_denied") == 0 ? 403
+                : a->code && strcmp(a->code, "unreachable") == 0   ? 502
+                : a->code && strcmp(a->code, "too_large") == 0     ? 413
+                                                                   : 409;
+    s_begin(q, r, title);
+    web_refusal(&r->body, a);
+    wb_puts(&r->body, "<p><a href=\"");
+    wb_esc(&r->body, back);
+    wb_puts(&r->body, "\">返回</a></p>");
+    s_end(r);
+}
+
+static void s_redirect_item(web_reply *r, unsigned long long id)
+{
+    r->status = 303;
+    snprintf(r->location, sizeof r->location, "/item/%llu?done=1", id);
+}
+
+/* ---- login ---- */
+
+/* One line on stderr per login attempt: who (a checked name), from where, how it ended. Never the password. */
+static void s_log_login(const web_req *q, const char *name, const char *how)
+{
+    char when[32];
+    struct tm tm;
+    gmtime_r(&q->now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s rectweb: login %s from %s: %s\n", when, name, q->addr, how);
+}
+static void s_login_form(web_req *q, web_reply *r, int status, const char *problem, const web_answer *a)
+{
+    /* The browser's token stays while it has one (a second tab, a favicon's redirect). */
+    char pre[WEB_TOKEN_LEN + 1];
+    if (q->pre && strlen(q->pre) == WEB_TOKEN_LEN && strspn(q->pre, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == WEB_TOKEN_LEN)
+        memcpy(pre, q->pre, sizeof pre);
+    else
+        sess_token(pre);
+    snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_pre=%s; Path=/login; HttpOnly; SameSite=Strict%s", pre,
+             q->tls ? "; Secure" : "");
+    r->status = status;
+    web_session *keep = q->sess;
+    q->sess = NULL;
+    s_begin(q, r, "登录");
+    q->sess = keep;
+    wbuf *b = &r->body;
+    if (a)
+        web_refusal(b, a);
+    else if (problem) {
+        wb_puts(b, "<div class=\"refusal\" role=\"alert\"><strong>");
+        wb_esc(b, problem);
+        wb_puts(b, "</strong></div>");
+    }
+    wb_puts(b, "<form method=\"post\" action=\"/login\" class=\"card\"><input type=\"hidden\" name=\"pre\" value=\"");
+    wb_esc(b, pre);
+    wb_puts(b, "\"><label>用户名<input name=\"name\" autocomplete=\"username\" autocapitalize=\"none\" required></label>"
+               "<label>密码<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
+               "<button type=\"submit\">登录</button></form>"
+               "<p class=\"hint\">密码由本人用 rectctl passwd 设置，或由管理员重置。</p>");
+    s_end(r);
+}
+
+static unsigned s_roles_of(const json_t *roles)
+{
+    unsigned bits = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(roles, i, v) {
+        int k = rect_lookup(rect_role_names, RECT_ROLE_COUNT, json_string_value(v));
+        if (k >= 0)
+            bits |= 1u << k;
+    }
+    return bits;
+}
+
+static void s_login_post(web_req *q, web_reply *r)
+{
+    const char *name = form_get(q->form, "name"), *pw = form_get(q->form, "password"),
+               *pre = form_get(q->form, "pre");
+    if (!q->pre || !pre || strlen(pre) != WEB_TOKEN_LEN || strlen(q->pre) != WEB_TOKEN_LEN ||
+        sodium_memcmp(q->pre, pre, WEB_TOKEN_LEN) != 0) {
+        s_login_form(q, r, 403, "登录表单已过期，请重新登录。", NULL);
+        return;
+    }
+    if (!name || !pw || !web_name_ok(name) || !*pw) {
+        s_login_form(q, r, 400, "请填写用户名和密码。", NULL);
+        return;
+    }
+    long wait_u = throttle_wait("user", name, q->now), wait_a = throttle_wait("addr", q->addr, q->now);
+    if (wait_u || wait_a) {
+        s_log_login(q, name, wait_u ? "throttled (name)" : "throttled (address)");
+        char msg[160];
+        snprintf(msg, sizeof msg, "登录失败次数过多，请 %ld 秒后再试。", wait_u > wait_a ? wait_u : wait_a);
+        s_login_form(q, r, 429, msg, NULL);
+        return;
+    }
+    web_answer a;
+    json_t *args = json_pack("{ssss}", "name", name, "password", pw);
+    if (!rectd_call("login", q->cfg->gateway, args, 0, NULL, 0, &a)) {
+        s_log_login(q, name, a.code ? a.code : "refused");
+        if (a.code && (strcmp(a.code, "permission_denied") == 0 || strcmp(a.code, "throttled") == 0)) {
+            throttle_fail("user", name, q->cfg->login_tries, q->cfg->login_wait_s, q->now);
+            throttle_fail("addr", q->addr, q->cfg->login_tries_address, q->cfg->login_wait_s, q->now);
+        }
+        if (a.code && strcmp(a.code, "permission_denied") == 0)
+            s_login_form(q, r, 403, "用户名或密码错误。", NULL);
+        else
+            s_login_form(q, r,
+                         !strcmp(a.code ? a.code : "", "throttled") ? 429
+                         : !strcmp(a.code ? a.code : "", "unreachable") ? 502
+                                                                        : 400,
+                         NULL, &a);
+        web_answer_free(&a);
+        return;
+    }
+    s_log_login(q, name, "ok");
+    throttle_clear("user", name);
+    web_session *s = sess_new(s_str(a.result, "user"), s_str(a.result, "display"),
+                              s_roles_of(json_object_get(a.result, "roles")), q->now);
+    web_answer_free(&a);
+    snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_s=%s; Path=/; HttpOnly; SameSite=Strict%s", s->id,
+             q->tls ? "; Secure" : "");
+    snprintf(r->set_cookie[1], sizeof r->set_cookie[1], "rw_pre=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict");
+    r->status = 303;
+    snprintf(r->location, sizeof r->location, "/");
+}
+
+/* ---- item lists ---- */
+static void s_item_card(wbuf *b, const json_t *it, const json_t *facts)
+{
+    const char *light = s_str(facts ? facts : it, "light");
+    wb_printf(b, "<li class=\"card item\"><a href=\"/item/%lld\"><span class=\"light %s\" title=\"",
+              (long long)json_integer_value(json_object_get(it, "id")), *light ? light : "none");
+    wb_esc(b, s_light_zh(light));
+    wb_puts(b, "\"></span><span class=\"ref\">");
+    wb_esc(b, s_str(it, "ref"));
+    wb_puts(b, "</span> <span class=\"title\">");
+    wb_esc(b, s_str(it, "title"));
+    wb_puts(b, "</span></a><div class=\"meta\"><span class=\"state\">");
+    wb_esc(b, s_state_zh(s_str(it, "state")));
+    wb_puts(b, "</span>");
+    if (*s_str(it, "deadline")) {
+        wb_puts(b, " · 时限 ");
+        wb_esc(b, s_str(it, "deadline"));
+    }
+    json_t *od = json_object_get(facts ? facts : it, "days_overdue");
+    if (json_integer_value(od) > 0)
+        wb_printf(b, " · <span class=\"overdue\">逾期 %lld 天</span>", (long long)json_integer_value(od));
+    if (*s_str(it, "owner")) {
+        wb_puts(b, " · ");
+        wb_esc(b, rectd_display(s_str(it, "owner")));
+    }
+    wb_puts(b, "</div></li>");
+}
+
+/* List items (args stolen) and render those passing the filter. */
+static void s_list_page(web_req *q, web_reply *r, const char *title, json_t *args, const char *light,
+                        int need_evidence, const char *empty)
+{
+    web_answer a;
+    if (!rectd_call("list", q->sess->user, args, 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, title, "/");
+        web_answer_free(&a);
+        return;
+    }
+    r->status = 200;
+    s_begin(q, r, title);
+    wbuf *b = &r->body;
+    size_t i, shown = 0;
+    json_t *it;
+    wb_puts(b, "<ul class=\"items\">");
+    json_array_foreach(json_object_get(a.result, "items"), i, it) {
+        if (light && strcmp(s_str(it, "light"), light) != 0)
+            continue;
+        if (need_evidence && json_integer_value(json_object_get(it, "evidence_count")) < 1)
+            continue;
+        s_item_card(b, it, NULL);
+        shown++;
+    }
+    wb_puts(b, "</ul>");
+    if (!shown) {
+        wb_puts(b, "<p class=\"empty\">");
+        wb_esc(b, empty);
+        wb_puts(b, "</p>");
+    }
+    wb_printf(b, "<p class=\"count\">共 <span id=\"count\">%zu</span> 项</p>", shown);
+    web_answer_free(&a);
+    s_end(r);
+}
+
+static void s_mine(web_req *q, web_reply *r)
+{
+    json_t *args = json_object();
+    if (s_has_role(q, RECT_ROLE_OWNER))
+        json_object_set_new(args, "owner", json_string(q->sess->user));
+    else if (s_has_role(q, RECT_ROLE_LEADER) && !s_has_role(q, RECT_ROLE_ADMIN))
+        json_object_set_new(args, "leader", json_string(q->sess->user));
+    s_list_page(q, r, "我的事项", args, NULL, 0, "没有事项。");
+}
+
+static void s_items_filtered(web_req *q, web_reply *r)
+{
+    json_t *args = json_object();
+    const char *unit = q->arg(q->arg_ctx, "unit"), *leader = q->arg(q->arg_ctx, "leader"),
+               *light = q->arg(q->arg_ctx, "light");
+    if (unit && web_name_ok(unit))
+        json_object_set_new(args, "unit", json_string(unit));
+    if (leader && web_name_ok(leader))
+        json_object_set_new(args, "leader", json_string(leader));
+    if (light && strcmp(light, "red") && strcmp(light, "yellow") && strcmp(light, "green"))
+        light = NULL;
+    s_list_page(q, r, "事项", args, light, 0, "没有事项。");
+}
+
+static void s_to_verify(web_req *q, web_reply *r)
+{
+    s_list_page(q, r, "待我验收", json_pack("{ss}", "state", "rectifying"), NULL, 1, "没有待验收的事项。");
+}
+
+static void s_to_close(web_req *q, web_reply *r)
+{
+    json_t *args = json_pack("{ss}", "state", "verified");
+    if (s_has_role(q, RECT_ROLE_LEADER) && !s_has_role(q, RECT_ROLE_ADMIN))
+        json_object_set_new(args, "leader", json_string(q->sess->user));
+    s_list_page(q, r, "待销号", args, NULL, 0, "没有待销号的事项。");
+}
+
+/* ---- one item ---- */
+static void s_field(wbuf *b, const char *label, const char *value)
+{
+    wb_puts(b, "<dt>");
+    wb_esc(b, label);
+    wb_puts(b, "</dt><dd>");
+    wb_esc(b, value && *value ? value : "-");
+    wb_puts(b, "</dd>");
+}
+
+static int s_is_image(const char *name)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg") || !strcasecmp(dot, ".png") ||
+                   !strcasecmp(dot, ".gif") || !strcasecmp(dot, ".webp"));
+}
+
+/* Percent-encode s for a query value. */
+static void s_url(wbuf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' ||
+            *p == '_' || *p == '.')
+            wb_put(b, (const char *)p, 1);
+        else
+            wb_printf(b, "%%%02X", *p);
+    }
+}
+
+static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer *problem)
+{
+    web_answer a, h;
+    json_t *args = json_pack("{sI}", "item", (json_int_t)id);
+    if (!rectd_call("show", q->sess->user, args, 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, "事项详情", "/");
+        web_answer_free(&a);
+        return;
+    }
+    int have_h = rectd_call("history", q->sess->user, json_pack("{sI}", "item", (json_int_t)id), 0, NULL, 0, &h);
+    const json_t *it = json_object_get(a.result, "item"), *facts = json_object_get(a.result, "facts");
+    const char *state = s_str(it, "state");
+    r->status = problem ? (problem->code && strcmp(problem->code, "permission_denied") == 0 ? 403 : 409) : 200;
+    s_begin(q, r, "事项详情");
+    wbuf *b = &r->body;
+    if (problem)
+        web_refusal(b, problem);
+    if (q->arg(q->arg_ctx, "done"))
+        wb_puts(b, "<div class=\"done\" role=\"status\">已提交。</div>");
+    wb_printf(b, "<section class=\"card\"><h2><span class=\"light %s\"></span>", *s_str(facts, "light") ? s_str(facts, "light") : "none");
+    wb_esc(b, s_str(it, "ref"));
+    wb_puts(b, " ");
+    wb_esc(b, s_str(it, "title"));
+    wb_puts(b, "</h2><dl>");
+    s_field(b, "状态", s_state_zh(state));
+    s_field(b, "灯", s_light_zh(s_str(facts, "light")));
+    s_field(b, "整改时限", s_str(it, "deadline"));
+    s_field(b, "责任单位", rectd_unit(s_str(it, "unit")));
+    s_field(b, "责任人", rectd_display(s_str(it, "owner")));
+    s_field(b, "责任领导", rectd_display(s_str(it, "leader")));
+    s_field(b, "问题描述", s_str(it, "description"));
+    s_field(b, "整改措施", s_str(it, "measures"));
+    wb_puts(b, "</dl></section>");
+
+    /* what the official may try: rectd decides */
+    wb_puts(b, "<section class=\"card actions\"><h2>办理</h2>");
+    if (!strcmp(state, "assigned") && s_has_role(q, RECT_ROLE_OWNER | RECT_ROLE_ADMIN)) {
+        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/start\">", (unsigned long long)id);
+        s_csrf_field(b, q);
+        wb_puts(b, "<button type=\"submit\" name=\"go\" value=\"1\">开始整改</button></form>");
+    }
+    if (!strcmp(state, "rectifying") || !strcmp(state, "verified") || !strcmp(state, "closed"))
+        wb_printf(b, "<p><a class=\"button\" id=\"upload\" href=\"/item/%llu/upload\">上传佐证</a></p>", (unsigned long long)id);
+    if (!strcmp(state, "rectifying") && s_has_role(q, RECT_ROLE_VERIFIER)) {
+        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/verify\" class=\"verify\">", (unsigned long long)id);
+        s_csrf_field(b, q);
+        wb_puts(b, "<label>验收意见<textarea name=\"opinion\" required></textarea></label>"
+                   "<button type=\"submit\" name=\"result\" value=\"pass\">验收通过</button> "
+                   "<button type=\"submit\" name=\"result\" value=\"reject\" class=\"secondary\">退回整改</button></form>");
+    }
+    if (!strcmp(state, "verified") && s_has_role(q, RECT_ROLE_LEADER | RECT_ROLE_ADMIN)) {
+        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/close\" class=\"close\">", (unsigned long long)id);
+        s_csrf_field(b, q);
+        wb_puts(b, "<label>销号说明<textarea name=\"note\" required></textarea></label>"
+                   "<button type=\"submit\">销号</button></form>");
+    }
+    /* 延期申请 and its decision */
+    const json_t *ext = json_object_get(it, "extension");
+    int open_work = !strcmp(state, "assigned") || !strcmp(state, "rectifying");
+    if (open_work && !json_is_object(ext) && s_has_role(q, RECT_ROLE_OWNER | RECT_ROLE_ADMIN)) {
+        wb_printf(b, "<details><summary>申请延期</summary><form method=\"post\" action=\"/item/%llu/extend\" class=\"extend\">",
+                  (unsigned long long)id);
+        s_csrf_field(b, q);
+        wb_puts(b, "<label>延期至<input type=\"date\" name=\"deadline\" required></label>"
+                   "<label>延期理由<textarea name=\"reason\" required></textarea></label>"
+                   "<button type=\"submit\">提交申请</button></form></details>");
+    }
+    if (open_work && json_is_object(ext)) {
+        wb_puts(b, "<div class=\"pending\"><p>延期申请：延至 ");
+        wb_esc(b, s_str(ext, "deadline"));
+        wb_puts(b, "，申请人 ");
+        wb_esc(b, rectd_display(s_str(ext, "by")));
+        wb_puts(b, "。理由：");
+        wb_esc(b, s_str(ext, "reason"));
+        wb_puts(b, "</p>");
+        if (s_has_role(q, RECT_ROLE_LEADER | RECT_ROLE_ADMIN)) {
+            wb_printf(b, "<form method=\"post\" action=\"/item/%llu/decide\" class=\"decide\">", (unsigned long long)id);
+            s_csrf_field(b, q);
+            wb_puts(b, "<label>意见<textarea name=\"note\"></textarea></label>"
+                       "<button type=\"submit\" name=\"decision\" value=\"approve\">批准延期</button> "
+                       "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">不予延期</button></form>");
+        }
+        wb_puts(b, "</div>");
+    }
+    wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案（JSON）</a></p></section>", (unsigned long long)id);
+
+    /* evidence */
+    wb_puts(b, "<section class=\"card\"><h2>佐证材料</h2>");
+    size_t i, j;
+    json_t *ev, *f;
+    json_array_foreach(json_object_get(a.result, "evidence"), i, ev) {
+        wb_puts(b, "<div class=\"evidence\"><p class=\"note\">");
+        wb_esc(b, s_str(ev, "note"));
+        wb_puts(b, "</p><p class=\"meta\">");
+        wb_esc(b, rectd_display(s_str(ev, "actor")));
+        wb_puts(b, " · ");
+        s_when(b, s_str(ev, "at"));
+        wb_puts(b, "</p><div class=\"files\">");
+        json_array_foreach(json_object_get(ev, "files"), j, f) {
+            char safe[128];
+            const char *sha = s_str(f, "sha256");
+            web_safe_name(s_str(f, "name"), safe, sizeof safe);
+            wbuf url = {0};
+            wb_printf(&url, "/blob/%llu/%s?n=", (unsigned long long)id, sha);
+            s_url(&url, safe);
+            if (s_is_image(safe)) {
+                wb_puts(b, "<a href=\"");
+                wb_esc(b, url.data);
+                wb_puts(b, "\"><img class=\"thumb\" loading=\"lazy\" alt=\"");
+                wb_esc(b, safe);
+                wb_puts(b, "\" src=\"");
+                wb_esc(b, url.data);
+                wb_puts(b, "\"></a>");
+            }
+            wb_puts(b, "<a class=\"download\" href=\"");
+            wb_esc(b, url.data);
+            wb_puts(b, "&amp;dl=1\">");
+            wb_esc(b, safe);
+            wb_puts(b, "</a>");
+            wb_free(&url);
+        }
+        wb_puts(b, "</div></div>");
+    }
+    if (!json_array_size(json_object_get(a.result, "evidence")))
+        wb_puts(b, "<p class=\"empty\">尚无佐证材料。</p>");
+    wb_puts(b, "</section>");
+
+    /* timeline */
+    wb_puts(b, "<section class=\"card\"><h2>办理经过</h2><ol class=\"timeline\">");
+    json_array_foreach(have_h ? json_object_get(h.result, "events") : NULL, i, ev) {
+        wb_puts(b, "<li><span class=\"at\">");
+        s_when(b, s_str(ev, "at"));
+        wb_puts(b, "</span> <strong>");
+        wb_esc(b, s_action_zh(s_str(ev, "action")));
+        wb_puts(b, "</strong> ");
+        wb_esc(b, rectd_display(s_str(ev, "actor")));
+        if (*s_str(ev, "via")) {
+            wb_puts(b, " <span class=\"via\">（经 ");
+            wb_esc(b, s_str(ev, "via"));
+            wb_puts(b, "）</span>");
+        }
+        if (*s_str(ev, "comment")) {
+            wb_puts(b, "<div class=\"comment\">");
+            wb_esc(b, s_str(ev, "comment"));
+            wb_puts(b, "</div>");
+        }
+        wb_puts(b, "</li>");
+    }
+    wb_puts(b, "</ol></section>");
+    if (have_h)
+        web_answer_free(&h);
+    web_answer_free(&a);
+    s_end(r);
+}
+
+static void s_upload_form(web_req *q, web_reply *r, uint64_t id)
+{
+    r->status = 200;
+    s_begin(q, r, "上传佐证");
+    wbuf *b = &r->body;
+    wb_printf(b, "<form method=\"post\" action=\"/item/%llu/evidence\" enctype=\"multipart/form-data\" class=\"card\" "
+                 "data-progress=\"1\">", (unsigned long long)id);
+    s_csrf_field(b, q);
+    wb_printf(b, "<label>整改情况说明<textarea name=\"note\" required></textarea></label>"
+                 "<label>照片（可多张，共不超过 %u MB）<input type=\"file\" name=\"photo\" accept=\"image/*\" multiple></label>"
+                 "<progress value=\"0\" max=\"100\" hidden></progress>"
+                 "<button type=\"submit\">提交</button></form><p><a href=\"/item/%llu\">返回</a></p>",
+              q->cfg->max_upload_mb, (unsigned long long)id);
+    s_end(r);
+}
+
+/* A write about item id; on success back to the item page, else the page with the refusal. */
+static void s_item_write(web_req *q, web_reply *r, uint64_t id, const char *cmd, json_t *args,
+                         const conn_frame *frames, size_t n)
+{
+    web_answer a;
+    json_object_set_new(args, "item", json_integer((json_int_t)id));
+    if (rectd_call(cmd, q->sess->user, args, 1, frames, n, &a))
+        s_redirect_item(r, (unsigned long long)id);
+    else if (a.code && !strcmp(a.code, "unreachable"))
+        s_refused(q, r, &a, "事项详情", "/");
+    else
+        s_item_page(q, r, id, &a);
+    web_answer_free(&a);
+}
+
+static void s_evidence_post(web_req *q, web_reply *r, uint64_t id)
+{
+    web_form *f = q->form;
+    const char *note = form_get(f, "note");
+    if (f->too_many) {
+        s_message(q, r, 413, "上传佐证", "照片太多：一次最多 9 张。");
+        return;
+    }
+    json_t *names = json_array();
+    conn_frame frames[WEB_MAX_PHOTOS];
+    for (size_t i = 0; i < f->n_photos; i++) {
+        char name[160];
+        /* the same name twice would be refused by rectd: number them */
+        snprintf(name, sizeof name, "%zu-%s", i + 1, f->photo[i].name);
+        char safe[128];
+        web_safe_name(name, safe, sizeof safe);
+        json_array_append_new(names, json_string(safe));
+        frames[i].data = f->photo[i].data;
+        frames[i].size = f->photo[i].len;
+    }
+    json_t *args = json_pack("{ss}", "note", note ? note : "");
+    if (f->n_photos)
+        json_object_set_new(args, "files", names);
+    else
+        json_decref(names);
+    s_item_write(q, r, id, "evidence", args, frames, f->n_photos);
+}
+
+/*
+ * The whole file through blob_get, chunk by chunk (rectd answers at most
+ * RECT_MAX_CHUNK bytes a call), its SHA-256 checked against the one asked
+ * for. 1 and *out (malloc'd) and *len, or 0 with a filled web_answer a
+ * (rectd's refusal, or rectweb's own for a bad or too large file).
+ */
+#define WEB_MAX_DOWNLOAD ((size_t)256 << 20)
+static int s_blob_read(web_req *q, uint64_t id, const char *sha, char **out, size_t *len, web_answer *a)
+{
+    char *buf = NULL;
+    size_t have = 0, size = 0;
+    crypto_hash_sha256_state h;
+    crypto_hash_sha256_init(&h);
+    do {
+        json_t *args = json_pack("{sIsssI}", "item", (json_int_t)id, "sha256", sha, "offset", (json_int_t)have);
+        if (!rectd_call("blob_get", q->sess->user, args, 0, NULL, 0, a)) {
+            free(buf);
+            return 0;
+        }
+        json_int_t total = json_integer_value(json_object_get(a->result, "size"));
+        const char *problem = NULL;
+        if (total < 0 || (size_t)total > WEB_MAX_DOWNLOAD)
+            problem = "文件太大，网页不能下载：请用 rectctl evidence get";
+        else if (have == 0)
+            size = (size_t)total;
+        else if ((size_t)total != size || (a->data_len == 0 && have < size) || have + a->data_len > size)
+            problem = "rectd 返回的文件不完整";
+        if (!problem && have == 0 && size && !(buf = malloc(size)))
+            problem = "rectweb 内存不足";
+        if (problem) {
+            free(buf);
+            web_answer_free(a);
+            a->code = "too_large";
+            a->message = problem;
+            return 0;
+        }
+        if (a->data_len) {
+            memcpy(buf + have, a->data, a->data_len);
+            crypto_hash_sha256_update(&h, (const unsigned char *)a->data, a->data_len);
+            have += a->data_len;
+        }
+        web_answer_free(a);
+    } while (have < size);
+    unsigned char digest[32];
+    char hex[65];
+    crypto_hash_sha256_final(&h, digest);
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    if (strcmp(hex, sha) != 0) {
+        free(buf);
+        a->code = "damaged";
+        a->message = "the file rectd sent does not have the SHA-256 it is filed under";
+        return 0;
+    }
+    *out = buf;
+    *len = have;
+    return 1;
+}
+
+static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
+{
+    web_answer a;
+    char *data = NULL;
+    size_t data_len = 0;
+    if (!s_blob_read(q, id, sha, &data, &data_len, &a)) {
+        s_refused(q, r, &a, "文件", "/");
+        web_answer_free(&a);
+        return;
+    }
+    char safe[128];
+    const char *n = q->arg(q->arg_ctx, "n");
+    web_safe_name(n ? n : "file", safe, sizeof safe);
+    int image = s_is_image(safe);
+    const char *dot = strrchr(safe, '.');
+    r->status = 200;
+    r->type = !image                                                ? "application/octet-stream"
+              : !strcasecmp(dot, ".png")                            ? "image/png"
+              : !strcasecmp(dot, ".gif")                            ? "image/gif"
+              : !strcasecmp(dot, ".webp")                           ? "image/webp"
+                                                                    : "image/jpeg";
+    wbuf enc = {0};
+    s_url(&enc, safe);
+    char ascii[128];
+    size_t k = 0;
+    for (const char *p = safe; *p && k < sizeof ascii - 1; p++)
+        ascii[k++] = (unsigned char)*p < 0x80 ? *p : '_';
+    ascii[k] = '\0';
+    snprintf(r->disposition, sizeof r->disposition, "%s; filename=\"%s\"; filename*=UTF-8''%s",
+             image && !q->arg(q->arg_ctx, "dl") ? "inline" : "attachment", ascii, enc.data ? enc.data : "file");
+    wb_free(&enc);
+    r->raw = data ? data : strdup("");
+    r->raw_len = data_len;
+}
+
+static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname)
+{
+    web_answer a;
+    if (!rectd_call("dossier", q->sess->user, args, 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, "整改档案", "/ledger");
+        web_answer_free(&a);
+        return;
+    }
+    char *text = json_dumps(a.result, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+    r->status = 200;
+    r->type = "application/json; charset=utf-8";
+    char safe[128];
+    web_safe_name(fname, safe, sizeof safe);
+    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"", safe);
+    r->raw = text;
+    r->raw_len = text ? strlen(text) : 0;
+    web_answer_free(&a);
+}
+
+/* ---- inbox, board, ledger ---- */
+static void s_inbox(web_req *q, web_reply *r)
+{
+    web_answer a;
+    if (!rectd_call("inbox", q->sess->user, json_pack("{sb}", "all", 1), 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, "通知", "/");
+        web_answer_free(&a);
+        return;
+    }
+    r->status = 200;
+    s_begin(q, r, "通知");
+    wbuf *b = &r->body;
+    size_t i;
+    json_t *n;
+    wb_puts(b, "<ul class=\"notices\">");
+    json_array_foreach(json_object_get(a.result, "notices"), i, n) {
+        wb_printf(b, "<li class=\"card%s\"><strong>", json_is_true(json_object_get(n, "read")) ? " read" : "");
+        wb_esc(b, s_str(n, "subject"));
+        wb_puts(b, "</strong><p class=\"meta\">");
+        s_when(b, s_str(n, "created"));
+        wb_puts(b, "</p><p class=\"text\">");
+        wb_esc(b, s_str(n, "text"));
+        wb_puts(b, "</p>");
+        if (!json_is_true(json_object_get(n, "read"))) {
+            wb_puts(b, "<form method=\"post\" action=\"/ack\" class=\"ack\">");
+            s_csrf_field(b, q);
+            wb_printf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\" class=\"secondary\">标为已读</button></form>",
+                      (long long)json_integer_value(json_object_get(n, "id")));
+        }
+        wb_puts(b, "</li>");
+    }
+    wb_puts(b, "</ul>");
+    if (!json_array_size(json_object_get(a.result, "notices")))
+        wb_puts(b, "<p class=\"empty\">没有通知。</p>");
+    web_answer_free(&a);
+    s_end(r);
+}
+
+static void s_board_table(web_req *q, wbuf *b, const char *by, const char *title)
+{
+    web_answer a;
+    wb_puts(b, "<section class=\"card\"><h2>");
+    wb_esc(b, title);
+    wb_puts(b, "</h2>");
+    if (!rectd_call("stats", q->sess->user, json_pack("{ss}", "by", by), 0, NULL, 0, &a)) {
+        web_refusal(b, &a);
+        web_answer_free(&a);
+        wb_puts(b, "</section>");
+        return;
+    }
+    wb_printf(b, "<table class=\"board\" id=\"by-%s\"><thead><tr><th>%s</th><th>红灯</th><th>黄灯</th><th>绿灯</th><th>合计</th></tr></thead><tbody>",
+              by, !strcmp(by, "unit") ? "责任单位" : "责任领导");
+    size_t i;
+    json_t *g;
+    static const char *const lights[] = {"red", "yellow", "green"};
+    json_array_foreach(json_object_get(a.result, "groups"), i, g) {
+        const char *key = s_str(g, "key");
+        wb_printf(b, "<tr data-key=\"");
+        wb_esc(b, key);
+        wb_puts(b, "\"><th>");
+        wb_esc(b, !strcmp(by, "unit") ? rectd_unit(key) : rectd_display(key));
+        wb_puts(b, "</th>");
+        for (int l = 0; l < 3; l++) {
+            long long n = json_integer_value(json_object_get(json_object_get(g, "lights"), lights[l]));
+            wb_printf(b, "<td class=\"%s\"><a href=\"/items?%s=", lights[l], by);
+            s_url(b, key);
+            wb_printf(b, "&amp;light=%s\">%lld</a></td>", lights[l], n);
+        }
+        wb_printf(b, "<td><a href=\"/items?%s=", by);
+        s_url(b, key);
+        wb_printf(b, "\">%lld</a></td></tr>", (long long)json_integer_value(json_object_get(g, "total")));
+    }
+    wb_puts(b, "</tbody></table></section>");
+    web_answer_free(&a);
+}
+
+static void s_board(web_req *q, web_reply *r)
+{
+    r->status = 200;
+    s_begin(q, r, "红黄绿灯看板");
+    s_board_table(q, &r->body, "unit", "按责任单位");
+    s_board_table(q, &r->body, "leader", "按责任领导");
+    s_end(r);
+}
+
+static void s_ledger_page(web_req *q, web_reply *r)
+{
+    web_answer a;
+    if (!rectd_call("inspection_list", q->sess->user, NULL, 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, "台账", "/");
+        web_answer_free(&a);
+        return;
+    }
+    r->status = 200;
+    s_begin(q, r, "台账");
+    wbuf *b = &r->body;
+    size_t i;
+    json_t *in;
+    wb_puts(b, "<ul class=\"ledgers\">");
+    json_array_foreach(json_object_get(a.result, "inspections"), i, in) {
+        const char *name = s_str(in, "name");
+        wb_puts(b, "<li class=\"card\"><strong>");
+        wb_esc(b, *s_str(in, "title") ? s_str(in, "title") : name);
+        wb_puts(b, "</strong><p><a class=\"ledger-csv\" href=\"/ledger.csv?inspection=");
+        s_url(b, name);
+        wb_puts(b, "\">销号台账（CSV）</a> · <a href=\"/ledger.json?inspection=");
+        s_url(b, name);
+        wb_puts(b, "\">台账（JSON）</a> · <a href=\"/dossier.json?inspection=");
+        s_url(b, name);
+        wb_puts(b, "\">整改档案（JSON）</a></p></li>");
+    }
+    wb_puts(b, "</ul>");
+    web_answer_free(&a);
+    s_end(r);
+}
+
+/* One CSV cell: quoted, quotes doubled; a leading = + - @ made text (no formulas in a spreadsheet). */
+static void s_csv(wbuf *b, const char *s)
+{
+    wb_puts(b, "\"");
+    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
+        wb_puts(b, "'");
+    for (; *s; s++)
+        if (*s == '"')
+            wb_puts(b, "\"\"");
+        else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+            wb_put(b, s, 1);
+    wb_puts(b, "\"");
+}
+
+static void s_ledger_file(web_req *q, web_reply *r, int csv)
+{
+    const char *insp = q->arg(q->arg_ctx, "inspection");
+    json_t *args = json_object();
+    if (insp && *insp)
+        json_object_set_new(args, "inspection", json_string(insp));
+    web_answer a;
+    if (!rectd_call("ledger", q->sess->user, args, 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, "台账", "/ledger");
+        web_answer_free(&a);
+        return;
+    }
+    char fname[160], safe[128];
+    snprintf(fname, sizeof fname, "销号台账-%s.%s", insp && *insp ? insp : "全部", csv ? "csv" : "json");
+    web_safe_name(fname, safe, sizeof safe);
+    wbuf enc = {0};
+    s_url(&enc, safe);
+    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"ledger.%s\"; filename*=UTF-8''%s",
+             csv ? "csv" : "json", enc.data ? enc.data : "ledger");
+    wb_free(&enc);
+    r->status = 200;
+    if (!csv) {
+        char *text = json_dumps(a.result, JSON_INDENT(1));
+        r->type = "application/json; charset=utf-8";
+        r->raw = text;
+        r->raw_len = text ? strlen(text) : 0;
+        web_answer_free(&a);
+        return;
+    }
+    static const char *const cols[][2] = {
+        {"ref", "编号"},     {"title", "问题"},           {"unit", "责任单位"},   {"owner", "责任人"},
+        {"leader", "责任领导"}, {"deadline", "整改时限"}, {"state", "状态"},     {"light", "灯"},
+        {"verified_at", "验收时间"}, {"closed_at", "销号时间"},
+    };
+    r->type = "text/csv; charset=utf-8";
+    wbuf *b = &r->body;
+    wb_puts(b, "\xEF\xBB\xBF"); /* a BOM: spreadsheets then read UTF-8 */
+    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+        if (c)
+            wb_puts(b, ",");
+        s_csv(b, cols[c][1]);
+    }
+    wb_puts(b, "\r\n");
+    size_t i;
+    json_t *row;
+    json_array_foreach(json_object_get(a.result, "rows"), i, row) {
+        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
+            json_t *v = json_object_get(row, cols[c][0]);
+            char num[32];
+            const char *s = json_string_value(v);
+            if (json_is_integer(v))
+                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)), s = num;
+            if (!strcmp(cols[c][0], "state"))
+                s = s_state_zh(s);
+            else if (!strcmp(cols[c][0], "light"))
+                s = s_light_zh(s);
+            else if (!strcmp(cols[c][0], "unit") && s)
+                s = rectd_unit(s);
+            else if ((!strcmp(cols[c][0], "owner") || !strcmp(cols[c][0], "leader")) && s)
+                s = rectd_display(s);
+            if (c)
+                wb_puts(b, ",");
+            s_csv(b, s ? s : "");
+        }
+        wb_puts(b, "\r\n");
+    }
+    web_answer_free(&a);
+}
+
+/* ---- routing ---- */
+void pages_handle(web_req *q, web_reply *r)
+{
+    int post = strcmp(q->method, "POST") == 0;
+    uint64_t id;
+    char action[32], sha[65];
+    if (!strcmp(q->path, "/login")) {
+        if (post)
+            s_login_post(q, r);
+        else
+            s_login_form(q, r, 200, NULL, NULL);
+        return;
+    }
+    if (!q->sess) {
+        if (post) {
+            s_message(q, r, 403, "请先登录", "请先登录（会话不存在或已过期）。");
+        } else {
+            r->status = 303;
+            snprintf(r->location, sizeof r->location, "/login");
+        }
+        return;
+    }
+    if (post && q->form->too_large) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限，未做任何更改。", q->cfg->max_upload_mb);
+        s_message(q, r, 413, "内容太大", msg);
+        return;
+    }
+    if (post && !sess_csrf_ok(q->sess, form_get(q->form, "csrf"))) {
+        s_message(q, r, 403, "请求无效", "表单已过期或来源不明（缺少或不符的 CSRF 令牌），未做任何更改。请返回刷新后再试。");
+        return;
+    }
+    if (post && !strcmp(q->path, "/logout")) {
+        sess_end(q->sess);
+        q->sess = NULL;
+        snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
+                 q->tls ? "; Secure" : "");
+        r->status = 303;
+        snprintf(r->location, sizeof r->location, "/login");
+        return;
+    }
+    if (!post) {
+        if (!strcmp(q->path, "/"))
+            s_mine(q, r);
+        else if (!strcmp(q->path, "/items"))
+            s_items_filtered(q, r);
+        else if (!strcmp(q->path, "/verify"))
+            s_to_verify(q, r);
+        else if (!strcmp(q->path, "/close"))
+            s_to_close(q, r);
+        else if (!strcmp(q->path, "/inbox"))
+            s_inbox(q, r);
+        else if (!strcmp(q->path, "/board"))
+            s_board(q, r);
+        else if (!strcmp(q->path, "/ledger"))
+            s_ledger_page(q, r);
+        else if (!strcmp(q->path, "/ledger.csv") || !strcmp(q->path, "/ledger.json"))
+            s_ledger_file(q, r, !strcmp(q->path, "/ledger.csv"));
+        else if (!strcmp(q->path, "/dossier.json") && q->arg(q->arg_ctx, "inspection"))
+            s_dossier(q, r, json_pack("{ss}", "inspection", q->arg(q->arg_ctx, "inspection")), "dossier.json");
+        else if (web_blob_path(q->path, &id, sha))
+            s_blob(q, r, id, sha);
+        else if (web_item_path(q->path, &id, action, sizeof action) && !action[0])
+            s_item_page(q, r, id, NULL);
+        else if (web_item_path(q->path, &id, action, sizeof action) && !strcmp(action, "upload"))
+            s_upload_form(q, r, id);
+        else if (web_item_path(q->path, &id, action, sizeof action) && !strcmp(action, "dossier.json"))
+            s_dossier(q, r, json_pack("{sI}", "item", (json_int_t)id), "dossier.json");
+        else
+            s_message(q, r, 404, "找不到页面", "没有这个页面。");
+        return;
+    }
+    if (!strcmp(q->path, "/ack")) {
+        const char *v = form_get(q->form, "id");
+        char *end = NULL;
+        long long n = v ? strtoll(v, &end, 10) : 0;
+        web_answer a = {0};
+        if (!v || !*v || *end || n < 1) {
+            s_message(q, r, 400, "通知", "没有这条通知。");
+        } else if (rectd_call("ack", q->sess->user, json_pack("{sI}", "id", (json_int_t)n), 1, NULL, 0, &a)) {
+            r->status = 303;
+            snprintf(r->location, sizeof r->location, "/inbox");
+        } else {
+            s_refused(q, r, &a, "通知", "/inbox");
+        }
+        web_answer_free(&a);
+        return;
+    }
+    if (!web_item_path(q->path, &id, action, sizeof action) || !action[0]) {
+        s_message(q, r, 404, "找不到页面", "没有这个页面。");
+        return;
+    }
+    const char *v;
+    if (!strcmp(action, "evidence"))
+        s_evidence_post(q, r, id);
+    else if (!strcmp(action, "start"))
+        s_item_write(q, r, id, "start", json_object(), NULL, 0);
+    else if (!strcmp(action, "verify"))
+        s_item_write(q, r, id, "verify",
+                     json_pack("{ssss}", "result", (v = form_get(q->form, "result")) ? v : "",
+                               "opinion", form_get(q->form, "opinion") ? form_get(q->form, "opinion") : ""),
+                     NULL, 0);
+    else if (!strcmp(action, "extend"))
+        s_item_write(q, r, id, "extend",
+                     json_pack("{ssss}", "deadline", (v = form_get(q->form, "deadline")) ? v : "", "reason",
+                               form_get(q->form, "reason") ? form_get(q->form, "reason") : ""),
+                     NULL, 0);
+    else if (!strcmp(action, "decide")) {
+        json_t *args = json_pack("{ss}", "decision", (v = form_get(q->form, "decision")) ? v : "");
+        if ((v = form_get(q->form, "note")) && *v)
+            json_object_set_new(args, "note", json_string(v));
+        s_item_write(q, r, id, "decide_extension", args, NULL, 0);
+    } else if (!strcmp(action, "close"))
+        s_item_write(q, r, id, "close", json_pack("{ss}", "note", (v = form_get(q->form, "note")) ? v : ""), NULL, 0);
+    else
+        s_message(q, r, 404, "找不到页面", "没有这个操作。");
+}
