@@ -20,7 +20,8 @@ DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
              libsodium-dev libcmocka-dev libcsv-dev libutf8proc-dev tzdata gettext \
              libxlsxwriter-dev zlib1g-dev
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
-             chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography
+             chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography \
+             clang-format
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
@@ -54,7 +55,7 @@ endif
 # rectctl's message catalogues (po/LANG.po), where ./rectctl looks first.
 MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
 
-.PHONY: all deps run test unit e2e sanitize tsan bench fuzz pot check-po clean format
+.PHONY: all deps run test unit e2e sanitize tsan bench fuzz pot check-po clean format format-files check-format
 all: $(BINDIR)/rectd $(BINDIR)/rectctl $(UNIT_BIN) $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
@@ -157,8 +158,15 @@ check-po:
 	@tmp=$$(mktemp --suffix=.pot) && $(XGETTEXT) -o $$tmp && tests/check-po $$tmp; \
 	  rc=$$?; rm -f $$tmp; exit $$rc
 
+# The C files .clang-format covers; make test checks them (tests/check-format).
+FORMAT_FILES = $(sort $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c \
+                 tests/tools/*.c tests/fuzz/*.c))
 format:
-	clang-format -i $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c)
+	clang-format -i $(FORMAT_FILES)
+format-files:
+	@echo $(FORMAT_FILES)
+check-format:
+	@tests/check-format
 
 clean:
 	rm -rf build rectd rectctl
