@@ -53,7 +53,8 @@ DEB_BUILD := pkg-config libzmq3-dev liblmdb-dev libconfig-dev libjansson-dev \
 DEB_RUN   := tzdata locales procps
 DEB_TEST  := python3 python3-zmq lmdb-utils libclang-rt-14-dev \
              chromium poppler-utils python3-openpyxl fonts-noto-cjk python3-cryptography \
-             man-db groff-base systemd valgrind chromium-driver python3-selenium
+             man-db groff-base systemd valgrind chromium-driver python3-selenium \
+             clang-format
 # The locale rectctl's Chinese needs (LANG=zh_CN.UTF-8); `locale -a` spells it zh_CN.utf8.
 DEB_LOCALE := zh_CN.UTF-8
 
@@ -101,7 +102,7 @@ WEB_BIN := $(BUILD)/rectweb/rectweb
 # rectctl's message catalogues (po/LANG.po), where ./rectctl looks first.
 MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
 
-.PHONY: all deps deps-run install uninstall run test unit e2e sanitize tsan bench fuzz fuzz-build fuzz-dict crash valgrind pot check-po clean format
+.PHONY: all deps deps-run install uninstall run test unit e2e sanitize tsan bench fuzz fuzz-build fuzz-dict crash valgrind pot check-po clean format format-files check-format
 all: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(UNIT_BIN) $(MO)
 
 $(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
@@ -341,8 +342,15 @@ check-po:
 	@tmp=$$(mktemp --suffix=.pot) && $(XGETTEXT) -o $$tmp && tests/check-po $$tmp; \
 	  rc=$$?; rm -f $$tmp; exit $$rc
 
+# The C files .clang-format covers; make test checks them (tests/check-format).
+FORMAT_FILES = $(sort $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c rectweb/*.[ch] \
+                 tests/tools/*.c tests/fuzz/*.c tests/crash/*.c))
 format:
-	clang-format -i $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c)
+	clang-format -i $(FORMAT_FILES)
+format-files:
+	@echo $(FORMAT_FILES)
+check-format:
+	@tests/check-format
 
 clean:
 	rm -rf build rectd rectctl
