@@ -18,8 +18,8 @@
 #include "rect_proto.h"
 #include "rect_verbs.h"
 
-#define CLI_MAX_OPTS 16 /* options of one command */
-#define CLI_MAX_POS 2   /* positional arguments of one command (the second only with .pos2) */
+#define CLI_MAX_OPTS 16              /* options of one command */
+#define CLI_MAX_POS 2                /* positional arguments of one command (the second only with .pos2) */
 #define CLI_MAX_MULTI RECT_MAX_FILES /* values of a repeatable option */
 
 /* cli_opt.flags */
@@ -53,9 +53,9 @@ typedef struct {
 
 /* A command line after parsing: borrowed pointers into argv. */
 typedef struct {
-    rect_verb_id verb; /* the wire command it sends: the cli_cmd's, or its pick hook's
+    rect_verb_id verb;                /* the wire command it sends: the cli_cmd's, or its pick hook's
                           choice (set by the check after parsing) */
-    const char *val[CLI_MAX_OPTS]; /* per option: its value, "" for a flag given, or NULL */
+    const char *val[CLI_MAX_OPTS];    /* per option: its value, "" for a flag given, or NULL */
     const char *multi[CLI_MAX_MULTI]; /* values of the CLI_MULTI option, in order */
     size_t n_multi;
     const char *pos[CLI_MAX_POS];
@@ -86,15 +86,15 @@ typedef struct {
 
 /* One attached file, read fully. */
 typedef struct {
-    char *data;       /* owned (NULL for an empty file) */
+    char *data; /* owned (NULL for an empty file) */
     size_t size;
     const char *path; /* borrowed from argv */
 } cli_file;
 
 /* The request a command builds: args and the frames that follow it. */
 typedef struct {
-    json_t *args;                     /* owned */
-    cli_file files[CLI_MAX_MULTI];    /* frames 2.., in order */
+    json_t *args;                  /* owned */
+    cli_file files[CLI_MAX_MULTI]; /* frames 2.., in order */
     size_t n_files;
 } cli_request;
 
@@ -102,7 +102,7 @@ typedef struct cli_cmd cli_cmd;
 
 /* cli_cmd.flags */
 enum {
-    CLI_SESSION = 1 << 0, /* `local` runs after the config and user are loaded and makes
+    CLI_SESSION = 1 << 0,     /* `local` runs after the config and user are loaded and makes
                              its own requests (several); it returns the exit code */
     CLI_OFFLINE_KEY = 1 << 1, /* with CLI_SESSION: when its option --key is given, `local`
                                  runs without config or rectd (an offline check) */
@@ -116,7 +116,7 @@ enum {
  */
 struct cli_cmd {
     const char *name;
-    rect_verb_id verb;   /* the wire command it sends; RECT_VERB_NONE for session and local ones */
+    rect_verb_id verb; /* the wire command it sends; RECT_VERB_NONE for session and local ones */
     /*
      * For a command that sends one of several wire commands depending on its
      * options (extend: extend or decide_extension): the one this command line
@@ -124,14 +124,14 @@ struct cli_cmd {
      * always .verb.
      */
     rect_verb_id (*pick)(const cli_cmd *cmd, const cli_args *a);
-    unsigned flags;      /* CLI_SESSION, CLI_OFFLINE_KEY */
-    const char *pos;     /* metavar of the positional argument ("ID", "FILE") or NULL */
+    unsigned flags;       /* CLI_SESSION, CLI_OFFLINE_KEY */
+    const char *pos;      /* metavar of the positional argument ("ID", "FILE") or NULL */
     rect_arg_ref pos_arg; /* the wire argument the positional fills (required or not as the
                              schema says); {0} when it fills none */
-    int pos_min;         /* 1: a positional that fills no wire argument is required */
-    const char *pos2;    /* metavar of an optional second positional that fills no wire
+    int pos_min;          /* 1: a positional that fills no wire argument is required */
+    const char *pos2;     /* metavar of an optional second positional that fills no wire
                             argument (evidence get ID [SEQ]), or NULL: at most one */
-    const cli_opt *opts; /* terminated by an entry with name NULL */
+    const cli_opt *opts;  /* terminated by an entry with name NULL */
     /*
      * Extra checks and arguments after the generic ones (the positional and
      * the options with a string or BOOL .arg are already in req->args). Prints its own message and returns an
@@ -190,15 +190,15 @@ struct conn;
 struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms);
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result);
 /* cli_call with one attached frame, file (borrowed; NULL: none), after the request. */
-int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
-                  const cli_file *file, json_t **result);
+int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, const cli_file *file,
+                  json_t **result);
 /*
  * cli_call for a read whose reply carries one binary frame (blob_get): on
  * success also *data (malloc'd, NULL when empty; caller frees) and *len.
  * A successful reply without the frame is malformed (exit 3 after a message).
  */
-int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
-                  json_t **result, char **data, size_t *len);
+int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result,
+                  char **data, size_t *len);
 
 /*
  * A new, empty temporary file beside path for writing it whole and renaming

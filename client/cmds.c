@@ -136,9 +136,11 @@ static void s_print_now(const json_t *result)
 
 /* ---- ping --------------------------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_no_opts[] = {
     {.name = NULL},
 };
+/* clang-format on */
 
 static void s_ping_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -154,6 +156,7 @@ static void s_directory_print(const cli_ctx *ctx, const cli_args *a, const json_
 
 /* ---- import ------------------------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_import_opts[] = {
     {.name = "inspection", .arg = CLI_ARG(IMPORT, inspection),
      .metavar = NC_("placeholder", "NAME"),
@@ -165,9 +168,9 @@ static const cli_opt s_import_opts[] = {
      .help = N_("a CSV's encoding, utf-8 or gb18030 (GBK); default: told from the bytes")},
     {.name = NULL},
 };
+/* clang-format on */
 
-static int s_import_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                          cli_request *req)
+static int s_import_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
     int rc = s_read_file(ctx, a->pos[0], &req->files[0]);
     if (rc == RECT_EXIT_OK)
@@ -188,8 +191,7 @@ static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *
                         "import check passed: %lld rows would be imported\n", pl),
                n);
     else
-        printf(ngettext("imported %lld item (%lld assigned)\n",
-                        "imported %lld items (%lld assigned)\n", pl),
+        printf(ngettext("imported %lld item (%lld assigned)\n", "imported %lld items (%lld assigned)\n", pl),
                n, assigned);
     long long declined = s_int(result, "declined");
     if (declined > 0 && json_is_true(json_object_get(result, "dry_run")))
@@ -204,6 +206,7 @@ static void s_import_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 
 /* ---- add ---------------------------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_add_opts[] = {
     {.name = "ref", .arg = CLI_ARG(ADD, ref), .metavar = NC_("placeholder", "REF"),
      .help = N_("the item's reference in its inspection, e.g. GJ-03")},
@@ -233,6 +236,7 @@ static const cli_opt s_add_opts[] = {
      .help = N_("举一反三: the problem this self-found one came from (id, REF or INSPECTION/REF)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -248,6 +252,7 @@ static void s_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 
 /* ---- list --------------------------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_list_opts[] = {
     {.name = "state", .arg = CLI_ARG(LIST, state), .metavar = NC_("placeholder", "STATE"),
      .help = N_("claimed, assigned, rectifying, verified or closed")},
@@ -273,6 +278,7 @@ static const cli_opt s_list_opts[] = {
      .help = N_("items whose ref, title, description or measures contain TEXT")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static void s_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -309,6 +315,7 @@ static void s_history_print(const cli_ctx *ctx, const cli_args *a, const json_t 
 
 /* ---- assign ------------------------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_assign_opts[] = {
     {.name = "owner", .arg = CLI_ARG(ASSIGN, owner), .metavar = NC_("placeholder", "USER"),
      .help = N_("who rectifies it (责任人): name or display name")},
@@ -322,6 +329,7 @@ static const cli_opt s_assign_opts[] = {
      .help = N_("a comment for the record")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -335,39 +343,45 @@ static void s_assign_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 
 /* ---- start, close, reopen ----------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_start_opts[] = {
     {.name = "note", .arg = CLI_ARG(START, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("a comment for the record")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static void s_now_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     s_print_now(result);
 }
 
+/* clang-format off */
 static const cli_opt s_close_opts[] = {
     {.name = "note", .arg = CLI_ARG(CLOSE, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("why the item can be struck off (销号)")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 static const cli_opt s_reopen_opts[] = {
     {.name = "reason", .arg = CLI_ARG(REOPEN, reason), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("why the problem is back (反弹)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static void s_reopen_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     char name[256], state[96];
     const json_t *item = s_item(result, name, sizeof name);
-    printf(_("%s is reopened and now %s\n"), name,
-           render_state(s_get(item, "state"), state, sizeof state));
+    printf(_("%s is reopened and now %s\n"), name, render_state(s_get(item, "state"), state, sizeof state));
 }
 
 /* ---- evidence ------------------------------------------------------------ */
 
+/* clang-format off */
 static const cli_opt s_evidence_opts[] = {
     {.name = "note", .arg = CLI_ARG(EVIDENCE, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("what was done")},
@@ -376,9 +390,9 @@ static const cli_opt s_evidence_opts[] = {
      .help = N_("attach a file (photo, document); repeat for more, at most 16")},
     {.name = NULL},
 };
+/* clang-format on */
 
-static int s_evidence_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                            cli_request *req)
+static int s_evidence_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
     if (a->n_multi == 0)
         return RECT_EXIT_OK;
@@ -417,13 +431,13 @@ static void s_evidence_print(const cli_ctx *ctx, const cli_args *a, const json_t
         printf(_("evidence #%s added to %s\n"), seq, name);
         return;
     }
-    printf(ngettext("evidence #%s added to %s (%zu file)\n",
-                    "evidence #%s added to %s (%zu files)\n", n),
+    printf(ngettext("evidence #%s added to %s (%zu file)\n", "evidence #%s added to %s (%zu files)\n", n),
            seq, name, n);
 }
 
 /* ---- verify ------------------------------------------------------------- */
 
+/* clang-format off */
 static const cli_opt s_verify_opts[] = {
     {.name = "pass", .help = N_("accept the rectification (验收通过)")},
     {.name = "reject", .help = N_("send it back for more work (退回整改)")},
@@ -431,9 +445,9 @@ static const cli_opt s_verify_opts[] = {
      .help = N_("the verifier's opinion")},
     {.name = NULL},
 };
+/* clang-format on */
 
-static int s_verify_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                          cli_request *req)
+static int s_verify_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
     int pass = s_opt(cmd, a, "pass") != NULL;
     int reject = s_opt(cmd, a, "reject") != NULL;
@@ -463,6 +477,7 @@ static void s_verify_print(const cli_ctx *ctx, const cli_args *a, const json_t *
 /* ---- help --------------------------------------------------------------- */
 
 /* rectctl keygen USER: a key pair in the keys folder (or -o DIR). */
+/* clang-format off */
 static const cli_opt s_keygen_opts[] = {
     {.name = "out", .flags = CLI_SHORT, .metavar = NC_("placeholder", "DIR"),
      .help = N_("write the files into DIR (default: client.keys_dir or ~/.config/rectd)")},
@@ -470,6 +485,7 @@ static const cli_opt s_keygen_opts[] = {
      .help = N_("replace a key that exists (the old one stops working once rectd.conf has the new one)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static int s_keygen_local(const cli_ctx *ctx, const cli_args *a)
 {
@@ -510,6 +526,7 @@ static int s_help_local(const cli_ctx *ctx, const cli_args *a)
 
 /* ---- the table ---------------------------------------------------------- */
 
+/* clang-format off */
 const cli_cmd cli_commands[] = {
     {.name = "ping", .verb = RECT_VERB_PING, .opts = s_no_opts, .print = s_ping_print,
      .usage = "",
@@ -740,6 +757,7 @@ const cli_cmd cli_commands[] = {
      .help = N_("A two-word command is asked with both words; its first word alone lists them.\n\n"
                 "Examples:\n  rectctl help assign\n  rectctl help inspection add\n  rectctl help ledger")},
 };
+/* clang-format on */
 
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 

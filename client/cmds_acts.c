@@ -15,6 +15,7 @@ static const char *s_str(const json_t *o, const char *key)
     return s ? s : "-";
 }
 
+/* clang-format off */
 const cli_opt cli_acts_sign_opts[] = {
     {.name = "inspection", .arg = CLI_ARG(LEDGER_SIGN, inspection), .metavar = NC_("placeholder", "NAME"),
      .help = N_("the inspection whose ledger you sign")},
@@ -24,7 +25,9 @@ const cli_opt cli_acts_sign_opts[] = {
      .help = N_("the chain head of the ledger you checked: refused if the record moved on")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_acts_urge_opts[] = {
     {.name = "note", .arg = CLI_ARG(URGE, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("what is asked of the owner (督办内容)")},
@@ -32,18 +35,23 @@ const cli_opt cli_acts_urge_opts[] = {
      .help = N_("the owner answers by this date (not before today)")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_acts_reply_opts[] = {
     {.name = "note", .arg = CLI_ARG(REPLY, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("the answer")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_acts_ack_opts[] = {
     {.name = "note", .arg = CLI_ARG(ACKNOWLEDGE, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("a comment for the record")},
     {.name = NULL},
 };
+/* clang-format on */
 
 void cli_acts_sign_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {

@@ -20,6 +20,7 @@ void cli_acts_urge_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 void cli_acts_reply_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 void cli_acts_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
+/* clang-format off */
 #define CLI_ACTS_COMMANDS                                                                                  \
     {.name = "ledger sign", .verb = RECT_VERB_LEDGER_SIGN, .opts = cli_acts_sign_opts,                   \
      .print = cli_acts_sign_print,                                                                        \
@@ -59,5 +60,6 @@ void cli_acts_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
                 "\n"                                                                                     \
                 "Example:\n"                                                                             \
                 "  rectctl acknowledge GJ-03")}
+/* clang-format on */
 
 #endif

@@ -25,6 +25,7 @@ static const char *s_opt(const cli_cmd *cmd, const cli_args *a, const char *name
 
 /* ---- overdue ------------------------------------------------------------ */
 
+/* clang-format off */
 const cli_opt cli_dl_overdue_opts[] = {
     {.name = "as-of", .arg = CLI_ARG(OVERDUE, as_of), .metavar = NC_("placeholder", "DATE"),
      .help = N_("judge as of this date (default: today in the zone)")},
@@ -36,6 +37,7 @@ const cli_opt cli_dl_overdue_opts[] = {
      .help = N_("items under this leader")},
     {.name = NULL},
 };
+/* clang-format on */
 
 /* Print s cut to width columns, padded unless last; nothing for a column left out (width < 0). */
 static void s_cell(const char *s, int width, int right, int last)
@@ -58,7 +60,7 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
     json_t *items = json_object_get(result, "items");
     size_t n = json_array_size(items);
     enum { K_ID, K_REF, K_DAYS, K_DEADLINE, K_OWNER, K_UNIT, K_TITLE, K_COUNT };
-    const char *heads[K_COUNT] = {_("ID"), _("REF"), _("DAYS OVERDUE"), _("DEADLINE"),
+    const char *heads[K_COUNT] = {_("ID"),    _("REF"),  _("DAYS OVERDUE"), _("DEADLINE"),
                                   _("OWNER"), _("UNIT"), _("TITLE")};
     static const int caps[K_COUNT] = {8, 16, 12, 10, 14, 24, 0};
     int w[K_COUNT];
@@ -67,10 +69,12 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
         w[k] = text_width(heads[k]);
     for (size_t i = 0; i < n; i++) {
         json_t *it = json_array_get(items, i);
-        const char *cells[K_COUNT - 1] = {
-            render_int(it, "id", num[0], sizeof num[0]), s_str(it, "ref"),
-            render_int(it, "days_overdue", num[1], sizeof num[1]), s_str(it, "deadline"),
-            render_user(cli_dir(ctx), s_str(it, "owner")), render_unit(cli_dir(ctx), s_str(it, "unit"))};
+        const char *cells[K_COUNT - 1] = {render_int(it, "id", num[0], sizeof num[0]),
+                                          s_str(it, "ref"),
+                                          render_int(it, "days_overdue", num[1], sizeof num[1]),
+                                          s_str(it, "deadline"),
+                                          render_user(cli_dir(ctx), s_str(it, "owner")),
+                                          render_unit(cli_dir(ctx), s_str(it, "unit"))};
         for (int k = 0; k < K_TITLE; k++) {
             int cw = text_width(cells[k] ? cells[k] : "-");
             if (cw > w[k])
@@ -94,11 +98,13 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
     }
     for (size_t i = 0; i < n; i++) {
         json_t *it = json_array_get(items, i);
-        const char *cells[K_COUNT] = {
-            render_int(it, "id", num[0], sizeof num[0]), s_str(it, "ref"),
-            render_int(it, "days_overdue", num[1], sizeof num[1]), s_str(it, "deadline"),
-            render_user(cli_dir(ctx), s_str(it, "owner")), render_unit(cli_dir(ctx), s_str(it, "unit")),
-            s_str(it, "title")};
+        const char *cells[K_COUNT] = {render_int(it, "id", num[0], sizeof num[0]),
+                                      s_str(it, "ref"),
+                                      render_int(it, "days_overdue", num[1], sizeof num[1]),
+                                      s_str(it, "deadline"),
+                                      render_user(cli_dir(ctx), s_str(it, "owner")),
+                                      render_unit(cli_dir(ctx), s_str(it, "unit")),
+                                      s_str(it, "title")};
         for (int k = 0; k < K_COUNT; k++)
             s_cell(cells[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);
         fputc('\n', stdout);
@@ -109,6 +115,7 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
 
 /* ---- extend ------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_dl_extend_opts[] = {
     {.name = "deadline", .arg = CLI_ARG(EXTEND, deadline), .metavar = NC_("placeholder", "DATE"),
      .help = N_("ask for this later deadline (延期申请)")},
@@ -120,13 +127,15 @@ const cli_opt cli_dl_extend_opts[] = {
      .help = N_("a comment on the decision (with --approve or --deny)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 rect_verb_id cli_dl_extend_pick(const cli_cmd *cmd, const cli_args *a)
 {
     int approve = s_opt(cmd, a, "approve") != NULL, deny = s_opt(cmd, a, "deny") != NULL;
     int ask = s_opt(cmd, a, "deadline") || s_opt(cmd, a, "reason");
     if (approve + deny + (ask ? 1 : 0) != 1) {
-        cli_error(_("extend: give either --deadline DATE --reason TEXT (ask), or --approve or --deny (decide)"));
+        cli_error(
+            _("extend: give either --deadline DATE --reason TEXT (ask), or --approve or --deny (decide)"));
         return RECT_VERB_NONE;
     }
     if (ask && s_opt(cmd, a, "note")) {
@@ -166,6 +175,7 @@ void cli_dl_extend_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
 
 /* ---- review ------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_dl_review_opts[] = {
     {.name = "note", .arg = CLI_ARG(REVIEW, note), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("what the review found")},
@@ -178,6 +188,7 @@ const cli_opt cli_dl_review_opts[] = {
      .help = N_("with --relapse: the deadline of the renewed rectification (else the old one stays)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 void cli_dl_review_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -187,7 +198,7 @@ void cli_dl_review_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
     if (s_str(item, "next_review"))
         printf(_("%s: review recorded; the next one is due %s\n"), name, s_str(item, "next_review"));
     else
-        printf(_("%s relapsed (反弹) and is rectifying again, deadline %s (%lld relapse(s) so far)\n"),
-               name, s_str(item, "deadline") ? s_str(item, "deadline") : "-",
+        printf(_("%s relapsed (反弹) and is rectifying again, deadline %s (%lld relapse(s) so far)\n"), name,
+               s_str(item, "deadline") ? s_str(item, "deadline") : "-",
                (long long)json_integer_value(json_object_get(item, "relapses")));
 }

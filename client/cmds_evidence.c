@@ -29,13 +29,16 @@
 #include "i18n.h"
 #include "render.h"
 
+/* clang-format off */
 const cli_opt cli_ev_get_opts[] = {
     {.name = "out", .flags = CLI_SHORT, .metavar = NC_("placeholder", "DIR"),
      .help = N_("write the files into DIR (default: the current folder)")},
     {.name = "force", .help = N_("replace files of the same name that exist in DIR")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_dossier_opts[] = {
     {.name = "inspection", .metavar = NC_("placeholder", "NAME"),
      .help = N_("the case file of every item of inspection NAME")},
@@ -46,6 +49,7 @@ const cli_opt cli_dossier_opts[] = {
                 "FILE.zip, else html")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static const char *s_opt(const char *cmd_name, const cli_args *a, const char *name)
 {
@@ -100,8 +104,7 @@ static int s_safe_name(const char *name, char *out, size_t len)
  * bytes (a sniff of the first bytes; no check then).
  */
 static int s_fetch(const cli_ctx *ctx, conn_t *conn, const json_t *item_id, const char *name,
-                   const char *sha256, uint64_t size, FILE *sink, char **mem, size_t *mem_len,
-                   size_t max)
+                   const char *sha256, uint64_t size, FILE *sink, char **mem, size_t *mem_len, size_t max)
 {
     crypto_hash_sha256_state h;
     uint64_t off = 0;
@@ -116,8 +119,8 @@ static int s_fetch(const cli_ctx *ctx, conn_t *conn, const json_t *item_id, cons
         size_t want = RECT_MAX_CHUNK;
         if (max && max - off < want)
             want = (size_t)(max - off);
-        json_t *args = json_pack("{sOsssIsI}", "item", item_id, "sha256", sha256, "offset",
-                                 (json_int_t)off, "length", (json_int_t)want);
+        json_t *args = json_pack("{sOsssIsI}", "item", item_id, "sha256", sha256, "offset", (json_int_t)off,
+                                 "length", (json_int_t)want);
         json_t *res = NULL;
         char *data = NULL;
         size_t n = 0;
@@ -407,16 +410,16 @@ int cli_ev_get_run(const cli_ctx *ctx, const cli_args *a)
             goto done;
         long long size = (long long)json_integer_value(json_object_get(plan[i].file, "size"));
         long long seq = (long long)json_integer_value(json_object_get(plan[i].ev, "seq"));
-        json_t *row = json_pack("{sIsssssssI}", "seq", (json_int_t)seq, "name",
-                                s_str(plan[i].file, "name"), "path", path, "sha256",
-                                s_str(plan[i].file, "sha256"), "size", (json_int_t)size);
+        json_t *row =
+            json_pack("{sIsssssssI}", "seq", (json_int_t)seq, "name", s_str(plan[i].file, "name"), "path",
+                      path, "sha256", s_str(plan[i].file, "sha256"), "size", (json_int_t)size);
         if (row && plan[i].renamed)
             json_object_set_new(row, "renamed", json_true());
         json_array_append_new(listing, row);
         if (!ctx->g.json) {
             if (plan[i].renamed)
-                printf(_("wrote %s (%lld bytes, event #%lld; recorded name \"%s\" made safe)\n"), path,
-                       size, seq, s_str(plan[i].file, "name"));
+                printf(_("wrote %s (%lld bytes, event #%lld; recorded name \"%s\" made safe)\n"), path, size,
+                       seq, s_str(plan[i].file, "name"));
             else
                 printf(_("wrote %s (%lld bytes, event #%lld)\n"), path, size, seq);
         }
@@ -465,8 +468,7 @@ static void s_blobs_free(s_blobs *bs)
 }
 
 /* Fetch every file of the result once: whole for zip and images, a sniff for the others. */
-static int s_fetch_all(const cli_ctx *ctx, conn_t *conn, const json_t *result, int whole,
-                       s_blobs *bs)
+static int s_fetch_all(const cli_ctx *ctx, conn_t *conn, const json_t *result, int whole, s_blobs *bs)
 {
     size_t i, j, k, n_items = json_array_size(json_object_get(result, "items"));
     json_t *entry, *ev, *f;
@@ -669,9 +671,11 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
     if (zip) {
         close(fd);
         char html_name[RECT_MAX_NAME + 32], ref[RECT_MAX_NAME + 16];
-        s_safe_name(a->n_pos ? s_str(json_object_get(json_array_get(json_object_get(result, "items"), 0), "item"), "ref")
-                             : insp,
-                    ref, sizeof ref);
+        s_safe_name(
+            a->n_pos
+                ? s_str(json_object_get(json_array_get(json_object_get(result, "items"), 0), "item"), "ref")
+                : insp,
+            ref, sizeof ref);
         snprintf(html_name, sizeof html_name, "%s-dossier.html", ref);
         if (s_zip(&doc, tmp, html_name, html, html_len) != 0) {
             unlink(tmp);
@@ -681,8 +685,8 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
         FILE *out = fdopen(fd, "wb");
         if (!out)
             close(fd);
-        int ok = out && fwrite(html, 1, html_len, out) == html_len && fflush(out) == 0 &&
-                 fsync(fileno(out)) == 0;
+        int ok =
+            out && fwrite(html, 1, html_len, out) == html_len && fflush(out) == 0 && fsync(fileno(out)) == 0;
         if (out && fclose(out) != 0)
             ok = 0;
         if (!ok) {

@@ -18,6 +18,7 @@ int cli_ev_get_run(const cli_ctx *ctx, const cli_args *a);
 int cli_dossier_run(const cli_ctx *ctx, const cli_args *a);
 
 /* The table entries, spliced into cli_commands[] in cmds.c. */
+/* clang-format off */
 #define CLI_EVIDENCE_COMMANDS                                                                     \
     {.name = "evidence get", .flags = CLI_SESSION, .pos = N_("ID"), .pos_min = 1,                \
      .pos2 = N_("SEQ"), .opts = cli_ev_get_opts, .local = cli_ev_get_run,                         \
@@ -47,4 +48,5 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a);
                 "Example:\n"                                                                      \
                 "  rectctl dossier GJ-03 -o GJ-03-整改档案.html\n"                                \
                 "  rectctl dossier --inspection 2025-assessment --format zip -o 整改档案.zip")}
+/* clang-format on */
 #endif

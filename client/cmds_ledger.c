@@ -29,27 +29,35 @@
 /* At most this many points in the open-items-over-time chart. */
 #define S_SERIES_MAX 30
 
+/* clang-format off */
 const cli_opt cli_no_ledger_opts[] = {
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_ledger_check_opts[] = {
     {.name = "key", .metavar = NC_("placeholder", "FILE.pub"),
      .help = N_("check offline against rectd's public key: the signature and every row (no config or rectd needed)")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_audit_verify_opts[] = {
     {.name = "anchor", .metavar = NC_("placeholder", "FILE"),
      .help = N_("also prove that the record still extends this anchor (saved with 'rectctl audit anchor')")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_audit_anchor_opts[] = {
     {.name = "output", .flags = CLI_SHORT, .metavar = NC_("placeholder", "FILE"),
      .help = N_("write the anchor to FILE (replaced whole, only when complete) instead of stdout")},
     {.name = NULL},
 };
+/* clang-format on */
 
 /* ---- small helpers ---------------------------------------------------------- */
 
@@ -78,7 +86,6 @@ static void s_padded(const char *s, int width)
         fputc(' ', stdout);
 }
 
-
 static conn_t *s_connect(const cli_ctx *ctx)
 {
     return cli_connect(ctx, 0);
@@ -98,6 +105,7 @@ static int s_print_json(FILE *out, const json_t *result)
 
 /* ---- inspection add / list -------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_inspection_add_opts[] = {
     {.name = "title", .arg = CLI_ARG(INSPECTION_ADD, title), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("the inspection's title, e.g. 2025年考核评估反馈问题")},
@@ -106,7 +114,9 @@ const cli_opt cli_inspection_add_opts[] = {
      .help = N_("problems fed back per source (id or name), e.g. national=25,region=5")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_inspection_edit_opts[] = {
     {.name = "title", .arg = CLI_ARG(INSPECTION_UPDATE, title),
      .metavar = NC_("placeholder", "TEXT"),
@@ -118,6 +128,7 @@ const cli_opt cli_inspection_edit_opts[] = {
      .help = N_("why (kept in the inspection's history)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 /* --fed-back SOURCE=N,... of command name into args.fed_back (absent: nothing to do). */
 static int s_fed_back_opt(const char *name, const cli_args *a, cli_request *req)
@@ -168,15 +179,13 @@ done:
     return rc;
 }
 
-int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                             cli_request *req)
+int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
     return s_fed_back_opt(cmd->name, a, req);
 }
 
 /* That there is something to correct is rectd's rule (inspection_update). */
-int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                              cli_request *req)
+int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
     return s_fed_back_opt(cmd->name, a, req);
 }
@@ -277,13 +286,12 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
         json_t *v;
         json_object_foreach((json_t *)fed, key, v) {
             json_t *c = json_object_get(claimed, key);
-            printf("    %s %lld/%lld\n", render_source(cli_dir(ctx), key),
-                   (long long)json_integer_value(v), json_is_integer(c) ? (long long)json_integer_value(c) : 0LL);
+            printf("    %s %lld/%lld\n", render_source(cli_dir(ctx), key), (long long)json_integer_value(v),
+                   json_is_integer(c) ? (long long)json_integer_value(c) : 0LL);
         }
         json_object_foreach((json_t *)claimed, key, v) {
             if (!json_object_get(fed, key))
-                printf("    %s -/%lld\n", render_source(cli_dir(ctx), key),
-                       (long long)json_integer_value(v));
+                printf("    %s -/%lld\n", render_source(cli_dir(ctx), key), (long long)json_integer_value(v));
         }
     }
     printf(ngettext("%zu inspection\n", "%zu inspections\n", n), n);
@@ -291,6 +299,7 @@ void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json
 
 /* ---- ledger -------------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_ledger_opts[] = {
     {.name = "inspection", .metavar = NC_("placeholder", "NAME"),
      .help = N_("only the items of this inspection")},
@@ -308,6 +317,7 @@ const cli_opt cli_ledger_opts[] = {
                 "-name,... to leave columns out of the default. Default: auto for html, all for the others")},
     {.name = NULL},
 };
+/* clang-format on */
 
 enum { F_MD, F_CSV, F_JSON, F_HTML, F_XLSX, F_COUNT };
 static const char *const s_formats[F_COUNT] = {"md", "csv", "json", "html", "xlsx"};
@@ -351,14 +361,15 @@ static void s_columns_error(int rc, const char *bad)
         cli_error(_("ledger: --columns: there is no column \"%s\"; the columns are %s, or all, or auto"), bad,
                   names);
     else
-        cli_error(_("ledger: --columns: the list leaves no column, or mixes names with -names: give names "
-                    "to show, or -names to leave out of the default (all, or auto for html); the columns are %s"),
-                  names);
+        cli_error(
+            _("ledger: --columns: the list leaves no column, or mixes names with -names: give names "
+              "to show, or -names to leave out of the default (all, or auto for html); the columns are %s"),
+            names);
 }
 
 /* `stats` by each of the fields in bys; a new array (caller owns) or NULL. */
-static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection,
-                       const char *const *bys, size_t n, int *rc)
+static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection, const char *const *bys,
+                       size_t n, int *rc)
 {
     json_t *all = json_array();
     if (!all) {
@@ -385,10 +396,14 @@ static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection,
 static int s_write(FILE *out, int f, const ledger_doc *doc)
 {
     switch (f) {
-    case F_CSV: return ledger_write_csv(out, doc);
-    case F_JSON: return s_print_json(out, doc->ledger);
-    case F_HTML: return ledger_write_html(out, doc);
-    default: return ledger_write_md(out, doc);
+    case F_CSV:
+        return ledger_write_csv(out, doc);
+    case F_JSON:
+        return s_print_json(out, doc->ledger);
+    case F_HTML:
+        return ledger_write_html(out, doc);
+    default:
+        return ledger_write_md(out, doc);
     }
 }
 
@@ -493,7 +508,8 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         return RECT_EXIT_USAGE;
     }
     /* The names are checked before anything is asked of rectd ("auto" is known later). */
-    int prc = columns ? ledger_columns_parse(columns, LEDGER_ALL_COLS, LEDGER_ALL_COLS, &mask, bad, sizeof bad) : 0;
+    int prc =
+        columns ? ledger_columns_parse(columns, LEDGER_ALL_COLS, LEDGER_ALL_COLS, &mask, bad, sizeof bad) : 0;
     if (prc != 0) {
         s_columns_error(prc, bad);
         return RECT_EXIT_USAGE;
@@ -557,7 +573,8 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
             const char *insp = json_string_value(json_object_get(ledger, "inspection"));
             printf(ngettext("wrote %s (%s): the ledger of %s, %zu item\n",
                             "wrote %s (%s): the ledger of %s, %zu items\n", rows),
-                   output, s_formats[f], insp ? insp : (inspection ? inspection : _("all inspections")), rows);
+                   output, s_formats[f], insp ? insp : (inspection ? inspection : _("all inspections")),
+                   rows);
         }
     } else if (s_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the ledger: %s"), strerror(errno));
@@ -602,8 +619,8 @@ static int s_read_file(const cli_ctx *ctx, const char *path, cli_file *file)
         size += got;
         if (size > limit) {
             cli_error(_("%s is too large: rectd accepts at most %u MiB per file "
-                    "(its daemon.max_attachment_mb)"),
-                  path, (unsigned)(limit / (1024 * 1024)));
+                        "(its daemon.max_attachment_mb)"),
+                      path, (unsigned)(limit / (1024 * 1024)));
             goto done;
         }
         if (got == 0)
@@ -765,6 +782,7 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
 
 /* ---- stats ---------------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_stats_opts[] = {
     {.name = "inspection", .arg = CLI_ARG(STATS, inspection), .metavar = NC_("placeholder", "NAME"),
      .help = N_("only the items of this inspection")},
@@ -772,9 +790,22 @@ const cli_opt cli_stats_opts[] = {
      .help = N_("one line per unit, owner, leader, source or kind")},
     {.name = NULL},
 };
+/* clang-format on */
 
-enum { T_GROUP, T_TOTAL, T_ST, T_RED = T_ST + RECT_ST_COUNT, T_YELLOW, T_GREEN, T_ONTIME,
-       T_MEDIAN, T_MAX, T_REJ, T_RELAPSE, T_COUNT };
+enum {
+    T_GROUP,
+    T_TOTAL,
+    T_ST,
+    T_RED = T_ST + RECT_ST_COUNT,
+    T_YELLOW,
+    T_GREEN,
+    T_ONTIME,
+    T_MEDIAN,
+    T_MAX,
+    T_REJ,
+    T_RELAPSE,
+    T_COUNT
+};
 
 /* The cells of one stats line. */
 static void s_stats_cells(const cli_ctx *ctx, const char *by, const json_t *g, const char *name,
@@ -829,14 +860,14 @@ static const char *s_group_name(const cli_ctx *ctx, const char *by, const char *
 void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
     static const char *const heads[T_COUNT] = {
-        N_("GROUP"), N_("ITEMS"), N_("CLAIMED"), N_("ASSIGNED"), N_("RECTIFYING"),
-        N_("VERIFIED"), N_("CLOSED"), N_("RED"), N_("YELLOW"), N_("GREEN"),
-        N_("ON TIME"), N_("MEDIAN DAYS"), N_("MAX DAYS"), N_("REJECTIONS"), N_("RELAPSES"),
+        N_("GROUP"),    N_("ITEMS"),       N_("CLAIMED"),  N_("ASSIGNED"),   N_("RECTIFYING"),
+        N_("VERIFIED"), N_("CLOSED"),      N_("RED"),      N_("YELLOW"),     N_("GREEN"),
+        N_("ON TIME"),  N_("MEDIAN DAYS"), N_("MAX DAYS"), N_("REJECTIONS"), N_("RELAPSES"),
     };
     const char *by = s_str(result, "by");
     const json_t *groups = json_object_get(result, "groups");
     size_t n = json_array_size(groups);
-    char (*cells)[T_COUNT][96] = calloc(n + 1, sizeof *cells);
+    char(*cells)[T_COUNT][96] = calloc(n + 1, sizeof *cells);
     int w[T_COUNT];
     if (!cells) {
         cli_error(_("out of memory"));
@@ -866,14 +897,14 @@ void cli_stats_print(const cli_ctx *ctx, const cli_args *a, const json_t *result
             if (c == T_GROUP)
                 s_padded(cells[i][c], w[c] + 2);
             else
-                printf("%*s%s", w[c] - text_width(cells[i][c]) + (c > T_TOTAL ? 2 : 0), "",
-                       cells[i][c]);
+                printf("%*s%s", w[c] - text_width(cells[i][c]) + (c > T_TOTAL ? 2 : 0), "", cells[i][c]);
         }
         fputc('\n', stdout);
     }
     free(cells);
     /* 举一反三: items found from another problem (rectd counts them). */
-    long long self_found = (long long)json_integer_value(json_object_get(json_object_get(result, "total"), "self_found"));
+    long long self_found =
+        (long long)json_integer_value(json_object_get(json_object_get(result, "total"), "self_found"));
     if (self_found > 0)
         printf(_("self-found (举一反三) items: %lld\n"), self_found);
 }
@@ -919,7 +950,8 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
         const json_t *an = json_object_get(res, "anchor");
         if (json_is_object(an))
             printf(_("the record still extends the anchor #%s %s taken at %s\n"),
-                   render_int(an, "seq", seq, sizeof seq), s_dash(s_str(an, "hash")), s_dash(s_str(an, "at")));
+                   render_int(an, "seq", seq, sizeof seq), s_dash(s_str(an, "hash")),
+                   s_dash(s_str(an, "at")));
     } else if (json_is_integer(json_object_get(res, "first_bad_seq"))) {
         char seq[32];
         printf(_("BROKEN at seq %s: %s\n"), render_int(res, "first_bad_seq", seq, sizeof seq),
@@ -978,22 +1010,22 @@ void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *
                    s_dash(s_str(u, "name")));
         }
     }
-    printf(ngettext("%zu file filed on more than one item\n",
-                    "%zu files filed on more than one item\n", n),
+    printf(ngettext("%zu file filed on more than one item\n", "%zu files filed on more than one item\n", n),
            n);
 }
 
 /* ---- reconcile ------------------------------------------------------------------ */
 
+/* clang-format off */
 const cli_opt cli_reconcile_opts[] = {
     {.name = "inspection", .arg = CLI_ARG(RECONCILE, inspection),
      .metavar = NC_("placeholder", "NAME"),
      .help = N_("the inspection to compare with (default: daemon.default_inspection)")},
     {.name = NULL},
 };
+/* clang-format on */
 
-int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                        cli_request *req)
+int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
     int rc = s_read_file(ctx, a->pos[0], &req->files[0]);
     if (rc == RECT_EXIT_OK)

@@ -26,12 +26,10 @@ extern const cli_opt cli_audit_verify_opts[];
 extern const cli_opt cli_audit_anchor_opts[];
 
 /* inspection add: --fed-back into args.fed_back. */
-int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                             cli_request *req);
+int cli_inspection_add_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_inspection_add_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 /* inspection edit: corrects title or fed-back counts (--fed-back into args.fed_back). */
-int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                              cli_request *req);
+int cli_inspection_edit_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_inspection_edit_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 /* inspection list: a table of inspections. */
 void cli_inspection_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
@@ -53,11 +51,11 @@ int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a);
 void cli_audit_reuse_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
 /* reconcile FILE.csv: the file as frame 2; what differs. */
-int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                        cli_request *req);
+int cli_reconcile_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
 /* The table entries, spliced into cli_commands[] in cmds.c. */
+/* clang-format off */
 #define CLI_LEDGER_COMMANDS                                                                               \
     {.name = "inspection add", .verb = RECT_VERB_INSPECTION_ADD, .pos = N_("NAME"),                       \
      .pos_arg = CLI_ARG(INSPECTION_ADD, name), .opts = cli_inspection_add_opts,                           \
@@ -165,5 +163,6 @@ void cli_reconcile_print(const cli_ctx *ctx, const cli_args *a, const json_t *re
                 "\n"                                                                                      \
                 "Example:\n"                                                                              \
                 "  rectctl reconcile county-list.csv --inspection 2025-assessment")}
+/* clang-format on */
 
 #endif

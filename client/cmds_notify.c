@@ -38,9 +38,9 @@ static const char *s_kind_label(const char *kind)
 /* One notice: a header line, then its text indented. */
 static void s_print_notice(const json_t *n)
 {
-    printf("#%lld  %s  %s%s  %s\n", (long long)json_integer_value(json_object_get(n, "id")),
-           s_str(n, "day"), s_kind_label(s_str(n, "kind")),
-           json_is_true(json_object_get(n, "read")) ? _(" (read)") : "", s_str(n, "subject"));
+    printf("#%lld  %s  %s%s  %s\n", (long long)json_integer_value(json_object_get(n, "id")), s_str(n, "day"),
+           s_kind_label(s_str(n, "kind")), json_is_true(json_object_get(n, "read")) ? _(" (read)") : "",
+           s_str(n, "subject"));
     const char *text = s_str(n, "text");
     while (*text) {
         size_t len = strcspn(text, "\n");
@@ -51,10 +51,12 @@ static void s_print_notice(const json_t *n)
 
 /* ---- inbox ------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_nt_inbox_opts[] = {
     {.name = "all", .arg = CLI_ARG(INBOX, all), .help = N_("also the notices already read")},
     {.name = NULL},
 };
+/* clang-format on */
 
 void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -71,9 +73,11 @@ void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *res
 
 /* ---- ack ---------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_nt_no_opts[] = {
     {.name = NULL},
 };
+/* clang-format on */
 
 int cli_nt_ack_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
@@ -96,6 +100,7 @@ void cli_nt_ack_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
 
 /* ---- notify run ----------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_nt_run_opts[] = {
     {.name = "as-of", .arg = CLI_ARG(NOTIFY_RUN, as_of), .metavar = NC_("placeholder", "DATE"),
      .help = N_("run the job of this day (default: today in the zone)")},
@@ -103,6 +108,7 @@ const cli_opt cli_nt_run_opts[] = {
      .help = N_("run it again even if that day is done")},
     {.name = NULL},
 };
+/* clang-format on */
 
 void cli_nt_run_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
 {
@@ -117,11 +123,13 @@ void cli_nt_run_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
 
 /* ---- watch -------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_nt_watch_opts[] = {
     {.name = "since", .metavar = NC_("placeholder", "N"),
      .help = N_("first replay your notices after number N (default 0: all)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 static volatile sig_atomic_t s_stop;
 
@@ -195,7 +203,8 @@ int cli_nt_watch_run(const cli_ctx *ctx, const cli_args *a)
     const char *pub = json_string_value(json_object_get(ping, "pub_endpoint"));
     if (!pub) {
         cli_error(_("rectd at %s publishes no notices (notify.pub_endpoint is not set); "
-                    "use rectctl inbox instead"), ctx->conf->endpoint);
+                    "use rectctl inbox instead"),
+                  ctx->conf->endpoint);
         rc = RECT_EXIT_REFUSED;
         goto done;
     }

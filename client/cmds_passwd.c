@@ -12,11 +12,13 @@
 
 #include <sodium.h>
 
+/* clang-format off */
 const cli_opt cli_passwd_opts[] = {
     {.name = "name", .arg = CLI_ARG(PASSWD, name), .metavar = NC_("placeholder", "USER"),
      .help = N_("whose password to reset (an admin's; default: your own)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 /* One line from stdin into buf without its newline; echo off on a terminal. 0 or -1. */
 static int s_read_line(const char *prompt, char *buf, size_t len)
@@ -74,8 +76,8 @@ void cli_passwd_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
     (void)a;
     const char *user = json_string_value(json_object_get(result, "user"));
     if (json_is_true(json_object_get(result, "reset")))
-        printf(_("the password of %s is reset (history seq %lld); tell them to set their own\n"), user ? user : "-",
-               (long long)json_integer_value(json_object_get(result, "seq")));
+        printf(_("the password of %s is reset (history seq %lld); tell them to set their own\n"),
+               user ? user : "-", (long long)json_integer_value(json_object_get(result, "seq")));
     else
         printf(_("your password is set: log in to the web page with it\n"));
 }

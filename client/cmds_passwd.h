@@ -14,6 +14,7 @@ extern const cli_opt cli_passwd_opts[];
 int cli_passwd_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
 void cli_passwd_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
 
+/* clang-format off */
 #define CLI_PASSWD_COMMANDS                                                                                \
     {.name = "passwd", .verb = RECT_VERB_PASSWD, .opts = cli_passwd_opts, .build = cli_passwd_build,     \
      .print = cli_passwd_print,                                                                           \
@@ -28,5 +29,6 @@ void cli_passwd_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
                 "Example:\n"                                                                             \
                 "  rectctl passwd\n"                                                                     \
                 "  rectctl --as admin passwd --name zhanghua")}
+/* clang-format on */
 
 #endif

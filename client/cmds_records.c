@@ -20,6 +20,7 @@ static const char *s_str(const json_t *obj, const char *key)
     return s ? s : "-";
 }
 
+/* clang-format off */
 const cli_opt cli_decline_opts[] = {
     {.name = "source", .arg = CLI_ARG(INSPECTION_DECLINE, source), .metavar = NC_("placeholder", "SOURCE"),
      .help = N_("the level that fed the problem back (source id or name)")},
@@ -31,7 +32,9 @@ const cli_opt cli_decline_opts[] = {
      .help = N_("withdraw the N-th problem not claimed (rectctl inspection list numbers them)")},
     {.name = NULL},
 };
+/* clang-format on */
 
+/* clang-format off */
 const cli_opt cli_amend_opts[] = {
     {.name = "title", .arg = CLI_ARG(AMEND, title), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("the corrected title")},
@@ -43,6 +46,7 @@ const cli_opt cli_amend_opts[] = {
      .help = N_("why it is corrected (kept with the change)")},
     {.name = NULL},
 };
+/* clang-format on */
 
 int cli_decline_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
@@ -74,9 +78,9 @@ void cli_decline_print(const cli_ctx *ctx, const cli_args *a, const json_t *resu
         printf(_("withdrew a problem not claimed from inspection %s: %s (%s)\n"), s_str(insp, "name"),
                s_str(w, "title"), render_source(cli_dir(ctx), s_str(w, "source")));
     else
-        printf(_("recorded as not claimed (不认领) on inspection %s, number %lld: %s (%s)\n"), s_str(insp, "name"),
-               (long long)json_integer_value(json_object_get(result, "number")), s_str(d, "title"),
-               render_source(cli_dir(ctx), s_str(d, "source")));
+        printf(_("recorded as not claimed (不认领) on inspection %s, number %lld: %s (%s)\n"),
+               s_str(insp, "name"), (long long)json_integer_value(json_object_get(result, "number")),
+               s_str(d, "title"), render_source(cli_dir(ctx), s_str(d, "source")));
 }
 
 void cli_amend_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)

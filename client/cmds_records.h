@@ -25,6 +25,7 @@ void cli_amend_print(const cli_ctx *ctx, const cli_args *a, const json_t *result
  */
 void cli_print_declined(const cli_ctx *ctx, const json_t *insp, int indent);
 
+/* clang-format off */
 #define CLI_RECORDS_COMMANDS                                                                               \
     {.name = "inspection decline", .verb = RECT_VERB_INSPECTION_DECLINE, .pos = N_("NAME"),                \
      .pos_arg = CLI_ARG(INSPECTION_DECLINE, name), .opts = cli_decline_opts,                               \
@@ -50,5 +51,6 @@ void cli_print_declined(const cli_ctx *ctx, const json_t *insp, int indent);
                 "\n"                                                                                       \
                 "Example:\n"                                                                               \
                 "  rectctl amend GJ-03 --title \"监测户遍访记录不完整\" --reason \"标题错字\"")}
+/* clang-format on */
 
 #endif

@@ -13,11 +13,11 @@
 
 /* What the word being completed is. */
 typedef enum {
-    S_NOTHING,  /* a free value (TEXT, DATE...): offer nothing */
-    S_COMMAND,  /* a command's (first) word */
-    S_SECOND,   /* the second word of a two-word command */
-    S_OPTION,   /* an option */
-    S_ITEM,     /* an item ref */
+    S_NOTHING, /* a free value (TEXT, DATE...): offer nothing */
+    S_COMMAND, /* a command's (first) word */
+    S_SECOND,  /* the second word of a two-word command */
+    S_OPTION,  /* an option */
+    S_ITEM,    /* an item ref */
     S_USER,
     S_UNIT,
     S_SOURCE,
@@ -34,7 +34,7 @@ static const struct {
     int value; /* takes a value */
     s_what what;
 } s_globals[] = {
-    {"--config", 1, S_FILE}, {"--as", 1, S_USER}, {"--key", 1, S_FILE},
+    {"--config", 1, S_FILE},  {"--as", 1, S_USER},      {"--key", 1, S_FILE},
     {"--json", 0, S_NOTHING}, {"--help", 0, S_NOTHING}, {"--version", 0, S_NOTHING},
 };
 #define S_N_GLOBALS (sizeof s_globals / sizeof s_globals[0])
@@ -62,9 +62,9 @@ static s_what s_what_of(const char *metavar)
         const char *metavar;
         s_what what;
     } map[] = {
-        {"USER", S_USER}, {"UNIT", S_UNIT}, {"SOURCE", S_SOURCE}, {"NAME", S_INSPECTION},
-        {"STATE", S_STATE}, {"KIND", S_KIND}, {"FILE", S_FILE}, {"PATH", S_FILE},
-        {"DIR", S_DIR}, {"REF", S_ITEM}, {"ID", S_ITEM}, {"COMMAND", S_COMMAND},
+        {"USER", S_USER},   {"UNIT", S_UNIT}, {"SOURCE", S_SOURCE}, {"NAME", S_INSPECTION},
+        {"STATE", S_STATE}, {"KIND", S_KIND}, {"FILE", S_FILE},     {"PATH", S_FILE},
+        {"DIR", S_DIR},     {"REF", S_ITEM},  {"ID", S_ITEM},       {"COMMAND", S_COMMAND},
     };
     const char *m = s_bare(metavar);
     for (size_t i = 0; m && i < sizeof map / sizeof map[0]; i++)
@@ -167,19 +167,29 @@ static void s_offer_rectd(s_what what, const cli_globals *g, cli_complete_ask_fn
     if (ask(g, "directory", &res) != 0)
         return;
     switch (what) {
-    case S_USER: s_offer_named(res, "users", "name", "display"); break;
-    case S_UNIT: s_offer_named(res, "units", "id", "name"); break;
-    case S_SOURCE: s_offer_named(res, "sources", "id", "name"); break;
+    case S_USER:
+        s_offer_named(res, "users", "name", "display");
+        break;
+    case S_UNIT:
+        s_offer_named(res, "units", "id", "name");
+        break;
+    case S_SOURCE:
+        s_offer_named(res, "sources", "id", "name");
+        break;
     case S_INSPECTION:
-        json_array_foreach(json_object_get(res, "inspections"), i, e) s_offer(json_string_value(e));
+        json_array_foreach(json_object_get(res, "inspections"), i, e)
+            s_offer(json_string_value(e));
         break;
     case S_STATE:
-        json_array_foreach(json_object_get(res, "states"), i, e) s_offer(json_string_value(e));
+        json_array_foreach(json_object_get(res, "states"), i, e)
+            s_offer(json_string_value(e));
         break;
     case S_KIND:
-        json_array_foreach(json_object_get(res, "kinds"), i, e) s_offer(json_string_value(e));
+        json_array_foreach(json_object_get(res, "kinds"), i, e)
+            s_offer(json_string_value(e));
         break;
-    default: break;
+    default:
+        break;
     }
     json_decref(res);
 }

@@ -42,7 +42,8 @@ static int s_named(const json_t *a, rect_named **out, size_t *n, int with_level)
         x->id = s_dup_str(json_object_get(e, "id"));
         x->name = s_dup_str(json_object_get(e, "name"));
         if (with_level) {
-            int lv = rect_lookup(rect_level_names, RECT_LEVEL_COUNT, json_string_value(json_object_get(e, "level")));
+            int lv = rect_lookup(rect_level_names, RECT_LEVEL_COUNT,
+                                 json_string_value(json_object_get(e, "level")));
             x->level = lv >= 0 ? lv : RECT_LEVEL_OTHER;
         }
         ++*n; /* counted before the check: cfg_destroy frees what was copied */
@@ -70,8 +71,8 @@ static int s_users(const json_t *a, rect_cfg *d)
             return -1;
         const json_t *roles = json_object_get(e, "roles");
         for (size_t k = 0; k < json_array_size(roles); k++) {
-            int r = rect_lookup(rect_role_names, RECT_ROLE_COUNT,
-                                json_string_value(json_array_get(roles, k)));
+            int r =
+                rect_lookup(rect_role_names, RECT_ROLE_COUNT, json_string_value(json_array_get(roles, k)));
             if (r >= 0)
                 u->roles |= 1u << r;
         }

@@ -346,9 +346,9 @@ static void s_item(FILE *out, const dossier_doc *doc, const json_t *entry)
     s_section(out, doc, events, _("Evidence (佐证材料)"), evidence, 1);
     s_section(out, doc, events, _("Acceptance and strike-off (验收与销号)"), verdicts,
               sizeof verdicts / sizeof verdicts[0]);
-    if (json_array_size(events) && (strcmp(s_str(item, "kind") ? s_str(item, "kind") : "",
-                                           rect_kind_names[RECT_KIND_LONG_TERM]) == 0 ||
-                                    s_str(item, "next_review")))
+    if (json_array_size(events) &&
+        (strcmp(s_str(item, "kind") ? s_str(item, "kind") : "", rect_kind_names[RECT_KIND_LONG_TERM]) == 0 ||
+         s_str(item, "next_review")))
         s_section(out, doc, events, _("Consolidation reviews (巩固)"), reviews, 2);
     fputs("</section>\n", out);
 }
@@ -361,11 +361,13 @@ int dossier_write_html(FILE *out, const dossier_doc *doc)
     const char *name = s_str(r, "name");
     size_t i;
     if (json_array_size(items) == 1 && !json_is_string(json_object_get(insp, "title")))
-        snprintf(title, sizeof title, "%s %s", s_str(json_object_get(json_array_get(items, 0), "item"), "ref"),
-                 _("Case file (整改档案)"));
+        snprintf(title, sizeof title, "%s %s",
+                 s_str(json_object_get(json_array_get(items, 0), "item"), "ref"), _("Case file (整改档案)"));
     else
         snprintf(title, sizeof title, "%s %s",
-                 s_str(insp, "title") ? s_str(insp, "title") : name ? name : "",
+                 s_str(insp, "title") ? s_str(insp, "title")
+                 : name               ? name
+                                      : "",
                  _("Case file (整改档案)"));
     s_begin(out, title);
     fputs("<body>\n<h1>", out);

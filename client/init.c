@@ -94,8 +94,8 @@ static char *s_trim_dup(const char *s)
     return p;
 }
 
-__attribute__((format(printf, 4, 5))) static int s_push_line(s_set *set, char ***v, size_t *n, const char *fmt,
-                                                             ...)
+__attribute__((format(printf, 4, 5))) static int s_push_line(s_set *set, char ***v, size_t *n,
+                                                             const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -178,8 +178,8 @@ static s_ent *s_ent_get(s_set *set, int table, const char *value, long pos)
         return NULL;
     }
     s_ent *e = &set->v[set->n++];
-    *e = (s_ent){.value = dup, .table = table, .first = pos, .count = 1, .pair = -1,
-                 .is_id = cfg_valid_id(value)};
+    *e = (s_ent){
+        .value = dup, .table = table, .first = pos, .count = 1, .pair = -1, .is_id = cfg_valid_id(value)};
     return e;
 }
 
@@ -268,10 +268,11 @@ static void s_skip(s_set *set, const char *what, const char *value, long pos)
     snprintf(where, sizeof where, "%ld", pos);
     char ex[200];
     text_fit(value, 40, ex, sizeof ex);
-    s_push_line(set, &set->skipped, &set->nskipped,
-                "#   第%s行 %s \"%s\": 不能作名称（太长或含控制字符），请在方案中改正 / cannot be a name: fix it "
-                "in the plan",
-                where, what, ex);
+    s_push_line(
+        set, &set->skipped, &set->nskipped,
+        "#   第%s行 %s \"%s\": 不能作名称（太长或含控制字符），请在方案中改正 / cannot be a name: fix it "
+        "in the plan",
+        where, what, ex);
 }
 
 static void s_collect(s_set *set, const plan_sheet *sh, long head, const int col_of[IMP_NFIELDS])
@@ -393,14 +394,16 @@ static void s_pair(s_set *set)
             x->roles |= n->roles;
             continue;
         }
-        s_push_line(set, &set->notes, &set->nnotes,
-                    "#   \"%s\" 与 \"%s\" 可能是同一个（同一列，同行的内容有 %s 相同）：如果是，删去后者的条目，"
-                    "把前者的显示名改成它。",
-                    x->value, n->value, pct);
-        s_push_line(set, &set->notes, &set->nnotes,
-                    "#     \"%s\" and \"%s\" may be one (same column, %s of what stands beside them in their rows "
-                    "agrees): if so, delete the latter's entry and give the former its name as display name.",
-                    x->value, n->value, pct);
+        s_push_line(
+            set, &set->notes, &set->nnotes,
+            "#   \"%s\" 与 \"%s\" 可能是同一个（同一列，同行的内容有 %s 相同）：如果是，删去后者的条目，"
+            "把前者的显示名改成它。",
+            x->value, n->value, pct);
+        s_push_line(
+            set, &set->notes, &set->nnotes,
+            "#     \"%s\" and \"%s\" may be one (same column, %s of what stands beside them in their rows "
+            "agrees): if so, delete the latter's entry and give the former its name as display name.",
+            x->value, n->value, pct);
         (void)s_table_zh;
     }
 }
@@ -471,10 +474,13 @@ static void s_ids(s_set *set)
         if (e->drop || e->is_id)
             continue;
         if (e->table == T_SOURCE)
-            s_new_id(set, T_SOURCE, s_level_id(s_level(e->value)), strcmp(s_level(e->value), "other") == 0, e->id,
-                     sizeof e->id);
+            s_new_id(set, T_SOURCE, s_level_id(s_level(e->value)), strcmp(s_level(e->value), "other") == 0,
+                     e->id, sizeof e->id);
         else if (e->table == T_UNIT)
-            s_new_id(set, T_UNIT, s_ends_with(e->value, "社区") ? "shequ" : s_ends_with(e->value, "村") ? "cun" : "unit",
+            s_new_id(set, T_UNIT,
+                     s_ends_with(e->value, "社区") ? "shequ"
+                     : s_ends_with(e->value, "村") ? "cun"
+                                                   : "unit",
                      1, e->id, sizeof e->id);
         else
             s_new_id(set, T_USER, e->roles & R_LEADER ? "leader" : "owner", 1, e->id, sizeof e->id);
@@ -559,23 +565,24 @@ static void s_write(s_out *o, const s_set *set, const plan_sheet *sh, const char
           "#\n"
           "# 相对路径相对于本文件所在的文件夹。 Relative paths are relative to this file's folder.\n\n",
           from, from);
-    s_put(o, "daemon = {\n"
-             "    # rectd 监听的地址 / where rectd listens (tcp://0.0.0.0:5555 for other machines)\n"
-             "    endpoint = \"ipc://rectd.sock\";\n"
-             "    # rectd 自己的密钥（rectd keygen 生成）/ rectd's own key (made by rectd keygen)\n"
-             "    key_file = \"keys/rectd.key\";\n"
-             "    # 签名密钥，首次启动时生成，勿放进数据备份 / signing key, made at first start; keep it out of "
-             "backups\n"
-             "    signing_key = \"keys/rectd-sign.key\";\n"
-             "    # 数据库所在文件夹：请备份 / the database folder: back it up\n"
-             "    data_dir = \"data\";\n"
-             "    # 每个用户用自己的密钥 / every user has a key of their own\n"
-             "    demo_keys = false;\n"
-             "};\n\n"
-             "calendar = {\n"
-             "    # 期限按北京时间计算 / deadlines are reckoned in Beijing time\n"
-             "    timezone = \"Asia/Shanghai\";\n"
-             "};\n\n");
+    s_put(o,
+          "daemon = {\n"
+          "    # rectd 监听的地址 / where rectd listens (tcp://0.0.0.0:5555 for other machines)\n"
+          "    endpoint = \"ipc://rectd.sock\";\n"
+          "    # rectd 自己的密钥（rectd keygen 生成）/ rectd's own key (made by rectd keygen)\n"
+          "    key_file = \"keys/rectd.key\";\n"
+          "    # 签名密钥，首次启动时生成，勿放进数据备份 / signing key, made at first start; keep it out of "
+          "backups\n"
+          "    signing_key = \"keys/rectd-sign.key\";\n"
+          "    # 数据库所在文件夹：请备份 / the database folder: back it up\n"
+          "    data_dir = \"data\";\n"
+          "    # 每个用户用自己的密钥 / every user has a key of their own\n"
+          "    demo_keys = false;\n"
+          "};\n\n"
+          "calendar = {\n"
+          "    # 期限按北京时间计算 / deadlines are reckoned in Beijing time\n"
+          "    timezone = \"Asia/Shanghai\";\n"
+          "};\n\n");
 
     static const char *const heads[T_N] = {
         "# 问题来源 / sources (问题来源). level: national 国家, regional 自治区, county 县, town 本镇, other\n",
@@ -594,11 +601,13 @@ static void s_write(s_out *o, const s_set *set, const plan_sheet *sh, const char
             return;
         }
         if (t == T_USER) {
-            snprintf(ent[k], sizeof ent[k], "{ name = \"admin\"; display = \"管理员（待填）\"; roles = [\"admin\"]; "
-                                            "public_key = \"keys/admin.pub\"; }");
+            snprintf(ent[k], sizeof ent[k],
+                     "{ name = \"admin\"; display = \"管理员（待填）\"; roles = [\"admin\"]; "
+                     "public_key = \"keys/admin.pub\"; }");
             snprintf(com[k++], sizeof com[0], "请填写真实姓名 / put the admin's real name");
-            snprintf(ent[k], sizeof ent[k], "{ name = \"verifier\"; display = \"验收人（待填）\"; roles = "
-                                            "[\"verifier\"]; public_key = \"keys/verifier.pub\"; }");
+            snprintf(ent[k], sizeof ent[k],
+                     "{ name = \"verifier\"; display = \"验收人（待填）\"; roles = "
+                     "[\"verifier\"]; public_key = \"keys/verifier.pub\"; }");
             snprintf(com[k++], sizeof com[0], "验收人，请填写 / who verifies (验收): fill in");
         }
         int has_town = 0;
@@ -609,8 +618,9 @@ static void s_write(s_out *o, const s_set *set, const plan_sheet *sh, const char
             char where[160], why[600] = "";
             s_where(e, sh, where, sizeof where);
             if (e->pair >= 0)
-                snprintf(why, sizeof why, "; 方案中写作 \"%s\" 和 \"%s\"，同行内容一致，已合并 / the plan writes both "
-                                          "\"%s\" and \"%s\", their rows agree: paired",
+                snprintf(why, sizeof why,
+                         "; 方案中写作 \"%s\" 和 \"%s\"，同行内容一致，已合并 / the plan writes both "
+                         "\"%s\" and \"%s\", their rows agree: paired",
                          e->value, set->v[e->pair].value, e->value, set->v[e->pair].value);
             else if (e->is_id)
                 snprintf(why, sizeof why, "; 请填写显示名 / give its display name");
@@ -622,11 +632,12 @@ static void s_write(s_out *o, const s_set *set, const plan_sheet *sh, const char
             } else if (t == T_UNIT) {
                 snprintf(ent[k++], sizeof ent[0], "{ id = \"%s\"; name = \"%s\"; }", e->id, e->display);
             } else {
-                snprintf(ent[k++], sizeof ent[0],
-                         "{ name = \"%s\"; display = \"%s\"; roles = [%s%s%s]; public_key = \"keys/%s.pub\"; }", e->id,
-                         e->display, e->roles & R_LEADER ? "\"leader\"" : "",
-                         (e->roles & R_LEADER) && (e->roles & R_OWNER) ? ", " : "",
-                         e->roles & R_OWNER ? "\"owner\"" : "", e->id);
+                snprintf(
+                    ent[k++], sizeof ent[0],
+                    "{ name = \"%s\"; display = \"%s\"; roles = [%s%s%s]; public_key = \"keys/%s.pub\"; }",
+                    e->id, e->display, e->roles & R_LEADER ? "\"leader\"" : "",
+                    (e->roles & R_LEADER) && (e->roles & R_OWNER) ? ", " : "",
+                    e->roles & R_OWNER ? "\"owner\"" : "", e->id);
             }
         }
         if (t == T_SOURCE && !has_town) {
@@ -661,13 +672,15 @@ char *init_config_text(const plan_sheet *sheet, const char *from, char *err, siz
     int col_of[IMP_NFIELDS];
     long head = s_find_header(sheet, col_of);
     if (head < 0) {
-        snprintf(err, errlen, "%s", _("the plan has no header row naming its columns (编号, 问题来源, 责任单位, ...)"));
+        snprintf(err, errlen, "%s",
+                 _("the plan has no header row naming its columns (编号, 问题来源, 责任单位, ...)"));
         return NULL;
     }
     if (col_of[IMP_SOURCE] < 0 && col_of[IMP_UNIT] < 0 && col_of[IMP_LEADER] < 0 && col_of[IMP_OWNER] < 0) {
-        snprintf(err, errlen, "%s",
-                 _("the plan's header names none of 问题来源 (source), 责任单位 (unit), 责任领导 (leader), 责任人 "
-                   "(owner): nothing to write a config from"));
+        snprintf(
+            err, errlen, "%s",
+            _("the plan's header names none of 问题来源 (source), 责任单位 (unit), 责任领导 (leader), 责任人 "
+              "(owner): nothing to write a config from"));
         return NULL;
     }
     s_set set = {0};
@@ -690,6 +703,7 @@ char *init_config_text(const plan_sheet *sheet, const char *from, char *err, siz
 
 /* ---- the command ------------------------------------------------------------- */
 
+/* clang-format off */
 const cli_opt cli_init_opts[] = {
     {.name = "from", .metavar = NC_("placeholder", "PLAN"),
      .help = N_("the plan to read: CSV (UTF-8 or GB18030) or .xlsx")},
@@ -700,6 +714,7 @@ const cli_opt cli_init_opts[] = {
      .help = N_("a CSV's encoding, utf-8 or gb18030 (GBK); default: told from the bytes")},
     {.name = NULL},
 };
+/* clang-format on */
 
 /* The whole of path (at most S_MAX_FILE bytes) in *data; 0, or prints why and returns an exit code. */
 static int s_slurp(const char *path, char **data, size_t *len)
@@ -715,7 +730,8 @@ static int s_slurp(const char *path, char **data, size_t *len)
     for (;;) {
         if (*len == cap) {
             if (cap >= S_MAX_FILE) {
-                cli_error(_("init: %s is larger than %u MiB: that is no plan"), path, S_MAX_FILE / (1024 * 1024));
+                cli_error(_("init: %s is larger than %u MiB: that is no plan"), path,
+                          S_MAX_FILE / (1024 * 1024));
                 break;
             }
             cap = cap ? cap * 2 : 65536;

@@ -24,6 +24,7 @@ int cli_init_local(const cli_ctx *ctx, const cli_args *a);
  */
 char *init_config_text(const plan_sheet *sheet, const char *from, char *err, size_t errlen);
 
+/* clang-format off */
 #define CLI_INIT_COMMANDS                                                                                  \
     {.name = "init", .opts = cli_init_opts, .local = cli_init_local,                                       \
      .usage = N_("--from PLAN [-o FILE] [--force] [--encoding ENC]"),                                     \
@@ -39,5 +40,6 @@ char *init_config_text(const plan_sheet *sheet, const char *from, char *err, siz
                 "\n"                                                                                     \
                 "Example:\n"                                                                             \
                 "  rectctl init --from examples/plan.csv -o /etc/rectd/rectd.conf")}
+/* clang-format on */
 
 #endif

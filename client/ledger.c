@@ -93,29 +93,45 @@ static const char *const s_labels[LL_COUNT][LEDGER_LANG_COUNT] = {
     [LL_SIGNED_HEAD] = {"审核所及链头", "Signed chain head"},
     [LL_SIGN_NOTE] = {"审核意见", "Reviewer's note"},
     [LL_SIGN_STATUS] = {"审核后变更", "Changed since signed"},
-    [LL_SIGN_CHANGED] = {"审核后记录已变更：%s，须重新审核", "the record changed after the sign-off: %s; to be signed again"},
+    [LL_SIGN_CHANGED] = {"审核后记录已变更：%s，须重新审核",
+                         "the record changed after the sign-off: %s; to be signed again"},
     [LL_SIGN_UNCHANGED] = {"无（审核后记录未变更）", "none (the record is as signed)"},
-    [LL_SIGN_SUPERSEDES] = {"（重新审核，取代此前 %s 次审核）", " (signed again, superseding %s earlier sign-off(s))"},
+    [LL_SIGN_SUPERSEDES] = {"（重新审核，取代此前 %s 次审核）",
+                            " (signed again, superseding %s earlier sign-off(s))"},
     [LL_ACKNOWLEDGED] = {"（%s 签收）", " (acknowledged %s)"},
     [LL_FILING_UNIT] = {"填报单位（盖章）", "Reporting unit (seal)"},
     [LL_SIGN_DATE] = {"日期", "Date"},
     [LL_DATE_BLANK] = {"______年____月____日", "________________"},
-    [LL_HEAD_NOTE] = {"链头是本台账所依据的最后一个事件的 SHA-256 哈希值，此处只印前 12 位；"
-                      "记录有任何改动，它都会变。完整值在 JSON 台账中（rectctl ledger --format json），"
-                      "可用 rectctl ledger check 核对。",
-                      "the chain head is the SHA-256 hash of the last event this ledger rests on, printed "
-                      "here to its first 12 hex digits; any change to the record changes it. The full head "
-                      "is in the JSON ledger (rectctl ledger --format json): check it with rectctl ledger check."},
+    [LL_HEAD_NOTE] =
+        {"链头是本台账所依据的最后一个事件的 SHA-256 哈希值，此处只印前 12 位；"
+         "记录有任何改动，它都会变。完整值在 JSON 台账中（rectctl ledger --format json），"
+         "可用 rectctl ledger check 核对。",
+         "the chain head is the SHA-256 hash of the last event this ledger rests on, printed "
+         "here to its first 12 hex digits; any change to the record changes it. The full head "
+         "is in the JSON ledger (rectctl ledger --format json): check it with rectctl ledger check."},
 };
 
 /* The names of the columns for --columns, by column. */
 static const char *const s_col_names[LEDGER_COLS] = {
-    [LL_REF] = "ref", [LL_SOURCE] = "source", [LL_TITLE] = "problem", [LL_MEASURES] = "measures",
-    [LL_KIND] = "kind", [LL_LEADER] = "leader", [LL_UNIT] = "unit", [LL_OWNER] = "owner",
-    [LL_DEADLINE] = "deadline", [LL_STATE] = "state", [LL_EVIDENCE] = "evidence",
-    [LL_LATEST] = "latest", [LL_VERIFIED] = "verified", [LL_CLOSED] = "closed",
-    [LL_DAYS_LATE] = "days-late", [LL_DAYS_OVERDUE] = "days-overdue", [LL_REJECTIONS] = "rejections",
-    [LL_EXTENSIONS] = "extensions", [LL_ESCALATIONS] = "escalations",
+    [LL_REF] = "ref",
+    [LL_SOURCE] = "source",
+    [LL_TITLE] = "problem",
+    [LL_MEASURES] = "measures",
+    [LL_KIND] = "kind",
+    [LL_LEADER] = "leader",
+    [LL_UNIT] = "unit",
+    [LL_OWNER] = "owner",
+    [LL_DEADLINE] = "deadline",
+    [LL_STATE] = "state",
+    [LL_EVIDENCE] = "evidence",
+    [LL_LATEST] = "latest",
+    [LL_VERIFIED] = "verified",
+    [LL_CLOSED] = "closed",
+    [LL_DAYS_LATE] = "days-late",
+    [LL_DAYS_OVERDUE] = "days-overdue",
+    [LL_REJECTIONS] = "rejections",
+    [LL_EXTENSIONS] = "extensions",
+    [LL_ESCALATIONS] = "escalations",
 };
 
 const char *ledger_label(ledger_lang lang, ledger_label_id id)
@@ -246,8 +262,7 @@ static const char *s_str(const json_t *obj, const char *key)
 }
 
 /* An integer field into buf ("" when missing); its value (or -1) in *num. */
-static const char *s_num(const json_t *obj, const char *key, char *buf, size_t len,
-                         long long *num)
+static const char *s_num(const json_t *obj, const char *key, char *buf, size_t len, long long *num)
 {
     json_t *v = json_object_get(obj, key);
     if (!json_is_integer(v)) {
@@ -281,8 +296,8 @@ const char *ledger_ref_date(const ledger_doc *doc, char *buf, size_t len)
         return buf;
     }
     char local[64];
-    ledger_local_time(doc, json_string_value(json_object_get(doc->ledger, "generated_at")),
-                      local, sizeof local);
+    ledger_local_time(doc, json_string_value(json_object_get(doc->ledger, "generated_at")), local,
+                      sizeof local);
     snprintf(buf, len, "%.10s", local);
     return buf;
 }
@@ -359,8 +374,7 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
         c->num[i] = -1;
     }
     json_t *reused = json_object_get(row, "reused_evidence");
-    c->reused = json_is_true(reused) ||
-                (json_is_integer(reused) && json_integer_value(reused) > 0);
+    c->reused = json_is_true(reused) || (json_is_integer(reused) && json_integer_value(reused) > 0);
 
     c->cell[LL_REF] = s_str(row, "ref");
     const char *source = json_string_value(json_object_get(row, "source"));
@@ -378,7 +392,8 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     const char *ack = json_string_value(json_object_get(row, "acknowledged_at"));
     if (v && ack) { /* 签收时间: the owner's acknowledgement of the assignment */
         char when[64], mark[160];
-        s_fill(mark, sizeof mark, ledger_label(lang, LL_ACKNOWLEDGED), ledger_local_time(doc, ack, when, sizeof when));
+        s_fill(mark, sizeof mark, ledger_label(lang, LL_ACKNOWLEDGED),
+               ledger_local_time(doc, ack, when, sizeof when));
         snprintf(c->b_owner, sizeof c->b_owner, "%s%s", c->cell[LL_OWNER], mark);
         c->cell[LL_OWNER] = c->b_owner;
     }
@@ -401,19 +416,14 @@ void ledger_row_cells(const ledger_doc *doc, const json_t *row, ledger_cells *c)
     c->cell[LL_LATEST] = s_str(row, "latest_evidence");
     c->cell[LL_VERIFIED] =
         s_who_when(doc, row, "verified_by", "verified_at", c->b_verified, sizeof c->b_verified);
-    c->cell[LL_CLOSED] =
-        s_who_when(doc, row, "closed_by", "closed_at", c->b_closed, sizeof c->b_closed);
-    c->cell[LL_DAYS_LATE] =
-        s_num(row, "days_late", c->b_days, sizeof c->b_days, &c->num[LL_DAYS_LATE]);
+    c->cell[LL_CLOSED] = s_who_when(doc, row, "closed_by", "closed_at", c->b_closed, sizeof c->b_closed);
+    c->cell[LL_DAYS_LATE] = s_num(row, "days_late", c->b_days, sizeof c->b_days, &c->num[LL_DAYS_LATE]);
     /* rectd counts both (carried days included): rendered as they come. */
     c->cell[LL_DAYS_OVERDUE] =
         s_num(row, "days_overdue", c->b_overdue, sizeof c->b_overdue, &c->num[LL_DAYS_OVERDUE]);
-    c->cell[LL_REJECTIONS] =
-        s_num(row, "rejections", c->b_rej, sizeof c->b_rej, &c->num[LL_REJECTIONS]);
-    c->cell[LL_EXTENSIONS] =
-        s_num(row, "extensions", c->b_ext, sizeof c->b_ext, &c->num[LL_EXTENSIONS]);
-    c->cell[LL_ESCALATIONS] =
-        s_num(row, "escalations", c->b_esc, sizeof c->b_esc, &c->num[LL_ESCALATIONS]);
+    c->cell[LL_REJECTIONS] = s_num(row, "rejections", c->b_rej, sizeof c->b_rej, &c->num[LL_REJECTIONS]);
+    c->cell[LL_EXTENSIONS] = s_num(row, "extensions", c->b_ext, sizeof c->b_ext, &c->num[LL_EXTENSIONS]);
+    c->cell[LL_ESCALATIONS] = s_num(row, "escalations", c->b_esc, sizeof c->b_esc, &c->num[LL_ESCALATIONS]);
 }
 
 /* ---- heading and footer --------------------------------------------------- */
@@ -491,11 +501,16 @@ size_t ledger_declined_count(const ledger_doc *doc)
 const char *ledger_declined_label(ledger_lang lang, int col)
 {
     switch (col) {
-    case LEDGER_DECLINED_NO: return ledger_label(lang, LL_DECLINED_NO);
-    case LEDGER_DECLINED_SOURCE: return ledger_label(lang, LL_SOURCE);
-    case LEDGER_DECLINED_TITLE: return ledger_label(lang, LL_TITLE);
-    case LEDGER_DECLINED_REASON: return ledger_label(lang, LL_DECLINED_REASON);
-    default: return "";
+    case LEDGER_DECLINED_NO:
+        return ledger_label(lang, LL_DECLINED_NO);
+    case LEDGER_DECLINED_SOURCE:
+        return ledger_label(lang, LL_SOURCE);
+    case LEDGER_DECLINED_TITLE:
+        return ledger_label(lang, LL_TITLE);
+    case LEDGER_DECLINED_REASON:
+        return ledger_label(lang, LL_DECLINED_REASON);
+    default:
+        return "";
     }
 }
 
@@ -535,13 +550,13 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         s_count(s, "fed_back", a, sizeof a);
         s_count(s, "claimed", b, sizeof b);
         if (json_is_integer(json_object_get(s, "fed_back"))) {
-            fed_overflow |= __builtin_add_overflow(fed_total, (long long)json_integer_value(json_object_get(s, "fed_back")),
-                                                   &fed_total);
+            fed_overflow |= __builtin_add_overflow(
+                fed_total, (long long)json_integer_value(json_object_get(s, "fed_back")), &fed_total);
             fed_known = 1;
         }
         if (json_is_integer(json_object_get(s, "claimed")))
-            fed_overflow |= __builtin_add_overflow(claimed_total, (long long)json_integer_value(json_object_get(s, "claimed")),
-                                                   &claimed_total);
+            fed_overflow |= __builtin_add_overflow(
+                claimed_total, (long long)json_integer_value(json_object_get(s, "claimed")), &claimed_total);
         /* A source with problems not claimed: rectd derives its fed-back count. */
         if (!json_is_integer(json_object_get(s, "fed_back_derived")))
             derived_total += json_is_integer(json_object_get(s, "fed_back"))
@@ -574,8 +589,7 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max)
         s_fed_counts(lang, tot, p->value, sizeof p->value);
         json_decref(tot);
     } else if (json_array_size(sources) > 1 && (p = s_pair(out, max, &n))) {
-        s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED),
-               ledger_label(lang, LL_TOTAL));
+        s_fill(p->label, sizeof p->label, ledger_label(lang, LL_FED_CLAIMED), ledger_label(lang, LL_TOTAL));
         if (fed_known && !fed_overflow)
             snprintf(p->value, sizeof p->value, "%lld/%lld", fed_total, claimed_total);
         else
@@ -657,13 +671,16 @@ static void s_sign_off(const ledger_doc *doc, const json_t *so, ledger_pair *out
             long long ev = (long long)json_integer_value(json_object_get(ch, "events"));
             long long first = (long long)json_integer_value(json_object_get(ch, "first_seq"));
             long long last = (long long)json_integer_value(json_object_get(ch, "last_seq"));
-            int k = lang == LEDGER_ZH ? snprintf(what, sizeof what, "共 %lld 个事件（#%lld–#%lld）", ev, first, last)
-                                      : snprintf(what, sizeof what, "%lld event(s) (#%lld–#%lld)", ev, first, last);
+            int k = lang == LEDGER_ZH
+                        ? snprintf(what, sizeof what, "共 %lld 个事件（#%lld–#%lld）", ev, first, last)
+                        : snprintf(what, sizeof what, "%lld event(s) (#%lld–#%lld)", ev, first, last);
             for (size_t i = 0; i < json_array_size(items) && k > 0 && (size_t)k < sizeof what - 40; i++)
-                k += snprintf(what + k, sizeof what - (size_t)k, "%s%lld", i == 0 ? (lang == LEDGER_ZH ? "，涉及事项 " : ", items ") : ", ",
+                k += snprintf(what + k, sizeof what - (size_t)k, "%s%lld",
+                              i == 0 ? (lang == LEDGER_ZH ? "，涉及事项 " : ", items ") : ", ",
                               (long long)json_integer_value(json_array_get(items, i)));
             if (json_is_true(json_object_get(ch, "record")) && k > 0 && (size_t)k < sizeof what - 40)
-                snprintf(what + k, sizeof what - (size_t)k, "%s", lang == LEDGER_ZH ? "，及检查记录" : ", and the inspection's record");
+                snprintf(what + k, sizeof what - (size_t)k, "%s",
+                         lang == LEDGER_ZH ? "，及检查记录" : ", and the inspection's record");
             s_fill(p->value, sizeof p->value, ledger_label(lang, LL_SIGN_CHANGED), what);
         }
     }
@@ -679,8 +696,7 @@ size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max)
     const char *zone = json_string_value(json_object_get(l, "timezone"));
 
     if ((p = s_pair(out, max, &n))) {
-        ledger_local_time(doc, json_string_value(json_object_get(l, "generated_at")), when,
-                          sizeof when);
+        ledger_local_time(doc, json_string_value(json_object_get(l, "generated_at")), when, sizeof when);
         snprintf(p->label, sizeof p->label, "%s", ledger_label(lang, LL_GENERATED_AT));
         snprintf(p->value, sizeof p->value, "%s (%s)", when, zone ? zone : "UTC");
     }
@@ -820,14 +836,28 @@ void ledger_md_cell(FILE *out, const char *s)
 {
     for (const char *p = s; *p; p++) {
         switch (*p) {
-        case '|': fputs("\\|", out); break;
-        case '\\': fputs("\\\\", out); break;
-        case '\n': fputs("<br>", out); break;
-        case '\r': break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        default: fputc(*p, out);
+        case '|':
+            fputs("\\|", out);
+            break;
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\n':
+            fputs("<br>", out);
+            break;
+        case '\r':
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '&':
+            fputs("&amp;", out);
+            break;
+        default:
+            fputc(*p, out);
         }
     }
 }

@@ -24,29 +24,95 @@ typedef enum { LEDGER_ZH = 0, LEDGER_EN = 1, LEDGER_LANG_COUNT } ledger_lang;
 /* Labels of the ledger documents. */
 typedef enum {
     /* columns, in output order */
-    LL_REF, LL_SOURCE, LL_TITLE, LL_MEASURES, LL_KIND, LL_LEADER, LL_UNIT, LL_OWNER,
-    LL_DEADLINE, LL_STATE, LL_EVIDENCE, LL_LATEST, LL_VERIFIED, LL_CLOSED, LL_DAYS_LATE,
-    LL_DAYS_OVERDUE, LL_REJECTIONS, LL_EXTENSIONS, LL_ESCALATIONS,
+    LL_REF,
+    LL_SOURCE,
+    LL_TITLE,
+    LL_MEASURES,
+    LL_KIND,
+    LL_LEADER,
+    LL_UNIT,
+    LL_OWNER,
+    LL_DEADLINE,
+    LL_STATE,
+    LL_EVIDENCE,
+    LL_LATEST,
+    LL_VERIFIED,
+    LL_CLOSED,
+    LL_DAYS_LATE,
+    LL_DAYS_OVERDUE,
+    LL_REJECTIONS,
+    LL_EXTENSIONS,
+    LL_ESCALATIONS,
     /* heading and footer */
-    LL_LEDGER_TITLE, LL_AS_OF, LL_FED_CLAIMED, LL_TOTAL, LL_KINDS, LL_CLOSED_OF, LL_OVERDUE,
-    LL_ON_TIME, LL_GENERATED_AT, LL_GENERATED_BY, LL_HEAD, LL_REVIEWER, LL_REUSED_NOTE,
-    LL_PAGE, LL_SUMMARY,
+    LL_LEDGER_TITLE,
+    LL_AS_OF,
+    LL_FED_CLAIMED,
+    LL_TOTAL,
+    LL_KINDS,
+    LL_CLOSED_OF,
+    LL_OVERDUE,
+    LL_ON_TIME,
+    LL_GENERATED_AT,
+    LL_GENERATED_BY,
+    LL_HEAD,
+    LL_REVIEWER,
+    LL_REUSED_NOTE,
+    LL_PAGE,
+    LL_SUMMARY,
     /* states and kinds */
-    LL_ST_CLAIMED, LL_ST_ASSIGNED, LL_ST_RECTIFYING, LL_ST_VERIFIED, LL_ST_CLOSED,
-    LL_KIND_IMMEDIATE, LL_KIND_LONG_TERM,
+    LL_ST_CLAIMED,
+    LL_ST_ASSIGNED,
+    LL_ST_RECTIFYING,
+    LL_ST_VERIFIED,
+    LL_ST_CLOSED,
+    LL_KIND_IMMEDIATE,
+    LL_KIND_LONG_TERM,
     /* charts and the statistics sheet */
-    LL_CHART_STATES, LL_CHART_OPEN, LL_CHART_RED, LL_NO_DATA, LL_STATS_SHEET, LL_LEDGER_SHEET,
-    LL_BY_SOURCE, LL_BY_UNIT, LL_BY_OWNER, LL_BY_LEADER, LL_BY_KIND, LL_GROUP, LL_ITEMS,
-    LL_RED, LL_YELLOW, LL_GREEN, LL_CLOSED_N, LL_ON_TIME_RATE, LL_MEDIAN_DAYS, LL_MAX_DAYS,
-    LL_RELAPSES, LL_NONE, LL_REUSED_COL,
+    LL_CHART_STATES,
+    LL_CHART_OPEN,
+    LL_CHART_RED,
+    LL_NO_DATA,
+    LL_STATS_SHEET,
+    LL_LEDGER_SHEET,
+    LL_BY_SOURCE,
+    LL_BY_UNIT,
+    LL_BY_OWNER,
+    LL_BY_LEADER,
+    LL_BY_KIND,
+    LL_GROUP,
+    LL_ITEMS,
+    LL_RED,
+    LL_YELLOW,
+    LL_GREEN,
+    LL_CLOSED_N,
+    LL_ON_TIME_RATE,
+    LL_MEDIAN_DAYS,
+    LL_MAX_DAYS,
+    LL_RELAPSES,
+    LL_NONE,
+    LL_REUSED_COL,
     /* problems not claimed (不认领) and 举一反三 links (issue 9) */
-    LL_FED_COUNTS, LL_FED_STATED, LL_DECLINED_TITLE, LL_DECLINED_NO, LL_DECLINED_REASON,
-    LL_CHILD_MARK, LL_SELF_FOUND,
+    LL_FED_COUNTS,
+    LL_FED_STATED,
+    LL_DECLINED_TITLE,
+    LL_DECLINED_NO,
+    LL_DECLINED_REASON,
+    LL_CHILD_MARK,
+    LL_SELF_FOUND,
     /* the sign-off (ledger sign) and 签收 */
-    LL_SIGNED_AT, LL_SIGNED_HEAD, LL_SIGN_NOTE, LL_SIGN_STATUS, LL_SIGN_CHANGED, LL_SIGN_UNCHANGED,
-    LL_SIGN_SUPERSEDES, LL_ACKNOWLEDGED,
+    LL_SIGNED_AT,
+    LL_SIGNED_HEAD,
+    LL_SIGN_NOTE,
+    LL_SIGN_STATUS,
+    LL_SIGN_CHANGED,
+    LL_SIGN_UNCHANGED,
+    LL_SIGN_SUPERSEDES,
+    LL_ACKNOWLEDGED,
     /* the printed ledger (issue 10): seal and date lines, the short chain head */
-    LL_FILING_UNIT, LL_SIGN_DATE, LL_DATE_BLANK, LL_HEAD_NOTE,
+    LL_FILING_UNIT,
+    LL_SIGN_DATE,
+    LL_DATE_BLANK,
+    LL_HEAD_NOTE,
     LL_COUNT
 } ledger_label_id;
 
@@ -72,7 +138,7 @@ typedef struct {
                               open-items chart, or NULL */
     const rect_cfg *cfg;   /* display names of users, units and sources */
     ledger_lang lang;
-    uint32_t columns;      /* the columns shown (bit i: column i, see LEDGER_COL_BIT);
+    uint32_t columns; /* the columns shown (bit i: column i, see LEDGER_COL_BIT);
                               0: all of them */
 } ledger_doc;
 
@@ -124,7 +190,7 @@ typedef struct {
     int reused; /* the item's evidence shares a file with another item */
     char b_deadline[64], b_evidence[32], b_verified[160], b_closed[160];
     char b_days[24], b_overdue[24], b_rej[24], b_ext[24], b_esc[24];
-    char b_owner[256]; /* the owner, with the 签收 mark when the assignment is acknowledged */
+    char b_owner[256];  /* the owner, with the 签收 mark when the assignment is acknowledged */
     char b_title[2048]; /* the title with its 举一反三 mark, when the row has a parent */
 } ledger_cells;
 
@@ -160,8 +226,13 @@ size_t ledger_heading(const ledger_doc *doc, ledger_pair *out, size_t max);
 size_t ledger_footer(const ledger_doc *doc, ledger_pair *out, size_t max);
 
 /* Columns of the section of problems not claimed (不认领). */
-enum { LEDGER_DECLINED_NO, LEDGER_DECLINED_SOURCE, LEDGER_DECLINED_TITLE, LEDGER_DECLINED_REASON,
-       LEDGER_DECLINED_COLS };
+enum {
+    LEDGER_DECLINED_NO,
+    LEDGER_DECLINED_SOURCE,
+    LEDGER_DECLINED_TITLE,
+    LEDGER_DECLINED_REASON,
+    LEDGER_DECLINED_COLS
+};
 
 /*
  * The problems not claimed of the ledger (its "declined" array): how many,

@@ -42,12 +42,23 @@ void ledger_html_esc(FILE *out, const char *s)
 {
     for (const char *p = s ? s : ""; *p; p++) {
         switch (*p) {
-        case '&': fputs("&amp;", out); break;
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&#39;", out); break;
-        default: fputc(*p, out);
+        case '&':
+            fputs("&amp;", out);
+            break;
+        case '<':
+            fputs("&lt;", out);
+            break;
+        case '>':
+            fputs("&gt;", out);
+            break;
+        case '"':
+            fputs("&quot;", out);
+            break;
+        case '\'':
+            fputs("&#39;", out);
+            break;
+        default:
+            fputc(*p, out);
         }
     }
 }
@@ -91,9 +102,10 @@ void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const cha
     fputs("<title>", out);
     ledger_html_esc(out, title);
     fputs("</title>\n", out);
-    fprintf(out, "<style>\n"
-                 "@page { size: %s; margin: 12mm 10mm 14mm 10mm;\n"
-                 "  @top-left { content: ",
+    fprintf(out,
+            "<style>\n"
+            "@page { size: %s; margin: 12mm 10mm 14mm 10mm;\n"
+            "  @top-left { content: ",
             page);
     ledger_html_css_string(out, title);
     fputs("; font-size: 8pt; color: #555; }\n"
@@ -176,10 +188,10 @@ static void s_style(FILE *out)
  * rest shared by the free text where it saves the most lines.
  */
 static const char *const s_col_class[LEDGER_COLS] = {
-    [LL_REF] = "nw", [LL_SOURCE] = "k", [LL_TITLE] = "t", [LL_MEASURES] = "m",
-    [LL_KIND] = "nw", [LL_LEADER] = "nw", [LL_UNIT] = "u", [LL_OWNER] = "nw",
-    [LL_DEADLINE] = "d", [LL_STATE] = "nw", [LL_EVIDENCE] = "n", [LL_LATEST] = "l",
-    [LL_VERIFIED] = "w", [LL_CLOSED] = "w", [LL_DAYS_LATE] = "n", [LL_DAYS_OVERDUE] = "n",
+    [LL_REF] = "nw",       [LL_SOURCE] = "k",     [LL_TITLE] = "t",       [LL_MEASURES] = "m",
+    [LL_KIND] = "nw",      [LL_LEADER] = "nw",    [LL_UNIT] = "u",        [LL_OWNER] = "nw",
+    [LL_DEADLINE] = "d",   [LL_STATE] = "nw",     [LL_EVIDENCE] = "n",    [LL_LATEST] = "l",
+    [LL_VERIFIED] = "w",   [LL_CLOSED] = "w",     [LL_DAYS_LATE] = "n",   [LL_DAYS_OVERDUE] = "n",
     [LL_REJECTIONS] = "n", [LL_EXTENSIONS] = "n", [LL_ESCALATIONS] = "n",
 };
 
@@ -189,11 +201,20 @@ static const char *const s_col_class[LEDGER_COLS] = {
  * NULL: the label as is.
  */
 static const char *const s_head_zh[LEDGER_COLS] = {
-    [LL_SOURCE] = "问题|来源", [LL_MEASURES] = "整改|措施", [LL_KIND] = "整改|类型",
-    [LL_LEADER] = "责任|领导", [LL_UNIT] = "责任|单位", [LL_DEADLINE] = "整改|时限",
-    [LL_LATEST] = "最新|佐证", [LL_VERIFIED] = "验收人|及时间", [LL_CLOSED] = "销号人|及时间",
-    [LL_DAYS_LATE] = "销号时|逾期|天数", [LL_DAYS_OVERDUE] = "当前|逾期|天数",
-    [LL_REJECTIONS] = "退回|次数", [LL_EXTENSIONS] = "延期|次数", [LL_ESCALATIONS] = "督办|次数",
+    [LL_SOURCE] = "问题|来源",
+    [LL_MEASURES] = "整改|措施",
+    [LL_KIND] = "整改|类型",
+    [LL_LEADER] = "责任|领导",
+    [LL_UNIT] = "责任|单位",
+    [LL_DEADLINE] = "整改|时限",
+    [LL_LATEST] = "最新|佐证",
+    [LL_VERIFIED] = "验收人|及时间",
+    [LL_CLOSED] = "销号人|及时间",
+    [LL_DAYS_LATE] = "销号时|逾期|天数",
+    [LL_DAYS_OVERDUE] = "当前|逾期|天数",
+    [LL_REJECTIONS] = "退回|次数",
+    [LL_EXTENSIONS] = "延期|次数",
+    [LL_ESCALATIONS] = "督办|次数",
 };
 
 const char *ledger_head_hint(ledger_lang lang, int col)
@@ -288,7 +309,7 @@ static void s_title_cell(FILE *out, const ledger_doc *doc, const json_t *row, co
     double room = lay->title_max_em - (mark > 0 ? mark : 0);
     size_t cut = ledger_cut_em(title, room > 2 ? room : 2);
     char *head = malloc(cut + sizeof "…");
-    char buf[sizeof ((ledger_cells *)0)->b_title];
+    char buf[sizeof((ledger_cells *)0)->b_title];
     fputs("<div title=\"", out);
     ledger_html_esc(out, title);
     fputs("\">", out);
@@ -307,8 +328,9 @@ static void s_title_cell(FILE *out, const ledger_doc *doc, const json_t *row, co
 
 static void s_svg_open(FILE *out, const char *label)
 {
-    fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
-                 "aria-label=\"",
+    fprintf(out,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
+            "aria-label=\"",
             S_W, S_H);
     ledger_html_esc(out, label);
     fputs("\" font-size=\"11\" font-family=\"inherit\">\n", out);
@@ -404,7 +426,7 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
     if (!s_figure_begin(out, doc, label, ns > 0 && json_array_size(rows) > 0))
         return;
     long long max = 1;
-    long long (*counts)[RECT_ST_COUNT] = calloc(ns, sizeof *counts);
+    long long(*counts)[RECT_ST_COUNT] = calloc(ns, sizeof *counts);
     if (!counts) {
         s_figure_end(out);
         return;
@@ -412,8 +434,8 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
     for (size_t r = 0; r < json_array_size(rows); r++) {
         const json_t *row = json_array_get(rows, r);
         const char *src = json_string_value(json_object_get(row, "source"));
-        int st = rect_lookup(rect_state_names, RECT_ST_COUNT,
-                             json_string_value(json_object_get(row, "state")));
+        int st =
+            rect_lookup(rect_state_names, RECT_ST_COUNT, json_string_value(json_object_get(row, "state")));
         for (size_t s = 0; s < ns && src && st >= 0; s++) {
             const char *id = json_string_value(json_object_get(json_array_get(sources, s), "id"));
             if (id && strcmp(id, src) == 0)
@@ -441,8 +463,9 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
             if (!counts[s][st])
                 continue;
             double w = (right - left) * (double)counts[s][st] / (double)max;
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                         "fill=\"%s\"><title>",
+            fprintf(out,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                    "fill=\"%s\"><title>",
                     x, y, w, bar, s_state_colors[st]);
             ledger_html_esc(out, name);
             fprintf(out, " %s: %lld</title></rect>\n",
@@ -457,8 +480,8 @@ static void s_chart_states(FILE *out, const ledger_doc *doc)
     /* Legend: two rows of coloured squares. */
     for (int st = 0; st < RECT_ST_COUNT; st++) {
         double lx = 10 + (double)(st % 3) * 115, ly = S_H - legend_h + 6 + (double)(st / 3) * 15;
-        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>\n", lx,
-                ly, s_state_colors[st]);
+        fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/>\n", lx, ly,
+                s_state_colors[st]);
         s_svg_text(out, lx + 14, ly + 9, "start",
                    ledger_label(doc->lang, (ledger_label_id)(LL_ST_CLAIMED + st)));
     }
@@ -485,8 +508,8 @@ static void s_chart_open(FILE *out, const ledger_doc *doc)
     /* Axes, and gridlines at 0, max/2, max. */
     for (int g = 0; g <= 2; g++) {
         double y = bottom - (bottom - top) * g / 2.0;
-        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>\n",
-                left, y, right, y);
+        fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ccc\"/>\n", left, y,
+                right, y);
         char num[32];
         snprintf(num, sizeof num, "%lld", max * g / 2);
         s_svg_text(out, left - 4, y + 4, "end", num);
@@ -506,8 +529,7 @@ static void s_chart_open(FILE *out, const ledger_doc *doc)
         double val = json_is_integer(v) ? (double)json_integer_value(v) : 0;
         double x = n == 1 ? (left + right) / 2 : left + (right - left) * (double)i / (double)(n - 1);
         double y = bottom - (bottom - top) * val / (double)max;
-        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"" S_LINE "\"><title>", x,
-                y);
+        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" fill=\"" S_LINE "\"><title>", x, y);
         ledger_html_esc(out, json_string_value(json_object_get(pt, "date")));
         fprintf(out, ": %.0f</title></circle>\n", val);
     }
@@ -519,7 +541,10 @@ static void s_chart_open(FILE *out, const ledger_doc *doc)
         size_t i = marks[k];
         double x = n == 1 ? (left + right) / 2 : left + (right - left) * (double)i / (double)(n - 1);
         const char *date = json_string_value(json_object_get(json_array_get(series, i), "date"));
-        s_svg_text(out, x, bottom + 16, k == 0 && n > 1 ? "start" : k == 2 ? "end" : "middle",
+        s_svg_text(out, x, bottom + 16,
+                   k == 0 && n > 1 ? "start"
+                   : k == 2        ? "end"
+                                   : "middle",
                    date ? date : "");
     }
     s_figure_end(out);
@@ -554,12 +579,11 @@ static void s_chart_red(FILE *out, const ledger_doc *doc)
                     key ? render_unit(doc->cfg, key) : ledger_label(doc->lang, LL_NONE), 26);
         double w = (right - left) * (double)red / (double)max;
         if (red > 0)
-            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"" S_RED
-                         "\"/>\n",
+            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"" S_RED "\"/>\n",
                     left, y, w, bar);
         else
-            fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>\n",
-                    left, y, left, y + bar);
+            fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>\n", left, y,
+                    left, y + bar);
         snprintf(num, sizeof num, "%lld", red);
         s_svg_text(out, left + w + 3, y + bar / 2 + 4, "start", num);
     }

@@ -126,12 +126,15 @@ static int s_kind(int col)
     case LL_MEASURES:
     case LL_LATEST:
     case LL_SOURCE:
-    case LL_UNIT: return S_FREE;
+    case LL_UNIT:
+        return S_FREE;
     case LL_OWNER:
     case LL_DEADLINE:
     case LL_VERIFIED:
-    case LL_CLOSED: return S_PIECES;
-    default: return S_NOWRAP;
+    case LL_CLOSED:
+        return S_PIECES;
+    default:
+        return S_NOWRAP;
     }
 }
 
@@ -352,5 +355,6 @@ void ledger_layout_compute(const ledger_doc *doc, double avail_em, ledger_layout
         lay->total_em = avail_em + S_PAD * lay->n;
     /* A title in at most three lines: what exceeds them (with room for the
      * line ends a break leaves unused) is cut with "…". */
-    lay->title_max_em = ledger_col_shown(doc, LL_TITLE) ? 3 * (lay->width_em[LL_TITLE] * 0.96 - 0.1) - 0.4 : 0;
+    lay->title_max_em =
+        ledger_col_shown(doc, LL_TITLE) ? 3 * (lay->width_em[LL_TITLE] * 0.96 - 0.1) - 0.4 : 0;
 }

@@ -186,7 +186,8 @@ int cli_ledger_verify_offline(const char *path, const char *key_path)
            hash ? hash : "-", json_array_size(json_object_get(saved, "rows")));
     /* a ledger of the record as it was at an older seq: say that more came after */
     const json_t *whole = json_object_get(saved, "record_head"); /* signed: the fields are checked above */
-    long long cut = json_integer_value(json_object_get(head, "seq")), all = json_integer_value(json_object_get(whole, "seq"));
+    long long cut = json_integer_value(json_object_get(head, "seq")),
+              all = json_integer_value(json_object_get(whole, "seq"));
     const char *whole_hash = json_string_value(json_object_get(whole, "hash"));
     if (whole && all > cut)
         printf(_("note: this ledger is the record as of event #%lld; when it was made the record already "

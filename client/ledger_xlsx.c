@@ -38,12 +38,14 @@ typedef struct {
 
 /* Widest a column may grow (Excel width units: one digit; CJK takes 2), by
  * ledger column; the mark column takes 8. */
+/* clang-format off */
 static const int s_col_cap[LEDGER_COLS] = {
     [LL_REF] = 10, [LL_SOURCE] = 16, [LL_TITLE] = 32, [LL_MEASURES] = 50, [LL_KIND] = 10,
     [LL_LEADER] = 10, [LL_UNIT] = 16, [LL_OWNER] = 16, [LL_DEADLINE] = 24, [LL_STATE] = 10,
     [LL_EVIDENCE] = 8, [LL_LATEST] = 30, [LL_VERIFIED] = 20, [LL_CLOSED] = 20, [LL_DAYS_LATE] = 10,
     [LL_DAYS_OVERDUE] = 10, [LL_REJECTIONS] = 8, [LL_EXTENSIONS] = 8, [LL_ESCALATIONS] = 8,
 };
+/* clang-format on */
 
 static void s_cols_of(const ledger_doc *doc, s_cols *m)
 {
@@ -96,8 +98,7 @@ static lxw_format *s_format(s_book *b)
 }
 
 /* Write a string, cut on a UTF-8 boundary when Excel would refuse it. */
-static void s_put(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s,
-                  lxw_format *f)
+static void s_put(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
 {
     lxw_error e;
     if (strlen(s) <= S_XLSX_MAX_BYTES) {
@@ -114,8 +115,7 @@ static void s_put(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const 
         b->err = e;
 }
 
-static void s_put_num(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v,
-                      lxw_format *f)
+static void s_put_num(s_book *b, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
 {
     lxw_error e = worksheet_write_number(ws, r, c, v, f);
     if (e != LXW_NO_ERROR && b->err == LXW_NO_ERROR)
@@ -412,8 +412,11 @@ static ledger_label_id s_by_label(const char *by)
     static const struct {
         const char *by;
         ledger_label_id id;
-    } t[] = {{"source", LL_BY_SOURCE}, {"unit", LL_BY_UNIT}, {"owner", LL_BY_OWNER},
-             {"leader", LL_BY_LEADER}, {"kind", LL_BY_KIND}};
+    } t[] = {{"source", LL_BY_SOURCE},
+             {"unit", LL_BY_UNIT},
+             {"owner", LL_BY_OWNER},
+             {"leader", LL_BY_LEADER},
+             {"kind", LL_BY_KIND}};
     for (size_t i = 0; by && i < sizeof t / sizeof t[0]; i++)
         if (strcmp(t[i].by, by) == 0)
             return t[i].id;
@@ -421,15 +424,29 @@ static ledger_label_id s_by_label(const char *by)
 }
 
 /* Columns of the statistics sheet after the group: counts and figures. */
-enum { SC_GROUP, SC_TOTAL, SC_STATES, SC_RED = SC_STATES + RECT_ST_COUNT, SC_YELLOW, SC_GREEN,
-       SC_ON_TIME, SC_RATE, SC_MEDIAN, SC_MAX, SC_REJ, SC_RELAPSES, SC_COUNT };
+enum {
+    SC_GROUP,
+    SC_TOTAL,
+    SC_STATES,
+    SC_RED = SC_STATES + RECT_ST_COUNT,
+    SC_YELLOW,
+    SC_GREEN,
+    SC_ON_TIME,
+    SC_RATE,
+    SC_MEDIAN,
+    SC_MAX,
+    SC_REJ,
+    SC_RELAPSES,
+    SC_COUNT
+};
 
-static void s_stats_row(s_book *b, lxw_worksheet *ws, lxw_row_t r, const char *name,
-                        const json_t *g, lxw_format *rate_fmt)
+static void s_stats_row(s_book *b, lxw_worksheet *ws, lxw_row_t r, const char *name, const json_t *g,
+                        lxw_format *rate_fmt)
 {
     static const char *const lights[3] = {"red", "yellow", "green"};
     s_put(b, ws, r, SC_GROUP, name, b->cell);
     json_t *v;
+/* clang-format off */
 #define S_NUM(col, obj, key)                                                                  \
     do {                                                                                      \
         v = json_object_get((obj), (key));                                                    \
@@ -438,6 +455,7 @@ static void s_stats_row(s_book *b, lxw_worksheet *ws, lxw_row_t r, const char *n
         else                                                                                  \
             s_put(b, ws, r, (col), "", b->num);                                               \
     } while (0)
+    /* clang-format on */
     S_NUM(SC_TOTAL, g, "total");
     for (int st = 0; st < RECT_ST_COUNT; st++)
         S_NUM(SC_STATES + st, json_object_get(g, "states"), rect_state_names[st]);
@@ -552,8 +570,7 @@ static void s_stats_sheet(s_book *b, const ledger_doc *doc)
         int w = text_width(heads[c]) + 2;
         worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w < 8 ? 8 : w, NULL);
     }
-    worksheet_merge_range(ws, r, 0, r, SC_COUNT - 1, ledger_title(doc, title, sizeof title),
-                          b->title);
+    worksheet_merge_range(ws, r, 0, r, SC_COUNT - 1, ledger_title(doc, title, sizeof title), b->title);
     worksheet_set_row(ws, r, 24, NULL);
     r += 2;
     for (size_t k = 0; k < json_array_size(doc->stats); k++) {
@@ -575,15 +592,14 @@ static void s_stats_sheet(s_book *b, const ledger_doc *doc)
         for (size_t i = 0; i < ng; i++) {
             order[i].g = json_array_get(groups, i);
             order[i].given = i;
-            order[i].rank =
-                s_cfg_rank(doc->cfg, by, json_string_value(json_object_get(order[i].g, "key")));
+            order[i].rank = s_cfg_rank(doc->cfg, by, json_string_value(json_object_get(order[i].g, "key")));
         }
         if (ng)
             qsort(order, ng, sizeof *order, s_ranked_cmp);
         for (size_t i = 0; i < ng; i++, r++) {
             const json_t *g = order[i].g;
-            s_stats_row(b, ws, r, s_group_name(doc, by, json_string_value(json_object_get(g, "key"))),
-                        g, rate);
+            s_stats_row(b, ws, r, s_group_name(doc, by, json_string_value(json_object_get(g, "key"))), g,
+                        rate);
         }
         free(order);
         s_stats_row(b, ws, r++, ledger_label(lang, LL_TOTAL), json_object_get(st, "total"), rate);

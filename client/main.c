@@ -92,14 +92,15 @@ static void s_refused(const cli_ctx *ctx, const json_t *reply)
         if (total < (json_int_t)n)
             total = (json_int_t)n;
         /* TRANSLATORS: what kind of refusal, rectd's error code, how many problems. */
-        cli_error(ngettext("%s (%s): %lld problem; nothing was stored:", "%s (%s): %lld problems; nothing was stored:",
-                           (unsigned long)total),
+        cli_error(ngettext("%s (%s): %lld problem; nothing was stored:",
+                           "%s (%s): %lld problems; nothing was stored:", (unsigned long)total),
                   summary ? _(summary) : _("refused"), code, (long long)total);
-        json_array_foreach(probs, i, p) fprintf(stderr, "  %s\n",
-                                                s_or_dash(json_string_value(json_object_get(p, "message"))));
+        json_array_foreach(probs, i, p)
+            fprintf(stderr, "  %s\n", s_or_dash(json_string_value(json_object_get(p, "message"))));
         if (total > (json_int_t)n)
-            fprintf(stderr, ngettext("  ... and %lld more problem\n", "  ... and %lld more problems\n",
-                                     (unsigned long)(total - (json_int_t)n)),
+            fprintf(stderr,
+                    ngettext("  ... and %lld more problem\n", "  ... and %lld more problems\n",
+                             (unsigned long)(total - (json_int_t)n)),
                     (long long)(total - (json_int_t)n));
         return;
     }
@@ -148,14 +149,13 @@ static int s_conn_failed(const cli_ctx *ctx, int crc)
     }
 }
 
-int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
-             json_t **result)
+int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result)
 {
     return cli_call_file(ctx, conn, cmd, args, NULL, result);
 }
 
-int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
-                  const cli_file *file, json_t **result)
+int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, const cli_file *file,
+                  json_t **result)
 {
     json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
     conn_frame frame = {file ? file->data : NULL, file ? file->size : 0};
@@ -182,8 +182,8 @@ done:
     return rc;
 }
 
-int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
-                  json_t **result, char **data, size_t *len)
+int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result,
+                  char **data, size_t *len)
 {
     json_t *request = conn_request_new(cmd, ctx->user_name, args, 0, NULL);
     json_t *reply = NULL;
@@ -268,7 +268,8 @@ static void s_entry(const char *left, int width, const char *help)
 /* `rectctl --help`: commands, global options, config path, exit codes. */
 static void s_help_overview(const cli_ctx *ctx)
 {
-    printf(_("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"));
+    printf(_(
+        "usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"));
     printf("\n%s\n", _("rectctl talks to rectd, which keeps the ledger (台账) of inspection findings\n"
                        "and their rectification: claim, assign, rectify, verify, close."));
     printf("\n%s\n", _("Commands:"));
@@ -301,7 +302,8 @@ static void s_help_overview(const cli_ctx *ctx)
     else if (ctx->cfg_path)
         printf("\n%s %s\n", _("Config file:"), ctx->cfg_path);
     else
-        printf("\n%s %s\n", _("Config file:"), _("none found (see -c above; config/rectctl.conf is a sample)"));
+        printf("\n%s %s\n", _("Config file:"),
+               _("none found (see -c above; config/rectctl.conf is a sample)"));
     cfg_client_destroy(&conf);
     printf("\n%s\n", _("Exit codes:"));
     printf("  0  %s\n", _("done"));
@@ -343,8 +345,8 @@ static void s_help_command(const cli_cmd *cmd)
         for (int i = 0; cmd->opts[i].name; i++) {
             const cli_opt *o = &cmd->opts[i];
             snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
-                     (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
-                     o->name, o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
+                     (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "", o->name,
+                     o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
             int lw = text_width(left);
             if (lw > w)
                 w = lw;
@@ -352,8 +354,8 @@ static void s_help_command(const cli_cmd *cmd)
         for (int i = 0; cmd->opts[i].name; i++) {
             const cli_opt *o = &cmd->opts[i];
             snprintf(left, sizeof left, "%s%.1s%s--%s%s%s", (o->flags & CLI_SHORT) ? "-" : "",
-                     (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "",
-                     o->name, o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
+                     (o->flags & CLI_SHORT) ? o->name : "", (o->flags & CLI_SHORT) ? ", " : "", o->name,
+                     o->metavar ? " " : "", o->metavar ? C_gettext(o->metavar) : "");
             if (s_opt_required(cmd, o)) {
                 char help[1024];
                 /* TRANSLATORS: after an option's help in 'rectctl COMMAND --help'. */
@@ -440,8 +442,7 @@ static int s_long(const char *tok, const char *name, const char **inline_val)
  * The value of an option that takes one: inline ("--opt=V", "-cV") or the
  * next argument. Returns it and advances *i, or NULL after a message.
  */
-static const char *s_value(int argc, char **argv, int *i, const char *inline_val,
-                           const char *spelling)
+static const char *s_value(int argc, char **argv, int *i, const char *inline_val, const char *spelling)
 {
     if (inline_val)
         return inline_val;
@@ -521,8 +522,8 @@ static int s_parse_cmd_opt(int argc, char **argv, int *i, const cli_cmd *cmd, cl
     const char *iv = NULL;
     for (int k = 0; cmd->opts[k].name; k++) {
         const cli_opt *o = &cmd->opts[k];
-        int short_form = (o->flags & CLI_SHORT) && tok[0] == '-' && tok[1] == o->name[0] &&
-                         tok[1] != '-' && tok[2] == '\0';
+        int short_form = (o->flags & CLI_SHORT) && tok[0] == '-' && tok[1] == o->name[0] && tok[1] != '-' &&
+                         tok[2] == '\0';
         if (!short_form && !s_long(tok, o->name, &iv))
             continue;
         char spelling[64];
@@ -577,8 +578,8 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
             if (!cmd) {
                 /* Two-word commands first ("ledger check", "audit verify"). */
                 char two[64];
-                if (i + 1 < argc && snprintf(two, sizeof two, "%s %s", tok, argv[i + 1]) <
-                                        (int)sizeof two && (cmd = cli_command_find(two)))
+                if (i + 1 < argc && snprintf(two, sizeof two, "%s %s", tok, argv[i + 1]) < (int)sizeof two &&
+                    (cmd = cli_command_find(two)))
                     i++;
                 else
                     cmd = cli_command_find(tok);
@@ -587,8 +588,8 @@ static int s_parse(int argc, char **argv, cli_globals *g, const cli_cmd **cmd_p,
                     return RECT_EXIT_USAGE;
                 }
             } else if (!cmd->pos || a->n_pos == (cmd->pos2 ? 2 : 1)) {
-                cli_error(_("%s: unexpected argument \"%s\" (see 'rectctl %s --help')"),
-                          cmd->name, tok, cmd->name);
+                cli_error(_("%s: unexpected argument \"%s\" (see 'rectctl %s --help')"), cmd->name, tok,
+                          cmd->name);
                 return RECT_EXIT_USAGE;
             } else {
                 a->pos[a->n_pos++] = tok;
@@ -625,8 +626,8 @@ static int s_check(const cli_cmd *cmd, cli_args *a)
     const rect_arg *pos = s_arg_in(a->verb, cmd->pos_arg);
     int pos_required = rect_arg_of(cmd->pos_arg) ? pos && pos->required : cmd->pos_min;
     if (a->n_pos < pos_required) {
-        cli_error(_("%s: missing %s (usage: rectctl %s %s)"), cmd->name, gettext(cmd->pos),
-                  cmd->name, gettext(cmd->usage));
+        cli_error(_("%s: missing %s (usage: rectctl %s %s)"), cmd->name, gettext(cmd->pos), cmd->name,
+                  gettext(cmd->usage));
         return RECT_EXIT_USAGE;
     }
     for (int k = 0; cmd->opts[k].name; k++) {
@@ -640,8 +641,7 @@ static int s_check(const cli_cmd *cmd, cli_args *a)
             return RECT_EXIT_USAGE;
         }
         if (arg && arg->required && !a->val[k]) {
-            cli_error(_("%s: --%s is required (see 'rectctl %s --help')"), cmd->name, o->name,
-                      cmd->name);
+            cli_error(_("%s: --%s is required (see 'rectctl %s --help')"), cmd->name, o->name, cmd->name);
             return RECT_EXIT_USAGE;
         }
     }
@@ -882,8 +882,7 @@ static int s_generic_args(const cli_cmd *cmd, const cli_args *a, json_t *args)
 }
 
 /* Print a successful result: as JSON, or through the command's printer. */
-static void s_output(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
-                     const json_t *result)
+static void s_output(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, const json_t *result)
 {
     if (ctx->g.json || !cmd->print) {
         char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -1102,8 +1101,10 @@ int main(int argc, char **argv)
         return RECT_EXIT_OK;
     }
     if (!cmd) {
-        fprintf(stderr, _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"
-                          "Try 'rectctl --help'.\n"));
+        fprintf(
+            stderr,
+            _("usage: rectctl [-c CONFIG] [--as USER] [--key FILE] [--json] [--color[=WHEN]] COMMAND [ARGS...]\n"
+              "Try 'rectctl --help'.\n"));
         return RECT_EXIT_USAGE;
     }
     rc = s_check(cmd, &a);

@@ -30,11 +30,28 @@
  * common/refusal.c's, the one set every client shows). */
 static const char *const s_kind_labels[RECT_KIND_COUNT] = {N_("immediate"), N_("long-term")};
 static const char *const s_action_labels[] = {
-    N_("claim"), N_("assign"), N_("start"), N_("evidence"),
-    N_("verify"), N_("reject"), N_("close"), N_("reopen"),
-    N_("extend"), N_("approve_extension"), N_("deny_extension"), N_("escalate"),
-    N_("review"), N_("relapse"), N_("inspection"),
-    N_("decline"), N_("withdraw_decline"), N_("amend"), N_("sign"), N_("urge"), N_("reply"), N_("acknowledge"),
+    N_("claim"),
+    N_("assign"),
+    N_("start"),
+    N_("evidence"),
+    N_("verify"),
+    N_("reject"),
+    N_("close"),
+    N_("reopen"),
+    N_("extend"),
+    N_("approve_extension"),
+    N_("deny_extension"),
+    N_("escalate"),
+    N_("review"),
+    N_("relapse"),
+    N_("inspection"),
+    N_("decline"),
+    N_("withdraw_decline"),
+    N_("amend"),
+    N_("sign"),
+    N_("urge"),
+    N_("reply"),
+    N_("acknowledge"),
     N_("backup"),
     N_("password_reset"),
 };
@@ -42,8 +59,8 @@ static const char *const s_action_labels[] = {
 static const char *const s_more_fields[] __attribute__((unused)) = {N_("parent"), N_("declined")};
 /* Roles as ping shows them (msgctxt "role": "owner" the role, not the show label). */
 static const char *const s_role_labels[RECT_ROLE_COUNT] = {
-    NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),
-    NC_("role", "viewer"), NC_("role", "gateway"),
+    NC_("role", "admin"),    NC_("role", "leader"), NC_("role", "owner"),
+    NC_("role", "verifier"), NC_("role", "viewer"), NC_("role", "gateway"),
 };
 /* A new action without a label would print NULL: keep the table whole. */
 _Static_assert(sizeof s_action_labels / sizeof s_action_labels[0] == RECT_ACT_COUNT,
@@ -273,8 +290,8 @@ enum { C_ID, C_REF, C_STATE, C_KIND, C_SOURCE, C_OWNER, C_DEADLINE, C_LIGHT, C_T
 
 /* Column headers, and the most columns a column may take (title: the rest). */
 static const char *const s_list_heads[C_COUNT] = {
-    N_("ID"), N_("REF"), N_("STATE"), N_("KIND"), N_("SOURCE"), N_("OWNER"), N_("DEADLINE"),
-    N_("LIGHT"), N_("TITLE"),
+    N_("ID"),    N_("REF"),      N_("STATE"), N_("KIND"),  N_("SOURCE"),
+    N_("OWNER"), N_("DEADLINE"), N_("LIGHT"), N_("TITLE"),
 };
 static const int s_list_max[C_COUNT] = {8, 16, 28, 16, 20, 14, 10, 12, 0};
 
@@ -292,7 +309,6 @@ static int s_light(const json_t *item)
             return i;
     return -1;
 }
-
 
 /* The cells of one row; the pointers live as long as the row, item and cfg. */
 typedef struct {
@@ -357,7 +373,8 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
                 w[c]--;
                 used--;
             }
-            for (; j >= 1 && dropped < sizeof drop / sizeof drop[0] && width - used < S_TITLE_MIN; dropped++) {
+            for (; j >= 1 && dropped < sizeof drop / sizeof drop[0] && width - used < S_TITLE_MIN;
+                 dropped++) {
                 used -= w[drop[dropped]] + S_GAP;
                 hide[drop[dropped]] = 1;
             }
@@ -430,8 +447,9 @@ static const char *s_deadline(const json_t *item, const json_t *facts, char *buf
         return "-";
     snprintf(buf, len, "%s", deadline);
     if (json_is_integer(late) && json_integer_value(late) > 0)
-        snprintf(buf, len, ngettext("%s (overdue by %ld day)", "%s (overdue by %ld days)",
-                                    (unsigned long)json_integer_value(late)),
+        snprintf(buf, len,
+                 ngettext("%s (overdue by %ld day)", "%s (overdue by %ld days)",
+                          (unsigned long)json_integer_value(late)),
                  deadline, (long)json_integer_value(late));
     return buf;
 }
@@ -475,8 +493,7 @@ static void s_reused(FILE *out, const json_t *file, int indent)
     s_pad(out, indent);
     /* TRANSLATORS: under an evidence file that other items filed too (the same
      * SHA-256); %s is a list of item ids, e.g. "4, 28". */
-    fprintf(out, ngettext("※ also evidence of item %s\n", "※ also evidence of items %s\n",
-                          (unsigned long)n),
+    fprintf(out, ngettext("※ also evidence of item %s\n", "※ also evidence of items %s\n", (unsigned long)n),
             ids);
 }
 
@@ -505,8 +522,8 @@ static void s_urges(FILE *out, const rect_cfg *cfg, const json_t *urges)
         s_pad(out, 6);
         if (json_is_object(ans))
             fprintf(out, _("answered by %s at %s (%s #%lld)%s\n"), render_user(cfg, s_str(ans, "by")),
-                    render_instant(s_str(ans, "at"), zone, when, sizeof when),
-                    s_action(s_str(ans, "action")), (long long)s_int(ans, "seq"),
+                    render_instant(s_str(ans, "at"), zone, when, sizeof when), s_action(s_str(ans, "action")),
+                    (long long)s_int(ans, "seq"),
                     json_is_true(json_object_get(u, "answered_late")) ? _(", after the reply-by date") : "");
         else
             fprintf(out, "%s\n", _("not answered yet"));
@@ -518,10 +535,9 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     const json_t *item = json_object_get(result, "item");
     const char *zone = cfg ? cfg->timezone : NULL;
     static const char *const labels[] = {
-        N_("ID"),     N_("ref"),    N_("inspection"), N_("source"),  N_("kind"),
-        N_("title"),  N_("description"), N_("measures"), N_("leader"), N_("unit"),
-        N_("owner"),  N_("deadline"), N_("state"),    N_("created"), N_("updated"),
-        N_("evidence"), N_("rejections"),
+        N_("ID"),          N_("ref"),      N_("inspection"), N_("source"),   N_("kind"),       N_("title"),
+        N_("description"), N_("measures"), N_("leader"),     N_("unit"),     N_("owner"),      N_("deadline"),
+        N_("state"),       N_("created"),  N_("updated"),    N_("evidence"), N_("rejections"),
     };
     enum { L_COUNT = sizeof labels / sizeof labels[0] };
     char bufs[L_COUNT][128];
@@ -553,8 +569,9 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
 
     /* Deadline, acceptance and consolidation fields: shown when set. */
     static const char *const more_labels[] = {
-        N_("original deadline"), N_("extensions"), N_("extension requested"), N_("escalations"),
-        N_("verified"), N_("closed"), N_("next review"), N_("relapses"), N_("acknowledged"),
+        N_("original deadline"), N_("extensions"), N_("extension requested"),
+        N_("escalations"),       N_("verified"),   N_("closed"),
+        N_("next review"),       N_("relapses"),   N_("acknowledged"),
     };
     enum { M_COUNT = sizeof more_labels / sizeof more_labels[0] };
     char mbufs[M_COUNT][512], w1[64], w2[64];
@@ -619,7 +636,8 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
     if (json_is_object(parent)) {
         char pname[256];
         s_label(out, _("found from"), indent);
-        fprintf(out, "%s  %s\n", render_item_name(parent, pname, sizeof pname), s_or_dash(s_str(parent, "title")));
+        fprintf(out, "%s  %s\n", render_item_name(parent, pname, sizeof pname),
+                s_or_dash(s_str(parent, "title")));
     }
     const json_t *children = json_object_get(result, "children");
     if (json_array_size(children) > 0) {
@@ -644,8 +662,7 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
         json_t *e = json_array_get(evidence, i);
         char when[64], seq[32];
         fprintf(out, "  #%s  %s  %s\n", render_int(e, "seq", seq, sizeof seq),
-                render_instant(s_str(e, "at"), zone, when, sizeof when),
-                render_user(cfg, s_str(e, "actor")));
+                render_instant(s_str(e, "at"), zone, when, sizeof when), render_user(cfg, s_str(e, "actor")));
         s_pad(out, 6);
         s_multiline(out, s_or_dash(s_str(e, "note")), 6);
         json_t *files = json_object_get(e, "files");
@@ -659,8 +676,7 @@ void render_show(FILE *out, const rect_cfg *cfg, const json_t *result)
 /* ---- history ---------------------------------------------------------- */
 
 /* A changed value for people, by field: names shown by display name. */
-static const char *s_value(const rect_cfg *cfg, const char *field, const json_t *v, char *buf,
-                           size_t len)
+static const char *s_value(const rect_cfg *cfg, const char *field, const json_t *v, char *buf, size_t len)
 {
     if (!v || json_is_null(v))
         return "-";
@@ -677,8 +693,8 @@ static const char *s_value(const rect_cfg *cfg, const char *field, const json_t 
         return buf;
     }
     const char *s = json_string_value(v);
-    if (strcmp(field, "owner") == 0 || strcmp(field, "leader") == 0 ||
-        strcmp(field, "verified_by") == 0 || strcmp(field, "closed_by") == 0)
+    if (strcmp(field, "owner") == 0 || strcmp(field, "leader") == 0 || strcmp(field, "verified_by") == 0 ||
+        strcmp(field, "closed_by") == 0)
         return render_user(cfg, s);
     if (strcmp(field, "unit") == 0)
         return render_unit(cfg, s);
@@ -744,16 +760,14 @@ void render_history(FILE *out, const rect_cfg *cfg, const json_t *result)
     const char *zone = cfg ? cfg->timezone : NULL;
     char name[256];
 
-    fprintf(out, "%s: %s\n", render_item_name(item, name, sizeof name),
-            s_or_dash(s_str(item, "title")));
+    fprintf(out, "%s: %s\n", render_item_name(item, name, sizeof name), s_or_dash(s_str(item, "title")));
     for (size_t i = 0; i < json_array_size(events); i++) {
         json_t *ev = json_array_get(events, i);
         char when[64], seq[32];
         const char *hash = s_str(ev, "hash");
         fprintf(out, "\n#%s  %s  %s  %s  [%.12s]\n", render_int(ev, "seq", seq, sizeof seq),
                 render_instant(s_str(ev, "at"), zone, when, sizeof when),
-                render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")),
-                hash ? hash : "-");
+                render_user(cfg, s_str(ev, "actor")), s_action(s_str(ev, "action")), hash ? hash : "-");
         s_principal(out, ev, "  ");
         s_changes(out, cfg, json_object_get(ev, "changes"));
         json_t *files = json_object_get(ev, "files");
@@ -805,8 +819,9 @@ void render_ping(FILE *out, const char *endpoint, const json_t *result)
             s_or_dash(s_str(head, "hash")));
     s_principal(out, result, "");
     if (json_is_true(json_object_get(result, "demo_keys")))
-        fprintf(out, "%s\n", _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
-                               "its keys folder can act as anyone; not for production"));
+        fprintf(out, "%s\n",
+                _("warning: rectd runs on demo keys (daemon.demo_keys): anyone who can read "
+                  "its keys folder can act as anyone; not for production"));
 }
 
 /* ---- directory -------------------------------------------------------- */
@@ -842,7 +857,8 @@ void render_directory(FILE *out, const json_t *result)
         char rolebuf[256] = "", left[512];
         size_t used = 0;
         for (size_t k = 0; k < json_array_size(roles); k++) {
-            int r = rect_lookup(rect_role_names, RECT_ROLE_COUNT, json_string_value(json_array_get(roles, k)));
+            int r =
+                rect_lookup(rect_role_names, RECT_ROLE_COUNT, json_string_value(json_array_get(roles, k)));
             int n = snprintf(rolebuf + used, sizeof rolebuf - used, "%s%s", k ? _(", ") : "",
                              r >= 0 ? C_gettext(s_role_labels[r]) : "?");
             if (n < 0 || (size_t)n >= sizeof rolebuf - used)

@@ -19,6 +19,7 @@
 #include "rect_date.h"
 #include "render.h"
 
+/* clang-format off */
 const cli_opt cli_report_opts[] = {
     {.name = "inspection", .metavar = NC_("placeholder", "NAME"),
      .help = N_("the inspection the report is about (required)")},
@@ -30,6 +31,7 @@ const cli_opt cli_report_opts[] = {
      .help = N_("write to FILE (replaced whole, only when complete) instead of stdout")},
     {.name = NULL},
 };
+/* clang-format on */
 
 /* ---- reading the result ------------------------------------------------------ */
 
@@ -122,8 +124,8 @@ static void s_row(s_doc *d, const char *const *cells, int n, int head)
         fputs(head ? "<thead><tr>" : "<tr>", d->out);
         for (int i = 0; i < n; i++) {
             /* counts (and "—", not recorded) right-aligned */
-            int num = !head && cells[i][0] && (strspn(cells[i], "0123456789") == strlen(cells[i]) ||
-                                                strcmp(cells[i], "—") == 0);
+            int num = !head && cells[i][0] &&
+                      (strspn(cells[i], "0123456789") == strlen(cells[i]) || strcmp(cells[i], "—") == 0);
             fputs(head ? "<th>" : num ? "<td class=\"n\">" : "<td>", d->out);
             ledger_html_esc_lines(d->out, cells[i]);
             fputs(head ? "</th>" : "</td>", d->out);
@@ -209,7 +211,8 @@ static const char *s_join(size_t i, size_t n)
 /* ---- the sections ---------------------------------------------------------------------- */
 
 /* The count columns of the claims table. */
-static const char *const s_keys[7] = {"fed_back", "claimed", "not_claimed", "immediate", "long_term", "rectified", "closed"};
+static const char *const s_keys[7] = {"fed_back",  "claimed",   "not_claimed", "immediate",
+                                      "long_term", "rectified", "closed"};
 
 /* 一、反馈问题认领情况 */
 static int s_claims(s_doc *d)
@@ -262,7 +265,8 @@ static int s_claims(s_doc *d)
     if (s_para_take(d, &t, NULL))
         return -1;
 
-    static const char *const head[] = {"层级", "问题来源", "反馈", "认领", "不认领", "立查立改", "长期坚持", "已整改", "已销号"};
+    static const char *const head[] = {"层级",     "问题来源", "反馈",   "认领",  "不认领",
+                                       "立查立改", "长期坚持", "已整改", "已销号"};
     s_table_begin(d, head, 9);
     const json_t *levels = json_object_get(d->rep, "levels"), *lv;
     size_t k;
@@ -274,8 +278,9 @@ static int s_claims(s_doc *d)
                 continue;
             in_level++;
             char c[7][24];
-            const char *cells[9] = {s_level(level), json_is_string(json_object_get(s, "name")) ? s_str(s, "name")
-                                                                                                : "（未配置的来源）"};
+            const char *cells[9] = {s_level(level), json_is_string(json_object_get(s, "name"))
+                                                        ? s_str(s, "name")
+                                                        : "（未配置的来源）"};
             for (int j = 0; j < 7; j++)
                 cells[2 + j] = s_num(s, s_keys[j], c[j], sizeof c[j]);
             s_row(d, cells, 9, 0);
@@ -311,7 +316,8 @@ static int s_progress(s_doc *d)
     if (s_text_open(&t))
         return -1;
     long claimed = s_int(tot, "claimed"), rectified = s_int(tot, "rectified");
-    fprintf(t.f, "截至%s，认领的%ld个问题中，目前已整改完成%ld个，已销号%ld个（按期销号%ld个，逾期销号%ld个）",
+    fprintf(t.f,
+            "截至%s，认领的%ld个问题中，目前已整改完成%ld个，已销号%ld个（按期销号%ld个，逾期销号%ld个）",
             s_date_zh(s_str(d->rep, "date"), day, sizeof day), claimed, rectified, s_int(tot, "closed"),
             s_int(tot, "closed_on_time"), s_int(tot, "closed_late"));
     if (s_int(tot, "verified"))
@@ -326,15 +332,16 @@ static int s_progress(s_doc *d)
     if (s_para_take(d, &t, NULL) || s_text_open(&t))
         return -1;
     if (s_int(tot, "overdue"))
-        fprintf(t.f, "当前超过整改时限仍未完成的问题%ld个，责任单位和责任人见附表二。", s_int(tot, "overdue"));
+        fprintf(t.f, "当前超过整改时限仍未完成的问题%ld个，责任单位和责任人见附表二。",
+                s_int(tot, "overdue"));
     else
         fputs("当前没有超过整改时限仍未完成的问题。", t.f);
     fprintf(t.f, "整改期间申请延期%ld次，批准%ld次，未批准%ld次", s_int(tot, "extensions_asked"),
             s_int(tot, "extensions_approved"), s_int(tot, "extensions_denied"));
     if (s_int(tot, "extensions_pending"))
         fprintf(t.f, "，待审批%ld个", s_int(tot, "extensions_pending"));
-    fprintf(t.f, "；督办%ld次（领导督办%ld次，超期预警督办%ld次）。", s_int(tot, "supervisions"), s_int(tot, "urges"),
-            s_int(tot, "escalations"));
+    fprintf(t.f, "；督办%ld次（领导督办%ld次，超期预警督办%ld次）。", s_int(tot, "supervisions"),
+            s_int(tot, "urges"), s_int(tot, "escalations"));
     if (s_para_take(d, &t, NULL) || s_text_open(&t))
         return -1;
     fprintf(t.f, "坚持整改一个、验收一个、销号一个、巩固一个，对已销号的问题开展巩固回访%ld次，发现反弹%ld次",
@@ -354,8 +361,8 @@ static int s_self_found(s_doc *d)
     s_heading(d, 2, "三、举一反三自查情况");
     if (s_text_open(&t))
         return -1;
-    fprintf(t.f, "举一反三、自查自纠发现同类问题%ld个，已整改完成%ld个，已销号%ld个。", s_int(tot, "self_found"),
-            s_int(tot, "self_found_rectified"), s_int(tot, "self_found_closed"));
+    fprintf(t.f, "举一反三、自查自纠发现同类问题%ld个，已整改完成%ld个，已销号%ld个。",
+            s_int(tot, "self_found"), s_int(tot, "self_found_rectified"), s_int(tot, "self_found_closed"));
     if (s_para_take(d, &t, NULL))
         return -1;
     if (!json_array_size(list))
@@ -363,7 +370,9 @@ static int s_self_found(s_doc *d)
     static const char *const head[] = {"编号", "问题", "关联问题", "状态", "责任单位", "责任人"};
     s_table_begin(d, head, 6);
     json_array_foreach(list, i, it) {
-        const char *cells[6] = {s_str(it, "ref"), s_str(it, "title"), s_str(it, "parent_ref"),
+        const char *cells[6] = {s_str(it, "ref"),
+                                s_str(it, "title"),
+                                s_str(it, "parent_ref"),
                                 ledger_state_label(LEDGER_ZH, s_str(it, "state")),
                                 *s_str(it, "unit") ? render_unit(d->cfg, s_str(it, "unit")) : "",
                                 *s_str(it, "owner") ? render_user(d->cfg, s_str(it, "owner")) : ""};
@@ -385,23 +394,27 @@ static void s_appendices(s_doc *d)
         s_table_begin(d, head, 4);
         json_array_foreach(list, i, it) {
             snprintf(num, sizeof num, "%zu", i + 1);
-            const char *cells[4] = {num, *s_str(it, "source") ? render_source(d->cfg, s_str(it, "source")) : "",
+            const char *cells[4] = {num,
+                                    *s_str(it, "source") ? render_source(d->cfg, s_str(it, "source")) : "",
                                     s_str(it, "title"), s_str(it, "reason")};
             s_row(d, cells, 4, 0);
         }
         s_table_end(d);
     }
     if (json_array_size(list = json_object_get(d->rep, "overdue"))) {
-        static const char *const head[] = {"编号", "问题", "责任单位", "责任人", "责任领导", "整改时限", "逾期天数"};
+        static const char *const head[] = {"编号",     "问题",     "责任单位", "责任人",
+                                           "责任领导", "整改时限", "逾期天数"};
         s_heading(d, 2, "附表二：超过整改时限未完成的问题");
         s_table_begin(d, head, 7);
         json_array_foreach(list, i, it) {
             snprintf(days, sizeof days, "%ld", s_int(it, "days_overdue"));
-            const char *cells[7] = {s_str(it, "ref"), s_str(it, "title"),
+            const char *cells[7] = {s_str(it, "ref"),
+                                    s_str(it, "title"),
                                     *s_str(it, "unit") ? render_unit(d->cfg, s_str(it, "unit")) : "",
                                     *s_str(it, "owner") ? render_user(d->cfg, s_str(it, "owner")) : "",
                                     *s_str(it, "leader") ? render_user(d->cfg, s_str(it, "leader")) : "",
-                                    s_str(it, "deadline"), days};
+                                    s_str(it, "deadline"),
+                                    days};
             s_row(d, cells, 7, 0);
         }
         s_table_end(d);
@@ -412,10 +425,12 @@ static void s_appendices(s_doc *d)
         s_table_begin(d, head, 6);
         json_array_foreach(list, i, it) {
             snprintf(days, sizeof days, "%ld", s_int(it, "days_late"));
-            const char *cells[6] = {s_str(it, "ref"), s_str(it, "title"),
+            const char *cells[6] = {s_str(it, "ref"),
+                                    s_str(it, "title"),
                                     *s_str(it, "unit") ? render_unit(d->cfg, s_str(it, "unit")) : "",
                                     *s_str(it, "owner") ? render_user(d->cfg, s_str(it, "owner")) : "",
-                                    s_str(it, "deadline"), days};
+                                    s_str(it, "deadline"),
+                                    days};
             s_row(d, cells, 6, 0);
         }
         s_table_end(d);
@@ -442,8 +457,9 @@ static int s_footer(s_doc *d)
         return -1;
     ledger_doc ld = {.ledger = d->rep, .cfg = d->cfg, .lang = LEDGER_ZH};
     ledger_local_time(&ld, s_str(d->rep, "generated_at"), when, sizeof when);
-    fprintf(t.f, "本报告数字由 rectd 根据事件记录生成：截至第%ld条事件，链头 %s；%s 由%s生成。", s_int(head, "seq"),
-            s_str(head, "hash"), when, render_user(d->cfg, s_str(d->rep, "generated_by")));
+    fprintf(t.f, "本报告数字由 rectd 根据事件记录生成：截至第%ld条事件，链头 %s；%s 由%s生成。",
+            s_int(head, "seq"), s_str(head, "hash"), when,
+            render_user(d->cfg, s_str(d->rep, "generated_by")));
     return s_para_take(d, &t, "source");
 }
 
@@ -604,7 +620,10 @@ int cli_report_run(const cli_ctx *ctx, const cli_args *a)
         if (rc == RECT_EXIT_OK) {
             const char *insp = json_string_value(json_object_get(rep, "inspection"));
             printf(_("wrote %s (%s): the rectification report of %s\n"), output,
-                   f == F_HTML ? "html" : f == F_JSON ? "json" : "md", insp ? insp : "-");
+                   f == F_HTML   ? "html"
+                   : f == F_JSON ? "json"
+                                 : "md",
+                   insp ? insp : "-");
         }
     } else if (s_emit(stdout, f, rep, cli_dir(ctx)) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the report: %s"), strerror(errno));

@@ -32,6 +32,7 @@ int report_write_md(FILE *out, const json_t *rep, const rect_cfg *cfg);
 int report_write_html(FILE *out, const json_t *rep, const rect_cfg *cfg);
 
 /* The table entry, spliced into cli_commands[] in cmds.c. */
+/* clang-format off */
 #define CLI_REPORT_COMMANDS                                                                            \
     {.name = "report", .flags = CLI_SESSION, .opts = cli_report_opts, .local = cli_report_run,         \
      .usage = N_("--inspection NAME [--as-of DATE] [--format md|html] [-o FILE]"),                     \
@@ -48,5 +49,6 @@ int report_write_html(FILE *out, const json_t *rep, const rect_cfg *cfg);
                 "Example:\n"                                                                           \
                 "  rectctl report --inspection 2025-assessment\n"                                       \
                 "  rectctl report --inspection 2025-assessment --as-of 2026-12-31 -o 整改报告.html")}
+/* clang-format on */
 
 #endif

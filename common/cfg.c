@@ -36,9 +36,9 @@
 /* Everything one cfg_load call works with. */
 typedef struct {
     config_t lc;
-    const char *path;  /* the file as the caller named it: used in messages */
-    char *shown_dir;   /* folder of path as the caller named it */
-    rect_cfg *cfg;     /* being filled */
+    const char *path; /* the file as the caller named it: used in messages */
+    char *shown_dir;  /* folder of path as the caller named it */
+    rect_cfg *cfg;    /* being filled */
     char *err;
     size_t errlen;
 } cfg_loader;
@@ -65,8 +65,8 @@ __attribute__((format(printf, 3, 4))) static int s_fail(cfg_loader *x, const con
     char file[PATH_MAX];
     s_shown_file(x, at ? config_setting_source_file(at) : NULL, file, sizeof file);
     unsigned line = at ? config_setting_source_line(at) : 0;
-    int n = line ? snprintf(x->err, x->errlen, "%s:%u: ", file, line)
-                 : snprintf(x->err, x->errlen, "%s: ", file);
+    int n =
+        line ? snprintf(x->err, x->errlen, "%s:%u: ", file, line) : snprintf(x->err, x->errlen, "%s: ", file);
     if (n < 0 || (size_t)n >= x->errlen)
         return -1;
     va_list ap;
@@ -198,10 +198,8 @@ static int s_check_keys(cfg_loader *x, const config_setting_t *group, const char
         if (!prefix)
             return near ? s_fail(x, m, "unknown top-level setting \"%s\" (did you mean %s?)", name, near)
                         : s_fail(x, m, "unknown top-level setting \"%s\" (known: %s)", name, list);
-        return near ? s_fail(x, m, "unknown setting %s.%s (did you mean %s.%s?)", prefix, name,
-                             prefix, near)
-                    : s_fail(x, m, "unknown setting %s.%s (known in %s: %s)", prefix, name, prefix,
-                             list);
+        return near ? s_fail(x, m, "unknown setting %s.%s (did you mean %s.%s?)", prefix, name, prefix, near)
+                    : s_fail(x, m, "unknown setting %s.%s (known in %s: %s)", prefix, name, prefix, list);
     }
     return 0;
 }
@@ -209,8 +207,8 @@ static int s_check_keys(cfg_loader *x, const config_setting_t *group, const char
 /* ---- typed getters ------------------------------------------------------ */
 
 /* The group `key` of root in *out (NULL when absent). */
-static int s_group(cfg_loader *x, config_setting_t *root, const char *key,
-                   config_setting_t **out, const char *const *known)
+static int s_group(cfg_loader *x, config_setting_t *root, const char *key, config_setting_t **out,
+                   const char *const *known)
 {
     *out = config_setting_get_member(root, key);
     if (!*out)
@@ -229,9 +227,8 @@ static int s_group(cfg_loader *x, config_setting_t *root, const char *key,
  * *at gets the setting (NULL when the default was used) for later messages.
  * Any string must be non-empty UTF-8 without control characters.
  */
-static int s_string(cfg_loader *x, const config_setting_t *group, const char *gname,
-                    const char *key, int required, const char *def, const char **val,
-                    const config_setting_t **at)
+static int s_string(cfg_loader *x, const config_setting_t *group, const char *gname, const char *key,
+                    int required, const char *def, const char **val, const config_setting_t **at)
 {
     const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
     *at = s;
@@ -248,8 +245,8 @@ static int s_string(cfg_loader *x, const config_setting_t *group, const char *gn
     if (!v || !*v)
         return s_fail(x, s, "%s.%s must not be empty", gname, key);
     if (!text_valid_utf8(v, strlen(v)) || !text_clean(v, 0))
-        return s_fail(x, s, "%s.%s must be UTF-8 text without control characters (got %s)", gname,
-                      key, s_got(s, got, sizeof got));
+        return s_fail(x, s, "%s.%s must be UTF-8 text without control characters (got %s)", gname, key,
+                      s_got(s, got, sizeof got));
     *val = v;
     return 0;
 }
@@ -263,9 +260,12 @@ typedef struct {
     size_t size; /* sizeof the rect_cfg field: 4 or 8 */
 } cfg_int_spec;
 
-#define S_INT(g, k, lo, hi, d, field)                                                              \
-    {g, k, lo, hi, d, offsetof(rect_cfg, field), sizeof(((rect_cfg *)0)->field)}
+#define S_INT(g, k, lo, hi, d, field)                                              \
+    {                                                                              \
+        g, k, lo, hi, d, offsetof(rect_cfg, field), sizeof(((rect_cfg *)0)->field) \
+    }
 
+/* clang-format off */
 static const cfg_int_spec s_ints[] = {
     S_INT("daemon", "map_size_mb", 1, 1048576, 1024, map_size_mb),
     S_INT("daemon", "max_request_kb", 1, 65536, 256, max_request_kb),
@@ -286,6 +286,7 @@ static const cfg_int_spec s_ints[] = {
     S_INT("notify", "escalate_after_days", 1, 365, 7, escalate_after_days),
     S_INT("consolidation", "interval_days", 1, 3650, 90, review_interval_days),
 };
+/* clang-format on */
 
 /*
  * Integer setting group.key (group may be NULL: the default) in [min, max]
@@ -298,18 +299,18 @@ static int s_int(cfg_loader *x, const config_setting_t *group, const char *gname
     const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
     char got[64];
     if (s && !config_setting_lookup_int64(group, key, &v))
-        return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %s)", gname, key,
-                      min, max, s_got(s, got, sizeof got));
+        return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %s)", gname, key, min, max,
+                      s_got(s, got, sizeof got));
     if (v < min || v > max)
-        return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %lld)", gname, key,
-                      min, max, v);
+        return s_fail(x, s, "%s.%s must be an integer between %lld and %lld (got %lld)", gname, key, min, max,
+                      v);
     *out = v;
     return 0;
 }
 
 /* Boolean setting group.key (group may be NULL) into *out; def when absent. */
-static int s_bool(cfg_loader *x, const config_setting_t *group, const char *gname, const char *key,
-                  int def, int *out)
+static int s_bool(cfg_loader *x, const config_setting_t *group, const char *gname, const char *key, int def,
+                  int *out)
 {
     const config_setting_t *s = group ? config_setting_get_member(group, key) : NULL;
     *out = def;
@@ -317,8 +318,7 @@ static int s_bool(cfg_loader *x, const config_setting_t *group, const char *gnam
         return 0;
     if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
         char got[64];
-        return s_fail(x, s, "%s.%s must be true or false (got %s)", gname, key,
-                      s_got(s, got, sizeof got));
+        return s_fail(x, s, "%s.%s must be true or false (got %s)", gname, key, s_got(s, got, sizeof got));
     }
     *out = config_setting_get_bool(s);
     return 0;
@@ -407,15 +407,15 @@ static char *s_resolve(const char *dir, const char *rel)
 /* An endpoint setting (daemon.endpoint, notify.pub_endpoint; `what` names it)
  * into *out: ipc paths made absolute and checked against sun_path; tcp
  * endpoints kept as written. */
-static int s_endpoint(cfg_loader *x, const config_setting_t *at, const char *what, const char *ep,
-                      char **out)
+static int s_endpoint(cfg_loader *x, const config_setting_t *at, const char *what, const char *ep, char **out)
 {
     char got[64];
     if (strncmp(ep, "tcp://", 6) == 0) {
         const char *colon = strrchr(ep + 6, ':');
         if (!colon || colon == ep + 6 || colon[1] == '\0')
-            return s_fail(x, at, "%s: a tcp endpoint needs a host and a port, e.g. "
-                                 "tcp://127.0.0.1:5555 (got %s)",
+            return s_fail(x, at,
+                          "%s: a tcp endpoint needs a host and a port, e.g. "
+                          "tcp://127.0.0.1:5555 (got %s)",
                           what, s_got(at, got, sizeof got));
         return s_dup(x, ep, out);
     }
@@ -458,8 +458,8 @@ static int s_valid_id(const char *s)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '.' || c == '-'))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '.' || c == '-'))
             return 0;
     }
     return 1;
@@ -488,8 +488,8 @@ static int s_blank_edge(const char *s, int at_start)
 static int s_valid_name(const char *s)
 {
     size_t n = strlen(s);
-    return n > 0 && n <= RECT_MAX_NAME && text_valid_utf8(s, n) && text_clean(s, 0) &&
-           !s_blank_edge(s, 1) && !s_blank_edge(s, 0);
+    return n > 0 && n <= RECT_MAX_NAME && text_valid_utf8(s, n) && text_clean(s, 0) && !s_blank_edge(s, 1) &&
+           !s_blank_edge(s, 0);
 }
 
 /* ---- sources, units, users --------------------------------------------- */
@@ -500,7 +500,7 @@ typedef struct {
     const char *id_key;   /* "id" (users: "name") */
     const char *name_key; /* "name" (users: "display") */
     const char *const *keys;
-    const char *example;  /* for "must be a group" */
+    const char *example; /* for "must be a group" */
 } cfg_list_spec;
 
 static const char *const s_named_keys[] = {"id", "name", NULL};
@@ -515,8 +515,8 @@ static const cfg_list_spec s_users_spec = {"users", "name", "display", s_user_ke
                                            "{ name = \"wangyan\"; display = \"...\"; roles = [\"owner\"]; }"};
 
 /* The list setting of a spec in *out (NULL when absent) and its length. */
-static int s_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *spec,
-                  config_setting_t **out, size_t *n)
+static int s_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *spec, config_setting_t **out,
+                  size_t *n)
 {
     *n = 0;
     *out = config_setting_get_member(root, spec->list);
@@ -526,8 +526,8 @@ static int s_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *sp
     int len = config_setting_length(*out);
     if (type != CONFIG_TYPE_LIST && !(type == CONFIG_TYPE_ARRAY && len == 0)) {
         char got[64];
-        return s_fail(x, *out, "%s must be a list of groups: %s = ( %s, ... ); (got %s)",
-                      spec->list, spec->list, spec->example, s_got(*out, got, sizeof got));
+        return s_fail(x, *out, "%s must be a list of groups: %s = ( %s, ... ); (got %s)", spec->list,
+                      spec->list, spec->example, s_got(*out, got, sizeof got));
     }
     *n = (size_t)len;
     return 0;
@@ -544,8 +544,8 @@ static const config_setting_t *s_member(const config_setting_t *list, size_t i, 
  * id and name, neither of which repeats an id or name of entries 0..i-1.
  * *id and *name point into the libconfig tree.
  */
-static int s_entry(cfg_loader *x, const config_setting_t *list, size_t i,
-                   const cfg_list_spec *spec, const char **id, const char **name)
+static int s_entry(cfg_loader *x, const config_setting_t *list, size_t i, const cfg_list_spec *spec,
+                   const char **id, const char **name)
 {
     const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
     char where[64], got[64];
@@ -561,8 +561,8 @@ static int s_entry(cfg_loader *x, const config_setting_t *list, size_t i,
         s_string(x, e, where, spec->name_key, 1, NULL, name, &names) < 0)
         return -1;
     if (!s_valid_id(*id))
-        return s_fail(x, ids, "%s.%s must be 1-%d characters from A-Z a-z 0-9 _ . - (got %s)",
-                      where, spec->id_key, RECT_MAX_NAME, s_got(ids, got, sizeof got));
+        return s_fail(x, ids, "%s.%s must be 1-%d characters from A-Z a-z 0-9 _ . - (got %s)", where,
+                      spec->id_key, RECT_MAX_NAME, s_got(ids, got, sizeof got));
     if (!s_valid_name(*name))
         return s_fail(x, names,
                       "%s.%s must be at most %d bytes of text without blanks at either end "
@@ -575,12 +575,11 @@ static int s_entry(cfg_loader *x, const config_setting_t *list, size_t i,
         const char *sid = config_setting_get_string(idj);
         const char *sname = config_setting_get_string(namej);
         if (strcmp(*id, sid) == 0)
-            return s_fail(x, ids, "%s.%s: duplicate %s \"%s\" (%s[%zu] at line %u has it too)",
-                          where, spec->id_key, spec->id_key, *id, spec->list, j,
-                          config_setting_source_line(idj));
+            return s_fail(x, ids, "%s.%s: duplicate %s \"%s\" (%s[%zu] at line %u has it too)", where,
+                          spec->id_key, spec->id_key, *id, spec->list, j, config_setting_source_line(idj));
         if (strcmp(*name, sname) == 0)
-            return s_fail(x, names, "%s.%s: duplicate %s \"%s\" (%s[%zu] at line %u has it too)",
-                          where, spec->name_key, spec->name_key, *name, spec->list, j,
+            return s_fail(x, names, "%s.%s: duplicate %s \"%s\" (%s[%zu] at line %u has it too)", where,
+                          spec->name_key, spec->name_key, *name, spec->list, j,
                           config_setting_source_line(namej));
         if (strcmp(*id, sname) == 0)
             return s_fail(x, ids,
@@ -613,14 +612,14 @@ static int s_source_level(cfg_loader *x, const config_setting_t *list, size_t i,
         return -1;
     *level = rect_lookup(rect_level_names, RECT_LEVEL_COUNT, v);
     if (*level < 0)
-        return s_fail(x, at, "%s.level must be one of national, regional, county, town, other (got %s)", where,
-                      s_got(at, got, sizeof got));
+        return s_fail(x, at, "%s.level must be one of national, regional, county, town, other (got %s)",
+                      where, s_got(at, got, sizeof got));
     return 0;
 }
 
 /* Read sources or units into a rect_named array. */
-static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *spec,
-                        rect_named **out, size_t *count)
+static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_spec *spec, rect_named **out,
+                        size_t *count)
 {
     config_setting_t *list;
     size_t n;
@@ -645,23 +644,23 @@ static int s_named_list(cfg_loader *x, config_setting_t *root, const cfg_list_sp
 }
 
 /* users[i].roles as a mask of rect_role. */
-static int s_roles(cfg_loader *x, const config_setting_t *user, size_t i, const char *uname,
-                   unsigned *mask)
+static int s_roles(cfg_loader *x, const config_setting_t *user, size_t i, const char *uname, unsigned *mask)
 {
     const config_setting_t *r = config_setting_get_member(user, "roles");
     char got[64];
     *mask = 0;
     if (!r)
-        return s_fail(x, user, "users[%zu] (\"%s\") has no roles: add e.g. roles = [\"owner\"]; "
-                               "(roles: " CFG_ROLE_LIST ")",
+        return s_fail(x, user,
+                      "users[%zu] (\"%s\") has no roles: add e.g. roles = [\"owner\"]; "
+                      "(roles: " CFG_ROLE_LIST ")",
                       i, uname);
     if (!config_setting_is_array(r) && !config_setting_is_list(r))
-        return s_fail(x, r, "users[%zu].roles must be a list of role names like [\"owner\"] (got %s)",
-                      i, s_got(r, got, sizeof got));
+        return s_fail(x, r, "users[%zu].roles must be a list of role names like [\"owner\"] (got %s)", i,
+                      s_got(r, got, sizeof got));
     int n = config_setting_length(r);
     if (n == 0)
-        return s_fail(x, r, "users[%zu] (\"%s\") has no roles: give at least one of " CFG_ROLE_LIST,
-                      i, uname);
+        return s_fail(x, r, "users[%zu] (\"%s\") has no roles: give at least one of " CFG_ROLE_LIST, i,
+                      uname);
     for (int k = 0; k < n; k++) {
         const config_setting_t *e = config_setting_get_elem(r, (unsigned)k);
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
@@ -678,8 +677,9 @@ static int s_roles(cfg_loader *x, const config_setting_t *user, size_t i, const 
     }
     /* A gateway's key already acts for every user: it may hold nothing else. */
     if ((*mask & RECT_ROLE_GATEWAY) && *mask != RECT_ROLE_GATEWAY)
-        return s_fail(x, r, "users[%zu] (\"%s\"): the role gateway goes alone (a gateway acts for "
-                            "others; give a person's roles to that person's own user)",
+        return s_fail(x, r,
+                      "users[%zu] (\"%s\"): the role gateway goes alone (a gateway acts for "
+                      "others; give a person's roles to that person's own user)",
                       i, uname);
     return 0;
 }
@@ -696,13 +696,15 @@ static int s_user_key(cfg_loader *x, const config_setting_t *list, size_t i, rec
     if (!v)
         return 0;
     if (keys_public_of(v, x->cfg->dir, z85, why, sizeof why) != 0)
-        return s_fail(x, at, "%s.public_key must be a CURVE public key (40 characters of Z85, as "
-                             "rectctl keygen prints it) or the path of its .pub file: %s",
+        return s_fail(x, at,
+                      "%s.public_key must be a CURVE public key (40 characters of Z85, as "
+                      "rectctl keygen prints it) or the path of its .pub file: %s",
                       where, why);
     for (size_t j = 0; j < i; j++)
         if (x->cfg->users[j].public_key && strcmp(x->cfg->users[j].public_key, z85) == 0)
-            return s_fail(x, at, "%s.public_key: users[%zu] (\"%s\") has the same key; every "
-                                 "user needs a key of their own (rectctl keygen %s)",
+            return s_fail(x, at,
+                          "%s.public_key: users[%zu] (\"%s\") has the same key; every "
+                          "user needs a key of their own (rectctl keygen %s)",
                           where, j, x->cfg->users[j].name, u->name);
     return s_dup(x, z85, &u->public_key);
 }
@@ -743,20 +745,37 @@ static int s_users(cfg_loader *x, config_setting_t *root)
 /* ---- the groups --------------------------------------------------------- */
 
 static const char *const s_top_keys[] = {
-    "daemon", "calendar", "notify", "consolidation", "workflow", "ledger", "sources", "units", "users", "client",
-    NULL,
+    "daemon",  "calendar", "notify", "consolidation", "workflow", "ledger",
+    "sources", "units",    "users",  "client",        NULL,
 };
 static const char *const s_daemon_keys[] = {
-    "endpoint",          "data_dir",    "map_size_mb",        "max_request_kb",
-    "max_attachment_mb", "reply_cache", "read_threads", "default_inspection",
-    "key_file",          "demo_keys",   "socket_group", "socket_mode", "signing_key",
-    "max_peers",         "fd_reserve",  "peer_queue",   "max_inflight_per_peer", "max_running_per_peer",
-    "max_inflight",      "max_inflight_mb", NULL,
+    "endpoint",
+    "data_dir",
+    "map_size_mb",
+    "max_request_kb",
+    "max_attachment_mb",
+    "reply_cache",
+    "read_threads",
+    "default_inspection",
+    "key_file",
+    "demo_keys",
+    "socket_group",
+    "socket_mode",
+    "signing_key",
+    "max_peers",
+    "fd_reserve",
+    "peer_queue",
+    "max_inflight_per_peer",
+    "max_running_per_peer",
+    "max_inflight",
+    "max_inflight_mb",
+    NULL,
 };
 static const char *const s_calendar_keys[] = {
     "timezone", "due_soon_days", "close_within_days", "working_days", "holidays", "workdays", NULL,
 };
-static const char *const s_notify_keys[] = {"at", "pub_endpoint", "escalate_after_days", "immediate", "hooks", NULL};
+static const char *const s_notify_keys[] = {"at",        "pub_endpoint", "escalate_after_days",
+                                            "immediate", "hooks",        NULL};
 static const char *const s_hook_keys[] = {"name", "command", "timeout_s", "retries", NULL};
 static const char *const s_consolidation_keys[] = {"interval_days", NULL};
 static const char *const s_ledger_keys[] = {"reviewer", NULL};
@@ -790,8 +809,9 @@ static int s_daemon_access(cfg_loader *x, const config_setting_t *g)
     char *end;
     unsigned long mode = strtoul(v, &end, 8);
     if (*end || v[0] != '0' || mode > 0777 || (mode & 0007) || (mode & 0600) != 0600)
-        return s_fail(x, at, "daemon.socket_mode must be an octal mode like \"0660\" or \"0600\" that "
-                             "lets rectd's user in and not everyone (got %s)",
+        return s_fail(x, at,
+                      "daemon.socket_mode must be an octal mode like \"0660\" or \"0600\" that "
+                      "lets rectd's user in and not everyone (got %s)",
                       at ? s_got(at, got, sizeof got) : v);
     cfg->socket_mode = (uint32_t)mode;
     return 0;
@@ -806,7 +826,8 @@ static int s_daemon(cfg_loader *x, config_setting_t *root)
     if (s_group(x, root, "daemon", &g, s_daemon_keys) < 0)
         return -1;
 
-    if (s_string(x, g, "daemon", "endpoint", 1, NULL, &v, &at) < 0 || s_endpoint(x, at, "daemon.endpoint", v, &cfg->endpoint) < 0)
+    if (s_string(x, g, "daemon", "endpoint", 1, NULL, &v, &at) < 0 ||
+        s_endpoint(x, at, "daemon.endpoint", v, &cfg->endpoint) < 0)
         return -1;
 
     if (s_string(x, g, "daemon", "data_dir", 1, NULL, &v, &at) < 0)
@@ -837,8 +858,7 @@ static int s_cmp_str(const void *a, const void *b)
 }
 
 /* The element of calendar.<key> whose canonical date is ymd (for messages). */
-static const config_setting_t *s_date_setting(const config_setting_t *g, const char *key,
-                                              const char *ymd)
+static const config_setting_t *s_date_setting(const config_setting_t *g, const char *key, const char *ymd)
 {
     const config_setting_t *list = config_setting_get_member(g, key);
     int n = list ? config_setting_length(list) : 0;
@@ -856,16 +876,15 @@ static const config_setting_t *s_date_setting(const config_setting_t *g, const c
  * canonical "YYYY-MM-DD" (owned by the config). A date that does not parse
  * or repeats is an error on its line.
  */
-static int s_dates(cfg_loader *x, const config_setting_t *g, const char *key, char ***out,
-                   size_t *count)
+static int s_dates(cfg_loader *x, const config_setting_t *g, const char *key, char ***out, size_t *count)
 {
     const config_setting_t *list = g ? config_setting_get_member(g, key) : NULL;
     char got[64];
     if (!list)
         return 0;
     if (!config_setting_is_array(list) && !config_setting_is_list(list))
-        return s_fail(x, list, "calendar.%s must be an array of dates [\"2026-10-01\", ...] (got %s)",
-                      key, s_got(list, got, sizeof got));
+        return s_fail(x, list, "calendar.%s must be an array of dates [\"2026-10-01\", ...] (got %s)", key,
+                      s_got(list, got, sizeof got));
     int n = config_setting_length(list);
     if (n == 0)
         return 0;
@@ -874,10 +893,9 @@ static int s_dates(cfg_loader *x, const config_setting_t *g, const char *key, ch
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
         char d[RECT_DATE_LEN];
-        if (config_setting_type(e) != CONFIG_TYPE_STRING ||
-            date_parse(config_setting_get_string(e), d) != 0)
-            return s_fail(x, e, "calendar.%s[%d] must be a date \"YYYY-MM-DD\" that exists (got %s)",
-                          key, i, s_got(e, got, sizeof got));
+        if (config_setting_type(e) != CONFIG_TYPE_STRING || date_parse(config_setting_get_string(e), d) != 0)
+            return s_fail(x, e, "calendar.%s[%d] must be a date \"YYYY-MM-DD\" that exists (got %s)", key, i,
+                          s_got(e, got, sizeof got));
         for (int j = 0; j < i; j++)
             if (strcmp((*out)[j], d) == 0)
                 return s_fail(x, e, "calendar.%s: %s is listed twice", key, d);
@@ -959,8 +977,7 @@ static int s_hook(cfg_loader *x, const config_setting_t *list, size_t i, rect_ho
                       "%s must be a group { name = \"sms\"; command = [\"/usr/local/bin/send-sms\"]; "
                       "} (got %s)",
                       where, s_got(e, got, sizeof got));
-    if (s_check_keys(x, e, where, s_hook_keys) < 0 ||
-        s_string(x, e, where, "name", 1, NULL, &name, &at) < 0)
+    if (s_check_keys(x, e, where, s_hook_keys) < 0 || s_string(x, e, where, "name", 1, NULL, &name, &at) < 0)
         return -1;
     if (!s_valid_id(name))
         return s_fail(x, at, "%s.name must be 1-%d characters from A-Z a-z 0-9 _ . - (got %s)", where,
@@ -968,7 +985,8 @@ static int s_hook(cfg_loader *x, const config_setting_t *list, size_t i, rect_ho
     for (size_t j = 0; j < i; j++) {
         const config_setting_t *nj = s_member(list, j, "name");
         if (strcmp(config_setting_get_string(nj), name) == 0)
-            return s_fail(x, at, "%s.name: duplicate hook name \"%s\" (notify.hooks[%zu] at line %u has it too)",
+            return s_fail(x, at,
+                          "%s.name: duplicate hook name \"%s\" (notify.hooks[%zu] at line %u has it too)",
                           where, name, j, config_setting_source_line(nj));
     }
     if (s_dup(x, name, &h->name) < 0)
@@ -976,11 +994,13 @@ static int s_hook(cfg_loader *x, const config_setting_t *list, size_t i, rect_ho
 
     const config_setting_t *cmd = config_setting_get_member(e, "command");
     if (!cmd)
-        return s_fail(x, e, "%s.command is required: the program and its arguments, e.g. "
-                            "[\"/usr/local/bin/send-sms\", \"--town\", \"tuotuo\"]",
+        return s_fail(x, e,
+                      "%s.command is required: the program and its arguments, e.g. "
+                      "[\"/usr/local/bin/send-sms\", \"--town\", \"tuotuo\"]",
                       where);
     if (!config_setting_is_array(cmd) && !config_setting_is_list(cmd))
-        return s_fail(x, cmd, "%s.command must be an array of strings [\"/path/to/program\", \"arg\", ...] (got %s)",
+        return s_fail(x, cmd,
+                      "%s.command must be an array of strings [\"/path/to/program\", \"arg\", ...] (got %s)",
                       where, s_got(cmd, got, sizeof got));
     int n = config_setting_length(cmd);
     if (n < 1)
@@ -1073,8 +1093,9 @@ static int s_workflow(cfg_loader *x, config_setting_t *root)
         return -1;
     if (strcmp(by, "item_leader") != 0 && strcmp(by, "any_leader") != 0) {
         char got[64];
-        return s_fail(x, at, "workflow.close_by must be \"item_leader\" (the item's own leader or an admin) "
-                             "or \"any_leader\" (any leader or an admin) (got %s)",
+        return s_fail(x, at,
+                      "workflow.close_by must be \"item_leader\" (the item's own leader or an admin) "
+                      "or \"any_leader\" (any leader or an admin) (got %s)",
                       s_got(at, got, sizeof got));
     }
     x->cfg->close_by_any_leader = strcmp(by, "any_leader") == 0;
@@ -1093,8 +1114,9 @@ static int s_ledger(cfg_loader *x, config_setting_t *root)
         return 0;
     if (!s_valid_name(v)) {
         char got[64];
-        return s_fail(x, at, "ledger.reviewer must be a name of at most %d bytes without blanks at either end (got %s)",
-                      RECT_MAX_NAME, s_got(at, got, sizeof got));
+        return s_fail(
+            x, at, "ledger.reviewer must be a name of at most %d bytes without blanks at either end (got %s)",
+            RECT_MAX_NAME, s_got(at, got, sizeof got));
     }
     return s_dup(x, v, &x->cfg->ledger_reviewer);
 }
@@ -1108,11 +1130,13 @@ static int s_ledger_reviewer(cfg_loader *x, config_setting_t *root)
     const config_setting_t *at = config_setting_lookup(root, "ledger.reviewer");
     const rect_user *u = cfg_user_find(x->cfg, v);
     if (u)
-        return s_fail(x, at, "ledger.reviewer: no user named \"%s\" (did you mean \"%s\"? ledger.reviewer takes "
-                             "the user's name, not the display name: that user signs ledgers)",
+        return s_fail(x, at,
+                      "ledger.reviewer: no user named \"%s\" (did you mean \"%s\"? ledger.reviewer takes "
+                      "the user's name, not the display name: that user signs ledgers)",
                       v, u->name);
-    return s_fail(x, at, "ledger.reviewer: no user named \"%s\" in users: the reviewer (审核人) signs ledgers "
-                         "(rectctl ledger sign) and must be a configured user",
+    return s_fail(x, at,
+                  "ledger.reviewer: no user named \"%s\" in users: the reviewer (审核人) signs ledgers "
+                  "(rectctl ledger sign) and must be a configured user",
                   v);
 }
 
@@ -1128,8 +1152,9 @@ static int s_client(cfg_loader *x, config_setting_t *root)
         if (!cfg_user(x->cfg, user)) {
             const rect_user *u = cfg_user_find(x->cfg, user);
             if (u)
-                return s_fail(x, at, "client.user: no user named \"%s\" (did you mean \"%s\"? "
-                                     "client.user takes a user's name, not the display name)",
+                return s_fail(x, at,
+                              "client.user: no user named \"%s\" (did you mean \"%s\"? "
+                              "client.user takes a user's name, not the display name)",
                               user, u->name);
             return s_fail(x, at, "client.user: no user named \"%s\" in users", user);
         }
@@ -1171,10 +1196,11 @@ static int s_readable(cfg_loader *x)
      * key in rectctl.conf), as who may write a key file does (keys.c). A group write bit is fine
      * for the owner's own private group (umask 002 on Debian gives a checkout mode 0664). */
     if (stat(x->path, &st) == 0 && ((st.st_mode & 002) || ((st.st_mode & 020) && !s_private_group(&st))))
-        return s_fail(x, NULL,
-                      "others may change this config (mode %04o): whoever can write it decides whose keys are "
-                      "trusted; run chmod go-w %s",
-                      (unsigned)(st.st_mode & 07777), x->path);
+        return s_fail(
+            x, NULL,
+            "others may change this config (mode %04o): whoever can write it decides whose keys are "
+            "trusted; run chmod go-w %s",
+            (unsigned)(st.st_mode & 07777), x->path);
     FILE *f = fopen(x->path, "r");
     if (!f)
         return s_fail(x, NULL, "cannot read: %s", strerror(errno));
@@ -1223,8 +1249,7 @@ static int s_read(cfg_loader *x)
     char file[PATH_MAX];
     s_shown_file(x, config_error_file(&x->lc), file, sizeof file);
     if (x->err && x->errlen)
-        snprintf(x->err, x->errlen, "%s:%d: %s", file, config_error_line(&x->lc),
-                 config_error_text(&x->lc));
+        snprintf(x->err, x->errlen, "%s:%d: %s", file, config_error_line(&x->lc), config_error_text(&x->lc));
     return -1;
 }
 
@@ -1252,12 +1277,12 @@ int cfg_load(const char *path, rect_cfg **out, char *err, size_t errlen)
     if (s_readable(&x) < 0 || s_locate(&x) < 0 || s_read(&x) < 0)
         goto done;
     root = config_root_setting(&x.lc);
-    if (s_check_keys(&x, root, NULL, s_top_keys) < 0 || s_daemon(&x, root) < 0 ||
-        s_calendar(&x, root) < 0 || s_notify(&x, root) < 0 || s_consolidation(&x, root) < 0 ||
-        s_workflow(&x, root) < 0 || s_ledger(&x, root) < 0 ||
+    if (s_check_keys(&x, root, NULL, s_top_keys) < 0 || s_daemon(&x, root) < 0 || s_calendar(&x, root) < 0 ||
+        s_notify(&x, root) < 0 || s_consolidation(&x, root) < 0 || s_workflow(&x, root) < 0 ||
+        s_ledger(&x, root) < 0 ||
         s_named_list(&x, root, &s_sources_spec, &x.cfg->sources, &x.cfg->n_sources) < 0 ||
-        s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 ||
-        s_users(&x, root) < 0 || s_ledger_reviewer(&x, root) < 0 || s_client(&x, root) < 0)
+        s_named_list(&x, root, &s_units_spec, &x.cfg->units, &x.cfg->n_units) < 0 || s_users(&x, root) < 0 ||
+        s_ledger_reviewer(&x, root) < 0 || s_client(&x, root) < 0)
         goto done;
     *out = x.cfg;
     x.cfg = NULL;
@@ -1473,8 +1498,8 @@ const char *cfg_default_path(void)
 
 #define CFG_CLIENT_SYSTEM_PATH "/etc/rectd/rectctl.conf"
 
-static const char *const s_client_conf_keys[] = {"endpoint", "server_key", "user", "key_file", "keys_dir",
-                                                 "timeout_ms", "retries", NULL};
+static const char *const s_client_conf_keys[] = {"endpoint", "server_key", "user",    "key_file",
+                                                 "keys_dir", "timeout_ms", "retries", NULL};
 
 /* A copy of s, or NULL for NULL; -1 when out of memory. */
 static int s_dup_opt(const char *s, char **out)
@@ -1515,9 +1540,10 @@ static int s_client_conf(cfg_loader *x, config_setting_t *root, rect_client_cfg 
         const config_setting_t *m = config_setting_get_elem(root, (unsigned)i);
         const char *name = config_setting_name(m);
         if (name && strcmp(name, "client") != 0)
-            return s_fail(x, m, "\"%s\" is not a rectctl setting: rectctl.conf holds one group, "
-                                "client = { endpoint = ...; server_key = ...; ... }; users, units "
-                                "and sources come from rectd itself",
+            return s_fail(x, m,
+                          "\"%s\" is not a rectctl setting: rectctl.conf holds one group, "
+                          "client = { endpoint = ...; server_key = ...; ... }; users, units "
+                          "and sources come from rectd itself",
                           name);
     }
     config_setting_t *g;
@@ -1527,14 +1553,17 @@ static int s_client_conf(cfg_loader *x, config_setting_t *root, rect_client_cfg 
     if (s_group(x, root, "client", &g, s_client_conf_keys) < 0)
         return -1;
     if (!g)
-        return s_fail(x, NULL, "no client group: rectctl.conf needs client = { endpoint = \"...\"; "
-                               "server_key = \"...\"; }; (see config/rectctl.conf)");
+        return s_fail(x, NULL,
+                      "no client group: rectctl.conf needs client = { endpoint = \"...\"; "
+                      "server_key = \"...\"; }; (see config/rectctl.conf)");
     if (!config_setting_get_member(g, "endpoint"))
-        return s_fail(x, g, "client.endpoint is required: where rectd listens, its daemon.endpoint "
-                            "(e.g. endpoint = \"ipc:///run/rectd/rectd.sock\";)");
+        return s_fail(x, g,
+                      "client.endpoint is required: where rectd listens, its daemon.endpoint "
+                      "(e.g. endpoint = \"ipc:///run/rectd/rectd.sock\";)");
     if (!config_setting_get_member(g, "server_key"))
-        return s_fail(x, g, "client.server_key is required: rectd's public key, the path of its "
-                            "rectd.pub or the 40 characters \"rectd keygen\" printed");
+        return s_fail(x, g,
+                      "client.server_key is required: rectd's public key, the path of its "
+                      "rectd.pub or the 40 characters \"rectd keygen\" printed");
     if (s_string(x, g, "client", "endpoint", 1, NULL, &v, &at) < 0 ||
         s_endpoint(x, at, "client.endpoint", v, &cc->endpoint) < 0)
         return -1;
@@ -1543,8 +1572,9 @@ static int s_client_conf(cfg_loader *x, config_setting_t *root, rect_client_cfg 
     if (s_string(x, g, "client", "user", 0, NULL, &v, &at) < 0)
         return -1;
     if (v && !s_valid_id(v))
-        return s_fail(x, at, "client.user must be a user name (A-Z a-z 0-9 _ . -, as in rectd's users), "
-                             "not a display name (got %s)",
+        return s_fail(x, at,
+                      "client.user must be a user name (A-Z a-z 0-9 _ . -, as in rectd's users), "
+                      "not a display name (got %s)",
                       s_got(at, got, sizeof got));
     if (v && s_dup(x, v, &cc->user) < 0)
         return -1;

@@ -23,9 +23,9 @@
 #include "rect_proto.h"
 
 struct conn {
-    void *ctx;       /* ZeroMQ context, owned */
-    void *sock;      /* current REQ socket or NULL, owned */
-    char *endpoint;  /* owned copy */
+    void *ctx;      /* ZeroMQ context, owned */
+    void *sock;     /* current REQ socket or NULL, owned */
+    char *endpoint; /* owned copy */
     int timeout_ms;
     unsigned tries;
     char server[41], pub[41], sec[41]; /* CURVE keys, Z85 */
@@ -91,12 +91,12 @@ static int s_open_socket(conn_t *self)
     self->sock = zmq_socket(self->ctx, ZMQ_REQ);
     if (!self->sock)
         return CONN_E_ZMQ;
-    if (zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger) != 0
-        || zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms) != 0
-        || zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, self->server, 40) != 0
-        || zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY, self->pub, 40) != 0
-        || zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, self->sec, 40) != 0
-        || zmq_connect(self->sock, self->endpoint) != 0) {
+    if (zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger) != 0 ||
+        zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms) != 0 ||
+        zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, self->server, 40) != 0 ||
+        zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY, self->pub, 40) != 0 ||
+        zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, self->sec, 40) != 0 ||
+        zmq_connect(self->sock, self->endpoint) != 0) {
         s_close_socket(self);
         return CONN_E_ZMQ;
     }
@@ -250,8 +250,7 @@ done:
     return rc;
 }
 
-int conn_call(conn_t *self, const json_t *request, const conn_frame *frames, size_t nframes,
-              json_t **reply_p)
+int conn_call(conn_t *self, const json_t *request, const conn_frame *frames, size_t nframes, json_t **reply_p)
 {
     return conn_call_data(self, request, frames, nframes, reply_p, NULL, NULL, NULL);
 }
@@ -302,21 +301,20 @@ int conn_call_data(conn_t *self, const json_t *request, const conn_frame *frames
     return rc;
 }
 
-json_t *conn_request_new(const char *cmd, const char *user, json_t *args, int write,
-                         const char *client)
+json_t *conn_request_new(const char *cmd, const char *user, json_t *args, int write, const char *client)
 {
     json_t *req = json_object();
     if (!args)
         args = json_object();
     if (!req || !args)
         goto fail;
-    if (json_object_set_new(req, "v", json_integer(RECT_PROTOCOL_VERSION)) != 0
-        || json_object_set_new(req, "cmd", json_string(cmd)) != 0
-        || json_object_set_new(req, "user", json_string(user)) != 0)
+    if (json_object_set_new(req, "v", json_integer(RECT_PROTOCOL_VERSION)) != 0 ||
+        json_object_set_new(req, "cmd", json_string(cmd)) != 0 ||
+        json_object_set_new(req, "user", json_string(user)) != 0)
         goto fail;
     if (write) {
-        if (json_object_set_new(req, "client", json_string(client)) != 0
-            || json_object_set_new(req, "seq", json_integer(1)) != 0)
+        if (json_object_set_new(req, "client", json_string(client)) != 0 ||
+            json_object_set_new(req, "seq", json_integer(1)) != 0)
             goto fail;
     }
     if (json_object_set_new(req, "args", args) != 0) {

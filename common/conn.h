@@ -42,7 +42,7 @@ typedef struct conn conn_t;
  */
 /* CURVE keys of a connection (Z85 text, 40 characters each). */
 typedef struct {
-    const char *server_public; /* rectd's public key */
+    const char *server_public;           /* rectd's public key */
     const char *public_key, *secret_key; /* the user's key pair */
 } conn_keys;
 
@@ -85,8 +85,7 @@ int conn_call_data(conn_t *self, const json_t *request, const conn_frame *frames
  * (with "seq": 1) when write is non-zero.
  * Returns NULL when out of memory. Caller owns the result (json_decref).
  */
-json_t *conn_request_new(const char *cmd, const char *user, json_t *args, int write,
-                         const char *client);
+json_t *conn_request_new(const char *cmd, const char *user, json_t *args, int write, const char *client);
 
 /*
  * Write a fresh random client id (CONN_CLIENT_ID_LEN hex characters and a

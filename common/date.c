@@ -36,8 +36,7 @@ static int s_month_days(long y, int m)
 
 static int s_valid_ymd(long y, int m, int d)
 {
-    return y >= S_MIN_YEAR && y <= S_MAX_YEAR && m >= 1 && m <= 12 && d >= 1 &&
-           d <= s_month_days(y, m);
+    return y >= S_MIN_YEAR && y <= S_MAX_YEAR && m >= 1 && m <= 12 && d >= 1 && d <= s_month_days(y, m);
 }
 
 /* Days since 1970-01-01 of a valid proleptic Gregorian date. */

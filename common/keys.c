@@ -74,14 +74,14 @@ static void s_make_parent(const char *path)
  * the same folder, synced, then linked or renamed into place), so a reader
  * that sees the name never reads half a key.
  */
-static int s_write_file(const char *path, const char *text, mode_t mode, int force, char *err,
-                        size_t len)
+static int s_write_file(const char *path, const char *text, mode_t mode, int force, char *err, size_t len)
 {
     char tmp[4096 + 16];
     if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
         return s_fail(err, len, "%s: the path is too long", path);
     if (!force && access(path, F_OK) == 0)
-        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
+        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key",
+                      path);
     int fd = mkstemp(tmp);
     if (fd < 0)
         return s_fail(err, len, "%s: cannot create: %s", path, strerror(errno));
@@ -95,7 +95,8 @@ static int s_write_file(const char *path, const char *text, mode_t mode, int for
     }
     unlink(tmp); /* after rename: nothing there any more; after link: the spare name */
     if (!ok && saved == EEXIST)
-        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key", path);
+        return s_fail(err, len, "%s: already exists; remove it first (or give --force) to replace the key",
+                      path);
     if (!ok)
         return s_fail(err, len, "%s: cannot write: %s", path, strerror(saved));
     return 0;
@@ -169,7 +170,8 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
             continue;
         char *colon = strchr(s, ':');
         if (!colon) {
-            rc = s_fail(err, errlen, "%s:%d: expected \"name: value\" (user, public or secret)", path, lineno);
+            rc =
+                s_fail(err, errlen, "%s:%d: expected \"name: value\" (user, public or secret)", path, lineno);
             break;
         }
         *colon = '\0';
@@ -180,7 +182,8 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
                      : strcmp(key, "secret") == 0 ? k->secret_z85
                                                   : NULL;
         if (seen && seen[0]) {
-            rc = s_fail(err, errlen, "%s:%d: a second \"%s:\" line: a key file has one of each", path, lineno, key);
+            rc = s_fail(err, errlen, "%s:%d: a second \"%s:\" line: a key file has one of each", path, lineno,
+                        key);
             break;
         }
         if (strcmp(key, "user") == 0 && strlen(val) >= sizeof k->user)
@@ -191,9 +194,11 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
         else if ((strcmp(key, "public") == 0 || strcmp(key, "secret") == 0) && keys_valid_z85(val))
             memcpy(key[0] == 'p' ? k->public_z85 : k->secret_z85, val, RECT_Z85_LEN + 1);
         else if (strcmp(key, "public") == 0 || strcmp(key, "secret") == 0)
-            rc = s_fail(err, errlen, "%s:%d: %s is not a key (40 characters of Z85 expected)", path, lineno, key);
+            rc = s_fail(err, errlen, "%s:%d: %s is not a key (40 characters of Z85 expected)", path, lineno,
+                        key);
         else
-            rc = s_fail(err, errlen, "%s:%d: unknown line \"%s\" (user, public or secret expected)", path, lineno, key);
+            rc = s_fail(err, errlen, "%s:%d: unknown line \"%s\" (user, public or secret expected)", path,
+                        lineno, key);
     }
     sodium_memzero(line, sizeof line);
     fclose(f);
@@ -204,7 +209,8 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
     if (need_secret) {
         char derived[RECT_Z85_LEN + 1];
         if (!k->secret_z85[0])
-            return s_fail(err, errlen, "%s: no \"secret:\" line: this is a public key file; give the .key file", path);
+            return s_fail(err, errlen,
+                          "%s: no \"secret:\" line: this is a public key file; give the .key file", path);
         if (st.st_mode & 077) {
             sodium_memzero(k, sizeof *k);
             return s_fail(err, errlen,
@@ -214,13 +220,13 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
                           path, (unsigned)(st.st_mode & 07777), path);
         }
         if (zmq_curve_public(derived, k->secret_z85) != 0 || strcmp(derived, k->public_z85) != 0)
-            return s_fail(err, errlen, "%s: the public key does not belong to the secret key: the file is damaged", path);
+            return s_fail(err, errlen,
+                          "%s: the public key does not belong to the secret key: the file is damaged", path);
     }
     return 0;
 }
 
-int keys_public_of(const char *value, const char *dir, char out[RECT_Z85_LEN + 1], char *err,
-                   size_t errlen)
+int keys_public_of(const char *value, const char *dir, char out[RECT_Z85_LEN + 1], char *err, size_t errlen)
 {
     if (keys_valid_z85(value)) {
         memcpy(out, value, RECT_Z85_LEN + 1);

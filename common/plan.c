@@ -160,10 +160,10 @@ void plan_col_letters(size_t col, char *out, size_t outlen)
 
 static char s_empty[] = "";
 
-#define S_MAX_CELLS 2000000u /* cells materialised (gaps included): a plan has a few thousand */
-#define S_MAX_SST 1000000u   /* shared strings */
+#define S_MAX_CELLS 2000000u           /* cells materialised (gaps included): a plan has a few thousand */
+#define S_MAX_SST 1000000u             /* shared strings */
 #define S_MAX_CELL_TEXT (1024u * 1024) /* bytes of one cell's or shared string's text */
-#define S_MAX_MERGE_STEPS 4000000u /* rows looked at while filling merged ranges */
+#define S_MAX_MERGE_STEPS 4000000u     /* rows looked at while filling merged ranges */
 
 /* The capacity a row's arrays have for n cells: grown geometrically, so a
  * line of a million commas costs no more than its cells. */
@@ -602,8 +602,8 @@ static int s_parse_entry(s_zip *z, const char *name, XML_StartElementHandler sta
         return 0;
     zip_file_t *zf = zip_fopen_index(z->za, (zip_uint64_t)idx, 0);
     if (!zf) {
-        s_fail(z->b, -1, "the .xlsx file's %s cannot be read (%s): is the workbook encrypted or damaged?", name,
-               zip_strerror(z->za));
+        s_fail(z->b, -1, "the .xlsx file's %s cannot be read (%s): is the workbook encrypted or damaged?",
+               name, zip_strerror(z->za));
         return -1;
     }
     XML_Memory_Handling_Suite mm = {s_xml_malloc, s_xml_realloc, s_xml_free};
@@ -804,8 +804,8 @@ static void s_sst_text(void *ud, const char *s, int len)
     if (!(t->in_si && t->in_t && !t->rph))
         return;
     if (t->cur.len + (size_t)len > S_MAX_CELL_TEXT) {
-        s_fail(t->b, -1, "the .xlsx file's shared string %zu is longer than %u KiB: that is no plan", t->n + 1,
-               S_MAX_CELL_TEXT / 1024);
+        s_fail(t->b, -1, "the .xlsx file's shared string %zu is longer than %u KiB: that is no plan",
+               t->n + 1, S_MAX_CELL_TEXT / 1024);
         S_STOP(t->xp);
         return;
     }
@@ -862,7 +862,8 @@ static void s_styles_start(void *ud, const char *el, const char **atts)
     const char *name = s_local(el);
     if (strcmp(name, "numFmt") == 0) {
         const char *id = s_attr(atts, "numFmtId"), *code = s_attr(atts, "formatCode");
-        if (id && code && s_code_is_date(code) && st->n_custom < sizeof st->custom_date / sizeof st->custom_date[0])
+        if (id && code && s_code_is_date(code) &&
+            st->n_custom < sizeof st->custom_date / sizeof st->custom_date[0])
             st->custom_date[st->n_custom++] = atoi(id);
     } else if (strcmp(name, "cellXfs") == 0) {
         st->in_xfs = 1;
@@ -905,11 +906,11 @@ typedef struct {
     const s_sst *sst;
     const s_styles *styles;
     int date1904;
-    long row_pos;   /* the current <row>'s number */
-    plan_row *row;  /* the current row, once it has a value */
-    long last_pos;  /* the last row pushed, to keep rows ascending */
-    size_t col;     /* the current <c>'s column */
-    long next_col;  /* the column a <c> without r gets */
+    long row_pos;  /* the current <row>'s number */
+    plan_row *row; /* the current row, once it has a value */
+    long last_pos; /* the last row pushed, to keep rows ascending */
+    size_t col;    /* the current <c>'s column */
+    long next_col; /* the column a <c> without r gets */
     char type[16];
     long style;
     int in_c, in_v, in_is, in_t, rph, has_value;
@@ -1095,8 +1096,8 @@ static void s_ws_end(void *ud, const char *el)
             errno = 0;
             unsigned long i = strtoul(v, &end, 10);
             if (end == v || *end || errno || i >= w->sst->n) {
-                s_ws_fail(w, w->col, "refers to shared string \"%.20s\", but the file has %zu: it is damaged", v,
-                          w->sst->n);
+                s_ws_fail(w, w->col, "refers to shared string \"%.20s\", but the file has %zu: it is damaged",
+                          v, w->sst->n);
                 return;
             }
             v = w->sst->v[i];
@@ -1128,8 +1129,8 @@ static void s_ws_end(void *ud, const char *el)
         }
         if (!w->row) {
             if (w->row_pos <= w->last_pos) {
-                s_fail(w->b, -1, "the .xlsx sheet's row %ld comes after row %ld: the file is damaged", w->row_pos,
-                       w->last_pos);
+                s_fail(w->b, -1, "the .xlsx sheet's row %ld comes after row %ld: the file is damaged",
+                       w->row_pos, w->last_pos);
                 S_STOP(w->xp);
                 return;
             }
@@ -1152,7 +1153,8 @@ static void s_ws_text(void *ud, const char *s, int len)
     if (!(w->in_v || (w->in_t && !w->rph)))
         return;
     if (w->val.len + (size_t)len > S_MAX_CELL_TEXT) {
-        s_ws_fail(w, w->col, "holds more than %u KiB of text: that is no plan's cell", S_MAX_CELL_TEXT / 1024);
+        s_ws_fail(w, w->col, "holds more than %u KiB of text: that is no plan's cell",
+                  S_MAX_CELL_TEXT / 1024);
         return;
     }
     if (s_text_add(&w->val, s, (size_t)len) != 0) {
@@ -1207,8 +1209,9 @@ static void s_read_xlsx(s_build *b, const char *data, size_t len)
     zip_source_t *src = zip_source_buffer_create(data, len, 0, &ze);
     zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY, &ze) : NULL;
     if (!za) {
-        s_fail(b, -1, "the file starts like a zip (.xlsx) but cannot be opened as one (%s): save the plan again "
-                      "as .xlsx or as CSV",
+        s_fail(b, -1,
+               "the file starts like a zip (.xlsx) but cannot be opened as one (%s): save the plan again "
+               "as .xlsx or as CSV",
                zip_error_strerror(&ze));
         if (src)
             zip_source_free(src);
@@ -1224,8 +1227,8 @@ static void s_read_xlsx(s_build *b, const char *data, size_t len)
 
     zip_int64_t n = zip_get_num_entries(za, 0);
     if (n < 0 || n > PLAN_XLSX_MAX_ENTRIES) {
-        s_fail(b, -1, "the .xlsx file holds %lld entries, more than %d: that is no plan (a zip bomb?)", (long long)n,
-               PLAN_XLSX_MAX_ENTRIES);
+        s_fail(b, -1, "the .xlsx file holds %lld entries, more than %d: that is no plan (a zip bomb?)",
+               (long long)n, PLAN_XLSX_MAX_ENTRIES);
         goto done;
     }
     uint64_t declared = 0;
@@ -1248,8 +1251,9 @@ static void s_read_xlsx(s_build *b, const char *data, size_t len)
     if (got < 0)
         goto done;
     if (got == 0) {
-        s_fail(b, -1, "the file is a zip but not an .xlsx workbook (it has no xl/workbook.xml): save the plan "
-                      "from Excel or WPS as .xlsx, or as CSV");
+        s_fail(b, -1,
+               "the file is a zip but not an .xlsx workbook (it has no xl/workbook.xml): save the plan "
+               "from Excel or WPS as .xlsx, or as CSV");
         goto done;
     }
     if (book.have_sheet &&
@@ -1299,8 +1303,9 @@ int plan_read(const char *data, size_t len, int enc, plan_sheet **out, char *err
         b.sh->format = PLAN_XLSX;
         s_read_xlsx(&b, data, len);
     } else if (len >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0) {
-        s_fail(&b, -1, "this is an .xls file (Excel 97-2003), which rectd does not read: save the plan as .xlsx "
-                       "or as CSV");
+        s_fail(&b, -1,
+               "this is an .xls file (Excel 97-2003), which rectd does not read: save the plan as .xlsx "
+               "or as CSV");
     } else {
         s_read_csv(&b, data, len, enc);
     }

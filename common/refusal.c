@@ -53,8 +53,8 @@ static const char *const s_actions[RECT_ACT_COUNT] = {
     [RECT_ACT_PASSWORD_RESET] = NC_("act", "reset a password"),
 };
 static const char *const s_roles[RECT_ROLE_COUNT] = {
-    NC_("role", "admin"), NC_("role", "leader"), NC_("role", "owner"), NC_("role", "verifier"),
-    NC_("role", "viewer"), NC_("role", "gateway"),
+    NC_("role", "admin"),    NC_("role", "leader"), NC_("role", "owner"),
+    NC_("role", "verifier"), NC_("role", "viewer"), NC_("role", "gateway"),
 };
 
 /* One sentence a rule is said with. */
@@ -63,6 +63,7 @@ typedef struct {
     const char *text;
 } s_sentence;
 
+/* clang-format off */
 static const s_sentence s_sentences[] = {
     /* The limits (daemon/server.c, s_pool_push). */
     {"too_busy_key",
@@ -166,6 +167,7 @@ static const s_sentence s_sentences[] = {
     {"ambiguous_ref",
      NC_("refusal", "ref {item} exists in several inspections: give INSPECTION/REF or the item's id.")},
 };
+/* clang-format on */
 
 static const char *s_tr(const rect_lang *lang, const char *msgid)
 {
@@ -236,8 +238,9 @@ static int s_put(char *out, size_t len, size_t *at, const char *s)
 }
 
 /* Labels of an array of wire names joined by the translated " or "; -1 when one is unknown. */
-static int s_put_list(const rect_lang *lang, const json_t *a, const char *(*label)(const rect_lang *, const char *),
-                      char *out, size_t len, size_t *at)
+static int s_put_list(const rect_lang *lang, const json_t *a,
+                      const char *(*label)(const rect_lang *, const char *), char *out, size_t len,
+                      size_t *at)
 {
     size_t i, n = json_array_size(a);
     json_t *v;

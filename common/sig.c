@@ -232,7 +232,8 @@ int sig_message(const char *format, const json_t *body, unsigned char **out, siz
 json_t *sig_anchor_body(const json_t *anchor)
 {
     return json_pack("{sOsOsO}", "at", s_or_null(json_object_get(anchor, "at")), "hash",
-                     s_or_null(json_object_get(anchor, "hash")), "seq", s_or_null(json_object_get(anchor, "seq")));
+                     s_or_null(json_object_get(anchor, "hash")), "seq",
+                     s_or_null(json_object_get(anchor, "seq")));
 }
 
 int sig_verify(const char *format, const json_t *body, const char *sig_hexstr, const unsigned char pub[32])

@@ -16,8 +16,8 @@ static int s_next(const char *s, size_t len, utf8proc_int32_t *cp)
 {
     if (len == 0)
         return -1;
-    utf8proc_ssize_t n = utf8proc_iterate((const utf8proc_uint8_t *)s,
-                                          len > 4 ? 4 : (utf8proc_ssize_t)len, cp);
+    utf8proc_ssize_t n =
+        utf8proc_iterate((const utf8proc_uint8_t *)s, len > 4 ? 4 : (utf8proc_ssize_t)len, cp);
     return n > 0 ? (int)n : -1;
 }
 

@@ -70,7 +70,8 @@ static int s_demo_users(rect_cfg *cfg, const char *folder, int make, int *made, 
             return -1;
         if (cfg_user_by_key(cfg, k.public_z85))
             return snprintf(err, errlen, "%s: the same key as user %s's: remove one of them", path,
-                            cfg_user_by_key(cfg, k.public_z85)->name), -1;
+                            cfg_user_by_key(cfg, k.public_z85)->name),
+                   -1;
         if (!(u->public_key = strdup(k.public_z85)))
             return snprintf(err, errlen, "out of memory"), -1;
     }
@@ -88,13 +89,17 @@ static int s_demo_folder(const rect_cfg *cfg, const char *folder, int make, char
     if (make)
         mkdir(folder, 0700);
     if (stat(folder, &st) != 0)
-        return make ? (snprintf(err, errlen, "%s: cannot make the demo keys' folder: %s", folder, strerror(errno)), -1) : 0;
+        return make ? (snprintf(err, errlen, "%s: cannot make the demo keys' folder: %s", folder,
+                                strerror(errno)),
+                       -1)
+                    : 0;
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077))
         return snprintf(err, errlen,
                         "%s: the demo keys' folder must be a folder of rectd's own user that no one "
                         "else may open (mode %04o): run chmod 700 %s (and remove keys others may "
                         "have put there)",
-                        folder, (unsigned)(st.st_mode & 07777), folder), -1;
+                        folder, (unsigned)(st.st_mode & 07777), folder),
+               -1;
     char own[2][4096];
     keys_base(cfg->key_file, own[0], sizeof own[0]);
     keys_base(cfg->signing_key ? cfg->signing_key : "", own[1], sizeof own[1]);
@@ -106,7 +111,8 @@ static int s_demo_folder(const rect_cfg *cfg, const char *folder, int make, char
                 return snprintf(err, errlen,
                                 "users[%zu].name \"%s\" is the name of rectd's own key file in %s: "
                                 "choose another user name",
-                                i, cfg->users[i].name, folder), -1;
+                                i, cfg->users[i].name, folder),
+                       -1;
         }
     return 0;
 }
@@ -114,14 +120,17 @@ static int s_demo_folder(const rect_cfg *cfg, const char *folder, int make, char
 int auth_prepare(rect_cfg *cfg, rect_key *server, int make, char *err, size_t errlen)
 {
     if (!zmq_has("curve"))
-        return snprintf(err, errlen, "this libzmq has no CURVE security: rectd cannot authenticate "
-                                     "anyone and will not start (install Debian's libzmq5)"), -1;
+        return snprintf(err, errlen,
+                        "this libzmq has no CURVE security: rectd cannot authenticate "
+                        "anyone and will not start (install Debian's libzmq5)"),
+               -1;
     if (!cfg->key_file)
         return snprintf(err, errlen,
                         "%s: daemon.key_file is not set: rectd needs its own CURVE key to prove "
                         "who connects (make one with: rectd keygen -o /etc/rectd/rectd; then set "
                         "daemon.key_file = \"/etc/rectd/rectd.key\")",
-                        cfg->path), -1;
+                        cfg->path),
+               -1;
     char base[4096], folder[4096];
     keys_base(cfg->key_file, base, sizeof base);
     s_folder(cfg->key_file, folder, sizeof folder);
@@ -251,8 +260,9 @@ void auth_zap_handle(void *zap, const rect_cfg *cfg)
     }
     const char *addr = f[3];
     if (strcmp(f[2], AUTH_ZAP_DOMAIN) != 0 || strcmp(f[5], "CURVE") != 0 || n < 7 || sizes[6] != 32) {
-        s_log("refused a %s connection from %s (domain \"%s\"): rectd admits CURVE clients only (rectctl with a key)",
-              f[5], addr[0] ? addr : "?", f[2]);
+        s_log(
+            "refused a %s connection from %s (domain \"%s\"): rectd admits CURVE clients only (rectctl with a key)",
+            f[5], addr[0] ? addr : "?", f[2]);
         s_reply(zap, f[1], "400", "CURVE required", "");
         return;
     }
@@ -292,8 +302,8 @@ const char *auth_principal(const auth_peer *p, char *out, size_t len)
         struct passwd pw, *found = NULL;
         char buf[1024];
         getpwuid_r((uid_t)p->uid, &pw, buf, sizeof buf, &found);
-        snprintf(out + n, len - (size_t)n, " unix:%s(%ld) pid:%ld", found ? found->pw_name : "?",
-                 p->uid, p->pid);
+        snprintf(out + n, len - (size_t)n, " unix:%s(%ld) pid:%ld", found ? found->pw_name : "?", p->uid,
+                 p->pid);
     }
     return out;
 }

@@ -144,8 +144,7 @@ void cal_today(const rect_cfg *cfg, time_t now, char out[RECT_DATE_LEN])
     date_today(now, cfg->timezone, out);
 }
 
-cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *today,
-                       long *days_overdue)
+cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *today, long *days_overdue)
 {
     long dummy;
     if (!days_overdue)

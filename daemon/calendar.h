@@ -65,8 +65,7 @@ typedef struct {
  *   closed (or unknown): none.
  * *days_overdue gets calendar days past the deadline (>= 1) when red, else -1.
  */
-cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *today,
-                       long *days_overdue);
+cal_light cal_light_of(const rect_cfg *cfg, const cal_item *it, const char *today, long *days_overdue);
 
 /* Today's date in cfg->timezone at instant now. */
 void cal_today(const rect_cfg *cfg, time_t now, char out[RECT_DATE_LEN]);

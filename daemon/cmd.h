@@ -36,21 +36,21 @@ typedef struct {
     json_t *args;           /* borrowed: the request's args object */
     const cmd_file *files;  /* attached frames, n_files of them */
     size_t n_files;
-    store_txn *txn;         /* read-only for read commands; NULL for a TASK until it begins one */
-    store *st;              /* the store, for TASK commands only (backup); NULL otherwise */
+    store_txn *txn; /* read-only for read commands; NULL for a TASK until it begins one */
+    store *st;      /* the store, for TASK commands only (backup); NULL otherwise */
     time_t now;
     char now_text[RECT_INSTANT_LEN]; /* now as a UTC instant */
-    json_t *result;         /* set by the handler; owned by the dispatcher */
+    json_t *result;                  /* set by the handler; owned by the dispatcher */
     /* A read's binary frame after the reply (blob_get): set has_out and out
      * (malloc'd, owned by the dispatcher from then on; NULL for no bytes). */
     int has_out;
     char *out;
     size_t out_len;
-    uint64_t seq;           /* sequence number of the last event item_apply appended */
-    char msg[1024];         /* error message when the handler fails */
-    json_t *details;        /* the refusal's facts (docs/PROTOCOL.md "Refusal details"), or NULL;
+    uint64_t seq;      /* sequence number of the last event item_apply appended */
+    char msg[1024];    /* error message when the handler fails */
+    json_t *details;   /* the refusal's facts (docs/PROTOCOL.md "Refusal details"), or NULL;
                                owned by the dispatcher, which adds "cmd" and "user" */
-    json_t *err_extra;      /* when the handler fails: more fields of the error object (an import
+    json_t *err_extra; /* when the handler fails: more fields of the error object (an import
                                dry run's "problems"); set by the handler, owned by the dispatcher */
 } cmd_ctx;
 
@@ -65,7 +65,8 @@ int cmd_fail(cmd_ctx *c, int code, const char *fmt, ...) __attribute__((format(p
  * the English message; a "rule" key names the rule that refused. Keys and
  * their meaning: docs/PROTOCOL.md "Refusal details".
  */
-int cmd_refuse(cmd_ctx *c, int code, json_t *details, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int cmd_refuse(cmd_ctx *c, int code, json_t *details, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /*
  * Who connected, as events record it: auth_principal() of c->peer, made on

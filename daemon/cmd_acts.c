@@ -45,7 +45,8 @@ int cmd_urge(cmd_ctx *c)
             return rc;
         cal_today(c->cfg, c->now, today);
         if (strcmp(reply_by, today) < 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "urge: the reply-by date %s is before today (%s)", reply_by, today);
+            return cmd_fail(c, RECT_E_BAD_VALUE, "urge: the reply-by date %s is before today (%s)", reply_by,
+                            today);
         if (!(extra = json_pack("{ss}", "reply_by", reply_by)))
             return s_nomem(c);
     }
@@ -54,7 +55,8 @@ int cmd_urge(cmd_ctx *c)
         return rc;
     }
     /* 督办次数: rectd's escalations and people's urges, one counter (the ledger's and stats' one source). */
-    json_t *set = json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
+    json_t *set =
+        json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
     rc = s_act(c, item, RECT_ACT_URGE, set, cmd_str(c, "note"), extra);
     json_decref(item);
     return rc;
@@ -122,7 +124,7 @@ int cmd_ledger_sign(cmd_ctx *c)
     if (rc)
         return cmd_fail(c, rc, "cannot record the sign-off; nothing was changed");
     c->result = json_pack("{s{sssssssssIs{sIss}s:s?}}", "sign_off", "inspection", name, "by", c->actor->name,
-                          "by_display", c->actor->display, "at", c->now_text, "seq", (json_int_t)c->seq, "head",
-                          "seq", (json_int_t)head_seq, "hash", hex, "note", note);
+                          "by_display", c->actor->display, "at", c->now_text, "seq", (json_int_t)c->seq,
+                          "head", "seq", (json_int_t)head_seq, "hash", hex, "note", note);
     return c->result ? 0 : s_nomem(c);
 }

@@ -44,7 +44,9 @@ static int s_unhex(const char *hex, unsigned char out[32])
         unsigned v = 0;
         for (int j = 0; j < 2; j++) {
             char ch = hex[2 * i + j];
-            v = v * 16 + (unsigned)(ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : 99);
+            v = v * 16 + (unsigned)(ch >= '0' && ch <= '9'   ? ch - '0'
+                                    : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                                                             : 99);
         }
         if (v > 255)
             return -1;
@@ -63,14 +65,14 @@ typedef struct {
     uint64_t *ev_item;      /* ev_item[seq] = item of event seq */
     unsigned char *seen;    /* seen[seq]: found in item_events */
     size_t cap;
-    json_t *uses;           /* "sha:item:seq" -> true, expected blob_uses entries */
-    json_t *insp_left;      /* inspections replayed but not yet found stored */
-    json_t *backups;        /* [seq, events, head] of each backup event, checked after the chain */
-    json_t **items;         /* stored items by id */
-    uint64_t n_items;       /* items[] has n_items + 1 slots */
-    unsigned *count;        /* entries per item in the index being checked */
-    const char *field;      /* the index being checked */
-    int index;              /* its number in store_index_fields */
+    json_t *uses;      /* "sha:item:seq" -> true, expected blob_uses entries */
+    json_t *insp_left; /* inspections replayed but not yet found stored */
+    json_t *backups;   /* [seq, events, head] of each backup event, checked after the chain */
+    json_t **items;    /* stored items by id */
+    uint64_t n_items;  /* items[] has n_items + 1 slots */
+    unsigned *count;   /* entries per item in the index being checked */
+    const char *field; /* the index being checked */
+    int index;         /* its number in store_index_fields */
     uint64_t bad_seq;
     char problem[768];
     int failed;
@@ -109,7 +111,8 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
         return s_problem(a, s, "seq %llu: missing (the next stored event is seq %llu)", (unsigned long long)s,
                          (unsigned long long)ev->seq);
     if (!ev->canon)
-        return s_problem(a, s, "seq %llu: the stored value is too short to hold prev and hash", (unsigned long long)s);
+        return s_problem(a, s, "seq %llu: the stored value is too short to hold prev and hash",
+                         (unsigned long long)s);
     if (memcmp(ev->prev, a->prev, 32) != 0)
         return s_problem(a, s, "seq %llu: its stored prev is not the hash of seq %llu", (unsigned long long)s,
                          (unsigned long long)(s - 1));
@@ -120,8 +123,10 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
     crypto_hash_sha256_update(&st, (const unsigned char *)ev->canon, ev->len);
     crypto_hash_sha256_final(&st, h);
     if (memcmp(h, ev->hash, 32) != 0)
-        return s_problem(a, s, "seq %llu: the stored hash does not match the event's bytes: the event was changed after it was recorded",
-                         (unsigned long long)s);
+        return s_problem(
+            a, s,
+            "seq %llu: the stored hash does not match the event's bytes: the event was changed after it was recorded",
+            (unsigned long long)s);
     int nomem;
     json_t *e = fault_loadb(ev->canon, ev->len, JSON_REJECT_DUPLICATES, NULL, &nomem);
     if (!e && nomem)
@@ -151,7 +156,8 @@ static int s_chain_one(const store_raw_event *ev, void *ctx)
         rc = s_problem(a, s, "seq %llu: the event says seq %lld", (unsigned long long)s,
                        (long long)json_integer_value(json_object_get(e, "seq")));
     else if ((rc = s_with_prev(e, ev->prev)) || (rc = replay_apply(a->r, e, why, sizeof why)) != 0)
-        rc = rc == RECT_E_NOMEM ? rc : s_problem(a, s, "seq %llu does not replay: %s", (unsigned long long)s, why);
+        rc = rc == RECT_E_NOMEM ? rc
+                                : s_problem(a, s, "seq %llu does not replay: %s", (unsigned long long)s, why);
     size_t i;
     json_array_foreach(files, i, f) {
         char key[128];
@@ -191,7 +197,8 @@ static int s_check_backups(s_audit *a, store_txn *t)
     size_t i;
     json_t *b;
     json_array_foreach(a->backups, i, b) {
-        json_int_t seq = json_integer_value(json_array_get(b, 0)), n = json_integer_value(json_array_get(b, 1));
+        json_int_t seq = json_integer_value(json_array_get(b, 0)),
+                   n = json_integer_value(json_array_get(b, 1));
         const char *head = json_string_value(json_array_get(b, 2));
         char want[65] = "0000000000000000000000000000000000000000000000000000000000000000";
         json_t *ev = NULL;
@@ -203,8 +210,9 @@ static int s_check_backups(s_audit *a, store_txn *t)
             json_decref(ev);
         }
         if (!head || strcmp(head, want) != 0) {
-            s_problem(a, (uint64_t)seq, "seq %lld: the backup event says the head at seq %lld is %.16s…, but the hash "
-                                        "of seq %lld is %.16s…: the event was not written by rectd",
+            s_problem(a, (uint64_t)seq,
+                      "seq %lld: the backup event says the head at seq %lld is %.16s…, but the hash "
+                      "of seq %lld is %.16s…: the event was not written by rectd",
                       (long long)seq, (long long)n, head ? head : "?", (long long)n, want);
             return 0;
         }
@@ -255,12 +263,12 @@ static int s_index_entry(const void *key, size_t klen, const void *val, size_t v
     const char *have = store_index_value(s_item(a, id), a->index);
     int vl = (int)(klen - 9);
     if (!s_item(a, id))
-        return s_problem(a, 0, "index %s has an entry \"%.*s\" for item %llu, which does not exist", a->field, vl,
-                         (const char *)k, (unsigned long long)id);
+        return s_problem(a, 0, "index %s has an entry \"%.*s\" for item %llu, which does not exist", a->field,
+                         vl, (const char *)k, (unsigned long long)id);
     if (!have || strlen(have) != klen - 9 || memcmp(have, k, klen - 9) != 0)
-        return s_problem(a, 0, "index %s has a stale entry \"%.*s\" for item %llu (%s), which holds %s%s%s", a->field,
-                         vl, (const char *)k, (unsigned long long)id, s_ref(a, id), have ? "\"" : "",
-                         have ? have : "null", have ? "\"" : "");
+        return s_problem(a, 0, "index %s has a stale entry \"%.*s\" for item %llu (%s), which holds %s%s%s",
+                         a->field, vl, (const char *)k, (unsigned long long)id, s_ref(a, id),
+                         have ? "\"" : "", have ? have : "null", have ? "\"" : "");
     a->count[id]++;
     return 0;
 }
@@ -278,8 +286,8 @@ static int s_ref_entry(const void *key, size_t klen, const void *val, size_t vle
     size_t rl = (size_t)(nul - k), il = klen - rl - 1;
     if (!it || !ref || strlen(ref) != rl || memcmp(ref, k, rl) != 0 || strlen(insp ? insp : "") != il ||
         memcmp(insp ? insp : "", nul + 1, il) != 0)
-        return s_problem(a, 0, "index refs maps %.*s/%.*s to item %llu, which %s", (int)il, nul + 1, (int)rl, k,
-                         (unsigned long long)id, it ? "has another ref or inspection" : "does not exist");
+        return s_problem(a, 0, "index refs maps %.*s/%.*s to item %llu, which %s", (int)il, nul + 1, (int)rl,
+                         k, (unsigned long long)id, it ? "has another ref or inspection" : "does not exist");
     a->count[id]++;
     return 0;
 }
@@ -296,7 +304,8 @@ static int s_item_event_entry(const void *key, size_t klen, const void *val, siz
         return s_problem(a, 0, "index item_events lists seq %llu under item 0, which is no item",
                          (unsigned long long)seq);
     if (seq == 0 || seq >= a->expect || a->ev_item[seq] != id)
-        return s_problem(a, 0, "index item_events lists seq %llu under item %llu, but that event is not the item's",
+        return s_problem(a, 0,
+                         "index item_events lists seq %llu under item %llu, but that event is not the item's",
                          (unsigned long long)seq, (unsigned long long)id);
     a->seen[seq] = 1;
     return 0;
@@ -314,8 +323,9 @@ static int s_use_entry(const void *key, size_t klen, const void *val, size_t vle
     uint64_t id = s_get64((const unsigned char *)key + 32), seq = s_get64((const unsigned char *)key + 40);
     snprintf(k, sizeof k, "%s:%llu:%llu", hex, (unsigned long long)id, (unsigned long long)seq);
     if (!json_object_get(a->uses, k))
-        return s_problem(a, 0, "index blob_uses says item %llu filed file %.12s… at seq %llu, but no such event names it",
-                         (unsigned long long)id, hex, (unsigned long long)seq);
+        return s_problem(
+            a, 0, "index blob_uses says item %llu filed file %.12s… at seq %llu, but no such event names it",
+            (unsigned long long)id, hex, (unsigned long long)seq);
     json_object_del(a->uses, k);
     return 0;
 }
@@ -335,8 +345,8 @@ static int s_check_indexes(s_audit *a, store_txn *t)
         for (uint64_t id = 1; id <= a->n_items && !a->failed; id++) {
             const char *v = store_index_value(a->items[id], i);
             if (a->items[id] && v && a->count[id] != 1)
-                s_problem(a, 0, "item %llu (%s): its entry \"%s\" in index %s is missing", (unsigned long long)id,
-                          s_ref(a, id), v, a->field);
+                s_problem(a, 0, "item %llu (%s): its entry \"%s\" in index %s is missing",
+                          (unsigned long long)id, s_ref(a, id), v, a->field);
         }
     }
     if (a->failed)
@@ -346,7 +356,8 @@ static int s_check_indexes(s_audit *a, store_txn *t)
         return rc;
     for (uint64_t id = 1; id <= a->n_items && !a->failed; id++)
         if (a->items[id] && a->count[id] != 1)
-            s_problem(a, 0, "item %llu (%s): its entry in index refs is missing", (unsigned long long)id, s_ref(a, id));
+            s_problem(a, 0, "item %llu (%s): its entry in index refs is missing", (unsigned long long)id,
+                      s_ref(a, id));
     if (a->failed)
         return 0;
     if (!(a->seen = calloc(a->expect + 1, 1)))
@@ -379,7 +390,9 @@ static void s_check_replay(s_audit *a)
         if (!have && !want)
             continue;
         if (!have || !want) {
-            s_problem(a, 0, have ? "item %llu (%s) is stored but has no events" : "events name item %llu (%s), which is not stored",
+            s_problem(a, 0,
+                      have ? "item %llu (%s) is stored but has no events"
+                           : "events name item %llu (%s), which is not stored",
                       (unsigned long long)id, have ? s_ref(a, id) : "?");
             return;
         }
@@ -399,8 +412,8 @@ static void s_check_replay(s_audit *a)
                     diff = f;
                     break;
                 }
-        s_problem(a, 0, "item %llu (%s) differs from the replay of its events (field %s)", (unsigned long long)id,
-                  s_ref(a, id), diff);
+        s_problem(a, 0, "item %llu (%s) differs from the replay of its events (field %s)",
+                  (unsigned long long)id, s_ref(a, id), diff);
     }
 }
 
@@ -477,7 +490,9 @@ static int s_anchor_arg(s_audit *a, const json_t *anchor)
         return 0;
     }
     if (rc)
-        return cmd_fail(a->c, rc, rc == RECT_E_BAD_VALUE ? "audit_verify: %s" : "audit_verify: cannot check the anchor (%s)",
+        return cmd_fail(a->c, rc,
+                        rc == RECT_E_BAD_VALUE ? "audit_verify: %s"
+                                               : "audit_verify: cannot check the anchor (%s)",
                         rc == RECT_E_BAD_VALUE ? why : rect_err_name(rc));
     a->anchor_seq = (uint64_t)json_integer_value(json_object_get(anchor, "seq"));
     s_unhex(json_string_value(json_object_get(anchor, "hash")), a->anchor_hash); /* checked above */
@@ -491,12 +506,14 @@ static void s_check_anchor(s_audit *a, uint64_t n, const char *at)
     store_hex(a->anchor_hash, 32, want);
     store_hex(a->at_anchor, 32, have);
     if (a->anchor_seq > n)
-        s_problem(a, n + 1, "the record ends at seq %llu, before seq %llu of the anchor taken at %s: events were "
-                            "removed since (the database was truncated or rolled back, or it is another one)",
+        s_problem(a, n + 1,
+                  "the record ends at seq %llu, before seq %llu of the anchor taken at %s: events were "
+                  "removed since (the database was truncated or rolled back, or it is another one)",
                   (unsigned long long)n, (unsigned long long)a->anchor_seq, at);
     else if (memcmp(a->at_anchor, a->anchor_hash, 32) != 0)
-        s_problem(a, a->anchor_seq, "seq %llu: its hash is %.16s…, but the anchor taken at %s says %.16s…: the "
-                                    "record up to seq %llu was rewritten since (or replaced by another history)",
+        s_problem(a, a->anchor_seq,
+                  "seq %llu: its hash is %.16s…, but the anchor taken at %s says %.16s…: the "
+                  "record up to seq %llu was rewritten since (or replaced by another history)",
                   (unsigned long long)a->anchor_seq, have, at, want, (unsigned long long)a->anchor_seq);
 }
 
@@ -514,17 +531,19 @@ int cmd_audit_verify(cmd_ctx *c)
     }
     if (anchor && (rc = s_anchor_arg(&a, anchor)))
         goto done;
-    if (!a.failed &&
-        ((rc = store_scan_events(c->txn, 1, s_chain_one, &a)) < 0 || (rc = store_head(c->txn, &next, head)))) {
+    if (!a.failed && ((rc = store_scan_events(c->txn, 1, s_chain_one, &a)) < 0 ||
+                      (rc = store_head(c->txn, &next, head)))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the event log");
         goto done;
     }
     uint64_t n = a.expect - 1;
     if (!a.failed && (next > 1 ? next - 1 : 0) != n)
-        s_problem(&a, n + 1, "the stored counter says the next event is seq %llu, but the log ends at seq %llu",
+        s_problem(&a, n + 1,
+                  "the stored counter says the next event is seq %llu, but the log ends at seq %llu",
                   (unsigned long long)next, (unsigned long long)n);
     else if (!a.failed && memcmp(head, a.prev, 32) != 0)
-        s_problem(&a, n ? n : 1, "the stored chain head is not the hash of the last event (seq %llu)", (unsigned long long)n);
+        s_problem(&a, n ? n : 1, "the stored chain head is not the hash of the last event (seq %llu)",
+                  (unsigned long long)n);
     if (!a.failed && (rc = s_check_backups(&a, c->txn))) {
         rc = cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the event log");
         goto done;
@@ -546,12 +565,13 @@ int cmd_audit_verify(cmd_ctx *c)
     }
     store_hex(a.prev, 32, hex);
     if (anchor)
-        anchor_out = json_pack("{s:O,s:O,s:O,s:b}", "seq", json_object_get(anchor, "seq"), "hash",
-                               json_object_get(anchor, "hash"), "at", json_object_get(anchor, "at"), "ok", anchor_ok);
-    c->result = json_pack("{s:b,s:I,s:{s:I,s:s},s:o,s:s?,s:o*}", "ok", !a.failed, "events", (json_int_t)n, "head",
-                          "seq", (json_int_t)n, "hash", hex, "first_bad_seq",
-                          a.failed && a.bad_seq ? json_integer((json_int_t)a.bad_seq) : json_null(), "problem",
-                          a.failed ? a.problem : NULL, "anchor", anchor_out);
+        anchor_out =
+            json_pack("{s:O,s:O,s:O,s:b}", "seq", json_object_get(anchor, "seq"), "hash",
+                      json_object_get(anchor, "hash"), "at", json_object_get(anchor, "at"), "ok", anchor_ok);
+    c->result = json_pack("{s:b,s:I,s:{s:I,s:s},s:o,s:s?,s:o*}", "ok", !a.failed, "events", (json_int_t)n,
+                          "head", "seq", (json_int_t)n, "hash", hex, "first_bad_seq",
+                          a.failed && a.bad_seq ? json_integer((json_int_t)a.bad_seq) : json_null(),
+                          "problem", a.failed ? a.problem : NULL, "anchor", anchor_out);
     rc = c->result ? 0 : s_nomem(c);
 done:
     for (uint64_t i = 0; a.items && i <= a.n_items; i++)
@@ -581,7 +601,8 @@ int cmd_audit_anchor(cmd_ctx *c)
         return cmd_fail(c, RECT_E_NOT_FOUND, "audit_anchor: the record has no events yet: nothing to anchor");
     store_hex(head, 32, hex);
     if ((rc = sign_anchor(next - 1, hex, c->now_text, &c->result)))
-        return cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the anchor (%s)", rect_err_name(rc));
+        return cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the anchor (%s)",
+                        rect_err_name(rc));
     return 0;
 }
 
@@ -667,7 +688,10 @@ static int s_reuse_entry(cmd_ctx *c, s_use *g, size_t n, json_t *out)
         store_item_get(c->txn, g[i].item, &it);
         store_event_get(c->txn, g[i].seq, &ev);
         json_array_foreach(json_object_get(ev, "files"), j, f)
-            if (strcmp(json_string_value(json_object_get(f, "sha256")) ? json_string_value(json_object_get(f, "sha256")) : "", hex) == 0) {
+            if (strcmp(json_string_value(json_object_get(f, "sha256"))
+                           ? json_string_value(json_object_get(f, "sha256"))
+                           : "",
+                       hex) == 0) {
                 name = json_object_get(f, "name");
                 break;
             }
@@ -681,7 +705,8 @@ static int s_reuse_entry(cmd_ctx *c, s_use *g, size_t n, json_t *out)
             return RECT_E_NOMEM;
         }
     }
-    if (!uses || json_array_append_new(out, json_pack("{sssIso}", "sha256", hex, "size", (json_int_t)size, "uses", uses)))
+    if (!uses || json_array_append_new(
+                     out, json_pack("{sssIso}", "sha256", hex, "size", (json_int_t)size, "uses", uses)))
         return RECT_E_NOMEM;
     return 0;
 }
@@ -713,8 +738,8 @@ int cmd_audit_reuse(cmd_ctx *c)
 typedef struct {
     cmd_ctx *c;
     int rc;
-    long row;          /* row number, the header is 1 (an .xlsx: the sheet's row) */
-    long pos;          /* a workbook's row number for the row being read, 0 for CSV */
+    long row; /* row number, the header is 1 (an .xlsx: the sheet's row) */
+    long pos; /* a workbook's row number for the row being read, 0 for CSV */
     int col, col_ref, col_state, header_done, any;
     char *ref, *state; /* this row's cells */
     json_t *rows;      /* [[ref, state|null], ...] */
@@ -794,8 +819,8 @@ static void s_on_row(int ch, void *ctx)
         goto done;
     }
     if (json_object_get(r->seen, r->ref)) {
-        r->rc = cmd_fail(r->c, RECT_E_BAD_IMPORT, "row %ld, column 编号 (ref): %s is already on row %lld", row, r->ref,
-                         (long long)json_integer_value(json_object_get(r->seen, r->ref)));
+        r->rc = cmd_fail(r->c, RECT_E_BAD_IMPORT, "row %ld, column 编号 (ref): %s is already on row %lld",
+                         row, r->ref, (long long)json_integer_value(json_object_get(r->seen, r->ref)));
         goto done;
     }
     json_t *state = json_null();
@@ -806,9 +831,10 @@ static void s_on_row(int ch, void *ctx)
         if (s < 0)
             s = rect_lookup(s_state_zh_old, RECT_ST_COUNT, r->state);
         if (s < 0) {
-            r->rc = cmd_fail(r->c, RECT_E_BAD_IMPORT,
-                             "row %ld, column 状态 (state): \"%.60s\" is not a state (已认领/已交办/整改中/已验收/已销号 or claimed/assigned/rectifying/verified/closed)",
-                             row, r->state);
+            r->rc = cmd_fail(
+                r->c, RECT_E_BAD_IMPORT,
+                "row %ld, column 状态 (state): \"%.60s\" is not a state (已认领/已交办/整改中/已验收/已销号 or claimed/assigned/rectifying/verified/closed)",
+                row, r->state);
             goto done;
         }
         state = json_string(rect_state_names[s]);
@@ -832,8 +858,9 @@ static int s_our_item(store_txn *t, uint64_t id, json_t *it, void *ctx)
 {
     s_ours *o = ctx;
     json_t *ref = json_object_get(it, "ref");
-    if (json_is_string(ref) && (json_object_set(o->here, json_string_value(ref), json_object_get(it, "state")) ||
-                                json_array_append(o->order, ref)))
+    if (json_is_string(ref) &&
+        (json_object_set(o->here, json_string_value(ref), json_object_get(it, "state")) ||
+         json_array_append(o->order, ref)))
         return RECT_E_NOMEM;
     return 0;
 }
@@ -875,7 +902,8 @@ int cmd_reconcile(cmd_ctx *c)
     if ((rc = r.rc))
         goto done;
     if (!r.header_done) {
-        rc = cmd_fail(c, RECT_E_BAD_IMPORT, "the file is empty: it needs a header row with a ref/编号 column");
+        rc =
+            cmd_fail(c, RECT_E_BAD_IMPORT, "the file is empty: it needs a header row with a ref/编号 column");
         goto done;
     }
     if ((rc = store_walk_index(c->txn, "inspection", insp, s_our_item, &o))) {
@@ -891,7 +919,8 @@ int cmd_reconcile(cmd_ctx *c)
         if (!here)
             rc = json_array_append(missing_here, json_array_get(row, 0));
         else if (json_is_string(there) && !json_equal(here, there))
-            rc = json_array_append_new(differs, json_pack("{sssOsO}", "ref", rf, "here", here, "there", there));
+            rc = json_array_append_new(differs,
+                                       json_pack("{sssOsO}", "ref", rf, "here", here, "there", there));
         else
             matched++;
         if (rc) {

@@ -64,7 +64,8 @@ static int s_check_path(cmd_ctx *c, const char *path, int *made)
     if (path[0] != '/')
         return cmd_fail(c, RECT_E_BAD_VALUE,
                         "backup: the path \"%s\" is not absolute: give a full path on rectd's machine, e.g. "
-                        "/var/backups/rectd/2027-01-05 (a new folder, or an empty one)", path);
+                        "/var/backups/rectd/2027-01-05 (a new folder, or an empty one)",
+                        path);
     if (strlen(path) >= PATH_MAX - 32)
         return cmd_fail(c, RECT_E_BAD_VALUE, "backup: the path is too long");
     if (!realpath(c->cfg->data_dir, data))
@@ -76,7 +77,8 @@ static int s_check_path(cmd_ctx *c, const char *path, int *made)
     if (exists && !S_ISDIR(sb.st_mode))
         return cmd_fail(c, RECT_E_BAD_VALUE,
                         "backup: %s exists and is not a folder: a backup never overwrites a file; give a new "
-                        "path or an empty folder", path);
+                        "path or an empty folder",
+                        path);
     if (exists) {
         if (!realpath(path, real))
             return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot resolve %s: %s", path, strerror(errno));
@@ -84,25 +86,32 @@ static int s_check_path(cmd_ctx *c, const char *path, int *made)
         snprintf(parent, sizeof parent, "%s", path);
         char *p = dirname(parent);
         if (!realpath(p, real))
-            return cmd_fail(c, RECT_E_BAD_VALUE, "backup: the folder %s does not exist (%s): make it first, or "
-                                                 "give a path in an existing folder", p, strerror(errno));
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "backup: the folder %s does not exist (%s): make it first, or "
+                            "give a path in an existing folder",
+                            p, strerror(errno));
     }
     if (s_inside(real, data))
         return cmd_fail(c, RECT_E_BAD_VALUE,
                         "backup: %s is inside data_dir (%s): a backup must live apart from the database it "
-                        "saves; give a path outside it", path, c->cfg->data_dir);
+                        "saves; give a path outside it",
+                        path, c->cfg->data_dir);
     if (exists) {
         int e = s_empty_dir(path);
         if (e < 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot read the folder %s: %s", path, strerror(errno));
+            return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot read the folder %s: %s", path,
+                            strerror(errno));
         if (!e)
-            return cmd_fail(c, RECT_E_BAD_VALUE,
-                            "backup: the folder %s is not empty: a backup never goes over an existing database "
-                            "or other files; give a new path or an empty folder", path);
+            return cmd_fail(
+                c, RECT_E_BAD_VALUE,
+                "backup: the folder %s is not empty: a backup never goes over an existing database "
+                "or other files; give a new path or an empty folder",
+                path);
         return 0;
     }
     if (mkdir(path, 0700) != 0)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot create the folder %s: %s", path, strerror(errno));
+        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot create the folder %s: %s", path,
+                        strerror(errno));
     *made = 1;
     return 0;
 }
@@ -129,15 +138,21 @@ static int s_pin(cmd_ctx *c, const char *path, int *dfd, char *via, size_t viale
     struct stat sb;
     *dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (*dfd < 0)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot open the folder %s: %s (was it moved or replaced "
-                                             "while the backup began?)", path, strerror(errno));
-    snprintf(via, vialen, "/proc/self/fd/%d", *dfd);
-    if (fstat(*dfd, &sb) != 0 || !S_ISDIR(sb.st_mode) || !realpath(via, real) || !realpath(c->cfg->data_dir, data))
-        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot resolve the folder %s: %s", path, strerror(errno));
-    if (s_inside(real, data))
         return cmd_fail(c, RECT_E_BAD_VALUE,
-                        "backup: %s is now %s, inside data_dir (%s): it was replaced after it was checked; no "
-                        "backup was made", path, real, c->cfg->data_dir);
+                        "backup: cannot open the folder %s: %s (was it moved or replaced "
+                        "while the backup began?)",
+                        path, strerror(errno));
+    snprintf(via, vialen, "/proc/self/fd/%d", *dfd);
+    if (fstat(*dfd, &sb) != 0 || !S_ISDIR(sb.st_mode) || !realpath(via, real) ||
+        !realpath(c->cfg->data_dir, data))
+        return cmd_fail(c, RECT_E_BAD_VALUE, "backup: cannot resolve the folder %s: %s", path,
+                        strerror(errno));
+    if (s_inside(real, data))
+        return cmd_fail(
+            c, RECT_E_BAD_VALUE,
+            "backup: %s is now %s, inside data_dir (%s): it was replaced after it was checked; no "
+            "backup was made",
+            path, real, c->cfg->data_dir);
     return 0;
 }
 
@@ -193,7 +208,8 @@ static int s_record(cmd_ctx *c, const char *path, const char *head, json_int_t e
     return rc;
 }
 
-static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, int made, char *err, size_t errlen);
+static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, int made, char *err,
+                       size_t errlen);
 
 int cmd_backup(cmd_ctx *c)
 {
@@ -225,7 +241,8 @@ static void s_unvia(char *msg, size_t len, const char *via, const char *path)
 }
 
 /* The backup into the pinned folder dfd (named via), once its path was checked. */
-static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, int made, char *err, size_t errlen)
+static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, int made, char *err,
+                       size_t errlen)
 {
     json_t *v = NULL;
     int rc;
@@ -246,9 +263,11 @@ static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, i
     char hash[65]; /* a copy: v goes before the last use */
     snprintf(hash, sizeof hash, "%s", json_string_value(json_object_get(json_object_get(v, "head"), "hash")));
     if (!json_is_true(json_object_get(v, "ok"))) {
-        cmd_fail(c, RECT_E_INTERNAL,
-                 "backup: the copy does not verify: %s; it was removed. The live database is the likely cause: "
-                 "run audit_verify", json_string_value(json_object_get(v, "problem")));
+        cmd_fail(
+            c, RECT_E_INTERNAL,
+            "backup: the copy does not verify: %s; it was removed. The live database is the likely cause: "
+            "run audit_verify",
+            json_string_value(json_object_get(v, "problem")));
         json_decref(v);
         s_discard(dfd, path, made);
         return RECT_E_INTERNAL;
@@ -259,13 +278,15 @@ static int s_backup_in(cmd_ctx *c, const char *path, int dfd, const char *via, i
     long long bytes = fstatat(dfd, "data.mdb", &sb, AT_SYMLINK_NOFOLLOW) == 0 ? (long long)sb.st_size : -1;
     if ((rc = s_record(c, path, hash, events))) {
         snprintf(err, errlen, "%s", c->msg); /* cmd_fail writes c->msg: never its own argument */
-        cmd_fail(c, rc, "backup: the copy in %s is good (%lld events, head %.16s…) but the backup event could not "
-                        "be recorded: %s", path, (long long)events, hash, err);
+        cmd_fail(c, rc,
+                 "backup: the copy in %s is good (%lld events, head %.16s…) but the backup event could not "
+                 "be recorded: %s",
+                 path, (long long)events, hash, err);
         json_decref(v);
         return rc;
     }
-    c->result = json_pack("{sssssIs{sIss}sIsI}", "path", path, "file", file, "bytes", (json_int_t)bytes, "head",
-                          "seq", events, "hash", hash, "events", events, "seq", (json_int_t)c->seq);
+    c->result = json_pack("{sssssIs{sIss}sIsI}", "path", path, "file", file, "bytes", (json_int_t)bytes,
+                          "head", "seq", events, "hash", hash, "events", events, "seq", (json_int_t)c->seq);
     json_decref(v);
     log_msg(LOG_LEVEL_INFO, "%s backup to %s: ok: %lld events, head %.16s…, %lld bytes (event seq %llu)",
             c->actor->name, path, (long long)events, hash, bytes, (unsigned long long)c->seq);
@@ -302,7 +323,8 @@ int backup_restore(const char *from, const char *data_dir, int force, char *err,
     }
     json_decref(args);
     if (rc) {
-        snprintf(err, errlen, "cannot verify %s: %s; nothing was restored", dir, c.msg[0] ? c.msg : rect_err_name(rc));
+        snprintf(err, errlen, "cannot verify %s: %s; nothing was restored", dir,
+                 c.msg[0] ? c.msg : rect_err_name(rc));
         store_close(&copy);
         return -1;
     }

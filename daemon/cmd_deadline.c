@@ -38,8 +38,8 @@ static int s_day_before(const char *day, char out[RECT_DATE_LEN])
 }
 
 /* The deadline range holding red (overdue) and/or due-soon items as of today. */
-static int s_range(cmd_ctx *c, int overdue, int due_soon, const char *today,
-                   char from[RECT_DATE_LEN], char to[RECT_DATE_LEN], const char **fromp)
+static int s_range(cmd_ctx *c, int overdue, int due_soon, const char *today, char from[RECT_DATE_LEN],
+                   char to[RECT_DATE_LEN], const char **fromp)
 {
     *fromp = NULL; /* red: every deadline before today */
     if (due_soon) {
@@ -167,7 +167,8 @@ int cmd_overdue(cmd_ctx *c)
     if ((rc = deadline_as_of(c, today)) ||
         (cmd_str(c, "owner") && (rc = resolve(c, "owner", cmd_str(c, "owner"), RESOLVE_USER, &os.owner))) ||
         (cmd_str(c, "unit") && (rc = resolve(c, "unit", cmd_str(c, "unit"), RESOLVE_UNIT, &os.unit))) ||
-        (cmd_str(c, "leader") && (rc = resolve(c, "leader", cmd_str(c, "leader"), RESOLVE_LEADER, &os.leader))))
+        (cmd_str(c, "leader") &&
+         (rc = resolve(c, "leader", cmd_str(c, "leader"), RESOLVE_LEADER, &os.leader))))
         return rc;
     if (s_day_before(today, before) != 0)
         return cmd_fail(c, RECT_E_BAD_DATE, "as_of: %s is out of range", today);
@@ -202,12 +203,12 @@ int cmd_extend(cmd_ctx *c)
     const char *current = json_string_value(json_object_get(item, "deadline"));
     if (current && strcmp(wanted, current) <= 0) {
         rc = cmd_fail(c, RECT_E_BAD_VALUE,
-                      "%s: the requested deadline %s must be later than the current deadline %s",
-                      label, wanted, current);
+                      "%s: the requested deadline %s must be later than the current deadline %s", label,
+                      wanted, current);
         goto done;
     }
-    json_t *set = json_pack("{s{ssssssss}}", "extension", "deadline", wanted, "reason",
-                            cmd_str(c, "reason"), "by", c->actor->name, "at", c->now_text);
+    json_t *set = json_pack("{s{ssssssss}}", "extension", "deadline", wanted, "reason", cmd_str(c, "reason"),
+                            "by", c->actor->name, "at", c->now_text);
     rc = set ? item_act(c, item, RECT_ACT_EXTEND, to, set, cmd_str(c, "reason"), NULL)
              : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:
@@ -244,7 +245,8 @@ int cmd_decide_extension(cmd_ctx *c)
                                 json_integer(json_integer_value(json_object_get(item, "extensions")) + 1)))
             rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         else if (!wanted)
-            rc = cmd_fail(c, RECT_E_INTERNAL, "the pending extension request has no deadline; nothing was changed");
+            rc = cmd_fail(c, RECT_E_INTERNAL,
+                          "the pending extension request has no deadline; nothing was changed");
         else
             rc = item_move_deadline(c, item, wanted, set);
         if (rc) {
@@ -276,8 +278,8 @@ int cmd_review(cmd_ctx *c)
         if (rc)
             return rc;
         if (strcmp(deadline, today) < 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE,
-                            "review: the new deadline %s is before today (%s)", deadline, today);
+            return cmd_fail(c, RECT_E_BAD_VALUE, "review: the new deadline %s is before today (%s)", deadline,
+                            today);
     }
     int rc = item_load(c, &item);
     if (rc)
@@ -288,9 +290,9 @@ int cmd_review(cmd_ctx *c)
         goto done;
     if (relapse) {
         /* The problem is back (反弹): open again, acceptance and closure no longer stand. */
-        set = json_pack("{sIsnsnsnsnsn}", "relapses",
-                        json_integer_value(json_object_get(item, "relapses")) + 1, "verified_by",
-                        "verified_at", "closed_by", "closed_at", "next_review");
+        set =
+            json_pack("{sIsnsnsnsnsn}", "relapses", json_integer_value(json_object_get(item, "relapses")) + 1,
+                      "verified_by", "verified_at", "closed_by", "closed_at", "next_review");
         /* a new period of work; the plan's original_deadline stays, days late at closure carried */
         if (set && new_deadline && (rc = item_move_deadline(c, item, deadline, set))) {
             json_decref(set);

@@ -120,9 +120,9 @@ int cmd_blob_get(cmd_ctx *c)
                         (long long)offset, name, (unsigned long long)total);
     if (rc)
         return cmd_fail(c, rc, "cannot read file \"%s\" of %s", name, label);
-    c->result = json_pack("{sIsIsssssIsIsI}", "item", (json_int_t)id, "seq", (json_int_t)f.seq,
-                          "name", name, "sha256", hex, "size", (json_int_t)total, "offset",
-                          (json_int_t)offset, "length", (json_int_t)n);
+    c->result = json_pack("{sIsIsssssIsIsI}", "item", (json_int_t)id, "seq", (json_int_t)f.seq, "name", name,
+                          "sha256", hex, "size", (json_int_t)total, "offset", (json_int_t)offset, "length",
+                          (json_int_t)n);
     if (!c->result) {
         free(data);
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
@@ -156,8 +156,7 @@ static int s_user(cmd_ctx *c, json_t *users, const char *name)
 }
 
 /* One item's entry: the item, its facts as of today, its events. */
-static int s_entry(cmd_ctx *c, json_t *item, const char *today, facts_tz *tz, json_t *users,
-                   json_t **out)
+static int s_entry(cmd_ctx *c, json_t *item, const char *today, facts_tz *tz, json_t *users, json_t **out)
 {
     json_t *events = NULL, *ev;
     uint64_t id = (uint64_t)json_integer_value(json_object_get(item, "id"));
@@ -245,11 +244,10 @@ int cmd_dossier(cmd_ctx *c)
         goto done;
     }
     store_hex(head, 32, hex);
-    c->result = json_pack("{s{sIss}sssssssssOsOsOss?}", "head", "seq", (json_int_t)n_events, "hash",
-                          hex, "timezone", c->cfg->timezone, "generated_at", c->now_text,
-                          "generated_by", c->actor->name, "as_of", today, "items", entries,
-                          "users", users, "inspection", rec ? rec : json_null(), "name",
-                          insp);
+    c->result = json_pack("{s{sIss}sssssssssOsOsOss?}", "head", "seq", (json_int_t)n_events, "hash", hex,
+                          "timezone", c->cfg->timezone, "generated_at", c->now_text, "generated_by",
+                          c->actor->name, "as_of", today, "items", entries, "users", users, "inspection",
+                          rec ? rec : json_null(), "name", insp);
     if (!c->result)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:

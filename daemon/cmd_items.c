@@ -15,8 +15,7 @@
 #include "workflow.h"
 
 /* Guard, then apply: set gets the resulting state; result {"item": ...}. */
-static int s_act(cmd_ctx *c, json_t *item, rect_action a, json_t *set, const char *comment,
-                 json_t *extra)
+static int s_act(cmd_ctx *c, json_t *item, rect_action a, json_t *set, const char *comment, json_t *extra)
 {
     rect_state to;
     int rc = item_guard(c, item, a, &to);
@@ -61,34 +60,32 @@ static int s_assignment(cmd_ctx *c, assignment *as)
 }
 
 /* The first assignment of a new item: its deadline is also the plan's (original_deadline). */
-static json_t *s_assign_set(const char *owner, const char *unit, const char *leader,
-                            const char *deadline)
+static json_t *s_assign_set(const char *owner, const char *unit, const char *leader, const char *deadline)
 {
     return json_pack("{ssssssssss}", "owner", owner, "unit", unit, "leader", leader, "deadline", deadline,
                      "original_deadline", deadline);
 }
 
 /* Claim one item (and assign it when owner is given); the new item in *out. */
-static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *inspection,
-                   const char *note, json_int_t parent, json_t **out)
+static int s_claim(cmd_ctx *c, const char *const f[IMP_NFIELDS], const char *inspection, const char *note,
+                   json_int_t parent, json_t **out)
 {
     uint64_t id;
     int rc = store_ref_find(c->txn, f[IMP_REF], inspection, &id);
     if (rc == 0)
         return cmd_refuse(c, RECT_E_DUPLICATE_REF,
-                          json_pack("{sssssssI}", "rule", "duplicate_ref", "inspection", inspection, "ref", f[IMP_REF],
-                                    "item", (json_int_t)id),
+                          json_pack("{sssssssI}", "rule", "duplicate_ref", "inspection", inspection, "ref",
+                                    f[IMP_REF], "item", (json_int_t)id),
                           "inspection %s already has an item with ref %s (id %llu)", inspection, f[IMP_REF],
                           (unsigned long long)id);
     if (rc != RECT_E_NOT_FOUND)
         return cmd_fail(c, rc, "cannot look up ref %s", f[IMP_REF]);
     if ((rc = records_not_declined(c, inspection, f[IMP_SOURCE], f[IMP_TITLE])))
         return rc;
-    json_t *set = json_pack("{ssssssssssssssss}", "ref", f[IMP_REF], "inspection", inspection, "source",
-                            f[IMP_SOURCE], "kind", f[IMP_KIND], "title", f[IMP_TITLE], "description",
-                            f[IMP_DESCRIPTION] ? f[IMP_DESCRIPTION] : "", "measures",
-                            f[IMP_MEASURES] ? f[IMP_MEASURES] : "", "state",
-                            rect_state_names[RECT_ST_CLAIMED]);
+    json_t *set = json_pack(
+        "{ssssssssssssssss}", "ref", f[IMP_REF], "inspection", inspection, "source", f[IMP_SOURCE], "kind",
+        f[IMP_KIND], "title", f[IMP_TITLE], "description", f[IMP_DESCRIPTION] ? f[IMP_DESCRIPTION] : "",
+        "measures", f[IMP_MEASURES] ? f[IMP_MEASURES] : "", "state", rect_state_names[RECT_ST_CLAIMED]);
     if (set && parent > 0 && json_object_set_new(set, "parent", json_integer(parent))) {
         json_decref(set);
         set = NULL;
@@ -207,8 +204,10 @@ int cmd_add(cmd_ctx *c)
         if (p && (strcmp(p, f[IMP_REF]) == 0 ||
                   (slash && strcmp(slash + 1, f[IMP_REF]) == 0 &&
                    strncmp(p, s_inspection(c), (size_t)(slash - p)) == 0 && !s_inspection(c)[slash - p])))
-            return cmd_fail(c, RECT_E_BAD_VALUE, "add: parent %s is the new item itself: an item cannot be its own "
-                                                 "parent; give the problem it was found from", p);
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "add: parent %s is the new item itself: an item cannot be its own "
+                            "parent; give the problem it was found from",
+                            p);
         if ((rc = s_parent(c, jp, s_inspection(c), &parent)))
             return rc;
     }
@@ -229,7 +228,8 @@ static int s_import_rc(int rc)
  * A dry run's problem: {line, column?, message} appended to probs (at most
  * IMP_MAX_PROBLEMS kept, every one counted in *total). 0, or nomem.
  */
-static int s_problem_add(cmd_ctx *c, json_t *probs, size_t *total, long line, const char *column, const char *msg)
+static int s_problem_add(cmd_ctx *c, json_t *probs, size_t *total, long line, const char *column,
+                         const char *msg)
 {
     (*total)++;
     if (json_array_size(probs) >= IMP_MAX_PROBLEMS)
@@ -249,7 +249,8 @@ static int s_problem_add(cmd_ctx *c, json_t *probs, size_t *total, long line, co
  * and goes on (returns 0), a real import is refused with it (returns rc).
  * c->msg holds the message on entry.
  */
-static int s_row_problem(cmd_ctx *c, int dry, int rc, json_t *probs, size_t *total, long line, const char *column)
+static int s_row_problem(cmd_ctx *c, int dry, int rc, json_t *probs, size_t *total, long line,
+                         const char *column)
 {
     if (!dry || rc == RECT_E_NOMEM || rc == RECT_E_STORAGE_FULL || rc == RECT_E_INTERNAL)
         return rc;
@@ -274,8 +275,8 @@ static int s_dry_refused(cmd_ctx *c, json_t *probs, size_t total)
     if (!c->err_extra)
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     if (total > 1)
-        return cmd_fail(c, RECT_E_BAD_IMPORT, "%s (and %zu more problem%s: the reply lists them)", msg, total - 1,
-                        total == 2 ? "" : "s");
+        return cmd_fail(c, RECT_E_BAD_IMPORT, "%s (and %zu more problem%s: the reply lists them)", msg,
+                        total - 1, total == 2 ? "" : "s");
     return cmd_fail(c, RECT_E_BAD_IMPORT, "%s", msg);
 }
 
@@ -289,10 +290,11 @@ int cmd_import(cmd_ctx *c)
     const char *encname = cmd_str(c, "encoding");
     int enc = plan_encoding_parse(encname);
     if (enc < 0)
-        return cmd_fail(c, RECT_E_BAD_VALUE,
-                        "import: encoding \"%s\" is not one rectd reads: give utf-8 or gb18030 (GBK), or leave "
-                        "it out and rectd tells them apart",
-                        encname);
+        return cmd_fail(
+            c, RECT_E_BAD_VALUE,
+            "import: encoding \"%s\" is not one rectd reads: give utf-8 or gb18030 (GBK), or leave "
+            "it out and rectd tells them apart",
+            encname);
     imp_plan *plan;
     imp_problems found;
     char err[IMP_ERRLEN];
@@ -319,8 +321,8 @@ int cmd_import(cmd_ctx *c)
         size_t more = found.total > 0 ? found.total - 1 : 0;
         imp_problems_free(&found);
         if (more && rc == RECT_E_BAD_IMPORT)
-            return cmd_fail(c, rc, "%s (and %zu more problem%s: rectctl import --dry-run lists them all)", err,
-                            more, more == 1 ? "" : "s");
+            return cmd_fail(c, rc, "%s (and %zu more problem%s: rectctl import --dry-run lists them all)",
+                            err, more, more == 1 ? "" : "s");
         return cmd_fail(c, rc, "%s", err);
     }
     imp_problems_free(&found);
@@ -340,13 +342,14 @@ int cmd_import(cmd_ctx *c)
         if (grc == 0)
             json_decref(rec);
         else if (grc == RECT_E_NOT_FOUND)
-            rc = s_row_problem(c, dry,
-                               cmd_fail(c, RECT_E_BAD_IMPORT,
-                                        "%s %ld, column %s (claimed): a problem not claimed is recorded on its "
-                                        "inspection, and inspection %s is not recorded: record it first with "
-                                        "rectctl inspection add",
-                                        unit, plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED), inspection),
-                               probs, &total, plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED));
+            rc = s_row_problem(
+                c, dry,
+                cmd_fail(c, RECT_E_BAD_IMPORT,
+                         "%s %ld, column %s (claimed): a problem not claimed is recorded on its "
+                         "inspection, and inspection %s is not recorded: record it first with "
+                         "rectctl inspection add",
+                         unit, plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED), inspection),
+                probs, &total, plan->rows[i].line, imp_field_name_zh(IMP_CLAIMED));
         else
             rc = cmd_fail(c, grc, "cannot read the inspections");
         break;
@@ -375,8 +378,8 @@ int cmd_import(cmd_ctx *c)
                 char why[sizeof c->msg];
                 snprintf(why, sizeof why, "%s", c->msg);
                 rc = s_row_problem(c, dry,
-                                   cmd_fail(c, s_import_rc(rc), "%s %ld, column %s (parent): %s", unit, row->line,
-                                            imp_field_name_zh(IMP_PARENT), why),
+                                   cmd_fail(c, s_import_rc(rc), "%s %ld, column %s (parent): %s", unit,
+                                            row->line, imp_field_name_zh(IMP_PARENT), why),
                                    probs, &total, row->line, imp_field_name_zh(IMP_PARENT));
                 if (rc)
                     break;
@@ -385,13 +388,14 @@ int cmd_import(cmd_ctx *c)
         }
         rc = store_ref_find(c->txn, row->f[IMP_REF], inspection, &id);
         if (rc == 0) {
-            rc = s_row_problem(c, dry,
-                               cmd_fail(c, RECT_E_BAD_IMPORT,
-                                        "%s %ld, column %s (ref): inspection %s already has an item with ref %s "
-                                        "(id %llu)",
-                                        unit, row->line, imp_field_name_zh(IMP_REF), inspection, row->f[IMP_REF],
-                                        (unsigned long long)id),
-                               probs, &total, row->line, imp_field_name_zh(IMP_REF));
+            rc = s_row_problem(
+                c, dry,
+                cmd_fail(c, RECT_E_BAD_IMPORT,
+                         "%s %ld, column %s (ref): inspection %s already has an item with ref %s "
+                         "(id %llu)",
+                         unit, row->line, imp_field_name_zh(IMP_REF), inspection, row->f[IMP_REF],
+                         (unsigned long long)id),
+                probs, &total, row->line, imp_field_name_zh(IMP_REF));
             if (rc)
                 break;
             continue;
@@ -470,13 +474,15 @@ int cmd_assign(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    if ((json_is_null(json_object_get(item, "original_deadline")) || !json_object_get(item, "original_deadline")) &&
+    if ((json_is_null(json_object_get(item, "original_deadline")) ||
+         !json_object_get(item, "original_deadline")) &&
         json_object_set_new(set, "original_deadline", json_string(as.deadline))) {
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    if (replan && json_object_set_new(set, "extensions",
-                                      json_integer(json_integer_value(json_object_get(item, "extensions")) + 1))) {
+    if (replan &&
+        json_object_set_new(set, "extensions",
+                            json_integer(json_integer_value(json_object_get(item, "extensions")) + 1))) {
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
@@ -547,17 +553,18 @@ int cmd_verify(cmd_ctx *c)
     const char *result = cmd_str(c, "result");
     int pass = strcmp(result, "pass") == 0;
     if (!pass && strcmp(result, "reject") != 0)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "verify: result must be \"pass\" or \"reject\", not \"%s\"", result);
+        return cmd_fail(c, RECT_E_BAD_VALUE, "verify: result must be \"pass\" or \"reject\", not \"%s\"",
+                        result);
     json_t *item;
     int rc = item_load(c, &item);
     if (rc)
         return rc;
     /* Accepted: a pending extension request no longer has anything to extend. */
-    json_t *set = pass ? json_pack("{sssssn}", "verified_by", c->actor->name, "verified_at", c->now_text,
-                                   "extension")
-                       : json_pack("{sI}", "rejections",
-                                   json_integer_value(json_object_get(item, "rejections")) + 1);
-    rc = s_act(c, item, pass ? RECT_ACT_VERIFY_PASS : RECT_ACT_VERIFY_REJECT, set, cmd_str(c, "opinion"), NULL);
+    json_t *set =
+        pass ? json_pack("{sssssn}", "verified_by", c->actor->name, "verified_at", c->now_text, "extension")
+             : json_pack("{sI}", "rejections", json_integer_value(json_object_get(item, "rejections")) + 1);
+    rc = s_act(c, item, pass ? RECT_ACT_VERIFY_PASS : RECT_ACT_VERIFY_REJECT, set, cmd_str(c, "opinion"),
+               NULL);
     json_decref(item);
     return rc;
 }
@@ -587,6 +594,7 @@ int cmd_close(cmd_ctx *c)
 int cmd_reopen(cmd_ctx *c)
 {
     /* Open again: the acceptance and the closure no longer stand. */
-    json_t *set = json_pack("{snsnsnsnsn}", "verified_by", "verified_at", "closed_by", "closed_at", "next_review");
+    json_t *set =
+        json_pack("{snsnsnsnsn}", "verified_by", "verified_at", "closed_by", "closed_at", "next_review");
     return s_act_loaded(c, RECT_ACT_REOPEN, set, cmd_str(c, "reason"), NULL);
 }

@@ -42,8 +42,8 @@ static int s_fed_back(cmd_ctx *c, const char *cmd, json_t **out)
             break;
         const rect_named *src = cfg_source_find(c->cfg, key);
         if (!src)
-            rc = cmd_fail(c, RECT_E_UNKNOWN_NAME, "%s: fed_back names \"%s\", which is not a configured source",
-                          cmd, key);
+            rc = cmd_fail(c, RECT_E_UNKNOWN_NAME,
+                          "%s: fed_back names \"%s\", which is not a configured source", cmd, key);
         else if (!json_is_integer(v))
             rc = cmd_fail(c, RECT_E_BAD_TYPE, "%s: fed_back.%s must be an integer", cmd, key);
         else if (json_integer_value(v) < 0)
@@ -91,9 +91,12 @@ int cmd_inspection_add(cmd_ctx *c)
     json_t *rec = NULL, *fb = NULL, *changes = NULL;
     int rc;
     if ((rc = store_inspection_get(c->txn, name, &rec)) == 0) {
-        rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection %s is already recorded (\"%s\", by %s at %s): pick another name, or correct it with inspection_update",
-                      name, json_string_value(json_object_get(rec, "title")),
-                      json_string_value(json_object_get(rec, "by")), json_string_value(json_object_get(rec, "created")));
+        rc = cmd_fail(
+            c, RECT_E_BAD_VALUE,
+            "inspection %s is already recorded (\"%s\", by %s at %s): pick another name, or correct it with inspection_update",
+            name, json_string_value(json_object_get(rec, "title")),
+            json_string_value(json_object_get(rec, "by")),
+            json_string_value(json_object_get(rec, "created")));
         goto done;
     }
     if (rc != RECT_E_NOT_FOUND) {
@@ -119,9 +122,10 @@ int cmd_inspection_update(cmd_ctx *c)
     json_t *rec = NULL, *fb = NULL, *changes = NULL;
     int rc = store_inspection_get(c->txn, name, &rec);
     if (rc == RECT_E_NOT_FOUND)
-        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
-                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "name", "value", name),
-                          "inspection %s is not recorded (see inspection_list): record it with inspection_add", name);
+        return cmd_refuse(
+            c, RECT_E_UNKNOWN_NAME,
+            json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "name", "value", name),
+            "inspection %s is not recorded (see inspection_list): record it with inspection_add", name);
     if (rc)
         return cmd_fail(c, rc, "cannot read the inspections");
     if (title && !title[strspn(title, " \t")]) {
@@ -151,8 +155,10 @@ int cmd_inspection_update(cmd_ctx *c)
         json_object_set_new(changes, "fed_back", json_pack("[OO]", old_fb, fb)))
         rc = s_nomem(c);
     if (!rc && json_object_size(changes) == 1)
-        rc = cmd_fail(c, RECT_E_BAD_VALUE, "inspection_update: inspection %s already has that title and those "
-                                           "fed-back counts: nothing to change", name);
+        rc = cmd_fail(c, RECT_E_BAD_VALUE,
+                      "inspection_update: inspection %s already has that title and those "
+                      "fed-back counts: nothing to change",
+                      name);
     if (rc)
         goto done;
     if ((title && json_object_set_new(rec, "title", json_string(title))) ||
@@ -179,7 +185,8 @@ static int s_insp_event(const store_raw_event *ev, void *ctx)
 {
     s_insp_hist *h = ctx;
     if (!ev->canon)
-        return cmd_fail(h->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify", (unsigned long long)ev->seq);
+        return cmd_fail(h->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify",
+                        (unsigned long long)ev->seq);
     int nomem = 0;
     json_t *e = fault_loadb(ev->canon, ev->len, 0, NULL, &nomem);
     if (!e)
@@ -225,8 +232,8 @@ static int s_insp_rec(const char *name, json_t *rec, void *ctx)
 {
     s_insp_list *l = ctx;
     json_t *e = json_deep_copy(rec);
-    if (!e || json_object_set_new(e, "claimed", json_object()) || json_object_set_new(e, "items", json_integer(0)) ||
-        json_object_set_new(l->all, name, e))
+    if (!e || json_object_set_new(e, "claimed", json_object()) ||
+        json_object_set_new(e, "items", json_integer(0)) || json_object_set_new(l->all, name, e))
         return RECT_E_NOMEM;
     return 0;
 }
@@ -278,7 +285,8 @@ int cmd_inspection_list(cmd_ctx *c)
         rc = s_nomem(c);
         goto done;
     }
-    if ((rc = store_scan_inspections(c->txn, s_insp_rec, &l)) || (rc = store_scan_items(c->txn, s_insp_item, &l))) {
+    if ((rc = store_scan_inspections(c->txn, s_insp_rec, &l)) ||
+        (rc = store_scan_items(c->txn, s_insp_item, &l))) {
         rc = cmd_fail(c, rc, "cannot read the inspections");
         goto done;
     }
@@ -349,7 +357,8 @@ static int s_insp_sources(const rect_cfg *cfg, json_t *all)
     json_t *e;
     json_object_foreach(all, name, e) {
         json_t *declined = json_object_get(e, "declined");
-        json_t *src = s_source_counts(cfg, json_object_get(e, "fed_back"), json_object_get(e, "claimed"), declined);
+        json_t *src =
+            s_source_counts(cfg, json_object_get(e, "fed_back"), json_object_get(e, "claimed"), declined);
         if (!src || json_object_set_new(e, "sources", src))
             return RECT_E_NOMEM;
     }
@@ -361,13 +370,13 @@ static int s_insp_sources(const rect_cfg *cfg, json_t *all)
 typedef struct {
     cmd_ctx *c;
     replay *r;
-    series *series;    /* counts per day, or NULL */
+    series *series;      /* counts per day, or NULL */
     ledger_observer obs; /* told of each applied event, or NULL */
     void *obs_ctx;
     const char *as_of; /* canonical date, or NULL */
     uint64_t stop;     /* last seq to include, 0 = all */
     facts_tz tz;
-    uint64_t seq;      /* last included */
+    uint64_t seq; /* last included */
     unsigned char hash[32];
     char at[RECT_INSTANT_LEN];
 } s_walk;
@@ -394,7 +403,8 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
 {
     s_walk *w = ctx;
     if (!ev->canon)
-        return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify", (unsigned long long)ev->seq);
+        return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu is damaged: run audit_verify",
+                        (unsigned long long)ev->seq);
     int nomem = 0;
     json_t *e = fault_loadb(ev->canon, ev->len, 0, NULL, &nomem);
     if (!e)
@@ -415,7 +425,8 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
             return cmd_fail(w->c, RECT_E_INTERNAL, "event %llu has no valid time: run audit_verify",
                             (unsigned long long)ev->seq);
         }
-        if (w->as_of && strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
+        if (w->as_of &&
+            strcmp(day, w->as_of) > 0) { /* the log is a sequence: stop at the first later event */
             json_decref(e);
             return 1;
         }
@@ -432,10 +443,35 @@ static int s_replay_one(const store_raw_event *ev, void *ctx)
 }
 
 static const char *const s_row_fields[] = {
-    "id", "ref", "source", "title", "measures", "kind", "leader", "unit", "owner", "deadline",
-    "original_deadline", "state", "evidence_count", "latest_evidence", "verified_by", "verified_at",
-    "closed_by", "closed_at", "days_late", "days_overdue", "overdue_days_carried", "rejections", "extensions",
-    "escalations", "reused_evidence", "open", "awaiting_closure", "acknowledged_by", "acknowledged_at",
+    "id",
+    "ref",
+    "source",
+    "title",
+    "measures",
+    "kind",
+    "leader",
+    "unit",
+    "owner",
+    "deadline",
+    "original_deadline",
+    "state",
+    "evidence_count",
+    "latest_evidence",
+    "verified_by",
+    "verified_at",
+    "closed_by",
+    "closed_at",
+    "days_late",
+    "days_overdue",
+    "overdue_days_carried",
+    "rejections",
+    "extensions",
+    "escalations",
+    "reused_evidence",
+    "open",
+    "awaiting_closure",
+    "acknowledged_by",
+    "acknowledged_at",
 };
 
 /* A ledger row of item it (as replayed) with its facts f at the ledger's reference date. */
@@ -534,7 +570,8 @@ static json_t *s_summary_base(const rect_cfg *cfg, json_t *rows, json_t *fed, co
     json_t *row;
     json_array_foreach(rows, i, row) {
         total++;
-        int k = rect_lookup(rect_kind_names, RECT_KIND_COUNT, json_string_value(json_object_get(row, "kind")));
+        int k =
+            rect_lookup(rect_kind_names, RECT_KIND_COUNT, json_string_value(json_object_get(row, "kind")));
         if (k >= 0)
             kinds[k]++;
         if (item_state(row) == RECT_ST_CLOSED) {
@@ -548,7 +585,8 @@ static json_t *s_summary_base(const rect_cfg *cfg, json_t *rows, json_t *fed, co
     json_array_foreach(rows, i, row) {
         const char *src = json_string_value(json_object_get(row, "source"));
         if (claimed && src &&
-            json_object_set_new(claimed, src, json_integer(json_integer_value(json_object_get(claimed, src)) + 1))) {
+            json_object_set_new(claimed, src,
+                                json_integer(json_integer_value(json_object_get(claimed, src)) + 1))) {
             json_decref(claimed);
             claimed = NULL;
         }
@@ -560,15 +598,16 @@ static json_t *s_summary_base(const rect_cfg *cfg, json_t *rows, json_t *fed, co
     json_decref(claimed);
     if (!sources)
         return NULL;
-    return json_pack("{sos{sIsI}sIsIsIsIsI}", "sources", sources, "kinds", rect_kind_names[0], (json_int_t)kinds[0],
-                     rect_kind_names[1], (json_int_t)kinds[1], "total", (json_int_t)total, "closed",
-                     (json_int_t)closed, "open", (json_int_t)(total - closed), "overdue", (json_int_t)overdue,
-                     "closed_on_time", (json_int_t)on_time);
+    return json_pack("{sos{sIsI}sIsIsIsIsI}", "sources", sources, "kinds", rect_kind_names[0],
+                     (json_int_t)kinds[0], rect_kind_names[1], (json_int_t)kinds[1], "total",
+                     (json_int_t)total, "closed", (json_int_t)closed, "open", (json_int_t)(total - closed),
+                     "overdue", (json_int_t)overdue, "closed_on_time", (json_int_t)on_time);
 }
 
 /* s_summary_base, then "self_found" (举一反三 items) when there are any: a ledger saved before
  * they existed still checks. */
-static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const json_t *declined, const char *ref_date)
+static json_t *s_summary(const rect_cfg *cfg, json_t *rows, json_t *fed, const json_t *declined,
+                         const char *ref_date)
 {
     long self_found = 0;
     json_t *sum = s_summary_base(cfg, rows, fed, declined, ref_date, &self_found);
@@ -600,11 +639,12 @@ int ledger_inspection_known(cmd_ctx *c, const char *insp)
     if (rc)
         return cmd_fail(c, rc, "cannot look up inspection %s", insp);
     if (!found)
-        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
-                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", insp),
-                          "no inspection \"%s\": no item belongs to it and none was recorded "
-                          "(rectctl inspection list shows them)",
-                          insp);
+        return cmd_refuse(
+            c, RECT_E_UNKNOWN_NAME,
+            json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", insp),
+            "no inspection \"%s\": no item belongs to it and none was recorded "
+            "(rectctl inspection list shows them)",
+            insp);
     return 0;
 }
 
@@ -669,8 +709,9 @@ static int s_fed(s_walk *w, const char *insp, json_t **rec, json_t **fed, json_t
         }
     }
     if (rc == RECT_E_BAD_VALUE)
-        return cmd_fail(w->c, RECT_E_INTERNAL, "the recorded fed_back counts do not add up to a number rectd can "
-                                               "count (a count below 0 or sums beyond 2^63): run audit_verify");
+        return cmd_fail(w->c, RECT_E_INTERNAL,
+                        "the recorded fed_back counts do not add up to a number rectd can "
+                        "count (a count below 0 or sums beyond 2^63): run audit_verify");
     return !*fed || rc ? s_nomem(w->c) : 0;
 }
 
@@ -746,14 +787,16 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
     json_t *rows = NULL, *rec = NULL, *fed = NULL, *summary = NULL, *points = NULL, *declined = NULL;
     int rc;
     *out = NULL;
-    if (!(w.r = replay_new()) || !(rows = json_array()) || (cut->series && !(w.series = series_new(cut->inspection)))) {
+    if (!(w.r = replay_new()) || !(rows = json_array()) ||
+        (cut->series && !(w.series = series_new(cut->inspection)))) {
         rc = s_nomem(c);
         goto done;
     }
     if ((rc = s_walk_run(&w)))
         goto done;
     s_ref_date(&w, ref_date);
-    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) || (rc = s_fed(&w, cut->inspection, &rec, &fed, &declined)))
+    if ((rc = s_rows(&w, cut->inspection, ref_date, rows)) ||
+        (rc = s_fed(&w, cut->inspection, &rec, &fed, &declined)))
         goto done;
     if (!(summary = s_summary(c->cfg, rows, fed, declined, ref_date)) ||
         (w.series && !(points = series_json(w.series, ref_date, cut->series)))) {
@@ -761,14 +804,15 @@ int ledger_build(cmd_ctx *c, const ledger_cut *cut, json_t **out)
         goto done;
     }
     store_hex(w.hash, 32, hex);
-    *out = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection", cut->inspection,
-                     "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq", (json_int_t)w.seq, "head",
-                     "seq", (json_int_t)w.seq, "hash", hex, "generated_at", c->now_text, "generated_by",
-                     c->actor->name, "reviewer", s_reviewer(c->cfg), "timezone", c->cfg->timezone, "summary",
-                     summary, "rows", rows);
+    *out = json_pack("{s:s?,s:O?,s:s?,s:I,s:{s:I,s:s},s:s,s:s,s:s?,s:s,s:O,s:O}", "inspection",
+                     cut->inspection, "title", json_object_get(rec, "title"), "as_of", w.as_of, "seq",
+                     (json_int_t)w.seq, "head", "seq", (json_int_t)w.seq, "hash", hex, "generated_at",
+                     c->now_text, "generated_by", c->actor->name, "reviewer", s_reviewer(c->cfg), "timezone",
+                     c->cfg->timezone, "summary", summary, "rows", rows);
     /* "declined" only where problems not claimed are recorded: older saved ledgers still check. */
     if (!*out || (points && json_object_set(*out, "series", points)) ||
-        (cut->inspection && json_object_set_new(*out, "sign_off", s_sign_off(c->cfg, w.r, cut->inspection))) ||
+        (cut->inspection &&
+         json_object_set_new(*out, "sign_off", s_sign_off(c->cfg, w.r, cut->inspection))) ||
         (declined && json_object_set(*out, "declined", declined)))
         rc = s_nomem(c);
     else
@@ -810,8 +854,8 @@ int ledger_cut_args(cmd_ctx *c, const char *cmd, ledger_cut *cut, char as_of[REC
         cut->as_of = as_of;
     }
     if (jn && (json_integer_value(jn) < 2 || json_integer_value(jn) > SERIES_MAX_POINTS))
-        return cmd_fail(c, RECT_E_BAD_VALUE, "%s: series must be between 2 and %d points, not %lld",
-                        cmd, SERIES_MAX_POINTS, (long long)json_integer_value(jn));
+        return cmd_fail(c, RECT_E_BAD_VALUE, "%s: series must be between 2 and %d points, not %lld", cmd,
+                        SERIES_MAX_POINTS, (long long)json_integer_value(jn));
     cut->series = jn ? (int)json_integer_value(jn) : 0;
     if (cut->inspection && (rc = ledger_inspection_known(c, cut->inspection)))
         return rc;
@@ -836,7 +880,8 @@ int cmd_ledger(cmd_ctx *c)
     if ((rc = ledger_cut_args(c, "ledger", &cut, as_of)) || (rc = ledger_build(c, &cut, &c->result)))
         return rc;
     if ((rc = sign_ledger(c->result)))
-        cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)", rect_err_name(rc));
+        cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot sign the ledger (%s)",
+                 rect_err_name(rc));
     return rc;
 }
 
@@ -846,7 +891,7 @@ typedef struct {
     json_t *key; /* string or null (owned) */
     long total, states[RECT_ST_COUNT], lights[3], closed, on_time, rejections, relapses;
     long self_found; /* items with a parent (举一反三) */
-    long *days; /* days to close of each closed item */
+    long *days;      /* days to close of each closed item */
     size_t n_days, cap_days;
 } s_counts;
 
@@ -942,7 +987,8 @@ static int s_cmp_long(const void *a, const void *b)
 /* Groups by key, null last. */
 static int s_cmp_group(const void *a, const void *b)
 {
-    const char *x = json_string_value(((const s_counts *)a)->key), *y = json_string_value(((const s_counts *)b)->key);
+    const char *x = json_string_value(((const s_counts *)a)->key),
+               *y = json_string_value(((const s_counts *)b)->key);
     if (!x || !y)
         return (!x) - (!y);
     return strcmp(x, y);
@@ -960,14 +1006,13 @@ static json_t *s_counts_json(s_counts *g)
         median = twice % 2 ? json_real(twice / 2.0) : json_integer(twice / 2);
         max = json_integer(g->days[g->n_days - 1]);
     }
-    return json_pack("{sIsos{sIsIsI}sIsIsosososIsIsI}", "total", (json_int_t)g->total, "states", states, "lights",
-                     "green", (json_int_t)g->lights[0], "yellow", (json_int_t)g->lights[1], "red",
-                     (json_int_t)g->lights[2], "closed", (json_int_t)g->closed, "closed_on_time",
-                     (json_int_t)g->on_time, "on_time_rate",
-                     g->closed ? json_real((double)g->on_time / (double)g->closed) : json_null(),
-                     "median_days_to_close", median, "max_days_to_close", max, "rejections",
-                     (json_int_t)g->rejections, "relapses", (json_int_t)g->relapses, "self_found",
-                     (json_int_t)g->self_found);
+    return json_pack(
+        "{sIsos{sIsIsI}sIsIsosososIsIsI}", "total", (json_int_t)g->total, "states", states, "lights", "green",
+        (json_int_t)g->lights[0], "yellow", (json_int_t)g->lights[1], "red", (json_int_t)g->lights[2],
+        "closed", (json_int_t)g->closed, "closed_on_time", (json_int_t)g->on_time, "on_time_rate",
+        g->closed ? json_real((double)g->on_time / (double)g->closed) : json_null(), "median_days_to_close",
+        median, "max_days_to_close", max, "rejections", (json_int_t)g->rejections, "relapses",
+        (json_int_t)g->relapses, "self_found", (json_int_t)g->self_found);
 }
 
 int cmd_stats(cmd_ctx *c)
@@ -979,7 +1024,8 @@ int cmd_stats(cmd_ctx *c)
     if (st.insp && (rc = ledger_inspection_known(c, st.insp)))
         return rc;
     if (st.by && rect_lookup(bys, 5, st.by) < 0)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "stats: by must be unit, owner, leader, source or kind, not \"%s\"", st.by);
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "stats: by must be unit, owner, leader, source or kind, not \"%s\"", st.by);
     date_today(c->now, c->cfg->timezone, st.today);
     rc = st.insp ? store_scan_index(c->txn, "inspection", st.insp, s_stats_item, &st)
                  : store_scan_items(c->txn, s_stats_item, &st);

@@ -13,7 +13,7 @@
 #include "cmd.h"
 #include "replay.h"
 
-int cmd_inspection_add(cmd_ctx *c);  /* write, admin */
+int cmd_inspection_add(cmd_ctx *c);    /* write, admin */
 int cmd_inspection_update(cmd_ctx *c); /* write, admin: correct title or fed-back counts */
 int cmd_inspection_list(cmd_ctx *c);
 int cmd_inspection_history(cmd_ctx *c);
@@ -24,7 +24,7 @@ int cmd_audit_anchor(cmd_ctx *c); /* a signed chain head (sign.c) */
 int cmd_audit_reuse(cmd_ctx *c);
 int cmd_reconcile(cmd_ctx *c);
 int cmd_ledger_check(cmd_ctx *c); /* cmd_ledger_check.c: a saved JSON ledger against the record */
-int cmd_report(cmd_ctx *c);        /* cmd_report.c: the numbers of the 整改报告 */
+int cmd_report(cmd_ctx *c);       /* cmd_report.c: the numbers of the 整改报告 */
 
 /*
  * audit_verify without an anchor, for another command's reply: its result
@@ -58,9 +58,9 @@ typedef int (*ledger_observer)(void *ctx, const replay *r, const json_t *ev);
 
 /* The record at a cut (ledger_replay). */
 typedef struct {
-    replay *r;                   /* owned by the caller: replay_destroy */
-    uint64_t seq;                /* the last event included (0: none) */
-    char hash[65];               /* its hash, hex (the chain head of the cut) */
+    replay *r;                    /* owned by the caller: replay_destroy */
+    uint64_t seq;                 /* the last event included (0: none) */
+    char hash[65];                /* its hash, hex (the chain head of the cut) */
     char ref_date[RECT_DATE_LEN]; /* "now" of the cut: as_of, the seq's local day, or today */
 } ledger_replayed;
 
@@ -70,7 +70,8 @@ typedef struct {
  * for other reports of the record at a date. 0 with *out filled, or a
  * rect_err with c->msg set (*out then holds nothing to free).
  */
-int ledger_replay(cmd_ctx *c, const ledger_cut *cut, ledger_observer obs, void *obs_ctx, ledger_replayed *out);
+int ledger_replay(cmd_ctx *c, const ledger_cut *cut, ledger_observer obs, void *obs_ctx,
+                  ledger_replayed *out);
 
 /*
  * The ledger at cut, rebuilt from the event log in one replay pass (the

@@ -26,8 +26,8 @@ typedef struct {
 } s_check;
 
 /* Record one difference: kind, path, the file's value (found) and the record's (expected); both borrowed or NULL. */
-static void s_add(s_check *k, const char *kind, const char *path, long row, const char *ref, const char *field,
-                  const json_t *found, const json_t *expected)
+static void s_add(s_check *k, const char *kind, const char *path, long row, const char *ref,
+                  const char *field, const json_t *found, const json_t *expected)
 {
     if (json_array_size(k->diffs) >= CHECK_MAX_DIFFS) {
         k->truncated = 1;
@@ -36,11 +36,12 @@ static void s_add(s_check *k, const char *kind, const char *path, long row, cons
     char section[64];
     size_t n = strcspn(path, ".[");
     snprintf(section, sizeof section, "%.*s", (int)(n < sizeof section ? n : sizeof section - 1), path);
-    json_t *d = json_pack("{s:s,s:s,s:s,s:o,s:s?,s:s?}", "kind", kind, "path", path, "section", section, "row",
-                          row >= 0 ? json_integer(row) : json_null(), "ref", ref, "field", field);
+    json_t *d = json_pack("{s:s,s:s,s:s,s:o,s:s?,s:s?}", "kind", kind, "path", path, "section", section,
+                          "row", row >= 0 ? json_integer(row) : json_null(), "ref", ref, "field", field);
     /* An absent side has no key (a JSON null is a value the file or record holds). */
     if (!d || (found && json_object_set(d, "found", (json_t *)found)) ||
-        (expected && json_object_set(d, "expected", (json_t *)expected)) || json_array_append_new(k->diffs, d))
+        (expected && json_object_set(d, "expected", (json_t *)expected)) ||
+        json_array_append_new(k->diffs, d))
         k->nomem = 1;
 }
 
@@ -160,13 +161,16 @@ static int s_load(cmd_ctx *c, json_t **out)
     if (!saved && nomem)
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     if (!saved)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger_check: the file is not JSON: %s (line %d)", err.text, err.line);
+        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger_check: the file is not JSON: %s (line %d)", err.text,
+                        err.line);
     const json_t *head = json_object_get(saved, "head");
     if (!json_is_object(saved) || !json_is_array(json_object_get(saved, "rows")) ||
-        !json_is_integer(json_object_get(head, "seq")) || json_integer_value(json_object_get(head, "seq")) < 0) {
+        !json_is_integer(json_object_get(head, "seq")) ||
+        json_integer_value(json_object_get(head, "seq")) < 0) {
         json_decref(saved);
-        return cmd_fail(c, RECT_E_BAD_VALUE, "ledger_check: the file is not a JSON ledger (no rows or head.seq): save "
-                                             "one with 'rectctl ledger --format json -o FILE'");
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "ledger_check: the file is not a JSON ledger (no rows or head.seq): save "
+                        "one with 'rectctl ledger --format json -o FILE'");
     }
     *out = saved;
     return 0;
@@ -216,9 +220,9 @@ static int s_record(s_check *k, const json_t *saved, uint64_t have, json_t **rec
 /* Chain facts from audit_verify: {ok, events, first_bad_seq, problem}. */
 static json_t *s_chain(const json_t *v)
 {
-    return json_pack("{s:O,s:O,s:O,s:O}", "ok", json_object_get(v, "ok"), "events", json_object_get(v, "events"),
-                     "first_bad_seq", json_object_get(v, "first_bad_seq"), "problem",
-                     json_object_get(v, "problem"));
+    return json_pack("{s:O,s:O,s:O,s:O}", "ok", json_object_get(v, "ok"), "events",
+                     json_object_get(v, "events"), "first_bad_seq", json_object_get(v, "first_bad_seq"),
+                     "problem", json_object_get(v, "problem"));
 }
 
 int cmd_ledger_check(cmd_ctx *c)
@@ -258,9 +262,10 @@ int cmd_ledger_check(cmd_ctx *c)
     int ok = json_array_size(k.diffs) == 0 && json_is_true(json_object_get(verify, "ok"));
     c->result = json_pack("{s:b,s:O,s:O,s:O?,s:I,s:I,s:O,s:b,s:O}", "matches", ok, "seq",
                           json_object_get(json_object_get(saved, "head"), "seq"), "head",
-                          json_object_get(saved, "head"), "as_of", json_object_get(saved, "as_of"), "record_seq", (json_int_t)(next > 1 ? next - 1 : 0),
-                          "rows", (json_int_t)json_array_size(json_object_get(saved, "rows")), "differences",
-                          k.diffs, "truncated", k.truncated, "chain", chain);
+                          json_object_get(saved, "head"), "as_of", json_object_get(saved, "as_of"),
+                          "record_seq", (json_int_t)(next > 1 ? next - 1 : 0), "rows",
+                          (json_int_t)json_array_size(json_object_get(saved, "rows")), "differences", k.diffs,
+                          "truncated", k.truncated, "chain", chain);
     if (!c->result)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
 done:

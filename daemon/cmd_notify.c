@@ -85,8 +85,9 @@ int cmd_notify_run(cmd_ctx *c)
             return cmd_fail(c, RECT_E_BAD_DATE, "as_of: \"%s\" is not a date (use 2026-12-31)", as_of);
         /* A day to come would escalate what is not late yet and mark real days done. */
         if (strcmp(day, today) > 0)
-            return cmd_fail(c, RECT_E_BAD_VALUE, "as_of: %s is after today (%s in %s): the job runs for today or a past day",
-                            day, today, c->cfg->timezone);
+            return cmd_fail(c, RECT_E_BAD_VALUE,
+                            "as_of: %s is after today (%s in %s): the job runs for today or a past day", day,
+                            today, c->cfg->timezone);
     } else {
         memcpy(day, today, sizeof day);
     }

@@ -58,7 +58,8 @@ static pw_slot *s_slot(const char *user, time_t now, int make)
         if (strcmp(s_slots[i].user, user) == 0)
             return &s_slots[i];
         /* a count may go only when it is long over: another name must not wipe it */
-        if (!free_slot && (!s_slots[i].user[0] || (s_slots[i].until <= now && now - s_slots[i].last > PW_MAX_WAIT)))
+        if (!free_slot &&
+            (!s_slots[i].user[0] || (s_slots[i].until <= now && now - s_slots[i].last > PW_MAX_WAIT)))
             free_slot = &s_slots[i];
     }
     if (!make)
@@ -82,12 +83,14 @@ int cmd_passwd(cmd_ctx *c)
     if (c->via)
         return cmd_fail(c, RECT_E_PERMISSION_DENIED,
                         "passwd: a password is set with the user's own key (rectctl passwd), never through a "
-                        "gateway (%s)", c->via->name);
+                        "gateway (%s)",
+                        c->via->name);
     if (!target)
         return cmd_fail(c, RECT_E_UNKNOWN_USER, "passwd: \"%.64s\" is not a configured user", name);
     if (target->roles & RECT_ROLE_GATEWAY)
         return cmd_fail(c, RECT_E_BAD_VALUE,
-                        "passwd: %s is a gateway: a gateway logs in with its key, not a password", target->name);
+                        "passwd: %s is a gateway: a gateway logs in with its key, not a password",
+                        target->name);
     if (strlen(pw) < PW_MIN_BYTES)
         return cmd_fail(c, RECT_E_BAD_VALUE, "passwd: the password is too short (at least %d bytes)",
                         PW_MIN_BYTES);
@@ -97,13 +100,15 @@ int cmd_passwd(cmd_ctx *c)
     if (reset && !(c->actor->roles & RECT_ROLE_ADMIN))
         return cmd_fail(c, RECT_E_PERMISSION_DENIED,
                         "passwd: only an admin may reset another user's password; %s may set their own "
-                        "(rectctl passwd without --name)", c->actor->name);
+                        "(rectctl passwd without --name)",
+                        c->actor->name);
     if (reset && (rc = item_guard(c, NULL, RECT_ACT_PASSWORD_RESET, &to)))
         return rc;
     char hash[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return cmd_fail(c, RECT_E_NOMEM, "passwd: not enough memory to hash the password; nothing was changed");
+        return cmd_fail(c, RECT_E_NOMEM,
+                        "passwd: not enough memory to hash the password; nothing was changed");
     rc = store_password_put(c->txn, target->name, hash);
     sodium_memzero(hash, sizeof hash);
     if (rc)
@@ -154,7 +159,8 @@ int cmd_login(cmd_ctx *c)
     /* Names that cannot log in share one count ("*" is no user name), so trying them costs as much. */
     pw_slot *sl = s_slot(can ? u->name : "*", c->now, 1);
     if (sl->until > c->now)
-        return cmd_fail(c, RECT_E_THROTTLED, "login: too many failed logins for %s: try again in %lld seconds",
+        return cmd_fail(c, RECT_E_THROTTLED,
+                        "login: too many failed logins for %s: try again in %lld seconds",
                         can ? u->name : "names that are no user's", (long long)(sl->until - c->now));
     char hash[crypto_pwhash_STRBYTES];
     int rc = can ? store_password_get(c->txn, u->name, hash, sizeof hash) : RECT_E_NOT_FOUND;

@@ -27,19 +27,19 @@ int cmd_ping(cmd_ctx *c)
     for (int i = 0; i < RECT_ROLE_COUNT; i++)
         if (c->actor->roles & (1u << i))
             json_array_append_new(roles, json_string(rect_role_names[i]));
-    c->result = json_pack("{sssssisosssssssIsIs{sIss}}", "server", "rectd", "version", RECT_VERSION,
-                          "protocol", RECT_PROTOCOL_VERSION, "user",
-                          json_pack("{sssssO}", "name", c->actor->name, "display", c->actor->display,
-                                    "roles", roles),
-                          "time", c->now_text, "timezone", c->cfg->timezone, "today", today, "items",
-                          (json_int_t)items, "events", (json_int_t)events, "head", "seq",
-                          (json_int_t)events, "hash", hex);
+    c->result = json_pack(
+        "{sssssisosssssssIsIs{sIss}}", "server", "rectd", "version", RECT_VERSION, "protocol",
+        RECT_PROTOCOL_VERSION, "user",
+        json_pack("{sssssO}", "name", c->actor->name, "display", c->actor->display, "roles", roles), "time",
+        c->now_text, "timezone", c->cfg->timezone, "today", today, "items", (json_int_t)items, "events",
+        (json_int_t)events, "head", "seq", (json_int_t)events, "hash", hex);
     json_decref(roles);
-    if (c->result && (json_object_set_new(c->result, "pub_endpoint",
-                                          c->cfg->pub_endpoint ? json_string(c->cfg->pub_endpoint) : json_null()) ||
-                      json_object_set_new(c->result, "principal", json_string(cmd_principal(c))) ||
-                      json_object_set_new(c->result, "via", c->via ? json_string(c->via->name) : json_null()) ||
-                      json_object_set_new(c->result, "demo_keys", json_boolean(c->cfg->demo_keys)))) {
+    if (c->result &&
+        (json_object_set_new(c->result, "pub_endpoint",
+                             c->cfg->pub_endpoint ? json_string(c->cfg->pub_endpoint) : json_null()) ||
+         json_object_set_new(c->result, "principal", json_string(cmd_principal(c))) ||
+         json_object_set_new(c->result, "via", c->via ? json_string(c->via->name) : json_null()) ||
+         json_object_set_new(c->result, "demo_keys", json_boolean(c->cfg->demo_keys)))) {
         json_decref(c->result);
         c->result = NULL;
     }
@@ -78,9 +78,12 @@ static int s_list_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 int cmd_list(cmd_ctx *c)
 {
     /* In order of how few items a value usually has: the first present drives the scan. */
-    static const struct { const char *field; resolve_kind kind; } filters[] = {
-        {"owner", RESOLVE_USER},   {"leader", RESOLVE_LEADER},    {"unit", RESOLVE_UNIT},
-        {"state", RESOLVE_STATE},  {"source", RESOLVE_SOURCE},    {"inspection", RESOLVE_NONE},
+    static const struct {
+        const char *field;
+        resolve_kind kind;
+    } filters[] = {
+        {"owner", RESOLVE_USER},  {"leader", RESOLVE_LEADER}, {"unit", RESOLVE_UNIT},
+        {"state", RESOLVE_STATE}, {"source", RESOLVE_SOURCE}, {"inspection", RESOLVE_NONE},
         {"kind", RESOLVE_KIND},
     };
     list_scan ls = {.n = 0};
@@ -149,8 +152,8 @@ static int s_item_events(cmd_ctx *c, json_t **item, json_t **events)
 /* {"id", "ref", "title", "state"} of an item, for show's parent and children. */
 static json_t *s_brief(const json_t *it)
 {
-    return json_pack("{sOsOsOsO}", "id", json_object_get(it, "id"), "ref", json_object_get(it, "ref"), "title",
-                     json_object_get(it, "title"), "state", json_object_get(it, "state"));
+    return json_pack("{sOsOsOsO}", "id", json_object_get(it, "id"), "ref", json_object_get(it, "ref"),
+                     "title", json_object_get(it, "title"), "state", json_object_get(it, "state"));
 }
 
 typedef struct {
@@ -164,7 +167,8 @@ static int s_kid(store_txn *t, uint64_t id, json_t *item, void *ctx)
     (void)t;
     (void)id;
     json_t *p = json_object_get(item, "parent");
-    if (json_is_integer(p) && json_integer_value(p) == k->id && json_array_append_new(k->children, s_brief(item)))
+    if (json_is_integer(p) && json_integer_value(p) == k->id &&
+        json_array_append_new(k->children, s_brief(item)))
         return RECT_E_NOMEM;
     return 0;
 }
@@ -219,17 +223,17 @@ int cmd_show(cmd_ctx *c)
         if (strcmp(action, rect_action_names[RECT_ACT_EVIDENCE]) != 0)
             continue;
         json_t *files = json_object_get(ev, "files");
-        if (files && (rc = audit_mark_reuse(c->txn, files, (uint64_t)json_integer_value(json_object_get(item, "id"))))) {
+        if (files && (rc = audit_mark_reuse(c->txn, files,
+                                            (uint64_t)json_integer_value(json_object_get(item, "id"))))) {
             json_decref(events);
             json_decref(item);
             json_decref(evidence);
             return cmd_fail(c, rc, "cannot read the file uses");
         }
-        json_array_append_new(evidence,
-                              json_pack("{sOsOsOsOsO}", "seq", json_object_get(ev, "seq"), "at",
-                                        json_object_get(ev, "at"), "actor", json_object_get(ev, "actor"),
-                                        "note", json_object_get(ev, "comment"), "files",
-                                        files ? files : json_array()));
+        json_array_append_new(
+            evidence, json_pack("{sOsOsOsOsO}", "seq", json_object_get(ev, "seq"), "at",
+                                json_object_get(ev, "at"), "actor", json_object_get(ev, "actor"), "note",
+                                json_object_get(ev, "comment"), "files", files ? files : json_array()));
     }
     char today[RECT_DATE_LEN];
     facts_tz tz = {{0}, 0};

@@ -56,8 +56,8 @@ static int s_claimed_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 }
 
 /* The new declined array for a decline: old (may be NULL) plus the entry; or a refusal. */
-static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const char *src_arg, const char *title,
-                         const char *reason, const char *ref, json_t **out)
+static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const char *src_arg,
+                         const char *title, const char *reason, const char *ref, json_t **out)
 {
     char list[512];
     if (s_blank(src_arg) || s_blank(title))
@@ -65,8 +65,9 @@ static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const 
                         "inspection_decline: give source and title of the problem not claimed (and its "
                         "reason), or withdraw N alone to withdraw one");
     if (s_blank(reason))
-        return cmd_fail(c, RECT_E_MISSING_FIELD, "inspection_decline: the reason must not be blank: say why the "
-                                                 "town did not claim it");
+        return cmd_fail(c, RECT_E_MISSING_FIELD,
+                        "inspection_decline: the reason must not be blank: say why the "
+                        "town did not claim it");
     const rect_named *src = cfg_source_find(c->cfg, src_arg);
     if (!src) {
         s_sources(c->cfg, list, sizeof list);
@@ -96,10 +97,11 @@ static int s_decline_new(cmd_ctx *c, const char *name, const json_t *old, const 
         item_label(cf.found, label, sizeof label);
         snprintf(its_ref, sizeof its_ref, "%s", json_string_value(json_object_get(cf.found, "ref")));
         json_decref(cf.found);
-        return cmd_fail(c, RECT_E_BAD_VALUE,
-                        "inspection %s: \"%s\" (%s) is claimed as %s: a problem is either claimed or not claimed, "
-                        "and a claimed one stays in the record (rectctl show %s)",
-                        name, title, src->id, label, its_ref);
+        return cmd_fail(
+            c, RECT_E_BAD_VALUE,
+            "inspection %s: \"%s\" (%s) is claimed as %s: a problem is either claimed or not claimed, "
+            "and a claimed one stays in the record (rectctl show %s)",
+            name, title, src->id, label, its_ref);
     }
     json_t *arr = old ? json_deep_copy(old) : json_array();
     json_t *e = json_pack("{ssssss}", "source", src->id, "title", title, "reason", reason);
@@ -119,13 +121,14 @@ static int s_withdraw_new(cmd_ctx *c, const char *name, const json_t *old, json_
 {
     size_t have = json_array_size(old);
     if (!have)
-        return cmd_fail(c, RECT_E_BAD_VALUE, "inspection %s records no problem not claimed: nothing to withdraw",
-                        name);
-    if (n < 1 || (size_t)n > have)
         return cmd_fail(c, RECT_E_BAD_VALUE,
-                        "inspection %s records %zu problem(s) not claimed: withdraw must be 1 to %zu, not %lld "
-                        "(rectctl inspection list numbers them)",
-                        name, have, have, (long long)n);
+                        "inspection %s records no problem not claimed: nothing to withdraw", name);
+    if (n < 1 || (size_t)n > have)
+        return cmd_fail(
+            c, RECT_E_BAD_VALUE,
+            "inspection %s records %zu problem(s) not claimed: withdraw must be 1 to %zu, not %lld "
+            "(rectctl inspection list numbers them)",
+            name, have, have, (long long)n);
     json_t *arr = json_deep_copy(old);
     if (!arr || json_array_remove(arr, (size_t)n - 1)) {
         json_decref(arr);
@@ -140,8 +143,8 @@ static int s_withdraw_new(cmd_ctx *c, const char *name, const json_t *old, json_
  * arguments given) or a withdrawal of number *withdraw on inspection name;
  * c->result describes it. The one writer of "declined".
  */
-static int s_decline(cmd_ctx *c, const char *name, const json_int_t *withdraw, const char *src, const char *title,
-                     const char *reason, const char *ref)
+static int s_decline(cmd_ctx *c, const char *name, const json_int_t *withdraw, const char *src,
+                     const char *title, const char *reason, const char *ref)
 {
     rect_action a = withdraw ? RECT_ACT_WITHDRAW_DECLINE : RECT_ACT_DECLINE;
     json_t *rec = NULL, *now = NULL, *changes = NULL, *ev = NULL;
@@ -150,16 +153,18 @@ static int s_decline(cmd_ctx *c, const char *name, const json_int_t *withdraw, c
     if (rc)
         return rc;
     if ((rc = store_inspection_get(c->txn, name, &rec)) == RECT_E_NOT_FOUND)
-        return cmd_refuse(c, RECT_E_UNKNOWN_NAME,
-                          json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", name),
-                          "inspection %s is not recorded (rectctl inspection list shows them): record it first "
-                          "with rectctl inspection add",
-                          name);
+        return cmd_refuse(
+            c, RECT_E_UNKNOWN_NAME,
+            json_pack("{ssssss}", "rule", "unknown_inspection", "arg", "inspection", "value", name),
+            "inspection %s is not recorded (rectctl inspection list shows them): record it first "
+            "with rectctl inspection add",
+            name);
     if (rc)
         return cmd_fail(c, rc, "cannot read the inspections");
     json_t *old = json_object_get(rec, "declined");
     if (old && !json_is_array(old)) {
-        rc = cmd_fail(c, RECT_E_INTERNAL, "inspection %s: its declined record is damaged: run audit_verify", name);
+        rc = cmd_fail(c, RECT_E_INTERNAL, "inspection %s: its declined record is damaged: run audit_verify",
+                      name);
         goto done;
     }
     if ((rc = withdraw ? s_withdraw_new(c, name, old, *withdraw, &now)
@@ -176,15 +181,16 @@ static int s_decline(cmd_ctx *c, const char *name, const json_int_t *withdraw, c
         goto done;
     }
     if ((rc = store_event_append(c->txn, ev, &c->seq)) || (rc = store_inspection_put(c->txn, name, rec))) {
-        rc = cmd_fail(c, rc, "cannot record the problem not claimed on inspection %s; nothing was changed", name);
+        rc = cmd_fail(c, rc, "cannot record the problem not claimed on inspection %s; nothing was changed",
+                      name);
         goto done;
     }
     size_t n = json_array_size(now);
     json_decref(c->result);
     c->result = withdraw ? json_pack("{sOsOsI}", "inspection", rec, "withdrawn",
                                      json_array_get(old, (size_t)*withdraw - 1), "seq", (json_int_t)c->seq)
-                   : json_pack("{sOsOsIsI}", "inspection", rec, "declined", json_array_get(now, n - 1), "number",
-                               (json_int_t)n, "seq", (json_int_t)c->seq);
+                         : json_pack("{sOsOsIsI}", "inspection", rec, "declined", json_array_get(now, n - 1),
+                                     "number", (json_int_t)n, "seq", (json_int_t)c->seq);
     if (!c->result)
         rc = s_nomem(c);
 done:
@@ -207,8 +213,8 @@ int cmd_inspection_decline(cmd_ctx *c)
                      cmd_str(c, "reason"), NULL);
 }
 
-int records_decline(cmd_ctx *c, const char *inspection, const char *source, const char *title, const char *reason,
-                    const char *ref)
+int records_decline(cmd_ctx *c, const char *inspection, const char *source, const char *title,
+                    const char *reason, const char *ref)
 {
     return s_decline(c, inspection, NULL, source, title, reason, ref);
 }
@@ -228,11 +234,12 @@ int records_not_declined(cmd_ctx *c, const char *inspection, const char *source,
         const char *t = json_string_value(json_object_get(d, "title"));
         if (s && t && strcmp(s, src->id) == 0 && strcmp(t, title) == 0) {
             json_decref(rec);
-            return cmd_fail(c, RECT_E_BAD_VALUE,
-                            "inspection %s records \"%s\" (%s) as not claimed (number %zu): a problem is either "
-                            "claimed or not claimed; withdraw that first (rectctl inspection decline %s --withdraw "
-                            "%zu --reason …) to claim it",
-                            inspection, title, src->id, i + 1, inspection, i + 1);
+            return cmd_fail(
+                c, RECT_E_BAD_VALUE,
+                "inspection %s records \"%s\" (%s) as not claimed (number %zu): a problem is either "
+                "claimed or not claimed; withdraw that first (rectctl inspection decline %s --withdraw "
+                "%zu --reason …) to claim it",
+                inspection, title, src->id, i + 1, inspection, i + 1);
         }
     }
     json_decref(rec);
@@ -282,8 +289,9 @@ int cmd_amend(cmd_ctx *c)
         goto done;
     }
     const char *new_title = json_string_value(json_object_get(set, "title"));
-    if (new_title && (rc = records_not_declined(c, json_string_value(json_object_get(item, "inspection")),
-                                                json_string_value(json_object_get(item, "source")), new_title)))
+    if (new_title &&
+        (rc = records_not_declined(c, json_string_value(json_object_get(item, "inspection")),
+                                   json_string_value(json_object_get(item, "source")), new_title)))
         goto done;
     rc = item_act(c, item, RECT_ACT_AMEND, to, set, cmd_str(c, "reason"), NULL);
     set = NULL;

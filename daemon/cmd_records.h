@@ -29,8 +29,8 @@ int cmd_amend(cmd_ctx *c);
  * record as inspection_decline writes them; ref ("" or NULL: none) is kept
  * in the entry. 0 (c->result replaced) or a refusal with c->msg set.
  */
-int records_decline(cmd_ctx *c, const char *inspection, const char *source, const char *title, const char *reason,
-                    const char *ref);
+int records_decline(cmd_ctx *c, const char *inspection, const char *source, const char *title,
+                    const char *reason, const char *ref);
 
 /*
  * A problem is claimed or not claimed, never both: 0, or a refusal

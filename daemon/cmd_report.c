@@ -61,7 +61,8 @@ static int s_observe(void *ctx, const replay *r, const json_t *ev)
     rp->ext_denied += s_is(action, rect_action_names[RECT_ACT_EXTEND_DENY]);
     rp->escalations += s_is(action, rect_action_names[RECT_ACT_ESCALATE]);
     rp->urges += s_is(action, "urge"); /* 督办 by a person (issue 9, acts) */
-    rp->reviews += s_is(action, rect_action_names[RECT_ACT_REVIEW]) || s_is(action, rect_action_names[RECT_ACT_RELAPSE]);
+    rp->reviews +=
+        s_is(action, rect_action_names[RECT_ACT_REVIEW]) || s_is(action, rect_action_names[RECT_ACT_RELAPSE]);
     rp->relapses += s_is(action, rect_action_names[RECT_ACT_RELAPSE]);
     return 0;
 }
@@ -115,8 +116,8 @@ static json_t *s_tally_json(const s_tally *t, json_t *obj)
 
 /* Everything counted over the replayed items of the inspection. */
 typedef struct {
-    s_tally *src;      /* per configured source, config order */
-    s_tally other;     /* items of a source no longer configured */
+    s_tally *src;  /* per configured source, config order */
+    s_tally other; /* items of a source no longer configured */
     long verified, open, on_time, late, overdue, pending, reviews_due;
     long self_found, self_rectified, self_closed;
     json_t *overdue_list, *late_list, *self_list;
@@ -145,7 +146,8 @@ static int s_item(cmd_ctx *c, const replay *r, const json_t *it, const char *day
     const char *deadline = s_str(it, "deadline");
     if (f.open && deadline && strcmp(deadline, day) < 0) { /* facts_count_overdue's rule, as the ledger */
         x->overdue++;
-        if (json_array_append_new(x->overdue_list, s_line(it, "days_overdue", f.days_overdue > 0 ? f.days_overdue : 0)))
+        if (json_array_append_new(x->overdue_list,
+                                  s_line(it, "days_overdue", f.days_overdue > 0 ? f.days_overdue : 0)))
             return s_nomem(c);
     }
     x->pending += json_is_object(json_object_get(it, "extension"));
@@ -156,11 +158,12 @@ static int s_item(cmd_ctx *c, const replay *r, const json_t *it, const char *day
         x->self_found++;
         x->self_rectified += s_rectified(st);
         x->self_closed += st == RECT_ST_CLOSED;
-        json_t *line = json_pack("{s:O,s:O?,s:O?,s:O?,s:O,s:O?,s:O?,s:O?,s:O?}", "id", json_object_get(it, "id"),
-                                 "ref", json_object_get(it, "ref"), "title", json_object_get(it, "title"), "source",
-                                 json_object_get(it, "source"), "parent", parent, "parent_ref",
-                                 json_object_get(p, "ref"), "state", json_object_get(it, "state"), "owner",
-                                 json_object_get(it, "owner"), "unit", json_object_get(it, "unit"));
+        json_t *line =
+            json_pack("{s:O,s:O?,s:O?,s:O?,s:O,s:O?,s:O?,s:O?,s:O?}", "id", json_object_get(it, "id"), "ref",
+                      json_object_get(it, "ref"), "title", json_object_get(it, "title"), "source",
+                      json_object_get(it, "source"), "parent", parent, "parent_ref",
+                      json_object_get(p, "ref"), "state", json_object_get(it, "state"), "owner",
+                      json_object_get(it, "owner"), "unit", json_object_get(it, "unit"));
         return json_array_append_new(x->self_list, line) ? s_nomem(c) : 0;
     }
     const char *src = s_str(it, "source");
@@ -194,7 +197,8 @@ static void s_fed(const rect_cfg *cfg, const json_t *rec, s_items *x)
         s_tally *t = &x->src[s];
         t->declined = records_declined_of(declined, cfg->sources[s].id);
         t->derived = t->declined > 0;
-        t->fed_back = records_fed_back_count(json_object_get(fed, cfg->sources[s].id), t->claimed, t->declined);
+        t->fed_back =
+            records_fed_back_count(json_object_get(fed, cfg->sources[s].id), t->claimed, t->declined);
     }
     x->other.fed_back = x->other.claimed ? -1 : 0;
 }
@@ -225,19 +229,23 @@ static int s_sources(cmd_ctx *c, s_items *x, json_t *result, s_tally *total)
                 continue;
             any = 1;
             s_add(&sum, t);
-            rc = s_append_tally(sources, json_pack("{ssssss}", "id", n->id, "name", n->name, "level", rect_level_names[lv]), t);
+            rc = s_append_tally(
+                sources, json_pack("{ssssss}", "id", n->id, "name", n->name, "level", rect_level_names[lv]),
+                t);
         }
         if (lv == RECT_LEVEL_OTHER && x->other.claimed) {
             any = 1;
             s_add(&sum, &x->other);
-            rc = s_append_tally(sources, json_pack("{snsnss}", "id", "name", "level", rect_level_names[lv]), &x->other);
+            rc = s_append_tally(sources, json_pack("{snsnss}", "id", "name", "level", rect_level_names[lv]),
+                                &x->other);
         }
         if (!any || rc)
             continue;
         s_add(total, &sum);
         rc = s_append_tally(levels, json_pack("{ss}", "level", rect_level_names[lv]), &sum);
     }
-    if (!rc && (json_object_set_new(result, "sources", sources) || json_object_set_new(result, "levels", levels)))
+    if (!rc &&
+        (json_object_set_new(result, "sources", sources) || json_object_set_new(result, "levels", levels)))
         return s_nomem(c);
     if (rc) {
         json_decref(sources);
@@ -264,9 +272,10 @@ static json_t *s_reviewer(cmd_ctx *c, const replay *r, const char *insp, facts_t
     char day[RECT_DATE_LEN] = "";
     if (facts_local_date(tz, c->cfg->timezone, at, day) != 0)
         day[0] = '\0';
-    return json_pack("{s:b,s:s?,s:s?,s:s?,s:s?,s:O?,s:O?,s:O?}", "signed", 1, "user", who, "name", name, "at", at,
-                     "date", day[0] ? day : NULL, "head", json_object_get(json_object_get(so, "head"), "hash"),
-                     "note", json_object_get(so, "note"), "changed", json_object_get(so, "changed"));
+    return json_pack("{s:b,s:s?,s:s?,s:s?,s:s?,s:O?,s:O?,s:O?}", "signed", 1, "user", who, "name", name, "at",
+                     at, "date", day[0] ? day : NULL, "head",
+                     json_object_get(json_object_get(so, "head"), "hash"), "note",
+                     json_object_get(so, "note"), "changed", json_object_get(so, "changed"));
 }
 
 static int s_set_counts(json_t *o, const s_items *x, const s_report *rp)
@@ -275,12 +284,23 @@ static int s_set_counts(json_t *o, const s_items *x, const s_report *rp)
         const char *k;
         long v;
     } kv[] = {
-        {"verified", x->verified}, {"open", x->open}, {"closed_on_time", x->on_time}, {"closed_late", x->late},
-        {"overdue", x->overdue}, {"extensions_asked", rp->ext_asked}, {"extensions_approved", rp->ext_approved},
-        {"extensions_denied", rp->ext_denied}, {"extensions_pending", x->pending},
-        {"escalations", rp->escalations}, {"urges", rp->urges}, {"supervisions", rp->escalations + rp->urges},
-        {"reviews", rp->reviews}, {"relapses", rp->relapses}, {"reviews_due", x->reviews_due},
-        {"self_found", x->self_found}, {"self_found_rectified", x->self_rectified},
+        {"verified", x->verified},
+        {"open", x->open},
+        {"closed_on_time", x->on_time},
+        {"closed_late", x->late},
+        {"overdue", x->overdue},
+        {"extensions_asked", rp->ext_asked},
+        {"extensions_approved", rp->ext_approved},
+        {"extensions_denied", rp->ext_denied},
+        {"extensions_pending", x->pending},
+        {"escalations", rp->escalations},
+        {"urges", rp->urges},
+        {"supervisions", rp->escalations + rp->urges},
+        {"reviews", rp->reviews},
+        {"relapses", rp->relapses},
+        {"reviews_due", x->reviews_due},
+        {"self_found", x->self_found},
+        {"self_found_rectified", x->self_rectified},
         {"self_found_closed", x->self_closed},
     };
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
@@ -317,7 +337,8 @@ int cmd_report(cmd_ctx *c)
     json_t *res = NULL;
     s_tally total;
     int rc;
-    if ((rc = ledger_cut_args(c, "report", &cut, as_of)) || (rc = ledger_replay(c, &cut, s_observe, &rp, &at)))
+    if ((rc = ledger_cut_args(c, "report", &cut, as_of)) ||
+        (rc = ledger_replay(c, &cut, s_observe, &rp, &at)))
         goto done;
     if (!(x.src = calloc(c->cfg->n_sources ? c->cfg->n_sources : 1, sizeof *x.src)) ||
         !(x.overdue_list = json_array()) || !(x.late_list = json_array()) || !(x.self_list = json_array())) {

@@ -25,6 +25,7 @@
  * The handler of each command of the table in rect_verbs.h, which says
  * everything else about it (access, roles, files, arguments).
  */
+/* clang-format off */
 static const cmd_fn s_handlers[] = {
     [RECT_VERB_PING] = cmd_ping,
     [RECT_VERB_LIST] = cmd_list,
@@ -80,6 +81,7 @@ static const cmd_fn s_handlers[] = {
     [RECT_VERB_PASSWD] = cmd_passwd,
     [RECT_VERB_LOGIN] = cmd_login,
 };
+/* clang-format on */
 /* A command added at the end of RECT_VERBS without a handler fails here; one
  * added elsewhere fails tests/unit/test_request.c (every verb is handled). */
 _Static_assert(sizeof s_handlers / sizeof s_handlers[0] == RECT_VERB_COUNT,
@@ -176,18 +178,21 @@ static int s_blank(const char *s)
 }
 
 /* Check one string value against its type. */
-static int s_check_string(const char *cmd, const char *name, const char *s, rect_arg_type type,
-                          int required, s_out *o)
+static int s_check_string(const char *cmd, const char *name, const char *s, rect_arg_type type, int required,
+                          s_out *o)
 {
     size_t n = strlen(s);
-    size_t max = type == RECT_ARG_NAME || type == RECT_ARG_ITEM || type == RECT_ARG_FILES ? RECT_MAX_NAME : RECT_MAX_TEXT;
+    size_t max = type == RECT_ARG_NAME || type == RECT_ARG_ITEM || type == RECT_ARG_FILES ? RECT_MAX_NAME
+                                                                                          : RECT_MAX_TEXT;
     if (required && s_blank(s))
-        return s_fail(o, RECT_E_MISSING_FIELD, s_why("empty_argument", name), "%s: %s must not be empty", cmd, name);
+        return s_fail(o, RECT_E_MISSING_FIELD, s_why("empty_argument", name), "%s: %s must not be empty", cmd,
+                      name);
     if (n > max)
-        return s_fail(o, RECT_E_BAD_VALUE, s_why("too_long", name), "%s: %s is too long (%zu bytes; at most %zu)", cmd,
-                      name, n, max);
+        return s_fail(o, RECT_E_BAD_VALUE, s_why("too_long", name),
+                      "%s: %s is too long (%zu bytes; at most %zu)", cmd, name, n, max);
     if (!text_clean(s, type == RECT_ARG_TEXT))
-        return s_fail(o, RECT_E_BAD_VALUE, s_why("control_characters", name), "%s: %s contains control characters%s", cmd, name,
+        return s_fail(o, RECT_E_BAD_VALUE, s_why("control_characters", name),
+                      "%s: %s contains control characters%s", cmd, name,
                       type == RECT_ARG_TEXT ? " (only newline and tab are allowed)" : " or a line break");
     return 0;
 }
@@ -201,40 +206,49 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
         while (a->name && strcmp(a->name, key) != 0)
             a++;
         if (!a->name)
-            return s_fail(o, RECT_E_UNKNOWN_FIELD, s_why("unknown_argument", key), "%s does not take an argument \"%s\"",
-                          spec->name, key);
+            return s_fail(o, RECT_E_UNKNOWN_FIELD, s_why("unknown_argument", key),
+                          "%s does not take an argument \"%s\"", spec->name, key);
         int rc = 0;
         switch (a->type) {
         case RECT_ARG_BOOL:
             if (!json_is_boolean(v))
-                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "bool"), "%s: %s must be true or false", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE,
+                              json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "bool"),
+                              "%s: %s must be true or false", spec->name, key);
             break;
         case RECT_ARG_INT:
             if (!json_is_integer(v))
-                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "int"), "%s: %s must be an integer", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE,
+                              json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "int"),
+                              "%s: %s must be an integer", spec->name, key);
             break;
         case RECT_ARG_OBJECT:
             if (!json_is_object(v))
-                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "object"), "%s: %s must be an object", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE,
+                              json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "object"),
+                              "%s: %s must be an object", spec->name, key);
             break;
         case RECT_ARG_ITEM:
             if (json_is_integer(v))
                 break;
             if (!json_is_string(v))
-                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "item"), "%s: %s must be an id (integer) or a ref (string)",
-                              spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE,
+                              json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "item"),
+                              "%s: %s must be an id (integer) or a ref (string)", spec->name, key);
             rc = s_check_string(spec->name, key, json_string_value(v), a->type, 1, o);
             break;
         case RECT_ARG_FILES: {
             if (!json_is_array(v))
-                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "files"), "%s: %s must be an array of file names",
-                              spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE,
+                              json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "files"),
+                              "%s: %s must be an array of file names", spec->name, key);
             size_t i;
             json_t *f;
             json_array_foreach(v, i, f) {
                 if (!json_is_string(f))
-                    return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "files"), "%s: %s[%zu] must be a string", spec->name,
-                                  key, i);
+                    return s_fail(o, RECT_E_BAD_TYPE,
+                                  json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "files"),
+                                  "%s: %s[%zu] must be a string", spec->name, key, i);
                 if ((rc = s_check_string(spec->name, "a file name", json_string_value(f), a->type, 1, o)))
                     return rc;
             }
@@ -242,7 +256,9 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
         }
         default:
             if (!json_is_string(v))
-                return s_fail(o, RECT_E_BAD_TYPE, json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "string"), "%s: %s must be a string", spec->name, key);
+                return s_fail(o, RECT_E_BAD_TYPE,
+                              json_pack("{ssssss}", "rule", "bad_type", "arg", key, "type", "string"),
+                              "%s: %s must be a string", spec->name, key);
             rc = s_check_string(spec->name, key, json_string_value(v), a->type, a->required, o);
         }
         if (rc)
@@ -250,8 +266,8 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
     }
     for (const rect_arg *a = spec->args; a->name; a++)
         if (a->required && !json_object_get(args, a->name))
-            return s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_argument", a->name), "%s needs the argument \"%s\"", spec->name,
-                          a->name);
+            return s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_argument", a->name),
+                          "%s needs the argument \"%s\"", spec->name, a->name);
 
     size_t want = 0;
     if (spec->files == RECT_FILES_ONE)
@@ -260,8 +276,9 @@ static int s_check_args(const rect_verb *spec, json_t *args, const dispatch_req 
         want = json_array_size(json_object_get(args, "files"));
     if (r->n_files != want)
         return s_fail(o, RECT_E_BAD_VALUE, s_why("frames", NULL),
-                      spec->files == RECT_FILES_ONE ? "%s needs exactly %zu attached frame (the file); got %zu"
-                                               : "%s: %zu file(s) named but %zu frame(s) attached",
+                      spec->files == RECT_FILES_ONE
+                          ? "%s needs exactly %zu attached frame (the file); got %zu"
+                          : "%s: %zu file(s) named but %zu frame(s) attached",
                       spec->name, want, r->n_files);
     return 0;
 }
@@ -285,7 +302,8 @@ static int s_check_peer(const rect_cfg *cfg, const dispatch_req *r, const rect_u
         return 0;
     if ((who->roles & RECT_ROLE_GATEWAY) && !(u->roles & RECT_ROLE_GATEWAY))
         return 0;
-    return s_fail(o, RECT_E_PERMISSION_DENIED, json_pack("{ssss}", "rule", "wrong_key", "connected_as", who->name),
+    return s_fail(o, RECT_E_PERMISSION_DENIED,
+                  json_pack("{ssss}", "rule", "wrong_key", "connected_as", who->name),
                   "you are connected as %s (%s, key %s...): a request may act only as the user "
                   "whose key made the connection; to act as %s, use %s's own key (rectctl --as %s "
                   "reads it from your keys folder, which works only where that key is)",
@@ -298,8 +316,8 @@ static int s_client_ok(const char *s)
     if (n < 1 || n > RECT_MAX_CLIENT_ID)
         return 0;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-' || *s == '.'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_' ||
+              *s == '-' || *s == '.'))
             return 0;
     return 1;
 }
@@ -345,17 +363,20 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
                       "the message lacks the empty delimiter frame before the request: use a REQ "
                       "socket, or send an empty frame first from a DEALER");
     if (r->req_len > (size_t)cfg->max_request_kb * 1024)
-        return s_fail(o, RECT_E_TOO_LARGE, s_why("request_too_large", NULL), "the request is %zu bytes; the limit is %u KiB (daemon.max_request_kb)",
-                      r->req_len, cfg->max_request_kb);
+        return s_fail(o, RECT_E_TOO_LARGE, s_why("request_too_large", NULL),
+                      "the request is %zu bytes; the limit is %u KiB (daemon.max_request_kb)", r->req_len,
+                      cfg->max_request_kb);
     if (r->too_many_files)
-        return s_fail(o, RECT_E_TOO_LARGE, s_why("too_many_frames", NULL), "more than %d attached frames", RECT_MAX_FILES);
+        return s_fail(o, RECT_E_TOO_LARGE, s_why("too_many_frames", NULL), "more than %d attached frames",
+                      RECT_MAX_FILES);
     for (size_t i = 0; i < r->n_files; i++)
         if (r->files[i].len > (size_t)cfg->max_attachment_mb << 20)
             return s_fail(o, RECT_E_TOO_LARGE, s_why("frame_too_large", NULL),
                           "attached frame %zu is %zu bytes; the limit is %u MiB (daemon.max_attachment_mb)",
                           i + 1, r->files[i].len, cfg->max_attachment_mb);
     if (r->req_len == 0)
-        return s_fail(o, RECT_E_BAD_REQUEST, s_why("empty_request", NULL), "the request frame is empty: send one JSON object");
+        return s_fail(o, RECT_E_BAD_REQUEST, s_why("empty_request", NULL),
+                      "the request frame is empty: send one JSON object");
 
     int nomem;
     req = fault_loadb(r->req, r->req_len, JSON_REJECT_DUPLICATES, &jerr, &nomem);
@@ -363,9 +384,10 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         if (nomem)
             return s_fail(o, RECT_E_NOMEM, NULL, "out of memory reading the request");
         if (json_error_code(&jerr) == json_error_invalid_utf8)
-            return s_fail(o, RECT_E_BAD_UTF8, s_why("bad_utf8", NULL), "the request is not valid UTF-8 (byte %d)", jerr.position);
-        return s_fail(o, RECT_E_BAD_REQUEST, s_why("not_json", NULL), "the request is not JSON: %s (line %d, column %d)",
-                      jerr.text, jerr.line, jerr.column);
+            return s_fail(o, RECT_E_BAD_UTF8, s_why("bad_utf8", NULL),
+                          "the request is not valid UTF-8 (byte %d)", jerr.position);
+        return s_fail(o, RECT_E_BAD_REQUEST, s_why("not_json", NULL),
+                      "the request is not JSON: %s (line %d, column %d)", jerr.text, jerr.line, jerr.column);
     }
     if (!json_is_object(req)) {
         rc = s_fail(o, RECT_E_BAD_REQUEST, s_why("not_object", NULL), "the request must be a JSON object");
@@ -378,7 +400,8 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         while (i < sizeof top / sizeof top[0] && strcmp(top[i], key) != 0)
             i++;
         if (i == sizeof top / sizeof top[0]) {
-            rc = s_fail(o, RECT_E_UNKNOWN_FIELD, s_why("unknown_key", key), "unknown request key \"%s\" (allowed: v, cmd, user, args, client, seq)", key);
+            rc = s_fail(o, RECT_E_UNKNOWN_FIELD, s_why("unknown_key", key),
+                        "unknown request key \"%s\" (allowed: v, cmd, user, args, client, seq)", key);
             goto fail;
         }
     }
@@ -389,16 +412,18 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
         goto fail;
     }
     if (!json_is_integer(jv) || json_integer_value(jv) != RECT_PROTOCOL_VERSION) {
-        rc = s_fail(o, RECT_E_UNSUPPORTED_VERSION, s_why("version", NULL), "this rectd speaks protocol version %d only",
-                    RECT_PROTOCOL_VERSION);
+        rc = s_fail(o, RECT_E_UNSUPPORTED_VERSION, s_why("version", NULL),
+                    "this rectd speaks protocol version %d only", RECT_PROTOCOL_VERSION);
         goto fail;
     }
     if (!jcmd || !juser) {
-        rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", jcmd ? "user" : "cmd"), "the request needs \"%s\"", jcmd ? "user" : "cmd");
+        rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", jcmd ? "user" : "cmd"),
+                    "the request needs \"%s\"", jcmd ? "user" : "cmd");
         goto fail;
     }
     if (!json_is_string(jcmd) || !json_is_string(juser) || (jargs && !json_is_object(jargs))) {
-        rc = s_fail(o, RECT_E_BAD_TYPE, s_why("bad_type", NULL), "\"cmd\" and \"user\" must be strings and \"args\" an object");
+        rc = s_fail(o, RECT_E_BAD_TYPE, s_why("bad_type", NULL),
+                    "\"cmd\" and \"user\" must be strings and \"args\" an object");
         goto fail;
     }
     rect_verb_id verb = rect_verb_find(json_string_value(jcmd));
@@ -406,14 +431,17 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     if (!spec || !s_handlers[verb]) {
         char shown[64];
         text_fit(json_string_value(jcmd), 40, shown, sizeof shown);
-        rc = s_fail(o, RECT_E_UNKNOWN_COMMAND, json_pack("{ssss}", "rule", "unknown_command", "cmd", shown), "unknown command \"%s\"", shown);
+        rc = s_fail(o, RECT_E_UNKNOWN_COMMAND, json_pack("{ssss}", "rule", "unknown_command", "cmd", shown),
+                    "unknown command \"%s\"", shown);
         goto fail;
     }
     const rect_user *u = cfg_user(cfg, json_string_value(juser));
     if (!u) {
         char shown[64];
         text_fit(json_string_value(juser), 40, shown, sizeof shown);
-        rc = s_fail(o, RECT_E_UNKNOWN_USER, json_pack("{ssssss}", "rule", "unknown_user", "user", shown, "value", shown), "\"%s\" is not a configured user (see users in the config)", shown);
+        rc = s_fail(o, RECT_E_UNKNOWN_USER,
+                    json_pack("{ssssss}", "rule", "unknown_user", "user", shown, "value", shown),
+                    "\"%s\" is not a configured user (see users in the config)", shown);
         goto fail;
     }
     if ((rc = s_check_peer(cfg, r, u, o)))
@@ -425,11 +453,13 @@ static int s_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
     if (spec->access == RECT_WRITE) {
         json_t *jc = json_object_get(req, "client"), *js = json_object_get(req, "seq");
         if (!jc || !js) {
-            rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", "client"), "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
+            rc = s_fail(o, RECT_E_MISSING_FIELD, s_why("missing_key", "client"),
+                        "%s changes data: the request needs \"client\" and \"seq\"", spec->name);
             goto fail;
         }
         if (!json_is_string(jc) || !json_is_integer(js)) {
-            rc = s_fail(o, RECT_E_BAD_TYPE, s_why("bad_type", NULL), "\"client\" must be a string and \"seq\" an integer");
+            rc = s_fail(o, RECT_E_BAD_TYPE, s_why("bad_type", NULL),
+                        "\"client\" must be a string and \"seq\" an integer");
             goto fail;
         }
         if (!s_client_ok(json_string_value(jc)) || json_integer_value(js) < 1) {
@@ -467,14 +497,13 @@ int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_o
  * Serialise a reply into r->reply (details borrowed, NULL for none): 0, or RECT_E_NOMEM when it could not be
  * built and r->reply holds the out_of_memory reply instead.
  */
-static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, json_t *details,
-                   json_t *extra)
+static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, json_t *details, json_t *extra)
 {
-    json_t *rep = code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
-                            : details ? json_pack("{sbs{sssssO}}", "ok", 0, "error", "code", rect_err_name(code),
-                                                  "message", msg, "details", details)
-                                      : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code),
-                                                  "message", msg);
+    json_t *rep =
+        code == 0 ? json_pack("{sbsO}", "ok", 1, "result", result ? result : json_null())
+        : details ? json_pack("{sbs{sssssO}}", "ok", 0, "error", "code", rect_err_name(code), "message", msg,
+                              "details", details)
+                  : json_pack("{sbs{ssss}}", "ok", 0, "error", "code", rect_err_name(code), "message", msg);
     /* A refusal's own fields beside code, message and details (cmd_ctx.err_extra); without them on no memory. */
     if (rep && code != 0 && extra)
         json_object_update_missing(json_object_get(rep, "error"), extra);
@@ -482,7 +511,8 @@ static int s_reply(dispatch_req *r, int code, const char *msg, json_t *result, j
     json_decref(rep);
     int rc = 0;
     if (!text) {
-        static const char oom[] = "{\"ok\":false,\"error\":{\"code\":\"out_of_memory\",\"message\":\"rectd is out of memory\"}}";
+        static const char oom[] =
+            "{\"ok\":false,\"error\":{\"code\":\"out_of_memory\",\"message\":\"rectd is out of memory\"}}";
         text = strdup(oom); /* the last resort: not a counted allocation */
         rc = RECT_E_NOMEM;
     }
@@ -524,8 +554,7 @@ static void s_details_of(cmd_ctx *c, const json_t *req)
     s_add_who(c->details, req);
 }
 
-static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *req,
-                       rect_verb_id verb)
+static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *req, rect_verb_id verb)
 {
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
@@ -595,13 +624,16 @@ static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char ou
 static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
 {
     if (store_full_is_disk()) {
-        snprintf(msg, len, "disk full: the disk holding data_dir (%s) has no room for this change: free space there; "
-                           "nothing was changed", cfg->data_dir);
+        snprintf(msg, len,
+                 "disk full: the disk holding data_dir (%s) has no room for this change: free space there; "
+                 "nothing was changed",
+                 cfg->data_dir);
         return;
     }
-    snprintf(msg, len,
-             "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
-             (unsigned long long)cfg->map_size_mb);
+    snprintf(
+        msg, len,
+        "the database is full (daemon.map_size_mb = %llu): raise it in the config and restart rectd; nothing was changed",
+        (unsigned long long)cfg->map_size_mb);
 }
 
 /* Run one write inside the shared transaction; 1 if it changed the database. */
@@ -634,15 +666,15 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
     if (rc == 0) {
         free(stored);
         rc = RECT_E_SEQ_REUSED;
-        snprintf(c.msg, sizeof c.msg,
-                 "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
-                 client, (unsigned long long)seq);
+        snprintf(
+            c.msg, sizeof c.msg,
+            "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
+            client, (unsigned long long)seq);
     } else if (rc == RECT_E_NOT_FOUND) {
         rc = s_handlers[verb](&c);
         /* an answer that could not be written is no answer: undo the change */
         if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL, NULL)) == 0)
-            rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len,
-                                 cfg->reply_cache);
+            rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len, cfg->reply_cache);
     }
     if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
         json_decref(c.result);
@@ -674,7 +706,8 @@ static void s_log(json_t *req, const dispatch_req *r)
     json_t *arg = json_object_get(json_object_get(req, "args"), "item");
     char target[64] = "";
     if (item)
-        snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(json_object_get(item, "id")));
+        snprintf(target, sizeof target, " item %lld",
+                 (long long)json_integer_value(json_object_get(item, "id")));
     else if (json_is_integer(arg))
         snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
     else if (json_is_string(arg))

@@ -69,8 +69,7 @@ void dispatch_refuse(dispatch_req *r, int code, const char *rule, const char *ms
  * 0 and the parsed request in *req_out (caller decrefs), or a rect_err with
  * a message in msg.
  */
-int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg,
-                      size_t msglen);
+int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg, size_t msglen);
 
 /*
  * The handler of a command of include/rect_verbs.h (a rect_verb_id), or

@@ -125,15 +125,17 @@ int gate_open(const rect_cfg *cfg, char *err, size_t errlen)
         why = "the open-files limit less daemon.fd_reserve";
     }
     if (gate - base < 8) {
-        snprintf(err, errlen,
-                 "the open-files limit (%ld) leaves room for %ld connections beside the %ld fds rectd holds and "
-                 "the %u it keeps in reserve (daemon.fd_reserve): raise the limit (ulimit -n, LimitNOFILE=) "
-                 "or lower daemon.fd_reserve",
-                 s_nofile, gate - base > 0 ? gate - base : 0, base, (unsigned)cfg->fd_reserve);
+        snprintf(
+            err, errlen,
+            "the open-files limit (%ld) leaves room for %ld connections beside the %ld fds rectd holds and "
+            "the %u it keeps in reserve (daemon.fd_reserve): raise the limit (ulimit -n, LimitNOFILE=) "
+            "or lower daemon.fd_reserve",
+            s_nofile, gate - base > 0 ? gate - base : 0, base, (unsigned)cfg->fd_reserve);
         return -1;
     }
     atomic_store(&s_gate, (int)gate);
-    log_msg(LOG_LEVEL_INFO, "connections: at most %ld at once (%s; open-files limit %ld, %ld fds in use, %u kept in reserve)",
+    log_msg(LOG_LEVEL_INFO,
+            "connections: at most %ld at once (%s; open-files limit %ld, %ld fds in use, %u kept in reserve)",
             gate - base, why, s_nofile, base, (unsigned)cfg->fd_reserve);
     return 0;
 }

@@ -136,8 +136,8 @@ typedef struct {
     const rect_cfg *cfg;
     char *err;
     size_t errlen;
-    int rc;    /* first error, 0 while all is well */
-    int fatal; /* a problem with the whole file: stop reading */
+    int rc;              /* first error, 0 while all is well */
+    int fatal;           /* a problem with the whole file: stop reading */
     imp_problems *probs; /* where every problem goes, or NULL */
     int xlsx;            /* positions are sheet rows and column letters */
     int row_bad;         /* the current row has a problem: not kept */
@@ -228,8 +228,7 @@ static void s_problem(s_state *st, int rc, long line, const char *col, const cha
 }
 
 /* A problem with no column of its own (the message names its line). */
-__attribute__((format(printf, 3, 4))) static void s_fail(s_state *st, int rc, const char *fmt,
-                                                          ...)
+__attribute__((format(printf, 3, 4))) static void s_fail(s_state *st, int rc, const char *fmt, ...)
 {
     if (st->fatal)
         return;
@@ -242,10 +241,10 @@ __attribute__((format(printf, 3, 4))) static void s_fail(s_state *st, int rc, co
 }
 
 /* A problem that ends the reading: the file as a whole is wrong. */
-#define s_fail_fatal(st, ...)                                                                      \
-    do {                                                                                           \
-        s_fail((st), RECT_E_BAD_IMPORT, __VA_ARGS__);                                              \
-        (st)->fatal = 1;                                                                           \
+#define s_fail_fatal(st, ...)                         \
+    do {                                              \
+        s_fail((st), RECT_E_BAD_IMPORT, __VA_ARGS__); \
+        (st)->fatal = 1;                              \
     } while (0)
 
 static void s_nomem(s_state *st)
@@ -296,8 +295,7 @@ static void s_label(const s_state *st, int f, char *out, size_t outlen)
 }
 
 /* An error about field f of the current row: "line N, column X (f): ...". */
-__attribute__((format(printf, 3, 4))) static void s_fail_field(s_state *st, int f,
-                                                                const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void s_fail_field(s_state *st, int f, const char *fmt, ...)
 {
     if (st->fatal)
         return;
@@ -316,8 +314,8 @@ __attribute__((format(printf, 3, 4))) static void s_fail_field(s_state *st, int 
  * counting the NUL). When out is full the text is cut at a character
  * boundary and later appends do nothing.
  */
-__attribute__((format(printf, 4, 5))) static void s_append(char *out, size_t outlen,
-                                                            size_t *used, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void s_append(char *out, size_t outlen, size_t *used,
+                                                           const char *fmt, ...)
 {
     if (*used + 1 >= outlen)
         return;
@@ -401,8 +399,9 @@ static void s_header(s_state *st)
         if (prev >= 0) {
             char first[128], msg[IMP_ERRLEN];
             s_excerpt(st->cols[prev].name, first, sizeof first);
-            snprintf(msg, sizeof msg, "%s %ld, column %s: appears twice: columns %d (%s) and %zu (%s) are both %s",
-                     s_unit(st), st->head_line, where, prev + 1, first, i + 1, name, plan_field_en(col->field));
+            snprintf(msg, sizeof msg,
+                     "%s %ld, column %s: appears twice: columns %d (%s) and %zu (%s) are both %s", s_unit(st),
+                     st->head_line, where, prev + 1, first, i + 1, name, plan_field_en(col->field));
             s_problem(st, RECT_E_BAD_IMPORT, st->head_line, where, msg);
             continue;
         }
@@ -561,8 +560,8 @@ static const char *s_resolve_user(s_state *st, int f, const char *v)
         return NULL;
     }
     if (f == IMP_LEADER && !(u->roles & RECT_ROLE_LEADER)) {
-        s_fail_field(st, f, "user \"%s\" (%s) does not have the leader role",
-                     s_excerpt(v, ex, sizeof ex), u->name);
+        s_fail_field(st, f, "user \"%s\" (%s) does not have the leader role", s_excerpt(v, ex, sizeof ex),
+                     u->name);
         return NULL;
     }
     return u->name;
@@ -576,19 +575,21 @@ static const char *s_resolve_user(s_state *st, int f, const char *v)
 static void s_declined_row(s_state *st, const char *const v[IMP_NFIELDS])
 {
     static const enum imp_field none[] = {IMP_KIND, IMP_DESCRIPTION, IMP_MEASURES, IMP_LEADER,
-                                          IMP_UNIT, IMP_OWNER, IMP_DEADLINE, IMP_PARENT};
+                                          IMP_UNIT, IMP_OWNER,       IMP_DEADLINE, IMP_PARENT};
     char ex[128], list[300];
     const enum imp_field need[] = {IMP_SOURCE, IMP_TITLE, IMP_DECLINE_REASON};
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         if (!*v[need[i]]) {
-            s_fail_field(st, need[i], "is empty; a problem not claimed (认领 = 否) needs its source, title and "
-                                      "reason (不认领原因)");
+            s_fail_field(st, need[i],
+                         "is empty; a problem not claimed (认领 = 否) needs its source, title and "
+                         "reason (不认领原因)");
             return;
         }
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
         if (*v[none[i]]) {
-            s_fail_field(st, none[i], "holds \"%s\", but the row is a problem not claimed (认领 = 否): it has no "
-                                      "kind, measures, assignment or parent; leave the cell empty",
+            s_fail_field(st, none[i],
+                         "holds \"%s\", but the row is a problem not claimed (认领 = 否): it has no "
+                         "kind, measures, assignment or parent; leave the cell empty",
                          s_excerpt(v[none[i]], ex, sizeof ex));
             return;
         }
@@ -618,7 +619,8 @@ static void s_declined_row(s_state *st, const char *const v[IMP_NFIELDS])
         slot = s_refs_slot(st, v[IMP_REF]);
         if (st->refs[slot]) {
             s_fail_field(st, IMP_REF, "\"%s\" is also on %s %ld; each ref may appear once",
-                         s_excerpt(v[IMP_REF], ex, sizeof ex), s_unit(st), st->plan->rows[st->refs[slot] - 1].line);
+                         s_excerpt(v[IMP_REF], ex, sizeof ex), s_unit(st),
+                         st->plan->rows[st->refs[slot] - 1].line);
             return;
         }
     }
@@ -641,7 +643,8 @@ static void s_data_row(s_state *st)
             last--;
         plan_col_letters(last, letters, sizeof letters);
         if (last >= st->ncols) {
-            s_fail(st, RECT_E_BAD_IMPORT, "row %ld, column %s: holds \"%s\", but the header (row %ld) has no column there",
+            s_fail(st, RECT_E_BAD_IMPORT,
+                   "row %ld, column %s: holds \"%s\", but the header (row %ld) has no column there",
                    st->row_line, letters, s_excerpt(st->buf + st->cell[last], ex, sizeof ex), st->head_line);
             return;
         }
@@ -681,8 +684,9 @@ static void s_data_row(s_state *st)
             no |= s_ascii_caseeq(v[IMP_CLAIMED], s_no[i]);
         }
         if (!yes && !no) {
-            s_fail_field(st, IMP_CLAIMED, "\"%s\" is neither 是 (claimed) nor 否 (not claimed); an empty cell "
-                                          "is claimed",
+            s_fail_field(st, IMP_CLAIMED,
+                         "\"%s\" is neither 是 (claimed) nor 否 (not claimed); an empty cell "
+                         "is claimed",
                          s_excerpt(v[IMP_CLAIMED], ex, sizeof ex));
             return;
         }
@@ -703,8 +707,9 @@ static void s_data_row(s_state *st)
     if (st->row_bad)
         return;
     if (*v[IMP_PARENT] && strcmp(v[IMP_PARENT], v[IMP_REF]) == 0) {
-        s_fail_field(st, IMP_PARENT, "names the row's own ref %s: an item cannot be its own parent (关联问题 "
-                                     "names the problem a 举一反三 item came from)",
+        s_fail_field(st, IMP_PARENT,
+                     "names the row's own ref %s: an item cannot be its own parent (关联问题 "
+                     "names the problem a 举一反三 item came from)",
                      s_excerpt(v[IMP_REF], ex, sizeof ex));
         return;
     }
@@ -754,8 +759,8 @@ static void s_data_row(s_state *st)
     int kind = rect_kind_parse(v[IMP_KIND]);
     if (kind < 0)
         s_fail_field(st, IMP_KIND, "\"%s\" is not a kind (use %s or %s, or %s or %s)",
-                     s_excerpt(v[IMP_KIND], ex, sizeof ex), rect_kind_names[0],
-                     rect_kind_names[1], rect_kind_names_zh[0], rect_kind_names_zh[1]);
+                     s_excerpt(v[IMP_KIND], ex, sizeof ex), rect_kind_names[0], rect_kind_names[1],
+                     rect_kind_names_zh[0], rect_kind_names_zh[1]);
     else
         val[IMP_KIND] = rect_kind_names[kind];
 
@@ -906,12 +911,14 @@ static void s_parents(s_state *st)
         const imp_row *target = &st->plan->rows[t - 1];
         st->row_line = row->line;
         if (target->declined)
-            s_fail_field(st, IMP_PARENT, "names %s (%s %ld), a problem not claimed (认领 = 否): a 举一反三 "
-                                         "item comes from a claimed problem",
+            s_fail_field(st, IMP_PARENT,
+                         "names %s (%s %ld), a problem not claimed (认领 = 否): a 举一反三 "
+                         "item comes from a claimed problem",
                          s_excerpt(p, ex, sizeof ex), s_unit(st), target->line);
         else if (target->line > row->line)
-            s_fail_field(st, IMP_PARENT, "names %s, whose row (%s %ld) comes later: put the parent's row "
-                                         "first",
+            s_fail_field(st, IMP_PARENT,
+                         "names %s, whose row (%s %ld) comes later: put the parent's row "
+                         "first",
                          s_excerpt(p, ex, sizeof ex), s_unit(st), target->line);
         else
             row->parent_line = target->line;

@@ -63,8 +63,8 @@ typedef struct {
 /* The rows of a plan, in file order. */
 typedef struct {
     imp_row *rows;
-    size_t n; /* >= 1: a plan without rows is refused */
-    int xlsx; /* 1: lines are sheet rows ("row 5"), 0: CSV lines ("line 5") */
+    size_t n;     /* >= 1: a plan without rows is refused */
+    int xlsx;     /* 1: lines are sheet rows ("row 5"), 0: CSV lines ("line 5") */
     int encoding; /* how a CSV was decoded: PLAN_ENC_UTF8 or PLAN_ENC_GB18030 */
 } imp_plan;
 
@@ -104,8 +104,7 @@ typedef struct {
  * errlen > 0; it may be NULL when errlen is 0. Nothing is left allocated on
  * failure.
  */
-int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out, char *err,
-              size_t errlen);
+int imp_parse(const char *data, size_t len, const rect_cfg *cfg, imp_plan **out, char *err, size_t errlen);
 
 /*
  * imp_parse for any format and encoding (enum plan_encoding; CSV only),

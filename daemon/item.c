@@ -56,9 +56,12 @@ int item_resolve(cmd_ctx *c, const json_t *arg, uint64_t *id)
     }
     if (rc == RECT_E_NOT_FOUND)
         return cmd_refuse(c, rc, json_pack("{ssss}", "rule", "no_item", "ref", ref),
-                          "no item \"%s\": give an id (rectctl list shows them), a ref, or INSPECTION/REF", ref);
+                          "no item \"%s\": give an id (rectctl list shows them), a ref, or INSPECTION/REF",
+                          ref);
     if (rc == RECT_E_AMBIGUOUS_REF)
-        return cmd_refuse(c, rc, json_pack("{ssss}", "rule", "ambiguous_ref", "ref", ref), "ref \"%s\" exists in several inspections: use INSPECTION/%s or the item's id", ref, ref);
+        return cmd_refuse(c, rc, json_pack("{ssss}", "rule", "ambiguous_ref", "ref", ref),
+                          "ref \"%s\" exists in several inspections: use INSPECTION/%s or the item's id", ref,
+                          ref);
     if (rc)
         return cmd_fail(c, rc, "cannot look up item \"%s\"", ref);
     return 0;
@@ -88,26 +91,51 @@ rect_state item_state(const json_t *item)
 const char *item_label(const json_t *item, char *buf, size_t len)
 {
     snprintf(buf, len, "item %lld (%s)", (long long)json_integer_value(json_object_get(item, "id")),
-             json_string_value(json_object_get(item, "ref")) ? json_string_value(json_object_get(item, "ref")) : "?");
+             json_string_value(json_object_get(item, "ref")) ? json_string_value(json_object_get(item, "ref"))
+                                                             : "?");
     return buf;
 }
 
 /* The wire order of an item's fields; a new item starts with all of them. */
 static const char *const s_fields[] = {
-    "id", "ref", "inspection", "source", "kind", "title", "description", "measures", "leader",
-    "unit", "owner", "deadline", "original_deadline", "state", "created", "updated",
-    "evidence_count", "rejections", "extensions", "extension", "escalations", "verified_by",
-    "verified_at", "closed_by", "closed_at", "next_review", "relapses", "overdue_days_carried",
+    "id",
+    "ref",
+    "inspection",
+    "source",
+    "kind",
+    "title",
+    "description",
+    "measures",
+    "leader",
+    "unit",
+    "owner",
+    "deadline",
+    "original_deadline",
+    "state",
+    "created",
+    "updated",
+    "evidence_count",
+    "rejections",
+    "extensions",
+    "extension",
+    "escalations",
+    "verified_by",
+    "verified_at",
+    "closed_by",
+    "closed_at",
+    "next_review",
+    "relapses",
+    "overdue_days_carried",
 };
 /* Counters a new item starts at 0 (the other fields start null or ""). */
-static const char *const s_counters[] = {"evidence_count", "rejections", "extensions", "escalations", "relapses",
-                                         "overdue_days_carried"};
+static const char *const s_counters[] = {"evidence_count", "rejections", "extensions",
+                                         "escalations",    "relapses",   "overdue_days_carried"};
 
 json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_t *changes,
                        const char *comment)
 {
-    json_t *ev = json_pack("{sIsssssssOssss}", "item", item_id, "action", rect_action_names[action],
-                           "actor", c->actor->name, "at", c->now_text, "changes", changes, "comment",
+    json_t *ev = json_pack("{sIsssssssOssss}", "item", item_id, "action", rect_action_names[action], "actor",
+                           c->actor->name, "at", c->now_text, "changes", changes, "comment",
                            comment ? comment : "", "principal", cmd_principal(c));
     if (ev && c->via && json_object_set_new(ev, "via", json_string(c->via->name))) {
         json_decref(ev);
@@ -116,8 +144,8 @@ json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_
     return ev;
 }
 
-int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
-               json_t *extra, json_t **item_out)
+int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment, json_t *extra,
+               json_t **item_out)
 {
     int rc = RECT_E_NOMEM;
     int claim = item == NULL;
@@ -234,12 +262,15 @@ static int s_round_of(const json_t *events, s_round *r)
     const char *owner = NULL;
     json_t *ev;
     memset(r, 0, sizeof *r);
-    if (!(r->owners = fault_calloc(n, sizeof *r->owners)) || !(r->filers = fault_calloc(n, sizeof *r->filers)))
+    if (!(r->owners = fault_calloc(n, sizeof *r->owners)) ||
+        !(r->filers = fault_calloc(n, sizeof *r->filers)))
         return RECT_E_NOMEM;
     json_array_foreach(events, i, ev) {
-        int a = rect_lookup(rect_action_names, RECT_ACT_COUNT, json_string_value(json_object_get(ev, "action")));
+        int a =
+            rect_lookup(rect_action_names, RECT_ACT_COUNT, json_string_value(json_object_get(ev, "action")));
         const char *actor = json_string_value(json_object_get(ev, "actor"));
-        const char *new_owner = json_string_value(json_array_get(json_object_get(json_object_get(ev, "changes"), "owner"), 1));
+        const char *new_owner =
+            json_string_value(json_array_get(json_object_get(json_object_get(ev, "changes"), "owner"), 1));
         if (new_owner)
             owner = new_owner;
         if (a >= 0 && wf_starts_round((rect_action)a)) {
@@ -277,8 +308,8 @@ json_t *item_urges(const json_t *events, const char *today)
             json_t *by = json_object_get(ev, "reply_by");
             json_t *u = json_pack("{sOsOsOsOsOsbsnsb}", "seq", json_object_get(ev, "seq"), "at",
                                   json_object_get(ev, "at"), "by", json_object_get(ev, "actor"), "note",
-                                  json_object_get(ev, "comment"), "reply_by", json_is_string(by) ? by : json_null(),
-                                  "answered", 0, "answer", "overdue",
+                                  json_object_get(ev, "comment"), "reply_by",
+                                  json_is_string(by) ? by : json_null(), "answered", 0, "answer", "overdue",
                                   json_is_string(by) && today && strcmp(json_string_value(by), today) < 0);
             if (!u || json_array_append_new(out, u)) {
                 json_decref(out);
@@ -298,7 +329,8 @@ json_t *item_urges(const json_t *events, const char *today)
                 /* answered after the reply-by day (UTC date of the answer; rectd's zone is the client's business) */
                 if (rb && at && strncmp(at, rb, 10) > 0)
                     late = 1;
-                if (!ans || json_object_set_new(u, "answer", ans) || json_object_set_new(u, "answered", json_true()) ||
+                if (!ans || json_object_set_new(u, "answer", ans) ||
+                    json_object_set_new(u, "answered", json_true()) ||
                     json_object_set_new(u, "overdue", json_false()) ||
                     json_object_set_new(u, "answered_late", json_boolean(late))) {
                     json_decref(out);
@@ -318,7 +350,8 @@ static long s_open_urges(const json_t *events)
     long open = 0;
     if (!urges)
         return -1;
-    json_array_foreach(urges, i, u) open += !json_is_true(json_object_get(u, "answered"));
+    json_array_foreach(urges, i, u)
+        open += !json_is_true(json_object_get(u, "answered"));
     json_decref(urges);
     return open;
 }
@@ -412,15 +445,17 @@ static json_t *s_why_details(const wf_why *w, const json_t *item)
         return NULL;
     json_t *id = json_object_get(item, "id");
     const char *ref = json_string_value(json_object_get(item, "ref"));
-    int rc = (id && json_object_set(d, "item", id)) || s_put(d, "ref", ref && *ref ? ref : NULL) ||
-             s_put(d, "rule", w->rule) ||
-             s_put(d, "action", w->action >= 0 && w->action < RECT_ACT_COUNT ? rect_action_names[w->action] : NULL) ||
-             s_put(d, "state", w->state >= 0 && w->state < RECT_ST_COUNT ? rect_state_names[w->state] : NULL) ||
-             json_object_set_new(d, "needs", s_names(w->needs, rect_state_names, RECT_ST_COUNT)) ||
-             s_put(d, "user", w->user) || s_put(d, "owner", w->owner) || s_put(d, "leader", w->leader) ||
-             s_put(d, "requester", w->requester) || s_put(d, "reviewer", w->reviewer) ||
-             s_put(d, "deadline", w->deadline) || s_put(d, "new_deadline", w->new_deadline) ||
-             s_put(d, "new_leader", w->new_leader);
+    int rc =
+        (id && json_object_set(d, "item", id)) || s_put(d, "ref", ref && *ref ? ref : NULL) ||
+        s_put(d, "rule", w->rule) ||
+        s_put(d, "action",
+              w->action >= 0 && w->action < RECT_ACT_COUNT ? rect_action_names[w->action] : NULL) ||
+        s_put(d, "state", w->state >= 0 && w->state < RECT_ST_COUNT ? rect_state_names[w->state] : NULL) ||
+        json_object_set_new(d, "needs", s_names(w->needs, rect_state_names, RECT_ST_COUNT)) ||
+        s_put(d, "user", w->user) || s_put(d, "owner", w->owner) || s_put(d, "leader", w->leader) ||
+        s_put(d, "requester", w->requester) || s_put(d, "reviewer", w->reviewer) ||
+        s_put(d, "deadline", w->deadline) || s_put(d, "new_deadline", w->new_deadline) ||
+        s_put(d, "new_leader", w->new_leader);
     /* "role": the one role the action needs; "roles": all it accepts */
     if (!rc && w->roles) {
         rc = json_object_set_new(d, "roles", s_names(w->roles, rect_role_names, RECT_ROLE_COUNT));
@@ -479,7 +514,6 @@ int item_may(cmd_ctx *c, const json_t *item, rect_action a, const rect_user **us
     s_facts_free(&f);
     return 0;
 }
-
 
 int item_guard(cmd_ctx *c, const json_t *item, rect_action a, rect_state *to)
 {
@@ -549,8 +583,8 @@ int item_store_files(cmd_ctx *c, json_t **files)
             return cmd_fail(c, rc, "cannot store file %zu; nothing was changed", i + 1);
         }
         store_hex(sha, 32, hex);
-        if (json_array_append_new(*files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256", hex,
-                                                    "size", (json_int_t)c->files[i].len))) {
+        if (json_array_append_new(*files, json_pack("{sOsssI}", "name", json_array_get(names, i), "sha256",
+                                                    hex, "size", (json_int_t)c->files[i].len))) {
             json_decref(*files);
             *files = NULL;
             return cmd_fail(c, RECT_E_NOMEM, "out of memory");

@@ -47,8 +47,8 @@ json_t *item_event_new(cmd_ctx *c, json_int_t item_id, rect_action action, json_
  * item field, and "parent" only when set holds it (举一反三). *item_out may be
  * NULL if the caller does not want the result; otherwise the caller owns it.
  */
-int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment,
-               json_t *extra, json_t **item_out);
+int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const char *comment, json_t *extra,
+               json_t **item_out);
 
 /*
  * Ask the rule book (workflow.c) whether the acting user may apply action a

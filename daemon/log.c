@@ -43,10 +43,14 @@ int log_is_journal(void)
 const char *log_level_name(int level)
 {
     switch (level) {
-    case LOG_LEVEL_ERROR: return "error";
-    case LOG_LEVEL_WARNING: return "warning";
-    case LOG_LEVEL_NOTICE: return "notice";
-    default: return "info";
+    case LOG_LEVEL_ERROR:
+        return "error";
+    case LOG_LEVEL_WARNING:
+        return "warning";
+    case LOG_LEVEL_NOTICE:
+        return "notice";
+    default:
+        return "info";
     }
 }
 

@@ -38,8 +38,9 @@ static void s_on_signal(int sig)
 /* --restore: a read of the copy faulted (a page number past its end). Nothing was put in place yet. */
 static void s_on_bad_copy(int sig)
 {
-    static const char msg[] = "rectd --restore: the copy is damaged (reading it faulted: its pages point past "
-                              "its end); nothing was restored\n";
+    static const char msg[] =
+        "rectd --restore: the copy is damaged (reading it faulted: its pages point past "
+        "its end); nothing was restored\n";
     (void)sig;
     ssize_t n = write(2, msg, sizeof msg - 1);
     (void)n;
@@ -242,17 +243,39 @@ int main(int argc, char **argv)
     }
     while ((c = getopt_long(argc, argv, "c:o:hV", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': path = optarg; break;
-        case 'o': out = optarg; break;
-        case 'f': force = 1; break;
-        case 'r': restore = optarg; break;
-        case 'l': log_file = optarg; break;
-        case 'k': check = 1; break;
-        case 'j': json = 1; break;
-        case 't': clock = optarg; break;
-        case 'h': s_usage(stdout); return 0;
-        case 'V': printf("rectd %s (protocol %d)\n", RECT_VERSION, RECT_PROTOCOL_VERSION); return 0;
-        default: s_usage(stderr); return 1;
+        case 'c':
+            path = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'f':
+            force = 1;
+            break;
+        case 'r':
+            restore = optarg;
+            break;
+        case 'l':
+            log_file = optarg;
+            break;
+        case 'k':
+            check = 1;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 't':
+            clock = optarg;
+            break;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        case 'V':
+            printf("rectd %s (protocol %d)\n", RECT_VERSION, RECT_PROTOCOL_VERSION);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 1;
         }
     }
     if (optind < argc) {
@@ -266,7 +289,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if ((out && !keygen) || (force && !keygen && !restore) || (restore && (keygen || check))) {
-        fprintf(stderr, "rectd: -o goes with keygen, --force with keygen or --restore, and --restore alone\n");
+        fprintf(stderr,
+                "rectd: -o goes with keygen, --force with keygen or --restore, and --restore alone\n");
         s_usage(stderr);
         return 1;
     }
@@ -288,10 +312,11 @@ int main(int argc, char **argv)
         return 1;
     }
     if (!check && !restore && geteuid() == 0)
-        log_msg(LOG_LEVEL_WARNING, "running as root: a fault in rectd, a hook or a library would have the "
-                                   "whole machine; run it as a user of its own (e.g. useradd --system rectd, or "
-                                   "the rectd.service that make install puts in place) that owns data_dir and its "
-                                   "keys");
+        log_msg(LOG_LEVEL_WARNING,
+                "running as root: a fault in rectd, a hook or a library would have the "
+                "whole machine; run it as a user of its own (e.g. useradd --system rectd, or "
+                "the rectd.service that make install puts in place) that owns data_dir and its "
+                "keys");
     if (restore) {
         /* A damaged copy can point LMDB past its end: say so instead of dying of SIGBUS. */
         struct sigaction bus;
@@ -313,13 +338,16 @@ int main(int argc, char **argv)
     }
     if (clock && rect_clock_file(clock) != 0)
         log_msg(LOG_LEVEL_WARNING,
-                "clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is", clock);
+                "clock file %s is not readable yet (ISO 8601 expected); using the system clock until it is",
+                clock);
     rect_key key;
     if (cfg->demo_keys && (strncmp(cfg->endpoint, "tcp://", 6) == 0 ||
                            (cfg->pub_endpoint && strncmp(cfg->pub_endpoint, "tcp://", 6) == 0))) {
-        s_fail(check, "%s: daemon.demo_keys with a tcp endpoint: demo keys are for trying rectd "
-                      "on one machine over ipc; for tcp give every user a key of their own "
-                      "(rectctl keygen USER) and set demo_keys = false", cfg->path);
+        s_fail(check,
+               "%s: daemon.demo_keys with a tcp endpoint: demo keys are for trying rectd "
+               "on one machine over ipc; for tcp give every user a key of their own "
+               "(rectctl keygen USER) and set demo_keys = false",
+               cfg->path);
         cfg_destroy(&cfg);
         return 1;
     }
@@ -364,8 +392,8 @@ int main(int argc, char **argv)
         log_msg(LOG_LEVEL_ERROR, "%s", err);
         goto done;
     }
-    log_msg(LOG_LEVEL_INFO, "rectd %s: serving %s (CURVE, rectd's key %s), data in %s (pid %ld)", RECT_VERSION,
-            cfg->endpoint, key.public_z85, cfg->data_dir, (long)getpid());
+    log_msg(LOG_LEVEL_INFO, "rectd %s: serving %s (CURVE, rectd's key %s), data in %s (pid %ld)",
+            RECT_VERSION, cfg->endpoint, key.public_z85, cfg->data_dir, (long)getpid());
     rc = server_run(&cfg, &key, st, &s_stop, &s_reload, err, sizeof err);
     memset(&key, 0, sizeof key);
     if (rc != 0) {

@@ -116,11 +116,13 @@ static int s_add_allowed(s_notices *s, rect_action a)
 }
 
 /* The Chinese text and subject of a notice of kind s->kind to u. */
-static int s_text(s_notices *s, const json_t *before, const rect_user *u, char **text, char *subject, size_t len)
+static int s_text(s_notices *s, const json_t *before, const rect_user *u, char **text, char *subject,
+                  size_t len)
 {
     const rect_cfg *cfg = s->c->cfg;
     const json_t *it = s->item;
-    const char *ref = s_str(it, "ref"), *title = s_str(it, "title"), *actor = s_display(cfg, s->c->actor->name);
+    const char *ref = s_str(it, "ref"), *title = s_str(it, "title"),
+               *actor = s_display(cfg, s->c->actor->name);
     const char *comment = s_str(s->ev, "comment");
     long long id = (long long)json_integer_value(json_object_get(it, "id"));
     char *t = NULL;
@@ -129,32 +131,39 @@ static int s_text(s_notices *s, const json_t *before, const rect_user *u, char *
     if (strcmp(s->kind, "assigned") == 0) {
         int owner = strcmp(u->name, s_str(it, "owner") ? s_str(it, "owner") : "") == 0;
         snprintf(subject, len, "整改交办 %s:%s", ref, title);
-        n = owner ? s_aprintf(&t, "【整改交办】%s %s：整改事项 %s %s 已由 %s 交办给您，时限 %s，责任领导 %s。"
-                                 "请签收（rectctl acknowledge %lld）并按时整改。\n",
-                             s->day, u->display, ref, title, actor, s_str(it, "deadline") ? s_str(it, "deadline") : "未定",
-                             s_display(cfg, s_str(it, "leader")), id)
-                  : s_aprintf(&t, "【整改交办】%s %s：整改事项 %s %s 已由 %s 交办，由您分管，责任人 %s，时限 %s。\n",
-                             s->day, u->display, ref, title, actor, s_display(cfg, s_str(it, "owner")),
-                             s_str(it, "deadline") ? s_str(it, "deadline") : "未定");
+        n = owner
+                ? s_aprintf(&t,
+                            "【整改交办】%s %s：整改事项 %s %s 已由 %s 交办给您，时限 %s，责任领导 %s。"
+                            "请签收（rectctl acknowledge %lld）并按时整改。\n",
+                            s->day, u->display, ref, title, actor,
+                            s_str(it, "deadline") ? s_str(it, "deadline") : "未定",
+                            s_display(cfg, s_str(it, "leader")), id)
+                : s_aprintf(
+                      &t, "【整改交办】%s %s：整改事项 %s %s 已由 %s 交办，由您分管，责任人 %s，时限 %s。\n",
+                      s->day, u->display, ref, title, actor, s_display(cfg, s_str(it, "owner")),
+                      s_str(it, "deadline") ? s_str(it, "deadline") : "未定");
     } else if (strcmp(s->kind, "sent_back") == 0) {
         snprintf(subject, len, "验收退回 %s:%s", ref, title);
-        n = s_aprintf(&t, "【验收退回】%s %s：整改事项 %s %s 经 %s 验收未通过，已退回整改。验收意见：%s\n", s->day,
-                     u->display, ref, title, actor, line);
+        n = s_aprintf(&t, "【验收退回】%s %s：整改事项 %s %s 经 %s 验收未通过，已退回整改。验收意见：%s\n",
+                      s->day, u->display, ref, title, actor, line);
     } else if (strcmp(s->kind, "to_verify") == 0) {
         snprintf(subject, len, "待验收 %s:%s", ref, title);
-        n = s_aprintf(&t, "【待验收】%s %s：整改事项 %s %s 已由 %s 提交佐证材料，待您验收（rectctl verify %lld）。\n",
-                     s->day, u->display, ref, title, actor, id);
+        n = s_aprintf(
+            &t, "【待验收】%s %s：整改事项 %s %s 已由 %s 提交佐证材料，待您验收（rectctl verify %lld）。\n",
+            s->day, u->display, ref, title, actor, id);
     } else if (strcmp(s->kind, "to_close") == 0) {
         snprintf(subject, len, "待销号 %s:%s", ref, title);
-        n = s_aprintf(&t, "【待销号】%s %s：整改事项 %s %s 已经 %s 验收通过，待您销号（rectctl close %lld）。\n", s->day,
-                     u->display, ref, title, actor, id);
+        n = s_aprintf(&t,
+                      "【待销号】%s %s：整改事项 %s %s 已经 %s 验收通过，待您销号（rectctl close %lld）。\n",
+                      s->day, u->display, ref, title, actor, id);
     } else if (strcmp(s->kind, "extension_decided") == 0) {
         int approved = strcmp(s_str(s->ev, "action"), rect_action_names[RECT_ACT_EXTEND_APPROVE]) == 0;
         const char *wanted = s_str(json_object_get(before, "extension"), "deadline");
         snprintf(subject, len, "延期申请%s %s:%s", approved ? "已批准" : "未批准", ref, title);
-        n = s_aprintf(&t, "【延期审批】%s %s：整改事项 %s %s 延期至 %s 的申请经 %s %s，现时限 %s。意见：%s\n", s->day,
-                     u->display, ref, title, wanted ? wanted : "?", actor, approved ? "批准" : "未批准",
-                     s_str(it, "deadline") ? s_str(it, "deadline") : "未定", line);
+        n = s_aprintf(&t, "【延期审批】%s %s：整改事项 %s %s 延期至 %s 的申请经 %s %s，现时限 %s。意见：%s\n",
+                      s->day, u->display, ref, title, wanted ? wanted : "?", actor,
+                      approved ? "批准" : "未批准", s_str(it, "deadline") ? s_str(it, "deadline") : "未定",
+                      line);
     } else { /* urged */
         const char *by = s_str(s->ev, "reply_by");
         int owner = strcmp(u->name, s_str(it, "owner") ? s_str(it, "owner") : "") == 0;
@@ -164,9 +173,9 @@ static int s_text(s_notices *s, const json_t *before, const rect_user *u, char *
         else if (owner)
             snprintf(ask, sizeof ask, "请回复（rectctl reply %lld）或提交佐证材料。", id);
         snprintf(subject, len, "督办 %s:%s", ref, title);
-        n = s_aprintf(&t, "【督办】%s %s：%s 督办整改事项 %s %s（责任人 %s，时限 %s）：%s%s\n", s->day, u->display, actor,
-                     ref, title, s_display(cfg, s_str(it, "owner")),
-                     s_str(it, "deadline") ? s_str(it, "deadline") : "未定", line, ask);
+        n = s_aprintf(&t, "【督办】%s %s：%s 督办整改事项 %s %s（责任人 %s，时限 %s）：%s%s\n", s->day,
+                      u->display, actor, ref, title, s_display(cfg, s_str(it, "owner")),
+                      s_str(it, "deadline") ? s_str(it, "deadline") : "未定", line, ask);
     }
     if (n < 0)
         return RECT_E_NOMEM;
@@ -224,7 +233,8 @@ static int s_notify(s_notices *sp, rect_action a, const json_t *before, const js
         json_t *events;
         if (item_state(after) != RECT_ST_RECTIFYING)
             return 0;
-        if ((rc = store_item_events(c->txn, (uint64_t)json_integer_value(json_object_get(after, "id")), &events)))
+        if ((rc = store_item_events(c->txn, (uint64_t)json_integer_value(json_object_get(after, "id")),
+                                    &events)))
             return rc;
         long n = s_round_evidence(events);
         json_decref(events);
@@ -254,11 +264,12 @@ static int s_notify(s_notices *sp, rect_action a, const json_t *before, const js
     if (rc || !s.n)
         return rc;
     cal_today(c->cfg, c->now, s.day);
-    json_t *event = json_pack("{sIsssssssIss}", "seq", (json_int_t)c->seq, "action", s_str(ev, "action"), "actor",
-                              c->actor->name, "actor_display", c->actor->display, "item",
+    json_t *event = json_pack("{sIsssssssIss}", "seq", (json_int_t)c->seq, "action", s_str(ev, "action"),
+                              "actor", c->actor->name, "actor_display", c->actor->display, "item",
                               json_integer_value(json_object_get(after, "id")), "comment",
                               s_str(ev, "comment") ? s_str(ev, "comment") : "");
-    if (!event || (s_str(ev, "reply_by") && json_object_set(event, "reply_by", json_object_get(ev, "reply_by")))) {
+    if (!event ||
+        (s_str(ev, "reply_by") && json_object_set(event, "reply_by", json_object_get(ev, "reply_by")))) {
         json_decref(event);
         return RECT_E_NOMEM;
     }

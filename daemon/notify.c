@@ -26,7 +26,8 @@
 #include "workflow.h"
 
 /* The user rectd acts as for its own events (escalation). */
-static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN, NULL};
+static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN,
+                                   NULL};
 
 /* ---- gathering: the open items and the reviews due ----------------------- */
 
@@ -58,8 +59,9 @@ static int s_gather_all(store_txn *t, s_gather *g)
         return RECT_E_NOMEM;
     /* Every item not closed, then the closed ones whose review is due: not the whole closed past. */
     for (int s = 0; s < RECT_ST_COUNT; s++) {
-        int rc = s == RECT_ST_CLOSED ? store_walk_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
-                                     : store_walk_index(t, "state", rect_state_names[s], s_gather_cb, g);
+        int rc = s == RECT_ST_CLOSED
+                     ? store_walk_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
+                     : store_walk_index(t, "state", rect_state_names[s], s_gather_cb, g);
         if (rc)
             return rc;
     }
@@ -92,8 +94,8 @@ static const char *s_unit_name(const rect_cfg *cfg, const char *id)
 /* The summary of an item that a notice carries. */
 static json_t *s_brief(const json_t *item)
 {
-    static const char *const keys[] = {"id", "ref", "title", "deadline", "light", "days_overdue",
-                                       "owner", "unit", "leader", "state"};
+    static const char *const keys[] = {"id",           "ref",   "title", "deadline", "light",
+                                       "days_overdue", "owner", "unit",  "leader",   "state"};
     json_t *b = json_object();
     for (size_t i = 0; b && i < sizeof keys / sizeof keys[0]; i++) {
         json_t *v = json_object_get(item, keys[i]);
@@ -108,13 +110,15 @@ static json_t *s_brief(const json_t *item)
 static json_t *s_review_brief(const json_t *item)
 {
     return json_pack("{sOsOsOsO}", "id", json_object_get(item, "id"), "ref", json_object_get(item, "ref"),
-                     "title", json_object_get(item, "title"), "next_review", json_object_get(item, "next_review"));
+                     "title", json_object_get(item, "title"), "next_review",
+                     json_object_get(item, "next_review"));
 }
 
 /* Red or yellow by its deadline: what its owner must act on. */
 static int s_due(const json_t *it)
 {
-    return (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")) && json_is_true(json_object_get(it, "open"));
+    return (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")) &&
+           json_is_true(json_object_get(it, "open"));
 }
 
 /* Accepted but not struck off in time: what the closers (leaders, admins) must act on. */
@@ -189,7 +193,8 @@ static void s_list_section(s_text *t, const rect_cfg *cfg, const char *title, js
 {
     size_t i, n = 0, shown = 0;
     json_t *it;
-    json_array_foreach(items, i, it) n += light == NULL || s_eq(it, "light", light);
+    json_array_foreach(items, i, it)
+        n += light == NULL || s_eq(it, "light", light);
     if (!n)
         return;
     s_add(t, "%s:\n", title);
@@ -214,7 +219,8 @@ static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
             break;
         }
         time_t at;
-        char day[RECT_DATE_LEN] = "-"; /* the local date: an acceptance at 01:00 in Xinjiang is not the day before */
+        char day[RECT_DATE_LEN] =
+            "-"; /* the local date: an acceptance at 01:00 in Xinjiang is not the day before */
         if (instant_parse(s_str(it, "verified_at") ? s_str(it, "verified_at") : "", &at) == 0)
             date_today(at, cfg->timezone, day);
         s_add(t, "  %s %s（验收 %s，验收人 %s）\n", s_str(it, "ref"), s_str(it, "title"), day,
@@ -236,7 +242,8 @@ static json_int_t s_count(json_t *items, const char *light)
     size_t i;
     json_t *it;
     json_int_t n = 0;
-    json_array_foreach(items, i, it) n += s_eq(it, "light", light);
+    json_array_foreach(items, i, it)
+        n += s_eq(it, "light", light);
     return n;
 }
 
@@ -253,12 +260,12 @@ int notify_store(cmd_ctx *c, const char *day, const char *kind, const rect_user 
                                 json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
                                           "next_attempt", c->now_text)))
             goto done;
-    n = json_pack("{sIsssssssssssssss{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", day, "kind",
-                  kind, "recipient", u->name, "recipient_display", u->display, "created", c->now_text,
-                  "subject", subject, "text", text, "counts", "red",
-                  s_count(items, "red"), "yellow", s_count(items, "yellow"), "reviews",
-                  (json_int_t)json_array_size(reviews), "items", items, "reviews", reviews, "read", 0,
-                  "delivery", "pub", cfg->pub_endpoint ? "published" : "none", "hooks", states);
+    n = json_pack("{sIsssssssssssssss{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", day, "kind", kind,
+                  "recipient", u->name, "recipient_display", u->display, "created", c->now_text, "subject",
+                  subject, "text", text, "counts", "red", s_count(items, "red"), "yellow",
+                  s_count(items, "yellow"), "reviews", (json_int_t)json_array_size(reviews), "items", items,
+                  "reviews", reviews, "read", 0, "delivery", "pub", cfg->pub_endpoint ? "published" : "none",
+                  "hooks", states);
     if (!n)
         goto done;
     if (extra && json_object_update(n, extra))
@@ -282,7 +289,10 @@ done:
 static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
                    s_text *text, const char *subject, json_t *extra)
 {
-    int rc = notify_store(j->c, j->day, kind, u, items, reviews, text->failed ? NULL : text->buf ? text->buf : "",
+    int rc = notify_store(j->c, j->day, kind, u, items, reviews,
+                          text->failed ? NULL
+                          : text->buf  ? text->buf
+                                       : "",
                           subject, extra);
     if (rc == 0)
         j->notices++;
@@ -354,8 +364,9 @@ static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
     s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 0);
     if (json_array_size(reviews)) {
         s_add(&t, "待巩固复查：\n");
-        json_array_foreach(reviews, i, it) s_add(&t, "  %s %s（复查日期 %s）\n", s_str(it, "ref"),
-                                                  s_str(it, "title"), s_str(it, "next_review"));
+        json_array_foreach(reviews, i, it)
+            s_add(&t, "  %s %s（复查日期 %s）\n", s_str(it, "ref"), s_str(it, "title"),
+                  s_str(it, "next_review"));
     }
     char subject[160];
     snprintf(subject, sizeof subject, "整改事项提醒 %s：逾期 %lld，即将到期 %lld", j->day, (long long)red,
@@ -459,12 +470,13 @@ static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
     char subject[160];
     snprintf(subject, sizeof subject, "整改销号日报 %s：逾期 %lld", j->day, (long long)lights[2]);
     /* The summary counts every open item, not only the red ones it lists. */
-    json_t *extra = json_pack("{s{sIsIsI}sos{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1],
-                              "red", lights[2], "by_unit", by_unit, "counts", "red", lights[2], "yellow",
-                              lights[1], "reviews", (json_int_t)json_array_size(g->reviews),
-                              "awaiting_close", awaiting);
+    json_t *extra =
+        json_pack("{s{sIsIsI}sos{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1], "red",
+                  lights[2], "by_unit", by_unit, "counts", "red", lights[2], "yellow", lights[1], "reviews",
+                  (json_int_t)json_array_size(g->reviews), "awaiting_close", awaiting);
     json_t *reviews = json_array();
-    json_array_foreach(g->reviews, i, it) bad |= json_array_append_new(reviews, s_review_brief(it));
+    json_array_foreach(g->reviews, i, it)
+        bad |= json_array_append_new(reviews, s_review_brief(it));
     if (bad || !extra) {
         free(t.buf);
         json_decref(extra);
@@ -533,14 +545,16 @@ static int s_escalate(s_job *j, s_gather *g, json_t *out)
         }
         snprintf(comment, sizeof comment, "逾期 %lld 天，超过 %u 天，督办", (long long)late,
                  c->cfg->escalate_after_days);
-        json_t *set = json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
+        json_t *set =
+            json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
         rc = item_apply(c, item, RECT_ACT_ESCALATE, set, comment, NULL, NULL);
         json_decref(item);
         if (rc)
             break;
         json_t *b = s_brief(it);
-        if (!b || json_object_set_new(b, "escalations",
-                                      json_integer(json_integer_value(json_object_get(it, "escalations")) + 1))) {
+        if (!b ||
+            json_object_set_new(b, "escalations",
+                                json_integer(json_integer_value(json_object_get(it, "escalations")) + 1))) {
             json_decref(b);
             rc = RECT_E_NOMEM;
             break;
@@ -579,7 +593,8 @@ static int s_escalation_notices(s_job *j, json_t *escalated)
         s_text t = {0};
         s_add(&t, "【督办】%s %s：以下 %zu 项整改事项逾期超过 %u 天，请督促整改：\n", j->day, user->display,
               json_array_size(items), cfg->escalate_after_days);
-        json_array_foreach(items, i, it) s_item_line(&t, cfg, it, 1);
+        json_array_foreach(items, i, it)
+            s_item_line(&t, cfg, it, 1);
         char subject[160];
         snprintf(subject, sizeof subject, "督办 %s:%zu 项逾期超过 %u 天", j->day, json_array_size(items),
                  cfg->escalate_after_days);
@@ -652,7 +667,7 @@ struct notifier {
     store *st;
     void *pub;
     hooks *hooks;
-    uint64_t published; /* notices up to this id have been published */
+    uint64_t published;           /* notices up to this id have been published */
     char done_day[RECT_DATE_LEN]; /* the job is known to have run through this day */
     time_t retry_at;              /* after a failed job: not before this instant */
 };
@@ -759,8 +774,8 @@ static void s_maybe_run_job(notifier *n)
     } else {
         if (missed > 0)
             log_msg(LOG_LEVEL_NOTICE,
-                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's", missed,
-                    done, day);
+                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's",
+                    missed, done, day);
         snprintf(n->done_day, sizeof n->done_day, "%s", day);
         log_msg(LOG_LEVEL_INFO, "daily job %s (at %s): %lld notices, %lld escalated", day, c.now_text,
                 (long long)json_integer_value(json_object_get(res, "notices")),
@@ -948,7 +963,8 @@ static void s_start_due(notifier *n)
     store_abort(&t);
     for (int i = 0; i < d.n_due; i++) {
         char err[256];
-        if (!texts[i] || hooks_start(n->hooks, d.due[i].notice, d.due[i].hook, texts[i], err, sizeof err) != 0)
+        if (!texts[i] ||
+            hooks_start(n->hooks, d.due[i].notice, d.due[i].hook, texts[i], err, sizeof err) != 0)
             s_record(n, d.due[i].notice, d.due[i].hook, 0, texts[i] ? err : "out of memory");
         free(texts[i]);
     }

@@ -11,9 +11,9 @@
 #include "rect_proto.h"
 
 typedef struct {
-    json_t *item;   /* NULL until the item's first event */
-    json_t *note;   /* string: comment of the last evidence event, or NULL */
-    json_t *shas;   /* array of hex sha256 the item's events filed, or NULL */
+    json_t *item; /* NULL until the item's first event */
+    json_t *note; /* string: comment of the last evidence event, or NULL */
+    json_t *shas; /* array of hex sha256 the item's events filed, or NULL */
 } s_slot;
 
 struct replay {
@@ -113,7 +113,8 @@ static int s_check_changes(const json_t *rec, const json_t *changes, uint64_t se
     json_t *ch;
     json_object_foreach((json_t *)changes, field, ch) {
         if (!json_is_array(ch) || json_array_size(ch) != 2)
-            return s_bad(msg, len, "seq %llu: the change of %s is not [old, new]", (unsigned long long)seq, field);
+            return s_bad(msg, len, "seq %llu: the change of %s is not [old, new]", (unsigned long long)seq,
+                         field);
         json_t *was = rec ? json_object_get(rec, field) : NULL;
         json_t *old = json_array_get(ch, 0);
         if (!(was ? json_equal(was, old) : json_is_null(old)))
@@ -136,7 +137,8 @@ static int s_apply_inspection(replay *r, const json_t *ev, uint64_t seq, char *m
     json_t *jname = json_object_get(changes, "name");
     const char *name = json_string_value(json_array_get(jname, 1));
     if (!actor || !name || !*name)
-        return s_bad(msg, len, "seq %llu: an inspection event needs an actor and a change of name to a string",
+        return s_bad(msg, len,
+                     "seq %llu: an inspection event needs an actor and a change of name to a string",
                      (unsigned long long)seq);
     json_t *rec = json_object_get(r->insp, name);
     char what[RECT_MAX_NAME + 32];
@@ -145,7 +147,8 @@ static int s_apply_inspection(replay *r, const json_t *ev, uint64_t seq, char *m
     if (rc)
         return rc;
     if (!rec) {
-        if (!(rec = json_pack("{ssss}", "created", at, "by", actor)) || json_object_set_new(r->insp, name, rec))
+        if (!(rec = json_pack("{ssss}", "created", at, "by", actor)) ||
+            json_object_set_new(r->insp, name, rec))
             return RECT_E_NOMEM;
     }
     const char *field;
@@ -171,8 +174,9 @@ static int s_apply_backup(replay *r, const json_t *ev, uint64_t seq, char *msg, 
     if (json_object_get(ev, "files") || !json_string_value(json_object_get(ev, "actor")) || !path || !head ||
         strlen(head) != 64 || strspn(head, "0123456789abcdef") != 64 || !json_is_integer(n) ||
         json_integer_value(n) < 0 || (uint64_t)json_integer_value(n) >= seq || json_object_size(changes) != 3)
-        return s_bad(msg, len, "seq %llu: a backup event needs an actor and exactly the changes path, head "
-                               "(64 hex digits) and events (an earlier seq), and files no files",
+        return s_bad(msg, len,
+                     "seq %llu: a backup event needs an actor and exactly the changes path, head "
+                     "(64 hex digits) and events (an earlier seq), and files no files",
                      (unsigned long long)seq);
     r->last_seq = seq;
     return 0;
@@ -219,14 +223,16 @@ static int s_apply_sign(replay *r, const json_t *ev, uint64_t seq, char *msg, si
     const char *key;
     json_t *v;
     if (!actor || !name || !*name || !s_is_hex64(head) || (note && !json_is_string(note)))
-        return s_bad(msg, len, "seq %llu: a sign event needs an actor, an inspection name and a head of 64 hex digits",
+        return s_bad(msg, len,
+                     "seq %llu: a sign event needs an actor, an inspection name and a head of 64 hex digits",
                      (unsigned long long)seq);
     json_object_foreach((json_t *)changes, key, v)
         if (strcmp(key, "inspection") != 0 && strcmp(key, "head") != 0 && strcmp(key, "note") != 0)
             return s_bad(msg, len, "seq %llu: a sign event changes only inspection, head and note, not %s",
                          (unsigned long long)seq, key);
     if (prev && strcmp(prev, head) != 0)
-        return s_bad(msg, len, "seq %llu: the sign event says it signs head %.12s…, but the head before it was %.12s…",
+        return s_bad(msg, len,
+                     "seq %llu: the sign event says it signs head %.12s…, but the head before it was %.12s…",
                      (unsigned long long)seq, head, prev);
     if (!s_inspection_known(r, name))
         return s_bad(msg, len, "seq %llu: the sign event signs inspection %s, which no earlier event records",
@@ -235,8 +241,8 @@ static int s_apply_sign(replay *r, const json_t *ev, uint64_t seq, char *msg, si
     json_int_t superseded = was ? json_integer_value(json_object_get(was, "superseded")) + 1 : 0;
     json_t *s = json_pack("{sssssIs{sIss}sOsIsbs{sIsos[]snsn}}", "by", actor, "at", at ? at : "", "seq",
                           (json_int_t)seq, "head", "seq", (json_int_t)seq - 1, "hash", head, "note",
-                          note ? note : json_null(), "superseded", superseded, "changed", 0, "changes", "events",
-                          (json_int_t)0, "record", json_false(), "items", "first_seq", "last_seq");
+                          note ? note : json_null(), "superseded", superseded, "changed", 0, "changes",
+                          "events", (json_int_t)0, "record", json_false(), "items", "first_seq", "last_seq");
     if (!s || json_object_set_new(r->signs, name, s))
         return RECT_E_NOMEM;
     r->last_seq = seq;
@@ -251,7 +257,8 @@ static int s_touch(replay *r, const char *name, uint64_t seq, uint64_t item)
         return 0;
     json_t *ch = json_object_get(s, "changes"), *items = json_object_get(ch, "items");
     int bad = json_object_set_new(s, "changed", json_true());
-    bad |= json_object_set_new(ch, "events", json_integer(json_integer_value(json_object_get(ch, "events")) + 1));
+    bad |= json_object_set_new(ch, "events",
+                               json_integer(json_integer_value(json_object_get(ch, "events")) + 1));
     if (json_is_null(json_object_get(ch, "first_seq")))
         bad |= json_object_set_new(ch, "first_seq", json_integer((json_int_t)seq));
     bad |= json_object_set_new(ch, "last_seq", json_integer((json_int_t)seq));
@@ -290,8 +297,10 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
     if (no_item && id != 0)
         return s_bad(msg, len, "seq %llu: a %s event must name item 0", (unsigned long long)seq, action);
     if (!no_item && id == 0)
-        return s_bad(msg, len, "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign, backup and password_reset events name it",
-                     (unsigned long long)seq);
+        return s_bad(
+            msg, len,
+            "seq %llu: item 0 is no item: only inspection, decline, withdraw_decline, sign, backup and password_reset events name it",
+            (unsigned long long)seq);
     if (files && id == 0)
         return s_bad(msg, len, "seq %llu: an event about no item files no files", (unsigned long long)seq);
     if (a == RECT_ACT_SIGN)
@@ -304,10 +313,13 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         json_t *ch;
         json_object_foreach(changes, field, ch)
             if (strcmp(field, "user") != 0 || !json_is_string(ch))
-                return s_bad(msg, len, "seq %llu: a password_reset event names the user (a string) and nothing else, not %s",
-                             (unsigned long long)seq, field);
+                return s_bad(
+                    msg, len,
+                    "seq %llu: a password_reset event names the user (a string) and nothing else, not %s",
+                    (unsigned long long)seq, field);
         if (!json_is_string(json_object_get(changes, "user")))
-            return s_bad(msg, len, "seq %llu: a password_reset event must name the user", (unsigned long long)seq);
+            return s_bad(msg, len, "seq %llu: a password_reset event must name the user",
+                         (unsigned long long)seq);
         return 0;
     }
     if (no_item && a != RECT_ACT_INSPECTION) {
@@ -322,12 +334,15 @@ int replay_apply(replay *r, const json_t *ev, char *msg, size_t len)
         if (!json_is_array(nm) || !json_is_string(json_array_get(nm, 0)) ||
             !json_equal(json_array_get(nm, 0), json_array_get(nm, 1)) ||
             !json_is_array(json_array_get(json_object_get(changes, "declined"), 1)))
-            return s_bad(msg, len, "seq %llu: a %s event names a recorded inspection [N, N] and its new declined list",
+            return s_bad(msg, len,
+                         "seq %llu: a %s event names a recorded inspection [N, N] and its new declined list",
                          (unsigned long long)seq, action);
     }
     if (no_item) {
         int rc = s_apply_inspection(r, ev, seq, msg, len);
-        return rc ? rc : s_touch(r, json_string_value(json_array_get(json_object_get(changes, "name"), 1)), seq, 0);
+        return rc ? rc
+                  : s_touch(r, json_string_value(json_array_get(json_object_get(changes, "name"), 1)), seq,
+                            0);
     }
     const char *field;
     json_t *ch;

@@ -47,15 +47,17 @@ int resolve(cmd_ctx *c, const char *what, const char *value, resolve_kind kind, 
     case RESOLVE_KIND:
         if ((i = rect_kind_parse(value)) < 0)
             return cmd_refuse(c, RECT_E_BAD_VALUE, s_why("not_a_kind", what, value),
-                              "%s: \"%s\" is not a kind (immediate/立查立改 or long-term/长期坚持)", what, value);
+                              "%s: \"%s\" is not a kind (immediate/立查立改 or long-term/长期坚持)", what,
+                              value);
         *out = rect_kind_names[i];
         return 0;
     case RESOLVE_STATE:
         if ((i = rect_state_parse(value)) < 0)
-            return cmd_refuse(c, RECT_E_BAD_VALUE, s_why("not_a_state", what, value),
-                              "%s: \"%s\" is not a state (claimed/已认领, assigned/已交办, rectifying/整改中, "
-                              "verified/已验收 or closed/已销号)",
-                              what, value);
+            return cmd_refuse(
+                c, RECT_E_BAD_VALUE, s_why("not_a_state", what, value),
+                "%s: \"%s\" is not a state (claimed/已认领, assigned/已交办, rectifying/整改中, "
+                "verified/已验收 or closed/已销号)",
+                what, value);
         *out = rect_state_names[i];
         return 0;
     }
@@ -66,6 +68,7 @@ int resolve_date(cmd_ctx *c, const char *what, const char *value, char out[RECT_
 {
     if (date_parse(value, out) != 0)
         return cmd_refuse(c, RECT_E_BAD_DATE, s_why("not_a_date", what, value),
-                          "%s: \"%s\" is not a date (use 2026-12-31, 2026/12/31 or 2026年12月31日)", what, value);
+                          "%s: \"%s\" is not a date (use 2026-12-31, 2026/12/31 or 2026年12月31日)", what,
+                          value);
     return 0;
 }

@@ -96,8 +96,8 @@ static int s_point(const series *s, long d, size_t *k, json_t *out)
     }
     if (date_from_days(d, date) != 0)
         return -1;
-    return json_array_append_new(out, json_pack("{sssIsI}", "date", date, "open", (json_int_t)(total - closed),
-                                                "total", (json_int_t)total));
+    return json_array_append_new(out, json_pack("{sssIsI}", "date", date, "open",
+                                                (json_int_t)(total - closed), "total", (json_int_t)total));
 }
 
 json_t *series_json(const series *s, const char *last, int n)

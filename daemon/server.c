@@ -50,8 +50,8 @@
 typedef struct {
     zmq_msg_t parts[PARTS_MAX];
     int nparts;
-    int delim;    /* 1 if the empty delimiter (as REQ sends it) follows the identity */
-    int too_many; /* frames beyond PARTS_MAX were dropped */
+    int delim;      /* 1 if the empty delimiter (as REQ sends it) follows the identity */
+    int too_many;   /* frames beyond PARTS_MAX were dropped */
     auth_peer peer; /* who sent it (the connection's key, the Unix peer over ipc) */
 } s_msg;
 
@@ -148,9 +148,9 @@ typedef struct s_job {
 
 typedef struct s_peerq {
     char key[RECT_Z85_LEN + 1];
-    s_job *head, *tail; /* waiting, oldest first */
-    size_t running;     /* on a reader now */
-    size_t jobs, bytes; /* unanswered: waiting, running, or answered and not sent yet */
+    s_job *head, *tail;   /* waiting, oldest first */
+    size_t running;       /* on a reader now */
+    size_t jobs, bytes;   /* unanswered: waiting, running, or answered and not sent yet */
     struct s_peerq *next; /* in the pool's list, least recently served first */
 } s_peerq;
 
@@ -335,7 +335,8 @@ static int s_pool_push(s_pool *p, const rect_cfg *cfg, s_msg *m, char *why, size
                         "already waiting or running, the most one key may have (daemon.max_inflight_per_peer "
                         "= %u): wait for their answers, then retry; nothing was changed",
                         q->jobs, (unsigned)cfg->max_inflight_per_peer);
-    else if (p->jobs >= cfg->max_inflight || (p->jobs && p->bytes + bytes > (size_t)cfg->max_inflight_mb << 20))
+    else if (p->jobs >= cfg->max_inflight ||
+             (p->jobs && p->bytes + bytes > (size_t)cfg->max_inflight_mb << 20))
         busy = snprintf(why, whylen,
                         "rectd is busy: %zu long reads (ledgers, lists, statistics, audits) of all users are "
                         "waiting or running (daemon.max_inflight = %u, max_inflight_mb = %u): retry in a few "
@@ -417,12 +418,14 @@ static void s_pool_answers(s_pool *p, void *done, void *sock)
 static void s_send(void *sock, s_msg *m, dispatch_req *r)
 {
     /* ROUTER drops what it cannot route; DONTWAIT keeps a full pipe from blocking us. */
-    if (zmq_send(sock, zmq_msg_data(&m->parts[0]), zmq_msg_size(&m->parts[0]), ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+    if (zmq_send(sock, zmq_msg_data(&m->parts[0]), zmq_msg_size(&m->parts[0]), ZMQ_SNDMORE | ZMQ_DONTWAIT) <
+        0)
         return;
     if (m->delim && zmq_send(sock, "", 0, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
         return;
     if (zmq_send(sock, r->reply ? r->reply : "", r->reply_len,
-                 r->has_data ? ZMQ_SNDMORE | ZMQ_DONTWAIT : ZMQ_DONTWAIT) < 0 || !r->has_data)
+                 r->has_data ? ZMQ_SNDMORE | ZMQ_DONTWAIT : ZMQ_DONTWAIT) < 0 ||
+        !r->has_data)
         return;
     zmq_send(sock, r->reply_data ? r->reply_data : "", r->reply_data_len, ZMQ_DONTWAIT);
 }
@@ -461,7 +464,8 @@ static int s_socket_file(const rect_cfg *cfg, const char *endpoint, char *err, s
         char buf[4096];
         getgrnam_r(cfg->socket_group, &gr, buf, sizeof buf, &found);
         if (!found) {
-            snprintf(err, errlen, "daemon.socket_group: there is no group \"%s\" on this system (groupadd %s)",
+            snprintf(err, errlen,
+                     "daemon.socket_group: there is no group \"%s\" on this system (groupadd %s)",
                      cfg->socket_group, cfg->socket_group);
             return -1;
         }
@@ -508,8 +512,10 @@ static int s_claim_endpoint(const rect_cfg *cfg, const char *endpoint, int *fd, 
         ssize_t n = pread(lfd, who, sizeof who - 1, 0);
         who[n > 0 ? n : 0] = '\0';
         who[strcspn(who, "\n")] = '\0';
-        snprintf(err, errlen, "another rectd (%s) is serving %s: stop it first, or give this rectd another "
-                              "daemon.endpoint", who[0] ? who : "pid unknown", endpoint);
+        snprintf(err, errlen,
+                 "another rectd (%s) is serving %s: stop it first, or give this rectd another "
+                 "daemon.endpoint",
+                 who[0] ? who : "pid unknown", endpoint);
         close(lfd);
         return -1;
     }
@@ -522,16 +528,20 @@ static int s_claim_endpoint(const rect_cfg *cfg, const char *endpoint, int *fd, 
         if (s >= 0)
             close(s);
         if (live) {
-            snprintf(err, errlen, "something already accepts connections on %s, and it is no rectd holding %s: "
-                                  "stop it, or give this rectd another daemon.endpoint", path, lock);
+            snprintf(err, errlen,
+                     "something already accepts connections on %s, and it is no rectd holding %s: "
+                     "stop it, or give this rectd another daemon.endpoint",
+                     path, lock);
             close(lfd);
             return -1;
         }
         log_msg(LOG_LEVEL_NOTICE, "replacing the socket file %s that a stopped rectd left behind", path);
     }
     int n = snprintf(who, sizeof who, "pid %ld, data_dir %s\n", (long)getpid(), cfg->data_dir);
-    if (n > 0 && (ftruncate(lfd, 0) != 0 || pwrite(lfd, who, (size_t)n < sizeof who ? (size_t)n : sizeof who - 1, 0) < 0))
-        log_msg(LOG_LEVEL_WARNING, "cannot write %s: %s (the endpoint is claimed all the same)", lock, strerror(errno));
+    if (n > 0 && (ftruncate(lfd, 0) != 0 ||
+                  pwrite(lfd, who, (size_t)n < sizeof who ? (size_t)n : sizeof who - 1, 0) < 0))
+        log_msg(LOG_LEVEL_WARNING, "cannot write %s: %s (the endpoint is claimed all the same)", lock,
+                strerror(errno));
     *fd = lfd;
     return 0;
 }
@@ -539,8 +549,8 @@ static int s_claim_endpoint(const rect_cfg *cfg, const char *endpoint, int *fd, 
 /* ---- SIGHUP: users, roles and keys without a restart --------------------- */
 
 typedef struct {
-    rect_cfg **cfg_p;     /* the config in force */
-    rect_cfg **retired;   /* earlier ones: reader jobs and hooks may still use them */
+    rect_cfg **cfg_p;   /* the config in force */
+    rect_cfg **retired; /* earlier ones: reader jobs and hooks may still use them */
     size_t n_retired;
 } s_cfgs;
 
@@ -579,8 +589,9 @@ static void s_rebind_pub(void *pub, const char *endpoint)
         nanosleep(&ts, NULL);
         rc = 0;
     }
-    log_msg(LOG_LEVEL_ERROR, "reload: cannot bind %s again after revoking a key: %s (notices are still in inbox)",
-            endpoint, zmq_strerror(errno));
+    log_msg(LOG_LEVEL_ERROR,
+            "reload: cannot bind %s again after revoking a key: %s (notices are still in inbox)", endpoint,
+            zmq_strerror(errno));
 }
 
 static void s_reload(s_cfgs *cs, notifier *nt, void *pub)
@@ -595,7 +606,8 @@ static void s_reload(s_cfgs *cs, notifier *nt, void *pub)
     }
     if ((why = cfg_restart_only_change(old, fresh)) != NULL) {
         log_msg(LOG_LEVEL_WARNING,
-                "reload refused, the old configuration stays: %s changed, and only a restart can change it", why);
+                "reload refused, the old configuration stays: %s changed, and only a restart can change it",
+                why);
         cfg_destroy(&fresh);
         return;
     }
@@ -648,7 +660,8 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
                 continue;
             }
             if (rc == RECT_E_TOO_BUSY)
-                dispatch_refuse(&reqs[i], rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all", why);
+                dispatch_refuse(&reqs[i], rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all",
+                                why);
             else /* no memory to queue it: answer it here */
                 dispatch_run_read(cfg, st, &reqs[i]);
         }
@@ -684,7 +697,7 @@ typedef struct {
     notifier *nt;
     s_msg *msgs;
     dispatch_req *reqs;
-    int lock_fd[2]; /* the endpoints' locks (s_claim_endpoint), -1 for none */
+    int lock_fd[2];          /* the endpoints' locks (s_claim_endpoint), -1 for none */
     unsigned long refused;   /* connections refused at the gate, not logged yet */
     double next_refused_log; /* s_mono() */
 } s_server;
@@ -723,8 +736,9 @@ static int s_open(s_server *sv, const rect_cfg *cfg, store *st, char *err, size_
     /* The ZAP handler is bound (s_bind_all) before any socket that needs it. */
     sv->zap = zmq_socket(sv->ctx, ZMQ_REP);
     sv->sock = zmq_socket(sv->ctx, ZMQ_ROUTER);
-    sv->mon = sv->sock && zmq_socket_monitor(sv->sock, MONITOR_ENDPOINT, ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                                                        ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0
+    sv->mon = sv->sock && zmq_socket_monitor(sv->sock, MONITOR_ENDPOINT,
+                                             ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
+                                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) == 0
                   ? zmq_socket(sv->ctx, ZMQ_PAIR)
                   : NULL;
     if (cfg->pub_endpoint)
@@ -761,7 +775,8 @@ static int s_bind_all(s_server *sv, const rect_cfg *cfg, const rect_key *key, ch
     int64_t maxmsg = ((int64_t)cfg->max_attachment_mb + 1) << 20;
     if ((int64_t)cfg->max_request_kb * 1024 + (1 << 20) > maxmsg)
         maxmsg = (int64_t)cfg->max_request_kb * 1024 + (1 << 20);
-    int rcvhwm = (int)cfg->peer_queue, sndhwm = (int)(BATCH_MAX + cfg->peer_queue + cfg->max_inflight_per_peer);
+    int rcvhwm = (int)cfg->peer_queue,
+        sndhwm = (int)(BATCH_MAX + cfg->peer_queue + cfg->max_inflight_per_peer);
     zmq_setsockopt(sv->sock, ZMQ_LINGER, &linger, sizeof linger);
     if (zmq_setsockopt(sv->sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg) != 0 ||
         zmq_setsockopt(sv->sock, ZMQ_RCVHWM, &rcvhwm, sizeof rcvhwm) != 0 ||
@@ -816,8 +831,10 @@ static int s_turn(s_server *sv, const rect_cfg *cfg, store *st, double *next_tic
         *next_tick = s_mono() + notifier_wait_ms(sv->nt) / 1000.0;
     }
     int wait = (int)((*next_tick - s_mono()) * 1000) + 1;
-    zmq_pollitem_t items[4] = {{sv->sock, 0, ZMQ_POLLIN, 0}, {sv->zap, 0, ZMQ_POLLIN, 0},
-                               {sv->mon, 0, ZMQ_POLLIN, 0}, {sv->done, 0, ZMQ_POLLIN, 0}};
+    zmq_pollitem_t items[4] = {{sv->sock, 0, ZMQ_POLLIN, 0},
+                               {sv->zap, 0, ZMQ_POLLIN, 0},
+                               {sv->mon, 0, ZMQ_POLLIN, 0},
+                               {sv->done, 0, ZMQ_POLLIN, 0}};
     int n = zmq_poll(items, sv->done ? 4 : 3, wait > 0 ? wait : 0);
     if (n < 0) {
         if (errno == EINTR)
@@ -871,8 +888,10 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
 #endif
     const rect_cfg *cfg = *cfg_p;
     s_cfgs cs = {.cfg_p = cfg_p};
-    s_server sv = {.ctx = zmq_ctx_new(), .msgs = calloc(BATCH_MAX, sizeof *sv.msgs),
-                   .reqs = calloc(BATCH_MAX, sizeof *sv.reqs), .lock_fd = {-1, -1}};
+    s_server sv = {.ctx = zmq_ctx_new(),
+                   .msgs = calloc(BATCH_MAX, sizeof *sv.msgs),
+                   .reqs = calloc(BATCH_MAX, sizeof *sv.reqs),
+                   .lock_fd = {-1, -1}};
     if (!sv.ctx || !sv.msgs || !sv.reqs) {
         snprintf(err, errlen, "cannot set up ZeroMQ: out of memory");
         goto done;

@@ -104,7 +104,8 @@ static int s_write_file(const char *path, const char *text, mode_t mode, int exc
     close(fd);
     if ((exclusive ? link(tmp, path) : rename(tmp, path)) != 0) {
         /* Another rectd made the key first: use that one. */
-        rc = exclusive && errno == EEXIST ? 1 : s_err(err, len, "%s: cannot create: %s", path, strerror(errno));
+        rc = exclusive && errno == EEXIST ? 1
+                                          : s_err(err, len, "%s: cannot create: %s", path, strerror(errno));
         goto done;
     }
     rc = 0;
@@ -139,11 +140,16 @@ static int s_key_line(const char *path, const char *text, const char *tag, unsig
 {
     int line = 0;
     switch (sig_key_find(text, tag, out, n, &line)) {
-    case 0: return 0;
-    case -1: return s_err(err, len, "%s: malformed: no line \"%s: <%zu hex digits>\"", path, tag, 2 * n);
-    case -2: return s_err(err, len, "%s:%d: malformed: a second %s line", path, line, tag);
-    case -3: return s_err(err, len, "%s:%d: malformed: %s must be %zu hex digits", path, line, tag, 2 * n);
-    default: return s_err(err, len, "%s:%d: malformed: expected \"NAME: VALUE\" or a # comment", path, line);
+    case 0:
+        return 0;
+    case -1:
+        return s_err(err, len, "%s: malformed: no line \"%s: <%zu hex digits>\"", path, tag, 2 * n);
+    case -2:
+        return s_err(err, len, "%s:%d: malformed: a second %s line", path, line, tag);
+    case -3:
+        return s_err(err, len, "%s:%d: malformed: %s must be %zu hex digits", path, line, tag, 2 * n);
+    default:
+        return s_err(err, len, "%s:%d: malformed: expected \"NAME: VALUE\" or a # comment", path, line);
     }
 }
 
@@ -153,7 +159,8 @@ static void s_pub_text(const char *hex, char *buf, size_t len)
     snprintf(buf, len,
              "# rectd's public signing key (Ed25519): it checks signed ledgers and anchors.\n"
              "# Give it to the county; it is not secret.\n"
-             "%s: %s\n", SIG_PUBLIC_TAG, hex);
+             "%s: %s\n",
+             SIG_PUBLIC_TAG, hex);
 }
 
 /* A new key pair written to path (0600) and pub (0644). */
@@ -169,7 +176,8 @@ static int s_create(const char *path, const char *pub, char *err, size_t len)
     snprintf(text, sizeof text,
              "# rectd's secret signing key (Ed25519; docs/PROTOCOL.md \"Key files\").\n"
              "# Keep it secret and mode 0600; never copy it off this machine.\n"
-             "%s: %s\n%s: %s\n", SIG_SECRET_TAG, seed_hex, SIG_PUBLIC_TAG, pk_hex);
+             "%s: %s\n%s: %s\n",
+             SIG_SECRET_TAG, seed_hex, SIG_PUBLIC_TAG, pk_hex);
     int rc = s_write_file(path, text, 0600, 1, err, len);
     sodium_memzero(text, sizeof text);
     sodium_memzero(seed_hex, sizeof seed_hex);
@@ -181,8 +189,8 @@ static int s_create(const char *path, const char *pub, char *err, size_t len)
         rc = s_write_file(pub, text, 0644, 0, err, len);
     }
     if (rc == 0)
-        log_msg(LOG_LEVEL_NOTICE, "created the signing key %s and its public half %s (give that to the county)",
-                path, pub);
+        log_msg(LOG_LEVEL_NOTICE,
+                "created the signing key %s and its public half %s (give that to the county)", path, pub);
     return rc;
 }
 
@@ -197,8 +205,8 @@ static int s_load(const char *path, char *err, size_t len)
     if (!S_ISREG(st.st_mode))
         return s_err(err, len, "%s: malformed: not a regular file", path);
     if (st.st_mode & 077)
-        return s_err(err, len, "%s: the signing key is open to group or others (mode %03o): chmod 600 %s", path,
-                     (unsigned)(st.st_mode & 0777), path);
+        return s_err(err, len, "%s: the signing key is open to group or others (mode %03o): chmod 600 %s",
+                     path, (unsigned)(st.st_mode & 0777), path);
     int rc = s_read_file(path, text, sizeof text, err, len);
     if (rc == 0)
         rc = s_key_line(path, text, SIG_SECRET_TAG, seed, 32, err, len);
@@ -230,8 +238,10 @@ static int s_check_pub(const char *pub, char *err, size_t len)
         s_key_line(pub, text, SIG_PUBLIC_TAG, pk, 32, err, len) != 0)
         return -1;
     if (memcmp(pk, s_key.pk, 32) != 0)
-        return s_err(err, len, "%s: not the public half of the signing key beside it: move it away and rectd "
-                     "writes the right one", pub);
+        return s_err(err, len,
+                     "%s: not the public half of the signing key beside it: move it away and rectd "
+                     "writes the right one",
+                     pub);
     return 0;
 }
 
@@ -299,8 +309,8 @@ int sign_ledger(json_t *ledger)
     if (!rc)
         rc = s_sign(SIG_LEDGER_FORMAT, body, hex);
     if (!rc && json_object_set_new(ledger, "signature",
-                                   json_pack("{sssssOss}", "format", SIG_LEDGER_FORMAT, "public_key", s_key.pk_hex,
-                                             "signed", body, "value", hex)))
+                                   json_pack("{sssssOss}", "format", SIG_LEDGER_FORMAT, "public_key",
+                                             s_key.pk_hex, "signed", body, "value", hex)))
         rc = RECT_E_NOMEM;
     json_decref(body);
     return rc;
@@ -331,11 +341,14 @@ int sign_anchor_check(const json_t *anchor, char *msg, size_t len)
     const char *key = json_string_value(json_object_get(anchor, "public_key"));
     json_t *seq = json_object_get(anchor, "seq");
     unsigned char h[32];
-    if (!format || strcmp(format, SIG_ANCHOR_FORMAT) != 0 || !json_is_integer(seq) || json_integer_value(seq) < 1 ||
-        sig_unhex(hash, h, 32) != 0 || !json_is_string(json_object_get(anchor, "at")) || !key ||
+    if (!format || strcmp(format, SIG_ANCHOR_FORMAT) != 0 || !json_is_integer(seq) ||
+        json_integer_value(seq) < 1 || sig_unhex(hash, h, 32) != 0 ||
+        !json_is_string(json_object_get(anchor, "at")) || !key ||
         !json_is_string(json_object_get(anchor, "signature"))) {
-        snprintf(msg, len, "the anchor is not an anchor (%s with format, seq >= 1, hash, at, public_key, "
-                           "signature): save one with rectctl audit anchor", SIG_ANCHOR_FORMAT);
+        snprintf(msg, len,
+                 "the anchor is not an anchor (%s with format, seq >= 1, hash, at, public_key, "
+                 "signature): save one with rectctl audit anchor",
+                 SIG_ANCHOR_FORMAT);
         return RECT_E_BAD_VALUE;
     }
     if (!s_key.loaded)
@@ -343,15 +356,18 @@ int sign_anchor_check(const json_t *anchor, char *msg, size_t len)
     json_t *body = sig_anchor_body(anchor);
     if (!body)
         return RECT_E_NOMEM;
-    int rc = sig_verify(SIG_ANCHOR_FORMAT, body, json_string_value(json_object_get(anchor, "signature")), s_key.pk);
+    int rc = sig_verify(SIG_ANCHOR_FORMAT, body, json_string_value(json_object_get(anchor, "signature")),
+                        s_key.pk);
     json_decref(body);
     if (rc == RECT_E_BAD_VALUE) {
         if (strcmp(key, s_key.pk_hex) != 0)
-            snprintf(msg, len, "the anchor was signed by another key (%.16s…), not by this rectd's (%.16s…)", key,
-                     s_key.pk_hex);
+            snprintf(msg, len, "the anchor was signed by another key (%.16s…), not by this rectd's (%.16s…)",
+                     key, s_key.pk_hex);
         else
-            snprintf(msg, len, "the anchor's signature does not verify with this rectd's key (%.16s…): the anchor "
-                               "was altered after it was signed", s_key.pk_hex);
+            snprintf(msg, len,
+                     "the anchor's signature does not verify with this rectd's key (%.16s…): the anchor "
+                     "was altered after it was signed",
+                     s_key.pk_hex);
         return RECT_E_PERMISSION_DENIED;
     }
     return rc;

@@ -36,9 +36,9 @@ const int store_index_count = sizeof store_index_fields / sizeof store_index_fie
 #define S_KEY_ID_SEQ (2 * S_KEY_U64)        /* item_events: id ‖ seq */
 #define S_KEY_PENDING (S_KEY_U64 + 4)       /* pending: notice ‖ hook number */
 #define S_KEY_BLOB_USE (32 + 2 * S_KEY_U64) /* blob_uses: sha256 ‖ item ‖ seq */
-#define S_KEY_TEXT 512  /* index: value ‖ 0 ‖ id; refs: ref ‖ 0 ‖ inspection */
-#define S_KEY_REPLY 128 /* replies: client ‖ 0 ‖ seq */
-#define S_KEY_USER 160  /* notice_users: user ‖ 0 ‖ id */
+#define S_KEY_TEXT 512                      /* index: value ‖ 0 ‖ id; refs: ref ‖ 0 ‖ inspection */
+#define S_KEY_REPLY 128                     /* replies: client ‖ 0 ‖ seq */
+#define S_KEY_USER 160                      /* notice_users: user ‖ 0 ‖ id */
 _Static_assert(2 * RECT_MAX_NAME + 1 <= S_KEY_TEXT, "a ref key fits");
 _Static_assert(RECT_MAX_NAME + 1 + S_KEY_U64 <= S_KEY_TEXT, "an index key fits");
 _Static_assert(RECT_MAX_CLIENT_ID + 1 + S_KEY_U64 <= S_KEY_REPLY, "a reply key fits");
@@ -91,13 +91,17 @@ static int s_commit_failed(const store *s, int rc)
 {
     if (rc == ENOSPC || rc == EDQUOT || (rc == EIO && s_disk_nearly_full(s->dir))) {
         s_disk_full = 1;
-        log_msg(LOG_LEVEL_ERROR, "disk full: a commit could not be written to %s (%s); nothing was changed: free "
-                                 "space on that disk", s->dir, mdb_strerror(rc));
+        log_msg(LOG_LEVEL_ERROR,
+                "disk full: a commit could not be written to %s (%s); nothing was changed: free "
+                "space on that disk",
+                s->dir, mdb_strerror(rc));
         return ENOSPC;
     }
-    log_msg(LOG_LEVEL_ERROR, "FATAL: a commit to %s failed (%s): what is on disk is unknown, so rectd stops "
-                             "without answering the requests of that batch; check the disk (dmesg), then restart "
-                             "rectd (clients retry, and nothing is applied twice)", s->dir, mdb_strerror(rc));
+    log_msg(LOG_LEVEL_ERROR,
+            "FATAL: a commit to %s failed (%s): what is on disk is unknown, so rectd stops "
+            "without answering the requests of that batch; check the disk (dmesg), then restart "
+            "rectd (clients retry, and nothing is applied twice)",
+            s->dir, mdb_strerror(rc));
     fflush(stderr);
     _exit(3);
 }
@@ -240,16 +244,20 @@ static int s_migrate(store_txn *t, uint32_t from)
 static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
 {
     static const char *idx_names[N_INDEX] = {
-        "idx_state", "idx_owner", "idx_unit", "idx_source", "idx_deadline", "idx_leader", "idx_inspection",
-        "idx_next_review",
+        "idx_state",    "idx_owner",  "idx_unit",       "idx_source",
+        "idx_deadline", "idx_leader", "idx_inspection", "idx_next_review",
     };
-    struct { const char *name; MDB_dbi *dbi; } dbs[] = {
-        {"meta", &s->meta},       {"items", &s->items}, {"events", &s->events},
-        {"item_events", &s->item_events}, {"refs", &s->refs}, {"blobs", &s->blobs},
-        {"replies", &s->replies}, {"reply_log", &s->reply_log},
-        {"notices", &s->notices}, {"notice_users", &s->notice_users}, {"pending", &s->pending},
-        {"inspections", &s->inspections}, {"blob_uses", &s->blob_uses},
-        {"passwords", &s->passwords},
+    struct {
+        const char *name;
+        MDB_dbi *dbi;
+    } dbs[] = {
+        {"meta", &s->meta},           {"items", &s->items},
+        {"events", &s->events},       {"item_events", &s->item_events},
+        {"refs", &s->refs},           {"blobs", &s->blobs},
+        {"replies", &s->replies},     {"reply_log", &s->reply_log},
+        {"notices", &s->notices},     {"notice_users", &s->notice_users},
+        {"pending", &s->pending},     {"inspections", &s->inspections},
+        {"blob_uses", &s->blob_uses}, {"passwords", &s->passwords},
     };
     MDB_txn *txn;
     unsigned create = readonly ? 0 : MDB_CREATE;
@@ -338,17 +346,20 @@ static int s_private_dir(const char *dir, char *err, size_t errlen)
     if (!(mode & 022))
         return 0;
     if ((mode & S_ISVTX) || sb.st_uid != geteuid()) {
-        snprintf(err, errlen, "data_dir %s is writable by others (mode %04o, owner uid %ld): give rectd a folder of "
-                              "its own (mkdir -m 700), owned by rectd's user", dir, (unsigned)mode, (long)sb.st_uid);
+        snprintf(err, errlen,
+                 "data_dir %s is writable by others (mode %04o, owner uid %ld): give rectd a folder of "
+                 "its own (mkdir -m 700), owned by rectd's user",
+                 dir, (unsigned)mode, (long)sb.st_uid);
         return -1;
     }
     if (chmod(dir, mode & ~(mode_t)022) != 0) {
-        snprintf(err, errlen, "data_dir %s is writable by group or others (mode %04o) and cannot be tightened: %s",
-                 dir, (unsigned)mode, strerror(errno));
+        snprintf(err, errlen,
+                 "data_dir %s is writable by group or others (mode %04o) and cannot be tightened: %s", dir,
+                 (unsigned)mode, strerror(errno));
         return -1;
     }
-    log_msg(LOG_LEVEL_WARNING, "data_dir %s was writable by group or others (mode %04o): tightened to %04o", dir,
-            (unsigned)mode, (unsigned)(mode & ~(mode_t)022));
+    log_msg(LOG_LEVEL_WARNING, "data_dir %s was writable by group or others (mode %04o): tightened to %04o",
+            dir, (unsigned)mode, (unsigned)(mode & ~(mode_t)022));
     return 0;
 }
 
@@ -814,8 +825,8 @@ int store_scan_index(store_txn *t, const char *field, const char *value, store_i
 }
 
 /* Index entries whose value lies in [from, to] (either NULL: open), in value then id order. */
-int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to,
-                           store_id_cb cb, void *ctx)
+int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to, store_id_cb cb,
+                           void *ctx)
 {
     int i = s_index_of(field);
     unsigned char kb[S_KEY_TEXT];
@@ -908,8 +919,8 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
 
 /* ---- idempotent replies ------------------------------------------------- */
 
-int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32],
-                    char **buf, size_t *len)
+int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32], char **buf,
+                    size_t *len)
 {
     unsigned char kb[S_KEY_REPLY];
     int n = s_text_id_key(client, seq, kb, sizeof kb);
@@ -1223,8 +1234,8 @@ int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size
     return 0;
 }
 
-int store_blob_read(store_txn *t, const unsigned char sha256[32], uint64_t offset, size_t len,
-                    char **out, size_t *n, uint64_t *total)
+int store_blob_read(store_txn *t, const unsigned char sha256[32], uint64_t offset, size_t len, char **out,
+                    size_t *n, uint64_t *total)
 {
     MDB_val k = {32, (void *)sha256}, v;
     unsigned char got[32];
@@ -1423,8 +1434,9 @@ int store_open_copy(const char *dir, store **out, char *err, size_t errlen)
     }
     unsigned long long need = ((unsigned long long)info.me_last_pgno + 1) * ms.ms_psize;
     if ((unsigned long long)sb.st_size < need) {
-        snprintf(err, errlen, "%s is torn: it is %lld bytes, but its pages reach to %llu bytes (a copy cut short)",
-                 path, (long long)sb.st_size, need);
+        snprintf(err, errlen,
+                 "%s is torn: it is %lld bytes, but its pages reach to %llu bytes (a copy cut short)", path,
+                 (long long)sb.st_size, need);
         store_close(&s);
         return -1;
     }
@@ -1464,10 +1476,11 @@ int store_install_copy(store *copy, const char *data_dir, int force, char *err, 
         goto done;
     }
     if (stat(live, &sb) == 0 && !force) {
-        snprintf(err, errlen,
-                 "data_dir %s already holds a database (data.mdb, %lld bytes): nothing was changed; to replace it, "
-                 "give --force (the old file is kept beside it as data.mdb.replaced-TIME)",
-                 data_dir, (long long)sb.st_size);
+        snprintf(
+            err, errlen,
+            "data_dir %s already holds a database (data.mdb, %lld bytes): nothing was changed; to replace it, "
+            "give --force (the old file is kept beside it as data.mdb.replaced-TIME)",
+            data_dir, (long long)sb.st_size);
         goto done;
     }
     remove(tmpdb); /* what an interrupted restore left */

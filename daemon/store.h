@@ -124,8 +124,8 @@ int store_scan_index(store_txn *t, const char *field, const char *value, store_i
  * or to NULL: unbounded), in value then id order: for "deadline", dates
  * sort as they fall, so "due by D" is one cursor range. Same cb as above.
  */
-int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to,
-                           store_id_cb cb, void *ctx);
+int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to, store_id_cb cb,
+                           void *ctx);
 /* Scan every item in id order. */
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx);
 
@@ -149,8 +149,8 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
  * digest, and a malloc'd copy of the reply in *buf and *len (caller frees);
  * RECT_E_NOT_FOUND, or rect_err.
  */
-int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32],
-                    char **buf, size_t *len);
+int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32], char **buf,
+                    size_t *len);
 /* Store the reply to the request with this digest; prune the oldest beyond keep. */
 int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
                     const char *buf, size_t len, uint64_t keep);
@@ -212,8 +212,8 @@ int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size
  * longer match their address), RECT_E_BAD_VALUE (offset beyond the end,
  * *total set), RECT_E_NOMEM, or rect_err.
  */
-int store_blob_read(store_txn *t, const unsigned char sha256[32], uint64_t offset, size_t len,
-                    char **out, size_t *n, uint64_t *total);
+int store_blob_read(store_txn *t, const unsigned char sha256[32], uint64_t offset, size_t len, char **out,
+                    size_t *n, uint64_t *total);
 
 /*
  * One stored event as bytes, for audits and replays. Every pointer is valid

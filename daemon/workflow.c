@@ -19,12 +19,12 @@ typedef enum {
     WHO_ROLES,          /* any holder of one of the roles */
     WHO_OWNER_OR_ADMIN, /* the item's owner, or an admin */
     WHO_VERIFIER,       /* a holder of the roles who neither owned the item nor filed evidence in the round */
-    WHO_CLOSER,         /* a holder of the roles allowed by workflow.close_by, apart from the round's people */
-    WHO_DECIDER,        /* a holder of the roles who is neither the owner nor the requester */
-    WHO_SYSTEM,         /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
-    WHO_OWNER,          /* the item's current owner only (not even an admin: it is their own word) */
-    WHO_ITEM_LEADER,    /* the item's leader, or an admin; never its current owner */
-    WHO_REVIEWER        /* the configured reviewer (ledger.reviewer), or an admin */
+    WHO_CLOSER,      /* a holder of the roles allowed by workflow.close_by, apart from the round's people */
+    WHO_DECIDER,     /* a holder of the roles who is neither the owner nor the requester */
+    WHO_SYSTEM,      /* rectd itself (RECT_SYSTEM_ACTOR), never a user */
+    WHO_OWNER,       /* the item's current owner only (not even an admin: it is their own word) */
+    WHO_ITEM_LEADER, /* the item's leader, or an admin; never its current owner */
+    WHO_REVIEWER     /* the configured reviewer (ledger.reviewer), or an admin */
 } wf_who;
 
 typedef struct {
@@ -37,6 +37,7 @@ typedef struct {
 #define LEADERS (RECT_ROLE_ADMIN | RECT_ROLE_LEADER)
 #define OPEN_WORK (ST(RECT_ST_ASSIGNED) | ST(RECT_ST_RECTIFYING))
 
+/* clang-format off */
 static const wf_rule s_rules[RECT_ACT_COUNT] = {
     [RECT_ACT_CLAIM] = {0, RECT_ST_CLAIMED, RECT_ROLE_ADMIN, WHO_ROLES},
     /* Reassigning an item under rectification keeps it rectifying (see wf_check);
@@ -82,6 +83,7 @@ static const wf_rule s_rules[RECT_ACT_COUNT] = {
     /* An admin's reset of another user's password (cmd_passwd.c): about no item. */
     [RECT_ACT_PASSWORD_RESET] = {0, -1, RECT_ROLE_ADMIN, WHO_ROLES},
 };
+/* clang-format on */
 
 const wf_policy wf_policy_default = {1, 0, NULL};
 
@@ -145,7 +147,8 @@ typedef struct {
 } wf_out;
 
 /* The one place a guard refuses: the message, and the rule's name for the details. */
-static int s_fail(wf_out *o, int rc, const char *rule, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int s_fail(wf_out *o, int rc, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static int s_fail(wf_out *o, int rc, const char *rule, const char *fmt, ...)
 {
     va_list ap;
@@ -170,7 +173,8 @@ int wf_allowed_from(rect_action a, rect_state s)
 
 int wf_starts_round(rect_action a)
 {
-    return a == RECT_ACT_START || a == RECT_ACT_VERIFY_REJECT || a == RECT_ACT_REOPEN || a == RECT_ACT_RELAPSE;
+    return a == RECT_ACT_START || a == RECT_ACT_VERIFY_REJECT || a == RECT_ACT_REOPEN ||
+           a == RECT_ACT_RELAPSE;
 }
 
 /* 1. The state, and the standing facts that act like state (a pending request, the kind). */
@@ -202,8 +206,9 @@ static int s_check_state(rect_action a, const wf_item *it, wf_out *o)
                       "it is an immediate (立查立改) item: consolidation reviews are for long-term "
                       "(长期坚持) items only");
     if (a == RECT_ACT_REPLY && it->open_urges < 1)
-        return s_fail(o, RECT_E_INVALID_TRANSITION, "no_open_urge",
-                      "it has no open urge (督办) to reply to: a reply answers an urge by its leader or an admin");
+        return s_fail(
+            o, RECT_E_INVALID_TRANSITION, "no_open_urge",
+            "it has no open urge (督办) to reply to: a reply answers an urge by its leader or an admin");
     if (a == RECT_ACT_ACKNOWLEDGE && it->acknowledged)
         return s_fail(o, RECT_E_INVALID_TRANSITION, "already_acknowledged",
                       "its current assignment is already acknowledged (签收): once per assignment");
@@ -217,7 +222,8 @@ static int s_check_verifier(rect_action a, const wf_item *it, const wf_actor *wh
     const char *may = "a verifier who neither owned it nor filed its evidence since it was last started, "
                       "sent back, reopened or relapsed must verify it";
     if (s_same(who->name, it->owner) || s_in(who->name, it->round_owners, it->n_round_owners))
-        return s_fail(o, RECT_E_PERMISSION_DENIED, s_same(who->name, it->owner) ? "owner_may_not_verify" : "round_owner_may_not_verify",
+        return s_fail(o, RECT_E_PERMISSION_DENIED,
+                      s_same(who->name, it->owner) ? "owner_may_not_verify" : "round_owner_may_not_verify",
                       "%s %s the item's owner in this round of work and may not %s it: %s", who->name,
                       s_same(who->name, it->owner) ? "is" : "was", act, may);
     if (s_in(who->name, it->round_filers, it->n_round_filers))
@@ -245,19 +251,21 @@ static int s_check_closer(const wf_item *it, const wf_actor *who, const wf_polic
     int owner = s_same(who->name, it->owner);
     const char *what = s_same(who->name, it->round_verifier) ? "verified" : owner ? "owned" : NULL;
     if (!what && pol->distinct_closer)
-        what = s_in(who->name, it->round_filers, it->n_round_filers)     ? "filed evidence on"
+        what = s_in(who->name, it->round_filers, it->n_round_filers)   ? "filed evidence on"
                : s_in(who->name, it->round_owners, it->n_round_owners) ? "owned"
-                                                                         : NULL;
+                                                                       : NULL;
     if (what)
         return s_fail(o, RECT_E_PERMISSION_DENIED, "closer_in_round",
                       "%s %s the item in this round of work and may not also close it: %s who neither "
                       "%sverified it in this round must",
-                      who->name, what, may, pol->distinct_closer ? "owned, filed evidence on nor " : "owns nor ");
+                      who->name, what, may,
+                      pol->distinct_closer ? "owned, filed evidence on nor " : "owns nor ");
     return 0;
 }
 
 /* 2. The actor: roles, and relation to the item and its round. */
-static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, wf_out *o)
+static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
+                         wf_out *o)
 {
     char buf[96];
     const wf_rule *r = &s_rules[a];
@@ -279,10 +287,11 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
         /* An urge is pressure on the owner: the owner urging their own item (an admin, or a leader
          * who took it on) would only inflate 督办次数 and answer it themselves. */
         if (s_same(who->name, it->owner))
-            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_may_not_urge",
-                          "%s owns the item: its owner cannot %s it, whatever their roles; its leader (%s) or "
-                          "another admin may",
-                          who->name ? who->name : "?", act, it->leader ? it->leader : "none yet");
+            return s_fail(
+                o, RECT_E_PERMISSION_DENIED, "owner_may_not_urge",
+                "%s owns the item: its owner cannot %s it, whatever their roles; its leader (%s) or "
+                "another admin may",
+                who->name ? who->name : "?", act, it->leader ? it->leader : "none yet");
         if (!s_same(who->name, it->leader) && !(who->roles & RECT_ROLE_ADMIN))
             return s_fail(o, RECT_E_PERMISSION_DENIED, "leader_or_admin",
                           "%s is neither the item's leader (%s) nor an admin: only they may %s it",
@@ -291,23 +300,26 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
     }
     if (r->who == WHO_REVIEWER) {
         if (!s_same(who->name, pol->reviewer) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(o, RECT_E_PERMISSION_DENIED, "reviewer_or_admin",
-                          "%s is neither the reviewer (审核人, ledger.reviewer = %s) nor an admin: only they may "
-                          "sign a ledger",
-                          who->name ? who->name : "?", pol->reviewer ? pol->reviewer : "none configured");
+            return s_fail(
+                o, RECT_E_PERMISSION_DENIED, "reviewer_or_admin",
+                "%s is neither the reviewer (审核人, ledger.reviewer = %s) nor an admin: only they may "
+                "sign a ledger",
+                who->name ? who->name : "?", pol->reviewer ? pol->reviewer : "none configured");
         return 0;
     }
     if (r->who == WHO_OWNER_OR_ADMIN) {
         if (!s_same(who->name, it->owner) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_or_admin", "only the item's owner (%s) or an admin may %s it",
+            return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_or_admin",
+                          "only the item's owner (%s) or an admin may %s it",
                           it->owner ? it->owner : "none yet", act);
         /* A relapse reopens the work; a new deadline for it is a re-plan, an admin's, counted as an extension. */
         if (a == RECT_ACT_RELAPSE && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
-            return s_fail(o, RECT_E_PERMISSION_DENIED, "relapse_replan",
-                          "a relapse with a new deadline (%s instead of %s) is a re-plan, and a deadline moves "
-                          "only through an extension: record the relapse without --deadline and ask for more "
-                          "time (rectctl extend), or have an admin give the new deadline",
-                          it->new_deadline, it->deadline);
+            return s_fail(
+                o, RECT_E_PERMISSION_DENIED, "relapse_replan",
+                "a relapse with a new deadline (%s instead of %s) is a re-plan, and a deadline moves "
+                "only through an extension: record the relapse without --deadline and ask for more "
+                "time (rectctl extend), or have an admin give the new deadline",
+                it->new_deadline, it->deadline);
         return 0;
     }
     /* The round's owners and filers are told that first: no role would let them verify. */
@@ -315,8 +327,8 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
     if (rc)
         return rc;
     if (!(who->roles & r->roles))
-        return s_fail(o, RECT_E_PERMISSION_DENIED, "role_needed", "%s needs the role %s; %s does not have it", act,
-                      s_roles_text(r->roles, buf, sizeof buf), who->name ? who->name : "?");
+        return s_fail(o, RECT_E_PERMISSION_DENIED, "role_needed", "%s needs the role %s; %s does not have it",
+                      act, s_roles_text(r->roles, buf, sizeof buf), who->name ? who->name : "?");
     switch (r->who) {
     case WHO_CLOSER:
         return s_check_closer(it, who, pol, o);
@@ -324,11 +336,13 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
         if (s_same(who->name, it->owner))
             return s_fail(o, RECT_E_PERMISSION_DENIED, "owner_may_not_decide",
                           "%s is the item's owner and may not decide its extension: a leader or admin who is "
-                          "neither the owner nor the requester must", who->name);
+                          "neither the owner nor the requester must",
+                          who->name);
         if (s_same(who->name, it->extension_by))
             return s_fail(o, RECT_E_PERMISSION_DENIED, "requester_may_not_decide",
                           "%s asked for this extension and may not decide it: a leader or admin who is "
-                          "neither the owner nor the requester must", who->name);
+                          "neither the owner nor the requester must",
+                          who->name);
         return 0;
     default:
         break;
@@ -343,12 +357,13 @@ static int s_check_actor(rect_action a, const wf_item *it, const wf_actor *who, 
                       it->leader, it->new_leader, it->leader, who->name);
     /* A deadline moves only through an extension: an assign that moves it is an admin's re-plan. */
     if (a == RECT_ACT_ASSIGN && s_moves_deadline(it) && !(who->roles & RECT_ROLE_ADMIN))
-        return s_fail(o, RECT_E_PERMISSION_DENIED, "deadline_moves",
-                      "assign would move the deadline from %s to %s, and a deadline moves only through an "
-                      "extension: the owner asks (rectctl extend) and a leader or admin approves, or an admin "
-                      "re-plans it with assign and a note giving the reason; %s may reassign with the same "
-                      "deadline (%s)",
-                      it->deadline, it->new_deadline, who->name, it->deadline);
+        return s_fail(
+            o, RECT_E_PERMISSION_DENIED, "deadline_moves",
+            "assign would move the deadline from %s to %s, and a deadline moves only through an "
+            "extension: the owner asks (rectctl extend) and a leader or admin approves, or an admin "
+            "re-plans it with assign and a note giving the reason; %s may reassign with the same "
+            "deadline (%s)",
+            it->deadline, it->new_deadline, who->name, it->deadline);
     return 0;
 }
 

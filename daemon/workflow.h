@@ -18,12 +18,12 @@
  * facts are about the current round (all empty before the first start).
  */
 typedef struct {
-    rect_state state;    /* RECT_ST_NONE for a claim (no item yet) */
-    const char *owner;   /* user name, NULL if unassigned */
-    const char *leader;  /* the item's responsible leader, NULL if unassigned */
+    rect_state state;     /* RECT_ST_NONE for a claim (no item yet) */
+    const char *owner;    /* user name, NULL if unassigned */
+    const char *leader;   /* the item's responsible leader, NULL if unassigned */
     const char *deadline; /* the current (approved) deadline, NULL if unassigned */
     long evidence_count;
-    int long_term;       /* kind long-term: consolidation reviews apply */
+    int long_term; /* kind long-term: consolidation reviews apply */
 
     /* owners: the owner when the round began, and everyone assigned as owner during it */
     const char *const *round_owners;
@@ -35,15 +35,15 @@ typedef struct {
     int round_rejected;         /* the round began with a rejection (verify --reject) */
     long round_evidence;        /* evidence entries filed in the round */
 
-    long open_urges;            /* urges (督办) not yet answered by a reply or evidence */
-    int acknowledged;           /* the current assignment has been acknowledged (签收) */
+    long open_urges;                /* urges (督办) not yet answered by a reply or evidence */
+    int acknowledged;               /* the current assignment has been acknowledged (签收) */
     const char *extension_by;       /* who asked for the pending extension, NULL if none pending */
     const char *extension_deadline; /* the deadline it asks for */
 
     /* about the request itself (assign, and relapse with a new deadline) */
     const char *new_deadline; /* the deadline the request sets, NULL if it sets none */
     const char *new_leader;   /* the leader an assignment sets, NULL for other actions */
-    int has_note;       /* the request carries a note (the reason) */
+    int has_note;             /* the request carries a note (the reason) */
 } wf_item;
 
 /* What the guards need to know about the acting user: current roles, from the config. */
@@ -79,8 +79,8 @@ extern const wf_policy wf_policy_default;
  * and an English explanation in msg (msglen bytes, always NUL-terminated)
  * that says what is wrong and who may, or what to do.
  */
-int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
-             rect_state *to, char *msg, size_t msglen);
+int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, rect_state *to,
+             char *msg, size_t msglen);
 
 /*
  * The facts behind a refusal, for the reply's "details" (docs/PROTOCOL.md,
@@ -89,16 +89,16 @@ int wf_check(rect_action a, const wf_item *it, const wf_actor *who, const wf_pol
  * static); NULL or 0 when the rule does not concern them.
  */
 typedef struct {
-    const char *rule;     /* the rule's name, e.g. "owner_may_not_verify"; NULL when allowed */
-    rect_action action;   /* the action refused */
-    rect_state state;     /* the item's state (RECT_ST_NONE: no item) */
-    unsigned needs;       /* mask of the states the action starts from (0: only from no item) */
-    unsigned roles;       /* mask of the roles it needs (0: decided by the relation to the item) */
-    const char *user;     /* the acting user */
-    const char *owner;    /* the item's owner */
-    const char *leader;   /* the item's leader */
+    const char *rule;      /* the rule's name, e.g. "owner_may_not_verify"; NULL when allowed */
+    rect_action action;    /* the action refused */
+    rect_state state;      /* the item's state (RECT_ST_NONE: no item) */
+    unsigned needs;        /* mask of the states the action starts from (0: only from no item) */
+    unsigned roles;        /* mask of the roles it needs (0: decided by the relation to the item) */
+    const char *user;      /* the acting user */
+    const char *owner;     /* the item's owner */
+    const char *leader;    /* the item's leader */
     const char *requester; /* who asked for the pending extension */
-    const char *reviewer; /* ledger.reviewer */
+    const char *reviewer;  /* ledger.reviewer */
     const char *deadline, *new_deadline, *new_leader;
 } wf_why;
 
@@ -106,8 +106,8 @@ typedef struct {
  * wf_check, also filling *why (when not NULL) with the rule that refused
  * and its facts; why->rule is NULL when the action is allowed.
  */
-int wf_check_why(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol,
-                 rect_state *to, char *msg, size_t msglen, wf_why *why);
+int wf_check_why(rect_action a, const wf_item *it, const wf_actor *who, const wf_policy *pol, rect_state *to,
+                 char *msg, size_t msglen, wf_why *why);
 
 /* 1 if action a is ever allowed from state s (ignoring who), else 0. */
 int wf_allowed_from(rect_action a, rect_state s);

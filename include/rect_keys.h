@@ -20,7 +20,7 @@
 #define RECT_Z85_LEN 40 /* characters of a Z85 key, without the NUL */
 
 typedef struct {
-    char user[129];                 /* the "user:" line ("" when absent) */
+    char user[129]; /* the "user:" line ("" when absent) */
     char public_z85[RECT_Z85_LEN + 1];
     char secret_z85[RECT_Z85_LEN + 1]; /* "" when read from a .pub file */
 } rect_key;
@@ -52,8 +52,7 @@ int keys_read(const char *path, int need_secret, rect_key *k, char *err, size_t 
  * path of a .pub (or .key) file (relative paths against dir). The Z85 into
  * out. 0, or -1 with err set.
  */
-int keys_public_of(const char *value, const char *dir, char out[RECT_Z85_LEN + 1], char *err,
-                   size_t errlen);
+int keys_public_of(const char *value, const char *dir, char out[RECT_Z85_LEN + 1], char *err, size_t errlen);
 
 /* The base of a key file (PATH.key -> PATH; other names unchanged) into out. */
 void keys_base(const char *key_file, char *out, size_t len);

@@ -16,11 +16,11 @@
 #define RECT_VERSION "0.1.0"
 
 /* Limits that are part of the protocol, not of the config. */
-#define RECT_MAX_FILES 16       /* attachment frames per request */
-#define RECT_MAX_CLIENT_ID 64   /* bytes in "client" */
-#define RECT_MAX_TEXT 65536     /* bytes in one text field (title, note, ...) */
-#define RECT_MAX_NAME 128       /* bytes in ref, inspection, file names */
-#define RECT_MAX_COUNT 1000000  /* a count given from outside (fed_back): sums of them never overflow */
+#define RECT_MAX_FILES 16      /* attachment frames per request */
+#define RECT_MAX_CLIENT_ID 64  /* bytes in "client" */
+#define RECT_MAX_TEXT 65536    /* bytes in one text field (title, note, ...) */
+#define RECT_MAX_NAME 128      /* bytes in ref, inspection, file names */
+#define RECT_MAX_COUNT 1000000 /* a count given from outside (fed_back): sums of them never overflow */
 /* Bytes of a stored file in one blob_get reply: larger files come in several
  * requests (offset, length). Well under any daemon.max_attachment_mb. */
 #define RECT_MAX_CHUNK (1u << 20)
@@ -128,12 +128,12 @@ typedef enum {
     RECT_ACT_WITHDRAW_DECLINE, /* a mistaken 不认领 withdrawn (it stays in the history): item 0 */
     RECT_ACT_AMEND,            /* an admin corrects title, description or measures: old → new */
     /* Acts of people on the record (ledger sign, urge, reply, acknowledge). */
-    RECT_ACT_SIGN,           /* the 审核人 signs an inspection's ledger: item 0, names the head it signs */
-    RECT_ACT_URGE,           /* a 督办 by a person (the item's leader or an admin) */
-    RECT_ACT_REPLY,          /* the owner's answer to an urge */
-    RECT_ACT_ACKNOWLEDGE,    /* the owner's 签收 of the current assignment */
+    RECT_ACT_SIGN,        /* the 审核人 signs an inspection's ledger: item 0, names the head it signs */
+    RECT_ACT_URGE,        /* a 督办 by a person (the item's leader or an admin) */
+    RECT_ACT_REPLY,       /* the owner's answer to an urge */
+    RECT_ACT_ACKNOWLEDGE, /* the owner's 签收 of the current assignment */
     /* Backups (issue 11). */
-    RECT_ACT_BACKUP,         /* a verified backup was made (backup): item 0, no item */
+    RECT_ACT_BACKUP, /* a verified backup was made (backup): item 0, no item */
     /* Passwords (issue 13): an admin's reset of another user's password: item 0, names the
      * user only (the hash is never in the chain). */
     RECT_ACT_PASSWORD_RESET,
@@ -141,11 +141,10 @@ typedef enum {
 } rect_action;
 
 static const char *const rect_action_names[RECT_ACT_COUNT] = {
-    "claim", "assign", "start", "evidence", "verify", "reject", "close", "reopen",
-    "extend", "approve_extension", "deny_extension", "escalate", "review", "relapse",
-    "inspection", "decline", "withdraw_decline", "amend", "sign", "urge", "reply", "acknowledge",
-    "backup",
-    "password_reset",
+    "claim",  "assign",  "start",      "evidence",          "verify",           "reject",
+    "close",  "reopen",  "extend",     "approve_extension", "deny_extension",   "escalate",
+    "review", "relapse", "inspection", "decline",           "withdraw_decline", "amend",
+    "sign",   "urge",    "reply",      "acknowledge",       "backup",           "password_reset",
 };
 
 /*
@@ -156,8 +155,8 @@ static const char *const rect_action_names[RECT_ACT_COUNT] = {
  */
 static inline int rect_action_no_item(int a)
 {
-    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE || a == RECT_ACT_SIGN ||
-           a == RECT_ACT_BACKUP || a == RECT_ACT_PASSWORD_RESET;
+    return a == RECT_ACT_INSPECTION || a == RECT_ACT_DECLINE || a == RECT_ACT_WITHDRAW_DECLINE ||
+           a == RECT_ACT_SIGN || a == RECT_ACT_BACKUP || a == RECT_ACT_PASSWORD_RESET;
 }
 
 /* The actor of events rectd records on its own (escalation). Not a user name: users are [A-Za-z0-9_.-] too, so it is reserved. */
@@ -169,6 +168,7 @@ static inline int rect_action_no_item(int a)
 #endif
 /* X(enum, wire name, summary) - the wire name is the "code" of an error
  * reply; the summary is what rectctl says before rectd's message. */
+/* clang-format off */
 #define RECT_ERRORS(X)                                                         \
     X(RECT_E_BAD_REQUEST, "bad_request", N_("the request is malformed")) \
     X(RECT_E_BAD_UTF8, "bad_utf8", N_("text that is not valid UTF-8")) \
@@ -196,6 +196,7 @@ static inline int rect_action_no_item(int a)
     X(RECT_E_THROTTLED, "throttled", N_("too many failed attempts: wait a while")) \
     X(RECT_E_NOMEM, "out_of_memory", N_("rectd ran out of memory")) \
     X(RECT_E_INTERNAL, "internal", N_("an internal error in rectd"))
+/* clang-format on */
 
 typedef enum {
     RECT_OK = 0,
@@ -203,7 +204,7 @@ typedef enum {
 #define RECT_X_ENUM(e, s, d) e,
     RECT_ERRORS(RECT_X_ENUM)
 #undef RECT_X_ENUM
-    RECT_E_LAST_
+        RECT_E_LAST_
 } rect_err;
 
 /* Wire name and English summary (N_-marked) of a (negative) error code, or NULL. */
@@ -264,7 +265,8 @@ static inline int rect_kind_parse(const char *s)
 
 /* The states' Chinese labels: the one set every client shows (common/refusal.c, po/zh_CN.po,
  * client/ledger.c), read back where people type a state. */
-static const char *const rect_state_names_zh[RECT_ST_COUNT] = {"已认领", "已交办", "整改中", "已验收", "已销号"};
+static const char *const rect_state_names_zh[RECT_ST_COUNT] = {"已认领", "已交办", "整改中", "已验收",
+                                                               "已销号"};
 
 /* State from its English identifier or its Chinese label; -1 if neither. */
 static inline int rect_state_parse(const char *s)

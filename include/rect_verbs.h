@@ -43,6 +43,7 @@
  * Checks between arguments (add's owner, unit, leader and deadline go
  * together) are the handler's: the table says what each one is.
  */
+/* clang-format off */
 #define RECT_VERBS(X, A)                                                                          \
     X(PING, "ping", READ, ANY, NONE, )                                                            \
     X(LIST, "list", READ_LONG, ANY, NONE,                                                         \
@@ -124,6 +125,7 @@
     /* Passwords (cmd_passwd.c): set or reset one; a gateway checks one. */                     \
     X(PASSWD, "passwd", WRITE, ANY, NONE, A(password, LINE, REQ) A(name, NAME, OPT))             \
     X(LOGIN, "login", READ, GATEWAY, NONE, A(name, NAME, REQ) A(password, LINE, REQ))
+/* clang-format on */
 
 /* What a command does to the database (see access above). */
 typedef enum { RECT_READ, RECT_WRITE, RECT_READ_LONG, RECT_TASK } rect_access;
@@ -166,7 +168,7 @@ typedef enum {
 #define RECT_X_ID(id, wire, access, roles, files, args) RECT_VERB_##id,
     RECT_VERBS(RECT_X_ID, RECT_X_NO_ARG)
 #undef RECT_X_ID
-    RECT_VERB_COUNT
+        RECT_VERB_COUNT
 } rect_verb_id;
 
 /*
@@ -192,7 +194,10 @@ typedef struct {
 } rect_arg_ref;
 
 /* The argument name of command ID as a constant rect_arg_ref, checked at compile time. */
-#define RECT_ARG_OF(ID, name) {RECT_VERB_##ID, (int)offsetof(struct rect_args_##ID, name)}
+#define RECT_ARG_OF(ID, name)                                      \
+    {                                                              \
+        RECT_VERB_##ID, (int)offsetof(struct rect_args_##ID, name) \
+    }
 
 /* The command with id verb, or NULL for RECT_VERB_NONE and out-of-range ids. Static storage. */
 static inline const rect_verb *rect_verb_of(int verb)
@@ -201,8 +206,12 @@ static inline const rect_verb *rect_verb_of(int verb)
 #define RECT_X_ARGS(id, wire, access, roles, files, args) \
     static const rect_arg id##_args[] = {args{NULL, RECT_ARG_NAME, 0}};
     RECT_VERBS(RECT_X_ARGS, RECT_X_ARG)
-#define RECT_X_VERB(id, wire, access, roles, files, args)                                  \
-    [RECT_VERB_##id] = {wire, RECT_##access, RECT_ROLE_##roles, RECT_FILES_##files, id##_args, \
+#define RECT_X_VERB(id, wire, access, roles, files, args) \
+    [RECT_VERB_##id] = {wire,                             \
+                        RECT_##access,                    \
+                        RECT_ROLE_##roles,                \
+                        RECT_FILES_##files,               \
+                        id##_args,                        \
                         sizeof id##_args / sizeof id##_args[0] - 1},
     static const rect_verb verbs[RECT_VERB_COUNT] = {RECT_VERBS(RECT_X_VERB, RECT_X_NO_ARG)};
 #undef RECT_X_VERB

@@ -143,9 +143,10 @@ static enum MHD_Result s_send(struct MHD_Connection *c, web_reply *r, int is_sta
     r->raw = NULL;
     r->body.data = NULL;
     MHD_add_response_header(resp, "Content-Type", r->type ? r->type : "text/html; charset=utf-8");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
-                            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+    MHD_add_response_header(
+        resp, "Content-Security-Policy",
+        "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -198,7 +199,8 @@ static enum MHD_Result s_static(struct MHD_Connection *c, const char *url)
 }
 
 static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-                                const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+                                const char *version, const char *upload_data, size_t *upload_size,
+                                void **con_cls)
 {
     (void)cls;
     (void)version;
@@ -217,13 +219,16 @@ static enum MHD_Result s_handle(void *cls, struct MHD_Connection *c, const char 
             if (cl && strtoull(cl, NULL, 10) > limit) {
                 st->early = 1;
                 char msg[160];
-                snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限，未做任何更改。\n", s_cfg->max_upload_mb);
+                snprintf(msg, sizeof msg, "上传内容超过 %u MB 的上限，未做任何更改。\n",
+                         s_cfg->max_upload_mb);
                 return s_plain(c, 413, msg);
             }
             st->pp = MHD_create_post_processor(c, 32 * 1024, s_post_iter, st);
             if (!st->pp) {
                 st->early = 1;
-                return s_plain(c, 415, "表单格式不对（需要 application/x-www-form-urlencoded 或 multipart/form-data）。\n");
+                return s_plain(
+                    c, 415,
+                    "表单格式不对（需要 application/x-www-form-urlencoded 或 multipart/form-data）。\n");
             }
         }
         return MHD_YES;
@@ -326,31 +331,32 @@ void *http_start(const web_cfg *cfg, char *err, size_t errlen)
         sa = (struct sockaddr *)&a6;
         flags |= MHD_USE_IPv6;
     } else {
-        snprintf(err, errlen, "%s: web.listen: \"%s\" is not an IP address (e.g. 127.0.0.1 or ::1)", cfg->path,
-                 cfg->listen_host);
+        snprintf(err, errlen, "%s: web.listen: \"%s\" is not an IP address (e.g. 127.0.0.1 or ::1)",
+                 cfg->path, cfg->listen_host);
         return NULL;
     }
     if (cfg->tls_cert) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
-            snprintf(err, errlen, "this libmicrohttpd has no TLS: remove web.tls_cert and put a proxy with TLS in front");
+            snprintf(err, errlen,
+                     "this libmicrohttpd has no TLS: remove web.tls_cert and put a proxy with TLS in front");
             return NULL;
         }
         flags |= MHD_USE_TLS;
     }
     struct MHD_Daemon *d =
         cfg->tls_cert
-            ? MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, s_handle, NULL, MHD_OPTION_SOCK_ADDR, sa,
-                               MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL, MHD_OPTION_CONNECTION_LIMIT, 256u,
-                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                               MHD_OPTION_HTTPS_MEM_CERT, cfg->tls_cert, MHD_OPTION_HTTPS_MEM_KEY, cfg->tls_key,
-                               MHD_OPTION_END)
-            : MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, s_handle, NULL, MHD_OPTION_SOCK_ADDR, sa,
-                               MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL, MHD_OPTION_CONNECTION_LIMIT, 256u,
-                               MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-                               MHD_OPTION_END);
+            ? MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, s_handle, NULL, MHD_OPTION_SOCK_ADDR,
+                               sa, MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+                               256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT,
+                               60u, MHD_OPTION_HTTPS_MEM_CERT, cfg->tls_cert, MHD_OPTION_HTTPS_MEM_KEY,
+                               cfg->tls_key, MHD_OPTION_END)
+            : MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, s_handle, NULL, MHD_OPTION_SOCK_ADDR,
+                               sa, MHD_OPTION_NOTIFY_COMPLETED, s_done, NULL, MHD_OPTION_CONNECTION_LIMIT,
+                               256u, MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_TIMEOUT,
+                               60u, MHD_OPTION_END);
     if (!d)
-        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not an address of this machine?)", cfg->listen_host,
-                 cfg->port);
+        snprintf(err, errlen, "cannot listen on %s:%u (in use, or not an address of this machine?)",
+                 cfg->listen_host, cfg->port);
     return d;
 }
 

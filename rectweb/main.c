@@ -61,7 +61,8 @@ int main(int argc, char **argv)
     char locale_dir[4096];
     struct stat lst;
     if ((cfg_beside_exe("../locale", locale_dir, sizeof locale_dir) != 0 || stat(locale_dir, &lst) != 0) &&
-        (cfg_beside_exe("../share/locale", locale_dir, sizeof locale_dir) != 0 || stat(locale_dir, &lst) != 0))
+        (cfg_beside_exe("../share/locale", locale_dir, sizeof locale_dir) != 0 ||
+         stat(locale_dir, &lst) != 0))
         snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
     bindtextdomain("rectctl", locale_dir);
     bind_textdomain_codeset("rectctl", "UTF-8");
@@ -100,8 +101,8 @@ int main(int argc, char **argv)
         webcfg_free(&cfg);
         return 1;
     }
-    fprintf(stderr, "rectweb: serving http%s://%s:%u/ for rectd at %s (gateway %s)\n", cfg.tls_cert ? "s" : "",
-            cfg.listen_host, cfg.port, cfg.endpoint, cfg.gateway);
+    fprintf(stderr, "rectweb: serving http%s://%s:%u/ for rectd at %s (gateway %s)\n",
+            cfg.tls_cert ? "s" : "", cfg.listen_host, cfg.port, cfg.endpoint, cfg.gateway);
     int sig = 0;
     do
         sigwait(&set, &sig);

@@ -19,8 +19,11 @@
 /* ---- words ---- */
 static const char *s_state_zh(const char *s)
 {
-    static const char *const m[][2] = {{"claimed", "已认领"},   {"assigned", "已交办"}, {"rectifying", "整改中"},
-                                       {"verified", "已验收"}, {"closed", "已销号"}};
+    static const char *const m[][2] = {{"claimed", "已认领"},
+                                       {"assigned", "已交办"},
+                                       {"rectifying", "整改中"},
+                                       {"verified", "已验收"},
+                                       {"closed", "已销号"}};
     for (size_t i = 0; s && i < sizeof m / sizeof m[0]; i++)
         if (strcmp(m[i][0], s) == 0)
             return m[i][1];
@@ -29,18 +32,34 @@ static const char *s_state_zh(const char *s)
 
 static const char *s_light_zh(const char *l)
 {
-    return !l ? "" : strcmp(l, "red") == 0 ? "红灯" : strcmp(l, "yellow") == 0 ? "黄灯" : strcmp(l, "green") == 0 ? "绿灯" : l;
+    return !l                         ? ""
+           : strcmp(l, "red") == 0    ? "红灯"
+           : strcmp(l, "yellow") == 0 ? "黄灯"
+           : strcmp(l, "green") == 0  ? "绿灯"
+                                      : l;
 }
 
 static const char *s_action_zh(const char *a)
 {
     static const char *const m[][2] = {
-        {"claim", "认领"},          {"assign", "交办"},           {"start", "开始整改"},
-        {"evidence", "上传佐证"},   {"verify", "验收通过"},       {"reject", "退回整改"},
-        {"close", "销号"},          {"reopen", "重新打开"},       {"extend", "申请延期"},
-        {"approve_extension", "批准延期"}, {"deny_extension", "驳回延期"}, {"escalate", "督办（系统）"},
-        {"review", "巩固复查"},     {"relapse", "反弹"},          {"amend", "更正"},
-        {"urge", "督办"},           {"reply", "回复督办"},        {"acknowledge", "签收"},
+        {"claim", "认领"},
+        {"assign", "交办"},
+        {"start", "开始整改"},
+        {"evidence", "上传佐证"},
+        {"verify", "验收通过"},
+        {"reject", "退回整改"},
+        {"close", "销号"},
+        {"reopen", "重新打开"},
+        {"extend", "申请延期"},
+        {"approve_extension", "批准延期"},
+        {"deny_extension", "驳回延期"},
+        {"escalate", "督办（系统）"},
+        {"review", "巩固复查"},
+        {"relapse", "反弹"},
+        {"amend", "更正"},
+        {"urge", "督办"},
+        {"reply", "回复督办"},
+        {"acknowledge", "签收"},
     };
     for (size_t i = 0; a && i < sizeof m / sizeof m[0]; i++)
         if (strcmp(m[i][0], a) == 0)
@@ -77,15 +96,19 @@ static void s_begin(web_req *q, web_reply *r, const char *title)
 {
     wbuf *b = &r->body;
     r->type = "text/html; charset=utf-8";
-    wb_puts(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-               "<link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/app.js\" defer></script><title>");
+    wb_puts(
+        b,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        "<link rel=\"stylesheet\" href=\"/static/app.css\"><script src=\"/static/app.js\" defer></script><title>");
     wb_esc(b, title);
     wb_puts(b, " - 整改销号</title></head><body>");
     if (q->sess) {
-        wb_puts(b, "<header><nav><a href=\"/\">我的事项</a><a href=\"/verify\">待我验收</a><a href=\"/close\">待销号</a>"
-                   "<a href=\"/inbox\">通知</a><a href=\"/board\">看板</a><a href=\"/ledger\">台账</a></nav>"
-                   "<form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+        wb_puts(
+            b,
+            "<header><nav><a href=\"/\">我的事项</a><a href=\"/verify\">待我验收</a><a href=\"/close\">待销号</a>"
+            "<a href=\"/inbox\">通知</a><a href=\"/board\">看板</a><a href=\"/ledger\">台账</a></nav>"
+            "<form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
         wb_esc(b, q->sess->csrf);
         wb_puts(b, "\"><span class=\"who\">");
         wb_esc(b, q->sess->display);
@@ -123,9 +146,9 @@ static void s_message(web_req *q, web_reply *r, int status, const char *title, c
 static void s_refused(web_req *q, web_reply *r, const web_answer *a, const char *title, const char *back)
 {
     r->status = a->code && strcmp(a->code, "permission_denied") == 0 ? 403
-                : a->code && strcmp(a->code, "unreachable") == 0   ? 502
-                : a->code && strcmp(a->code, "too_large") == 0     ? 413
-                                                                   : 409;
+                : a->code && strcmp(a->code, "unreachable") == 0     ? 502
+                : a->code && strcmp(a->code, "too_large") == 0       ? 413
+                                                                     : 409;
     s_begin(q, r, title);
     web_refusal(&r->body, a);
     wb_puts(&r->body, "<p><a href=\"");
@@ -155,12 +178,13 @@ static void s_login_form(web_req *q, web_reply *r, int status, const char *probl
 {
     /* The browser's token stays while it has one (a second tab, a favicon's redirect). */
     char pre[WEB_TOKEN_LEN + 1];
-    if (q->pre && strlen(q->pre) == WEB_TOKEN_LEN && strspn(q->pre, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == WEB_TOKEN_LEN)
+    if (q->pre && strlen(q->pre) == WEB_TOKEN_LEN &&
+        strspn(q->pre, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == WEB_TOKEN_LEN)
         memcpy(pre, q->pre, sizeof pre);
     else
         sess_token(pre);
-    snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_pre=%s; Path=/login; HttpOnly; SameSite=Strict%s", pre,
-             q->tls ? "; Secure" : "");
+    snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_pre=%s; Path=/login; HttpOnly; SameSite=Strict%s",
+             pre, q->tls ? "; Secure" : "");
     r->status = status;
     web_session *keep = q->sess;
     q->sess = NULL;
@@ -174,12 +198,16 @@ static void s_login_form(web_req *q, web_reply *r, int status, const char *probl
         wb_esc(b, problem);
         wb_puts(b, "</strong></div>");
     }
-    wb_puts(b, "<form method=\"post\" action=\"/login\" class=\"card\"><input type=\"hidden\" name=\"pre\" value=\"");
+    wb_puts(
+        b,
+        "<form method=\"post\" action=\"/login\" class=\"card\"><input type=\"hidden\" name=\"pre\" value=\"");
     wb_esc(b, pre);
-    wb_puts(b, "\"><label>用户名<input name=\"name\" autocomplete=\"username\" autocapitalize=\"none\" required></label>"
-               "<label>密码<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
-               "<button type=\"submit\">登录</button></form>"
-               "<p class=\"hint\">密码由本人用 rectctl passwd 设置，或由管理员重置。</p>");
+    wb_puts(
+        b,
+        "\"><label>用户名<input name=\"name\" autocomplete=\"username\" autocapitalize=\"none\" required></label>"
+        "<label>密码<input name=\"password\" type=\"password\" autocomplete=\"current-password\" required></label>"
+        "<button type=\"submit\">登录</button></form>"
+        "<p class=\"hint\">密码由本人用 rectctl passwd 设置，或由管理员重置。</p>");
     s_end(r);
 }
 
@@ -229,7 +257,7 @@ static void s_login_post(web_req *q, web_reply *r)
             s_login_form(q, r, 403, "用户名或密码错误。", NULL);
         else
             s_login_form(q, r,
-                         !strcmp(a.code ? a.code : "", "throttled") ? 429
+                         !strcmp(a.code ? a.code : "", "throttled")     ? 429
                          : !strcmp(a.code ? a.code : "", "unreachable") ? 502
                                                                         : 400,
                          NULL, &a);
@@ -243,7 +271,8 @@ static void s_login_post(web_req *q, web_reply *r)
     web_answer_free(&a);
     snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_s=%s; Path=/; HttpOnly; SameSite=Strict%s", s->id,
              q->tls ? "; Secure" : "");
-    snprintf(r->set_cookie[1], sizeof r->set_cookie[1], "rw_pre=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict");
+    snprintf(r->set_cookie[1], sizeof r->set_cookie[1],
+             "rw_pre=; Path=/login; Max-Age=0; HttpOnly; SameSite=Strict");
     r->status = 303;
     snprintf(r->location, sizeof r->location, "/");
 }
@@ -386,17 +415,20 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         web_answer_free(&a);
         return;
     }
-    int have_h = rectd_call("history", q->sess->user, json_pack("{sI}", "item", (json_int_t)id), 0, NULL, 0, &h);
+    int have_h =
+        rectd_call("history", q->sess->user, json_pack("{sI}", "item", (json_int_t)id), 0, NULL, 0, &h);
     const json_t *it = json_object_get(a.result, "item"), *facts = json_object_get(a.result, "facts");
     const char *state = s_str(it, "state");
-    r->status = problem ? (problem->code && strcmp(problem->code, "permission_denied") == 0 ? 403 : 409) : 200;
+    r->status =
+        problem ? (problem->code && strcmp(problem->code, "permission_denied") == 0 ? 403 : 409) : 200;
     s_begin(q, r, "事项详情");
     wbuf *b = &r->body;
     if (problem)
         web_refusal(b, problem);
     if (q->arg(q->arg_ctx, "done"))
         wb_puts(b, "<div class=\"done\" role=\"status\">已提交。</div>");
-    wb_printf(b, "<section class=\"card\"><h2><span class=\"light %s\"></span>", *s_str(facts, "light") ? s_str(facts, "light") : "none");
+    wb_printf(b, "<section class=\"card\"><h2><span class=\"light %s\"></span>",
+              *s_str(facts, "light") ? s_str(facts, "light") : "none");
     wb_esc(b, s_str(it, "ref"));
     wb_puts(b, " ");
     wb_esc(b, s_str(it, "title"));
@@ -419,16 +451,21 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         wb_puts(b, "<button type=\"submit\" name=\"go\" value=\"1\">开始整改</button></form>");
     }
     if (!strcmp(state, "rectifying") || !strcmp(state, "verified") || !strcmp(state, "closed"))
-        wb_printf(b, "<p><a class=\"button\" id=\"upload\" href=\"/item/%llu/upload\">上传佐证</a></p>", (unsigned long long)id);
+        wb_printf(b, "<p><a class=\"button\" id=\"upload\" href=\"/item/%llu/upload\">上传佐证</a></p>",
+                  (unsigned long long)id);
     if (!strcmp(state, "rectifying") && s_has_role(q, RECT_ROLE_VERIFIER)) {
-        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/verify\" class=\"verify\">", (unsigned long long)id);
+        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/verify\" class=\"verify\">",
+                  (unsigned long long)id);
         s_csrf_field(b, q);
-        wb_puts(b, "<label>验收意见<textarea name=\"opinion\" required></textarea></label>"
-                   "<button type=\"submit\" name=\"result\" value=\"pass\">验收通过</button> "
-                   "<button type=\"submit\" name=\"result\" value=\"reject\" class=\"secondary\">退回整改</button></form>");
+        wb_puts(
+            b,
+            "<label>验收意见<textarea name=\"opinion\" required></textarea></label>"
+            "<button type=\"submit\" name=\"result\" value=\"pass\">验收通过</button> "
+            "<button type=\"submit\" name=\"result\" value=\"reject\" class=\"secondary\">退回整改</button></form>");
     }
     if (!strcmp(state, "verified") && s_has_role(q, RECT_ROLE_LEADER | RECT_ROLE_ADMIN)) {
-        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/close\" class=\"close\">", (unsigned long long)id);
+        wb_printf(b, "<form method=\"post\" action=\"/item/%llu/close\" class=\"close\">",
+                  (unsigned long long)id);
         s_csrf_field(b, q);
         wb_puts(b, "<label>销号说明<textarea name=\"note\" required></textarea></label>"
                    "<button type=\"submit\">销号</button></form>");
@@ -437,8 +474,10 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
     const json_t *ext = json_object_get(it, "extension");
     int open_work = !strcmp(state, "assigned") || !strcmp(state, "rectifying");
     if (open_work && !json_is_object(ext) && s_has_role(q, RECT_ROLE_OWNER | RECT_ROLE_ADMIN)) {
-        wb_printf(b, "<details><summary>申请延期</summary><form method=\"post\" action=\"/item/%llu/extend\" class=\"extend\">",
-                  (unsigned long long)id);
+        wb_printf(
+            b,
+            "<details><summary>申请延期</summary><form method=\"post\" action=\"/item/%llu/extend\" class=\"extend\">",
+            (unsigned long long)id);
         s_csrf_field(b, q);
         wb_puts(b, "<label>延期至<input type=\"date\" name=\"deadline\" required></label>"
                    "<label>延期理由<textarea name=\"reason\" required></textarea></label>"
@@ -453,15 +492,19 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         wb_esc(b, s_str(ext, "reason"));
         wb_puts(b, "</p>");
         if (s_has_role(q, RECT_ROLE_LEADER | RECT_ROLE_ADMIN)) {
-            wb_printf(b, "<form method=\"post\" action=\"/item/%llu/decide\" class=\"decide\">", (unsigned long long)id);
+            wb_printf(b, "<form method=\"post\" action=\"/item/%llu/decide\" class=\"decide\">",
+                      (unsigned long long)id);
             s_csrf_field(b, q);
-            wb_puts(b, "<label>意见<textarea name=\"note\"></textarea></label>"
-                       "<button type=\"submit\" name=\"decision\" value=\"approve\">批准延期</button> "
-                       "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">不予延期</button></form>");
+            wb_puts(
+                b,
+                "<label>意见<textarea name=\"note\"></textarea></label>"
+                "<button type=\"submit\" name=\"decision\" value=\"approve\">批准延期</button> "
+                "<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"secondary\">不予延期</button></form>");
         }
         wb_puts(b, "</div>");
     }
-    wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案（JSON）</a></p></section>", (unsigned long long)id);
+    wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案（JSON）</a></p></section>",
+              (unsigned long long)id);
 
     /* evidence */
     wb_puts(b, "<section class=\"card\"><h2>佐证材料</h2>");
@@ -537,14 +580,19 @@ static void s_upload_form(web_req *q, web_reply *r, uint64_t id)
     r->status = 200;
     s_begin(q, r, "上传佐证");
     wbuf *b = &r->body;
-    wb_printf(b, "<form method=\"post\" action=\"/item/%llu/evidence\" enctype=\"multipart/form-data\" class=\"card\" "
-                 "data-progress=\"1\">", (unsigned long long)id);
+    wb_printf(
+        b,
+        "<form method=\"post\" action=\"/item/%llu/evidence\" enctype=\"multipart/form-data\" class=\"card\" "
+        "data-progress=\"1\">",
+        (unsigned long long)id);
     s_csrf_field(b, q);
-    wb_printf(b, "<label>整改情况说明<textarea name=\"note\" required></textarea></label>"
-                 "<label>照片（可多张，共不超过 %u MB）<input type=\"file\" name=\"photo\" accept=\"image/*\" multiple></label>"
-                 "<progress value=\"0\" max=\"100\" hidden></progress>"
-                 "<button type=\"submit\">提交</button></form><p><a href=\"/item/%llu\">返回</a></p>",
-              q->cfg->max_upload_mb, (unsigned long long)id);
+    wb_printf(
+        b,
+        "<label>整改情况说明<textarea name=\"note\" required></textarea></label>"
+        "<label>照片（可多张，共不超过 %u MB）<input type=\"file\" name=\"photo\" accept=\"image/*\" multiple></label>"
+        "<progress value=\"0\" max=\"100\" hidden></progress>"
+        "<button type=\"submit\">提交</button></form><p><a href=\"/item/%llu\">返回</a></p>",
+        q->cfg->max_upload_mb, (unsigned long long)id);
     s_end(r);
 }
 
@@ -605,7 +653,8 @@ static int s_blob_read(web_req *q, uint64_t id, const char *sha, char **out, siz
     crypto_hash_sha256_state h;
     crypto_hash_sha256_init(&h);
     do {
-        json_t *args = json_pack("{sIsssI}", "item", (json_int_t)id, "sha256", sha, "offset", (json_int_t)have);
+        json_t *args =
+            json_pack("{sIsssI}", "item", (json_int_t)id, "sha256", sha, "offset", (json_int_t)have);
         if (!rectd_call("blob_get", q->sess->user, args, 0, NULL, 0, a)) {
             free(buf);
             return 0;
@@ -665,11 +714,11 @@ static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
     int image = s_is_image(safe);
     const char *dot = strrchr(safe, '.');
     r->status = 200;
-    r->type = !image                                                ? "application/octet-stream"
-              : !strcasecmp(dot, ".png")                            ? "image/png"
-              : !strcasecmp(dot, ".gif")                            ? "image/gif"
-              : !strcasecmp(dot, ".webp")                           ? "image/webp"
-                                                                    : "image/jpeg";
+    r->type = !image                      ? "application/octet-stream"
+              : !strcasecmp(dot, ".png")  ? "image/png"
+              : !strcasecmp(dot, ".gif")  ? "image/gif"
+              : !strcasecmp(dot, ".webp") ? "image/webp"
+                                          : "image/jpeg";
     wbuf enc = {0};
     s_url(&enc, safe);
     char ascii[128];
@@ -678,7 +727,8 @@ static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
         ascii[k++] = (unsigned char)*p < 0x80 ? *p : '_';
     ascii[k] = '\0';
     snprintf(r->disposition, sizeof r->disposition, "%s; filename=\"%s\"; filename*=UTF-8''%s",
-             image && !q->arg(q->arg_ctx, "dl") ? "inline" : "attachment", ascii, enc.data ? enc.data : "file");
+             image && !q->arg(q->arg_ctx, "dl") ? "inline" : "attachment", ascii,
+             enc.data ? enc.data : "file");
     wb_free(&enc);
     r->raw = data ? data : strdup("");
     r->raw_len = data_len;
@@ -719,7 +769,8 @@ static void s_inbox(web_req *q, web_reply *r)
     json_t *n;
     wb_puts(b, "<ul class=\"notices\">");
     json_array_foreach(json_object_get(a.result, "notices"), i, n) {
-        wb_printf(b, "<li class=\"card%s\"><strong>", json_is_true(json_object_get(n, "read")) ? " read" : "");
+        wb_printf(b, "<li class=\"card%s\"><strong>",
+                  json_is_true(json_object_get(n, "read")) ? " read" : "");
         wb_esc(b, s_str(n, "subject"));
         wb_puts(b, "</strong><p class=\"meta\">");
         s_when(b, s_str(n, "created"));
@@ -729,8 +780,10 @@ static void s_inbox(web_req *q, web_reply *r)
         if (!json_is_true(json_object_get(n, "read"))) {
             wb_puts(b, "<form method=\"post\" action=\"/ack\" class=\"ack\">");
             s_csrf_field(b, q);
-            wb_printf(b, "<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\" class=\"secondary\">标为已读</button></form>",
-                      (long long)json_integer_value(json_object_get(n, "id")));
+            wb_printf(
+                b,
+                "<input type=\"hidden\" name=\"id\" value=\"%lld\"><button type=\"submit\" class=\"secondary\">标为已读</button></form>",
+                (long long)json_integer_value(json_object_get(n, "id")));
         }
         wb_puts(b, "</li>");
     }
@@ -753,8 +806,10 @@ static void s_board_table(web_req *q, wbuf *b, const char *by, const char *title
         wb_puts(b, "</section>");
         return;
     }
-    wb_printf(b, "<table class=\"board\" id=\"by-%s\"><thead><tr><th>%s</th><th>红灯</th><th>黄灯</th><th>绿灯</th><th>合计</th></tr></thead><tbody>",
-              by, !strcmp(by, "unit") ? "责任单位" : "责任领导");
+    wb_printf(
+        b,
+        "<table class=\"board\" id=\"by-%s\"><thead><tr><th>%s</th><th>红灯</th><th>黄灯</th><th>绿灯</th><th>合计</th></tr></thead><tbody>",
+        by, !strcmp(by, "unit") ? "责任单位" : "责任领导");
     size_t i;
     json_t *g;
     static const char *const lights[] = {"red", "yellow", "green"};
@@ -863,9 +918,10 @@ static void s_ledger_file(web_req *q, web_reply *r, int csv)
         return;
     }
     static const char *const cols[][2] = {
-        {"ref", "编号"},     {"title", "问题"},           {"unit", "责任单位"},   {"owner", "责任人"},
-        {"leader", "责任领导"}, {"deadline", "整改时限"}, {"state", "状态"},     {"light", "灯"},
-        {"verified_at", "验收时间"}, {"closed_at", "销号时间"},
+        {"ref", "编号"},           {"title", "问题"},      {"unit", "责任单位"},
+        {"owner", "责任人"},       {"leader", "责任领导"}, {"deadline", "整改时限"},
+        {"state", "状态"},         {"light", "灯"},        {"verified_at", "验收时间"},
+        {"closed_at", "销号时间"},
     };
     r->type = "text/csv; charset=utf-8";
     wbuf *b = &r->body;
@@ -931,14 +987,15 @@ void pages_handle(web_req *q, web_reply *r)
         return;
     }
     if (post && !sess_csrf_ok(q->sess, form_get(q->form, "csrf"))) {
-        s_message(q, r, 403, "请求无效", "表单已过期或来源不明（缺少或不符的 CSRF 令牌），未做任何更改。请返回刷新后再试。");
+        s_message(q, r, 403, "请求无效",
+                  "表单已过期或来源不明（缺少或不符的 CSRF 令牌），未做任何更改。请返回刷新后再试。");
         return;
     }
     if (post && !strcmp(q->path, "/logout")) {
         sess_end(q->sess);
         q->sess = NULL;
-        snprintf(r->set_cookie[0], sizeof r->set_cookie[0], "rw_s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s",
-                 q->tls ? "; Secure" : "");
+        snprintf(r->set_cookie[0], sizeof r->set_cookie[0],
+                 "rw_s=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict%s", q->tls ? "; Secure" : "");
         r->status = 303;
         snprintf(r->location, sizeof r->location, "/login");
         return;
@@ -961,7 +1018,8 @@ void pages_handle(web_req *q, web_reply *r)
         else if (!strcmp(q->path, "/ledger.csv") || !strcmp(q->path, "/ledger.json"))
             s_ledger_file(q, r, !strcmp(q->path, "/ledger.csv"));
         else if (!strcmp(q->path, "/dossier.json") && q->arg(q->arg_ctx, "inspection"))
-            s_dossier(q, r, json_pack("{ss}", "inspection", q->arg(q->arg_ctx, "inspection")), "dossier.json");
+            s_dossier(q, r, json_pack("{ss}", "inspection", q->arg(q->arg_ctx, "inspection")),
+                      "dossier.json");
         else if (web_blob_path(q->path, &id, sha))
             s_blob(q, r, id, sha);
         else if (web_item_path(q->path, &id, action, sizeof action) && !action[0])
@@ -1001,8 +1059,8 @@ void pages_handle(web_req *q, web_reply *r)
         s_item_write(q, r, id, "start", json_object(), NULL, 0);
     else if (!strcmp(action, "verify"))
         s_item_write(q, r, id, "verify",
-                     json_pack("{ssss}", "result", (v = form_get(q->form, "result")) ? v : "",
-                               "opinion", form_get(q->form, "opinion") ? form_get(q->form, "opinion") : ""),
+                     json_pack("{ssss}", "result", (v = form_get(q->form, "result")) ? v : "", "opinion",
+                               form_get(q->form, "opinion") ? form_get(q->form, "opinion") : ""),
                      NULL, 0);
     else if (!strcmp(action, "extend"))
         s_item_write(q, r, id, "extend",
@@ -1015,7 +1073,8 @@ void pages_handle(web_req *q, web_reply *r)
             json_object_set_new(args, "note", json_string(v));
         s_item_write(q, r, id, "decide_extension", args, NULL, 0);
     } else if (!strcmp(action, "close"))
-        s_item_write(q, r, id, "close", json_pack("{ss}", "note", (v = form_get(q->form, "note")) ? v : ""), NULL, 0);
+        s_item_write(q, r, id, "close", json_pack("{ss}", "note", (v = form_get(q->form, "note")) ? v : ""),
+                     NULL, 0);
     else
         s_message(q, r, 404, "找不到页面", "没有这个操作。");
 }

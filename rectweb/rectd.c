@@ -49,7 +49,7 @@ int rectd_call(const char *cmd, const char *user, json_t *args, int write, const
     json_decref(req);
     if (rc != CONN_OK) {
         a->code = rc == CONN_E_NOMEM ? "out_of_memory" : "unreachable";
-        a->message = rc == CONN_E_NOSOCKET ? "rectd is not running (no socket)"
+        a->message = rc == CONN_E_NOSOCKET    ? "rectd is not running (no socket)"
                      : rc == CONN_E_MALFORMED ? "rectd's answer could not be read"
                                               : "rectd did not answer in time";
         return 0;

@@ -27,17 +27,17 @@
 
 /* ---- configuration (webcfg.c) ---- */
 typedef struct {
-    char *path;        /* the config file */
-    char *listen_host; /* "127.0.0.1" */
-    unsigned port;     /* 8080 */
-    char *endpoint;    /* rectd's daemon.endpoint */
-    char server_key[41];  /* rectd's public key, Z85 */
-    char *gateway;        /* the gateway's user name in rectd.conf */
-    char pub[41], sec[41]; /* the gateway's key pair, Z85 */
+    char *path;               /* the config file */
+    char *listen_host;        /* "127.0.0.1" */
+    unsigned port;            /* 8080 */
+    char *endpoint;           /* rectd's daemon.endpoint */
+    char server_key[41];      /* rectd's public key, Z85 */
+    char *gateway;            /* the gateway's user name in rectd.conf */
+    char pub[41], sec[41];    /* the gateway's key pair, Z85 */
     char *tls_cert, *tls_key; /* file contents (PEM), or NULL: plain HTTP */
     unsigned max_upload_mb;
     unsigned session_idle_min;
-    unsigned login_tries;        /* failures per user before a wait */
+    unsigned login_tries;         /* failures per user before a wait */
     unsigned login_tries_address; /* failures per address before a wait */
     unsigned login_wait_s;
     unsigned timeout_ms;
@@ -113,10 +113,10 @@ void throttle_clear(const char *kind, const char *key);
 
 /* ---- rectd (rectd.c) ---- */
 typedef struct {
-    json_t *reply;  /* the whole reply, owned; NULL when rectd did not answer */
-    json_t *result; /* borrowed from reply when ok */
+    json_t *reply;              /* the whole reply, owned; NULL when rectd did not answer */
+    json_t *result;             /* borrowed from reply when ok */
     const char *code, *message; /* borrowed from reply when refused; code "unreachable" etc. otherwise */
-    char *data;     /* blob_get's frame, owned */
+    char *data;                 /* blob_get's frame, owned */
     size_t data_len;
 } web_answer;
 
@@ -152,7 +152,7 @@ typedef struct {
     char location[256];    /* a redirect (303) when set */
     char disposition[300]; /* Content-Disposition when set */
     char set_cookie[2][200];
-    char *raw;             /* a body of bytes instead of body (owned), raw_len of them */
+    char *raw; /* a body of bytes instead of body (owned), raw_len of them */
     size_t raw_len;
 } web_reply;
 
@@ -182,9 +182,9 @@ typedef struct {
     /* A query argument (?name=value, decoded) or NULL. */
     const char *(*arg)(void *arg_ctx, const char *name);
     void *arg_ctx;
-    web_session *sess;      /* NULL: not logged in */
-    const char *pre;        /* the login form's cookie token, or NULL */
-    web_form *form;         /* POST only */
+    web_session *sess; /* NULL: not logged in */
+    const char *pre;   /* the login form's cookie token, or NULL */
+    web_form *form;    /* POST only */
     time_t now;
     int tls;
 } web_req;

@@ -91,10 +91,11 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
      * its owner may. */
     struct stat st;
     if (stat(path, &st) == 0 && (st.st_mode & 022)) {
-        snprintf(err, errlen,
-                 "%s: others may write it (mode %04o): whoever can write it chooses the key rectweb trusts and "
-                 "the one it acts with; run chmod go-w %s",
-                 path, (unsigned)(st.st_mode & 07777), path);
+        snprintf(
+            err, errlen,
+            "%s: others may write it (mode %04o): whoever can write it chooses the key rectweb trusts and "
+            "the one it acts with; run chmod go-w %s",
+            path, (unsigned)(st.st_mode & 07777), path);
         goto done;
     }
     if (!config_read_file(&lc, path)) {
@@ -109,10 +110,20 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
         snprintf(err, errlen, "%s: no group web = { ... }: see config/rectweb.conf", path);
         goto done;
     }
-    static const char *const known[] = {"listen", "endpoint", "server_key", "gateway", "key_file",
-                                        "tls_cert", "tls_key", "max_upload_mb", "session_idle_min",
-                                        "login_tries", "login_tries_address", "login_wait_s",
-                                        "timeout_ms", "max_sessions"};
+    static const char *const known[] = {"listen",
+                                        "endpoint",
+                                        "server_key",
+                                        "gateway",
+                                        "key_file",
+                                        "tls_cert",
+                                        "tls_key",
+                                        "max_upload_mb",
+                                        "session_idle_min",
+                                        "login_tries",
+                                        "login_tries_address",
+                                        "login_wait_s",
+                                        "timeout_ms",
+                                        "max_sessions"};
     for (int i = 0; i < config_setting_length(g); i++) {
         const char *n = config_setting_name(config_setting_get_elem(g, (unsigned)i));
         size_t k = 0;
@@ -132,7 +143,8 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : 0;
     if (!colon || colon == listen || !end || *end || port < 1 || port > 65535) {
-        snprintf(err, errlen, "%s: web.listen = \"%s\": write ADDRESS:PORT, e.g. \"127.0.0.1:8080\"", path, listen);
+        snprintf(err, errlen, "%s: web.listen = \"%s\": write ADDRESS:PORT, e.g. \"127.0.0.1:8080\"", path,
+                 listen);
         goto done;
     }
     c->listen_host = strndup(listen, (size_t)(colon - listen));
@@ -140,9 +152,14 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
     const char *ep = s_str(g, "endpoint"), *sk = s_str(g, "server_key"), *gw = s_str(g, "gateway"),
                *kf = s_str(g, "key_file");
     if (!ep || !sk || !gw || !kf) {
-        snprintf(err, errlen, "%s: web.%s is not set: rectweb needs rectd's endpoint and public key, and the "
-                              "gateway's user name and key file",
-                 path, !ep ? "endpoint" : !sk ? "server_key" : !gw ? "gateway" : "key_file");
+        snprintf(err, errlen,
+                 "%s: web.%s is not set: rectweb needs rectd's endpoint and public key, and the "
+                 "gateway's user name and key file",
+                 path,
+                 !ep   ? "endpoint"
+                 : !sk ? "server_key"
+                 : !gw ? "gateway"
+                       : "key_file");
         goto done;
     }
     if (strncmp(ep, "ipc://", 6) == 0 && ep[6] != '/' && ep[6] != '@') {
@@ -177,8 +194,8 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
     memset(&k, 0, sizeof k);
     const char *cert = s_str(g, "tls_cert"), *key = s_str(g, "tls_key");
     if ((cert && *cert) != (key && *key)) {
-        snprintf(err, errlen, "%s: give both web.tls_cert and web.tls_key, or neither (plain HTTP behind a proxy)",
-                 path);
+        snprintf(err, errlen,
+                 "%s: give both web.tls_cert and web.tls_key, or neither (plain HTTP behind a proxy)", path);
         goto done;
     }
     if (cert && *cert) {

@@ -37,12 +37,12 @@
 #include <unistd.h>
 
 struct rec {
-    char type;       /* 'W' write, 'S' fsync/fdatasync, 'M' msync, 'T' ftruncate */
-    uint8_t dsync;   /* the descriptor was opened O_DSYNC or O_SYNC */
+    char type;     /* 'W' write, 'S' fsync/fdatasync, 'M' msync, 'T' ftruncate */
+    uint8_t dsync; /* the descriptor was opened O_DSYNC or O_SYNC */
     uint16_t fd;
-    uint32_t len;    /* bytes of data after the record ('W') */
-    uint64_t off;    /* file offset of the write; new size for 'T' */
-    int64_t t0, t1;  /* CLOCK_MONOTONIC ns at the call's start and end */
+    uint32_t len;   /* bytes of data after the record ('W') */
+    uint64_t off;   /* file offset of the write; new size for 'T' */
+    int64_t t0, t1; /* CLOCK_MONOTONIC ns at the call's start and end */
 };
 
 #define MAX_FD 4096

@@ -68,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (strpbrk(b.data, "<>\"'"))
             abort();
         for (const char *p = b.data; (p = strchr(p, '&')); p++)
-            if (strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) && strncmp(p, "&gt;", 4) && strncmp(p, "&quot;", 6) &&
-                strncmp(p, "&#39;", 5))
+            if (strncmp(p, "&amp;", 5) && strncmp(p, "&lt;", 4) && strncmp(p, "&gt;", 4) &&
+                strncmp(p, "&quot;", 6) && strncmp(p, "&#39;", 5))
                 abort();
     }
     wb_free(&b);

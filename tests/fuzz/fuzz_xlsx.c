@@ -40,9 +40,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static const char s_rels[] = "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
-                             "<Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
-static const char s_book[] = "<workbook xmlns:r=\"r\"><sheets><sheet name=\"s\" r:id=\"rId1\"/></sheets></workbook>";
+static const char s_rels[] =
+    "<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">"
+    "<Relationship Id=\"rId1\" Target=\"worksheets/sheet1.xml\"/></Relationships>";
+static const char s_book[] =
+    "<workbook xmlns:r=\"r\"><sheets><sheet name=\"s\" r:id=\"rId1\"/></sheets></workbook>";
 
 /* A stored zip of the parts in data (NUL-separated); malloc'd, or NULL. */
 static char *s_pack(const uint8_t *data, size_t size, size_t *out_len)

@@ -198,16 +198,17 @@ int main(int argc, char **argv)
     if (blob && (argc != 5 || (strcmp(argv[4], "flip") != 0 && strcmp(argv[4], "delete") != 0) ||
                  sodium_hex2bin(sha, 32, argv[3], strlen(argv[3]), NULL, NULL, NULL) != 0))
         return s_usage();
-    if (!blob && ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) || (rewrite && argc != 5) ||
-        (item && argc != 5) || (truncate && argc != 4) || (!note && !unindex && !insp && !rewrite && !item && !truncate)))
+    if (!blob && ((note && argc != 4) || (unindex && argc != 6) || (insp && argc != 5) ||
+                  (rewrite && argc != 5) || (item && argc != 5) || (truncate && argc != 4) ||
+                  (!note && !unindex && !insp && !rewrite && !item && !truncate)))
         return s_usage();
 
     MDB_env *env = NULL;
     MDB_txn *txn = NULL;
     MDB_dbi dbi;
     int rc, status = 3;
-    if ((rc = mdb_env_create(&env)) || (rc = mdb_env_set_maxdbs(env, 64)) || (rc = mdb_env_open(env, argv[1], 0, 0600)) ||
-        (rc = mdb_txn_begin(env, NULL, 0, &txn)))
+    if ((rc = mdb_env_create(&env)) || (rc = mdb_env_set_maxdbs(env, 64)) ||
+        (rc = mdb_env_open(env, argv[1], 0, 0600)) || (rc = mdb_txn_begin(env, NULL, 0, &txn)))
         goto fail;
     if (rewrite || truncate) {
         if ((rc = rewrite ? s_rewrite(txn, strtoull(argv[3], NULL, 10), argv[4])

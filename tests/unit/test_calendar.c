@@ -46,8 +46,8 @@ static long s_between(const rect_cfg *c, const char *a, const char *b)
     return n;
 }
 
-static cal_light s_light(const rect_cfg *c, const char *state, const char *deadline,
-                         const char *verified_at, const char *today, long *late)
+static cal_light s_light(const rect_cfg *c, const char *state, const char *deadline, const char *verified_at,
+                         const char *today, long *late)
 {
     cal_item it = {state, deadline, verified_at};
     return cal_light_of(c, &it, today, late);

@@ -26,10 +26,10 @@
 
 /* The minimum a config needs. */
 #define DAEMON_OK "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; };\n"
-#define USERS_OK                                                                                   \
-    "users = (\n"                                                                                  \
-    "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\", \"verifier\"]; },\n"           \
-    "  { name = \"liming\"; display = \"李明\"; roles = [\"owner\"]; }\n"                           \
+#define USERS_OK                                                                            \
+    "users = (\n"                                                                           \
+    "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\", \"verifier\"]; },\n" \
+    "  { name = \"liming\"; display = \"李明\"; roles = [\"owner\"]; }\n"                 \
     ");\n"
 
 typedef struct {
@@ -118,14 +118,15 @@ static void test_user_keys_are_read_from_the_config_or_a_pub_file(void **state)
     assert_int_equal(keys_generate("liming", &b), 0);
     snprintf(base, sizeof base, "%s/keys/liming", f->dir);
     assert_int_equal(keys_write(base, &b, 0, err, sizeof err), 0);
-    snprintf(text, sizeof text,
-             "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; key_file = \"keys/rectd.key\";\n"
-             "  socket_group = \"daemon\"; };\n"
-             "users = (\n"
-             "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; public_key = \"%s\"; },\n"
-             "  { name = \"liming\"; display = \"李明\"; roles = [\"owner\"]; public_key = \"keys/liming.pub\"; }\n"
-             ");\n",
-             a.public_z85);
+    snprintf(
+        text, sizeof text,
+        "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; key_file = \"keys/rectd.key\";\n"
+        "  socket_group = \"daemon\"; };\n"
+        "users = (\n"
+        "  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; public_key = \"%s\"; },\n"
+        "  { name = \"liming\"; display = \"李明\"; roles = [\"owner\"]; public_key = \"keys/liming.pub\"; }\n"
+        ");\n",
+        a.public_z85);
     assert_int_equal(s_load(f, text), 0);
     assert_string_equal(f->cfg->users[0].public_key, a.public_z85);
     assert_string_equal(f->cfg->users[1].public_key, b.public_z85);
@@ -143,22 +144,35 @@ static void test_bad_keys_and_socket_settings_are_errors(void **state)
     rect_key a;
     char text[2048];
     assert_int_equal(keys_generate("x", &a), 0);
-    s_expect_error(f, DAEMON_OK "users = ( { name = \"a\"; display = \"A\"; roles = [\"owner\"]; public_key = \"short\"; } );\n",
-                   2, "users[0].public_key must be a CURVE public key");
+    s_expect_error(
+        f,
+        DAEMON_OK
+        "users = ( { name = \"a\"; display = \"A\"; roles = [\"owner\"]; public_key = \"short\"; } );\n",
+        2, "users[0].public_key must be a CURVE public key");
     snprintf(text, sizeof text,
-             DAEMON_OK "users = ( { name = \"a\"; display = \"A\"; roles = [\"owner\"]; public_key = \"%s\"; },\n"
+             DAEMON_OK
+             "users = ( { name = \"a\"; display = \"A\"; roles = [\"owner\"]; public_key = \"%s\"; },\n"
              "{ name = \"b\"; display = \"B\"; roles = [\"owner\"]; public_key = \"%s\"; } );\n",
              a.public_z85, a.public_z85);
     s_expect_error(f, text, 3, "users[0] (\"a\") has the same key");
-    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_mode = \"0666\"; };\n" USERS_OK,
-                   2, "daemon.socket_mode must be an octal mode");
-    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_mode = \"0400\"; };\n" USERS_OK,
-                   2, "daemon.socket_mode");
-    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n demo_keys = true; };\n" USERS_OK,
-                   2, "daemon.demo_keys needs daemon.key_file");
-    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_group = \"a b\"; };\n" USERS_OK,
-                   2, "daemon.socket_group must be a group name");
-    s_expect_error(f, DAEMON_OK "users = ( { name = \"web\"; display = \"W\";\n roles = [\"gateway\", \"admin\"]; } );\n",
+    s_expect_error(
+        f,
+        "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_mode = \"0666\"; };\n" USERS_OK,
+        2, "daemon.socket_mode must be an octal mode");
+    s_expect_error(
+        f,
+        "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_mode = \"0400\"; };\n" USERS_OK,
+        2, "daemon.socket_mode");
+    s_expect_error(
+        f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n demo_keys = true; };\n" USERS_OK,
+        2, "daemon.demo_keys needs daemon.key_file");
+    s_expect_error(
+        f,
+        "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n socket_group = \"a b\"; };\n" USERS_OK,
+        2, "daemon.socket_group must be a group name");
+    s_expect_error(f,
+                   DAEMON_OK
+                   "users = ( { name = \"web\"; display = \"W\";\n roles = [\"gateway\", \"admin\"]; } );\n",
                    3, "the role gateway goes alone");
 }
 
@@ -170,11 +184,16 @@ static void test_only_restart_only_settings_block_a_reload(void **state)
     a = f->cfg;
     f->cfg = NULL;
     /* users and roles may change */
-    assert_int_equal(s_load(f, DAEMON_OK "users = ( { name = \"x\"; display = \"X\"; roles = [\"admin\"]; } );\n"), 0);
+    assert_int_equal(
+        s_load(f, DAEMON_OK "users = ( { name = \"x\"; display = \"X\"; roles = [\"admin\"]; } );\n"), 0);
     assert_null(cfg_restart_only_change(a, f->cfg));
-    assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://other.sock\"; data_dir = \"data\"; };\n" USERS_OK), 0);
+    assert_int_equal(
+        s_load(f, "daemon = { endpoint = \"ipc://other.sock\"; data_dir = \"data\"; };\n" USERS_OK), 0);
     assert_string_equal(cfg_restart_only_change(a, f->cfg), "daemon.endpoint");
-    assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; map_size_mb = 7; };\n" USERS_OK), 0);
+    assert_int_equal(
+        s_load(f,
+               "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; map_size_mb = 7; };\n" USERS_OK),
+        0);
     assert_string_equal(cfg_restart_only_change(a, f->cfg), "daemon.map_size_mb");
     assert_int_equal(s_load(f, DAEMON_OK USERS_OK "calendar = { timezone = \"UTC\"; };\n"), 0);
     assert_string_equal(cfg_restart_only_change(a, f->cfg), "calendar.timezone");
@@ -263,14 +282,16 @@ static void test_signing_key_defaults_beside_the_config_and_resolves_against_it(
     snprintf(want, sizeof want, "%s/keys/rectd-sign.key", f->dir);
     assert_string_equal(f->cfg->signing_key, want);
     assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n"
-                               " signing_key = \"../k/./town.key\"; };\n" USERS_OK), 0);
+                               " signing_key = \"../k/./town.key\"; };\n" USERS_OK),
+                     0);
     char parent[PATH_MAX];
     snprintf(parent, sizeof parent, "%s", f->dir);
     *strrchr(parent, '/') = '\0';
     snprintf(want, sizeof want, "%s/k/town.key", parent);
     assert_string_equal(f->cfg->signing_key, want);
-    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n signing_key = \"\"; };\n" USERS_OK,
-                   2, "daemon.signing_key must not be empty");
+    s_expect_error(
+        f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n signing_key = \"\"; };\n" USERS_OK, 2,
+        "daemon.signing_key must not be empty");
 }
 
 static void test_every_setting_is_read(void **state)
@@ -403,10 +424,9 @@ static void test_user_find_matches_name_then_display(void **state)
 static void test_unit_and_source_find_match_id_then_name(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(s_load(f, DAEMON_OK
-                             "sources = ( { id = \"self\"; name = \"自查自纠\"; } );\n"
-                             "units = ( { id = \"cun1\"; name = \"托托村\"; },\n"
-                             "          { id = \"shequ\"; name = \"shequ\"; } );\n"),
+    assert_int_equal(s_load(f, DAEMON_OK "sources = ( { id = \"self\"; name = \"自查自纠\"; } );\n"
+                                         "units = ( { id = \"cun1\"; name = \"托托村\"; },\n"
+                                         "          { id = \"shequ\"; name = \"shequ\"; } );\n"),
                      0);
     assert_string_equal(cfg_unit_find(f->cfg, "cun1")->name, "托托村");
     assert_string_equal(cfg_unit_find(f->cfg, "托托村")->id, "cun1");
@@ -467,8 +487,8 @@ static void test_float_or_bool_where_integer_belongs_is_an_error(void **state)
 static void test_integer_out_of_range_is_an_error(void **state)
 {
     s_expect_error(*state,
-                   "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n reply_cache = 99; };\n",
-                   2, "daemon.reply_cache must be an integer between 100 and 10000000 (got 99)");
+                   "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n reply_cache = 99; };\n", 2,
+                   "daemon.reply_cache must be an integer between 100 and 10000000 (got 99)");
     s_expect_error(*state,
                    "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n"
                    " map_size_mb = 99999999999L; };\n",
@@ -487,8 +507,9 @@ static void test_number_where_string_belongs_is_an_error(void **state)
 
 static void test_unknown_key_in_a_group_is_an_error(void **state)
 {
-    s_expect_error(*state, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n"
-                           "  mapsize_mb = 10; };\n",
+    s_expect_error(*state,
+                   "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"d\";\n"
+                   "  mapsize_mb = 10; };\n",
                    2, "unknown setting daemon.mapsize_mb (did you mean daemon.map_size_mb?)");
     s_expect_error(*state, DAEMON_OK "client = {\n  colour = \"red\"; };\n", 3,
                    "unknown setting client.colour");
@@ -497,14 +518,13 @@ static void test_unknown_key_in_a_group_is_an_error(void **state)
 static void test_unknown_key_in_a_list_entry_is_an_error(void **state)
 {
     s_expect_error(*state,
-                   DAEMON_OK "users = (\n  { name = \"a\"; display = \"A\"; role = [\"owner\"]; }\n);\n",
-                   3, "unknown setting users[0].role (did you mean users[0].roles?)");
+                   DAEMON_OK "users = (\n  { name = \"a\"; display = \"A\"; role = [\"owner\"]; }\n);\n", 3,
+                   "unknown setting users[0].role (did you mean users[0].roles?)");
 }
 
 static void test_unknown_top_level_setting_is_an_error(void **state)
 {
-    s_expect_error(*state, DAEMON_OK "\nlogging = true;\n", 3,
-                   "unknown top-level setting \"logging\"");
+    s_expect_error(*state, DAEMON_OK "\nlogging = true;\n", 3, "unknown top-level setting \"logging\"");
     s_expect_error(*state, DAEMON_OK "unit = ();\n", 2,
                    "unknown top-level setting \"unit\" (did you mean units?)");
 }
@@ -590,17 +610,18 @@ static void test_source_level_defaults_to_other_and_must_be_known(void **state)
                      0);
     assert_int_equal(f->cfg->sources[0].level, RECT_LEVEL_OTHER);
     assert_int_equal(f->cfg->sources[1].level, RECT_LEVEL_COUNTY);
-    s_expect_error(f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = \"province\"; }\n);\n", 3,
-                   "sources[0].level must be one of national, regional, county, town, other (got \"province\")");
+    s_expect_error(
+        f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = \"province\"; }\n);\n", 3,
+        "sources[0].level must be one of national, regional, county, town, other (got \"province\")");
     s_expect_error(f, DAEMON_OK "sources = (\n  { id = \"a\"; name = \"甲\"; level = 2; }\n);\n", 3,
                    "sources[0].level");
 }
 
 static void test_identifier_outside_ascii_set_is_an_error(void **state)
 {
-    s_expect_error(*state,
-                   DAEMON_OK "users = (\n  { name = \"王燕\"; display = \"王燕\"; roles = [\"admin\"]; }\n);\n",
-                   3, "users[0].name must be 1-128 characters from A-Z a-z 0-9 _ . -");
+    s_expect_error(
+        *state, DAEMON_OK "users = (\n  { name = \"王燕\"; display = \"王燕\"; roles = [\"admin\"]; }\n);\n",
+        3, "users[0].name must be 1-128 characters from A-Z a-z 0-9 _ . -");
     s_expect_error(*state, DAEMON_OK "units = (\n  { id = \"cun 1\"; name = \"托托村\"; }\n);\n", 3,
                    "units[0].id must be");
 }
@@ -615,16 +636,17 @@ static void test_empty_or_padded_names_are_errors(void **state)
 
 static void test_invalid_utf8_is_an_error(void **state)
 {
-    s_expect_error(*state, DAEMON_OK "units = (\n  { id = \"cun1\"; name = \"\xe6\x89\x98\xff\"; }\n);\n",
-                   3, "units[0].name must be UTF-8 text");
+    s_expect_error(*state, DAEMON_OK "units = (\n  { id = \"cun1\"; name = \"\xe6\x89\x98\xff\"; }\n);\n", 3,
+                   "units[0].name must be UTF-8 text");
 }
 
 static void test_unknown_role_is_an_error(void **state)
 {
-    s_expect_error(*state,
-                   DAEMON_OK "users = (\n  { name = \"a\"; display = \"A\";\n"
-                             "    roles = [\"owner\", \"admn\"]; }\n);\n",
-                   4, "users[0].roles: unknown role \"admn\" (roles: admin, leader, owner, verifier, viewer, gateway)");
+    s_expect_error(
+        *state,
+        DAEMON_OK "users = (\n  { name = \"a\"; display = \"A\";\n"
+                  "    roles = [\"owner\", \"admn\"]; }\n);\n",
+        4, "users[0].roles: unknown role \"admn\" (roles: admin, leader, owner, verifier, viewer, gateway)");
 }
 
 static void test_user_without_roles_is_an_error(void **state)
@@ -641,7 +663,8 @@ static void test_user_without_roles_is_an_error(void **state)
 static void test_role_listed_twice_is_an_error(void **state)
 {
     s_expect_error(*state,
-                   DAEMON_OK "users = (\n  { name = \"a\"; display = \"A\"; roles = [\"owner\", \"owner\"]; }\n);\n",
+                   DAEMON_OK
+                   "users = (\n  { name = \"a\"; display = \"A\"; roles = [\"owner\", \"owner\"]; }\n);\n",
                    3, "role \"owner\" is listed twice");
 }
 
@@ -750,20 +773,22 @@ static void test_new_settings_are_read(void **state)
 {
     fixture *f = *state;
     assert_int_equal(
-        s_load(f, DAEMON_OK "calendar = {\n"
-                            "  due_soon_days = 0; close_within_days = 365; working_days = true;\n"
-                            "  holidays = [\"2026-10-02\", \"2026/10/1\", \"2026年10月3日\"];\n"
-                            "  workdays = [\"2026-10-10\", \"2026-09-20\"];\n"
-                            "};\n"
-                            "notify = {\n"
-                            "  at = \"7:05\"; pub_endpoint = \"ipc://run/pub.sock\"; escalate_after_days = 365;\n"
-                            "  hooks = (\n"
-                            "    { name = \"sms\"; command = [\"/usr/local/bin/send-sms\", \"--town\", \"tuotuo\"]; timeout_s = 3600; retries = 0; },\n"
-                            "    { name = \"we.com-2\"; command = [\"bin/wecom\"]; }\n"
-                            "  );\n"
-                            "};\n"
-                            "consolidation = { interval_days = 3650; };\n"
-                            "ledger = { reviewer = \"wangyan\"; };\n" USERS_OK),
+        s_load(
+            f, DAEMON_OK
+            "calendar = {\n"
+            "  due_soon_days = 0; close_within_days = 365; working_days = true;\n"
+            "  holidays = [\"2026-10-02\", \"2026/10/1\", \"2026年10月3日\"];\n"
+            "  workdays = [\"2026-10-10\", \"2026-09-20\"];\n"
+            "};\n"
+            "notify = {\n"
+            "  at = \"7:05\"; pub_endpoint = \"ipc://run/pub.sock\"; escalate_after_days = 365;\n"
+            "  hooks = (\n"
+            "    { name = \"sms\"; command = [\"/usr/local/bin/send-sms\", \"--town\", \"tuotuo\"]; timeout_s = 3600; retries = 0; },\n"
+            "    { name = \"we.com-2\"; command = [\"bin/wecom\"]; }\n"
+            "  );\n"
+            "};\n"
+            "consolidation = { interval_days = 3650; };\n"
+            "ledger = { reviewer = \"wangyan\"; };\n" USERS_OK),
         0);
     const rect_cfg *c = f->cfg;
     char want[PATH_MAX + 32];
@@ -844,14 +869,14 @@ static void test_bad_holiday_lists_are_errors(void **state)
 {
     s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = \"2026-10-01\";\n};\n", 3,
                    "calendar.holidays must be an array of dates");
-    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\",\n \"2026-02-30\"];\n};\n", 4,
-                   "calendar.holidays[1] must be a date \"YYYY-MM-DD\" that exists (got \"2026-02-30\")");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\",\n \"2026-02-30\"];\n};\n",
+                   4, "calendar.holidays[1] must be a date \"YYYY-MM-DD\" that exists (got \"2026-02-30\")");
     s_expect_error(*state, DAEMON_OK "calendar = {\n  workdays = [\"soon\"];\n};\n", 3,
                    "calendar.workdays[0] must be a date");
     s_expect_error(*state, DAEMON_OK "calendar = {\n  workdays = [1];\n};\n", 3,
                    "calendar.workdays[0] must be a date \"YYYY-MM-DD\" that exists (got 1)");
-    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\",\n \"2026/10/01\"];\n};\n", 4,
-                   "calendar.holidays: 2026-10-01 is listed twice");
+    s_expect_error(*state, DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\",\n \"2026/10/01\"];\n};\n",
+                   4, "calendar.holidays: 2026-10-01 is listed twice");
     s_expect_error(*state,
                    DAEMON_OK "calendar = {\n  holidays = [\"2026-10-01\", \"2026-10-10\"];\n"
                              "  workdays = [\"2026-09-20\",\n \"2026-10-10\"];\n};\n",
@@ -862,9 +887,11 @@ static void test_bad_notify_settings_are_errors(void **state)
 {
     s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"24:00\";\n};\n", 3,
                    "notify.at must be a time of day \"HH:MM\" like \"09:00\" (got \"24:00\")");
-    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:60\";\n};\n", 3, "notify.at must be a time of day");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:60\";\n};\n", 3,
+                   "notify.at must be a time of day");
     s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"9\";\n};\n", 3, "notify.at must be a time of day");
-    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:00:00\";\n};\n", 3, "notify.at must be a time of day");
+    s_expect_error(*state, DAEMON_OK "notify = {\n  at = \"09:00:00\";\n};\n", 3,
+                   "notify.at must be a time of day");
     s_expect_error(*state, DAEMON_OK "notify = {\n  at = 9;\n};\n", 3, "notify.at must be a string (got 9)");
     s_expect_error(*state, DAEMON_OK "notify = {\n  pub_endpoint = \"ipc://r.sock\";\n};\n", 3,
                    "notify.pub_endpoint must differ from daemon.endpoint");
@@ -880,26 +907,39 @@ static void test_bad_hooks_are_errors(void **state)
                    "notify.hooks must be a list of groups");
     s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { command = [\"/bin/true\"]; }\n); };\n", 3,
                    "notify.hooks[0].name is required");
-    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"s m s\"; command = [\"/bin/true\"]; }\n); };\n", 3,
-                   "notify.hooks[0].name must be 1-128 characters from A-Z a-z 0-9 _ . -");
-    s_expect_error(*state,
-                   DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"]; },\n"
-                             " { name = \"sms\"; command = [\"/bin/false\"]; }\n); };\n",
-                   4, "notify.hooks[1].name: duplicate hook name \"sms\" (notify.hooks[0] at line 3 has it too)");
+    s_expect_error(
+        *state, DAEMON_OK "notify = { hooks = (\n { name = \"s m s\"; command = [\"/bin/true\"]; }\n); };\n",
+        3, "notify.hooks[0].name must be 1-128 characters from A-Z a-z 0-9 _ . -");
+    s_expect_error(
+        *state,
+        DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"]; },\n"
+                  " { name = \"sms\"; command = [\"/bin/false\"]; }\n); };\n",
+        4, "notify.hooks[1].name: duplicate hook name \"sms\" (notify.hooks[0] at line 3 has it too)");
     s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; }\n); };\n", 3,
                    "notify.hooks[0].command is required");
     s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = []; }\n); };\n", 4,
                    "notify.hooks[0].command must name at least the program to run");
-    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = \"/bin/true\"; }\n); };\n", 4,
-                   "notify.hooks[0].command must be an array of strings");
-    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = [\"\"]; }\n); };\n", 4,
+    s_expect_error(*state,
+                   DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = \"/bin/true\"; }\n); };\n",
+                   4, "notify.hooks[0].command must be an array of strings");
+    s_expect_error(*state,
+                   DAEMON_OK "notify = { hooks = (\n { name = \"sms\";\n command = [\"\"]; }\n); };\n", 4,
                    "notify.hooks[0].command[0] must name the program to run");
-    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n timeout_s = 0; }\n); };\n", 4,
-                   "notify.hooks[0].timeout_s must be an integer between 1 and 3600 (got 0)");
-    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n retries = 101; }\n); };\n", 4,
-                   "notify.hooks[0].retries must be an integer between 0 and 100 (got 101)");
-    s_expect_error(*state, DAEMON_OK "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n shell = true; }\n); };\n", 4,
-                   "unknown setting notify.hooks[0].shell");
+    s_expect_error(
+        *state,
+        DAEMON_OK
+        "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n timeout_s = 0; }\n); };\n",
+        4, "notify.hooks[0].timeout_s must be an integer between 1 and 3600 (got 0)");
+    s_expect_error(
+        *state,
+        DAEMON_OK
+        "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n retries = 101; }\n); };\n",
+        4, "notify.hooks[0].retries must be an integer between 0 and 100 (got 101)");
+    s_expect_error(
+        *state,
+        DAEMON_OK
+        "notify = { hooks = (\n { name = \"sms\"; command = [\"/bin/true\"];\n shell = true; }\n); };\n",
+        4, "unknown setting notify.hooks[0].shell");
 }
 
 static void test_bad_ledger_and_consolidation_settings_are_errors(void **state)
@@ -922,8 +962,9 @@ static void test_bad_ledger_and_consolidation_settings_are_errors(void **state)
 static void test_user_named_rectd_is_reserved(void **state)
 {
     s_expect_error(*state,
-                   DAEMON_OK "users = (\n  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; },\n"
-                             "  { name = \"rectd\"; display = \"系统\"; roles = [\"admin\"]; }\n);\n",
+                   DAEMON_OK
+                   "users = (\n  { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; },\n"
+                   "  { name = \"rectd\"; display = \"系统\"; roles = [\"admin\"]; }\n);\n",
                    4, "users[1].name: \"rectd\" is reserved");
 }
 
@@ -935,7 +976,8 @@ static void test_workflow_defaults_to_distinct_closer_and_the_items_own_leader(v
     assert_int_equal(s_load(f, DAEMON_OK), 0);
     assert_int_equal(f->cfg->distinct_closer, 1);
     assert_int_equal(f->cfg->close_by_any_leader, 0);
-    assert_int_equal(s_load(f, DAEMON_OK "workflow = { distinct_closer = false; close_by = \"any_leader\"; };\n"), 0);
+    assert_int_equal(
+        s_load(f, DAEMON_OK "workflow = { distinct_closer = false; close_by = \"any_leader\"; };\n"), 0);
     assert_int_equal(f->cfg->distinct_closer, 0);
     assert_int_equal(f->cfg->close_by_any_leader, 1);
     assert_int_equal(s_load(f, DAEMON_OK "workflow = { close_by = \"item_leader\"; };\n"), 0);
@@ -948,8 +990,10 @@ static void test_workflow_refuses_unknown_values_with_file_and_line(void **state
                    "workflow.close_by must be \"item_leader\"");
     s_expect_error(*state, DAEMON_OK "workflow = {\n  distinct_closer = 1;\n};\n", 3,
                    "workflow.distinct_closer must be true or false");
-    s_expect_error(*state, DAEMON_OK "workflow = {\n  close_by = 2;\n};\n", 3, "workflow.close_by must be a string");
-    s_expect_error(*state, DAEMON_OK "workflow = {\n  self_close = true;\n};\n", 3, "unknown setting workflow.self_close");
+    s_expect_error(*state, DAEMON_OK "workflow = {\n  close_by = 2;\n};\n", 3,
+                   "workflow.close_by must be a string");
+    s_expect_error(*state, DAEMON_OK "workflow = {\n  self_close = true;\n};\n", 3,
+                   "unknown setting workflow.self_close");
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)

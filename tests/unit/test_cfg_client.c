@@ -92,10 +92,11 @@ static void test_settings_are_read_and_paths_resolve_beside_the_file(void **stat
 {
     fixture *f = *state;
     char want[PATH_MAX + 64];
-    assert_int_equal(s_load(f, "client = {\n  endpoint = \"ipc://../r.sock\";\n  server_key = \"keys/rectd.pub\";\n"
-                               "  user = \"wangyan\";\n  keys_dir = \"keys\";\n  key_file = \"keys/w.key\";\n"
-                               "  timeout_ms = 700;\n  retries = 5;\n};\n"),
-                     0);
+    assert_int_equal(
+        s_load(f, "client = {\n  endpoint = \"ipc://../r.sock\";\n  server_key = \"keys/rectd.pub\";\n"
+                  "  user = \"wangyan\";\n  keys_dir = \"keys\";\n  key_file = \"keys/w.key\";\n"
+                  "  timeout_ms = 700;\n  retries = 5;\n};\n"),
+        0);
     assert_int_equal(f->cc->daemon_config, 0);
     snprintf(want, sizeof want, "ipc://%.*s/r.sock", (int)(strrchr(f->dir, '/') - f->dir), f->dir);
     assert_string_equal(f->cc->endpoint, want);
@@ -114,7 +115,8 @@ static void test_settings_are_read_and_paths_resolve_beside_the_file(void **stat
 static void test_defaults(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(s_load(f, "client = { endpoint = \"tcp://10.0.0.2:5555\"; server_key = \"k.pub\"; };\n"), 0);
+    assert_int_equal(s_load(f, "client = { endpoint = \"tcp://10.0.0.2:5555\"; server_key = \"k.pub\"; };\n"),
+                     0);
     assert_string_equal(f->cc->endpoint, "tcp://10.0.0.2:5555");
     assert_null(f->cc->user);
     assert_null(f->cc->keys_dir);
@@ -127,10 +129,12 @@ static void test_a_daemon_config_gives_its_endpoint_client_group_and_server_key(
 {
     fixture *f = *state;
     char want[PATH_MAX + 64];
-    assert_int_equal(s_load(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; key_file = \"k/rectd.key\"; };\n"
-                               "users = ( { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; } );\n"
-                               "client = { user = \"wangyan\"; retries = 2; };\n"),
-                     0);
+    assert_int_equal(
+        s_load(f,
+               "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\"; key_file = \"k/rectd.key\"; };\n"
+               "users = ( { name = \"wangyan\"; display = \"王燕\"; roles = [\"admin\"]; } );\n"
+               "client = { user = \"wangyan\"; retries = 2; };\n"),
+        0);
     assert_int_equal(f->cc->daemon_config, 1);
     snprintf(want, sizeof want, "ipc://%s/r.sock", f->dir);
     assert_string_equal(f->cc->endpoint, want);
@@ -139,8 +143,8 @@ static void test_a_daemon_config_gives_its_endpoint_client_group_and_server_key(
     assert_string_equal(f->cc->user, "wangyan");
     assert_int_equal(f->cc->retries, 2);
     /* and it is validated whole, as rectd would */
-    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n map_size_mb = 0; };\n", 2,
-                   "daemon.map_size_mb must be an integer between 1 and 1048576");
+    s_expect_error(f, "daemon = { endpoint = \"ipc://r.sock\"; data_dir = \"data\";\n map_size_mb = 0; };\n",
+                   2, "daemon.map_size_mb must be an integer between 1 and 1048576");
 }
 
 static void test_mistakes_name_the_file_and_line(void **state)
@@ -150,12 +154,14 @@ static void test_mistakes_name_the_file_and_line(void **state)
     s_expect_error(f, "client = {\n  endpoint = \"ipc://r.sock\";\n};\n", 1, "client.server_key is required");
     s_expect_error(f, "client = {\n  endpoint = \"udp://x\";\n  server_key = \"k\";\n};\n", 2,
                    "client.endpoint must be ipc://PATH or tcp://HOST:PORT");
-    s_expect_error(f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  timeout_ms = \"x\";\n};\n", 4,
-                   "client.timeout_ms must be an integer between 100 and 600000 (got \"x\")");
-    s_expect_error(f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  retries = 21;\n};\n", 4,
-                   "client.retries must be an integer between 1 and 20 (got 21)");
-    s_expect_error(f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  user = \"王燕\";\n};\n", 4,
-                   "client.user must be a user name");
+    s_expect_error(
+        f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  timeout_ms = \"x\";\n};\n", 4,
+        "client.timeout_ms must be an integer between 100 and 600000 (got \"x\")");
+    s_expect_error(f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  retries = 21;\n};\n",
+                   4, "client.retries must be an integer between 1 and 20 (got 21)");
+    s_expect_error(f,
+                   "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  user = \"王燕\";\n};\n",
+                   4, "client.user must be a user name");
     s_expect_error(f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = \"k\";\n  usr = \"w\";\n};\n", 4,
                    "unknown setting client.usr (did you mean client.user?)");
     s_expect_error(f, "client = {\n  endpoint = \"ipc://r\";\n  server_key = 5;\n};\n", 3,

@@ -58,8 +58,8 @@ int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t
     return RECT_EXIT_UNREACHABLE;
 }
 
-int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args,
-                  json_t **result, char **data, size_t *len)
+int cli_call_data(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result,
+                  char **data, size_t *len)
 {
     json_decref(args);
     *result = NULL;
@@ -113,8 +113,8 @@ static void test_options_fill_arguments_the_way_their_type_needs(void **state)
             if (arg->type == RECT_ARG_FILES && !(o->flags & CLI_MULTI))
                 fail_msg("%s --%s: a FILES argument is a repeatable option", c->name, o->name);
             if (!s_is_string(arg->type) && arg->type != RECT_ARG_BOOL && !c->build)
-                fail_msg("%s --%s: the %s argument is not a string, so a build hook must fill it",
-                         c->name, o->name, arg->name);
+                fail_msg("%s --%s: the %s argument is not a string, so a build hook must fill it", c->name,
+                         o->name, arg->name);
         }
     }
 }
@@ -154,8 +154,8 @@ static void test_every_required_argument_has_an_option_a_positional_or_a_build_h
             for (int k = 0; c->opts[k].name; k++)
                 filled |= rect_arg_of(c->opts[k].arg) == want;
             if (!filled && !c->build)
-                fail_msg("%s: %s requires %s, which no option, positional or build hook gives",
-                         c->name, v->name, want->name);
+                fail_msg("%s: %s requires %s, which no option, positional or build hook gives", c->name,
+                         v->name, want->name);
         }
         if (v->files != RECT_FILES_NONE && !c->build)
             fail_msg("%s: %s takes files, which only a build hook attaches", c->name, v->name);
@@ -167,12 +167,13 @@ static void test_the_directory_reply_serves_the_name_lookups(void **state)
 {
     (void)state;
     json_error_t e;
-    json_t *r = json_loads("{\"users\": [{\"name\": \"wangyan\", \"display\": \"王燕\", \"roles\": [\"admin\", \"verifier\"]},"
-                           " {\"name\": 5}, {\"name\": \"liming\", \"display\": \"李明\", \"roles\": [\"owner\", \"x\"]}],"
-                           " \"units\": [{\"id\": \"cun1\", \"name\": \"托托村\"}], \"sources\": [],"
-                           " \"timezone\": \"Asia/Shanghai\", \"reviewer\": null,"
-                           " \"limits\": {\"max_request_kb\": 256, \"max_attachment_mb\": 20}}",
-                           0, &e);
+    json_t *r = json_loads(
+        "{\"users\": [{\"name\": \"wangyan\", \"display\": \"王燕\", \"roles\": [\"admin\", \"verifier\"]},"
+        " {\"name\": 5}, {\"name\": \"liming\", \"display\": \"李明\", \"roles\": [\"owner\", \"x\"]}],"
+        " \"units\": [{\"id\": \"cun1\", \"name\": \"托托村\"}], \"sources\": [],"
+        " \"timezone\": \"Asia/Shanghai\", \"reviewer\": null,"
+        " \"limits\": {\"max_request_kb\": 256, \"max_attachment_mb\": 20}}",
+        0, &e);
     assert_non_null(r);
     rect_cfg *d = cli_dir_from_json(r);
     assert_non_null(d);

@@ -52,8 +52,10 @@ static void test_parse_rejects_anything_else_around_the_date(void **state)
     (void)state;
     assert_string_equal(s_parse("2026-12-31x"), "ERR");
     assert_string_equal(s_parse("到2026-12-31"), "ERR");
-    assert_string_equal(s_parse("2026-12-31\n"), "ERR");                /* not a blank */
-    assert_string_equal(s_parse("\xe3\x80\x80" "2026-12-31"), "ERR");   /* U+3000 space */
+    assert_string_equal(s_parse("2026-12-31\n"), "ERR"); /* not a blank */
+    assert_string_equal(s_parse("\xe3\x80\x80"
+                                "2026-12-31"),
+                        "ERR"); /* U+3000 space */
     assert_string_equal(s_parse("2026年12月31日前"), "ERR");
     assert_string_equal(s_parse("2026-12-31 2027-01-01"), "ERR");
 }
@@ -176,7 +178,7 @@ static void test_instant_parse_rejects_malformed_text(void **state)
 {
     (void)state;
     time_t t = 42;
-    assert_int_equal(instant_parse("2026-12-31T16:30:00", &t), -1);   /* no Z */
+    assert_int_equal(instant_parse("2026-12-31T16:30:00", &t), -1); /* no Z */
     assert_int_equal(instant_parse("2026-12-31T16:30:00z", &t), -1);
     assert_int_equal(instant_parse("2026-12-31 16:30:00Z", &t), -1);
     assert_int_equal(instant_parse("2026-12-31T24:00:00Z", &t), -1);

@@ -204,8 +204,8 @@ static void test_annotate_adds_the_facts_to_a_reply_item(void **state)
     (void)state;
     rect_cfg c = s_cfg(0);
     facts_tz tz = {{0}, 0};
-    json_t *it = json_pack("{sssssI}", "state", "rectifying", "deadline", "2026-12-01", "overdue_days_carried",
-                           (json_int_t)2);
+    json_t *it = json_pack("{sssssI}", "state", "rectifying", "deadline", "2026-12-01",
+                           "overdue_days_carried", (json_int_t)2);
     cal_light light;
     assert_int_equal(facts_annotate(&c, it, "2026-12-04", &tz, &light), 0);
     assert_int_equal(light, CAL_LIGHT_RED);
@@ -227,9 +227,10 @@ static void test_annotate_adds_the_facts_to_a_reply_item(void **state)
 static void test_count_overdue_takes_open_rows_before_the_day(void **state)
 {
     (void)state;
-    json_t *rows = json_pack("[{ssss}{ssss}{ssss}{ssss}{ss}]", "state", "rectifying", "deadline", "2026-12-01",
-                             "state", "assigned", "deadline", "2026-12-02", "state", "verified", "deadline",
-                             "2026-11-01", "state", "closed", "deadline", "2026-11-01", "state", "claimed");
+    json_t *rows =
+        json_pack("[{ssss}{ssss}{ssss}{ssss}{ss}]", "state", "rectifying", "deadline", "2026-12-01", "state",
+                  "assigned", "deadline", "2026-12-02", "state", "verified", "deadline", "2026-11-01",
+                  "state", "closed", "deadline", "2026-11-01", "state", "claimed");
     assert_int_equal(facts_count_overdue(rows, "2026-12-02"), 1);
     assert_int_equal(facts_count_overdue(rows, "2026-12-03"), 2);
     assert_int_equal(facts_count_overdue(rows, "2026-12-01"), 0);

@@ -87,7 +87,8 @@ static void s_fresh(void)
 static char *s_run(const s_step *step, uint64_t seq)
 {
     char text[4096];
-    snprintf(text, sizeof text, "{\"v\":1,\"cmd\":\"%s\",\"user\":\"%s\",\"args\":%s,\"client\":\"faults\",\"seq\":%llu}",
+    snprintf(text, sizeof text,
+             "{\"v\":1,\"cmd\":\"%s\",\"user\":\"%s\",\"args\":%s,\"client\":\"faults\",\"seq\":%llu}",
              step->cmd, step->user, step->args ? step->args : "{}", (unsigned long long)seq);
     dispatch_req r;
     memset(&r, 0, sizeof r);
@@ -173,20 +174,49 @@ static s_mark s_mark_now(void)
 
 /* ---- the commands and what each needs first ------------------------------- */
 
-#define ADD_ASSIGNED(kind, deadline)                                                                         \
-    {"wangyan", "add",                                                                                       \
-     "{\"ref\":\"F-1\",\"source\":\"national\",\"kind\":\"" kind "\",\"title\":\"标题\",\"description\":\"描述\"," \
-     "\"owner\":\"liming\",\"unit\":\"xiangcun\",\"leader\":\"zhanghua\",\"deadline\":\"" deadline "\"}",      \
-     NULL}
+#define ADD_ASSIGNED(kind, deadline)                                                                      \
+    {                                                                                                     \
+        "wangyan", "add",                                                                                 \
+            "{\"ref\":\"F-1\",\"source\":\"national\",\"kind\":\"" kind                                   \
+            "\",\"title\":\"标题\",\"description\":\"描述\","                                         \
+            "\"owner\":\"liming\",\"unit\":\"xiangcun\",\"leader\":\"zhanghua\",\"deadline\":\"" deadline \
+            "\"}",                                                                                        \
+            NULL                                                                                          \
+    }
 #define ADD ADD_ASSIGNED("immediate", "2026-12-20")
-#define START {"liming", "start", "{\"item\":1,\"note\":\"开始\"}", NULL}
-#define EVIDENCE {"liming", "evidence", "{\"item\":1,\"note\":\"照片\",\"files\":[\"a.jpg\"]}", "JPEG bytes"}
-#define PASS {"maqing", "verify", "{\"item\":1,\"result\":\"pass\",\"opinion\":\"合格\"}", NULL}
-#define CLOSE {"zhanghua", "close", "{\"item\":1,\"note\":\"销号\"}", NULL}
-#define EXTEND {"liming", "extend", "{\"item\":1,\"deadline\":\"2027-01-20\",\"reason\":\"雪\"}", NULL}
-#define NOTIFY {"wangyan", "notify_run", NULL, NULL}
-#define INSPECTION {"wangyan", "inspection_add", "{\"name\":\"2026-Q4\",\"title\":\"第四季度\",\"fed_back\":{\"national\":3}}", NULL}
-#define END {NULL, NULL, NULL, NULL}
+#define START                                                     \
+    {                                                             \
+        "liming", "start", "{\"item\":1,\"note\":\"开始\"}", NULL \
+    }
+#define EVIDENCE                                                                                   \
+    {                                                                                              \
+        "liming", "evidence", "{\"item\":1,\"note\":\"照片\",\"files\":[\"a.jpg\"]}", "JPEG bytes" \
+    }
+#define PASS                                                                              \
+    {                                                                                     \
+        "maqing", "verify", "{\"item\":1,\"result\":\"pass\",\"opinion\":\"合格\"}", NULL \
+    }
+#define CLOSE                                                       \
+    {                                                               \
+        "zhanghua", "close", "{\"item\":1,\"note\":\"销号\"}", NULL \
+    }
+#define EXTEND                                                                                 \
+    {                                                                                          \
+        "liming", "extend", "{\"item\":1,\"deadline\":\"2027-01-20\",\"reason\":\"雪\"}", NULL \
+    }
+#define NOTIFY                              \
+    {                                       \
+        "wangyan", "notify_run", NULL, NULL \
+    }
+#define INSPECTION                                                                              \
+    {                                                                                           \
+        "wangyan", "inspection_add",                                                            \
+            "{\"name\":\"2026-Q4\",\"title\":\"第四季度\",\"fed_back\":{\"national\":3}}", NULL \
+    }
+#define END                    \
+    {                          \
+        NULL, NULL, NULL, NULL \
+    }
 
 typedef struct {
     const char *name;
@@ -194,6 +224,7 @@ typedef struct {
     s_step step;      /* the request under test */
 } s_case;
 
+/* clang-format off */
 static const s_case s_cases[] = {
     {"add", {END}, ADD},
     {"import", {END}, {"wangyan", "import", "{\"inspection\":\"2026-Q4\"}", s_plan}},
@@ -226,6 +257,7 @@ static const s_case s_cases[] = {
      {"maqing", "blob_get", "{\"item\":1,\"sha256\":\"36c30dec48cedf24f592919b9f832b5d9dd1109a6b5193058fc0c6ce782b4b6c\"}", NULL}},
     {"dossier", {ADD, START, EVIDENCE, PASS, END}, {"maqing", "dossier", "{\"item\":1}", NULL}},
 };
+/* clang-format on */
 
 static char s_args[512]; /* the arguments of the step under test */
 
@@ -233,10 +265,8 @@ static char s_args[512]; /* the arguments of the step under test */
 static const struct {
     const char *name, *shows;
 } s_shows[] = {
-    {"import", "\"imported\":2,\"assigned\":1"},
-    {"notify_run", "\"escalated\":1"},
-    {"evidence", "\"evidence_count\":1"},
-    {"blob_get", "\"length\":10"},
+    {"import", "\"imported\":2,\"assigned\":1"}, {"notify_run", "\"escalated\":1"},
+    {"evidence", "\"evidence_count\":1"},        {"blob_get", "\"length\":10"},
     {"dossier", "\"verified_by\":\"maqing\""},
 };
 
@@ -262,8 +292,8 @@ static void s_prepare(const s_case *c)
         s_step inbox = {c->step.user, "inbox", NULL, NULL};
         char *reply = s_ok(&inbox, 1);
         json_t *j = json_loads(reply, 0, NULL);
-        id = (unsigned long long)json_integer_value(
-            json_object_get(json_array_get(json_object_get(json_object_get(j, "result"), "notices"), 0), "id"));
+        id = (unsigned long long)json_integer_value(json_object_get(
+            json_array_get(json_object_get(json_object_get(j, "result"), "notices"), 0), "id"));
         json_decref(j);
         free(reply);
         assert_true(id > 0);
@@ -300,7 +330,8 @@ static unsigned long s_faults(const s_case *c, fault_kind kind, int err, const c
     s_prepare(c);
     for (unsigned long k = 1;; k = s_next_k(k, calls)) {
         if (k > calls + 50)
-            fail_msg("%s: the %s fault still fires at k = %lu (%lu calls without faults)", c->name, what, k, calls);
+            fail_msg("%s: the %s fault still fires at k = %lu (%lu calls without faults)", c->name, what, k,
+                     calls);
         char label[128], code[64];
         snprintf(label, sizeof label, "%s with %s %lu failing", c->name, what, k);
         s_mark before = s_mark_now();
@@ -364,7 +395,8 @@ static void test_every_write_fails_cleanly_at_every_allocation_and_lmdb_write(vo
         /* a full map (storage_full), then a failing disk (EIO: internal) */
         unsigned long w = s_faults(c, FAULT_LMDB, MDB_MAP_FULL, reference, writes);
         w += s_faults(c, FAULT_LMDB, EIO, reference, writes);
-        printf("  %-18s %5lu allocations, %3lu LMDB writes: %lu faulted runs\n", c->name, allocs, writes, a + w);
+        printf("  %-18s %5lu allocations, %3lu LMDB writes: %lu faulted runs\n", c->name, allocs, writes,
+               a + w);
         assert_true(a == allocs && w == 2 * writes);
         free(reference);
     }
@@ -408,7 +440,8 @@ static int s_setup(void **state)
     }
     for (size_t i = 0; i < s_cfg->n_users; i++) {
         rect_key k;
-        if (keys_generate(s_cfg->users[i].name, &k) != 0 || !(s_cfg->users[i].public_key = strdup(k.public_z85)))
+        if (keys_generate(s_cfg->users[i].name, &k) != 0 ||
+            !(s_cfg->users[i].public_key = strdup(k.public_z85)))
             return -1;
     }
     /* every write then prunes the oldest stored replies: that path is in the request path too */

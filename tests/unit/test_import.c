@@ -83,13 +83,13 @@ static void s_assert_row(const imp_row *r, long line, const char *const want[IMP
     for (int f = 0; f < IMP_NFIELDS; f++) {
         if (!want[f]) {
             if (r->f[f])
-                fail_msg("line %ld, %s: \"%s\", expected NULL", line,
-                         imp_field_name((enum imp_field)f), r->f[f]);
+                fail_msg("line %ld, %s: \"%s\", expected NULL", line, imp_field_name((enum imp_field)f),
+                         r->f[f]);
             continue;
         }
         if (!r->f[f] || strcmp(r->f[f], want[f]) != 0)
-            fail_msg("line %ld, %s: \"%s\", expected \"%s\"", line,
-                     imp_field_name((enum imp_field)f), r->f[f] ? r->f[f] : "(NULL)", want[f]);
+            fail_msg("line %ld, %s: \"%s\", expected \"%s\"", line, imp_field_name((enum imp_field)f),
+                     r->f[f] ? r->f[f] : "(NULL)", want[f]);
     }
 }
 
@@ -115,22 +115,19 @@ static void test_chinese_plan_with_bom_crlf_and_quoted_fields_is_normalized(void
      * CRLF newline (kept as LF); 2026年1月5日 is a date; display names and
      * Chinese unit and source names become identifiers. */
     s_assert_row(&plan->rows[0], 2,
-                 (const char *const[IMP_NFIELDS]){
-                     "GJ-01", "national", "immediate", "监测户月度走访记录不全",
-                     "部分村队走访记录缺少日期,签字不全",
-                     "1. 补齐记录\n2. 每月抽查,\"月清月结\"", "zhanghua", "cun1", "liming",
-                     "2026-01-05"});
+                 (const char *const[IMP_NFIELDS]){"GJ-01", "national", "immediate", "监测户月度走访记录不全",
+                                                  "部分村队走访记录缺少日期,签字不全",
+                                                  "1. 补齐记录\n2. 每月抽查,\"月清月结\"", "zhanghua", "cun1",
+                                                  "liming", "2026-01-05"});
     /* So the next row starts on line 4; no assignment: all four NULL;
      * absent texts are "". */
     s_assert_row(&plan->rows[1], 4,
-                 (const char *const[IMP_NFIELDS]){"GJ-02", "national", "long-term",
-                                                  "产业奖补资金兑付滞后", "", "", NULL, NULL,
-                                                  NULL, NULL});
+                 (const char *const[IMP_NFIELDS]){"GJ-02", "national", "long-term", "产业奖补资金兑付滞后",
+                                                  "", "", NULL, NULL, NULL, NULL});
     /* Blanks around values are trimmed; 2026/1/5 is a date. */
     s_assert_row(&plan->rows[2], 5,
-                 (const char *const[IMP_NFIELDS]){"ZZQ-01", "region", "long-term",
-                                                  "公益性岗位补贴发放不及时", "", "", "lijun",
-                                                  "shequ", "zhaoli", "2026-01-05"});
+                 (const char *const[IMP_NFIELDS]){"ZZQ-01", "region", "long-term", "公益性岗位补贴发放不及时",
+                                                  "", "", "lijun", "shequ", "zhaoli", "2026-01-05"});
     imp_plan_destroy(&plan);
     assert_null(plan);
 }
@@ -149,13 +146,11 @@ static void test_english_headers_in_any_order_and_case_are_matched(void **state)
     assert_int_equal(plan->n, 2);
     s_assert_row(&plan->rows[0], 2,
                  (const char *const[IMP_NFIELDS]){"X-1", "county", "immediate",
-                                                  "Toilet renovation unfinished", "", "",
-                                                  "zhanghua", "xiangcun", "liming",
-                                                  "2026-12-31"});
+                                                  "Toilet renovation unfinished", "", "", "zhanghua",
+                                                  "xiangcun", "liming", "2026-12-31"});
     s_assert_row(&plan->rows[1], 3,
-                 (const char *const[IMP_NFIELDS]){"X-2", "county", "long-term",
-                                                  "Micro-credit follow-up", "", "", NULL, NULL,
-                                                  NULL, NULL});
+                 (const char *const[IMP_NFIELDS]){"X-2", "county", "long-term", "Micro-credit follow-up", "",
+                                                  "", NULL, NULL, NULL, NULL});
     imp_plan_destroy(&plan);
 }
 
@@ -164,14 +159,14 @@ static void test_blank_lines_and_empty_rows_are_skipped_and_still_counted(void *
     (void)state;
     imp_plan *plan = NULL;
     char err[IMP_ERRLEN];
-    const char *csv = "\n"                                   /* 1 */
-                      "   \r\n"                              /* 2 */
-                      "no,ref,source,kind,title\n"           /* 3: header */
-                      "1,A-1,national,immediate,一\n"        /* 4 */
-                      "\n"                                   /* 5 */
-                      ",,,,\n"                               /* 6: all cells empty */
-                      "7, , , ,\n"                           /* 7: only a serial number */
-                      "8,A-2,county,长期坚持,二";             /* 8: no final newline */
+    const char *csv = "\n"                            /* 1 */
+                      "   \r\n"                       /* 2 */
+                      "no,ref,source,kind,title\n"    /* 3: header */
+                      "1,A-1,national,immediate,一\n" /* 4 */
+                      "\n"                            /* 5 */
+                      ",,,,\n"                        /* 6: all cells empty */
+                      "7, , , ,\n"                    /* 7: only a serial number */
+                      "8,A-2,county,长期坚持,二";     /* 8: no final newline */
     int rc = s_parse(csv, &plan, err);
     if (rc != 0)
         fail_msg("rc %d: %s", rc, err);
@@ -229,8 +224,7 @@ static void test_hundred_thousand_rows_parse_in_linear_time(void **state)
     len += (size_t)snprintf(csv, cap, "ref,source,kind,title,owner,unit,leader,deadline\n");
     for (int i = 0; i < N; i++)
         len += (size_t)snprintf(csv + len, cap - len,
-                                "R-%d,national,immediate,title %d,李明,cun1,张华,2026-12-31\n", i,
-                                i);
+                                "R-%d,national,immediate,title %d,李明,cun1,张华,2026-12-31\n", i, i);
     imp_plan *plan = NULL;
     char err[IMP_ERRLEN];
     int rc = imp_parse(csv, len, s_cfg, &plan, err, sizeof err);
@@ -403,8 +397,7 @@ static void test_invalid_utf8_is_refused_naming_the_line(void **state)
     const char nul[] = "ref,source,kind,title\nA-1,national,immediate,a\0b\n";
     imp_plan *plan = NULL;
     char err[IMP_ERRLEN];
-    assert_int_equal(imp_parse(nul, sizeof nul - 1, s_cfg, &plan, err, sizeof err),
-                     RECT_E_BAD_IMPORT);
+    assert_int_equal(imp_parse(nul, sizeof nul - 1, s_cfg, &plan, err, sizeof err), RECT_E_BAD_IMPORT);
     assert_non_null(strstr(err, "line 2: not UTF-8 text"));
     assert_null(plan);
 }
@@ -484,12 +477,14 @@ static void test_claimed_column_declines_rows_with_their_reason(void **state)
                  (const char *const[IMP_NFIELDS]){"A-2", "national", "long-term", "空即认领", "", ""});
     assert_true(plan->rows[2].declined);
     s_assert_row(&plan->rows[2], 4,
-                 (const char *const[IMP_NFIELDS]){[IMP_REF] = "", [IMP_SOURCE] = "national",
+                 (const char *const[IMP_NFIELDS]){[IMP_REF] = "",
+                                                  [IMP_SOURCE] = "national",
                                                   [IMP_TITLE] = "不适用的问题",
                                                   [IMP_DECLINE_REASON] = "本镇无此任务"});
     assert_true(plan->rows[3].declined);
     s_assert_row(&plan->rows[3], 5,
-                 (const char *const[IMP_NFIELDS]){[IMP_REF] = "B-9", [IMP_SOURCE] = "county",
+                 (const char *const[IMP_NFIELDS]){[IMP_REF] = "B-9",
+                                                  [IMP_SOURCE] = "county",
                                                   [IMP_TITLE] = "带编号的不认领",
                                                   [IMP_DECLINE_REASON] = "已由县级, 统一整改"});
     imp_plan_destroy(&plan);
@@ -499,12 +494,15 @@ static void test_claimed_column_declines_rows_with_their_reason(void **state)
 static void test_declined_row_needs_its_reason_and_nothing_a_claim_has(void **state)
 {
     (void)state;
-    s_refused(HEAD_REC ",national,,没有原因,,否,\n",
-              "line 2, column 不认领原因 (decline_reason): is empty; a problem not claimed (认领 = 否) needs");
+    s_refused(
+        HEAD_REC ",national,,没有原因,,否,\n",
+        "line 2, column 不认领原因 (decline_reason): is empty; a problem not claimed (认领 = 否) needs");
     s_refused("编号,问题来源,整改类型,问题,认领\n,national,,没有原因列,否\n",
               "column decline_reason/不认领原因 (no such column): is empty");
-    s_refused(HEAD_REC ",national,,没有来源,,否,理由\n,,,x,,否,理由\n", "line 3, column 问题来源 (source): is empty");
-    s_refused(HEAD_REC ",national,immediate,有类型,,否,理由\n", "column 整改类型 (kind): holds \"immediate\"");
+    s_refused(HEAD_REC ",national,,没有来源,,否,理由\n,,,x,,否,理由\n",
+              "line 3, column 问题来源 (source): is empty");
+    s_refused(HEAD_REC ",national,immediate,有类型,,否,理由\n",
+              "column 整改类型 (kind): holds \"immediate\"");
     s_refused(HEAD_REC ",national,,有关联,A-1,否,理由\n", "column 关联问题 (parent): holds");
     s_refused(HEAD_REC ",nowhere,,来源不对,,否,理由\n", "unknown source \"nowhere\"");
     s_refused(HEAD_REC "A-1,national,immediate,一,,,\nA-1,national,,同号不认领,,否,理由\n",

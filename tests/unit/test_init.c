@@ -48,9 +48,9 @@ static void s_has(const char *text, const char *want)
         fail_msg("expected \"%s\" in:\n%s", want, text);
 }
 
-static void s_lacks(const char *text, const char *not)
+static void s_lacks(const char *text, const char * not )
 {
-    if (strstr(text, not))
+    if (strstr(text, not ))
         fail_msg("did not expect \"%s\" in:\n%s", not, text);
 }
 
@@ -69,7 +69,9 @@ static void test_names_get_ids_by_kind_and_roles_by_column(void **state)
     s_has(t, "{ id = \"unit1\"; name = \"乡村振兴办公室\"; }");
     /* 张华 leads and owns: both roles, one entry */
     s_has(t, "{ name = \"leader1\"; display = \"张华\"; roles = [\"leader\", \"owner\"];");
-    s_has(t, "{ name = \"owner1\"; display = \"李明\"; roles = [\"owner\"]; public_key = \"keys/owner1.pub\"; }");
+    s_has(
+        t,
+        "{ name = \"owner1\"; display = \"李明\"; roles = [\"owner\"]; public_key = \"keys/owner1.pub\"; }");
     s_has(t, "{ name = \"admin\"; display = \"管理员（待填）\"; roles = [\"admin\"];");
     s_has(t, "{ name = \"verifier\"; display = \"验收人（待填）\"; roles = [\"verifier\"];");
     s_has(t, "demo_keys = false;");

@@ -107,10 +107,8 @@ static void test_damaged_key_files_are_refused_naming_the_line(void **state)
     assert_int_equal(keys_generate("b", &other), 0);
     s_path(path, sizeof path, "bad.key");
     const char *cases[][2] = {
-        {"public: tooshort\n", ":1: public is not a key"},
-        {"hello\n", ":1: expected \"name: value\""},
-        {"# c\ncolour: blue\n", ":2: unknown line \"colour\""},
-        {"user: a\n", "no \"public:\" line"},
+        {"public: tooshort\n", ":1: public is not a key"},      {"hello\n", ":1: expected \"name: value\""},
+        {"# c\ncolour: blue\n", ":2: unknown line \"colour\""}, {"user: a\n", "no \"public:\" line"},
         {"user: a\nuser: b\n", ":2: a second \"user:\" line"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -133,8 +131,8 @@ static void test_damaged_key_files_are_refused_naming_the_line(void **state)
     assert_non_null(strstr(err, "does not belong"));
     /* two public lines: refused, whichever a reader would have kept */
     assert_int_equal(keys_generate("a", &k), 0);
-    snprintf(text, sizeof text, "user: a\npublic: %s\npublic: %s\nsecret: %s\n", other.public_z85, k.public_z85,
-             k.secret_z85);
+    snprintf(text, sizeof text, "user: a\npublic: %s\npublic: %s\nsecret: %s\n", other.public_z85,
+             k.public_z85, k.secret_z85);
     f = fopen(path, "w");
     fputs(text, f);
     fclose(f);

@@ -31,7 +31,8 @@ static void test_column_names_are_read_in_english_and_chinese_with_either_comma(
     for (int i = 0; i < LEDGER_COLS; i++) {
         assert_int_equal(ledger_columns_parse(ledger_column_name(i), 0, 0, &m, bad, sizeof bad), 0);
         assert_int_equal(m, BIT(i));
-        assert_int_equal(ledger_columns_parse(ledger_label(LEDGER_ZH, (ledger_label_id)i), 0, 0, &m, bad, sizeof bad), 0);
+        assert_int_equal(
+            ledger_columns_parse(ledger_label(LEDGER_ZH, (ledger_label_id)i), 0, 0, &m, bad, sizeof bad), 0);
         assert_int_equal(m, BIT(i));
     }
 }
@@ -99,10 +100,11 @@ static json_t *s_ledger(size_t n, const char *title, const char *measures)
     for (size_t i = 0; i < n; i++) {
         char ref[16];
         snprintf(ref, sizeof ref, "GJ-%05zu", i + 1);
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "ref", ref,
-                                              "title", title, "measures", measures, "state", "assigned",
-                                              "deadline", "2027-06-30", "kind", "long-term", "evidence_count", 0,
-                                              "rejections", i == 3 ? 1 : 0, "extensions", 0, "escalations", 0));
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:i, s:i}", "ref", ref,
+                                        "title", title, "measures", measures, "state", "assigned", "deadline",
+                                        "2027-06-30", "kind", "long-term", "evidence_count", 0, "rejections",
+                                        i == 3 ? 1 : 0, "extensions", 0, "escalations", 0));
     }
     return json_pack("{s:o}", "rows", rows);
 }
@@ -131,10 +133,13 @@ static void test_columns_in_use_leave_out_empty_texts_and_zero_counts(void **sta
 static void test_free_text_shares_the_page_by_what_the_rows_hold(void **state)
 {
     (void)state;
-    json_t *l = s_ledger(20, "防止返贫监测帮扶不够精准",
-                         "坚持每月一研判、每季度一摸排，村队每月遍访一次，镇级两个月遍访一次，逐户核实收支情况并更新监测台账。");
-    ledger_doc doc = {.ledger = l, .lang = LEDGER_ZH, .columns = BIT(LL_REF) | BIT(LL_TITLE) | BIT(LL_MEASURES) |
-                                                                BIT(LL_DEADLINE) | BIT(LL_STATE)};
+    json_t *l = s_ledger(
+        20, "防止返贫监测帮扶不够精准",
+        "坚持每月一研判、每季度一摸排，村队每月遍访一次，镇级两个月遍访一次，逐户核实收支情况并更新监测台账。");
+    ledger_doc doc = {.ledger = l,
+                      .lang = LEDGER_ZH,
+                      .columns =
+                          BIT(LL_REF) | BIT(LL_TITLE) | BIT(LL_MEASURES) | BIT(LL_DEADLINE) | BIT(LL_STATE)};
     ledger_layout lay;
     ledger_layout_compute(&doc, 85, &lay);
     assert_int_equal(lay.n, 5);
@@ -145,9 +150,10 @@ static void test_free_text_shares_the_page_by_what_the_rows_hold(void **state)
     assert_true(lay.width_em[LL_MEASURES] > lay.width_em[LL_TITLE]);
     /* no column wider than its longest line needs */
     assert_true(lay.width_em[LL_TITLE] <= 12.0 + 0.3 + 1e-9);
-    assert_true(lay.width_em[LL_MEASURES] <= ledger_text_em(json_string_value(json_object_get(
-                                                 json_array_get(json_object_get(l, "rows"), 0), "measures"))) +
-                                                 0.3 + 1e-9);
+    assert_true(lay.width_em[LL_MEASURES] <=
+                ledger_text_em(json_string_value(
+                    json_object_get(json_array_get(json_object_get(l, "rows"), 0), "measures"))) +
+                    0.3 + 1e-9);
     assert_true(lay.width_em[LL_DEADLINE] >= ledger_text_em("2027-06-30"));
     assert_true(lay.total_em >= 85 - 1e-9);
     assert_true(lay.title_max_em >= 2 * lay.width_em[LL_TITLE]);
@@ -170,7 +176,8 @@ static void test_free_text_shares_the_page_by_what_the_rows_hold(void **state)
     l = s_ledger(10000, "防止返贫监测帮扶不够精准", "坚持每月一研判、每季度一摸排，村队每月遍访一次。");
     doc.ledger = l;
     ledger_layout_compute(&doc, 85, &lay);
-    json_t *few = s_ledger(40, "防止返贫监测帮扶不够精准", "坚持每月一研判、每季度一摸排，村队每月遍访一次。");
+    json_t *few =
+        s_ledger(40, "防止返贫监测帮扶不够精准", "坚持每月一研判、每季度一摸排，村队每月遍访一次。");
     ledger_layout other;
     doc.ledger = few;
     ledger_layout_compute(&doc, 85, &other);

@@ -324,11 +324,13 @@ static void test_problems_past_the_limit_are_counted_not_kept(void **state)
     assert_non_null(csv);
     len += (size_t)snprintf(csv, cap, "编号,问题来源,整改类型,问题,责任领导,责任单位,责任人,整改时限\n");
     for (int i = 0; i < 250; i++)
-        len += (size_t)snprintf(csv + len, cap - len, "R-%d,national,immediate,t,张华,托托村,nobody,2027-01-01\n", i);
+        len += (size_t)snprintf(csv + len, cap - len,
+                                "R-%d,national,immediate,t,张华,托托村,nobody,2027-01-01\n", i);
     imp_plan *p = NULL;
     imp_problems probs;
     char err[IMP_ERRLEN];
-    assert_int_equal(imp_parse_ex(csv, len, PLAN_ENC_AUTO, s_cfg, &p, &probs, err, sizeof err), RECT_E_BAD_IMPORT);
+    assert_int_equal(imp_parse_ex(csv, len, PLAN_ENC_AUTO, s_cfg, &p, &probs, err, sizeof err),
+                     RECT_E_BAD_IMPORT);
     free(csv);
     assert_int_equal(probs.n, IMP_MAX_PROBLEMS);
     assert_int_equal(probs.total, 250);

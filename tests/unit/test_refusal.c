@@ -21,7 +21,8 @@ static const char *const s_zh[][2] = {
      "不能{action}：事项 {item} 的责任人是{user}，责任人不能验收自己的事项，请由其他验收人验收。"},
     {"refusal\004cannot {action}: item {item} is {state}; {action} needs it {needs}.",
      "不能{action}：事项 {item} 的状态是{state}，只有{needs}的事项才能{action}。"},
-    {"refusal\004{user} may not use {cmd}: it needs the role {roles}.", "{user}不能使用 {cmd} 命令：需要{roles}角色。"},
+    {"refusal\004{user} may not use {cmd}: it needs the role {roles}.",
+     "{user}不能使用 {cmd} 命令：需要{roles}角色。"},
     {"refusal\004 or ", "或"},
     {"act\004verify", "验收"},
     {"act\004close", "销号"},
@@ -63,13 +64,14 @@ static const char *s_names(const char *kind, const char *id, void *arg)
 static const rect_lang s_lang_zh = {s_tr_zh, s_names, NULL};
 static const rect_lang s_lang_en = {s_tr_en, s_names, NULL};
 
-static const char s_msg[] = "item 7 (2025-N07): liuyang is the item's owner in this round of work and may not verify";
+static const char s_msg[] =
+    "item 7 (2025-N07): liuyang is the item's owner in this round of work and may not verify";
 
 static json_t *s_owner_details(void)
 {
     return json_pack("{sIsssssssssss[s]ss}", "item", (json_int_t)7, "ref", "2025-N07", "rule",
-                     "owner_may_not_verify", "action", "verify", "state", "rectifying", "user", "liuyang", "needs",
-                     "rectifying", "cmd", "verify");
+                     "owner_may_not_verify", "action", "verify", "state", "rectifying", "user", "liuyang",
+                     "needs", "rectifying", "cmd", "verify");
 }
 
 static void test_a_rule_with_a_sentence_renders_it_with_names_and_labels(void **state)
@@ -78,7 +80,8 @@ static void test_a_rule_with_a_sentence_renders_it_with_names_and_labels(void **
     json_t *d = s_owner_details();
     char out[512];
     assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, s_msg, out, sizeof out), 1);
-    assert_string_equal(out, "不能验收：事项 2025-N07 的责任人是刘洋，责任人不能验收自己的事项，请由其他验收人验收。");
+    assert_string_equal(
+        out, "不能验收：事项 2025-N07 的责任人是刘洋，责任人不能验收自己的事项，请由其他验收人验收。");
     json_decref(d);
 }
 
@@ -89,7 +92,8 @@ static void test_an_item_without_a_ref_is_named_by_its_id(void **state)
     json_object_del(d, "ref");
     char out[512];
     assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, s_msg, out, sizeof out), 1);
-    assert_string_equal(out, "不能验收：事项 7 的责任人是刘洋，责任人不能验收自己的事项，请由其他验收人验收。");
+    assert_string_equal(out,
+                        "不能验收：事项 7 的责任人是刘洋，责任人不能验收自己的事项，请由其他验收人验收。");
     json_decref(d);
 }
 
@@ -112,15 +116,15 @@ static void test_a_user_without_a_display_name_is_shown_by_name(void **state)
 static void test_lists_of_states_and_roles_are_joined_in_the_language(void **state)
 {
     (void)state;
-    json_t *d = json_pack("{sssssssss[ss]}", "rule", "wrong_state", "ref", "GJ-03", "action", "close", "state",
-                          "rectifying", "needs", "verified", "closed");
+    json_t *d = json_pack("{sssssssss[ss]}", "rule", "wrong_state", "ref", "GJ-03", "action", "close",
+                          "state", "rectifying", "needs", "verified", "closed");
     char out[512];
     assert_int_equal(refusal_render(&s_lang_zh, "invalid_transition", d, "x", out, sizeof out), 1);
     assert_string_equal(out, "不能销号：事项 GJ-03 的状态是整改中，只有已验收或已销号的事项才能销号。");
     json_decref(d);
 
-    d = json_pack("{sssssss[ss]}", "rule", "role_may_not_use", "user", "liuyang", "cmd", "import", "roles", "admin",
-                  "leader");
+    d = json_pack("{sssssss[ss]}", "rule", "role_may_not_use", "user", "liuyang", "cmd", "import", "roles",
+                  "admin", "leader");
     assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, "x", out, sizeof out), 1);
     assert_string_equal(out, "刘洋不能使用 import 命令：需要管理员或责任领导角色。");
     /* a wire command the client names its own way */
@@ -177,8 +181,8 @@ static void test_a_value_the_sentence_needs_missing_or_mistyped_shows_the_messag
     assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, s_msg, out, sizeof out), 0);
     json_decref(d);
     /* an empty list of states is no list */
-    d = json_pack("{sssssssss[]}", "rule", "wrong_state", "ref", "GJ-03", "action", "close", "state", "rectifying",
-                  "needs");
+    d = json_pack("{sssssssss[]}", "rule", "wrong_state", "ref", "GJ-03", "action", "close", "state",
+                  "rectifying", "needs");
     assert_int_equal(refusal_render(&s_lang_zh, "invalid_transition", d, "m", out, sizeof out), 0);
     assert_string_equal(out, "m");
     json_decref(d);
@@ -205,7 +209,8 @@ static void test_placeholder_syntax_in_values_is_not_expanded(void **state)
     json_object_set_new(d, "ref", json_string("{user}{"));
     char out[512];
     assert_int_equal(refusal_render(&s_lang_zh, "permission_denied", d, s_msg, out, sizeof out), 1);
-    assert_string_equal(out, "不能验收：事项 {user}{ 的责任人是刘洋，责任人不能验收自己的事项，请由其他验收人验收。");
+    assert_string_equal(
+        out, "不能验收：事项 {user}{ 的责任人是刘洋，责任人不能验收自己的事项，请由其他验收人验收。");
     json_decref(d);
 }
 

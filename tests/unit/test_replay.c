@@ -92,11 +92,13 @@ static void test_one_item_filing_a_file_twice_is_not_reuse(void **state)
     char msg[256];
     assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), 0);
     assert_int_equal(s_apply(r, s_log[2], msg, sizeof msg), 0);
-    assert_int_equal(s_apply(r,
-                             "{\"seq\":4,\"item\":1,\"action\":\"evidence\",\"at\":\"2026-12-03T00:00:00Z\",\"comment\":\"again\","
-                             "\"changes\":{\"evidence_count\":[1,2]},\"files\":[{\"sha256\":\"aa\"}]}",
-                             msg, sizeof msg),
-                     0);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":4,\"item\":1,\"action\":\"evidence\",\"at\":\"2026-12-03T00:00:00Z\",\"comment\":\"again\","
+            "\"changes\":{\"evidence_count\":[1,2]},\"files\":[{\"sha256\":\"aa\"}]}",
+            msg, sizeof msg),
+        0);
     assert_int_equal(replay_reused(r, 1), 0);
     assert_string_equal(replay_latest_evidence(r, 1), "again");
     replay_destroy(&r);
@@ -109,31 +111,37 @@ static void test_events_that_do_not_replay_are_refused_and_change_nothing(void *
     char msg[256];
     assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), 0);
     /* old value does not match the item */
-    assert_int_equal(s_apply(r,
-                             "{\"seq\":2,\"item\":1,\"action\":\"close\",\"at\":\"x\",\"changes\":{\"state\":[\"verified\",\"closed\"]}}",
-                             msg, sizeof msg),
-                     RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":2,\"item\":1,\"action\":\"close\",\"at\":\"x\",\"changes\":{\"state\":[\"verified\",\"closed\"]}}",
+            msg, sizeof msg),
+        RECT_E_BAD_VALUE);
     assert_non_null(strstr(msg, "old value"));
     assert_string_equal(json_string_value(json_object_get(replay_item(r, 1), "state")), "claimed");
     /* out of order */
     assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), RECT_E_BAD_VALUE);
     assert_non_null(strstr(msg, "seq order"));
     /* not [old, new] */
-    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":1,\"action\":\"start\",\"at\":\"x\",\"changes\":{\"state\":\"rectifying\"}}",
-                             msg, sizeof msg),
-                     RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":3,\"item\":1,\"action\":\"start\",\"at\":\"x\",\"changes\":{\"state\":\"rectifying\"}}",
+            msg, sizeof msg),
+        RECT_E_BAD_VALUE);
     /* missing fields */
-    assert_int_equal(s_apply(r, "{\"seq\":4,\"action\":\"start\",\"at\":\"x\",\"changes\":{}}", msg, sizeof msg),
-                     RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(r, "{\"seq\":4,\"action\":\"start\",\"at\":\"x\",\"changes\":{}}", msg, sizeof msg),
+        RECT_E_BAD_VALUE);
     assert_int_equal(replay_last_seq(r), 1);
     replay_destroy(&r);
     replay_destroy(NULL);
 }
 
 /* Inspection events (item 0) rebuild the inspection records, not items. */
-#define INSP_EV(seq, at, name, fed)                                                                           \
-    "{\"seq\":" #seq ",\"item\":0,\"action\":\"inspection\",\"actor\":\"wangyan\",\"at\":\"" at "\","   \
-    "\"comment\":\"\",\"changes\":{\"name\":[null,\"" name "\"],\"title\":[null,\"T\"],"             \
+#define INSP_EV(seq, at, name, fed)                                                                   \
+    "{\"seq\":" #seq ",\"item\":0,\"action\":\"inspection\",\"actor\":\"wangyan\",\"at\":\"" at "\"," \
+    "\"comment\":\"\",\"changes\":{\"name\":[null,\"" name "\"],\"title\":[null,\"T\"],"              \
     "\"fed_back\":[null," fed "]}}"
 
 static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **state)
@@ -144,8 +152,9 @@ static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **
     assert_int_equal(s_apply(r, s_log[0], msg, sizeof msg), 0);
     assert_null(replay_inspection(r, "2025-assessment"));
     assert_int_equal(json_object_size(replay_inspections(r)), 0);
-    assert_int_equal(s_apply(r, INSP_EV(2, "2026-12-02T03:00:00Z", "2025-assessment",
-                                        "{\"national\":25,\"region\":5,\"county\":5}"),
+    assert_int_equal(s_apply(r,
+                             INSP_EV(2, "2026-12-02T03:00:00Z", "2025-assessment",
+                                     "{\"national\":25,\"region\":5,\"county\":5}"),
                              msg, sizeof msg),
                      0);
     json_t *want = s_ev("{\"name\":\"2025-assessment\",\"title\":\"T\","
@@ -156,7 +165,8 @@ static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **
     /* no item 0, and the items are untouched */
     assert_null(replay_item(r, 0));
     assert_int_equal(replay_max_id(r), 1);
-    assert_string_equal(json_string_value(json_object_get(replay_item(r, 1), "updated")), "2026-12-01T02:00:00Z");
+    assert_string_equal(json_string_value(json_object_get(replay_item(r, 1), "updated")),
+                        "2026-12-01T02:00:00Z");
     assert_int_equal(replay_last_seq(r), 2);
     /* the same name again does not replay (its record already holds a name) */
     assert_int_equal(s_apply(r, INSP_EV(3, "2026-12-03T00:00:00Z", "2025-assessment", "{}"), msg, sizeof msg),
@@ -185,7 +195,8 @@ static void test_inspection_events_rebuild_the_inspections_as_they_stood(void **
     assert_int_equal(replay_last_seq(r), 2);
     assert_int_equal(json_object_size(replay_inspections(r)), 1);
     /* a second inspection */
-    assert_int_equal(s_apply(r, INSP_EV(4, "2026-12-04T00:00:00Z", "2026-selfcheck", "{}"), msg, sizeof msg), 0);
+    assert_int_equal(s_apply(r, INSP_EV(4, "2026-12-04T00:00:00Z", "2026-selfcheck", "{}"), msg, sizeof msg),
+                     0);
     assert_int_equal(json_object_size(replay_inspections(r)), 2);
     assert_string_equal(json_string_value(json_object_get(replay_inspection(r, "2026-selfcheck"), "created")),
                         "2026-12-04T00:00:00Z");
@@ -199,42 +210,74 @@ static void test_sign_events_name_the_head_before_them_and_later_changes_show(vo
     (void)state;
     replay *r = replay_new();
     char msg[256];
-    assert_int_equal(s_apply(r, "{\"seq\":1,\"item\":1,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"inspection\":[null,\"I\"],\"state\":[null,\"claimed\"]}}",
-                             msg, sizeof msg), 0);
-    assert_int_equal(s_apply(r, "{\"seq\":2,\"item\":2,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"inspection\":[null,\"J\"],\"state\":[null,\"claimed\"]}}",
-                             msg, sizeof msg), 0);
+    assert_int_equal(
+        s_apply(r,
+                "{\"seq\":1,\"item\":1,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\","
+                "\"comment\":\"\",\"changes\":{\"inspection\":[null,\"I\"],\"state\":[null,\"claimed\"]}}",
+                msg, sizeof msg),
+        0);
+    assert_int_equal(
+        s_apply(r,
+                "{\"seq\":2,\"item\":2,\"action\":\"claim\",\"actor\":\"a\",\"at\":\"2026-12-01T02:00:00Z\","
+                "\"comment\":\"\",\"changes\":{\"inspection\":[null,\"J\"],\"state\":[null,\"claimed\"]}}",
+                msg, sizeof msg),
+        0);
     /* a head that is not the one before it, an unknown inspection, a stray change: refused, nothing kept */
-    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
-                                "\"comment\":\"\",\"prev\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
-                             msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+            "\"comment\":\"\",\"prev\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
+            msg, sizeof msg),
+        RECT_E_BAD_VALUE);
     assert_non_null(strstr(msg, "head before it"));
-    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
-                                "\"comment\":\"\",\"prev\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"changes\":{\"inspection\":\"K\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
-                             msg, sizeof msg), RECT_E_BAD_VALUE);
-    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"state\":[1,2]}}",
-                             msg, sizeof msg), RECT_E_BAD_VALUE);
-    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":5,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
-                             msg, sizeof msg), RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+            "\"comment\":\"\",\"prev\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"changes\":{\"inspection\":\"K\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
+            msg, sizeof msg),
+        RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+            "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"state\":[1,2]}}",
+            msg, sizeof msg),
+        RECT_E_BAD_VALUE);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":3,\"item\":5,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+            "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}",
+            msg, sizeof msg),
+        RECT_E_BAD_VALUE);
     assert_null(replay_sign_off(r, "I"));
-    assert_int_equal(s_apply(r, "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
-                                "\"comment\":\"ok\",\"prev\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"note\":\"ok\"}}",
-                             msg, sizeof msg), 0);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":3,\"item\":0,\"action\":\"sign\",\"actor\":\"m\",\"at\":\"2026-12-02T00:00:00Z\","
+            "\"comment\":\"ok\",\"prev\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"changes\":{\"inspection\":\"I\",\"head\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"note\":\"ok\"}}",
+            msg, sizeof msg),
+        0);
     json_t *so = replay_sign_off(r, "I");
     assert_non_null(so);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(so, "head"), "seq")), 2);
     assert_false(json_is_true(json_object_get(so, "changed")));
     /* another inspection's item: no change of I; one of I's items: a change */
-    assert_int_equal(s_apply(r, "{\"seq\":4,\"item\":2,\"action\":\"start\",\"actor\":\"o\",\"at\":\"2026-12-03T00:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"state\":[\"claimed\",\"rectifying\"]}}",
-                             msg, sizeof msg), 0);
+    assert_int_equal(
+        s_apply(r,
+                "{\"seq\":4,\"item\":2,\"action\":\"start\",\"actor\":\"o\",\"at\":\"2026-12-03T00:00:00Z\","
+                "\"comment\":\"\",\"changes\":{\"state\":[\"claimed\",\"rectifying\"]}}",
+                msg, sizeof msg),
+        0);
     assert_false(json_is_true(json_object_get(replay_sign_off(r, "I"), "changed")));
-    assert_int_equal(s_apply(r, "{\"seq\":5,\"item\":1,\"action\":\"start\",\"actor\":\"o\",\"at\":\"2026-12-03T00:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"state\":[\"claimed\",\"rectifying\"]}}",
-                             msg, sizeof msg), 0);
+    assert_int_equal(
+        s_apply(r,
+                "{\"seq\":5,\"item\":1,\"action\":\"start\",\"actor\":\"o\",\"at\":\"2026-12-03T00:00:00Z\","
+                "\"comment\":\"\",\"changes\":{\"state\":[\"claimed\",\"rectifying\"]}}",
+                msg, sizeof msg),
+        0);
     so = replay_sign_off(r, "I");
     assert_true(json_is_true(json_object_get(so, "changed")));
     json_t *ch = json_object_get(so, "changes");
@@ -242,9 +285,13 @@ static void test_sign_events_name_the_head_before_them_and_later_changes_show(vo
     assert_int_equal(json_integer_value(json_object_get(ch, "first_seq")), 5);
     assert_int_equal(json_integer_value(json_array_get(json_object_get(ch, "items"), 0)), 1);
     /* signed again: supersedes, unchanged */
-    assert_int_equal(s_apply(r, "{\"seq\":6,\"item\":0,\"action\":\"sign\",\"actor\":\"w\",\"at\":\"2026-12-04T00:00:00Z\","
-                                "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}}",
-                             msg, sizeof msg), 0);
+    assert_int_equal(
+        s_apply(
+            r,
+            "{\"seq\":6,\"item\":0,\"action\":\"sign\",\"actor\":\"w\",\"at\":\"2026-12-04T00:00:00Z\","
+            "\"comment\":\"\",\"changes\":{\"inspection\":\"I\",\"head\":\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"}}",
+            msg, sizeof msg),
+        0);
     so = replay_sign_off(r, "I");
     assert_int_equal(json_integer_value(json_object_get(so, "superseded")), 1);
     assert_false(json_is_true(json_object_get(so, "changed")));
@@ -258,9 +305,11 @@ static void test_declines_change_only_a_recorded_inspections_declined_list(void 
     (void)state;
     replay *r = replay_new();
     char msg[256];
-    assert_int_equal(s_apply(r, INSP_EV(1, "2026-12-01T00:00:00Z", "A", "{\"national\":25}"), msg, sizeof msg), 0);
-#define DECL(seq, action, old, new)                                                                            \
-    "{\"seq\":" #seq ",\"item\":0,\"action\":\"" action "\",\"actor\":\"wangyan\",\"at\":\"2026-12-02T00:00:00Z\","  \
+    assert_int_equal(
+        s_apply(r, INSP_EV(1, "2026-12-01T00:00:00Z", "A", "{\"national\":25}"), msg, sizeof msg), 0);
+#define DECL(seq, action, old, new)                             \
+    "{\"seq\":" #seq ",\"item\":0,\"action\":\"" action         \
+    "\",\"actor\":\"wangyan\",\"at\":\"2026-12-02T00:00:00Z\"," \
     "\"comment\":\"\",\"changes\":{\"name\":[\"A\",\"A\"],\"declined\":[" old "," new "]}}"
     const char *one = "[{\"source\":\"national\",\"title\":\"t\",\"reason\":\"r\"}]";
     char ev[512];
@@ -294,8 +343,8 @@ static void test_declines_change_only_a_recorded_inspections_declined_list(void 
     snprintf(ev, sizeof ev, DECL(3, "withdraw_decline", "%s", "[]"), one);
     assert_int_equal(s_apply(r, ev, msg, sizeof msg), 0);
     assert_int_equal(json_array_size(json_object_get(replay_inspection(r, "A"), "declined")), 0);
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(replay_inspection(r, "A"), "fed_back"),
-                                                        "national")),
+    assert_int_equal(json_integer_value(
+                         json_object_get(json_object_get(replay_inspection(r, "A"), "fed_back"), "national")),
                      25);
 #undef DECL
     replay_destroy(&r);

@@ -33,7 +33,8 @@ static int s_setup(void **state)
     /* every user a key of their own, as rectd's demo keys would give them */
     for (size_t i = 0; i < s_cfg->n_users; i++) {
         rect_key k;
-        if (keys_generate(s_cfg->users[i].name, &k) != 0 || !(s_cfg->users[i].public_key = strdup(k.public_z85)))
+        if (keys_generate(s_cfg->users[i].name, &k) != 0 ||
+            !(s_cfg->users[i].public_key = strdup(k.public_z85)))
             return -1;
     }
     return 0;
@@ -104,9 +105,13 @@ static void test_valid_read_and_write_requests_pass(void **state)
     (void)state;
     EXPECT("{\"v\":1,\"cmd\":\"ping\",\"user\":\"wangyan\"}", 0, NULL);
     EXPECT("{\"v\":1,\"cmd\":\"show\",\"user\":\"xiaoliu\",\"args\":{\"item\":3}}", 0, NULL);
-    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":\"GJ-01\",\"note\":\"开始\"}," W "}", 0, NULL);
-    EXPECT("{\"v\":1,\"cmd\":\"verify\",\"user\":\"maqing\",\"args\":{\"item\":1,\"result\":\"pass\",\"opinion\":\"合格\\n材料齐全\"}," W "}",
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":\"GJ-01\",\"note\":\"开始\"}," W
+           "}",
            0, NULL);
+    EXPECT(
+        "{\"v\":1,\"cmd\":\"verify\",\"user\":\"maqing\",\"args\":{\"item\":1,\"result\":\"pass\",\"opinion\":\"合格\\n材料齐全\"}," W
+        "}",
+        0, NULL);
 }
 
 static void test_not_json_is_bad_request(void **state)
@@ -151,11 +156,14 @@ static void test_unknown_command_and_user_are_named(void **state)
 static void test_writes_need_client_and_seq(void **state)
 {
     (void)state;
-    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1}}", RECT_E_MISSING_FIELD, "client");
-    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a\",\"seq\":\"1\"}",
-           RECT_E_BAD_TYPE, "seq");
-    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a b\",\"seq\":1}",
-           RECT_E_BAD_VALUE, "client");
+    EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1}}", RECT_E_MISSING_FIELD,
+           "client");
+    EXPECT(
+        "{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a\",\"seq\":\"1\"}",
+        RECT_E_BAD_TYPE, "seq");
+    EXPECT(
+        "{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a b\",\"seq\":1}",
+        RECT_E_BAD_VALUE, "client");
     EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1},\"client\":\"a\",\"seq\":0}",
            RECT_E_BAD_VALUE, "seq");
 }
@@ -165,8 +173,8 @@ static void test_arguments_are_checked_against_the_table(void **state)
     (void)state;
     EXPECT("{\"v\":1,\"cmd\":\"start\",\"user\":\"liming\",\"args\":{\"item\":1,\"colour\":\"red\"}," W "}",
            RECT_E_UNKNOWN_FIELD, "colour");
-    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1}," W "}", RECT_E_MISSING_FIELD,
-           "note");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1}," W "}",
+           RECT_E_MISSING_FIELD, "note");
     EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"  \"}," W "}",
            RECT_E_MISSING_FIELD, "empty");
     EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1.5,\"note\":\"x\"}," W "}",
@@ -175,19 +183,25 @@ static void test_arguments_are_checked_against_the_table(void **state)
            RECT_E_BAD_TYPE, "note");
     EXPECT("{\"v\":1,\"cmd\":\"import\",\"user\":\"wangyan\",\"args\":{\"dry_run\":\"yes\"}," W "}",
            RECT_E_BAD_TYPE, "dry_run");
-    EXPECT("{\"v\":1,\"cmd\":\"evidence\",\"user\":\"liming\",\"args\":{\"item\":1,\"note\":\"x\",\"files\":\"a.jpg\"}," W "}",
-           RECT_E_BAD_TYPE, "files");
+    EXPECT(
+        "{\"v\":1,\"cmd\":\"evidence\",\"user\":\"liming\",\"args\":{\"item\":1,\"note\":\"x\",\"files\":\"a.jpg\"}," W
+        "}",
+        RECT_E_BAD_TYPE, "files");
 }
 
 static void test_control_characters_and_long_names_are_refused(void **state)
 {
     (void)state;
     /* A title is one line; a note may have newlines but no other controls. */
-    EXPECT("{\"v\":1,\"cmd\":\"add\",\"user\":\"wangyan\",\"args\":{\"ref\":\"X\",\"source\":\"national\",\"kind\":\"immediate\",\"title\":\"a\\nb\"}," W "}",
-           RECT_E_BAD_VALUE, "title");
-    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"a\\u0007b\"}," W "}",
+    EXPECT(
+        "{\"v\":1,\"cmd\":\"add\",\"user\":\"wangyan\",\"args\":{\"ref\":\"X\",\"source\":\"national\",\"kind\":\"immediate\",\"title\":\"a\\nb\"}," W
+        "}",
+        RECT_E_BAD_VALUE, "title");
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"a\\u0007b\"}," W
+           "}",
            RECT_E_BAD_VALUE, "control");
-    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"a\\u0000b\"}," W "}",
+    EXPECT("{\"v\":1,\"cmd\":\"close\",\"user\":\"zhanghua\",\"args\":{\"item\":1,\"note\":\"a\\u0000b\"}," W
+           "}",
            RECT_E_BAD_REQUEST, NULL);
     char big[600];
     snprintf(big, sizeof big,
@@ -209,7 +223,9 @@ static void test_frame_and_attachment_limits(void **state)
     assert_non_null(strstr(m, "max_request_kb"));
     free(huge);
 
-    const char *ev = "{\"v\":1,\"cmd\":\"evidence\",\"user\":\"liming\",\"args\":{\"item\":1,\"note\":\"x\",\"files\":[\"a\",\"b\"]}," W "}";
+    const char *ev =
+        "{\"v\":1,\"cmd\":\"evidence\",\"user\":\"liming\",\"args\":{\"item\":1,\"note\":\"x\",\"files\":[\"a\",\"b\"]}," W
+        "}";
     assert_int_equal(s_check_files(ev, 2, 10, m, sizeof m), 0);
     assert_int_equal(s_check_files(ev, 1, 10, m, sizeof m), RECT_E_BAD_VALUE);
     assert_non_null(strstr(m, "2 file(s) named but 1 frame(s)"));

@@ -27,13 +27,16 @@
 static void test_canon_matches_python_escapes_and_key_order(void **state)
 {
     (void)state;
-    json_t *v = json_loads("{\"b\": \"\\u0001\\u001f\\u000b\\b\\f\\r\\n\\t/\\u2028\\u007f\\u00e9\\ud83d\\ude00\\\"\\\\\","
-                           " \"a\": [1, true, null, {}, -5], \"\\u00e9\": 0, \"B\": \"x\"}", 0, NULL);
+    json_t *v = json_loads(
+        "{\"b\": \"\\u0001\\u001f\\u000b\\b\\f\\r\\n\\t/\\u2028\\u007f\\u00e9\\ud83d\\ude00\\\"\\\\\","
+        " \"a\": [1, true, null, {}, -5], \"\\u00e9\": 0, \"B\": \"x\"}",
+        0, NULL);
     assert_non_null(v);
     char *s = NULL;
     assert_int_equal(sig_canon(v, &s), 0);
-    assert_string_equal(s, "{\"B\":\"x\",\"a\":[1,true,null,{},-5],\"b\":\"\\u0001\\u001f\\u000b\\b\\f\\r\\n\\t/"
-                           "\xe2\x80\xa8\x7f\xc3\xa9\xf0\x9f\x98\x80\\\"\\\\\",\"\xc3\xa9\":0}");
+    assert_string_equal(s,
+                        "{\"B\":\"x\",\"a\":[1,true,null,{},-5],\"b\":\"\\u0001\\u001f\\u000b\\b\\f\\r\\n\\t/"
+                        "\xe2\x80\xa8\x7f\xc3\xa9\xf0\x9f\x98\x80\\\"\\\\\",\"\xc3\xa9\":0}");
     char hex[65];
     assert_int_equal(sig_digest(v, hex), 0);
     assert_string_equal(hex, "2e8acfda215966691e76391f166a25713e131a45dc9b0949fdad7f3dce3ff506");
@@ -68,8 +71,10 @@ static void test_canon_refuses_real_numbers(void **state)
 static void test_ledger_digests_cover_fields_rows_and_the_whole(void **state)
 {
     (void)state;
-    json_t *led = json_loads("{\"head\":{\"seq\":2,\"hash\":\"ab\"},\"rows\":[{\"id\":1,\"ref\":\"GJ-01\",\"x\":null}],"
-                             "\"summary\":{\"total\":1},\"signature\":{\"junk\":1}}", 0, NULL);
+    json_t *led =
+        json_loads("{\"head\":{\"seq\":2,\"hash\":\"ab\"},\"rows\":[{\"id\":1,\"ref\":\"GJ-01\",\"x\":null}],"
+                   "\"summary\":{\"total\":1},\"signature\":{\"junk\":1}}",
+                   0, NULL);
     json_t *d = NULL;
     assert_int_equal(sig_ledger_digests(led, &d), 0);
     assert_string_equal(json_string_value(json_object_get(d, "ledger_sha256")),
@@ -107,7 +112,8 @@ static void test_key_find_reads_one_line_among_comments(void **state)
     (void)state;
     unsigned char k[2];
     int line = 0;
-    assert_int_equal(sig_key_find("# c\n\ned25519-public: aBcd \r\nother: x\n", SIG_PUBLIC_TAG, k, 2, &line), 0);
+    assert_int_equal(sig_key_find("# c\n\ned25519-public: aBcd \r\nother: x\n", SIG_PUBLIC_TAG, k, 2, &line),
+                     0);
     assert_int_equal(k[0], 0xab);
     assert_int_equal(k[1], 0xcd);
     assert_int_equal(line, 3);
@@ -119,7 +125,8 @@ static void test_key_find_names_what_is_wrong(void **state)
     unsigned char k[2];
     int line = 0;
     assert_int_equal(sig_key_find("other: x\n", SIG_PUBLIC_TAG, k, 2, &line), -1);
-    assert_int_equal(sig_key_find("ed25519-public: abcd\ned25519-public: abcd\n", SIG_PUBLIC_TAG, k, 2, &line), -2);
+    assert_int_equal(
+        sig_key_find("ed25519-public: abcd\ned25519-public: abcd\n", SIG_PUBLIC_TAG, k, 2, &line), -2);
     assert_int_equal(line, 2);
     assert_int_equal(sig_key_find("ed25519-public: abc\n", SIG_PUBLIC_TAG, k, 2, &line), -3);
     assert_int_equal(sig_key_find("ed25519-public: abzz\n", SIG_PUBLIC_TAG, k, 2, &line), -3);
@@ -203,7 +210,8 @@ static void test_signed_ledger_verifies_and_a_change_does_not(void **state)
     unsigned char pub[32];
     assert_int_equal(sign_open(k->key, err, sizeof err), 0);
     assert_int_equal(sig_unhex(sign_public_hex(), pub, 32), 0);
-    json_t *led = json_loads("{\"head\":{\"seq\":1,\"hash\":\"00\"},\"rows\":[{\"id\":1,\"ref\":\"A\"}]}", 0, NULL);
+    json_t *led =
+        json_loads("{\"head\":{\"seq\":1,\"hash\":\"00\"},\"rows\":[{\"id\":1,\"ref\":\"A\"}]}", 0, NULL);
     assert_int_equal(sign_ledger(led), 0);
     json_t *sig = json_object_get(led, "signature");
     assert_string_equal(json_string_value(json_object_get(sig, "format")), SIG_LEDGER_FORMAT);
@@ -254,11 +262,14 @@ int main(void)
         cmocka_unit_test(test_ledger_digests_refuse_what_is_no_ledger),
         cmocka_unit_test(test_key_find_reads_one_line_among_comments),
         cmocka_unit_test(test_key_find_names_what_is_wrong),
-        cmocka_unit_test_setup_teardown(test_sign_open_creates_key_files_with_their_modes, s_setup_key, s_teardown_key),
-        cmocka_unit_test_setup_teardown(test_sign_open_refuses_a_key_open_to_others, s_setup_key, s_teardown_key),
+        cmocka_unit_test_setup_teardown(test_sign_open_creates_key_files_with_their_modes, s_setup_key,
+                                        s_teardown_key),
+        cmocka_unit_test_setup_teardown(test_sign_open_refuses_a_key_open_to_others, s_setup_key,
+                                        s_teardown_key),
         cmocka_unit_test_setup_teardown(test_signed_ledger_verifies_and_a_change_does_not, s_setup_key,
                                         s_teardown_key),
-        cmocka_unit_test_setup_teardown(test_anchor_checks_its_signature_and_shape, s_setup_key, s_teardown_key),
+        cmocka_unit_test_setup_teardown(test_anchor_checks_its_signature_and_shape, s_setup_key,
+                                        s_teardown_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -146,7 +146,8 @@ static void test_indexes_follow_item_changes(void **state)
     json_t *b = json_pack("{sisssssn}", "id", 2, "state", "claimed", "source", "county", "owner");
     assert_int_equal(store_item_put(t, NULL, a), 0);
     assert_int_equal(store_item_put(t, NULL, b), 0);
-    json_t *a2 = json_pack("{sissssss}", "id", 1, "state", "assigned", "source", "national", "owner", "liming");
+    json_t *a2 =
+        json_pack("{sissssss}", "id", 1, "state", "assigned", "source", "national", "owner", "liming");
     assert_int_equal(store_item_put(t, a, a2), 0);
 
     json_t *ids = json_array();
@@ -174,8 +175,8 @@ static void test_date_indexes_hold_only_the_items_a_date_still_concerns(void **s
     store_txn *t;
     json_t *ids = json_array();
     assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
-    json_t *open = json_pack("{sisssssn}", "id", 1, "state", "rectifying", "deadline", "2026-12-31",
-                             "next_review");
+    json_t *open =
+        json_pack("{sisssssn}", "id", 1, "state", "rectifying", "deadline", "2026-12-31", "next_review");
     json_t *closed = json_pack("{sissssss}", "id", 1, "state", "closed", "deadline", "2026-12-31",
                                "next_review", "2027-03-01");
     assert_int_equal(store_item_put(t, NULL, open), 0);
@@ -426,16 +427,21 @@ static void test_a_torn_or_foreign_copy_is_refused(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_events_form_a_sha256_chain_over_canonical_bytes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_events_form_a_sha256_chain_over_canonical_bytes, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_indexes_follow_item_changes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_date_indexes_hold_only_the_items_a_date_still_concerns, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_date_indexes_hold_only_the_items_a_date_still_concerns, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_blob_read_returns_slices_and_refuses_damaged_bytes, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_a_backup_is_a_0600_copy_that_opens_read_only_with_the_same_head, s_setup,
+        cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_blob_read_returns_slices_and_refuses_damaged_bytes, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_backup_is_a_0600_copy_that_opens_read_only_with_the_same_head,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_a_torn_or_foreign_copy_is_refused, s_setup, s_teardown),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -90,8 +90,14 @@ static void test_clean_rejects_other_control_characters(void **state)
 static void test_clean_rejects_unicode_line_separators(void **state)
 {
     (void)state;
-    assert_int_equal(text_clean("a\xe2\x80\xa8" "b", 1), 0); /* U+2028 */
-    assert_int_equal(text_clean("a\xe2\x80\xa9" "b", 1), 0); /* U+2029 */
+    assert_int_equal(text_clean("a\xe2\x80\xa8"
+                                "b",
+                                1),
+                     0); /* U+2028 */
+    assert_int_equal(text_clean("a\xe2\x80\xa9"
+                                "b",
+                                1),
+                     0); /* U+2029 */
 }
 
 static void test_clean_rejects_invalid_utf8_and_null(void **state)
@@ -129,7 +135,9 @@ static void test_width_of_empty_null_and_invalid(void **state)
     (void)state;
     assert_int_equal(text_width(""), 0);
     assert_int_equal(text_width(NULL), 0);
-    assert_int_equal(text_width("a\xff" "b"), 3);
+    assert_int_equal(text_width("a\xff"
+                                "b"),
+                     3);
 }
 
 /* ---- text_fit -------------------------------------------------------------- */

@@ -18,10 +18,12 @@
 
 #define N_FROM 6 /* RECT_ST_NONE plus the five states */
 
+/* clang-format off */
 static const rect_state s_from[N_FROM] = {
     RECT_ST_NONE,       RECT_ST_CLAIMED,  RECT_ST_ASSIGNED,
     RECT_ST_RECTIFYING, RECT_ST_VERIFIED, RECT_ST_CLOSED,
 };
+/* clang-format on */
 
 /* Sentinel in the table: the action is forbidden from that state. */
 #define NO ((rect_state)-2)
@@ -98,7 +100,8 @@ static const wf_actor s_owner_admin_leader = {OWNER_NAME, RECT_ROLE_ADMIN | RECT
 /* An item in state s: unowned before assignment, owned by liming after. */
 static wf_item s_item(rect_state s, long evidence_count)
 {
-    wf_item it = {.state = s, .evidence_count = evidence_count, .round_evidence = evidence_count, .long_term = 1};
+    wf_item it = {
+        .state = s, .evidence_count = evidence_count, .round_evidence = evidence_count, .long_term = 1};
     if (s != RECT_ST_NONE && s != RECT_ST_CLAIMED) {
         it.owner = OWNER_NAME;
         it.leader = "zhanghua"; /* s_leader is the item's own leader */
@@ -122,8 +125,7 @@ static wf_item s_item_for(rect_action a, rect_state s, long evidence_count)
  * Run wf_check and compare with the expectation. want_rc 0 means allowed with
  * resulting state want_to; otherwise the refusal code, and msg must explain.
  */
-static void s_expect(rect_action a, const wf_item *it, const wf_actor *who, int want_rc,
-                     rect_state want_to)
+static void s_expect(rect_action a, const wf_item *it, const wf_actor *who, int want_rc, rect_state want_to)
 {
     char msg[256];
     memset(msg, 'X', sizeof msg);
@@ -132,17 +134,16 @@ static void s_expect(rect_action a, const wf_item *it, const wf_actor *who, int 
     if (rc != want_rc)
         fail_msg("%s from %s by %s (roles 0x%x, owner %s, evidence %ld): got %d (%s), want %d (%s)",
                  s_action_name(a), s_state_name(it->state), who->name, who->roles,
-                 it->owner ? it->owner : "-", it->evidence_count, rc, rect_err_name(rc),
-                 want_rc, want_rc ? rect_err_name(want_rc) : "ok");
+                 it->owner ? it->owner : "-", it->evidence_count, rc, rect_err_name(rc), want_rc,
+                 want_rc ? rect_err_name(want_rc) : "ok");
     if (want_rc == 0) {
         if (to != want_to)
             fail_msg("%s from %s by %s: resulting state %s, want %s", s_action_name(a),
-                     s_state_name(it->state), who->name, s_state_name(to),
-                     s_state_name(want_to));
+                     s_state_name(it->state), who->name, s_state_name(to), s_state_name(want_to));
     } else {
         if (memchr(msg, '\0', sizeof msg) == NULL)
-            fail_msg("%s from %s by %s: msg not NUL-terminated", s_action_name(a),
-                     s_state_name(it->state), who->name);
+            fail_msg("%s from %s by %s: msg not NUL-terminated", s_action_name(a), s_state_name(it->state),
+                     who->name);
         if (msg[0] == '\0')
             fail_msg("%s from %s by %s: refused (%s) with an empty msg", s_action_name(a),
                      s_state_name(it->state), who->name, rect_err_name(rc));
@@ -161,8 +162,8 @@ static void s_check_action_row(rect_action a)
             s_expect(a, &it, &s_superuser, 0, want);
         int allowed = wf_allowed_from(a, s_from[i]);
         if (allowed != (want != NO))
-            fail_msg("wf_allowed_from(%s, %s) = %d, want %d", s_action_name(a),
-                     s_state_name(s_from[i]), allowed, want != NO);
+            fail_msg("wf_allowed_from(%s, %s) = %d, want %d", s_action_name(a), s_state_name(s_from[i]),
+                     allowed, want != NO);
     }
 }
 
@@ -510,8 +511,8 @@ static void test_escalate_only_by_rectd_itself_never_by_a_user(void **state)
     s_expect(RECT_ACT_ESCALATE, &closed, &s_system, RECT_E_INVALID_TRANSITION, NO);
     /* rectd may do nothing else on its own. */
     s_expect(RECT_ACT_EXTEND, &it, &s_system_admin, RECT_E_PERMISSION_DENIED, NO);
-    s_expect(RECT_ACT_CLOSE, &(wf_item){.state = RECT_ST_VERIFIED, .owner = OWNER_NAME, .evidence_count = 1}, &s_system_admin,
-             RECT_E_PERMISSION_DENIED, NO);
+    s_expect(RECT_ACT_CLOSE, &(wf_item){.state = RECT_ST_VERIFIED, .owner = OWNER_NAME, .evidence_count = 1},
+             &s_system_admin, RECT_E_PERMISSION_DENIED, NO);
 }
 
 static void test_review_and_relapse_by_owner_or_admin_from_closed_only(void **state)
@@ -539,7 +540,8 @@ static void test_decline_and_amend_are_an_admins(void **state)
 {
     (void)state;
     wf_item none = s_item(RECT_ST_NONE, 0);
-    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner, &s_viewer, &s_no_roles, &s_system};
+    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner,
+                                &s_viewer, &s_no_roles, &s_system};
     rect_action no_item[] = {RECT_ACT_DECLINE, RECT_ACT_WITHDRAW_DECLINE};
     for (size_t a = 0; a < 2; a++) {
         s_check_action_row(no_item[a]);
@@ -571,7 +573,8 @@ static void test_inspection_only_about_no_item_and_only_by_an_admin(void **state
     wf_item none = s_item(RECT_ST_NONE, 0);
     s_expect(RECT_ACT_INSPECTION, &none, &s_admin, 0, RECT_ST_NONE);
     s_expect(RECT_ACT_INSPECTION, &none, &s_owner_admin, 0, RECT_ST_NONE);
-    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner, &s_viewer, &s_no_roles, &s_system};
+    const wf_actor *others[] = {&s_leader, &s_verifier, &s_owner, &s_other_owner,
+                                &s_viewer, &s_no_roles, &s_system};
     for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
         s_expect(RECT_ACT_INSPECTION, &none, others[i], RECT_E_PERMISSION_DENIED, NO);
     /* rectd itself records no inspection, whatever roles it is given */
@@ -593,8 +596,8 @@ static void s_refused_saying(rect_action a, const wf_item *it, const wf_actor *w
     rect_state to;
     int rc = wf_check(a, it, who, pol, &to, msg, sizeof msg);
     if (rc != want_rc)
-        fail_msg("%s by %s: got %s (%s), want %s", s_action_name(a), who->name, rc ? rect_err_name(rc) : "ok", msg,
-                 rect_err_name(want_rc));
+        fail_msg("%s by %s: got %s (%s), want %s", s_action_name(a), who->name, rc ? rect_err_name(rc) : "ok",
+                 msg, rect_err_name(want_rc));
     for (; *words; words++)
         if (!strstr(msg, *words))
             fail_msg("%s by %s: message \"%s\" lacks \"%s\"", s_action_name(a), who->name, msg, *words);
@@ -608,7 +611,8 @@ static void test_verify_refused_to_whoever_owned_the_item_in_this_round(void **s
     wf_item it = s_item(RECT_ST_RECTIFYING, 1);
     it.round_owners = owners;
     it.n_round_owners = 2;
-    const char *const words[] = {"zhaomin", "was the item's owner in this round", "a verifier who neither", NULL};
+    const char *const words[] = {"zhaomin", "was the item's owner in this round", "a verifier who neither",
+                                 NULL};
     s_refused_saying(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, RECT_E_PERMISSION_DENIED, words);
     s_refused_saying(RECT_ACT_VERIFY_REJECT, &it, &s_verifier, NULL, RECT_E_PERMISSION_DENIED, words);
     /* a round later (not among its owners) she may */
@@ -701,7 +705,8 @@ static void test_close_refused_to_the_rounds_verifier_filers_and_owners_by_polic
     it.n_round_filers = 1;
     const char *const filed[] = {"wangyan", "filed evidence on", NULL};
     s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &strict, RECT_E_PERMISSION_DENIED, filed);
-    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, NULL, RECT_E_PERMISSION_DENIED, filed); /* default: strict */
+    s_refused_saying(RECT_ACT_CLOSE, &it, &admin, NULL, RECT_E_PERMISSION_DENIED,
+                     filed); /* default: strict */
     s_refused_saying(RECT_ACT_CLOSE, &it, &admin, &loose, 0, (const char *const[]){NULL});
     it.n_round_filers = 0;
     it.round_owners = owners;
@@ -729,11 +734,13 @@ static void test_assign_that_moves_the_deadline_is_an_admins_replan_with_a_note(
         const char *const note_words[] = {"needs a note", "reason", NULL};
         s_refused_saying(RECT_ACT_ASSIGN, &it, &s_admin, NULL, RECT_E_MISSING_FIELD, note_words);
         it.has_note = 1;
-        s_expect(RECT_ACT_ASSIGN, &it, &s_admin, 0, s == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_admin, 0,
+                 s == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED);
         /* the same deadline: a leader reassigns freely, no note needed */
         it.has_note = 0;
         it.new_deadline = "2026-12-31";
-        s_expect(RECT_ACT_ASSIGN, &it, &s_leader, 0, s == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED);
+        s_expect(RECT_ACT_ASSIGN, &it, &s_leader, 0,
+                 s == RECT_ST_RECTIFYING ? RECT_ST_RECTIFYING : RECT_ST_ASSIGNED);
     }
     /* a claimed item has no deadline yet: its first assignment sets one */
     wf_item claimed = s_item(RECT_ST_CLAIMED, 0);
@@ -778,7 +785,8 @@ static void test_sign_is_about_no_item_by_the_configured_reviewer_or_an_admin(vo
     const char *const nobody[] = {"none configured", NULL};
     s_refused_saying(RECT_ACT_SIGN, &none, &s_verifier, NULL, RECT_E_PERMISSION_DENIED, nobody);
     /* a sign-off names no item: never on one */
-    assert_int_equal(wf_check(RECT_ACT_SIGN, &item, &s_admin, &pol, &to, msg, sizeof msg), RECT_E_INVALID_TRANSITION);
+    assert_int_equal(wf_check(RECT_ACT_SIGN, &item, &s_admin, &pol, &to, msg, sizeof msg),
+                     RECT_E_INVALID_TRANSITION);
 }
 
 static void test_urge_by_the_items_leader_or_an_admin_on_open_work_only(void **state)
@@ -832,8 +840,9 @@ static void test_a_refusal_names_its_rule_and_the_facts_it_judged(void **state)
     wf_why why;
     const wf_actor owner_verifier = {OWNER_NAME, RECT_ROLE_VERIFIER | RECT_ROLE_OWNER};
     wf_item it = s_item(RECT_ST_RECTIFYING, 1);
-    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &owner_verifier, NULL, &to, msg, sizeof msg, &why),
-                     RECT_E_PERMISSION_DENIED);
+    assert_int_equal(
+        wf_check_why(RECT_ACT_VERIFY_PASS, &it, &owner_verifier, NULL, &to, msg, sizeof msg, &why),
+        RECT_E_PERMISSION_DENIED);
     assert_string_equal(why.rule, "owner_may_not_verify");
     assert_int_equal(why.action, RECT_ACT_VERIFY_PASS);
     assert_int_equal(why.state, RECT_ST_RECTIFYING);
@@ -860,7 +869,8 @@ static void test_a_refusal_names_its_rule_and_the_facts_it_judged(void **state)
 
     /* allowed: no rule, and the message empty */
     it = s_item(RECT_ST_RECTIFYING, 1);
-    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, &to, msg, sizeof msg, &why), 0);
+    assert_int_equal(wf_check_why(RECT_ACT_VERIFY_PASS, &it, &s_verifier, NULL, &to, msg, sizeof msg, &why),
+                     0);
     assert_null(why.rule);
     assert_string_equal(msg, "");
     /* and wf_check says the same as wf_check_why */

@@ -58,14 +58,14 @@ typedef struct {
     int round_evidence; /* entries filed in this round (0 or 1) */
     int pending;        /* an extension request is pending */
     int long_term;
-    int moves;          /* assign (or relapse) to a deadline other than the current one */
-    int relead;         /* assign to a leader other than the item's */
-    int note;           /* the request has a note */
-    int distinct;       /* workflow.distinct_closer */
-    int any_leader;     /* workflow.close_by = "any_leader" */
-    int reviewer;       /* the actor is ledger.reviewer (审核人) */
-    int open_urge;      /* the item has an urge not yet answered */
-    int acknowledged;   /* its current assignment is acknowledged (签收) */
+    int moves;        /* assign (or relapse) to a deadline other than the current one */
+    int relead;       /* assign to a leader other than the item's */
+    int note;         /* the request has a note */
+    int distinct;     /* workflow.distinct_closer */
+    int any_leader;   /* workflow.close_by = "any_leader" */
+    int reviewer;     /* the actor is ledger.reviewer (审核人) */
+    int open_urge;    /* the item has an urge not yet answered */
+    int acknowledged; /* its current assignment is acknowledged (签收) */
 } facts;
 
 #define S(x) (1u << (x))
@@ -177,7 +177,8 @@ static int s_expected(rect_action a, rect_state st, unsigned roles, unsigned rel
         ok = admin;
         break;
     case RECT_ACT_ASSIGN:
-        ok = (admin || leader) && (!moves || admin) && (!(f->relead && has_leader) || admin || (rel & R_LEADER));
+        ok = (admin || leader) && (!moves || admin) &&
+             (!(f->relead && has_leader) || admin || (rel & R_LEADER));
         break;
     case RECT_ACT_START:
     case RECT_ACT_EVIDENCE:
@@ -296,11 +297,12 @@ static void s_cell(rect_action a, rect_state st, unsigned roles, unsigned rel, c
     int got = wf_check(a, &sc.it, &who, &pol, &to, msg, sizeof msg);
     s_checked++;
     if (got != want)
-        fail_msg("%s from %s, roles 0x%x, relations 0x%x, evidence %d rejected %d round_evidence %d pending %d "
-                 "long_term %d moves %d note %d distinct %d any_leader %d: got %s (%s), want %s",
-                 rect_action_names[a], st == RECT_ST_NONE ? "none" : rect_state_names[st], roles, r, f->evidence,
-                 f->rejected, f->round_evidence, f->pending, f->long_term, f->moves, f->note, f->distinct,
-                 f->any_leader, got ? rect_err_name(got) : "ok", msg, want ? rect_err_name(want) : "ok");
+        fail_msg(
+            "%s from %s, roles 0x%x, relations 0x%x, evidence %d rejected %d round_evidence %d pending %d "
+            "long_term %d moves %d note %d distinct %d any_leader %d: got %s (%s), want %s",
+            rect_action_names[a], st == RECT_ST_NONE ? "none" : rect_state_names[st], roles, r, f->evidence,
+            f->rejected, f->round_evidence, f->pending, f->long_term, f->moves, f->note, f->distinct,
+            f->any_leader, got ? rect_err_name(got) : "ok", msg, want ? rect_err_name(want) : "ok");
     if (want == 0 && to != s_to(a, st))
         fail_msg("%s from %s: resulting state %d, want %d", rect_action_names[a],
                  st == RECT_ST_NONE ? "none" : rect_state_names[st], to, s_to(a, st));
@@ -308,8 +310,9 @@ static void s_cell(rect_action a, rect_state st, unsigned roles, unsigned rel, c
     int names = a == RECT_ACT_VERIFY_PASS || a == RECT_ACT_VERIFY_REJECT || a == RECT_ACT_CLOSE ||
                 a == RECT_ACT_EXTEND_APPROVE || a == RECT_ACT_EXTEND_DENY;
     if (want != 0 && (!msg[0] || (names && want == RECT_E_PERMISSION_DENIED && !strstr(msg, ACTOR))))
-        fail_msg("%s from %s, roles 0x%x, relations 0x%x: refusal without a message naming the person: \"%s\"",
-                 rect_action_names[a], st == RECT_ST_NONE ? "none" : rect_state_names[st], roles, r, msg);
+        fail_msg(
+            "%s from %s, roles 0x%x, relations 0x%x: refusal without a message naming the person: \"%s\"",
+            rect_action_names[a], st == RECT_ST_NONE ? "none" : rect_state_names[st], roles, r, msg);
 }
 
 /* Every role subset x action x state x relation for the given facts. */
@@ -329,8 +332,14 @@ static void test_matrix_over_evidence_rejection_and_close_policy(void **state)
     s_checked = 0;
     for (int ev = 0; ev < 4; ev++)
         for (int pol = 0; pol < 4; pol++) {
-            facts f = {.evidence = ev > 0, .rejected = ev >= 2, .round_evidence = ev == 3, .pending = 1,
-                       .long_term = 1, .note = 1, .distinct = !(pol & 1), .any_leader = (pol & 2) != 0};
+            facts f = {.evidence = ev > 0,
+                       .rejected = ev >= 2,
+                       .round_evidence = ev == 3,
+                       .pending = 1,
+                       .long_term = 1,
+                       .note = 1,
+                       .distinct = !(pol & 1),
+                       .any_leader = (pol & 2) != 0};
             s_sweep(&f);
         }
     assert_true(s_checked >= (long)ALL_ROLES * RECT_ACT_COUNT * (RECT_ST_COUNT + 1) * R_COUNT * 16);
@@ -343,8 +352,14 @@ static void test_matrix_over_extension_kind_deadline_move_and_note(void **state)
     for (int pending = 0; pending < 2; pending++)
         for (int lt = 0; lt < 2; lt++)
             for (int mv = 0; mv < 8; mv++) {
-                facts f = {.evidence = 1, .round_evidence = 1, .pending = pending, .long_term = lt,
-                           .moves = mv & 1, .note = (mv & 2) != 0, .relead = (mv & 4) != 0, .distinct = 1};
+                facts f = {.evidence = 1,
+                           .round_evidence = 1,
+                           .pending = pending,
+                           .long_term = lt,
+                           .moves = mv & 1,
+                           .note = (mv & 2) != 0,
+                           .relead = (mv & 4) != 0,
+                           .distinct = 1};
                 s_sweep(&f);
             }
 }
@@ -354,8 +369,15 @@ static void test_matrix_over_reviewer_open_urge_and_acknowledgement(void **state
 {
     (void)state;
     for (int k = 0; k < 8; k++) {
-        facts f = {.evidence = 1, .round_evidence = 1, .pending = 1, .long_term = 1, .note = 1, .distinct = 1,
-                   .reviewer = k & 1, .open_urge = (k & 2) != 0, .acknowledged = (k & 4) != 0};
+        facts f = {.evidence = 1,
+                   .round_evidence = 1,
+                   .pending = 1,
+                   .long_term = 1,
+                   .note = 1,
+                   .distinct = 1,
+                   .reviewer = k & 1,
+                   .open_urge = (k & 2) != 0,
+                   .acknowledged = (k & 4) != 0};
         s_sweep(&f);
     }
 }
@@ -375,12 +397,12 @@ static void test_rectd_itself_only_escalates(void **state)
                 rect_state to;
                 char msg[256];
                 int want = s_expected_state((rect_action)a, (rect_state)st, &f) ? RECT_E_INVALID_TRANSITION
-                           : a == RECT_ACT_ESCALATE                                 ? 0
-                                                                                    : RECT_E_PERMISSION_DENIED;
+                           : a == RECT_ACT_ESCALATE                             ? 0
+                                                                                : RECT_E_PERMISSION_DENIED;
                 int got = wf_check((rect_action)a, &sc.it, &sys, NULL, &to, msg, sizeof msg);
                 if (got != want)
-                    fail_msg("rectd, roles 0x%x, %s from %d: got %d, want %d (%s)", roles, rect_action_names[a],
-                             st, got, want, msg);
+                    fail_msg("rectd, roles 0x%x, %s from %d: got %d, want %d (%s)", roles,
+                             rect_action_names[a], st, got, want, msg);
             }
 }
 
@@ -388,12 +410,12 @@ static void test_rectd_itself_only_escalates(void **state)
 
 /* What the search tracks about the item: enough to rebuild wf_item. People are indexes into s_people. */
 typedef struct {
-    int state, owner;         /* owner: person index */
-    unsigned round_owners;    /* bit per person */
-    unsigned filers;          /* bit per person */
-    int verifier;             /* person index, -1 none */
+    int state, owner;                       /* owner: person index */
+    unsigned round_owners;                  /* bit per person */
+    unsigned filers;                        /* bit per person */
+    int verifier;                           /* person index, -1 none */
     int evidence, rejected, round_evidence; /* capped at 1 */
-    int requester;            /* -1: no pending extension */
+    int requester;                          /* -1: no pending extension */
 } sim;
 
 /* solo holds every role; bob owns items; chief is the item's leader; vera verifies. */
@@ -473,7 +495,8 @@ static void s_apply(sim *s, rect_action a, int actor, int target, rect_state to)
     default:
         break;
     }
-    int round = a == RECT_ACT_START || a == RECT_ACT_VERIFY_REJECT || a == RECT_ACT_REOPEN || a == RECT_ACT_RELAPSE;
+    int round =
+        a == RECT_ACT_START || a == RECT_ACT_VERIFY_REJECT || a == RECT_ACT_REOPEN || a == RECT_ACT_RELAPSE;
     s->state = to;
     if (round)
         s_begin_round(s, a == RECT_ACT_VERIFY_REJECT);
@@ -538,8 +561,9 @@ static void test_one_person_with_every_role_never_closes_an_item_alone(void **st
                     s.round_evidence = 1;
                 }
                 if (s_can_close(&s, 1, every, &pols[k]))
-                    fail_msg("solo with every role closed an item alone (policy %zu, owner %s, evidence case %d)",
-                             k, s_people[owner], ev);
+                    fail_msg(
+                        "solo with every role closed an item alone (policy %zu, owner %s, evidence case %d)",
+                        k, s_people[owner], ev);
                 /* the search does find closures: with an owner, a verifier and the item's leader */
                 if (!s_can_close(&s, MAX_PEOPLE, every, &pols[k]))
                     fail_msg("no closure even with four people (policy %zu, owner %s, evidence case %d)", k,
