@@ -110,9 +110,9 @@ json_t *cfg_json_effective(const rect_cfg *cfg, const char *server_public_key)
                   (json_int_t)cfg->due_soon_days, "close_within_days", (json_int_t)cfg->close_within_days,
                   "working_days", cfg->working_days, "holidays", s_strings(cfg->holidays, cfg->n_holidays),
                   "workdays", s_strings(cfg->workdays, cfg->n_workdays));
-    json_t *notify =
-        json_pack("{ss ss? sI so}", "at", at, "pub_endpoint", cfg->pub_endpoint, "escalate_after_days",
-                  (json_int_t)cfg->escalate_after_days, "hooks", s_hooks(cfg));
+    json_t *notify = json_pack("{ss ss? sI sb so}", "at", at, "pub_endpoint", cfg->pub_endpoint,
+                               "escalate_after_days", (json_int_t)cfg->escalate_after_days, "immediate",
+                               cfg->notify_immediate, "hooks", s_hooks(cfg));
     json_t *client =
         json_pack("{ss? ss? ss? sI sI}", "user", cfg->client_user, "keys_dir", cfg->client_keys_dir,
                   "server_key", cfg->client_server_key, "timeout_ms", (json_int_t)cfg->client_timeout_ms,

@@ -540,6 +540,7 @@ class CheckJson(Base):
         units = re.findall(r'\{ id = "(\w+)"; +name = "([^"]+)"; \}', text.split("units = (")[1].split(");")[0])
         eq([(u["id"], u["name"]) for u in cfg["units"]], units, "units")
         eq(cfg["notify"]["at"], "09:00", "notify.at")
+        eq(cfg["notify"]["immediate"], True, "notify.immediate (default)")
         eq(cfg["workflow"], {"distinct_closer": True, "close_by": "item_leader"}, "workflow")
         eq(cfg["client"]["user"], "wangyan", "client.user")
         eq(cfg["client"]["keys_dir"], "%s/keys" % self.d.tmp, "client.keys_dir")
