@@ -334,12 +334,20 @@ __attribute__((format(printf, 4, 5))) static void s_append(char *out, size_t out
 }
 
 /* "a (名), b (名)": the configured ids and names, for unknown-name errors. */
+/* "id (name), …" of v into out: whole entries only; "…" when the rest does not fit. */
 static void s_list_named(const rect_named *v, size_t n, char *out, size_t outlen)
 {
     size_t used = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < n; i++)
-        s_append(out, outlen, &used, "%s%s (%s)", i ? ", " : "", v[i].id, v[i].name);
+    for (size_t i = 0; i < n; i++) {
+        char one[256];
+        int len = snprintf(one, sizeof one, "%s%s (%s)", i ? ", " : "", v[i].id, v[i].name);
+        if (len < 0 || (size_t)len >= sizeof one || used + (size_t)len + sizeof ", \xe2\x80\xa6" > outlen) {
+            s_append(out, outlen, &used, "%s\xe2\x80\xa6", i ? ", " : "");
+            return;
+        }
+        s_append(out, outlen, &used, "%s", one);
+    }
 }
 
 /* The accepted column names, for the unknown-column error. */

@@ -234,6 +234,20 @@ class DryRun(Base):
         check(all(re.match(r"^  line \d+, column ", ln) for ln in lines[1:]), "each names line and column: %r" % lines)
         eq(c.out, "", "nothing on stdout")
 
+    def test_an_unknown_unit_lists_whole_configured_units_never_half_of_one(self):
+        rows = xlsx_plan.plan_rows(PLAN)
+        rows[1][7] = "不存在的单位"
+        msg = [p["message"] for p in self.dry_problems(csv_bytes(rows))["problems"]][0]
+        listed = msg.split("configured units: ", 1)[1]
+        entries = [e for e in listed.split(", ") if e != "…"]
+        units = {(u["id"], u["name"]) for u in self.d.cfg["units"]}
+        check(entries, "some units listed: %r" % msg)
+        for e in entries:
+            m = re.match(r"^(\S+) \((.+)\)$", e)
+            check(m and (m.group(1), m.group(2)) in units, "a whole configured unit: %r in %r" % (e, msg))
+        check(len(entries) == len(units) or listed.endswith(", …"),
+              "all units, or the rest said with …: %r" % msg)
+
     def test_the_real_import_is_refused_whole_naming_the_first_problem_and_the_count(self):
         msg = self.refused("bad_import", "import", {}, files=[csv_bytes(self.bad_plan())],
                            words=["line 3, column 责任人 (owner)", "and 4 more problems", "--dry-run"])
