@@ -141,7 +141,7 @@ $(BUILD)/rectweb/%.o: rectweb/%.c rectweb/web.h rectweb/http.h $(wildcard includ
 # them: it links rectctl's renderers (they talk to no one and know no cli_ctx)
 # and the directory reader that gives them display names.
 WEB_RENDER_OBJ := $(call obj,client/ledger.c client/ledger_html.c client/ledger_layout.c client/ledger_xlsx.c \
-                    client/dossier_html.c client/render.c client/dir_json.c)
+                    client/dossier_html.c client/dossier_zip.c client/render.c client/dir_json.c)
 $(WEB_BIN): $(BUILD)/rectweb/main.o $(WEB_OBJ) $(WEB_RENDER_OBJ) $(COMMON_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS) $(XLSX_LIBS) $(ZIP_LIBS)
 

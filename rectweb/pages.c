@@ -510,8 +510,9 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
     wb_printf(
         b,
         "<p>下载整改档案：<a class=\"dossier-html\" href=\"/item/%llu/dossier.html\">可打印网页（HTML）</a>"
+        " · <a class=\"dossier-zip\" href=\"/item/%llu/dossier.zip\">压缩包（网页和全部文件）</a>"
         " · <a href=\"/item/%llu/dossier.json\">JSON</a></p></section>",
-        (unsigned long long)id, (unsigned long long)id);
+        (unsigned long long)id, (unsigned long long)id, (unsigned long long)id);
 
     /* evidence */
     wb_puts(b, "<section class=\"card\"><h2>佐证材料</h2>");
@@ -677,6 +678,30 @@ static void s_attachment(web_reply *r, const char *name)
     wb_free(&enc);
 }
 
+/* The whole of a file rectweb wrote (a temporary one) into r->raw, the file removed. 0 or -1. */
+static int s_slurp(const char *path, web_reply *r)
+{
+    FILE *f = fopen(path, "rb");
+    int rc = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (r->raw = malloc((size_t)n + 1)) &&
+            fread(r->raw, 1, (size_t)n, f) == (size_t)n) {
+            r->raw_len = (size_t)n;
+            rc = 0;
+        }
+    }
+    if (f)
+        fclose(f);
+    unlink(path);
+    if (rc) {
+        free(r->raw);
+        r->raw = NULL;
+        r->raw_len = 0;
+    }
+    return rc;
+}
+
 /*
  * The whole file through blob_get, chunk by chunk (rectd answers at most
  * RECT_MAX_CHUNK bytes a call), its SHA-256 checked against the one asked
@@ -776,18 +801,28 @@ static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
  * The case file (整改档案) of args (an item or an inspection): rectd's
  * `dossier` as JSON, or (html) the printable page rectctl writes
  * (client/dossier_html.c), every filed file fetched through blob_get and
- * checked, JPEG and PNG inline. fname: the download's name without extension.
+ * checked, JPEG and PNG inline; or (zip) that page and every file, as
+ * `rectctl dossier --format zip` writes them. ext: "json", "html" or "zip";
+ * fname: the download's name without extension (NULL: by the item's ref).
  */
-static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname, int html)
+static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname, const char *ext)
 {
+    int html = strcmp(ext, "json") != 0, zip = !strcmp(ext, "zip");
     web_answer a;
     if (!rectd_call("dossier", q->sess->user, args, 0, NULL, 0, &a)) {
         s_refused(q, r, &a, "整改档案", "/ledger");
         web_answer_free(&a);
         return;
     }
-    char name[RECT_MAX_NAME + 64];
-    snprintf(name, sizeof name, "%s.%s", fname, html ? "html" : "json");
+    char name[RECT_MAX_NAME + 64], of_item[RECT_MAX_NAME + 32];
+    if (!fname) {
+        /* an item's: named by its ref */
+        const char *ref =
+            s_str(json_object_get(json_array_get(json_object_get(a.result, "items"), 0), "item"), "ref");
+        snprintf(of_item, sizeof of_item, "整改档案-%s", *ref ? ref : "item");
+        fname = of_item;
+    }
+    snprintf(name, sizeof name, "%s.%s", fname, ext);
     if (!html) {
         char *text = json_dumps(a.result, JSON_INDENT(1) | JSON_ENSURE_ASCII);
         r->status = 200;
@@ -834,7 +869,7 @@ static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname,
                     continue;
                 }
                 b->kind = dossier_sniff(b->data, b->len);
-                if (b->kind == DOSSIER_OTHER) {
+                if (b->kind == DOSSIER_OTHER && !zip) {
                     /* listed with its SHA-256 and size only, as rectctl's page */
                     free(b->data);
                     b->data = NULL;
@@ -851,9 +886,30 @@ static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname,
         int rc = m ? dossier_write_html(m, &doc) : -1;
         if (m && fclose(m) != 0)
             rc = -1;
+        if (rc == 0 && zip) {
+            /* the page and every file, as rectctl dossier --format zip writes them (libzip writes a
+             * file by name: a private temporary one, read back whole) */
+            char *page = r->raw;
+            size_t page_len = r->raw_len;
+            char tmp[] = "/tmp/rectweb-dossier-XXXXXX", zerr[512], html_name[RECT_MAX_NAME + 48];
+            char base[RECT_MAX_NAME + 32];
+            r->raw = NULL;
+            r->raw_len = 0;
+            dossier_safe_name(fname, base, sizeof base);
+            snprintf(html_name, sizeof html_name, "%s.html", base);
+            int fd = mkstemp(tmp);
+            rc = -1;
+            if (fd >= 0) {
+                close(fd);
+                rc = dossier_write_zip(tmp, &doc, html_name, page, page_len, zerr, sizeof zerr) == 0
+                         ? s_slurp(tmp, r)
+                         : (unlink(tmp), -1);
+            }
+            free(page);
+        }
         if (rc == 0) {
             r->status = 200;
-            r->type = "text/html; charset=utf-8";
+            r->type = zip ? "application/zip" : "text/html; charset=utf-8";
             s_attachment(r, name);
         } else {
             free(r->raw);
@@ -977,30 +1033,6 @@ static const struct {
 #define S_N_LEDGER_FORMATS (sizeof s_ledger_formats / sizeof s_ledger_formats[0])
 /* The HTML ledger's chart of open items over time: as many days as rectctl's. */
 #define S_SERIES_MAX 30
-
-/* The whole of a file rectweb wrote (a temporary one) into r->raw, the file removed. 0 or -1. */
-static int s_slurp(const char *path, web_reply *r)
-{
-    FILE *f = fopen(path, "rb");
-    int rc = -1;
-    if (f && fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (r->raw = malloc((size_t)n + 1)) &&
-            fread(r->raw, 1, (size_t)n, f) == (size_t)n) {
-            r->raw_len = (size_t)n;
-            rc = 0;
-        }
-    }
-    if (f)
-        fclose(f);
-    unlink(path);
-    if (rc) {
-        free(r->raw);
-        r->raw = NULL;
-        r->raw_len = 0;
-    }
-    return rc;
-}
 
 /*
  * The ledger in format fmt (an index of s_ledger_formats), written by
@@ -1138,7 +1170,11 @@ static void s_ledger_page(web_req *q, web_reply *r)
         s_url(b, name);
         wb_puts(
             b,
-            "\">可打印网页（HTML，含照片）</a> · <a class=\"dossier-json\" href=\"/dossier.json?inspection=");
+            "\">可打印网页（HTML，含照片）</a> · <a class=\"dossier-zip\" href=\"/dossier.zip?inspection=");
+        s_url(b, name);
+        wb_puts(
+            b,
+            "\">压缩包（网页和全部文件）</a> · <a class=\"dossier-json\" href=\"/dossier.json?inspection=");
         s_url(b, name);
         wb_puts(b, "\">JSON</a></p></li>");
     }
@@ -1206,12 +1242,13 @@ void pages_handle(web_req *q, web_reply *r)
             s_ledger_page(q, r);
         else if (s_ledger_format_of(q->path) >= 0)
             s_ledger_file(q, r, (size_t)s_ledger_format_of(q->path));
-        else if ((!strcmp(q->path, "/dossier.json") || !strcmp(q->path, "/dossier.html")) &&
+        else if ((!strcmp(q->path, "/dossier.json") || !strcmp(q->path, "/dossier.html") ||
+                  !strcmp(q->path, "/dossier.zip")) &&
                  q->arg(q->arg_ctx, "inspection")) {
             char fname[RECT_MAX_NAME + 32];
             snprintf(fname, sizeof fname, "整改档案-%s", q->arg(q->arg_ctx, "inspection"));
             s_dossier(q, r, json_pack("{ss}", "inspection", q->arg(q->arg_ctx, "inspection")), fname,
-                      !strcmp(q->path, "/dossier.html"));
+                      q->path + strlen("/dossier."));
         } else if (web_blob_path(q->path, &id, sha))
             s_blob(q, r, id, sha);
         else if (web_item_path(q->path, &id, action, sizeof action) && !action[0])
@@ -1219,11 +1256,9 @@ void pages_handle(web_req *q, web_reply *r)
         else if (web_item_path(q->path, &id, action, sizeof action) && !strcmp(action, "upload"))
             s_upload_form(q, r, id);
         else if (web_item_path(q->path, &id, action, sizeof action) &&
-                 (!strcmp(action, "dossier.json") || !strcmp(action, "dossier.html"))) {
-            char fname[64];
-            snprintf(fname, sizeof fname, "dossier-%llu", (unsigned long long)id);
-            s_dossier(q, r, json_pack("{sI}", "item", (json_int_t)id), fname,
-                      !strcmp(action, "dossier.html"));
+                 (!strcmp(action, "dossier.json") || !strcmp(action, "dossier.html") ||
+                  !strcmp(action, "dossier.zip"))) {
+            s_dossier(q, r, json_pack("{sI}", "item", (json_int_t)id), NULL, action + strlen("dossier."));
         } else
             s_message(q, r, 404, "找不到页面", "没有这个页面。");
         return;

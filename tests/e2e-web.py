@@ -813,7 +813,8 @@ class Downloads(Base):
     def test_the_case_file_page_has_every_photo_inline(self):
         r = self.get("/item/%d/dossier.html" % self.iid)
         eq(r.header("content-type"), "text/html; charset=utf-8", "HTML")
-        check(r.header("content-disposition").startswith("attachment;"), "a download")
+        cd = r.header("content-disposition")
+        check(cd.startswith("attachment;") and cd.endswith(urllib.parse.quote("整改档案-%s.html" % self.ref)), cd)
         page = r.text
         filed = [f for e in self.d.call("show", {"item": self.iid})["evidence"] for f in e["files"]]
         images = [f for f in filed if f["name"].endswith((".jpg", ".png"))]
@@ -829,10 +830,30 @@ class Downloads(Base):
         cd = r.header("content-disposition")
         check(cd.endswith("filename*=UTF-8''%s" % urllib.parse.quote("整改档案-%s.html" % self.insp)), cd)
 
+    def test_the_case_file_zip_holds_the_page_and_every_file_as_rectctls(self):
+        import zipfile
+        import io
+        r = self.get("/item/%d/dossier.zip" % self.iid)
+        eq(r.header("content-type"), "application/zip", "a zip")
+        cd = r.header("content-disposition")
+        check(cd.endswith("filename*=UTF-8''%s" % urllib.parse.quote("整改档案-%s.zip" % self.ref)), cd)
+        web = zipfile.ZipFile(io.BytesIO(r.body))
+        out = os.path.join(self.d.tmp, "cli-dossier.zip")
+        self.d.ctl("dossier", str(self.iid), "-o", out, user=OWNER, json_out=False)
+        cli = zipfile.ZipFile(out)
+        eq(web.namelist()[0], "整改档案-%s.html" % self.ref, "the page at the top")
+        eq(web.namelist()[1:], cli.namelist()[1:], "the files where rectctl puts them")
+        for n in web.namelist()[1:]:
+            eq(web.read(n), cli.read(n), "the very bytes of %s" % n)
+        check(any(n.endswith("/现场.jpg") for n in web.namelist()), "the photo: %r" % web.namelist())
+        eq(web.read(web.namelist()[0]).count(b"data:image/"), 2, "the page's images inline")
+        check('class="dossier-zip"' in self.get("/ledger").text, "the 台账 page links it")
+
     def test_without_a_session_or_the_right_no_download(self):
         anon = self.web.client()
         for path in ["/ledger.%s?inspection=%s" % (f, self.insp) for f in LEDGER_TYPES] + [
-                "/item/%d/dossier.html" % self.iid, "/dossier.html?inspection=%s" % self.insp]:
+                "/item/%d/dossier.html" % self.iid, "/dossier.html?inspection=%s" % self.insp,
+                "/item/%d/dossier.zip" % self.iid]:
             r = anon.get(path)
             eq((r.status, r.header("location")), (303, "/login"), "GET %s without a session" % path)
             r = anon.post(path, {"csrf": "x" * 43})
