@@ -60,7 +60,7 @@ DEB_LOCALE := zh_CN.UTF-8
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv
-# libxlsxwriter (the ledger's Excel workbooks): rectctl only.
+# libxlsxwriter (the ledger's Excel workbooks): rectctl and rectweb (its ledger download).
 XLSX_CFLAGS = $(shell pkg-config --cflags xlsxwriter 2>/dev/null)
 XLSX_LIBS   = $(shell pkg-config --libs xlsxwriter 2>/dev/null)
 # libzip: the case file's zip (rectctl dossier --format zip); with expat, also
@@ -134,11 +134,16 @@ $(BUILD)/rectweb/assets.h: rectweb/assets/app.css rectweb/assets/app.js
 	(cd rectweb/assets && xxd -i app.css && xxd -i app.js) > $@.tmp && mv $@.tmp $@
 $(BUILD)/rectweb/%.o: CFLAGS += $(MHD_CFLAGS) -Irectweb -I$(BUILD)/rectweb
 $(BUILD)/rectweb/http.o: $(BUILD)/rectweb/assets.h
-$(BUILD)/rectweb/%.o: rectweb/%.c rectweb/web.h rectweb/http.h $(wildcard include/*.h common/*.h)
+$(BUILD)/rectweb/%.o: rectweb/%.c rectweb/web.h rectweb/http.h $(wildcard include/*.h common/*.h client/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
-$(WEB_BIN): $(BUILD)/rectweb/main.o $(WEB_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS)
+# rectweb offers the ledger in every format and the case file as rectctl writes
+# them: it links rectctl's renderers (they talk to no one and know no cli_ctx)
+# and the directory reader that gives them display names.
+WEB_RENDER_OBJ := $(call obj,client/ledger.c client/ledger_html.c client/ledger_layout.c client/ledger_xlsx.c \
+                    client/dossier_html.c client/dossier_zip.c client/render.c client/dir_json.c)
+$(WEB_BIN): $(BUILD)/rectweb/main.o $(WEB_OBJ) $(WEB_RENDER_OBJ) $(COMMON_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(MHD_LIBS) $(XLSX_LIBS) $(ZIP_LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)

@@ -399,7 +399,7 @@ static int s_write(FILE *out, int f, const ledger_doc *doc)
     case F_CSV:
         return ledger_write_csv(out, doc);
     case F_JSON:
-        return s_print_json(out, doc->ledger);
+        return ledger_write_json(out, doc);
     case F_HTML:
         return ledger_write_html(out, doc);
     default:

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cli.h"
+#include "dir_json.h"
 #include "rect_cfg.h"
 
 /*
@@ -34,12 +35,7 @@ int cli_dir_status(void);
 /* The directory if it has been asked already, else NULL (never asks). */
 const rect_cfg *cli_dir_cached(void);
 
-/*
- * The directory held as cli_dir() holds it, from a `directory` result.
- * NULL when out of memory or result is no directory. Caller frees with
- * cfg_destroy. For tests and cli_dir.
- */
-rect_cfg *cli_dir_from_json(const json_t *result);
+/* cli_dir_from_json: dir_json.h (rectweb reads the directory with it too). */
 
 /*
  * The largest file rectd takes as one attachment, in bytes (its

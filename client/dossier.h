@@ -39,6 +39,23 @@ typedef struct {
 /* Write the page. 0, or -1 when writing failed (errno set by stdio). */
 int dossier_write_html(FILE *out, const dossier_doc *doc);
 
+/*
+ * Write the zip at path (libzip, dossier_zip.c): the page (html, html_len
+ * bytes) as html_name at the top, every file of the result at
+ * REF/seq-N/NAME (names made safe; a clash numbered, never replaced), the
+ * bytes from doc's blobs (which must then be whole, images or not). 0, or
+ * -1 with libzip's message in err.
+ */
+int dossier_write_zip(const char *path, const dossier_doc *doc, const char *html_name, const char *html,
+                      size_t html_len, char *err, size_t errlen);
+
+/*
+ * name made safe as a file name in the zip and on any disk (control
+ * characters, / and \ and a leading dot made '_'; "file" when empty) into
+ * out (len bytes). 1 if it changed, else 0.
+ */
+int dossier_safe_name(const char *name, char *out, size_t len);
+
 /* The blob of sha256 in doc, or NULL. */
 const dossier_blob *dossier_blob_of(const dossier_doc *doc, const char *sha256);
 

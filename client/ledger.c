@@ -943,3 +943,14 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
     s_md_pairs(out, pairs, n);
     return ferror(out) ? -1 : 0;
 }
+
+int ledger_write_json(FILE *out, const ledger_doc *doc)
+{
+    char *text = json_dumps(doc->ledger, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (!text)
+        return -1;
+    fputs(text, out);
+    fputc('\n', out);
+    free(text);
+    return ferror(out) ? -1 : 0;
+}

@@ -282,6 +282,8 @@ void ledger_html_css_string(FILE *out, const char *s);
 void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const char *page);
 int ledger_write_md(FILE *out, const ledger_doc *doc);
 int ledger_write_html(FILE *out, const ledger_doc *doc);
+/* JSON: the `ledger` result unchanged (indented by 2, keys in rectd's order, a final newline). */
+int ledger_write_json(FILE *out, const ledger_doc *doc);
 
 /*
  * The header label of column col with "|" where a line may break (a narrow

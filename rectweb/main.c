@@ -66,6 +66,8 @@ int main(int argc, char **argv)
         snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
     bindtextdomain("rectctl", locale_dir);
     bind_textdomain_codeset("rectctl", "UTF-8");
+    /* rectctl's case-file page (client/dossier_html.c), linked in, words its labels with gettext(). */
+    textdomain("rectctl");
     if (sodium_init() < 0) {
         fprintf(stderr, "rectweb: libsodium cannot start\n");
         return 1;

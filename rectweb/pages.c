@@ -10,9 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
+#include "dir_json.h"
+#include "dossier.h"
+#include "ledger.h"
 #include "rect_date.h"
 #include "web.h"
 
@@ -503,8 +507,12 @@ static void s_item_page(web_req *q, web_reply *r, uint64_t id, const web_answer 
         }
         wb_puts(b, "</div>");
     }
-    wb_printf(b, "<p><a href=\"/item/%llu/dossier.json\">下载整改档案（JSON）</a></p></section>",
-              (unsigned long long)id);
+    wb_printf(
+        b,
+        "<p>下载整改档案：<a class=\"dossier-html\" href=\"/item/%llu/dossier.html\">可打印网页（HTML）</a>"
+        " · <a class=\"dossier-zip\" href=\"/item/%llu/dossier.zip\">压缩包（网页和全部文件）</a>"
+        " · <a href=\"/item/%llu/dossier.json\">JSON</a></p></section>",
+        (unsigned long long)id, (unsigned long long)id, (unsigned long long)id);
 
     /* evidence */
     wb_puts(b, "<section class=\"card\"><h2>佐证材料</h2>");
@@ -640,6 +648,61 @@ static void s_evidence_post(web_req *q, web_reply *r, uint64_t id)
 }
 
 /*
+ * rectd's directory as the official reads it, held as rectctl holds it
+ * (dir_json.c), for the renderers' display names; NULL when rectd did not
+ * give it (ids are shown then). Caller frees with cfg_destroy.
+ */
+static rect_cfg *s_dir_of(web_req *q)
+{
+    web_answer a;
+    rect_cfg *d = NULL;
+    if (rectd_call("directory", q->sess->user, NULL, 0, NULL, 0, &a))
+        d = cli_dir_from_json(a.result);
+    web_answer_free(&a);
+    return d;
+}
+
+/* An attachment named name (UTF-8, made safe): an ASCII fallback and RFC 5987's filename*. */
+static void s_attachment(web_reply *r, const char *name)
+{
+    char safe[128], ascii[128];
+    web_safe_name(name, safe, sizeof safe);
+    size_t k = 0;
+    for (const char *p = safe; *p && k < sizeof ascii - 1; p++)
+        ascii[k++] = (unsigned char)*p < 0x80 ? *p : '_';
+    ascii[k] = '\0';
+    wbuf enc = {0};
+    s_url(&enc, safe);
+    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"; filename*=UTF-8''%s", ascii,
+             enc.data ? enc.data : "file");
+    wb_free(&enc);
+}
+
+/* The whole of a file rectweb wrote (a temporary one) into r->raw, the file removed. 0 or -1. */
+static int s_slurp(const char *path, web_reply *r)
+{
+    FILE *f = fopen(path, "rb");
+    int rc = -1;
+    if (f && fseek(f, 0, SEEK_END) == 0) {
+        long n = ftell(f);
+        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (r->raw = malloc((size_t)n + 1)) &&
+            fread(r->raw, 1, (size_t)n, f) == (size_t)n) {
+            r->raw_len = (size_t)n;
+            rc = 0;
+        }
+    }
+    if (f)
+        fclose(f);
+    unlink(path);
+    if (rc) {
+        free(r->raw);
+        r->raw = NULL;
+        r->raw_len = 0;
+    }
+    return rc;
+}
+
+/*
  * The whole file through blob_get, chunk by chunk (rectd answers at most
  * RECT_MAX_CHUNK bytes a call), its SHA-256 checked against the one asked
  * for. 1 and *out (malloc'd) and *len, or 0 with a filled web_answer a
@@ -734,22 +797,134 @@ static void s_blob(web_req *q, web_reply *r, uint64_t id, const char *sha)
     r->raw_len = data_len;
 }
 
-static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname)
+/*
+ * The case file (整改档案) of args (an item or an inspection): rectd's
+ * `dossier` as JSON, or (html) the printable page rectctl writes
+ * (client/dossier_html.c), every filed file fetched through blob_get and
+ * checked, JPEG and PNG inline; or (zip) that page and every file, as
+ * `rectctl dossier --format zip` writes them. ext: "json", "html" or "zip";
+ * fname: the download's name without extension (NULL: by the item's ref).
+ */
+static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname, const char *ext)
 {
+    int html = strcmp(ext, "json") != 0, zip = !strcmp(ext, "zip");
     web_answer a;
     if (!rectd_call("dossier", q->sess->user, args, 0, NULL, 0, &a)) {
         s_refused(q, r, &a, "整改档案", "/ledger");
         web_answer_free(&a);
         return;
     }
-    char *text = json_dumps(a.result, JSON_INDENT(1) | JSON_ENSURE_ASCII);
-    r->status = 200;
-    r->type = "application/json; charset=utf-8";
-    char safe[128];
-    web_safe_name(fname, safe, sizeof safe);
-    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"%s\"", safe);
-    r->raw = text;
-    r->raw_len = text ? strlen(text) : 0;
+    char name[RECT_MAX_NAME + 64], of_item[RECT_MAX_NAME + 32];
+    if (!fname) {
+        /* an item's: named by its ref */
+        const char *ref =
+            s_str(json_object_get(json_array_get(json_object_get(a.result, "items"), 0), "item"), "ref");
+        snprintf(of_item, sizeof of_item, "整改档案-%s", *ref ? ref : "item");
+        fname = of_item;
+    }
+    snprintf(name, sizeof name, "%s.%s", fname, ext);
+    if (!html) {
+        char *text = json_dumps(a.result, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+        r->status = 200;
+        r->type = "application/json; charset=utf-8";
+        s_attachment(r, name);
+        r->raw = text;
+        r->raw_len = text ? strlen(text) : 0;
+        web_answer_free(&a);
+        return;
+    }
+    dossier_blob *blobs = NULL;
+    size_t n = 0, cap = 0, i, j, k;
+    json_t *entry, *ev, *f;
+    web_answer ba = {0};
+    int ok = 1;
+    json_array_foreach(json_object_get(a.result, "items"), i, entry) {
+        json_int_t id = json_integer_value(json_object_get(json_object_get(entry, "item"), "id"));
+        json_array_foreach(json_object_get(entry, "events"), j, ev) {
+            json_array_foreach(json_object_get(ev, "files"), k, f) {
+                const char *sha = s_str(f, "sha256");
+                size_t have = 0;
+                if (!ok || strlen(sha) != 64)
+                    continue;
+                while (have < n && strcmp(blobs[have].sha256, sha) != 0)
+                    have++;
+                if (have < n)
+                    continue;
+                if (n == cap) {
+                    dossier_blob *p = realloc(blobs, (cap = cap ? cap * 2 : 16) * sizeof *p);
+                    if (!p) {
+                        ok = 0;
+                        ba.code = "internal";
+                        ba.message = "rectweb 内存不足";
+                        continue;
+                    }
+                    blobs = p;
+                }
+                dossier_blob *b = &blobs[n];
+                memset(b, 0, sizeof *b);
+                snprintf(b->sha256, sizeof b->sha256, "%s", sha);
+                if (json_integer_value(json_object_get(f, "size")) > 0 &&
+                    !s_blob_read(q, (uint64_t)id, sha, &b->data, &b->len, &ba)) {
+                    ok = 0;
+                    continue;
+                }
+                b->kind = dossier_sniff(b->data, b->len);
+                if (b->kind == DOSSIER_OTHER && !zip) {
+                    /* listed with its SHA-256 and size only, as rectctl's page */
+                    free(b->data);
+                    b->data = NULL;
+                    b->len = 0;
+                }
+                n++;
+            }
+        }
+    }
+    rect_cfg *dir = ok ? s_dir_of(q) : NULL;
+    if (ok) {
+        dossier_doc doc = {a.result, dir, blobs, n};
+        FILE *m = open_memstream(&r->raw, &r->raw_len);
+        int rc = m ? dossier_write_html(m, &doc) : -1;
+        if (m && fclose(m) != 0)
+            rc = -1;
+        if (rc == 0 && zip) {
+            /* the page and every file, as rectctl dossier --format zip writes them (libzip writes a
+             * file by name: a private temporary one, read back whole) */
+            char *page = r->raw;
+            size_t page_len = r->raw_len;
+            char tmp[] = "/tmp/rectweb-dossier-XXXXXX", zerr[512], html_name[RECT_MAX_NAME + 48];
+            char base[RECT_MAX_NAME + 32];
+            r->raw = NULL;
+            r->raw_len = 0;
+            dossier_safe_name(fname, base, sizeof base);
+            snprintf(html_name, sizeof html_name, "%s.html", base);
+            int fd = mkstemp(tmp);
+            rc = -1;
+            if (fd >= 0) {
+                close(fd);
+                rc = dossier_write_zip(tmp, &doc, html_name, page, page_len, zerr, sizeof zerr) == 0
+                         ? s_slurp(tmp, r)
+                         : (unlink(tmp), -1);
+            }
+            free(page);
+        }
+        if (rc == 0) {
+            r->status = 200;
+            r->type = zip ? "application/zip" : "text/html; charset=utf-8";
+            s_attachment(r, name);
+        } else {
+            free(r->raw);
+            r->raw = NULL;
+            r->raw_len = 0;
+            s_message(q, r, 500, "整改档案", "rectweb 未能生成整改档案，请稍后再试。");
+        }
+    } else {
+        s_refused(q, r, &ba, "整改档案", "/ledger");
+        web_answer_free(&ba);
+    }
+    for (i = 0; i < n; i++)
+        free(blobs[i].data);
+    free(blobs);
+    cfg_destroy(&dir);
     web_answer_free(&a);
 }
 
@@ -843,6 +1018,127 @@ static void s_board(web_req *q, web_reply *r)
     s_end(r);
 }
 
+/* The ledger's formats, as `rectctl ledger --format` names them, and their media types. */
+/* clang-format off */
+static const struct {
+    const char *ext, *type;
+} s_ledger_formats[] = {
+    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    {"csv",  "text/csv; charset=utf-8"},
+    {"md",   "text/markdown; charset=utf-8"},
+    {"html", "text/html; charset=utf-8"},
+    {"json", "application/json; charset=utf-8"},
+};
+/* clang-format on */
+#define S_N_LEDGER_FORMATS (sizeof s_ledger_formats / sizeof s_ledger_formats[0])
+/* The HTML ledger's chart of open items over time: as many days as rectctl's. */
+#define S_SERIES_MAX 30
+
+/*
+ * The ledger in format fmt (an index of s_ledger_formats), written by
+ * rectctl's own writers (client/ledger*.c) from what rectd answers this
+ * official: `ledger` (with the series for HTML), and `stats` as rectctl asks
+ * them (by unit for the HTML's chart; by source, kind, unit, leader and
+ * owner for the workbook's statistics sheet). Every column, as rectctl's
+ * default; the HTML leaves out the ones empty in every row, as rectctl's.
+ */
+static void s_ledger_file(web_req *q, web_reply *r, size_t fmt)
+{
+    const char *ext = s_ledger_formats[fmt].ext;
+    int html = !strcmp(ext, "html"), xlsx = !strcmp(ext, "xlsx");
+    const char *insp = q->arg(q->arg_ctx, "inspection");
+    if (insp && !*insp)
+        insp = NULL;
+    json_t *args = json_object();
+    if (insp)
+        json_object_set_new(args, "inspection", json_string(insp));
+    if (html)
+        json_object_set_new(args, "series", json_integer(S_SERIES_MAX));
+    web_answer a, sa;
+    if (!rectd_call("ledger", q->sess->user, args, 0, NULL, 0, &a)) {
+        s_refused(q, r, &a, "台账", "/ledger");
+        web_answer_free(&a);
+        return;
+    }
+    static const char *const bys[] = {"source", "kind", "unit", "leader", "owner"};
+    json_t *stats = json_array();
+    for (size_t i = 0; (html || xlsx) && i < sizeof bys / sizeof bys[0]; i++) {
+        const char *by = html ? "unit" : bys[i];
+        json_t *sargs = json_pack("{ss}", "by", by);
+        if (insp)
+            json_object_set_new(sargs, "inspection", json_string(insp));
+        if (!rectd_call("stats", q->sess->user, sargs, 0, NULL, 0, &sa)) {
+            s_refused(q, r, &sa, "台账", "/ledger");
+            web_answer_free(&sa);
+            web_answer_free(&a);
+            json_decref(stats);
+            return;
+        }
+        json_array_append(stats, sa.result);
+        web_answer_free(&sa);
+        if (html)
+            break;
+    }
+    rect_cfg *dir = s_dir_of(q);
+    ledger_doc doc = {.ledger = a.result, .cfg = dir, .lang = LEDGER_ZH};
+    if (html) {
+        uint32_t used = ledger_columns_used(&doc);
+        doc.columns = used == LEDGER_ALL_COLS ? 0 : used;
+        doc.by_unit = json_array_get(stats, 0);
+        doc.series = json_object_get(a.result, "series");
+    } else if (xlsx) {
+        doc.stats = stats;
+    }
+    int rc = -1;
+    if (xlsx) {
+        /* libxlsxwriter writes a file by name: a private temporary one, read back whole */
+        char tmp[] = "/tmp/rectweb-ledger-XXXXXX";
+        int fd = mkstemp(tmp);
+        char err[512];
+        if (fd >= 0) {
+            close(fd);
+            rc = ledger_write_xlsx(tmp, &doc, err, sizeof err) == 0 ? s_slurp(tmp, r) : (unlink(tmp), -1);
+        }
+    } else {
+        FILE *m = open_memstream(&r->raw, &r->raw_len);
+        if (m) {
+            rc = !strcmp(ext, "csv")  ? ledger_write_csv(m, &doc)
+                 : !strcmp(ext, "md") ? ledger_write_md(m, &doc)
+                 : html               ? ledger_write_html(m, &doc)
+                                      : ledger_write_json(m, &doc);
+            if (fclose(m) != 0)
+                rc = -1;
+        }
+    }
+    if (rc != 0) {
+        free(r->raw);
+        r->raw = NULL;
+        r->raw_len = 0;
+        s_message(q, r, 500, "台账", "rectweb 未能生成台账文件，请稍后再试。");
+    } else {
+        char fname[RECT_MAX_NAME + 64];
+        const char *name = json_string_value(json_object_get(a.result, "inspection"));
+        snprintf(fname, sizeof fname, "销号台账-%s.%s", name ? name : insp ? insp : "全部", ext);
+        r->status = 200;
+        r->type = s_ledger_formats[fmt].type;
+        s_attachment(r, fname);
+    }
+    cfg_destroy(&dir);
+    json_decref(stats);
+    web_answer_free(&a);
+}
+
+/* The ledger format of a path "/ledger.EXT", or -1. */
+static int s_ledger_format_of(const char *path)
+{
+    if (strncmp(path, "/ledger.", 8) != 0)
+        return -1;
+    for (size_t f = 0; f < S_N_LEDGER_FORMATS; f++)
+        if (!strcmp(path + 8, s_ledger_formats[f].ext))
+            return (int)f;
+    return -1;
+}
+
 static void s_ledger_page(web_req *q, web_reply *r)
 {
     web_answer a;
@@ -861,101 +1157,30 @@ static void s_ledger_page(web_req *q, web_reply *r)
         const char *name = s_str(in, "name");
         wb_puts(b, "<li class=\"card\"><strong>");
         wb_esc(b, *s_str(in, "title") ? s_str(in, "title") : name);
-        wb_puts(b, "</strong><p><a class=\"ledger-csv\" href=\"/ledger.csv?inspection=");
+        wb_puts(b, "</strong><p>销号台账：");
+        for (size_t f = 0; f < S_N_LEDGER_FORMATS; f++) {
+            static const char *const label[] = {"Excel（xlsx）", "CSV", "Markdown", "可打印网页（HTML）",
+                                                "JSON"};
+            wb_printf(b, "%s<a class=\"ledger-%s\" href=\"/ledger.%s?inspection=", f ? " · " : "",
+                      s_ledger_formats[f].ext, s_ledger_formats[f].ext);
+            s_url(b, name);
+            wb_printf(b, "\">%s</a>", label[f]);
+        }
+        wb_puts(b, "</p><p>整改档案：<a class=\"dossier-html\" href=\"/dossier.html?inspection=");
         s_url(b, name);
-        wb_puts(b, "\">销号台账（CSV）</a> · <a href=\"/ledger.json?inspection=");
+        wb_puts(
+            b,
+            "\">可打印网页（HTML，含照片）</a> · <a class=\"dossier-zip\" href=\"/dossier.zip?inspection=");
         s_url(b, name);
-        wb_puts(b, "\">台账（JSON）</a> · <a href=\"/dossier.json?inspection=");
+        wb_puts(
+            b,
+            "\">压缩包（网页和全部文件）</a> · <a class=\"dossier-json\" href=\"/dossier.json?inspection=");
         s_url(b, name);
-        wb_puts(b, "\">整改档案（JSON）</a></p></li>");
+        wb_puts(b, "\">JSON</a></p></li>");
     }
     wb_puts(b, "</ul>");
     web_answer_free(&a);
     s_end(r);
-}
-
-/* One CSV cell: quoted, quotes doubled; a leading = + - @ made text (no formulas in a spreadsheet). */
-static void s_csv(wbuf *b, const char *s)
-{
-    wb_puts(b, "\"");
-    if (*s == '=' || *s == '+' || *s == '-' || *s == '@')
-        wb_puts(b, "'");
-    for (; *s; s++)
-        if (*s == '"')
-            wb_puts(b, "\"\"");
-        else if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-            wb_put(b, s, 1);
-    wb_puts(b, "\"");
-}
-
-static void s_ledger_file(web_req *q, web_reply *r, int csv)
-{
-    const char *insp = q->arg(q->arg_ctx, "inspection");
-    json_t *args = json_object();
-    if (insp && *insp)
-        json_object_set_new(args, "inspection", json_string(insp));
-    web_answer a;
-    if (!rectd_call("ledger", q->sess->user, args, 0, NULL, 0, &a)) {
-        s_refused(q, r, &a, "台账", "/ledger");
-        web_answer_free(&a);
-        return;
-    }
-    char fname[160], safe[128];
-    snprintf(fname, sizeof fname, "销号台账-%s.%s", insp && *insp ? insp : "全部", csv ? "csv" : "json");
-    web_safe_name(fname, safe, sizeof safe);
-    wbuf enc = {0};
-    s_url(&enc, safe);
-    snprintf(r->disposition, sizeof r->disposition, "attachment; filename=\"ledger.%s\"; filename*=UTF-8''%s",
-             csv ? "csv" : "json", enc.data ? enc.data : "ledger");
-    wb_free(&enc);
-    r->status = 200;
-    if (!csv) {
-        char *text = json_dumps(a.result, JSON_INDENT(1));
-        r->type = "application/json; charset=utf-8";
-        r->raw = text;
-        r->raw_len = text ? strlen(text) : 0;
-        web_answer_free(&a);
-        return;
-    }
-    static const char *const cols[][2] = {
-        {"ref", "编号"},           {"title", "问题"},      {"unit", "责任单位"},
-        {"owner", "责任人"},       {"leader", "责任领导"}, {"deadline", "整改时限"},
-        {"state", "状态"},         {"light", "灯"},        {"verified_at", "验收时间"},
-        {"closed_at", "销号时间"},
-    };
-    r->type = "text/csv; charset=utf-8";
-    wbuf *b = &r->body;
-    wb_puts(b, "\xEF\xBB\xBF"); /* a BOM: spreadsheets then read UTF-8 */
-    for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-        if (c)
-            wb_puts(b, ",");
-        s_csv(b, cols[c][1]);
-    }
-    wb_puts(b, "\r\n");
-    size_t i;
-    json_t *row;
-    json_array_foreach(json_object_get(a.result, "rows"), i, row) {
-        for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++) {
-            json_t *v = json_object_get(row, cols[c][0]);
-            char num[32];
-            const char *s = json_string_value(v);
-            if (json_is_integer(v))
-                snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)), s = num;
-            if (!strcmp(cols[c][0], "state"))
-                s = s_state_zh(s);
-            else if (!strcmp(cols[c][0], "light"))
-                s = s_light_zh(s);
-            else if (!strcmp(cols[c][0], "unit") && s)
-                s = rectd_unit(s);
-            else if ((!strcmp(cols[c][0], "owner") || !strcmp(cols[c][0], "leader")) && s)
-                s = rectd_display(s);
-            if (c)
-                wb_puts(b, ",");
-            s_csv(b, s ? s : "");
-        }
-        wb_puts(b, "\r\n");
-    }
-    web_answer_free(&a);
 }
 
 /* ---- routing ---- */
@@ -1015,20 +1240,26 @@ void pages_handle(web_req *q, web_reply *r)
             s_board(q, r);
         else if (!strcmp(q->path, "/ledger"))
             s_ledger_page(q, r);
-        else if (!strcmp(q->path, "/ledger.csv") || !strcmp(q->path, "/ledger.json"))
-            s_ledger_file(q, r, !strcmp(q->path, "/ledger.csv"));
-        else if (!strcmp(q->path, "/dossier.json") && q->arg(q->arg_ctx, "inspection"))
-            s_dossier(q, r, json_pack("{ss}", "inspection", q->arg(q->arg_ctx, "inspection")),
-                      "dossier.json");
-        else if (web_blob_path(q->path, &id, sha))
+        else if (s_ledger_format_of(q->path) >= 0)
+            s_ledger_file(q, r, (size_t)s_ledger_format_of(q->path));
+        else if ((!strcmp(q->path, "/dossier.json") || !strcmp(q->path, "/dossier.html") ||
+                  !strcmp(q->path, "/dossier.zip")) &&
+                 q->arg(q->arg_ctx, "inspection")) {
+            char fname[RECT_MAX_NAME + 32];
+            snprintf(fname, sizeof fname, "整改档案-%s", q->arg(q->arg_ctx, "inspection"));
+            s_dossier(q, r, json_pack("{ss}", "inspection", q->arg(q->arg_ctx, "inspection")), fname,
+                      q->path + strlen("/dossier."));
+        } else if (web_blob_path(q->path, &id, sha))
             s_blob(q, r, id, sha);
         else if (web_item_path(q->path, &id, action, sizeof action) && !action[0])
             s_item_page(q, r, id, NULL);
         else if (web_item_path(q->path, &id, action, sizeof action) && !strcmp(action, "upload"))
             s_upload_form(q, r, id);
-        else if (web_item_path(q->path, &id, action, sizeof action) && !strcmp(action, "dossier.json"))
-            s_dossier(q, r, json_pack("{sI}", "item", (json_int_t)id), "dossier.json");
-        else
+        else if (web_item_path(q->path, &id, action, sizeof action) &&
+                 (!strcmp(action, "dossier.json") || !strcmp(action, "dossier.html") ||
+                  !strcmp(action, "dossier.zip"))) {
+            s_dossier(q, r, json_pack("{sI}", "item", (json_int_t)id), NULL, action + strlen("dossier."));
+        } else
             s_message(q, r, 404, "找不到页面", "没有这个页面。");
         return;
     }

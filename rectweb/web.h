@@ -10,7 +10,8 @@
  *   parse.c    rectweb's own parsing of request bits: cookies, paths, names
  *   buf.c      a growable text buffer with HTML escaping
  *   rectd.c    calls to rectd (common/conn.c) and the refusal text
- *   pages.c    the pages
+ *   pages.c    the pages; the ledger and case-file downloads through rectctl's
+ *              own renderers (client/ledger*.c, dossier_*.c), linked in
  *   http.c     libmicrohttpd: routing, forms, uploads, headers
  *   main.c     start-up and signals
  */

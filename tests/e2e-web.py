@@ -712,6 +712,173 @@ class Tls(Base):
 
 
 # =============================================================================
+def tiny_png(w, h):
+    """An RGB PNG of w x h pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    rows = b"".join(b"\0" + bytes((x * 9) & 255 for x in range(3 * w)) for _ in range(h))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+LEDGER_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "csv": "text/csv; charset=utf-8", "md": "text/markdown; charset=utf-8",
+                "html": "text/html; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+
+class Downloads(Base):
+    """The 台账 page's downloads: the ledger in every format rectctl writes and the
+    printable case file, made by rectctl's own renderers as the official may read."""
+
+    def setup(self):
+        Base.setup(self)
+        self.iid = self.started(0)
+        it = self.item(self.iid)
+        self.ref, self.insp = it["ref"], it["inspection"]
+        self.png = tiny_png(12, 8)
+        self.d.call("evidence", {"item": self.iid, "note": "现场照片与报告", "files": ["现场.jpg", "平面图.png", "报告.pdf"]},
+                    files=[JPEG, self.png, b"%PDF-1.4\n%%EOF\n"], user=OWNER)
+        self.h = self.logged_in(OWNER)
+
+    def get(self, path, status=200):
+        r = self.h.get(path)
+        eq(r.status, status, "GET %s: %s" % (path, r.text[:300]))
+        return r
+
+    def ledger(self, fmt):
+        r = self.get("/ledger.%s?inspection=%s" % (fmt, urllib.parse.quote(self.insp)))
+        eq(r.header("content-type"), LEDGER_TYPES[fmt], "the %s's type" % fmt)
+        cd = r.header("content-disposition")
+        want = "filename*=UTF-8''%s" % urllib.parse.quote("销号台账-%s.%s" % (self.insp, fmt))
+        check(cd.startswith("attachment; filename=\"") and cd.endswith(want), "the %s's name: %r" % (fmt, cd))
+        check(all(ord(c) < 128 for c in cd), "the header is ASCII: %r" % cd)
+        return r
+
+    def refs(self):
+        return [row["ref"] for row in self.d.ctlj("ledger", "--inspection", self.insp, user=OWNER)["rows"]]
+
+    def test_the_ledger_page_links_every_format_and_the_case_file(self):
+        page = self.get("/ledger")
+        for fmt in LEDGER_TYPES:
+            check('class="ledger-%s" href="/ledger.%s?inspection=' % (fmt, fmt) in page.text, "a %s link" % fmt)
+        check('class="dossier-html" href="/dossier.html?inspection=' in page.text, "the case file's link")
+        check('href="/item/%d/dossier.html"' % self.iid in self.get("/item/%d" % self.iid).text,
+              "the item's case file")
+
+    def test_the_json_ledger_is_rectctls_as_the_same_official(self):
+        got = json.loads(self.ledger("json").body)
+        want = self.d.ctlj("ledger", "--inspection", self.insp, user=OWNER)
+        for d in (got, want):
+            for k in [k for k in d if k.startswith("generated")]:
+                d.pop(k)
+        eq(got, want, "the same ledger")
+        check(self.ref in [r["ref"] for r in got["rows"]], "the item is in it")
+
+    def test_the_csv_and_markdown_ledgers_are_rectctls_apart_from_when(self):
+        for fmt in ("csv", "md"):
+            web = self.ledger(fmt).body.decode("utf-8")
+            cli = self.d.ctl("ledger", "--inspection", self.insp, "--format", fmt, user=OWNER, json_out=False).out
+            for ref in self.refs():
+                check(ref in web, "%s has %s" % (fmt, ref))
+            # the lines saying when it was made are the only ones that may differ
+            dw = [ln for ln in web.splitlines() if ln not in cli.splitlines()]
+            check(len(dw) <= 2, "%s: the web's own lines: %r" % (fmt, dw))
+        check(self.ledger("csv").body.startswith(b"\xef\xbb\xbf"), "the CSV has rectctl's BOM")
+
+    def test_the_html_ledger_is_the_printed_page(self):
+        web = self.ledger("html").text
+        check("<table" in web and "<svg" in web, "a table and the charts")
+        for ref in self.refs():
+            check(ref in web, "html has %s" % ref)
+
+    def test_the_xlsx_ledger_opens_and_holds_the_rows(self):
+        try:
+            import openpyxl
+        except ImportError:
+            raise Skip("python3-openpyxl is not installed (make deps)")
+        body = self.ledger("xlsx").body
+        check(body[:2] == b"PK", "a zip")
+        path = os.path.join(self.d.tmp, "web-ledger.xlsx")
+        with open(path, "wb") as f:
+            f.write(body)
+        wb = openpyxl.load_workbook(path)
+        check(len(wb.worksheets) >= 2, "the ledger and the statistics sheets: %r" % wb.sheetnames)
+        cells = {str(c.value) for row in wb.worksheets[0].iter_rows() for c in row if c.value is not None}
+        for ref in self.refs():
+            check(ref in cells, "the workbook has %s" % ref)
+
+    def test_the_case_file_page_has_every_photo_inline(self):
+        r = self.get("/item/%d/dossier.html" % self.iid)
+        eq(r.header("content-type"), "text/html; charset=utf-8", "HTML")
+        cd = r.header("content-disposition")
+        check(cd.startswith("attachment;") and cd.endswith(urllib.parse.quote("整改档案-%s.html" % self.ref)), cd)
+        page = r.text
+        filed = [f for e in self.d.call("show", {"item": self.iid})["evidence"] for f in e["files"]]
+        images = [f for f in filed if f["name"].endswith((".jpg", ".png"))]
+        eq(page.count("data:image/"), len(images), "every image inline")
+        eq((page.count("data:image/jpeg;base64,"), page.count("data:image/png;base64,")), (1, 1), "by kind")
+        check(base64.b64encode(self.png).decode() in page, "the very PNG")
+        check(self.ref in page and "报告.pdf" in page, "the ref and the other file listed")
+        check("办理过程" in page, "in Chinese, rectctl's catalogue")
+        cli = self.d.ctl("dossier", str(self.iid), user=OWNER, json_out=False).out
+        eq(page.count("data:image/"), cli.count("data:image/"), "as rectctl's page")
+        r = self.get("/dossier.html?inspection=%s" % urllib.parse.quote(self.insp))
+        check(self.ref in r.text and r.text.count("data:image/") == 2, "the inspection's case file")
+        cd = r.header("content-disposition")
+        check(cd.endswith("filename*=UTF-8''%s" % urllib.parse.quote("整改档案-%s.html" % self.insp)), cd)
+
+    def test_the_case_file_zip_holds_the_page_and_every_file_as_rectctls(self):
+        import zipfile
+        import io
+        r = self.get("/item/%d/dossier.zip" % self.iid)
+        eq(r.header("content-type"), "application/zip", "a zip")
+        cd = r.header("content-disposition")
+        check(cd.endswith("filename*=UTF-8''%s" % urllib.parse.quote("整改档案-%s.zip" % self.ref)), cd)
+        web = zipfile.ZipFile(io.BytesIO(r.body))
+        out = os.path.join(self.d.tmp, "cli-dossier.zip")
+        self.d.ctl("dossier", str(self.iid), "-o", out, user=OWNER, json_out=False)
+        cli = zipfile.ZipFile(out)
+        eq(web.namelist()[0], "整改档案-%s.html" % self.ref, "the page at the top")
+        eq(web.namelist()[1:], cli.namelist()[1:], "the files where rectctl puts them")
+        for n in web.namelist()[1:]:
+            eq(web.read(n), cli.read(n), "the very bytes of %s" % n)
+        check(any(n.endswith("/现场.jpg") for n in web.namelist()), "the photo: %r" % web.namelist())
+        eq(web.read(web.namelist()[0]).count(b"data:image/"), 2, "the page's images inline")
+        check('class="dossier-zip"' in self.get("/ledger").text, "the 台账 page links it")
+
+    def test_without_a_session_or_the_right_no_download(self):
+        anon = self.web.client()
+        for path in ["/ledger.%s?inspection=%s" % (f, self.insp) for f in LEDGER_TYPES] + [
+                "/item/%d/dossier.html" % self.iid, "/dossier.html?inspection=%s" % self.insp,
+                "/item/%d/dossier.zip" % self.iid]:
+            r = anon.get(path)
+            eq((r.status, r.header("location")), (303, "/login"), "GET %s without a session" % path)
+            r = anon.post(path, {"csrf": "x" * 43})
+            eq(r.status, 403, "POST %s without a session" % path)
+            r = self.h.post(path, {"csrf": ""})
+            eq(r.status, 403, "POST %s without the CSRF token" % path)
+        # another official: what rectd lets her read, no more
+        other = self.logged_in(OTHER_OWNER)
+        try:
+            self.d.call("dossier", {"item": self.iid}, user=OTHER_OWNER)
+            allowed = True
+        except rawclient.Refused:
+            allowed = False
+        r = other.get("/item/%d/dossier.html" % self.iid)
+        if allowed:
+            eq(r.status, 200, "rectd lets her read it")
+        else:
+            check(r.status != 200 and "data:image/" not in r.text, "refused: %d" % r.status)
+        got = json.loads(other.get("/ledger.json?inspection=%s" % self.insp).body)
+        want = self.d.ctlj("ledger", "--inspection", self.insp, user=OTHER_OWNER)
+        eq([x["ref"] for x in got["rows"]], [x["ref"] for x in want["rows"]], "her ledger is rectd's for her")
+
+
+
+# =============================================================================
 class Browser(Base):
     """A real browser: headless Chromium, one item's round from a phone."""
     web_overrides = {"max_upload_mb": 20}
@@ -876,8 +1043,9 @@ class Browser(Base):
         check("attachment" in csv.header("content-disposition"), "a download")
         text = csv.body.decode("utf-8-sig")
         check(ref in text and "已销号" in text, "the ledger lists the item as struck off")
-        ledger = self.d.call("ledger", {"inspection": item["inspection"]})
-        eq(len(text.strip().split("\r\n")) - 1, len(ledger["rows"]), "one line per ledger row")
+        ledger = self.d.call("ledger", {"inspection": item["inspection"]}, user=leader)
+        for row in ledger["rows"]:
+            check(row["ref"] in text, "the ledger has %s" % row["ref"])
         # and in rectd's record: every change in the official's name via the gateway
         web_events = [e for e in self.d.call("history", {"item": iid})["events"] if e.get("via")]
         eq([(e["action"], e["actor"]) for e in web_events],
@@ -904,6 +1072,6 @@ class Browser(Base):
 
 
 if __name__ == "__main__":
-    rc = e2e_runner.main("e2e-web", [Passwords, Security, AddressThrottle, Tls, Browser], sys.argv[1:])
+    rc = e2e_runner.main("e2e-web", [Passwords, Security, AddressThrottle, Tls, Downloads, Browser], sys.argv[1:])
     print("e2e-web: screenshots in %s" % os.path.join(OUT, "screenshots"))
     sys.exit(rc)
