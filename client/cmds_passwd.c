@@ -15,7 +15,7 @@
 /* clang-format off */
 const cli_opt cli_passwd_opts[] = {
     {.name = "name", .arg = CLI_ARG(PASSWD, name), .metavar = NC_("placeholder", "USER"),
-     .help = N_("whose password to reset (an admin's; default: your own)")},
+     .help = N_("whose password to clear (an admin's reset; they set a new one themselves)")},
     {.name = NULL},
 };
 /* clang-format on */
@@ -50,8 +50,11 @@ int cli_passwd_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, 
     (void)ctx;
     (void)cmd;
     (void)a;
-    char pw[1024], again[1024];
+    char pw[1024] = "", again[1024] = "";
     int rc = RECT_EXIT_USAGE;
+    /* An admin's reset (--name) clears the password: there is none to type. */
+    if (json_object_get(req->args, "name"))
+        return RECT_EXIT_OK;
     if (s_read_line(_("New password: "), pw, sizeof pw) != 0) {
         cli_error(_("passwd: no password given (type it at the prompt, or pipe one line)"));
         goto done;
@@ -76,8 +79,9 @@ void cli_passwd_print(const cli_ctx *ctx, const cli_args *a, const json_t *resul
     (void)a;
     const char *user = json_string_value(json_object_get(result, "user"));
     if (json_is_true(json_object_get(result, "reset")))
-        printf(_("the password of %s is reset (history seq %lld); tell them to set their own\n"),
-               user ? user : "-", (long long)json_integer_value(json_object_get(result, "seq")));
+        printf(
+            _("the password of %s is cleared (history seq %lld): they set a new one with rectctl passwd\n"),
+            user ? user : "-", (long long)json_integer_value(json_object_get(result, "seq")));
     else
         printf(_("your password is set: log in to the web page with it\n"));
 }

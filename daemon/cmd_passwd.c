@@ -6,8 +6,11 @@
  * the interactive limits: 64 MiB and about a tenth of a second per call)
  * in the passwords database, outside the hash chain: the chain is the
  * public history and a hash of a password must never be in it. An
- * admin's reset is an event about no item ("password_reset") that names
- * the user and nothing else; a user setting their own writes no event.
+ * admin's reset clears the password and never sets one: an admin who
+ * chose another's password could log in on the web as them and do their
+ * part of an item's round, so only the user, with their own key, sets one.
+ * The reset is an event about no item ("password_reset") that names the
+ * user and nothing else; a user setting their own writes no event.
  *
  * Both run on rectd's main thread (passwd a write, login a short read),
  * one at a time: at most one hash's memory is in use, and the failure
@@ -91,10 +94,17 @@ int cmd_passwd(cmd_ctx *c)
         return cmd_fail(c, RECT_E_BAD_VALUE,
                         "passwd: %s is a gateway: a gateway logs in with its key, not a password",
                         target->name);
-    if (strlen(pw) < PW_MIN_BYTES)
+    int reset = target != c->actor;
+    if (reset && pw)
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "passwd: an admin does not choose another user's password: a reset (--name %s) "
+                        "clears it, and %s sets a new one with their own key (rectctl passwd)",
+                        target->name, target->name);
+    if (!reset && !pw)
+        return cmd_fail(c, RECT_E_MISSING_FIELD, "passwd: give the new password");
+    if (!reset && strlen(pw) < PW_MIN_BYTES)
         return cmd_fail(c, RECT_E_BAD_VALUE, "passwd: the password is too short (at least %d bytes)",
                         PW_MIN_BYTES);
-    int reset = target != c->actor;
     rect_state to;
     int rc;
     if (reset && !(c->actor->roles & RECT_ROLE_ADMIN))
@@ -104,15 +114,20 @@ int cmd_passwd(cmd_ctx *c)
                         c->actor->name);
     if (reset && (rc = item_guard(c, NULL, RECT_ACT_PASSWORD_RESET, &to)))
         return rc;
-    char hash[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return cmd_fail(c, RECT_E_NOMEM,
-                        "passwd: not enough memory to hash the password; nothing was changed");
-    rc = store_password_put(c->txn, target->name, hash);
-    sodium_memzero(hash, sizeof hash);
-    if (rc)
-        return cmd_fail(c, rc, "passwd: cannot store the password; nothing was changed");
+    if (reset) {
+        if ((rc = store_password_del(c->txn, target->name)))
+            return cmd_fail(c, rc, "passwd: cannot clear the password; nothing was changed");
+    } else {
+        char hash[crypto_pwhash_STRBYTES];
+        if (crypto_pwhash_str(hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+            return cmd_fail(c, RECT_E_NOMEM,
+                            "passwd: not enough memory to hash the password; nothing was changed");
+        rc = store_password_put(c->txn, target->name, hash);
+        sodium_memzero(hash, sizeof hash);
+        if (rc)
+            return cmd_fail(c, rc, "passwd: cannot store the password; nothing was changed");
+    }
     if (reset) {
         json_t *changes = json_pack("{ss}", "user", target->name);
         json_t *ev = changes ? item_event_new(c, 0, RECT_ACT_PASSWORD_RESET, changes, "") : NULL;

@@ -1549,3 +1549,12 @@ int store_password_put(store_txn *t, const char *user, const char *hash)
         return RECT_E_BAD_VALUE;
     return s_err(s_put(t->txn, t->s->passwords, &k, &v, 0), "password put");
 }
+
+int store_password_del(store_txn *t, const char *user)
+{
+    MDB_val k = {strlen(user), (void *)user};
+    if (k.mv_size == 0 || k.mv_size > RECT_MAX_NAME)
+        return RECT_E_BAD_VALUE;
+    int rc = s_del(t->txn, t->s->passwords, &k);
+    return rc == MDB_NOTFOUND ? 0 : s_err(rc, "password del");
+}

@@ -253,6 +253,8 @@ int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ct
 int store_password_get(store_txn *t, const char *user, char *buf, size_t len);
 /* Set user's password hash (replacing any). 0 or rect_err. */
 int store_password_put(store_txn *t, const char *user, const char *hash);
+/* Remove user's password hash (none is no error). 0 or rect_err. */
+int store_password_del(store_txn *t, const char *user);
 
 #endif
 

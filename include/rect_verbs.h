@@ -123,7 +123,7 @@
     /* Backups (cmd_backup.c). */                                                                 \
     X(BACKUP, "backup", TASK, ADMIN, NONE, A(path, LINE, REQ))                                    \
     /* Passwords (cmd_passwd.c): set or reset one; a gateway checks one. */                     \
-    X(PASSWD, "passwd", WRITE, ANY, NONE, A(password, LINE, REQ) A(name, NAME, OPT))             \
+    X(PASSWD, "passwd", WRITE, ANY, NONE, A(password, LINE, OPT) A(name, NAME, OPT))             \
     X(LOGIN, "login", READ, GATEWAY, NONE, A(name, NAME, REQ) A(password, LINE, REQ))
 /* clang-format on */
 

@@ -281,8 +281,23 @@ class Passwords:
         eq(r["error"]["code"], "permission_denied", "an official calling login")
 
     def test_an_admin_reset_is_an_event_without_the_hash_and_others_may_not(self):
+        # the verifier's own password, which the admin does not know
+        self.d.call("passwd", {"password": "verifier-own-1"}, user=VERIFIER)
+        eq(self.gw({"name": VERIFIER, "password": "verifier-own-1"}).get("ok"), True, "her own password")
         before = self.d.call("ping")["head"]
-        r = self.d.call("passwd", {"password": "reset-by-admin", "name": VERIFIER}, user=ADMIN)
+        # an admin choosing her password could log in on the web as her: refused, nothing changed
+        rr = self.d.request("passwd", {"password": "reset-by-admin", "name": VERIFIER}, user=ADMIN)
+        eq(rr["error"]["code"], "bad_value", "an admin choosing another's password: %r" % rr)
+        check("clears it" in rr["error"]["message"], "says what a reset does: %r" % rr["error"])
+        eq(self.d.call("ping")["head"], before, "the refused reset recorded nothing")
+        eq(self.gw({"name": VERIFIER, "password": "reset-by-admin"}).get("ok"), False,
+           "the admin's choice did not land")
+        eq(self.gw({"name": VERIFIER, "password": "verifier-own-1"}).get("ok"), True, "her password still works")
+        # setting one's own needs a password
+        rr = self.d.request("passwd", {}, user=VERIFIER)
+        eq(rr["error"]["code"], "missing_field", "passwd without a password for oneself: %r" % rr)
+        # the reset clears it
+        r = self.d.call("passwd", {"name": VERIFIER}, user=ADMIN)
         eq((r["user"], r["reset"]), (VERIFIER, True), "reset")
         ins = self.d.call("inspection_history")
         evs = [e for e in ins.get("events", []) if e.get("action") == "password_reset"]
@@ -291,13 +306,21 @@ class Passwords:
         check("argon2" not in json.dumps(ins), "no hash in the history")
         eq(self.d.call("audit_verify")["ok"], True, "the chain verifies with the reset in it")
         check(self.d.call("ping")["head"] != before, "the head moved")
+        eq(self.gw({"name": VERIFIER, "password": "verifier-own-1"}).get("ok"), False,
+           "after the reset her old password no longer logs in")
         # an owner may not reset another's password
         ref = rawclient.Client(self.d.endpoint, OWNER)
         with ref as c:
-            rr = c.request("passwd", {"password": "owner-resets", "name": VERIFIER})
+            rr = c.request("passwd", {"name": VERIFIER})
         eq(rr["error"]["code"], "permission_denied", "an owner resetting a verifier")
-        eq(self.gw({"name": VERIFIER, "password": "reset-by-admin"}).get("ok"), True, "the reset password works")
-        eq(self.gw({"name": VERIFIER, "password": "owner-resets"}).get("ok"), False, "the owner's did not land")
+        # she sets a new one with her own key
+        self.d.call("passwd", {"password": "verifier-new-2"}, user=VERIFIER)
+        eq(self.gw({"name": VERIFIER, "password": "verifier-new-2"}).get("ok"), True, "her new password")
+        # rectctl passwd --name: no prompt, the password cleared
+        r = self.d.ctl("passwd", "--name", VERIFIER, user=ADMIN, json_out=False)
+        eq(r.rc, 0, "rectctl passwd --name: %r" % r)
+        check("cleared" in r.out, "says it cleared it: %r" % r.out)
+        eq(self.gw({"name": VERIFIER, "password": "verifier-new-2"}).get("ok"), False, "cleared by rectctl")
 
     def test_no_password_hash_anywhere_in_the_history_or_the_reply_cache(self):
         self.d.call("passwd", {"password": "find-me-if-you-can"}, user=LEADER)
