@@ -656,7 +656,12 @@ class BackupAttacks(Base):
         self.backup_refused(link, ["not a folder"])
         os.symlink(self.d.data_dir, os.path.join(t, "tod"))
         self.backup_refused(os.path.join(t, "tod", "new"), ["inside data_dir"])
-        self.backup_refused("/proc/self/cwd/../../" + self.d.data_dir.lstrip("/") + "/x", ["inside data_dir"])
+        # Through rectd's own cwd: as many ".." as its cwd is deep reach "/"
+        # (the test must not assume where the checkout lives).
+        cwd = os.readlink("/proc/%d/cwd" % self.d.proc.pid)
+        up = "../" * len([c for c in cwd.split("/") if c])
+        self.backup_refused("/proc/self/cwd/" + up + self.d.data_dir.lstrip("/") + "/x", ["inside data_dir"])
+        self.backup_refused("/proc/self/root" + self.d.data_dir + "/x", ["inside data_dir"])
         self.backup_refused("/dev/null")
         self.backup_refused("/proc/self/fd/0")
         self.backup_refused(self.d.data_dir + "/../data/.", ["inside data_dir"])
