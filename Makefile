@@ -124,8 +124,30 @@ $(BUILD)/localedir.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(LOCALEDIR)' | cmp -s - $@ || echo '$(LOCALEDIR)' > $@
 FORCE:
+# rectctl starts with only what every command needs: libxlsxwriter, libzip,
+# libexpat and libcsv (and with them libcrypto, libbz2, libminizip, libz) are
+# not NEEDED; client/lazylib.c loads each by its soname for the commands that
+# use it (ledger --format xlsx, dossier --format zip, init --from). The soname
+# is the one of the library the linker would link, and the Debian package
+# named in the message when it is missing is named after it (Debian Policy
+# 8.1: libzip.so.4 is in libzip4). -O1 and --as-needed: a smaller, faster to
+# load dynamic section, and no library NEEDED that nothing calls.
+LAZY_LIBS := xlsxwriter zip expat csv
+lazy_soname = $(shell readelf -d "$$($(CC) -print-file-name=lib$(1).so)" 2>/dev/null | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+lazy_package = $(shell echo '$(1)' | sed -e 's/\([0-9]\)\.so\./\1-/' -e 's/\.so\.//' | tr 'A-Z_' 'a-z-')
+LAZY_DEFS = $(foreach l,$(LAZY_LIBS),$(call lazy_def,$(l),$(call lazy_soname,$(l))))
+lazy_def = -DLAZY_SONAME_$(call upper,$(1))='"$(2)"' -DLAZY_PACKAGE_$(call upper,$(1))='"$(call lazy_package,$(2))"'
+upper = $(shell echo '$(1)' | tr a-z A-Z)
+CLIENT_LIBS = $(shell pkg-config --libs libzmq libconfig jansson libsodium libutf8proc 2>/dev/null)
+CLIENT_LDFLAGS := -Wl,-O1 -Wl,--as-needed
+# A new soname (the library's package upgraded) rebuilds lazylib.o.
+$(BUILD)/client/lazylib.o: CFLAGS += $(LAZY_DEFS)
+$(BUILD)/client/lazylib.o: $(BUILD)/lazylib.stamp
+$(BUILD)/lazylib.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LAZY_DEFS)' | cmp -s - $@ || echo '$(LAZY_DEFS)' > $@
 $(BINDIR)/rectctl: $(BUILD)/client/main.o $(CLIENT_OBJ) $(COMMON_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS)
+	$(CC) $(LDFLAGS) $(CLIENT_LDFLAGS) -o $@ $^ $(CLIENT_LIBS)
 
 # rectweb: its page's CSS and JavaScript become C arrays at build time (xxd -i),
 # so the binary serves them and nothing is fetched at run time.
@@ -150,9 +172,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(DAEMON_OBJ) $(COMMON_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # test_init: rectctl init's config writer (client/init.c) alone.
-$(BUILD)/tests/test_init: tests/unit/test_init.c $(BUILD)/client/init.o $(COMMON_OBJ)
+# (with lazylib.o: init --from loads the plan reader's libraries as rectctl does)
+$(BUILD)/tests/test_init: tests/unit/test_init.c $(BUILD)/client/init.o $(BUILD)/client/lazylib.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CLIENT_LDFLAGS) -o $@ $^ $(CLIENT_LIBS) -lcmocka
 
 # test_web pins rectweb's own parsing and sessions: rectweb's objects (without libmicrohttpd's part).
 $(BUILD)/tests/test_web: tests/unit/test_web.c $(BUILD)/rectweb/parse.o $(BUILD)/rectweb/buf.o $(BUILD)/rectweb/session.o $(COMMON_OBJ)
@@ -160,9 +183,10 @@ $(BUILD)/tests/test_web: tests/unit/test_web.c $(BUILD)/rectweb/parse.o $(BUILD)
 	$(CC) $(CFLAGS) -Irectweb $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 # test_cli walks rectctl's command table: rectctl's objects, not rectd's.
+# (lazylib.o among them: the libraries only some commands need load as in rectctl)
 $(BUILD)/tests/test_cli: tests/unit/test_cli.c $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(XLSX_LIBS) $(ZIP_LIBS) -lcmocka
+	$(CC) $(CFLAGS) $(LDFLAGS) $(CLIENT_LDFLAGS) -o $@ $^ $(CLIENT_LIBS) -lcmocka
 
 # test_ledger_layout: the printed ledger's columns and widths, of rectctl's ledger objects.
 $(BUILD)/tests/test_ledger_layout: tests/unit/test_ledger_layout.c $(BUILD)/client/ledger.o \

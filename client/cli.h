@@ -188,6 +188,14 @@ struct conn;
  * of memory. Caller frees with conn_destroy. Defined in main.c.
  */
 struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms);
+/*
+ * The invocation's connection for ctx's user (its key), made on the first
+ * call and reused by every later one, each try waiting client.timeout_ms:
+ * a command and the directory its printer asks for share one connection
+ * (one CURVE handshake). NULL after a message when out of memory. Owned by
+ * main.c, closed at exit: never conn_destroy it. Defined in main.c.
+ */
+struct conn *cli_conn(const cli_ctx *ctx);
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result);
 /* cli_call with one attached frame, file (borrowed; NULL: none), after the request. */
 int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, const cli_file *file,

@@ -26,6 +26,7 @@
 #include "conn.h"
 #include "dossier.h"
 #include "i18n.h"
+#include "lazylib.h"
 #include "render.h"
 
 /* clang-format off */
@@ -550,13 +551,15 @@ int cli_dossier_run(const cli_ctx *ctx, const cli_args *a)
         cli_error(_("dossier: a zip needs -o FILE.zip"));
         return RECT_EXIT_USAGE;
     }
+    if (zip && lazy_need(LAZY_ZIP, "dossier --format zip") != RECT_EXIT_OK)
+        return RECT_EXIT_USAGE;
     args = a->n_pos ? json_pack("{so}", "item", s_item_arg(a->pos[0]))
                     : json_pack("{so}", "inspection", json_string(insp));
     if (!args) {
         cli_error(_("dossier: not valid UTF-8 text"));
         return RECT_EXIT_USAGE;
     }
-    if (!(conn = cli_connect(ctx, 0))) {
+    if (!(conn = cli_conn(ctx))) { /* the invocation's: the directory is asked over it too */
         json_decref(args);
         goto done;
     }
@@ -646,6 +649,5 @@ done:
     free(html);
     s_blobs_free(&bs);
     json_decref(result);
-    conn_destroy(&conn);
     return rc;
 }

@@ -19,6 +19,7 @@
 
 #include "conn.h"
 #include "i18n.h"
+#include "lazylib.h"
 #include "ledger.h"
 #include "ledger_verify.h"
 #include "rect_date.h"
@@ -86,9 +87,10 @@ static void s_padded(const char *s, int width)
         fputc(' ', stdout);
 }
 
+/* The invocation's connection (cli_conn: the directory is asked over it too); never destroyed here. */
 static conn_t *s_connect(const cli_ctx *ctx)
 {
-    return cli_connect(ctx, 0);
+    return cli_conn(ctx);
 }
 
 /* Print a result as JSON (the protocol's result unchanged). */
@@ -491,6 +493,8 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         cli_error(_("ledger: an Excel workbook needs -o FILE.xlsx"));
         return RECT_EXIT_USAGE;
     }
+    if (f == F_XLSX && lazy_need(LAZY_XLSXWRITER, "ledger --format xlsx") != RECT_EXIT_OK)
+        return RECT_EXIT_USAGE;
     doc.lang = LEDGER_ZH;
     if (lang && strcmp(lang, "en") == 0)
         doc.lang = LEDGER_EN;
@@ -585,7 +589,6 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
 done:
     json_decref(stats);
     json_decref(ledger);
-    conn_destroy(&conn);
     return rc;
 }
 
@@ -766,7 +769,6 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
     }
     /* rectd rebuilds the record at the file's head.seq and applies the audit rule. */
     rc = cli_call_file(ctx, conn, "ledger_check", NULL, &file, &res);
-    conn_destroy(&conn);
     free(file.data);
     if (rc != RECT_EXIT_OK)
         return rc;
@@ -936,7 +938,6 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
         return rc;
     }
     rc = cli_call(ctx, conn, "audit_verify", args, &res);
-    conn_destroy(&conn);
     if (rc != RECT_EXIT_OK)
         return rc;
     int ok = json_is_true(json_object_get(res, "ok"));
@@ -972,7 +973,6 @@ int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a)
     if (!conn)
         return rc;
     rc = cli_call(ctx, conn, "audit_anchor", NULL, &anchor);
-    conn_destroy(&conn);
     if (rc != RECT_EXIT_OK)
         return rc;
     ledger_doc doc = {.ledger = anchor};

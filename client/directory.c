@@ -22,7 +22,8 @@ const rect_cfg *cli_dir(const cli_ctx *ctx)
     if (s_asked || !ctx->conf) /* no config: an offline command, no rectd to ask */
         return s_dir;
     s_asked = 1;
-    struct conn *conn = cli_connect(ctx, 0);
+    /* over the command's own connection: one more round trip, no new handshake */
+    struct conn *conn = cli_conn(ctx);
     json_t *result = NULL;
     s_status = conn ? cli_call(ctx, conn, "directory", NULL, &result) : RECT_EXIT_USAGE;
     if (s_status == RECT_EXIT_OK && !(s_dir = cli_dir_from_json(result))) {
@@ -30,7 +31,6 @@ const rect_cfg *cli_dir(const cli_ctx *ctx)
         s_status = RECT_EXIT_REFUSED;
     }
     json_decref(result);
-    conn_destroy(&conn);
     return s_dir;
 }
 

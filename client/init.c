@@ -29,6 +29,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lazylib.h"
 #include "rect_cfg.h"
 #include "rect_proto.h"
 #include "rect_text.h"
@@ -778,6 +779,10 @@ int cli_init_local(const cli_ctx *ctx, const cli_args *a)
         cli_error(_("init: %s exists; give --force to replace it, or -o another file"), out);
         return RECT_EXIT_USAGE;
     }
+    /* The plan reader's libraries: libcsv for a CSV, libzip and libexpat for an .xlsx. */
+    if (lazy_need(LAZY_CSV, "init --from") || lazy_need(LAZY_ZIP, "init --from") ||
+        lazy_need(LAZY_EXPAT, "init --from"))
+        return RECT_EXIT_USAGE;
     char *data;
     size_t len;
     int rc = s_slurp(from, &data, &len);

@@ -838,6 +838,39 @@ struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms)
     return conn;
 }
 
+/*
+ * The invocation's connections (cli_conn): one per key it talks with, the
+ * acting user's and, when a display name had to be looked up first, the
+ * asker's; kept until exit.
+ */
+#define S_MAX_CONNS 4
+static struct {
+    conn_t *conn;
+    char pub[RECT_Z85_LEN + 1];
+} s_conns[S_MAX_CONNS];
+
+struct conn *cli_conn(const cli_ctx *ctx)
+{
+    size_t i = 0;
+    for (; i < S_MAX_CONNS && s_conns[i].conn; i++)
+        if (strcmp(s_conns[i].pub, ctx->key.public_z85) == 0) {
+            conn_set_timeout(s_conns[i].conn, ctx->conf->timeout_ms);
+            return s_conns[i].conn;
+        }
+    assert(i < S_MAX_CONNS); /* main asks as at most two users */
+    if (!(s_conns[i].conn = cli_connect(ctx, 0)))
+        return NULL;
+    snprintf(s_conns[i].pub, sizeof s_conns[i].pub, "%s", ctx->key.public_z85);
+    return s_conns[i].conn;
+}
+
+/* Close the invocation's connections (at exit). */
+static void s_conns_close(void)
+{
+    for (size_t i = 0; i < S_MAX_CONNS; i++)
+        conn_destroy(&s_conns[i].conn);
+}
+
 /* 1 if arguments of type t go on the wire as the string given. */
 static int s_string_arg(rect_arg_type t)
 {
@@ -904,7 +937,7 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     cli_request req = {0};
     json_t *request = NULL;
     json_t *reply = NULL;
-    conn_t *conn = NULL;
+    conn_t *conn = NULL; /* the invocation's (cli_conn): the printer asks the directory over it */
     char client[CONN_CLIENT_ID_LEN + 1] = "";
     const rect_verb *verb = rect_verb_of(a->verb);
     int rc;
@@ -938,7 +971,9 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     for (size_t i = 0; i < req.n_files; i++)
         attached += req.files[i].size;
     unsigned timeout = ctx->conf->timeout_ms + (unsigned)(attached / (100 * 1024)) * 1000;
-    conn = cli_connect(ctx, timeout);
+    conn = cli_conn(ctx);
+    if (conn)
+        conn_set_timeout(conn, timeout);
     if (!request || !conn) {
         cli_error(_("out of memory"));
         rc = RECT_EXIT_USAGE;
@@ -961,7 +996,6 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
 
 done:
     json_decref(reply);
-    conn_destroy(&conn);
     json_decref(request);
     for (size_t i = 0; i < req.n_files; i++)
         free(req.files[i].data);
@@ -1010,11 +1044,10 @@ static int s_complete_ask(const cli_globals *g, const char *cmd, json_t **result
     }
     if (s_cstate < 0)
         return -1;
-    conn_t *conn = cli_connect(&s_cctx, 0);
+    conn_t *conn = cli_conn(&s_cctx);
     if (!conn)
         return -1;
     int rc = cli_call(&s_cctx, conn, cmd, NULL, result);
-    conn_destroy(&conn);
     return rc == RECT_EXIT_OK ? 0 : -1;
 }
 
@@ -1032,6 +1065,7 @@ static int s_complete(int argc, char **argv)
     }
     int rc = cli_complete(argc, argv, s_complete_ask);
     cli_dir_free();
+    s_conns_close();
     cfg_client_destroy(&s_cctx.conf);
     sodium_memzero(&s_cctx.key, sizeof s_cctx.key);
     return rc;
@@ -1133,6 +1167,7 @@ int main(int argc, char **argv)
     if (rc == RECT_EXIT_OK)
         rc = (cmd->flags & CLI_SESSION) ? cmd->local(&ctx, &a) : s_run(&ctx, cmd, &a);
     cli_dir_free();
+    s_conns_close();
     cfg_client_destroy(&ctx.conf);
     sodium_memzero(&ctx.key, sizeof ctx.key);
     return rc;

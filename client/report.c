@@ -606,13 +606,12 @@ int cli_report_run(const cli_ctx *ctx, const cli_args *a)
         cli_error(_("out of memory"));
         return RECT_EXIT_USAGE;
     }
-    conn_t *conn = cli_connect(ctx, 0);
+    conn_t *conn = cli_conn(ctx); /* the invocation's: the directory is asked over it too */
     if (!conn) {
         json_decref(args);
         return RECT_EXIT_USAGE;
     }
     int rc = cli_call(ctx, conn, "report", args, &rep);
-    conn_destroy(&conn);
     if (rc != RECT_EXIT_OK)
         return rc;
     if (output && strcmp(output, "-") != 0) {

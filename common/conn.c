@@ -31,6 +31,12 @@ struct conn {
     char server[41], pub[41], sec[41]; /* CURVE keys, Z85 */
 };
 
+/* timeout_ms as an int for ZMQ_SNDTIMEO and zmq_poll. */
+static int s_timeout(unsigned timeout_ms)
+{
+    return timeout_ms > (unsigned)INT32_MAX ? INT32_MAX : (int)timeout_ms;
+}
+
 conn_t *conn_new(const char *endpoint, unsigned timeout_ms, unsigned tries, const conn_keys *keys)
 {
     conn_t *self = calloc(1, sizeof *self);
@@ -45,7 +51,7 @@ conn_t *conn_new(const char *endpoint, unsigned timeout_ms, unsigned tries, cons
     self->ctx = zmq_ctx_new();
     if (!self->ctx)
         goto fail;
-    self->timeout_ms = timeout_ms > (unsigned)INT32_MAX ? INT32_MAX : (int)timeout_ms;
+    self->timeout_ms = s_timeout(timeout_ms);
     self->tries = tries ? tries : 1;
     return self;
 fail:
@@ -77,6 +83,14 @@ void conn_destroy(conn_t **self_p)
     free(self->endpoint);
     free(self);
     *self_p = NULL;
+}
+
+void conn_set_timeout(conn_t *self, unsigned timeout_ms)
+{
+    self->timeout_ms = s_timeout(timeout_ms);
+    /* an open socket's send timeout too (a new one takes it when opened) */
+    if (self->sock)
+        zmq_setsockopt(self->sock, ZMQ_SNDTIMEO, &self->timeout_ms, sizeof self->timeout_ms);
 }
 
 const char *conn_endpoint(const conn_t *self)

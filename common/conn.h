@@ -93,6 +93,9 @@ json_t *conn_request_new(const char *cmd, const char *user, json_t *args, int wr
  */
 int conn_client_id(char out[CONN_CLIENT_ID_LEN + 1]);
 
+/* How long each try waits for a reply from now on, in milliseconds (conn_new's timeout_ms). */
+void conn_set_timeout(conn_t *self, unsigned timeout_ms);
+
 /* The endpoint this connection talks to; lives as long as the connection. */
 const char *conn_endpoint(const conn_t *self);
 
