@@ -1003,17 +1003,6 @@ done:
     return rc;
 }
 
-/*
- * A catalogue folder rel beside the executable (a build's: ./build/locale,
- * build/asan/locale) into buf: 0 if it is a folder. Only a folder counts:
- * beside /usr/bin/rectctl, /usr/bin/locale is the locale program.
- */
-static int s_locale_beside_exe(const char *rel, char *buf, size_t len)
-{
-    struct stat st;
-    return cfg_beside_exe(rel, buf, len) == 0 && stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
-}
-
 /* ---- completion --------------------------------------------------------- */
 
 /* What completion asks rectd as: set up on the first ask, -1 if it could not be. */
@@ -1072,21 +1061,65 @@ static int s_complete(int argc, char **argv)
 }
 
 /*
+ * A catalogue folder rel in the executable's folder exe_dir (a build's:
+ * ./build/locale, build/asan/locale) into buf: 0 if it is a folder. Only a
+ * folder counts: beside /usr/bin/rectctl, /usr/bin/locale is the locale
+ * program.
+ */
+static int s_locale_dir(const char *exe_dir, const char *rel, char *buf, size_t len)
+{
+    struct stat st;
+    int n = snprintf(buf, len, "%s/%s", exe_dir, rel);
+    return n > 0 && (size_t)n < len && stat(buf, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+/*
  * The folder rel beside the executable into buf: 0 if it holds a catalogue
- * of rectctl's (LANG/LC_MESSAGES/rectctl.mo) for some language. The
- * system's share/locale holds many other programs' catalogues: only one of
+ * of rectctl's (LANG/LC_MESSAGES/rectctl.mo) for some language, or is
+ * LOCALEDIR itself (an installed rectctl: no need to look). The system's
+ * share/locale holds many other programs' catalogues: only one of
  * rectctl's makes it rectctl's.
  */
-static int s_catalogues_beside_exe(const char *rel, char *buf, size_t len)
+static int s_catalogues_beside_exe(const char *exe_dir, const char *rel, char *buf, size_t len)
 {
     glob_t g;
     char pattern[PATH_MAX + 64];
-    if (s_locale_beside_exe(rel, buf, len) != 0)
+    struct stat here, installed;
+    if (s_locale_dir(exe_dir, rel, buf, len) != 0)
         return -1;
+    if (stat(buf, &here) == 0 && stat(LOCALEDIR, &installed) == 0 && here.st_dev == installed.st_dev &&
+        here.st_ino == installed.st_ino)
+        return 0;
     snprintf(pattern, sizeof pattern, "%s/*/LC_MESSAGES/" CLI_TEXTDOMAIN ".mo", buf);
     int found = glob(pattern, GLOB_NOSORT, NULL, &g) == 0 && g.gl_pathc > 0;
     globfree(&g);
     return found ? 0 : -1;
+}
+
+/*
+ * The locale rectctl speaks in: only the categories it uses, LC_CTYPE (the
+ * terminal's encoding) and LC_MESSAGES (the language). LC_ALL would load
+ * every category at each start, and LC_NUMERIC's decimal comma in some
+ * languages would get into numbers rectctl writes (the printed ledger's
+ * CSS). The catalogues are those of a build in the source tree (make puts
+ * them in build/locale), else those installed with this rectctl
+ * (PREFIX/bin/rectctl finds PREFIX/share/locale, also when the tree was
+ * installed under a DESTDIR or moved), else LOCALEDIR as compiled in;
+ * output is UTF-8 like the data.
+ */
+static void s_setup_locale(void)
+{
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_MESSAGES, "");
+    char exe_dir[PATH_MAX], locale_dir[PATH_MAX];
+    if (cfg_beside_exe(".", exe_dir, sizeof exe_dir) != 0 ||
+        (s_locale_dir(exe_dir, "build/locale", locale_dir, sizeof locale_dir) != 0 &&
+         s_locale_dir(exe_dir, "locale", locale_dir, sizeof locale_dir) != 0 &&
+         s_catalogues_beside_exe(exe_dir, "../share/locale", locale_dir, sizeof locale_dir) != 0))
+        snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
+    bindtextdomain(CLI_TEXTDOMAIN, locale_dir);
+    bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
+    textdomain(CLI_TEXTDOMAIN);
 }
 
 int main(int argc, char **argv)
@@ -1097,20 +1130,7 @@ int main(int argc, char **argv)
     char err[1024];
     int rc;
 
-    setlocale(LC_ALL, "");
-    /* The catalogues of a build in the source tree (make puts them in
-     * build/locale), else those installed with this rectctl
-     * (PREFIX/bin/rectctl finds PREFIX/share/locale, also when the tree was
-     * installed under a DESTDIR or moved), else LOCALEDIR as compiled in;
-     * output is UTF-8 like the data. */
-    char locale_dir[PATH_MAX];
-    if (s_locale_beside_exe("build/locale", locale_dir, sizeof locale_dir) != 0 &&
-        s_locale_beside_exe("locale", locale_dir, sizeof locale_dir) != 0 &&
-        s_catalogues_beside_exe("../share/locale", locale_dir, sizeof locale_dir) != 0)
-        snprintf(locale_dir, sizeof locale_dir, "%s", LOCALEDIR);
-    bindtextdomain(CLI_TEXTDOMAIN, locale_dir);
-    bind_textdomain_codeset(CLI_TEXTDOMAIN, "UTF-8");
-    textdomain(CLI_TEXTDOMAIN);
+    s_setup_locale();
 
     if (argc >= 2 && strcmp(argv[1], "--complete") == 0)
         return s_complete(argc - 2, argv + 2);
