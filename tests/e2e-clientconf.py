@@ -431,7 +431,8 @@ class DirectoryRead(Base):
 
 class FakeRectd:
     """A CURVE ROUTER with rectd's demo key that answers from canned results
-    and records each request's cmd: to count what rectctl asks."""
+    and records each request's cmd and the connection it came over (its
+    routing id): to count what rectctl asks, and over how many connections."""
 
     def __init__(self, endpoint, secret, answers):
         import zmq
@@ -442,7 +443,7 @@ class FakeRectd:
         self.sock.curve_secretkey = secret.encode()
         self.sock.linger = 0
         self.sock.bind(endpoint)
-        self.answers, self.cmds, self.stop = answers, [], False
+        self.answers, self.cmds, self.peers, self.stop = answers, [], [], False
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
 
@@ -453,6 +454,7 @@ class FakeRectd:
             frames = self.sock.recv_multipart()
             req = json.loads(frames[2].decode())
             self.cmds.append(req["cmd"])
+            self.peers.append(frames[0])
             result = self.answers.get(req["cmd"], {})
             self.sock.send_multipart([frames[0], b"", json.dumps({"ok": True, "result": result}).encode()])
 
@@ -485,6 +487,7 @@ class Lazy(Base):
 
     def asks(self, *args):
         del self.fake.cmds[:]
+        del self.fake.peers[:]
         rc, out, err = self.ctl("-c", self.conf, *args)
         eq(rc, 0, "rectctl %s: exit status (%r)" % (" ".join(args), err))
         return list(self.fake.cmds), out
@@ -498,6 +501,13 @@ class Lazy(Base):
         eq(cmds, ["list", "directory"], "list")
         check(self.d.display(self.items["items"][0]["owner"]) in out, "names rendered")
         eq(self.asks("show", "1")[0], ["show", "directory"], "show")
+
+    def test_the_directory_goes_over_the_commands_own_connection(self):
+        # one connection per run (one CURVE handshake): the directory is asked over the command's
+        for args in (["show", "1"], ["list"]):
+            cmds, out = self.asks(*args)
+            eq(cmds, [args[0], "directory"], " ".join(args))
+            eq(len(set(self.fake.peers)), 1, "%s: one connection for both requests" % " ".join(args))
 
     def test_ping_and_a_user_name_need_no_directory(self):
         eq(self.asks("--as", OWNER, "ping")[0], ["ping"], "ping --as liming")
