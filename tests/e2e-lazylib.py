@@ -78,6 +78,7 @@ def interpreter(exe):
 def run(argv, env=None, cwd=None):
     """Run argv; (rc, stdout, stderr); a sanitizer report fails."""
     e = {k: v for k, v in os.environ.items() if not k.startswith("RECTCTL_") and k != "LD_DEBUG"}
+    e["LC_ALL"] = "C.UTF-8"  # the messages checked are the English ones, the loader's too
     e.update(env or {})
     p = subprocess.run([str(a) for a in argv], env=e, cwd=cwd, stdin=subprocess.DEVNULL,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
