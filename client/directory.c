@@ -8,6 +8,7 @@
 
 #include "conn.h"
 #include "i18n.h"
+#include "rect_date.h"
 #include "rect_proto.h"
 
 /* daemon.max_attachment_mb's upper bound (common/cfg.c) */
@@ -30,6 +31,9 @@ const rect_cfg *cli_dir(const cli_ctx *ctx)
         cli_error("%s", _("rectd's directory could not be read: names are shown as ids"));
         s_status = RECT_EXIT_REFUSED;
     }
+    /* Every time rectctl shows is in rectd's zone: pinned, each costs no TZ switch and zone file read. */
+    if (s_dir && s_dir->timezone)
+        date_pin_zone(s_dir->timezone);
     json_decref(result);
     return s_dir;
 }
