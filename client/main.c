@@ -858,7 +858,7 @@ struct conn *cli_conn(const cli_ctx *ctx)
             return s_conns[i].conn;
         }
     assert(i < S_MAX_CONNS); /* main asks as at most two users */
-    if (!(s_conns[i].conn = cli_connect(ctx, 0)))
+    if (i == S_MAX_CONNS || !(s_conns[i].conn = cli_connect(ctx, 0)))
         return NULL;
     snprintf(s_conns[i].pub, sizeof s_conns[i].pub, "%s", ctx->key.public_z85);
     return s_conns[i].conn;
