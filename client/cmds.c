@@ -290,7 +290,7 @@ static void s_list_page(const cli_ctx *ctx, const cli_args *a, const json_t *res
     const json_t *items = json_object_get(result, "items");
     size_t n = json_array_size(items);
     if (pg->before == 0 && n > 0)
-        render_list_head(stdout, cli_dir(ctx), items, render_term_width(), &pg->cols);
+        render_list_head(stdout, cli_dir(ctx), items, render_term_width(), !pg->last, &pg->cols);
     render_list_rows(stdout, cli_dir(ctx), items, &pg->cols);
     if (pg->last)
         render_list_count(stdout, pg->before + n);

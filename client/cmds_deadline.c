@@ -74,7 +74,8 @@ static void s_overdue_cells(const cli_ctx *ctx, const json_t *it, const char *ce
 }
 
 /* The columns from the rows of the first page, and the header. */
-static void s_overdue_head(const cli_ctx *ctx, const json_t *items, const char *const heads[K_COUNT], int *w)
+static void s_overdue_head(const cli_ctx *ctx, const json_t *items, int more,
+                           const char *const heads[K_COUNT], int *w)
 {
     static const int caps[K_COUNT] = {8, 16, 12, 10, 14, 24, 0};
     char num[2][32];
@@ -91,6 +92,8 @@ static void s_overdue_head(const cli_ctx *ctx, const json_t *items, const char *
                 w[k] = cw < caps[k] || caps[k] < text_width(heads[k]) ? cw : caps[k];
         }
     }
+    if (more && w[K_ID] < caps[K_ID]) /* pages follow: room for any id */
+        w[K_ID] = caps[K_ID];
     int used = 0, width = render_term_width();
     for (int k = 0; k < K_TITLE; k++)
         used += w[k] + 2;
@@ -118,7 +121,7 @@ void cli_dl_overdue_page(const cli_ctx *ctx, const cli_args *a, const json_t *re
     const char *cells[K_COUNT];
     _Static_assert(K_COUNT <= RENDER_LIST_COLS, "the page's layout has room for every column");
     if (pg->before == 0 && n > 0)
-        s_overdue_head(ctx, items, heads, w);
+        s_overdue_head(ctx, items, !pg->last, heads, w);
     json_array_foreach(items, i, it) {
         s_overdue_cells(ctx, it, cells, num);
         for (int k = 0; k < K_COUNT; k++)

@@ -333,7 +333,8 @@ static void s_row_fill(s_row *r, const rect_cfg *cfg, const json_t *item)
 
 _Static_assert(C_COUNT <= RENDER_LIST_COLS, "render_list_layout has room for every column");
 
-void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int width, render_list_layout *lay)
+void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int width, int more,
+                      render_list_layout *lay)
 {
     size_t n = json_array_size(items);
     int *w = lay->w, *hide = lay->hide;
@@ -350,6 +351,9 @@ void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int w
                 w[c] = cw;
         }
     }
+    /* Pages follow, with larger ids than this one may show: room for any. */
+    if (more)
+        w[C_ID] = s_list_max[C_ID];
     /* Cap every column but the title; the title gets what is left. */
     int used = 0;
     for (int c = 0; c < C_TITLE; c++) {
@@ -430,7 +434,7 @@ void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width
     const json_t *items = json_object_get(result, "items");
     render_list_layout lay;
     if (json_array_size(items) > 0) {
-        render_list_head(out, cfg, items, width, &lay);
+        render_list_head(out, cfg, items, width, 0, &lay);
         render_list_rows(out, cfg, items, &lay);
     }
     render_list_count(out, json_array_size(items));

@@ -108,8 +108,12 @@ typedef struct {
     int w[RENDER_LIST_COLS];    /* each column's width */
     int hide[RENDER_LIST_COLS]; /* 1: left out on a narrow terminal */
 } render_list_layout;
-/* Choose the layout from items (the first page, not empty) for `width` columns and print the header. */
-void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int width,
+/*
+ * Choose the layout from items (the first page, not empty) for `width`
+ * columns and print the header; more: pages follow (the ID column takes
+ * its widest, as their ids may be longer).
+ */
+void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int width, int more,
                       render_list_layout *lay);
 /* Print items as rows of lay's table. */
 void render_list_rows(FILE *out, const rect_cfg *cfg, const json_t *items, const render_list_layout *lay);
