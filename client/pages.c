@@ -38,27 +38,35 @@ int cli_page_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cl
     return RECT_EXIT_OK;
 }
 
-/* v as --json prints it (jansson's two-space indent); caller frees. */
-static char *s_dump(const json_t *v)
+#define S_JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY) /* as --json prints */
+
+/* json_dump_callback's writer: the text to stdout, `*indent` spaces after each newline. */
+static int s_write_indented(const char *buf, size_t len, void *data)
 {
-    return json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    static const char spaces[] = "        ";
+    const int *indent = data;
+    const char *end = buf + len;
+    while (buf < end) {
+        const char *nl = memchr(buf, '\n', (size_t)(end - buf));
+        size_t n = nl ? (size_t)(nl - buf) + 1 : (size_t)(end - buf);
+        if (fwrite(buf, 1, n, stdout) != n ||
+            (nl && fwrite(spaces, 1, (size_t)*indent, stdout) != (size_t)*indent))
+            return -1;
+        buf += n;
+    }
+    return 0;
 }
 
-/* text with `first` spaces before its first line and `indent` before each one after. */
-static void s_indented(const char *text, int first, int indent)
+/* v as --json prints it, nested `indent` (at most 8) spaces deep: 0, or -1. */
+static int s_dump_at(const json_t *v, int indent)
 {
-    printf("%*s", first, "");
-    for (const char *p = text; *p; p++) {
-        fputc(*p, stdout);
-        if (*p == '\n')
-            printf("%*s", indent, "");
-    }
+    return json_dump_callback(v, s_write_indented, &indent, S_JSON_FLAGS);
 }
 
 /*
  * --json over pages: the one object a single page would be (its keys but
- * next, then "items" with every page's items), written element by element.
- * 0, or -1 out of memory.
+ * next, then "items" with every page's items), written element by element
+ * straight from each page. 0, or -1 (out of memory, or stdout failed).
  */
 static int s_json_page(const json_t *result, const cli_page *pg)
 {
@@ -73,28 +81,19 @@ static int s_json_page(const json_t *result, const cli_page *pg)
             if (strcmp(k, "items") == 0 || strcmp(k, "next") == 0)
                 continue;
             json_t *key = json_string(k);
-            char *kt = key ? s_dump(key) : NULL, *vt = s_dump(v);
+            fputs("  ", stdout);
+            int bad = !key || s_dump_at(key, 0) != 0 || fputs(": ", stdout) == EOF || s_dump_at(v, 2) != 0;
             json_decref(key);
-            if (kt && vt) {
-                printf("  %s: ", kt);
-                s_indented(vt, 0, 2);
-                fputs(",\n", stdout);
-            }
-            int bad = !kt || !vt;
-            free(kt);
-            free(vt);
             if (bad)
                 return -1;
+            fputs(",\n", stdout);
         }
         fputs("  \"items\": [", stdout);
     }
     json_array_foreach(items, i, it) {
-        char *t = s_dump(it);
-        if (!t)
+        fputs(pg->before + i ? ",\n    " : "\n    ", stdout);
+        if (s_dump_at(it, 4) != 0)
             return -1;
-        fputs(pg->before + i ? ",\n" : "\n", stdout);
-        s_indented(t, 4, 4);
-        free(t);
     }
     if (pg->last)
         fputs(pg->before + json_array_size(items) ? "\n  ]\n}\n" : "]\n}\n", stdout);
@@ -114,7 +113,7 @@ int cli_pages(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, struct 
         if (!ctx->g.json)
             cmd->page(ctx, a, page, &pg);
         else if (s_json_page(page, &pg) != 0) {
-            cli_error(_("out of memory"));
+            cli_error(_("out of memory, or cannot write the output"));
             rc = RECT_EXIT_USAGE;
         }
         fflush(stdout);
@@ -137,7 +136,7 @@ void cli_page_output(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, 
 {
     const char *next = json_string_value(json_object_get(result, "next"));
     if (ctx->g.json) { /* next is in it */
-        char *text = s_dump(result);
+        char *text = json_dumps(result, S_JSON_FLAGS);
         if (text)
             puts(text);
         free(text);
