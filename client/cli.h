@@ -17,6 +17,7 @@
 #include "rect_keys.h"
 #include "rect_proto.h"
 #include "rect_verbs.h"
+#include "render.h"
 
 #define CLI_MAX_OPTS 16              /* options of one command */
 #define CLI_MAX_POS 2                /* positional arguments of one command (the second only with .pos2) */
@@ -100,6 +101,14 @@ typedef struct {
 
 typedef struct cli_cmd cli_cmd;
 
+/* A listing printed page by page (cli_cmd.page): what the printer of one page knows. */
+typedef struct {
+    int first;               /* 1 on the first page */
+    int last;                /* 1 when no page follows */
+    size_t before;           /* items printed on the pages before */
+    render_list_layout cols; /* the table's columns, chosen on the first page */
+} cli_page;
+
 /* cli_cmd.flags */
 enum {
     CLI_SESSION = 1 << 0,     /* `local` runs after the config and user are loaded and makes
@@ -140,6 +149,15 @@ struct cli_cmd {
     int (*build)(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
     /* Human output of a successful result (not used with --json). */
     void (*print)(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+    /*
+     * A listing rectd answers in pages (list, overdue: args limit and after,
+     * the reply's next): without --limit and --after rectctl asks for page
+     * after page and prints each as it comes, so it holds one page at a
+     * time; this prints one page's table (--json streams one array). With
+     * --limit or --after it prints the one page, and the next cursor on
+     * stderr. Used instead of .print; NULL for other commands.
+     */
+    void (*page)(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg);
     /* A command that runs without config or rectd (help), or with CLI_SESSION
      * one that talks to rectd itself (ledger); NULL otherwise. */
     int (*local)(const cli_ctx *ctx, const cli_args *a);
@@ -197,6 +215,19 @@ struct conn *cli_connect(const cli_ctx *ctx, unsigned timeout_ms);
  */
 struct conn *cli_conn(const cli_ctx *ctx);
 int cli_call(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, json_t **result);
+/*
+ * For a command with .page whose first page (result, borrowed) has a next:
+ * print it and every page after it, asking rectd for each with args.after
+ * (args: the request's, changed). Returns the exit code. Defined in pages.c.
+ */
+int cli_pages(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, struct conn *conn, json_t *args,
+              const json_t *result);
+/* The build hook of a paged listing: --limit N as args.limit. Defined in pages.c. */
+int cli_page_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);
+/* 1 if the command line asks for one page (--limit or --after). Defined in pages.c. */
+int cli_one_page(const cli_cmd *cmd, const cli_args *a);
+/* Print one page, the whole answer (--json: as it is), and its next on stderr. Defined in pages.c. */
+void cli_page_output(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, const json_t *result);
 /* cli_call with one attached frame, file (borrowed; NULL: none), after the request. */
 int cli_call_file(const cli_ctx *ctx, struct conn *conn, const char *cmd, json_t *args, const cli_file *file,
                   json_t **result);

@@ -276,13 +276,24 @@ static const cli_opt s_list_opts[] = {
      .help = N_("lights as of this date (default: today in the zone)")},
     {.name = "grep", .arg = CLI_ARG(LIST, grep), .metavar = NC_("placeholder", "TEXT"),
      .help = N_("items whose ref, title, description or measures contain TEXT")},
+    {.name = "limit", .arg = CLI_ARG(LIST, limit), .metavar = NC_("placeholder", "N"),
+     .help = N_("one page of at most N items (up to 10000); where the next begins goes to stderr")},
+    {.name = "after", .arg = CLI_ARG(LIST, after), .metavar = NC_("placeholder", "CURSOR"),
+     .help = N_("the page that follows CURSOR, where the page before said the next begins")},
     {.name = NULL},
 };
 /* clang-format on */
 
-static void s_list_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+/* One page of the table: its columns are the first page's. */
+static void s_list_page(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg)
 {
-    render_list(stdout, cli_dir(ctx), result, render_term_width());
+    const json_t *items = json_object_get(result, "items");
+    size_t n = json_array_size(items);
+    if (pg->before == 0 && n > 0)
+        render_list_head(stdout, cli_dir(ctx), items, render_term_width(), !pg->last, &pg->cols);
+    render_list_rows(stdout, cli_dir(ctx), items, &pg->cols);
+    if (pg->last)
+        render_list_count(stdout, pg->before + n);
 }
 
 /* ---- show, history ------------------------------------------------------ */
@@ -568,16 +579,19 @@ const cli_cmd cli_commands[] = {
                 "  rectctl add --ref ZC-01 --source county --kind long-term \\\n"
                 "      --title \"监测户收入核查不及时\" --owner 李明 --unit 托托村 \\\n"
                 "      --leader zhanghua --deadline 2026-12-31 --parent GJ-03")},
-    {.name = "list", .verb = RECT_VERB_LIST, .opts = s_list_opts, .print = s_list_print,
+    {.name = "list", .verb = RECT_VERB_LIST, .opts = s_list_opts, .build = cli_page_build,
+     .page = s_list_page,
      .usage = N_("[--state STATE] [--owner USER] [--unit UNIT] [--source SOURCE] [--kind KIND]\n"
                  "       [--inspection NAME] [--leader USER] [--overdue] [--due-soon] [--as-of DATE]\n"
-                 "       [--grep TEXT]"),
+                 "       [--grep TEXT] [--limit N] [--after CURSOR]"),
      .summary = N_("list items (the ledger, 台账), filtered"),
      .help = N_("Filters combine: an item is listed when it matches all of them (--overdue and\n"
                 "--due-soon together list both). --grep finds TEXT (Chinese or not; ASCII letters\n"
                 "in any case) in the ref, title, description or measures. LIGHT is red past the\n"
                 "deadline, yellow when it is near (calendar.due_soon_days) or a verified item\n"
-                "waits for 销号, green otherwise; closed items have none.\n"
+                "waits for 销号, green otherwise; closed items have none. rectd answers in pages\n"
+                "of 1000, printed as they come; --limit and --after ask for one page, and stderr\n"
+                "says where the next begins.\n"
                 "\n"
                 "Example:\n"
                 "  rectctl list --state rectifying --owner 李明\n"
@@ -655,8 +669,9 @@ const cli_cmd cli_commands[] = {
                 "Example:\n"
                 "  rectctl reopen GJ-03 --reason \"回访发现问题反弹\"")},
     {.name = "overdue", .verb = RECT_VERB_OVERDUE, .opts = cli_dl_overdue_opts,
-     .print = cli_dl_overdue_print,
-     .usage = N_("[--as-of DATE] [--owner USER] [--unit UNIT] [--leader USER]"),
+     .build = cli_page_build, .page = cli_dl_overdue_page,
+     .usage = N_("[--as-of DATE] [--owner USER] [--unit UNIT] [--leader USER] [--limit N]\n"
+                 "       [--after CURSOR]"),
      .summary = N_("list red items (past their approved deadline), most overdue first"),
      .help = N_("Days overdue are calendar days past the approved deadline.\n"
                 "\n"

@@ -35,6 +35,10 @@ const cli_opt cli_dl_overdue_opts[] = {
      .help = N_("items of this unit")},
     {.name = "leader", .arg = CLI_ARG(OVERDUE, leader), .metavar = NC_("placeholder", "USER"),
      .help = N_("items under this leader")},
+    {.name = "limit", .arg = CLI_ARG(OVERDUE, limit), .metavar = NC_("placeholder", "N"),
+     .help = N_("one page of at most N items (up to 10000); where the next begins goes to stderr")},
+    {.name = "after", .arg = CLI_ARG(OVERDUE, after), .metavar = NC_("placeholder", "CURSOR"),
+     .help = N_("the page that follows CURSOR, where the page before said the next begins")},
     {.name = NULL},
 };
 /* clang-format on */
@@ -55,32 +59,41 @@ static void s_cell(const char *s, int width, int right, int last)
         fputs("  ", stdout);
 }
 
-void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+enum { K_ID, K_REF, K_DAYS, K_DEADLINE, K_OWNER, K_UNIT, K_TITLE, K_COUNT };
+
+/* The cells of one row; the numbers live in num. */
+static void s_overdue_cells(const cli_ctx *ctx, const json_t *it, const char *cells[K_COUNT], char num[2][32])
 {
-    json_t *items = json_object_get(result, "items");
-    size_t n = json_array_size(items);
-    enum { K_ID, K_REF, K_DAYS, K_DEADLINE, K_OWNER, K_UNIT, K_TITLE, K_COUNT };
-    const char *heads[K_COUNT] = {_("ID"),    _("REF"),  _("DAYS OVERDUE"), _("DEADLINE"),
-                                  _("OWNER"), _("UNIT"), _("TITLE")};
+    cells[K_ID] = render_int(it, "id", num[0], sizeof num[0]);
+    cells[K_REF] = s_str(it, "ref");
+    cells[K_DAYS] = render_int(it, "days_overdue", num[1], sizeof num[1]);
+    cells[K_DEADLINE] = s_str(it, "deadline");
+    cells[K_OWNER] = render_user(cli_dir(ctx), s_str(it, "owner"));
+    cells[K_UNIT] = render_unit(cli_dir(ctx), s_str(it, "unit"));
+    cells[K_TITLE] = s_str(it, "title");
+}
+
+/* The columns from the rows of the first page, and the header. */
+static void s_overdue_head(const cli_ctx *ctx, const json_t *items, int more,
+                           const char *const heads[K_COUNT], int *w)
+{
     static const int caps[K_COUNT] = {8, 16, 12, 10, 14, 24, 0};
-    int w[K_COUNT];
     char num[2][32];
+    const char *cells[K_COUNT];
+    size_t i;
+    const json_t *it;
     for (int k = 0; k < K_COUNT; k++)
         w[k] = text_width(heads[k]);
-    for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(items, i);
-        const char *cells[K_COUNT - 1] = {render_int(it, "id", num[0], sizeof num[0]),
-                                          s_str(it, "ref"),
-                                          render_int(it, "days_overdue", num[1], sizeof num[1]),
-                                          s_str(it, "deadline"),
-                                          render_user(cli_dir(ctx), s_str(it, "owner")),
-                                          render_unit(cli_dir(ctx), s_str(it, "unit"))};
+    json_array_foreach(items, i, it) {
+        s_overdue_cells(ctx, it, cells, num);
         for (int k = 0; k < K_TITLE; k++) {
             int cw = text_width(cells[k] ? cells[k] : "-");
             if (cw > w[k])
                 w[k] = cw < caps[k] || caps[k] < text_width(heads[k]) ? cw : caps[k];
         }
     }
+    if (more && w[K_ID] < caps[K_ID]) /* pages follow: room for any id */
+        w[K_ID] = caps[K_ID];
     int used = 0, width = render_term_width();
     for (int k = 0; k < K_TITLE; k++)
         used += w[k] + 2;
@@ -91,26 +104,33 @@ void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *r
         w[drop[j]] = -1;
     }
     w[K_TITLE] = width - used < 8 ? 8 : width - used;
-    if (n > 0) {
-        for (int k = 0; k < K_COUNT; k++)
-            s_cell(heads[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);
-        fputc('\n', stdout);
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_t *it = json_array_get(items, i);
-        const char *cells[K_COUNT] = {render_int(it, "id", num[0], sizeof num[0]),
-                                      s_str(it, "ref"),
-                                      render_int(it, "days_overdue", num[1], sizeof num[1]),
-                                      s_str(it, "deadline"),
-                                      render_user(cli_dir(ctx), s_str(it, "owner")),
-                                      render_unit(cli_dir(ctx), s_str(it, "unit")),
-                                      s_str(it, "title")};
+    for (int k = 0; k < K_COUNT; k++)
+        s_cell(heads[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);
+    fputc('\n', stdout);
+}
+
+void cli_dl_overdue_page(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg)
+{
+    const json_t *items = json_object_get(result, "items");
+    size_t n = json_array_size(items), i;
+    const json_t *it;
+    const char *heads[K_COUNT] = {_("ID"),    _("REF"),  _("DAYS OVERDUE"), _("DEADLINE"),
+                                  _("OWNER"), _("UNIT"), _("TITLE")};
+    int *w = pg->cols.w;
+    char num[2][32];
+    const char *cells[K_COUNT];
+    _Static_assert(K_COUNT <= RENDER_LIST_COLS, "the page's layout has room for every column");
+    if (pg->before == 0 && n > 0)
+        s_overdue_head(ctx, items, !pg->last, heads, w);
+    json_array_foreach(items, i, it) {
+        s_overdue_cells(ctx, it, cells, num);
         for (int k = 0; k < K_COUNT; k++)
             s_cell(cells[k], w[k], k == K_ID || k == K_DAYS, k == K_TITLE);
         fputc('\n', stdout);
     }
-    printf(ngettext("%zu overdue item as of %s\n", "%zu overdue items as of %s\n", n), n,
-           s_str(result, "as_of") ? s_str(result, "as_of") : "-");
+    if (pg->last)
+        printf(ngettext("%zu overdue item as of %s\n", "%zu overdue items as of %s\n", pg->before + n),
+               pg->before + n, s_str(result, "as_of") ? s_str(result, "as_of") : "-");
 }
 
 /* ---- extend ------------------------------------------------------------- */

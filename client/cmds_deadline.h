@@ -12,8 +12,8 @@ extern const cli_opt cli_dl_overdue_opts[];
 extern const cli_opt cli_dl_extend_opts[];
 extern const cli_opt cli_dl_review_opts[];
 
-/* overdue: a table of red items, most overdue first. */
-void cli_dl_overdue_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+/* overdue: a table of red items, most overdue first, one page of it (as cli_cmd.page). */
+void cli_dl_overdue_page(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg);
 
 /* extend: --deadline/--reason asks (wire "extend"); --approve/--deny decides
  * (wire "decide_extension"): the pick hook chooses, from the command line

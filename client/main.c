@@ -917,6 +917,10 @@ static int s_generic_args(const cli_cmd *cmd, const cli_args *a, json_t *args)
 /* Print a successful result: as JSON, or through the command's printer. */
 static void s_output(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, const json_t *result)
 {
+    if (cmd->page) {
+        cli_page_output(ctx, cmd, a, result);
+        return;
+    }
     if (ctx->g.json || !cmd->print) {
         char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         if (text) {
@@ -986,8 +990,12 @@ static int s_run(cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a)
     if ((rc = s_conn_failed(ctx, conn_call(conn, request, frames, req.n_files, &reply))))
         goto done;
 
-    if (json_is_true(json_object_get(reply, "ok"))) {
-        s_output(ctx, cmd, a, json_object_get(reply, "result"));
+    const json_t *result = json_object_get(reply, "result");
+    if (json_is_true(json_object_get(reply, "ok")) && cmd->page && json_object_get(result, "next") &&
+        !cli_one_page(cmd, a)) {
+        rc = cli_pages(ctx, cmd, a, conn, req.args, result); /* page after page, as they come */
+    } else if (json_is_true(json_object_get(reply, "ok"))) {
+        s_output(ctx, cmd, a, result);
         rc = RECT_EXIT_OK;
     } else {
         s_refused(ctx, reply);

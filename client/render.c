@@ -331,88 +331,113 @@ static void s_row_fill(s_row *r, const rect_cfg *cfg, const json_t *item)
     r->cell[C_TITLE] = s_or_dash(s_str(item, "title"));
 }
 
-void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width)
+_Static_assert(C_COUNT <= RENDER_LIST_COLS, "render_list_layout has room for every column");
+
+void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int width, int more,
+                      render_list_layout *lay)
 {
-    json_t *items = json_object_get(result, "items");
     size_t n = json_array_size(items);
-    int w[C_COUNT], hide[C_COUNT] = {0};
+    int *w = lay->w, *hide = lay->hide;
     s_row row;
 
-    if (n > 0) {
-        for (int c = 0; c < C_COUNT; c++)
-            w[c] = text_width(gettext(s_list_heads[c]));
-        for (size_t i = 0; i < n; i++) {
-            s_row_fill(&row, cfg, json_array_get(items, i));
-            for (int c = 0; c < C_TITLE; c++) {
-                int cw = text_width(row.cell[c]);
-                if (cw > w[c])
-                    w[c] = cw;
-            }
-        }
-        /* Cap every column but the title; the title gets what is left. */
-        int used = 0;
+    memset(lay, 0, sizeof *lay);
+    for (int c = 0; c < C_COUNT; c++)
+        w[c] = text_width(gettext(s_list_heads[c]));
+    for (size_t i = 0; i < n; i++) {
+        s_row_fill(&row, cfg, json_array_get(items, i));
         for (int c = 0; c < C_TITLE; c++) {
-            int head = text_width(gettext(s_list_heads[c]));
-            int cap = s_list_max[c] > head ? s_list_max[c] : head;
-            if (w[c] > cap)
-                w[c] = cap;
-            used += w[c] + S_GAP;
+            int cw = text_width(row.cell[c]);
+            if (cw > w[c])
+                w[c] = cw;
         }
-        /* On a narrow terminal, cut other columns (with "…") before the
-         * title drops below its minimum: the least telling ones first. */
-        static const struct {
-            int col, min;
-        } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_OWNER, 6}, {C_REF, 8}, {C_STATE, 6}, {C_REF, 6}};
-        /* Still too wide: leave whole columns out, the least telling first,
-         * so that every line fits the terminal (after the first two cuts). */
-        static const int drop[] = {C_SOURCE, C_KIND, C_DEADLINE, C_OWNER, C_LIGHT};
-        size_t dropped = 0;
-        for (size_t j = 0; j < sizeof shrink / sizeof shrink[0]; j++) {
-            int c = shrink[j].col;
-            while (!hide[c] && width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
-                w[c]--;
-                used--;
-            }
-            for (; j >= 1 && dropped < sizeof drop / sizeof drop[0] && width - used < S_TITLE_MIN;
-                 dropped++) {
-                used -= w[drop[dropped]] + S_GAP;
-                hide[drop[dropped]] = 1;
-            }
+    }
+    /* Pages follow, with larger ids than this one may show: room for any. */
+    if (more)
+        w[C_ID] = s_list_max[C_ID];
+    /* Cap every column but the title; the title gets what is left. */
+    int used = 0;
+    for (int c = 0; c < C_TITLE; c++) {
+        int head = text_width(gettext(s_list_heads[c]));
+        int cap = s_list_max[c] > head ? s_list_max[c] : head;
+        if (w[c] > cap)
+            w[c] = cap;
+        used += w[c] + S_GAP;
+    }
+    /* On a narrow terminal, cut other columns (with "…") before the
+     * title drops below its minimum: the least telling ones first. */
+    static const struct {
+        int col, min;
+    } shrink[] = {{C_SOURCE, 8}, {C_KIND, 6}, {C_OWNER, 6}, {C_REF, 8}, {C_STATE, 6}, {C_REF, 6}};
+    /* Still too wide: leave whole columns out, the least telling first,
+     * so that every line fits the terminal (after the first two cuts). */
+    static const int drop[] = {C_SOURCE, C_KIND, C_DEADLINE, C_OWNER, C_LIGHT};
+    size_t dropped = 0;
+    for (size_t j = 0; j < sizeof shrink / sizeof shrink[0]; j++) {
+        int c = shrink[j].col;
+        while (!hide[c] && width - used < S_TITLE_MIN && w[c] > shrink[j].min) {
+            w[c]--;
+            used--;
         }
-        w[C_TITLE] = width - used;
-        if (w[C_TITLE] < 4)
-            w[C_TITLE] = 4;
+        for (; j >= 1 && dropped < sizeof drop / sizeof drop[0] && width - used < S_TITLE_MIN; dropped++) {
+            used -= w[drop[dropped]] + S_GAP;
+            hide[drop[dropped]] = 1;
+        }
+    }
+    w[C_TITLE] = width - used;
+    if (w[C_TITLE] < 4)
+        w[C_TITLE] = 4;
 
+    for (int c = 0; c < C_COUNT; c++) {
+        if (hide[c])
+            continue;
+        s_cell(out, gettext(s_list_heads[c]), w[c], c == C_ID, c == C_TITLE);
+        if (c != C_TITLE)
+            s_pad(out, S_GAP);
+    }
+    fputc('\n', out);
+}
+
+void render_list_rows(FILE *out, const rect_cfg *cfg, const json_t *items, const render_list_layout *lay)
+{
+    size_t n = json_array_size(items);
+    const int *w = lay->w, *hide = lay->hide;
+    int colour = render_colour(out);
+    s_row row;
+    for (size_t i = 0; i < n; i++) {
+        s_row_fill(&row, cfg, json_array_get(items, i));
+        int l = s_light(json_array_get(items, i));
         for (int c = 0; c < C_COUNT; c++) {
             if (hide[c])
                 continue;
-            s_cell(out, gettext(s_list_heads[c]), w[c], c == C_ID, c == C_TITLE);
+            if (c == C_LIGHT && colour && l >= 0) {
+                fputs(s_light_ansi[l], out);
+                s_cell(out, row.cell[c], w[c], 0, 1);
+                fputs("\033[0m", out);
+                s_pad(out, w[c] - text_width(row.cell[c]) + S_GAP);
+                continue;
+            }
+            s_cell(out, row.cell[c], w[c], c == C_ID, c == C_TITLE);
             if (c != C_TITLE)
                 s_pad(out, S_GAP);
         }
         fputc('\n', out);
-        int colour = render_colour(out);
-        for (size_t i = 0; i < n; i++) {
-            s_row_fill(&row, cfg, json_array_get(items, i));
-            int l = s_light(json_array_get(items, i));
-            for (int c = 0; c < C_COUNT; c++) {
-                if (hide[c])
-                    continue;
-                if (c == C_LIGHT && colour && l >= 0) {
-                    fputs(s_light_ansi[l], out);
-                    s_cell(out, row.cell[c], w[c], 0, 1);
-                    fputs("\033[0m", out);
-                    s_pad(out, w[c] - text_width(row.cell[c]) + S_GAP);
-                    continue;
-                }
-                s_cell(out, row.cell[c], w[c], c == C_ID, c == C_TITLE);
-                if (c != C_TITLE)
-                    s_pad(out, S_GAP);
-            }
-            fputc('\n', out);
-        }
     }
+}
+
+void render_list_count(FILE *out, size_t n)
+{
     fprintf(out, ngettext("%zu item\n", "%zu items\n", n), n);
+}
+
+void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width)
+{
+    const json_t *items = json_object_get(result, "items");
+    render_list_layout lay;
+    if (json_array_size(items) > 0) {
+        render_list_head(out, cfg, items, width, 0, &lay);
+        render_list_rows(out, cfg, items, &lay);
+    }
+    render_list_count(out, json_array_size(items));
 }
 
 /* ---- show ------------------------------------------------------------- */

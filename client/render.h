@@ -98,6 +98,28 @@ const char *render_instant(const char *utc, const char *zone, char *buf, size_t 
  */
 void render_list(FILE *out, const rect_cfg *cfg, const json_t *result, int width);
 
+/*
+ * The same table a page at a time (rectctl list without --limit): the
+ * layout, from the rows of the first page, fixes the columns of every page
+ * after it (a longer cell is cut with "…").
+ */
+#define RENDER_LIST_COLS 16
+typedef struct {
+    int w[RENDER_LIST_COLS];    /* each column's width */
+    int hide[RENDER_LIST_COLS]; /* 1: left out on a narrow terminal */
+} render_list_layout;
+/*
+ * Choose the layout from items (the first page, not empty) for `width`
+ * columns and print the header; more: pages follow (the ID column takes
+ * its widest, as their ids may be longer).
+ */
+void render_list_head(FILE *out, const rect_cfg *cfg, const json_t *items, int width, int more,
+                      render_list_layout *lay);
+/* Print items as rows of lay's table. */
+void render_list_rows(FILE *out, const rect_cfg *cfg, const json_t *items, const render_list_layout *lay);
+/* The last line: "N items". */
+void render_list_count(FILE *out, size_t n);
+
 /* The result of `show`: labelled item fields, then the evidence entries. */
 void render_show(FILE *out, const rect_cfg *cfg, const json_t *result);
 

@@ -11,8 +11,8 @@
 
 #include "calendar.h"
 #include "facts.h"
-#include "fault.h"
 #include "item.h"
+#include "page.h"
 #include "rect_proto.h"
 #include "resolve.h"
 #include "workflow.h"
@@ -56,79 +56,31 @@ static int s_range(cmd_ctx *c, int overdue, int due_soon, const char *today, cha
     return 0;
 }
 
-int deadline_list_scan(cmd_ctx *c, store_item_cb cb, void *ctx, int *used)
+int deadline_list_begin(cmd_ctx *c, deadline_filter *df)
 {
-    int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
-    char today[RECT_DATE_LEN], from[RECT_DATE_LEN], to[RECT_DATE_LEN];
-    const char *fromp;
-    int rc;
-    *used = 0;
-    if (!overdue && !due_soon)
+    memset(df, 0, sizeof *df);
+    df->overdue = s_flag(c, "overdue");
+    df->due_soon = s_flag(c, "due_soon");
+    return deadline_as_of(c, df->today);
+}
+
+int deadline_list_range(cmd_ctx *c, const deadline_filter *df, char from[RECT_DATE_LEN],
+                        char to[RECT_DATE_LEN], const char **fromp)
+{
+    if (!df->overdue && !df->due_soon)
         return 0;
-    if ((rc = deadline_as_of(c, today)) || (rc = s_range(c, overdue, due_soon, today, from, to, &fromp)))
-        return rc;
-    *used = 1;
-    return store_walk_index_range(c->txn, "deadline", fromp, to, cb, ctx);
+    int rc = s_range(c, df->overdue, df->due_soon, df->today, from, to, fromp);
+    return rc ? rc : 1;
 }
 
-static int s_by_id(const void *a, const void *b)
+int deadline_list_keep(cmd_ctx *c, deadline_filter *df, json_t *item)
 {
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "id"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "id"));
-    return x < y ? -1 : x > y;
-}
-
-/* Most overdue first, then by id. */
-static int s_by_lateness(const void *a, const void *b)
-{
-    json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "days_overdue"));
-    json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "days_overdue"));
-    return x != y ? (x > y ? -1 : 1) : s_by_id(a, b);
-}
-
-/* Replace the contents of items by its members sorted with cmp. */
-static int s_sort(cmd_ctx *c, json_t *items, int (*cmp)(const void *, const void *))
-{
-    size_t n = json_array_size(items);
-    if (n < 2)
-        return 0;
-    json_t **v = fault_malloc(n * sizeof *v);
-    if (!v)
+    cal_light l;
+    if (facts_annotate(c->cfg, item, df->today, &df->tz, &l))
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(items, i));
-    qsort(v, n, sizeof *v, cmp);
-    json_array_clear(items);
-    int rc = 0;
-    for (size_t i = 0; i < n; i++)
-        if (json_array_append_new(items, v[i]))
-            rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    free(v);
-    return rc;
-}
-
-int deadline_list_finish(cmd_ctx *c, json_t *items)
-{
-    int overdue = s_flag(c, "overdue"), due_soon = s_flag(c, "due_soon");
-    char today[RECT_DATE_LEN];
-    facts_tz tz = {{0}, 0};
-    int rc = deadline_as_of(c, today);
-    if (rc)
-        return rc;
-    for (size_t i = 0; i < json_array_size(items);) {
-        json_t *item = json_array_get(items, i);
-        cal_light l;
-        if (facts_annotate(c->cfg, item, today, &tz, &l))
-            return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-        /* due_soon: open items yellow by their deadline (not verified ones awaiting 销号). */
-        int keep = (!overdue && !due_soon) || (overdue && l == CAL_LIGHT_RED) ||
-                   (due_soon && l == CAL_LIGHT_YELLOW && json_is_true(json_object_get(item, "open")));
-        if (keep)
-            i++;
-        else
-            json_array_remove(items, i);
-    }
-    return s_sort(c, items, s_by_id);
+    /* due_soon: open items yellow by their deadline (not verified ones awaiting 销号). */
+    return (!df->overdue && !df->due_soon) || (df->overdue && l == CAL_LIGHT_RED) ||
+           (df->due_soon && l == CAL_LIGHT_YELLOW && json_is_true(json_object_get(item, "open")));
 }
 
 /* ---- overdue ------------------------------------------------------------ */
@@ -138,7 +90,9 @@ typedef struct {
     const char *owner, *unit, *leader; /* canonical filters, NULL = any */
     const char *today;
     facts_tz tz;
+    size_t limit;
     json_t *items;
+    int more;
 } overdue_scan;
 
 static int s_match(const json_t *item, const char *field, const char *want)
@@ -156,34 +110,65 @@ static int s_overdue_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
         return 0;
     if (facts_annotate(os->c->cfg, item, os->today, &os->tz, &light))
         return RECT_E_NOMEM;
-    return light == CAL_LIGHT_RED && json_array_append(os->items, item) ? RECT_E_NOMEM : 0;
+    if (light != CAL_LIGHT_RED)
+        return 0;
+    if (json_array_size(os->items) == os->limit) {
+        os->more = 1; /* one more than the page: there is a next one */
+        return 1;
+    }
+    return json_array_append(os->items, item) ? RECT_E_NOMEM : 0;
+}
+
+/* The page's next: "DEADLINE/ID" of its last item, where the index range goes on. */
+static json_t *s_overdue_next(const json_t *items)
+{
+    const json_t *last = json_array_get(items, json_array_size(items) - 1);
+    char buf[RECT_DATE_LEN + 24];
+    snprintf(buf, sizeof buf, "%s/%lld", json_string_value(json_object_get(last, "deadline")),
+             (long long)json_integer_value(json_object_get(last, "id")));
+    return json_string(buf);
 }
 
 int cmd_overdue(cmd_ctx *c)
 {
-    char today[RECT_DATE_LEN], before[RECT_DATE_LEN];
+    char today[RECT_DATE_LEN], before[RECT_DATE_LEN], at[RECT_DATE_LEN];
     overdue_scan os = {.c = c, .today = today};
+    uint64_t after;
     int rc;
     if ((rc = deadline_as_of(c, today)) ||
         (cmd_str(c, "owner") && (rc = resolve(c, "owner", cmd_str(c, "owner"), RESOLVE_USER, &os.owner))) ||
         (cmd_str(c, "unit") && (rc = resolve(c, "unit", cmd_str(c, "unit"), RESOLVE_UNIT, &os.unit))) ||
         (cmd_str(c, "leader") &&
-         (rc = resolve(c, "leader", cmd_str(c, "leader"), RESOLVE_LEADER, &os.leader))))
+         (rc = resolve(c, "leader", cmd_str(c, "leader"), RESOLVE_LEADER, &os.leader))) ||
+        (rc = page_limit(c, &os.limit)) ||
+        (rc = page_after_pos(c, "DEADLINE/ID, e.g. \"2026-03-01/345\"", at, sizeof at, &after)))
         return rc;
+    if (after && date_days(at) < 0)
+        return cmd_fail(c, RECT_E_BAD_VALUE,
+                        "after: \"%s\" is not where a page ends: give the next of the page before "
+                        "(DEADLINE/ID, e.g. \"2026-03-01/345\"), or leave after out for the first page",
+                        cmd_str(c, "after"));
     if (s_day_before(today, before) != 0)
         return cmd_fail(c, RECT_E_BAD_DATE, "as_of: %s is out of range", today);
     if (!(os.items = json_array()))
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    /* Red means a deadline before today: one range of the deadline index. */
-    if ((rc = store_walk_index_range(c->txn, "deadline", NULL, before, s_overdue_cb, &os))) {
+    /*
+     * Red means a deadline before today: one range of the deadline index,
+     * from where the page before ended. Its order (deadline, then id) is
+     * the listing's: days overdue are today - deadline, so the earliest
+     * deadline is the most overdue, and ties go by id.
+     */
+    rc = store_walk_index_range_at(c->txn, "deadline", after ? at : NULL, after + 1, before, s_overdue_cb,
+                                   &os);
+    if (rc) {
         json_decref(os.items);
         return cmd_fail(c, rc, "cannot read the items");
     }
-    if ((rc = s_sort(c, os.items, s_by_lateness))) {
-        json_decref(os.items);
-        return rc;
-    }
     c->result = json_pack("{ssso}", "as_of", today, "items", os.items);
+    if (c->result && os.more && json_object_set_new(c->result, "next", s_overdue_next(os.items))) {
+        json_decref(c->result);
+        c->result = NULL;
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

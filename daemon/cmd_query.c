@@ -9,6 +9,7 @@
 #include "cmd_deadline.h"
 #include "facts.h"
 #include "item.h"
+#include "page.h"
 #include "records.h"
 #include "rect_proto.h"
 #include "resolve.h"
@@ -53,15 +54,21 @@ typedef struct {
 } list_filter;
 
 typedef struct {
+    cmd_ctx *c;
     list_filter f[7];
     int n;
-    char *grep; /* folded pattern (records_fold), or NULL */
+    char *grep;         /* folded pattern (records_fold), or NULL */
+    deadline_filter df; /* lights as of the day asked; overdue / due_soon */
+    uint64_t after;     /* the page goes on after this id (0: the first page) */
+    size_t limit;
+    page_heap heap; /* a deadline range: the page's smallest ids (else unused) */
     json_t *items;
+    int more; /* a match beyond the page: there is a next one */
 } list_scan;
 
-static int s_list_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
+/* 1 if item passes every filter, 0 if not, <0 error; it gets its facts as of the day asked. */
+static int s_list_match(list_scan *ls, json_t *item)
 {
-    list_scan *ls = ctx;
     for (int i = 0; i < ls->n; i++) {
         const char *v = json_string_value(json_object_get(item, ls->f[i].field));
         if (!v || strcmp(v, ls->f[i].value) != 0)
@@ -72,7 +79,69 @@ static int s_list_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
         if (hit <= 0)
             return hit;
     }
+    /* Lights and days overdue are computed as of the day asked, never stored. */
+    return deadline_list_keep(ls->c, &ls->df, item);
+}
+
+/* A scan in id order: the page is the first `limit` matches. */
+static int s_list_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
+{
+    list_scan *ls = ctx;
+    int hit = s_list_match(ls, item);
+    if (hit <= 0)
+        return hit;
+    if (json_array_size(ls->items) == ls->limit) {
+        ls->more = 1;
+        return 1;
+    }
     return json_array_append(ls->items, item) ? RECT_E_NOMEM : 0;
+}
+
+/* A deadline range (in deadline order): the page is the `limit` smallest matching ids after `after`. */
+static int s_list_range_cb(store_txn *t, uint64_t id, void *ctx)
+{
+    list_scan *ls = ctx;
+    json_t *item;
+    if (id <= ls->after || page_heap_full_before(&ls->heap, id))
+        return 0; /* not on this page: not even read */
+    int rc = store_item_get(t, id, &item);
+    if (rc)
+        return rc;
+    if ((rc = s_list_match(ls, item)) > 0)
+        rc = page_heap_offer(&ls->heap, id, item);
+    json_decref(item);
+    return rc;
+}
+
+/* The deadline range's page, limit + 1 kept to tell whether there is more. */
+static int s_list_range(list_scan *ls, const char *from, const char *to)
+{
+    int rc = page_heap_init(&ls->heap, ls->limit + 1);
+    if (!rc)
+        rc = store_scan_index_range(ls->c->txn, "deadline", from, to, s_list_range_cb, ls);
+    if (!rc)
+        rc = page_heap_take(&ls->heap, ls->items);
+    page_heap_free(&ls->heap);
+    if (!rc && json_array_size(ls->items) > ls->limit) {
+        ls->more = 1;
+        rc = json_array_remove(ls->items, ls->limit) ? RECT_E_NOMEM : 0;
+    }
+    return rc;
+}
+
+/* The page: from the index that drives the scan, in id order, stopping after it. */
+static int s_list_scan(list_scan *ls)
+{
+    cmd_ctx *c = ls->c;
+    char from[RECT_DATE_LEN], to[RECT_DATE_LEN];
+    const char *fromp;
+    /* overdue / due_soon: a range of the deadline index (cmd_deadline.c). */
+    int rc = deadline_list_range(c, &ls->df, from, to, &fromp);
+    if (rc)
+        return rc < 0 ? rc : s_list_range(ls, fromp, to);
+    if (ls->n && strcmp(ls->f[0].field, "kind") != 0)
+        return store_walk_index_at(c->txn, ls->f[0].field, ls->f[0].value, ls->after + 1, s_list_cb, ls);
+    return store_walk_items_at(c->txn, ls->after + 1, s_list_cb, ls);
 }
 
 int cmd_list(cmd_ctx *c)
@@ -86,18 +155,21 @@ int cmd_list(cmd_ctx *c)
         {"state", RESOLVE_STATE}, {"source", RESOLVE_SOURCE}, {"inspection", RESOLVE_NONE},
         {"kind", RESOLVE_KIND},
     };
-    list_scan ls = {.n = 0};
+    list_scan ls = {.c = c, .n = 0};
+    int rc;
     for (size_t i = 0; i < sizeof filters / sizeof filters[0]; i++) {
         const char *v = cmd_str(c, filters[i].field);
         if (!v)
             continue;
         const char *canon;
-        int rc = resolve(c, filters[i].field, v, filters[i].kind, &canon);
-        if (rc)
+        if ((rc = resolve(c, filters[i].field, v, filters[i].kind, &canon)))
             return rc;
         ls.f[ls.n].field = filters[i].field;
         ls.f[ls.n++].value = canon;
     }
+    if ((rc = page_limit(c, &ls.limit)) || (rc = page_after_id(c, &ls.after)) ||
+        (rc = deadline_list_begin(c, &ls.df)))
+        return rc;
     const char *grep = cmd_str(c, "grep");
     if (grep) {
         int frc = records_fold(grep, &ls.grep);
@@ -113,25 +185,21 @@ int cmd_list(cmd_ctx *c)
         free(ls.grep);
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
     }
-    int rc, by_deadline;
-    /* overdue / due_soon: a range of the deadline index (cmd_deadline.c). */
-    if ((rc = deadline_list_scan(c, s_list_cb, &ls, &by_deadline)) || by_deadline)
-        ;
-    else if (ls.n && strcmp(ls.f[0].field, "kind") != 0)
-        rc = store_walk_index(c->txn, ls.f[0].field, ls.f[0].value, s_list_cb, &ls);
-    else
-        rc = store_walk_items(c->txn, s_list_cb, &ls);
+    rc = s_list_scan(&ls);
     free(ls.grep);
     if (rc) {
         json_decref(ls.items);
         return c->msg[0] ? rc : cmd_fail(c, rc, "cannot read the items");
     }
-    /* Lights and days overdue are computed as of the day asked, never stored. */
-    if ((rc = deadline_list_finish(c, ls.items))) {
-        json_decref(ls.items);
-        return rc;
-    }
     c->result = json_pack("{so}", "items", ls.items);
+    if (c->result && ls.more) {
+        const json_t *last = json_array_get(ls.items, json_array_size(ls.items) - 1);
+        if (json_object_set_new(c->result, "next",
+                                page_next_id((uint64_t)json_integer_value(json_object_get(last, "id"))))) {
+            json_decref(c->result);
+            c->result = NULL;
+        }
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

@@ -815,26 +815,43 @@ static int s_scan_ids(store_txn *t, MDB_dbi dbi, const unsigned char *start, siz
 
 int store_scan_index(store_txn *t, const char *field, const char *value, store_id_cb cb, void *ctx)
 {
+    return store_scan_index_at(t, field, value, 0, cb, ctx);
+}
+
+/* From value ‖ 0 ‖ from_id on: the page of a listing that goes on after id from_id - 1. */
+int store_scan_index_at(store_txn *t, const char *field, const char *value, uint64_t from_id, store_id_cb cb,
+                        void *ctx)
+{
     int i = s_index_of(field);
     unsigned char kb[S_KEY_TEXT];
     size_t prefix = strlen(value) + 1;
     if (i < 0 || prefix + 8 > sizeof kb)
         return RECT_E_INTERNAL;
     memcpy(kb, value, prefix);
-    return s_scan_ids(t, t->s->idx[i], kb, prefix, prefix, cb, ctx, "index scan");
+    s_be64(from_id, kb + prefix);
+    return s_scan_ids(t, t->s->idx[i], kb, prefix + 8, prefix, cb, ctx, "index scan");
 }
 
-/* Index entries whose value lies in [from, to] (either NULL: open), in value then id order. */
 int store_scan_index_range(store_txn *t, const char *field, const char *from, const char *to, store_id_cb cb,
                            void *ctx)
+{
+    return store_scan_index_range_at(t, field, from, 0, to, cb, ctx);
+}
+
+/* Index entries from from ‖ 0 ‖ from_id (from NULL: the first) up to value to, in value then id order. */
+int store_scan_index_range_at(store_txn *t, const char *field, const char *from, uint64_t from_id,
+                              const char *to, store_id_cb cb, void *ctx)
 {
     int i = s_index_of(field);
     unsigned char kb[S_KEY_TEXT];
     size_t flen = from ? strlen(from) + 1 : 0;
     if (i < 0 || flen + 8 > sizeof kb)
         return RECT_E_INTERNAL;
-    if (from)
+    if (from) {
         memcpy(kb, from, flen);
+        s_be64(from_id, kb + flen);
+        flen += 8;
+    }
     MDB_cursor *cur;
     int rc = mdb_cursor_open(t->txn, t->s->idx[i], &cur);
     if (rc)
@@ -863,7 +880,13 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
 
 int store_scan_items(store_txn *t, store_id_cb cb, void *ctx)
 {
-    unsigned char first[S_KEY_U64] = {0};
+    return store_scan_items_at(t, 0, cb, ctx);
+}
+
+int store_scan_items_at(store_txn *t, uint64_t from_id, store_id_cb cb, void *ctx)
+{
+    unsigned char first[S_KEY_U64];
+    s_be64(from_id, first);
     return s_scan_ids(t, t->s->items, first, S_KEY_U64, 0, cb, ctx, "item scan");
 }
 
@@ -901,6 +924,26 @@ int store_walk_items(store_txn *t, store_item_cb cb, void *ctx)
 {
     s_item_walk w = {cb, ctx};
     return store_scan_items(t, s_walk_one, &w);
+}
+
+int store_walk_index_at(store_txn *t, const char *field, const char *value, uint64_t from_id,
+                        store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_index_at(t, field, value, from_id, s_walk_one, &w);
+}
+
+int store_walk_index_range_at(store_txn *t, const char *field, const char *from, uint64_t from_id,
+                              const char *to, store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_index_range_at(t, field, from, from_id, to, s_walk_one, &w);
+}
+
+int store_walk_items_at(store_txn *t, uint64_t from_id, store_item_cb cb, void *ctx)
+{
+    s_item_walk w = {cb, ctx};
+    return store_scan_items_at(t, from_id, s_walk_one, &w);
 }
 
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32])

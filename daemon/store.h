@@ -141,6 +141,24 @@ int store_walk_index_range(store_txn *t, const char *field, const char *from, co
                            store_item_cb cb, void *ctx);
 int store_walk_items(store_txn *t, store_item_cb cb, void *ctx);
 
+/*
+ * Pages of a listing: the same scans and walks starting at a position
+ * instead of the beginning, so that a page costs what it holds. The scan
+ * starts at the first entry at or after value ‖ from_id (an index), the
+ * entry from ‖ from_id (a range; from NULL: the first entry, from_id
+ * ignored) or item from_id; to go on after (value, id), pass id + 1.
+ */
+int store_scan_index_at(store_txn *t, const char *field, const char *value, uint64_t from_id, store_id_cb cb,
+                        void *ctx);
+int store_scan_index_range_at(store_txn *t, const char *field, const char *from, uint64_t from_id,
+                              const char *to, store_id_cb cb, void *ctx);
+int store_scan_items_at(store_txn *t, uint64_t from_id, store_id_cb cb, void *ctx);
+int store_walk_index_at(store_txn *t, const char *field, const char *value, uint64_t from_id,
+                        store_item_cb cb, void *ctx);
+int store_walk_index_range_at(store_txn *t, const char *field, const char *from, uint64_t from_id,
+                              const char *to, store_item_cb cb, void *ctx);
+int store_walk_items_at(store_txn *t, uint64_t from_id, store_item_cb cb, void *ctx);
+
 /* Counts: items, events; head seq and hash (32 zero bytes when empty). */
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32]);
 

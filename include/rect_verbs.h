@@ -49,7 +49,8 @@
     X(LIST, "list", READ_LONG, ANY, NONE,                                                         \
       A(state, NAME, OPT) A(owner, NAME, OPT) A(unit, NAME, OPT) A(source, NAME, OPT)             \
       A(kind, NAME, OPT) A(inspection, NAME, OPT) A(leader, NAME, OPT) A(overdue, BOOL, OPT)      \
-      A(due_soon, BOOL, OPT) A(as_of, NAME, OPT) A(grep, LINE, OPT))                              \
+      A(due_soon, BOOL, OPT) A(as_of, NAME, OPT) A(grep, LINE, OPT)                               \
+      A(limit, INT, OPT) A(after, NAME, OPT))                                                     \
     X(SHOW, "show", READ, ANY, NONE, A(item, ITEM, REQ))                                          \
     X(HISTORY, "history", READ, ANY, NONE, A(item, ITEM, REQ))                                    \
     /* The lifecycle (cmd_items.c). */                                                            \
@@ -72,7 +73,8 @@
     X(REOPEN, "reopen", WRITE, ANY, NONE, A(item, ITEM, REQ) A(reason, TEXT, REQ))                \
     /* Deadlines (cmd_deadline.c). */                                                             \
     X(OVERDUE, "overdue", READ_LONG, ANY, NONE,                                                   \
-      A(as_of, NAME, OPT) A(owner, NAME, OPT) A(unit, NAME, OPT) A(leader, NAME, OPT))            \
+      A(as_of, NAME, OPT) A(owner, NAME, OPT) A(unit, NAME, OPT) A(leader, NAME, OPT)             \
+      A(limit, INT, OPT) A(after, NAME, OPT))                                                     \
     X(EXTEND, "extend", WRITE, ANY, NONE,                                                         \
       A(item, ITEM, REQ) A(deadline, NAME, REQ) A(reason, TEXT, REQ))                             \
     X(DECIDE_EXTENSION, "decide_extension", WRITE, ANY, NONE,                                     \

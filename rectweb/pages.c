@@ -314,6 +314,8 @@ static void s_list_page(web_req *q, web_reply *r, const char *title, json_t *arg
                         int need_evidence, const char *empty)
 {
     web_answer a;
+    /* One page, the biggest rectd gives (PAGE_MAX in daemon/page.h); beyond it, say so. */
+    json_object_set_new(args, "limit", json_integer(10000));
     if (!rectd_call("list", q->sess->user, args, 0, NULL, 0, &a)) {
         s_refused(q, r, &a, title, "/");
         web_answer_free(&a);
@@ -340,6 +342,8 @@ static void s_list_page(web_req *q, web_reply *r, const char *title, json_t *arg
         wb_puts(b, "</p>");
     }
     wb_printf(b, "<p class=\"count\">共 <span id=\"count\">%zu</span> 项</p>", shown);
+    if (json_object_get(a.result, "next"))
+        wb_puts(b, "<p class=\"more\">只列出了前 10000 项；其余的请用 rectctl list 查看。</p>");
     web_answer_free(&a);
     s_end(r);
 }

@@ -169,6 +169,60 @@ static void test_indexes_follow_item_changes(void **state)
     json_decref(b);
 }
 
+/* ids as "a b c" for one assert. */
+static const char *s_ids(json_t *ids, char *buf, size_t len)
+{
+    size_t i, n = 0;
+    json_t *v;
+    buf[0] = '\0';
+    json_array_foreach(ids, i, v) {
+        n += (size_t)snprintf(buf + n, len - n, "%s%lld", i ? " " : "", (long long)json_integer_value(v));
+        if (n >= len)
+            break;
+    }
+    json_array_clear(ids);
+    return buf;
+}
+
+static void test_scans_start_at_a_cursor_and_go_on_in_key_order(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    char buf[128];
+    json_t *ids = json_array();
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    /* deadlines: 1 and 4 on 03-01, 2 on 02-01, 3 and 5 on 04-01; owners: 1, 3, 5 liming */
+    static const char *const day[] = {"2027-03-01", "2027-02-01", "2027-04-01", "2027-03-01", "2027-04-01"};
+    for (int i = 0; i < 5; i++) {
+        json_t *it = json_pack("{sisssssssn}", "id", i + 1, "state", "assigned", "deadline", day[i], "owner",
+                               i % 2 ? "zhaoli" : "liming", "next_review");
+        assert_int_equal(store_item_put(t, NULL, it), 0);
+        json_decref(it);
+    }
+    assert_int_equal(store_scan_items_at(t, 3, s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "3 4 5");
+    assert_int_equal(store_scan_items_at(t, 6, s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "");
+    /* an index value from an id on: only that value's ids, however many come after */
+    assert_int_equal(store_scan_index_at(t, "owner", "liming", 2, s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "3 5");
+    assert_int_equal(store_scan_index_at(t, "owner", "liming", 0, s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "1 3 5");
+    /* a range from (value, id) on, in value then id order, up to its end */
+    assert_int_equal(store_scan_index_range_at(t, "deadline", NULL, 0, "2027-03-31", s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "2 1 4");
+    assert_int_equal(store_scan_index_range_at(t, "deadline", "2027-03-01", 2, NULL, s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "4 3 5");
+    assert_int_equal(store_scan_index_range_at(t, "deadline", "2027-03-01", 5, "2027-04-01", s_collect, ids),
+                     0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "3 5");
+    /* a cursor between values (none of its own left) goes on with the next value */
+    assert_int_equal(store_scan_index_range_at(t, "deadline", "2027-02-15", 1, NULL, s_collect, ids), 0);
+    assert_string_equal(s_ids(ids, buf, sizeof buf), "1 4 3 5");
+    store_abort(&t);
+    json_decref(ids);
+}
+
 static void test_date_indexes_hold_only_the_items_a_date_still_concerns(void **state)
 {
     fixture *f = *state;
@@ -432,6 +486,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_indexes_follow_item_changes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_scans_start_at_a_cursor_and_go_on_in_key_order, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_date_indexes_hold_only_the_items_a_date_still_concerns, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
