@@ -636,66 +636,6 @@ static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
         (unsigned long long)cfg->map_size_mb);
 }
 
-/* Run one write inside the shared transaction; 1 if it changed the database. */
-static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
-                       rect_verb_id verb)
-{
-    cmd_ctx c;
-    s_ctx_init(&c, cfg, req, r);
-    const char *client = json_string_value(json_object_get(req, "client"));
-    uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
-    int rc = store_begin(NULL, 1, parent, &c.txn);
-    if (rc) {
-        s_reply(r, rc, "cannot begin a transaction", NULL, NULL, NULL);
-        return 0;
-    }
-    char *stored = NULL;
-    size_t stored_len;
-    unsigned char digest[32], stored_digest[32];
-    if ((rc = s_request_digest(req, r, digest)) == 0)
-        rc = store_reply_get(c.txn, client, seq, stored_digest, &stored, &stored_len);
-    if (rc == 0 && sodium_memcmp(digest, stored_digest, 32) == 0) {
-        /* a retry: answer as before, change nothing */
-        store_abort(&c.txn);
-        json_decref(c.details);
-        free(r->reply);
-        r->reply = stored;
-        r->reply_len = stored_len;
-        return 0;
-    }
-    if (rc == 0) {
-        free(stored);
-        rc = RECT_E_SEQ_REUSED;
-        snprintf(
-            c.msg, sizeof c.msg,
-            "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
-            client, (unsigned long long)seq);
-    } else if (rc == RECT_E_NOT_FOUND) {
-        rc = s_handlers[verb](&c);
-        /* an answer that could not be written is no answer: undo the change */
-        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL, NULL)) == 0)
-            rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len, cfg->reply_cache);
-    }
-    if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
-        json_decref(c.result);
-        json_decref(c.details); /* a handler may have recovered from a refusal of its own */
-        json_decref(c.err_extra);
-        return 1;
-    }
-    store_abort(&c.txn);
-    if (rc == RECT_E_STORAGE_FULL)
-        s_storage_full(cfg, c.msg, sizeof c.msg);
-    else if (!c.msg[0])
-        snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
-                 rect_err_name(rc));
-    s_details_of(&c, req);
-    s_reply(r, rc, c.msg, NULL, c.details, c.err_extra);
-    json_decref(c.result);
-    json_decref(c.details);
-    json_decref(c.err_extra);
-    return 0;
-}
-
 /* One log line per write: who did what, and how it ended (a refusal is a
  * notice, rectd's own failure an error). */
 static void s_log(json_t *req, const dispatch_req *r)
@@ -720,6 +660,120 @@ static void s_log(json_t *req, const dispatch_req *r)
     log_msg(level, "%s %s%s: %s", json_string_value(json_object_get(req, "user")),
             json_string_value(json_object_get(req, "cmd")), target, code ? code : "ok");
     json_decref(rep);
+}
+
+/* What s_run_write did with the shared transaction. */
+enum { S_WRITE_NONE, S_WRITE_CHANGED, S_WRITE_FAILED };
+
+/*
+ * Run one write inside the shared transaction. Nested (own): in a child
+ * transaction of its own, so that its failure undoes only its own changes;
+ * S_WRITE_CHANGED or S_WRITE_NONE. Not nested: straight in the shared
+ * transaction (a child costs LMDB a 3 MiB dirty list and a copy of every
+ * page the batch already touched); a failure may have left part of the
+ * request in it, so S_WRITE_FAILED says the caller must abort it (the
+ * reply, the refusal, is in r either way).
+ */
+static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
+                       rect_verb_id verb, int own)
+{
+    cmd_ctx c;
+    s_ctx_init(&c, cfg, req, r);
+    const char *client = json_string_value(json_object_get(req, "client"));
+    uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
+    int rc = own ? store_begin(NULL, 1, parent, &c.txn) : 0;
+    if (rc) {
+        s_reply(r, rc, "cannot begin a transaction", NULL, NULL, NULL);
+        return S_WRITE_NONE;
+    }
+    if (!own)
+        c.txn = parent;
+    char *stored = NULL;
+    size_t stored_len;
+    unsigned char digest[32], stored_digest[32];
+    int wrote = 0; /* the handler ran: the transaction may hold part of this request */
+    if ((rc = s_request_digest(req, r, digest)) == 0)
+        rc = store_reply_get(c.txn, client, seq, stored_digest, &stored, &stored_len);
+    if (rc == 0 && sodium_memcmp(digest, stored_digest, 32) == 0) {
+        /* a retry: answer as before, change nothing */
+        if (own)
+            store_abort(&c.txn);
+        json_decref(c.details);
+        free(r->reply);
+        r->reply = stored;
+        r->reply_len = stored_len;
+        return S_WRITE_NONE;
+    }
+    if (rc == 0) {
+        free(stored);
+        rc = RECT_E_SEQ_REUSED;
+        snprintf(
+            c.msg, sizeof c.msg,
+            "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
+            client, (unsigned long long)seq);
+    } else if (rc == RECT_E_NOT_FOUND) {
+        wrote = 1;
+        rc = s_handlers[verb](&c);
+        /* an answer that could not be written is no answer: undo the change */
+        if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL, NULL)) == 0)
+            rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len, cfg->reply_cache);
+    }
+    if (rc == 0 && (!own || (rc = store_commit(&c.txn)) == 0)) {
+        json_decref(c.result);
+        json_decref(c.details); /* a handler may have recovered from a refusal of its own */
+        json_decref(c.err_extra);
+        return S_WRITE_CHANGED;
+    }
+    if (own)
+        store_abort(&c.txn);
+    if (rc == RECT_E_STORAGE_FULL)
+        s_storage_full(cfg, c.msg, sizeof c.msg);
+    else if (!c.msg[0])
+        snprintf(c.msg, sizeof c.msg, "%s failed: %s; nothing was changed", rect_verb_of(verb)->name,
+                 rect_err_name(rc));
+    s_details_of(&c, req);
+    s_reply(r, rc, c.msg, NULL, c.details, c.err_extra);
+    json_decref(c.result);
+    json_decref(c.details);
+    json_decref(c.err_extra);
+    return wrote && !own ? S_WRITE_FAILED : S_WRITE_NONE;
+}
+
+/*
+ * The writes of a batch (parsed[i] non-NULL) in one transaction and one
+ * commit: 0, or the error of beginning or committing it (no write of the
+ * batch is then durable). Each runs straight in the shared transaction;
+ * when one fails after its handler began, the transaction may hold part
+ * of it, so it is aborted and the batch runs again, each write in a child
+ * transaction of its own, without the failed one (its refusal stands).
+ * Nothing was answered before the commit, so the first run leaves no trace.
+ */
+static int s_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, json_t **parsed, size_t n)
+{
+    for (int own = 0; own <= 1; own++) {
+        store_txn *txn = NULL;
+        int changed = 0, rc = 0, failed = 0;
+        for (size_t i = 0; i < n && !failed; i++) {
+            if (!parsed[i])
+                continue;
+            if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
+                return rc;
+            int w = s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]), own);
+            changed += w == S_WRITE_CHANGED;
+            if (w == S_WRITE_FAILED) {
+                s_log(parsed[i], &reqs[i]);
+                json_decref(parsed[i]);
+                parsed[i] = NULL; /* answered: its refusal */
+                failed = 1;
+            }
+        }
+        if (failed) {
+            store_abort(&txn);
+            continue;
+        }
+        return txn ? (changed ? store_commit(&txn) : (store_abort(&txn), 0)) : 0;
+    }
+    return 0; /* not reached: the second run has no S_WRITE_FAILED */
 }
 
 void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r)
@@ -760,18 +814,8 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         }
     }
 
-    /* Writes: one shared transaction, one nested transaction each. */
-    store_txn *txn = NULL;
-    int changed = 0, rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!parsed[i])
-            continue;
-        if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
-            break;
-        changed += s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]));
-    }
-    if (txn)
-        rc = changed ? store_commit(&txn) : (store_abort(&txn), 0);
+    /* Writes: one shared transaction, one commit. */
+    int rc = s_run_writes(cfg, st, reqs, parsed, n);
     if (rc) {
         /* Nothing of this batch is durable: every write answer becomes the error. */
         if (rc == RECT_E_STORAGE_FULL)
