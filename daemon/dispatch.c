@@ -636,24 +636,40 @@ static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
         (unsigned long long)cfg->map_size_mb);
 }
 
+/* How a write ended, for its log line: known, or to be read from its reply (a retry's stored one). */
+typedef struct {
+    int known;
+    const char *code; /* error code name; NULL for ok */
+    json_int_t item;  /* the result's item id; 0 for none */
+} s_outcome;
+
+/* The outcome of a write the dispatcher answered with rc (0: result). */
+static void s_outcome_set(s_outcome *o, int rc, const json_t *result)
+{
+    o->known = 1;
+    o->code = rc ? rect_err_name(rc) : NULL;
+    o->item = rc ? 0 : json_integer_value(json_object_get(json_object_get(result, "item"), "id"));
+}
+
 /* One log line per write: who did what, and how it ended (a refusal is a
  * notice, rectd's own failure an error). */
-static void s_log(json_t *req, const dispatch_req *r)
+static void s_log(json_t *req, const dispatch_req *r, const s_outcome *o)
 {
-    json_t *rep = fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
+    json_t *rep = o->known ? NULL : fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
     json_t *err = json_object_get(rep, "error");
-    json_t *item = json_object_get(json_object_get(rep, "result"), "item");
+    json_int_t item = o->known ? o->item
+                               : json_integer_value(json_object_get(
+                                     json_object_get(json_object_get(rep, "result"), "item"), "id"));
     json_t *arg = json_object_get(json_object_get(req, "args"), "item");
     char target[64] = "";
     if (item)
-        snprintf(target, sizeof target, " item %lld",
-                 (long long)json_integer_value(json_object_get(item, "id")));
+        snprintf(target, sizeof target, " item %lld", (long long)item);
     else if (json_is_integer(arg))
         snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
     else if (json_is_string(arg))
         snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
-    const char *code = err ? json_string_value(json_object_get(err, "code")) : NULL;
-    int level = !err ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
+    const char *code = o->known ? o->code : err ? json_string_value(json_object_get(err, "code")) : NULL;
+    int level = !code ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
     if (code && (strcmp(code, "internal") == 0 || strcmp(code, "out_of_memory") == 0 ||
                  strcmp(code, "storage_full") == 0 || strcmp(code, "damaged") == 0))
         level = LOG_LEVEL_ERROR;
@@ -675,8 +691,9 @@ enum { S_WRITE_NONE, S_WRITE_CHANGED, S_WRITE_FAILED };
  * reply, the refusal, is in r either way).
  */
 static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
-                       rect_verb_id verb, int own)
+                       rect_verb_id verb, int own, s_outcome *out)
 {
+    out->known = 0; /* the reply says (the "cannot begin" refusal, a retry's stored answer) */
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
     const char *client = json_string_value(json_object_get(req, "client"));
@@ -719,6 +736,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len, cfg->reply_cache);
     }
     if (rc == 0 && (!own || (rc = store_commit(&c.txn)) == 0)) {
+        s_outcome_set(out, 0, c.result);
         json_decref(c.result);
         json_decref(c.details); /* a handler may have recovered from a refusal of its own */
         json_decref(c.err_extra);
@@ -733,6 +751,7 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
                  rect_err_name(rc));
     s_details_of(&c, req);
     s_reply(r, rc, c.msg, NULL, c.details, c.err_extra);
+    s_outcome_set(out, rc, NULL);
     json_decref(c.result);
     json_decref(c.details);
     json_decref(c.err_extra);
@@ -748,7 +767,8 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
  * transaction of its own, without the failed one (its refusal stands).
  * Nothing was answered before the commit, so the first run leaves no trace.
  */
-static int s_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, json_t **parsed, size_t n)
+static int s_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, json_t **parsed, s_outcome *outs,
+                        size_t n)
 {
     for (int own = 0; own <= 1; own++) {
         store_txn *txn = NULL;
@@ -758,10 +778,10 @@ static int s_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, json
                 continue;
             if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
                 return rc;
-            int w = s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]), own);
+            int w = s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]), own, &outs[i]);
             changed += w == S_WRITE_CHANGED;
             if (w == S_WRITE_FAILED) {
-                s_log(parsed[i], &reqs[i]);
+                s_log(parsed[i], &reqs[i], &outs[i]);
                 json_decref(parsed[i]);
                 parsed[i] = NULL; /* answered: its refusal */
                 failed = 1;
@@ -785,6 +805,7 @@ void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r)
 void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
 {
     json_t *parsed[n ? n : 1];
+    s_outcome outs[n ? n : 1];
     char msg[1024];
 
     /* Validate all; answer refusals and reads first (no write txn is open yet). */
@@ -815,7 +836,7 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
     }
 
     /* Writes: one shared transaction, one commit. */
-    int rc = s_run_writes(cfg, st, reqs, parsed, n);
+    int rc = s_run_writes(cfg, st, reqs, parsed, outs, n);
     if (rc) {
         /* Nothing of this batch is durable: every write answer becomes the error. */
         if (rc == RECT_E_STORAGE_FULL)
@@ -823,12 +844,14 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         else
             snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
-            if (parsed[i])
+            if (parsed[i]) {
                 s_reply(&reqs[i], rc, msg, NULL, NULL, NULL);
+                s_outcome_set(&outs[i], rc, NULL);
+            }
     }
     for (size_t i = 0; i < n; i++) {
         if (parsed[i])
-            s_log(parsed[i], &reqs[i]);
+            s_log(parsed[i], &reqs[i], &outs[i]);
         json_decref(parsed[i]);
     }
 }
