@@ -802,40 +802,50 @@ void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r)
     dispatch_run(cfg, st, r, 1);
 }
 
-void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
 {
-    json_t *parsed[n ? n : 1];
-    s_outcome outs[n ? n : 1];
     char msg[1024];
-
-    /* Validate all; answer refusals and reads first (no write txn is open yet). */
     for (size_t i = 0; i < n; i++) {
         reqs[i].reply = NULL;
         reqs[i].deferred = 0;
         reqs[i].has_data = 0;
         reqs[i].reply_data = NULL;
         reqs[i].reply_data_len = 0;
+        reqs[i].write = NULL;
         msg[0] = '\0';
         s_out o = {msg, sizeof msg, NULL};
-        int rc = s_validate(cfg, &reqs[i], &parsed[i], &o);
+        json_t *req;
+        int rc = s_validate(cfg, &reqs[i], &req, &o);
         if (rc) {
             s_reply(&reqs[i], rc, msg, NULL, o.details, NULL);
             json_decref(o.details);
             continue;
         }
-        rect_verb_id verb = s_verb_of(parsed[i]);
+        rect_verb_id verb = s_verb_of(req);
         rect_access access = rect_verb_of(verb)->access;
-        if (access != RECT_WRITE) {
-            if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
-                reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
-            else
-                s_run_read(cfg, st, &reqs[i], parsed[i], verb);
-            json_decref(parsed[i]);
-            parsed[i] = NULL;
+        if (access == RECT_WRITE) {
+            reqs[i].write = req;
+            continue;
         }
+        if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
+            reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
+        else
+            s_run_read(cfg, st, &reqs[i], req, verb);
+        json_decref(req);
+    }
+}
+
+void dispatch_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+{
+    json_t *parsed[n ? n : 1];
+    s_outcome outs[n ? n : 1];
+    char msg[1024];
+    for (size_t i = 0; i < n; i++) {
+        parsed[i] = reqs[i].write;
+        reqs[i].write = NULL;
     }
 
-    /* Writes: one shared transaction, one commit. */
+    /* One shared transaction, one commit. */
     int rc = s_run_writes(cfg, st, reqs, parsed, outs, n);
     if (rc) {
         /* Nothing of this batch is durable: every write answer becomes the error. */
@@ -854,4 +864,10 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
             s_log(parsed[i], &reqs[i], &outs[i]);
         json_decref(parsed[i]);
     }
+}
+
+void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+{
+    dispatch_run_reads(cfg, st, reqs, n);
+    dispatch_run_writes(cfg, st, reqs, n);
 }
