@@ -984,11 +984,16 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         (rc = s_counter_set(t, "next_reply", next + 1)))
         return rc;
 
-    /* Prune the oldest beyond keep. */
+    /*
+     * Prune the oldest beyond keep, in steps: deleting one old reply per
+     * write rewrote the first page of reply_log and a page of replies (and
+     * their branch pages) in every commit; a step of them shares those.
+     */
     MDB_stat st;
+    uint64_t slack = keep / 16 < STORE_REPLY_PRUNE_STEP ? keep / 16 : STORE_REPLY_PRUNE_STEP;
     if ((rc = mdb_stat(t->txn, t->s->reply_log, &st)))
         return s_err(rc, "stat");
-    if (st.ms_entries <= keep)
+    if (st.ms_entries <= keep + slack)
         return 0;
     size_t excess = st.ms_entries - keep;
     MDB_cursor *cur;

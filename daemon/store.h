@@ -151,7 +151,13 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
  */
 int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32], char **buf,
                     size_t *len);
-/* Store the reply to the request with this digest; prune the oldest beyond keep. */
+/*
+ * Store the reply to the request with this digest; keep at least the
+ * newest keep. The oldest are pruned in steps (STORE_REPLY_PRUNE_STEP):
+ * once more than keep + keep/16 (at most + that step) are stored, down to
+ * keep, so that most writes touch no page of the pruning.
+ */
+#define STORE_REPLY_PRUNE_STEP 256
 int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
                     const char *buf, size_t len, uint64_t keep);
 
