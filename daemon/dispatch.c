@@ -591,8 +591,10 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
  */
 static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char out[32])
 {
-    /* A password never goes into the reply cache, not even hashed: passwd's digest leaves it out. */
-    json_t *args = json_deep_copy(json_object_get(req, "args"));
+    /* A password never goes into the reply cache, not even hashed: passwd's digest leaves it out
+     * (of a copy: the handler still needs it). Other arguments are only read. */
+    json_t *args = json_object_get(req, "args");
+    args = s_verb_of(req) == RECT_VERB_PASSWD ? json_copy(args) : json_incref(args);
     if (args && s_verb_of(req) == RECT_VERB_PASSWD)
         json_object_del(args, "password");
     json_t *what = args ? json_pack("{sOsOso}", "cmd", json_object_get(req, "cmd"), "user",
