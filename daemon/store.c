@@ -1075,7 +1075,7 @@ int store_notice_put(store_txn *t, json_t *notice)
     return rc;
 }
 
-int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len, json_t **notice)
 {
     unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
@@ -1083,8 +1083,18 @@ int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
     int rc = mdb_get(t->txn, t->s->notices, &k, &v);
     if (rc)
         return s_err(rc, "notice get");
-    *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
+    if (text) {
+        *text = v.mv_data;
+        *len = v.mv_size;
+    }
+    if (notice)
+        *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
     return rc;
+}
+
+int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+{
+    return store_notice_text(t, id, NULL, NULL, notice);
 }
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)

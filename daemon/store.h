@@ -175,6 +175,12 @@ int store_meta_text_set(store_txn *t, const char *key, const char *value);
 int store_notice_put(store_txn *t, json_t *notice);
 /* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
+/*
+ * Notice id as stored (compact JSON, what store_notice_put wrote) and, when
+ * notice is not NULL, also loaded (a new reference): 0, RECT_E_NOT_FOUND, or
+ * rect_err. *text (not NUL-terminated) is valid until the transaction ends.
+ */
+int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len, json_t **notice);
 /* Ids of notices after `after`, in id order: of user, or of everyone when user is NULL. */
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx);
 
