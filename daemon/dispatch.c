@@ -591,8 +591,10 @@ static void s_run_read(const rect_cfg *cfg, store *st, dispatch_req *r, json_t *
  */
 static int s_request_digest(json_t *req, const dispatch_req *r, unsigned char out[32])
 {
-    /* A password never goes into the reply cache, not even hashed: passwd's digest leaves it out. */
-    json_t *args = json_deep_copy(json_object_get(req, "args"));
+    /* A password never goes into the reply cache, not even hashed: passwd's digest leaves it out
+     * (of a copy: the handler still needs it). Other arguments are only read. */
+    json_t *args = json_object_get(req, "args");
+    args = s_verb_of(req) == RECT_VERB_PASSWD ? json_copy(args) : json_incref(args);
     if (args && s_verb_of(req) == RECT_VERB_PASSWD)
         json_object_del(args, "password");
     json_t *what = args ? json_pack("{sOsOso}", "cmd", json_object_get(req, "cmd"), "user",
@@ -636,32 +638,90 @@ static void s_storage_full(const rect_cfg *cfg, char *msg, size_t len)
         (unsigned long long)cfg->map_size_mb);
 }
 
-/* Run one write inside the shared transaction; 1 if it changed the database. */
-static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
-                       rect_verb_id verb)
+/* How a write ended, for its log line: known, or to be read from its reply (a retry's stored one). */
+typedef struct {
+    int known;
+    const char *code; /* error code name; NULL for ok */
+    json_int_t item;  /* the result's item id; 0 for none */
+} s_outcome;
+
+/* The outcome of a write the dispatcher answered with rc (0: result). */
+static void s_outcome_set(s_outcome *o, int rc, const json_t *result)
 {
+    o->known = 1;
+    o->code = rc ? rect_err_name(rc) : NULL;
+    o->item = rc ? 0 : json_integer_value(json_object_get(json_object_get(result, "item"), "id"));
+}
+
+/* One log line per write: who did what, and how it ended (a refusal is a
+ * notice, rectd's own failure an error). */
+static void s_log(json_t *req, const dispatch_req *r, const s_outcome *o)
+{
+    json_t *rep = o->known ? NULL : fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
+    json_t *err = json_object_get(rep, "error");
+    json_int_t item = o->known ? o->item
+                               : json_integer_value(json_object_get(
+                                     json_object_get(json_object_get(rep, "result"), "item"), "id"));
+    json_t *arg = json_object_get(json_object_get(req, "args"), "item");
+    char target[64] = "";
+    if (item)
+        snprintf(target, sizeof target, " item %lld", (long long)item);
+    else if (json_is_integer(arg))
+        snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
+    else if (json_is_string(arg))
+        snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
+    const char *code = o->known ? o->code : err ? json_string_value(json_object_get(err, "code")) : NULL;
+    int level = !code ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
+    if (code && (strcmp(code, "internal") == 0 || strcmp(code, "out_of_memory") == 0 ||
+                 strcmp(code, "storage_full") == 0 || strcmp(code, "damaged") == 0))
+        level = LOG_LEVEL_ERROR;
+    log_msg(level, "%s %s%s: %s", json_string_value(json_object_get(req, "user")),
+            json_string_value(json_object_get(req, "cmd")), target, code ? code : "ok");
+    json_decref(rep);
+}
+
+/* What s_run_write did with the shared transaction. */
+enum { S_WRITE_NONE, S_WRITE_CHANGED, S_WRITE_FAILED };
+
+/*
+ * Run one write inside the shared transaction. Nested (own): in a child
+ * transaction of its own, so that its failure undoes only its own changes;
+ * S_WRITE_CHANGED or S_WRITE_NONE. Not nested: straight in the shared
+ * transaction (a child costs LMDB a 3 MiB dirty list and a copy of every
+ * page the batch already touched); a failure may have left part of the
+ * request in it, so S_WRITE_FAILED says the caller must abort it (the
+ * reply, the refusal, is in r either way).
+ */
+static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, json_t *req,
+                       rect_verb_id verb, int own, s_outcome *out)
+{
+    out->known = 0; /* the reply says (the "cannot begin" refusal, a retry's stored answer) */
     cmd_ctx c;
     s_ctx_init(&c, cfg, req, r);
     const char *client = json_string_value(json_object_get(req, "client"));
     uint64_t seq = (uint64_t)json_integer_value(json_object_get(req, "seq"));
-    int rc = store_begin(NULL, 1, parent, &c.txn);
+    int rc = own ? store_begin(NULL, 1, parent, &c.txn) : 0;
     if (rc) {
         s_reply(r, rc, "cannot begin a transaction", NULL, NULL, NULL);
-        return 0;
+        return S_WRITE_NONE;
     }
+    if (!own)
+        c.txn = parent;
     char *stored = NULL;
     size_t stored_len;
     unsigned char digest[32], stored_digest[32];
+    int wrote = 0; /* the handler ran: the transaction may hold part of this request */
     if ((rc = s_request_digest(req, r, digest)) == 0)
         rc = store_reply_get(c.txn, client, seq, stored_digest, &stored, &stored_len);
     if (rc == 0 && sodium_memcmp(digest, stored_digest, 32) == 0) {
         /* a retry: answer as before, change nothing */
-        store_abort(&c.txn);
+        if (own)
+            store_abort(&c.txn);
         json_decref(c.details);
         free(r->reply);
         r->reply = stored;
         r->reply_len = stored_len;
-        return 0;
+        return S_WRITE_NONE;
     }
     if (rc == 0) {
         free(stored);
@@ -671,18 +731,21 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
             "client \"%s\" already used seq %llu for a different request: send a new seq (a retry must resend the same request unchanged); nothing was changed",
             client, (unsigned long long)seq);
     } else if (rc == RECT_E_NOT_FOUND) {
+        wrote = 1;
         rc = s_handlers[verb](&c);
         /* an answer that could not be written is no answer: undo the change */
         if (rc == 0 && (rc = s_reply(r, 0, NULL, c.result, NULL, NULL)) == 0)
             rc = store_reply_put(c.txn, client, seq, digest, r->reply, r->reply_len, cfg->reply_cache);
     }
-    if (rc == 0 && (rc = store_commit(&c.txn)) == 0) {
+    if (rc == 0 && (!own || (rc = store_commit(&c.txn)) == 0)) {
+        s_outcome_set(out, 0, c.result);
         json_decref(c.result);
         json_decref(c.details); /* a handler may have recovered from a refusal of its own */
         json_decref(c.err_extra);
-        return 1;
+        return S_WRITE_CHANGED;
     }
-    store_abort(&c.txn);
+    if (own)
+        store_abort(&c.txn);
     if (rc == RECT_E_STORAGE_FULL)
         s_storage_full(cfg, c.msg, sizeof c.msg);
     else if (!c.msg[0])
@@ -690,36 +753,49 @@ static int s_run_write(const rect_cfg *cfg, store_txn *parent, dispatch_req *r, 
                  rect_err_name(rc));
     s_details_of(&c, req);
     s_reply(r, rc, c.msg, NULL, c.details, c.err_extra);
+    s_outcome_set(out, rc, NULL);
     json_decref(c.result);
     json_decref(c.details);
     json_decref(c.err_extra);
-    return 0;
+    return wrote && !own ? S_WRITE_FAILED : S_WRITE_NONE;
 }
 
-/* One log line per write: who did what, and how it ended (a refusal is a
- * notice, rectd's own failure an error). */
-static void s_log(json_t *req, const dispatch_req *r)
+/*
+ * The writes of a batch (parsed[i] non-NULL) in one transaction and one
+ * commit: 0, or the error of beginning or committing it (no write of the
+ * batch is then durable). Each runs straight in the shared transaction;
+ * when one fails after its handler began, the transaction may hold part
+ * of it, so it is aborted and the batch runs again, each write in a child
+ * transaction of its own, without the failed one (its refusal stands).
+ * Nothing was answered before the commit, so the first run leaves no trace.
+ */
+static int s_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, json_t **parsed, s_outcome *outs,
+                        size_t n)
 {
-    json_t *rep = fault_loadb(r->reply, r->reply_len, 0, NULL, NULL);
-    json_t *err = json_object_get(rep, "error");
-    json_t *item = json_object_get(json_object_get(rep, "result"), "item");
-    json_t *arg = json_object_get(json_object_get(req, "args"), "item");
-    char target[64] = "";
-    if (item)
-        snprintf(target, sizeof target, " item %lld",
-                 (long long)json_integer_value(json_object_get(item, "id")));
-    else if (json_is_integer(arg))
-        snprintf(target, sizeof target, " item %lld", (long long)json_integer_value(arg));
-    else if (json_is_string(arg))
-        snprintf(target, sizeof target, " item %.40s", json_string_value(arg));
-    const char *code = err ? json_string_value(json_object_get(err, "code")) : NULL;
-    int level = !err ? LOG_LEVEL_INFO : LOG_LEVEL_NOTICE;
-    if (code && (strcmp(code, "internal") == 0 || strcmp(code, "out_of_memory") == 0 ||
-                 strcmp(code, "storage_full") == 0 || strcmp(code, "damaged") == 0))
-        level = LOG_LEVEL_ERROR;
-    log_msg(level, "%s %s%s: %s", json_string_value(json_object_get(req, "user")),
-            json_string_value(json_object_get(req, "cmd")), target, code ? code : "ok");
-    json_decref(rep);
+    for (int own = 0; own <= 1; own++) {
+        store_txn *txn = NULL;
+        int changed = 0, rc = 0, failed = 0;
+        for (size_t i = 0; i < n && !failed; i++) {
+            if (!parsed[i])
+                continue;
+            if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
+                return rc;
+            int w = s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]), own, &outs[i]);
+            changed += w == S_WRITE_CHANGED;
+            if (w == S_WRITE_FAILED) {
+                s_log(parsed[i], &reqs[i], &outs[i]);
+                json_decref(parsed[i]);
+                parsed[i] = NULL; /* answered: its refusal */
+                failed = 1;
+            }
+        }
+        if (failed) {
+            store_abort(&txn);
+            continue;
+        }
+        return txn ? (changed ? store_commit(&txn) : (store_abort(&txn), 0)) : 0;
+    }
+    return 0; /* not reached: the second run has no S_WRITE_FAILED */
 }
 
 void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r)
@@ -728,50 +804,51 @@ void dispatch_run_read(const rect_cfg *cfg, store *st, dispatch_req *r)
     dispatch_run(cfg, st, r, 1);
 }
 
-void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
 {
-    json_t *parsed[n ? n : 1];
     char msg[1024];
-
-    /* Validate all; answer refusals and reads first (no write txn is open yet). */
     for (size_t i = 0; i < n; i++) {
         reqs[i].reply = NULL;
         reqs[i].deferred = 0;
         reqs[i].has_data = 0;
         reqs[i].reply_data = NULL;
         reqs[i].reply_data_len = 0;
+        reqs[i].write = NULL;
         msg[0] = '\0';
         s_out o = {msg, sizeof msg, NULL};
-        int rc = s_validate(cfg, &reqs[i], &parsed[i], &o);
+        json_t *req;
+        int rc = s_validate(cfg, &reqs[i], &req, &o);
         if (rc) {
             s_reply(&reqs[i], rc, msg, NULL, o.details, NULL);
             json_decref(o.details);
             continue;
         }
-        rect_verb_id verb = s_verb_of(parsed[i]);
+        rect_verb_id verb = s_verb_of(req);
         rect_access access = rect_verb_of(verb)->access;
-        if (access != RECT_WRITE) {
-            if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
-                reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
-            else
-                s_run_read(cfg, st, &reqs[i], parsed[i], verb);
-            json_decref(parsed[i]);
-            parsed[i] = NULL;
+        if (access == RECT_WRITE) {
+            reqs[i].write = req;
+            continue;
         }
+        if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
+            reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
+        else
+            s_run_read(cfg, st, &reqs[i], req, verb);
+        json_decref(req);
+    }
+}
+
+void dispatch_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+{
+    json_t *parsed[n ? n : 1];
+    s_outcome outs[n ? n : 1];
+    char msg[1024];
+    for (size_t i = 0; i < n; i++) {
+        parsed[i] = reqs[i].write;
+        reqs[i].write = NULL;
     }
 
-    /* Writes: one shared transaction, one nested transaction each. */
-    store_txn *txn = NULL;
-    int changed = 0, rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (!parsed[i])
-            continue;
-        if (!txn && (rc = store_begin(st, 1, NULL, &txn)) != 0)
-            break;
-        changed += s_run_write(cfg, txn, &reqs[i], parsed[i], s_verb_of(parsed[i]));
-    }
-    if (txn)
-        rc = changed ? store_commit(&txn) : (store_abort(&txn), 0);
+    /* One shared transaction, one commit. */
+    int rc = s_run_writes(cfg, st, reqs, parsed, outs, n);
     if (rc) {
         /* Nothing of this batch is durable: every write answer becomes the error. */
         if (rc == RECT_E_STORAGE_FULL)
@@ -779,12 +856,20 @@ void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
         else
             snprintf(msg, sizeof msg, "the transaction could not be committed; nothing was changed");
         for (size_t i = 0; i < n; i++)
-            if (parsed[i])
+            if (parsed[i]) {
                 s_reply(&reqs[i], rc, msg, NULL, NULL, NULL);
+                s_outcome_set(&outs[i], rc, NULL);
+            }
     }
     for (size_t i = 0; i < n; i++) {
         if (parsed[i])
-            s_log(parsed[i], &reqs[i]);
+            s_log(parsed[i], &reqs[i], &outs[i]);
         json_decref(parsed[i]);
     }
+}
+
+void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n)
+{
+    dispatch_run_reads(cfg, st, reqs, n);
+    dispatch_run_writes(cfg, st, reqs, n);
 }

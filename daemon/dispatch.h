@@ -41,6 +41,8 @@ typedef struct {
     char *reply_data;
     size_t reply_data_len;
     int deferred; /* a long read left unanswered: run it with dispatch_run_read */
+    /* a write left for dispatch_run_writes (its parsed request, owned); NULL once answered */
+    json_t *write;
 } dispatch_req;
 
 /*
@@ -49,6 +51,17 @@ typedef struct {
  * may_defer set: those have deferred set instead.
  */
 void dispatch_run(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n);
+
+/*
+ * dispatch_run in two halves, so that the answers of the first can be sent
+ * before the writes' commit: dispatch_run_reads validates every request and
+ * answers refusals and reads (or defers them), leaving each write with
+ * reqs[i].write set; dispatch_run_writes then runs those in one
+ * transaction and one commit and answers them. Reads see the store as it
+ * was before the batch's writes either way.
+ */
+void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n);
+void dispatch_run_writes(const rect_cfg *cfg, store *st, dispatch_req *reqs, size_t n);
 
 /*
  * Answer one request that dispatch_run deferred, in a read transaction of

@@ -190,7 +190,9 @@ int item_apply(cmd_ctx *c, json_t *item, rect_action action, json_t *set, const 
         if (bad)
             goto done;
     } else {
-        if (!(old = json_deep_copy(item)) || !(now = json_deep_copy(item)))
+        /* item is not changed here: old only names what the indexes held */
+        old = json_incref(item);
+        if (!(now = json_deep_copy(item)))
             goto done;
         const char *key;
         json_t *v;

@@ -792,15 +792,16 @@ static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
 {
     notifier *n = ((s_pub_ctx *)ctx)->n;
     json_t *notice;
-    if (store_notice_get(t, id, &notice) == 0) {
-        char *text = fault_dumps(notice, JSON_COMPACT);
+    const char *text;
+    size_t len;
+    /* the notice as stored is its compact JSON: sent as it is, loaded only for its recipient */
+    if (store_notice_text(t, id, &text, &len, &notice) == 0) {
         const char *to = s_str(notice, "recipient");
-        if (text && to && n->pub) {
+        if (to && n->pub) {
             /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
             if (zmq_send(n->pub, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-                zmq_send(n->pub, text, strlen(text), ZMQ_DONTWAIT);
+                zmq_send(n->pub, text, len, ZMQ_DONTWAIT);
         }
-        free(text);
         json_decref(notice);
     }
     n->published = id;

@@ -637,7 +637,35 @@ static void s_reload(s_cfgs *cs, notifier *nt, void *pub)
 
 /* ---- the loop -------------------------------------------------------------- */
 
-/* Take the waiting requests in one batch, answer or hand them on. */
+/* Answer request i of a batch (or hand it to the readers), then let go of it. */
+static void s_answer(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_msg *m, dispatch_req *r)
+{
+    if (r->deferred) {
+        char why[512];
+        int rc = s_pool_push(pool, cfg, m, why, sizeof why);
+        if (rc == 0) {
+            s_msg_close(m);
+            return;
+        }
+        if (rc == RECT_E_TOO_BUSY)
+            dispatch_refuse(r, rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all", why);
+        else /* no memory to queue it: answer it here */
+            dispatch_run_read(cfg, st, r);
+    }
+    s_send(sock, m, r);
+    free(r->reply);
+    r->reply = NULL;
+    free(r->reply_data);
+    r->reply_data = NULL;
+    s_msg_close(m);
+}
+
+/*
+ * Take every waiting request in one batch. Refusals and reads are answered
+ * (or handed on) at once; the writes then share one transaction and one
+ * commit, and are answered after it. A read never waits for the fsync of
+ * the writes beside it.
+ */
 static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_msg *msgs, dispatch_req *reqs)
 {
     int ipc = strncmp(cfg->endpoint, "ipc://", 6) == 0;
@@ -650,28 +678,20 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
         reqs[batch].may_defer = may_defer;
         batch++;
     }
-    dispatch_run(cfg, st, reqs, batch);
+    dispatch_run_reads(cfg, st, reqs, batch);
+    int writes = 0;
     for (size_t i = 0; i < batch; i++) {
-        if (reqs[i].deferred) {
-            char why[512];
-            int rc = s_pool_push(pool, cfg, &msgs[i], why, sizeof why);
-            if (rc == 0) {
-                s_msg_close(&msgs[i]);
-                continue;
-            }
-            if (rc == RECT_E_TOO_BUSY)
-                dispatch_refuse(&reqs[i], rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all",
-                                why);
-            else /* no memory to queue it: answer it here */
-                dispatch_run_read(cfg, st, &reqs[i]);
-        }
-        s_send(sock, &msgs[i], &reqs[i]);
-        free(reqs[i].reply);
-        reqs[i].reply = NULL;
-        free(reqs[i].reply_data);
-        reqs[i].reply_data = NULL;
-        s_msg_close(&msgs[i]);
+        if (reqs[i].write)
+            writes = 1;
+        else
+            s_answer(cfg, st, sock, pool, &msgs[i], &reqs[i]);
     }
+    if (!writes)
+        return;
+    dispatch_run_writes(cfg, st, reqs, batch);
+    for (size_t i = 0; i < batch; i++)
+        if (msgs[i].nparts)
+            s_answer(cfg, st, sock, pool, &msgs[i], &reqs[i]);
 }
 
 /* Bind an endpoint with umask 0077 (the file is then given its configured mode). */

@@ -116,6 +116,24 @@ static int s_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned fla
     return rc ? rc : mdb_put(txn, dbi, k, v, flags);
 }
 
+/*
+ * s_put of a key that is usually the last of its database (a counter's
+ * next value: events, reply_log, a new item): MDB_APPEND fills the last
+ * page and starts a new one when it is full, where a put in the middle
+ * splits it in half (half-empty pages: a bigger file, more pages to
+ * write). A key that is not the last after all (LMDB checks, and returns
+ * MDB_KEYEXIST before it changes anything) is put the ordinary way.
+ */
+static int s_put_last(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+    MDB_val want = *v;
+    int rc = s_put(txn, dbi, k, v, flags | MDB_APPEND);
+    if (rc != MDB_KEYEXIST)
+        return rc;
+    *v = want;
+    return s_put(txn, dbi, k, v, flags);
+}
+
 static int s_del(MDB_txn *txn, MDB_dbi dbi, MDB_val *k)
 {
     int rc = fault_lmdb();
@@ -547,7 +565,8 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {S_KEY_U64, kb}, v = {strlen(text), text};
-    int rc = s_err(s_put(t->txn, t->s->items, &k, &v, 0), "item put");
+    /* a new item has the highest id yet */
+    int rc = s_err((old ? s_put : s_put_last)(t->txn, t->s->items, &k, &v, 0), "item put");
     free(text);
     if (rc)
         return rc;
@@ -681,7 +700,7 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
 
     s_be64(next, kb);
     MDB_val k = {S_KEY_U64, kb}, v = {64 + clen, NULL};
-    rc = s_put(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
+    rc = s_put_last(t->txn, t->s->events, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
     if (rc == 0) {
         memcpy(v.mv_data, head, 32);
         memcpy((char *)v.mv_data + 32, hash, 32);
@@ -696,7 +715,8 @@ int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out)
     s_be64(item, ikb);
     s_be64(next, ikb + 8);
     MDB_val ik = {S_KEY_ID_SEQ, ikb}, empty = {0, ""};
-    if ((item && (rc = s_err(s_put(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
+    /* the newest item's event is the last key (its id, then the newest seq) */
+    if ((item && (rc = s_err(s_put_last(t->txn, t->s->item_events, &ik, &empty, 0), "item_events put"))) ||
         (rc = s_counter_set(t, "next_seq", next + 1)) || (rc = s_meta_put(t, "head", hash, 32)))
         return rc;
     if (seq_out)
@@ -1003,15 +1023,20 @@ int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsign
         return rc;
     s_be64(next, nb);
     MDB_val lk = {S_KEY_U64, nb}, lv = {(size_t)n, kb};
-    if ((rc = s_err(s_put(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
+    if ((rc = s_err(s_put_last(t->txn, t->s->reply_log, &lk, &lv, 0), "reply_log put")) ||
         (rc = s_counter_set(t, "next_reply", next + 1)))
         return rc;
 
-    /* Prune the oldest beyond keep. */
+    /*
+     * Prune the oldest beyond keep, in steps: deleting one old reply per
+     * write rewrote the first page of reply_log and a page of replies (and
+     * their branch pages) in every commit; a step of them shares those.
+     */
     MDB_stat st;
+    uint64_t slack = keep / 16 < STORE_REPLY_PRUNE_STEP ? keep / 16 : STORE_REPLY_PRUNE_STEP;
     if ((rc = mdb_stat(t->txn, t->s->reply_log, &st)))
         return s_err(rc, "stat");
-    if (st.ms_entries <= keep)
+    if (st.ms_entries <= keep + slack)
         return 0;
     size_t excess = st.ms_entries - keep;
     MDB_cursor *cur;
@@ -1063,8 +1088,8 @@ int store_meta_text_set(store_txn *t, const char *key, const char *value)
 int store_notice_put(store_txn *t, json_t *notice)
 {
     uint64_t id = (uint64_t)json_integer_value(json_object_get(notice, "id"));
-    int rc;
-    if (id == 0) {
+    int rc, fresh = id == 0; /* a new notice has the highest id yet */
+    if (fresh) {
         if ((rc = s_counter(t, "next_notice", &id)))
             return rc;
         if (id == 0)
@@ -1088,12 +1113,12 @@ int store_notice_put(store_txn *t, json_t *notice)
     if (!text)
         return RECT_E_NOMEM;
     MDB_val k = {S_KEY_U64, kb}, v = {strlen(text), text};
-    rc = s_err(s_put(t->txn, t->s->notices, &k, &v, 0), "notice put");
+    rc = s_err((fresh ? s_put_last : s_put)(t->txn, t->s->notices, &k, &v, 0), "notice put");
     free(text);
     return rc;
 }
 
-int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len, json_t **notice)
 {
     unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
@@ -1101,8 +1126,18 @@ int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
     int rc = mdb_get(t->txn, t->s->notices, &k, &v);
     if (rc)
         return s_err(rc, "notice get");
-    *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
+    if (text) {
+        *text = v.mv_data;
+        *len = v.mv_size;
+    }
+    if (notice)
+        *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
     return rc;
+}
+
+int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+{
+    return store_notice_text(t, id, NULL, NULL, notice);
 }
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)

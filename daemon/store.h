@@ -169,7 +169,13 @@ int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char 
  */
 int store_reply_get(store_txn *t, const char *client, uint64_t seq, unsigned char digest[32], char **buf,
                     size_t *len);
-/* Store the reply to the request with this digest; prune the oldest beyond keep. */
+/*
+ * Store the reply to the request with this digest; keep at least the
+ * newest keep. The oldest are pruned in steps (STORE_REPLY_PRUNE_STEP):
+ * once more than keep + keep/16 (at most + that step) are stored, down to
+ * keep, so that most writes touch no page of the pruning.
+ */
+#define STORE_REPLY_PRUNE_STEP 256
 int store_reply_put(store_txn *t, const char *client, uint64_t seq, const unsigned char digest[32],
                     const char *buf, size_t len, uint64_t keep);
 
@@ -187,6 +193,12 @@ int store_meta_text_set(store_txn *t, const char *key, const char *value);
 int store_notice_put(store_txn *t, json_t *notice);
 /* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
+/*
+ * Notice id as stored (compact JSON, what store_notice_put wrote) and, when
+ * notice is not NULL, also loaded (a new reference): 0, RECT_E_NOT_FOUND, or
+ * rect_err. *text (not NUL-terminated) is valid until the transaction ends.
+ */
+int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len, json_t **notice);
 /* Ids of notices after `after`, in id order: of user, or of everyone when user is NULL. */
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx);
 

@@ -1477,6 +1477,42 @@ class Concurrency(Fixture):
             listed = {i["id"]: stored(i) for i in c.call("list")["items"]}
         eq(rawclient.rebuild_items(events), listed, "items rebuilt from events")
 
+    def test_many_writers_and_readers_together_are_all_answered_and_all_in_the_chain(self):
+        before = self.d.call("ping")
+        reqs, kinds = [], []
+        for n in range(32):
+            add = {"ref": "GC-%d" % n, "source": "self", "kind": "immediate", "title": "群提交 %d" % n}
+            reqs.append((self.d.admin, self._req("add", self.d.admin, add, "gc%d" % n), []))
+            kinds.append("add")
+            if n % 4 == 0:  # reads among the writes: answered, never part of the commit
+                reqs.append((self.d.admin, {"v": 1, "cmd": "show", "user": self.d.admin,
+                                            "args": {"item": 1}}, []))
+                kinds.append("show")
+        raw = self._together(reqs)
+        replies = [json.loads(r) for r in raw]
+        ids = []
+        for kind, rep in zip(kinds, replies):
+            check(rep["ok"], "%s: %r" % (kind, rep))
+            if kind == "add":
+                ids.append(rep["result"]["item"]["id"])
+            else:
+                eq(rep["result"]["item"]["id"], 1, "show's item")
+        first = before["items"] + 1
+        eq(sorted(ids), list(range(first, first + 32)), "32 new ids, none twice, none skipped")
+        ping = self.d.call("ping")
+        eq(ping["events"], before["events"] + 32, "one claim each")
+        with self.d.raw() as c:
+            events = rawclient.all_events(c)
+            rawclient.verify_chain(events, ping["head"])
+            claimed = {e["item"] for e in events[before["events"]:] if e["action"] == "claim"}
+            eq(claimed, set(ids), "every acknowledged add is in the chain")
+            listed = {i["id"]: stored(i) for i in c.call("list")["items"]}
+        eq(rawclient.rebuild_items(events), listed, "items rebuilt from events")
+        # the same writes again, together: retries, answered from the reply cache byte for byte
+        again = self._together([r for r, k in zip(reqs, kinds) if k == "add"])
+        eq(again, [r for r, k in zip(raw, kinds) if k == "add"], "retries answered as before")
+        eq(self.d.call("ping")["events"], ping["events"], "retries change nothing")
+
     def test_the_same_write_twice_at_once_is_applied_once(self):
         owner = self.owner_of(1)
         req = self._req("evidence", owner, {"item": 1, "note": "同一请求"}, "twin", 7)

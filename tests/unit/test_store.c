@@ -287,6 +287,49 @@ static void test_replies_are_kept_and_pruned_oldest_first(void **state)
     store_abort(&t);
 }
 
+/* Count the stored replies of client c1 among seqs 1..n. */
+static int s_replies_kept(store_txn *t, uint64_t n, uint64_t *oldest)
+{
+    int kept = 0;
+    *oldest = 0;
+    for (uint64_t seq = 1; seq <= n; seq++) {
+        unsigned char got[32];
+        char *buf;
+        size_t len;
+        if (store_reply_get(t, "c1", seq, got, &buf, &len) == 0) {
+            kept++;
+            free(buf);
+            if (!*oldest)
+                *oldest = seq;
+        }
+    }
+    return kept;
+}
+
+/* With keep = 1600: pruned in steps of 100 (keep/16), never below keep, always the oldest. */
+static void test_replies_are_pruned_in_steps_never_below_keep(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    unsigned char digest[32] = {0};
+    uint64_t oldest;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    for (uint64_t seq = 1; seq <= 1800; seq++) {
+        assert_int_equal(store_reply_put(t, "c1", seq, digest, "{}", 2, 1600), 0);
+        if (seq == 1700) { /* keep + 100: not yet */
+            assert_int_equal(s_replies_kept(t, seq, &oldest), 1700);
+            assert_int_equal(oldest, 1);
+        }
+        if (seq == 1701) { /* one more: down to keep, the oldest gone */
+            assert_int_equal(s_replies_kept(t, seq, &oldest), 1600);
+            assert_int_equal(oldest, 102);
+        }
+    }
+    assert_int_equal(s_replies_kept(t, 1800, &oldest), 1699);
+    assert_int_equal(oldest, 102);
+    store_abort(&t);
+}
+
 static void test_second_open_of_a_data_dir_is_refused(void **state)
 {
     fixture *f = *state;
@@ -489,6 +532,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_scans_start_at_a_cursor_and_go_on_in_key_order, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_date_indexes_hold_only_the_items_a_date_still_concerns, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_replies_are_pruned_in_steps_never_below_keep, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
