@@ -9,11 +9,15 @@
  */
 #include "notify.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "calendar.h"
@@ -34,13 +38,16 @@ static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTE
 typedef struct {
     const rect_cfg *cfg;
     const char *today;
-    json_t *open;    /* items not closed, with their facts (facts_annotate) */
-    json_t *reviews; /* closed long-term items whose review is due */
+    json_t *open;             /* items not closed, with their facts (facts_annotate) */
+    json_t *reviews;          /* closed long-term items whose review is due */
+    const atomic_int *cancel; /* may be NULL: when set, stop (rectd is stopping) */
 } s_gather;
 
 static int s_gather_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
     s_gather *g = ctx;
+    if (g->cancel && atomic_load(g->cancel))
+        return RECT_E_INTERNAL;
     if (item_state(item) == RECT_ST_CLOSED) {
         const char *due = json_string_value(json_object_get(item, "next_review"));
         if (due && strcmp(due, g->today) <= 0)
@@ -230,11 +237,72 @@ static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
 
 /* ---- building notices ---------------------------------------------------- */
 
+/*
+ * A notice the job will store: everything notify_store needs, built in the
+ * snapshot (off the loop) and stored at the commit.
+ */
 typedef struct {
-    cmd_ctx *c;
+    const char *kind;
+    const rect_user *u;              /* of the plan's config */
+    json_t *items, *reviews, *extra; /* owned; extra may be NULL */
+    char *text;                      /* owned; NULL: it could not be built (out of memory) */
+    char subject[160];
+} s_note;
+
+typedef struct {
+    s_note *v;
+    size_t n, cap;
+} s_notes;
+
+/* An item the snapshot found due for escalation. */
+typedef struct {
+    uint64_t id;
+    json_t *brief; /* its notice summary with the escalations it will have; NULL: dropped at the commit */
+} s_cand;
+
+/*
+ * What one day's job writes, built from one read snapshot (s_build) and
+ * written by s_apply in a write transaction: see notify_job and
+ * s_maybe_run_job, and docs/DESIGN.md section 9.
+ */
+typedef struct {
+    const rect_cfg *cfg; /* the config it was built with (SIGHUP keeps old ones alive) */
+    char day[RECT_DATE_LEN];
+    uint64_t next_seq; /* the snapshot's chain head: nothing changed while it still is */
+    unsigned char head[32];
+    s_cand *cand;
+    size_t n_cand;
+    s_notes digests, escalations;
+} s_plan;
+
+typedef struct {
+    const rect_cfg *cfg;
     const char *day;
-    int notices;
+    s_notes *out;
 } s_job;
+
+static void s_notes_free(s_notes *ns)
+{
+    for (size_t i = 0; i < ns->n; i++) {
+        json_decref(ns->v[i].items);
+        json_decref(ns->v[i].reviews);
+        json_decref(ns->v[i].extra);
+        free(ns->v[i].text);
+    }
+    free(ns->v);
+    memset(ns, 0, sizeof *ns);
+}
+
+static void s_plan_free(s_plan *p)
+{
+    for (size_t i = 0; i < p->n_cand; i++)
+        json_decref(p->cand[i].brief);
+    free(p->cand);
+    p->cand = NULL;
+    p->n_cand = 0;
+    s_notes_free(&p->digests);
+    s_notes_free(&p->escalations);
+}
 
 /* Count items of a light in an array of briefs. */
 static json_int_t s_count(json_t *items, const char *light)
@@ -285,20 +353,47 @@ done:
     return rc;
 }
 
-/* notify_store for the job: text taken (freed), the notice counted. */
+/* Add a notice to the job's plan: items, reviews and the text taken, extra borrowed (may be NULL). */
 static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
                    s_text *text, const char *subject, json_t *extra)
 {
-    int rc = notify_store(j->c, j->day, kind, u, items, reviews,
-                          text->failed ? NULL
-                          : text->buf  ? text->buf
-                                       : "",
-                          subject, extra);
-    if (rc == 0)
-        j->notices++;
-    free(text->buf);
+    s_notes *ns = j->out;
+    char *buf = text->failed ? NULL : text->buf ? text->buf : fault_strdup("");
     text->buf = NULL;
-    return rc;
+    if (!buf || !items || !reviews)
+        goto nomem;
+    if (ns->n == ns->cap) {
+        size_t cap = ns->cap ? ns->cap * 2 : 16;
+        s_note *v = fault_realloc(ns->v, cap * sizeof *v);
+        if (!v)
+            goto nomem;
+        ns->v = v;
+        ns->cap = cap;
+    }
+    s_note *nt = &ns->v[ns->n++];
+    *nt = (s_note){kind, u, items, reviews, json_incref(extra), buf, {0}};
+    snprintf(nt->subject, sizeof nt->subject, "%s", subject);
+    return 0;
+nomem:
+    free(buf);
+    json_decref(items);
+    json_decref(reviews);
+    return RECT_E_NOMEM;
+}
+
+/* Store the plan's notices in c->txn; *count += how many. */
+static int s_store_notes(cmd_ctx *c, const char *day, s_notes *ns, int *count)
+{
+    for (size_t i = 0; i < ns->n; i++) {
+        s_note *nt = &ns->v[i];
+        int rc =
+            notify_store(c, day, nt->kind, nt->u, nt->items, nt->reviews, nt->text, nt->subject, nt->extra);
+        nt->items = nt->reviews = NULL; /* notify_store took them */
+        if (rc)
+            return rc;
+        (*count)++;
+    }
+    return 0;
 }
 
 json_t *notify_brief(const rect_cfg *cfg, const json_t *item, const char *today)
@@ -360,8 +455,8 @@ static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
     s_add(&t, "【整改事项提醒】%s %s:\n", j->day, u->display);
     s_add(&t, "您负责的整改事项：逾期 %lld 项，即将到期 %lld 项，待巩固复查 %zu 项。\n", (long long)red,
           (long long)yellow, json_array_size(reviews));
-    s_list_section(&t, j->c->cfg, "逾期（红灯）", items, "red", 0);
-    s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 0);
+    s_list_section(&t, j->cfg, "逾期（红灯）", items, "red", 0);
+    s_list_section(&t, j->cfg, "即将到期（黄灯）", items, "yellow", 0);
     if (json_array_size(reviews)) {
         s_add(&t, "待巩固复查：\n");
         json_array_foreach(reviews, i, it)
@@ -398,9 +493,9 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
     s_add(&t, "【分管整改事项】%s %s:\n", j->day, u->display);
     s_add(&t, "您分管的整改事项：逾期 %lld 项，即将到期 %lld 项，待销号 %zu 项，待巩固复查 %zu 项。\n",
           (long long)red, (long long)yellow, json_array_size(awaiting), json_array_size(reviews));
-    s_list_section(&t, j->c->cfg, "逾期（红灯）", items, "red", 1);
-    s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 1);
-    s_awaiting_section(&t, j->c->cfg, awaiting);
+    s_list_section(&t, j->cfg, "逾期（红灯）", items, "red", 1);
+    s_list_section(&t, j->cfg, "即将到期（黄灯）", items, "yellow", 1);
+    s_awaiting_section(&t, j->cfg, awaiting);
     char subject[160];
     snprintf(subject, sizeof subject, "分管整改事项 %s：逾期 %lld，即将到期 %lld", j->day, (long long)red,
              (long long)yellow);
@@ -417,7 +512,7 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
 /* Admin summary: counts by unit and light, and the red list. */
 static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
 {
-    const rect_cfg *cfg = j->c->cfg;
+    const rect_cfg *cfg = j->cfg;
     json_t *items = json_array(), *by_unit = json_object(), *awaiting = json_array(), *it;
     size_t i;
     json_int_t lights[3] = {0, 0, 0}; /* green, yellow, red */
@@ -513,73 +608,86 @@ static int s_already_escalated(store_txn *t, json_int_t id, int *yes)
     return 0;
 }
 
-/* Escalate the open items red for too long; the escalated briefs go to *out. */
-static int s_escalate(s_job *j, s_gather *g, json_t *out)
+/*
+ * Is this item (with its facts at day: facts_annotate) due for an escalation
+ * today? Red, open, more than notify.escalate_after_days overdue, not
+ * escalated since its deadline last changed, and the rule book lets rectd
+ * escalate it. *due 1 or 0, *late its days overdue. 0 or rect_err. The one
+ * rule: the snapshot asks it of every red item, the commit again of each
+ * candidate when the record moved in between.
+ */
+static int s_escalation_due(const rect_cfg *cfg, store_txn *t, const json_t *it, int *due, json_int_t *late)
 {
-    cmd_ctx *c = j->c;
-    const rect_user *actor = c->actor;
-    int rc = 0;
-    size_t i;
-    json_t *it;
-    c->actor = &s_system;
-    json_array_foreach(g->open, i, it) {
-        json_int_t late = json_integer_value(json_object_get(it, "days_overdue"));
-        if (!s_eq(it, "light", "red") || late <= (json_int_t)c->cfg->escalate_after_days)
-            continue;
-        int done;
-        json_int_t id = json_integer_value(json_object_get(it, "id"));
-        if ((rc = s_already_escalated(c->txn, id, &done)))
-            break;
-        if (done)
-            continue;
-        json_t *item;
-        if ((rc = store_item_get(c->txn, (uint64_t)id, &item)))
-            break;
-        wf_item wi = {.state = item_state(item), .owner = s_str(item, "owner")};
-        wf_actor who = {RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
-        rect_state to;
-        char why[256], comment[160];
-        if (wf_check(RECT_ACT_ESCALATE, &wi, &who, NULL, &to, why, sizeof why) != 0) {
-            json_decref(item);
-            continue;
-        }
-        snprintf(comment, sizeof comment, "逾期 %lld 天，超过 %u 天，督办", (long long)late,
-                 c->cfg->escalate_after_days);
-        json_t *set =
-            json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
-        rc = item_apply(c, item, RECT_ACT_ESCALATE, set, comment, NULL, NULL);
-        json_decref(item);
-        if (rc)
-            break;
-        json_t *b = s_brief(it);
-        if (!b ||
-            json_object_set_new(b, "escalations",
-                                json_integer(json_integer_value(json_object_get(it, "escalations")) + 1))) {
-            json_decref(b);
-            rc = RECT_E_NOMEM;
-            break;
-        }
-        if (json_array_append_new(out, b)) { /* b is gone either way */
-            rc = RECT_E_NOMEM;
-            break;
-        }
-    }
-    c->actor = actor;
-    return rc;
+    *due = 0;
+    *late = json_integer_value(json_object_get(it, "days_overdue"));
+    if (!s_eq(it, "light", "red") || !json_is_true(json_object_get(it, "open")) ||
+        *late <= (json_int_t)cfg->escalate_after_days)
+        return 0;
+    int done;
+    int rc = s_already_escalated(t, json_integer_value(json_object_get(it, "id")), &done);
+    if (rc || done)
+        return rc;
+    wf_item wi = {.state = item_state(it), .owner = s_str(it, "owner")};
+    wf_actor who = {RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
+    rect_state to;
+    char why[256];
+    *due = wf_check(RECT_ACT_ESCALATE, &wi, &who, NULL, &to, why, sizeof why) == 0;
+    return 0;
 }
 
-/* One escalation notice per leader concerned and per admin. */
-static int s_escalation_notices(s_job *j, json_t *escalated)
+/* The brief of an escalated item (it annotated): its summary with the escalations it now has. */
+static json_t *s_escalated_brief(const json_t *it)
 {
-    const rect_cfg *cfg = j->c->cfg;
+    json_t *b = s_brief(it);
+    if (b && json_object_set_new(b, "escalations",
+                                 json_integer(json_integer_value(json_object_get(it, "escalations")) + 1))) {
+        json_decref(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* In the snapshot: the open items due for escalation become the plan's candidates. */
+static int s_candidates(s_plan *p, store_txn *t, s_gather *g)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(g->open, i, it) {
+        int due;
+        json_int_t late;
+        int rc = s_escalation_due(p->cfg, t, it, &due, &late);
+        if (rc)
+            return rc;
+        if (!due)
+            continue;
+        if (p->n_cand % 64 == 0) {
+            s_cand *v = fault_realloc(p->cand, (p->n_cand + 64) * sizeof *v);
+            if (!v)
+                return RECT_E_NOMEM;
+            p->cand = v;
+        }
+        s_cand *cd = &p->cand[p->n_cand];
+        cd->id = (uint64_t)json_integer_value(json_object_get(it, "id"));
+        if (!(cd->brief = s_escalated_brief(it)))
+            return RECT_E_NOMEM;
+        p->n_cand++;
+    }
+    return 0;
+}
+
+/* One escalation notice per leader concerned and per admin, of the candidates not dropped. */
+static int s_escalation_notices(s_job *j, const s_plan *p)
+{
+    const rect_cfg *cfg = j->cfg;
     for (size_t u = 0; u < cfg->n_users; u++) {
         const rect_user *user = &cfg->users[u];
         int admin = (user->roles & RECT_ROLE_ADMIN) != 0;
         json_t *items = json_array(), *it;
         size_t i;
         int bad = !items;
-        json_array_foreach(escalated, i, it) {
-            if (admin || s_eq(it, "leader", user->name))
+        for (size_t k = 0; k < p->n_cand && !bad; k++) {
+            it = p->cand[k].brief;
+            if (it && (admin || s_eq(it, "leader", user->name)))
                 bad |= json_array_append(items, it);
         }
         if (bad) {
@@ -605,62 +713,195 @@ static int s_escalation_notices(s_job *j, json_t *escalated)
     return 0;
 }
 
+/*
+ * Build the job of p->day from the snapshot t (read-only use: a read
+ * transaction off the loop, or the write transaction of notify_run): the
+ * candidates for escalation, every digest and the escalation notices.
+ * cancel (may be NULL) stops it early (RECT_E_INTERNAL) when set.
+ * Writes nothing. 0 or rect_err; p is freed by s_plan_free either way.
+ */
+static int s_build(s_plan *p, store_txn *t, const atomic_int *cancel)
+{
+    s_gather g = {p->cfg, p->day, NULL, NULL, cancel};
+    s_job dj = {p->cfg, p->day, &p->digests}, ej = {p->cfg, p->day, &p->escalations};
+    int rc = store_head(t, &p->next_seq, p->head);
+    if (rc == 0)
+        rc = s_gather_all(t, &g);
+    if (rc == 0)
+        rc = s_candidates(p, t, &g);
+    /*
+     * The digests come from the same snapshot: an escalation changes only
+     * the item's escalations, which no digest shows.
+     */
+    for (size_t u = 0; u < p->cfg->n_users && rc == 0; u++) {
+        const rect_user *user = &p->cfg->users[u];
+        /* Anyone who owns an item hears about it, whatever their roles. */
+        if ((user->roles & RECT_ROLE_OWNER) || s_owns(&g, user->name))
+            rc = s_owner_notice(&dj, user, &g);
+        if (rc == 0 && (user->roles & RECT_ROLE_LEADER))
+            rc = s_leader_notice(&dj, user, &g);
+        if (rc == 0 && (user->roles & RECT_ROLE_ADMIN))
+            rc = s_admin_notice(&dj, user, &g);
+    }
+    if (rc == 0)
+        rc = s_escalation_notices(&ej, p);
+    json_decref(g.open);
+    json_decref(g.reviews);
+    return rc;
+}
+
+/*
+ * At the commit, when the record moved since the snapshot: is candidate cd
+ * (item, read now in c->txn) still due? If not, it is dropped; if its
+ * brief changed, it gets the new one. *changed 1 if either.
+ */
+static int s_recheck(cmd_ctx *c, s_plan *p, s_cand *cd, const json_t *item, int *changed)
+{
+    json_t *copy = json_deep_copy(item);
+    facts_tz tz = {{0}, 0};
+    int due = 0, rc = RECT_E_NOMEM;
+    json_int_t late;
+    if (!copy || facts_annotate(c->cfg, copy, p->day, &tz, NULL))
+        goto done;
+    if ((rc = s_escalation_due(c->cfg, c->txn, copy, &due, &late)))
+        goto done;
+    json_t *b = due ? s_escalated_brief(copy) : NULL;
+    if (due && !b) {
+        rc = RECT_E_NOMEM;
+        goto done;
+    }
+    if (!b || !json_equal(b, cd->brief))
+        *changed = 1;
+    json_decref(cd->brief);
+    cd->brief = b;
+done:
+    json_decref(copy);
+    return rc;
+}
+
+/*
+ * Write the plan in c->txn: the escalation events (through item_apply, the
+ * one writer of items), then the digests and the escalation notices with
+ * their pending deliveries. If the chain head is no longer the snapshot's,
+ * each candidate is checked again by id (s_recheck): one closed, re-planned
+ * or escalated by hand meanwhile is dropped, and the escalation notices are
+ * built again from what was escalated. The digests stay the snapshot's: a
+ * picture of the record at one instant, like any notice. *notices and
+ * *escalated: what was written. 0 or rect_err.
+ */
+static int s_apply(cmd_ctx *c, s_plan *p, int *notices, json_int_t *escalated)
+{
+    uint64_t next_seq;
+    unsigned char head[32];
+    const rect_user *actor = c->actor;
+    int rc = store_head(c->txn, &next_seq, head), changed = 0;
+    int moved = rc == 0 && (next_seq != p->next_seq || memcmp(head, p->head, sizeof head) != 0);
+    *notices = 0;
+    *escalated = 0;
+    c->actor = &s_system;
+    for (size_t k = 0; k < p->n_cand && rc == 0; k++) {
+        s_cand *cd = &p->cand[k];
+        json_t *item;
+        if ((rc = store_item_get(c->txn, cd->id, &item)))
+            break;
+        if (moved && (rc = s_recheck(c, p, cd, item, &changed)) == 0 && !cd->brief) {
+            json_decref(item);
+            continue;
+        }
+        if (rc == 0) {
+            char comment[160];
+            json_int_t late = json_integer_value(json_object_get(cd->brief, "days_overdue"));
+            snprintf(comment, sizeof comment, "逾期 %lld 天，超过 %u 天，督办", (long long)late,
+                     c->cfg->escalate_after_days);
+            json_t *set = json_pack("{sI}", "escalations",
+                                    json_integer_value(json_object_get(item, "escalations")) + 1);
+            rc = item_apply(c, item, RECT_ACT_ESCALATE, set, comment, NULL, NULL);
+            (*escalated)++;
+        }
+        json_decref(item);
+    }
+    c->actor = actor;
+    if (rc == 0 && changed) {
+        s_job ej = {p->cfg, p->day, &p->escalations};
+        s_notes_free(&p->escalations);
+        rc = s_escalation_notices(&ej, p);
+    }
+    if (rc == 0)
+        rc = s_store_notes(c, p->day, &p->digests, notices);
+    if (rc == 0)
+        rc = s_store_notes(c, p->day, &p->escalations, notices);
+    return rc;
+}
+
+/* Is the day done by job_day (buf of RECT_DATE_LEN + 8)? 1, 0, or rect_err. */
+static int s_day_done(store_txn *t, const char *day, char *done, size_t len)
+{
+    int rc = store_meta_text(t, "job_day", done, len);
+    if (rc)
+        return rc;
+    return done[0] && strcmp(done, day) >= 0;
+}
+
+/* Mark day done (unless a later day already is) and answer {"day","ran","notices","escalated"}. */
+static int s_finish(cmd_ctx *c, const char *day, const char *done, int notices, json_int_t escalated,
+                    json_t **result)
+{
+    int rc = 0;
+    if (!done[0] || strcmp(done, day) < 0)
+        rc = store_meta_text_set(c->txn, "job_day", day);
+    if (rc)
+        return rc;
+    *result = json_pack("{sssbsisI}", "day", day, "ran", 1, "notices", notices, "escalated", escalated);
+    return *result ? 0 : RECT_E_NOMEM;
+}
+
 int notify_job(cmd_ctx *c, const char *day, int force, json_t **result)
 {
     char done[RECT_DATE_LEN + 8];
-    s_gather g = {c->cfg, day, NULL, NULL};
-    s_job j = {c, day, 0};
-    json_t *escalated = json_array();
-    int rc = store_meta_text(c->txn, "job_day", done, sizeof done);
+    s_plan p = {.cfg = c->cfg};
+    int notices = 0;
+    json_int_t escalated = 0;
     *result = NULL;
-    if (rc)
+    snprintf(p.day, sizeof p.day, "%s", day);
+    int rc = s_day_done(c->txn, day, done, sizeof done);
+    if (rc < 0)
         goto fail;
-    if (!force && done[0] && strcmp(done, day) >= 0) {
+    if (rc == 1 && !force) {
         *result = json_pack("{sssbsisiss}", "day", day, "ran", 0, "notices", 0, "escalated", 0,
                             "done_through", done);
-        json_decref(escalated);
         return *result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
     }
-    if ((rc = s_gather_all(c->txn, &g)) || (rc = s_escalate(&j, &g, escalated)))
+    /* By hand, the snapshot is the write transaction itself: nothing moves in between. */
+    if ((rc = s_build(&p, c->txn, NULL)) || (rc = s_apply(c, &p, &notices, &escalated)) ||
+        (rc = s_finish(c, day, done, notices, escalated, result)))
         goto fail;
-    /* Re-read what escalation changed, so the digests show today's counts. */
-    json_decref(g.open);
-    json_decref(g.reviews);
-    g.open = g.reviews = NULL;
-    if ((rc = s_gather_all(c->txn, &g)))
-        goto fail;
-    for (size_t u = 0; u < c->cfg->n_users && rc == 0; u++) {
-        const rect_user *user = &c->cfg->users[u];
-        /* Anyone who owns an item hears about it, whatever their roles. */
-        if ((user->roles & RECT_ROLE_OWNER) || s_owns(&g, user->name))
-            rc = s_owner_notice(&j, user, &g);
-        if (rc == 0 && (user->roles & RECT_ROLE_LEADER))
-            rc = s_leader_notice(&j, user, &g);
-        if (rc == 0 && (user->roles & RECT_ROLE_ADMIN))
-            rc = s_admin_notice(&j, user, &g);
-    }
-    if (rc == 0)
-        rc = s_escalation_notices(&j, escalated);
-    if (rc == 0 && (!done[0] || strcmp(done, day) < 0))
-        rc = store_meta_text_set(c->txn, "job_day", day);
-    if (rc)
-        goto fail;
-    *result = json_pack("{sssbsisI}", "day", day, "ran", 1, "notices", j.notices, "escalated",
-                        (json_int_t)json_array_size(escalated));
-    json_decref(g.open);
-    json_decref(g.reviews);
-    json_decref(escalated);
-    return *result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
+    s_plan_free(&p);
+    return 0;
 fail:
-    json_decref(g.open);
-    json_decref(g.reviews);
-    json_decref(escalated);
+    s_plan_free(&p);
     if (!c->msg[0])
         cmd_fail(c, rc, "the daily job for %s failed: %s; nothing was recorded", day, rect_err_name(rc));
     return rc;
 }
 
-/* ---- delivery ------------------------------------------------------------ */
+/* ---- the daily job off the loop ------------------------------------------- */
+
+/*
+ * The job being built: one at a time, by a thread of its own in a read
+ * transaction, while the loop answers requests; the loop commits its plan
+ * (s_job_commit). `running` is the loop's alone; the builder writes plan and
+ * rc, then sets finished; pthread_join orders them before the loop reads.
+ */
+typedef struct {
+    pthread_t thread;
+    int running;         /* started and not joined (the loop's) */
+    atomic_int finished; /* the plan is ready, or rc says why not */
+    atomic_int cancel;   /* rectd is stopping: give up (nothing is written) */
+    store *st;
+    const char *hold; /* RECTD_TEST_JOB_HOLD (a test facility), or NULL */
+    s_plan plan;
+    int rc;
+} s_builder;
 
 struct notifier {
     const rect_cfg *cfg;
@@ -670,7 +911,81 @@ struct notifier {
     uint64_t published;           /* notices up to this id have been published */
     char done_day[RECT_DATE_LEN]; /* the job is known to have run through this day */
     time_t retry_at;              /* after a failed job: not before this instant */
+    s_builder b;
 };
+
+/*
+ * The test facility RECTD_TEST_JOB_HOLD=PATH: once the plan is built, say
+ * so in PATH.built (the day, written whole by a rename) and wait while PATH
+ * exists, so a test can act between the snapshot and the commit.
+ */
+static void s_hold(s_builder *b)
+{
+    char path[4096], tmp[4120];
+    if (!b->hold || snprintf(path, sizeof path, "%s.built", b->hold) >= (int)sizeof path)
+        return;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%s\n", b->plan.day);
+        if (fclose(f) == 0)
+            rename(tmp, path);
+    }
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    while (!atomic_load(&b->cancel) && access(b->hold, F_OK) == 0)
+        nanosleep(&ts, NULL);
+}
+
+static void *s_builder_run(void *arg)
+{
+    s_builder *b = arg;
+    store_txn *t;
+    b->rc = store_begin(b->st, 0, NULL, &t);
+    if (b->rc == 0) {
+        b->rc = s_build(&b->plan, t, &b->cancel);
+        store_abort(&t);
+    }
+    s_hold(b);
+    atomic_store(&b->finished, 1);
+    return NULL;
+}
+
+/* Start building day's job with cfg: 0, or -1 (no thread). */
+static int s_builder_start(s_builder *b, const rect_cfg *cfg, const char *day)
+{
+    s_plan_free(&b->plan);
+    b->plan = (s_plan){.cfg = cfg};
+    snprintf(b->plan.day, sizeof b->plan.day, "%s", day);
+    b->rc = 0;
+    atomic_store(&b->finished, 0);
+    atomic_store(&b->cancel, 0);
+    /* Stop signals stay the loop's, so that they interrupt its zmq_poll at once. */
+    sigset_t stopsigs, oldmask;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGINT);
+    sigaddset(&stopsigs, SIGTERM);
+    sigaddset(&stopsigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
+    int rc = pthread_create(&b->thread, NULL, s_builder_run, b);
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    if (rc != 0)
+        return -1;
+    b->running = 1;
+    return 0;
+}
+
+/* Wait for the builder (told to give up if cancel) and take its thread back. */
+static void s_builder_join(s_builder *b, int cancel)
+{
+    if (!b->running)
+        return;
+    if (cancel)
+        atomic_store(&b->cancel, 1);
+    pthread_join(b->thread, NULL);
+    b->running = 0;
+}
+
+/* ---- delivery ------------------------------------------------------------ */
 
 static int s_max_id_cb(store_txn *t, uint64_t id, void *ctx)
 {
@@ -687,6 +1002,14 @@ notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub)
     n->cfg = cfg;
     n->st = st;
     n->pub = pub;
+    n->b.st = st;
+    n->b.hold = getenv("RECTD_TEST_JOB_HOLD");
+    if (n->b.hold && !n->b.hold[0])
+        n->b.hold = NULL;
+    if (n->b.hold)
+        log_msg(LOG_LEVEL_WARNING,
+                "RECTD_TEST_JOB_HOLD is set (a test facility): the daily job waits while %s exists",
+                n->b.hold);
     if (!(n->hooks = hooks_new(cfg, cfg->data_dir))) {
         free(n);
         return NULL;
@@ -709,33 +1032,98 @@ void notifier_destroy(notifier **n_p)
 {
     if (!n_p || !*n_p)
         return;
+    /* A job being built is given up: nothing of it was written, the next start runs the day. */
+    s_builder_join(&(*n_p)->b, 1);
+    s_plan_free(&(*n_p)->b.plan);
     hooks_destroy(&(*n_p)->hooks);
     free(*n_p);
     *n_p = NULL;
 }
 
 /* A context like a request's, acting as rectd itself. */
-static void s_system_ctx(notifier *n, cmd_ctx *c, store_txn *t)
+static void s_system_ctx(const rect_cfg *cfg, cmd_ctx *c, store_txn *t)
 {
     memset(c, 0, sizeof *c);
-    c->cfg = n->cfg;
+    c->cfg = cfg;
     c->actor = &s_system;
     c->txn = t;
     c->now = rect_now();
     instant_format(c->now, c->now_text);
 }
 
-/* Run today's job if notify.at has passed and the day is not done. */
+/*
+ * The builder has finished: write its plan in one short write transaction
+ * that first reads job_day again (notify_run may have done the day since
+ * the snapshot: then nothing is written), then s_apply (which checks the
+ * candidates again if the record moved) and job_day, committed together.
+ */
+static void s_job_commit(notifier *n)
+{
+    s_builder *b = &n->b;
+    s_plan *p = &b->plan;
+    char done[RECT_DATE_LEN + 8] = "";
+    cmd_ctx c;
+    json_int_t escalated = 0;
+    int notices = 0, rc = b->rc;
+    s_builder_join(b, 0);
+    memset(&c, 0, sizeof c);
+    store_txn *t = NULL;
+    if (rc == 0 && (rc = store_begin(n->st, 1, NULL, &t)) == 0) {
+        /* the plan's config throughout: its users are the ones its notices name */
+        s_system_ctx(p->cfg, &c, t);
+        rc = s_day_done(t, p->day, done, sizeof done);
+        if (rc == 1) {
+            store_abort(&t);
+            snprintf(n->done_day, sizeof n->done_day, "%.10s", done);
+            log_msg(LOG_LEVEL_INFO,
+                    "daily job %s: already done (through %s) when it was built; nothing written", p->day,
+                    done);
+            s_plan_free(p);
+            return;
+        }
+        json_t *res = NULL;
+        if (rc == 0 && (rc = s_apply(&c, p, &notices, &escalated)) == 0 &&
+            (rc = s_finish(&c, p->day, done, notices, escalated, &res)) == 0)
+            rc = store_commit(&t);
+        else
+            store_abort(&t);
+        json_decref(res);
+    }
+    time_t now = rect_now();
+    if (rc) {
+        n->retry_at = now + 60; /* say it once a minute, not at every tick */
+        log_msg(LOG_LEVEL_ERROR,
+                "daily job for %s failed: %s%s%s; nothing was recorded, retrying in a minute", p->day,
+                rect_err_name(rc), c.msg[0] ? ": " : "", c.msg);
+    } else {
+        long missed = done[0] ? date_days(p->day) - date_days(done) - 1 : 0;
+        if (missed > 0)
+            log_msg(LOG_LEVEL_NOTICE,
+                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's",
+                    missed, done, p->day);
+        snprintf(n->done_day, sizeof n->done_day, "%s", p->day);
+        log_msg(LOG_LEVEL_INFO, "daily job %s (at %s): %d notices, %lld escalated", p->day, c.now_text,
+                notices, (long long)escalated);
+    }
+    s_plan_free(p);
+}
+
 /*
  * Run the job of the last day whose notify.at has passed, if that day is not
  * done: today after notify.at; before it, yesterday — so a rectd that was
  * down over notify.at (even across midnight) still sends that day's
  * notices when it comes back. Days further back are not run (their digests
  * would be stale); the log says they were missed. A database whose job never
- * ran waits for today's notify.at.
+ * ran waits for today's notify.at. The job is built off the loop
+ * (s_builder) and committed at the first tick after it is ready.
  */
 static void s_maybe_run_job(notifier *n)
 {
+    if (n->b.running) {
+        if (atomic_load(&n->b.finished))
+            s_job_commit(n);
+        return;
+    }
     time_t now = rect_now();
     struct tm tm;
     char today[RECT_DATE_LEN], day[RECT_DATE_LEN], done[RECT_DATE_LEN + 8];
@@ -750,38 +1138,21 @@ static void s_maybe_run_job(notifier *n)
     if (strcmp(day, n->done_day) <= 0)
         return; /* known done: no transaction at every tick */
     store_txn *t;
-    if (store_begin(n->st, 1, NULL, &t) != 0)
+    if (store_begin(n->st, 0, NULL, &t) != 0)
         return;
-    if (store_meta_text(t, "job_day", done, sizeof done) != 0 || (done[0] && strcmp(done, day) >= 0) ||
-        (!done[0] && !passed)) {
+    int rc = s_day_done(t, day, done, sizeof done);
+    store_abort(&t);
+    if (rc < 0)
+        return;
+    if (rc == 1 || (!done[0] && !passed)) {
         snprintf(n->done_day, sizeof n->done_day, "%.10s", done[0] ? done : "");
-        store_abort(&t);
         return;
     }
-    long missed = done[0] ? date_days(day) - date_days(done) - 1 : 0;
-    cmd_ctx c;
-    s_system_ctx(n, &c, t);
-    json_t *res = NULL;
-    int rc = notify_job(&c, day, 0, &res);
-    if (rc == 0)
-        rc = store_commit(&t);
-    else
-        store_abort(&t);
-    if (rc) {
-        n->retry_at = now + 60; /* say it once a minute, not at every tick */
-        log_msg(LOG_LEVEL_ERROR, "daily job for %s failed: %s (%s); retrying in a minute", day,
-                rect_err_name(rc), c.msg);
-    } else {
-        if (missed > 0)
-            log_msg(LOG_LEVEL_NOTICE,
-                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's",
-                    missed, done, day);
-        snprintf(n->done_day, sizeof n->done_day, "%s", day);
-        log_msg(LOG_LEVEL_INFO, "daily job %s (at %s): %lld notices, %lld escalated", day, c.now_text,
-                (long long)json_integer_value(json_object_get(res, "notices")),
-                (long long)json_integer_value(json_object_get(res, "escalated")));
+    if (s_builder_start(&n->b, n->cfg, day) != 0) {
+        n->retry_at = now + 60;
+        log_msg(LOG_LEVEL_ERROR, "daily job for %s: cannot start a thread to build it; retrying in a minute",
+                day);
     }
-    json_decref(res);
 }
 
 typedef struct {
@@ -981,5 +1352,6 @@ void notifier_tick(notifier *n)
 
 int notifier_wait_ms(const notifier *n)
 {
-    return hooks_busy(n->hooks) ? 100 : 1000;
+    /* a job being built is committed soon after it is ready */
+    return n->b.running ? 20 : hooks_busy(n->hooks) ? 100 : 1000;
 }
