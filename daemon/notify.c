@@ -242,11 +242,9 @@ static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
  * snapshot (off the loop) and stored at the commit.
  */
 typedef struct {
-    const char *kind;
-    const rect_user *u;              /* of the plan's config */
-    json_t *items, *reviews, *extra; /* owned; extra may be NULL */
-    char *text;                      /* owned; NULL: it could not be built (out of memory) */
-    char subject[160];
+    const rect_user *u; /* the recipient, of the plan's config */
+    char *json;         /* owned: the notice's compact JSON with "id" 0 first (s_notice_json) */
+    size_t len;
 } s_note;
 
 typedef struct {
@@ -268,7 +266,8 @@ typedef struct {
 typedef struct {
     const rect_cfg *cfg; /* the config it was built with (SIGHUP keeps old ones alive) */
     char day[RECT_DATE_LEN];
-    uint64_t next_seq; /* the snapshot's chain head: nothing changed while it still is */
+    char now_text[RECT_INSTANT_LEN]; /* when it was started: its notices' "created" */
+    uint64_t next_seq;               /* the snapshot's chain head: nothing changed while it still is */
     unsigned char head[32];
     s_cand *cand;
     size_t n_cand;
@@ -278,17 +277,14 @@ typedef struct {
 typedef struct {
     const rect_cfg *cfg;
     const char *day;
+    const char *now_text;
     s_notes *out;
 } s_job;
 
 static void s_notes_free(s_notes *ns)
 {
-    for (size_t i = 0; i < ns->n; i++) {
-        json_decref(ns->v[i].items);
-        json_decref(ns->v[i].reviews);
-        json_decref(ns->v[i].extra);
-        free(ns->v[i].text);
-    }
+    for (size_t i = 0; i < ns->n; i++)
+        free(ns->v[i].json);
     free(ns->v);
     memset(ns, 0, sizeof *ns);
 }
@@ -315,80 +311,114 @@ static json_int_t s_count(json_t *items, const char *light)
     return n;
 }
 
-int notify_store(cmd_ctx *c, const char *day, const char *kind, const rect_user *u, json_t *items,
-                 json_t *reviews, const char *text, const char *subject, json_t *extra)
+/*
+ * A new notice (id 0, the first key) for user u; items, reviews and extra
+ * borrowed; created (and each hook's first attempt) at now_text. New
+ * reference, or NULL without memory or text.
+ */
+static json_t *s_notice_json(const rect_cfg *cfg, const char *day, const char *kind, const rect_user *u,
+                             json_t *items, json_t *reviews, const char *text, const char *subject,
+                             json_t *extra, const char *now_text)
 {
-    const rect_cfg *cfg = c->cfg;
-    int rc = RECT_E_NOMEM;
     json_t *states = json_object(), *n = NULL;
     if (!text || !states || !items || !reviews)
-        goto done;
+        goto fail;
     for (size_t h = 0; h < cfg->n_hooks; h++)
         if (json_object_set_new(states, cfg->hooks[h].name,
                                 json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
-                                          "next_attempt", c->now_text)))
-            goto done;
+                                          "next_attempt", now_text)))
+            goto fail;
     n = json_pack("{sIsssssssssssssss{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", day, "kind", kind,
-                  "recipient", u->name, "recipient_display", u->display, "created", c->now_text, "subject",
+                  "recipient", u->name, "recipient_display", u->display, "created", now_text, "subject",
                   subject, "text", text, "counts", "red", s_count(items, "red"), "yellow",
                   s_count(items, "yellow"), "reviews", (json_int_t)json_array_size(reviews), "items", items,
                   "reviews", reviews, "read", 0, "delivery", "pub", cfg->pub_endpoint ? "published" : "none",
                   "hooks", states);
     if (!n)
-        goto done;
+        goto fail;
     if (extra && json_object_update(n, extra))
-        goto done;
+        goto fail;
     if (!json_object_get(n, "awaiting_close") && json_object_set_new(n, "awaiting_close", json_array()))
-        goto done;
-    if ((rc = store_notice_put(c->txn, n)))
-        goto done;
-    uint64_t id = (uint64_t)json_integer_value(json_object_get(n, "id"));
-    for (size_t h = 0; h < cfg->n_hooks && rc == 0; h++)
+        goto fail;
+    json_decref(states);
+    return n;
+fail:
+    json_decref(states);
+    json_decref(n);
+    return NULL;
+}
+
+/* Its deliveries pending, one per hook. */
+static int s_pending(cmd_ctx *c, uint64_t id)
+{
+    int rc = 0;
+    for (size_t h = 0; h < c->cfg->n_hooks && rc == 0; h++)
         rc = store_pending_set(c->txn, id, (uint32_t)h, 1);
-done:
+    return rc;
+}
+
+int notify_store(cmd_ctx *c, const char *day, const char *kind, const rect_user *u, json_t *items,
+                 json_t *reviews, const char *text, const char *subject, json_t *extra)
+{
+    json_t *n = s_notice_json(c->cfg, day, kind, u, items, reviews, text, subject, extra, c->now_text);
+    int rc = n ? store_notice_put(c->txn, n) : RECT_E_NOMEM;
+    if (rc == 0)
+        rc = s_pending(c, (uint64_t)json_integer_value(json_object_get(n, "id")));
     json_decref(items);
     json_decref(reviews);
-    json_decref(states);
     json_decref(n);
     return rc;
 }
 
-/* Add a notice to the job's plan: items, reviews and the text taken, extra borrowed (may be NULL). */
+/*
+ * Add a notice to the job's plan, serialised here (off the loop): items,
+ * reviews and the text taken, extra borrowed (may be NULL).
+ */
 static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
                    s_text *text, const char *subject, json_t *extra)
 {
     s_notes *ns = j->out;
-    char *buf = text->failed ? NULL : text->buf ? text->buf : fault_strdup("");
+    json_t *n = s_notice_json(j->cfg, j->day, kind, u, items, reviews,
+                              text->failed ? NULL
+                              : text->buf  ? text->buf
+                                           : "",
+                              subject, extra, j->now_text);
+    char *json = n ? fault_dumps(n, JSON_COMPACT) : NULL;
+    json_decref(n);
+    json_decref(items);
+    json_decref(reviews);
+    free(text->buf);
     text->buf = NULL;
-    if (!buf || !items || !reviews)
-        goto nomem;
+    /* "id" is the first key: the commit writes the id it assigns in its place */
+    if (json && strncmp(json, "{\"id\":0", 7) != 0) {
+        free(json);
+        return RECT_E_INTERNAL;
+    }
+    if (!json)
+        return RECT_E_NOMEM;
     if (ns->n == ns->cap) {
         size_t cap = ns->cap ? ns->cap * 2 : 16;
         s_note *v = fault_realloc(ns->v, cap * sizeof *v);
-        if (!v)
-            goto nomem;
+        if (!v) {
+            free(json);
+            return RECT_E_NOMEM;
+        }
         ns->v = v;
         ns->cap = cap;
     }
-    s_note *nt = &ns->v[ns->n++];
-    *nt = (s_note){kind, u, items, reviews, json_incref(extra), buf, {0}};
-    snprintf(nt->subject, sizeof nt->subject, "%s", subject);
+    ns->v[ns->n++] = (s_note){u, json, strlen(json)};
     return 0;
-nomem:
-    free(buf);
-    json_decref(items);
-    json_decref(reviews);
-    return RECT_E_NOMEM;
 }
 
-/* Store the plan's notices in c->txn; *count += how many. */
-static int s_store_notes(cmd_ctx *c, const char *day, s_notes *ns, int *count)
+/* Store the plan's notices in c->txn, with their pending deliveries; *count += how many. */
+static int s_store_notes(cmd_ctx *c, s_notes *ns, int *count)
 {
     for (size_t i = 0; i < ns->n; i++) {
+        uint64_t id;
         s_note *nt = &ns->v[i];
-        int rc =
-            notify_store(c, day, nt->kind, nt->u, nt->items, nt->reviews, nt->text, nt->subject, nt->extra);
-        nt->items = nt->reviews = NULL; /* notify_store took them */
+        int rc = store_notice_add_text(c->txn, nt->u->name, nt->json + 7, nt->len - 7, &id);
+        if (rc == 0)
+            rc = s_pending(c, id);
         if (rc)
             return rc;
         (*count)++;
@@ -723,7 +753,8 @@ static int s_escalation_notices(s_job *j, const s_plan *p)
 static int s_build(s_plan *p, store_txn *t, const atomic_int *cancel)
 {
     s_gather g = {p->cfg, p->day, NULL, NULL, cancel};
-    s_job dj = {p->cfg, p->day, &p->digests}, ej = {p->cfg, p->day, &p->escalations};
+    s_job dj = {p->cfg, p->day, p->now_text, &p->digests},
+          ej = {p->cfg, p->day, p->now_text, &p->escalations};
     int rc = store_head(t, &p->next_seq, p->head);
     if (rc == 0)
         rc = s_gather_all(t, &g);
@@ -822,14 +853,14 @@ static int s_apply(cmd_ctx *c, s_plan *p, int *notices, json_int_t *escalated)
     }
     c->actor = actor;
     if (rc == 0 && changed) {
-        s_job ej = {p->cfg, p->day, &p->escalations};
+        s_job ej = {p->cfg, p->day, p->now_text, &p->escalations};
         s_notes_free(&p->escalations);
         rc = s_escalation_notices(&ej, p);
     }
     if (rc == 0)
-        rc = s_store_notes(c, p->day, &p->digests, notices);
+        rc = s_store_notes(c, &p->digests, notices);
     if (rc == 0)
-        rc = s_store_notes(c, p->day, &p->escalations, notices);
+        rc = s_store_notes(c, &p->escalations, notices);
     return rc;
 }
 
@@ -859,6 +890,7 @@ int notify_job(cmd_ctx *c, const char *day, int force, json_t **result)
 {
     char done[RECT_DATE_LEN + 8];
     s_plan p = {.cfg = c->cfg};
+    memcpy(p.now_text, c->now_text, sizeof p.now_text);
     int notices = 0;
     json_int_t escalated = 0;
     *result = NULL;
@@ -964,6 +996,7 @@ static int s_builder_start(s_builder *b, const rect_cfg *cfg, const char *day)
 {
     s_plan_free(&b->plan);
     b->plan = (s_plan){.cfg = cfg};
+    instant_format(rect_now(), b->plan.now_text);
     snprintf(b->plan.day, sizeof b->plan.day, "%s", day);
     b->rc = 0;
     b->started = b->built = s_mono();

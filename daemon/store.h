@@ -167,6 +167,13 @@ int store_meta_text_set(store_txn *t, const char *key, const char *value);
  * the stored notice of that id (delivery state, read flag).
  */
 int store_notice_put(store_txn *t, json_t *notice);
+/*
+ * Store a new notice serialised beforehand (off the loop): rest is its
+ * compact JSON after a leading {"id":0 (so it starts with ',' or '}'), len
+ * bytes, copied; the id assigned goes into the stored text and *id, and the
+ * notice is indexed under user. 0 or rect_err.
+ */
+int store_notice_add_text(store_txn *t, const char *user, const char *rest, size_t len, uint64_t *id);
 /* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
 /* Ids of notices after `after`, in id order: of user, or of everyone when user is NULL. */
