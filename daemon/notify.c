@@ -1205,20 +1205,47 @@ typedef struct {
     notifier *n;
 } s_pub_ctx;
 
+/*
+ * The recipient of a stored notice, from its bytes: in compact JSON an
+ * unescaped ,"recipient":" is a key, and rectd writes the notice's own
+ * before its items. 0, or -1 (not found, escaped, too long: parse it).
+ */
+static int s_raw_recipient(const char *data, size_t len, char *out, size_t outlen)
+{
+    static const char key[] = ",\"recipient\":\"";
+    const char *end = data + len, *p = data;
+    while ((p = memchr(p, ',', (size_t)(end - p))) && (size_t)(end - p) >= sizeof key - 1 &&
+           memcmp(p, key, sizeof key - 1) != 0)
+        p++;
+    if (!p || (size_t)(end - p) < sizeof key - 1)
+        return -1;
+    p += sizeof key - 1;
+    const char *q = memchr(p, '"', (size_t)(end - p));
+    if (!q || (size_t)(q - p) >= outlen || memchr(p, '\\', (size_t)(q - p)))
+        return -1;
+    memcpy(out, p, (size_t)(q - p));
+    out[q - p] = 0;
+    return 0;
+}
+
 static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
 {
     notifier *n = ((s_pub_ctx *)ctx)->n;
-    json_t *notice;
-    if (store_notice_get(t, id, &notice) == 0) {
-        char *text = fault_dumps(notice, JSON_COMPACT);
-        const char *to = s_str(notice, "recipient");
-        if (text && to && n->pub) {
-            /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
-            if (zmq_send(n->pub, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-                zmq_send(n->pub, text, strlen(text), ZMQ_DONTWAIT);
+    const char *data;
+    size_t len;
+    char to[512];
+    /* The doorbell carries the notice as stored: no parse, no dump (a day's can be megabytes). */
+    if (store_notice_raw(t, id, &data, &len) == 0) {
+        json_t *notice = NULL;
+        if (s_raw_recipient(data, len, to, sizeof to) != 0) {
+            to[0] = 0;
+            if (store_notice_get(t, id, &notice) == 0 && s_str(notice, "recipient"))
+                snprintf(to, sizeof to, "%s", s_str(notice, "recipient"));
+            json_decref(notice);
         }
-        free(text);
-        json_decref(notice);
+        /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
+        if (to[0] && zmq_send(n->pub, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+            zmq_send(n->pub, data, len, ZMQ_DONTWAIT);
     }
     n->published = id;
     return 0;
@@ -1227,6 +1254,8 @@ static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
 static void s_publish_new(notifier *n)
 {
     store_txn *t;
+    if (!n->pub)
+        return; /* nothing to ring: subscribers need a pub_endpoint */
     if (store_begin(n->st, 0, NULL, &t) != 0)
         return;
     s_pub_ctx pc = {n};

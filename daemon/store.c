@@ -1080,6 +1080,19 @@ int store_notice_add_text(store_txn *t, const char *user, const char *rest, size
     return rc;
 }
 
+int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len)
+{
+    unsigned char kb[S_KEY_U64];
+    s_be64(id, kb);
+    MDB_val k = {S_KEY_U64, kb}, v;
+    int rc = mdb_get(t->txn, t->s->notices, &k, &v);
+    if (rc)
+        return s_err(rc, "notice get");
+    *data = v.mv_data;
+    *len = v.mv_size;
+    return 0;
+}
+
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
 {
     unsigned char kb[S_KEY_U64];

@@ -173,6 +173,8 @@ int store_notice_put(store_txn *t, json_t *notice);
  * bytes, copied; the id assigned goes into the stored text and *id, and the
  * notice is indexed under user. 0 or rect_err.
  */
+/* A stored notice's compact JSON as stored: *data valid until t ends. 0 or rect_err. */
+int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len);
 int store_notice_add_text(store_txn *t, const char *user, const char *rest, size_t len, uint64_t *id);
 /* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
