@@ -38,10 +38,36 @@ static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTE
 typedef struct {
     const rect_cfg *cfg;
     const char *today;
-    json_t *open;             /* items not closed, with their facts (facts_annotate) */
-    json_t *reviews;          /* closed long-term items whose review is due */
+    json_t *open;    /* items not closed, with their facts (facts_annotate) */
+    json_t *reviews; /* closed long-term items whose review is due */
+    /*
+     * The same items by person, in the same order, so that each user's
+     * notice costs what it holds: name -> array, of open items by owner
+     * and by leader, of reviews due by owner and by leader.
+     */
+    json_t *open_by_owner, *open_by_leader, *reviews_by_owner, *reviews_by_leader;
     const atomic_int *cancel; /* may be NULL: when set, stop (rectd is stopping) */
 } s_gather;
+
+/* Append it to by[name] (no name: nowhere). 0 or RECT_E_NOMEM. */
+static int s_group_add(json_t *by, const char *name, json_t *it)
+{
+    if (!name)
+        return 0;
+    json_t *a = json_object_get(by, name);
+    if (!a && json_object_set_new(by, name, a = json_array()))
+        return RECT_E_NOMEM;
+    return json_array_append(a, it) ? RECT_E_NOMEM : 0;
+}
+
+/* Add it to list and to its owner's and leader's groups. */
+static int s_gather_add(json_t *list, json_t *by_owner, json_t *by_leader, json_t *it)
+{
+    if (json_array_append(list, it))
+        return RECT_E_NOMEM;
+    int rc = s_group_add(by_owner, json_string_value(json_object_get(it, "owner")), it);
+    return rc ? rc : s_group_add(by_leader, json_string_value(json_object_get(it, "leader")), it);
+}
 
 static int s_gather_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
 {
@@ -51,18 +77,30 @@ static int s_gather_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
     if (item_state(item) == RECT_ST_CLOSED) {
         const char *due = json_string_value(json_object_get(item, "next_review"));
         if (due && strcmp(due, g->today) <= 0)
-            return json_array_append(g->reviews, item) ? RECT_E_NOMEM : 0;
+            return s_gather_add(g->reviews, g->reviews_by_owner, g->reviews_by_leader, item);
         return 0;
     }
     facts_tz tz = {{0}, 0};
     if (facts_annotate(g->cfg, item, g->today, &tz, NULL))
         return RECT_E_NOMEM;
-    return json_array_append(g->open, item) ? RECT_E_NOMEM : 0;
+    return s_gather_add(g->open, g->open_by_owner, g->open_by_leader, item);
+}
+
+static void s_gather_free(s_gather *g)
+{
+    json_t **all[] = {&g->open,           &g->reviews,          &g->open_by_owner,
+                      &g->open_by_leader, &g->reviews_by_owner, &g->reviews_by_leader};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        json_decref(*all[i]);
+        *all[i] = NULL;
+    }
 }
 
 static int s_gather_all(store_txn *t, s_gather *g)
 {
-    if (!(g->open = json_array()) || !(g->reviews = json_array()))
+    if (!(g->open = json_array()) || !(g->reviews = json_array()) || !(g->open_by_owner = json_object()) ||
+        !(g->open_by_leader = json_object()) || !(g->reviews_by_owner = json_object()) ||
+        !(g->reviews_by_leader = json_object()))
         return RECT_E_NOMEM;
     /* Every item not closed, then the closed ones whose review is due: not the whole closed past. */
     for (int s = 0; s < RECT_ST_COUNT; s++) {
@@ -451,17 +489,7 @@ static int s_dropped(json_t *a, json_t *b, json_t *c)
 /* 1 if user owns an open item or a review due. */
 static int s_owns(s_gather *g, const char *user)
 {
-    size_t i;
-    json_t *it;
-    json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "owner", user))
-            return 1;
-    }
-    json_array_foreach(g->reviews, i, it) {
-        if (s_eq(it, "owner", user))
-            return 1;
-    }
-    return 0;
+    return json_object_get(g->open_by_owner, user) || json_object_get(g->reviews_by_owner, user);
 }
 
 /* Owner digest: their red and yellow items and their reviews due. */
@@ -470,14 +498,12 @@ static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
     json_t *items = json_array(), *reviews = json_array(), *it;
     size_t i;
     int bad = 0;
-    json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "owner", u->name) && s_due(it))
+    json_array_foreach(json_object_get(g->open_by_owner, u->name), i, it) {
+        if (s_due(it))
             bad |= json_array_append_new(items, s_brief(it));
     }
-    json_array_foreach(g->reviews, i, it) {
-        if (s_eq(it, "owner", u->name))
-            bad |= json_array_append_new(reviews, s_review_brief(it));
-    }
+    json_array_foreach(json_object_get(g->reviews_by_owner, u->name), i, it)
+        bad |= json_array_append_new(reviews, s_review_brief(it));
     if (bad)
         return s_dropped(items, reviews, NULL);
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
@@ -506,16 +532,14 @@ static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
     size_t i;
     json_t *awaiting = json_array();
     int bad = !awaiting;
-    json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "leader", u->name) && s_due(it))
+    json_array_foreach(json_object_get(g->open_by_leader, u->name), i, it) {
+        if (s_due(it))
             bad |= json_array_append_new(items, s_brief(it));
-        else if (s_eq(it, "leader", u->name) && s_awaiting(it))
+        else if (s_awaiting(it))
             bad |= json_array_append_new(awaiting, s_awaiting_brief(it));
     }
-    json_array_foreach(g->reviews, i, it) {
-        if (s_eq(it, "leader", u->name))
-            bad |= json_array_append_new(reviews, s_review_brief(it));
-    }
+    json_array_foreach(json_object_get(g->reviews_by_leader, u->name), i, it)
+        bad |= json_array_append_new(reviews, s_review_brief(it));
     if (bad)
         return s_dropped(items, reviews, awaiting);
     json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
@@ -709,24 +733,26 @@ static int s_candidates(s_plan *p, store_txn *t, s_gather *g)
 static int s_escalation_notices(s_job *j, const s_plan *p)
 {
     const rect_cfg *cfg = j->cfg;
-    for (size_t u = 0; u < cfg->n_users; u++) {
+    json_t *all = json_array(), *by_leader = json_object();
+    int rc = all && by_leader ? 0 : RECT_E_NOMEM;
+    for (size_t k = 0; k < p->n_cand && rc == 0; k++) {
+        json_t *b = p->cand[k].brief;
+        if (b && json_array_append(all, b))
+            rc = RECT_E_NOMEM;
+        else if (b)
+            rc = s_group_add(by_leader, s_str(b, "leader"), b);
+    }
+    for (size_t u = 0; u < cfg->n_users && rc == 0; u++) {
         const rect_user *user = &cfg->users[u];
-        int admin = (user->roles & RECT_ROLE_ADMIN) != 0;
-        json_t *items = json_array(), *it;
-        size_t i;
-        int bad = !items;
-        for (size_t k = 0; k < p->n_cand && !bad; k++) {
-            it = p->cand[k].brief;
-            if (it && (admin || s_eq(it, "leader", user->name)))
-                bad |= json_array_append(items, it);
-        }
-        if (bad) {
-            json_decref(items);
-            return RECT_E_NOMEM;
-        }
-        if (!json_array_size(items)) {
-            json_decref(items);
+        /* every admin hears of all; a leader of theirs */
+        json_t *mine = user->roles & RECT_ROLE_ADMIN ? all : json_object_get(by_leader, user->name);
+        if (!json_array_size(mine))
             continue;
+        json_t *items = json_copy(mine), *it;
+        size_t i;
+        if (!items) {
+            rc = RECT_E_NOMEM;
+            break;
         }
         s_text t = {0};
         s_add(&t, "【督办】%s %s：以下 %zu 项整改事项逾期超过 %u 天，请督促整改：\n", j->day, user->display,
@@ -736,11 +762,11 @@ static int s_escalation_notices(s_job *j, const s_plan *p)
         char subject[160];
         snprintf(subject, sizeof subject, "督办 %s:%zu 项逾期超过 %u 天", j->day, json_array_size(items),
                  cfg->escalate_after_days);
-        int rc = s_store(j, "escalation", user, items, json_array(), &t, subject, NULL);
-        if (rc)
-            return rc;
+        rc = s_store(j, "escalation", user, items, json_array(), &t, subject, NULL);
     }
-    return 0;
+    json_decref(all);
+    json_decref(by_leader);
+    return rc;
 }
 
 /*
@@ -752,7 +778,7 @@ static int s_escalation_notices(s_job *j, const s_plan *p)
  */
 static int s_build(s_plan *p, store_txn *t, const atomic_int *cancel)
 {
-    s_gather g = {p->cfg, p->day, NULL, NULL, cancel};
+    s_gather g = {.cfg = p->cfg, .today = p->day, .cancel = cancel};
     s_job dj = {p->cfg, p->day, p->now_text, &p->digests},
           ej = {p->cfg, p->day, p->now_text, &p->escalations};
     int rc = store_head(t, &p->next_seq, p->head);
@@ -776,8 +802,7 @@ static int s_build(s_plan *p, store_txn *t, const atomic_int *cancel)
     }
     if (rc == 0)
         rc = s_escalation_notices(&ej, p);
-    json_decref(g.open);
-    json_decref(g.reviews);
+    s_gather_free(&g);
     return rc;
 }
 
