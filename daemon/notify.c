@@ -835,12 +835,34 @@ done:
     return rc;
 }
 
+/* The items events since the snapshot touched: {"id": true}. */
+static int s_touched_cb(const store_raw_event *ev, void *ctx)
+{
+    int nomem = 0;
+    json_t *ev_json = ev->canon ? fault_loadb(ev->canon, ev->len, 0, NULL, &nomem) : NULL;
+    if (!ev_json)
+        return nomem ? RECT_E_NOMEM : RECT_E_INTERNAL;
+    char key[24];
+    json_int_t id = json_integer_value(json_object_get(ev_json, "item"));
+    json_decref(ev_json);
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    return id > 0 && json_object_set_new(ctx, key, json_true()) ? RECT_E_NOMEM : 0;
+}
+
+static int s_touched(const json_t *touched, uint64_t id)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%llu", (unsigned long long)id);
+    return json_object_get(touched, key) != NULL;
+}
+
 /*
  * Write the plan in c->txn: the escalation events (through item_apply, the
  * one writer of items), then the digests and the escalation notices with
  * their pending deliveries. If the chain head is no longer the snapshot's,
- * each candidate is checked again by id (s_recheck): one closed, re-planned
- * or escalated by hand meanwhile is dropped, and the escalation notices are
+ * each candidate an event since the snapshot touched is checked again by
+ * id (s_recheck): one closed, re-planned or escalated by hand meanwhile is
+ * dropped, and the escalation notices are
  * built again from what was escalated. The digests stay the snapshot's: a
  * picture of the record at one instant, like any notice. *notices and
  * *escalated: what was written. 0 or rect_err.
@@ -852,15 +874,22 @@ static int s_apply(cmd_ctx *c, s_plan *p, int *notices, json_int_t *escalated)
     const rect_user *actor = c->actor;
     int rc = store_head(c->txn, &next_seq, head), changed = 0;
     int moved = rc == 0 && (next_seq != p->next_seq || memcmp(head, p->head, sizeof head) != 0);
+    json_t *touched = NULL;
     *notices = 0;
     *escalated = 0;
+    /* an item no event touched since the snapshot is as it was: its verdict holds */
+    if (moved && (touched = json_object()) == NULL)
+        rc = RECT_E_NOMEM;
+    if (moved && rc == 0)
+        rc = store_scan_events(c->txn, p->next_seq ? p->next_seq : 1, s_touched_cb, touched);
     c->actor = &s_system;
     for (size_t k = 0; k < p->n_cand && rc == 0; k++) {
         s_cand *cd = &p->cand[k];
         json_t *item;
         if ((rc = store_item_get(c->txn, cd->id, &item)))
             break;
-        if (moved && (rc = s_recheck(c, p, cd, item, &changed)) == 0 && !cd->brief) {
+        if (moved && s_touched(touched, cd->id) && (rc = s_recheck(c, p, cd, item, &changed)) == 0 &&
+            !cd->brief) {
             json_decref(item);
             continue;
         }
@@ -877,6 +906,7 @@ static int s_apply(cmd_ctx *c, s_plan *p, int *notices, json_int_t *escalated)
         json_decref(item);
     }
     c->actor = actor;
+    json_decref(touched);
     if (rc == 0 && changed) {
         s_job ej = {p->cfg, p->day, p->now_text, &p->escalations};
         s_notes_free(&p->escalations);

@@ -1396,6 +1396,10 @@ class OffTheLoop(Fixture):
         # red since 2026-11-20, rectifying: due for escalation until it is closed
         self.c = self.add("B-CLOSE", "zhaoli", "lijun", "cun2", "2026-11-20")
         self.d.call("start", {"item": self.c}, user="zhaoli")
+        # re-planned between the snapshot and the commit: still due, later deadline
+        self.m = self.add("B-MOVE", "zhaoli", "chenmei", "cun2", "2026-11-20")
+        # due for escalation on 2026-12-03 (3 days late), re-planned while that job is built
+        self.m2 = self.add("B-MOVE2", "sunqiang", "chenmei", "cun2", "2026-11-30")
 
     def built(self):
         """The day the held builder has built, or None while it has not."""
@@ -1430,6 +1434,8 @@ class OffTheLoop(Fixture):
         self.d.call("verify", {"item": self.c, "result": "pass", "opinion": "验收通过"}, user="maqing")
         eq(self.d.call("close", {"item": self.c, "note": "销号"}, user="wangyan")["item"]["state"],
            "closed", "B-CLOSE closed while the job is built")
+        self.d.call("assign", {"item": self.m, "owner": "zhaoli", "unit": "cun2", "leader": "chenmei",
+                               "deadline": "2026-11-25", "note": "重新计划"})
         os.remove(self.d.hold_path)
         ns = self.wait_job(DAY)
         self.tick()
@@ -1445,10 +1451,17 @@ class OffTheLoop(Fixture):
         eq(self.escalate_events(self.c), [], "escalate events of B-CLOSE (closed before the commit)")
         eq(self.d.call("show", {"item": self.c})["item"]["escalations"], 0, "escalations of B-CLOSE")
         esc = {n["recipient"]: n for n in self.ns.values() if n["kind"] == "escalation"}
-        eq(sorted(esc), ["lijun", "wangyan", "zhanghua"], "escalation notices")
+        eq(sorted(esc), ["chenmei", "lijun", "wangyan", "zhanghua"], "escalation notices")
+        want = {"chenmei": {self.m}, "lijun": self.bulk}
         for who, n in esc.items():
-            eq({i["id"] for i in n["items"]}, self.bulk, "items of the escalation notice to %s" % who)
+            eq({i["id"] for i in n["items"]}, want.get(who, self.bulk | {self.m}),
+               "items of the escalation notice to %s" % who)
             eq({i["escalations"] for i in n["items"]}, {1}, "escalations in it")
+            # B-MOVE as it is at the commit: 6 days past its new deadline, not 11
+            eq({(i["deadline"], i["days_overdue"]) for i in n["items"] if i["id"] == self.m},
+               {("2026-11-25", 6)} if who != "lijun" else set(), "B-MOVE in the notice to %s" % who)
+        ev = self.escalate_events(self.m)
+        eq([e["comment"] for e in ev], ["逾期 6 天，超过 2 天，督办"], "B-MOVE's escalate event")
         for i in (min(self.bulk), max(self.bulk)):
             eq(len(self.escalate_events(i)), 1, "escalate events of bulk item %d" % i)
         r = self.d.call("notify_run", {})
@@ -1472,6 +1485,21 @@ class OffTheLoop(Fixture):
         eq(self.d.call("notify_run", {})["done_through"], day, "job_day after the restart")
         for i in (min(self.bulk), max(self.bulk)):
             eq(len(self.escalate_events(i)), 1, "escalate events of bulk item %d" % i)
+
+    def test_an_item_re_planned_between_snapshot_and_commit_is_escalated_as_it_is_at_the_commit(self):
+        day = "2026-12-03"
+        self.hold_job(day)
+        self.d.call("assign", {"item": self.m2, "owner": "sunqiang", "unit": "cun2", "leader": "chenmei",
+                               "deadline": "2026-11-29", "note": "重新计划"})
+        os.remove(self.d.hold_path)
+        ns = self.wait_job(day)
+        esc = {n["recipient"]: n for n in ns.values() if n["kind"] == "escalation"}
+        eq(sorted(esc), ["chenmei", "wangyan", "zhanghua"], "escalation notices of %s" % day)
+        for who, n in esc.items():
+            eq([(i["id"], i["deadline"], i["days_overdue"]) for i in n["items"]],
+               [(self.m2, "2026-11-29", 4)], "the escalation notice to %s" % who)
+        eq([e["comment"] for e in self.escalate_events(self.m2)], ["逾期 4 天，超过 2 天，督办"],
+           "B-MOVE2's escalate event")
 
 
 class FloodingHook(Fixture):
