@@ -1501,6 +1501,34 @@ class OffTheLoop(Fixture):
         eq([e["comment"] for e in self.escalate_events(self.m2)], ["逾期 4 天，超过 2 天，督办"],
            "B-MOVE2's escalate event")
 
+    def test_a_day_done_by_hand_while_its_job_is_built_is_not_written_again(self):
+        day = "2026-12-04"
+        self.hold_job(day)
+        r = self.d.call("notify_run", {})
+        eq((r["day"], r["ran"]), (day, True), "notify_run while the job is built")
+        by_hand = sorted((n["recipient"], n["kind"]) for n in self.by_day(day).values())
+        check(by_hand, "notices of notify_run")
+        os.remove(self.d.hold_path)
+        wait_for(lambda: "daily job %s: already done" % day in self.d.stderr(),
+                 "the built job finding its day done")
+        eq(sorted((n["recipient"], n["kind"]) for n in self.by_day(day).values()), by_hand,
+           "notices of %s (the built job wrote none)" % day)
+
+    def test_sigterm_while_the_job_is_built_stops_rectd_and_the_next_start_runs_the_day(self):
+        day = "2026-12-05"
+        self.hold_job(day)
+        eq(self.by_day(day), {}, "notices of %s while it is built" % day)
+        # the hold file stays: only the builder's cancel lets rectd stop
+        eq(self.d.stop(), 0, "exit status on SIGTERM while the job is built")
+        check("daily job %s (at" not in self.d.stderr(), "the job of %s was not written" % day)
+        os.remove(self.d.hold_path)
+        self.d.start()
+        ns = self.wait_job(day)
+        self.tick()
+        kinds = collections.Counter((n["recipient"], n["kind"]) for n in self.by_day(day).values())
+        eq({k: v for k, v in kinds.items() if v != 1}, {}, "notices of %s twice" % day)
+        eq(len(kinds), len(ns), "notices of %s" % day)
+
 
 class FloodingHook(Fixture):
     """A hook that floods stderr is killed before its timeout and recorded."""
