@@ -4,8 +4,12 @@
  * Exactly once per day: the job's notices, its escalation events and the
  * day marked done ("job_day" in meta) commit in one transaction, so a
  * restart never sends a day twice and a day missed while rectd was down is
- * run at the next tick after start. Delivery is at-least-once per hook: a
- * hook that was running when rectd stopped is run again at the next start.
+ * run at the next tick after start. The job is built from a read snapshot
+ * by a thread of its own (s_build: nothing written) while the loop answers
+ * requests, then written by the loop in that one transaction (s_apply,
+ * s_job_commit), which checks job_day and what changed since the snapshot
+ * again. Delivery is at-least-once per hook: a hook that was running when
+ * rectd stopped is run again at the next start.
  */
 #include "notify.h"
 
