@@ -13,6 +13,9 @@
 #include "store.h"
 
 /*
+ * notify_job, notify_store and notify_brief are daily.c's (the job's
+ * texts); the notifier below is notify.c's.
+ *
  * Run the job for `day` ("YYYY-MM-DD") inside c->txn: escalate items red
  * for more than notify.escalate_after_days (an `escalate` event each, actor
  * rectd), build one notice per owner, leader and admin (and escalation
