@@ -1,666 +1,55 @@
 /*
- * notify.c - the daily job and the delivery of its notices (see notify.h).
+ * notify.c - the notifier: the daily job driven from the loop's tick, and
+ * the delivery of the outbox's notices (see notify.h).
  *
- * Exactly once per day: the job's notices, its escalation events and the
- * day marked done ("job_day" in meta) commit in one transaction, so a
- * restart never sends a day twice and a day missed while rectd was down is
- * run at the next tick after start. Delivery is at-least-once per hook: a
- * hook that was running when rectd stopped is run again at the next start.
+ * The job (daily.c) is built from a read snapshot by a thread of its own
+ * while the loop answers requests, then written by the loop in one write
+ * transaction (s_job_commit), which checks job_day and what changed since
+ * the snapshot again. Delivery is at-least-once per hook: a hook that was
+ * running when rectd stopped is run again at the next start.
  */
 #include "notify.h"
 
-#include <stdarg.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
-#include "calendar.h"
-#include "facts.h"
+#include "daily.h"
 #include "fault.h"
 #include "hooks.h"
-#include "item.h"
 #include "log.h"
 #include "rect_proto.h"
-#include "workflow.h"
-
-/* The user rectd acts as for its own events (escalation). */
-static const rect_user s_system = {(char *)RECT_SYSTEM_ACTOR, (char *)RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN,
-                                   NULL};
-
-/* ---- gathering: the open items and the reviews due ----------------------- */
-
-typedef struct {
-    const rect_cfg *cfg;
-    const char *today;
-    json_t *open;    /* items not closed, with their facts (facts_annotate) */
-    json_t *reviews; /* closed long-term items whose review is due */
-} s_gather;
-
-static int s_gather_cb(store_txn *t, uint64_t id, json_t *item, void *ctx)
-{
-    s_gather *g = ctx;
-    if (item_state(item) == RECT_ST_CLOSED) {
-        const char *due = json_string_value(json_object_get(item, "next_review"));
-        if (due && strcmp(due, g->today) <= 0)
-            return json_array_append(g->reviews, item) ? RECT_E_NOMEM : 0;
-        return 0;
-    }
-    facts_tz tz = {{0}, 0};
-    if (facts_annotate(g->cfg, item, g->today, &tz, NULL))
-        return RECT_E_NOMEM;
-    return json_array_append(g->open, item) ? RECT_E_NOMEM : 0;
-}
-
-static int s_gather_all(store_txn *t, s_gather *g)
-{
-    if (!(g->open = json_array()) || !(g->reviews = json_array()))
-        return RECT_E_NOMEM;
-    /* Every item not closed, then the closed ones whose review is due: not the whole closed past. */
-    for (int s = 0; s < RECT_ST_COUNT; s++) {
-        int rc = s == RECT_ST_CLOSED
-                     ? store_walk_index_range(t, "next_review", NULL, g->today, s_gather_cb, g)
-                     : store_walk_index(t, "state", rect_state_names[s], s_gather_cb, g);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
 
 static const char *s_str(const json_t *o, const char *key)
 {
     return json_string_value(json_object_get(o, key));
 }
 
-static int s_eq(const json_t *o, const char *key, const char *value)
-{
-    const char *v = s_str(o, key);
-    return v && value && strcmp(v, value) == 0;
-}
-
-static const char *s_display(const rect_cfg *cfg, const char *name)
-{
-    const rect_user *u = name ? cfg_user(cfg, name) : NULL;
-    return u ? u->display : name ? name : "-";
-}
-
-static const char *s_unit_name(const rect_cfg *cfg, const char *id)
-{
-    const rect_named *u = id ? cfg_unit_find(cfg, id) : NULL;
-    return u ? u->name : id ? id : "-";
-}
-
-/* The summary of an item that a notice carries. */
-static json_t *s_brief(const json_t *item)
-{
-    static const char *const keys[] = {"id",           "ref",   "title", "deadline", "light",
-                                       "days_overdue", "owner", "unit",  "leader",   "state"};
-    json_t *b = json_object();
-    for (size_t i = 0; b && i < sizeof keys / sizeof keys[0]; i++) {
-        json_t *v = json_object_get(item, keys[i]);
-        if (json_object_set(b, keys[i], v ? v : json_null())) {
-            json_decref(b);
-            return NULL;
-        }
-    }
-    return b;
-}
-
-static json_t *s_review_brief(const json_t *item)
-{
-    return json_pack("{sOsOsOsO}", "id", json_object_get(item, "id"), "ref", json_object_get(item, "ref"),
-                     "title", json_object_get(item, "title"), "next_review",
-                     json_object_get(item, "next_review"));
-}
-
-/* Red or yellow by its deadline: what its owner must act on. */
-static int s_due(const json_t *it)
-{
-    return (s_eq(it, "light", "red") || s_eq(it, "light", "yellow")) &&
-           json_is_true(json_object_get(it, "open"));
-}
-
-/* Accepted but not struck off in time: what the closers (leaders, admins) must act on. */
-static int s_awaiting(const json_t *it)
-{
-    return json_is_true(json_object_get(it, "awaiting_closure")) && s_eq(it, "light", "yellow");
-}
-
-static json_t *s_awaiting_brief(const json_t *it)
-{
-    json_t *b = s_brief(it);
-    if (b && (json_object_set(b, "verified_by", json_object_get(it, "verified_by")) ||
-              json_object_set(b, "verified_at", json_object_get(it, "verified_at")))) {
-        json_decref(b);
-        return NULL;
-    }
-    return b;
-}
-
-/* ---- rendering: the Chinese text people read ----------------------------- */
-
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int failed;
-} s_text;
-
-static void s_add(s_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void s_add(s_text *t, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            t->failed = 1;
-            return;
-        }
-        if (t->buf && t->len + (size_t)n < t->cap) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = (t->cap ? t->cap * 2 : 1024) + (size_t)n;
-        char *b = fault_realloc(t->buf, cap);
-        if (!b) {
-            t->failed = 1;
-            return;
-        }
-        t->buf = b;
-        t->cap = cap;
-    }
-}
-
-static void s_item_line(s_text *t, const rect_cfg *cfg, const json_t *it, int with_owner)
-{
-    json_int_t late = json_integer_value(json_object_get(it, "days_overdue"));
-    s_add(t, "  %s %s（时限 %s", s_str(it, "ref"), s_str(it, "title"),
-          s_str(it, "deadline") ? s_str(it, "deadline") : "未定");
-    if (late > 0)
-        s_add(t, "，逾期 %lld 天", (long long)late);
-    if (with_owner)
-        s_add(t, "，责任人 %s，%s", s_display(cfg, s_str(it, "owner")), s_unit_name(cfg, s_str(it, "unit")));
-    s_add(t, "）\n");
-}
-
-/* Lines of one list in a notice's text; the notice's items carry them all. */
-#define TEXT_MAX_LINES 50
-
-static void s_list_section(s_text *t, const rect_cfg *cfg, const char *title, json_t *items,
-                           const char *light, int with_owner)
-{
-    size_t i, n = 0, shown = 0;
-    json_t *it;
-    json_array_foreach(items, i, it)
-        n += light == NULL || s_eq(it, "light", light);
-    if (!n)
-        return;
-    s_add(t, "%s:\n", title);
-    json_array_foreach(items, i, it) {
-        if ((light == NULL || s_eq(it, "light", light)) && shown++ < TEXT_MAX_LINES)
-            s_item_line(t, cfg, it, with_owner);
-    }
-    if (n > TEXT_MAX_LINES) /* an SMS or WeCom message must stay readable */
-        s_add(t, "  ……另有 %zu 项，见 rectctl overdue\n", n - TEXT_MAX_LINES);
-}
-
-static void s_awaiting_section(s_text *t, const rect_cfg *cfg, json_t *items)
-{
-    size_t i;
-    json_t *it;
-    if (!json_array_size(items))
-        return;
-    s_add(t, "待销号（验收后超过 %u 天未销号）：\n", cfg->close_within_days);
-    json_array_foreach(items, i, it) {
-        if (i == TEXT_MAX_LINES) {
-            s_add(t, "  ……另有 %zu 项\n", json_array_size(items) - TEXT_MAX_LINES);
-            break;
-        }
-        time_t at;
-        char day[RECT_DATE_LEN] =
-            "-"; /* the local date: an acceptance at 01:00 in Xinjiang is not the day before */
-        if (instant_parse(s_str(it, "verified_at") ? s_str(it, "verified_at") : "", &at) == 0)
-            date_today(at, cfg->timezone, day);
-        s_add(t, "  %s %s（验收 %s，验收人 %s）\n", s_str(it, "ref"), s_str(it, "title"), day,
-              s_display(cfg, s_str(it, "verified_by")));
-    }
-}
-
-/* ---- building notices ---------------------------------------------------- */
-
-typedef struct {
-    cmd_ctx *c;
-    const char *day;
-    int notices;
-} s_job;
-
-/* Count items of a light in an array of briefs. */
-static json_int_t s_count(json_t *items, const char *light)
-{
-    size_t i;
-    json_t *it;
-    json_int_t n = 0;
-    json_array_foreach(items, i, it)
-        n += s_eq(it, "light", light);
-    return n;
-}
-
-int notify_store(cmd_ctx *c, const char *day, const char *kind, const rect_user *u, json_t *items,
-                 json_t *reviews, const char *text, const char *subject, json_t *extra)
-{
-    const rect_cfg *cfg = c->cfg;
-    int rc = RECT_E_NOMEM;
-    json_t *states = json_object(), *n = NULL;
-    if (!text || !states || !items || !reviews)
-        goto done;
-    for (size_t h = 0; h < cfg->n_hooks; h++)
-        if (json_object_set_new(states, cfg->hooks[h].name,
-                                json_pack("{sssisnss}", "state", "pending", "attempts", 0, "last_error",
-                                          "next_attempt", c->now_text)))
-            goto done;
-    n = json_pack("{sIsssssssssssssss{sIsIsI}sOsOsbs{sssO}}", "id", (json_int_t)0, "day", day, "kind", kind,
-                  "recipient", u->name, "recipient_display", u->display, "created", c->now_text, "subject",
-                  subject, "text", text, "counts", "red", s_count(items, "red"), "yellow",
-                  s_count(items, "yellow"), "reviews", (json_int_t)json_array_size(reviews), "items", items,
-                  "reviews", reviews, "read", 0, "delivery", "pub", cfg->pub_endpoint ? "published" : "none",
-                  "hooks", states);
-    if (!n)
-        goto done;
-    if (extra && json_object_update(n, extra))
-        goto done;
-    if (!json_object_get(n, "awaiting_close") && json_object_set_new(n, "awaiting_close", json_array()))
-        goto done;
-    if ((rc = store_notice_put(c->txn, n)))
-        goto done;
-    uint64_t id = (uint64_t)json_integer_value(json_object_get(n, "id"));
-    for (size_t h = 0; h < cfg->n_hooks && rc == 0; h++)
-        rc = store_pending_set(c->txn, id, (uint32_t)h, 1);
-done:
-    json_decref(items);
-    json_decref(reviews);
-    json_decref(states);
-    json_decref(n);
-    return rc;
-}
-
-/* notify_store for the job: text taken (freed), the notice counted. */
-static int s_store(s_job *j, const char *kind, const rect_user *u, json_t *items, json_t *reviews,
-                   s_text *text, const char *subject, json_t *extra)
-{
-    int rc = notify_store(j->c, j->day, kind, u, items, reviews,
-                          text->failed ? NULL
-                          : text->buf  ? text->buf
-                                       : "",
-                          subject, extra);
-    if (rc == 0)
-        j->notices++;
-    free(text->buf);
-    text->buf = NULL;
-    return rc;
-}
-
-json_t *notify_brief(const rect_cfg *cfg, const json_t *item, const char *today)
-{
-    json_t *copy = json_deep_copy(item);
-    facts_tz tz = {{0}, 0};
-    if (!copy || facts_annotate(cfg, copy, today, &tz, NULL)) {
-        json_decref(copy);
-        return NULL;
-    }
-    json_t *b = s_brief(copy);
-    json_decref(copy);
-    return b;
-}
-
-/* Drop the lists of a notice that could not be built (may be NULL): RECT_E_NOMEM. */
-static int s_dropped(json_t *a, json_t *b, json_t *c)
-{
-    json_decref(a);
-    json_decref(b);
-    json_decref(c);
-    return RECT_E_NOMEM;
-}
-
-/* 1 if user owns an open item or a review due. */
-static int s_owns(s_gather *g, const char *user)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "owner", user))
-            return 1;
-    }
-    json_array_foreach(g->reviews, i, it) {
-        if (s_eq(it, "owner", user))
-            return 1;
-    }
-    return 0;
-}
-
-/* Owner digest: their red and yellow items and their reviews due. */
-static int s_owner_notice(s_job *j, const rect_user *u, s_gather *g)
-{
-    json_t *items = json_array(), *reviews = json_array(), *it;
-    size_t i;
-    int bad = 0;
-    json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "owner", u->name) && s_due(it))
-            bad |= json_array_append_new(items, s_brief(it));
-    }
-    json_array_foreach(g->reviews, i, it) {
-        if (s_eq(it, "owner", u->name))
-            bad |= json_array_append_new(reviews, s_review_brief(it));
-    }
-    if (bad)
-        return s_dropped(items, reviews, NULL);
-    json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
-    s_text t = {0};
-    s_add(&t, "【整改事项提醒】%s %s:\n", j->day, u->display);
-    s_add(&t, "您负责的整改事项：逾期 %lld 项，即将到期 %lld 项，待巩固复查 %zu 项。\n", (long long)red,
-          (long long)yellow, json_array_size(reviews));
-    s_list_section(&t, j->c->cfg, "逾期（红灯）", items, "red", 0);
-    s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 0);
-    if (json_array_size(reviews)) {
-        s_add(&t, "待巩固复查：\n");
-        json_array_foreach(reviews, i, it)
-            s_add(&t, "  %s %s（复查日期 %s）\n", s_str(it, "ref"), s_str(it, "title"),
-                  s_str(it, "next_review"));
-    }
-    char subject[160];
-    snprintf(subject, sizeof subject, "整改事项提醒 %s：逾期 %lld，即将到期 %lld", j->day, (long long)red,
-             (long long)yellow);
-    return s_store(j, "owner", u, items, reviews, &t, subject, NULL);
-}
-
-/* Leader digest: everything red or yellow under them, and their reviews due. */
-static int s_leader_notice(s_job *j, const rect_user *u, s_gather *g)
-{
-    json_t *items = json_array(), *reviews = json_array(), *it;
-    size_t i;
-    json_t *awaiting = json_array();
-    int bad = !awaiting;
-    json_array_foreach(g->open, i, it) {
-        if (s_eq(it, "leader", u->name) && s_due(it))
-            bad |= json_array_append_new(items, s_brief(it));
-        else if (s_eq(it, "leader", u->name) && s_awaiting(it))
-            bad |= json_array_append_new(awaiting, s_awaiting_brief(it));
-    }
-    json_array_foreach(g->reviews, i, it) {
-        if (s_eq(it, "leader", u->name))
-            bad |= json_array_append_new(reviews, s_review_brief(it));
-    }
-    if (bad)
-        return s_dropped(items, reviews, awaiting);
-    json_int_t red = s_count(items, "red"), yellow = s_count(items, "yellow");
-    s_text t = {0};
-    s_add(&t, "【分管整改事项】%s %s:\n", j->day, u->display);
-    s_add(&t, "您分管的整改事项：逾期 %lld 项，即将到期 %lld 项，待销号 %zu 项，待巩固复查 %zu 项。\n",
-          (long long)red, (long long)yellow, json_array_size(awaiting), json_array_size(reviews));
-    s_list_section(&t, j->c->cfg, "逾期（红灯）", items, "red", 1);
-    s_list_section(&t, j->c->cfg, "即将到期（黄灯）", items, "yellow", 1);
-    s_awaiting_section(&t, j->c->cfg, awaiting);
-    char subject[160];
-    snprintf(subject, sizeof subject, "分管整改事项 %s：逾期 %lld，即将到期 %lld", j->day, (long long)red,
-             (long long)yellow);
-    json_t *extra = json_pack("{so}", "awaiting_close", awaiting);
-    if (!extra) {
-        free(t.buf);
-        return s_dropped(items, reviews, NULL);
-    }
-    int rc = s_store(j, "leader", u, items, reviews, &t, subject, extra);
-    json_decref(extra);
-    return rc;
-}
-
-/* Admin summary: counts by unit and light, and the red list. */
-static int s_admin_notice(s_job *j, const rect_user *u, s_gather *g)
-{
-    const rect_cfg *cfg = j->c->cfg;
-    json_t *items = json_array(), *by_unit = json_object(), *awaiting = json_array(), *it;
-    size_t i;
-    json_int_t lights[3] = {0, 0, 0}; /* green, yellow, red */
-    int bad = !by_unit || !awaiting;
-    json_array_foreach(g->open, i, it) {
-        const char *light = s_str(it, "light");
-        int l = !light ? -1 : strcmp(light, "green") == 0 ? 0 : strcmp(light, "yellow") == 0 ? 1 : 2;
-        if (l < 0)
-            continue;
-        lights[l]++;
-        const char *unit = s_str(it, "unit") ? s_str(it, "unit") : "-";
-        json_t *row = json_object_get(by_unit, unit);
-        if (!row) {
-            row = json_pack("{sisisi}", "green", 0, "yellow", 0, "red", 0);
-            if (json_object_set_new(by_unit, unit, row)) {
-                bad = 1;
-                break;
-            }
-        }
-        const char *key = l == 0 ? "green" : l == 1 ? "yellow" : "red";
-        bad |= json_object_set_new(row, key, json_integer(json_integer_value(json_object_get(row, key)) + 1));
-        if (l == 2)
-            bad |= json_array_append_new(items, s_brief(it));
-        else if (s_awaiting(it))
-            bad |= json_array_append_new(awaiting, s_awaiting_brief(it));
-    }
-    if (bad) {
-        json_decref(by_unit);
-        return s_dropped(items, awaiting, NULL);
-    }
-    s_text t = {0};
-    s_add(&t, "【整改销号日报】%s:\n", j->day);
-    s_add(&t, "在办 %lld 项：红灯 %lld，黄灯 %lld，绿灯 %lld；待销号 %zu 项；待巩固复查 %zu 项。\n",
-          (long long)(lights[0] + lights[1] + lights[2]), (long long)lights[2], (long long)lights[1],
-          (long long)lights[0], json_array_size(awaiting), json_array_size(g->reviews));
-    if (json_object_size(by_unit))
-        s_add(&t, "按责任单位：\n");
-    /* In the config's order, then items without a unit. */
-    for (size_t k = 0; k <= cfg->n_units; k++) {
-        const char *key = k < cfg->n_units ? cfg->units[k].id : "-";
-        json_t *row = json_object_get(by_unit, key);
-        if (row)
-            s_add(&t, "  %s：红 %lld，黄 %lld，绿 %lld\n", k < cfg->n_units ? cfg->units[k].name : "未交办",
-                  (long long)json_integer_value(json_object_get(row, "red")),
-                  (long long)json_integer_value(json_object_get(row, "yellow")),
-                  (long long)json_integer_value(json_object_get(row, "green")));
-    }
-    s_list_section(&t, cfg, "逾期清单", items, "red", 1);
-    s_awaiting_section(&t, cfg, awaiting);
-    char subject[160];
-    snprintf(subject, sizeof subject, "整改销号日报 %s：逾期 %lld", j->day, (long long)lights[2]);
-    /* The summary counts every open item, not only the red ones it lists. */
-    json_t *extra =
-        json_pack("{s{sIsIsI}sos{sIsIsI}so}", "lights", "green", lights[0], "yellow", lights[1], "red",
-                  lights[2], "by_unit", by_unit, "counts", "red", lights[2], "yellow", lights[1], "reviews",
-                  (json_int_t)json_array_size(g->reviews), "awaiting_close", awaiting);
-    json_t *reviews = json_array();
-    json_array_foreach(g->reviews, i, it)
-        bad |= json_array_append_new(reviews, s_review_brief(it));
-    if (bad || !extra) {
-        free(t.buf);
-        json_decref(extra);
-        return s_dropped(items, reviews, NULL);
-    }
-    int rc = s_store(j, "admin", u, items, reviews, &t, subject, extra);
-    json_decref(extra);
-    return rc;
-}
+/* ---- the daily job off the loop ------------------------------------------- */
 
 /*
- * Has this item been escalated since its deadline last changed (or since it
- * was reopened)? Walks the item's history backwards.
+ * The job being built: one at a time, by a thread of its own in a read
+ * transaction, while the loop answers requests; the loop commits its plan
+ * (s_job_commit). `running` is the loop's alone; the builder writes plan and
+ * rc, then sets finished; pthread_join orders them before the loop reads.
  */
-static int s_already_escalated(store_txn *t, json_int_t id, int *yes)
-{
-    json_t *events;
-    int rc = store_item_events(t, (uint64_t)id, &events);
-    if (rc)
-        return rc;
-    *yes = 0;
-    for (size_t i = json_array_size(events); i-- > 0;) {
-        json_t *ev = json_array_get(events, i);
-        const char *action = s_str(ev, "action");
-        if (strcmp(action, rect_action_names[RECT_ACT_ESCALATE]) == 0) {
-            *yes = 1;
-            break;
-        }
-        json_t *ch = json_object_get(ev, "changes");
-        if (json_object_get(ch, "deadline") || json_object_get(ch, "state"))
-            break; /* a new deadline or a new round of work: escalation starts afresh */
-    }
-    json_decref(events);
-    return 0;
-}
-
-/* Escalate the open items red for too long; the escalated briefs go to *out. */
-static int s_escalate(s_job *j, s_gather *g, json_t *out)
-{
-    cmd_ctx *c = j->c;
-    const rect_user *actor = c->actor;
-    int rc = 0;
-    size_t i;
-    json_t *it;
-    c->actor = &s_system;
-    json_array_foreach(g->open, i, it) {
-        json_int_t late = json_integer_value(json_object_get(it, "days_overdue"));
-        if (!s_eq(it, "light", "red") || late <= (json_int_t)c->cfg->escalate_after_days)
-            continue;
-        int done;
-        json_int_t id = json_integer_value(json_object_get(it, "id"));
-        if ((rc = s_already_escalated(c->txn, id, &done)))
-            break;
-        if (done)
-            continue;
-        json_t *item;
-        if ((rc = store_item_get(c->txn, (uint64_t)id, &item)))
-            break;
-        wf_item wi = {.state = item_state(item), .owner = s_str(item, "owner")};
-        wf_actor who = {RECT_SYSTEM_ACTOR, RECT_ROLE_ADMIN};
-        rect_state to;
-        char why[256], comment[160];
-        if (wf_check(RECT_ACT_ESCALATE, &wi, &who, NULL, &to, why, sizeof why) != 0) {
-            json_decref(item);
-            continue;
-        }
-        snprintf(comment, sizeof comment, "逾期 %lld 天，超过 %u 天，督办", (long long)late,
-                 c->cfg->escalate_after_days);
-        json_t *set =
-            json_pack("{sI}", "escalations", json_integer_value(json_object_get(item, "escalations")) + 1);
-        rc = item_apply(c, item, RECT_ACT_ESCALATE, set, comment, NULL, NULL);
-        json_decref(item);
-        if (rc)
-            break;
-        json_t *b = s_brief(it);
-        if (!b ||
-            json_object_set_new(b, "escalations",
-                                json_integer(json_integer_value(json_object_get(it, "escalations")) + 1))) {
-            json_decref(b);
-            rc = RECT_E_NOMEM;
-            break;
-        }
-        if (json_array_append_new(out, b)) { /* b is gone either way */
-            rc = RECT_E_NOMEM;
-            break;
-        }
-    }
-    c->actor = actor;
-    return rc;
-}
-
-/* One escalation notice per leader concerned and per admin. */
-static int s_escalation_notices(s_job *j, json_t *escalated)
-{
-    const rect_cfg *cfg = j->c->cfg;
-    for (size_t u = 0; u < cfg->n_users; u++) {
-        const rect_user *user = &cfg->users[u];
-        int admin = (user->roles & RECT_ROLE_ADMIN) != 0;
-        json_t *items = json_array(), *it;
-        size_t i;
-        int bad = !items;
-        json_array_foreach(escalated, i, it) {
-            if (admin || s_eq(it, "leader", user->name))
-                bad |= json_array_append(items, it);
-        }
-        if (bad) {
-            json_decref(items);
-            return RECT_E_NOMEM;
-        }
-        if (!json_array_size(items)) {
-            json_decref(items);
-            continue;
-        }
-        s_text t = {0};
-        s_add(&t, "【督办】%s %s：以下 %zu 项整改事项逾期超过 %u 天，请督促整改：\n", j->day, user->display,
-              json_array_size(items), cfg->escalate_after_days);
-        json_array_foreach(items, i, it)
-            s_item_line(&t, cfg, it, 1);
-        char subject[160];
-        snprintf(subject, sizeof subject, "督办 %s:%zu 项逾期超过 %u 天", j->day, json_array_size(items),
-                 cfg->escalate_after_days);
-        int rc = s_store(j, "escalation", user, items, json_array(), &t, subject, NULL);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-int notify_job(cmd_ctx *c, const char *day, int force, json_t **result)
-{
-    char done[RECT_DATE_LEN + 8];
-    s_gather g = {c->cfg, day, NULL, NULL};
-    s_job j = {c, day, 0};
-    json_t *escalated = json_array();
-    int rc = store_meta_text(c->txn, "job_day", done, sizeof done);
-    *result = NULL;
-    if (rc)
-        goto fail;
-    if (!force && done[0] && strcmp(done, day) >= 0) {
-        *result = json_pack("{sssbsisiss}", "day", day, "ran", 0, "notices", 0, "escalated", 0,
-                            "done_through", done);
-        json_decref(escalated);
-        return *result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    }
-    if ((rc = s_gather_all(c->txn, &g)) || (rc = s_escalate(&j, &g, escalated)))
-        goto fail;
-    /* Re-read what escalation changed, so the digests show today's counts. */
-    json_decref(g.open);
-    json_decref(g.reviews);
-    g.open = g.reviews = NULL;
-    if ((rc = s_gather_all(c->txn, &g)))
-        goto fail;
-    for (size_t u = 0; u < c->cfg->n_users && rc == 0; u++) {
-        const rect_user *user = &c->cfg->users[u];
-        /* Anyone who owns an item hears about it, whatever their roles. */
-        if ((user->roles & RECT_ROLE_OWNER) || s_owns(&g, user->name))
-            rc = s_owner_notice(&j, user, &g);
-        if (rc == 0 && (user->roles & RECT_ROLE_LEADER))
-            rc = s_leader_notice(&j, user, &g);
-        if (rc == 0 && (user->roles & RECT_ROLE_ADMIN))
-            rc = s_admin_notice(&j, user, &g);
-    }
-    if (rc == 0)
-        rc = s_escalation_notices(&j, escalated);
-    if (rc == 0 && (!done[0] || strcmp(done, day) < 0))
-        rc = store_meta_text_set(c->txn, "job_day", day);
-    if (rc)
-        goto fail;
-    *result = json_pack("{sssbsisI}", "day", day, "ran", 1, "notices", j.notices, "escalated",
-                        (json_int_t)json_array_size(escalated));
-    json_decref(g.open);
-    json_decref(g.reviews);
-    json_decref(escalated);
-    return *result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
-fail:
-    json_decref(g.open);
-    json_decref(g.reviews);
-    json_decref(escalated);
-    if (!c->msg[0])
-        cmd_fail(c, rc, "the daily job for %s failed: %s; nothing was recorded", day, rect_err_name(rc));
-    return rc;
-}
-
-/* ---- delivery ------------------------------------------------------------ */
+typedef struct {
+    pthread_t thread;
+    int running;         /* started and not joined (the loop's) */
+    atomic_int finished; /* the plan is ready, or rc says why not */
+    atomic_int cancel;   /* rectd is stopping: give up (nothing is written) */
+    store *st;
+    const char *hold; /* RECTD_TEST_JOB_HOLD (a test facility), or NULL */
+    daily_plan *plan; /* NULL when none */
+    int rc;
+    double started, built; /* s_mono(): for the log */
+} s_builder;
 
 struct notifier {
     const rect_cfg *cfg;
@@ -670,7 +59,92 @@ struct notifier {
     uint64_t published;           /* notices up to this id have been published */
     char done_day[RECT_DATE_LEN]; /* the job is known to have run through this day */
     time_t retry_at;              /* after a failed job: not before this instant */
+    s_builder b;
 };
+
+/*
+ * The test facility RECTD_TEST_JOB_HOLD=PATH: once the plan is built, say
+ * so in PATH.built (the day, written whole by a rename) and wait while PATH
+ * exists, so a test can act between the snapshot and the commit.
+ */
+static void s_hold(s_builder *b)
+{
+    char path[4096], tmp[4120];
+    if (!b->hold || snprintf(path, sizeof path, "%s.built", b->hold) >= (int)sizeof path)
+        return;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f) {
+        fprintf(f, "%s\n", daily_plan_day(b->plan));
+        if (fclose(f) == 0)
+            rename(tmp, path);
+    }
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    while (!atomic_load(&b->cancel) && access(b->hold, F_OK) == 0)
+        nanosleep(&ts, NULL);
+}
+
+static double s_mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void *s_builder_run(void *arg)
+{
+    s_builder *b = arg;
+    store_txn *t;
+    b->rc = store_begin(b->st, 0, NULL, &t);
+    if (b->rc == 0) {
+        b->rc = daily_build(b->plan, t, &b->cancel);
+        store_abort(&t);
+    }
+    b->built = s_mono();
+    s_hold(b);
+    atomic_store(&b->finished, 1);
+    return NULL;
+}
+
+/* Start building day's job with cfg: 0, or -1 (no thread). */
+static int s_builder_start(s_builder *b, const rect_cfg *cfg, const char *day)
+{
+    char now_text[RECT_INSTANT_LEN];
+    instant_format(rect_now(), now_text);
+    daily_plan_destroy(&b->plan);
+    if (!(b->plan = daily_plan_new(cfg, day, now_text)))
+        return -1;
+    b->rc = 0;
+    b->started = b->built = s_mono();
+    atomic_store(&b->finished, 0);
+    atomic_store(&b->cancel, 0);
+    /* Stop signals stay the loop's, so that they interrupt its zmq_poll at once. */
+    sigset_t stopsigs, oldmask;
+    sigemptyset(&stopsigs);
+    sigaddset(&stopsigs, SIGINT);
+    sigaddset(&stopsigs, SIGTERM);
+    sigaddset(&stopsigs, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
+    int rc = pthread_create(&b->thread, NULL, s_builder_run, b);
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    if (rc != 0)
+        return -1;
+    b->running = 1;
+    return 0;
+}
+
+/* Wait for the builder (told to give up if cancel) and take its thread back. */
+static void s_builder_join(s_builder *b, int cancel)
+{
+    if (!b->running)
+        return;
+    if (cancel)
+        atomic_store(&b->cancel, 1);
+    pthread_join(b->thread, NULL);
+    b->running = 0;
+}
+
+/* ---- delivery ------------------------------------------------------------ */
 
 static int s_max_id_cb(store_txn *t, uint64_t id, void *ctx)
 {
@@ -687,6 +161,14 @@ notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub)
     n->cfg = cfg;
     n->st = st;
     n->pub = pub;
+    n->b.st = st;
+    n->b.hold = getenv("RECTD_TEST_JOB_HOLD");
+    if (n->b.hold && !n->b.hold[0])
+        n->b.hold = NULL;
+    if (n->b.hold)
+        log_msg(LOG_LEVEL_WARNING,
+                "RECTD_TEST_JOB_HOLD is set (a test facility): the daily job waits while %s exists",
+                n->b.hold);
     if (!(n->hooks = hooks_new(cfg, cfg->data_dir))) {
         free(n);
         return NULL;
@@ -709,33 +191,101 @@ void notifier_destroy(notifier **n_p)
 {
     if (!n_p || !*n_p)
         return;
+    /* A job being built is given up: nothing of it was written, the next start runs the day. */
+    s_builder_join(&(*n_p)->b, 1);
+    daily_plan_destroy(&(*n_p)->b.plan);
     hooks_destroy(&(*n_p)->hooks);
     free(*n_p);
     *n_p = NULL;
 }
 
 /* A context like a request's, acting as rectd itself. */
-static void s_system_ctx(notifier *n, cmd_ctx *c, store_txn *t)
+static void s_system_ctx(const rect_cfg *cfg, cmd_ctx *c, store_txn *t)
 {
     memset(c, 0, sizeof *c);
-    c->cfg = n->cfg;
-    c->actor = &s_system;
+    c->cfg = cfg;
+    c->actor = daily_actor();
     c->txn = t;
     c->now = rect_now();
     instant_format(c->now, c->now_text);
 }
 
-/* Run today's job if notify.at has passed and the day is not done. */
+/*
+ * The builder has finished: write its plan in one short write transaction
+ * that first reads job_day again (notify_run may have done the day since
+ * the snapshot: then nothing is written), then daily_write (which checks the
+ * candidates again if the record moved) and job_day, committed together.
+ */
+static void s_job_commit(notifier *n)
+{
+    s_builder *b = &n->b;
+    daily_plan *p = b->plan;
+    const char *day = daily_plan_day(p);
+    char done[RECT_DATE_LEN + 8] = "";
+    cmd_ctx c;
+    json_int_t escalated = 0;
+    int notices = 0, rc = b->rc;
+    s_builder_join(b, 0);
+    double t0 = s_mono();
+    memset(&c, 0, sizeof c);
+    store_txn *t = NULL;
+    if (rc == 0 && (rc = store_begin(n->st, 1, NULL, &t)) == 0) {
+        /* the plan's config throughout: its users are the ones its notices name */
+        s_system_ctx(daily_plan_cfg(p), &c, t);
+        rc = daily_day_done(t, day, done, sizeof done);
+        if (rc == 1) {
+            store_abort(&t);
+            snprintf(n->done_day, sizeof n->done_day, "%.10s", done);
+            log_msg(LOG_LEVEL_INFO,
+                    "daily job %s: already done (through %s) when it was built; nothing written", day, done);
+            daily_plan_destroy(&b->plan);
+            return;
+        }
+        json_t *res = NULL;
+        if (rc == 0 && (rc = daily_write(&c, p, &notices, &escalated)) == 0 &&
+            (rc = daily_finish(&c, day, done, notices, escalated, &res)) == 0)
+            rc = store_commit(&t);
+        else
+            store_abort(&t);
+        json_decref(res);
+    }
+    time_t now = rect_now();
+    if (rc) {
+        n->retry_at = now + 60; /* say it once a minute, not at every tick */
+        log_msg(LOG_LEVEL_ERROR,
+                "daily job for %s failed: %s%s%s; nothing was recorded, retrying in a minute", day,
+                rect_err_name(rc), c.msg[0] ? ": " : "", c.msg);
+    } else {
+        long missed = done[0] ? date_days(day) - date_days(done) - 1 : 0;
+        if (missed > 0)
+            log_msg(LOG_LEVEL_NOTICE,
+                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's",
+                    missed, done, day);
+        snprintf(n->done_day, sizeof n->done_day, "%s", day);
+        log_msg(LOG_LEVEL_INFO,
+                "daily job %s (at %s): %d notices, %lld escalated; built in %.3f s off the loop, written in "
+                "%.3f s",
+                day, c.now_text, notices, (long long)escalated, b->built - b->started, s_mono() - t0);
+    }
+    daily_plan_destroy(&b->plan);
+}
+
 /*
  * Run the job of the last day whose notify.at has passed, if that day is not
  * done: today after notify.at; before it, yesterday — so a rectd that was
  * down over notify.at (even across midnight) still sends that day's
  * notices when it comes back. Days further back are not run (their digests
  * would be stale); the log says they were missed. A database whose job never
- * ran waits for today's notify.at.
+ * ran waits for today's notify.at. The job is built off the loop
+ * (s_builder) and committed at the first tick after it is ready.
  */
 static void s_maybe_run_job(notifier *n)
 {
+    if (n->b.running) {
+        if (atomic_load(&n->b.finished))
+            s_job_commit(n);
+        return;
+    }
     time_t now = rect_now();
     struct tm tm;
     char today[RECT_DATE_LEN], day[RECT_DATE_LEN], done[RECT_DATE_LEN + 8];
@@ -750,59 +300,68 @@ static void s_maybe_run_job(notifier *n)
     if (strcmp(day, n->done_day) <= 0)
         return; /* known done: no transaction at every tick */
     store_txn *t;
-    if (store_begin(n->st, 1, NULL, &t) != 0)
+    if (store_begin(n->st, 0, NULL, &t) != 0)
         return;
-    if (store_meta_text(t, "job_day", done, sizeof done) != 0 || (done[0] && strcmp(done, day) >= 0) ||
-        (!done[0] && !passed)) {
+    int rc = daily_day_done(t, day, done, sizeof done);
+    store_abort(&t);
+    if (rc < 0)
+        return;
+    if (rc == 1 || (!done[0] && !passed)) {
         snprintf(n->done_day, sizeof n->done_day, "%.10s", done[0] ? done : "");
-        store_abort(&t);
         return;
     }
-    long missed = done[0] ? date_days(day) - date_days(done) - 1 : 0;
-    cmd_ctx c;
-    s_system_ctx(n, &c, t);
-    json_t *res = NULL;
-    int rc = notify_job(&c, day, 0, &res);
-    if (rc == 0)
-        rc = store_commit(&t);
-    else
-        store_abort(&t);
-    if (rc) {
-        n->retry_at = now + 60; /* say it once a minute, not at every tick */
-        log_msg(LOG_LEVEL_ERROR, "daily job for %s failed: %s (%s); retrying in a minute", day,
-                rect_err_name(rc), c.msg);
-    } else {
-        if (missed > 0)
-            log_msg(LOG_LEVEL_NOTICE,
-                    "the daily jobs of %ld day(s) after %s were missed while rectd was down; ran %s's",
-                    missed, done, day);
-        snprintf(n->done_day, sizeof n->done_day, "%s", day);
-        log_msg(LOG_LEVEL_INFO, "daily job %s (at %s): %lld notices, %lld escalated", day, c.now_text,
-                (long long)json_integer_value(json_object_get(res, "notices")),
-                (long long)json_integer_value(json_object_get(res, "escalated")));
+    if (s_builder_start(&n->b, n->cfg, day) != 0) {
+        n->retry_at = now + 60;
+        log_msg(LOG_LEVEL_ERROR, "daily job for %s: cannot start a thread to build it; retrying in a minute",
+                day);
     }
-    json_decref(res);
 }
 
 typedef struct {
     notifier *n;
 } s_pub_ctx;
 
+/*
+ * The recipient of a stored notice, from its bytes: in compact JSON an
+ * unescaped ,"recipient":" is a key, and rectd writes the notice's own
+ * before its items. 0, or -1 (not found, escaped, too long: parse it).
+ */
+static int s_raw_recipient(const char *data, size_t len, char *out, size_t outlen)
+{
+    static const char key[] = ",\"recipient\":\"";
+    const char *end = data + len, *p = data;
+    while ((p = memchr(p, ',', (size_t)(end - p))) && (size_t)(end - p) >= sizeof key - 1 &&
+           memcmp(p, key, sizeof key - 1) != 0)
+        p++;
+    if (!p || (size_t)(end - p) < sizeof key - 1)
+        return -1;
+    p += sizeof key - 1;
+    const char *q = memchr(p, '"', (size_t)(end - p));
+    if (!q || (size_t)(q - p) >= outlen || memchr(p, '\\', (size_t)(q - p)))
+        return -1;
+    memcpy(out, p, (size_t)(q - p));
+    out[q - p] = 0;
+    return 0;
+}
+
 static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
 {
     notifier *n = ((s_pub_ctx *)ctx)->n;
-    json_t *notice;
-    const char *text;
+    const char *data;
     size_t len;
-    /* the notice as stored is its compact JSON: sent as it is, loaded only for its recipient */
-    if (store_notice_text(t, id, &text, &len, &notice) == 0) {
-        const char *to = s_str(notice, "recipient");
-        if (to && n->pub) {
-            /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
-            if (zmq_send(n->pub, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
-                zmq_send(n->pub, text, len, ZMQ_DONTWAIT);
+    char to[512];
+    /* The doorbell carries the notice as stored: no parse, no dump (a day's can be megabytes). */
+    if (store_notice_raw(t, id, &data, &len) == 0) {
+        json_t *notice = NULL;
+        if (s_raw_recipient(data, len, to, sizeof to) != 0) {
+            to[0] = 0;
+            if (store_notice_get(t, id, &notice) == 0 && s_str(notice, "recipient"))
+                snprintf(to, sizeof to, "%s", s_str(notice, "recipient"));
+            json_decref(notice);
         }
-        json_decref(notice);
+        /* A doorbell: a slow or absent subscriber never blocks us (DONTWAIT, drops at HWM). */
+        if (to[0] && zmq_send(n->pub, to, strlen(to), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0)
+            zmq_send(n->pub, data, len, ZMQ_DONTWAIT);
     }
     n->published = id;
     return 0;
@@ -811,6 +370,8 @@ static int s_publish_cb(store_txn *t, uint64_t id, void *ctx)
 static void s_publish_new(notifier *n)
 {
     store_txn *t;
+    if (!n->pub)
+        return; /* nothing to ring: subscribers need a pub_endpoint */
     if (store_begin(n->st, 0, NULL, &t) != 0)
         return;
     s_pub_ctx pc = {n};
@@ -982,5 +543,6 @@ void notifier_tick(notifier *n)
 
 int notifier_wait_ms(const notifier *n)
 {
-    return hooks_busy(n->hooks) ? 100 : 1000;
+    /* a job being built is committed soon after it is ready */
+    return n->b.running ? 20 : hooks_busy(n->hooks) ? 100 : 1000;
 }

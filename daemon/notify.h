@@ -13,6 +13,9 @@
 #include "store.h"
 
 /*
+ * notify_job, notify_store and notify_brief are daily.c's (the job's
+ * texts); the notifier below is notify.c's.
+ *
  * Run the job for `day` ("YYYY-MM-DD") inside c->txn: escalate items red
  * for more than notify.escalate_after_days (an `escalate` event each, actor
  * rectd), build one notice per owner, leader and admin (and escalation
@@ -50,10 +53,12 @@ typedef struct notifier notifier;
 notifier *notifier_new(const rect_cfg *cfg, store *st, void *pub);
 
 /*
- * One tick: run today's job if notify.at has passed and it has not run
- * (this is also the catch-up after a start), publish notices not yet
- * published, reap finished hooks and record their outcome, start due hook
- * deliveries. Never blocks on a subscriber or a hook.
+ * One tick: start building today's job in a thread of its own if notify.at
+ * has passed and it has not run (this is also the catch-up after a start),
+ * or write the job that thread has built (one write transaction); publish
+ * notices not yet published, reap finished hooks and record their outcome,
+ * start due hook deliveries. Never blocks on a subscriber, a hook or the
+ * job's building.
  */
 void notifier_tick(notifier *n);
 
@@ -66,7 +71,11 @@ void notifier_set_cfg(notifier *n, const rect_cfg *cfg);
 /* Milliseconds the loop may sleep before the next tick is needed. */
 int notifier_wait_ms(const notifier *n);
 
-/* Stop running hooks (they are retried at the next start) and free. Accepts NULL. */
+/*
+ * Give up a job being built (nothing of it is written; the next start runs
+ * the day), stop running hooks (they are retried at the next start) and
+ * free. Accepts NULL.
+ */
 void notifier_destroy(notifier **n_p);
 
 #endif

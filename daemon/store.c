@@ -1085,27 +1085,37 @@ int store_meta_text_set(store_txn *t, const char *key, const char *value)
     return s_meta_put(t, key, value, strlen(value));
 }
 
+/* A new notice's id (from next_notice) and its entry in user's inbox index. */
+static int s_notice_new(store_txn *t, const char *user, uint64_t *id_out)
+{
+    uint64_t id;
+    int rc;
+    if ((rc = s_counter(t, "next_notice", &id)))
+        return rc;
+    if (id == 0)
+        id = 1;
+    if ((rc = s_counter_set(t, "next_notice", id + 1)))
+        return rc;
+    unsigned char ub[S_KEY_USER];
+    int n = user ? s_text_id_key(user, id, ub, sizeof ub) : -1;
+    if (n < 0)
+        return RECT_E_BAD_VALUE;
+    MDB_val uk = {(size_t)n, ub}, empty = {0, ""};
+    if ((rc = s_err(s_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
+        return rc;
+    *id_out = id;
+    return 0;
+}
+
 int store_notice_put(store_txn *t, json_t *notice)
 {
     uint64_t id = (uint64_t)json_integer_value(json_object_get(notice, "id"));
     int rc, fresh = id == 0; /* a new notice has the highest id yet */
     if (fresh) {
-        if ((rc = s_counter(t, "next_notice", &id)))
-            return rc;
-        if (id == 0)
-            id = 1;
-        if ((rc = s_counter_set(t, "next_notice", id + 1)))
+        if ((rc = s_notice_new(t, json_string_value(json_object_get(notice, "recipient")), &id)))
             return rc;
         if (json_object_set_new(notice, "id", json_integer((json_int_t)id)))
             return RECT_E_NOMEM;
-        const char *user = json_string_value(json_object_get(notice, "recipient"));
-        unsigned char ub[S_KEY_USER];
-        int n = user ? s_text_id_key(user, id, ub, sizeof ub) : -1;
-        if (n < 0)
-            return RECT_E_BAD_VALUE;
-        MDB_val uk = {(size_t)n, ub}, empty = {0, ""};
-        if ((rc = s_err(s_put(t->txn, t->s->notice_users, &uk, &empty, 0), "notice_users put")))
-            return rc;
     }
     unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
@@ -1118,7 +1128,27 @@ int store_notice_put(store_txn *t, json_t *notice)
     return rc;
 }
 
-int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len, json_t **notice)
+int store_notice_add_text(store_txn *t, const char *user, const char *rest, size_t len, uint64_t *id)
+{
+    int rc = s_notice_new(t, user, id);
+    if (rc)
+        return rc;
+    char head[32];
+    int hn = snprintf(head, sizeof head, "{\"id\":%llu", (unsigned long long)*id);
+    char *text = fault_malloc((size_t)hn + len);
+    if (!text)
+        return RECT_E_NOMEM;
+    memcpy(text, head, (size_t)hn);
+    memcpy(text + hn, rest, len);
+    unsigned char kb[S_KEY_U64];
+    s_be64(*id, kb);
+    MDB_val k = {S_KEY_U64, kb}, v = {(size_t)hn + len, text};
+    rc = s_err(s_put_last(t->txn, t->s->notices, &k, &v, 0), "notice put"); /* the highest id yet */
+    free(text);
+    return rc;
+}
+
+int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len)
 {
     unsigned char kb[S_KEY_U64];
     s_be64(id, kb);
@@ -1126,18 +1156,19 @@ int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len,
     int rc = mdb_get(t->txn, t->s->notices, &k, &v);
     if (rc)
         return s_err(rc, "notice get");
-    if (text) {
-        *text = v.mv_data;
-        *len = v.mv_size;
-    }
-    if (notice)
-        *notice = s_load(v.mv_data, v.mv_size, &rc, NULL);
-    return rc;
+    *data = v.mv_data;
+    *len = v.mv_size;
+    return 0;
 }
 
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
 {
-    return store_notice_text(t, id, NULL, NULL, notice);
+    const char *data;
+    size_t len;
+    int rc = store_notice_raw(t, id, &data, &len);
+    if (rc == 0)
+        *notice = s_load(data, len, &rc, NULL);
+    return rc;
 }
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)

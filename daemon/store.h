@@ -191,14 +191,17 @@ int store_meta_text_set(store_txn *t, const char *key, const char *value);
  * the stored notice of that id (delivery state, read flag).
  */
 int store_notice_put(store_txn *t, json_t *notice);
+/*
+ * Store a new notice serialised beforehand (off the loop): rest is its
+ * compact JSON after a leading {"id":0 (so it starts with ',' or '}'), len
+ * bytes, copied; the id assigned goes into the stored text and *id, and the
+ * notice is indexed under user. 0 or rect_err.
+ */
+/* A stored notice's compact JSON as stored: *data valid until t ends. 0 or rect_err. */
+int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len);
+int store_notice_add_text(store_txn *t, const char *user, const char *rest, size_t len, uint64_t *id);
 /* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
-/*
- * Notice id as stored (compact JSON, what store_notice_put wrote) and, when
- * notice is not NULL, also loaded (a new reference): 0, RECT_E_NOT_FOUND, or
- * rect_err. *text (not NUL-terminated) is valid until the transaction ends.
- */
-int store_notice_text(store_txn *t, uint64_t id, const char **text, size_t *len, json_t **notice);
 /* Ids of notices after `after`, in id order: of user, or of everyone when user is NULL. */
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx);
 

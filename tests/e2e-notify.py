@@ -151,9 +151,11 @@ class NotifyDaemon(Daemon):
     "{dir}" in an argument becomes the hook's own output folder
     (self.hook_dir(name)), created here."""
 
-    def __init__(self, notify=None, calendar=None, consolidation=None, hooks=(), pub=True):
+    def __init__(self, notify=None, calendar=None, consolidation=None, hooks=(), pub=True, hold=False):
         tmp = tempfile.mkdtemp(prefix="rn", dir="/tmp")
         self.clock_path = os.path.join(tmp, "clock")
+        # RECTD_TEST_JOB_HOLD: the job's builder waits while this file exists
+        self.hold_path = os.path.join(tmp, "job-hold") if hold else None
         self.pub_endpoint = "ipc://%s/pub.sock" % tmp if pub else None
         # the daily job's tests: the notices at once (notify.immediate) are tests/e2e-acts.py's
         self.notify = {"at": "09:00", "escalate_after_days": 30, "immediate": False}
@@ -216,6 +218,8 @@ class NotifyDaemon(Daemon):
         self.err_files.append(err_path)
         env = dict(os.environ)
         env["TZ"] = "UTC"
+        if self.hold_path:
+            env["RECTD_TEST_JOB_HOLD"] = self.hold_path
         with open(err_path, "wb") as err, open(os.devnull, "wb") as out:
             self.proc = subprocess.Popen(
                 [RECTD, "-c", self.conf, "--clock-file", self.clock_path],
@@ -323,10 +327,12 @@ class Fixture:
     notify = {}
     calendar = {}
     consolidation = {}
+    hold = False
     start_clock = local(DAY, "08:00:00")
 
     def setup(self):
-        self.d = NotifyDaemon(self.notify, self.calendar, self.consolidation, self.hooks, self.pub)
+        self.d = NotifyDaemon(self.notify, self.calendar, self.consolidation, self.hooks, self.pub,
+                              self.hold)
         self.daemons.append(self.d)
         self.d.set_clock(self.start_clock)
         self.d.start()
@@ -1365,6 +1371,164 @@ class Recipients(Fixture):
         adm = self.of(self.ns, "wangyan", "admin")
         eq([i["ref"] for i in adm["awaiting_close"]], ["R-V"], "the admin summary's awaiting_close")
 
+# =============================================================================
+class OffTheLoop(Fixture):
+    """The daily job is built in a read snapshot by a thread of its own and
+    committed by the loop in one write transaction (DESIGN.md section 9).
+    RECTD_TEST_JOB_HOLD holds the builder between its snapshot and the commit
+    while a file exists, so these tests act in between by causality, not by
+    timing: whatever is answered while the file exists was answered before
+    the job committed."""
+    notify = {"escalate_after_days": 2}
+    hold = True
+    N = 3000
+
+    def setup(self):
+        super().setup()
+        rows = ["ref,source,kind,title,description,owner,unit,leader,deadline"]
+        for i in range(self.N):
+            rows.append("B%d,self,immediate,问题%d,描述%d,liming,cun1,lijun,2026-11-20" % (i, i, i))
+        rep = self.d.call("import", {"inspection": "2025-assessment"},
+                          files=[("\n".join(rows) + "\n").encode()])
+        eq(rep["imported"], self.N, "items imported")
+        self.bulk = {i["id"] for i in self.d.call("list", {"limit": 10000})["items"]}
+        eq(len(self.bulk), self.N, "items listed")
+        # red since 2026-11-20, rectifying: due for escalation until it is closed
+        self.c = self.add("B-CLOSE", "zhaoli", "lijun", "cun2", "2026-11-20")
+        self.d.call("start", {"item": self.c}, user="zhaoli")
+        # re-planned between the snapshot and the commit: still due, later deadline
+        self.m = self.add("B-MOVE", "zhaoli", "chenmei", "cun2", "2026-11-20")
+        # due for escalation on 2026-12-03 (3 days late), re-planned while that job is built
+        self.m2 = self.add("B-MOVE2", "sunqiang", "chenmei", "cun2", "2026-11-30")
+
+    def built(self):
+        """The day the held builder has built, or None while it has not."""
+        try:
+            with open(self.d.hold_path + ".built") as f:
+                return f.read().strip()
+        except FileNotFoundError:
+            return None
+
+    def hold_job(self, day):
+        """Hold the builder, move the clock to day's notify.at, wait until it is built."""
+        if os.path.exists(self.d.hold_path + ".built"):
+            os.remove(self.d.hold_path + ".built")
+        open(self.d.hold_path, "w").close()
+        self.d.set_clock(local(day, "09:00:00"))
+        wait_for(lambda: self.built() == day, "the job of %s built and held" % day, timeout=60)
+
+    def test_requests_are_answered_while_the_job_is_built_and_it_commits_once_after(self):
+        self.hold_job(DAY)
+        # the builder holds: everything answered now was answered before the job committed
+        ping = self.d.call("ping")
+        eq(ping["time"], "2026-12-01T01:00:00Z", "ping while the job is built")
+        self.late = self.add("B-NEW", "liming", "lijun", "cun1", "2027-06-30")
+        check(self.late > 0, "an add while the job is built")
+        eq(self.d.call("show", {"item": self.late})["item"]["ref"], "B-NEW", "show of it")
+        eq(self.d.notices(), {}, "notices while the job is built")
+        eq(self.escalate_events(self.c), [], "escalate events while the job is built")
+        eq(self.d.call("show", {"item": min(self.bulk)})["item"]["escalations"], 0,
+           "escalations of a bulk item while the job is built")
+        # an item closed between the snapshot and the commit (next test checks it)
+        self.d.call("evidence", {"item": self.c, "note": "整改台账已更新"}, user="zhaoli")
+        self.d.call("verify", {"item": self.c, "result": "pass", "opinion": "验收通过"}, user="maqing")
+        eq(self.d.call("close", {"item": self.c, "note": "销号"}, user="wangyan")["item"]["state"],
+           "closed", "B-CLOSE closed while the job is built")
+        self.d.call("assign", {"item": self.m, "owner": "zhaoli", "unit": "cun2", "leader": "chenmei",
+                               "deadline": "2026-11-25", "note": "重新计划"})
+        os.remove(self.d.hold_path)
+        ns = self.wait_job(DAY)
+        self.tick()
+        ns = self.by_day(DAY)
+        kinds = collections.Counter((n["recipient"], n["kind"]) for n in ns.values())
+        eq({k: v for k, v in kinds.items() if v != 1}, {}, "notices of one recipient and kind twice")
+        check(("liming", "owner") in kinds and ("wangyan", "admin") in kinds, "kinds %s" % kinds)
+        own = self.of(ns, "liming", "owner")
+        eq(len(own["items"]), self.N, "liming's red items in his digest (the snapshot's)")
+        self.ns = ns
+
+    def test_an_item_closed_between_snapshot_and_commit_gets_no_escalation(self):
+        eq(self.escalate_events(self.c), [], "escalate events of B-CLOSE (closed before the commit)")
+        eq(self.d.call("show", {"item": self.c})["item"]["escalations"], 0, "escalations of B-CLOSE")
+        esc = {n["recipient"]: n for n in self.ns.values() if n["kind"] == "escalation"}
+        eq(sorted(esc), ["chenmei", "lijun", "wangyan", "zhanghua"], "escalation notices")
+        want = {"chenmei": {self.m}, "lijun": self.bulk}
+        for who, n in esc.items():
+            eq({i["id"] for i in n["items"]}, want.get(who, self.bulk | {self.m}),
+               "items of the escalation notice to %s" % who)
+            eq({i["escalations"] for i in n["items"]}, {1}, "escalations in it")
+            # B-MOVE as it is at the commit: 6 days past its new deadline, not 11
+            eq({(i["deadline"], i["days_overdue"]) for i in n["items"] if i["id"] == self.m},
+               {("2026-11-25", 6)} if who != "lijun" else set(), "B-MOVE in the notice to %s" % who)
+        ev = self.escalate_events(self.m)
+        eq([e["comment"] for e in ev], ["逾期 6 天，超过 2 天，督办"], "B-MOVE's escalate event")
+        for i in (min(self.bulk), max(self.bulk)):
+            eq(len(self.escalate_events(i)), 1, "escalate events of bulk item %d" % i)
+        r = self.d.call("notify_run", {})
+        eq((r["ran"], r["done_through"]), (False, DAY), "notify_run after the job")
+
+    def test_killed_while_the_job_is_built_nothing_is_written_and_the_next_start_runs_it_once(self):
+        day = "2026-12-02"
+        before = self.d.call("ping")["head"]
+        self.hold_job(day)
+        eq(self.by_day(day), {}, "notices of %s while it is built" % day)
+        self.d.kill9()
+        os.remove(self.d.hold_path)
+        self.d.start()
+        eq(self.d.call("ping")["head"], before, "the chain head after kill -9 while building")
+        ns = self.wait_job(day)
+        self.tick()
+        ns = self.by_day(day)
+        eq(sorted((n["recipient"], n["kind"]) for n in ns.values()),
+           sorted((n["recipient"], n["kind"]) for n in self.ns.values() if n["kind"] != "escalation"),
+           "notices of %s after kill -9 while it was built (nothing escalated again)" % day)
+        eq(self.d.call("notify_run", {})["done_through"], day, "job_day after the restart")
+        for i in (min(self.bulk), max(self.bulk)):
+            eq(len(self.escalate_events(i)), 1, "escalate events of bulk item %d" % i)
+
+    def test_an_item_re_planned_between_snapshot_and_commit_is_escalated_as_it_is_at_the_commit(self):
+        day = "2026-12-03"
+        self.hold_job(day)
+        self.d.call("assign", {"item": self.m2, "owner": "sunqiang", "unit": "cun2", "leader": "chenmei",
+                               "deadline": "2026-11-29", "note": "重新计划"})
+        os.remove(self.d.hold_path)
+        ns = self.wait_job(day)
+        esc = {n["recipient"]: n for n in ns.values() if n["kind"] == "escalation"}
+        eq(sorted(esc), ["chenmei", "wangyan", "zhanghua"], "escalation notices of %s" % day)
+        for who, n in esc.items():
+            eq([(i["id"], i["deadline"], i["days_overdue"]) for i in n["items"]],
+               [(self.m2, "2026-11-29", 4)], "the escalation notice to %s" % who)
+        eq([e["comment"] for e in self.escalate_events(self.m2)], ["逾期 4 天，超过 2 天，督办"],
+           "B-MOVE2's escalate event")
+
+    def test_a_day_done_by_hand_while_its_job_is_built_is_not_written_again(self):
+        day = "2026-12-04"
+        self.hold_job(day)
+        r = self.d.call("notify_run", {})
+        eq((r["day"], r["ran"]), (day, True), "notify_run while the job is built")
+        by_hand = sorted((n["recipient"], n["kind"]) for n in self.by_day(day).values())
+        check(by_hand, "notices of notify_run")
+        os.remove(self.d.hold_path)
+        wait_for(lambda: "daily job %s: already done" % day in self.d.stderr(),
+                 "the built job finding its day done")
+        eq(sorted((n["recipient"], n["kind"]) for n in self.by_day(day).values()), by_hand,
+           "notices of %s (the built job wrote none)" % day)
+
+    def test_sigterm_while_the_job_is_built_stops_rectd_and_the_next_start_runs_the_day(self):
+        day = "2026-12-05"
+        self.hold_job(day)
+        eq(self.by_day(day), {}, "notices of %s while it is built" % day)
+        # the hold file stays: only the builder's cancel lets rectd stop
+        eq(self.d.stop(), 0, "exit status on SIGTERM while the job is built")
+        check("daily job %s (at" not in self.d.stderr(), "the job of %s was not written" % day)
+        os.remove(self.d.hold_path)
+        self.d.start()
+        ns = self.wait_job(day)
+        self.tick()
+        kinds = collections.Counter((n["recipient"], n["kind"]) for n in self.by_day(day).values())
+        eq({k: v for k, v in kinds.items() if v != 1}, {}, "notices of %s twice" % day)
+        eq(len(kinds), len(ns), "notices of %s" % day)
+
 
 class FloodingHook(Fixture):
     """A hook that floods stderr is killed before its timeout and recorded."""
@@ -1390,7 +1554,7 @@ class FloodingHook(Fixture):
 
 
 FIXTURES = [PingClock, DailyJob, HookRetries, HangingHook, CatchUp, Escalation, ZoneDay, Lights, Recipients,
-            FloodingHook]
+            FloodingHook, OffTheLoop]
 
 
 def main(argv):

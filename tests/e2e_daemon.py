@@ -373,6 +373,6 @@ class Daemon:
         """What must not change when a request is refused."""
         with self.raw() as c:
             p = c.call("ping")
-            items = c.call("list")["items"]
+            items = rawclient.list_all(c)
         return {"items": p["items"], "events": p["events"], "head": p["head"],
                 "list": items}

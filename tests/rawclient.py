@@ -443,11 +443,24 @@ def rebuild_sign_offs(events):
     return out
 
 
+def list_all(client, args=None, user=None):
+    """Every item `list` matches: page after page (rectd answers at most
+    `limit` items a request and a `next` cursor while more follow)."""
+    args = dict(args or {})
+    items = []
+    while True:
+        res = client.call("list", args, user=user)
+        items.extend(res["items"])
+        if res.get("next") is None:
+            return items
+        args["after"] = res["next"]
+
+
 def all_events(client, ids=None):
     """Every event, in seq order: `history` of every item (or of ids) and
     `inspection_history` (the inspection events, item 0)."""
     if ids is None:
-        ids = [it["id"] for it in client.call("list")["items"]]
+        ids = [it["id"] for it in list_all(client)]
     events = {ev["seq"]: ev for ev in client.call("inspection_history")["events"]}
     for i in ids:
         for ev in client.call("history", {"item": i})["events"]:
@@ -503,7 +516,7 @@ def main(argv):
                 n = verify_chain(events, c.call("ping")["head"])
                 print("chain ok: %d events" % n)
                 if cmd == "@rebuild":
-                    got = {i["id"]: i for i in c.call("list")["items"]}
+                    got = {i["id"]: i for i in list_all(c)}
                     want = rebuild_items(events)
                     bad = [i for i in sorted(set(got) | set(want))
                            if got.get(i) != want.get(i)]

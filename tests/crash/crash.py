@@ -245,7 +245,7 @@ class Run:
             except rawclient.ChainError as e:
                 problems.append("chain: %s" % e)
             got = {i["id"]: {k: v for k, v in i.items() if k not in rawclient.ITEM_FACTS}
-                   for i in c.call("list")["items"]}
+                   for i in rawclient.list_all(c)}
             want = rawclient.rebuild_items(events)
             bad = [i for i in sorted(set(got) | set(want)) if got.get(i) != want.get(i)]
             if bad:
