@@ -93,9 +93,29 @@ static double s_env_num(const char *name, double dflt)
     return v && *v ? strtod(v, NULL) : dflt;
 }
 
+static pid_t s_redis_pid; /* a redis-server this bench started, while it runs */
+
+static void s_stop_all(void)
+{
+    bench_rectd_kill_all();
+    if (s_redis_pid > 0) {
+        kill(s_redis_pid, SIGKILL);
+        waitpid(s_redis_pid, NULL, 0);
+        s_redis_pid = 0;
+    }
+}
+
+/* Ctrl-C or a kill: the servers this bench started go with it. */
+static void s_on_signal(int sig)
+{
+    s_stop_all();
+    _exit(128 + sig);
+}
+
 static void s_die(const char *what)
 {
     fprintf(stderr, "bench: %s\n", what);
+    s_stop_all();
     exit(1);
 }
 
@@ -329,6 +349,7 @@ static double s_redis(void)
                "--appendonly", "yes", "--appendfsync", "always", "--save", "", (char *)NULL);
         _exit(127);
     }
+    s_redis_pid = pid;
     struct timespec d = {0, 500 * 1000 * 1000};
     nanosleep(&d, NULL);
     bench_load_result res;
@@ -336,6 +357,7 @@ static double s_redis(void)
     double v = s_load(NULL, NULL, p, 50, s_make_add, &arg, 0, &res);
     kill(pid, SIGTERM);
     waitpid(pid, NULL, 0);
+    s_redis_pid = 0;
     char *rm[] = {"rm", "-rf", dir, NULL};
     bench_run(rm, NULL, NULL);
     printf("redis: SET at 50 clients, appendfsync always: %.0f/s\n", v);
@@ -862,6 +884,9 @@ int main(int argc, char **argv)
     S.tcp = strstr(tr, "tcp") != NULL;
     double t0 = bench_now();
     setvbuf(stdout, NULL, _IOLBF, 0);
+    signal(SIGINT, s_on_signal);
+    signal(SIGTERM, s_on_signal);
+    signal(SIGHUP, s_on_signal);
     s_describe_machine();
     printf(
         "settings: BENCH_SECONDS=%g BENCH_ROUNDS=%d BENCH_MAX_ITEMS=%ld BENCH_PROCS=%d BENCH_TRANSPORTS=%s\n",

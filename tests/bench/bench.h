@@ -102,6 +102,8 @@ int bench_rectd_set_clock(const bench_rectd *r, const char *iso);
 /* The keys user connects with (DIR/keys/USER.key, rectd's rectd.pub). */
 int bench_rectd_keys(const bench_rectd *r, const char *user, bench_keys *k);
 void bench_rectd_stop(bench_rectd *r, int remove_dir);
+/* SIGKILL every rectd still running (a bench giving up); folders stay. */
+void bench_rectd_kill_all(void);
 
 /* ---- one client, one request at a time (setup and single timings) ------ */
 

@@ -204,6 +204,28 @@ static int s_write_confs(bench_rectd *r, const char *repo, int tcp, const char *
     return s_write(r->ctlconf, ctl, 0644);
 }
 
+/* The rectd processes running now, so that a bench that gives up stops them. */
+static pid_t s_live[8];
+
+static void s_live_set(pid_t old, pid_t pid)
+{
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++)
+        if (s_live[i] == old) {
+            s_live[i] = pid;
+            return;
+        }
+}
+
+void bench_rectd_kill_all(void)
+{
+    for (size_t i = 0; i < sizeof s_live / sizeof s_live[0]; i++)
+        if (s_live[i] > 0) {
+            kill(s_live[i], SIGKILL);
+            waitpid(s_live[i], NULL, 0);
+            s_live[i] = 0;
+        }
+}
+
 static int s_spawn(bench_rectd *r, const char *rectd_bin)
 {
     snprintf(r->log, sizeof r->log, "%s/rectd.log", r->dir);
@@ -224,6 +246,7 @@ static int s_spawn(bench_rectd *r, const char *rectd_bin)
         }
         _exit(127);
     }
+    s_live_set(0, r->pid);
     /* until its keys exist and it answers ping */
     for (int i = 0; i < 400; i++) {
         bench_keys k;
@@ -231,6 +254,7 @@ static int s_spawn(bench_rectd *r, const char *rectd_bin)
         struct timespec d = {0, 50 * 1000 * 1000};
         if (waitpid(r->pid, &st, WNOHANG) == r->pid) {
             fprintf(stderr, "bench: rectd exited at start (see %s)\n", r->log);
+            s_live_set(r->pid, 0);
             r->pid = 0;
             return -1;
         }
@@ -311,6 +335,7 @@ void bench_rectd_stop(bench_rectd *r, int remove_dir)
                 waitpid(r->pid, &st, 0);
             }
         }
+        s_live_set(r->pid, 0);
         r->pid = 0;
     }
     if (remove_dir && r->dir[0]) {
