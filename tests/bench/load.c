@@ -265,7 +265,7 @@ struct bench_server {
     MDB_dbi dbi;
     pthread_t th;
     _Atomic int stop;
-    long commits, puts;
+    _Atomic long commits, puts; /* read by the bench thread while it serves */
     uint64_t key;
 };
 
