@@ -103,7 +103,9 @@ WEB_BIN := $(BUILD)/rectweb/rectweb
 MO := $(patsubst po/%.po,$(BUILD)/locale/%/LC_MESSAGES/rectctl.mo,$(wildcard po/*.po))
 
 .PHONY: all deps deps-run install uninstall run test unit e2e sanitize tsan bench fuzz fuzz-build fuzz-dict crash valgrind pot check-po clean format format-files check-format
-all: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(UNIT_BIN) $(MO)
+# make bench's programs are built by make all (so they cannot rot), run only by make bench.
+BENCH_BIN := $(BUILD)/bench/bench $(BUILD)/bench/one-request
+all: $(BINDIR)/rectd $(BINDIR)/rectctl $(WEB_BIN) $(UNIT_BIN) $(MO) $(BENCH_BIN)
 
 $(BUILD)/locale/%/LC_MESSAGES/rectctl.mo: po/%.po
 	@mkdir -p $(dir $@)
@@ -353,9 +355,22 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@./tests/run-all
 
+# make bench (tests/bench/, docs/BENCHMARKS.md): each rectd figure next to its limit
+# measured in the same run. Sizes and times: BENCH_MAX_ITEMS, BENCH_SECONDS, BENCH_PROCS.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@/usr/bin/python3 tests/bench.py
+	RECTD=$(BINDIR)/rectd RECTCTL=$(BINDIR)/rectctl BENCH_ONE_REQUEST=$(BUILD)/bench/one-request $(BUILD)/bench/bench
+
+BENCH_SRC := tests/bench/bench.c tests/bench/load.c tests/bench/rectd.c tests/bench/keyfile.c
+$(BUILD)/bench/bench: $(BENCH_SRC) tests/bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) $(SAN) -pthread $(shell pkg-config --cflags libzmq lmdb jansson libsodium 2>/dev/null) \
+	  $(LDFLAGS) -o $@ $(BENCH_SRC) $(shell pkg-config --libs libzmq lmdb jansson libsodium 2>/dev/null)
+# The one-request client links libzmq alone: the least a client process loads.
+$(BUILD)/bench/one-request: tests/bench/one-request.c tests/bench/keyfile.c tests/bench/bench.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CSTD) -D_GNU_SOURCE $(WARN) $(OPT) $(SAN) $(LDFLAGS) -o $@ tests/bench/one-request.c tests/bench/keyfile.c \
+	  $(shell pkg-config --libs libzmq 2>/dev/null)
 
 # The message template for translators, merged into each po/LANG.po (new
 # messages arrive untranslated: tests/check-po then names them).
@@ -373,7 +388,7 @@ check-po:
 
 # The C files .clang-format covers; make test checks them (tests/check-format).
 FORMAT_FILES = $(sort $(wildcard include/*.h common/*.[ch] daemon/*.[ch] client/*.[ch] tests/unit/*.c rectweb/*.[ch] \
-                 tests/tools/*.c tests/fuzz/*.c tests/crash/*.c))
+                 tests/tools/*.c tests/fuzz/*.c tests/crash/*.c tests/bench/*.[ch]))
 format:
 	clang-format -i $(FORMAT_FILES)
 format-files:
