@@ -602,6 +602,43 @@ static void s_memory(pid_t pid, s_mem *m)
         fclose(f);
 }
 
+/* The size of rectd's log now: where to look for a line written from now on. */
+static long s_log_size(const bench_rectd *r)
+{
+    struct stat sb;
+    return stat(r->log, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/*
+ * Wait up to `secs` for rectd's log line of the daily job of `day` after
+ * byte `from`: "daily job DAY (at ...): N notices, M escalated; built in X s
+ * off the loop, written in Y s". 0 and its figures, or -1.
+ */
+static int s_wait_job(const bench_rectd *r, long from, const char *day, int secs, int *notices,
+                      long long *escalated, double *built, double *written)
+{
+    char want[64], line[1024];
+    snprintf(want, sizeof want, "daily job %s (at ", day);
+    for (int i = 0; i < secs * 20; i++) {
+        FILE *f = fopen(r->log, "r");
+        if (f && fseek(f, from, SEEK_SET) == 0)
+            while (fgets(line, sizeof line, f)) {
+                const char *p = strstr(line, want);
+                if (p && (p = strstr(p, "): ")) &&
+                    sscanf(p, "): %d notices, %lld escalated; built in %lf s off the loop, written in %lf s",
+                           notices, escalated, built, written) == 4) {
+                    fclose(f);
+                    return 0;
+                }
+            }
+        if (f)
+            fclose(f);
+        struct timespec d = {0, 50 * 1000 * 1000};
+        nanosleep(&d, NULL);
+    }
+    return -1;
+}
+
 typedef struct {
     long size;
     const char *day;       /* the stage's day: its red items are due 8 days before */
@@ -726,21 +763,30 @@ static void s_scale(void)
             free(pg);
         }
 
-        /* the daily job of the day: 100 escalations, notices; pings meanwhile */
+        /*
+         * The daily job of the day as it runs every morning: the clock moved
+         * past notify.at, the job built off the loop and committed at a tick;
+         * its own log line says how long it was built and written. Pings
+         * meanwhile: how long the request loop is held up.
+         */
         pthread_t th;
         s_pinger *pg = s_ping_start(&r, &th);
-        double tj = 0;
-        json_t *job = bench_call(c, "notify_run", NULL, NULL, 0, 600000, &tj);
+        double built = 0, written = 0;
+        int notices = 0;
+        long long escalated = 0;
+        char at[32];
+        snprintf(at, sizeof at, "%sT01:30:00Z", st[s].day); /* 09:30 in Asia/Shanghai */
+        long from = s_log_size(&r);
+        bench_rectd_set_clock(&r, at);
+        if (s_wait_job(&r, from, st[s].day, 600, &notices, &escalated, &built, &written))
+            s_die("the daily job did not run (see rectd.log)");
         s_ping_stop(pg, th);
-        if (!job)
-            s_die("notify_run refused");
-        snprintf(name, sizeof name, "daily job, %ldk items, 100 red", st[s].size / 1000);
-        w = s_row("daily job", name, tj * 1000, "ms");
-        s_note(w, "%lld escalated, %lld notices; a ping meanwhile waited up to %.1f ms (median %.2f)",
-               (long long)json_integer_value(json_object_get(job, "escalated")),
-               (long long)json_integer_value(json_object_get(job, "notices")), pg->max * 1000,
-               s_ping_median(pg) * 1000);
-        json_decref(job);
+        snprintf(name, sizeof name, "daily job at notify.at, %ldk items, 100 red", st[s].size / 1000);
+        w = s_row("daily job", name, (built + written) * 1000, "ms");
+        s_note(w,
+               "%lld escalated, %d notices; built %.0f ms off the loop, written %.0f ms; a ping meanwhile "
+               "waited up to %.1f ms (median %.2f)",
+               escalated, notices, built * 1000, written * 1000, pg->max * 1000, s_ping_median(pg) * 1000);
         free(pg);
 
         s_mem m;
