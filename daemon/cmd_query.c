@@ -176,7 +176,8 @@ static int s_kid(store_txn *t, uint64_t id, json_t *item, void *ctx)
 /*
  * The item's parent (the problem a 举一反三 item came from: brief, or null)
  * and its children (the items that name it as parent, in id order):
- * computed here, never stored on the parent.
+ * computed here, never stored on the parent; the children are one range of
+ * the parent index (store.c), as long as the answer.
  */
 static int s_family(cmd_ctx *c, const json_t *item, json_t **parent, json_t **children)
 {
@@ -196,7 +197,7 @@ static int s_family(cmd_ctx *c, const json_t *item, json_t **parent, json_t **ch
             return cmd_fail(c, rc, "cannot read the parent item");
         }
     }
-    if ((rc = store_walk_items(c->txn, s_kid, &k))) {
+    if ((rc = store_walk_children(c->txn, (uint64_t)k.id, s_kid, &k))) {
         json_decref(*parent);
         json_decref(k.children);
         return cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items");

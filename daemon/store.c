@@ -23,7 +23,7 @@
 #include "rect_proto.h"
 
 const char *const store_index_fields[] = {
-    "state", "owner", "unit", "source", "deadline", "leader", "inspection", "next_review",
+    "state", "owner", "unit", "source", "deadline", "leader", "inspection", "next_review", "parent",
 };
 const int store_index_count = sizeof store_index_fields / sizeof store_index_fields[0];
 #define N_INDEX ((int)(sizeof store_index_fields / sizeof store_index_fields[0]))
@@ -50,6 +50,7 @@ struct store {
     MDB_dbi meta, items, events, item_events, refs, blobs, replies, reply_log;
     MDB_dbi notices, notice_users, pending; /* the outbox (notify.c) */
     MDB_dbi idx[N_INDEX];
+    unsigned idx_absent; /* bit i: a read-only copy of an older schema lacks index i (store_index_present) */
     MDB_dbi inspections, blob_uses; /* closeout ledgers (issue 4) */
     MDB_dbi passwords;              /* user -> crypto_pwhash_str (never in the chain) */
 };
@@ -230,22 +231,74 @@ static int s_counter_set(store_txn *t, const char *key, uint64_t val)
 
 /* ---- open / close ------------------------------------------------------- */
 
+static int s_index_of(const char *field);
+static int s_walk(store_txn *t, MDB_dbi dbi, int (*cb)(const MDB_val *k, const MDB_val *v, void *ctx),
+                  void *ctx);
+static int s_index_put(store_txn *t, int i, const char *value, uint64_t id);
+
+/* The index each schema version added, so a read-only copy of an older one opens without it. */
+static uint32_t s_index_since(int i)
+{
+    return strcmp(store_index_fields[i], "parent") == 0 ? 2 : 1;
+}
+
+typedef struct {
+    store_txn *t;
+    int index;
+    uint64_t n;
+    int rc;
+} s_reindex;
+
+static int s_reindex_one(const MDB_val *k, const MDB_val *v, void *ctx)
+{
+    s_reindex *r = ctx;
+    json_error_t jerr;
+    int rc;
+    char buf[STORE_INDEX_BUF];
+    json_t *item = s_load(v->mv_data, v->mv_size, &rc, &jerr);
+    if (rc)
+        return r->rc = rc;
+    const char *val = store_index_value(item, r->index, buf);
+    if (val && k->mv_size == S_KEY_U64 && (rc = s_index_put(r->t, r->index, val, s_get64(k->mv_data))))
+        r->rc = rc;
+    r->n += val != NULL;
+    json_decref(item);
+    return r->rc;
+}
+
+/* Fill index number i from every stored item (a migration step). 0 or rect_err. */
+static int s_build_index(store_txn *t, int i, uint64_t *n)
+{
+    s_reindex r = {t, i, 0, 0};
+    int rc = s_walk(t, t->s->items, s_reindex_one, &r);
+    *n = r.n;
+    return r.rc ? r.rc : rc;
+}
+
 /*
- * Bring an older schema up to STORE_SCHEMA_VERSION. Version 1 is the first:
- * there is nothing to migrate yet. A future version adds a case per step.
+ * Bring an older schema up to STORE_SCHEMA_VERSION, in the one write
+ * transaction that opens the databases (all or nothing). One step per
+ * version:
+ *   1 -> 2: the "parent" index (show's 举一反三 children), built from the items.
  */
 static int s_migrate(store_txn *t, uint32_t from)
 {
-    (void)t;
-    (void)from;
+    int rc;
+    if (from < 2) {
+        uint64_t n;
+        if ((rc = s_build_index(t, s_index_of("parent"), &n)))
+            return rc;
+        log_msg(LOG_LEVEL_INFO, "schema 1 -> 2: index parent built (%llu items with a parent)",
+                (unsigned long long)n);
+    }
     return 0;
 }
 
 static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
 {
     static const char *idx_names[N_INDEX] = {
-        "idx_state",    "idx_owner",  "idx_unit",       "idx_source",
-        "idx_deadline", "idx_leader", "idx_inspection", "idx_next_review",
+        "idx_state",  "idx_owner",      "idx_unit",        "idx_source", "idx_deadline",
+        "idx_leader", "idx_inspection", "idx_next_review", "idx_parent",
     };
     struct {
         const char *name;
@@ -274,9 +327,6 @@ static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
         if (rc)
             goto fail_txn;
     }
-    for (int i = 0; i < N_INDEX; i++)
-        if ((rc = mdb_dbi_open(txn, idx_names[i], create, &s->idx[i])))
-            goto fail_txn;
 
     store_txn t = {s, txn, 1, 1};
     unsigned char b[4];
@@ -284,6 +334,17 @@ static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
     if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
         goto fail_rect;
     uint32_t version = found ? (uint32_t)b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] : 0;
+    for (int i = 0; i < N_INDEX; i++) {
+        rc = mdb_dbi_open(txn, idx_names[i], create, &s->idx[i]);
+        /* A read-only copy of an older schema (a backup to restore): opened without it. */
+        if (rc == MDB_NOTFOUND && readonly && found && version < s_index_since(i)) {
+            s->idx_absent |= 1u << i;
+            s->idx[i] = 0;
+            continue;
+        }
+        if (rc)
+            goto fail_txn;
+    }
     if (version > STORE_SCHEMA_VERSION) {
         snprintf(err, errlen,
                  "the data was written by a newer rectd (schema version %u; this rectd understands "
@@ -292,13 +353,14 @@ static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
         mdb_txn_abort(txn);
         return -1;
     }
-    if (readonly && version != STORE_SCHEMA_VERSION) {
-        snprintf(err, errlen, "it holds schema version %u; this rectd reads version %u only", version,
+    /* A backup of version 1 on restores: the next start migrates it (s_migrate). */
+    if (readonly && version != STORE_SCHEMA_VERSION && version != 1) {
+        snprintf(err, errlen, "it holds schema version %u; this rectd reads versions 1 to %u", version,
                  STORE_SCHEMA_VERSION);
         mdb_txn_abort(txn);
         return -1;
     }
-    if (version < STORE_SCHEMA_VERSION) {
+    if (version < STORE_SCHEMA_VERSION && !readonly) {
         if (found && (rc = s_migrate(&t, version)))
             goto fail_rect;
         unsigned char v[4] = {0, 0, 0, STORE_SCHEMA_VERSION};
@@ -520,9 +582,24 @@ static const char *s_field(const json_t *item, const char *field)
     return item ? json_string_value(json_object_get(item, field)) : NULL;
 }
 
-const char *store_index_value(const json_t *item, int i)
+/* The parent index's value for parent id: its decimal digits, in buf. */
+static const char *s_parent_key(json_int_t id, char buf[STORE_INDEX_BUF])
 {
-    const char *v = i >= 0 && i < N_INDEX ? s_field(item, store_index_fields[i]) : NULL;
+    snprintf(buf, STORE_INDEX_BUF, "%lld", (long long)id);
+    return buf;
+}
+
+const char *store_index_value(const json_t *item, int i, char buf[STORE_INDEX_BUF])
+{
+    if (i < 0 || i >= N_INDEX || !item)
+        return NULL;
+    if (strcmp(store_index_fields[i], "parent") == 0) { /* an item id: its decimal digits */
+        json_t *p = json_object_get(item, "parent");
+        if (!json_is_integer(p))
+            return NULL;
+        return s_parent_key(json_integer_value(p), buf);
+    }
+    const char *v = s_field(item, store_index_fields[i]);
     const char *state = s_field(item, "state");
     if (!v)
         return NULL;
@@ -536,6 +613,22 @@ const char *store_index_value(const json_t *item, int i)
     if (strcmp(store_index_fields[i], "next_review") == 0)
         return rect_lookup(rect_state_names, RECT_ST_COUNT, state) == RECT_ST_CLOSED ? v : NULL;
     return v;
+}
+
+/* Add the entry value ‖ 0 ‖ id to index number i. 0 or rect_err. */
+static int s_index_put(store_txn *t, int i, const char *value, uint64_t id)
+{
+    unsigned char ib[S_KEY_TEXT];
+    int n = s_text_id_key(value, id, ib, sizeof ib);
+    MDB_val ik = {(size_t)n, ib}, empty = {0, ""};
+    if (n < 0)
+        return RECT_E_INTERNAL;
+    return s_err(s_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put");
+}
+
+int store_index_present(store_txn *t, int i)
+{
+    return i >= 0 && i < N_INDEX && !(t->s->idx_absent & 1u << i);
 }
 
 int store_item_put(store_txn *t, const json_t *old, const json_t *item)
@@ -553,8 +646,9 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
         return rc;
 
     for (int i = 0; i < N_INDEX; i++) {
-        const char *was = store_index_value(old, i);
-        const char *now = store_index_value(item, i);
+        char wb[STORE_INDEX_BUF], nb[STORE_INDEX_BUF];
+        const char *was = store_index_value(old, i, wb);
+        const char *now = store_index_value(item, i, nb);
         if (was && now && strcmp(was, now) == 0)
             continue;
         if (was) {
@@ -566,14 +660,8 @@ int store_item_put(store_txn *t, const json_t *old, const json_t *item)
             if (rc && rc != MDB_NOTFOUND)
                 return s_err(rc, "index del");
         }
-        if (now) {
-            int n = s_text_id_key(now, id, ib, sizeof ib);
-            MDB_val ik = {(size_t)n, ib}, empty = {0, ""};
-            if (n < 0)
-                return RECT_E_INTERNAL;
-            if ((rc = s_err(s_put(t->txn, t->s->idx[i], &ik, &empty, 0), "index put")))
-                return rc;
-        }
+        if (now && (rc = s_index_put(t, i, now, id)))
+            return rc;
     }
     return 0;
 }
@@ -818,7 +906,7 @@ int store_scan_index(store_txn *t, const char *field, const char *value, store_i
     int i = s_index_of(field);
     unsigned char kb[S_KEY_TEXT];
     size_t prefix = strlen(value) + 1;
-    if (i < 0 || prefix + 8 > sizeof kb)
+    if (!store_index_present(t, i) || prefix + 8 > sizeof kb)
         return RECT_E_INTERNAL;
     memcpy(kb, value, prefix);
     return s_scan_ids(t, t->s->idx[i], kb, prefix, prefix, cb, ctx, "index scan");
@@ -831,7 +919,7 @@ int store_scan_index_range(store_txn *t, const char *field, const char *from, co
     int i = s_index_of(field);
     unsigned char kb[S_KEY_TEXT];
     size_t flen = from ? strlen(from) + 1 : 0;
-    if (i < 0 || flen + 8 > sizeof kb)
+    if (!store_index_present(t, i) || flen + 8 > sizeof kb)
         return RECT_E_INTERNAL;
     if (from)
         memcpy(kb, from, flen);
@@ -895,6 +983,12 @@ int store_walk_index_range(store_txn *t, const char *field, const char *from, co
 {
     s_item_walk w = {cb, ctx};
     return store_scan_index_range(t, field, from, to, s_walk_one, &w);
+}
+
+int store_walk_children(store_txn *t, uint64_t parent, store_item_cb cb, void *ctx)
+{
+    char buf[STORE_INDEX_BUF];
+    return store_walk_index(t, "parent", s_parent_key((json_int_t)parent, buf), cb, ctx);
 }
 
 int store_walk_items(store_txn *t, store_item_cb cb, void *ctx)
@@ -1325,6 +1419,8 @@ int store_scan_entries(store_txn *t, const char *db, store_entry_cb cb, void *ct
 {
     MDB_dbi dbi;
     int i = s_index_of(db);
+    if (i >= 0 && !store_index_present(t, i))
+        return RECT_E_INTERNAL;
     if (i >= 0)
         dbi = t->s->idx[i];
     else if (strcmp(db, "refs") == 0)

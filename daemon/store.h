@@ -38,7 +38,7 @@
  * previous version to s_migrate() in store.c and a test that opens a
  * database written by the previous version.
  */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2 /* 2: index parent (举一反三 children) */
 
 typedef struct store store;
 typedef struct store_txn store_txn;
@@ -47,12 +47,22 @@ typedef struct store_txn store_txn;
 extern const char *const store_index_fields[];
 extern const int store_index_count;
 
+/* Room for an index value that is not borrowed from the item: "parent"'s decimal item id. */
+#define STORE_INDEX_BUF 24
+
 /*
  * The value item is indexed under in index number i, or NULL for none: the
  * field's value, except that "deadline" holds only claimed, assigned and
- * rectifying items and "next_review" only closed ones. Borrowed from item.
+ * rectifying items, "next_review" only closed ones, and "parent" is the
+ * parent's id in decimal (written into buf). Borrowed from item or buf.
  */
-const char *store_index_value(const json_t *item, int i);
+const char *store_index_value(const json_t *item, int i, char buf[STORE_INDEX_BUF]);
+
+/*
+ * 1 if the store holds index number i; 0 only in a read-only copy of an
+ * older schema (a backup being restored, migrated at rectd's next start).
+ */
+int store_index_present(store_txn *t, int i);
 
 /*
  * Open (creating if needed) the environment in dir, with a map of
@@ -140,6 +150,8 @@ int store_walk_index(store_txn *t, const char *field, const char *value, store_i
 int store_walk_index_range(store_txn *t, const char *field, const char *from, const char *to,
                            store_item_cb cb, void *ctx);
 int store_walk_items(store_txn *t, store_item_cb cb, void *ctx);
+/* The items whose parent is item parent (the parent index), in id order. */
+int store_walk_children(store_txn *t, uint64_t parent, store_item_cb cb, void *ctx);
 
 /* Counts: items, events; head seq and hash (32 zero bytes when empty). */
 int store_counts(store_txn *t, uint64_t *items, uint64_t *events, unsigned char head[32]);
