@@ -817,7 +817,42 @@ static json_t *s_event_decode(const MDB_val *v, int *rc)
     return ev;
 }
 
-int store_item_events(store_txn *t, uint64_t id, json_t **out)
+/*
+ * 1 if the stored event v is to be left out: its action is none of actions
+ * (NULL: every action is wanted). Canonical bytes have their keys sorted
+ * (DESIGN.md section 2), so while no key sorts before "action" an event
+ * starts {"action":"NAME" and is passed over without parsing; otherwise it
+ * is parsed and *parsed gets it (for the caller to own).
+ */
+static int s_event_unwanted(const MDB_val *v, const char *const *actions, json_t **parsed, int *rc)
+{
+    static const char lead[] = "{\"action\":\"";
+    const size_t ll = sizeof lead - 1;
+    *parsed = NULL;
+    *rc = 0;
+    if (!actions)
+        return 0;
+    const char *canon = (const char *)v->mv_data + 64, *name = NULL;
+    size_t len = v->mv_size >= 64 ? v->mv_size - 64 : 0, nlen = 0;
+    const char *q = len > ll && memcmp(canon, lead, ll) == 0 ? memchr(canon + ll, '"', len - ll) : NULL;
+    if (q) {
+        name = canon + ll;
+        nlen = (size_t)(q - name);
+    } else {
+        if (!(*parsed = s_event_decode(v, rc)))
+            return 0;
+        name = json_string_value(json_object_get(*parsed, "action"));
+        nlen = name ? strlen(name) : 0;
+    }
+    for (size_t i = 0; name && actions[i]; i++)
+        if (strlen(actions[i]) == nlen && memcmp(actions[i], name, nlen) == 0)
+            return 0;
+    json_decref(*parsed);
+    *parsed = NULL;
+    return 1;
+}
+
+int store_item_events_of(store_txn *t, uint64_t id, const char *const *actions, json_t **out)
 {
     unsigned char kb[S_KEY_ID_SEQ] = {0};
     s_be64(id, kb);
@@ -836,9 +871,15 @@ int store_item_events(store_txn *t, uint64_t id, json_t **out)
         MDB_val ek = {S_KEY_U64, (char *)k.mv_data + S_KEY_U64}, ev;
         if ((rc = mdb_get(t->txn, t->s->events, &ek, &ev)))
             break;
-        json_t *e = s_event_decode(&ev, &r);
-        if (!e || json_array_append_new(arr, e)) {
-            r = e ? RECT_E_NOMEM : r;
+        json_t *e;
+        if (!s_event_unwanted(&ev, actions, &e, &r)) {
+            if (!e && !r)
+                e = s_event_decode(&ev, &r);
+            if (!e || json_array_append_new(arr, e)) {
+                r = e ? RECT_E_NOMEM : r;
+                break;
+            }
+        } else if (r) {
             break;
         }
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
@@ -852,6 +893,11 @@ int store_item_events(store_txn *t, uint64_t id, json_t **out)
     }
     *out = arr;
     return 0;
+}
+
+int store_item_events(store_txn *t, uint64_t id, json_t **out)
+{
+    return store_item_events_of(t, id, NULL, out);
 }
 
 /* ---- blobs -------------------------------------------------------------- */

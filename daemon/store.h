@@ -122,6 +122,11 @@ int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_
 int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out);
 /* An item's events in seq order, each with "prev" and "hash": new array in *out. */
 int store_item_events(store_txn *t, uint64_t id, json_t **out);
+/*
+ * The same, only the events whose action is one of actions (a NULL-ended
+ * list; NULL: all): the others are passed over without being parsed.
+ */
+int store_item_events_of(store_txn *t, uint64_t id, const char *const *actions, json_t **out);
 
 /* Store a blob by content; sha256 gets its 32-byte address. */
 int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha256[32]);

@@ -111,6 +111,36 @@ static void test_events_form_a_sha256_chain_over_canonical_bytes(void **state)
     json_decref(e3);
 }
 
+static void test_item_events_of_some_actions_leave_the_others_out(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    json_t *e[4] = {s_event(1, "claim"), s_event(1, "evidence"), s_event(2, "evidence"), s_event(1, "urge")};
+    /* a key that sorts before "action": the event is parsed to learn its action */
+    json_object_set_new(e[3], "about", json_string("x"));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(store_event_append(t, e[i], NULL), 0);
+    const char *const want[] = {"evidence", "urge", NULL}, *const none[] = {"reply", NULL};
+    json_t *evs;
+    assert_int_equal(store_item_events_of(t, 1, want, &evs), 0);
+    assert_int_equal(json_array_size(evs), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 0), "action")), "evidence");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(evs, 0), "seq")), 2);
+    assert_non_null(json_object_get(json_array_get(evs, 0), "hash"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 1), "action")), "urge");
+    json_decref(evs);
+    assert_int_equal(store_item_events_of(t, 1, none, &evs), 0);
+    assert_int_equal(json_array_size(evs), 0);
+    json_decref(evs);
+    assert_int_equal(store_item_events_of(t, 1, NULL, &evs), 0);
+    assert_int_equal(json_array_size(evs), 3);
+    json_decref(evs);
+    store_abort(&t);
+    for (int i = 0; i < 4; i++)
+        json_decref(e[i]);
+}
+
 static void test_refs_are_unique_per_inspection_and_ambiguous_across(void **state)
 {
     fixture *f = *state;
@@ -532,6 +562,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_events_form_a_sha256_chain_over_canonical_bytes, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_item_events_of_some_actions_leave_the_others_out, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup,
                                         s_teardown),
