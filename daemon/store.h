@@ -223,7 +223,9 @@ int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size
 /*
  * Read up to len bytes of the stored blob sha256 from offset, after checking
  * that the whole stored value still hashes to sha256 (so a damaged blob is
- * never returned in parts). 0 with a malloc'd copy in *out (caller frees;
+ * never returned in parts). The check is remembered in memory for 60
+ * seconds (16 blobs at most), so the chunks of one download cost one hash
+ * pass; a restart forgets it. 0 with a malloc'd copy in *out (caller frees;
  * NULL when no bytes), their number in *n and the blob's size in *total;
  * RECT_E_NOT_FOUND (no such blob), RECT_E_DAMAGED (*total set: the bytes no
  * longer match their address), RECT_E_BAD_VALUE (offset beyond the end,
