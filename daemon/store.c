@@ -1327,6 +1327,7 @@ static int s_walk(store_txn *t, MDB_dbi dbi, int (*cb)(const MDB_val *k, const M
 typedef struct {
     store_inspection_cb cb;
     void *ctx;
+    int names_only; /* the records are not parsed: cb gets NULL */
 } s_insp_walk;
 
 static int s_insp_one(const MDB_val *k, const MDB_val *v, void *ctx)
@@ -1338,8 +1339,8 @@ static int s_insp_one(const MDB_val *k, const MDB_val *v, void *ctx)
     memcpy(name, k->mv_data, k->mv_size);
     name[k->mv_size] = '\0';
     int rc;
-    json_t *rec = s_load(v->mv_data, v->mv_size, &rc, NULL);
-    if (!rec)
+    json_t *rec = w->names_only ? NULL : s_load(v->mv_data, v->mv_size, &rc, NULL);
+    if (!rec && !w->names_only)
         return rc;
     int r = w->cb(name, rec, w->ctx);
     json_decref(rec);
@@ -1348,7 +1349,13 @@ static int s_insp_one(const MDB_val *k, const MDB_val *v, void *ctx)
 
 int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx)
 {
-    s_insp_walk w = {cb, ctx};
+    s_insp_walk w = {cb, ctx, 0};
+    return s_walk(t, t->s->inspections, s_insp_one, &w);
+}
+
+int store_scan_inspection_names(store_txn *t, store_inspection_cb cb, void *ctx)
+{
+    s_insp_walk w = {cb, ctx, 1};
     return s_walk(t, t->s->inspections, s_insp_one, &w);
 }
 

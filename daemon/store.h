@@ -212,6 +212,8 @@ int store_inspection_put(store_txn *t, const char *name, const json_t *rec);
 /* Every inspection record in name order; rec is borrowed for the call only. cb: 0 go on, 1 stop, <0 error. */
 typedef int (*store_inspection_cb)(const char *name, json_t *rec, void *ctx);
 int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx);
+/* The same names in the same order, the records not read (cb gets NULL for rec). */
+int store_scan_inspection_names(store_txn *t, store_inspection_cb cb, void *ctx);
 
 /* Record that event seq of item filed the blob sha256 (evidence, review files). */
 int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, uint64_t seq);
