@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -295,15 +296,34 @@ void auth_peer_of(void *zmq_msg, int ipc, auth_peer *p)
     }
 }
 
+/*
+ * The login name of uid ("?" for none), looked up at most once a second per
+ * thread: the lookup reads /etc/passwd, and every write and ping asks.
+ */
+static const char *s_user_name(long uid)
+{
+    static _Thread_local struct {
+        long uid;
+        time_t at;
+        char name[64];
+    } last = {-1, 0, ""};
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (last.uid != uid || now.tv_sec != last.at) {
+        struct passwd pw, *found = NULL;
+        char buf[1024];
+        getpwuid_r((uid_t)uid, &pw, buf, sizeof buf, &found);
+        snprintf(last.name, sizeof last.name, "%s", found ? found->pw_name : "?");
+        last.uid = uid;
+        last.at = now.tv_sec;
+    }
+    return last.name;
+}
+
 const char *auth_principal(const auth_peer *p, char *out, size_t len)
 {
     int n = snprintf(out, len, "curve:%s", p->key[0] ? p->key : "?");
-    if (p->uid >= 0 && n > 0 && (size_t)n < len) {
-        struct passwd pw, *found = NULL;
-        char buf[1024];
-        getpwuid_r((uid_t)p->uid, &pw, buf, sizeof buf, &found);
-        snprintf(out + n, len - (size_t)n, " unix:%s(%ld) pid:%ld", found ? found->pw_name : "?", p->uid,
-                 p->pid);
-    }
+    if (p->uid >= 0 && n > 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, " unix:%s(%ld) pid:%ld", s_user_name(p->uid), p->uid, p->pid);
     return out;
 }

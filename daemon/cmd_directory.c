@@ -23,7 +23,7 @@ int cmd_directory(cmd_ctx *c)
         rc = cmd_fail(c, RECT_E_NOMEM, "out of memory");
         goto done;
     }
-    if ((rc = store_scan_inspections(c->txn, s_inspection_name, names))) {
+    if ((rc = store_scan_inspection_names(c->txn, s_inspection_name, names))) {
         rc = cmd_fail(c, rc, "cannot read the inspections");
         goto done;
     }

@@ -203,14 +203,14 @@ int cmd_list(cmd_ctx *c)
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 
-/* Load the item named by args.item and its events. */
-static int s_item_events(cmd_ctx *c, json_t **item, json_t **events)
+/* Load the item named by args.item and its events (those of actions: see store_item_events_of). */
+static int s_item_events(cmd_ctx *c, const char *const *actions, json_t **item, json_t **events)
 {
     int rc = item_load(c, item);
     if (rc)
         return rc;
     uint64_t id = (uint64_t)json_integer_value(json_object_get(*item, "id"));
-    if ((rc = store_item_events(c->txn, id, events))) {
+    if ((rc = store_item_events_of(c->txn, id, actions, events))) {
         json_decref(*item);
         return cmd_fail(c, rc, "cannot read the history of item %llu", (unsigned long long)id);
     }
@@ -244,7 +244,8 @@ static int s_kid(store_txn *t, uint64_t id, json_t *item, void *ctx)
 /*
  * The item's parent (the problem a 举一反三 item came from: brief, or null)
  * and its children (the items that name it as parent, in id order):
- * computed here, never stored on the parent.
+ * computed here, never stored on the parent; the children are one range of
+ * the parent index (store.c), as long as the answer.
  */
 static int s_family(cmd_ctx *c, const json_t *item, json_t **parent, json_t **children)
 {
@@ -264,7 +265,7 @@ static int s_family(cmd_ctx *c, const json_t *item, json_t **parent, json_t **ch
             return cmd_fail(c, rc, "cannot read the parent item");
         }
     }
-    if ((rc = store_walk_items(c->txn, s_kid, &k))) {
+    if ((rc = store_walk_children(c->txn, (uint64_t)k.id, s_kid, &k))) {
         json_decref(*parent);
         json_decref(k.children);
         return cmd_fail(c, rc, rc == RECT_E_NOMEM ? "out of memory" : "cannot read the items");
@@ -279,8 +280,11 @@ static int s_family(cmd_ctx *c, const json_t *item, json_t **parent, json_t **ch
 
 int cmd_show(cmd_ctx *c)
 {
+    /* What show reads of the events: the evidence, and the urges with their answers (item_urges). */
+    const char *const actions[] = {rect_action_names[RECT_ACT_EVIDENCE], rect_action_names[RECT_ACT_URGE],
+                                   rect_action_names[RECT_ACT_REPLY], NULL};
     json_t *item, *events, *evidence = json_array(), *ev;
-    int rc = s_item_events(c, &item, &events);
+    int rc = s_item_events(c, actions, &item, &events);
     if (rc) {
         json_decref(evidence);
         return rc;
@@ -335,7 +339,7 @@ int cmd_show(cmd_ctx *c)
 int cmd_history(cmd_ctx *c)
 {
     json_t *item, *events;
-    int rc = s_item_events(c, &item, &events);
+    int rc = s_item_events(c, NULL, &item, &events);
     if (rc)
         return rc;
     c->result = json_pack("{soso}", "item", item, "events", events);

@@ -38,7 +38,7 @@
  * previous version to s_migrate() in store.c and a test that opens a
  * database written by the previous version.
  */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2 /* 2: index parent (举一反三 children) */
 
 typedef struct store store;
 typedef struct store_txn store_txn;
@@ -47,12 +47,22 @@ typedef struct store_txn store_txn;
 extern const char *const store_index_fields[];
 extern const int store_index_count;
 
+/* Room for an index value that is not borrowed from the item: "parent"'s decimal item id. */
+#define STORE_INDEX_BUF 24
+
 /*
  * The value item is indexed under in index number i, or NULL for none: the
  * field's value, except that "deadline" holds only claimed, assigned and
- * rectifying items and "next_review" only closed ones. Borrowed from item.
+ * rectifying items, "next_review" only closed ones, and "parent" is the
+ * parent's id in decimal (written into buf). Borrowed from item or buf.
  */
-const char *store_index_value(const json_t *item, int i);
+const char *store_index_value(const json_t *item, int i, char buf[STORE_INDEX_BUF]);
+
+/*
+ * 1 if the store holds index number i; 0 only in a read-only copy of an
+ * older schema (a backup being restored, migrated at rectd's next start).
+ */
+int store_index_present(store_txn *t, int i);
 
 /*
  * Open (creating if needed) the environment in dir, with a map of
@@ -112,6 +122,11 @@ int store_ref_put(store_txn *t, const char *ref, const char *inspection, uint64_
 int store_event_append(store_txn *t, json_t *ev, uint64_t *seq_out);
 /* An item's events in seq order, each with "prev" and "hash": new array in *out. */
 int store_item_events(store_txn *t, uint64_t id, json_t **out);
+/*
+ * The same, only the events whose action is one of actions (a NULL-ended
+ * list; NULL: all): the others are passed over without being parsed.
+ */
+int store_item_events_of(store_txn *t, uint64_t id, const char *const *actions, json_t **out);
 
 /* Store a blob by content; sha256 gets its 32-byte address. */
 int store_blob_put(store_txn *t, const void *data, size_t len, unsigned char sha256[32]);
@@ -140,6 +155,8 @@ int store_walk_index(store_txn *t, const char *field, const char *value, store_i
 int store_walk_index_range(store_txn *t, const char *field, const char *from, const char *to,
                            store_item_cb cb, void *ctx);
 int store_walk_items(store_txn *t, store_item_cb cb, void *ctx);
+/* The items whose parent is item parent (the parent index), in id order. */
+int store_walk_children(store_txn *t, uint64_t parent, store_item_cb cb, void *ctx);
 
 /*
  * Pages of a listing: the same scans and walks starting at a position
@@ -228,6 +245,8 @@ int store_inspection_put(store_txn *t, const char *name, const json_t *rec);
 /* Every inspection record in name order; rec is borrowed for the call only. cb: 0 go on, 1 stop, <0 error. */
 typedef int (*store_inspection_cb)(const char *name, json_t *rec, void *ctx);
 int store_scan_inspections(store_txn *t, store_inspection_cb cb, void *ctx);
+/* The same names in the same order, the records not read (cb gets NULL for rec). */
+int store_scan_inspection_names(store_txn *t, store_inspection_cb cb, void *ctx);
 
 /* Record that event seq of item filed the blob sha256 (evidence, review files). */
 int store_blob_use(store_txn *t, const unsigned char sha256[32], uint64_t item, uint64_t seq);
@@ -239,7 +258,9 @@ int store_blob_size(store_txn *t, const unsigned char sha256[32], uint64_t *size
 /*
  * Read up to len bytes of the stored blob sha256 from offset, after checking
  * that the whole stored value still hashes to sha256 (so a damaged blob is
- * never returned in parts). 0 with a malloc'd copy in *out (caller frees;
+ * never returned in parts). The check is remembered in memory for 60
+ * seconds (16 blobs at most), so the chunks of one download cost one hash
+ * pass; a restart forgets it. 0 with a malloc'd copy in *out (caller frees;
  * NULL when no bytes), their number in *n and the blob's size in *total;
  * RECT_E_NOT_FOUND (no such blob), RECT_E_DAMAGED (*total set: the bytes no
  * longer match their address), RECT_E_BAD_VALUE (offset beyond the end,

@@ -529,6 +529,28 @@ class Dossier:
         rep, data = self.blob(3, sha(self.p1))
         eq(data, self.p1, "other files still readable")
 
+    def test_later_a_damaged_large_file_is_refused_at_every_chunk(self):
+        """A download of many chunks hashes the file once (rectd remembers the
+        check for a minute); a restart forgets it, and a file damaged while
+        rectd was stopped is refused at its first chunk and at its last."""
+        d = self.d
+        for off in range(0, len(self.big) + 1, CHUNK):  # read whole, checked once, before the damage
+            rep, data = self.blob(5, sha(self.big), off, CHUNK)
+            eq(data, self.big[off:off + CHUNK], "chunk at %d" % off)
+        d.stop()
+        p = subprocess.run([TAMPER, d.data_dir, "blob", sha(self.big), "flip"], stderr=subprocess.PIPE)
+        eq(p.returncode, 0, "rect-tamper: %s" % p.stderr)
+        d.start()
+        for off in (0, CHUNK, len(self.big) // CHUNK * CHUNK):
+            rep, data = self.blob(5, sha(self.big), off, CHUNK)
+            eq((rep["ok"], rep.get("error", {}).get("code"), data), (False, "damaged", None),
+               "chunk at %d of the damaged file" % off)
+            check(sha(self.big) in rep["error"]["message"], rep["error"]["message"])
+        out = self.fresh("damaged-big")
+        r = self.ctl("evidence", "get", "5", "-o", out)
+        eq(r.rc, 3, "evidence get of a damaged large file: %r" % r)
+        eq(os.listdir(out), [], "no file written, no temp file left")
+
     def test_later_missing_blob_is_an_error_naming_it(self):
         d = self.d
         d.stop()

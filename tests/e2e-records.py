@@ -12,8 +12,10 @@ that ledgers as of each day show the record as it stood. Tests of a fixture
 run in order and build on each other. Ends with "N passed, M failed".
 """
 
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
 from e2e_runner import Failure, check, eq  # noqa: E402
-from e2e_daemon import PLAN, REPO, Daemon  # noqa: E402
+from e2e_daemon import PLAN, RECTD, REPO, Daemon  # noqa: E402
 
 TAMPER = os.path.abspath(os.environ.get("RECT_TAMPER")
                          or os.path.join(REPO, "build", "tools", "rect-tamper"))
@@ -566,5 +568,114 @@ class Tamper(Base):
         eq(len(self.ledger()["declined"]), 3, "the ledger replays the events, not the stored view")
 
 
+SCHEMA1 = os.path.join(REPO, "tests", "data", "schema1.mdb.gz")
+
+
+def unpack_schema1(folder):
+    """tests/data/schema1.mdb.gz (written by the rectd of schema version 1:
+    the plan's 29 items imported, then ZC-01 and ZC-02 added with parent
+    GJ-03 and ZC-03 with parent ZC-01) as folder/data.mdb."""
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    with gzip.open(SCHEMA1, "rb") as src, open(os.path.join(folder, "data.mdb"), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+
+
+class ParentIndex:
+    """show's children are a range of the parent index (schema version 2):
+    built from the items when a version-1 database is opened, kept by every
+    write, checked by audit_verify, carried by backups and restores."""
+
+    def setup(self):
+        self.d = Daemon()
+        self.daemons.append(self.d)
+        unpack_schema1(self.d.data_dir)
+        self.d.start()
+        self.work = tempfile.mkdtemp(prefix="rp", dir="/tmp")
+
+    def teardown(self, keep):
+        problems = e2e_runner.stop_daemons(self.daemons, keep, only_running=False)
+        if keep != "failed":
+            shutil.rmtree(self.work, ignore_errors=True)
+        return problems
+
+    def call(self, cmd, args=None, user=ADMIN, d=None):
+        return (d or self.d).call(cmd, args or {}, user=user)
+
+    def family(self, ref, d=None):
+        s = self.call("show", {"item": ref}, d=d)
+        return (s.get("parent", {}).get("ref"), [x["ref"] for x in s.get("children", [])])
+
+    def check_family(self, d=None, extra=()):
+        eq(self.family("GJ-03", d), (None, ["ZC-01", "ZC-02"] + list(extra)), "GJ-03's children")
+        eq(self.family("ZC-01", d), ("GJ-03", ["ZC-03"]), "ZC-01's parent and child")
+        eq(self.family("ZC-03", d), ("ZC-01", []), "ZC-03: a parent, no children")
+        eq(self.family("GJ-04", d), (None, []), "GJ-04: neither")
+
+    def test_a_version_1_database_is_migrated_at_open_and_verifies(self):
+        check("schema 1 -> 2: index parent built (3 items with a parent)" in self.d.stderr(),
+              "the migration is logged:\n%s" % self.d.stderr())
+        self.check_family()
+        a = self.call("audit_verify")
+        eq((a["ok"], a["events"]), (True, 62), "the migrated database verifies: %r" % a)
+        # opened again: already version 2, nothing more to migrate
+        self.d.stop()
+        self.d.start()
+        check("schema 1 -> 2" not in self.d.stderr(), "migrated once: %s" % self.d.stderr())
+        self.check_family()
+
+    def test_writes_keep_the_index_and_amend_leaves_the_children(self):
+        self.call("add", {"ref": "ZC-04", "source": "self", "kind": "immediate", "title": "又查出一项",
+                          "inspection": INSP, "parent": "GJ-03"})
+        self.call("amend", {"item": "ZC-01", "title": "自查：遍访表缺页（改）", "reason": "笔误"})
+        self.call("amend", {"item": "GJ-03", "description": "改后的描述", "reason": "补录"})
+        self.check_family(extra=["ZC-04"])
+        kids = self.call("show", {"item": "GJ-03"})["children"]
+        eq(kids[0]["title"], "自查：遍访表缺页（改）", "a child's brief is the item as it is now")
+        eq(self.call("audit_verify")["ok"], True, "verifies after the writes")
+
+    def restore(self, src):
+        d2 = Daemon()
+        self.daemons.append(d2)
+        p = subprocess.run([RECTD, "--restore", src, "-c", d2.conf], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        eq(p.returncode, 0, "rectd --restore %s: %s" % (src, p.stderr.decode()))
+        d2.start()
+        return d2, p.stdout.decode()
+
+    def test_a_backup_restores_with_its_children(self):
+        path = os.path.join(self.work, "b")
+        with self.d.raw(ADMIN, timeout_ms=60000) as c:
+            c.call("backup", {"path": path})
+        d2, _ = self.restore(path)
+        self.check_family(d2, extra=["ZC-04"])
+        eq(self.call("audit_verify", d=d2)["ok"], True, "the restored database verifies")
+
+    def test_a_version_1_backup_restores_and_is_migrated_at_start(self):
+        path = os.path.join(self.work, "v1")
+        unpack_schema1(path)
+        d2, out = self.restore(path)
+        check("62 events verified" in out, "the version-1 copy is verified before it is installed: %r" % out)
+        check("schema 1 -> 2" in d2.stderr(), "migrated at the first start:\n%s" % d2.stderr())
+        self.check_family(d2)
+        eq(self.call("audit_verify", d=d2)["ok"], True, "the restored, migrated database verifies")
+
+
+    def test_audit_verify_checks_the_parent_index(self):
+        """Last: it leaves the index damaged."""
+        if not os.access(TAMPER, os.X_OK):
+            raise e2e_runner.Skip("no rect-tamper (make build/tools/rect-tamper)")
+        gj3 = self.call("show", {"item": "GJ-03"})["item"]["id"]
+        zc2 = self.call("show", {"item": "ZC-02"})["item"]["id"]
+        self.d.stop()
+        p = subprocess.run([TAMPER, self.d.data_dir, "unindex", "parent", str(gj3), str(zc2)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        eq(p.returncode, 0, "rect-tamper unindex (%s)" % p.stderr.decode())
+        self.d.start()
+        eq(self.family("GJ-03"), (None, ["ZC-01", "ZC-04"]), "the index is what show reads")
+        a = self.call("audit_verify")
+        check(not a["ok"] and "index parent" in a["problem"] and "ZC-02" in a["problem"],
+              "audit_verify names the missing entry: %r" % a)
+
 if __name__ == "__main__":
-    sys.exit(e2e_runner.main("e2e-records", [Declined, Amend, Links, Grep, Import, Tamper], sys.argv[1:]))
+    sys.exit(e2e_runner.main("e2e-records", [Declined, Amend, Links, Grep, Import, Tamper, ParentIndex],
+                             sys.argv[1:]))

@@ -111,6 +111,36 @@ static void test_events_form_a_sha256_chain_over_canonical_bytes(void **state)
     json_decref(e3);
 }
 
+static void test_item_events_of_some_actions_leave_the_others_out(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    json_t *e[4] = {s_event(1, "claim"), s_event(1, "evidence"), s_event(2, "evidence"), s_event(1, "urge")};
+    /* a key that sorts before "action": the event is parsed to learn its action */
+    json_object_set_new(e[3], "about", json_string("x"));
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(store_event_append(t, e[i], NULL), 0);
+    const char *const want[] = {"evidence", "urge", NULL}, *const none[] = {"reply", NULL};
+    json_t *evs;
+    assert_int_equal(store_item_events_of(t, 1, want, &evs), 0);
+    assert_int_equal(json_array_size(evs), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 0), "action")), "evidence");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(evs, 0), "seq")), 2);
+    assert_non_null(json_object_get(json_array_get(evs, 0), "hash"));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(evs, 1), "action")), "urge");
+    json_decref(evs);
+    assert_int_equal(store_item_events_of(t, 1, none, &evs), 0);
+    assert_int_equal(json_array_size(evs), 0);
+    json_decref(evs);
+    assert_int_equal(store_item_events_of(t, 1, NULL, &evs), 0);
+    assert_int_equal(json_array_size(evs), 3);
+    json_decref(evs);
+    store_abort(&t);
+    for (int i = 0; i < 4; i++)
+        json_decref(e[i]);
+}
+
 static void test_refs_are_unique_per_inspection_and_ambiguous_across(void **state)
 {
     fixture *f = *state;
@@ -255,6 +285,110 @@ static void test_date_indexes_hold_only_the_items_a_date_still_concerns(void **s
     json_decref(ids);
     json_decref(open);
     json_decref(closed);
+}
+
+static void test_the_parent_index_holds_children_under_the_parent_id(void **state)
+{
+    fixture *f = *state;
+    store_txn *t;
+    json_t *ids = json_array();
+    char buf[STORE_INDEX_BUF];
+    assert_int_equal(store_begin(f->st, 1, NULL, &t), 0);
+    json_t *p = json_pack("{siss}", "id", 1, "state", "claimed");
+    json_t *k2 = json_pack("{sisssi}", "id", 2, "state", "claimed", "parent", 1);
+    json_t *k12 = json_pack("{sisssi}", "id", 12, "state", "claimed", "parent", 1);
+    json_t *k3 = json_pack("{sisssi}", "id", 3, "state", "claimed", "parent", 12);
+    json_t *k3b = json_pack("{sisssi}", "id", 3, "state", "claimed", "parent", 2);
+    assert_null(store_index_value(p, 8, buf));
+    assert_string_equal(store_index_value(k12, 8, buf), "1");
+    assert_string_equal(store_index_fields[8], "parent");
+    assert_int_equal(store_item_put(t, NULL, p), 0);
+    assert_int_equal(store_item_put(t, NULL, k12), 0);
+    assert_int_equal(store_item_put(t, NULL, k2), 0);
+    assert_int_equal(store_item_put(t, NULL, k3), 0);
+    /* "1" and not "12": the separator ends the value; children in id order */
+    assert_int_equal(store_scan_index(t, "parent", "1", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 2);
+    assert_int_equal(json_integer_value(json_array_get(ids, 0)), 2);
+    assert_int_equal(json_integer_value(json_array_get(ids, 1)), 12);
+    /* a changed parent moves the entry */
+    assert_int_equal(store_item_put(t, k3, k3b), 0);
+    json_array_clear(ids);
+    assert_int_equal(store_scan_index(t, "parent", "12", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 0);
+    assert_int_equal(store_scan_index(t, "parent", "2", s_collect, ids), 0);
+    assert_int_equal(json_array_size(ids), 1);
+    assert_int_equal(json_integer_value(json_array_get(ids, 0)), 3);
+    store_abort(&t);
+    json_decref(ids);
+    json_decref(p);
+    json_decref(k2);
+    json_decref(k12);
+    json_decref(k3);
+    json_decref(k3b);
+}
+
+static int s_count(store_txn *t, uint64_t id, void *ctx)
+{
+    (void)t;
+    (void)id;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* A database written by the rectd of schema version 1 (tests/data/schema1.mdb.gz). */
+static void s_unpack_schema1(const char *dir)
+{
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "gzip -dc tests/data/schema1.mdb.gz > '%s/data.mdb'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void test_a_version_1_database_gets_its_parent_index_at_open(void **state)
+{
+    fixture *f = *state;
+    store_close(&f->st);
+    char cmd[128], err[512];
+    snprintf(cmd, sizeof cmd, "rm -f '%s'/*.mdb", f->dir);
+    assert_int_equal(system(cmd), 0);
+    s_unpack_schema1(f->dir);
+    /* read-only (a backup being checked): it opens, without the index */
+    store *ro;
+    store_txn *t;
+    assert_int_equal(store_open_copy(f->dir, &ro, err, sizeof err), 0);
+    assert_int_equal(store_begin(ro, 0, NULL, &t), 0);
+    assert_int_equal(store_index_present(t, 8), 0);
+    assert_int_equal(store_index_present(t, 0), 1);
+    int n = 0;
+    assert_int_equal(store_scan_index(t, "parent", "3", s_count, &n), RECT_E_INTERNAL);
+    store_abort(&t);
+    store_close(&ro);
+    /* opened by rectd: migrated, the index built from the items (GJ-03 is item 3: ZC-01, ZC-02) */
+    assert_int_equal(store_open(f->dir, 16, &f->st, err, sizeof err), 0);
+    assert_int_equal(store_begin(f->st, 0, NULL, &t), 0);
+    assert_int_equal(store_index_present(t, 8), 1);
+    assert_int_equal(store_scan_index(t, "parent", "3", s_count, &n), 0);
+    assert_int_equal(n, 2);
+    n = 0;
+    assert_int_equal(store_scan_index(t, "parent", "30", s_count, &n), 0); /* ZC-01 */
+    assert_int_equal(n, 1);
+    store_abort(&t);
+    store_close(&f->st);
+    /* and it says version 2 now */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {6, "schema"}, val;
+    assert_int_equal(mdb_env_create(&env), 0);
+    mdb_env_set_maxdbs(env, 32);
+    assert_int_equal(mdb_env_open(env, f->dir, MDB_RDONLY, 0600), 0);
+    assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+    assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+    assert_int_equal(mdb_get(txn, dbi, &k, &val), 0);
+    assert_int_equal(val.mv_size, 4);
+    assert_memory_equal(val.mv_data, "\0\0\0\2", 4);
+    mdb_txn_abort(txn);
+    mdb_env_close(env);
 }
 
 static void test_replies_are_kept_and_pruned_oldest_first(void **state)
@@ -526,6 +660,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_events_form_a_sha256_chain_over_canonical_bytes, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_item_events_of_some_actions_leave_the_others_out, s_setup,
+                                        s_teardown),
         cmocka_unit_test_setup_teardown(test_refs_are_unique_per_inspection_and_ambiguous_across, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_indexes_follow_item_changes, s_setup, s_teardown),
@@ -534,6 +670,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_date_indexes_hold_only_the_items_a_date_still_concerns, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_pruned_in_steps_never_below_keep, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_the_parent_index_holds_children_under_the_parent_id, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_a_version_1_database_gets_its_parent_index_at_open, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
