@@ -459,7 +459,8 @@ class FakeRectd:
             result = self.answers.get(req["cmd"], {})
             if callable(result):  # a result that depends on the request (pages)
                 result = result(req.get("args", {}))
-            self.sock.send_multipart([frames[0], b"", json.dumps({"ok": True, "result": result}).encode()])
+            reply = {"ok": False, "error": result["error"]} if "error" in result else {"ok": True, "result": result}
+            self.sock.send_multipart([frames[0], b"", json.dumps(reply).encode()])
 
     def close(self):
         self.stop = True
@@ -536,6 +537,24 @@ class Lazy(Base):
         del self.fake.args[:]
         self.asks("--json", "overdue", "--as-of", "2026-12-01")
         eq([a.get("as_of") for a in self.fake.args], ["2026-12-01", "2026-12-01"], "--as-of on both pages")
+
+    def test_a_page_refused_midway_exits_3_and_leaves_the_json_unclosed(self):
+        # a later page that cannot be had: rectctl says why and exits non-zero, and what --json
+        # printed so far is not a whole object (a script never takes a cut listing for the listing)
+        def overdue(args):
+            if "after" not in args:
+                return {"as_of": "2026-12-01", "items": [{"id": 1}], "next": "2026-11-20/1"}
+            return {"error": {"code": "too_busy", "message": "rectd is busy: try again"}}
+        self.fake.answers["overdue"] = overdue
+        rc, out, err = self.ctl("-c", self.conf, "--json", "overdue")
+        eq(rc, 3, "exit status (%r)" % err)
+        check("busy" in err, "the refusal on stderr (%r)" % err)
+        check(out.startswith('{\n  "as_of": "2026-12-01",\n  "items": [\n    {'), "the first page (%r)" % out)
+        try:
+            json.loads(out)
+            check(False, "a cut listing must not parse as JSON: %r" % out)
+        except ValueError:
+            pass
 
     def test_a_display_name_asks_it_first_and_only_once(self):
         eq(self.asks("--as", self.d.display(OWNER), "list")[0], ["directory", "list"],
