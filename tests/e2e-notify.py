@@ -1550,6 +1550,21 @@ class OffTheLoop(Fixture):
         eq(len(own["items"]), self.N, "liming's red items")
         eq(self.d.call("ping")["user"]["name"], "wangyan", "rectd answers after the job")
 
+    def test_the_hold_files_never_write_through_a_symlink(self):
+        # RECTD_TEST_JOB_HOLD is a test facility; set where others can write (/tmp), its
+        # PATH.built.tmp must not be a way to make rectd overwrite a file of its own
+        day = "2026-12-07"
+        victim = os.path.join(self.d.tmp, "victim")
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        os.symlink(victim, self.d.hold_path + ".built.tmp")
+        self.hold_job(day)
+        with open(victim) as f:
+            eq(f.read(), "precious\n", "the file the planted symlink points to")
+        check(not os.path.islink(self.d.hold_path + ".built"), "PATH.built is a file of its own")
+        os.remove(self.d.hold_path)
+        self.wait_job(day)
+
 
 class FloodingHook(Fixture):
     """A hook that floods stderr is killed before its timeout and recorded."""
