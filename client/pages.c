@@ -120,7 +120,11 @@ int cli_pages(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, struct 
         pg.before += json_array_size(json_object_get(page, "items"));
         pg.first = 0;
         if (!pg.last && rc == RECT_EXIT_OK) {
-            if (json_object_set(args, "after", (json_t *)next)) {
+            /* Every page as of the first's day (rectd's today when no --as-of), even if the day turns. */
+            const json_t *as_of = json_object_get(page, "as_of");
+            if (json_object_set(args, "after", (json_t *)next) ||
+                (json_is_string(as_of) && !json_object_get(args, "as_of") &&
+                 json_object_set(args, "as_of", (json_t *)as_of))) {
                 cli_error(_("out of memory"));
                 rc = RECT_EXIT_USAGE;
             } else

@@ -10,6 +10,7 @@
  */
 #include "notify.h"
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -73,7 +74,12 @@ static void s_hold(s_builder *b)
     if (!b->hold || snprintf(path, sizeof path, "%s.built", b->hold) >= (int)sizeof path)
         return;
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
+    /* a file of its own, never through what another user left at tmp (PATH may be in /tmp) */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (fd >= 0 && !f)
+        close(fd);
     if (f) {
         fprintf(f, "%s\n", daily_plan_day(b->plan));
         if (fclose(f) == 0)

@@ -443,7 +443,7 @@ class FakeRectd:
         self.sock.curve_secretkey = secret.encode()
         self.sock.linger = 0
         self.sock.bind(endpoint)
-        self.answers, self.cmds, self.peers, self.stop = answers, [], [], False
+        self.answers, self.cmds, self.peers, self.args, self.stop = answers, [], [], [], False
         self.thread = threading.Thread(target=self.loop, daemon=True)
         self.thread.start()
 
@@ -455,8 +455,12 @@ class FakeRectd:
             req = json.loads(frames[2].decode())
             self.cmds.append(req["cmd"])
             self.peers.append(frames[0])
+            self.args.append(req.get("args", {}))
             result = self.answers.get(req["cmd"], {})
-            self.sock.send_multipart([frames[0], b"", json.dumps({"ok": True, "result": result}).encode()])
+            if callable(result):  # a result that depends on the request (pages)
+                result = result(req.get("args", {}))
+            reply = {"ok": False, "error": result["error"]} if "error" in result else {"ok": True, "result": result}
+            self.sock.send_multipart([frames[0], b"", json.dumps(reply).encode()])
 
     def close(self):
         self.stop = True
@@ -511,6 +515,46 @@ class Lazy(Base):
 
     def test_ping_and_a_user_name_need_no_directory(self):
         eq(self.asks("--as", OWNER, "ping")[0], ["ping"], "ping --as liming")
+
+    def test_overdue_pages_are_read_as_of_the_first_pages_day(self):
+        # Without --as-of rectd answers as of its today; should the day turn between two pages,
+        # the later pages must still be red as of the as_of the one --json object states.
+        def overdue(args):
+            if "after" not in args:
+                return {"as_of": "2026-12-01", "items": [{"id": 1, "deadline": "2026-11-20"}],
+                        "next": "2026-11-20/1"}
+            return {"as_of": args.get("as_of", "2026-12-02"), "items": [{"id": 2, "deadline": "2026-11-21"}]}
+        self.fake.answers["overdue"] = overdue
+        del self.fake.args[:]
+        cmds, out = self.asks("--json", "overdue")
+        eq(cmds, ["overdue", "overdue"], "two pages")
+        eq(json.loads(out), {"as_of": "2026-12-01", "items": [{"id": 1, "deadline": "2026-11-20"},
+                                                              {"id": 2, "deadline": "2026-11-21"}]}, "one object")
+        check("as_of" not in self.fake.args[0], "the first page: rectd's today (%r)" % self.fake.args[0])
+        eq(self.fake.args[1].get("as_of"), "2026-12-01", "the second page asks as of the first's day")
+        eq(self.fake.args[1].get("after"), "2026-11-20/1", "after the first")
+        # an --as-of of the user's own is sent as given, on every page
+        del self.fake.args[:]
+        self.asks("--json", "overdue", "--as-of", "2026-12-01")
+        eq([a.get("as_of") for a in self.fake.args], ["2026-12-01", "2026-12-01"], "--as-of on both pages")
+
+    def test_a_page_refused_midway_exits_3_and_leaves_the_json_unclosed(self):
+        # a later page that cannot be had: rectctl says why and exits non-zero, and what --json
+        # printed so far is not a whole object (a script never takes a cut listing for the listing)
+        def overdue(args):
+            if "after" not in args:
+                return {"as_of": "2026-12-01", "items": [{"id": 1}], "next": "2026-11-20/1"}
+            return {"error": {"code": "too_busy", "message": "rectd is busy: try again"}}
+        self.fake.answers["overdue"] = overdue
+        rc, out, err = self.ctl("-c", self.conf, "--json", "overdue")
+        eq(rc, 3, "exit status (%r)" % err)
+        check("busy" in err, "the refusal on stderr (%r)" % err)
+        check(out.startswith('{\n  "as_of": "2026-12-01",\n  "items": [\n    {'), "the first page (%r)" % out)
+        try:
+            json.loads(out)
+            check(False, "a cut listing must not parse as JSON: %r" % out)
+        except ValueError:
+            pass
 
     def test_a_display_name_asks_it_first_and_only_once(self):
         eq(self.asks("--as", self.d.display(OWNER), "list")[0], ["directory", "list"],

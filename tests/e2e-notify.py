@@ -1529,6 +1529,42 @@ class OffTheLoop(Fixture):
         eq({k: v for k, v in kinds.items() if v != 1}, {}, "notices of %s twice" % day)
         eq(len(kinds), len(ns), "notices of %s" % day)
 
+    def test_sighup_while_the_job_is_built_writes_it_with_the_config_it_was_built_with(self):
+        # the builder reads the config of its plan: a reload meanwhile retires it, never frees it
+        day = "2026-12-06"
+        old = self.d.display("liming")
+        self.hold_job(day)
+        text = self.d.conf_text
+        check('display = "%s"' % old in text, "liming's display in the config")
+        for k, new in enumerate((old + "甲", old + "乙")):
+            n = self.d.stderr().count("reloaded")
+            self.d.save_conf(text.replace('display = "%s"' % old, 'display = "%s"' % new))
+            self.d.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: self.d.stderr().count("reloaded") > n, "reload %d while the job is built" % k)
+            eq(self.d.call("ping", user="liming")["user"]["display"], new, "liming's display after reload %d" % k)
+        eq(self.by_day(day), {}, "notices of %s while it is built" % day)
+        os.remove(self.d.hold_path)
+        self.wait_job(day)
+        own = self.of(self.by_day(day), "liming", "owner")
+        eq(own["recipient_display"], old, "the digest as built: the snapshot's config")
+        eq(len(own["items"]), self.N, "liming's red items")
+        eq(self.d.call("ping")["user"]["name"], "wangyan", "rectd answers after the job")
+
+    def test_the_hold_files_never_write_through_a_symlink(self):
+        # RECTD_TEST_JOB_HOLD is a test facility; set where others can write (/tmp), its
+        # PATH.built.tmp must not be a way to make rectd overwrite a file of its own
+        day = "2026-12-07"
+        victim = os.path.join(self.d.tmp, "victim")
+        with open(victim, "w") as f:
+            f.write("precious\n")
+        os.symlink(victim, self.d.hold_path + ".built.tmp")
+        self.hold_job(day)
+        with open(victim) as f:
+            eq(f.read(), "precious\n", "the file the planted symlink points to")
+        check(not os.path.islink(self.d.hold_path + ".built"), "PATH.built is a file of its own")
+        os.remove(self.d.hold_path)
+        self.wait_job(day)
+
 
 class FloodingHook(Fixture):
     """A hook that floods stderr is killed before its timeout and recorded."""
