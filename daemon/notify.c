@@ -9,6 +9,7 @@
  * running when rectd stopped is run again at the next start.
  */
 #include "notify.h"
+#include "server.h"
 
 #include <fcntl.h>
 #include <pthread.h>
@@ -274,6 +275,7 @@ static void s_job_commit(notifier *n)
                 day, c.now_text, notices, (long long)escalated, b->built - b->started, s_mono() - t0);
     }
     daily_plan_destroy(&b->plan);
+    server_give_back(); /* the plan was built in the builder's arena */
 }
 
 /*

@@ -227,9 +227,15 @@ static s_job *s_pool_take(s_pool *p)
  * read (an audit, a ledger of 10,000 items) or an import frees what it
  * built, but glibc keeps the pages in the arena of the thread that used
  * them (each reader has its own): without this, rectd's memory would stay
- * at the peak of the biggest answer each thread ever built.
+ * at the peak of the biggest answer each thread ever built. Called by a
+ * reader after each long read, by the loop after a batch of a megabyte or
+ * more, and once the daily job is written (notify.c) — never at every tick:
+ * it walks every arena, and its cost would stall the loop.
  */
-static void s_give_back(void)
+#define BIG_BATCH_BYTES \
+    (1u << 20) /* a batch this big (an import, an upload) is followed by server_give_back */
+
+void server_give_back(void)
 {
 #ifdef __GLIBC__
     malloc_trim(0);
@@ -257,7 +263,7 @@ static void *s_reader(void *arg)
         pthread_mutex_unlock(&p->lock);
         /* the bell; a full pipe already holds one */
         zmq_send(me->bell, "", 0, ZMQ_DONTWAIT);
-        s_give_back();
+        server_give_back();
     }
     zmq_close(me->bell);
     return NULL;
@@ -707,6 +713,8 @@ static void s_batch(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s_
     for (size_t i = 0; i < batch; i++)
         if (msgs[i].nparts)
             s_answer(cfg, st, sock, pool, &msgs[i], &reqs[i]);
+    if (bytes >= BIG_BATCH_BYTES)
+        server_give_back(); /* an import or upload: what it built is freed now */
 }
 
 /* Bind an endpoint with umask 0077 (the file is then given its configured mode). */
@@ -863,7 +871,6 @@ static int s_turn(s_server *sv, const rect_cfg *cfg, store *st, double *next_tic
     if (s_mono() >= *next_tick) {
         notifier_tick(sv->nt);
         s_log_refused(sv);
-        s_give_back(); /* what the loop's batches and the daily job freed */
         *next_tick = s_mono() + notifier_wait_ms(sv->nt) / 1000.0;
     }
     int wait = (int)((*next_tick - s_mono()) * 1000) + 1;

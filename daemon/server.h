@@ -24,4 +24,10 @@
 int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_atomic_t *stop,
                volatile sig_atomic_t *reload, char *err, size_t errlen);
 
+/*
+ * Give the heap's free pages back to the kernel (malloc_trim), after work
+ * that built and freed much: a long read, a big batch, the daily job.
+ */
+void server_give_back(void);
+
 #endif

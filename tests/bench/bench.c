@@ -476,9 +476,14 @@ static void s_close_red(bench_rectd *r, const long *ids, int n)
     if (bench_rectd_keys(r, "liming", &ko) || bench_rectd_keys(r, "maqing", &kv) ||
         bench_rectd_keys(r, "zhanghua", &kl))
         s_die("no keys");
-    bench_client *o = bench_client_new(r->endpoint, &ko, "liming", "bench-owner");
-    bench_client *v = bench_client_new(r->endpoint, &kv, "maqing", "bench-verifier");
-    bench_client *l = bench_client_new(r->endpoint, &kl, "zhanghua", "bench-leader");
+    /* client ids of this call's own (each counts its seq from 1): one per stage */
+    char oid[40], vid[40], lid[40];
+    snprintf(oid, sizeof oid, "bench-owner-%ld", ids[0]);
+    snprintf(vid, sizeof vid, "bench-verifier-%ld", ids[0]);
+    snprintf(lid, sizeof lid, "bench-leader-%ld", ids[0]);
+    bench_client *o = bench_client_new(r->endpoint, &ko, "liming", oid);
+    bench_client *v = bench_client_new(r->endpoint, &kv, "maqing", vid);
+    bench_client *l = bench_client_new(r->endpoint, &kl, "zhanghua", lid);
     for (int i = 0; i < n; i++) {
         s_call_ok(o, "start", json_pack("{sI}", "item", (json_int_t)ids[i]));
         s_call_ok(o, "evidence", json_pack("{sIss}", "item", (json_int_t)ids[i], "note", "整改完成"));
