@@ -871,6 +871,14 @@ static int s_turn(s_server *sv, const rect_cfg *cfg, store *st, double *next_tic
     if (s_mono() >= *next_tick) {
         notifier_tick(sv->nt);
         s_log_refused(sv);
+        int shed = store_shed(st, err, errlen); /* LMDB's pages of a big import given back */
+        if (shed < 0)
+            return -1;
+        if (shed == 0) {
+            server_give_back(); /* LMDB freed its pages to the heap: back to the kernel now */
+            log_msg(LOG_LEVEL_INFO, "the data file grew by 32 MiB or more: LMDB's environment opened "
+                                    "again, to give back the pages it kept of the big transactions");
+        }
         *next_tick = s_mono() + notifier_wait_ms(sv->nt) / 1000.0;
     }
     int wait = (int)((*next_tick - s_mono()) * 1000) + 1;

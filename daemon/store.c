@@ -67,13 +67,24 @@ struct store {
         unsigned char sha256[32];
         double at; /* CLOCK_MONOTONIC seconds */
     } verified[S_VERIFIED_MAX];
+    /*
+     * store_shed: every transaction with no parent (and a backup's copy)
+     * holds gate for reading, so the environment is closed and opened
+     * again only while none runs. map_size_mb: to open it as before;
+     * shed_pgno: the file's last page at the last open.
+     */
+    pthread_rwlock_t gate;
+    int gate_ok; /* gate was initialised */
+    uint64_t map_size_mb;
+    size_t shed_pgno;
 };
 
 struct store_txn {
     store *s;
     MDB_txn *txn;
     int write;
-    int top; /* a write transaction with no parent: its commit goes to disk */
+    int top;   /* a write transaction with no parent: its commit goes to disk */
+    int gated; /* no parent: holds s->gate for reading until it ends */
 };
 
 /* This thread's last failed write ran out of disk, not of map (store_full_is_disk). */
@@ -360,7 +371,7 @@ static int s_open_dbs(store *s, int readonly, char *err, size_t errlen)
             goto fail_txn;
     }
 
-    store_txn t = {s, txn, 1, 1};
+    store_txn t = {s, txn, 1, 1, 0}; /* LMDB's own txn: no gate */
     unsigned char b[4];
     int found;
     if ((rc = s_meta_get(&t, "schema", b, 4, &found)))
@@ -465,19 +476,49 @@ static store *s_store_new(void)
         return NULL;
     s->lock_fd = -1;
     pthread_mutex_init(&s->verified_lock, NULL);
+    if (pthread_rwlock_init(&s->gate, NULL) != 0) {
+        pthread_mutex_destroy(&s->verified_lock);
+        free(s);
+        return NULL;
+    }
+    s->gate_ok = 1;
     return s;
+}
+
+/* The environment of s->dir, opened read-write with full durability: 0, or -1 with a message. */
+static int s_open_env(store *s, char *err, size_t errlen)
+{
+    int rc;
+    if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_maxdbs(s->env, 32)) ||
+        (rc = mdb_env_set_mapsize(s->env, (size_t)s->map_size_mb << 20))) {
+        snprintf(err, errlen, "cannot set up LMDB: %s", mdb_strerror(rc));
+        return -1;
+    }
+    /* Full durability: no NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC or NOLOCK. */
+    if ((rc = mdb_env_open(s->env, s->dir, 0, 0600))) {
+        snprintf(err, errlen, "cannot open LMDB environment in %s: %s", s->dir, mdb_strerror(rc));
+        return -1;
+    }
+    return 0;
+}
+
+/* The last page number of the data file in use (0 if LMDB cannot say). */
+static size_t s_last_pgno(store *s)
+{
+    MDB_envinfo info;
+    return mdb_env_info(s->env, &info) == 0 ? info.me_last_pgno : 0;
 }
 
 int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, size_t errlen)
 {
     char path[4096];
-    int rc;
     store *s = s_store_new();
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     snprintf(s->dir, sizeof s->dir, "%s", dir);
+    s->map_size_mb = map_size_mb;
 
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         snprintf(err, errlen, "cannot create data_dir %s: %s", dir, strerror(errno));
@@ -510,22 +551,15 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
         goto fail;
     }
 
-    if ((rc = mdb_env_create(&s->env)) || (rc = mdb_env_set_maxdbs(s->env, 32)) ||
-        (rc = mdb_env_set_mapsize(s->env, (size_t)map_size_mb << 20))) {
-        snprintf(err, errlen, "cannot set up LMDB: %s", mdb_strerror(rc));
+    if (s_open_env(s, err, errlen) != 0)
         goto fail;
-    }
-    /* Full durability: no NOSYNC, NOMETASYNC, WRITEMAP, MAPASYNC or NOLOCK. */
-    if ((rc = mdb_env_open(s->env, dir, 0, 0600))) {
-        snprintf(err, errlen, "cannot open LMDB environment in %s: %s", dir, mdb_strerror(rc));
-        goto fail;
-    }
     int dead = 0;
     mdb_reader_check(s->env, &dead);
     if (dead)
         log_msg(LOG_LEVEL_NOTICE, "cleared %d stale LMDB reader slot(s)", dead);
     if (s_open_dbs(s, 0, err, errlen) != 0)
         goto fail;
+    s->shed_pgno = s_last_pgno(s);
     *out = s;
     return 0;
 
@@ -544,6 +578,8 @@ void store_close(store **s_p)
     if (s->lock_fd >= 0)
         close(s->lock_fd); /* releases the flock */
     pthread_mutex_destroy(&s->verified_lock);
+    if (s->gate_ok)
+        pthread_rwlock_destroy(&s->gate);
     free(s);
     *s_p = NULL;
 }
@@ -560,12 +596,17 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
     t->s = s;
     t->write = write;
     t->top = write && !parent;
+    t->gated = !parent && s->gate_ok;
     if (t->top)
         s_disk_full = 0;
+    if (t->gated)
+        pthread_rwlock_rdlock(&s->gate);
     int rc = mdb_txn_begin(s->env, parent ? parent->txn : NULL, write ? 0 : MDB_RDONLY, &t->txn);
     if (rc == MDB_PANIC)
         s_commit_failed(s, rc); /* an earlier write of the meta page failed: LMDB refuses to go on */
     if (rc) {
+        if (t->gated)
+            pthread_rwlock_unlock(&s->gate);
         free(t);
         return s_err(rc, "txn begin");
     }
@@ -573,11 +614,19 @@ int store_begin(store *s, int write, store_txn *parent, store_txn **out)
     return 0;
 }
 
+/* The end of t: its gate let go (a transaction with no parent), t freed. */
+static void s_txn_free(store_txn *t)
+{
+    if (t->gated)
+        pthread_rwlock_unlock(&t->s->gate);
+    free(t);
+}
+
 int store_commit(store_txn **t_p)
 {
     store_txn *t = *t_p;
     int rc = t->write ? s_txn_commit(t) : mdb_txn_commit(t->txn);
-    free(t);
+    s_txn_free(t);
     *t_p = NULL;
     return s_err(rc, "commit");
 }
@@ -587,8 +636,34 @@ void store_abort(store_txn **t_p)
     if (!t_p || !*t_p)
         return;
     mdb_txn_abort((*t_p)->txn);
-    free(*t_p);
+    s_txn_free(*t_p);
     *t_p = NULL;
+}
+
+/*
+ * LMDB keeps every page a write transaction dirtied, once freed, on a list
+ * of its environment for reuse, until the environment is closed: after
+ * one import of 100,000 rows (~120,000 pages) rectd would hold ~500 MiB
+ * for good. When the data file has grown by STORE_SHED_PAGES since the
+ * environment was opened, and no transaction runs, it is closed and
+ * opened again (committed data is on disk: nothing is lost; the kernel's
+ * page cache keeps the file's pages).
+ */
+#define STORE_SHED_PAGES 8192 /* 32 MiB of 4 KiB pages */
+
+int store_shed(store *s, char *err, size_t errlen)
+{
+    if (!s->gate_ok || s_last_pgno(s) < s->shed_pgno + STORE_SHED_PAGES)
+        return 1;
+    if (pthread_rwlock_trywrlock(&s->gate) != 0)
+        return 1; /* a transaction runs: another time */
+    mdb_env_close(s->env);
+    s->env = NULL;
+    int rc = s_open_env(s, err, errlen) != 0 || s_open_dbs(s, 0, err, errlen) != 0 ? -1 : 0;
+    if (rc == 0)
+        s->shed_pgno = s_last_pgno(s);
+    pthread_rwlock_unlock(&s->gate);
+    return rc;
 }
 
 /* ---- items and indexes -------------------------------------------------- */
@@ -1710,7 +1785,10 @@ static int s_copy_into(MDB_env *env, const char *dir, char *err, size_t errlen)
 
 int store_backup(store *s, const char *dir, char *err, size_t errlen)
 {
-    return s_copy_into(s->env, dir, err, errlen);
+    pthread_rwlock_rdlock(&s->gate); /* the environment stays open throughout (store_shed) */
+    int rc = s_copy_into(s->env, dir, err, errlen);
+    pthread_rwlock_unlock(&s->gate);
+    return rc;
 }
 
 int store_open_copy(const char *dir, store **out, char *err, size_t errlen)

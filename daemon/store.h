@@ -76,6 +76,15 @@ int store_open(const char *dir, uint64_t map_size_mb, store **out, char *err, si
 void store_close(store **s_p);
 
 /*
+ * Give back what LMDB keeps of its big write transactions: when the data
+ * file has grown by 32 MiB since the environment was opened and no
+ * transaction runs, close the environment and open it again. 0 when done,
+ * 1 when not due or busy (try again later), -1 with a message in err when
+ * the environment could not be opened again (rectd cannot go on).
+ */
+int store_shed(store *s, char *err, size_t errlen);
+
+/*
  * Begin a transaction: read-only if !write. A write transaction may be
  * nested in a parent write transaction (parent may be NULL; when given, s
  * may be NULL). 0 or rect_err.

@@ -655,6 +655,57 @@ static void test_a_torn_or_foreign_copy_is_refused(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * store_shed: not due until the file grew by 32 MiB; refused while a
+ * transaction runs; then the environment is opened again with everything
+ * in it, and reads and writes go on.
+ */
+static void test_shed_reopens_the_environment_only_when_due_and_idle(void **state)
+{
+    (void)state;
+    char dir[64] = "/tmp/rectd-shed-XXXXXX", err[512], cmd[128];
+    store *st;
+    store_txn *t, *r;
+    static char blob[256 << 10];
+    unsigned char sha[32], last[32];
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(store_open(dir, 256, &st, err, sizeof err), 0);
+    assert_int_equal(store_shed(st, err, sizeof err), 1); /* nothing grew */
+    for (int i = 0; i < 160; i++) {                       /* 40 MiB of distinct blobs, one transaction */
+        memset(blob, 'a' + i % 26, sizeof blob);
+        memcpy(blob, &i, sizeof i);
+        if (i == 0)
+            assert_int_equal(store_begin(st, 1, NULL, &t), 0);
+        assert_int_equal(store_blob_put(t, blob, sizeof blob, last), 0);
+        if (i == 0)
+            memcpy(sha, last, sizeof sha);
+    }
+    assert_int_equal(store_commit(&t), 0);
+    assert_int_equal(store_begin(st, 0, NULL, &r), 0);
+    assert_int_equal(store_shed(st, err, sizeof err), 1); /* a reader runs: not now */
+    store_abort(&r);
+    assert_int_equal(store_shed(st, err, sizeof err), 0);
+    assert_int_equal(store_shed(st, err, sizeof err), 1); /* done: not due again */
+    uint64_t size;
+    assert_int_equal(store_begin(st, 0, NULL, &r), 0);
+    assert_int_equal(store_blob_size(r, sha, &size), 0);
+    assert_int_equal(size, sizeof blob);
+    assert_int_equal(store_blob_size(r, last, &size), 0);
+    store_abort(&r);
+    assert_int_equal(store_begin(st, 1, NULL, &t), 0); /* writes go on */
+    assert_int_equal(store_blob_put(t, "after", 5, last), 0);
+    assert_int_equal(store_commit(&t), 0);
+    store_close(&st);
+    assert_int_equal(store_open(dir, 256, &st, err, sizeof err), 0); /* and it is all on disk */
+    assert_int_equal(store_begin(st, 0, NULL, &r), 0);
+    assert_int_equal(store_blob_size(r, last, &size), 0);
+    assert_int_equal(size, 5);
+    store_abort(&r);
+    store_close(&st);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +728,7 @@ int main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_replies_are_kept_and_pruned_oldest_first, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_open_of_a_data_dir_is_refused, s_setup, s_teardown),
+        cmocka_unit_test(test_shed_reopens_the_environment_only_when_due_and_idle),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused_with_a_clear_message, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_blob_read_returns_slices_and_refuses_damaged_bytes, s_setup,
