@@ -77,8 +77,9 @@ void store_close(store **s_p);
 
 /*
  * Give back what LMDB keeps of its big write transactions: when the data
- * file has grown by 32 MiB since the environment was opened and no
- * transaction runs, close the environment and open it again. 0 when done,
+ * file has grown by 32 MiB since the environment was opened, is at most
+ * 1 GiB (unmapping a bigger one stalls for seconds) and no transaction
+ * runs, close the environment and open it again. 0 when done,
  * 1 when not due or busy (try again later), -1 with a message in err when
  * the environment could not be opened again (rectd cannot go on).
  */
