@@ -1381,7 +1381,7 @@ class OffTheLoop(Fixture):
     the job committed."""
     notify = {"escalate_after_days": 2}
     hold = True
-    N = 3000
+    N = 1000
 
     def setup(self):
         super().setup()
