@@ -93,18 +93,6 @@ static conn_t *s_connect(const cli_ctx *ctx)
     return cli_conn(ctx);
 }
 
-/* Print a result as JSON (the protocol's result unchanged). */
-static int s_print_json(FILE *out, const json_t *result)
-{
-    char *text = json_dumps(result, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    if (!text)
-        return -1;
-    fputs(text, out);
-    fputc('\n', out);
-    free(text);
-    return ferror(out) ? -1 : 0;
-}
-
 /* ---- inspection add / list -------------------------------------------------- */
 
 /* clang-format off */
@@ -773,7 +761,7 @@ int cli_ledger_check_run(const cli_ctx *ctx, const cli_args *a)
     if (rc != RECT_EXIT_OK)
         return rc;
     if (ctx->g.json) {
-        s_print_json(stdout, res);
+        ledger_print_json(stdout, res);
         rc = json_is_true(json_object_get(res, "matches")) ? RECT_EXIT_OK : RECT_EXIT_REFUSED;
     } else {
         rc = s_check_print(path, res);
@@ -942,7 +930,7 @@ int cli_audit_verify_run(const cli_ctx *ctx, const cli_args *a)
         return rc;
     int ok = json_is_true(json_object_get(res, "ok"));
     if (ctx->g.json) {
-        s_print_json(stdout, res);
+        ledger_print_json(stdout, res);
     } else if (ok) {
         char events[32], seq[32];
         const json_t *head = json_object_get(res, "head");
@@ -977,7 +965,7 @@ int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a)
         return rc;
     ledger_doc doc = {.ledger = anchor};
     if (!output || strcmp(output, "-") == 0) {
-        rc = s_print_json(stdout, anchor) == 0 && fflush(stdout) == 0 ? RECT_EXIT_OK : RECT_EXIT_USAGE;
+        rc = ledger_print_json(stdout, anchor) == 0 && fflush(stdout) == 0 ? RECT_EXIT_OK : RECT_EXIT_USAGE;
     } else if ((rc = s_write_file(output, F_JSON, &doc)) == RECT_EXIT_OK) {
         char seq[32];
         printf(_("anchor #%s %s of %s written to %s: keep it off this machine (e.g. at the county)\n"),

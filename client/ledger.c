@@ -944,13 +944,18 @@ int ledger_write_md(FILE *out, const ledger_doc *doc)
     return ferror(out) ? -1 : 0;
 }
 
-int ledger_write_json(FILE *out, const ledger_doc *doc)
+int ledger_print_json(FILE *out, const json_t *v)
 {
-    char *text = json_dumps(doc->ledger, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    char *text = json_dumps(v, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (!text)
         return -1;
     fputs(text, out);
     fputc('\n', out);
     free(text);
     return ferror(out) ? -1 : 0;
+}
+
+int ledger_write_json(FILE *out, const ledger_doc *doc)
+{
+    return ledger_print_json(out, doc->ledger);
 }

@@ -282,7 +282,9 @@ void ledger_html_css_string(FILE *out, const char *s);
 void ledger_html_begin(FILE *out, ledger_lang lang, const char *title, const char *page);
 int ledger_write_md(FILE *out, const ledger_doc *doc);
 int ledger_write_html(FILE *out, const ledger_doc *doc);
-/* JSON: the `ledger` result unchanged (indented by 2, keys in rectd's order, a final newline). */
+/* v as --json prints a result (indented by 2, keys in rectd's order, a final newline): 0 or -1. */
+int ledger_print_json(FILE *out, const json_t *v);
+/* JSON: the `ledger` result unchanged (ledger_print_json). */
 int ledger_write_json(FILE *out, const ledger_doc *doc);
 
 /*

@@ -519,15 +519,8 @@ enum { F_MD, F_HTML, F_JSON };
 
 static int s_emit(FILE *out, int f, const json_t *rep, const rect_cfg *cfg)
 {
-    if (f == F_JSON) {
-        char *text = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        if (!text)
-            return -1;
-        fputs(text, out);
-        fputc('\n', out);
-        free(text);
-        return ferror(out) ? -1 : 0;
-    }
+    if (f == F_JSON)
+        return ledger_print_json(out, rep);
     return f == F_HTML ? report_write_html(out, rep, cfg) : report_write_md(out, rep, cfg);
 }
 
