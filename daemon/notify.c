@@ -126,12 +126,8 @@ static int s_builder_start(s_builder *b, const rect_cfg *cfg, const char *day)
     atomic_store(&b->finished, 0);
     atomic_store(&b->cancel, 0);
     /* Stop signals stay the loop's, so that they interrupt its zmq_poll at once. */
-    sigset_t stopsigs, oldmask;
-    sigemptyset(&stopsigs);
-    sigaddset(&stopsigs, SIGINT);
-    sigaddset(&stopsigs, SIGTERM);
-    sigaddset(&stopsigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
+    sigset_t oldmask;
+    server_block_stop_signals(&oldmask);
     int rc = pthread_create(&b->thread, NULL, s_builder_run, b);
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
     if (rc != 0)

@@ -242,6 +242,16 @@ void server_give_back(void)
 #endif
 }
 
+void server_block_stop_signals(sigset_t *old)
+{
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &stops, old);
+}
+
 static void *s_reader(void *arg)
 {
     struct s_reader_arg *me = arg;
@@ -770,12 +780,8 @@ static int s_readers(s_server *sv, const rect_cfg *cfg, store *st, char *err, si
  */
 static int s_open(s_server *sv, const rect_cfg *cfg, store *st, char *err, size_t errlen)
 {
-    sigset_t stopsigs, oldmask;
-    sigemptyset(&stopsigs);
-    sigaddset(&stopsigs, SIGINT);
-    sigaddset(&stopsigs, SIGTERM);
-    sigaddset(&stopsigs, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &stopsigs, &oldmask);
+    sigset_t oldmask;
+    server_block_stop_signals(&oldmask);
     /* The ZAP handler is bound (s_bind_all) before any socket that needs it. */
     sv->zap = zmq_socket(sv->ctx, ZMQ_REP);
     sv->sock = zmq_socket(sv->ctx, ZMQ_ROUTER);

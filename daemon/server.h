@@ -30,4 +30,12 @@ int server_run(rect_cfg **cfg_p, const rect_key *key, store *st, volatile sig_at
  */
 void server_give_back(void);
 
+/*
+ * Block SIGINT, SIGTERM and SIGHUP in the calling thread, the old mask in
+ * *old (pthread_sigmask(SIG_SETMASK, old, NULL) restores it). Threads made
+ * meanwhile inherit the mask, so stop signals stay the loop's and interrupt
+ * its zmq_poll at once.
+ */
+void server_block_stop_signals(sigset_t *old);
+
 #endif
