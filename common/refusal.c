@@ -67,8 +67,8 @@ typedef struct {
 static const s_sentence s_sentences[] = {
     /* The limits (daemon/server.c, s_pool_push). */
     {"too_busy_key",
-     NC_("refusal", "rectd is still busy with earlier long reads (ledgers, lists, statistics, audits) made with "
-                    "this key: wait for their answers, then try again.")},
+     NC_("refusal", "rectd is still busy with earlier long reads (ledgers, lists, statistics, audits) of yours: "
+                    "wait for their answers, then try again.")},
     {"too_busy_all",
      NC_("refusal", "rectd is busy: too many long reads of all users are waiting; try again in a few seconds.")},
     /* The rule book (daemon/workflow.c). */

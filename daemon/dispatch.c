@@ -810,6 +810,7 @@ void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size
     for (size_t i = 0; i < n; i++) {
         reqs[i].reply = NULL;
         reqs[i].deferred = 0;
+        reqs[i].behalf = NULL;
         reqs[i].has_data = 0;
         reqs[i].reply_data = NULL;
         reqs[i].reply_data_len = 0;
@@ -829,9 +830,12 @@ void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size
             reqs[i].write = req;
             continue;
         }
-        if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer)
+        if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer) {
             reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
-        else
+            const rect_user *actor = cfg_user(cfg, json_string_value(json_object_get(req, "user")));
+            if (actor && actor != cfg_user_by_key(cfg, reqs[i].peer.key))
+                reqs[i].behalf = actor->name; /* validated: the key is a gateway's */
+        } else
             s_run_read(cfg, st, &reqs[i], req, verb);
         json_decref(req);
     }

@@ -41,6 +41,9 @@ typedef struct {
     char *reply_data;
     size_t reply_data_len;
     int deferred; /* a long read left unanswered: run it with dispatch_run_read */
+    /* out, with deferred: the user a gateway's key asks in the name of (a
+     * name in cfg, which outlives the request); NULL for a key's own user */
+    const char *behalf;
     /* a write left for dispatch_run_writes (its parsed request, owned); NULL once answered */
     json_t *write;
 } dispatch_req;

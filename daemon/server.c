@@ -128,12 +128,15 @@ static void s_frame(s_msg *m, dispatch_req *r)
 
 /*
  * Fairness: each key (the connection's CURVE key, so one user however many
- * connections they open) has a queue of its own. A reader takes the oldest
- * job of the least recently served key that has fewer than
+ * connections they open) has a queue of its own; behind a gateway's key,
+ * each official it acts for has one (the key and the official's name), as
+ * if they had connected with their own key, so that one official's
+ * downloads on the web page do not hold up another's. A reader takes the
+ * oldest job of the least recently served queue that has fewer than
  * daemon.max_running_per_peer jobs running, so one key's flood of long
  * reads waits behind itself, never in front of another key's.
- * Bounds: a key's unanswered jobs (waiting, running, or answered and not
- * sent yet) at most daemon.max_inflight_per_peer, all keys' at most
+ * Bounds: a queue's unanswered jobs (waiting, running, or answered and not
+ * sent yet) at most daemon.max_inflight_per_peer, all queues' at most
  * daemon.max_inflight jobs and daemon.max_inflight_mb bytes of frames;
  * beyond them, too_busy.
  */
@@ -152,6 +155,7 @@ typedef struct s_peerq {
     size_t running;       /* on a reader now */
     size_t jobs, bytes;   /* unanswered: waiting, running, or answered and not sent yet */
     struct s_peerq *next; /* in the pool's list, least recently served first */
+    char behalf[];        /* the official a gateway's key asks for; "" for a key's own user */
 } s_peerq;
 
 typedef struct s_pool_ {
@@ -346,36 +350,46 @@ static void s_pool_stop(s_pool **pp)
 
 /*
  * Hand a deferred request to the readers, taking its frames: 0; or
- * RECT_E_TOO_BUSY with why set (the frames stay in m) when its key or all
- * keys are at their bounds; or -1 if out of memory.
+ * RECT_E_TOO_BUSY with why set (the frames stay in m) when its queue (its
+ * key, and behalf: the official a gateway asks for, or NULL) or all queues
+ * are at their bounds (*all set for the latter); or -1 if out of memory.
  */
-static int s_pool_push(s_pool *p, const rect_cfg *cfg, s_msg *m, char *why, size_t whylen)
+static int s_pool_push(s_pool *p, const rect_cfg *cfg, s_msg *m, const char *behalf, char *why, size_t whylen,
+                       int *all)
 {
     size_t bytes = 0;
     for (int i = 0; i < m->nparts; i++)
         bytes += zmq_msg_size(&m->parts[i]);
+    behalf = behalf ? behalf : "";
     pthread_mutex_lock(&p->lock);
     p->running_cap = cfg->max_running_per_peer;
     s_peerq *q = p->peers;
-    while (q && strcmp(q->key, m->peer.key) != 0)
+    while (q && (strcmp(q->key, m->peer.key) != 0 || strcmp(q->behalf, behalf) != 0))
         q = q->next;
-    int busy = 0;
-    if (q && q->jobs >= cfg->max_inflight_per_peer)
-        busy = snprintf(why, whylen,
-                        "rectd is busy with %zu long reads (ledgers, lists, statistics, audits) of this key "
-                        "already waiting or running, the most one key may have (daemon.max_inflight_per_peer "
-                        "= %u): wait for their answers, then retry; nothing was changed",
-                        q->jobs, (unsigned)cfg->max_inflight_per_peer);
-    else if (p->jobs >= cfg->max_inflight ||
-             (p->jobs && p->bytes + bytes > (size_t)cfg->max_inflight_mb << 20))
+    int busy = 0, gw = behalf[0] != '\0';
+    *all = 0;
+    if (q && q->jobs >= cfg->max_inflight_per_peer) {
+        busy =
+            snprintf(why, whylen,
+                     "rectd is busy with %zu long reads (ledgers, lists, statistics, audits) of %s%s already "
+                     "waiting or running, the most one %s may have (daemon.max_inflight_per_peer = %u): wait "
+                     "for their answers, then retry; nothing was changed",
+                     q->jobs, gw ? behalf : "this key", gw ? " through this gateway" : "",
+                     gw ? "user" : "key", (unsigned)cfg->max_inflight_per_peer);
+    } else if (p->jobs >= cfg->max_inflight ||
+               (p->jobs && p->bytes + bytes > (size_t)cfg->max_inflight_mb << 20)) {
+        *all = 1;
         busy = snprintf(why, whylen,
                         "rectd is busy: %zu long reads (ledgers, lists, statistics, audits) of all users are "
                         "waiting or running (daemon.max_inflight = %u, max_inflight_mb = %u): retry in a few "
                         "seconds; nothing was changed",
                         p->jobs, (unsigned)cfg->max_inflight, (unsigned)cfg->max_inflight_mb);
+    }
     s_job *j = busy ? NULL : malloc(sizeof *j);
-    if (!busy && j && !q && (q = calloc(1, sizeof *q)) != NULL) {
+    size_t blen = strlen(behalf) + 1;
+    if (!busy && j && !q && (q = calloc(1, sizeof *q + blen)) != NULL) {
         memcpy(q->key, m->peer.key, sizeof q->key);
+        memcpy(q->behalf, behalf, blen);
         s_peerq_append(p, q);
     }
     if (busy || !j || !q) {
@@ -673,13 +687,14 @@ static void s_answer(const rect_cfg *cfg, store *st, void *sock, s_pool *pool, s
 {
     if (r->deferred) {
         char why[512];
-        int rc = s_pool_push(pool, cfg, m, why, sizeof why);
+        int all;
+        int rc = s_pool_push(pool, cfg, m, r->behalf, why, sizeof why, &all);
         if (rc == 0) {
             s_msg_close(m);
             return;
         }
         if (rc == RECT_E_TOO_BUSY)
-            dispatch_refuse(r, rc, strstr(why, "of this key") ? "too_busy_key" : "too_busy_all", why);
+            dispatch_refuse(r, rc, all ? "too_busy_all" : "too_busy_key", why);
         else /* no memory to queue it: answer it here */
             dispatch_run_read(cfg, st, r);
     }

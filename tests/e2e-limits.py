@@ -497,6 +497,49 @@ class Fair:
         res, _ = timed_call(d, FLOODER, "ledger", {"inspection": INSP})
         check("items" in json.dumps(res)[:100000] or res, "ledger result")
 
+    def test_behind_a_gateway_each_official_has_a_queue_of_their_own(self):
+        """The gateway's key acting for two officials: one's flood of ledgers
+        neither refuses nor holds up the other's ledger (a queue and bounds
+        each, as if each had connected with a key of their own)."""
+        flood = [dealer(self.d, "rectweb", self.ctx) for _ in range(2)]
+        other = dealer(self.d, "rectweb", self.ctx)
+        poller = zmq.Poller()
+        for s in flood + [other]:
+            poller.register(s, zmq.POLLIN)
+        got = []  # (whose, reply), in the order they came
+
+        def take(until, timeout_s):
+            deadline = time.monotonic() + timeout_s
+            while not until() and time.monotonic() < deadline:
+                for s, _ in poller.poll(200):
+                    got.append(("other" if s is other else "flood", json.loads(s.recv_multipart()[1])))
+
+        try:
+            r = req("ledger", FLOODER, {"inspection": INSP})
+            for s in flood:
+                for _ in range(100):
+                    s.send_multipart([b"", r])
+            # the first refusal: the flooder's queue is full
+            take(lambda: any(not rep["ok"] for _, rep in got), 60)
+            other.send_multipart([b"", req("ledger", CANARY, {"inspection": INSP})])
+            take(lambda: len(got) == 201, 120)
+        finally:
+            for s in flood + [other]:
+                s.close()
+        eq(len(got), 201, "every request answered")
+        mine = [i for i, (whose, _) in enumerate(got) if whose == "other"]
+        eq(len(mine), 1, "the other official's answers")
+        rep = got[mine[0]][1]
+        check(rep["ok"], "the other official's ledger was refused: %r" % rep.get("error"))
+        busy = [rep for whose, rep in got if whose == "flood" and not rep["ok"]]
+        check(len(busy) >= 100, "only %d of the flood refused" % len(busy))
+        eq(sorted({b["error"].get("details", {}).get("rule") for b in busy}), ["too_busy_key"], "details.rule")
+        msg = busy[0]["error"]["message"]
+        check("of %s through this gateway" % FLOODER in msg and "daemon.max_inflight_per_peer = 16" in msg, msg)
+        served = [i for i, (whose, rep) in enumerate(got) if whose == "flood" and rep["ok"]]
+        check(len(served) >= 16, "only %d of the flood served" % len(served))
+        check(mine[0] < served[-1], "the other official's ledger waited for the whole flood")
+
     def test_too_busy_in_total(self):
         """daemon.max_inflight bounds all keys together (reloaded by SIGHUP)."""
         d = self.d
