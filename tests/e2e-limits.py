@@ -63,6 +63,7 @@ del _bin
 CANARY_S = 2.0
 INSP = "2025-assessment"
 FLOODER = "liming"   # the user who floods
+OTHER_FLOODER = "zhaoli"  # who floods through the gateway's key
 CANARY = "maqing"    # another user, whose requests must still be served
 PEERS = ["wangyan", "zhanghua", "lijun", "chenmei", "liming", "zhaoli", "sunqiang", "zhouping"]
 
@@ -476,69 +477,62 @@ class Fair:
               "canary ledger took %.2fs (one ledger %.3fs)" % (ledger, self.one))
         eq(len(got), n, "every flood request answered")
 
-    def test_too_busy_beyond_max_inflight_per_peer(self):
+    def test_too_busy_beyond_max_inflight_per_peer_per_key_and_behind_a_gateway_per_official(self):
+        """FLOODER floods ledgers with their own key, and OTHER_FLOODER through
+        the gateway's key: each is refused beyond its own 16; meanwhile
+        CANARY's ledger through the same gateway is served, and served in
+        turn, not after OTHER_FLOODER's flood (behind a gateway each official
+        has a queue and bounds of their own). Both floods run at once, so this
+        costs one flood's time."""
         d = self.d
-        socks, n = self.flood(conns=2, each=100)
-        try:
-            got = recv_replies(socks, n, 120)
-        finally:
-            for s in socks:
-                s.close()
-        eq(len(got), n, "every request answered")
-        ok = [r for r in got if r["ok"]]
-        busy = [r for r in got if not r["ok"]]
-        eq(sorted({r["error"]["code"] for r in busy}), ["too_busy"], "refusals")
-        check(len(ok) >= 16, "only %d ledgers served" % len(ok))
-        check(len(busy) >= n // 2, "only %d of %d refused as too_busy" % (len(busy), n))
-        msg = busy[0]["error"]["message"]
-        check("daemon.max_inflight_per_peer = 16" in msg and "retry" in msg, msg)
-        eq(sorted({r["error"].get("details", {}).get("rule") for r in busy}), ["too_busy_key"], "details.rule")
-        # and the flooder is served again once its reads are answered
-        res, _ = timed_call(d, FLOODER, "ledger", {"inspection": INSP})
-        check("items" in json.dumps(res)[:100000] or res, "ledger result")
-
-    def test_behind_a_gateway_each_official_has_a_queue_of_their_own(self):
-        """The gateway's key acting for two officials: one's flood of ledgers
-        neither refuses nor holds up the other's ledger (a queue and bounds
-        each, as if each had connected with a key of their own)."""
-        flood = [dealer(self.d, "rectweb", self.ctx) for _ in range(2)]
-        other = dealer(self.d, "rectweb", self.ctx)
+        own, n = self.flood(conns=2, each=100)
+        gw = [dealer(d, "rectweb", self.ctx) for _ in range(2)]
+        socks = own + gw
         poller = zmq.Poller()
-        for s in flood + [other]:
+        for s in socks:
             poller.register(s, zmq.POLLIN)
         got = []  # (whose, reply), in the order they came
+        whose = {id(s): "own" for s in own}
+        whose.update({id(gw[0]): "gateway", id(gw[1]): "canary"})
 
         def take(until, timeout_s):
             deadline = time.monotonic() + timeout_s
             while not until() and time.monotonic() < deadline:
                 for s, _ in poller.poll(200):
-                    got.append(("other" if s is other else "flood", json.loads(s.recv_multipart()[1])))
+                    got.append((whose[id(s)], json.loads(s.recv_multipart()[1])))
 
         try:
-            r = req("ledger", FLOODER, {"inspection": INSP})
-            for s in flood:
-                for _ in range(100):
-                    s.send_multipart([b"", r])
-            # the first refusal: the flooder's queue is full
-            take(lambda: any(not rep["ok"] for _, rep in got), 60)
-            other.send_multipart([b"", req("ledger", CANARY, {"inspection": INSP})])
-            take(lambda: len(got) == 201, 120)
+            r = req("ledger", OTHER_FLOODER, {"inspection": INSP})
+            for _ in range(100):
+                gw[0].send_multipart([b"", r])
+            # the gateway flood's first refusal: OTHER_FLOODER's queue is full
+            take(lambda: any(w == "gateway" and not rep["ok"] for w, rep in got), 60)
+            gw[1].send_multipart([b"", req("ledger", CANARY, {"inspection": INSP})])
+            take(lambda: len(got) == n + 101, 180)
         finally:
-            for s in flood + [other]:
+            for s in socks:
                 s.close()
-        eq(len(got), 201, "every request answered")
-        mine = [i for i, (whose, _) in enumerate(got) if whose == "other"]
-        eq(len(mine), 1, "the other official's answers")
-        rep = got[mine[0]][1]
-        check(rep["ok"], "the other official's ledger was refused: %r" % rep.get("error"))
-        busy = [rep for whose, rep in got if whose == "flood" and not rep["ok"]]
-        check(len(busy) >= 100, "only %d of the flood refused" % len(busy))
-        eq(sorted({b["error"].get("details", {}).get("rule") for b in busy}), ["too_busy_key"], "details.rule")
-        msg = busy[0]["error"]["message"]
-        check("of %s through this gateway" % FLOODER in msg and "daemon.max_inflight_per_peer = 16" in msg, msg)
-        served = [i for i, (whose, rep) in enumerate(got) if whose == "flood" and rep["ok"]]
-        check(len(served) >= 16, "only %d of the flood served" % len(served))
-        check(mine[0] < served[-1], "the other official's ledger waited for the whole flood")
+        eq(len(got), n + 101, "every request answered")
+        for w, user, of in (("own", FLOODER, "of this key"),
+                            ("gateway", OTHER_FLOODER, "of %s through this gateway" % OTHER_FLOODER)):
+            ok = [rep for x, rep in got if x == w and rep["ok"]]
+            busy = [rep for x, rep in got if x == w and not rep["ok"]]
+            eq(sorted({b["error"]["code"] for b in busy}), ["too_busy"], "%s's refusals" % user)
+            check(len(ok) >= 16, "only %d of %s's ledgers served" % (len(ok), user))
+            check(len(busy) >= (n if w == "own" else 100) // 2, "only %d of %s's refused" % (len(busy), user))
+            msg = busy[0]["error"]["message"]
+            check(of in msg and "daemon.max_inflight_per_peer = 16" in msg and "retry" in msg, msg)
+            eq(sorted({b["error"].get("details", {}).get("rule") for b in busy}), ["too_busy_key"],
+               "%s's details.rule" % user)
+        canary = [i for i, (x, _) in enumerate(got) if x == "canary"]
+        eq(len(canary), 1, "the canary's answers")
+        rep = got[canary[0]][1]
+        check(rep["ok"], "the canary's ledger through the gateway was refused: %r" % rep.get("error"))
+        served = [i for i, (x, rep) in enumerate(got) if x == "gateway" and rep["ok"]]
+        check(canary[0] < served[-1], "the canary's ledger waited for the whole flood through the gateway")
+        # and the flooder is served again once its reads are answered
+        res, _ = timed_call(d, FLOODER, "ledger", {"inspection": INSP})
+        check("items" in json.dumps(res)[:100000] or res, "ledger result")
 
     def test_too_busy_in_total(self):
         """daemon.max_inflight bounds all keys together (reloaded by SIGHUP)."""
