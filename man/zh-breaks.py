@@ -12,7 +12,7 @@ P='，。；：、）（“”'
 for p in sys.argv[1:]:
     out=[]
     for line in open(p,encoding='utf-8').read().split('\n'):
-        if line.startswith('.TH') or line.startswith('.SH') or line.startswith('.SS'):
+        if line.startswith(('.TH', '.SH', '.SS', '.\\"')):  # headings and comments as they are
             out.append(line); continue
         line=line.replace('\\:','')
         s=''

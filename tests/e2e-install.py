@@ -2,22 +2,25 @@
 """End-to-end tests of make install / make uninstall and of what they put
 in place (issue 10, "Install and run as a Debian service"):
 
-- make install DESTDIR=TMP puts rectd, rectctl, the man pages (English and
-  Chinese), the zh_CN catalogue, the bash completion, rectd.service, its
-  sysusers.d file and the sample configs where they belong; a second
-  install keeps a config that is there;
+- make install DESTDIR=TMP puts rectd, rectctl, rectweb, the man pages
+  (English and Chinese), the zh_CN catalogue, the bash completion,
+  rectd.service and rectweb.service, their sysusers.d files and the sample
+  configs where they belong; a second install keeps a config that is there;
 - the installed rectd and rectctl, run from TMP with the installed configs
   pointed at temporary paths, go through a short session; rectctl finds
   its installed catalogue; rectd logs one line per event with a level, in
   the journal's <N> form when stderr is the journal;
 - the installed config's paths are the unit's (/run/rectd, /var/lib/rectd);
 - every man page renders with man -l and groff with warnings as errors,
-  and says every command, option and setting the programs have;
+  and says every command, option and setting the programs have (rectweb's
+  settings: config/rectweb.conf's, which the installed rectweb accepts and
+  rectweb/webcfg.c lists);
 - the bash completion, run the way bash runs it (COMP_WORDS, COMP_CWORD),
   offers commands, options, item refs, users and units, and nothing when
   rectd is down;
-- systemd-analyze verify passes on the unit (a test copy naming the
-  installed rectd) and fails on a broken one;
+- systemd-analyze verify passes on the units (test copies naming the
+  installed rectd and rectweb, their man pages found) and fails on a broken
+  one;
 - make uninstall leaves nothing behind but the configs.
 
     RECTD=./rectd RECTCTL=./rectctl /usr/bin/python3 tests/e2e-install.py [-k TEXT]
@@ -46,7 +49,18 @@ from e2e_runner import Skip, check, eq  # noqa: E402
 from e2e_daemon import RECTCTL, RECTD, REPO, sanitizer_report  # noqa: E402
 
 PREFIX = "/usr/local"
-MAN_PAGES = ["man8/rectd.8", "man1/rectctl.1", "man5/rectd.conf.5", "man5/rectctl.conf.5"]
+MAN_PAGES = ["man8/rectd.8", "man1/rectctl.1", "man5/rectd.conf.5", "man5/rectctl.conf.5", "man8/rectweb.8",
+             "man5/rectweb.conf.5"]
+
+
+def rectweb_sample_settings():
+    """The settings of config/rectweb.conf's web group, commented-out ones (# tls_cert = ...) too."""
+    with open(os.path.join(REPO, "config", "rectweb.conf"), encoding="utf-8") as f:
+        text = f.read()
+    names = re.findall(r"^\s*(?:#\s*)?([a-z_]+) = [^{\n]*;$", text, re.M)
+    check(len(names) > 10, "settings found in config/rectweb.conf: %r" % names)
+    eq(len(names), len(set(names)), "each setting once in config/rectweb.conf")
+    return names
 
 
 def build_dir():
@@ -96,6 +110,7 @@ class Installed:
             raise AssertionError("make install failed:\n" + self.install_out[-3000:])
         self.rectd = self.root + PREFIX + "/sbin/rectd"
         self.rectctl = self.root + PREFIX + "/bin/rectctl"
+        self.rectweb = self.root + PREFIX + "/sbin/rectweb"
         if os.path.realpath(build_rectd()) != os.path.realpath(RECTD):
             # rectd and rectctl from different builds (make tsan): the rectd under test
             shutil.copy2(RECTD, self.rectd)
@@ -373,7 +388,7 @@ class Installed:
         man = self.root + PREFIX + "/share/man/"
         def page(p):
             with open(man + p, encoding="utf-8") as f:
-                return f.read().replace("\\-", "-").replace("\\:", "")
+                return re.sub(r"\\f[BIRP]|\\%", "", f.read().replace("\\-", "-").replace("\\:", ""))
         helps = run([self.rectctl, "--help"], env=dict(os.environ, LANG="C.UTF-8", LANGUAGE="")).stdout
         cmds = re.findall(r"^  (\S+(?: [a-z]+)?)\s{2,}", helps.split("Commands:")[1].split("\n\n")[0], re.M)
         check(len(cmds) > 30, "commands found in --help: %r" % cmds)
@@ -398,6 +413,63 @@ class Installed:
             text = page(p)
             for k in ("endpoint", "server_key", "user", "key_file", "keys_dir", "timeout_ms", "retries"):
                 check(".B %s\n" % k in text, "%s: client.%s" % (p, k))
+        # rectweb: every option its --help lists, short and long, in rectweb(8) ...
+        webhelp = run([self.rectweb, "--help"]).stdout
+        opts = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", webhelp))
+        check({"-c", "--check"} <= opts, "options found in rectweb --help: %r" % sorted(opts))
+        for p in ("man8/rectweb.8", "zh_CN/man8/rectweb.8"):
+            text = page(p)
+            eq(sorted(o for o in opts if not re.search(r"(?<![\w-])%s(?![\w-])" % o, text)), [],
+               "options of rectweb --help missing from %s" % p)
+        # ... and every setting rectweb accepts, each an entry (.TP) of rectweb.conf(5) and named in
+        # rectweb(8): the sample's settings (commented ones too), which are the installed rectweb's
+        # (test_rectweb_accepts_every_setting_of_its_sample) and its table of known settings
+        settings = sorted("web." + k for k in rectweb_sample_settings())
+        for p in ("man5/rectweb.conf.5", "zh_CN/man5/rectweb.conf.5"):
+            text = page(p)
+            entries = set(re.findall(r"\bweb\.[a-z_]+\b", "\n".join(re.findall(r"^\.TP\n(.*)$", text, re.M))))
+            eq([s for s in settings if s not in entries], [], "settings without an entry in %s" % p)
+            eq(sorted(entries - set(settings)), [], "entries of %s that rectweb does not have" % p)
+        for p in ("man8/rectweb.8", "zh_CN/man8/rectweb.8"):
+            text = page(p)
+            eq([s for s in settings if not re.search(r"\b%s\b" % re.escape(s), text)], [],
+               "settings missing from %s" % p)
+
+    def test_rectweb_accepts_every_setting_of_its_sample(self):
+        # The settings the man pages are checked for: config/rectweb.conf's, every one given at
+        # once (the TLS pair empty: not set), and the installed rectweb --check takes them all
+        # and refuses one it does not have, so that list is the program's.
+        names = rectweb_sample_settings()
+        with open(os.path.join(REPO, "rectweb", "webcfg.c"), encoding="utf-8") as f:
+            src = f.read()
+        m = re.search(r"known\[\] = \{([^}]*)\}", src)
+        check(m, "rectweb/webcfg.c's table of known settings (known[]) not found")
+        eq(sorted(names), sorted(re.findall(r'"([a-z_]+)"', m.group(1))),
+           "config/rectweb.conf's settings are webcfg.c's known[]")
+        self.town()
+        p = run([self.rectctl, "keygen", "rectweb", "-o", os.path.join(self.tmp, "web")], env=self.env)
+        eq(p.returncode, 0, "rectctl keygen rectweb (%s)" % p.stderr)
+        with open(os.path.join(REPO, "config", "rectweb.conf"), encoding="utf-8") as f:
+            text = f.read()
+        text = re.sub(r"^(\s*)# (tls_(?:cert|key)) = .*$", r'\1\2 = "";', text, flags=re.M)
+        text = re.sub(r'^(\s*endpoint = )".*";', r'\1"ipc://%s";' % self.sock, text, flags=re.M)
+        text = re.sub(r'^(\s*server_key = )".*";',
+                      r'\1"%s";' % os.path.join(self.tmp, "lib", "keys", "rectd.pub"), text, flags=re.M)
+        text = re.sub(r'^(\s*key_file = )".*";', r'\1"%s";' % os.path.join(self.tmp, "web", "rectweb.key"),
+                      text, flags=re.M)
+        given = re.findall(r"^\s*([a-z_]+) = [^{\n]*;$", text, re.M)
+        eq(sorted(given), sorted(names), "every setting given")
+        conf = os.path.join(self.tmp, "rectweb.conf")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text)
+        p = run([self.rectweb, "-c", conf, "--check"])
+        eq((p.returncode, p.stderr), (0, ""), "rectweb --check on every setting")
+        check(p.stdout.startswith("rectweb: %s is good: listen 127.0.0.1:8080" % conf), "says so: %r" % p.stdout)
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text.replace("web = {", "web = {\n    max_photos = 9;", 1))
+        p = run([self.rectweb, "-c", conf, "--check"])
+        eq(p.returncode, 1, "rectweb --check on a setting it does not have")
+        check("web.max_photos is no setting of rectweb" in p.stderr, "names it: %r" % p.stderr)
 
     def test_completion_offers_commands_options_and_what_rectd_knows(self):
         self.start()
@@ -466,6 +538,15 @@ class Installed:
         env = dict(os.environ, MANPATH=self.root + PREFIX + "/share/man", SYSTEMD_LOG_LEVEL="notice")
         p = run(["systemd-analyze", "verify", good], env=env, timeout=120)
         eq((p.returncode, p.stdout + p.stderr), (0, ""), "systemd-analyze verify")
+        # rectweb.service the same way: its programs, and its man pages (Documentation=) in the DESTDIR
+        with open(self.root + PREFIX + "/lib/systemd/system/rectweb.service", encoding="utf-8") as f:
+            web = f.read()
+        check("Documentation=man:rectweb(8) " in web, "rectweb.service names rectweb(8): %r" % web[:1200])
+        web_good = os.path.join(vdir, "rectweb.service")
+        with open(web_good, "w", encoding="utf-8") as f:
+            f.write(web.replace(PREFIX + "/sbin/rectweb", self.rectweb).replace("/etc/rectd/", self.etc + "/"))
+        p = run(["systemd-analyze", "verify", web_good], env=env, timeout=120)
+        eq((p.returncode, p.stdout + p.stderr), (0, ""), "systemd-analyze verify rectweb.service")
         # and the check can fail: a setting systemd does not have, a program that is not there
         for what, broken in (("Restart=sometimes", unit.replace("Restart=on-failure", "Restart=sometimes")),
                              ("a missing program", unit.replace(self.rectd, self.rectd + "-gone"))):
