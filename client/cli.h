@@ -150,7 +150,7 @@ struct cli_cmd {
     /* Human output of a successful result (not used with --json). */
     void (*print)(const cli_ctx *ctx, const cli_args *a, const json_t *result);
     /*
-     * A listing rectd answers in pages (list, overdue: args limit and after,
+     * A listing rectd answers in pages (list, overdue, inbox: args limit and after,
      * the reply's next): without --limit and --after rectctl asks for page
      * after page and prints each as it comes, so it holds one page at a
      * time; this prints one page's table (--json streams one array). With
@@ -158,6 +158,7 @@ struct cli_cmd {
      * stderr. Used instead of .print; NULL for other commands.
      */
     void (*page)(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg);
+    const char *page_items; /* with .page: the result's array a page holds; NULL: "items" */
     /* A command that runs without config or rectd (help), or with CLI_SESSION
      * one that talks to rectd itself (ledger); NULL otherwise. */
     int (*local)(const cli_ctx *ctx, const cli_args *a);

@@ -705,11 +705,13 @@ const cli_cmd cli_commands[] = {
                 "  rectctl review GJ-01 --note \"回访3户,未发现返贫风险\" --file 回访记录.jpg\n"
                 "  rectctl review GJ-01 --note \"2户收入再次低于监测线\" --relapse --deadline 2027-03-31")},
     {.name = "inbox", .verb = RECT_VERB_INBOX, .opts = cli_nt_inbox_opts,
-     .print = cli_nt_inbox_print,
-     .usage = N_("[--all]"),
+     .build = cli_page_build, .page = cli_nt_inbox_page, .page_items = "notices",
+     .usage = N_("[--all] [--limit N] [--after CURSOR]"),
      .summary = N_("your notices from the daily job (unread ones; --all for every one)"),
      .help = N_("Every morning at notify.at rectd makes a digest for each owner and leader and a\n"
                 "summary for admins, and escalation notices (督办). They wait here until acked.\n"
+                "rectd answers in pages of 1000 notices, printed as they come; --limit and\n"
+                "--after ask for one page, and stderr says where the next begins.\n"
                 "\n"
                 "Example:\n"
                 "  rectctl inbox --as liming")},

@@ -54,20 +54,24 @@ static void s_print_notice(const json_t *n)
 /* clang-format off */
 const cli_opt cli_nt_inbox_opts[] = {
     {.name = "all", .arg = CLI_ARG(INBOX, all), .help = N_("also the notices already read")},
+    {.name = "limit", .arg = CLI_ARG(INBOX, limit), .metavar = NC_("placeholder", "N"),
+     .help = N_("one page of at most N notices (up to 10000); where the next begins goes to stderr")},
+    {.name = "after", .arg = CLI_ARG(INBOX, after), .metavar = NC_("placeholder", "CURSOR"),
+     .help = N_("the page that follows CURSOR, where the page before said the next begins")},
     {.name = NULL},
 };
 /* clang-format on */
 
-void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *result)
+void cli_nt_inbox_page(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg)
 {
     json_t *notices = json_object_get(result, "notices");
     size_t n = json_array_size(notices);
     for (size_t i = 0; i < n; i++) {
-        if (i)
+        if (pg->before + i)
             fputc('\n', stdout);
         s_print_notice(json_array_get(notices, i));
     }
-    if (n == 0)
+    if (pg->last && pg->before + n == 0)
         printf(_("no notices\n"));
 }
 
@@ -158,18 +162,27 @@ static void s_show(const cli_ctx *ctx, const json_t *n, long long *last)
     fflush(stdout);
 }
 
-/* Ask the outbox for what came after *last and print it. */
+/*
+ * Ask the outbox for what came after *last and print it: page after page
+ * (each asked since the last id shown), until a page says none follows.
+ */
 static int s_catch_up(const cli_ctx *ctx, conn_t *conn, long long *last)
 {
-    json_t *res;
-    int rc = cli_call(ctx, conn, "inbox", json_pack("{sI}", "since", (json_int_t)*last), &res);
-    if (rc)
-        return rc;
-    json_t *notices = json_object_get(res, "notices");
-    for (size_t i = 0; i < json_array_size(notices); i++)
-        s_show(ctx, json_array_get(notices, i), last);
-    json_decref(res);
-    return RECT_EXIT_OK;
+    for (;;) {
+        json_t *res;
+        long long before = *last;
+        int rc = cli_call(ctx, conn, "inbox", json_pack("{sI}", "since", (json_int_t)*last), &res);
+        if (rc)
+            return rc;
+        json_t *notices = json_object_get(res, "notices");
+        for (size_t i = 0; i < json_array_size(notices); i++)
+            s_show(ctx, json_array_get(notices, i), last);
+        /* A page that moved nothing on cannot be followed by another (rectd's next is its last id). */
+        int more = json_is_string(json_object_get(res, "next")) && *last > before;
+        json_decref(res);
+        if (!more)
+            return RECT_EXIT_OK;
+    }
 }
 
 /*

@@ -13,8 +13,8 @@ extern const cli_opt cli_nt_no_opts[];
 extern const cli_opt cli_nt_run_opts[];
 extern const cli_opt cli_nt_watch_opts[];
 
-/* inbox: every notice with its text. */
-void cli_nt_inbox_print(const cli_ctx *ctx, const cli_args *a, const json_t *result);
+/* inbox: one page's notices with their text (cli_cmd.page). */
+void cli_nt_inbox_page(const cli_ctx *ctx, const cli_args *a, const json_t *result, cli_page *pg);
 
 /* ack: the positional notice number becomes args.id. Exit code as cli_cmd.build. */
 int cli_nt_ack_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req);

@@ -1,5 +1,5 @@
 /*
- * pages.c - listings rectd answers in pages (list, overdue): page after
+ * pages.c - listings rectd answers in pages (list, overdue, inbox): page after
  * page asked for and printed as it comes, so rectctl holds one page at a
  * time however long the listing; or the one page --limit / --after ask for.
  */
@@ -63,14 +63,21 @@ static int s_dump_at(const json_t *v, int indent)
     return json_dump_callback(v, s_write_indented, &indent, S_JSON_FLAGS);
 }
 
+/* The array of a page's entries: "items", or what the command names (inbox: "notices"). */
+static const char *s_items_key(const cli_cmd *cmd)
+{
+    return cmd->page_items ? cmd->page_items : "items";
+}
+
 /*
  * --json over pages: the one object a single page would be (its keys but
- * next, then "items" with every page's items), written element by element
- * straight from each page. 0, or -1 (out of memory, or stdout failed).
+ * next, then the array with every page's entries, under key), written
+ * element by element straight from each page. 0, or -1 (out of memory, or
+ * stdout failed).
  */
-static int s_json_page(const json_t *result, const cli_page *pg)
+static int s_json_page(const json_t *result, const char *key, const cli_page *pg)
 {
-    const json_t *items = json_object_get(result, "items");
+    const json_t *items = json_object_get(result, key);
     size_t i;
     const json_t *it;
     if (pg->first) {
@@ -78,17 +85,23 @@ static int s_json_page(const json_t *result, const cli_page *pg)
         json_t *v;
         fputs("{\n", stdout);
         json_object_foreach((json_t *)result, k, v) {
-            if (strcmp(k, "items") == 0 || strcmp(k, "next") == 0)
+            if (strcmp(k, key) == 0 || strcmp(k, "next") == 0)
                 continue;
-            json_t *key = json_string(k);
+            json_t *name = json_string(k);
             fputs("  ", stdout);
-            int bad = !key || s_dump_at(key, 0) != 0 || fputs(": ", stdout) == EOF || s_dump_at(v, 2) != 0;
-            json_decref(key);
+            int bad = !name || s_dump_at(name, 0) != 0 || fputs(": ", stdout) == EOF || s_dump_at(v, 2) != 0;
+            json_decref(name);
             if (bad)
                 return -1;
             fputs(",\n", stdout);
         }
-        fputs("  \"items\": [", stdout);
+        json_t *name = json_string(key);
+        fputs("  ", stdout);
+        int bad = !name || s_dump_at(name, 0) != 0;
+        json_decref(name);
+        if (bad)
+            return -1;
+        fputs(": [", stdout);
     }
     json_array_foreach(items, i, it) {
         fputs(pg->before + i ? ",\n    " : "\n    ", stdout);
@@ -112,12 +125,12 @@ int cli_pages(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, struct 
         pg.last = !json_is_string(next);
         if (!ctx->g.json)
             cmd->page(ctx, a, page, &pg);
-        else if (s_json_page(page, &pg) != 0) {
+        else if (s_json_page(page, s_items_key(cmd), &pg) != 0) {
             cli_error(_("out of memory, or cannot write the output"));
             rc = RECT_EXIT_USAGE;
         }
         fflush(stdout);
-        pg.before += json_array_size(json_object_get(page, "items"));
+        pg.before += json_array_size(json_object_get(page, s_items_key(cmd)));
         pg.first = 0;
         if (!pg.last && rc == RECT_EXIT_OK) {
             /* Every page as of the first's day (rectd's today when no --as-of), even if the day turns. */

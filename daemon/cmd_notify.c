@@ -7,13 +7,17 @@
 #include "calendar.h"
 #include "cmd.h"
 #include "notify.h"
+#include "page.h"
 #include "rect_proto.h"
 
 typedef struct {
     int all;
+    size_t limit; /* notices per page (page_limit) */
     json_t *out;
+    int more; /* a match beyond the page: there is a next one */
 } s_inbox;
 
+/* One notice of the user's, in id order: kept, passed over (read), or the page is full (1: stop). */
 static int s_inbox_cb(store_txn *t, uint64_t id, void *ctx)
 {
     s_inbox *in = ctx;
@@ -25,6 +29,11 @@ static int s_inbox_cb(store_txn *t, uint64_t id, void *ctx)
         json_decref(n);
         return 0;
     }
+    if (json_array_size(in->out) == in->limit) {
+        json_decref(n);
+        in->more = 1;
+        return 1;
+    }
     return json_array_append_new(in->out, n) ? RECT_E_NOMEM : 0;
 }
 
@@ -33,17 +42,31 @@ int cmd_inbox(cmd_ctx *c)
     json_t *since = json_object_get(c->args, "since");
     if (since && json_integer_value(since) < 0)
         return cmd_fail(c, RECT_E_BAD_VALUE, "inbox: since must be 0 or more");
+    uint64_t after;
     /* since asks for everything after a point (watch replays from it), read or not */
-    s_inbox in = {json_is_true(json_object_get(c->args, "all")) || since, json_array()};
-    if (!in.out)
+    s_inbox in = {.all = json_is_true(json_object_get(c->args, "all")) || since};
+    int rc;
+    if ((rc = page_limit(c, &in.limit)) || (rc = page_after_id(c, "a notice id", &after)))
+        return rc;
+    /* since and after both mean "ids greater than": the page goes on after the larger */
+    if (since && (uint64_t)json_integer_value(since) > after)
+        after = (uint64_t)json_integer_value(since);
+    if (!(in.out = json_array()))
         return cmd_fail(c, RECT_E_NOMEM, "out of memory");
-    int rc = store_notices_after(c->txn, c->actor->name, since ? (uint64_t)json_integer_value(since) : 0,
-                                 s_inbox_cb, &in);
+    rc = store_notices_after(c->txn, c->actor->name, after, s_inbox_cb, &in);
     if (rc) {
         json_decref(in.out);
         return cmd_fail(c, rc, "cannot read the inbox");
     }
     c->result = json_pack("{so}", "notices", in.out);
+    if (c->result && in.more) {
+        const json_t *last = json_array_get(in.out, json_array_size(in.out) - 1);
+        if (json_object_set_new(c->result, "next",
+                                page_next_id((uint64_t)json_integer_value(json_object_get(last, "id"))))) {
+            json_decref(c->result);
+            c->result = NULL;
+        }
+    }
     return c->result ? 0 : cmd_fail(c, RECT_E_NOMEM, "out of memory");
 }
 

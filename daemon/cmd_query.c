@@ -167,7 +167,7 @@ int cmd_list(cmd_ctx *c)
         ls.f[ls.n].field = filters[i].field;
         ls.f[ls.n++].value = canon;
     }
-    if ((rc = page_limit(c, &ls.limit)) || (rc = page_after_id(c, &ls.after)) ||
+    if ((rc = page_limit(c, &ls.limit)) || (rc = page_after_id(c, "an item id", &ls.after)) ||
         (rc = deadline_list_begin(c, &ls.df)))
         return rc;
     const char *grep = cmd_str(c, "grep");

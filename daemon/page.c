@@ -40,15 +40,15 @@ static int s_id(const char *s, uint64_t *id)
     return 0;
 }
 
-int page_after_id(cmd_ctx *c, uint64_t *after)
+int page_after_id(cmd_ctx *c, const char *what, uint64_t *after)
 {
     const char *s = cmd_str(c, "after");
     *after = 0;
     if (s && s_id(s, after) != 0)
         return cmd_fail(c, RECT_E_BAD_VALUE,
-                        "after: \"%s\" is not where a page ends: give the next of the page before (an "
-                        "item id, e.g. \"1000\"), or leave after out for the first page",
-                        s);
+                        "after: \"%s\" is not where a page ends: give the next of the page before (%s, "
+                        "e.g. \"1000\"), or leave after out for the first page",
+                        s, what);
     return 0;
 }
 

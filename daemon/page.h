@@ -1,5 +1,5 @@
 /*
- * page.h - pages of a listing (list, overdue): how many items a page holds
+ * page.h - pages of a listing (list, overdue, inbox): how many items a page holds
  * (args.limit), where it starts (args.after, the `next` of the page
  * before) and, for a listing whose scan order is not its reply order, the
  * bounded selection of the page's items. A page costs memory in
@@ -20,11 +20,11 @@
 int page_limit(cmd_ctx *c, size_t *limit);
 
 /*
- * args.after of a listing in id order (an item id in decimal, the `next`
- * of the page before) into *after; 0 when absent. 0, or RECT_E_BAD_VALUE
- * with c->msg.
+ * args.after of a listing in id order (an id in decimal, the `next` of the
+ * page before) into *after; 0 when absent. 0, or RECT_E_BAD_VALUE with
+ * c->msg, which names the id as `what` ("an item id", "a notice id").
  */
-int page_after_id(cmd_ctx *c, uint64_t *after);
+int page_after_id(cmd_ctx *c, const char *what, uint64_t *after);
 
 /*
  * args.after of a listing in index order, "VALUE/ID" (the `next` of the

@@ -229,7 +229,11 @@ int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len);
 int store_notice_add_text(store_txn *t, const char *user, const char *rest, size_t len, uint64_t *id);
 /* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
-/* Ids of notices after `after`, in id order: of user, or of everyone when user is NULL. */
+/*
+ * Ids of notices after `after`, in id order: of user, or of everyone when
+ * user is NULL. cb returns 0 to go on, 1 to stop (a page is full: 0 is
+ * returned), <0 error (returned).
+ */
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx);
 
 /* Mark (on) or clear (!on) a pending delivery of notice to hook number `hook`. */

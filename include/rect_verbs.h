@@ -83,7 +83,8 @@
       A(item, ITEM, REQ) A(note, TEXT, REQ) A(files, FILES, OPT) A(relapse, BOOL, OPT)            \
       A(deadline, NAME, OPT))                                                                     \
     /* The outbox (cmd_notify.c). */                                                              \
-    X(INBOX, "inbox", READ, ANY, NONE, A(all, BOOL, OPT) A(since, INT, OPT))                      \
+    X(INBOX, "inbox", READ_LONG, ANY, NONE,                                                       \
+      A(all, BOOL, OPT) A(since, INT, OPT) A(limit, INT, OPT) A(after, NAME, OPT))                \
     X(ACK, "ack", WRITE, ANY, NONE, A(id, INT, REQ))                                              \
     X(NOTIFY_RUN, "notify_run", WRITE, ADMIN, NONE, A(as_of, NAME, OPT) A(force, BOOL, OPT))      \
     /* Closeout ledgers (cmd_ledger.c, cmd_audit.c). */                                           \

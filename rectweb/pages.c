@@ -933,10 +933,20 @@ static void s_dossier(web_req *q, web_reply *r, json_t *args, const char *fname,
 }
 
 /* ---- inbox, board, ledger ---- */
+
+/* Notices on the inbox page: the unread ones, oldest first, at most this many (a phone's screenful or two). */
+#define S_INBOX_MAX 50
+
+/*
+ * The official's unread notices, one page of rectd's (at most S_INBOX_MAX):
+ * the page costs what it shows however many notices a year brings, and
+ * each one acked makes room for the next. Read ones are not shown.
+ */
 static void s_inbox(web_req *q, web_reply *r)
 {
     web_answer a;
-    if (!rectd_call("inbox", q->sess->user, json_pack("{sb}", "all", 1), 0, NULL, 0, &a)) {
+    if (!rectd_call("inbox", q->sess->user, json_pack("{sI}", "limit", (json_int_t)S_INBOX_MAX), 0, NULL, 0,
+                    &a)) {
         s_refused(q, r, &a, "通知", "/");
         web_answer_free(&a);
         return;
@@ -968,7 +978,10 @@ static void s_inbox(web_req *q, web_reply *r)
     }
     wb_puts(b, "</ul>");
     if (!json_array_size(json_object_get(a.result, "notices")))
-        wb_puts(b, "<p class=\"empty\">没有通知。</p>");
+        wb_puts(b, "<p class=\"empty\">没有未读通知。</p>");
+    if (json_object_get(a.result, "next"))
+        wb_printf(b, "<p class=\"more\">只列出了最早的 %d 条未读通知；标为已读后，其余的会依次显示。</p>",
+                  S_INBOX_MAX);
     web_answer_free(&a);
     s_end(r);
 }

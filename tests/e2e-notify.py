@@ -249,10 +249,12 @@ class NotifyDaemon(Daemon):
 
     # -- notices --
     def inbox(self, user, all_=True, since=None):
+        """user's notices, every page of them."""
         args = {"all": all_}
         if since is not None:
             args["since"] = since
-        return self.call("inbox", args, user=user)["notices"]
+        with self.raw() as c:
+            return rawclient.inbox_all(c, args, user=user)
 
     def notices(self):
         """Every stored notice, {id: notice}, from every user's inbox --all."""
@@ -778,6 +780,84 @@ class DailyJob(Fixture):
         wait_for(lambda: len(self.d.hook_files("log", "rec-")) == self.hook_calls
                  + len(self.first), "hook calls for them")
         self.hook_calls += len(self.first)
+
+    def test_inbox_pages_hold_each_notice_once_in_id_order_and_only_the_users_own(self):
+        def pages(args, limit):
+            """Every page of liming's inbox with args, limit a page: the pages, each [(id, read)]."""
+            out, a = [], dict(args, limit=limit)
+            while True:
+                res = self.d.call("inbox", a, user="liming")
+                page = res["notices"]
+                check(1 <= len(page) <= limit or (not page and not out),
+                      "a page of %d notices with limit %d" % (len(page), limit))
+                check(all(n["recipient"] == "liming" for n in page), "another user's notice: %r" % page)
+                out.append([(n["id"], n["read"]) for n in page])
+                if "next" not in res:
+                    return out
+                eq(res["next"], str(page[-1]["id"]), "next is the page's last id")
+                a["after"] = res["next"]
+
+        whole = self.d.call("inbox", {"all": True}, user="liming")
+        check("next" not in whole, "one page of 1000 holds them all: no next")
+        every = [(n["id"], n["read"]) for n in whole["notices"]]
+        check(len(every) >= 3 and (self.acked, True) in every, "liming's notices, one read: %r" % every)
+        eq(every, sorted(every), "in id order")
+        for limit in (1, 2):
+            got = pages({"all": True}, limit)
+            eq([n for p in got for n in p], every, "inbox --all in pages of %d" % limit)
+            eq([len(p) for p in got[:-1]], [limit] * (len(got) - 1), "full pages before the last")
+        # a page that ends at the last notice says no next
+        res = self.d.call("inbox", {"all": True, "limit": len(every)}, user="liming")
+        eq(([n["id"] for n in res["notices"]], "next" in res), ([i for i, _ in every], False),
+           "a page of exactly all")
+        # unread only: limit counts the notices answered, the read one is passed over
+        unread = [n for n in every if not n[1]]
+        got = pages({}, 1)
+        eq(got, [[n] for n in unread], "unread inbox in pages of 1")
+        # since and after both mean "ids greater than": the larger wins (since: read or not)
+        ids = [i for i, _ in every]
+        for since, after in ((ids[0], ids[1]), (ids[1], ids[0]), (0, ids[-1])):
+            res = self.d.call("inbox", {"since": since, "after": str(after)}, user="liming")
+            eq([n["id"] for n in res["notices"]], [i for i in ids if i > max(since, after)],
+               "since %d after %d" % (since, after))
+        # after another user's notice: liming's own after it, never the other's
+        theirs = [n["id"] for n in self.d.inbox("wangyan")]
+        res = self.d.call("inbox", {"all": True, "after": str(theirs[0])}, user="liming")
+        eq([n["id"] for n in res["notices"]], [i for i in ids if i > theirs[0]], "after wangyan's notice")
+        for limit in (0, -1, 10001):
+            rep = self.d.request("inbox", {"limit": limit}, user="liming")
+            eq((rep["ok"], rep["error"]["code"]), (False, "bad_value"), "limit %d" % limit)
+            check(rep["error"]["message"].startswith("limit: %d is not a page size: ask for 1 to 10000" % limit),
+                  "list's wording: %r" % rep["error"]["message"])
+            self.refused("inbox", {"limit": limit}, "bad_value", user="liming")
+        self.refused("inbox", {"limit": "x"}, "bad_type", user="liming")
+        for after in ("abc", "0", "-1", "12x", "18446744073709551615"):
+            rep = self.d.request("inbox", {"after": after}, user="liming")
+            eq((rep["ok"], rep["error"]["code"]), (False, "bad_value"), "after %r" % after)
+            check("a notice id" in rep["error"]["message"] and after in rep["error"]["message"],
+                  "names what after takes: %r" % rep["error"]["message"])
+        self.refused("inbox", {"after": 5}, "bad_type", user="liming")
+
+    def test_rectctl_inbox_pages_print_as_one_page_does(self):
+        self.need_rectctl("inbox")
+        every = [n["id"] for n in self.d.inbox("liming")]
+        # every page asked in one run (stdout), against one page read at the same moment
+        streamed = self.d.ctl("inbox", "--all", user="liming")
+        whole = self.d.ctl("inbox", "--all", "--limit", "10000", user="liming")
+        eq((streamed.rc, whole.rc, streamed.err, whole.err), (0, 0, "", ""), "rectctl inbox --json")
+        eq([n["id"] for n in streamed.json()["notices"]], every, "rectctl inbox --all --json")
+        check("next" not in streamed.json(), "no next in the streamed object")
+        # one page at a time: the page, and where the next begins on stderr
+        r = self.d.ctl("inbox", "--all", "--limit", "1", user="liming")
+        eq((r.rc, [n["id"] for n in r.json()["notices"]], r.json()["next"]), (0, every[:1], str(every[0])),
+           "--limit 1: the page and its next")
+        r = self.d.ctl("inbox", "--all", "--limit", "1", "--after", str(every[0]), json_out=False, user="liming")
+        eq((r.rc, r.err), (0, "more: the next page is --after %d\n" % every[1]), "a page of 1 as text")
+        check(("#%d " % every[1]) in r.out and ("#%d " % every[0]) not in r.out, "its notice: %r" % r.out)
+        r = self.d.ctl("inbox", "--all", "--after", str(every[-1]), json_out=False, user="liming")
+        eq((r.rc, r.out, r.err), (0, "no notices\n", ""), "after the last")
+        r = self.d.ctl("inbox", "--limit", "0", user="liming")
+        eq(r.rc, 1, "--limit 0 is a usage error: %r" % r)
 
     def test_rectctl_watch_since_0_replays_missed_notices_then_prints_new_ones(self):
         self.need_rectctl("watch")

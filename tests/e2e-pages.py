@@ -1,10 +1,12 @@
 #!/usr/bin/python3
-"""End-to-end tests of paged listings (issue 12): `list` and `overdue`
-answer at most `limit` items (default 1000, at most 10000) after the cursor
-`after`, with `next` where the following page begins; rectctl prints page
-after page as they come, or the one page --limit / --after ask for. A real
-rectd on a temporary folder and ipc socket with 2,500 imported items,
-driven by the raw client (tests/rawclient.py) and by rectctl.
+"""End-to-end tests of paged listings (issue 12): `list`, `overdue` and
+`inbox` answer at most `limit` items (default 1000, at most 10000) after the
+cursor `after`, with `next` where the following page begins; rectctl prints
+page after page as they come, or the one page --limit / --after ask for. A
+real rectd on a temporary folder and ipc socket with 2,500 imported items
+(and the notices the import sends their leader and owners at once), driven
+by the raw client (tests/rawclient.py) and by rectctl. The inbox's own
+cases (unread pages, since, refusals) are tests/e2e-notify.py's.
 
     RECTD=./rectd RECTCTL=./rectctl /usr/bin/python3 tests/e2e-pages.py [-k TEXT]
 
@@ -12,7 +14,9 @@ Tests run in order; the last ones change items. Ends with "N passed, M failed".
 """
 
 import datetime
+import json
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -21,7 +25,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rawclient  # noqa: E402
 import e2e_runner  # noqa: E402
 from e2e_runner import Failure, check, eq  # noqa: E402
-from e2e_daemon import Daemon  # noqa: E402
+from e2e_daemon import RECTCTL, Daemon  # noqa: E402
 
 N = 2500
 AS_OF = "2027-03-01"
@@ -234,6 +238,53 @@ class Pages:
         r = self.d.ctl("list", "--limit", "20000")
         eq(r.rc, 3, "--limit 20000 is rectd's refusal")
         check("10000" in r.err, "it says the most: %s" % r.err)
+
+    def test_an_inbox_of_thousands_comes_in_pages_and_rectctl_prints_them_as_one_page(self):
+        # the import told each item's leader (zhanghua: all N) and owner at once
+        pages, a = [], {"all": True, "limit": 1000}
+        while True:
+            res = self.call("inbox", a, user="zhanghua")
+            pages.append(res["notices"])
+            if "next" not in res:
+                break
+            eq(res["next"], str(res["notices"][-1]["id"]), "next is the page's last id")
+            a["after"] = res["next"]
+        ids = [n["id"] for p in pages for n in p]
+        eq([len(p) for p in pages[:-1]], [1000] * (len(pages) - 1), "full pages before the last")
+        check(len(pages) >= 3 and len(ids) >= N, "zhanghua's %d notices in %d pages" % (len(ids), len(pages)))
+        eq(ids, sorted(set(ids)), "each once, in id order")
+        check(all(n["recipient"] == "zhanghua" for p in pages for n in p), "only zhanghua's")
+        eq(self.call("inbox", {"limit": 10000}, user="zhanghua")["notices"], [n for p in pages for n in p],
+           "the pages are the one page of 10000 (all unread)")
+        theirs = [n["id"] for n in self.call("inbox", {"all": True, "limit": 10000}, user="liming")["notices"]]
+        check(theirs and not set(theirs) & set(ids), "liming's are liming's alone")
+        # rectctl: every page as it comes, byte for byte what one page prints
+        streamed = self.d.ctl("inbox", "--all", user="zhanghua")
+        whole = self.d.ctl("inbox", "--all", "--limit", "10000", user="zhanghua")
+        eq((streamed.rc, whole.rc, streamed.err), (0, 0, ""), "rectctl --json inbox")
+        eq(streamed.out, whole.out, "--json over pages is the one-page object, byte for byte")
+        eq([n["id"] for n in streamed.json()["notices"]], ids, "its notices")
+        streamed = self.d.ctl("inbox", user="zhanghua", json_out=False)
+        whole = self.d.ctl("inbox", "--limit", "10000", user="zhanghua", json_out=False)
+        eq((streamed.rc, streamed.err), (0, ""), "rectctl inbox")
+        eq(streamed.out, whole.out, "the text over pages is the one page's")
+        eq(streamed.out.count("\n#"), len(ids) - 1, "every notice, a blank line between")
+        # watch replays every page from the outbox before it waits for new ones
+        p = subprocess.Popen([RECTCTL, "-c", self.d.conf,
+                              "--as", "zhanghua", "--json", "watch", "--since", "0"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            seen = []
+            for line in p.stdout:
+                seen.append(json.loads(line)["id"])
+                if len(seen) == len(ids):
+                    break
+            eq(seen, ids, "watch --since 0 printed every notice once, in order")
+        finally:
+            p.terminate()
+            p.wait(60)
+            p.stdout.close()
+            p.stderr.close()
 
     def test_changes_between_pages_show_on_the_pages_not_yet_read(self):
         first = self.call("list", {"limit": 1000})

@@ -614,6 +614,42 @@ class Security(Base):
         check("未找到" in r.text, "rectd's not_found in Chinese")
         eq(h.post("/ack", {"csrf": h.csrf(h.get("/inbox")), "id": "1 OR 1=1"}).status, 400, "a bad id")
 
+    def test_the_inbox_page_shows_at_most_50_unread_notices_and_says_when_more_wait(self):
+        def shown(h):
+            page = h.get("/inbox")
+            eq(page.status, 200, "the inbox")
+            return page, [int(i) for i in re.findall(r'name="id" value="(\d+)"', page.text)]
+
+        more = "只列出了最早的 50 条未读通知"
+        h = self.logged_in(OTHER_OWNER)
+        with self.d.raw(OTHER_OWNER) as c:
+            unread = [n["id"] for n in rawclient.inbox_all(c)]
+        check(0 < len(unread) < 50, "zhaoli has a few unread notices: %d" % len(unread))
+        page, ids = shown(h)
+        eq(ids, unread, "every unread notice, oldest first")
+        check(more not in page.text, "no line about more")
+        # urges tell the owner at once: 50 of them and zhaoli's unread are more than a page
+        item = [it for it in self.d.call("list", {"owner": OTHER_OWNER})["items"] if it["state"] != "closed"][0]
+        with self.d.raw(ADMIN) as c:
+            for k in range(50):
+                c.call("urge", {"item": item["id"], "note": "督办第 %d 次" % (k + 1)})
+            unread = [n["id"] for n in rawclient.inbox_all(c, user=OTHER_OWNER)]
+        check(len(unread) > 50, "more than a page unread: %d" % len(unread))
+        page, ids = shown(h)
+        eq(ids, unread[:50], "the oldest 50 unread")
+        check(more in page.text, "the page says more wait: %r" % page.text[-600:])
+        # marking one read makes room for the next
+        eq(h.post("/ack", {"csrf": h.csrf(page), "id": str(ids[0])}).status, 303, "one marked read")
+        page, ids = shown(h)
+        eq(ids, unread[1:51], "the next one moved up")
+        with self.d.raw(OTHER_OWNER) as c:
+            for i in unread[1:]:
+                c.seq += 1
+                eq(c.request("ack", {"id": i}, seq=c.seq)["ok"], True, "ack %d" % i)
+        page, ids = shown(h)
+        eq(ids, [], "none unread")
+        check("没有未读通知" in page.text and more not in page.text, "the page says none: %r" % page.text[-600:])
+
     def test_zz_every_change_made_through_the_web_names_the_official_and_the_gateway(self):
         evs = [e for e in self.all_events() if e.get("via")]
         check(len(evs) >= 3, "changes were made through the web: %d" % len(evs))

@@ -456,6 +456,19 @@ def list_all(client, args=None, user=None):
         args["after"] = res["next"]
 
 
+def inbox_all(client, args=None, user=None):
+    """Every notice `inbox` with args answers the acting user: page after
+    page, as list_all."""
+    args = dict(args or {})
+    notices = []
+    while True:
+        res = client.call("inbox", args, user=user)
+        notices.extend(res["notices"])
+        if res.get("next") is None:
+            return notices
+        args["after"] = res["next"]
+
+
 def all_events(client, ids=None):
     """Every event, in seq order: `history` of every item (or of ids) and
     `inspection_history` (the inspection events, item 0)."""

@@ -256,6 +256,8 @@ static const s_case s_cases[] = {
     {"blob_get", {ADD, START, EVIDENCE, END},
      {"maqing", "blob_get", "{\"item\":1,\"sha256\":\"36c30dec48cedf24f592919b9f832b5d9dd1109a6b5193058fc0c6ce782b4b6c\"}", NULL}},
     {"dossier", {ADD, START, EVIDENCE, PASS, END}, {"maqing", "dossier", "{\"item\":1}", NULL}},
+    /* a page of the inbox that stops before the last notice (the assigned one, the digest): next */
+    {"inbox page", {ADD_ASSIGNED("immediate", "2026-11-02"), NOTIFY, END}, {"liming", "inbox", "{\"limit\":1}", NULL}},
 };
 /* clang-format on */
 
