@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <libconfig.h>
@@ -68,10 +69,18 @@ static int s_uint(config_setting_t *g, const char *name, unsigned lo, unsigned h
     return 0;
 }
 
-static const char *s_str(config_setting_t *g, const char *name)
+/* web.NAME as a string in *out (NULL when not set): 0, or -1 with err when it is set to something else. */
+static int s_str(config_setting_t *g, const char *name, const char **out, const char *path, char *err,
+                 size_t errlen)
 {
-    const char *v = NULL;
-    return config_setting_lookup_string(g, name, &v) ? v : NULL;
+    config_setting_t *s = config_setting_get_member(g, name);
+    *out = s ? config_setting_get_string(s) : NULL;
+    if (s && !*out) {
+        snprintf(err, errlen, "%s:%d: web.%s must be a string in double quotes (see config/rectweb.conf)",
+                 path, config_setting_source_line(s), name);
+        return -1;
+    }
+    return 0;
 }
 
 int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
@@ -136,21 +145,40 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
         }
     }
     c->path = strdup(path);
-    const char *listen = s_str(g, "listen");
+    const char *listen, *ep, *sk, *gw, *kf, *cert, *key;
+    if (s_str(g, "listen", &listen, path, err, errlen) || s_str(g, "endpoint", &ep, path, err, errlen) ||
+        s_str(g, "server_key", &sk, path, err, errlen) || s_str(g, "gateway", &gw, path, err, errlen) ||
+        s_str(g, "key_file", &kf, path, err, errlen) || s_str(g, "tls_cert", &cert, path, err, errlen) ||
+        s_str(g, "tls_key", &key, path, err, errlen))
+        goto done;
     if (!listen)
         listen = "127.0.0.1:8080";
     const char *colon = strrchr(listen, ':');
     char *end = NULL;
     long port = colon ? strtol(colon + 1, &end, 10) : 0;
-    if (!colon || colon == listen || !end || *end || port < 1 || port > 65535) {
+    if (!colon || colon == listen || !end || *end || end == colon + 1 || port < 1 || port > 65535) {
         snprintf(err, errlen, "%s: web.listen = \"%s\": write ADDRESS:PORT, e.g. \"127.0.0.1:8080\"", path,
                  listen);
         goto done;
     }
-    c->listen_host = strndup(listen, (size_t)(colon - listen));
+    /* An IP address of this machine; IPv6 also in brackets, as in a URL ("[::1]:8080"). */
+    size_t hlen = (size_t)(colon - listen);
+    const char *host = listen;
+    if (hlen >= 2 && listen[0] == '[' && listen[hlen - 1] == ']') {
+        host++;
+        hlen -= 2;
+    }
+    c->listen_host = strndup(host, hlen);
     c->port = (unsigned)port;
-    const char *ep = s_str(g, "endpoint"), *sk = s_str(g, "server_key"), *gw = s_str(g, "gateway"),
-               *kf = s_str(g, "key_file");
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (c->listen_host && inet_pton(AF_INET, c->listen_host, addr) != 1 &&
+        inet_pton(AF_INET6, c->listen_host, addr) != 1) {
+        snprintf(err, errlen,
+                 "%s: web.listen = \"%s\": \"%s\" is not an IP address: give one of this machine's, e.g. "
+                 "\"127.0.0.1:8080\", \"0.0.0.0:8080\" (every address) or \"[::1]:8080\"",
+                 path, listen, c->listen_host);
+        goto done;
+    }
     if (!ep || !sk || !gw || !kf) {
         snprintf(err, errlen,
                  "%s: web.%s is not set: rectweb needs rectd's endpoint and public key, and the "
@@ -192,7 +220,6 @@ int webcfg_load(const char *path, web_cfg *c, char *err, size_t errlen)
     memcpy(c->pub, k.public_z85, sizeof c->pub);
     memcpy(c->sec, k.secret_z85, sizeof c->sec);
     memset(&k, 0, sizeof k);
-    const char *cert = s_str(g, "tls_cert"), *key = s_str(g, "tls_key");
     if ((cert && *cert) != (key && *key)) {
         snprintf(err, errlen,
                  "%s: give both web.tls_cert and web.tls_key, or neither (plain HTTP behind a proxy)", path);

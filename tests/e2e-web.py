@@ -384,6 +384,35 @@ class Security(Base):
         p = subprocess.run([RECTWEB, "-c", bad, "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
         eq(p.returncode, 0, "the same file, 0600: %r" % p.stderr)
 
+    def test_a_setting_of_the_wrong_kind_or_a_host_name_to_listen_on_is_refused(self):
+        with open(self.web.conf, encoding="utf-8") as f:
+            text = f.read()
+        check(re.search(r'^\s*listen = "[^"]*";', text, re.M), "the config has a listen line")
+
+        def check_conf(name, new_text):
+            path = os.path.join(self.d.tmp, "rectweb-%s.conf" % name)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(new_text)
+            os.chmod(path, 0o600)
+            return subprocess.run([RECTWEB, "-c", path, "--check"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  timeout=60)
+
+        def listen(value):
+            return re.sub(r'^(\s*)listen = "[^"]*";', lambda m: m.group(1) + "listen = %s;" % value, text,
+                          count=1, flags=re.M)
+
+        for name, conf, want in (
+                ("number", listen("8080"), b"web.listen must be a string in double quotes"),
+                ("hostname", listen('"localhost:8080"'), b'"localhost" is not an IP address'),
+                ("noport", listen('"127.0.0.1:"'), b"write ADDRESS:PORT"),
+                ("tls", text.replace("web = {", "web = {\n    tls_cert = 5;", 1),
+                 b"web.tls_cert must be a string")):
+            p = check_conf(name, conf)
+            check(p.returncode != 0 and want in p.stderr, "%s: refused with %r: %r" % (name, want, p.stderr))
+        for ok in ('"[::1]:8080"', '"::1:8080"', '"0.0.0.0:8080"'):
+            p = check_conf("ok", listen(ok))
+            eq(p.returncode, 0, "listen = %s: %r" % (ok, p.stderr))
+
     def test_the_session_cookie_is_httponly_and_samesite_strict(self):
         h = self.web.client()
         r = h.login(OWNER)
