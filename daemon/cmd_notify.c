@@ -13,27 +13,37 @@
 typedef struct {
     int all;
     size_t limit; /* notices per page (page_limit) */
+    size_t bytes; /* of the page's notices as stored */
     json_t *out;
     int more; /* a match beyond the page: there is a next one */
 } s_inbox;
 
-/* One notice of the user's, in id order: kept, passed over (read), or the page is full (1: stop). */
+/*
+ * One notice of the user's, in id order: kept, passed over (read), or the
+ * page is full (1: stop): limit notices, or PAGE_MAX_BYTES of them.
+ */
 static int s_inbox_cb(store_txn *t, uint64_t id, void *ctx)
 {
     s_inbox *in = ctx;
+    const char *data;
+    size_t len;
     json_t *n;
-    int rc = store_notice_get(t, id, &n);
+    int rc = store_notice_raw(t, id, &data, &len);
+    if (rc == 0)
+        rc = store_notice_get(t, id, &n);
     if (rc)
         return rc;
     if (!in->all && json_is_true(json_object_get(n, "read"))) {
         json_decref(n);
         return 0;
     }
-    if (json_array_size(in->out) == in->limit) {
+    size_t have = json_array_size(in->out);
+    if (have == in->limit || (have && in->bytes + len > PAGE_MAX_BYTES)) {
         json_decref(n);
         in->more = 1;
         return 1;
     }
+    in->bytes += len;
     return json_array_append_new(in->out, n) ? RECT_E_NOMEM : 0;
 }
 

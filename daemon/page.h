@@ -15,6 +15,9 @@
 
 #define PAGE_DEFAULT 1000 /* items per page when args.limit is absent */
 #define PAGE_MAX 10000    /* the most args.limit may ask for */
+/* A page of big entries (an inbox of admin summaries, each with its item
+ * briefs) ends before this many bytes of them, after at least one. */
+#define PAGE_MAX_BYTES (8u << 20)
 
 /* args.limit into *limit (PAGE_DEFAULT when absent): 0, or RECT_E_BAD_VALUE with c->msg. */
 int page_limit(cmd_ctx *c, size_t *limit);

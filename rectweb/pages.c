@@ -980,8 +980,8 @@ static void s_inbox(web_req *q, web_reply *r)
     if (!json_array_size(json_object_get(a.result, "notices")))
         wb_puts(b, "<p class=\"empty\">没有未读通知。</p>");
     if (json_object_get(a.result, "next"))
-        wb_printf(b, "<p class=\"more\">只列出了最早的 %d 条未读通知；标为已读后，其余的会依次显示。</p>",
-                  S_INBOX_MAX);
+        wb_printf(b, "<p class=\"more\">只列出了最早的 %zu 条未读通知；标为已读后，其余的会依次显示。</p>",
+                  json_array_size(json_object_get(a.result, "notices")));
     web_answer_free(&a);
     s_end(r);
 }

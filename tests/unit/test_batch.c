@@ -4,7 +4,8 @@
  * commit, and each is still all or nothing: a write that fails part-way
  * (here: its k-th LMDB write, armed through fault.h) leaves no trace, and
  * the others of the batch are committed as if it had never been sent.
- * Retries are answered from the reply cache byte for byte.
+ * Retries are answered from the reply cache byte for byte. And a page of a
+ * long read (the inbox) ends at its bound in bytes, after at least one entry.
  *
  * Real store (in /dev/shm when there is one), real dispatch; the clock
  * reads a fixed clock file.
@@ -263,6 +264,73 @@ static void test_a_write_failing_part_way_leaves_no_trace_in_its_batch(void **st
     }
 }
 
+/* ---- pages in bytes (dispatch's other half: a long read answered whole) ---- */
+
+/* A notice of user's, stored as rectd stores one, with a text of mib MiB. */
+static uint64_t s_big_notice(store_txn *t, const char *user, size_t mib)
+{
+    size_t n = mib << 20;
+    char *rest = malloc(n + 128);
+    assert_non_null(rest);
+    int hn = snprintf(rest, 128, ",\"recipient\":\"%s\",\"read\":false,\"text\":\"", user);
+    memset(rest + hn, 'x', n);
+    memcpy(rest + hn + n, "\"}", 2);
+    uint64_t id;
+    assert_int_equal(store_notice_add_text(t, user, rest, (size_t)hn + n + 2, &id), 0);
+    free(rest);
+    return id;
+}
+
+/* wangyan's inbox after `after` (0: the first page): the ids in *ids, the count returned; *next or 0. */
+static size_t s_inbox_page(uint64_t after, uint64_t *ids, size_t cap, uint64_t *next)
+{
+    s_text t;
+    if (after)
+        snprintf(t.text, sizeof t.text,
+                 "{\"v\":1,\"cmd\":\"inbox\",\"user\":\"wangyan\",\"args\":{\"after\":\"%llu\"}}",
+                 (unsigned long long)after);
+    else
+        snprintf(t.text, sizeof t.text, "{\"v\":1,\"cmd\":\"inbox\",\"user\":\"wangyan\"}");
+    dispatch_req r;
+    s_batch(&t, &r, 1);
+    json_t *j = json_loads(r.reply, 0, NULL);
+    assert_non_null(j);
+    json_t *res = json_object_get(j, "result"), *arr = json_object_get(res, "notices");
+    if (!json_is_array(arr))
+        fail_msg("inbox: %.300s", r.reply);
+    size_t n = json_array_size(arr);
+    assert_true(n <= cap);
+    for (size_t i = 0; i < n; i++)
+        ids[i] = (uint64_t)json_integer_value(json_object_get(json_array_get(arr, i), "id"));
+    const char *nx = json_string_value(json_object_get(res, "next"));
+    *next = nx ? strtoull(nx, NULL, 10) : 0;
+    json_decref(j);
+    s_free(&r, 1);
+    return n;
+}
+
+static void test_an_inbox_page_ends_before_eight_mib_after_at_least_one_notice(void **state)
+{
+    (void)state;
+    s_fresh();
+    store_txn *t;
+    uint64_t id[5];
+    assert_int_equal(store_begin(s_st, 1, NULL, &t), 0);
+    for (int i = 0; i < 4; i++)
+        id[i] = s_big_notice(t, "wangyan", 3); /* 3 MiB each: two to a page */
+    id[4] = s_big_notice(t, "wangyan", 9);     /* more than a page's bytes alone */
+    s_big_notice(t, "liming", 3);              /* another user's: never in wangyan's pages */
+    assert_int_equal(store_commit(&t), 0);
+
+    uint64_t got[8], next;
+    assert_int_equal(s_inbox_page(0, got, 8, &next), 2);
+    assert_true(got[0] == id[0] && got[1] == id[1] && next == id[1]);
+    assert_int_equal(s_inbox_page(next, got, 8, &next), 2);
+    assert_true(got[0] == id[2] && got[1] == id[3] && next == id[3]);
+    assert_int_equal(s_inbox_page(next, got, 8, &next), 1); /* alone, although over the bound */
+    assert_true(got[0] == id[4] && next == 0);
+}
+
 static int s_setup(void **state)
 {
     (void)state;
@@ -317,6 +385,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_every_writer_of_a_batch_is_committed_and_answered),
         cmocka_unit_test(test_refusals_in_a_batch_leave_the_other_writes_whole),
         cmocka_unit_test(test_a_write_failing_part_way_leaves_no_trace_in_its_batch),
+        cmocka_unit_test(test_an_inbox_page_ends_before_eight_mib_after_at_least_one_notice),
     };
     int rc = cmocka_run_group_tests_name("group commit", tests, s_setup, s_teardown);
     close(s_log_fd);
