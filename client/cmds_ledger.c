@@ -27,9 +27,6 @@
 #include "render.h"
 #include "cmds_records.h"
 
-/* At most this many points in the open-items-over-time chart. */
-#define S_SERIES_MAX 30
-
 /* clang-format off */
 const cli_opt cli_no_ledger_opts[] = {
     {.name = NULL},
@@ -309,25 +306,12 @@ const cli_opt cli_ledger_opts[] = {
 };
 /* clang-format on */
 
-enum { F_MD, F_CSV, F_JSON, F_HTML, F_XLSX, F_COUNT };
-static const char *const s_formats[F_COUNT] = {"md", "csv", "json", "html", "xlsx"};
-
 /* The format of a file name's extension, or -1. */
 static int s_format_of_path(const char *path)
 {
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
-    if (!dot || (slash && dot < slash))
-        return -1;
-    dot++;
-    if (strcasecmp(dot, "htm") == 0)
-        return F_HTML;
-    if (strcasecmp(dot, "markdown") == 0)
-        return F_MD;
-    for (int f = 0; f < F_COUNT; f++)
-        if (strcasecmp(dot, s_formats[f]) == 0)
-            return f;
-    return -1;
+    return !dot || (slash && dot < slash) ? -1 : ledger_format_find(dot + 1);
 }
 
 /*
@@ -361,6 +345,7 @@ static void s_columns_error(int rc, const char *bad)
 static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection, const char *const *bys,
                        size_t n, int *rc)
 {
+    *rc = RECT_EXIT_OK;
     json_t *all = json_array();
     if (!all) {
         cli_error(_("out of memory"));
@@ -382,26 +367,11 @@ static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection,
     return all;
 }
 
-/* Write the document in format f to out. 0, or -1 (errno). */
-static int s_write(FILE *out, int f, const ledger_doc *doc)
-{
-    switch (f) {
-    case F_CSV:
-        return ledger_write_csv(out, doc);
-    case F_JSON:
-        return ledger_write_json(out, doc);
-    case F_HTML:
-        return ledger_write_html(out, doc);
-    default:
-        return ledger_write_md(out, doc);
-    }
-}
-
 /*
  * Write the document to path: into a temporary file beside it, renamed over
  * path only when complete, so a failed run never leaves half a ledger.
  */
-static int s_write_file(const char *path, int f, const ledger_doc *doc)
+static int s_write_file(const char *path, ledger_format f, const ledger_doc *doc)
 {
     char *tmp = NULL;
     FILE *out = NULL;
@@ -412,7 +382,7 @@ static int s_write_file(const char *path, int f, const ledger_doc *doc)
         cli_error(_("cannot write %s: %s"), path, strerror(errno));
         return rc;
     }
-    if (f == F_XLSX) {
+    if (f == LEDGER_XLSX) {
         close(fd);
         char err[512];
         if (ledger_write_xlsx(tmp, doc, err, sizeof err) != 0) {
@@ -426,7 +396,7 @@ static int s_write_file(const char *path, int f, const ledger_doc *doc)
             close(fd);
             goto fail;
         }
-        int wr = s_write(out, f, doc);
+        int wr = ledger_write(out, f, doc);
         int cl = fclose(out);
         out = NULL;
         if (wr != 0 || cl != 0) {
@@ -463,25 +433,25 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     int f = -1, rc = RECT_EXIT_USAGE;
 
     if (format) {
-        for (int i = 0; i < F_COUNT; i++)
-            if (strcmp(format, s_formats[i]) == 0)
+        for (int i = 0; i < LEDGER_FORMAT_COUNT; i++)
+            if (strcmp(format, ledger_format_name(i)) == 0)
                 f = i;
         if (f < 0) {
             cli_error(_("ledger: --format must be xlsx, csv, json, md or html, not \"%s\""), format);
             return RECT_EXIT_USAGE;
         }
     } else if (ctx->g.json) {
-        f = F_JSON;
+        f = LEDGER_JSON;
     } else {
-        f = output ? s_format_of_path(output) : F_MD;
+        f = output ? s_format_of_path(output) : LEDGER_MD;
         if (f < 0)
-            f = F_MD;
+            f = LEDGER_MD;
     }
-    if (f == F_XLSX && (!output || strcmp(output, "-") == 0)) {
+    if (f == LEDGER_XLSX && (!output || strcmp(output, "-") == 0)) {
         cli_error(_("ledger: an Excel workbook needs -o FILE.xlsx"));
         return RECT_EXIT_USAGE;
     }
-    if (f == F_XLSX && lazy_need(LAZY_XLSXWRITER, "ledger --format xlsx") != RECT_EXIT_OK)
+    if (f == LEDGER_XLSX && lazy_need(LAZY_XLSXWRITER, "ledger --format xlsx") != RECT_EXIT_OK)
         return RECT_EXIT_USAGE;
     doc.lang = LEDGER_ZH;
     if (lang && strcmp(lang, "en") == 0)
@@ -494,7 +464,7 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
         cli_error(_("ledger: --as-of \"%s\" is not a date (YYYY-MM-DD)"), as_of_text);
         return RECT_EXIT_USAGE;
     }
-    if (columns && f == F_JSON) {
+    if (columns && f == LEDGER_JSON) {
         cli_error(_("ledger: --columns is for the tables (md, csv, html, xlsx): the JSON ledger is rectd's "
                     "result whole"));
         return RECT_EXIT_USAGE;
@@ -520,41 +490,26 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     }
     if (as_of_text)
         json_object_set_new(args, "as_of", json_string(as_of));
-    /* The HTML chart's open items over time: counted by rectd in the same replay. */
-    if (f == F_HTML)
-        json_object_set_new(args, "series", json_integer(S_SERIES_MAX));
+    /* What the format asks besides the rows (the HTML's charts, the workbook's statistics sheet). */
+    ledger_needs need = ledger_needs_of(f);
+    if (need.series)
+        json_object_set_new(args, "series", json_integer(need.series));
     rc = cli_call(ctx, conn, "ledger", args, &ledger);
     if (rc != RECT_EXIT_OK)
         goto done;
-
-    doc.ledger = ledger;
+    if (need.n_stats && !(stats = s_stats(ctx, conn, inspection, need.stats_by, need.n_stats, &rc)))
+        goto done;
     doc.cfg = cli_dir(ctx);
-    /* The columns: the printed page leaves out the ones empty in every row
-     * by default; the data formats keep every column in its place. */
-    if (f != F_JSON) {
-        uint32_t used = ledger_columns_used(&doc);
-        uint32_t dflt = f == F_HTML ? used : LEDGER_ALL_COLS;
-        prc = columns ? ledger_columns_parse(columns, dflt, used, &mask, bad, sizeof bad) : 0;
+    ledger_doc_from(&doc, f, ledger, stats);
+    if (columns) {
+        prc = ledger_columns_parse(columns, ledger_default_columns(&doc, f), ledger_columns_used(&doc), &mask,
+                                   bad, sizeof bad);
         if (prc != 0) {
             s_columns_error(prc, bad);
             rc = RECT_EXIT_USAGE;
             goto done;
         }
-        doc.columns = columns ? mask : dflt == LEDGER_ALL_COLS ? 0 : dflt;
-    }
-    if (f == F_XLSX) {
-        static const char *const bys[] = {"source", "kind", "unit", "leader", "owner"};
-        stats = s_stats(ctx, conn, inspection, bys, sizeof bys / sizeof bys[0], &rc);
-        if (!stats)
-            goto done;
-        doc.stats = stats;
-    } else if (f == F_HTML) {
-        static const char *const bys[] = {"unit"};
-        stats = s_stats(ctx, conn, inspection, bys, 1, &rc);
-        if (!stats)
-            goto done;
-        doc.by_unit = json_array_get(stats, 0);
-        doc.series = json_object_get(ledger, "series");
+        doc.columns = mask;
     }
 
     if (output && strcmp(output, "-") != 0) {
@@ -565,10 +520,10 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
             const char *insp = json_string_value(json_object_get(ledger, "inspection"));
             printf(ngettext("wrote %s (%s): the ledger of %s, %zu item\n",
                             "wrote %s (%s): the ledger of %s, %zu items\n", rows),
-                   output, s_formats[f], insp ? insp : (inspection ? inspection : _("all inspections")),
-                   rows);
+                   output, ledger_format_name(f),
+                   insp ? insp : (inspection ? inspection : _("all inspections")), rows);
         }
-    } else if (s_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
+    } else if (ledger_write(stdout, f, &doc) != 0 || fflush(stdout) != 0) {
         cli_error(_("cannot write the ledger: %s"), strerror(errno));
         rc = RECT_EXIT_USAGE;
     } else {
@@ -966,7 +921,7 @@ int cli_audit_anchor_run(const cli_ctx *ctx, const cli_args *a)
     ledger_doc doc = {.ledger = anchor};
     if (!output || strcmp(output, "-") == 0) {
         rc = ledger_print_json(stdout, anchor) == 0 && fflush(stdout) == 0 ? RECT_EXIT_OK : RECT_EXIT_USAGE;
-    } else if ((rc = s_write_file(output, F_JSON, &doc)) == RECT_EXIT_OK) {
+    } else if ((rc = s_write_file(output, LEDGER_JSON, &doc)) == RECT_EXIT_OK) {
         char seq[32];
         printf(_("anchor #%s %s of %s written to %s: keep it off this machine (e.g. at the county)\n"),
                render_int(anchor, "seq", seq, sizeof seq), s_dash(s_str(anchor, "hash")),

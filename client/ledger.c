@@ -4,6 +4,7 @@
  */
 #include "ledger.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -958,4 +959,75 @@ int ledger_print_json(FILE *out, const json_t *v)
 int ledger_write_json(FILE *out, const ledger_doc *doc)
 {
     return ledger_print_json(out, doc->ledger);
+}
+
+/* ---- formats and what they ask ------------------------------------------ */
+
+static const char *const s_format_names[LEDGER_FORMAT_COUNT] = {
+    [LEDGER_MD] = "md",     [LEDGER_CSV] = "csv",   [LEDGER_JSON] = "json",
+    [LEDGER_HTML] = "html", [LEDGER_XLSX] = "xlsx",
+};
+
+/* The HTML chart of open items over time: this many days, counted by rectd in the ledger's replay. */
+#define S_SERIES_DAYS 30
+
+const char *ledger_format_name(ledger_format f)
+{
+    return f < LEDGER_FORMAT_COUNT ? s_format_names[f] : "";
+}
+
+int ledger_format_find(const char *name)
+{
+    if (strcasecmp(name, "htm") == 0)
+        return LEDGER_HTML;
+    if (strcasecmp(name, "markdown") == 0)
+        return LEDGER_MD;
+    for (int f = 0; f < LEDGER_FORMAT_COUNT; f++)
+        if (strcasecmp(name, s_format_names[f]) == 0)
+            return f;
+    return -1;
+}
+
+ledger_needs ledger_needs_of(ledger_format f)
+{
+    static const char *const by_unit[] = {"unit"};
+    static const char *const sheet[] = {"source", "kind", "unit", "leader", "owner"};
+    if (f == LEDGER_HTML)
+        return (ledger_needs){S_SERIES_DAYS, by_unit, 1};
+    if (f == LEDGER_XLSX)
+        return (ledger_needs){0, sheet, sizeof sheet / sizeof sheet[0]};
+    return (ledger_needs){0, NULL, 0};
+}
+
+uint32_t ledger_default_columns(const ledger_doc *doc, ledger_format f)
+{
+    return f == LEDGER_HTML ? ledger_columns_used(doc) : LEDGER_ALL_COLS;
+}
+
+void ledger_doc_from(ledger_doc *doc, ledger_format f, const json_t *ledger, const json_t *stats)
+{
+    doc->ledger = ledger;
+    doc->stats = f == LEDGER_XLSX ? stats : NULL;
+    doc->by_unit = f == LEDGER_HTML ? json_array_get(stats, 0) : NULL;
+    doc->series = f == LEDGER_HTML ? json_object_get(ledger, "series") : NULL;
+    doc->columns = 0;
+    uint32_t dflt = ledger_default_columns(doc, f);
+    doc->columns = dflt == LEDGER_ALL_COLS ? 0 : dflt;
+}
+
+int ledger_write(FILE *out, ledger_format f, const ledger_doc *doc)
+{
+    switch (f) {
+    case LEDGER_CSV:
+        return ledger_write_csv(out, doc);
+    case LEDGER_JSON:
+        return ledger_write_json(out, doc);
+    case LEDGER_HTML:
+        return ledger_write_html(out, doc);
+    case LEDGER_MD:
+        return ledger_write_md(out, doc);
+    default:
+        errno = EINVAL;
+        return -1;
+    }
 }

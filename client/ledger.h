@@ -288,6 +288,54 @@ int ledger_print_json(FILE *out, const json_t *v);
 int ledger_write_json(FILE *out, const ledger_doc *doc);
 
 /*
+ * A ledger's formats and what each asks rectd for: one place for rectctl
+ * (`rectctl ledger`) and rectweb (the 台账 page's downloads), so that both
+ * make the same document from the same answers.
+ */
+typedef enum {
+    LEDGER_MD,
+    LEDGER_CSV,
+    LEDGER_JSON,
+    LEDGER_HTML,
+    LEDGER_XLSX,
+    LEDGER_FORMAT_COUNT
+} ledger_format;
+
+/* "md", "csv", "json", "html", "xlsx": the name and the file extension. */
+const char *ledger_format_name(ledger_format f);
+
+/* The format named name (any case; also "htm" and "markdown"), or -1. */
+int ledger_format_find(const char *name);
+
+/*
+ * What format f needs besides the `ledger` rows: args.series of `ledger`
+ * (the open-items chart's days; 0: none) and one `stats` request by each of
+ * stats_by[0..n_stats) (the HTML's chart by unit; the workbook's sheet).
+ */
+typedef struct {
+    int series;
+    const char *const *stats_by;
+    size_t n_stats;
+} ledger_needs;
+ledger_needs ledger_needs_of(ledger_format f);
+
+/*
+ * Fill doc's parts in format f from the answers: ledger (the `ledger`
+ * result) and stats (an array of the `stats` results in ledger_needs_of's
+ * order, or NULL when it asks none); doc->columns the format's default
+ * (ledger_default_columns; 0 when that is all). Set doc->cfg and lang
+ * first: the default reads the rows as they are shown.
+ */
+void ledger_doc_from(ledger_doc *doc, ledger_format f, const json_t *ledger, const json_t *stats);
+
+/* The columns format f shows unless told (--columns): the printed page
+ * those with something in some row (auto), the data formats every column. */
+uint32_t ledger_default_columns(const ledger_doc *doc, ledger_format f);
+
+/* doc in format f to out (not LEDGER_XLSX: ledger_write_xlsx writes a file by name). 0, or -1 (errno). */
+int ledger_write(FILE *out, ledger_format f, const ledger_doc *doc);
+
+/*
  * The header label of column col with "|" where a line may break (a narrow
  * column of Chinese breaks only there); the label itself in English or
  * when it has no such places. Static lifetime (ledger_html.c).

@@ -1035,53 +1035,50 @@ static void s_board(web_req *q, web_reply *r)
     s_end(r);
 }
 
-/* The ledger's formats, as `rectctl ledger --format` names them, and their media types. */
+/* The ledger's formats in the page's order (each named as `rectctl ledger --format` names it): media type, link. */
 /* clang-format off */
 static const struct {
-    const char *ext, *type;
+    ledger_format f;
+    const char *type, *label;
 } s_ledger_formats[] = {
-    {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-    {"csv",  "text/csv; charset=utf-8"},
-    {"md",   "text/markdown; charset=utf-8"},
-    {"html", "text/html; charset=utf-8"},
-    {"json", "application/json; charset=utf-8"},
+    {LEDGER_XLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel（xlsx）"},
+    {LEDGER_CSV,  "text/csv; charset=utf-8",                                           "CSV"},
+    {LEDGER_MD,   "text/markdown; charset=utf-8",                                      "Markdown"},
+    {LEDGER_HTML, "text/html; charset=utf-8",                                          "可打印网页（HTML）"},
+    {LEDGER_JSON, "application/json; charset=utf-8",                                   "JSON"},
 };
 /* clang-format on */
 #define S_N_LEDGER_FORMATS (sizeof s_ledger_formats / sizeof s_ledger_formats[0])
-/* The HTML ledger's chart of open items over time: as many days as rectctl's. */
-#define S_SERIES_MAX 30
 
 /*
  * The ledger in format fmt (an index of s_ledger_formats), written by
  * rectctl's own writers (client/ledger*.c) from what rectd answers this
- * official: `ledger` (with the series for HTML), and `stats` as rectctl asks
- * them (by unit for the HTML's chart; by source, kind, unit, leader and
- * owner for the workbook's statistics sheet). Every column, as rectctl's
- * default; the HTML leaves out the ones empty in every row, as rectctl's.
+ * official: `ledger` and the `stats` the format asks, as rectctl asks them
+ * (ledger_needs_of), and the format's default columns (ledger_doc_from).
  */
 static void s_ledger_file(web_req *q, web_reply *r, size_t fmt)
 {
-    const char *ext = s_ledger_formats[fmt].ext;
-    int html = !strcmp(ext, "html"), xlsx = !strcmp(ext, "xlsx");
+    ledger_format f = s_ledger_formats[fmt].f;
+    const char *ext = ledger_format_name(f);
+    int xlsx = f == LEDGER_XLSX;
     const char *insp = q->arg(q->arg_ctx, "inspection");
     if (insp && !*insp)
         insp = NULL;
+    ledger_needs need = ledger_needs_of(f);
     json_t *args = json_object();
     if (insp)
         json_object_set_new(args, "inspection", json_string(insp));
-    if (html)
-        json_object_set_new(args, "series", json_integer(S_SERIES_MAX));
+    if (need.series)
+        json_object_set_new(args, "series", json_integer(need.series));
     web_answer a, sa;
     if (!rectd_call("ledger", q->sess->user, args, 0, NULL, 0, &a)) {
         s_refused(q, r, &a, "台账", "/ledger");
         web_answer_free(&a);
         return;
     }
-    static const char *const bys[] = {"source", "kind", "unit", "leader", "owner"};
     json_t *stats = json_array();
-    for (size_t i = 0; (html || xlsx) && i < sizeof bys / sizeof bys[0]; i++) {
-        const char *by = html ? "unit" : bys[i];
-        json_t *sargs = json_pack("{ss}", "by", by);
+    for (size_t i = 0; i < need.n_stats; i++) {
+        json_t *sargs = json_pack("{ss}", "by", need.stats_by[i]);
         if (insp)
             json_object_set_new(sargs, "inspection", json_string(insp));
         if (!rectd_call("stats", q->sess->user, sargs, 0, NULL, 0, &sa)) {
@@ -1093,19 +1090,10 @@ static void s_ledger_file(web_req *q, web_reply *r, size_t fmt)
         }
         json_array_append(stats, sa.result);
         web_answer_free(&sa);
-        if (html)
-            break;
     }
     rect_cfg *dir = s_dir_of(q);
-    ledger_doc doc = {.ledger = a.result, .cfg = dir, .lang = LEDGER_ZH};
-    if (html) {
-        uint32_t used = ledger_columns_used(&doc);
-        doc.columns = used == LEDGER_ALL_COLS ? 0 : used;
-        doc.by_unit = json_array_get(stats, 0);
-        doc.series = json_object_get(a.result, "series");
-    } else if (xlsx) {
-        doc.stats = stats;
-    }
+    ledger_doc doc = {.cfg = dir, .lang = LEDGER_ZH};
+    ledger_doc_from(&doc, f, a.result, stats);
     int rc = -1;
     if (xlsx) {
         /* libxlsxwriter writes a file by name: a private temporary one, read back whole */
@@ -1119,10 +1107,7 @@ static void s_ledger_file(web_req *q, web_reply *r, size_t fmt)
     } else {
         FILE *m = open_memstream(&r->raw, &r->raw_len);
         if (m) {
-            rc = !strcmp(ext, "csv")  ? ledger_write_csv(m, &doc)
-                 : !strcmp(ext, "md") ? ledger_write_md(m, &doc)
-                 : html               ? ledger_write_html(m, &doc)
-                                      : ledger_write_json(m, &doc);
+            rc = ledger_write(m, f, &doc);
             if (fclose(m) != 0)
                 rc = -1;
         }
@@ -1151,7 +1136,7 @@ static int s_ledger_format_of(const char *path)
     if (strncmp(path, "/ledger.", 8) != 0)
         return -1;
     for (size_t f = 0; f < S_N_LEDGER_FORMATS; f++)
-        if (!strcmp(path + 8, s_ledger_formats[f].ext))
+        if (!strcmp(path + 8, ledger_format_name(s_ledger_formats[f].f)))
             return (int)f;
     return -1;
 }
@@ -1176,12 +1161,10 @@ static void s_ledger_page(web_req *q, web_reply *r)
         wb_esc(b, *s_str(in, "title") ? s_str(in, "title") : name);
         wb_puts(b, "</strong><p>销号台账：");
         for (size_t f = 0; f < S_N_LEDGER_FORMATS; f++) {
-            static const char *const label[] = {"Excel（xlsx）", "CSV", "Markdown", "可打印网页（HTML）",
-                                                "JSON"};
-            wb_printf(b, "%s<a class=\"ledger-%s\" href=\"/ledger.%s?inspection=", f ? " · " : "",
-                      s_ledger_formats[f].ext, s_ledger_formats[f].ext);
+            const char *ext = ledger_format_name(s_ledger_formats[f].f);
+            wb_printf(b, "%s<a class=\"ledger-%s\" href=\"/ledger.%s?inspection=", f ? " · " : "", ext, ext);
             s_url(b, name);
-            wb_printf(b, "\">%s</a>", label[f]);
+            wb_printf(b, "\">%s</a>", s_ledger_formats[f].label);
         }
         wb_puts(b, "</p><p>整改档案：<a class=\"dossier-html\" href=\"/dossier.html?inspection=");
         s_url(b, name);
