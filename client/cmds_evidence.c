@@ -26,6 +26,7 @@
 #include "conn.h"
 #include "dossier.h"
 #include "i18n.h"
+#include "rect_text.h"
 #include "lazylib.h"
 #include "render.h"
 
@@ -66,12 +67,8 @@ static const char *s_str(const json_t *o, const char *key)
 /* The item argument of a positional: an id when it is all digits, else a ref. */
 static json_t *s_item_arg(const char *pos)
 {
-    char *end;
-    errno = 0;
-    long long id = strtoll(pos, &end, 10);
-    if (*pos >= '0' && *pos <= '9' && !*end && !errno && id > 0)
-        return json_integer(id);
-    return json_string(pos);
+    long long id;
+    return text_whole(pos, 1, &id) == 0 ? json_integer(id) : json_string(pos);
 }
 
 /*
@@ -323,10 +320,7 @@ int cli_ev_get_run(const cli_ctx *ctx, const cli_args *a)
     if (!dir)
         dir = ".";
     if (a->n_pos > 1) {
-        char *end;
-        errno = 0;
-        only_seq = strtoll(a->pos[1], &end, 10);
-        if (!*a->pos[1] || *end || errno || only_seq < 1) {
+        if (text_whole(a->pos[1], 1, &only_seq) != 0) {
             cli_error(_("evidence get: SEQ must be an event number (see rectctl history), not \"%s\""),
                       a->pos[1]);
             return RECT_EXIT_USAGE;

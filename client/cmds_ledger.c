@@ -133,15 +133,13 @@ static int s_fed_back_opt(const char *name, const cli_args *a, cli_request *req)
     }
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
-        char *end = NULL;
         if (!eq || eq == tok || !eq[1]) {
             cli_error(_("--fed-back: \"%s\" is not SOURCE=N"), tok);
             goto done;
         }
         *eq = '\0';
-        errno = 0;
-        long long n = strtoll(eq + 1, &end, 10);
-        if (errno || *end || n < 0) {
+        long long n;
+        if (text_whole(eq + 1, 0, &n) != 0) {
             cli_error(_("--fed-back: \"%s\" is not a count (a whole number, 0 or more)"), eq + 1);
             goto done;
         }

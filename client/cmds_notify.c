@@ -14,6 +14,7 @@
 
 #include "conn.h"
 #include "i18n.h"
+#include "rect_text.h"
 #include "render.h"
 
 static const char *s_str(const json_t *obj, const char *key)
@@ -85,10 +86,8 @@ const cli_opt cli_nt_no_opts[] = {
 
 int cli_nt_ack_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cli_request *req)
 {
-    char *end;
-    errno = 0;
-    long long id = strtoll(a->pos[0], &end, 10);
-    if (errno || *end || end == a->pos[0] || id < 1) {
+    long long id;
+    if (text_whole(a->pos[0], 1, &id) != 0) {
         cli_error(_("ack: \"%s\" is not a notice number (rectctl inbox shows them)"), a->pos[0]);
         return RECT_EXIT_USAGE;
     }
@@ -197,10 +196,7 @@ int cli_nt_watch_run(const cli_ctx *ctx, const cli_args *a)
     const char *since = idx >= 0 ? a->val[idx] : NULL;
     long long last = 0;
     if (since) {
-        char *end;
-        errno = 0;
-        last = strtoll(since, &end, 10);
-        if (errno || *end || end == since || last < 0) {
+        if (text_whole(since, 0, &last) != 0) {
             cli_error(_("watch: --since takes a notice number (0 or more), not \"%s\""), since);
             return RECT_EXIT_USAGE;
         }

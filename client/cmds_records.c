@@ -12,6 +12,7 @@
 
 #include "directory.h"
 #include "i18n.h"
+#include "rect_text.h"
 #include "render.h"
 
 static const char *s_str(const json_t *obj, const char *key)
@@ -55,10 +56,8 @@ int cli_decline_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a,
     const char *v = i >= 0 ? a->val[i] : NULL;
     if (!v)
         return RECT_EXIT_OK;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || *end || end == v || n < 1) {
+    long long n;
+    if (text_whole(v, 1, &n) != 0) {
         cli_error(_("--withdraw: \"%s\" is not a number of a problem not claimed (rectctl inspection list "
                     "numbers them from 1)"),
                   v);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "i18n.h"
+#include "rect_text.h"
 
 int cli_one_page(const cli_cmd *cmd, const cli_args *a)
 {
@@ -24,10 +25,8 @@ int cli_page_build(const cli_ctx *ctx, const cli_cmd *cmd, const cli_args *a, cl
     const char *v = i >= 0 ? a->val[i] : NULL;
     if (!v)
         return RECT_EXIT_OK;
-    char *end;
-    errno = 0;
-    long long n = strtoll(v, &end, 10);
-    if (errno || *end || end == v || n < 1) {
+    long long n;
+    if (text_whole(v, 1, &n) != 0) {
         cli_error(_("--limit: \"%s\" is not a number of items per page (1 or more)"), v);
         return RECT_EXIT_USAGE;
     }

@@ -4,6 +4,8 @@
  */
 #include "rect_text.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -177,4 +179,17 @@ int text_fit(const char *s, int width, char *out, size_t outlen)
     memcpy(out + o_cut, S_ELLIPSIS, S_ELLIPSIS_LEN);
     out[o_cut + S_ELLIPSIS_LEN] = '\0';
     return w_cut + 1;
+}
+
+int text_whole(const char *s, long long min, long long *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || *end || v < min)
+        return -1;
+    *out = v;
+    return 0;
 }

@@ -26,4 +26,12 @@ int text_width(const char *s);
  */
 int text_fit(const char *s, int width, char *out, size_t outlen);
 
+/*
+ * s as a whole number of at least min, written in decimal digits alone (no
+ * sign, no blanks, no "+"): 0 with *out, or -1 (also for NULL, "", and what
+ * does not fit a long long) with *out untouched. For the numbers a user
+ * types: ids, counts, page sizes.
+ */
+int text_whole(const char *s, long long min, long long *out);
+
 #endif

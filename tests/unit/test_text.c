@@ -230,6 +230,30 @@ static void test_fit_output_is_always_valid_utf8_within_limits(void **state)
     }
 }
 
+static void test_whole_takes_decimal_digits_alone_at_least_min(void **state)
+{
+    (void)state;
+    long long v = 42;
+    assert_int_equal(text_whole("0", 0, &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(text_whole("10000", 1, &v), 0);
+    assert_int_equal(v, 10000);
+    assert_int_equal(text_whole("9223372036854775807", 1, &v), 0);
+    assert_true(v == 9223372036854775807LL);
+    v = 7;
+    static const char *const bad[] = {"", " 5", "5 ", "+5", "-5", "5x", "0x10", "1e3", "9223372036854775808",
+                                      "٣"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (text_whole(bad[i], 0, &v) != -1)
+            fail_msg("text_whole(\"%s\") was taken", bad[i]);
+        assert_int_equal(v, 7); /* untouched */
+    }
+    assert_int_equal(text_whole(NULL, 0, &v), -1);
+    assert_int_equal(text_whole("0", 1, &v), -1);
+    assert_int_equal(text_whole("4", 5, &v), -1);
+    assert_int_equal(v, 7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_fit_cuts_when_the_buffer_is_too_small),
         cmocka_unit_test(test_fit_handles_degenerate_sizes),
         cmocka_unit_test(test_fit_output_is_always_valid_utf8_within_limits),
+        cmocka_unit_test(test_whole_takes_decimal_digits_alone_at_least_min),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
