@@ -98,6 +98,13 @@ class Suite:
     def today(self):
         return self.call("ping")["today"]
 
+    def day_of(self, instant):
+        """The date of an instant ("...Z") in rectd's zone (Asia/Shanghai): the
+        day an event happened, whenever the test asks (midnight there is
+        16:00 UTC, and may fall between the request and the test's ping)."""
+        at = datetime.datetime.strptime(instant, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(hours=8)
+        return at.date()
+
     # -- tests -------------------------------------------------------------
     def test_every_listed_item_has_light_and_days_overdue(self):
         self.add("D-RED", "2026-12-01")
@@ -253,7 +260,7 @@ class Suite:
         self.call("evidence", {"item": "D-LONG", "note": "已建立台账"}, user=OWNER)
         self.call("verify", {"item": "D-LONG", "result": "pass", "opinion": "合格"}, user=VERIFIER)
         it = self.call("close", {"item": "D-LONG", "note": "销号"}, user=LEADER_ADMIN)["item"]
-        due = (datetime.date.fromisoformat(self.today()) + datetime.timedelta(days=90)).isoformat()
+        due = (self.day_of(it["closed_at"]) + datetime.timedelta(days=90)).isoformat()
         eq(it["next_review"], due, "next review 90 days after closing")
         self.refused("permission_denied", "review", {"item": "D-LONG", "note": "n"}, user=OTHER_OWNER,
                      words=("D-LONG",))
@@ -264,11 +271,11 @@ class Suite:
                       user=OWNER, files=[b"visit notes"])
         it = r["item"]
         eq(it["state"], "closed", "a review keeps the item closed")
-        due = (datetime.date.fromisoformat(self.today()) + datetime.timedelta(days=90)).isoformat()
-        eq(it["next_review"], due, "next review")
-        eq(len(r["review"]["files"]), 1, "review files in the result")
         ev = self.call("history", {"item": "D-LONG"})["events"][-1]
         eq(ev["action"], "review", "event action")
+        due = (self.day_of(ev["at"]) + datetime.timedelta(days=90)).isoformat()
+        eq(it["next_review"], due, "next review 90 days after the review")
+        eq(len(r["review"]["files"]), 1, "review files in the result")
         eq([(f["name"], f["size"]) for f in ev["files"]], [("回访.txt", 11)], "event files")
         eq(ev["comment"], "回访3户,未反弹", "event comment")
         # the file's use is indexed like evidence's, so the record still audits clean
