@@ -198,10 +198,17 @@ class Pages:
         streamed = self.d.ctl("overdue", "--as-of", AS_OF)
         whole = self.d.ctl("overdue", "--as-of", AS_OF, "--limit", "10000")
         eq(streamed.out, whole.out, "overdue --json over pages is the one-page object")
-        # the table: one header, every row once in order, the count of all
+        # the table: one header, every row once in order, the count of all.
+        # Without --as-of the pages are as of rectd's today (the lights, the
+        # days overdue): the one page is asked for that day, and both again
+        # should the day turn in Shanghai (16:00 UTC) while they are printed.
         env = {"COLUMNS": "200"}
-        t = self.d.ctl("list", json_out=False, env=env)
-        one = self.d.ctl("list", "--limit", "10000", json_out=False, env=env)
+        for _ in range(2):
+            today = self.call("ping")["today"]
+            t = self.d.ctl("list", json_out=False, env=env)
+            one = self.d.ctl("list", "--limit", "10000", "--as-of", today, json_out=False, env=env)
+            if self.call("ping")["today"] == today:
+                break
         lines, one_lines = t.out.rstrip("\n").split("\n"), one.out.rstrip("\n").split("\n")
         eq((lines[0].split(), lines[-1]), (one_lines[0].split(), "%d items" % N), "header and count")
         eq([l.split() for l in lines[1:]], [l.split() for l in one_lines[1:]],
