@@ -9,8 +9,12 @@ raw client (tests/rawclient.py) and by rectctl; stopped by pid at the end.
 
 Dates are judged with `as_of` arguments, not a clock: the config counts
 working days (calendar.working_days = true) with the 2026 holidays of
-config/rectd.conf, due_soon_days = 3, close_within_days = 7. Tests run in
-order and build on each other. Ends with "N passed, M failed".
+config/rectd.conf, due_soon_days = 3, close_within_days = 7. rectd runs on
+a pinned clock (NOW, 10:00 in Asia/Shanghai) all the same: on the real
+clock the daily job (notify.at 09:00) would escalate the items more than
+7 days overdue whenever 09:00 there (01:00 UTC) passes during the suite,
+and a refusal's "nothing changed" would fail. Tests run in order and build
+on each other. Ends with "N passed, M failed".
 """
 
 import datetime
@@ -25,6 +29,7 @@ import e2e_runner  # noqa: E402
 from e2e_runner import Failure, check, eq  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
+NOW = "2026-12-02T02:00:00Z"
 ADMIN, OWNER, OTHER_OWNER = "wangyan", "liming", "zhaoli"
 LEADER, LEADER_ADMIN, VERIFIER, VIEWER = "lijun", "zhanghua", "maqing", "xiaoliu"
 
@@ -55,6 +60,9 @@ class Suite:
                          "calendar.working_days": True, "calendar.due_soon_days": 3,
                          "calendar.close_within_days": 7, "consolidation.interval_days": 90},
                         tmp=tmp)
+        self.d.clock_path = os.path.join(tmp, "clock")
+        with open(self.d.clock_path, "w") as f:
+            f.write(NOW + "\n")
         self.daemons.append(self.d)
         self.d.start()
         self.ids = {}
