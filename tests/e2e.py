@@ -66,6 +66,12 @@ class Fixture:
     """One rectd per class, started in setup, stopped in teardown."""
     overrides = {}
     import_plan = True
+    # rectd's clock (--clock-file), 10:00 in Asia/Shanghai, before the plan's
+    # deadlines. On the real clock the outputs of one test could straddle
+    # midnight there (16:00 UTC: lights, days overdue), and the daily job
+    # (09:00 there) escalates items overdue more than 7 days in the middle of
+    # a test (new events: "nothing changed" and event counts fail).
+    clock = "2026-12-02T02:00:00Z"
 
     def setup(self):
         self.daemons = []
@@ -79,6 +85,10 @@ class Fixture:
 
     def new_daemon(self, overrides=None, tmp=None):
         d = Daemon(overrides, tmp=tmp)
+        if self.clock:
+            d.clock_path = os.path.join(d.tmp, "clock")
+            with open(d.clock_path, "w") as f:
+                f.write(self.clock + "\n")
         self.daemons.append(d)
         return d
 
@@ -862,6 +872,7 @@ class Imports(Fixture):
 # =============================================================================
 class ExitCodes(Fixture):
     """rectctl's documented exit codes: 0 done, 1 usage, 2 unreachable, 3 refused."""
+    clock = None  # the system clock: ping's time is checked against it
 
     def test_success_exits_0_with_the_protocol_result_as_json(self):
         r = self.d.ctl("ping", user="maqing")
@@ -1627,8 +1638,8 @@ class Storage(Fixture):
     def test_rectd_started_with_fds_0_to_2_closed_keeps_its_database_intact(self):
         before = self.d.snapshot()
         eq(self.d.stop(), 0, "exit status on SIGTERM")
-        p = subprocess.Popen(["/bin/sh", "-c", 'exec "$0" -c "$1" <&- >&- 2>&-', RECTD,
-                              self.d.conf])
+        p = subprocess.Popen(["/bin/sh", "-c", 'exec "$0" -c "$1" --clock-file "$2" <&- >&- 2>&-', RECTD,
+                              self.d.conf, self.d.clock_path], env=dict(os.environ, TZ="UTC"))
         LIVE.add(p)
         self.d.proc = p
         self.d.wait_ready()
