@@ -9,8 +9,12 @@ raw client (tests/rawclient.py) and by rectctl; stopped by pid at the end.
 
 Dates are judged with `as_of` arguments, not a clock: the config counts
 working days (calendar.working_days = true) with the 2026 holidays of
-config/rectd.conf, due_soon_days = 3, close_within_days = 7. Tests run in
-order and build on each other. Ends with "N passed, M failed".
+config/rectd.conf, due_soon_days = 3, close_within_days = 7. rectd runs on
+a pinned clock (NOW, 10:00 in Asia/Shanghai) all the same: on the real
+clock the daily job (notify.at 09:00) would escalate the items more than
+7 days overdue whenever 09:00 there (01:00 UTC) passes during the suite,
+and a refusal's "nothing changed" would fail. Tests run in order and build
+on each other. Ends with "N passed, M failed".
 """
 
 import datetime
@@ -25,6 +29,7 @@ import e2e_runner  # noqa: E402
 from e2e_runner import Failure, check, eq  # noqa: E402
 from e2e_daemon import Daemon  # noqa: E402
 
+NOW = "2026-12-02T02:00:00Z"
 ADMIN, OWNER, OTHER_OWNER = "wangyan", "liming", "zhaoli"
 LEADER, LEADER_ADMIN, VERIFIER, VIEWER = "lijun", "zhanghua", "maqing", "xiaoliu"
 
@@ -55,6 +60,9 @@ class Suite:
                          "calendar.working_days": True, "calendar.due_soon_days": 3,
                          "calendar.close_within_days": 7, "consolidation.interval_days": 90},
                         tmp=tmp)
+        self.d.clock_path = os.path.join(tmp, "clock")
+        with open(self.d.clock_path, "w") as f:
+            f.write(NOW + "\n")
         self.daemons.append(self.d)
         self.d.start()
         self.ids = {}
@@ -97,6 +105,13 @@ class Suite:
 
     def today(self):
         return self.call("ping")["today"]
+
+    def day_of(self, instant):
+        """The date of an instant ("...Z") in rectd's zone (Asia/Shanghai): the
+        day an event happened, whenever the test asks (midnight there is
+        16:00 UTC, and may fall between the request and the test's ping)."""
+        at = datetime.datetime.strptime(instant, "%Y-%m-%dT%H:%M:%SZ") + datetime.timedelta(hours=8)
+        return at.date()
 
     # -- tests -------------------------------------------------------------
     def test_every_listed_item_has_light_and_days_overdue(self):
@@ -253,7 +268,7 @@ class Suite:
         self.call("evidence", {"item": "D-LONG", "note": "已建立台账"}, user=OWNER)
         self.call("verify", {"item": "D-LONG", "result": "pass", "opinion": "合格"}, user=VERIFIER)
         it = self.call("close", {"item": "D-LONG", "note": "销号"}, user=LEADER_ADMIN)["item"]
-        due = (datetime.date.fromisoformat(self.today()) + datetime.timedelta(days=90)).isoformat()
+        due = (self.day_of(it["closed_at"]) + datetime.timedelta(days=90)).isoformat()
         eq(it["next_review"], due, "next review 90 days after closing")
         self.refused("permission_denied", "review", {"item": "D-LONG", "note": "n"}, user=OTHER_OWNER,
                      words=("D-LONG",))
@@ -264,11 +279,11 @@ class Suite:
                       user=OWNER, files=[b"visit notes"])
         it = r["item"]
         eq(it["state"], "closed", "a review keeps the item closed")
-        due = (datetime.date.fromisoformat(self.today()) + datetime.timedelta(days=90)).isoformat()
-        eq(it["next_review"], due, "next review")
-        eq(len(r["review"]["files"]), 1, "review files in the result")
         ev = self.call("history", {"item": "D-LONG"})["events"][-1]
         eq(ev["action"], "review", "event action")
+        due = (self.day_of(ev["at"]) + datetime.timedelta(days=90)).isoformat()
+        eq(it["next_review"], due, "next review 90 days after the review")
+        eq(len(r["review"]["files"]), 1, "review files in the result")
         eq([(f["name"], f["size"]) for f in ev["files"]], [("回访.txt", 11)], "event files")
         eq(ev["comment"], "回访3户,未反弹", "event comment")
         # the file's use is indexed like evidence's, so the record still audits clean

@@ -87,10 +87,17 @@ def sha(b):
 
 
 class DDaemon(Daemon):
+    """On a pinned clock (2026-12-02 10:00 in Asia/Shanghai): on the real
+    clock, from 2026-12-23 on, the daily job escalates the plan's items (new
+    events, a new head) when 09:00 there (01:00 UTC) passes during the suite."""
+
     def __init__(self, **extra):
         tmp = tempfile.mkdtemp(prefix="rdo", dir="/tmp")
         conf = {"calendar.timezone": "Asia/Shanghai"}
         conf.update(extra)
+        self.clock_path = os.path.join(tmp, "clock")
+        with open(self.clock_path, "w") as f:
+            f.write("2026-12-02T02:00:00Z\n")
         super().__init__(conf, tmp=tmp)
 
 

@@ -151,8 +151,15 @@ def timed_call(d, user, cmd, args=None, timeout_ms=20000):
 
 
 class LDaemon(Daemon):
+    """On a pinned clock (2026-12-02 10:00 in Asia/Shanghai): on the real
+    clock, from 2026-12-23 on, the daily job escalates the imported plan's
+    items (new events) if 09:00 there (01:00 UTC) passes during a test."""
+
     def __init__(self, overrides=None, nofile=False):
         super().__init__(overrides or {})
+        self.clock_path = os.path.join(self.tmp, "clock")
+        with open(self.clock_path, "w") as f:
+            f.write("2026-12-02T02:00:00Z\n")
         if nofile:
             self.preexec = _nofile
 

@@ -62,6 +62,14 @@ class PDaemon(Daemon):
 class Pages:
     def setup(self):
         self.d = PDaemon(tmp=tempfile.mkdtemp(prefix="rp", dir="/tmp"))
+        # A pinned clock (2026-12-02 10:00 in Asia/Shanghai). On the real
+        # clock two runs of rectctl list without --as-of may straddle
+        # midnight there (16:00 UTC: the lights differ), and the daily job
+        # escalates the items overdue more than 7 days (new events, updated)
+        # when 09:00 there (01:00 UTC) passes during the suite.
+        self.d.clock_path = os.path.join(self.d.tmp, "clock")
+        with open(self.d.clock_path, "w") as f:
+            f.write("2026-12-02T02:00:00Z\n")
         self.daemons.append(self.d)
         self.d.start()
         eq(self.call("import", {"inspection": "pages"}, files=[plan(N)])["imported"], N, "import")

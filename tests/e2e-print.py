@@ -67,6 +67,13 @@ class Print:
 
     def setup(self):
         self.d = Daemon()
+        # A pinned clock, before every deadline of the plan (the first is
+        # 2026-12-15): on the real clock, from 2026-12-16 in Asia/Shanghai on,
+        # items are overdue and the ledger has the 当前逾期天数 column that
+        # EMPTY says no row fills.
+        self.d.clock_path = os.path.join(self.d.tmp, "clock")
+        with open(self.d.clock_path, "w") as f:
+            f.write("2026-12-01T02:00:00Z\n")
         self.daemons.append(self.d)
         self.out = os.path.join(self.d.tmp, "out")
         os.makedirs(self.out)

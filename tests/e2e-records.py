@@ -53,11 +53,11 @@ def fold(s):
 
 
 class RecDaemon(Daemon):
-    def __init__(self):
+    def __init__(self, when=DAY1 + "T02:00:00Z"):
         tmp = tempfile.mkdtemp(prefix="rr", dir="/tmp")
         self.clock_path = os.path.join(tmp, "clock")
         with open(self.clock_path, "w") as f:
-            f.write(DAY1 + "T02:00:00Z\n")
+            f.write(when + "\n")
         super().__init__({}, tmp=tmp)
 
 
@@ -569,6 +569,7 @@ class Tamper(Base):
 
 
 SCHEMA1 = os.path.join(REPO, "tests", "data", "schema1.mdb.gz")
+SCHEMA1_DAY = DAY2 + "T03:00:00Z"  # an hour after schema1.mdb.gz's events
 
 
 def unpack_schema1(folder):
@@ -583,10 +584,14 @@ def unpack_schema1(folder):
 class ParentIndex:
     """show's children are a range of the parent index (schema version 2):
     built from the items when a version-1 database is opened, kept by every
-    write, checked by audit_verify, carried by backups and restores."""
+    write, checked by audit_verify, carried by backups and restores.
+    On a pinned clock, the day schema1.mdb.gz was written (its events are of
+    2026-12-02T02:39:22Z): on the real clock, from 2026-12-23 on, the daily
+    job run at start escalates the plan's items (due 2026-12-15, escalated
+    after 7 days) and adds events to the 62 counted here."""
 
     def setup(self):
-        self.d = Daemon()
+        self.d = RecDaemon(SCHEMA1_DAY)
         self.daemons.append(self.d)
         unpack_schema1(self.d.data_dir)
         self.d.start()
@@ -634,7 +639,7 @@ class ParentIndex:
         eq(self.call("audit_verify")["ok"], True, "verifies after the writes")
 
     def restore(self, src):
-        d2 = Daemon()
+        d2 = RecDaemon(SCHEMA1_DAY)
         self.daemons.append(d2)
         p = subprocess.run([RECTD, "--restore", src, "-c", d2.conf], stdin=subprocess.DEVNULL,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)

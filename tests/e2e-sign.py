@@ -85,7 +85,16 @@ class Forger:
 
 
 class SDaemon(Daemon):
-    """A Daemon with helpers for keys and tampering."""
+    """A Daemon with helpers for keys and tampering, on a pinned clock
+    (2026-12-02 10:00 in Asia/Shanghai): on the real clock, from 2026-12-23
+    on, the daily job escalates the plan's items (new events) when 09:00
+    there (01:00 UTC) passes between a start and a restart."""
+
+    def __init__(self, overrides=None):
+        super().__init__(overrides)
+        self.clock_path = os.path.join(self.tmp, "clock")
+        with open(self.clock_path, "w") as f:
+            f.write("2026-12-02T02:00:00Z\n")
 
     @property
     def key_path(self):

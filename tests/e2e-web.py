@@ -192,6 +192,14 @@ class Base:
 
     def setup(self):
         self.d = Daemon()
+        # A pinned clock (2026-12-02 10:00 in Asia/Shanghai). On the real
+        # clock the web's ledger and rectctl's, made one after the other, may
+        # straddle midnight there (16:00 UTC: days overdue, lights, the "as
+        # of" line differ), and from 2026-12-23 on the daily job escalates
+        # the plan's items (new events) when 09:00 there (01:00 UTC) passes.
+        self.d.clock_path = os.path.join(self.d.tmp, "clock")
+        with open(self.d.clock_path, "w") as f:
+            f.write("2026-12-02T02:00:00Z\n")
         self.daemons.append(self.d)
         self.d.start()
         self.d.ctlj("import", PLAN)

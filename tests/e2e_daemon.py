@@ -370,9 +370,13 @@ class Daemon:
         return self.ctl(*args, user=user).json()
 
     def snapshot(self):
-        """What must not change when a request is refused."""
+        """What must not change when a request is refused: the counts, the
+        head and every item as stored. Not list's facts (light, days
+        overdue...): they are as of rectd's today, which turns at midnight
+        in the calendar's zone (16:00 UTC for Asia/Shanghai) whatever the
+        request did."""
         with self.raw() as c:
             p = c.call("ping")
             items = rawclient.list_all(c)
         return {"items": p["items"], "events": p["events"], "head": p["head"],
-                "list": items}
+                "list": [{k: v for k, v in it.items() if k not in rawclient.ITEM_FACTS} for it in items]}
