@@ -443,30 +443,27 @@ def rebuild_sign_offs(events):
     return out
 
 
-def list_all(client, args=None, user=None):
-    """Every item `list` matches: page after page (rectd answers at most
-    `limit` items a request and a `next` cursor while more follow)."""
+def pages_all(client, cmd, key, args=None, user=None):
+    """Every entry (result[key]) of a listing rectd answers in pages: page
+    after page, with `after` set to each page's `next` while there is one."""
     args = dict(args or {})
-    items = []
+    out = []
     while True:
-        res = client.call("list", args, user=user)
-        items.extend(res["items"])
+        res = client.call(cmd, args, user=user)
+        out.extend(res[key])
         if res.get("next") is None:
-            return items
+            return out
         args["after"] = res["next"]
+
+
+def list_all(client, args=None, user=None):
+    """Every item `list` matches (rectd answers at most `limit` a page)."""
+    return pages_all(client, "list", "items", args, user)
 
 
 def inbox_all(client, args=None, user=None):
-    """Every notice `inbox` with args answers the acting user: page after
-    page, as list_all."""
-    args = dict(args or {})
-    notices = []
-    while True:
-        res = client.call("inbox", args, user=user)
-        notices.extend(res["notices"])
-        if res.get("next") is None:
-            return notices
-        args["after"] = res["next"]
+    """Every notice `inbox` with args answers the acting user."""
+    return pages_all(client, "inbox", "notices", args, user)
 
 
 def all_events(client, ids=None):
