@@ -343,7 +343,6 @@ static void s_columns_error(int rc, const char *bad)
 static json_t *s_stats(const cli_ctx *ctx, conn_t *conn, const char *inspection, const char *const *bys,
                        size_t n, int *rc)
 {
-    *rc = RECT_EXIT_OK;
     json_t *all = json_array();
     if (!all) {
         cli_error(_("out of memory"));
@@ -498,16 +497,10 @@ int cli_ledger_run(const cli_ctx *ctx, const cli_args *a)
     if (need.n_stats && !(stats = s_stats(ctx, conn, inspection, need.stats_by, need.n_stats, &rc)))
         goto done;
     doc.cfg = cli_dir(ctx);
-    ledger_doc_from(&doc, f, ledger, stats);
-    if (columns) {
-        prc = ledger_columns_parse(columns, ledger_default_columns(&doc, f), ledger_columns_used(&doc), &mask,
-                                   bad, sizeof bad);
-        if (prc != 0) {
-            s_columns_error(prc, bad);
-            rc = RECT_EXIT_USAGE;
-            goto done;
-        }
-        doc.columns = mask;
+    if ((prc = ledger_doc_from(&doc, f, ledger, stats, columns, bad, sizeof bad)) != 0) {
+        s_columns_error(prc, bad);
+        rc = RECT_EXIT_USAGE;
+        goto done;
     }
 
     if (output && strcmp(output, "-") != 0) {

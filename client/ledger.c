@@ -999,20 +999,22 @@ ledger_needs ledger_needs_of(ledger_format f)
     return (ledger_needs){0, NULL, 0};
 }
 
-uint32_t ledger_default_columns(const ledger_doc *doc, ledger_format f)
-{
-    return f == LEDGER_HTML ? ledger_columns_used(doc) : LEDGER_ALL_COLS;
-}
-
-void ledger_doc_from(ledger_doc *doc, ledger_format f, const json_t *ledger, const json_t *stats)
+int ledger_doc_from(ledger_doc *doc, ledger_format f, const json_t *ledger, const json_t *stats,
+                    const char *columns, char *bad, size_t badlen)
 {
     doc->ledger = ledger;
     doc->stats = f == LEDGER_XLSX ? stats : NULL;
     doc->by_unit = f == LEDGER_HTML ? json_array_get(stats, 0) : NULL;
     doc->series = f == LEDGER_HTML ? json_object_get(ledger, "series") : NULL;
     doc->columns = 0;
-    uint32_t dflt = ledger_default_columns(doc, f);
-    doc->columns = dflt == LEDGER_ALL_COLS ? 0 : dflt;
+    if (f != LEDGER_HTML && !columns)
+        return 0; /* every column: no need to read the rows */
+    uint32_t used = ledger_columns_used(doc);
+    uint32_t mask = f == LEDGER_HTML ? used : LEDGER_ALL_COLS;
+    int rc = columns ? ledger_columns_parse(columns, mask, used, &mask, bad, badlen) : 0;
+    if (rc == 0)
+        doc->columns = mask == LEDGER_ALL_COLS ? 0 : mask;
+    return rc;
 }
 
 int ledger_write(FILE *out, ledger_format f, const ledger_doc *doc)

@@ -322,15 +322,15 @@ ledger_needs ledger_needs_of(ledger_format f);
 /*
  * Fill doc's parts in format f from the answers: ledger (the `ledger`
  * result) and stats (an array of the `stats` results in ledger_needs_of's
- * order, or NULL when it asks none); doc->columns the format's default
- * (ledger_default_columns; 0 when that is all). Set doc->cfg and lang
- * first: the default reads the rows as they are shown.
+ * order, or NULL when it asks none); and doc->columns: columns (a
+ * --columns list, ledger_columns_parse), or NULL for the format's default,
+ * which is for the printed page the columns some row fills (auto) and for
+ * the data formats every column. Set doc->cfg and lang first: auto reads
+ * the rows as they are shown. 0, or ledger_columns_parse's refusal (bad
+ * names the column).
  */
-void ledger_doc_from(ledger_doc *doc, ledger_format f, const json_t *ledger, const json_t *stats);
-
-/* The columns format f shows unless told (--columns): the printed page
- * those with something in some row (auto), the data formats every column. */
-uint32_t ledger_default_columns(const ledger_doc *doc, ledger_format f);
+int ledger_doc_from(ledger_doc *doc, ledger_format f, const json_t *ledger, const json_t *stats,
+                    const char *columns, char *bad, size_t badlen);
 
 /* doc in format f to out (not LEDGER_XLSX: ledger_write_xlsx writes a file by name). 0, or -1 (errno). */
 int ledger_write(FILE *out, ledger_format f, const ledger_doc *doc);

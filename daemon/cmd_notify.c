@@ -25,12 +25,9 @@ typedef struct {
 static int s_inbox_cb(store_txn *t, uint64_t id, void *ctx)
 {
     s_inbox *in = ctx;
-    const char *data;
     size_t len;
     json_t *n;
-    int rc = store_notice_raw(t, id, &data, &len);
-    if (rc == 0)
-        rc = store_notice_get(t, id, &n);
+    int rc = store_notice_get_sized(t, id, &n, &len);
     if (rc)
         return rc;
     if (!in->all && json_is_true(json_object_get(n, "read"))) {

@@ -134,11 +134,12 @@ static rect_verb_id s_verb_of(json_t *req)
     return rect_verb_find(json_string_value(json_object_get(req, "cmd")));
 }
 
-/* Where a refusal of validation goes: the English message and its details. */
+/* Where a refusal of validation goes: the English message and its details; and who a valid request is for. */
 typedef struct {
     char *msg;
     size_t len;
-    json_t *details; /* owned; NULL for none */
+    json_t *details;    /* owned; NULL for none */
+    const char *behalf; /* valid: the user a gateway's key acts for (a name in cfg); NULL for the key's own */
 } s_out;
 
 /*
@@ -300,8 +301,10 @@ static int s_check_peer(const rect_cfg *cfg, const dispatch_req *r, const rect_u
                       r->peer.key[0] ? keys_short(r->peer.key, fp) : "none");
     if (who == u)
         return 0;
-    if ((who->roles & RECT_ROLE_GATEWAY) && !(u->roles & RECT_ROLE_GATEWAY))
+    if ((who->roles & RECT_ROLE_GATEWAY) && !(u->roles & RECT_ROLE_GATEWAY)) {
+        o->behalf = u->name;
         return 0;
+    }
     return s_fail(o, RECT_E_PERMISSION_DENIED,
                   json_pack("{ssss}", "rule", "wrong_key", "connected_as", who->name),
                   "you are connected as %s (%s, key %s...): a request may act only as the user "
@@ -487,7 +490,7 @@ fail:
 
 int dispatch_validate(const rect_cfg *cfg, const dispatch_req *r, json_t **req_out, char *msg, size_t len)
 {
-    s_out o = {msg, len, NULL};
+    s_out o = {.msg = msg, .len = len};
     int rc = s_validate(cfg, r, req_out, &o);
     json_decref(o.details);
     return rc;
@@ -816,7 +819,7 @@ void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size
         reqs[i].reply_data_len = 0;
         reqs[i].write = NULL;
         msg[0] = '\0';
-        s_out o = {msg, sizeof msg, NULL};
+        s_out o = {.msg = msg, .len = sizeof msg};
         json_t *req;
         int rc = s_validate(cfg, &reqs[i], &req, &o);
         if (rc) {
@@ -832,9 +835,7 @@ void dispatch_run_reads(const rect_cfg *cfg, store *st, dispatch_req *reqs, size
         }
         if ((access == RECT_READ_LONG || access == RECT_TASK) && reqs[i].may_defer) {
             reqs[i].deferred = 1; /* for a reader thread: dispatch_run_read */
-            const rect_user *actor = cfg_user(cfg, json_string_value(json_object_get(req, "user")));
-            if (actor && actor != cfg_user_by_key(cfg, reqs[i].peer.key))
-                reqs[i].behalf = actor->name; /* validated: the key is a gateway's */
+            reqs[i].behalf = o.behalf;
         } else
             s_run_read(cfg, st, &reqs[i], req, verb);
         json_decref(req);

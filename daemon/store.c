@@ -1408,14 +1408,19 @@ int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len)
     return 0;
 }
 
-int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+int store_notice_get_sized(store_txn *t, uint64_t id, json_t **notice, size_t *len)
 {
     const char *data;
-    size_t len;
-    int rc = store_notice_raw(t, id, &data, &len);
+    int rc = store_notice_raw(t, id, &data, len);
     if (rc == 0)
-        *notice = s_load(data, len, &rc, NULL);
+        *notice = s_load(data, *len, &rc, NULL);
     return rc;
+}
+
+int store_notice_get(store_txn *t, uint64_t id, json_t **notice)
+{
+    size_t len;
+    return store_notice_get_sized(t, id, notice, &len);
 }
 
 int store_notices_after(store_txn *t, const char *user, uint64_t after, store_id_cb cb, void *ctx)

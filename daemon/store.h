@@ -227,8 +227,9 @@ int store_notice_put(store_txn *t, json_t *notice);
 /* A stored notice's compact JSON as stored: *data valid until t ends. 0 or rect_err. */
 int store_notice_raw(store_txn *t, uint64_t id, const char **data, size_t *len);
 int store_notice_add_text(store_txn *t, const char *user, const char *rest, size_t len, uint64_t *id);
-/* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err. */
+/* Load notice id: 0 and a new reference, RECT_E_NOT_FOUND, or rect_err; _sized also gives its size as stored. */
 int store_notice_get(store_txn *t, uint64_t id, json_t **notice);
+int store_notice_get_sized(store_txn *t, uint64_t id, json_t **notice, size_t *len);
 /*
  * Ids of notices after `after`, in id order: of user, or of everyone when
  * user is NULL. cb returns 0 to go on, 1 to stop (a page is full: 0 is

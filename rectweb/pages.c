@@ -1093,7 +1093,7 @@ static void s_ledger_file(web_req *q, web_reply *r, size_t fmt)
     }
     rect_cfg *dir = s_dir_of(q);
     ledger_doc doc = {.cfg = dir, .lang = LEDGER_ZH};
-    ledger_doc_from(&doc, f, a.result, stats);
+    ledger_doc_from(&doc, f, a.result, stats, NULL, NULL, 0); /* the default columns: no refusal */
     int rc = -1;
     if (xlsx) {
         /* libxlsxwriter writes a file by name: a private temporary one, read back whole */
